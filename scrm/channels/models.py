@@ -1,0 +1,39 @@
+"""Channel QR codes (渠道活码): one WeCom contact way per channel, with its own welcome and team."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+
+
+class ChannelKind(str, enum.Enum):
+    poster = "poster"
+    moments = "moments"
+    wechat_group = "wechat_group"
+    event = "event"
+    referral = "referral"
+    other = "other"
+
+
+class Channel(Base):
+    __tablename__ = "channel"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ChannelKind] = mapped_column(Enum(ChannelKind, native_enum=False, length=20))
+    # WeCom's `state` is at most 30 characters and comes back on every add through this code.
+    state: Mapped[str] = mapped_column(String(30), unique=True)
+    wecom_config_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    qr_code_url: Mapped[str | None] = mapped_column(String(512))
+    # {"text": "...", "link": {...}} or {"miniprogram": {...}}; WeCom's send_welcome_msg shape
+    welcome: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    auto_tags: Mapped[list] = mapped_column(JSONDoc, default=list)
+    team_employee_ids: Mapped[list] = mapped_column(JSONDoc, default=list)
+    referrer_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", use_alter=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,73 @@
+"""The ``scrm`` command."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Loan-broker SCRM and WeCom bot service.")
+jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs.")
+app.add_typer(jobs_app, name="jobs")
+
+
+def _boot() -> None:
+    from scrm.logging import configure_logging
+
+    configure_logging()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from scrm.config import get_settings
+    from scrm.migrations import upgrade
+
+    _boot()
+    settings = get_settings()
+    if settings.embedded:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    typer.echo("schema is up to date")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the HTTP service (API, WeCom callback, console)."""
+    import uvicorn
+
+    _boot()
+    uvicorn.run("scrm.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+@app.command()
+def worker(burst: bool = typer.Option(False, help="Exit when the queues are empty.")) -> None:
+    """Run an RQ worker on the urgent, default and low queues."""
+    from scrm import jobs
+
+    _boot()
+    jobs.run_worker(burst=burst)
+
+
+@jobs_app.command("failed")
+def jobs_failed() -> None:
+    """List failed jobs with the reason."""
+    from scrm import jobs
+
+    _boot()
+    rows = jobs.failed_jobs()
+    for row in rows:
+        typer.echo(f"{row['id']}\t{row['queue']}\t{row['func']}\t{row['reason']}")
+    typer.echo(f"{len(rows)} failed job(s)")
+
+
+@jobs_app.command("retry-failed")
+def jobs_retry_failed() -> None:
+    """Re-queue every failed job."""
+    from scrm import jobs
+
+    _boot()
+    typer.echo(f"re-queued {jobs.retry_failed()} job(s)")
+
+
+def main() -> None:
+    app()

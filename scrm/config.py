@@ -1,0 +1,77 @@
+"""Settings, read from the environment with the prefix ``SCRM_``.
+
+With nothing set the service runs on the embedded default: a SQLite file under ``SCRM_DATA_DIR``,
+jobs inline, and the built-in sandbox WeCom standing in for the real one.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCRM_", env_file=None, extra="ignore")
+
+    data_dir: Path = Path(".scrm")
+    database_url: str = ""
+    redis_url: str = ""
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    # Personal data: a base64 32-byte master key ("scrm pii new-key" prints one). Older keys stay
+    # readable during rotation: SCRM_PII_OLD_KEYS is a comma-separated list.
+    pii_key: str = ""
+    pii_old_keys: str = ""
+    secret_key: str = ""
+    staff_token_ttl_s: int = 12 * 3600
+
+    wecom_corp_id: str = ""
+    wecom_secret: str = ""
+    wecom_agent_id: int = 0
+    wecom_token: str = ""
+    wecom_aes_key: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    wecom_replay_window_s: int = 300
+    # WeCom allows 10,000 calls a minute per company; stay under it with headroom.
+    wecom_calls_per_minute: int = 9000
+    wecom_retry_attempts: int = 5
+    wecom_retry_base_s: float = 0.5
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    callback_max_body: int = 64 * 1024
+    inbox_stale_after_s: int = 60
+
+    @property
+    def embedded(self) -> bool:
+        return not self.database_url
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'scrm.db').resolve()}"
+
+    @property
+    def wecom_configured(self) -> bool:
+        return bool(self.wecom_corp_id and self.wecom_secret)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
+
+
+SANDBOX_WECOM = dict(
+    corp_id="ww5ce1c2e0sandbox",
+    secret="sandbox-secret-0123456789",
+    agent_id=1000002,
+    token="SandboxToken42",
+    aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+)
+"""Credentials shared by the sandbox WeCom and the service when they run together (demo, tests)."""
+

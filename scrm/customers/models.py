@@ -1,0 +1,154 @@
+"""The one customer record, who follows it, what they want, and everything that happened to it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.privacy.crypto import EncryptedText
+
+
+class CustomerSource(str, enum.Enum):
+    wecom = "wecom"
+    miniprogram = "miniprogram"
+    manual = "manual"
+    import_ = "import"
+
+
+class Stage(str, enum.Enum):
+    lead = "lead"
+    contacted = "contacted"
+    appointment = "appointment"
+    signed = "signed"
+    processing = "processing"
+    disbursed = "disbursed"
+    settled = "settled"
+    lost = "lost"
+
+
+class CustomerStatus(str, enum.Enum):
+    active = "active"
+    # the customer deleted every salesperson, or every salesperson deleted them
+    gone = "gone"
+    merged = "merged"
+
+
+def _enum(e: type[enum.Enum]) -> Enum:
+    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
+
+
+class LoanProduct(Base):
+    """A loan product and the form fields it needs (房抵贷 asks for the property, 车抵贷 for the car …)."""
+
+    __tablename__ = "loan_product"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    # [{"key", "label", "type": text|number|money|choice|date|bool, "required", "options", "min", "max"}]
+    form_fields: Mapped[list] = mapped_column(JSONDoc, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    wecom_external_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mp_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    avatar: Mapped[str | None] = mapped_column(String(512))
+    gender: Mapped[int] = mapped_column(Integer, default=0)
+    corp_name: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_no: Mapped[str | None] = mapped_column(EncryptedText)
+    id_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    city: Mapped[str | None] = mapped_column(String(32))
+
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
+    source: Mapped[CustomerSource] = mapped_column(_enum(CustomerSource), default=CustomerSource.wecom)
+    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.lead, index=True)
+    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus), default=CustomerStatus.active, index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+
+    # loan need
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("loan_product.id"))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    custom_fields: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FollowStatus(str, enum.Enum):
+    active = "active"
+    deleted_by_staff = "deleted_by_staff"  # del_external_contact
+    deleted_by_customer = "deleted_by_customer"  # del_follow_user
+    transferred = "transferred"
+
+
+class CustomerFollow(Base):
+    """A salesperson who has the customer on WeCom (WeCom's follow_user); one of them is the owner."""
+
+    __tablename__ = "customer_follow"
+    __table_args__ = (UniqueConstraint("customer_id", "employee_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    remark: Mapped[str | None] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(String(512))
+    state: Mapped[str | None] = mapped_column(String(64))
+    add_way: Mapped[int | None] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[FollowStatus] = mapped_column(_enum(FollowStatus), default=FollowStatus.active)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_up"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="note")  # call, visit, wechat, note
+    content: Mapped[str] = mapped_column(Text)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Attachment(Base):
+    """Metadata only; the file itself lives in object storage under ``storage_key``."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), default="other")  # id_card, property_deed, bank_statement …
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimelineEntry(Base):
+    """Append-only. ``source_key`` makes a replayed event add nothing the second time."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (UniqueConstraint("customer_id", "source_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(500))
+    data: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    actor_employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    source_key: Mapped[str | None] = mapped_column(String(80))

@@ -1,0 +1,92 @@
+"""Domain events through an outbox table.
+
+``emit`` writes the event in the caller's transaction; after commit a job delivers it to each
+subscriber, each in its own transaction together with a delivery row, so a subscriber's effect
+happens once even when the job runs twice. Subscribers are named here, by dotted path, so that a
+module can hear another without importing it (``scrm`` never imports ``backoffice``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from scrm import jobs
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, insert_ignore, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBERS: dict[str, list[str]] = {
+    # event name -> "module:function" taking (session, payload)
+}
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[dict] = mapped_column(JSONDoc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class EventDelivery(Base):
+    __tablename__ = "event_delivery"
+    __table_args__ = (UniqueConstraint("event_id", "subscriber"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    subscriber: Mapped[str] = mapped_column(String(120))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def emit(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record a domain event in the caller's transaction; it is delivered after commit."""
+    event = OutboxEvent(name=name, payload=payload)
+    session.add(event)
+    session.flush()
+    if SUBSCRIBERS.get(name):
+        jobs.enqueue(session, deliver, event.id, job_id=f"event-{event.id}")
+    else:
+        event.dispatched_at = utcnow()
+    return event
+
+
+def _resolve(path: str) -> Callable[[Session, dict], Any]:
+    module, _, func = path.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def deliver(event_id: int) -> None:
+    """Job: hand one event to each subscriber that has not had it yet."""
+    with session_scope() as session:
+        event = session.get(OutboxEvent, event_id)
+        if event is None or event.dispatched_at is not None:
+            return
+        name, payload = event.name, dict(event.payload)
+    for subscriber in SUBSCRIBERS.get(name, []):
+        with session_scope() as session:
+            fresh = insert_ignore(session, EventDelivery.__table__,
+                                  {"event_id": event_id, "subscriber": subscriber, "delivered_at": utcnow()},
+                                  ["event_id", "subscriber"])
+            if fresh is None:
+                continue
+            _resolve(subscriber)(session, payload)
+    with session_scope() as session:
+        session.get(OutboxEvent, event_id).dispatched_at = utcnow()
+
+
+def redeliver_stale(older_than_s: int = 60) -> int:
+    """Periodic: re-queue events whose delivery job was lost; returns how many."""
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    with session_scope() as session:
+        ids = session.scalars(
+            select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.created_at < cutoff)
+        ).all()
+    for event_id in ids:
+        jobs.enqueue(None, deliver, event_id)
+    return len(ids)

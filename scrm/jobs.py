@@ -1,0 +1,189 @@
+"""The job queue: RQ on Redis when ``SCRM_REDIS_URL`` is set, inline otherwise.
+
+``enqueue(session, fn, ...)`` holds the job until that session commits, so a job never runs for
+data that was rolled back. Job functions take ids, open their own session and must be idempotent:
+RQ delivers at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Callable
+
+from sqlalchemy import JSON, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from scrm.config import get_settings
+from scrm.db import Base, BigId, UTCDateTime, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("urgent", "default", "low")
+RETRY_INTERVALS = [2, 10, 60, 300, 1800]
+INLINE_ATTEMPTS = 3
+_PENDING = "scrm_pending_jobs"
+
+
+@dataclass
+class JobSpec:
+    func: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    queue: str = "default"
+    job_id: str | None = None
+    retries: int = len(RETRY_INTERVALS)
+
+
+@lru_cache
+class JobFailure(Base):
+    """Inline mode's failed-job registry (RQ keeps its own in Redis)."""
+
+    __tablename__ = "job_failure"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    func: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list] = mapped_column(JSON, default=list)
+    kwargs: Mapped[dict] = mapped_column(JSON, default=dict)
+    queue: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@lru_cache
+def get_redis():
+    import redis
+
+    url = get_settings().redis_url
+    return redis.Redis.from_url(url) if url else None
+
+
+def reset() -> None:
+    get_redis.cache_clear()
+
+
+def uses_rq() -> bool:
+    return bool(get_settings().redis_url)
+
+
+def enqueue(session: Session | None, func: Callable[..., Any], *args: Any, queue: str = "default",
+            job_id: str | None = None, retries: int = len(RETRY_INTERVALS), **kwargs: Any) -> None:
+    """Queue ``func(*args, **kwargs)``; with a session, only once that session has committed."""
+    spec = JobSpec(func, args, kwargs, queue, job_id, retries)
+    if session is None:
+        dispatch(spec)
+    else:
+        session.info.setdefault(_PENDING, []).append(spec)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for spec in pending or ():
+        try:
+            dispatch(spec)
+        except Exception:  # the data is committed; the sweeper re-queues what was not sent
+            log.exception("could not enqueue %s after commit", _name(spec.func))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def dispatch(spec: JobSpec) -> None:
+    if uses_rq():
+        from rq import Queue, Retry
+
+        retry = Retry(max=spec.retries, interval=RETRY_INTERVALS[: spec.retries]) if spec.retries else None
+        Queue(spec.queue, connection=get_redis()).enqueue(
+            spec.func, args=spec.args, kwargs=spec.kwargs, job_id=spec.job_id, retry=retry,
+            result_ttl=3600, failure_ttl=14 * 24 * 3600, description=_name(spec.func),
+        )
+    else:
+        run_inline(spec)
+
+
+def run_inline(spec: JobSpec) -> None:
+    for attempt in range(1, INLINE_ATTEMPTS + 1):
+        try:
+            spec.func(*spec.args, **spec.kwargs)
+            return
+        except Exception as exc:
+            log.warning("inline job %s failed (attempt %d): %s", _name(spec.func), attempt, exc)
+            if attempt == INLINE_ATTEMPTS:
+                _record_inline_failure(spec, exc)
+            else:
+                time.sleep(0.05 * attempt)
+
+
+def _record_inline_failure(spec: JobSpec, exc: Exception) -> None:
+    with session_scope() as session:
+        session.add(JobFailure(func=_name(spec.func), args=list(spec.args), kwargs=spec.kwargs,
+                               queue=spec.queue, error="".join(traceback.format_exception_only(exc)).strip()))
+
+
+def retry_failed() -> int:
+    """Re-queue every failed job (RQ's failed registry, or the inline failure table); returns the count."""
+    if uses_rq():
+        from rq import Queue
+        from rq.registry import FailedJobRegistry
+
+        count = 0
+        for name in QUEUES:
+            registry = FailedJobRegistry(queue=Queue(name, connection=get_redis()))
+            for job_id in registry.get_job_ids():
+                registry.requeue(job_id)
+                count += 1
+        return count
+
+    import importlib
+
+    with session_scope() as session:
+        failures = session.scalars(select(JobFailure)).all()
+        specs = []
+        for failure in failures:
+            module, _, qualname = failure.func.rpartition(".")
+            func = getattr(importlib.import_module(module), qualname)
+            specs.append(JobSpec(func, tuple(failure.args), dict(failure.kwargs), failure.queue))
+            session.delete(failure)
+    for spec in specs:
+        run_inline(spec)
+    return len(specs)
+
+
+def failed_jobs() -> list[dict[str, Any]]:
+    if uses_rq():
+        from rq import Queue
+        from rq.job import Job
+        from rq.registry import FailedJobRegistry
+
+        out = []
+        for name in QUEUES:
+            registry = FailedJobRegistry(queue=Queue(name, connection=get_redis()))
+            for job in Job.fetch_many(registry.get_job_ids(), connection=get_redis()):
+                if job is not None:
+                    reason = (job.exc_info or "").strip().splitlines()[-1:] or [""]
+                    out.append({"id": job.id, "queue": name, "func": job.description, "reason": reason[0]})
+        return out
+
+    with session_scope() as session:
+        return [{"id": f.id, "queue": f.queue, "func": f.func, "reason": f.error}
+                for f in session.scalars(select(JobFailure)).all()]
+
+
+def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
+    from rq import Queue, Worker
+
+    if not uses_rq():
+        raise SystemExit("scrm worker needs SCRM_REDIS_URL; without Redis, jobs run inline in the service")
+    connection = get_redis()
+    worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)
+    worker.work(burst=burst, with_scheduler=True)

@@ -1,0 +1,79 @@
+"""Company -> center (中心) -> department (营销部门) -> employee."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.privacy.crypto import EncryptedText
+
+
+class Role(str, enum.Enum):
+    sales = "sales"
+    processor = "processor"
+    supervisor = "supervisor"
+    finance = "finance"
+    manager = "manager"
+    admin = "admin"
+
+
+class DataScope(str, enum.Enum):
+    own = "own"
+    department = "department"
+    center = "center"
+    all = "all"
+
+
+DEFAULT_SCOPE = {
+    Role.sales: DataScope.own,
+    Role.processor: DataScope.own,
+    Role.supervisor: DataScope.department,
+    Role.finance: DataScope.all,
+    Role.manager: DataScope.center,
+    Role.admin: DataScope.all,
+}
+
+
+class EmployeeStatus(str, enum.Enum):
+    active = "active"
+    departed = "departed"
+
+
+class Center(Base):
+    __tablename__ = "center"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Department(Base):
+    __tablename__ = "department"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("center.id"), index=True)
+    wecom_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    wecom_parent_id: Mapped[int | None] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Employee(Base):
+    __tablename__ = "employee"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20), default=Role.sales)
+    scope: Mapped[DataScope] = mapped_column(Enum(DataScope, native_enum=False, length=20), default=DataScope.own)
+    status: Mapped[EmployeeStatus] = mapped_column(
+        Enum(EmployeeStatus, native_enum=False, length=20), default=EmployeeStatus.active, index=True)
+    mobile: Mapped[str | None] = mapped_column(EncryptedText)
+    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    region: Mapped[str | None] = mapped_column(String(32))
+    max_open_leads: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from scrm import jobs
+from scrm.db import session_scope
+from scrm.events import EventDelivery, OutboxEvent, emit
+from scrm.money import from_fen, parse_yuan, round_fen, to_fen
+from scrm.org.models import Employee, Role
+
+RAN: list[int] = []
+
+
+def record_job(value: int) -> None:
+    RAN.append(value)
+
+
+def test_job_waits_for_commit_and_is_dropped_on_rollback(db):
+    RAN.clear()
+    with pytest.raises(RuntimeError):
+        with session_scope() as session:
+            jobs.enqueue(session, record_job, 1)
+            raise RuntimeError("boom")
+    assert RAN == []
+    with session_scope() as session:
+        jobs.enqueue(session, record_job, 2)
+        assert RAN == []
+    assert RAN == [2]
+
+
+def test_money_rounds_half_up_once():
+    assert round_fen(Decimal("0.005")) == Decimal("0.01")
+    assert round_fen(Decimal("-0.005")) == Decimal("-0.01")
+    assert to_fen(Decimal("12.345")) == 1235
+    assert from_fen(1235) == Decimal("12.35")
+    with pytest.raises(TypeError):
+        parse_yuan(1.5)
+    with pytest.raises(ValueError):
+        parse_yuan("NaN")
+
+
+def test_pii_column_is_encrypted_at_rest(db):
+    from sqlalchemy import text
+
+    db.add(Employee(name="王五", username="wangwu", role=Role.sales, mobile="13800138000"))
+    db.flush()
+    raw = db.execute(text("select mobile from employee where username='wangwu'")).scalar()
+    assert "13800138000" not in raw and ":" in raw
+    assert db.scalar(select(Employee.mobile).where(Employee.username == "wangwu")) == "13800138000"
+
+
+def test_event_without_subscribers_is_marked_dispatched(db):
+    event = emit(db, "nobody.listens", {"x": 1})
+    assert event.dispatched_at is not None
+    assert db.scalars(select(EventDelivery)).all() == []
+    assert db.get(OutboxEvent, event.id).payload == {"x": 1}
