@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 TEST_DB_URL = os.environ.get("SCRM_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("SCRM_TEST_REDIS_URL")
 if not TEST_DB_URL or not TEST_REDIS_URL:

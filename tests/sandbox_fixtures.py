@@ -1,0 +1,1 @@
+"""Fixtures that start the sandbox WeCom (and later WeChat Pay) on loopback."""
