@@ -9,6 +9,15 @@ jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs.")
 app.add_typer(jobs_app, name="jobs")
 
 
+def _mount_module_clis() -> None:
+    from scrm.org.cli import app as user_app
+
+    app.add_typer(user_app, name="user", help="Staff accounts.")
+
+
+_mount_module_clis()
+
+
 def _boot() -> None:
     from scrm.logging import configure_logging
 
@@ -34,9 +43,33 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the HTTP service (API, WeCom callback, console)."""
     import uvicorn
 
+    from scrm.config import get_settings
+
     _boot()
+    settings = get_settings()
+    if settings.embedded:
+        from scrm.migrations import upgrade
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.effective_database_url)
+    if settings.embedded and workers == 1:
+        import threading
+
+        from scrm import scheduler as periodic
+
+        # one process on the embedded default: the periodic work runs beside the server
+        threading.Thread(target=periodic.run, daemon=True, name="scheduler").start()
     uvicorn.run("scrm.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
+
+
+@app.command()
+def scheduler() -> None:
+    """Queue periodic work (stale inbox events, undelivered domain events, SOP tasks). Safe to run twice."""
+    from scrm import scheduler as periodic
+
+    _boot()
+    periodic.run()
 
 
 @app.command()

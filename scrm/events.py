@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SUBSCRIBERS: dict[str, list[str]] = {
     # event name -> "module:function" taking (session, payload)
+    "customer.duplicate_phone": ["scrm.wecom.service:notify_duplicate_phone"],
 }
 
 

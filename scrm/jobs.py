@@ -39,7 +39,6 @@ class JobSpec:
     retries: int = len(RETRY_INTERVALS)
 
 
-@lru_cache
 class JobFailure(Base):
     """Inline mode's failed-job registry (RQ keeps its own in Redis)."""
 

@@ -93,7 +93,7 @@ def db(engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
-        scrm_db.set_engine(None, join_transaction_mode="conservative_savepoint")
+        scrm_db.set_engine(None, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture

@@ -1,1 +1,49 @@
 """Fixtures that start the sandbox WeCom (and later WeChat Pay) on loopback."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from scrm.config import SANDBOX_WECOM
+
+
+@pytest.fixture
+def sandbox_wecom(settings_env) -> Iterator:
+    """A ``SandboxWecom`` on a free port, the service's WeCom settings pointed at it.
+
+    No callback URL is set: assign ``sandbox_wecom.callback_url`` to receive its callbacks.
+    Retries back off from 10 ms so failing calls stay fast.
+    """
+    from scrm.sandbox.wecom import SandboxWecom
+    from scrm.wecom import client as wecom_client_module
+
+    sandbox = SandboxWecom(**SANDBOX_WECOM)
+    base = sandbox.start()
+    settings_env(
+        SCRM_WECOM_API_BASE=base,
+        SCRM_WECOM_CORP_ID=SANDBOX_WECOM["corp_id"],
+        SCRM_WECOM_SECRET=SANDBOX_WECOM["secret"],
+        SCRM_WECOM_TOKEN=SANDBOX_WECOM["token"],
+        SCRM_WECOM_AES_KEY=SANDBOX_WECOM["aes_key"],
+        SCRM_WECOM_AGENT_ID=SANDBOX_WECOM["agent_id"],
+        SCRM_WECOM_RETRY_BASE_S="0.01",
+    )
+    wecom_client_module.reset()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+        wecom_client_module.reset()
+
+
+@pytest.fixture
+def wecom_client(request, sandbox_wecom):
+    """``get_client()`` against ``sandbox_wecom``. Its call log goes to the ``committed_db`` when the test
+    uses that fixture, else into the rolled-back ``db`` transaction."""
+    from scrm.wecom.client import get_client
+
+    if "committed_db" not in request.fixturenames:
+        request.getfixturevalue("db")
+    return get_client()

@@ -55,3 +55,21 @@ def test_event_without_subscribers_is_marked_dispatched(db):
     assert event.dispatched_at is not None
     assert db.scalars(select(EventDelivery)).all() == []
     assert db.get(OutboxEvent, event.id).payload == {"x": 1}
+
+
+def always_fails(marker: str) -> None:
+    RAN.append(marker)
+    raise RuntimeError(f"cannot do {marker}")
+
+
+def test_inline_job_that_keeps_failing_is_kept_and_can_be_retried(db):
+    from scrm.jobs import JobFailure
+
+    RAN.clear()
+    jobs.enqueue(None, always_fails, "x")
+    assert RAN == ["x"] * jobs.INLINE_ATTEMPTS
+    failed = jobs.failed_jobs()
+    assert [(f["func"], f["reason"]) for f in failed] == [("tests.test_foundation.always_fails", "RuntimeError: cannot do x")]
+    assert jobs.retry_failed() == 1
+    assert RAN == ["x"] * (2 * jobs.INLINE_ATTEMPTS)
+    assert len(db.scalars(select(JobFailure)).all()) == 1  # failed again, recorded again

@@ -1,3 +1,73 @@
-from fastapi import APIRouter
+"""Assignment rules (managers) and the pool of unassigned leads (supervisors and up)."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from scrm.assignment import schemas
+from scrm.assignment import service as assignment_service
+from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.customers import api as customer_api
+from scrm.customers import schemas as customer_schemas
+from scrm.customers import service as customer_service
+from scrm.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/assignment", tags=["assignment"], responses=ERROR_RESPONSES)
+
+
+@router.get("/rules", response_model=list[schemas.RuleOut])
+def list_rules(staff: SupervisorStaff, session: SessionDep) -> list[schemas.RuleOut]:
+    """Rules in the order they are tried (priority, then id)."""
+    return [schemas.RuleOut.model_validate(r) for r in assignment_service.list_rules(session)]
+
+
+@router.post("/rules", response_model=schemas.RuleOut, status_code=status.HTTP_201_CREATED)
+def create_rule(body: schemas.RuleCreate, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
+    """Add a rule. The first active rule (by priority) whose conditions match a lead and that has a member
+    below the cap gets it: `round_robin` takes turns, `least_loaded` picks the member with the fewest open
+    leads, `fixed` the first member in the list with room."""
+    data = body.model_dump()
+    data["conditions"] = body.conditions.model_dump()
+    return schemas.RuleOut.model_validate(assignment_service.create_rule(session, staff, **data))
+
+
+@router.patch("/rules/{rule_id}", response_model=schemas.RuleOut)
+def update_rule(rule_id: Annotated[int, Path(ge=1)], body: schemas.RuleUpdate, staff: ManagerStaff,
+                session: SessionDep) -> schemas.RuleOut:
+    """Change a rule; only the fields sent change."""
+    changes = body.model_dump(exclude_unset=True)
+    if body.conditions is not None:
+        changes["conditions"] = body.conditions.model_dump()
+    return schemas.RuleOut.model_validate(assignment_service.update_rule(session, staff, rule_id, changes))
+
+
+@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff, session: SessionDep) -> None:
+    """Remove a rule (customers it assigned keep their owners)."""
+    assignment_service.delete_rule(session, rule_id)
+
+
+@router.get("/pool", response_model=customer_schemas.CustomerPage)
+def pool(staff: SupervisorStaff, session: SessionDep, page: Annotated[int, Query(ge=1)] = 1,
+         page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> customer_schemas.CustomerPage:
+    """Leads nobody owns yet (no rule matched, or every member was at cap), oldest first."""
+    rows, total = customer_service.search(session, staff, unassigned=True, sort="created_at", page=page,
+                                          page_size=page_size)
+    return customer_schemas.CustomerPage(items=customer_api._out(session, rows), total=total, page=page,
+                                         page_size=page_size)
+
+
+@router.post("/customers/{customer_id}/assign", response_model=schemas.AssignOut)
+def assign_customer(customer_id: Annotated[int, Path(ge=1)], body: schemas.AssignIn, staff: SupervisorStaff,
+                    session: SessionDep) -> schemas.AssignOut:
+    """Give a lead to `employee_id` (within your scope), or run the rules on it when left out.
+    `owner_id` null in the answer: no rule had room, the lead stays in the pool."""
+    customer = customer_service.get_visible(session, staff, customer_id)
+    if body.employee_id is not None:
+        employee = assignment_service.assign_to(session, staff, customer, body.employee_id)
+    else:
+        employee = assignment_service.assign(session, customer)
+    return schemas.AssignOut(customer_id=customer.id, owner_id=employee.id if employee else None,
+                             owner_name=employee.name if employee else None)

@@ -1,3 +1,66 @@
-from fastapi import APIRouter
+"""Channel QR codes (渠道活码) for managers, and their numbers."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.channels import schemas
+from scrm.channels import service as channel_service
+from scrm.errors import ERROR_RESPONSES, ValidationFailed
+
+router = APIRouter(prefix="/api/channels", tags=["channels"], responses=ERROR_RESPONSES)
+
+
+@router.get("", response_model=list[schemas.ChannelOut])
+def list_channels(staff: SupervisorStaff, session: SessionDep, active: bool | None = None) -> list[schemas.ChannelOut]:
+    """Every channel, newest first."""
+    return [schemas.ChannelOut.model_validate(c) for c in channel_service.list_channels(session, active=active)]
+
+
+@router.post("", response_model=schemas.ChannelOut, status_code=status.HTTP_201_CREATED)
+def create_channel(body: schemas.ChannelCreate, staff: ManagerStaff, session: SessionDep) -> schemas.ChannelOut:
+    """Create a channel. Its WeCom QR code is made right after (see `sync_status`, then `qr_code_url`).
+    A team of more than one makes a multi-person code; the welcome message is checked against WeCom's rules."""
+    channel = channel_service.create_channel(session, staff, **body.model_dump())
+    return schemas.ChannelOut.model_validate(channel)
+
+
+@router.get("/stats", response_model=list[schemas.ChannelStatsOut])
+def channel_stats(staff: SupervisorStaff, session: SessionDep,
+                  since: Annotated[datetime | None, Query(description="from (inclusive, with time zone)")] = None,
+                  until: Annotated[datetime | None, Query(description="to (exclusive, with time zone)")] = None,
+                  ) -> list[schemas.ChannelStatsOut]:
+    """Adds, deletions and conversions per channel, counted over the customers in your data scope."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed("时间需要带时区，例如 2025-01-01T00:00:00+08:00", field=name)
+    return [schemas.ChannelStatsOut(**asdict(s))
+            for s in channel_service.channel_stats(session, staff, since=since, until=until)]
+
+
+@router.get("/{channel_id}", response_model=schemas.ChannelOut)
+def get_channel(channel_id: Annotated[int, Path(ge=1)], staff: SupervisorStaff,
+                session: SessionDep) -> schemas.ChannelOut:
+    """One channel."""
+    return schemas.ChannelOut.model_validate(channel_service.get_channel(session, channel_id))
+
+
+@router.patch("/{channel_id}", response_model=schemas.ChannelOut)
+def update_channel(channel_id: Annotated[int, Path(ge=1)], body: schemas.ChannelUpdate, staff: ManagerStaff,
+                   session: SessionDep) -> schemas.ChannelOut:
+    """Change a channel; a new team or name goes to WeCom. The state never changes. Changing between one
+    and several members makes a new QR code (WeCom cannot change a code's type)."""
+    channel = channel_service.update_channel(session, staff, channel_id, body.model_dump(exclude_unset=True))
+    return schemas.ChannelOut.model_validate(channel)
+
+
+@router.post("/{channel_id}/deactivate", response_model=schemas.ChannelOut)
+def deactivate_channel(channel_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
+                       session: SessionDep) -> schemas.ChannelOut:
+    """Stop a channel and delete its QR code at WeCom. Customers keep it as their source."""
+    return schemas.ChannelOut.model_validate(channel_service.deactivate_channel(session, staff, channel_id))

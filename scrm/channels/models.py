@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
@@ -20,6 +20,13 @@ class ChannelKind(str, enum.Enum):
     other = "other"
 
 
+class SyncStatus(str, enum.Enum):
+    pending = "pending"  # waiting for the job that calls WeCom
+    synced = "synced"
+    failed = "failed"
+    deleted = "deleted"  # the contact way was removed from WeCom (channel deactivated)
+
+
 class Channel(Base):
     __tablename__ = "channel"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -29,11 +36,20 @@ class Channel(Base):
     state: Mapped[str] = mapped_column(String(30), unique=True)
     wecom_config_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     qr_code_url: Mapped[str | None] = mapped_column(String(512))
-    # {"text": "...", "link": {...}} or {"miniprogram": {...}}; WeCom's send_welcome_msg shape
+    # WeCom's send_welcome_msg body without welcome_code:
+    # {"text": {"content": ...}, "attachments": [{"msgtype": "link"|"miniprogram"|"image", ...}]}
     welcome: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     auto_tags: Mapped[list] = mapped_column(JSONDoc, default=list)
     team_employee_ids: Mapped[list] = mapped_column(JSONDoc, default=list)
     referrer_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", use_alter=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    skip_verify: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the contact way's type at WeCom: 1 single member, 2 several; it cannot be changed by an update
+    wecom_type: Mapped[int | None] = mapped_column(Integer)
+    sync_status: Mapped[SyncStatus] = mapped_column(
+        Enum(SyncStatus, native_enum=False, length=16), default=SyncStatus.pending)
+    sync_error: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,3 +1,167 @@
-from fastapi import APIRouter
+"""Customer records for staff: search, create, edit, follow-ups, attachments, timeline and the audited full view."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+from sqlalchemy.orm import Session
+
+from scrm.auth import CurrentStaff, SessionDep, require_roles
+from scrm.customers import schemas
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.errors import ERROR_RESPONSES
+from scrm.org.models import Employee, Role
+from scrm.privacy.crypto import mask_id_no, mask_phone
+
+router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
+
+# who may enter a customer by hand
+CreatorStaff = Annotated[Employee, Depends(require_roles(Role.sales, Role.supervisor, Role.manager))]
+
+
+def visible_customer(customer_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep) -> Customer:
+    return customer_service.get_visible(session, staff, customer_id)
+
+
+VisibleCustomer = Annotated[Customer, Depends(visible_customer)]
+
+
+def _out(session: Session, customers: list[Customer], refs=None) -> list[schemas.CustomerOut]:
+    refs = refs or customer_service.refs(session, customers)
+    out = []
+    for c in customers:
+        out.append(schemas.CustomerOut(
+            id=c.id, name=c.name, avatar=c.avatar, gender=c.gender, corp_name=c.corp_name,
+            phone=mask_phone(c.phone), id_no=mask_id_no(c.id_no), city=c.city, region=c.region,
+            owner=schemas.Ref(id=c.owner_id, name=refs.owners.get(c.owner_id, "")) if c.owner_id else None,
+            channel=schemas.Ref(id=c.channel_id, name=refs.channels.get(c.channel_id, "")) if c.channel_id else None,
+            source=c.source, stage=c.stage, status=c.status, merged_into_id=c.merged_into_id,
+            product_code=refs.products.get(c.product_id) if c.product_id else None,
+            amount=customer_service.amount_yuan(c), term_months=c.term_months, purpose=c.purpose,
+            custom_fields=customer_service.custom_fields_for_display(session, c),
+            wecom_external_userid=c.wecom_external_userid, created_at=c.created_at,
+            assigned_at=c.assigned_at, last_contact_at=c.last_contact_at,
+        ))
+    return out
+
+
+def _detail(session: Session, customer: Customer) -> schemas.CustomerDetail:
+    base = _out(session, [customer])[0]
+    follows = [schemas.FollowOut(employee_id=f.employee_id, employee_name=name, remark=f.remark, state=f.state,
+                                 add_way=f.add_way, added_at=f.added_at, status=f.status, ended_at=f.ended_at,
+                                 is_owner=f.employee_id == customer.owner_id)
+               for f, name in customer_service.list_follows(session, customer.id)]
+    return schemas.CustomerDetail(**base.model_dump(), follows=follows)
+
+
+@router.get("", response_model=schemas.CustomerPage)
+def list_customers(
+    staff: CurrentStaff, session: SessionDep,
+    q: Annotated[str | None, Query(max_length=64, description="part of the name")] = None,
+    phone: Annotated[str | None, Query(max_length=20, description="the full mobile number")] = None,
+    phone_tail: Annotated[str | None, Query(pattern=r"^\d{4}$", description="last four digits (尾号)")] = None,
+    stage: Stage | None = None,
+    status_: Annotated[CustomerStatus | None, Query(alias="status")] = None,
+    owner_id: int | None = None,
+    unassigned: bool = False,
+    channel_id: int | None = None,
+    product_code: str | None = None,
+    sort: Annotated[str, Query(description="name, stage, owner, channel, created_at, assigned_at, "
+                                           "last_contact_at or amount; prefix - for descending")] = "-created_at",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> schemas.CustomerPage:
+    """Customers in your data scope (a salesperson: their own; a supervisor: the department …), one page at a time.
+
+    Phone numbers in the answer are masked; search by the full number or by its last four digits."""
+    rows, total = customer_service.search(
+        session, staff, q=q, phone=phone, phone_tail=phone_tail, stage=stage, status=status_, owner_id=owner_id,
+        unassigned=unassigned, channel_id=channel_id, product_code=product_code, sort=sort, page=page,
+        page_size=page_size)
+    return schemas.CustomerPage(items=_out(session, rows), total=total, page=page, page_size=page_size)
+
+
+@router.post("", response_model=schemas.CustomerDetail, status_code=status.HTTP_201_CREATED)
+def create_customer(body: schemas.CustomerCreate, staff: CreatorStaff, session: SessionDep) -> schemas.CustomerDetail:
+    """Enter a customer by hand. A salesperson becomes its owner; for others `owner_id` names one, or the
+    assignment rules pick one (or it waits in the pool).
+
+    409 when the phone number already belongs to a customer; the message names who follows it.
+    Custom fields are checked against the loan product's form; each bad field is listed in `errors`."""
+    customer = customer_service.create_customer(session, staff, **body.model_dump())
+    return _detail(session, customer)
+
+
+@router.get("/products", response_model=list[schemas.LoanProductOut], tags=["loan products"])
+def list_products(staff: CurrentStaff, session: SessionDep) -> list[schemas.LoanProductOut]:
+    """Loan products and the form fields each asks for (the custom_fields of a customer)."""
+    return [schemas.LoanProductOut.model_validate(p) for p in customer_service.list_products(session)]
+
+
+@router.get("/{customer_id}", response_model=schemas.CustomerDetail)
+def get_customer(customer: VisibleCustomer, session: SessionDep) -> schemas.CustomerDetail:
+    """One customer with the salespeople who have them on WeCom. 404 also when outside your scope."""
+    return _detail(session, customer)
+
+
+@router.patch("/{customer_id}", response_model=schemas.CustomerDetail)
+def update_customer(body: schemas.CustomerUpdate, customer: VisibleCustomer, staff: CurrentStaff,
+                    session: SessionDep) -> schemas.CustomerDetail:
+    """Change details, the loan need or the sales stage (lead, contacted, appointment, lost).
+    Only the fields sent change; `custom_fields` is replaced as a whole."""
+    customer = customer_service.update_customer(session, staff, customer, body.model_dump(exclude_unset=True))
+    return _detail(session, customer)
+
+
+@router.get("/{customer_id}/pii", response_model=schemas.PiiOut)
+def view_pii(
+    customer: VisibleCustomer, staff: CurrentStaff, session: SessionDep,
+    reason: Annotated[str, Query(min_length=2, max_length=200, description="why you need the full number")],
+    fields: Annotated[list[str] | None, Query(description="phone and/or id_no; both when left out")] = None,
+) -> schemas.PiiOut:
+    """The full phone and ID numbers. For managers, finance, admins and the customer's owner; every call is
+    recorded with your reason."""
+    values = customer_service.view_pii(session, staff, customer, fields=fields or [], reason=reason)
+    return schemas.PiiOut(customer_id=customer.id, **values)
+
+
+@router.get("/{customer_id}/follow-ups", response_model=list[schemas.FollowUpOut])
+def list_follow_ups(customer: VisibleCustomer, session: SessionDep,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> list[schemas.FollowUpOut]:
+    """Follow-up records, newest first."""
+    return [schemas.FollowUpOut.model_validate(f)
+            for f in customer_service.list_follow_ups(session, customer.id, limit=limit, offset=offset)]
+
+
+@router.post("/{customer_id}/follow-ups", response_model=schemas.FollowUpOut, status_code=status.HTTP_201_CREATED)
+def add_follow_up(body: schemas.FollowUpCreate, customer: VisibleCustomer, staff: CurrentStaff,
+                  session: SessionDep) -> schemas.FollowUpOut:
+    """Record a call, visit, WeChat conversation or note. A first contact moves a fresh lead to `contacted`."""
+    follow_up = customer_service.add_follow_up(session, customer, employee_id=staff.id, **body.model_dump())
+    return schemas.FollowUpOut.model_validate(follow_up)
+
+
+@router.get("/{customer_id}/attachments", response_model=list[schemas.AttachmentOut])
+def list_attachments(customer: VisibleCustomer, session: SessionDep) -> list[schemas.AttachmentOut]:
+    """Documents on file (metadata; the files live in object storage)."""
+    return [schemas.AttachmentOut.model_validate(a) for a in customer_service.list_attachments(session, customer.id)]
+
+
+@router.post("/{customer_id}/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED)
+def add_attachment(body: schemas.AttachmentCreate, customer: VisibleCustomer, staff: CurrentStaff,
+                   session: SessionDep) -> schemas.AttachmentOut:
+    """Record an uploaded document: images, PDF, Excel or Word, at most 20 MB."""
+    attachment = customer_service.add_attachment(session, customer, uploaded_by=staff.id, **body.model_dump())
+    return schemas.AttachmentOut.model_validate(attachment)
+
+
+@router.get("/{customer_id}/timeline", response_model=list[schemas.TimelineOut])
+def timeline(customer: VisibleCustomer, session: SessionDep,
+             limit: Annotated[int, Query(ge=1, le=200)] = 50,
+             offset: Annotated[int, Query(ge=0)] = 0) -> list[schemas.TimelineOut]:
+    """Everything that happened to the customer, newest first."""
+    return [schemas.TimelineOut.model_validate(e)
+            for e in customer_service.list_timeline(session, customer.id, limit=limit, offset=offset)]

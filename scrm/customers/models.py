@@ -48,7 +48,8 @@ class LoanProduct(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(32), unique=True)
-    # [{"key", "label", "type": text|number|money|choice|date|bool, "required", "options", "min", "max"}]
+    # [{"key", "label", "type": text|number|integer|money|choice|date|bool, "required", "options": [{"value", "label"}],
+    #   "min", "max", "max_length", "unit"}]; checked by scrm.customers.forms. Money values are stored in fen.
     form_fields: Mapped[list] = mapped_column(JSONDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -65,9 +66,14 @@ class Customer(Base):
     corp_name: Mapped[str | None] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Last four digits in clear for "尾号" search: every masked answer (138****1234) shows them anyway,
+    # and a hash of four digits would be a 10,000-entry lookup table, not protection.
+    phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
     id_no: Mapped[str | None] = mapped_column(EncryptedText)
     id_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     city: Mapped[str | None] = mapped_column(String(32))
+    # province or sales region (华东, 广东 …), matched by assignment rules' ``regions``
+    region: Mapped[str | None] = mapped_column(String(32))
 
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
@@ -152,3 +158,21 @@ class TimelineEntry(Base):
     data: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     actor_employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     source_key: Mapped[str | None] = mapped_column(String(80))
+
+
+class DuplicateContact(Base):
+    """A phone number a salesperson gave a customer that already belongs to another customer.
+
+    The phone stays with its first owner (``phone_hash`` is unique); this row is the record that the
+    second salesperson met it, so the clash is reported once even when the event is replayed.
+    """
+
+    __tablename__ = "duplicate_contact"
+    __table_args__ = (UniqueConstraint("customer_id", "existing_customer_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    existing_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    other_employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,10 @@
-"""Company -> center (中心) -> department (营销部门) -> employee."""
+"""Company -> center (中心) -> department (营销部门) -> employee.
+
+Mapping from WeCom (see ``scrm.org.service.sync_from_wecom``): every WeCom department, the root
+included, is a ``Department`` (``wecom_id``/``wecom_parent_id``, ``parent_id`` mirroring the tree);
+each direct child of the root is also a ``Center`` (``Center.wecom_id``), and every department
+below it carries that ``center_id``. The root department (the company) has no center.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +53,7 @@ class Center(Base):
     __tablename__ = "center"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    wecom_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
 
 class Department(Base):
@@ -54,6 +61,8 @@ class Department(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     center_id: Mapped[int | None] = mapped_column(ForeignKey("center.id"), index=True)
+    # the department scope covers a department and everything below it
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     wecom_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     wecom_parent_id: Mapped[int | None] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -70,6 +79,8 @@ class Employee(Base):
     scope: Mapped[DataScope] = mapped_column(Enum(DataScope, native_enum=False, length=20), default=DataScope.own)
     status: Mapped[EmployeeStatus] = mapped_column(
         Enum(EmployeeStatus, native_enum=False, length=20), default=EmployeeStatus.active, index=True)
+    # WeCom's member status: 1 active, 2 disabled, 4 not yet activated (5, left, makes us departed)
+    wecom_status: Mapped[int | None] = mapped_column(Integer)
     mobile: Mapped[str | None] = mapped_column(EncryptedText)
     mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))

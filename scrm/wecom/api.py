@@ -1,3 +1,63 @@
-from fastapi import APIRouter
+"""The WeCom callback URL. The request path only verifies, stores and queues: WeCom retries any
+callback not answered within 5 seconds."""
 
-router = APIRouter()
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+
+from scrm.config import get_settings
+from scrm.db import session_scope
+from scrm.wecom import callback, service
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["wecom"])
+
+
+def _reject(request: Request, exc: callback.CallbackRejected) -> PlainTextResponse:
+    log.warning("wecom callback rejected: %s (from %s)", exc.reason, request.client.host if request.client else "?")
+    return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+
+def _keys():
+    try:
+        return service.callback_keys()
+    except service.WecomNotConfigured as exc:
+        raise callback.CallbackRejected(str(exc), 503) from exc
+
+
+@router.get("/wecom/callback", response_class=PlainTextResponse)
+def verify_callback_url(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = "",
+                        echostr: str = "") -> PlainTextResponse:
+    """WeCom's URL check when the callback is configured: answers the decrypted `echostr`."""
+    try:
+        return PlainTextResponse(callback.verify_url(_keys(), msg_signature, timestamp, nonce, echostr))
+    except callback.CallbackRejected as exc:
+        return _reject(request, exc)
+
+
+def _store(plain: str, fields: dict) -> int | None:
+    with session_scope() as session:
+        return service.store_callback(session, plain, fields)
+
+
+@router.post("/wecom/callback", response_class=PlainTextResponse)
+async def receive_callback(request: Request, msg_signature: str = "", timestamp: str = "",
+                           nonce: str = "") -> PlainTextResponse:
+    """A signed, encrypted WeCom event or message. Stored once per event (retries are absorbed),
+    processed by a job; the answer is an empty 200."""
+    limit = get_settings().callback_max_body
+    if int(request.headers.get("content-length") or 0) > limit:
+        return _reject(request, callback.CallbackRejected("body too large", 413))
+    body = await request.body()
+    if len(body) > limit:
+        return _reject(request, callback.CallbackRejected("body too large", 413))
+    try:
+        plain, fields = callback.open_message(_keys(), body, msg_signature, timestamp, nonce)
+    except callback.CallbackRejected as exc:
+        return _reject(request, exc)
+    await run_in_threadpool(_store, plain, fields)
+    return PlainTextResponse("")

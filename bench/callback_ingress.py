@@ -1,0 +1,90 @@
+"""Callback acknowledgements per second and latency: the real WeCom callback path (signature check,
+AES decryption, inbox write on PostgreSQL, job queued on Redis) next to a bare FastAPI endpoint.
+
+    .venv/bin/python bench/callback_ingress.py [--requests 10000] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+from wechatpy.work.crypto import WeChatCrypto  # noqa: E402
+
+from bench import loadgen  # noqa: E402
+from bench.common import PII_KEY, REDIS_URL, fresh_database, served  # noqa: E402
+from scrm.config import SANDBOX_WECOM  # noqa: E402
+from scrm.wecom import callback  # noqa: E402
+
+
+def make_callbacks(port: int, count: int, prefix: str) -> list[bytes]:
+    crypto = WeChatCrypto(SANDBOX_WECOM["token"], SANDBOX_WECOM["aes_key"], SANDBOX_WECOM["corp_id"])
+    out = []
+    now = int(time.time())
+    for i in range(count):
+        xml = (f"<xml><ToUserName><![CDATA[{SANDBOX_WECOM['corp_id']}]]></ToUserName><FromUserName><![CDATA[sys]]>"
+               f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>"
+               f"<![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType>"
+               f"<UserID><![CDATA[sales{i % 50:03d}]]></UserID><ExternalUserID><![CDATA[wm{prefix}{i:08d}]]>"
+               f"</ExternalUserID><State><![CDATA[poster-01]]></State><WelcomeCode><![CDATA[WC{prefix}{i}]]>"
+               f"</WelcomeCode></xml>")
+        envelope = callback.parse_xml(crypto.encrypt_message(xml, str(i), str(now)))
+        body = (f"<xml><ToUserName><![CDATA[{SANDBOX_WECOM['corp_id']}]]></ToUserName><Encrypt><![CDATA["
+                f"{envelope['Encrypt']}]]></Encrypt><AgentID><![CDATA[{SANDBOX_WECOM['agent_id']}]]></AgentID></xml>").encode()
+        path = f"/wecom/callback?msg_signature={envelope['MsgSignature']}&timestamp={now}&nonce={i}"
+        out.append(loadgen.build_post("127.0.0.1", port, path, body))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=10000)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rate", type=float, default=200)
+    ap.add_argument("--seconds", type=float, default=15)
+    args = ap.parse_args()
+
+    db_url = fresh_database("scrm_bench_callback")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {"SCRM_DATABASE_URL": db_url, "SCRM_REDIS_URL": REDIS_URL, "SCRM_PII_KEY": PII_KEY,
+           "SCRM_SECRET_KEY": "bench", "SCRM_WECOM_CORP_ID": SANDBOX_WECOM["corp_id"],
+           "SCRM_WECOM_SECRET": SANDBOX_WECOM["secret"], "SCRM_WECOM_TOKEN": SANDBOX_WECOM["token"],
+           "SCRM_WECOM_AES_KEY": SANDBOX_WECOM["aes_key"], "SCRM_WECOM_AGENT_ID": str(SANDBOX_WECOM["agent_id"]),
+           "SCRM_LOG_LEVEL": "WARNING"}
+    print(f"machine: {os.cpu_count()} cores; server: uvicorn, 1 worker; client: asyncio, "
+          f"{args.concurrency} keep-alive connections, same machine")
+
+    with served("bench.bare_app:app", env) as port:
+        bare_req = loadgen.build_post("127.0.0.1", port, "/bare", b"<xml>" + b"x" * 600 + b"</xml>")
+        asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * 1000, args.concurrency))
+        bare = asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * args.requests, args.concurrency))
+    print(f"bare FastAPI endpoint      : {bare.summary()}")
+
+    with served("scrm.app:create_app", env, factory=True) as port:
+        warm = make_callbacks(port, 1000, "W")
+        asyncio.run(loadgen.closed_loop("127.0.0.1", port, warm, args.concurrency))
+        reqs = make_callbacks(port, args.requests, "T")
+        cb = asyncio.run(loadgen.closed_loop("127.0.0.1", port, reqs, args.concurrency))
+        print(f"WeCom callback (saturated) : {cb.summary()}")
+        fixed = make_callbacks(port, int(args.rate * args.seconds), "R")
+        at_rate = asyncio.run(loadgen.open_loop("127.0.0.1", port, fixed, args.rate))
+        print(f"WeCom callback at {args.rate:.0f}/s   : {at_rate.summary()}")
+
+    sync_url = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(sync_url) as conn:
+        stored = conn.execute("select count(*) from inbox_event").fetchone()[0]
+    accepted = sum(r.statuses.get(200, 0) for r in (cb, at_rate)) + 1000
+    print(f"ratio callback/bare throughput: {cb.rate / bare.rate:.2f}")
+    print(f"inbox rows {stored} for {accepted} accepted callbacks ({'none lost' if stored == accepted else 'MISMATCH'})")
+
+
+if __name__ == "__main__":
+    main()

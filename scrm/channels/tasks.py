@@ -1,0 +1,23 @@
+"""Jobs for channels: keep each channel's WeCom contact way (QR code) in step with the channel."""
+
+from __future__ import annotations
+
+
+from scrm.channels import service
+from scrm.db import session_scope
+
+
+
+def sync_channel(channel_id: int) -> None:
+    """Job: add / update / delete the channel's contact way at WeCom; idempotent, retried on failure."""
+    from scrm.wecom.client import get_client
+
+    try:
+        with session_scope() as session:
+            service.sync_contact_way(session, channel_id, get_client())
+    except Exception as exc:
+        errcode = getattr(exc, "errcode", None)
+        message = f"企业微信返回 {errcode}: {getattr(exc, 'errmsg', '')}" if errcode else f"调用企业微信失败: {exc}"
+        with session_scope() as session:
+            service.record_sync_failure(session, channel_id, message)
+        raise

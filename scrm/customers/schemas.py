@@ -1,0 +1,205 @@
+"""The shapes the WeCom handlers hand to the customer service (dataclasses), and the API's in/out models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scrm.customers.models import CustomerSource, CustomerStatus, FollowStatus, Stage
+
+if TYPE_CHECKING:
+    from scrm.customers.models import Customer
+
+
+# ---------------------------------------------------------------- service contract (WeCom handlers)
+
+
+@dataclass
+class ContactInfo:
+    external_userid: str
+    name: str
+    avatar: str | None = None
+    gender: int = 0
+    unionid: str | None = None
+    corp_name: str | None = None
+
+
+@dataclass
+class FollowInfo:
+    userid: str  # the WeCom user id of the staff member
+    remark: str | None = None
+    description: str | None = None
+    remark_mobiles: list[str] = field(default_factory=list)
+    state: str | None = None
+    add_way: int | None = None
+    added_at: datetime | None = None
+
+
+@dataclass
+class UpsertResult:
+    customer: "Customer"
+    created: bool
+    # set when a remark mobile already belongs to another salesperson's customer
+    duplicate_owner_id: int | None = None
+
+
+# ---------------------------------------------------------------- API in
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerCreate(_In):
+    name: str = Field(min_length=1, max_length=64)
+    phone: str = Field(min_length=5, max_length=20, examples=["13800138000"])
+    id_no: str | None = Field(default=None, max_length=18)
+    city: str | None = Field(default=None, max_length=32)
+    region: str | None = Field(default=None, max_length=32)
+    product_code: str | None = None
+    amount: Decimal | None = Field(default=None, description="loan amount in yuan", examples=["300000.00"])
+    term_months: int | None = None
+    purpose: str | None = Field(default=None, max_length=200)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    owner_id: int | None = Field(default=None, description="defaults to the caller when a salesperson creates it; "
+                                                           "otherwise the assignment rules pick one")
+    channel_id: int | None = None
+
+
+class CustomerUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    phone: str | None = Field(default=None, min_length=5, max_length=20)
+    id_no: str | None = Field(default=None, max_length=18)
+    city: str | None = Field(default=None, max_length=32)
+    region: str | None = Field(default=None, max_length=32)
+    product_code: str | None = None
+    amount: Decimal | None = None
+    term_months: int | None = None
+    purpose: str | None = Field(default=None, max_length=200)
+    custom_fields: dict[str, Any] | None = None
+    stage: Stage | None = None
+
+
+class FollowUpCreate(_In):
+    kind: Literal["call", "visit", "wechat", "note"] = "note"
+    content: str = Field(min_length=1, max_length=5000)
+    next_at: datetime | None = Field(default=None, description="when to contact the customer next (with time zone)")
+
+
+class AttachmentCreate(_In):
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(min_length=3, max_length=100)
+    size_bytes: int
+    storage_key: str = Field(min_length=1, max_length=255)
+    kind: str = "other"
+
+
+# ---------------------------------------------------------------- API out
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
+class CustomerOut(_Out):
+    id: int
+    name: str
+    avatar: str | None
+    gender: int
+    corp_name: str | None
+    phone: str | None = Field(description="masked, e.g. 138****8000")
+    id_no: str | None = Field(description="masked")
+    city: str | None
+    region: str | None
+    owner: Ref | None
+    channel: Ref | None
+    source: CustomerSource
+    stage: Stage
+    status: CustomerStatus
+    merged_into_id: int | None
+    product_code: str | None
+    amount: Decimal | None = Field(description="yuan")
+    term_months: int | None
+    purpose: str | None
+    custom_fields: dict[str, Any]
+    wecom_external_userid: str | None
+    created_at: datetime
+    assigned_at: datetime | None
+    last_contact_at: datetime | None
+
+
+class FollowOut(_Out):
+    employee_id: int
+    employee_name: str
+    remark: str | None
+    state: str | None
+    add_way: int | None
+    added_at: datetime
+    status: FollowStatus
+    ended_at: datetime | None
+    is_owner: bool
+
+
+class CustomerDetail(CustomerOut):
+    follows: list[FollowOut]
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class FollowUpOut(_Out):
+    id: int
+    customer_id: int
+    employee_id: int | None
+    kind: str
+    content: str
+    next_at: datetime | None
+    created_at: datetime
+
+
+class AttachmentOut(_Out):
+    id: int
+    customer_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    storage_key: str
+    kind: str
+    uploaded_by: int | None
+    created_at: datetime
+
+
+class TimelineOut(_Out):
+    id: int
+    at: datetime
+    kind: str
+    summary: str
+    data: dict[str, Any]
+    actor_employee_id: int | None
+
+
+class LoanProductOut(_Out):
+    id: int
+    code: str
+    name: str
+    form_fields: list[dict[str, Any]]
+    active: bool
+
+
+class PiiOut(BaseModel):
+    customer_id: int
+    phone: str | None = None
+    id_no: str | None = None

@@ -1,0 +1,61 @@
+"""``scrm sandbox ...``: stand-ins for WeCom (and later WeChat Pay) on loopback."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom.")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+@app.callback()
+def sandbox() -> None:
+    """Sandbox servers that stand in for WeCom on loopback."""
+
+
+@app.command()
+def wecom(
+    port: int = typer.Option(8099, help="Port on 127.0.0.1 (0 picks a free one)."),
+    callback_url: str = typer.Option("", help="Where to POST callbacks, e.g. http://127.0.0.1:8000/wecom/callback."),
+    seed: bool = typer.Option(True, help="Start with a demo company: departments, staff, tags, customers, a group."),
+    verify: bool = typer.Option(False, help="Do WeCom's URL handshake against --callback-url first."),
+    token_ttl: int = typer.Option(7200, help="Seconds an access_token lives."),
+    calls_per_minute: int = typer.Option(10000, help="The corp's API budget a minute (45009 beyond)."),
+) -> None:
+    """Run the sandbox WeCom until Ctrl-C; prints the settings that point the service at it."""
+    from scrm.config import SANDBOX_WECOM
+    from scrm.sandbox.wecom import SandboxWecom
+    from scrm.sandbox.wecom.demo import seed_demo
+
+    sandbox = SandboxWecom(callback_url=callback_url or None, token_ttl_s=token_ttl,
+                           calls_per_minute=calls_per_minute)
+    base = sandbox.start(port)
+    if seed:
+        made = seed_demo(sandbox)
+        typer.echo(f"seeded a demo company: {len(made['customers'])} customers, group {made['chat_id']}")
+    typer.echo(f"sandbox WeCom at {base}  (controls: {sandbox.control_url}/sandbox/...)")
+    typer.echo(f"SCRM_WECOM_API_BASE={base}")
+    typer.echo(f"SCRM_WECOM_CORP_ID={SANDBOX_WECOM['corp_id']}")
+    typer.echo(f"SCRM_WECOM_SECRET={SANDBOX_WECOM['secret']}")
+    typer.echo(f"SCRM_WECOM_AGENT_ID={SANDBOX_WECOM['agent_id']}")
+    typer.echo(f"SCRM_WECOM_TOKEN={SANDBOX_WECOM['token']}")
+    typer.echo(f"SCRM_WECOM_AES_KEY={SANDBOX_WECOM['aes_key']}")
+    if callback_url and verify:
+        typer.echo(f"callback URL handshake: {'ok' if sandbox.verify_url() else 'FAILED'}")
+    typer.echo(f"simulate a customer adding zhangsan: curl -X POST {sandbox.control_url}/sandbox/simulate/"
+               "contact_added -H 'content-type: application/json' -d '{\"userid\": \"zhangsan\"}'")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        typer.echo("sandbox WeCom stopped")

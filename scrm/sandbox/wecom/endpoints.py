@@ -1,0 +1,547 @@
+"""The /cgi-bin/ endpoints: ``handler(corp, query, body) -> answer`` with WeCom's JSON shapes.
+
+Operations made through the API do not produce callbacks (WeCom's rule); only the simulated user
+actions in ``events.py`` do.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Callable
+
+from scrm.sandbox.wecom.state import (
+    TAKEOVER_DELAY_S, TRANSFER_WAITING, Corp, Tag, Transfer, WecomApiError, new_id,
+)
+
+Handler = Callable[[Corp, dict, dict], dict]
+ENDPOINTS: dict[str, Handler] = {}
+
+MAX_NAME = 30  # corp tag and tag group names
+MAX_TRANSFER = 100
+
+
+def endpoint(path: str):
+    def register(fn: Handler) -> Handler:
+        ENDPOINTS[path] = fn
+        return fn
+    return register
+
+
+def _int(value: Any, default: int | None = None) -> int:
+    if value in (None, ""):
+        if default is None:
+            raise WecomApiError(40058, "missing parameter")
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise WecomApiError(40058, f"invalid integer {value!r}") from None
+
+
+def _list(value: Any) -> list:
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _page(items: list, cursor: Any, limit: int) -> tuple[list, str]:
+    start = _int(cursor, 0) if cursor else 0
+    chunk = items[start:start + limit]
+    return chunk, (str(start + limit) if start + limit < len(items) else "")
+
+
+# ---------------------------------------------------------------- directory
+
+
+@endpoint("user/get")
+def user_get(corp: Corp, q: dict, body: dict) -> dict:
+    return corp.user(q.get("userid", "")).to_api()
+
+
+def _dept_users(corp: Corp, q: dict) -> list:
+    dept = _int(q.get("department_id"))
+    if dept not in corp.departments:
+        raise WecomApiError(60123)
+    depts = set(corp.subtree(dept)) if str(q.get("fetch_child", "0")) == "1" else {dept}
+    return [u for u in corp.users.values() if u.resigned_at is None and depts & set(u.department)]
+
+
+@endpoint("user/list")
+def user_list(corp: Corp, q: dict, body: dict) -> dict:
+    return {"userlist": [u.to_api() for u in _dept_users(corp, q)]}
+
+
+@endpoint("user/simplelist")
+def user_simplelist(corp: Corp, q: dict, body: dict) -> dict:
+    return {"userlist": [u.to_simple() for u in _dept_users(corp, q)]}
+
+
+@endpoint("department/list")
+def department_list(corp: Corp, q: dict, body: dict) -> dict:
+    root = _int(q.get("id"), 1)
+    if root not in corp.departments:
+        raise WecomApiError(60123)
+    return {"department": [corp.departments[d].to_api() for d in corp.subtree(root)]}
+
+
+def _oauth_user(corp: Corp, q: dict) -> str:
+    entry = corp.oauth_codes.pop(q.get("code", ""), None)
+    if entry is None or entry[1] < corp.now():
+        raise WecomApiError(40029)
+    return entry[0]
+
+
+@endpoint("auth/getuserinfo")
+def auth_getuserinfo(corp: Corp, q: dict, body: dict) -> dict:
+    return {"userid": _oauth_user(corp, q), "user_ticket": secrets.token_urlsafe(32), "expires_in": 1800}
+
+
+@endpoint("user/getuserinfo")
+def user_getuserinfo(corp: Corp, q: dict, body: dict) -> dict:
+    return {"UserId": _oauth_user(corp, q), "DeviceId": ""}
+
+
+@endpoint("message/send")
+def message_send(corp: Corp, q: dict, body: dict) -> dict:
+    if _int(body.get("agentid"), 0) != corp.agent_id:
+        raise WecomApiError(40056)
+    msgtype = body.get("msgtype")
+    if not msgtype or msgtype not in body:
+        raise WecomApiError(40008 if msgtype else 40058, "invalid message type")
+    touser = [u for u in str(body.get("touser") or "").split("|") if u]
+    if touser == ["@all"]:
+        valid = [u.userid for u in corp.users.values() if u.resigned_at is None]
+        invalid = []
+    else:
+        valid = [u for u in touser if u in corp.users and corp.users[u].resigned_at is None]
+        invalid = [u for u in touser if u not in valid]
+    if not valid and not body.get("toparty") and not body.get("totag"):
+        raise WecomApiError(81013, invaliduser="|".join(invalid))
+    msgid = new_id("msg", 40)
+    corp.messages.append({"msgid": msgid, "agentid": corp.agent_id, "touser": valid, "msgtype": msgtype,
+                          msgtype: body[msgtype], "time": int(corp.now())})
+    return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "",
+            "msgid": msgid}
+
+
+# ---------------------------------------------------------------- customers
+
+
+@endpoint("externalcontact/get_follow_user_list")
+def get_follow_user_list(corp: Corp, q: dict, body: dict) -> dict:
+    return {"follow_user": [u.userid for u in corp.users.values() if u.customer_contact and u.resigned_at is None]}
+
+
+@endpoint("externalcontact/list")
+def external_list(corp: Corp, q: dict, body: dict) -> dict:
+    userid = q.get("userid", "")
+    corp.user(userid)
+    ids = [c.external_userid for c in corp.contacts.values() if userid in c.follows]
+    if not ids:
+        raise WecomApiError(84061, external_userid=[])
+    return {"external_userid": ids}
+
+
+@endpoint("externalcontact/get")
+def external_get(corp: Corp, q: dict, body: dict) -> dict:
+    contact = corp.contact(q.get("external_userid", ""))
+    if not contact.follows:
+        raise WecomApiError(84061, follow_user=[])
+    return {"external_contact": contact.to_api(),
+            "follow_user": [corp.follow_to_api(f) for f in contact.follows.values()]}
+
+
+@endpoint("externalcontact/batch/get_by_user")
+def batch_get_by_user(corp: Corp, q: dict, body: dict) -> dict:
+    userids = _list(body.get("userid_list")) or _list(body.get("userid"))
+    if not userids or len(userids) > 100:
+        raise WecomApiError(40058, "userid_list must hold 1 to 100 userids")
+    for userid in userids:
+        corp.user(userid)
+    limit = min(max(_int(body.get("limit"), 50), 1), 100)
+    rows = [(c, c.follows[u]) for u in userids for c in corp.contacts.values() if u in c.follows]
+    page, next_cursor = _page(rows, body.get("cursor"), limit)
+    return {"external_contact_list": [{"external_contact": c.to_api(),
+                                       "follow_info": corp.follow_to_api(f, with_tag_details=False)}
+                                      for c, f in page],
+            "next_cursor": next_cursor, "fail_info": {"unlicensed_userid_list": []}}
+
+
+CONTACT_WAY_FIELDS = ("type", "scene", "style", "remark", "skip_verify", "state", "user", "party", "is_temp",
+                      "expires_in", "chat_expires_in", "unionid", "is_exclusive", "conclusions")
+
+
+def _check_contact_way(corp: Corp, way: dict) -> None:
+    if way.get("type") not in (1, 2) or way.get("scene") not in (1, 2):
+        raise WecomApiError(40058, "type and scene must be 1 or 2")
+    if len(way.get("state") or "") > 30:
+        raise WecomApiError(40058, "state is longer than 30 characters")
+    users = _list(way.get("user"))
+    if way["type"] == 1 and len(users) != 1:
+        raise WecomApiError(40058, "a single-person contact way needs exactly one user")
+    for userid in users:
+        if userid not in corp.users or corp.users[userid].resigned_at is not None:
+            raise WecomApiError(40031)
+    for party in _list(way.get("party")):
+        if party not in corp.departments:
+            raise WecomApiError(60123)
+
+
+@endpoint("externalcontact/add_contact_way")
+def add_contact_way(corp: Corp, q: dict, body: dict) -> dict:
+    way = {k: body[k] for k in CONTACT_WAY_FIELDS if k in body}
+    way.setdefault("skip_verify", True)
+    _check_contact_way(corp, way)
+    config_id = secrets.token_hex(16)
+    way["config_id"] = config_id
+    if way["scene"] == 2:
+        way["qr_code"] = f"https://wework.qpic.cn/wwpic/sandbox/{config_id}/0"
+    corp.contact_ways[config_id] = way
+    return {"config_id": config_id} | ({"qr_code": way["qr_code"]} if "qr_code" in way else {})
+
+
+def _contact_way(corp: Corp, body: dict) -> dict:
+    way = corp.contact_ways.get(body.get("config_id") or "")
+    if way is None:
+        raise WecomApiError(40058, "invalid config_id")
+    return way
+
+
+@endpoint("externalcontact/get_contact_way")
+def get_contact_way(corp: Corp, q: dict, body: dict) -> dict:
+    return {"contact_way": dict(_contact_way(corp, body))}
+
+
+@endpoint("externalcontact/update_contact_way")
+def update_contact_way(corp: Corp, q: dict, body: dict) -> dict:
+    way = _contact_way(corp, body)
+    updated = dict(way) | {k: body[k] for k in CONTACT_WAY_FIELDS if k in body and k not in ("type", "scene")}
+    _check_contact_way(corp, updated)
+    way.update(updated)
+    return {}
+
+
+@endpoint("externalcontact/del_contact_way")
+def del_contact_way(corp: Corp, q: dict, body: dict) -> dict:
+    _contact_way(corp, body)
+    del corp.contact_ways[body["config_id"]]
+    return {}
+
+
+@endpoint("externalcontact/send_welcome_msg")
+def send_welcome_msg(corp: Corp, q: dict, body: dict) -> dict:
+    code = corp.welcome_codes.get(body.get("welcome_code") or "")
+    if code is None:
+        raise WecomApiError(40058, "invalid welcome_code")
+    if code["used"] or corp.now() - code["issued_at"] > corp.welcome_code_ttl_s:
+        raise WecomApiError(41051)
+    if not any(k in body for k in ("text", "attachments")):
+        raise WecomApiError(40058, "text or attachments required")
+    code["used"] = True
+    corp.welcome_messages.append({"welcome_code": body["welcome_code"], "userid": code["userid"],
+                                  "external_userid": code["external_userid"], "text": body.get("text"),
+                                  "attachments": body.get("attachments", []), "time": int(corp.now())})
+    return {}
+
+
+# ---------------------------------------------------------------- group chats
+
+
+@endpoint("externalcontact/groupchat/list")
+def groupchat_list(corp: Corp, q: dict, body: dict) -> dict:
+    limit = _int(body.get("limit"), 0)
+    if not 1 <= limit <= 1000:
+        raise WecomApiError(40058, "limit must be 1 to 1000")
+    status = _int(body.get("status_filter"), 0)
+    owners = set(_list((body.get("owner_filter") or {}).get("userid_list")))
+    chats = [c for c in corp.chats.values()
+             if (status == 0 or c.status == status) and (not owners or c.owner in owners)]
+    page, next_cursor = _page(chats, body.get("cursor"), limit)
+    return {"group_chat_list": [{"chat_id": c.chat_id, "status": c.status} for c in page], "next_cursor": next_cursor}
+
+
+@endpoint("externalcontact/groupchat/get")
+def groupchat_get(corp: Corp, q: dict, body: dict) -> dict:
+    return {"group_chat": corp.chat_to_api(corp.chat(body.get("chat_id", "")), bool(_int(body.get("need_name"), 0)))}
+
+
+# ---------------------------------------------------------------- corp tags
+
+
+@endpoint("externalcontact/get_corp_tag_list")
+def get_corp_tag_list(corp: Corp, q: dict, body: dict) -> dict:
+    tag_ids, group_ids = set(_list(body.get("tag_id"))), set(_list(body.get("group_id")))
+    out = []
+    for group in corp.tag_groups.values():
+        if group_ids and group.group_id in group_ids:
+            out.append(corp.tag_group_to_api(group))
+        elif tag_ids and tag_ids & set(group.tags):
+            out.append(corp.tag_group_to_api(group, tag_ids))
+        elif not tag_ids and not group_ids:
+            out.append(corp.tag_group_to_api(group))
+    return {"tag_group": out}
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise WecomApiError(40058, f"name must be 1 to {MAX_NAME} characters")
+    return name
+
+
+@endpoint("externalcontact/add_corp_tag")
+def add_corp_tag(corp: Corp, q: dict, body: dict) -> dict:
+    tags = _list(body.get("tag"))
+    if not tags:
+        raise WecomApiError(40058, "tag is required")
+    names = [_check_name(t.get("name") if isinstance(t, dict) else None) for t in tags]
+    agent = _int(body.get("agentid"), corp.agent_id)
+    if body.get("group_id"):
+        group = corp.tag_groups.get(body["group_id"])
+        if group is None:
+            raise WecomApiError(40068)
+    else:
+        _check_name(body.get("group_name"))
+        group = next((g for g in corp.tag_groups.values() if g.group_name == body["group_name"]), None)
+        if group is None:
+            group = corp.add_tag_group(body["group_name"], [], order=_int(body.get("order"), 0), created_by=agent)
+    now = int(corp.now())
+    created = []
+    for spec, name in zip(tags, names):
+        existing = next((t for t in group.tags.values() if t.name == name), None)
+        if existing is None:
+            existing = Tag(new_id("et"), name, group.group_id, _int(spec.get("order"), 0), now, agent)
+            group.tags[existing.id] = existing
+        created.append(existing.id)
+    return {"tag_group": corp.tag_group_to_api(group, set(created))}
+
+
+def _owned(corp: Corp, created_by: int | None, agent: int) -> None:
+    if created_by != agent:
+        raise WecomApiError(48002, "an app may only edit or delete the tags it created")
+
+
+@endpoint("externalcontact/edit_corp_tag")
+def edit_corp_tag(corp: Corp, q: dict, body: dict) -> dict:
+    agent = _int(body.get("agentid"), corp.agent_id)
+    target_id = body.get("id") or ""
+    name = _check_name(body["name"]) if "name" in body else None
+    if target_id in corp.tag_groups:
+        group = corp.tag_groups[target_id]
+        _owned(corp, group.created_by, agent)
+        if name and any(g.group_name == name and g is not group for g in corp.tag_groups.values()):
+            raise WecomApiError(40058, "a tag group with that name exists")
+        group.group_name = name or group.group_name
+        group.order = _int(body.get("order"), group.order)
+    else:
+        tag = corp.tag(target_id)
+        _owned(corp, tag.created_by, agent)
+        siblings = corp.tag_groups[tag.group_id].tags.values()
+        if name and any(t.name == name and t is not tag for t in siblings):
+            raise WecomApiError(40058, "a tag with that name exists in the group")
+        tag.name = name or tag.name
+        tag.order = _int(body.get("order"), tag.order)
+    return {}
+
+
+@endpoint("externalcontact/del_corp_tag")
+def del_corp_tag(corp: Corp, q: dict, body: dict) -> dict:
+    agent = _int(body.get("agentid"), corp.agent_id)
+    tag_ids, group_ids = _list(body.get("tag_id")), _list(body.get("group_id"))
+    if not tag_ids and not group_ids:
+        raise WecomApiError(40058, "tag_id or group_id is required")
+    tags = [corp.tag(t) for t in tag_ids]
+    groups = []
+    for gid in group_ids:
+        if gid not in corp.tag_groups:
+            raise WecomApiError(40068)
+        groups.append(corp.tag_groups[gid])
+    for item in [*tags, *groups]:
+        _owned(corp, item.created_by, agent)
+    removed = set(tag_ids)
+    for tag in tags:
+        corp.tag_groups[tag.group_id].tags.pop(tag.id, None)
+    for group in groups:
+        removed |= set(group.tags)
+        corp.tag_groups.pop(group.group_id, None)
+    for gid in [g for g, group in corp.tag_groups.items() if not group.tags]:
+        del corp.tag_groups[gid]  # an empty group goes with its last tag
+    for contact in corp.contacts.values():
+        for follow in contact.follows.values():
+            follow.tags = [t for t in follow.tags if t not in removed]
+    return {}
+
+
+@endpoint("externalcontact/mark_tag")
+def mark_tag(corp: Corp, q: dict, body: dict) -> dict:
+    corp.user(body.get("userid", ""))
+    follow = corp.follow(body.get("userid", ""), body.get("external_userid", ""))
+    add, remove = _list(body.get("add_tag")), _list(body.get("remove_tag"))
+    if not add and not remove:
+        raise WecomApiError(40058, "add_tag and remove_tag cannot both be empty")
+    for tag_id in [*add, *remove]:
+        corp.tag(tag_id)
+    follow.tags = [t for t in follow.tags if t not in remove] + [t for t in add if t not in follow.tags]
+    return {}
+
+
+# ---------------------------------------------------------------- mass messages
+
+
+@endpoint("externalcontact/add_msg_template")
+def add_msg_template(corp: Corp, q: dict, body: dict) -> dict:
+    chat_type = body.get("chat_type") or "single"
+    sender = body.get("sender") or ""
+    if sender:
+        corp.user(sender)
+    if not any(k in body for k in ("text", "attachments")):
+        raise WecomApiError(40058, "text or attachments required")
+    fail_list: list[str] = []
+    recipients: list[dict] = []
+    if chat_type == "single":
+        for ext in _list(body.get("external_userid")):
+            contact = corp.contacts.get(ext)
+            owners = [u for u in (contact.follows if contact else {}) if not sender or u == sender]
+            if not owners:
+                fail_list.append(ext)
+                continue
+            recipients.append({"external_userid": ext, "userid": owners[0], "status": 0, "send_time": 0})
+        if not recipients:
+            raise WecomApiError(40096, fail_list=fail_list)
+    elif chat_type == "group":
+        if not sender:
+            raise WecomApiError(40058, "sender is required for group messages")
+        chat_ids = _list(body.get("chat_id_list")) or [c.chat_id for c in corp.chats.values() if c.owner == sender]
+        recipients = [{"chat_id": c, "userid": sender, "status": 0, "send_time": 0} for c in chat_ids]
+    else:
+        raise WecomApiError(40058, "chat_type must be single or group")
+    msgid = new_id("msg", 32)
+    corp.msg_templates[msgid] = {"msgid": msgid, "chat_type": chat_type, "sender": sender,
+                                 "text": body.get("text"), "attachments": body.get("attachments", []),
+                                 "recipients": recipients, "create_time": int(corp.now())}
+    return {"fail_list": fail_list, "msgid": msgid}
+
+
+@endpoint("externalcontact/get_groupmsg_send_result")
+def get_groupmsg_send_result(corp: Corp, q: dict, body: dict) -> dict:
+    template = corp.msg_templates.get(body.get("msgid") or "")
+    if template is None:
+        raise WecomApiError(40058, "invalid msgid")
+    userid = body.get("userid") or ""
+    rows = [dict(r) for r in template["recipients"] if not userid or r["userid"] == userid]
+    page, next_cursor = _page(rows, body.get("cursor"), min(max(_int(body.get("limit"), 500), 1), 1000))
+    return {"send_list": page, "next_cursor": next_cursor}
+
+
+# ---------------------------------------------------------------- handover
+
+
+def _transfer(corp: Corp, body: dict, kind: str) -> dict:
+    handover, takeover = body.get("handover_userid") or "", body.get("takeover_userid") or ""
+    externals = _list(body.get("external_userid"))
+    if not externals or len(externals) > MAX_TRANSFER:
+        raise WecomApiError(40058, f"external_userid must hold 1 to {MAX_TRANSFER} customers")
+    msg = body.get("transfer_success_msg") or ""
+    if len(msg) > 200:
+        raise WecomApiError(40058, "transfer_success_msg is longer than 200 characters")
+    taker = corp.user(takeover)
+    if not taker.customer_contact:
+        raise WecomApiError(40003, "the takeover user is not configured for customer contact")
+    giver = corp.user(handover, active=False)
+    resigned = giver.resigned_at is not None
+    if kind == "onjob" and resigned:
+        raise WecomApiError(60111)
+    out = []
+    for ext in externals:
+        code = 0
+        contact = corp.contacts.get(ext)
+        if contact is None:
+            code = 40096
+        elif handover not in contact.follows:
+            code = 84061
+        elif kind == "resigned" and not resigned:
+            code = 40097
+        elif any(t.external_userid == ext and t.handover_userid == handover and t.status == TRANSFER_WAITING
+                 for t in corp.transfers):
+            code = 40100
+        if code == 0:
+            corp.transfers.append(Transfer(kind, handover, takeover, ext, TRANSFER_WAITING,
+                                           int(corp.now()) + TAKEOVER_DELAY_S, msg))
+        out.append({"external_userid": ext, "errcode": code})
+    return {"customer": out}
+
+
+def _transfer_result(corp: Corp, body: dict, kind: str) -> dict:
+    handover, takeover = body.get("handover_userid") or "", body.get("takeover_userid") or ""
+    rows = [{"external_userid": t.external_userid, "status": t.status,
+             "takeover_time": t.takeover_time if t.status in (1, 2) else 0}
+            for t in corp.transfers if t.kind == kind and t.handover_userid == handover
+            and t.takeover_userid == takeover]
+    page, next_cursor = _page(rows, body.get("cursor"), 1000)
+    return {"customer": page, "next_cursor": next_cursor}
+
+
+@endpoint("externalcontact/resigned/transfer_customer")
+def resigned_transfer_customer(corp: Corp, q: dict, body: dict) -> dict:
+    return _transfer(corp, body, "resigned")
+
+
+@endpoint("externalcontact/resigned/transfer_result")
+def resigned_transfer_result(corp: Corp, q: dict, body: dict) -> dict:
+    return _transfer_result(corp, body, "resigned")
+
+
+@endpoint("externalcontact/transfer_customer")
+def onjob_transfer_customer(corp: Corp, q: dict, body: dict) -> dict:
+    return _transfer(corp, body, "onjob")
+
+
+@endpoint("externalcontact/transfer_result")
+def onjob_transfer_result(corp: Corp, q: dict, body: dict) -> dict:
+    return _transfer_result(corp, body, "onjob")
+
+
+def _chat_transfer(corp: Corp, body: dict, resigned: bool) -> dict:
+    chat_ids = _list(body.get("chat_id_list"))
+    if not chat_ids or len(chat_ids) > MAX_TRANSFER:
+        raise WecomApiError(40058, f"chat_id_list must hold 1 to {MAX_TRANSFER} chats")
+    new_owner = corp.user(body.get("new_owner") or "")
+    failed = []
+    for chat_id in chat_ids:
+        chat = corp.chats.get(chat_id)
+        if chat is None:
+            failed.append({"chat_id": chat_id, "errcode": 90501, "errmsg": "chat is not external group chat"})
+            continue
+        owner = corp.users.get(chat.owner)
+        if resigned and (owner is None or owner.resigned_at is None):
+            failed.append({"chat_id": chat_id, "errcode": 90500, "errmsg": "the owner of this chat is not resigned"})
+            continue
+        chat.owner = new_owner.userid
+        chat.status = 3 if resigned else 0
+        if not any(m["userid"] == new_owner.userid for m in chat.members):
+            chat.members.append(corp._member(new_owner.userid, new_owner.userid, int(corp.now()), 1))
+    return {"failed_chat_list": failed}
+
+
+@endpoint("externalcontact/groupchat/transfer")
+def groupchat_transfer(corp: Corp, q: dict, body: dict) -> dict:
+    return _chat_transfer(corp, body, resigned=True)
+
+
+@endpoint("externalcontact/groupchat/onjob_transfer")
+def groupchat_onjob_transfer(corp: Corp, q: dict, body: dict) -> dict:
+    return _chat_transfer(corp, body, resigned=False)
+
+
+@endpoint("externalcontact/get_unassigned_list")
+def get_unassigned_list(corp: Corp, q: dict, body: dict) -> dict:
+    page_size = min(max(_int(body.get("page_size"), 1000), 1), 1000)
+    busy = {(t.handover_userid, t.external_userid) for t in corp.transfers if t.status in (1, 2)}
+    rows = [{"handover_userid": u.userid, "external_userid": c.external_userid, "dimission_time": u.resigned_at}
+            for u in corp.users.values() if u.resigned_at is not None
+            for c in corp.contacts.values() if u.userid in c.follows and (u.userid, c.external_userid) not in busy]
+    if body.get("cursor") or "page_id" not in body:
+        page, next_cursor = _page(rows, body.get("cursor"), page_size)
+        return {"info": page, "is_last": not next_cursor, "next_cursor": next_cursor}
+    start = _int(body.get("page_id"), 0) * page_size
+    page = rows[start:start + page_size]
+    return {"info": page, "is_last": start + page_size >= len(rows)}

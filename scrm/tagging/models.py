@@ -1,0 +1,46 @@
+"""The tag catalogue (mirrored with WeCom's corp tags) and each customer's tags with their source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+
+
+class TagGroup(Base):
+    __tablename__ = "tag_group"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+    wecom_group_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # WeCom lets an app edit only the tags it created itself
+    created_by_app: Mapped[bool] = mapped_column(Boolean, default=False)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+    __table_args__ = (UniqueConstraint("group_id", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("tag_group.id"), index=True)
+    name: Mapped[str] = mapped_column(String(30))
+    wecom_tag_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by_app: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CustomerTag(Base):
+    """``source`` is who put the tag on: staff by hand in WeCom (never overwritten), the pipeline, or a channel."""
+
+    __tablename__ = "customer_tag"
+    __table_args__ = (UniqueConstraint("customer_id", "tag_id", "source"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # wecom_manual | pipeline | channel
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,88 @@
+"""WeCom endpoints wechatpy 2.0.0a26 lacks, in wechatpy's style (``BaseWeChatAPI`` subclasses).
+
+Attached to ``scrm.wecom.client.WecomClient`` as ``client.transfer``, ``client.group_msg`` and ``client.auth``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from optionaldict import optionaldict
+from wechatpy.client.api.base import BaseWeChatAPI
+
+
+class WeChatCustomerTransfer(BaseWeChatAPI):
+    """在职继承 / 离职继承: hand customers and customer groups to another member.
+
+    An errcode 0 per customer only means the handover has started; WeCom moves the customer 24 hours
+    later unless they refuse. Poll the ``*_result`` methods (status 1 accepted, 2 waiting, 3 refused,
+    4 taker over the customer limit, 5 no record) or wait for the ``transfer_fail`` callback.
+    """
+
+    MAX_BATCH = 100
+
+    def _batch(self, items: Iterable[str], what: str) -> list[str]:
+        items = list(items)
+        if not 1 <= len(items) <= self.MAX_BATCH:
+            raise ValueError(f"{what} must hold 1 to {self.MAX_BATCH} ids, got {len(items)}")
+        return items
+
+    def resigned_transfer_customer(self, handover_userid: str, takeover_userid: str,
+                                   external_userid: Iterable[str]) -> dict:
+        """分配离职成员的客户 https://developer.work.weixin.qq.com/document/path/94081"""
+        data = {"handover_userid": handover_userid, "takeover_userid": takeover_userid,
+                "external_userid": self._batch(external_userid, "external_userid")}
+        return self._post("externalcontact/resigned/transfer_customer", data=data)
+
+    def resigned_transfer_result(self, handover_userid: str, takeover_userid: str,
+                                 cursor: Optional[str] = None) -> dict:
+        """查询离职继承的客户接替状态 https://developer.work.weixin.qq.com/document/path/94082"""
+        data = optionaldict(handover_userid=handover_userid, takeover_userid=takeover_userid, cursor=cursor)
+        return self._post("externalcontact/resigned/transfer_result", data=data)
+
+    def transfer_customer(self, handover_userid: str, takeover_userid: str, external_userid: Iterable[str],
+                          transfer_success_msg: Optional[str] = None) -> dict:
+        """分配在职成员的客户 https://developer.work.weixin.qq.com/document/path/92125"""
+        data = optionaldict(handover_userid=handover_userid, takeover_userid=takeover_userid,
+                            external_userid=self._batch(external_userid, "external_userid"),
+                            transfer_success_msg=transfer_success_msg)
+        return self._post("externalcontact/transfer_customer", data=data)
+
+    def transfer_result(self, handover_userid: str, takeover_userid: str, cursor: Optional[str] = None) -> dict:
+        """查询在职继承的客户接替状态 https://developer.work.weixin.qq.com/document/path/94088"""
+        data = optionaldict(handover_userid=handover_userid, takeover_userid=takeover_userid, cursor=cursor)
+        return self._post("externalcontact/transfer_result", data=data)
+
+    def groupchat_transfer(self, chat_id_list: Iterable[str], new_owner: str) -> dict:
+        """分配离职成员的客户群; ``failed_chat_list`` names the chats that did not move."""
+        data = {"chat_id_list": self._batch(chat_id_list, "chat_id_list"), "new_owner": new_owner}
+        return self._post("externalcontact/groupchat/transfer", data=data)
+
+    def groupchat_onjob_transfer(self, chat_id_list: Iterable[str], new_owner: str) -> dict:
+        """分配在职成员的客户群 https://developer.work.weixin.qq.com/document/path/95703"""
+        data = {"chat_id_list": self._batch(chat_id_list, "chat_id_list"), "new_owner": new_owner}
+        return self._post("externalcontact/groupchat/onjob_transfer", data=data)
+
+    def get_unassigned_list(self, cursor: Optional[str] = None, page_size: int = 1000) -> dict:
+        """获取待分配的离职成员列表 (cursor paging): ``info``, ``is_last``, ``next_cursor``."""
+        data = optionaldict(cursor=cursor, page_size=page_size)
+        return self._post("externalcontact/get_unassigned_list", data=data)
+
+
+class WeChatGroupMsg(BaseWeChatAPI):
+    """客户群发 results (the new endpoints; wechatpy has only the retired get_group_msg_result)."""
+
+    def get_groupmsg_send_result(self, msgid: str, userid: str, limit: Optional[int] = None,
+                                 cursor: Optional[str] = None) -> dict:
+        """获取企业群发成员执行结果: ``send_list`` rows with status 0 unsent, 1 sent, 2 not a friend,
+        3 already received a mass message. https://developer.work.weixin.qq.com/document/path/93338"""
+        data = optionaldict(msgid=msgid, userid=userid, limit=limit, cursor=cursor)
+        return self._post("externalcontact/get_groupmsg_send_result", data=data)
+
+
+class WeChatAuth(BaseWeChatAPI):
+    """网页授权: the current endpoint (wechatpy's ``oauth.get_user_info`` calls the older user/getuserinfo)."""
+
+    def get_user_info(self, code: str) -> dict:
+        """``userid`` (a member) or ``openid`` (not a member) for an OAuth ``code``."""
+        return self._get("auth/getuserinfo", params={"code": code})

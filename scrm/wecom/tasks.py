@@ -1,0 +1,42 @@
+"""Jobs for WeCom: process one inbox event, send a welcome message, re-queue what was lost."""
+
+from __future__ import annotations
+
+import logging
+
+from scrm import jobs
+from scrm.config import get_settings
+from scrm.db import session_scope
+from scrm.wecom import service
+
+log = logging.getLogger(__name__)
+
+
+def process_inbox(inbox_id: int) -> str:
+    """Process one stored callback. The row is marked done in the same transaction as its effects,
+    so a worker that dies midway leaves it to be processed again, and a finished one is skipped."""
+    try:
+        with session_scope() as session:
+            row = service.claim(session, inbox_id)
+            if row is None:
+                return "skipped"
+            return service.process(session, row).value
+    except Exception as exc:
+        with session_scope() as session:
+            service.record_failure(session, inbox_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def send_welcome(welcome_code: str, state: str, customer_id: int) -> None:
+    with session_scope() as session:
+        service.send_welcome(session, welcome_code, state, customer_id)
+
+
+def requeue_stale_inbox(older_than_s: int | None = None) -> int:
+    """Periodic: queue again any callback that was stored but not processed (lost job, dead worker)."""
+    with session_scope() as session:
+        ids = service.stale_inbox_ids(session, older_than_s if older_than_s is not None
+                                      else get_settings().inbox_stale_after_s)
+    for inbox_id in ids:
+        jobs.enqueue(None, process_inbox, inbox_id)
+    return len(ids)

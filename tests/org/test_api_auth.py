@@ -1,0 +1,79 @@
+from sqlalchemy import select
+
+from scrm.auth import issue_staff_token
+from scrm.events import OutboxEvent
+from scrm.org import service as org_service
+from scrm.org.models import Role
+
+from tests.org.conftest import auth, make_employee
+
+
+def test_login_returns_token_that_signs_in(db, client):
+    employee = make_employee(db, role=Role.supervisor, password="s3cret-pass", mobile="+86 138 0013 8000")
+    answer = client.post("/api/auth/login", json={"username": employee.username, "password": "s3cret-pass"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["employee"]["id"] == employee.id
+    assert body["employee"]["mobile"] == "138****8000"
+    assert "password_hash" not in body["employee"]
+    assert body["expires_in"] > 0
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200
+    assert me.json()["role"] == "supervisor" and me.json()["scope"] == "department"
+
+
+def test_login_failures_are_401_and_alike(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    wrong = client.post("/api/auth/login", json={"username": employee.username, "password": "nope-nope"})
+    unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "s3cret-pass"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"error": "unauthorized", "message": "wrong username or password"}
+
+
+def test_login_refuses_extra_and_missing_fields(db, client):
+    extra = client.post("/api/auth/login", json={"username": "a", "password": "b", "role": "admin"})
+    assert extra.status_code == 422
+    assert extra.json()["detail"][0]["type"] == "extra_forbidden"
+    assert client.post("/api/auth/login", json={"username": "a"}).status_code == 422
+
+
+def test_requests_without_a_valid_token_are_401(db, client):
+    employee = make_employee(db)
+    assert client.get("/api/auth/me").status_code == 401
+    assert client.get("/api/auth/me", headers={"Authorization": "Bearer s1.2.3"}).status_code == 401
+    forged = issue_staff_token(employee.id).rsplit(".", 1)[0] + ".0000"
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_expired_token_is_refused(db, client):
+    employee = make_employee(db)
+    expired = issue_staff_token(employee.id, ttl_s=-1)
+    answer = client.get("/api/auth/me", headers={"Authorization": f"Bearer {expired}"})
+    assert answer.status_code == 401
+    assert "expired" in answer.json()["message"]
+
+
+def test_departed_employee_is_locked_out_at_once(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    headers = auth(employee)
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    org_service.mark_departed(db, employee.id)
+    db.flush()
+    assert client.get("/api/auth/me", headers=headers).status_code == 401
+    login = client.post("/api/auth/login", json={"username": employee.username, "password": "s3cret-pass"})
+    assert login.status_code == 401
+    assert login.json()["message"] == "this account is no longer active"
+    events = db.scalars(select(OutboxEvent).where(OutboxEvent.name == "employee.departed")).all()
+    assert [e.payload["employee_id"] for e in events] == [employee.id]
+
+
+def test_change_own_password_over_http(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    bad = client.post("/api/auth/password", headers=auth(employee),
+                      json={"current_password": "wrong-one", "new_password": "n3w-password"})
+    assert bad.status_code == 422 and bad.json()["field"] == "current_password"
+    ok = client.post("/api/auth/password", headers=auth(employee),
+                     json={"current_password": "s3cret-pass", "new_password": "n3w-password"})
+    assert ok.status_code == 204
+    login = client.post("/api/auth/login", json={"username": employee.username, "password": "n3w-password"})
+    assert login.status_code == 200

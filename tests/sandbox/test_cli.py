@@ -1,0 +1,35 @@
+"""``scrm sandbox wecom`` starts a seeded sandbox, prints the settings for the service and stops cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import httpx
+
+from scrm.config import SANDBOX_WECOM
+
+
+def test_sandbox_wecom_command_serves_the_demo_company_until_stopped():
+    proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wecom", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        settings = {}
+        for line in proc.stdout:
+            if line.startswith("SCRM_WECOM_"):
+                key, _, value = line.strip().partition("=")
+                settings[key] = value
+            if "SCRM_WECOM_AES_KEY" in settings:
+                break
+        base = settings["SCRM_WECOM_API_BASE"]
+        assert settings["SCRM_WECOM_CORP_ID"] == SANDBOX_WECOM["corp_id"]
+        answer = httpx.get(base + "gettoken", params={"corpid": settings["SCRM_WECOM_CORP_ID"],
+                                                      "corpsecret": settings["SCRM_WECOM_SECRET"]})
+        token = answer.json()["access_token"]
+        customers = httpx.get(base + "externalcontact/list", params={"access_token": token, "userid": "zhangsan"})
+        assert len(customers.json()["external_userid"]) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "sandbox WeCom stopped" in out
