@@ -6,8 +6,6 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import scrm.db
-import scrm.privacy.crypto
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

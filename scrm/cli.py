@@ -12,7 +12,10 @@ app.add_typer(jobs_app, name="jobs")
 def _mount_module_clis() -> None:
     from scrm.org.cli import app as user_app
 
+    from scrm.sandbox.cli import app as sandbox_app
+
     app.add_typer(user_app, name="user", help="Staff accounts.")
+    app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")
 
 
 _mount_module_clis()
@@ -81,6 +84,15 @@ def worker(burst: bool = typer.Option(False, help="Exit when the queues are empt
     jobs.run_worker(burst=burst)
 
 
+@app.command()
+def demo(serve: bool = typer.Option(True, help="Keep serving after the summary."),
+         port: int = 8000, customers: int = typer.Option(300, min=10, max=5000)) -> None:
+    """Replay a loan broker's day on the embedded default (SQLite, inline jobs, sandbox WeCom)."""
+    from scrm import demo as demo_module
+
+    demo_module.run(serve=serve, port=port, customers=customers)
+
+
 @jobs_app.command("failed")
 def jobs_failed() -> None:
     """List failed jobs with the reason."""
@@ -104,3 +116,7 @@ def jobs_retry_failed() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -116,13 +116,22 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-def insert_ignore(session: Session, table, values: dict, conflict_cols: list[str]):
-    """INSERT ... ON CONFLICT DO NOTHING; returns the new primary key, or None when the row existed."""
+def insert_ignore_many(session: Session, table, rows: list[dict], conflict_cols: list[str], returning: list) -> list:
+    """One multi-row INSERT ... ON CONFLICT DO NOTHING; returns the ``returning`` columns of the rows inserted."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = ins(table).values(**values).on_conflict_do_nothing(index_elements=conflict_cols)
-    stmt = stmt.returning(*table.primary_key.columns)
-    return session.execute(stmt).scalar()
+    # executemany form: the statement is compiled once and cached, and SQLAlchemy sends the rows in
+    # multi-row batches ("insertmanyvalues"), RETURNING included
+    stmt = ins(table).on_conflict_do_nothing(index_elements=conflict_cols).returning(*returning)
+    return list(session.execute(stmt, rows).all())
+
+
+def insert_ignore(session: Session, table, values: dict, conflict_cols: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING; returns the new primary key, or None when the row existed."""
+    inserted = insert_ignore_many(session, table, [values], conflict_cols, list(table.primary_key.columns))
+    return inserted[0][0] if inserted else None
 
 
 def is_postgres(session: Session) -> bool:

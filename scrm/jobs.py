@@ -81,11 +81,11 @@ def enqueue(session: Session | None, func: Callable[..., Any], *args: Any, queue
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    for spec in pending or ():
+    if pending:
         try:
-            dispatch(spec)
+            dispatch_many(pending)
         except Exception:  # the data is committed; the sweeper re-queues what was not sent
-            log.exception("could not enqueue %s after commit", _name(spec.func))
+            log.exception("could not enqueue %d job(s) after commit", len(pending))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -98,16 +98,28 @@ def _name(func: Callable[..., Any]) -> str:
 
 
 def dispatch(spec: JobSpec) -> None:
-    if uses_rq():
-        from rq import Queue, Retry
+    dispatch_many([spec])
 
+
+def dispatch_many(specs: list[JobSpec]) -> None:
+    """Send jobs; on RQ in one Redis round trip, however many there are."""
+    if not uses_rq():
+        for spec in specs:
+            run_inline(spec)
+        return
+    from rq import Queue, Retry
+
+    connection = get_redis()
+    by_queue: dict[str, list] = {}
+    for spec in specs:
         retry = Retry(max=spec.retries, interval=RETRY_INTERVALS[: spec.retries]) if spec.retries else None
-        Queue(spec.queue, connection=get_redis()).enqueue(
+        by_queue.setdefault(spec.queue, []).append(Queue.prepare_data(
             spec.func, args=spec.args, kwargs=spec.kwargs, job_id=spec.job_id, retry=retry,
-            result_ttl=3600, failure_ttl=14 * 24 * 3600, description=_name(spec.func),
-        )
-    else:
-        run_inline(spec)
+            result_ttl=3600, failure_ttl=14 * 24 * 3600, description=_name(spec.func)))
+    with connection.pipeline() as pipe:
+        for name, datas in by_queue.items():
+            Queue(name, connection=connection).enqueue_many(datas, pipeline=pipe)
+        pipe.execute()
 
 
 def run_inline(spec: JobSpec) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -67,12 +66,7 @@ def engine():
 
     reset_caches()
     eng = create_engine(TEST_DB_URL, pool_size=5, max_overflow=10)
-    if any(Path(__file__).parent.parent.joinpath("migrations", "versions").glob("*.py")):
-        upgrade(TEST_DB_URL)
-    else:  # TEMPORARY until the first revision is generated
-        from scrm.models import metadata
-
-        metadata.create_all(eng)
+    upgrade(TEST_DB_URL)
     yield eng
     scrm_db.set_engine(None)
     eng.dispose()

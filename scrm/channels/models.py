@@ -41,7 +41,8 @@ class Channel(Base):
     welcome: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     auto_tags: Mapped[list] = mapped_column(JSONDoc, default=list)
     team_employee_ids: Mapped[list] = mapped_column(JSONDoc, default=list)
-    referrer_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", use_alter=True))
+    # the customer whose referral code this is; no FK, as customer.channel_id already points this way
+    referrer_customer_id: Mapped[int | None] = mapped_column(BigId, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_verify: Mapped[bool] = mapped_column(Boolean, default=True)
     # the contact way's type at WeCom: 1 single member, 2 several; it cannot be changed by an update

@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from scrm.config import get_settings
-from scrm.db import session_scope
 from scrm.wecom import callback, service
+from scrm.wecom.ingress import InboxBatcher
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wecom"])
@@ -39,11 +38,6 @@ def verify_callback_url(request: Request, msg_signature: str = "", timestamp: st
         return _reject(request, exc)
 
 
-def _store(plain: str, fields: dict) -> int | None:
-    with session_scope() as session:
-        return service.store_callback(session, plain, fields)
-
-
 @router.post("/wecom/callback", response_class=PlainTextResponse)
 async def receive_callback(request: Request, msg_signature: str = "", timestamp: str = "",
                            nonce: str = "") -> PlainTextResponse:
@@ -59,5 +53,12 @@ async def receive_callback(request: Request, msg_signature: str = "", timestamp:
         plain, fields = callback.open_message(_keys(), body, msg_signature, timestamp, nonce)
     except callback.CallbackRejected as exc:
         return _reject(request, exc)
-    await run_in_threadpool(_store, plain, fields)
+    await _batcher(request).store(plain, fields)
     return PlainTextResponse("")
+
+
+def _batcher(request: Request) -> InboxBatcher:
+    state = request.app.state
+    if not hasattr(state, "inbox_batcher"):
+        state.inbox_batcher = InboxBatcher()
+    return state.inbox_batcher

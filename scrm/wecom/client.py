@@ -22,6 +22,7 @@ import inspect
 import json
 import logging
 import random
+import queue
 import re
 import threading
 import time
@@ -426,31 +427,86 @@ class WecomClient(WeChatClient):
 
     def _record(self, endpoint: str, request: dict, errcode: int | None, errmsg: str | None, answer: Any,
                 attempts: int, started: float, key: str | None) -> None:
-        from scrm.db import session_scope
-        from scrm.wecom.models import WecomCall
-
-        values = dict(endpoint=endpoint[:120], request=_redact(request), errcode=errcode,
+        values = dict(endpoint=endpoint[:120], idempotency_key=key, request=_redact(request), errcode=errcode,
                       errmsg=(errmsg or "")[:255] or None,
                       response=_redact(answer) if isinstance(answer, dict) else None, attempts=attempts,
                       duration_ms=int((time.monotonic() - started) * 1000))
+        _call_log.write(values)
+
+
+class _CallLog:
+    """Writes call records in a transaction of their own, so a business rollback keeps them.
+
+    SQLite allows one writer at a time: a record written while the caller's own transaction holds
+    the write lock would wait for that very transaction. There, records go through a background
+    thread, and lookups also see the ones not yet written.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self._pending: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def write(self, values: dict) -> None:
+        from scrm.db import get_engine
+
+        if get_engine().dialect.name != "sqlite":
+            self._store(values)
+            return
+        with self._lock:
+            if values["idempotency_key"]:
+                self._pending[values["idempotency_key"]] = values
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._drain, daemon=True, name="wecom-call-log")
+                self._thread.start()
+        self._queue.put(values)
+
+    def pending_answer(self, key: str) -> dict | None:
+        with self._lock:
+            values = self._pending.get(key)
+        if values is not None and values["errcode"] == 0:
+            return dict(values["response"] or {"errcode": 0, "errmsg": "ok"})
+        return None
+
+    def _drain(self) -> None:
+        while True:
+            values = self._queue.get()
+            self._store(values)
+            with self._lock:
+                if self._pending.get(values["idempotency_key"]) is values:
+                    del self._pending[values["idempotency_key"]]
+
+    @staticmethod
+    def _store(values: dict) -> None:
+        from scrm.db import session_scope
+        from scrm.wecom.models import WecomCall
+
+        key = values["idempotency_key"]
         try:
             with session_scope() as session:
                 row = None
                 if key is not None:
                     row = session.scalars(select(WecomCall).where(WecomCall.idempotency_key == key)).first()
                 if row is None:
-                    row = WecomCall(idempotency_key=key)
+                    row = WecomCall()
                     session.add(row)
                 for name, value in values.items():
                     setattr(row, name, value)
         except Exception:  # the call has happened; losing its log line must not make the caller retry it
-            log.exception("could not record the WeCom call to %s", endpoint)
+            log.exception("could not record the WeCom call to %s", values["endpoint"])
+
+
+_call_log = _CallLog()
 
 
 def _stored_answer(key: str) -> dict | None:
     from scrm.db import session_scope
     from scrm.wecom.models import WecomCall
 
+    pending = _call_log.pending_answer(key)
+    if pending is not None:
+        return pending
     try:
         with session_scope() as session:
             row = session.scalars(select(WecomCall).where(WecomCall.idempotency_key == key,

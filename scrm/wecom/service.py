@@ -18,7 +18,7 @@ from scrm import jobs
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.db import insert_ignore, is_postgres, utcnow
+from scrm.db import insert_ignore_many, is_postgres, utcnow
 from scrm.errors import NotFound
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
@@ -54,27 +54,36 @@ REFRESH_KINDS = {
 URGENT_KINDS = {"event:change_external_contact:add_external_contact", "event:change_external_contact:add_half_external_contact"}
 
 
-def store_callback(session: Session, plain_xml: str, fields: dict) -> int | None:
-    """Write a verified callback to the inbox; returns its id, or None when WeCom already delivered it."""
-    kind = callback.kind_of(fields)
-    key = callback.dedupe_key(fields)
-    inbox_id = insert_ignore(
-        session, InboxEvent.__table__,
-        {"source": "wecom", "dedupe_key": key, "kind": kind,
-         "payload": crypto.encrypt(plain_xml), "status": InboxStatus.received.value, "attempts": 0,
-         "received_at": utcnow()},
-        ["dedupe_key"],
-    )
-    if inbox_id is None and kind in REFRESH_KINDS:
-        inbox_id = session.execute(
-            update(InboxEvent).where(InboxEvent.dedupe_key == key, InboxEvent.status == InboxStatus.done)
-            .values(status=InboxStatus.received).returning(InboxEvent.id)
-        ).scalar()
-    if inbox_id is not None:
-        from scrm.wecom import tasks
+def store_callbacks(session: Session, items: list[tuple[str, dict]]) -> list[int]:
+    """Write verified callbacks to the inbox in one statement and queue the new ones after commit.
 
-        jobs.enqueue(session, tasks.process_inbox, inbox_id, queue="urgent" if kind in URGENT_KINDS else "default")
-    return inbox_id
+    WeCom's retries of an event already stored add nothing; returns the ids that will be processed.
+    """
+    rows, seen = [], set()
+    now = utcnow()
+    for plain_xml, fields in items:
+        key = callback.dedupe_key(fields)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"source": "wecom", "dedupe_key": key, "kind": callback.kind_of(fields),
+                     "payload": crypto.encrypt(plain_xml), "status": InboxStatus.received.value, "attempts": 0,
+                     "received_at": now})
+    inserted = dict((key, inbox_id) for inbox_id, key in insert_ignore_many(
+        session, InboxEvent.__table__, rows, ["dedupe_key"], [InboxEvent.id, InboxEvent.dedupe_key]))
+    repeats = [r["dedupe_key"] for r in rows if r["dedupe_key"] not in inserted and r["kind"] in REFRESH_KINDS]
+    if repeats:
+        inserted.update((key, inbox_id) for inbox_id, key in session.execute(
+            update(InboxEvent).where(InboxEvent.dedupe_key.in_(repeats), InboxEvent.status == InboxStatus.done)
+            .values(status=InboxStatus.received).returning(InboxEvent.id, InboxEvent.dedupe_key)))
+    from scrm.wecom import tasks
+
+    ids = [inserted[r["dedupe_key"]] for r in rows if r["dedupe_key"] in inserted]
+    if ids:
+        urgent = any(r["kind"] in URGENT_KINDS for r in rows if r["dedupe_key"] in inserted)
+        # one job per batch keeps the request path cheap; each event is still its own transaction
+        jobs.enqueue(session, tasks.process_inbox_batch, ids, queue="urgent" if urgent else "default")
+    return ids
 
 
 def claim(session: Session, inbox_id: int) -> InboxEvent | None:

@@ -27,6 +27,24 @@ def process_inbox(inbox_id: int) -> str:
         raise
 
 
+def process_inbox_batch(inbox_ids: list[int]) -> dict[str, int]:
+    """Process callbacks stored together, each in its own transaction. When any fails, the job fails
+    after trying them all, so RQ retries it; the ones already done are skipped then."""
+    outcome: dict[str, int] = {}
+    failed = []
+    for inbox_id in inbox_ids:
+        try:
+            result = process_inbox(inbox_id)
+        except Exception:
+            log.exception("inbox event %s failed", inbox_id)
+            failed.append(inbox_id)
+            result = "failed"
+        outcome[result] = outcome.get(result, 0) + 1
+    if failed:
+        raise RuntimeError(f"inbox events failed: {failed}")
+    return outcome
+
+
 def send_welcome(welcome_code: str, state: str, customer_id: int) -> None:
     with session_scope() as session:
         service.send_welcome(session, welcome_code, state, customer_id)

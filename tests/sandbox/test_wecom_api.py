@@ -101,7 +101,7 @@ def test_per_minute_budget_answers_45009_until_the_next_minute(sandbox):
 def test_mark_tag_beyond_five_concurrent_calls_gets_45033(sandbox):
     tags = sandbox.seed_tag_group("意向", ["高"])["tags"]
     externals = [sandbox.seed_external_contact(f"客户{i}", ["zhangsan"]) for i in range(8)]
-    sandbox.mark_tag_latency_s = 0.5
+    sandbox.mark_tag_latency_s = 1.5
     api = Api(sandbox)
     barrier = threading.Barrier(len(externals))
     codes = []

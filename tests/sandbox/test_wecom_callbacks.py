@@ -81,7 +81,7 @@ def receiver():
 
 @pytest.fixture
 def sandbox(receiver):
-    with SandboxWecom(callback_url=receiver.url, callback_timeout_s=0.5) as sb:
+    with SandboxWecom(callback_url=receiver.url) as sb:
         sb.seed_user("zhangsan", "张三")
         sb.seed_user("lisi", "李四")
         yield sb
@@ -225,13 +225,14 @@ def test_text_message_to_the_app(sandbox, receiver):
 
 
 def test_slow_receiver_gets_the_same_callback_again():
-    slow = Receiver(slow=1, slow_s=1.5)
+    slow = Receiver(slow=1, slow_s=2.0)
     try:
-        with SandboxWecom(callback_url=slow.url, callback_timeout_s=0.3) as sb:
+        with SandboxWecom(callback_url=slow.url, callback_timeout_s=0.5) as sb:
             sb.seed_user("zhangsan", "张三")
             event = sb.contact_added("zhangsan")
-            assert event.delivery.ok and event.delivery.attempts == 2 and event.delivery.errors == ["timeout"]
-            assert len(slow.hits) == 2 and slow.hits[0] == slow.hits[1]  # identical retry: receivers dedupe it
+            assert event.delivery.ok and event.delivery.attempts >= 2 and event.delivery.errors[0] == "timeout"
+            assert len(slow.hits) == event.delivery.attempts
+            assert all(hit == slow.hits[0] for hit in slow.hits)  # identical retries: receivers dedupe them
     finally:
         slow.close()
 
