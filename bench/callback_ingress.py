@@ -44,6 +44,28 @@ def make_callbacks(port: int, count: int, prefix: str) -> list[bytes]:
     return out
 
 
+async def commit_latency(db_url: str, rate: float, count: int) -> loadgen.Result:
+    """The floor under the callback path: what one durable insert costs on this machine's PostgreSQL."""
+    result = loadgen.Result()
+    conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(conninfo) as conn:
+        await conn.execute("CREATE TEMP TABLE floor_probe (id bigserial PRIMARY KEY, v text)")
+        start = time.perf_counter()
+        for i in range(count):
+            scheduled = start + i / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            t0 = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute("INSERT INTO inbox_event (source, dedupe_key, kind, payload, status, attempts, "
+                                   "received_at) VALUES ('probe', %s, 'probe', '', 'done', 0, now())", (f"probe-{i}",))
+            result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            result.statuses[200] = result.statuses.get(200, 0) + 1
+        result.elapsed_s = time.perf_counter() - start
+        await conn.execute("DELETE FROM inbox_event WHERE source = 'probe'")
+        await conn.commit()
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=10000)
@@ -66,7 +88,12 @@ def main() -> None:
         bare_req = loadgen.build_post("127.0.0.1", port, "/bare", b"<xml>" + b"x" * 600 + b"</xml>")
         asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * 1000, args.concurrency))
         bare = asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * args.requests, args.concurrency))
+        bare_rate = asyncio.run(loadgen.open_loop("127.0.0.1", port, [bare_req] * int(args.rate * args.seconds),
+                                                  args.rate))
     print(f"bare FastAPI endpoint      : {bare.summary()}")
+    print(f"bare endpoint at {args.rate:.0f}/s     : {bare_rate.summary()}")
+    floor = asyncio.run(commit_latency(db_url, args.rate, int(args.rate * 5)))
+    print(f"PostgreSQL alone at {args.rate:.0f}/s  : one-row INSERT + COMMIT, {floor.summary()}")
 
     with served("scrm.app:create_app", env, factory=True) as port:
         warm = make_callbacks(port, 1000, "W")

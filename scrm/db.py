@@ -116,6 +116,13 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def engine_bound() -> Engine | None:
+    """The engine sessions use, or None when they are bound to a single connection (the test fixtures)."""
+    get_engine()
+    bind = SessionLocal.kw.get("bind")
+    return bind if isinstance(bind, Engine) else None
+
+
 def insert_ignore_many(session: Session, table, rows: list[dict], conflict_cols: list[str], returning: list) -> list:
     """One multi-row INSERT ... ON CONFLICT DO NOTHING; returns the ``returning`` columns of the rows inserted."""
     if not rows:

@@ -38,11 +38,16 @@ def verify_callback_url(request: Request, msg_signature: str = "", timestamp: st
         return _reject(request, exc)
 
 
-@router.post("/wecom/callback", response_class=PlainTextResponse)
-async def receive_callback(request: Request, msg_signature: str = "", timestamp: str = "",
-                           nonce: str = "") -> PlainTextResponse:
+_SIGNED_QUERY = {"parameters": [{"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
+                                for name in ("msg_signature", "timestamp", "nonce")]}
+
+
+@router.post("/wecom/callback", response_class=PlainTextResponse, openapi_extra=_SIGNED_QUERY)
+async def receive_callback(request: Request) -> PlainTextResponse:
     """A signed, encrypted WeCom event or message. Stored once per event (retries are absorbed),
     processed by a job; the answer is an empty 200."""
+    query = request.query_params
+    msg_signature, timestamp, nonce = query.get("msg_signature", ""), query.get("timestamp", ""), query.get("nonce", "")
     limit = get_settings().callback_max_body
     if int(request.headers.get("content-length") or 0) > limit:
         return _reject(request, callback.CallbackRejected("body too large", 413))

@@ -12,9 +12,8 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from xml.parsers.expat import ExpatError
+from xml.etree import ElementTree
 
-import xmltodict
 from wechatpy.work.crypto import PrpCrypto
 
 
@@ -82,19 +81,34 @@ def verify_url(keys: CallbackKeys, msg_signature: str, timestamp: str, nonce: st
 _FORBIDDEN_XML = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def parse_xml(body: bytes | str) -> dict[str, str]:
-    """A flat WeCom XML document to a dict; DTDs (entity expansion) are refused outright."""
+def parse_xml(body: bytes | str) -> dict:
+    """A WeCom XML document to a dict: text for leaf elements, a list for ``<Item>`` lists, a dict
+    for other nested elements. DTDs (entity expansion) are refused outright."""
     raw = body.encode() if isinstance(body, str) else body
     if _FORBIDDEN_XML.search(raw):
         raise CallbackRejected("XML with a DTD is not accepted")
     try:
-        doc = xmltodict.parse(raw, disable_entities=True)
-    except (ExpatError, ValueError) as exc:
+        root = ElementTree.fromstring(raw)
+    except ElementTree.ParseError as exc:
         raise CallbackRejected("malformed XML") from exc
-    root = doc.get("xml") if isinstance(doc, dict) else None
-    if not isinstance(root, dict):
+    if root.tag != "xml":
         raise CallbackRejected("XML root must be <xml>")
-    return root
+    return _element_dict(root)
+
+
+def _element_dict(element: ElementTree.Element) -> dict:
+    out: dict = {}
+    for child in element:
+        if len(child):
+            items = [c for c in child if c.tag == "Item"]
+            out[child.tag] = [_element_value(c) for c in items] if len(items) == len(child) else _element_dict(child)
+        else:
+            out[child.tag] = child.text or ""
+    return out
+
+
+def _element_value(element: ElementTree.Element):
+    return _element_dict(element) if len(element) else (element.text or "")
 
 
 def open_message(keys: CallbackKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> tuple[str, dict]:

@@ -1,54 +1,98 @@
 """Group commit for the callback path.
 
-Each callback must be durable before it is answered, and one commit costs a disk flush. Callbacks
-that arrive while a commit is under way wait for the next one and share it: at low load every
-callback gets its own commit at once; under load a commit carries many. Nothing is answered before
-its own transaction has committed.
+Each callback must be durable before it is answered, and every commit waits for the disk. Callbacks
+that arrive while commits are under way (a few at once) wait for the next one and share it: at low
+load each callback gets its own commit at once; under load one commit carries many. Nothing is
+answered before its own transaction has committed.
+
+On PostgreSQL the write runs on the event loop with psycopg's async connection: handing each round
+trip to a thread and back costs more under load than the insert itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import psycopg
 from fastapi.concurrency import run_in_threadpool
 
-from scrm.db import session_scope
-from scrm.wecom import service
+from scrm import jobs
+from scrm.db import engine_bound, session_scope
+from scrm.wecom import service, tasks
 
 MAX_BATCH = 200
+MAX_IN_FLIGHT = 3
 
 
-def _store_batch(items: list[tuple[str, dict]]) -> None:
+def _store_with_session(items: list[tuple[str, dict]]) -> tuple[list[int], bool]:
     with session_scope() as session:
-        service.store_callbacks(session, items)
+        return service.store_callbacks(session, items)
+
+
+class _PgConnections:
+    """A few async connections for the inbox writes; a broken one is dropped, not reused."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self._idle: list[psycopg.AsyncConnection] = []
+
+    async def store(self, items: list[tuple[str, dict]]) -> tuple[list[int], bool]:
+        conn = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(self.conninfo)
+        try:
+            async with conn.transaction():
+                result = await service.store_callbacks_pg(conn.cursor(), items)
+        except BaseException:
+            await conn.close()
+            raise
+        self._idle.append(conn)
+        return result
+
+
+def _pg_conninfo() -> str | None:
+    engine = engine_bound()
+    if engine is None or engine.dialect.name != "postgresql":
+        return None
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class InboxBatcher:
     def __init__(self) -> None:
         self._pending: list[tuple[str, dict, asyncio.Future]] = []
-        self._flushing = False
+        self._flushing = 0
+        self._queuer = tasks.InboxQueuer()
+        conninfo = _pg_conninfo()
+        self._pg = _PgConnections(conninfo) if conninfo else None
 
     async def store(self, plain_xml: str, fields: dict) -> None:
         future = asyncio.get_running_loop().create_future()
         self._pending.append((plain_xml, fields, future))
-        if not self._flushing:
-            self._flushing = True
+        if self._flushing < MAX_IN_FLIGHT:
+            self._flushing += 1
             asyncio.create_task(self._flush())
         await future
+
+    async def _write(self, items: list[tuple[str, dict]]) -> tuple[list[int], bool]:
+        if self._pg is not None:
+            return await self._pg.store(items)
+        return await run_in_threadpool(_store_with_session, items)
 
     async def _flush(self) -> None:
         try:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 try:
-                    await run_in_threadpool(_store_batch, [(plain, fields) for plain, fields, _ in batch])
+                    ids, urgent = await self._write([(p, f) for p, f, _ in batch])
                 except Exception as exc:  # every callback in the batch is answered with the failure; WeCom retries
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(exc)
-                else:
-                    for *_, future in batch:
-                        if not future.done():
-                            future.set_result(None)
+                    continue
+                if not jobs.uses_rq():  # inline jobs (embedded default): processed before the answer
+                    await run_in_threadpool(self._queuer.add, ids, urgent)
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+                if jobs.uses_rq():  # the answers go out first; queueing is not on WeCom's clock
+                    asyncio.get_running_loop().run_in_executor(None, self._queuer.add, ids, urgent)
         finally:
-            self._flushing = False
+            self._flushing -= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from scrm import jobs
 from scrm.config import get_settings
@@ -43,6 +44,46 @@ def process_inbox_batch(inbox_ids: list[int]) -> dict[str, int]:
     if failed:
         raise RuntimeError(f"inbox events failed: {failed}")
     return outcome
+
+
+def queue_inbox(inbox_ids: list[int], urgent: bool) -> None:
+    """Queue stored callbacks, one job for the lot. Called after their commit; if it never happens
+    (the process dies first), the periodic sweep queues them."""
+    if inbox_ids:
+        jobs.enqueue(None, process_inbox_batch, inbox_ids, queue="urgent" if urgent else "default")
+
+
+class InboxQueuer:
+    """Coalesces ``queue_inbox`` calls made while one is under way into the next single job."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: list[int] = []
+        self._urgent = False
+        self._busy = False
+
+    def add(self, inbox_ids: list[int], urgent: bool) -> None:
+        with self._lock:
+            self._ids.extend(inbox_ids)
+            self._urgent |= urgent
+            if self._busy:
+                return
+            self._busy = True
+        try:
+            while True:
+                with self._lock:
+                    ids, urgent, self._ids, self._urgent = self._ids, self._urgent, [], False
+                    if not ids:
+                        self._busy = False
+                        return
+                try:
+                    queue_inbox(ids, urgent)
+                except Exception:  # stored and committed: the periodic sweep queues them
+                    log.exception("could not queue %d inbox event(s)", len(ids))
+        except BaseException:
+            with self._lock:
+                self._busy = False
+            raise
 
 
 def send_welcome(welcome_code: str, state: str, customer_id: int) -> None:
