@@ -30,7 +30,7 @@ def configure_logging() -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("uvicorn.access", "httpx", "urllib3", "jieba"):
+    for noisy in ("uvicorn.access", "httpx", "urllib3", "jieba", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
