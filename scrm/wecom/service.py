@@ -19,7 +19,6 @@ from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.schemas import ContactInfo, FollowInfo
 from scrm.db import insert_ignore_many, is_postgres, utcnow
-from scrm.errors import NotFound
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.privacy import crypto
@@ -315,10 +314,3 @@ def notify_duplicate_phone(session: Session, payload: dict) -> None:
               f"您刚添加的客户与 {owner.name} 正在跟进的客户「{customer.name}」（{crypto.mask_phone(customer.phone)}）"
               f"手机号相同，该客户归属 {owner.name}，请先与其协调，避免撞单。",
               idempotency_key=f"dup-notice:{payload['customer_id']}:{payload['other_customer_id']}")
-
-
-def find_inbox(session: Session, inbox_id: int) -> InboxEvent:
-    row = session.get(InboxEvent, inbox_id)
-    if row is None:
-        raise NotFound(f"no inbox event {inbox_id}")
-    return row

@@ -29,21 +29,22 @@ OFFICIAL_POST_BODY = (
 )
 
 
+def app_with_keys(settings_env, keys: dict, replay_window_s: int):
+    settings_env(SCRM_WECOM_TOKEN=keys["token"], SCRM_WECOM_AES_KEY=keys["aes_key"],
+                 SCRM_WECOM_CORP_ID=keys["corp_id"], SCRM_WECOM_REPLAY_WINDOW_S=replay_window_s)
+    service.callback_keys.cache_clear()
+    return TestClient(create_app())
+
+
 @pytest.fixture
 def official(settings_env, db):
-    settings_env(SCRM_WECOM_TOKEN=OFFICIAL["token"], SCRM_WECOM_AES_KEY=OFFICIAL["aes_key"],
-                 SCRM_WECOM_CORP_ID=OFFICIAL["corp_id"], SCRM_WECOM_REPLAY_WINDOW_S=0)
-    service.callback_keys.cache_clear()
-    yield TestClient(create_app())
+    yield app_with_keys(settings_env, OFFICIAL, 0)
     service.callback_keys.cache_clear()
 
 
 @pytest.fixture
 def sandbox_keys(settings_env, db):
-    settings_env(SCRM_WECOM_TOKEN=SANDBOX_WECOM["token"], SCRM_WECOM_AES_KEY=SANDBOX_WECOM["aes_key"],
-                 SCRM_WECOM_CORP_ID=SANDBOX_WECOM["corp_id"], SCRM_WECOM_REPLAY_WINDOW_S=300)
-    service.callback_keys.cache_clear()
-    yield TestClient(create_app())
+    yield app_with_keys(settings_env, SANDBOX_WECOM, 300)
     service.callback_keys.cache_clear()
 
 
