@@ -160,6 +160,8 @@ def test_contact_changes_create_update_and_depart_staff(db, sandbox_wecom, team)
     assert count(db, OutboxEvent, OutboxEvent.name == "employee.departed") == 1
     sandbox_wecom.party_updated(4, name="营销二部(新)")
     assert db.scalars(select(Department).where(Department.wecom_id == 4)).one().name == "营销二部(新)"
+    sandbox_wecom.party_deleted(4)
+    assert db.scalars(select(Department).where(Department.wecom_id == 4)).one().deleted is True
 
 
 def test_duplicate_phone_across_salespeople_tells_the_second_who_owns_it(db, sandbox_wecom, team):
