@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes for both servers")
     args = ap.parse_args()
 
     db_url = fresh_database("scrm_bench_callback")
@@ -81,10 +82,10 @@ def main() -> None:
            "SCRM_WECOM_SECRET": SANDBOX_WECOM["secret"], "SCRM_WECOM_TOKEN": SANDBOX_WECOM["token"],
            "SCRM_WECOM_AES_KEY": SANDBOX_WECOM["aes_key"], "SCRM_WECOM_AGENT_ID": str(SANDBOX_WECOM["agent_id"]),
            "SCRM_LOG_LEVEL": "WARNING"}
-    print(f"machine: {os.cpu_count()} cores; server: uvicorn, 1 worker; client: asyncio, "
+    print(f"machine: {os.cpu_count()} cores; server: uvicorn, {args.workers} worker(s); client: asyncio, "
           f"{args.concurrency} keep-alive connections, same machine")
 
-    with served("bench.bare_app:app", env) as port:
+    with served("bench.bare_app:app", env, workers=args.workers) as port:
         bare_req = loadgen.build_post("127.0.0.1", port, "/bare", b"<xml>" + b"x" * 600 + b"</xml>")
         asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * 1000, args.concurrency))
         bare = asyncio.run(loadgen.closed_loop("127.0.0.1", port, [bare_req] * args.requests, args.concurrency))
@@ -95,7 +96,7 @@ def main() -> None:
     floor = asyncio.run(commit_latency(db_url, args.rate, int(args.rate * 5)))
     print(f"PostgreSQL alone at {args.rate:.0f}/s  : one-row INSERT + COMMIT, {floor.summary()}")
 
-    with served("scrm.app:create_app", env, factory=True) as port:
+    with served("scrm.app:create_app", env, factory=True, workers=args.workers) as port:
         warm = make_callbacks(port, 1000, "W")
         asyncio.run(loadgen.closed_loop("127.0.0.1", port, warm, args.concurrency))
         reqs = make_callbacks(port, args.requests, "T")
