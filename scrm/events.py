@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 SUBSCRIBERS: dict[str, list[str]] = {
     # event name -> "module:function" taking (session, payload)
     "customer.duplicate_phone": ["scrm.wecom.service:notify_duplicate_phone"],
+    "employee.departed": ["scrm.handover.service:on_employee_departed"],
+    "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
 }
 
 

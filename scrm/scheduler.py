@@ -25,6 +25,7 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic("requeue-stale-inbox", 30, "scrm.wecom.tasks:requeue_stale_inbox"),
     Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
+    Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
 ]
 
 _local_claims: set[str] = set()

@@ -1047,3 +1047,32 @@ def view_pii(session: Session, viewer: Employee, customer: Customer, *, fields: 
     privacy_service.record_view(session, employee_id=viewer.id, customer_id=customer.id, fields=wanted,
                                 reason=reason[:200])
     return {f: getattr(customer, f) for f in wanted}
+
+
+# ---------------------------------------------------------------------------------------------
+# handover (called by scrm.handover when WeCom confirms a transfer)
+
+
+def move_open_follow_ups(session: Session, customer_id: int, from_employee_id: int, to_employee_id: int) -> list[int]:
+    """Give ``to_employee_id`` the follow-ups of ``from_employee_id`` that are still due; returns their ids.
+
+    Past follow-ups stay credited to whoever did them."""
+    session.flush()
+    now = utcnow()
+    ids = list(session.scalars(select(FollowUp.id).where(
+        FollowUp.customer_id == customer_id, FollowUp.employee_id == from_employee_id,
+        FollowUp.next_at.is_not(None), FollowUp.next_at >= now)))
+    if ids:
+        session.execute(update(FollowUp).where(FollowUp.id.in_(ids)).values(employee_id=to_employee_id)
+                        .execution_options(synchronize_session=False))
+    return ids
+
+
+def mark_follow_transferred(session: Session, customer_id: int, employee_id: int) -> bool:
+    """The giver's follow of a customer ended by a transfer; False when there was no active one."""
+    session.flush()
+    result = session.execute(update(CustomerFollow).where(
+        CustomerFollow.customer_id == customer_id, CustomerFollow.employee_id == employee_id,
+        CustomerFollow.status == FollowStatus.active).values(status=FollowStatus.transferred, ended_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount)

@@ -62,3 +62,14 @@ def dismiss(session: Session, chat_id: str) -> None:
     group.member_count = 0
     session.flush()
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+
+
+def set_owner(session: Session, chat_id: str, employee) -> CustomerGroup | None:
+    """Record a new owner for a group after WeCom moved it (群主继承); None when we do not know the group."""
+    group = get_by_chat_id(session, chat_id)
+    if group is None:
+        return None
+    group.owner_employee_id = employee.id
+    group.owner_userid = employee.wecom_userid
+    session.flush()
+    return group

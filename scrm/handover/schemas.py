@@ -1,0 +1,89 @@
+"""Handover payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scrm.handover.models import CaseKind, CaseStatus, ItemKind, ItemStatus
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    employee_id: int = Field(ge=1, description="the giver: departed for `resigned`, active for `onjob`")
+    kind: CaseKind = CaseKind.resigned
+    customer_ids: list[int] | None = Field(default=None, description="on-job: only these customers; left out: all")
+    transfer_msg: str | None = Field(default=None, max_length=200,
+                                     description="on-job: the message WeCom shows the customer")
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategy: Literal["one", "round_robin", "least_loaded", "by_tier"]
+    taker_ids: list[int] = Field(default_factory=list)
+    department_id: int | None = Field(default=None, description="add this team's active members as takers")
+    tier_takers: dict[str, list[int]] = Field(default_factory=dict,
+                                              description='by_tier: {"A": [ids], "B": [ids], "*": [ids]}')
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: CaseKind
+    employee_id: int
+    employee_name: str = ""
+    status: CaseStatus
+    source: str
+    plan: dict
+    created_at: datetime
+    closed_at: datetime | None
+    progress: dict[str, int] = Field(default_factory=dict, description="items per status")
+    total: int = 0
+
+
+class PlanRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    item_id: int
+    item_kind: ItemKind
+    customer_id: int | None
+    external_id: str
+    name: str
+    taker_id: int | None
+    taker_name: str | None
+    flag: str | None
+    tier: str | None
+    note: str | None
+
+
+class PlanOut(BaseModel):
+    rows: list[PlanRowOut]
+    per_taker: dict[int, int]
+    flagged: int
+    unassigned: int
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_kind: ItemKind
+    customer_id: int | None
+    external_id: str
+    status: ItemStatus
+    flag: str | None
+    tier: str | None
+    taker_id: int | None
+    tried_taker_ids: list[int]
+    attempts: int
+    errcode: int | None
+    note: str | None
+    sent_at: datetime | None
+    final_at: datetime | None
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    total: int
+    page: int
+    page_size: int

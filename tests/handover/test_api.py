@@ -1,0 +1,47 @@
+"""The managers' console: roles, scope, preview, plan, run, progress, failures, 409s."""
+
+from __future__ import annotations
+
+from scrm.org.models import Role
+from tests.customers.factories import auth, make_department, make_employee
+from tests.handover.conftest import build_world
+
+
+def test_manager_previews_plans_runs_and_follows_a_case(db, client, wecom_client, sandbox_wecom):
+    w = build_world(db, sandbox_wecom, 5, 2)
+    h = auth(w.manager)
+    r = client.post("/api/handover/cases", json={"employee_id": w.giver.id}, headers=h)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+    assert r.json()["progress"] == {"pending": 5}
+
+    sales = make_employee(db, role=Role.sales)
+    assert client.get("/api/handover/cases", headers=auth(sales)).status_code == 403
+    other = make_employee(db, role=Role.manager, department=make_department(db))
+    assert client.get(f"/api/handover/cases/{case_id}", headers=auth(other)).status_code == 404
+    assert client.get("/api/handover/cases", headers=auth(other)).json() == []
+    outsider = make_employee(db, department=make_department(db), wecom_userid="outsider")
+    body = {"strategy": "round_robin", "taker_ids": [outsider.id]}
+    r = client.post(f"/api/handover/cases/{case_id}/preview", json=body, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "taker_ids"
+    assert client.post(f"/api/handover/cases/{case_id}/run", headers=h).status_code == 409  # no plan yet
+
+    body = {"strategy": "round_robin", "taker_ids": [t.id for t in w.takers]}
+    r = client.post(f"/api/handover/cases/{case_id}/preview", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["per_taker"] == {str(w.takers[0].id): 3, str(w.takers[1].id): 2}
+    assert client.get(f"/api/handover/cases/{case_id}", headers=h).json()["status"] == "open"
+    assert client.post(f"/api/handover/cases/{case_id}/plan", json=body, headers=h).status_code == 200
+    r = client.post(f"/api/handover/cases/{case_id}/run", headers=h)
+    assert r.status_code == 202
+    assert client.get(f"/api/handover/cases/{case_id}", headers=h).json()["progress"] == {"waiting": 5}
+
+    sandbox_wecom.complete_transfers(3, external_userids=w.externals[:1])
+    sandbox_wecom.complete_transfers(1)
+    assert client.post(f"/api/handover/cases/{case_id}/track", headers=h).status_code == 202
+    case = client.get(f"/api/handover/cases/{case_id}", headers=h).json()
+    assert case["status"] == "closed" and case["progress"] == {"accepted": 4, "lost": 1}
+    failures = client.get(f"/api/handover/cases/{case_id}/items?failures=true", headers=h).json()
+    assert [i["external_id"] for i in failures["items"]] == w.externals[:1]
+    assert client.get("/api/handover/cases", headers=h).json() == []  # open ones only
+    assert len(client.get("/api/handover/cases?open_only=false", headers=h).json()) == 1
+    assert client.post(f"/api/handover/cases/{case_id}/replan", json=body, headers=h).status_code == 409
