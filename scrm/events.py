@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from scrm import jobs
@@ -57,6 +57,24 @@ def emit(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent:
     else:
         event.dispatched_at = utcnow()
     return event
+
+
+def emit_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """Record many events of one kind in one INSERT; each is delivered after commit as if emitted alone."""
+    if not payloads:
+        return []
+    session.flush()
+    now = utcnow()
+    subscribed = bool(SUBSCRIBERS.get(name))
+    rows = [{"name": name, "payload": payload, "created_at": now, "dispatched_at": None if subscribed else now}
+            for payload in payloads]
+    # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs and gives the ids back in payload order
+    stmt = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id, sort_by_parameter_order=True)
+    ids = list(session.execute(stmt, rows).scalars())
+    if subscribed:
+        for event_id in ids:
+            jobs.enqueue(session, deliver, event_id, job_id=f"event-{event_id}")
+    return ids
 
 
 def _resolve(path: str) -> Callable[[Session, dict], Any]:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, ColumnElement, any_, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from scrm import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
-from scrm.db import insert_ignore_many, utcnow
+from scrm.db import insert_ignore_many, is_postgres, utcnow
 from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
@@ -34,6 +35,7 @@ from scrm.org.models import Employee, EmployeeStatus
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100  # WeCom: at most 100 customers or chats per call
+ACCEPT_CHUNK = 500  # accepted customers moved per set of statements (bounded IN lists and RETURNING)
 GROUP_DAILY_LIMIT = 300  # WeCom: at most 300 chats a day per original owner
 ONJOB_LIMIT, ONJOB_WINDOW = 2, timedelta(days=90)  # WeCom: an on-job customer moves at most twice in 90 days
 RETRYABLE_ERRCODES = {-1, 45009, 45033}
@@ -84,6 +86,13 @@ def _move_item(item: HandoverItem, to: ItemStatus) -> None:
     item.status = to
     if to in FINAL:
         item.final_at = utcnow()
+
+
+def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL one array parameter, so a list of hundreds is one bind, not hundreds."""
+    if is_postgres(session):
+        return column == any_(literal(list(ids), ARRAY(BigInteger)))
+    return column.in_(list(ids))
 
 
 def _is_local(item: HandoverItem) -> bool:
@@ -432,10 +441,10 @@ def prepare_batches(session: Session, case_id: int) -> list[int]:
     groups_left = _groups_left_today(session, case.employee_id)
     for (kind, taker_id), chunk in itertools.groupby(planned, key=lambda i: (i.item_kind, i.taker_id)):
         chunk = list(chunk)
-        local = [i for i in chunk if _is_local(i)]
-        for item in local:
-            _move_item(item, ItemStatus.queued)
-            _accept(session, case, item, giver, takers[taker_id])
+        local = [i.id for i in chunk if _is_local(i)]
+        for start in range(0, len(local), ACCEPT_CHUNK):
+            _accept_many(session, case, local[start:start + ACCEPT_CHUNK], ItemStatus.planned, giver,
+                         takers[taker_id])
         remote = [i for i in chunk if not _is_local(i)]
         if kind == ItemKind.group:
             remote, groups_left = remote[:max(groups_left, 0)], groups_left - len(remote)
@@ -563,16 +572,18 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
     case = get_case(session, case_id)
     if case.status != CaseStatus.running:
         return {}
-    waiting = list(session.scalars(select(HandoverItem).where(
-        HandoverItem.case_id == case.id, HandoverItem.status == ItemStatus.waiting).order_by(HandoverItem.id)))
-    by_taker: dict[int, list[HandoverItem]] = defaultdict(list)
-    for item in waiting:
-        by_taker[item.taker_id].append(item)
+    # columns, not HandoverItem objects: a case of 10,000 would otherwise sit in the identity map
+    waiting = session.execute(select(HandoverItem.id, HandoverItem.taker_id, HandoverItem.external_id,
+                                     HandoverItem.customer_id).where(
+        HandoverItem.case_id == case.id, HandoverItem.status == ItemStatus.waiting).order_by(HandoverItem.id)).all()
+    by_taker: dict[int, list] = defaultdict(list)
+    for row in waiting:
+        by_taker[row.taker_id].append(row)
     takers = _employees(session, by_taker)
     giver = session.get(Employee, case.employee_id)
     applied: dict[str, int] = defaultdict(int)
     fetch = client.transfer.resigned_transfer_result if case.kind == CaseKind.resigned else client.transfer.transfer_result
-    for taker_id, items in by_taker.items():
+    for taker_id, rows in by_taker.items():
         taker = takers[taker_id]
         statuses: dict[str, int] = {}
         cursor = None
@@ -583,13 +594,16 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
             cursor = answer.get("next_cursor")
             if not cursor:
                 break
-        for item in items:
-            code = statuses.get(item.external_id)
+        accepted = []
+        for row in rows:
+            code = statuses.get(row.external_id)
             if code is None or code == 2:
                 continue
             if code == 1:
-                _accept(session, case, item, giver, taker)
-            elif code == 3:
+                accepted.append(row.id)
+                continue
+            item = session.get(HandoverItem, row.id)
+            if code == 3:
                 to = ItemStatus.lost if case.kind == CaseKind.resigned else ItemStatus.refused
                 _move_item(item, to)
                 item.note = "客户拒绝接替，已流失" if to == ItemStatus.lost else "客户拒绝接替，仍由原跟进人跟进"
@@ -603,6 +617,9 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
                 _fail(item, to, None, {ItemStatus.over_limit: "接替人客户数已达上限",
                                        ItemStatus.no_record: "企业微信没有这次转接的记录"}.get(to, f"未知状态 {code}"))
             applied[item.status.value] += 1
+        for start in range(0, len(accepted), ACCEPT_CHUNK):
+            applied[ItemStatus.accepted.value] += len(
+                _accept_many(session, case, accepted[start:start + ACCEPT_CHUNK], ItemStatus.waiting, giver, taker))
     session.flush()
     if any(True for _ in session.scalars(select(HandoverItem.id).where(
             HandoverItem.case_id == case.id, HandoverItem.status.in_(REPLAN)).limit(1))) and case.plan:
@@ -611,32 +628,39 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
     return dict(applied)
 
 
-def _accept(session: Session, case: HandoverCase, item: HandoverItem, giver: Employee, taker: Employee) -> None:
-    """The customer is the taker's now: owner, open follow-ups and the giver's follow move, with history."""
-    _move_item(item, ItemStatus.accepted)
-    item.note = None
-    if item.customer_id is None:
-        return
-    customer = session.get(Customer, item.customer_id)
-    what = "离职继承" if case.kind == CaseKind.resigned else "在职继承"
-    follow_ups = customer_service.move_open_follow_ups(session, customer.id, giver.id, taker.id)
-    customer_service.mark_follow_transferred(session, customer.id, giver.id)
-    summary = (f"{what}：客户由 {giver.name} 转给 {taker.name}（交接单 #{case.id}）"
-               + (f"，随迁待办跟进 {len(follow_ups)} 条" if follow_ups else ""))
-    data = {"case_id": case.id, "item_id": item.id, "kind": case.kind.value, "follow_up_ids": follow_ups,
-            "from_employee_id": giver.id, "to_employee_id": taker.id}
-    previous = customer.owner_id
-    moved = False
-    if previous != taker.id:
-        moved = customer_service.set_owner(session, customer, taker.id, kind="handover", summary=summary,
-                                           data=data, source_key=f"handover:{item.id}")
-    if not moved:
-        # the add_external_contact callback may have moved the owner already; the handover is still recorded
-        customer_service.add_timeline(session, customer.id, "handover", summary, data,
-                                      source_key=f"handover:{item.id}")
-    events.emit(session, HANDED_OVER, {"customer_id": customer.id, "case_id": case.id, "kind": case.kind.value,
-                                       "from_employee_id": giver.id, "to_employee_id": taker.id,
-                                       "previous_owner_id": previous})
+def _accept_many(session: Session, case: HandoverCase, item_ids: list[int], from_status: ItemStatus,
+                 giver: Employee, taker: Employee) -> list[int]:
+    """Items still in ``from_status`` become accepted and their customers the taker's (owner, due follow-ups,
+    the giver's follow, history, ``customer.handed_over``) in a handful of statements; returns the item ids
+    that moved. An item already moved (a rerun, another worker) is left alone."""
+    if not item_ids:
+        return []
+    if ItemStatus.accepted not in ITEM_TRANSITIONS[from_status]:
+        raise InvalidTransition(f"交接项处于 {from_status.value}，不能变为 {ItemStatus.accepted.value}")
+    session.flush()
+    rows = session.execute(
+        update(HandoverItem).where(_id_in(session, HandoverItem.id, item_ids), HandoverItem.status == from_status)
+        .values(status=ItemStatus.accepted, final_at=utcnow(), note=None)
+        .returning(HandoverItem.id, HandoverItem.customer_id)
+        .execution_options(synchronize_session=False)).all()
+    for item_id, _ in rows:  # items the caller holds (prepare_batches) reload on next access
+        held = session.identity_map.get(session.identity_key(HandoverItem, item_id))
+        if held is not None:
+            session.expire(held, ["status", "final_at", "note"])
+    moved = [(item_id, customer_id) for item_id, customer_id in rows if customer_id is not None]
+    if moved:
+        what = "离职继承" if case.kind == CaseKind.resigned else "在职继承"
+        summary = f"{what}：客户由 {giver.name} 转给 {taker.name}（交接单 #{case.id}）"
+        done = customer_service.hand_over_many(
+            session, [customer_service.HandOver(customer_id, summary, f"handover:{item_id}",
+                                                {"case_id": case.id, "item_id": item_id, "kind": case.kind.value})
+                      for item_id, customer_id in moved],
+            giver.id, taker.id, kind="handover")
+        events.emit_many(session, HANDED_OVER, [
+            {"customer_id": d.customer_id, "case_id": case.id, "kind": case.kind.value,
+             "from_employee_id": giver.id, "to_employee_id": taker.id, "previous_owner_id": d.previous_owner_id}
+            for d in done])
+    return [item_id for item_id, _ in rows]
 
 
 def on_transfer_failed(session: Session, payload: dict) -> None:
@@ -684,22 +708,29 @@ def notify_takers(session: Session, case_id: int, client: Any, agent_id: int) ->
     """Send each taker one app message listing the customers they received (with tiers) since the last
     message; returns how many messages went out. The key names the items, so a rerun sends nothing new."""
     case = get_case(session, case_id)
-    rows = session.execute(select(HandoverItem, Customer.name).join(Customer, Customer.id == HandoverItem.customer_id)
+    rows = session.execute(select(HandoverItem.id, HandoverItem.taker_id, HandoverItem.tier, Customer.name)
+                           .join(Customer, Customer.id == HandoverItem.customer_id)
                            .where(HandoverItem.case_id == case.id, HandoverItem.status == ItemStatus.accepted,
-                                  HandoverItem.notified.is_(False)).order_by(HandoverItem.taker_id, HandoverItem.id)).all()
+                                  HandoverItem.notified.is_(False))
+                           .order_by(HandoverItem.taker_id, HandoverItem.id)).all()
     giver = session.get(Employee, case.employee_id)
     sent = 0
-    takers = _employees(session, {i.taker_id for i, _ in rows})
-    for taker_id, group in itertools.groupby(rows, key=lambda r: r[0].taker_id):
+    takers = _employees(session, {r.taker_id for r in rows})
+    for taker_id, group in itertools.groupby(rows, key=lambda r: r.taker_id):
         group = list(group)
-        lines = [f"{name or '客户'}（{item.tier or '未分级'}）" for item, name in group]
+        lines = [f"{r.name or '客户'}（{r.tier or '未分级'}）" for r in group]
         shown = "、".join(lines[:30]) + (f" 等 {len(lines)} 位" if len(lines) > 30 else "")
         content = f"你已接替 {giver.name} 的 {len(lines)} 位客户（交接单 #{case.id}）：{shown}"
-        ids = [item.id for item, _ in group]
+        ids = [r.id for r in group]
         key = f"handover-notify:{case.id}:{taker_id}:{ids[0]}-{ids[-1]}:{len(ids)}"
         client.message.send_text(agent_id, takers[taker_id].wecom_userid, content, idempotency_key=key)
-        for item, _ in group:
-            item.notified = True
+        for start in range(0, len(ids), 5000):  # bounded bind lists, however many a taker received
+            session.execute(update(HandoverItem).where(_id_in(session, HandoverItem.id, ids[start:start + 5000]))
+                            .values(notified=True).execution_options(synchronize_session=False))
+        for item_id in ids:
+            held = session.identity_map.get(session.identity_key(HandoverItem, item_id))
+            if held is not None:
+                session.expire(held, ["notified"])
         sent += 1
     session.flush()
     return sent
