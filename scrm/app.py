@@ -18,6 +18,7 @@ ROUTER_MODULES = (
     "scrm.customers.api",
     "scrm.channels.api",
     "scrm.assignment.api",
+    "scrm.tagging.api",
     "scrm.handover.api",
 )
 

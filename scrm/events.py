@@ -26,6 +26,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "customer.duplicate_phone": ["scrm.wecom.service:notify_duplicate_phone"],
     "employee.departed": ["scrm.handover.service:on_employee_departed"],
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
+    "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
 }
 
 

@@ -886,6 +886,8 @@ def add_follow_up(session: Session, customer: Customer, *, employee_id: int | No
     add_timeline(session, customer.id, "follow_up", f"{kind}：{content[:200]}",
                  {"follow_up_id": follow_up.id, "next_at": next_at.isoformat() if next_at else None},
                  actor_employee_id=employee_id)
+    events.emit(session, "customer.follow_up_added", {"customer_id": customer.id, "follow_up_id": follow_up.id,
+                                                      "content": content[:2000], "at": now.isoformat()})
     return follow_up
 
 

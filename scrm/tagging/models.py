@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
@@ -44,3 +44,39 @@ class CustomerTag(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TagEvidence(Base):
+    """One piece of text or behaviour the pipeline read for a customer, and what it found there.
+
+    ``source_key`` (the message id, follow-up id, event key …) makes a replayed job add nothing.
+    """
+
+    __tablename__ = "tag_evidence"
+    # the unique index also serves "all evidence of these customers"
+    __table_args__ = (UniqueConstraint("customer_id", "source_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))  # message, follow_up, form, remark, channel, behaviour
+    source_key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    excerpt: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerProfile(Base):
+    """The profile (画像) merged from every piece of evidence, newest statement winning."""
+
+    __tablename__ = "customer_profile"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    product: Mapped[str | None] = mapped_column(String(30))
+    intent: Mapped[str] = mapped_column(String(10), default="medium")
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    city: Mapped[str | None] = mapped_column(String(32))
+    tags: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # field or tag -> {"source", "source_key", "at", "excerpt", "phrase"}: why the profile says so
+    evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

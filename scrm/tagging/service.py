@@ -1,14 +1,29 @@
-"""The tag catalogue mirrored from WeCom, and customers' tags by source."""
+"""The tag catalogue mirrored from WeCom, customers' tags by source, and the tagging pipeline's service side:
+evidence in, profile (画像) out, tags synced to WeCom."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from scrm import events
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
+from scrm.db import insert_ignore, utcnow
+from scrm.errors import ValidationFailed
 from scrm.org import service as org_service
-from scrm.tagging.models import CustomerTag, Tag, TagGroup
+from scrm.org.models import Employee
+from scrm.tagging import pipeline
+from scrm.tagging import profile as profile_mod
+from scrm.tagging import rules as rules_mod
+from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TagGroup
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +98,336 @@ def apply_wecom_tags(session: Session, customer_id: int, tags_by_userid: dict[st
             session.add(CustomerTag(customer_id=customer_id, tag_id=tag_id, source=WECOM_MANUAL,
                                     employee_id=employee.id if employee else None))
     session.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# the pipeline: evidence -> profile -> WeCom tags
+
+PIPELINE = "pipeline"
+SOURCES = {"message", "follow_up", "form", "remark", "description", "channel", "behaviour", "manual"}
+MAX_EXCERPT = 200
+
+
+def preview(texts: list[str]) -> list[dict]:
+    """What the pipeline reads in each text (nothing is stored)."""
+    return [a.public() for a in pipeline.analyze_many(texts)]
+
+
+def _add_evidence(session: Session, customer_id: int, source: str, source_key: str, at: datetime | None,
+                  excerpt: str, result: dict) -> int | None:
+    if source not in SOURCES:
+        raise ValidationFailed(f"未知的来源 {source}", field="source")
+    return insert_ignore(session, TagEvidence.__table__, {
+        "customer_id": customer_id, "source": source, "source_key": source_key[:80], "at": at or utcnow(),
+        "excerpt": excerpt[:MAX_EXCERPT], "result": result, "created_at": utcnow()}, ["customer_id", "source_key"])
+
+
+def tag_text(session: Session, customer_id: int, text: str, *, source: str, source_key: str,
+             at: datetime | None = None) -> CustomerProfile | None:
+    """Read one text about the customer into its evidence and profile; None when this source_key was already read."""
+    customer_service.get(session, customer_id)
+    analysis = pipeline.analyze(text)
+    if _add_evidence(session, customer_id, source, source_key, at, text.strip(), analysis.to_evidence()) is None:
+        return None
+    return recompute_profile(session, customer_id)[0]
+
+
+def record_behaviour(session: Session, customer_id: int, event: str, *, source_key: str,
+                     at: datetime | None = None) -> CustomerProfile | None:
+    """Record replied / visit / application_submitted / deleted_salesperson; the intent is recomputed."""
+    if event not in profile_mod.BEHAVIOURS:
+        raise ValidationFailed(f"未知的行为 {event}", field="event")
+    customer_service.get(session, customer_id)
+    if _add_evidence(session, customer_id, "behaviour", source_key, at, event, {"behaviour": event}) is None:
+        return None
+    return recompute_profile(session, customer_id)[0]
+
+
+def _manual_vocabulary_tags(session: Session, customer_ids: list[int]) -> dict[int, set[str]]:
+    vocab = set(rules_mod.shipped_rules().vocabulary_order)
+    rows = session.execute(select(CustomerTag.customer_id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+                           .where(CustomerTag.customer_id.in_(customer_ids), CustomerTag.source == WECOM_MANUAL))
+    out: dict[int, set[str]] = {}
+    for cid, name in rows:
+        if name in vocab:
+            out.setdefault(cid, set()).add(name)
+    return out
+
+
+def _items(rows) -> list[profile_mod.Item]:
+    return [profile_mod.Item(r.id, r.source, r.source_key, r.at, r.excerpt, r.result) for r in rows]
+
+
+def recompute_profile(session: Session, customer_id: int, *, now: datetime | None = None,
+                      ) -> tuple[CustomerProfile, dict]:
+    """Merge the customer's evidence into its profile; a change goes on the timeline and out as profile.changed."""
+    session.flush()
+    customer = customer_service.get(session, customer_id)
+    rows = session.scalars(select(TagEvidence).where(TagEvidence.customer_id == customer_id)).all()
+    merged = profile_mod.merge(
+        _items(rows), now=now or utcnow(), last_contact_at=customer.last_contact_at,
+        gone=customer.status == CustomerStatus.gone,
+        manual_tags=_manual_vocabulary_tags(session, [customer_id]).get(customer_id, set()),
+        vocabulary_order=rules_mod.shipped_rules().vocabulary_order)
+    current = session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).first()
+    changes = _apply(session, customer_id, current, merged, last_evidence_id=max((r.id for r in rows), default=0))
+    profile = current or session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).one()
+    return profile, changes
+
+
+_LABELS = {"product": "产品", "intent": "意向", "amount_fen": "金额", "term_months": "期限", "city": "城市"}
+_INTENT_CN = {"high": "高", "medium": "中", "low": "低"}
+
+
+def _values(merged: profile_mod.ProfileData) -> dict:
+    return {"product": merged.product, "intent": merged.intent,
+            "amount_fen": None if merged.amount_yuan is None else merged.amount_yuan * 100,
+            "term_months": merged.term_months, "city": merged.city, "tags": merged.tags}
+
+
+def _apply(session: Session, customer_id: int, current: CustomerProfile | None, merged: profile_mod.ProfileData,
+           *, last_evidence_id: int) -> dict:
+    new = _values(merged)
+    old = {k: getattr(current, k) for k in new} if current is not None else {k: None for k in new}
+    if current is None:
+        old["tags"] = []
+    changes = {k: [old[k], v] for k, v in new.items() if (old[k] or None) != (v or None) or (k == "intent" and current is None)}
+    if current is None:
+        current = CustomerProfile(customer_id=customer_id, **new, evidence=merged.evidence, updated_at=utcnow())
+        session.add(current)
+    else:
+        if current.evidence != merged.evidence:
+            current.evidence = merged.evidence
+        if changes:
+            for k, (_, v) in changes.items():
+                setattr(current, k, v)
+            current.updated_at = utcnow()
+    session.flush()
+    if changes:
+        _announce(session, customer_id, changes, new, last_evidence_id)
+    return changes
+
+
+def _describe(changes: dict) -> str:
+    parts = []
+    for k, (before, after) in changes.items():
+        if k == "tags":
+            added = [t for t in after or [] if t not in (before or [])]
+            removed = [t for t in before or [] if t not in (after or [])]
+            if added:
+                parts.append("新增标签 " + "、".join(added))
+            if removed:
+                parts.append("移除标签 " + "、".join(removed))
+        elif k == "intent":
+            parts.append(f"意向 {_INTENT_CN.get(before, '—')}→{_INTENT_CN[after]}")
+        elif k == "amount_fen":
+            parts.append(f"金额 {'—' if after is None else f'{after // 100}元'}")
+        elif k == "term_months":
+            parts.append(f"期限 {'—' if after is None else f'{after}个月'}")
+        else:
+            parts.append(f"{_LABELS[k]} {after or '—'}")
+    return "画像更新：" + "；".join(parts)
+
+
+def _announce(session: Session, customer_id: int, changes: dict, new: dict, last_evidence_id: int) -> None:
+    digest = hashlib.sha256(json.dumps(new, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    customer_service.add_timeline(session, customer_id, "profile_changed", _describe(changes),
+                                  {"changes": changes}, source_key=f"profile:{last_evidence_id}:{digest}")
+    events.emit(session, "profile.changed", {"customer_id": customer_id, "changes": changes, **new})
+
+
+def get_profile(session: Session, customer_id: int) -> CustomerProfile | None:
+    session.flush()
+    return session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).first()
+
+
+def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | None = None,
+                  after_batch=None) -> dict:
+    """Recompute every customer's profile from stored evidence (no re-analysis); returns counts.
+
+    Works in batches of customers (one query for their evidence, one for their profiles); ``after_batch``
+    (e.g. ``session.commit``) runs after each so a long run holds no long transaction.
+    """
+    now = now or utcnow()
+    order = rules_mod.shipped_rules().vocabulary_order
+    seen = changed = 0
+    last_id = 0
+    while True:
+        session.flush()
+        customers = session.execute(
+            select(Customer.id, Customer.last_contact_at, Customer.status).where(Customer.id > last_id)
+            .order_by(Customer.id).limit(batch_size)).all()
+        if not customers:
+            break
+        ids = [c.id for c in customers]
+        last_id = ids[-1]
+        evidence: dict[int, list] = {}
+        for row in session.execute(select(TagEvidence.id, TagEvidence.customer_id, TagEvidence.source,
+                                          TagEvidence.source_key, TagEvidence.at, TagEvidence.excerpt,
+                                          TagEvidence.result).where(TagEvidence.customer_id.in_(ids))):
+            evidence.setdefault(row.customer_id, []).append(row)
+        profiles = {p.customer_id: p for p in session.scalars(
+            select(CustomerProfile).where(CustomerProfile.customer_id.in_(ids)))}
+        manual = _manual_vocabulary_tags(session, ids)
+        for c in customers:
+            rows = evidence.get(c.id, [])
+            if not rows and c.id not in profiles:
+                continue
+            merged = profile_mod.merge(_items(rows), now=now, last_contact_at=c.last_contact_at,
+                                       gone=c.status == CustomerStatus.gone, manual_tags=manual.get(c.id, set()),
+                                       vocabulary_order=order)
+            seen += 1
+            if _apply(session, c.id, profiles.get(c.id), merged, last_evidence_id=max((r.id for r in rows), default=0)):
+                changed += 1
+        session.flush()
+        if after_batch is not None:
+            after_batch()
+    return {"customers": seen, "changed": changed}
+
+
+# ---------------------------------------------------------------------------------------------
+# WeCom: the app's own tag groups, and marking customers
+
+APP_GROUP_SUFFIX = "（智能）"
+
+
+@dataclass
+class SyncReport:
+    customers: int = 0
+    calls: int = 0
+    added: int = 0
+    removed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def _app_group_name(session: Session, name: str) -> str:
+    """Our group's name: the vocabulary's, unless staff already made a group of that name (not ours to edit)."""
+    existing = session.scalars(select(TagGroup).where(TagGroup.name == name, TagGroup.deleted.is_(False))).first()
+    if existing is None or existing.created_by_app:
+        return name
+    return (name + APP_GROUP_SUFFIX)[:30]
+
+
+def ensure_catalogue(session: Session, client=None) -> dict[str, Tag]:
+    """The app's Tag rows for the whole vocabulary, created in WeCom (add_corp_tag) when a client is given."""
+    if client is not None:
+        refresh_catalogue(session, client)
+    out: dict[str, Tag] = {}
+    for order, (group_name, names) in enumerate(rules_mod.shipped_rules().vocabulary.items()):
+        name = _app_group_name(session, group_name)
+        group = session.scalars(select(TagGroup).where(TagGroup.name == name)).first()
+        if group is None:
+            group = TagGroup(name=name, created_by_app=True, order=100 - order)
+            session.add(group)
+            session.flush()
+        if client is not None and group.deleted:
+            group.wecom_group_id = None  # deleted in WeCom (refresh_catalogue saw it go): made again below
+        group.created_by_app, group.deleted = True, False
+        have = {t.name: t for t in session.scalars(select(Tag).where(Tag.group_id == group.id))}
+        missing = [n for n in names if n not in have
+                   or (client is not None and (have[n].wecom_tag_id is None or have[n].deleted))]
+        for n in missing:
+            if n in have:
+                have[n].wecom_tag_id = None
+        session.flush()
+        if missing and client is not None:
+            answer = client.external_contact.add_corp_tag(
+                group_id=group.wecom_group_id, group_name=None if group.wecom_group_id else name,
+                order=group.order, tags=[{"name": n[:30]} for n in missing])
+            # no idempotency key: add_corp_tag is idempotent by name in WeCom, and a key would replay a stale
+            # answer after staff delete our tags and they have to be made again
+            g = answer["tag_group"]
+            group.wecom_group_id = g["group_id"]
+            for t in g.get("tag") or []:
+                tag = have.get(t["name"]) or session.scalars(
+                    select(Tag).where(Tag.wecom_tag_id == t["id"])).first()
+                if tag is None:
+                    tag = Tag(group_id=group.id, name=t["name"])
+                    session.add(tag)
+                tag.wecom_tag_id, tag.group_id, tag.created_by_app, tag.deleted = t["id"], group.id, True, False
+                have[t["name"]] = tag
+        for n in names:
+            if n not in have:
+                have[n] = Tag(group_id=group.id, name=n, created_by_app=True)
+                session.add(have[n])
+            have[n].created_by_app, have[n].deleted = True, False
+            out[n] = have[n]
+        session.flush()
+    return out
+
+
+def _follow_userids(session: Session, customer_id: int) -> list[str]:
+    rows = session.execute(select(Employee.wecom_userid).join(CustomerFollow, CustomerFollow.employee_id == Employee.id)
+                           .where(CustomerFollow.customer_id == customer_id,
+                                  CustomerFollow.status == FollowStatus.active, Employee.wecom_userid.is_not(None))
+                           .order_by(CustomerFollow.id))
+    return [r[0] for r in rows]
+
+
+def sync_wecom_tags(session: Session, client, customer_ids: list[int], *, concurrency: int = 5) -> SyncReport:
+    """Make the customers' pipeline tags in WeCom equal their profiles' tags.
+
+    One mark_tag per (follow user, customer) carrying every addition and removal, only where something
+    changed, at most ``concurrency`` at once (WeCom allows 5). Tags staff set by hand are never in a call.
+    mark_tag raises no callback, so the local CustomerTag rows change here, after each call succeeds.
+    """
+    catalogue = ensure_catalogue(session, client)
+    by_id = {t.id: t for t in catalogue.values()}
+    report = SyncReport()
+    plans = []
+    for customer_id in customer_ids:
+        customer = customer_service.get(session, customer_id)
+        profile = get_profile(session, customer_id)
+        manual = set(session.scalars(select(CustomerTag.tag_id).where(
+            CustomerTag.customer_id == customer_id, CustomerTag.source == WECOM_MANUAL)))
+        want = {catalogue[n].id for n in (profile.tags if profile else []) if n in catalogue} - manual
+        have = set(session.scalars(select(CustomerTag.tag_id).where(
+            CustomerTag.customer_id == customer_id, CustomerTag.source == PIPELINE)))
+        add, remove = sorted(want - have), sorted((have - want) & set(by_id))
+        report.customers += 1
+        if not add and not remove:
+            continue
+        userids = _follow_userids(session, customer_id) if client is not None and customer.wecom_external_userid else []
+        # the profile's version is in the key: the same change made again later is a new call, a retry is not
+        version = profile.updated_at.isoformat() if profile else ""
+        plans.append((customer_id, customer.wecom_external_userid, userids, add, remove, version))
+    calls = []
+    for customer_id, external_userid, userids, add, remove, version in plans:
+        digest = hashlib.sha256(json.dumps([add, remove, version]).encode()).hexdigest()[:12]
+        for userid in userids:
+            calls.append((customer_id, userid, external_userid, add, remove,
+                          f"tagging:mark:{customer_id}:{userid}:{digest}"[:110]))
+
+    def call(c):
+        customer_id, userid, external_userid, add, remove, key = c
+        client.external_contact.mark_tag(userid, external_userid,
+                                         add_tag=[by_id[i].wecom_tag_id for i in add] or None,
+                                         remove_tag=[by_id[i].wecom_tag_id for i in remove] or None,
+                                         idempotency_key=key)
+
+    failed: set[int] = set()
+    if calls:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, 5))) as pool:
+            for c, future in [(c, pool.submit(call, c)) for c in calls]:
+                try:
+                    future.result()
+                    report.calls += 1
+                except Exception as exc:  # one customer's failure must not stop the others
+                    log.warning("mark_tag for customer %s via %s failed: %s", c[0], c[1], exc)
+                    failed.add(c[0])
+                    report.failed.append(f"{c[0]}:{c[1]}")
+    for customer_id, _, userids, add, remove, _ in plans:
+        if customer_id in failed:
+            continue
+        if remove:
+            session.execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id,
+                                                      CustomerTag.source == PIPELINE, CustomerTag.tag_id.in_(remove)))
+        profile = get_profile(session, customer_id)
+        for tag_id in add:
+            name = by_id[tag_id].name
+            session.add(CustomerTag(customer_id=customer_id, tag_id=tag_id, source=PIPELINE,
+                                    evidence=(profile.evidence.get(name) if profile else None) or {}))
+        report.added += len(add)
+        report.removed += len(remove)
+    session.flush()
+    return report

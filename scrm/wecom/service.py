@@ -6,6 +6,7 @@ whole inbox, leaves the records as they are.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -204,7 +205,21 @@ def refresh_contact(session: Session, external_userid: str, event_key: str, acto
     if tagging_service.unknown_wecom_tags(session, tags):
         tagging_service.refresh_catalogue(session, client)
     tagging_service.apply_wecom_tags(session, result.customer.id, tags)
+    _feed_tagging(session, result.customer.id, follows)
     return result
+
+
+def _feed_tagging(session: Session, customer_id: int, follows: list[FollowInfo]) -> None:
+    """What salespeople wrote about the customer in WeCom (remark, description) feeds the profile; the
+    text's digest is in the key, so an unchanged text is read once and an edited one again."""
+    from scrm.tagging import tasks as tagging_tasks
+
+    for follow in follows:
+        for source, text in (("remark", follow.remark), ("description", follow.description)):
+            if text and text.strip():
+                digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+                jobs.enqueue(session, tagging_tasks.tag_text, customer_id, text, source,
+                             f"wecom-{source}:{follow.userid}:{digest}", queue="low")
 
 
 def on_add_contact(session: Session, f: dict, key: str) -> None:
@@ -227,7 +242,12 @@ def on_del_external_contact(session: Session, f: dict, key: str) -> None:
 
 
 def on_del_follow_user(session: Session, f: dict, key: str) -> None:
-    customer_service.end_follow(session, f["ExternalUserID"], f["UserID"], by_customer=True, event_key=key)
+    from scrm.tagging import tasks as tagging_tasks
+
+    customer = customer_service.end_follow(session, f["ExternalUserID"], f["UserID"], by_customer=True,
+                                           event_key=key)
+    if customer is not None:
+        jobs.enqueue(session, tagging_tasks.record_behaviour, customer.id, "deleted_salesperson", key, queue="low")
 
 
 def on_transfer_fail(session: Session, f: dict, key: str) -> None:

@@ -193,3 +193,19 @@ def test_replaying_the_whole_inbox_changes_nothing(db, sandbox_wecom, team):
     assert snapshot() == before
     with session_scope() as s:
         assert s.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status != InboxStatus.done)) == 0
+
+
+def test_what_salespeople_write_in_wecom_and_follow_ups_feeds_the_profile(db, sandbox_wecom, team):
+    from scrm.customers import service as customer_service
+    from scrm.tagging import service as tagging_service
+
+    ext = sandbox_wecom.contact_added("zhangsan", name="画像客户", welcome_code=False).fields["ExternalUserID"]
+    sandbox_wecom.contact_edited("zhangsan", ext, description="客户在济南，想做房抵贷，大概80万")
+    customer = customer_of(db, ext)
+    profile = tagging_service.get_profile(db, customer.id)
+    assert (profile.product, profile.amount_fen, profile.city) == ("房抵贷", 80_000_000, "济南")
+    customer_service.add_follow_up(db, customer, employee_id=team["zhangsan"].id, kind="call",
+                                   content="客户改口了，想要120万，分5年")
+    db.commit()  # the follow-up's event is delivered after commit
+    db.refresh(profile)
+    assert (profile.amount_fen, profile.term_months) == (120_000_000, 60)

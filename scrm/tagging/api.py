@@ -1,0 +1,33 @@
+"""Tagging for staff: try the pipeline on text, read a customer's profile (画像)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from scrm.auth import CurrentStaff, SessionDep
+from scrm.customers import service as customer_service
+from scrm.errors import ERROR_RESPONSES, NotFound
+from scrm.tagging import schemas
+from scrm.tagging import service as tagging_service
+
+router = APIRouter(prefix="/api/tagging", tags=["tagging"], responses=ERROR_RESPONSES)
+
+
+@router.post("/preview", response_model=schemas.PreviewOut)
+def preview(body: schemas.PreviewIn, staff: CurrentStaff) -> schemas.PreviewOut:
+    """What the pipeline reads in each text — tags, product, intent (high | medium | low), amount in yuan,
+    term in months, city; null where the text does not say. Nothing is stored."""
+    return schemas.PreviewOut(results=[schemas.TaggedText(**r) for r in tagging_service.preview(body.texts)])
+
+
+@router.get("/profiles/{customer_id}", response_model=schemas.ProfileOut)
+def get_profile(customer_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep) -> schemas.ProfileOut:
+    """The customer's profile with the evidence behind each tag and field (404 outside your data scope,
+    or before anything about the customer was read)."""
+    customer_service.get_visible(session, staff, customer_id)
+    profile = tagging_service.get_profile(session, customer_id)
+    if profile is None:
+        raise NotFound(f"客户 {customer_id} 还没有画像")
+    return schemas.ProfileOut.model_validate(profile)

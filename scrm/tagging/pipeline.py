@@ -1,0 +1,138 @@
+"""One text in, tags and fields out: normalise, segment, rules, model, extraction. Pure: no database.
+
+Precedence: a rule that fires decides (a tag asserted or negated, a product, an intent); the model
+fills product and intent where no rule fired, and never picks a product the text negated. Amount,
+term and city come from the extractors only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from scrm.tagging import model as tagger
+from scrm.tagging import rules as rules_mod
+from scrm.tagging import text as textmod
+
+INTENTS = ("high", "medium", "low")
+# below this the model's product guess is not a statement; below INTENT_CONFIDENT its intent is not evidence
+PRODUCT_MIN_P = 0.45
+INTENT_CONFIDENT = 0.6
+
+
+@dataclass
+class Analysis:
+    text: str
+    tags: list[str]
+    product: str | None
+    intent: str
+    amount_yuan: int | None
+    term_months: int | None
+    city: str | None
+    asserted: dict[str, bool] = field(default_factory=dict)  # tag -> True / False (negated), rules only
+    product_by: str | None = None  # rule | model
+    intent_by: str = "default"  # rule | model | default
+    intent_p: float = 0.0
+    phrases: dict[str, str] = field(default_factory=dict)  # tag / product / intent -> the phrase that fired
+
+    def public(self) -> dict:
+        """The answer of ``scrm tag`` and the preview API."""
+        return {"text": self.text, "tags": self.tags, "product": self.product, "intent": self.intent,
+                "amount_yuan": self.amount_yuan, "term_months": self.term_months, "city": self.city}
+
+    def to_evidence(self) -> dict:
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+
+def analyze_many(texts: list[str], *, model_path: Path | None = None,
+                 ruleset: rules_mod.RuleSet | None = None) -> list[Analysis]:
+    """Analyse a batch (the model runs once over the batch: much faster than one text at a time)."""
+    ruleset = ruleset or rules_mod.shipped_rules()
+    normalized = [textmod.normalize(t) for t in texts]
+    tokens = [textmod.segment(n) for n in normalized]
+    predictions = tagger.load(model_path).predict(normalized, tokens)
+    return [_combine(t, n, p, ruleset) for t, n, p in zip(texts, normalized, predictions)]
+
+
+def analyze(text: str, **kwargs) -> Analysis:
+    return analyze_many([text], **kwargs)[0]
+
+
+def _combine(original: str, norm: str, pred: dict, ruleset: rules_mod.RuleSet) -> Analysis:
+    r = rules_mod.apply_rules(norm, ruleset)
+    phrases = {k: h.phrase for k, h in r.hits.items() if not k.startswith("product:")}
+    product, product_by = r.product, "rule" if r.product else None
+    if product is None:
+        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products}
+        label, p = tagger.argmax(probs)
+        if label != tagger.NO_PRODUCT and p >= PRODUCT_MIN_P:
+            product, product_by = label, "model"
+    if r.intent is not None:
+        intent, intent_by, intent_p = r.intent, "rule", 1.0
+    else:
+        intent, intent_p = tagger.argmax(pred["intent"])
+        intent_by = "model" if intent_p >= INTENT_CONFIDENT else "default"
+        if intent_by == "default":
+            intent = "medium"
+    tags = [t for t, on in r.tags.items() if on]
+    if product:
+        tags.append(product)
+    tags.append(ruleset.intent_tags[intent])
+    order = {t: i for i, t in enumerate(t for g in ruleset.vocabulary.values() for t in g)}
+    tags.sort(key=lambda t: order.get(t, 999))
+    return Analysis(text=original, tags=tags, product=product, intent=intent,
+                    amount_yuan=textmod.extract_amount(norm), term_months=textmod.extract_term(norm),
+                    city=textmod.extract_city(norm), asserted=dict(r.tags), product_by=product_by,
+                    intent_by=intent_by, intent_p=round(float(intent_p), 3), phrases=phrases)
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+
+def expected_tags(ex, ruleset: rules_mod.RuleSet) -> set[str]:
+    return set(ex.tags) | ({ex.product} if ex.product else set()) | {ruleset.intent_tags[ex.intent]}
+
+
+def evaluate(examples: list, analyses: list[Analysis], ruleset: rules_mod.RuleSet | None = None) -> dict:
+    """Per-tag precision/recall, micro-F1, and amount / term / city exactness over labelled examples."""
+    ruleset = ruleset or rules_mod.shipped_rules()
+    tp: dict[str, int] = {}
+    fp: dict[str, int] = {}
+    fn: dict[str, int] = {}
+    amount_ok = amount_n = term_ok = term_n = city_ok = city_n = 0
+    errors = []
+    for ex, a in zip(examples, analyses):
+        want, got = expected_tags(ex, ruleset), set(a.tags)
+        for t in want & got:
+            tp[t] = tp.get(t, 0) + 1
+        for t in got - want:
+            fp[t] = fp.get(t, 0) + 1
+        for t in want - got:
+            fn[t] = fn.get(t, 0) + 1
+        if ex.amount_yuan is not None:
+            amount_n += 1
+            amount_ok += a.amount_yuan == ex.amount_yuan
+        if ex.term_months is not None:
+            term_n += 1
+            term_ok += a.term_months == ex.term_months
+        if ex.city is not None:
+            city_n += 1
+            city_ok += a.city == ex.city
+        if want != got or a.amount_yuan != ex.amount_yuan:
+            errors.append({"text": ex.text, "missing": sorted(want - got), "extra": sorted(got - want),
+                           "amount": [ex.amount_yuan, a.amount_yuan]})
+    per_tag = {}
+    for t in sorted(set(tp) | set(fp) | set(fn)):
+        p_den, r_den = tp.get(t, 0) + fp.get(t, 0), tp.get(t, 0) + fn.get(t, 0)
+        per_tag[t] = {"precision": round(tp.get(t, 0) / p_den, 3) if p_den else None,
+                      "recall": round(tp.get(t, 0) / r_den, 3) if r_den else None, "support": r_den}
+    TP, FP, FN = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    precision = TP / (TP + FP) if TP + FP else 0.0
+    recall = TP / (TP + FN) if TP + FN else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(examples), "micro_precision": round(precision, 4), "micro_recall": round(recall, 4),
+            "micro_f1": round(f1, 4), "amount_exact": round(amount_ok / amount_n, 4) if amount_n else None,
+            "amount_n": amount_n, "term_exact": round(term_ok / term_n, 4) if term_n else None,
+            "city_exact": round(city_ok / city_n, 4) if city_n else None, "per_tag": per_tag,
+            "errors": errors[:30]}

@@ -1,0 +1,122 @@
+"""Merging evidence into a profile (画像): pure functions, no database.
+
+Every statement is time-stamped; per tag and per field the newest statement wins (a tag asserted,
+then negated later, is gone). The intent is the newest decisive signal — an explicit statement in
+text, an application submitted, the customer deleting the salesperson — then moved one step by
+recent activity (several replies or a visit in the last 7 days: up; no contact for 30 days: down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+BEHAVIOURS = ("replied", "visit", "application_submitted", "deleted_salesperson")
+LEVELS = ("low", "medium", "high")
+INTENT_TAGS = {"high": "高意向", "medium": "中意向", "low": "低意向"}
+RECENT = timedelta(days=7)
+STALE = timedelta(days=30)
+BUSY_REPLIES = 3
+
+
+@dataclass
+class Item:
+    """One row of evidence as the merge sees it (TagEvidence without the ORM)."""
+
+    id: int
+    source: str
+    source_key: str
+    at: datetime
+    excerpt: str
+    result: dict
+
+
+@dataclass
+class ProfileData:
+    product: str | None = None
+    intent: str = "medium"
+    amount_yuan: int | None = None
+    term_months: int | None = None
+    city: str | None = None
+    tags: list[str] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+
+    def comparable(self) -> tuple:
+        return (self.product, self.intent, self.amount_yuan, self.term_months, self.city, tuple(self.tags))
+
+
+def _why(item: Item, phrase: str | None = None) -> dict:
+    out = {"source": item.source, "source_key": item.source_key, "at": item.at.isoformat(), "excerpt": item.excerpt}
+    if phrase:
+        out["phrase"] = phrase
+    return out
+
+
+def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None = None,
+          gone: bool = False, manual_tags: set[str] = frozenset(), vocabulary_order: list[str] = ()) -> ProfileData:
+    """The profile from all evidence (any order), behaviour and the tags staff set by hand in WeCom."""
+    items = sorted(items, key=lambda i: (i.at, i.id))
+    out = ProfileData()
+    asserted: dict[str, bool] = {}
+    decisive: tuple[datetime, str, dict] | None = None
+    replies_recent = 0
+    visit_recent = False
+    last_seen = last_contact_at
+    for item in items:
+        r = item.result
+        last_seen = item.at if last_seen is None or item.at > last_seen else last_seen
+        event = r.get("behaviour")
+        if event:
+            recent = now - item.at <= RECENT
+            if event == "replied" and recent:
+                replies_recent += 1
+            elif event == "visit" and recent:
+                visit_recent = True
+            elif event == "application_submitted":
+                decisive = (item.at, "high", _why(item, event))
+            elif event == "deleted_salesperson":
+                decisive = (item.at, "low", _why(item, event))
+            continue
+        phrases = r.get("phrases") or {}
+        for tag, on in (r.get("asserted") or {}).items():
+            asserted[tag] = on
+            if on:
+                out.evidence[tag] = _why(item, phrases.get(tag))
+            else:
+                out.evidence.pop(tag, None)
+        if r.get("product"):
+            out.product = r["product"]
+            out.evidence["product"] = _why(item, phrases.get("product"))
+        for name in ("amount_yuan", "term_months", "city"):
+            if r.get(name) is not None:
+                setattr(out, name, r[name])
+                out.evidence[name] = _why(item)
+        if r.get("intent_by") in ("rule", "model"):
+            decisive = (item.at, r["intent"], _why(item, phrases.get("intent")))
+    level = 1
+    if decisive is not None:
+        level = LEVELS.index(decisive[1])
+        out.evidence["intent"] = decisive[2]
+    if gone:
+        level = 0
+        out.evidence["intent"] = {"source": "customer", "phrase": "客户已删除全部跟进人"}
+    elif replies_recent >= BUSY_REPLIES or visit_recent:
+        level = min(2, level + 1)
+    elif last_seen is not None and now - last_seen > STALE:
+        level = max(0, level - 1)
+    out.intent = LEVELS[level]
+    # staff's hand-set tags win over the pipeline for the same name (and an intent tag sets the intent)
+    for tag in manual_tags:
+        asserted[tag] = True
+        out.evidence[tag] = {"source": "wecom_manual"}
+    for level_name, tag in INTENT_TAGS.items():
+        if tag in manual_tags:
+            out.intent = level_name
+            out.evidence["intent"] = {"source": "wecom_manual"}
+    tags = {t for t, on in asserted.items() if on and t not in INTENT_TAGS.values()}
+    if out.product:
+        tags.add(out.product)
+    tags.add(INTENT_TAGS[out.intent])
+    order = {t: i for i, t in enumerate(vocabulary_order)}
+    out.tags = sorted(tags, key=lambda t: (order.get(t, 999), t))
+    return out

@@ -1,0 +1,235 @@
+"""Pure text functions: normalising, jieba segmentation, Chinese numerals, amount / term / city extraction.
+
+Nothing here touches the database; the dictionary and word lists are package data loaded once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+MAX_TEXT_CHARS = 2000
+
+_DATA = "scrm.tagging.data"
+
+
+def data_text(name: str) -> str:
+    return resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
+
+
+# People type "50 万" and "5 w": a space between a number and its unit carries no meaning and would
+# split the amount. Other spaces separate statements ("贷30万 3年"), so they stay.
+_MEANINGLESS_SPACE = re.compile(r"(?<=\d)\s+(?=(?:万|千|元|块|期|年|个月|月|[wk](?![a-z])))")
+
+
+def normalize(text: str) -> str:
+    """Bounded, NFKC (full-width digits and letters to ASCII), lower case, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", (text or "")[: MAX_TEXT_CHARS * 2])
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return _MEANINGLESS_SPACE.sub("", text)[:MAX_TEXT_CHARS]
+
+
+# ---------------------------------------------------------------------------------------------- jieba
+
+_jieba_lock = threading.Lock()
+_tokenizer = None
+
+
+def tokenizer():
+    """The process's jieba tokenizer with the loan-domain dictionary (built on first use)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _jieba_lock:
+            if _tokenizer is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tk = jieba.Tokenizer()
+                tk.initialize()
+                for line in data_text("userdict.txt").splitlines():
+                    parts = line.split()
+                    if parts:
+                        tk.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,
+                                    parts[2] if len(parts) > 2 else None)
+                _tokenizer = tk
+    return _tokenizer
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(w.strip() for w in data_text("stopwords.txt").splitlines() if w.strip())
+
+
+def segment(normalized: str) -> list[str]:
+    """jieba tokens of an already-normalised text, stop words and spaces dropped."""
+    stop = stopwords()
+    # HMM off: the loan dictionary covers the domain words, and new-word guessing costs a third of the time
+    return [t for t in tokenizer().lcut(normalized, HMM=False) if t.strip() and t not in stop]
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "k": 1000}
+BIG = {"万": 10_000, "w": 10_000, "亿": 100_000_000}
+_NUM_TOKEN = re.compile(r"\d+(?:\.\d+)?|.")
+
+
+def parse_number(s: str) -> Decimal | None:
+    """Arabic, Chinese or mixed numerals with magnitudes: 50万, 1.5w, 一百二十万, 三万五, 一千五, 十二."""
+    total = section = Decimal(0)
+    current: Decimal | None = None
+    colloquial = False  # the pending digit came right after a magnitude (一千五, 三万五)
+    last_mult: int | None = None
+    prev_mult = False
+    seen = False
+    for tok in _NUM_TOKEN.findall(s):
+        if tok[0].isdigit() or tok in CN_DIGITS:
+            current = Decimal(tok) if tok[0].isdigit() else Decimal(CN_DIGITS[tok])
+            colloquial = prev_mult and len(tok) == 1
+            prev_mult = False
+        elif tok in SMALL:
+            section += (current if current is not None else Decimal(1)) * SMALL[tok]
+            current, last_mult, prev_mult = None, SMALL[tok], True
+        elif tok in BIG:
+            section += current or 0
+            if section == 0:
+                section = Decimal(1)
+            if BIG[tok] == 100_000_000:
+                total = (total + section) * BIG[tok]
+            else:
+                total += section * BIG[tok]
+            section, current, last_mult, prev_mult = Decimal(0), None, BIG[tok], True
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    if current is not None:
+        section += current * last_mult / 10 if colloquial and last_mult else current
+    return total + section
+
+
+_CN = "零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟"
+_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}])(?:\d+(?:\.\d+)?|[{_CN}万亿wk])*"
+_AMOUNT = re.compile(rf"(?P<num>{_NUM})(?P<unit>块钱|元|块)?")
+_APPROX = re.compile(r"([十百千])(来|多)(万|w)")
+_RANGE_SEP = re.compile(r"\s*(?:-|~|到|至|—)\s*$")
+
+_MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水", "月供", "负债", "欠", "估值", "值", "价值", "首付",
+                     "房价", "车价", "买的", "买了", "营业额", "利润", "还了", "已还", "信用卡", "花呗", "借呗", "网贷",
+                     "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款")
+_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付")
+_MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
+                      "办", "做")
+_CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
+
+
+def _before(text: str, start: int, n: int = 8) -> str:
+    chunk = text[max(0, start - n):start]
+    cut = max((m.end() for m in _CLAUSE.finditer(chunk)), default=0)
+    return chunk[cut:]
+
+
+def extract_amount(text: str) -> int | None:
+    """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
+    good, plain = [], []
+    text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
+    for m in _AMOUNT.finditer(text):
+        num, unit = m.group("num"), m.group("unit")
+        if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] in "别不要记"):
+            continue
+        has_mag = any(c in num for c in "万亿w") or (unit and any(c in num for c in "千k"))
+        bare_arabic = num.isdigit() and not unit
+        if not (has_mag or unit or (num[-1] in "千k")):
+            if not bare_arabic:
+                continue
+        value = parse_number(num)
+        if value is None:
+            continue
+        after = text[m.end():m.end() + 3]
+        if not unit and not has_mag and num[-1] not in "千k":
+            # a bare number is an amount only right after a loan word (贷款500000), never a phone number
+            if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度"))):
+                continue
+        if value < 1000 or value > 1_000_000_000:
+            continue
+        before = _before(text, m.start())
+        if any(b in before for b in _MONEY_BAD_BEFORE) or after.startswith(_MONEY_BAD_AFTER):
+            continue
+        if _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) and plain + good:
+            # "30-50万": the upper end replaces the lower one just seen
+            (good or plain).pop()
+        yuan = int(value.to_integral_value())
+        (good if any(g in before for g in _MONEY_GOOD_BEFORE) else plain).append(yuan)
+    if good:
+        return good[0]
+    return plain[0] if plain else None
+
+
+_TERM_NUM = rf"(?:\d+|[{_CN}]+)"
+_TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<years>{_TERM_NUM})年半|(?P<half>半)年"
+                   rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
+_TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
+                    "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
+                    "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每")
+_TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
+                   "初", "后")
+_TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
+
+
+def extract_term(text: str) -> int | None:
+    """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
+    good, plain = [], []
+    for m in _TERM.finditer(text):
+        g = m.groupdict()
+        if g["periods"] or g["p2"]:
+            n = parse_number(g["periods"] or g["p2"])
+            months = int(n) if n is not None else None
+        elif g["years"]:
+            n = parse_number(g["years"])
+            months = int(n * 12 + 6) if n is not None else None
+        elif g["half"]:
+            months = 6
+        elif g["y"]:
+            n = parse_number(g["y"])
+            months = int(n * 12) if n is not None and n <= 30 else None
+        else:
+            n = parse_number(g["m"])
+            months = int(n) if n is not None else None
+        if not months or months > 360:
+            continue
+        before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
+        if any(b in before for b in _TERM_BAD_BEFORE) and not before.endswith(("分", "贷", "借", "期限")):
+            continue
+        if after.startswith(_TERM_BAD_AFTER):
+            continue
+        (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
+    if good:
+        return good[0]
+    return plain[0] if plain else None
+
+
+@lru_cache(maxsize=1)
+def _city_re() -> re.Pattern:
+    cities = sorted({c.strip() for c in data_text("cities.txt").splitlines() if c.strip()}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, cities)))
+
+
+_CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口")
+
+
+def extract_city(text: str) -> str | None:
+    """The customer's city (我在济南, 坐标杭州); a city after 在/坐标/来自 wins over a bare mention."""
+    found = [(m.start(), m.group()) for m in _city_re().finditer(text)]
+    for start, city in found:
+        if _before(text, start, 3).endswith(_CITY_GOOD_BEFORE):
+            return city
+    return found[0][1] if found else None

@@ -1,0 +1,1 @@
+from tests.customers.factories import client  # noqa: F401  (fixture)

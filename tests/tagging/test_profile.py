@@ -1,0 +1,89 @@
+"""Evidence into the profile: newer statements win, behaviour moves the intent, changes reach the timeline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from scrm.customers.models import CustomerStatus, TimelineEntry
+from scrm.db import utcnow
+from scrm.events import OutboxEvent
+from scrm.tagging import service
+from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
+from scrm.tagging import tasks
+from tests.customers.factories import make_customer
+
+
+def test_conflicting_statements_over_time_newer_wins(db):
+    c = make_customer(db)
+    t0 = utcnow() - timedelta(days=2)
+    # told out of order: the later statement is read first
+    service.tag_text(db, c.id, "房子卖了，想借30万，分3年，我在济南", source="message", source_key="m2",
+                     at=t0 + timedelta(hours=5))
+    p = service.tag_text(db, c.id, "我有套房，想贷50万，急用", source="message", source_key="m1", at=t0)
+    assert "有房产" not in p.tags
+    assert p.amount_fen == 300000 * 100 and p.term_months == 36 and p.city == "济南"
+    assert p.evidence["amount_yuan"]["source_key"] == "m2"
+    p = service.tag_text(db, c.id, "现在又有一套房了，额度要80万", source="follow_up", source_key="f1", at=t0 + timedelta(days=1))
+    assert "有房产" in p.tags and p.amount_fen == 80000000 and p.term_months == 36
+    assert p.evidence["有房产"]["source_key"] == "f1" and p.evidence["有房产"]["phrase"]
+
+
+def test_replayed_text_changes_nothing_and_changes_are_timeline_entries_and_events(db):
+    c = make_customer(db)
+    assert service.tag_text(db, c.id, "征信有逾期，想贷20万", source="message", source_key="k1") is not None
+    assert service.tag_text(db, c.id, "征信有逾期，想贷20万", source="message", source_key="k1") is None
+    service.tag_text(db, c.id, "征信没问题了，已经结清", source="message", source_key="k2")
+    entries = db.scalars(select(TimelineEntry).where(TimelineEntry.customer_id == c.id,
+                                                     TimelineEntry.kind == "profile_changed")
+                         .order_by(TimelineEntry.id)).all()
+    assert len(entries) == 2
+    assert "新增标签" in entries[0].summary and "征信逾期" in entries[0].summary
+    assert "移除标签 征信逾期" in entries[1].summary
+    payloads = [e.payload for e in db.scalars(select(OutboxEvent).where(OutboxEvent.name == "profile.changed")
+                                              .order_by(OutboxEvent.id))]
+    assert [p["customer_id"] for p in payloads] == [c.id, c.id]
+    assert "征信逾期" not in payloads[-1]["tags"]
+
+
+def test_intent_follows_behaviour(db):
+    c = make_customer(db)
+    now = utcnow()
+    p = service.tag_text(db, c.id, "先了解一下", source="message", source_key="a", at=now - timedelta(days=3))
+    assert p.intent == "low"
+    p = service.record_behaviour(db, c.id, "application_submitted", source_key="app-1", at=now - timedelta(days=1))
+    assert p.intent == "high" and p.evidence["intent"]["phrase"] == "application_submitted"
+    p = service.record_behaviour(db, c.id, "deleted_salesperson", source_key="del-1", at=now)
+    assert p.intent == "low"
+    quiet = make_customer(db)
+    service.tag_text(db, quiet.id, "想做信用贷", source="message", source_key="q", at=now - timedelta(days=45))
+    assert service.get_profile(db, quiet.id).intent == "low"  # medium, a step down after 30 days of silence
+    busy = make_customer(db)
+    for i in range(3):
+        service.record_behaviour(db, busy.id, "replied", source_key=f"r{i}", at=now - timedelta(hours=i))
+    assert service.get_profile(db, busy.id).intent == "high"
+
+
+def test_gone_customer_is_low_intent_on_reprofile(db):
+    c = make_customer(db)
+    service.tag_text(db, c.id, "很急，要50万", source="message", source_key="x")
+    c.status = CustomerStatus.gone
+    counts = service.reprofile_all(db, batch_size=1)
+    assert counts["changed"] >= 1
+    assert service.get_profile(db, c.id).intent == "low"
+    assert service.reprofile_all(db)["changed"] == 0  # nothing new: nothing changes
+
+
+def test_tag_text_job_is_idempotent_and_keeps_local_pipeline_tags(committed_db):
+    c = make_customer(committed_db)
+    committed_db.commit()
+    assert tasks.tag_text(c.id, "我有车，想做车抵贷，借8万", "message", "job-1") is True
+    assert tasks.tag_text(c.id, "我有车，想做车抵贷，借8万", "message", "job-1") is False
+    committed_db.expire_all()
+    names = committed_db.scalars(select(Tag.name).join(CustomerTag, CustomerTag.tag_id == Tag.id)
+                                 .where(CustomerTag.customer_id == c.id, CustomerTag.source == "pipeline")).all()
+    # no WeCom configured: the sync job keeps the local record only
+    assert set(names) == {"车抵贷", "有车辆", "中意向"}
+    profile = committed_db.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == c.id)).one()
+    assert profile.amount_fen == 8000000
