@@ -47,6 +47,9 @@ CHANNELS = [
     ("老客户转介绍", "referral", ["zhangwei", "sunli"], "您好，您的朋友推荐了我们，我会优先为您安排评估。"),
 ]
 MANAGER_PASSWORD = "Demo-manager-2026"
+FOLLOW_UPS = ["电话沟通，客户在济南有套全款房，想做房抵贷80万，分5年", "客户公积金交了4年，想贷20万，比较急",
+              "客户是企业主，年流水两千万，需要经营贷300万", "客户征信有逾期，查询过多，先观望",
+              "车是2021年的，想办车抵贷10万，押证不押车", "客户暂时不急，下个月再联系"]
 NEEDS = ["想办个房抵贷，大概50万", "车抵贷能贷多少？车是2020年的", "公积金贷款利率多少", "经营贷，年流水800万",
          "信用贷30万左右，社保交了3年", "急用钱，征信有点花", "想把高息网贷置换掉"]
 
@@ -266,6 +269,12 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
     day = Day(sandbox, employees, rng, customers)
     day.run(channels)
 
+    # follow-ups recorded through the API feed the customers' profiles (画像)
+    leads = _ok(api.get("/api/customers", params={"page_size": 40, "status": "active"}, headers=manager))["items"]
+    for lead in leads:
+        _ok(api.post(f"/api/customers/{lead['id']}/follow-ups", headers=manager,
+                     json={"kind": "call", "content": rng.choice(FOLLOW_UPS)}))
+
     # phone-in leads with no owner yet: the assignment rule deals them round-robin to 济南营销一部
     _ok(api.post("/api/assignment/rules", headers=manager, json={
         "name": "电话咨询-济南一部轮询", "priority": 10, "strategy": "round_robin",
@@ -295,6 +304,7 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     from scrm.db import session_scope
     from scrm.groups.models import CustomerGroup
     from scrm.org.models import Employee, EmployeeStatus
+    from scrm.tagging.models import CustomerProfile
     from scrm.wecom.models import InboxEvent, WecomCall
 
     sandbox = s.pop("sandbox")
@@ -314,6 +324,10 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
                             .group_by(Employee.name).order_by(func.count(Customer.id).desc()).limit(5)).all()
         groups = n(select(func.count()).select_from(CustomerGroup).where(CustomerGroup.dismissed.is_(False)))
         departed = db.scalars(select(Employee.name).where(Employee.status == EmployeeStatus.departed)).all()
+        profiled = n(select(func.count()).select_from(CustomerProfile))
+        products = db.execute(select(CustomerProfile.product, func.count()).where(CustomerProfile.product.is_not(None))
+                              .group_by(CustomerProfile.product).order_by(func.count().desc())).all()
+        intents = dict(db.execute(select(CustomerProfile.intent, func.count()).group_by(CustomerProfile.intent)).all())
 
     d = s["delivered"]
     print("\n=== 演示完成 / demo summary ===")
@@ -328,6 +342,9 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     for c in s["channels"]:
         print(f"  {c['name']:<10} adds {c['adds']:>3}  deletions {c['deletions']:>3}  conversions {c['conversions']:>3}")
     print("phone-in leads by rule       : " + ", ".join(f"{k} {v}" for k, v in s["assigned"].items()))
+    print(f"profiles (画像)               : {profiled} customers; products "
+          + ", ".join(f"{p} {c}" for p, c in products) + "; intent "
+          + ", ".join(f"{k} {intents.get(k, 0)}" for k in ("high", "medium", "low")))
     print(f"welcome messages sent        : {len(sandbox.welcome_messages)}; bot notices: {len(sandbox.messages)}")
     print(f"customer groups              : {groups} live")
     print("WeCom API calls              : " + ", ".join(f"{ep} {count}" for ep, count, _ in calls[:8])
