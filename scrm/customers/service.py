@@ -215,6 +215,25 @@ def add_timeline(session: Session, customer_id: int, kind: str, summary: str, da
     return None if entry_id is None else session.get(TimelineEntry, entry_id)
 
 
+def add_timeline_many(session: Session, entries: list[dict]) -> int:
+    """Append many timeline entries in one INSERT; returns how many were added.
+
+    Each entry is a dict with ``customer_id``, ``kind`` and ``summary`` and optionally ``data``,
+    ``actor_employee_id``, ``source_key`` and ``at`` (now when missing), as ``add_timeline`` takes them.
+    An entry whose (customer_id, source_key) is already there adds nothing, so a replay adds nothing.
+    """
+    if not entries:
+        return 0
+    session.flush()
+    now = utcnow()
+    rows = [{"customer_id": e["customer_id"], "at": e.get("at") or now, "kind": e["kind"][:40],
+             "summary": e["summary"][:500], "data": e.get("data") or {},
+             "actor_employee_id": e.get("actor_employee_id"), "source_key": e.get("source_key")}
+            for e in entries]
+    return len(insert_ignore_many(session, TimelineEntry.__table__, rows, ["customer_id", "source_key"],
+                                  [TimelineEntry.id]))
+
+
 def list_timeline(session: Session, customer_id: int, *, limit: int = 50, offset: int = 0) -> list[TimelineEntry]:
     """Newest first."""
     session.flush()

@@ -170,8 +170,10 @@ def recompute_profile(session: Session, customer_id: int, *, now: datetime | Non
         manual_tags=_manual_vocabulary_tags(session, [customer_id]).get(customer_id, set()),
         vocabulary_order=rules_mod.shipped_rules().vocabulary_order)
     current = session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).first()
-    changes = _apply(session, customer_id, current, merged, last_evidence_id=max((r.id for r in rows), default=0))
-    profile = current or session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).one()
+    profile, changes, announcement = _apply(session, customer_id, current, merged,
+                                            last_evidence_id=max((r.id for r in rows), default=0))
+    session.flush()
+    _announce_many(session, [announcement] if announcement else [])
     return profile, changes
 
 
@@ -186,7 +188,12 @@ def _values(merged: profile_mod.ProfileData) -> dict:
 
 
 def _apply(session: Session, customer_id: int, current: CustomerProfile | None, merged: profile_mod.ProfileData,
-           *, last_evidence_id: int) -> dict:
+           *, last_evidence_id: int) -> tuple[CustomerProfile, dict, tuple[dict, dict] | None]:
+    """Put the merged profile on the session without flushing (the caller flushes, once per batch).
+
+    Returns the profile, the changes, and when something changed the (timeline entry, event payload)
+    to hand to ``_announce_many``.
+    """
     new = _values(merged)
     old = {k: getattr(current, k) for k in new} if current is not None else {k: None for k in new}
     if current is None:
@@ -202,10 +209,7 @@ def _apply(session: Session, customer_id: int, current: CustomerProfile | None, 
             for k, (_, v) in changes.items():
                 setattr(current, k, v)
             current.updated_at = utcnow()
-    session.flush()
-    if changes:
-        _announce(session, customer_id, changes, new, last_evidence_id)
-    return changes
+    return current, changes, (_announcement(customer_id, changes, new, last_evidence_id) if changes else None)
 
 
 def _describe(changes: dict) -> str:
@@ -229,11 +233,20 @@ def _describe(changes: dict) -> str:
     return "画像更新：" + "；".join(parts)
 
 
-def _announce(session: Session, customer_id: int, changes: dict, new: dict, last_evidence_id: int) -> None:
+def _announcement(customer_id: int, changes: dict, new: dict, last_evidence_id: int) -> tuple[dict, dict]:
+    """The profile_changed timeline entry and the profile.changed payload for one customer's change."""
     digest = hashlib.sha256(json.dumps(new, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
-    customer_service.add_timeline(session, customer_id, "profile_changed", _describe(changes),
-                                  {"changes": changes}, source_key=f"profile:{last_evidence_id}:{digest}")
-    events.emit(session, "profile.changed", {"customer_id": customer_id, "changes": changes, **new})
+    entry = {"customer_id": customer_id, "kind": "profile_changed", "summary": _describe(changes),
+             "data": {"changes": changes}, "source_key": f"profile:{last_evidence_id}:{digest}"}
+    return entry, {"customer_id": customer_id, "changes": changes, **new}
+
+
+def _announce_many(session: Session, announcements: list[tuple[dict, dict]]) -> None:
+    """Timeline entries and profile.changed events for many changes: two INSERTs whatever their number."""
+    if not announcements:
+        return
+    customer_service.add_timeline_many(session, [entry for entry, _ in announcements])
+    events.emit_many(session, "profile.changed", [payload for _, payload in announcements])
 
 
 def get_profile(session: Session, customer_id: int) -> CustomerProfile | None:
@@ -269,6 +282,7 @@ def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | N
         profiles = {p.customer_id: p for p in session.scalars(
             select(CustomerProfile).where(CustomerProfile.customer_id.in_(ids)))}
         manual = _manual_vocabulary_tags(session, ids)
+        announcements = []
         for c in customers:
             rows = evidence.get(c.id, [])
             if not rows and c.id not in profiles:
@@ -277,8 +291,15 @@ def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | N
                                        gone=c.status == CustomerStatus.gone, manual_tags=manual.get(c.id, set()),
                                        vocabulary_order=order)
             seen += 1
-            if _apply(session, c.id, profiles.get(c.id), merged, last_evidence_id=max((r.id for r in rows), default=0)):
+            _, changes, announcement = _apply(session, c.id, profiles.get(c.id), merged,
+                                              last_evidence_id=max((r.id for r in rows), default=0))
+            if changes:
                 changed += 1
+                announcements.append(announcement)
+        # one flush for the batch's profiles (the ORM sends new ones as multi-row INSERTs and groups the
+        # UPDATEs), then one INSERT for the timeline entries and one for the events
+        session.flush()
+        _announce_many(session, announcements)
         session.flush()
         if after_batch is not None:
             after_batch()
