@@ -83,7 +83,7 @@ def test_second_sync_applies_changes_and_a_third_changes_nothing(db, sandbox_wec
 
 
 def test_callbacks_from_the_sandbox_agree_with_a_sync(db, sandbox_wecom, wecom_client):
-    """The sandbox's own change_contact events, applied (twice) as the lead's processor will, end where a full sync does."""
+    """The sandbox's own change_contact events, applied twice as the callback handlers apply them, end where a full sync does."""
     sent = [
         sandbox_wecom.party_created(2, "华东中心", 1),
         sandbox_wecom.party_created(3, "营销一部", 2),
