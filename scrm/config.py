@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     wecom_retry_attempts: int = 5
     wecom_retry_base_s: float = 0.5
 
-    public_base_url: str = "http://127.0.0.1:8000"
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
 

@@ -9,7 +9,6 @@ the data, against committed data that is truncated afterwards (``committed_db``)
 from __future__ import annotations
 
 import os
-import socket
 from typing import Iterator
 
 import pytest
@@ -115,9 +114,3 @@ def redis_url(settings_env) -> str:
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     settings_env(SCRM_REDIS_URL=TEST_REDIS_URL)
     return TEST_REDIS_URL
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -29,7 +29,7 @@ def _case_out(session, case: HandoverCase, progress: dict[str, int]) -> schemas.
 
 
 def _plan_out(rows) -> schemas.PlanOut:
-    return schemas.PlanOut(rows=[schemas.PlanRowOut.model_validate(r) for r in rows],
+    return schemas.PlanOut(rows=rows,
                            per_taker=dict(Counter(r.taker_id for r in rows if r.taker_id)),
                            flagged=sum(1 for r in rows if r.flag), unassigned=sum(1 for r in rows if not r.taker_id))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -43,8 +44,10 @@ class CaseOut(BaseModel):
     total: int = 0
 
 
-class PlanRowOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+@dataclass
+class PlanRow:
+    """One customer or group of a plan: who takes it, and why it is flagged. Also the API's row."""
+
     item_id: int
     item_kind: ItemKind
     customer_id: int | None
@@ -54,11 +57,11 @@ class PlanRowOut(BaseModel):
     taker_name: str | None
     flag: str | None
     tier: str | None
-    note: str | None
+    note: str | None = None
 
 
 class PlanOut(BaseModel):
-    rows: list[PlanRowOut]
+    rows: list[PlanRow]
     per_taker: dict[int, int]
     flagged: int
     unassigned: int

@@ -26,6 +26,7 @@ from scrm.db import insert_ignore_many, is_postgres, utcnow
 from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
+from scrm.handover.schemas import PlanRow
 from scrm.handover.models import (
     BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem, ItemKind, ItemStatus,
 )
@@ -236,18 +237,6 @@ def poll_unassigned(session: Session, client: Any) -> list[int]:
 # planning
 
 
-@dataclass
-class PlanRow:
-    item_id: int
-    item_kind: ItemKind
-    customer_id: int | None
-    external_id: str
-    name: str
-    taker_id: int | None
-    taker_name: str | None
-    flag: str | None
-    tier: str | None
-    note: str | None = None
 
 
 @dataclass

@@ -180,7 +180,7 @@ def test_stats_count_adds_deletions_and_conversions_in_one_query(db, client):
             event_key=f"add-{ext}-{employee.id}").customer
 
     c1 = add("e1", a, "st_poster", 0)
-    c2 = add("e2", a, "st_poster", 1)
+    add("e2", a, "st_poster", 1)
     add("e3", b, "st_poster", 2)
     c4 = add("e4", b, "st_moments", 3)
     add("e5", outsider, "st_poster", 4)  # outside the supervisor's scope

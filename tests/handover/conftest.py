@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pytest
-
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from tests.customers.factories import client, make_customer, make_department, make_employee  # noqa: F401
