@@ -1,7 +1,9 @@
-"""Who is calling: staff bearer tokens (or the console's cookie), roles and data scopes.
+"""Who is calling: staff bearer tokens (or the console's cookie), customer tokens for the
+mini-program, roles and data scopes.
 
-Tokens are stateless ``<employee id>.<expiry>.<HMAC>`` so any API process can check them; the
-employee is loaded on every request so that a departed employee is locked out at once.
+Tokens are stateless ``<kind><id>.<expiry>.<HMAC>`` (``s`` staff, ``c`` customer) so any API process
+can check them; the employee or customer is loaded on every request so that a departed employee or a
+merged customer is locked out at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from scrm.config import get_settings
 from scrm.db import new_session
+from scrm.customers.models import Customer, CustomerStatus
 from scrm.errors import Forbidden, Unauthorized
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.privacy.crypto import embedded_secret
@@ -50,19 +53,18 @@ def _sign(message: str) -> str:
     return hmac.new(_secret(), message.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def issue_staff_token(employee_id: int, ttl_s: int | None = None) -> str:
-    expires = int(time.time()) + (ttl_s or get_settings().staff_token_ttl_s)
-    body = f"s{employee_id}.{expires}"
+def _issue(kind: str, subject_id: int, ttl_s: int) -> str:
+    body = f"{kind}{subject_id}.{int(time.time()) + ttl_s}"
     return f"{body}.{_sign(body)}"
 
 
-def read_staff_token(token: str) -> int:
+def _read(kind: str, token: str) -> int:
     try:
         body, sig = token.rsplit(".", 1)
-        emp, expires = body.split(".")
-        if not emp.startswith("s"):
+        subject, expires = body.split(".")
+        if not subject.startswith(kind):
             raise ValueError
-        employee_id = int(emp[1:])
+        subject_id = int(subject[len(kind):])
         expires_at = int(expires)
     except ValueError as exc:
         raise Unauthorized("malformed token") from exc
@@ -70,7 +72,24 @@ def read_staff_token(token: str) -> int:
         raise Unauthorized("bad token signature")
     if expires_at < time.time():
         raise Unauthorized("session expired, sign in again")
-    return employee_id
+    return subject_id
+
+
+def issue_staff_token(employee_id: int, ttl_s: int | None = None) -> str:
+    return _issue("s", employee_id, ttl_s or get_settings().staff_token_ttl_s)
+
+
+def read_staff_token(token: str) -> int:
+    return _read("s", token)
+
+
+def issue_customer_token(customer_id: int, ttl_s: int | None = None) -> str:
+    """A mini-program session: short-lived, for one customer, never valid as a staff token."""
+    return _issue("c", customer_id, ttl_s or get_settings().customer_token_ttl_s)
+
+
+def read_customer_token(token: str) -> int:
+    return _read("c", token)
 
 
 def _token_from(request: Request) -> str | None:
@@ -104,6 +123,18 @@ def require_roles(*roles: Role):
 
     return check
 
+
+def current_customer(request: Request, session: SessionDep) -> Customer:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise Unauthorized("sign in through the mini-program first")
+    customer = session.get(Customer, read_customer_token(header[7:].strip()))
+    if customer is None or customer.status == CustomerStatus.merged:
+        raise Unauthorized("this session no longer belongs to a customer, sign in again")
+    return customer
+
+
+CurrentCustomer = Annotated[Customer, Depends(current_customer)]
 
 ManagerStaff = Annotated[Employee, Depends(require_roles(Role.manager))]
 SupervisorStaff = Annotated[Employee, Depends(require_roles(Role.supervisor, Role.manager))]

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     pii_old_keys: str = ""
     secret_key: str = ""
     staff_token_ttl_s: int = 12 * 3600
+    customer_token_ttl_s: int = 2 * 3600
 
     wecom_corp_id: str = ""
     wecom_secret: str = ""
