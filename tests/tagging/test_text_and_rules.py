@@ -72,3 +72,26 @@ def test_segmentation_uses_the_loan_dictionary_and_bounds_the_text():
     assert {"房抵贷", "公积金", "等额本息"} <= set(tokens)
     assert "，" not in tokens
     assert len(normalize("贷" * 10_000)) == MAX_TEXT_CHARS
+
+
+@pytest.mark.parametrize("text, tag, asserted", [
+    ("我有套学区房 想抵押", "有房产", True),
+    ("我爸妈有房 我自己没有", "有房产", False),
+    ("公积金月缴三千", "有公积金", True),
+    ("在国企 五险一金都有", "有社保", True),
+    ("做装修生意的", "企业主", True),
+    ("这半年查了二十多次征信", "查询过多", True),
+    ("负债五十万", "负债过高", True),
+])
+def test_how_people_actually_say_it(text, tag, asserted):
+    assert apply_rules(normalize(text)).tags.get(tag) is asserted
+
+
+def test_a_greeting_is_not_a_job():
+    assert "工薪族" not in apply_rules(normalize("老师好，想做车抵")).tags
+    assert apply_rules(normalize("我是老师 事业编")).tags.get("工薪族") is True
+
+
+def test_mortgaging_a_named_property_is_a_house_loan():
+    assert apply_rules(normalize("想抵押全款那套 贷一百二十万")).product == "房抵贷"
+    assert apply_rules(normalize("厂房能抵押吗")).product == "房抵贷"
