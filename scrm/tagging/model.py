@@ -54,7 +54,7 @@ def fit(normalized: list[str], tokens: list[list[str]], products: list[str | Non
         *, seed: int = 0) -> TaggerModel:
     """Train on normalised texts, their tokens and labels (product None means no product)."""
     words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
-    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=60000)
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=60000)
     x = sp.hstack([words.fit_transform(tokens), chars.fit_transform(normalized)], format="csr")
     product = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
     product.fit(x, [p or NO_PRODUCT for p in products])

@@ -8,6 +8,7 @@ term and city come from the extractors only.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from scrm.tagging import model as tagger
@@ -48,20 +49,31 @@ class Analysis:
 
 def analyze_many(texts: list[str], *, model_path: Path | None = None,
                  ruleset: rules_mod.RuleSet | None = None) -> list[Analysis]:
-    """Analyse a batch (the model runs once over the batch: much faster than one text at a time)."""
+    """Analyse a batch. The model runs once over the texts whose product or intent no rule decided
+    (segmentation feeds only the model, so decided texts skip both): rules win where they fire anyway."""
     ruleset = ruleset or rules_mod.shipped_rules()
     normalized = [textmod.normalize(t) for t in texts]
-    tokens = [textmod.segment(n) for n in normalized]
-    predictions = tagger.load(model_path).predict(normalized, tokens)
-    return [_combine(t, n, p, ruleset) for t, n, p in zip(texts, normalized, predictions)]
+    decided = [rules_mod.apply_rules(n, ruleset) for n in normalized]
+    undecided = [i for i, r in enumerate(decided) if r.product is None or r.intent is None]
+    predictions: list[dict | None] = [None] * len(texts)
+    if undecided:
+        norm = [normalized[i] for i in undecided]
+        for i, p in zip(undecided, tagger.load(model_path).predict(norm, [textmod.segment(n) for n in norm])):
+            predictions[i] = p
+    return [_combine(t, n, r, p, ruleset) for t, n, r, p in zip(texts, normalized, decided, predictions)]
 
 
 def analyze(text: str, **kwargs) -> Analysis:
     return analyze_many([text], **kwargs)[0]
 
 
-def _combine(original: str, norm: str, pred: dict, ruleset: rules_mod.RuleSet) -> Analysis:
-    r = rules_mod.apply_rules(norm, ruleset)
+@lru_cache(maxsize=8)
+def _tag_order(ruleset: rules_mod.RuleSet) -> dict[str, int]:
+    return {t: i for i, t in enumerate(ruleset.vocabulary_order)}
+
+
+def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | None,
+             ruleset: rules_mod.RuleSet) -> Analysis:
     phrases = {k: h.phrase for k, h in r.hits.items() if not k.startswith("product:")}
     product, product_by = r.product, "rule" if r.product else None
     if product is None:
@@ -80,7 +92,7 @@ def _combine(original: str, norm: str, pred: dict, ruleset: rules_mod.RuleSet) -
     if product:
         tags.append(product)
     tags.append(ruleset.intent_tags[intent])
-    order = {t: i for i, t in enumerate(t for g in ruleset.vocabulary.values() for t in g)}
+    order = _tag_order(ruleset)
     tags.sort(key=lambda t: order.get(t, 999))
     return Analysis(text=original, tags=tags, product=product, intent=intent,
                     amount_yuan=textmod.extract_amount(norm), term_months=textmod.extract_term(norm),

@@ -89,7 +89,31 @@ def parse_rules(doc: dict) -> RuleSet:
     return RuleSet(int(doc["version"]), vocabulary, doc["intent_tags"], tuple(rules),
                    tuple(sorted(neg["negators"], key=len, reverse=True)), tuple(neg["fillers"]),
                    re.compile("|".join(map(re.escape, breaks))),
-                   re.compile("(?=(" + "|".join(map(re.escape, phrases)) + "))"))
+                   re.compile("(?=(" + _trie_pattern(phrases) + "))"))
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    """One regex for many phrases, shaped as a trie: Python's ``re`` tries a flat alternation of hundreds
+    of phrases one by one at every position, but a trie only follows the characters present. Greedy
+    optional tails keep the longest phrase at each position, as the flat longest-first alternation did."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return build(trie)
 
 
 @lru_cache(maxsize=1)
