@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from scrm import events
@@ -181,24 +181,34 @@ _LABELS = {"product": "产品", "intent": "意向", "amount_fen": "金额", "ter
 _INTENT_CN = {"high": "高", "medium": "中", "low": "低"}
 
 
+PROFILE_FIELDS = (CustomerProfile.product, CustomerProfile.intent, CustomerProfile.amount_fen, CustomerProfile.term_months,
+                  CustomerProfile.city, CustomerProfile.tags, CustomerProfile.updated_at)
+
+
 def _values(merged: profile_mod.ProfileData) -> dict:
     return {"product": merged.product, "intent": merged.intent,
             "amount_fen": None if merged.amount_yuan is None else merged.amount_yuan * 100,
             "term_months": merged.term_months, "city": merged.city, "tags": merged.tags}
 
 
+def _changes(current, new: dict) -> dict:
+    """Field -> [old, new] for what differs from the stored profile (``current`` may be a row or None)."""
+    old = {k: getattr(current, k) for k in new} if current is not None else {k: None for k in new}
+    if current is None:
+        old["tags"] = []
+    return {k: [old[k], v] for k, v in new.items()
+            if (old[k] or None) != (v or None) or (k == "intent" and current is None)}
+
+
 def _apply(session: Session, customer_id: int, current: CustomerProfile | None, merged: profile_mod.ProfileData,
            *, last_evidence_id: int) -> tuple[CustomerProfile, dict, tuple[dict, dict] | None]:
-    """Put the merged profile on the session without flushing (the caller flushes, once per batch).
+    """Put the merged profile on the session (one customer; the batch path writes rows instead).
 
     Returns the profile, the changes, and when something changed the (timeline entry, event payload)
     to hand to ``_announce_many``.
     """
     new = _values(merged)
-    old = {k: getattr(current, k) for k in new} if current is not None else {k: None for k in new}
-    if current is None:
-        old["tags"] = []
-    changes = {k: [old[k], v] for k, v in new.items() if (old[k] or None) != (v or None) or (k == "intent" and current is None)}
+    changes = _changes(current, new)
     if current is None:
         current = CustomerProfile(customer_id=customer_id, **new, evidence=merged.evidence, updated_at=utcnow())
         session.add(current)
@@ -279,26 +289,38 @@ def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | N
                                           TagEvidence.source_key, TagEvidence.at, TagEvidence.excerpt,
                                           TagEvidence.result).where(TagEvidence.customer_id.in_(ids))):
             evidence.setdefault(row.customer_id, []).append(row)
-        profiles = {p.customer_id: p for p in session.scalars(
-            select(CustomerProfile).where(CustomerProfile.customer_id.in_(ids)))}
+        # plain rows, not ORM objects: the identity map and unit of work cost more than the merging itself
+        profiles = {p.customer_id: p for p in session.execute(
+            select(CustomerProfile.id, CustomerProfile.customer_id, *PROFILE_FIELDS, CustomerProfile.evidence)
+            .where(CustomerProfile.customer_id.in_(ids)))}
         manual = _manual_vocabulary_tags(session, ids)
-        announcements = []
+        announcements, inserts, updates = [], [], []
+        stamp = utcnow()
         for c in customers:
             rows = evidence.get(c.id, [])
-            if not rows and c.id not in profiles:
+            current = profiles.get(c.id)
+            if not rows and current is None:
                 continue
             merged = profile_mod.merge(_items(rows), now=now, last_contact_at=c.last_contact_at,
                                        gone=c.status == CustomerStatus.gone, manual_tags=manual.get(c.id, set()),
                                        vocabulary_order=order)
             seen += 1
-            _, changes, announcement = _apply(session, c.id, profiles.get(c.id), merged,
-                                              last_evidence_id=max((r.id for r in rows), default=0))
+            new = _values(merged)
+            changes = _changes(current, new)
+            if current is None:
+                inserts.append({"customer_id": c.id, **new, "evidence": merged.evidence, "updated_at": stamp})
+            elif changes or current.evidence != merged.evidence:
+                updates.append({"id": current.id, **new, "evidence": merged.evidence,
+                                "updated_at": stamp if changes else current.updated_at})
             if changes:
                 changed += 1
-                announcements.append(announcement)
-        # one flush for the batch's profiles (the ORM sends new ones as multi-row INSERTs and groups the
-        # UPDATEs), then one INSERT for the timeline entries and one for the events
-        session.flush()
+                announcements.append(_announcement(c.id, changes, new, max((r.id for r in rows), default=0)))
+        # one multi-row INSERT for new profiles, one executemany UPDATE, then one INSERT for the timeline
+        # entries and one for the events
+        if inserts:
+            session.execute(insert(CustomerProfile.__table__), inserts)
+        if updates:
+            session.execute(update(CustomerProfile), updates)
         _announce_many(session, announcements)
         session.flush()
         if after_batch is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from scrm.customers.models import CustomerStatus, TimelineEntry
 from scrm.db import utcnow
@@ -87,3 +87,23 @@ def test_tag_text_job_is_idempotent_and_keeps_local_pipeline_tags(committed_db):
     assert set(names) == {"车抵贷", "有车辆", "中意向"}
     profile = committed_db.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == c.id)).one()
     assert profile.amount_fen == 8000000
+
+
+def test_reprofile_rebuilds_missing_profiles_in_batches_without_duplicating_history(db):
+    customers = [make_customer(db) for _ in range(5)]
+    for i, c in enumerate(customers):
+        service.tag_text(db, c.id, f"我有套房，想做房抵贷，贷{i + 1}0万", source="message", source_key=f"m{i}")
+    ids = [c.id for c in customers]
+    db.execute(delete(CustomerProfile).where(CustomerProfile.customer_id.in_(ids)))
+    before = db.scalar(select(func.count()).select_from(TimelineEntry).where(TimelineEntry.customer_id.in_(ids),
+                                                                             TimelineEntry.kind == "profile_changed"))
+    counts = service.reprofile_all(db, batch_size=2)
+    assert counts["changed"] >= 5
+    for i, c in enumerate(customers):
+        profile = service.get_profile(db, c.id)
+        assert profile.product == "房抵贷" and profile.amount_fen == (i + 1) * 10 * 10000 * 100
+        assert "有房产" in profile.tags and profile.evidence["有房产"]["phrase"]
+    after = db.scalar(select(func.count()).select_from(TimelineEntry).where(TimelineEntry.customer_id.in_(ids),
+                                                                            TimelineEntry.kind == "profile_changed"))
+    assert after == before == 5  # the same profile from the same evidence: history is not written twice
+    assert service.reprofile_all(db)["changed"] == 0
