@@ -93,22 +93,29 @@ def parse_xml(body: bytes | str) -> dict:
         raise CallbackRejected("malformed XML") from exc
     if root.tag != "xml":
         raise CallbackRejected("XML root must be <xml>")
-    return _element_dict(root)
+    return _element_dict(root, 0)
 
 
-def _element_dict(element: ElementTree.Element) -> dict:
+# WeCom's documents nest four levels at most; a deeper one is not from WeCom and would exhaust the stack
+MAX_XML_DEPTH = 8
+
+
+def _element_dict(element: ElementTree.Element, depth: int) -> dict:
+    if depth > MAX_XML_DEPTH:
+        raise CallbackRejected("XML nested too deeply")
     out: dict = {}
     for child in element:
         if len(child):
             items = [c for c in child if c.tag == "Item"]
-            out[child.tag] = [_element_value(c) for c in items] if len(items) == len(child) else _element_dict(child)
+            out[child.tag] = ([_element_value(c, depth + 1) for c in items] if len(items) == len(child)
+                              else _element_dict(child, depth + 1))
         else:
             out[child.tag] = child.text or ""
     return out
 
 
-def _element_value(element: ElementTree.Element):
-    return _element_dict(element) if len(element) else (element.text or "")
+def _element_value(element: ElementTree.Element, depth: int):
+    return _element_dict(element, depth) if len(element) else (element.text or "")
 
 
 def open_message(keys: CallbackKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> tuple[str, dict]:

@@ -1,0 +1,79 @@
+"""Hostile input to the WeCom callback protocol: any change to what WeCom signs is refused, and the
+replay window holds at its edges. Pure functions, many generated cases."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from wechatpy.work.crypto import WeChatCrypto
+
+from scrm.config import SANDBOX_WECOM
+from scrm.wecom import callback
+
+KEYS = callback.CallbackKeys.build(SANDBOX_WECOM["token"], SANDBOX_WECOM["aes_key"], SANDBOX_WECOM["corp_id"], 300)
+MESSAGE = (f"<xml><ToUserName><![CDATA[{SANDBOX_WECOM['corp_id']}]]></ToUserName><FromUserName><![CDATA[lina]]>"
+           "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           "<Content><![CDATA[查客户 8888]]></Content><MsgId>99</MsgId><AgentID>1000002</AgentID></xml>")
+
+
+def sealed(timestamp: int, nonce: str = "4242") -> dict:
+    crypto = WeChatCrypto(SANDBOX_WECOM["token"], SANDBOX_WECOM["aes_key"], SANDBOX_WECOM["corp_id"])
+    envelope = callback.parse_xml(crypto.encrypt_message(MESSAGE, nonce, str(timestamp)))
+    return {"encrypt": envelope["Encrypt"], "signature": envelope["MsgSignature"], "timestamp": str(timestamp),
+            "nonce": nonce}
+
+
+def open_(parts: dict):
+    body = f"<xml><ToUserName><![CDATA[{SANDBOX_WECOM['corp_id']}]]></ToUserName><Encrypt><![CDATA[{parts['encrypt']}]]></Encrypt></xml>"
+    return callback.open_message(KEYS, body.encode(), parts["signature"], parts["timestamp"], parts["nonce"])
+
+
+GOOD = sealed(int(time.time()))
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=x"
+
+
+def test_the_untouched_message_opens():
+    plain, fields = open_(GOOD)
+    assert fields["Content"] == "查客户 8888" and fields["MsgId"] == "99"
+
+
+@settings(max_examples=300, deadline=None)
+@given(part=st.sampled_from(["encrypt", "signature", "timestamp", "nonce"]), data=st.data())
+def test_any_changed_character_in_what_wecom_signs_is_refused(part, data):
+    value = GOOD[part]
+    i = data.draw(st.integers(0, len(value) - 1), label="position")
+    replacement = data.draw(st.sampled_from(ALPHABET), label="replacement")
+    assume(replacement != value[i])
+    if part == "signature":  # a hex digest: upper or lower case is the same signature
+        assume(replacement.lower() != value[i].lower())
+    tampered = dict(GOOD, **{part: value[:i] + replacement + value[i + 1:]})
+    with pytest.raises(callback.CallbackRejected) as refused:
+        open_(tampered)
+    assert 400 <= refused.value.status_code < 500
+
+
+@settings(max_examples=100, deadline=None)
+@given(offset=st.integers(-10_000, 10_000))
+def test_the_replay_window_admits_exactly_what_is_inside_it(offset):
+    assume(abs(abs(offset) - KEYS.replay_window_s) > 2)  # clear of the edge, where the test's own clock ticks
+    parts = sealed(int(time.time()) + offset)
+    if abs(offset) < KEYS.replay_window_s:
+        assert open_(parts)[1]["MsgId"] == "99"
+    else:
+        with pytest.raises(callback.CallbackRejected, match="replay window"):
+            open_(parts)
+
+
+@pytest.mark.parametrize("body", [
+    # billion laughs, external entities and parameter entities: any DTD is refused before parsing
+    b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>',
+    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Encrypt>&e;</Encrypt></xml>',
+    b'<!doctype x [<!ENTITY % p "x">]><xml/>',
+    b"<xml><Encrypt>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</Encrypt></xml>",
+])
+def test_entity_tricks_and_deep_nesting_are_refused(body):
+    with pytest.raises(callback.CallbackRejected):
+        callback.open_message(KEYS, body, GOOD["signature"], GOOD["timestamp"], GOOD["nonce"])
