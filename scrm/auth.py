@@ -54,25 +54,27 @@ def _sign(message: str) -> str:
 
 
 def _issue(kind: str, subject_id: int, ttl_s: int) -> str:
-    body = f"{kind}{subject_id}.{int(time.time()) + ttl_s}"
+    now = time.time()
+    body = f"{kind}{subject_id}.{int(now * 1000)}.{int(now) + ttl_s}"
     return f"{body}.{_sign(body)}"
 
 
-def _read(kind: str, token: str) -> int:
+def _read(kind: str, token: str) -> tuple[int, int]:
+    """(subject id, issued at in milliseconds) of a valid token of this kind."""
     try:
         body, sig = token.rsplit(".", 1)
-        subject, expires = body.split(".")
+        subject, issued, expires = body.split(".")
         if not subject.startswith(kind):
             raise ValueError
         subject_id = int(subject[len(kind):])
-        expires_at = int(expires)
+        issued_at, expires_at = int(issued), int(expires)
     except ValueError as exc:
         raise Unauthorized("malformed token") from exc
     if not hmac.compare_digest(sig, _sign(body)):
         raise Unauthorized("bad token signature")
     if expires_at < time.time():
         raise Unauthorized("session expired, sign in again")
-    return subject_id
+    return subject_id, issued_at
 
 
 def issue_staff_token(employee_id: int, ttl_s: int | None = None) -> str:
@@ -80,7 +82,7 @@ def issue_staff_token(employee_id: int, ttl_s: int | None = None) -> str:
 
 
 def read_staff_token(token: str) -> int:
-    return _read("s", token)
+    return _read("s", token)[0]
 
 
 def issue_customer_token(customer_id: int, ttl_s: int | None = None) -> str:
@@ -89,7 +91,7 @@ def issue_customer_token(customer_id: int, ttl_s: int | None = None) -> str:
 
 
 def read_customer_token(token: str) -> int:
-    return _read("c", token)
+    return _read("c", token)[0]
 
 
 def _token_from(request: Request) -> str | None:
@@ -103,9 +105,12 @@ def current_staff(request: Request, session: SessionDep) -> Employee:
     token = _token_from(request)
     if not token:
         raise Unauthorized("sign in first")
-    employee = session.get(Employee, read_staff_token(token))
+    employee_id, issued_at = _read("s", token)
+    employee = session.get(Employee, employee_id)
     if employee is None or employee.status != EmployeeStatus.active:
         raise Unauthorized("this account is no longer active")
+    if employee.sessions_valid_after is not None and issued_at < round(employee.sessions_valid_after.timestamp() * 1000):
+        raise Unauthorized("this session was ended (password changed or signed out everywhere), sign in again")
     return employee
 
 

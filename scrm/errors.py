@@ -81,6 +81,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Role or data scope does not allow this", "forbidden"),
         (404, "Not found, or not visible to the caller", "not_found"),
         (409, "Conflicts with the current state", "conflict"),
+        (429, "Too many attempts; wait and try again", "rate_limited"),
     ]
 }
 """Declared in routers' ``responses`` so the OpenAPI document shows the error shape."""

@@ -34,12 +34,13 @@ os.environ.update(BASE_ENV)
 
 
 def reset_caches() -> None:
-    from scrm import auth, jobs
+    from scrm import auth, jobs, ratelimit
     from scrm.config import reset_settings
     from scrm.privacy import crypto
 
     reset_settings()
     jobs.reset()
+    ratelimit.reset()
     crypto.reset_keys()
     auth._secret.cache_clear()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from scrm import jobs
@@ -41,13 +41,22 @@ def _token_answer(employee: Employee) -> schemas.TokenOut:
 # --- sign-in -----------------------------------------------------------------------------------
 
 @router.post("/auth/login", response_model=schemas.TokenOut, tags=["auth"])
-def login(body: schemas.LoginIn, session: SessionDep) -> schemas.TokenOut:
+def login(body: schemas.LoginIn, request: Request, session: SessionDep) -> schemas.TokenOut:
     """Sign in with username and password. Answers a bearer token for `Authorization: Bearer <token>`.
 
     A wrong username or password is a 401 without saying which; a departed employee gets a 401 too.
+    After 5 failures for one username (or 30 from one address) within 15 minutes, sign-in answers 429
+    until the window has passed.
     """
-    employee = org_service.authenticate(session, body.username, body.password)
+    employee = org_service.authenticate(session, body.username, body.password,
+                                        client=request.client.host if request.client else None)
     return _token_answer(employee)
+
+
+@router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+def logout_everywhere(staff: CurrentStaff, session: SessionDep) -> None:
+    """End every session of the signed-in employee, on every device (this one too)."""
+    org_service.end_sessions(staff)
 
 
 @router.get("/auth/me", response_model=schemas.EmployeeRead, tags=["auth"])
@@ -58,7 +67,7 @@ def me(staff: CurrentStaff) -> schemas.EmployeeRead:
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def change_password(body: schemas.PasswordChangeIn, staff: CurrentStaff, session: SessionDep) -> None:
-    """Change your own password (at least 8 characters)."""
+    """Change your own password (at least 8 characters). Every session ends, this one too: sign in again."""
     org_service.change_own_password(session, staff, body.current_password, body.new_password)
 
 

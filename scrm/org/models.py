@@ -88,3 +88,5 @@ class Employee(Base):
     max_open_leads: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # tokens issued before this moment are refused (password changed, signed out everywhere)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)

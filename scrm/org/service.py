@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm import events, ratelimit
 from scrm.db import utcnow
 from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
@@ -88,9 +88,31 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password")
 
 
-def authenticate(session: Session, username: str, password: str) -> Employee:
-    """The active employee with this username and password, or Unauthorized."""
-    employee = session.scalar(select(Employee).where(Employee.username == normalize_username(username)))
+# Failed sign-ins allowed per username, and per client address, within the window.
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_CLIENT = 30
+LOGIN_WINDOW_S = 15 * 60
+
+
+def authenticate(session: Session, username: str, password: str, *, client: str | None = None) -> Employee:
+    """The active employee with this username and password, or Unauthorized (429 after repeated failures)."""
+    username = normalize_username(username)
+    keys = [f"login:user:{username}"] + ([f"login:client:{client}"] if client else [])
+    ratelimit.refuse_when_over(keys[0], LOGIN_FAILURES_PER_USER, "failed sign-ins for this username")
+    if client:
+        ratelimit.refuse_when_over(keys[1], LOGIN_FAILURES_PER_CLIENT, "failed sign-ins from this address")
+    try:
+        employee = _check_credentials(session, username, password)
+    except Unauthorized:
+        for key in keys:
+            ratelimit.hit(key, LOGIN_WINDOW_S)
+        raise
+    ratelimit.clear(keys[0])
+    return employee
+
+
+def _check_credentials(session: Session, username: str, password: str) -> Employee:
+    employee = session.scalar(select(Employee).where(Employee.username == username))
     if employee is None or not employee.password_hash:
         # same work as a real check, so the answer time does not tell which usernames exist
         try:
@@ -106,10 +128,18 @@ def authenticate(session: Session, username: str, password: str) -> Employee:
     return employee
 
 
+def end_sessions(employee: Employee) -> None:
+    """Every token issued to this employee until now stops working (password changed, signed out everywhere)."""
+    now = utcnow()
+    # milliseconds, as tokens carry their issue time: a token issued after this call stays valid
+    employee.sessions_valid_after = now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def set_password(session: Session, employee_id: int, password: str) -> Employee:
     """Set (or reset) an employee's password."""
     employee = get_employee(session, employee_id)
     employee.password_hash = hash_password(password)
+    end_sessions(employee)
     session.flush()
     return employee
 
@@ -124,6 +154,7 @@ def change_own_password(session: Session, employee: Employee, current_password: 
         employee.password_hash = hash_password(new_password)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, field="new_password") from exc
+    end_sessions(employee)
     session.flush()
 
 

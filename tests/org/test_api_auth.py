@@ -77,3 +77,43 @@ def test_change_own_password_over_http(db, client):
     assert ok.status_code == 204
     login = client.post("/api/auth/login", json={"username": employee.username, "password": "n3w-password"})
     assert login.status_code == 200
+
+
+def test_changing_the_password_ends_every_earlier_session(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    old = auth(employee)
+    ok = client.post("/api/auth/password", headers=old,
+                     json={"current_password": "s3cret-pass", "new_password": "n3w-password"})
+    assert ok.status_code == 204
+    refused = client.get("/api/auth/me", headers=old)
+    assert refused.status_code == 401 and "ended" in refused.json()["message"]
+    fresh = client.post("/api/auth/login", json={"username": employee.username, "password": "n3w-password"})
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {fresh.json()['token']}"}).status_code == 200
+
+
+def test_sign_out_everywhere(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    phone, laptop = auth(employee), auth(employee)
+    assert client.post("/api/auth/logout-all", headers=phone).status_code == 204
+    assert client.get("/api/auth/me", headers=laptop).status_code == 401
+
+
+def test_repeated_wrong_passwords_are_rate_limited_per_username(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    for _ in range(org_service.LOGIN_FAILURES_PER_USER):
+        assert client.post("/api/auth/login", json={"username": employee.username, "password": "guess-1234"}).status_code == 401
+    blocked = client.post("/api/auth/login", json={"username": employee.username, "password": "s3cret-pass"})
+    assert blocked.status_code == 429 and "failed sign-ins" in blocked.json()["message"]
+    other = make_employee(db, password="s3cret-pass")  # another username from the same address still signs in
+    assert client.post("/api/auth/login", json={"username": other.username, "password": "s3cret-pass"}).status_code == 200
+
+
+def test_sign_in_limits_are_shared_through_redis(db, client, redis_url):
+    from scrm import ratelimit
+
+    employee = make_employee(db, password="s3cret-pass")
+    for _ in range(org_service.LOGIN_FAILURES_PER_USER):
+        client.post("/api/auth/login", json={"username": employee.username, "password": "guess-1234"})
+    ratelimit.reset()  # another API process has no memory of these: the count is in Redis
+    assert client.post("/api/auth/login", json={"username": employee.username,
+                                                "password": "s3cret-pass"}).status_code == 429
