@@ -11,12 +11,14 @@ app.add_typer(jobs_app, name="jobs")
 
 def _mount_module_clis() -> None:
     from scrm.org.cli import app as user_app
+    from scrm.privacy.cli import app as pii_app
 
     from scrm.sandbox.cli import app as sandbox_app
     from scrm.tagging.cli import app as tagging_app
     from scrm.tagging.cli import tag_command
 
     app.add_typer(user_app, name="user", help="Staff accounts.")
+    app.add_typer(pii_app, name="pii", help="Personal-data keys and their rotation.")
     app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
     app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
     app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")

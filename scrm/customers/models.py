@@ -65,12 +65,12 @@ class Customer(Base):
     gender: Mapped[int] = mapped_column(Integer, default=0)
     corp_name: Mapped[str | None] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
-    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info={"blind_index": ("phone", "phone")})
     # Last four digits in clear for "尾号" search: every masked answer (138****1234) shows them anyway,
     # and a hash of four digits would be a 10,000-entry lookup table, not protection.
     phone_tail: Mapped[str | None] = mapped_column(String(4), index=True)
     id_no: Mapped[str | None] = mapped_column(EncryptedText)
-    id_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_no_hash: Mapped[str | None] = mapped_column(String(64), index=True, info={"blind_index": ("id_no", "id_no")})
     city: Mapped[str | None] = mapped_column(String(32))
     # province or sales region (华东, 广东 …), matched by assignment rules' ``regions``
     region: Mapped[str | None] = mapped_column(String(32))

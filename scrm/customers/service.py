@@ -108,6 +108,15 @@ def id_no_hash(id_no: str) -> str:
     return crypto.blind_index("id_no", crypto.normalize_id_no(id_no))
 
 
+def phone_hashes(phone: str) -> list[str]:
+    """Every hash this phone may be stored under (more than one while the PII key rotates)."""
+    return crypto.blind_indexes("phone", crypto.normalize_phone(phone))
+
+
+def id_no_hashes(id_no: str) -> list[str]:
+    return crypto.blind_indexes("id_no", crypto.normalize_id_no(id_no))
+
+
 def _set_phone(customer: Customer, normalized: str) -> None:
     customer.phone = normalized
     customer.phone_hash = phone_hash(normalized)
@@ -179,7 +188,7 @@ def get_by_unionid(session: Session, unionid: str) -> Customer | None:
 def find_by_phone(session: Session, phone: str) -> Customer | None:
     """The customer holding this phone number (keyed-hash lookup), if any."""
     session.flush()
-    return session.scalars(select(Customer).where(Customer.phone_hash == phone_hash(phone))).first()
+    return session.scalars(select(Customer).where(Customer.phone_hash.in_(phone_hashes(phone)))).first()
 
 
 def visible_condition(session: Session, viewer: Employee) -> ColumnElement[bool]:
@@ -455,10 +464,10 @@ def _apply_phones(session: Session, customer: Customer, known: list[tuple[Follow
             if not crypto.valid_mobile(raw):
                 continue
             phone = crypto.normalize_phone(raw)
-            hashed = phone_hash(phone)
-            if customer.phone_hash == hashed:
+            hashed, known_hashes = phone_hash(phone), phone_hashes(phone)
+            if customer.phone_hash in known_hashes:
                 continue
-            other = session.scalars(select(Customer).where(Customer.phone_hash == hashed)).first()
+            other = session.scalars(select(Customer).where(Customer.phone_hash.in_(known_hashes))).first()
             if other is None:
                 if customer.phone_hash is None:
                     _set_phone(customer, phone)
@@ -822,7 +831,7 @@ def update_customer(session: Session, actor: Employee, customer: Customer, chang
         phone = changes["phone"]
         if not crypto.valid_mobile(phone):
             errors.append(("phone", "请填写 11 位中国大陆手机号"))
-        elif phone_hash(phone) != customer.phone_hash:
+        elif customer.phone_hash not in phone_hashes(phone):
             existing = find_by_phone(session, phone)
             if existing is not None and existing.id != customer.id:
                 raise phone_conflict(session, existing)
@@ -831,7 +840,7 @@ def update_customer(session: Session, actor: Employee, customer: Customer, chang
     if changes.get("id_no") is not None:
         if not crypto.valid_id_no(changes["id_no"]):
             errors.append(("id_no", "身份证号码不正确"))
-        elif id_no_hash(changes["id_no"]) != customer.id_no_hash:
+        elif customer.id_no_hash not in id_no_hashes(changes["id_no"]):
             customer.id_no, customer.id_no_hash = crypto.normalize_id_no(changes["id_no"]), id_no_hash(changes["id_no"])
             touched.append("身份证号")
     touched += _resolve_need(session, customer, changes, errors)
@@ -996,7 +1005,7 @@ def search(session: Session, viewer: Employee, *, q: str | None = None, phone: s
     if phone:
         if not crypto.valid_mobile(phone):
             raise ValidationFailed("请填写 11 位手机号；按尾号查请用 phone_tail", field="phone")
-        stmt = stmt.where(Customer.phone_hash == phone_hash(phone))
+        stmt = stmt.where(Customer.phone_hash.in_(phone_hashes(phone)))
     if phone_tail:
         if not re.fullmatch(r"\d{4}", phone_tail):
             raise ValidationFailed("手机尾号是 4 位数字", field="phone_tail")

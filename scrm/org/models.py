@@ -82,7 +82,7 @@ class Employee(Base):
     # WeCom's member status: 1 active, 2 disabled, 4 not yet activated (5, left, makes us departed)
     wecom_status: Mapped[int | None] = mapped_column(Integer)
     mobile: Mapped[str | None] = mapped_column(EncryptedText)
-    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    mobile_hash: Mapped[str | None] = mapped_column(String(64), index=True, info={"blind_index": ("mobile", "phone")})
     password_hash: Mapped[str | None] = mapped_column(String(255))
     region: Mapped[str | None] = mapped_column(String(32))
     max_open_leads: Mapped[int | None] = mapped_column(Integer)

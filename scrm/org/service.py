@@ -28,7 +28,7 @@ from scrm import events, ratelimit
 from scrm.db import utcnow
 from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
-from scrm.privacy.crypto import blind_index, normalize_phone, valid_mobile
+from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def find_by_mobile(session: Session, mobile: str) -> Employee | None:
     if not mobile or not mobile.strip():
         return None
     return session.scalar(
-        select(Employee).where(Employee.mobile_hash == mobile_hash(mobile))
+        select(Employee).where(Employee.mobile_hash.in_(blind_indexes("phone", normalize_phone(mobile))))
         .order_by((Employee.status == EmployeeStatus.active).desc(), Employee.id.desc()).limit(1))
 
 

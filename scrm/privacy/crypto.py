@@ -108,9 +108,21 @@ def needs_reencrypt(token: str) -> bool:
     return not token.startswith(current.kid + ":")
 
 
+def _index(key: _Key, kind: str, normalized: str) -> str:
+    return hmac.new(key.index_key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(kind: str, normalized: str) -> str:
+    """The keyed hash stored beside an encrypted value, under the current key."""
     current, _ = _keys()
-    return hmac.new(current.index_key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+    return _index(current, kind, normalized)
+
+
+def blind_indexes(kind: str, normalized: str) -> list[str]:
+    """The value's keyed hash under every configured key: what a lookup matches while a rotation
+    (``scrm pii rotate``) has re-hashed only some rows."""
+    current, by_kid = _keys()
+    return [_index(current, kind, normalized)] + [_index(k, kind, normalized) for k in by_kid.values() if k is not current]
 
 
 _DIGITS = re.compile(r"\D")
