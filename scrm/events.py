@@ -27,6 +27,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "employee.departed": ["scrm.handover.service:on_employee_departed"],
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
     "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
+    "customer.erased": ["scrm.tagging.service:on_customer_erased"],
 }
 
 

@@ -127,6 +127,16 @@ def view_pii(
     return schemas.PiiOut(customer_id=customer.id, **values)
 
 
+@router.post("/{customer_id}/erase", response_model=schemas.CustomerDetail)
+def erase_personal_data(customer: VisibleCustomer, staff: CurrentStaff, session: SessionDep,
+                        body: schemas.EraseIn) -> schemas.CustomerDetail:
+    """Erase the customer's personal data at their request (managers and admins). Name, phone, ID number,
+    WeCom and WeChat ids, free text and attachments go; the record, its stages and every contract and
+    ledger entry referring to it stay. Cannot be undone."""
+    customer_service.erase_personal_data(session, staff, customer, reason=body.reason)
+    return _detail(session, customer)
+
+
 @router.get("/{customer_id}/follow-ups", response_model=list[schemas.FollowUpOut])
 def list_follow_ups(customer: VisibleCustomer, session: SessionDep,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -35,6 +35,8 @@ class CustomerStatus(str, enum.Enum):
     # the customer deleted every salesperson, or every salesperson deleted them
     gone = "gone"
     merged = "merged"
+    # personal data erased at the customer's request; the record stays for the ledger's references
+    erased = "erased"
 
 
 def _enum(e: type[enum.Enum]) -> Enum:

@@ -199,6 +199,11 @@ class LoanProductOut(_Out):
     active: bool
 
 
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=200, description="the basis, e.g. the customer's request number")
+
+
 class PiiOut(BaseModel):
     customer_id: int
     phone: str | None = None

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from sqlalchemy import BigInteger, ColumnElement, Select, any_, case, func, literal, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, any_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -1078,6 +1078,42 @@ def view_pii(session: Session, viewer: Employee, customer: Customer, *, fields: 
     privacy_service.record_view(session, employee_id=viewer.id, customer_id=customer.id, fields=wanted,
                                 reason=reason[:200])
     return {f: getattr(customer, f) for f in wanted}
+
+
+ERASED_TEXT = "[已按客户要求删除]"
+
+
+def erase_personal_data(session: Session, actor: Employee | None, customer: Customer, *, reason: str) -> Customer:
+    """Anonymise a customer at their request (个人信息删除): identifiers, free text and attachments go;
+    ids, stages and amounts stay, so contracts and the ledger keep balancing. Other modules erase
+    their own copies on ``customer.erased``."""
+    if actor is not None and actor.role not in (Role.manager, Role.admin):
+        raise Forbidden("只有经理或管理员可以删除客户的个人信息")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationFailed("请说明删除的依据（例如客户的申请编号）", field="reason")
+    if customer.status == CustomerStatus.erased:
+        raise Conflict("这位客户的个人信息已经删除")
+    for attr in ("phone", "phone_hash", "phone_tail", "id_no", "id_no_hash", "avatar", "corp_name", "purpose",
+                 "wecom_external_userid", "mp_openid", "unionid"):
+        setattr(customer, attr, None)
+    customer.name = f"已注销客户{customer.id}"
+    customer.custom_fields = {}
+    customer.status = CustomerStatus.erased
+    session.execute(update(FollowUp).where(FollowUp.customer_id == customer.id).values(content=ERASED_TEXT))
+    session.execute(update(CustomerFollow).where(CustomerFollow.customer_id == customer.id)
+                    .values(remark=None, description=None))
+    session.execute(update(TimelineEntry).where(TimelineEntry.customer_id == customer.id)
+                    .values(summary=ERASED_TEXT, data={}))
+    session.execute(delete(Attachment).where(Attachment.customer_id == customer.id))
+    session.execute(update(DuplicateContact).where(or_(DuplicateContact.customer_id == customer.id,
+                                                       DuplicateContact.existing_customer_id == customer.id))
+                    .values(phone_hash=""))
+    session.flush()
+    add_timeline(session, customer.id, "personal_data_erased", "个人信息已按客户要求删除",
+                 {"reason": reason[:200]}, actor_employee_id=actor.id if actor else None)
+    events.emit(session, "customer.erased", {"customer_id": customer.id})
+    return customer
 
 
 # ---------------------------------------------------------------------------------------------

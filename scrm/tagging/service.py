@@ -259,6 +259,16 @@ def _announce_many(session: Session, announcements: list[tuple[dict, dict]]) -> 
     events.emit_many(session, "profile.changed", [payload for _, payload in announcements])
 
 
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's own words go from the evidence; the tags they led to stay."""
+    customer_id = payload["customer_id"]
+    session.execute(update(TagEvidence).where(TagEvidence.customer_id == customer_id).values(excerpt=""))
+    profile = get_profile(session, customer_id)
+    if profile is not None:
+        profile.evidence = {k: {f: v for f, v in why.items() if f != "excerpt"} for k, why in profile.evidence.items()}
+        session.flush()
+
+
 def get_profile(session: Session, customer_id: int) -> CustomerProfile | None:
     session.flush()
     return session.scalars(select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)).first()
