@@ -101,6 +101,8 @@ def restore(archive: Path, url: str, *, models_dir: Path | None = None) -> dict:
         dialect = make_url(url).get_backend_name()
         if dialect != manifest["dialect"]:
             raise BackupError(f"the archive holds a {manifest['dialect']} database, not {dialect}")
+        if dialect == "sqlite":
+            Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
         if table_counts(url):
             raise BackupError("the target database is not empty; restore into a new, empty database")
         if dialect == "postgresql":
