@@ -7,6 +7,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from scrm.errors import AppError
 
@@ -40,6 +41,12 @@ def create_app() -> FastAPI:
         if exc.status_code >= 500:
             log.error("request failed: %s %s: %s", request.method, request.url.path, exc.message)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
+        # a number or text the database cannot hold (an id past 2^63, …): the caller's input, not our fault
+        log.info("input the database refused: %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse({"error": "invalid", "message": "a value in the request is out of range"}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

@@ -15,6 +15,14 @@ from scrm.wecom.ingress import InboxBatcher
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wecom"])
 
+_REFUSALS = {
+    400: {"description": "Malformed: not WeCom's XML, missing parameters, cannot decrypt", "content": {"text/plain": {}}},
+    403: {"description": "Bad signature, wrong receiver id, or a timestamp outside the replay window",
+          "content": {"text/plain": {}}},
+    413: {"description": "Body larger than SCRM_CALLBACK_MAX_BODY", "content": {"text/plain": {}}},
+    503: {"description": "WeCom is not configured on this service", "content": {"text/plain": {}}},
+}
+
 
 def _reject(request: Request, exc: callback.CallbackRejected) -> PlainTextResponse:
     log.warning("wecom callback rejected: %s (from %s)", exc.reason, request.client.host if request.client else "?")
@@ -28,7 +36,7 @@ def _keys():
         raise callback.CallbackRejected(str(exc), 503) from exc
 
 
-@router.get("/wecom/callback", response_class=PlainTextResponse)
+@router.get("/wecom/callback", response_class=PlainTextResponse, responses=_REFUSALS)
 def verify_callback_url(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = "",
                         echostr: str = "") -> PlainTextResponse:
     """WeCom's URL check when the callback is configured: answers the decrypted `echostr`."""
@@ -42,7 +50,7 @@ _SIGNED_QUERY = {"parameters": [{"name": name, "in": "query", "required": True, 
                                 for name in ("msg_signature", "timestamp", "nonce")]}
 
 
-@router.post("/wecom/callback", response_class=PlainTextResponse, openapi_extra=_SIGNED_QUERY)
+@router.post("/wecom/callback", response_class=PlainTextResponse, openapi_extra=_SIGNED_QUERY, responses=_REFUSALS)
 async def receive_callback(request: Request) -> PlainTextResponse:
     """A signed, encrypted WeCom event or message. Stored once per event (retries are absorbed),
     processed by a job; the answer is an empty 200."""
