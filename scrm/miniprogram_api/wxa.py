@@ -10,11 +10,9 @@ call used here (``code_to_session``, ``get_phone_number``, ``get_wxa_code_unlimi
 from __future__ import annotations
 
 from wechatpy.client.api import WeChatWxa
-from wechatpy.session.redisstorage import RedisStorage
 
 from scrm.config import get_settings
-from scrm.wecom import client as wecom_client
-from scrm.wecom.client import REDIS_PREFIX, WecomClient, WecomError
+from scrm.wecom.client import WecomClient, WecomError, shared_client
 
 
 class WxaClient(WecomClient):
@@ -46,19 +44,4 @@ def get_wxa_client() -> WxaClient:
     settings = get_settings()
     if not settings.wxa_configured:
         raise WecomError("the mini-program API is not configured: set SCRM_WXA_APPID and SCRM_WXA_SECRET")
-    key = ("wxa", settings.wxa_api_base, settings.wxa_appid, settings.wxa_secret, settings.redis_url)
-    with wecom_client._local_lock:
-        client = wecom_client._clients.get(key)
-    if client is not None:
-        return client
-    if settings.redis_url:
-        from scrm.jobs import get_redis
-
-        redis = get_redis()
-        storage = RedisStorage(redis, prefix=REDIS_PREFIX)
-    else:
-        redis, storage = None, wecom_client._memory_storage
-    client = WxaClient(settings.wxa_appid, settings.wxa_secret, api_base=settings.wxa_api_base,
-                       storage=storage, redis=redis)
-    with wecom_client._local_lock:
-        return wecom_client._clients.setdefault(key, client)
+    return shared_client(WxaClient, settings.wxa_appid, settings.wxa_secret, settings.wxa_api_base)

@@ -14,6 +14,19 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def _serve_until_stopped(sandbox, name: str) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop ``sandbox``."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        typer.echo(f"{name} stopped")
+
+
 @app.callback()
 def sandbox() -> None:
     """Sandbox servers that stand in for WeCom and the mini-program API on loopback."""
@@ -50,15 +63,7 @@ def wecom(
         typer.echo(f"callback URL handshake: {'ok' if sandbox.verify_url() else 'FAILED'}")
     typer.echo(f"simulate a customer adding zhangsan: curl -X POST {sandbox.control_url}/sandbox/simulate/"
                "contact_added -H 'content-type: application/json' -d '{\"userid\": \"zhangsan\"}'")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-        typer.echo("sandbox WeCom stopped")
+    _serve_until_stopped(sandbox, "sandbox WeCom")
 
 
 @app.command()
@@ -76,12 +81,4 @@ def wxa(
     typer.echo(f"SCRM_WXA_API_BASE={base}")
     typer.echo(f"SCRM_WXA_APPID={SANDBOX_WXA['appid']}")
     typer.echo(f"SCRM_WXA_SECRET={SANDBOX_WXA['secret']}")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-        typer.echo("sandbox mini-program API stopped")
+    _serve_until_stopped(sandbox, "sandbox mini-program API")

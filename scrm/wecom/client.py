@@ -521,12 +521,11 @@ def _stored_answer(key: str) -> dict | None:
         return None
 
 
-def get_client() -> WecomClient:
-    """The client for the configured corp (one per settings, shared by the threads of a process)."""
+def shared_client(cls: type[WecomClient], app_id: str, secret: str, api_base: str) -> WecomClient:
+    """One client per class, app and settings, shared by the threads of a process; the token in Redis
+    when ``SCRM_REDIS_URL`` is set, so every process shares it too."""
     settings = get_settings()
-    if not settings.wecom_configured:
-        raise WecomError("WeCom is not configured: set SCRM_WECOM_CORP_ID and SCRM_WECOM_SECRET")
-    key = (settings.wecom_api_base, settings.wecom_corp_id, settings.wecom_secret, settings.redis_url)
+    key = (cls.__name__, api_base, app_id, secret, settings.redis_url)
     with _local_lock:
         client = _clients.get(key)
     if client is not None:
@@ -538,7 +537,14 @@ def get_client() -> WecomClient:
         storage = RedisStorage(redis, prefix=REDIS_PREFIX)
     else:
         redis, storage = None, _memory_storage
-    client = WecomClient(settings.wecom_corp_id, settings.wecom_secret, api_base=settings.wecom_api_base,
-                         storage=storage, redis=redis)
+    client = cls(app_id, secret, api_base=api_base, storage=storage, redis=redis)
     with _local_lock:
         return _clients.setdefault(key, client)
+
+
+def get_client() -> WecomClient:
+    """The client for the configured corp (one per settings, shared by the threads of a process)."""
+    settings = get_settings()
+    if not settings.wecom_configured:
+        raise WecomError("WeCom is not configured: set SCRM_WECOM_CORP_ID and SCRM_WECOM_SECRET")
+    return shared_client(WecomClient, settings.wecom_corp_id, settings.wecom_secret, settings.wecom_api_base)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import secrets
-import socket
 import struct
 import threading
 import time
@@ -26,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WXA
+from scrm.sandbox.loopback import LoopbackServer
 
 CODE_TTL_S = 300
 ERRMSG = {
@@ -93,10 +93,9 @@ class SandboxWxa:
         self._sessions: dict[str, str] = {}  # openid -> session_key
         self._faults: dict[str, list[int]] = {}
         self._log: list[dict] = []
-        self._server = None
-        self._thread: threading.Thread | None = None
         self.port: int | None = None
         self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
+        self._loopback = LoopbackServer(self.app, "sandbox mini-program API")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -105,32 +104,12 @@ class SandboxWxa:
         return f"http://127.0.0.1:{self.port}/" if self.port else None
 
     def start(self, port: int = 0) -> str:
-        import uvicorn
-
-        if self._server is not None:
-            return self.base_url
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name=f"sandbox-wxa-{self.port}")
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox mini-program API did not start")
-            time.sleep(0.01)
+        if not self._loopback.running:
+            self.port = self._loopback.start(port)
         return self.base_url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
-            self._server = self._thread = None
+        self._loopback.stop()
 
     def __enter__(self) -> "SandboxWxa":
         self.start()
