@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -514,16 +514,23 @@ def on_deposit_refunded(session: Session, payload: dict) -> None:
 
 
 def release_withdrawable(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
-    """Confirmed commissions past their cooling-off become withdrawable; returns how many."""
+    """Confirmed commissions past their cooling-off become withdrawable (in bulk, each change recorded);
+    returns how many."""
     now = now or utcnow()
-    stmt = (select(Commission).where(Commission.state == CS.confirmed, Commission.withdrawable_after <= now)
+    stmt = (select(Commission.id).where(Commission.state == CS.confirmed, Commission.withdrawable_after <= now)
             .order_by(Commission.id).limit(limit))
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = session.scalars(stmt).all()
-    for row in rows:
-        _move(session, "commission", row, CS.withdrawable, "冷静期结束")
-    return len(rows)
+    ids = list(session.scalars(stmt))
+    if not ids:
+        return 0
+    assert CS.withdrawable in COMMISSION_TRANSITIONS[CS.confirmed]
+    session.execute(update(Commission).where(Commission.id.in_(ids), Commission.state == CS.confirmed)
+                    .values(state=CS.withdrawable).execution_options(synchronize_session="fetch"))
+    session.execute(insert(ReferralTransition), [
+        {"entity": "commission", "entity_id": i, "from_state": CS.confirmed.value, "to_state": CS.withdrawable.value,
+         "reason": "冷静期结束", "data": {}, "actor_employee_id": None, "at": now} for i in ids])
+    return len(ids)
 
 
 def commissions_of(session: Session, referrer_id: int, state: CommissionState | None = None) -> list[Commission]:
