@@ -199,6 +199,17 @@ def upline(session: Session, customer_id: int, depth: int) -> list[int]:
     return out
 
 
+def _would_cycle(session: Session, referrer_id: int, referred_id: int) -> bool:
+    """Whether the referred customer is the referrer or already somewhere above them."""
+    current, seen = referrer_id, set()
+    while current is not None and current not in seen:
+        if current == referred_id:
+            return True
+        seen.add(current)
+        current = referrer_of(session, current)
+    return False
+
+
 def attribute(session: Session, referred: Customer, code: str | None, *, source: str) -> Attribution:
     """Credit ``referred`` to the owner of ``code``: the first touch within the window wins; no self-referral,
     no cycles. A touch that does not count is answered with the reason, never an error."""
@@ -217,13 +228,7 @@ def attribute(session: Session, referred: Customer, code: str | None, *, source:
     window = timedelta(days=get_settings().referral_window_days)
     if referred.created_at < utcnow() - window:
         return Attribution(None, "outside_window")
-    # a cycle: the referred customer is already somewhere above the referrer
-    chain, current, seen = [], referrer.id, set()
-    while current is not None and current not in seen:
-        seen.add(current)
-        chain.append(current)
-        current = referrer_of(session, current)
-    if referred.id in chain:
+    if _would_cycle(session, referrer.id, referred.id):
         return Attribution(None, "cycle")
     try:
         with session.begin_nested():
@@ -254,6 +259,33 @@ def on_customer_created(session: Session, payload: dict) -> None:
         if result.rejected:
             log.info("referral of customer %s through channel %s not counted: %s", customer.id, channel_id,
                      result.rejected)
+
+
+def on_customer_merged(session: Session, payload: dict) -> None:
+    """Subscriber: two records of one person were merged; their referrals, code and commissions follow the kept one."""
+    keep, drop = payload["customer_id"], payload["merged_id"]
+    session.flush()
+    theirs = session.scalars(select(Referral).where(Referral.referred_customer_id == drop)).first()
+    if theirs is not None:
+        mine = session.scalar(select(Referral.id).where(Referral.referred_customer_id == keep))
+        if mine is None and not _would_cycle(session, theirs.referrer_customer_id, keep):
+            theirs.referred_customer_id = keep
+        else:
+            session.delete(theirs)
+        session.flush()
+    for row in session.scalars(select(Referral).where(Referral.referrer_customer_id == drop)):
+        if row.referred_customer_id == keep or _would_cycle(session, keep, row.referred_customer_id):
+            session.delete(row)
+        else:
+            row.referrer_customer_id = keep
+    code = session.scalars(select(ReferralCode).where(ReferralCode.customer_id == drop)).first()
+    if code is not None and session.scalar(select(ReferralCode.id).where(ReferralCode.customer_id == keep)) is None:
+        code.customer_id = keep
+    for attr in ("referrer_customer_id", "referred_customer_id"):
+        column = getattr(Commission, attr)
+        session.execute(update(Commission).where(column == drop).values({attr: keep})
+                        .execution_options(synchronize_session=False))
+    session.flush()
 
 
 def friends(session: Session, referrer_id: int) -> list[tuple[Customer, datetime]]:

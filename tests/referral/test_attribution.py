@@ -99,3 +99,19 @@ def test_a_friend_adding_the_salesperson_through_the_wecom_code_is_referred(db, 
 
     r = client.post("/mp/referral/wecom-code", headers={"Authorization": f"Bearer {issue_customer_token(unowned.id)}"})
     assert r.status_code == 409
+
+
+def test_a_referral_follows_the_record_kept_when_the_friend_turns_out_to_be_known(db, client, sandbox_wxa):
+    sales = make_employee(db)
+    known = make_customer(db, sales, name="老客户", phone=phone(900))
+    referrer = make_customer(db, name="推荐人")
+    db.commit()
+    scene = referral_service.scene_for(referral_service.code_for(db, referrer))
+    db.commit()
+    headers, friend = login(client, sandbox_wxa, scene=scene)
+    assert friend["referral"]["referrer_customer_id"] == referrer.id
+    r = client.post("/mp/auth/phone", json={"code": sandbox_wxa.phone_code(phone(900))}, headers=headers)
+    assert r.status_code == 200 and r.json()["customer"]["id"] == known.id
+    db.expire_all()
+    assert referral_service.referrer_of(db, known.id) == referrer.id
+    assert referral_service.referrer_of(db, friend["customer"]["id"]) is None
