@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     referral_cooling_off_hours: int = 7 * 24
     referral_withdraw_min_fen: int = 1000
     referral_withdraw_daily_limit_fen: int = 500000
+    referral_payout_client_ip: str = "127.0.0.1"  # spbill_create_ip of WeChat Pay transfers: this server's address
 
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60

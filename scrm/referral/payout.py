@@ -48,13 +48,16 @@ class WechatPayout:
         import requests
         from wechatpy.exceptions import WeChatPayException
 
+        from scrm.config import get_settings
         from scrm.wechatpay.client import get_pay_client
 
         trade_no = f"wd{withdrawal.id}"
         try:
             answer = get_pay_client().transfer.transfer(
                 user_id=customer.mp_openid, amount=withdrawal.amount_fen, desc="推荐佣金提现",
-                check_name="NO_CHECK", out_trade_no=trade_no)
+                check_name="NO_CHECK", out_trade_no=trade_no,
+                # given, so wechatpy does not look up api.mch.weixin.qq.com to find our address
+                client_ip=get_settings().referral_payout_client_ip)
         except WeChatPayException as exc:
             raise PayoutFailed(f"微信付款失败：{exc.errmsg or exc.return_msg or exc}",
                                answer={"errcode": exc.errcode, "errmsg": exc.errmsg}) from None
