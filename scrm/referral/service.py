@@ -631,8 +631,13 @@ def request_withdrawal(session: Session, customer: Customer, *, request_id: str,
     """Withdraw the available balance (whole commissions, oldest first, within the daily limit, less any
     claw-back owed). Idempotent on ``request_id``: the same request answers the same withdrawal."""
     session.flush()
+    # one withdrawal request at a time per customer: the same request sent twice at once finds the first
+    locked = select(Customer.id).where(Customer.id == customer.id)
+    if is_postgres(session):
+        session.execute(locked.with_for_update())
     existing = session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer.id,
-                                                        Withdrawal.request_id == request_id)).first()
+                                                        Withdrawal.request_id == request_id)
+                               .execution_options(populate_existing=True)).first()
     if existing is not None:
         if existing.method != method:
             raise Conflict(f"提现申请 {request_id} 已以 {existing.method.value} 方式提交", field="request_id")
@@ -650,10 +655,6 @@ def request_withdrawal(session: Session, customer: Customer, *, request_id: str,
     elif not customer.mp_openid:
         errors.append(("method", "微信零钱提现需要先通过小程序登录"))
     _fail(errors)
-    # one withdrawal at a time per customer: lock the customer row
-    locked = select(Customer).where(Customer.id == customer.id)
-    if is_postgres(session):
-        session.execute(locked.with_for_update())
     settings = get_settings()
     free, owed = _available(session, customer.id)
     owed_fen = sum(c.amount_fen for c in owed)
