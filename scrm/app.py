@@ -21,6 +21,8 @@ ROUTER_MODULES = (
     "scrm.assignment.api",
     "scrm.tagging.api",
     "scrm.handover.api",
+    "scrm.miniprogram_api.api",
+    "scrm.referral.api",
 )
 
 DESCRIPTION = """

@@ -4,9 +4,11 @@ With nothing set the service runs on the embedded default: a SQLite file under `
 jobs inline, and the built-in sandbox WeCom standing in for the real one.
 """
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +41,21 @@ class Settings(BaseSettings):
     wecom_retry_attempts: int = 5
     wecom_retry_base_s: float = 0.5
 
+    # The WeChat mini-program (小程序) server API; the sandbox stands in for it in tests and the demo.
+    wxa_appid: str = ""
+    wxa_secret: str = ""
+    wxa_api_base: str = "https://api.weixin.qq.com/"
+    privacy_terms_version: str = "2026-11"
+
+    # Referral (客户拉客户): attribution, commission and withdrawal limits; amounts in fen.
+    referral_window_days: int = 30
+    referral_depth: int = Field(1, ge=1, le=2)  # deeper chains would be multi-level marketing
+    referral_max_fee_share_percent: Decimal = Decimal("30")
+    referral_cooling_off_hours: int = 7 * 24
+    referral_withdraw_min_fen: int = 1000
+    referral_withdraw_daily_limit_fen: int = 500000
+    referral_payout_client_ip: str = "127.0.0.1"  # spbill_create_ip of WeChat Pay transfers: this server's address
+
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
 
@@ -55,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def wecom_configured(self) -> bool:
         return bool(self.wecom_corp_id and self.wecom_secret)
+
+    @property
+    def wxa_configured(self) -> bool:
+        return bool(self.wxa_appid and self.wxa_secret)
 
 
 @lru_cache
@@ -75,3 +96,6 @@ SANDBOX_WECOM = dict(
 )
 """Credentials shared by the sandbox WeCom and the service when they run together (demo, tests)."""
 
+
+SANDBOX_WXA = dict(appid="wx5a1dbox0miniprog", secret="sandbox-wxa-secret-0123456789ab")
+"""Credentials shared by the sandbox mini-program API and the service when they run together."""

@@ -184,6 +184,9 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     sandbox = SandboxWecom(**SANDBOX_WECOM, callback_url=f"http://127.0.0.1:{port}/wecom/callback")
     sandbox_base = sandbox.start()
     _configure(data_dir, sandbox_base)
+    from scrm.miniprogram_api import demo as mp_demo
+
+    wxa_sandbox = mp_demo.start_sandbox()
 
     from scrm import db
     from scrm.customers import service as customer_service
@@ -213,9 +216,12 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     api = httpx.Client(base_url=base, timeout=30)
     try:
         summary = _replay(sandbox, api, rng, customers, admin_password)
+        summary["miniprogram"] = mp_demo.replay(api, wxa_sandbox, admin=summary.pop("admin"),
+                                                manager=summary.pop("manager"), employees=summary.pop("staff"))
     except BaseException:
         server.stop()
         sandbox.stop()
+        wxa_sandbox.stop()
         raise
     summary["elapsed_s"] = round(time.monotonic() - started, 1)
     _print_summary(summary, base, admin_password)
@@ -228,6 +234,7 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
             pass
     server.stop()
     sandbox.stop()
+    wxa_sandbox.stop()
     return summary
 
 
@@ -294,7 +301,8 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
     stats = _ok(api.get("/api/channels/stats", headers=manager))
     page = _ok(api.get("/api/customers", params={"page_size": 1}, headers=admin))
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
-            "assigned": assigned, "sandbox": sandbox, "employees": len(employees)}
+            "assigned": assigned, "sandbox": sandbox, "employees": len(employees),
+            "admin": admin, "manager": manager, "staff": employees}
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
@@ -349,5 +357,8 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     print(f"customer groups              : {groups} live")
     print("WeCom API calls              : " + ", ".join(f"{ep} {count}" for ep, count, _ in calls[:8])
           + f"; errors {errors}")
+    from scrm.miniprogram_api import demo as mp_demo
+
+    mp_demo.print_summary(s["miniprogram"])
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")

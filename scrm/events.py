@@ -28,6 +28,15 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
     "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
     "customer.erased": ["scrm.tagging.service:on_customer_erased"],
+    "customer.created": ["scrm.referral.service:on_customer_created"],
+    "customer.merged": ["scrm.referral.service:on_customer_merged"],
+    "customer.application_submitted": ["scrm.tagging.tasks:on_application_submitted"],
+    "order.signed": ["scrm.referral.service:on_order_signed"],
+    "settlement.closed": ["scrm.miniprogram_api.service:on_settlement_closed",
+                          "scrm.referral.service:on_settlement_closed"],
+    "settlement.voided": ["scrm.miniprogram_api.service:on_settlement_voided",
+                          "scrm.referral.service:on_settlement_voided"],
+    "deposit.refunded": ["scrm.referral.service:on_deposit_refunded"],
 }
 
 

@@ -26,6 +26,7 @@ PERIODIC: list[Periodic] = [
     Periodic("requeue-stale-inbox", 30, "scrm.wecom.tasks:requeue_stale_inbox"),
     Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
     Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
+    Periodic("referral-release-withdrawable", 600, "scrm.referral.tasks:release_withdrawable"),
 ]
 
 _local_claims: set[str] = set()

@@ -47,3 +47,22 @@ def wecom_client(request, sandbox_wecom):
     if "committed_db" not in request.fixturenames:
         request.getfixturevalue("db")
     return get_client()
+
+
+@pytest.fixture
+def sandbox_wxa(settings_env) -> Iterator:
+    """A ``SandboxWxa`` (the mini-program server API) on a free port, the service's settings pointed at it."""
+    from scrm.config import SANDBOX_WXA
+    from scrm.sandbox.wxa import SandboxWxa
+    from scrm.wecom import client as wecom_client_module
+
+    sandbox = SandboxWxa(**SANDBOX_WXA)
+    base = sandbox.start()
+    settings_env(SCRM_WXA_API_BASE=base, SCRM_WXA_APPID=SANDBOX_WXA["appid"], SCRM_WXA_SECRET=SANDBOX_WXA["secret"],
+                 SCRM_WECOM_RETRY_BASE_S="0.01")
+    wecom_client_module.reset()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+        wecom_client_module.reset()

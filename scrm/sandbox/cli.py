@@ -7,16 +7,29 @@ import time
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom and the mini-program API.")
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def _serve_until_stopped(sandbox, name: str) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop ``sandbox``."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        typer.echo(f"{name} stopped")
+
+
 @app.callback()
 def sandbox() -> None:
-    """Sandbox servers that stand in for WeCom on loopback."""
+    """Sandbox servers that stand in for WeCom and the mini-program API on loopback."""
 
 
 @app.command()
@@ -50,12 +63,22 @@ def wecom(
         typer.echo(f"callback URL handshake: {'ok' if sandbox.verify_url() else 'FAILED'}")
     typer.echo(f"simulate a customer adding zhangsan: curl -X POST {sandbox.control_url}/sandbox/simulate/"
                "contact_added -H 'content-type: application/json' -d '{\"userid\": \"zhangsan\"}'")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-        typer.echo("sandbox WeCom stopped")
+    _serve_until_stopped(sandbox, "sandbox WeCom")
+
+
+@app.command()
+def wxa(
+    port: int = typer.Option(8098, help="Port on 127.0.0.1 (0 picks a free one)."),
+    token_ttl: int = typer.Option(7200, help="Seconds an access_token lives."),
+) -> None:
+    """Run the sandbox mini-program server API until Ctrl-C; prints the settings that point the service at it."""
+    from scrm.config import SANDBOX_WXA
+    from scrm.sandbox.wxa import SandboxWxa
+
+    sandbox = SandboxWxa(token_ttl_s=token_ttl)
+    base = sandbox.start(port)
+    typer.echo(f"sandbox mini-program API at {base}")
+    typer.echo(f"SCRM_WXA_API_BASE={base}")
+    typer.echo(f"SCRM_WXA_APPID={SANDBOX_WXA['appid']}")
+    typer.echo(f"SCRM_WXA_SECRET={SANDBOX_WXA['secret']}")
+    _serve_until_stopped(sandbox, "sandbox mini-program API")

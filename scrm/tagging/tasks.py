@@ -54,6 +54,14 @@ def on_follow_up_added(session, payload: dict) -> None:
                  f"follow-up:{payload['follow_up_id']}", payload.get("at"))
 
 
+def on_application_submitted(session, payload: dict) -> None:
+    """Subscriber: a mini-program application's text feeds the profile, and applying is a behaviour."""
+    key = f"application:{payload['application_id']}"
+    jobs.enqueue(session, tag_text, payload["customer_id"], payload["text"], "form", key, payload.get("at"))
+    jobs.enqueue(session, record_behaviour, payload["customer_id"], "application_submitted", f"{key}:applied",
+                 payload.get("at"))
+
+
 def sync_tags(customer_ids: list[int]) -> dict:
     """Job: push the customers' pipeline tags to WeCom (batched mark_tag, only what changed)."""
     with session_scope() as session:

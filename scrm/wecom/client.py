@@ -192,7 +192,7 @@ _MOBILE_KEYS = re.compile(r"mobile|phone|telephone", re.I)
 
 def _redact(value: Any, key: str = "") -> Any:
     """Tokens and phone numbers stay out of the call log (personal data is encrypted at rest elsewhere)."""
-    if key == "access_token":
+    if key in ("access_token", "session_key"):
         return "***"
     if isinstance(value, dict):
         return {k: _redact(v, k) for k, v in value.items()}
@@ -208,6 +208,9 @@ def _short(errmsg: str | None) -> str:
 
 
 class WecomClient(WeChatClient):
+    SERVICE = "WeCom"
+    TOKEN_ERRCODES = TOKEN_ERRCODES
+    TOKENLESS: frozenset[str] = frozenset()  # endpoints called without an access_token
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
     auth = api_ext.WeChatAuth()
@@ -298,7 +301,8 @@ class WecomClient(WeChatClient):
         timeout = kwargs.pop("timeout", None) or self.timeout
         scope = _scope.get()
         key = scope.next_key() if scope is not None else None
-        result = self._call(method.upper(), endpoint, url, params, data, timeout, key, auth=True, extra=kwargs)
+        result = self._call(method.upper(), endpoint, url, params, data, timeout, key,
+                            auth=endpoint not in self.TOKENLESS, extra=kwargs)
         return result_processor(result) if result_processor and isinstance(result, dict) else result
 
     def _call(self, method: str, endpoint: str, url: str, params: dict, data: Any, timeout: Any,
@@ -308,7 +312,7 @@ class WecomClient(WeChatClient):
             if stored is not None:
                 return stored
         body = json.dumps(data, ensure_ascii=False).encode("utf-8") if isinstance(data, dict) else data
-        shown_query = {k: v for k, v in params.items() if k not in ("access_token", "corpsecret")}
+        shown_query = {k: v for k, v in params.items() if k not in ("access_token", "corpsecret", "secret")}
         request = {"method": method, "query": shown_query, "body": data if isinstance(data, (dict, list)) else None}
         settings = get_settings()
         max_attempts = max(1, settings.wecom_retry_attempts)
@@ -345,7 +349,7 @@ class WecomClient(WeChatClient):
                     if errcode == 0:
                         self._record(endpoint, request, 0, "ok", answer, attempts, started, key)
                         return answer
-                    if auth and errcode in TOKEN_ERRCODES and refreshes < 2:
+                    if auth and errcode in self.TOKEN_ERRCODES and refreshes < 2:
                         refreshes += 1
                         token = self._refresh_token(stale=token)
                         continue
@@ -355,14 +359,14 @@ class WecomClient(WeChatClient):
                 failures += 1
                 if failures < max_attempts:
                     delay = self._backoff(failures, settings.wecom_retry_base_s)
-                    log.warning("WeCom %s: %s; retry %d/%d in %.2fs", endpoint, problem, failures,
+                    log.warning("%s %s: %s; retry %d/%d in %.2fs", self.SERVICE, endpoint, problem, failures,
                                 max_attempts - 1, delay)
                     time.sleep(delay)
                     continue
                 problem = f"{problem}; gave up after {attempts} attempts"
             errmsg = answer.get("errmsg") if isinstance(answer, dict) else problem
             self._record(endpoint, request, errcode, errmsg, answer, attempts, started, key)
-            raise WecomError(f"WeCom {endpoint} failed: {problem}", endpoint=endpoint, errcode=errcode,
+            raise WecomError(f"{self.SERVICE} {endpoint} failed: {problem}", endpoint=endpoint, errcode=errcode,
                              errmsg=errmsg, attempts=attempts, response=answer)
 
     @staticmethod
@@ -517,12 +521,11 @@ def _stored_answer(key: str) -> dict | None:
         return None
 
 
-def get_client() -> WecomClient:
-    """The client for the configured corp (one per settings, shared by the threads of a process)."""
+def shared_client(cls: type[WecomClient], app_id: str, secret: str, api_base: str) -> WecomClient:
+    """One client per class, app and settings, shared by the threads of a process; the token in Redis
+    when ``SCRM_REDIS_URL`` is set, so every process shares it too."""
     settings = get_settings()
-    if not settings.wecom_configured:
-        raise WecomError("WeCom is not configured: set SCRM_WECOM_CORP_ID and SCRM_WECOM_SECRET")
-    key = (settings.wecom_api_base, settings.wecom_corp_id, settings.wecom_secret, settings.redis_url)
+    key = (cls.__name__, api_base, app_id, secret, settings.redis_url)
     with _local_lock:
         client = _clients.get(key)
     if client is not None:
@@ -534,7 +537,14 @@ def get_client() -> WecomClient:
         storage = RedisStorage(redis, prefix=REDIS_PREFIX)
     else:
         redis, storage = None, _memory_storage
-    client = WecomClient(settings.wecom_corp_id, settings.wecom_secret, api_base=settings.wecom_api_base,
-                         storage=storage, redis=redis)
+    client = cls(app_id, secret, api_base=api_base, storage=storage, redis=redis)
     with _local_lock:
         return _clients.setdefault(key, client)
+
+
+def get_client() -> WecomClient:
+    """The client for the configured corp (one per settings, shared by the threads of a process)."""
+    settings = get_settings()
+    if not settings.wecom_configured:
+        raise WecomError("WeCom is not configured: set SCRM_WECOM_CORP_ID and SCRM_WECOM_SECRET")
+    return shared_client(WecomClient, settings.wecom_corp_id, settings.wecom_secret, settings.wecom_api_base)

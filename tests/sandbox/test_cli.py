@@ -33,3 +33,27 @@ def test_sandbox_wecom_command_serves_the_demo_company_until_stopped():
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "sandbox WeCom stopped" in out
+
+
+def test_sandbox_wxa_command_prints_its_settings_and_answers_until_stopped():
+    from scrm.config import SANDBOX_WXA
+
+    proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wxa", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        settings = {}
+        for line in proc.stdout:
+            if line.startswith("SCRM_WXA_"):
+                key, _, value = line.strip().partition("=")
+                settings[key] = value
+            if "SCRM_WXA_SECRET" in settings:
+                break
+        assert settings["SCRM_WXA_APPID"] == SANDBOX_WXA["appid"]
+        answer = httpx.get(settings["SCRM_WXA_API_BASE"] + "cgi-bin/token", params={
+            "grant_type": "client_credential", "appid": settings["SCRM_WXA_APPID"],
+            "secret": settings["SCRM_WXA_SECRET"]})
+        assert answer.json()["expires_in"] == 7200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "sandbox mini-program API stopped" in out
