@@ -25,7 +25,7 @@ from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, Withdrawal, WithdrawalMethod
 
 MP_ERRORS: dict = {
-    **{code: ERROR_RESPONSES[code] for code in (401, 404, 409)},
+    **{code: ERROR_RESPONSES[code] for code in (400, 401, 404, 409)},
     422: {"description": "A field is missing or wrong; `errors` names each one",
           "content": {"application/json": {"example": {
               "error": "invalid", "message": "请填写税后月收入", "field": "custom_fields.monthly_salary",
