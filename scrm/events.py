@@ -27,6 +27,13 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "employee.departed": ["scrm.handover.service:on_employee_departed"],
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
     "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
+    "profile.changed": ["scrm.groups.service:on_profile_changed"],
+    "customer.assigned": ["scrm.bot.service:on_customer_assigned"],
+    "customer.follow_ended": ["scrm.bot.service:on_follow_ended"],
+    "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
+    "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
+    "settlement.closed": ["scrm.sop.service:on_settlement_closed"],
+    "settlement.voided": ["scrm.sop.service:on_settlement_voided"],
 }
 
 

@@ -26,6 +26,10 @@ PERIODIC: list[Periodic] = [
     Periodic("requeue-stale-inbox", 30, "scrm.wecom.tasks:requeue_stale_inbox"),
     Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
     Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
+    Periodic("sop-generate", 300, "scrm.sop.tasks:generate"),
+    Periodic("bot-morning", 300, "scrm.bot.tasks:morning"),
+    Periodic("bot-flush", 300, "scrm.bot.tasks:flush"),
+    Periodic("groups-retier", 3600, "scrm.groups.tasks:retier_all"),
 ]
 
 _local_claims: set[str] = set()
