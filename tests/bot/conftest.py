@@ -1,0 +1,1 @@
+from tests.wecom.conftest import live_service  # noqa: F401
