@@ -22,6 +22,7 @@ ROUTER_MODULES = (
     "scrm.handover.api",
     "scrm.groups.api",
     "scrm.sop.api",
+    "scrm.broadcast.api",
 )
 
 DESCRIPTION = """

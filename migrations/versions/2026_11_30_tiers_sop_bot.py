@@ -1,8 +1,8 @@
-"""tiers sop bot
+"""tiers, tier groups, SOP tasks, the bot outbox and mass messages
 
 Revision ID: 0007
 Revises: 0003
-Create Date: 2026-11-30 19:56:35.917120
+Create Date: 2026-11-30 20:03:34.795365
 """
 from alembic import op
 import sqlalchemy as sa
@@ -78,6 +78,44 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_bot_notification_employee_id'), 'bot_notification', ['employee_id'], unique=False)
     op.create_index(op.f('ix_bot_notification_message_id'), 'bot_notification', ['message_id'], unique=False)
+    op.create_table('mass_message',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('created_by_employee_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('tier', sa.String(length=10), nullable=True),
+    sa.Column('tags_any', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('text', sa.String(length=1000), nullable=False),
+    sa.Column('link', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('source_key', sa.String(length=80), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_employee_id'], ['employee.id'], name=op.f('fk_mass_message_created_by_employee_id_employee')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mass_message')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_mass_message_source_key'))
+    )
+    op.create_table('mass_task',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('mass_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sender_employee_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chunk', sa.Integer(), nullable=False),
+    sa.Column('external_userids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('msgid', sa.String(length=64), nullable=True),
+    sa.Column('fail_list', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('unsent', sa.Integer(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('not_friend', sa.Integer(), nullable=False),
+    sa.Column('already_received', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=300), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('polled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['mass_id'], ['mass_message.id'], name=op.f('fk_mass_task_mass_id_mass_message'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sender_employee_id'], ['employee.id'], name=op.f('fk_mass_task_sender_employee_id_employee')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mass_task')),
+    sa.UniqueConstraint('mass_id', 'sender_employee_id', 'chunk', name=op.f('uq_mass_task_mass_id_sender_employee_id_chunk'))
+    )
+    op.create_index(op.f('ix_mass_task_mass_id'), 'mass_task', ['mass_id'], unique=False)
+    op.create_index(op.f('ix_mass_task_sender_employee_id'), 'mass_task', ['sender_employee_id'], unique=False)
+    op.create_index(op.f('ix_mass_task_status'), 'mass_task', ['status'], unique=False)
     op.create_table('customer_tier',
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tier', sa.String(length=10), nullable=False),
@@ -155,6 +193,11 @@ def downgrade() -> None:
     op.drop_table('repayment_plan')
     op.drop_index(op.f('ix_customer_tier_tier'), table_name='customer_tier')
     op.drop_table('customer_tier')
+    op.drop_index(op.f('ix_mass_task_status'), table_name='mass_task')
+    op.drop_index(op.f('ix_mass_task_sender_employee_id'), table_name='mass_task')
+    op.drop_index(op.f('ix_mass_task_mass_id'), table_name='mass_task')
+    op.drop_table('mass_task')
+    op.drop_table('mass_message')
     op.drop_index(op.f('ix_bot_notification_message_id'), table_name='bot_notification')
     op.drop_index(op.f('ix_bot_notification_employee_id'), table_name='bot_notification')
     op.drop_table('bot_notification')

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
-from scrm.errors import ERROR_RESPONSES
+from scrm.errors import ERROR_RESPONSES, Conflict
 from scrm.groups import schemas
 from scrm.groups import service as group_service
 
@@ -65,3 +65,35 @@ def retier(staff: ManagerStaff, session: SessionDep) -> schemas.RetierOut:
 def counts(staff: SupervisorStaff, session: SessionDep) -> list[schemas.TierCountOut]:
     """How many customers are in each tier."""
     return [schemas.TierCountOut(tier=t, customers=n) for t, n in sorted(group_service.tier_counts(session).items())]
+
+
+def _group_out(tier_group, group) -> schemas.TierGroupOut:
+    return schemas.TierGroupOut(id=tier_group.id, tier=tier_group.tier, position=tier_group.position,
+                                chat_id=tier_group.chat_id, name=group.name, member_count=group.member_count,
+                                full=tier_group.full, join_way_config_id=tier_group.join_way_config_id,
+                                join_way_qr_code=tier_group.join_way_qr_code)
+
+
+@router.get("/groups", response_model=list[schemas.TierGroupOut])
+def list_groups(staff: SupervisorStaff, session: SessionDep) -> list[schemas.TierGroupOut]:
+    """Each tier's WeCom customer groups in the order new members are sent to them."""
+    return [_group_out(t, g) for t, g in group_service.list_tier_groups(session)]
+
+
+@router.post("/groups", response_model=schemas.TierGroupOut, status_code=status.HTTP_201_CREATED)
+def add_group(body: schemas.TierGroupIn, staff: ManagerStaff, session: SessionDep) -> schemas.TierGroupOut:
+    """Add a customer group to a tier's list (the group must exist in WeCom and be synced)."""
+    tier_group = group_service.add_tier_group(session, body)
+    return _group_out(tier_group, group_service.get_by_chat_id(session, tier_group.chat_id))
+
+
+@router.post("/groups/{tier}/join-way", response_model=schemas.TierGroupOut)
+def join_way(tier: schemas.Tier, staff: ManagerStaff, session: SessionDep) -> schemas.TierGroupOut:
+    """The tier's current group (the first with room) and its join-way QR code, created on first use.
+    409 when every group of the tier is full."""
+    from scrm.wecom.client import get_client
+
+    tier_group = group_service.tier_join_way(session, get_client(), tier)
+    if tier_group is None:
+        raise Conflict(f"{tier} 类的客户群都已满员，请在企业微信新建群后加入该分层", field="tier")
+    return _group_out(tier_group, group_service.get_by_chat_id(session, tier_group.chat_id))

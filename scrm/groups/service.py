@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm import events, jobs
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
@@ -23,7 +23,7 @@ from scrm.db import UTCDateTime, is_postgres, utcnow
 from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import schemas
 from scrm.groups.models import (
-    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierRule,
+    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
 )
 from scrm.money import to_fen
 from scrm.org import service as org_service
@@ -58,6 +58,8 @@ def upsert_from_wecom(session: Session, info: dict) -> CustomerGroup:
     group.dismissed = False
     members = info.get("member_list") or []
     group.member_count = len(members)
+    if group.member_count >= get_settings().group_member_limit:
+        session.execute(update(TierGroup).where(TierGroup.chat_id == group.chat_id).values(full=True))
     session.flush()
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
     for m in members:
@@ -222,6 +224,11 @@ def _has_tag(session: Session, tag: str):
     return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
 
 
+def has_any_tag(session: Session, tags: list[str]):
+    """WHERE condition on a query joined to ``customer_profile``: the profile carries any of the tags."""
+    return or_(*(_has_tag(session, t) for t in tags))
+
+
 def _condition(session: Session, cond: dict, now: datetime):
     parts = []
     if "intent_in" in cond:
@@ -231,9 +238,9 @@ def _condition(session: Session, cond: dict, now: datetime):
     if "tags_all" in cond:
         parts.extend(_has_tag(session, t) for t in cond["tags_all"])
     if "tags_any" in cond:
-        parts.append(or_(*(_has_tag(session, t) for t in cond["tags_any"])))
+        parts.append(has_any_tag(session, cond["tags_any"]))
     if "tags_none" in cond:
-        parts.append(or_(_profile.c.id.is_(None), not_(or_(*(_has_tag(session, t) for t in cond["tags_none"])))))
+        parts.append(or_(_profile.c.id.is_(None), not_(has_any_tag(session, cond["tags_none"]))))
     amount = func.coalesce(_profile.c.amount_fen, _customer.c.amount_fen)
     if "amount_min_fen" in cond:
         parts.append(amount >= cond["amount_min_fen"])
@@ -385,3 +392,97 @@ def preview(session: Session, rules: list[schemas.TierRuleIn], *, sample_size: i
 def on_profile_changed(session: Session, payload: dict) -> None:
     """Subscriber: re-tier the customer whose profile changed."""
     retier(session, [payload["customer_id"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# each tier's WeCom customer groups
+
+
+def add_tier_group(session: Session, data: schemas.TierGroupIn) -> TierGroup:
+    """Put a customer group (known from WeCom's callbacks or ``groupchat/list``) in a tier's list."""
+    group = get_by_chat_id(session, data.chat_id)
+    if group is None or group.dismissed:
+        raise NotFound(f"没有 chat_id 为 {data.chat_id} 的客户群（群需先在企业微信建好并同步）")
+    if session.scalars(select(TierGroup).where(TierGroup.chat_id == data.chat_id)).first() is not None:
+        raise Conflict("这个群已经属于一个分层", field="chat_id")
+    tier_group = TierGroup(tier=data.tier, chat_id=data.chat_id, position=data.position,
+                           full=group.member_count >= get_settings().group_member_limit)
+    session.add(tier_group)
+    session.flush()
+    return tier_group
+
+
+def list_tier_groups(session: Session, tier: str | None = None) -> list[tuple[TierGroup, CustomerGroup]]:
+    session.flush()
+    stmt = select(TierGroup, CustomerGroup).join(CustomerGroup, CustomerGroup.chat_id == TierGroup.chat_id)
+    if tier is not None:
+        stmt = stmt.where(TierGroup.tier == tier)
+    return list(session.execute(stmt.order_by(TierGroup.tier, TierGroup.position, TierGroup.id)).tuples())
+
+
+def current_group(session: Session, tier: str) -> TierGroup | None:
+    """The tier's group new members go to: the first in its list with room. A group at
+    ``group_member_limit`` (or dismissed) is marked full and the next one takes over."""
+    limit = get_settings().group_member_limit
+    for tier_group, group in list_tier_groups(session, tier):
+        if group.dismissed or group.member_count >= limit:
+            tier_group.full = True
+            continue
+        if not tier_group.full:
+            session.flush()
+            return tier_group
+    session.flush()
+    return None
+
+
+def ensure_join_way(session: Session, client, tier_group: TierGroup) -> TierGroup:
+    """Give the group its join-way QR code (``groupchat/add_join_way``, once per group)."""
+    if tier_group.join_way_qr_code:
+        return tier_group
+    if not tier_group.join_way_config_id:
+        answer = client.join_way.add_join_way(
+            [tier_group.chat_id], scene=2, remark=f"{tier_group.tier}类客户群"[:30], auto_create_room=1,
+            room_base_name=f"{tier_group.tier}类客户群", room_base_id=tier_group.position + 2,
+            state=f"tier-{tier_group.tier}", idempotency_key=f"join-way:{tier_group.id}")
+        tier_group.join_way_config_id = answer["config_id"]
+    way = client.join_way.get_join_way(tier_group.join_way_config_id)["join_way"]
+    tier_group.join_way_qr_code = way.get("qr_code")
+    session.flush()
+    return tier_group
+
+
+def tier_join_way(session: Session, client, tier: str) -> TierGroup | None:
+    """The tier's current group with its QR code ready; None when every group of the tier is full."""
+    tier_group = current_group(session, tier)
+    return ensure_join_way(session, client, tier_group) if tier_group is not None else None
+
+
+def on_tiers_changed(session: Session, payload: dict) -> None:
+    """Subscriber: invite the customers who moved into a tier that has groups (job after commit)."""
+    from scrm.groups import tasks
+
+    if session.scalars(select(TierGroup.id).limit(1)).first() is not None:
+        jobs.enqueue(session, tasks.invite_moved, payload["run_id"])
+
+
+def invite_moved(session: Session, client, run_id: int) -> list[int]:
+    """One invitation per tier of the run: through each customer's owner, with the tier group's QR code."""
+    from scrm.broadcast import service as broadcast_service
+
+    made = []
+    for tier in sorted({t for t, in session.execute(select(TierGroup.tier).distinct())}):
+        customer_ids = list(session.scalars(select(TierChange.customer_id).where(
+            TierChange.run_id == run_id, TierChange.to_tier == tier)))
+        if not customer_ids:
+            continue
+        tier_group = tier_join_way(session, client, tier)
+        if tier_group is None or not tier_group.join_way_qr_code:
+            continue
+        link = {"title": f"欢迎加入{tier}类客户专属群", "url": tier_group.join_way_qr_code,
+                "picurl": tier_group.join_way_qr_code}
+        mass = broadcast_service.for_customers(
+            session, kind="invite", source_key=f"invite:{run_id}:{tier}", tier=tier, customer_ids=customer_ids,
+            text="您好，为您准备了专属客户群，群里会第一时间发布产品政策和额度信息，点开下方链接扫码即可加入。", link=link)
+        if mass is not None:
+            made.append(mass.id)
+    return made

@@ -210,6 +210,7 @@ def _short(errmsg: str | None) -> str:
 class WecomClient(WeChatClient):
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
+    join_way = api_ext.WeChatGroupJoinWay()
     auth = api_ext.WeChatAuth()
 
     def __init__(self, corp_id: str, secret: str, *, api_base: str, storage, redis=None,

@@ -205,6 +205,7 @@ class Corp:
         self.welcome_code_ttl_s = welcome_code_ttl_s
         self.lock = threading.RLock()
         self.clock_offset = 0.0
+        self.chat_member_limit = 200  # a customer group's size (500 for some corps)
         self.reset()
 
     def reset(self) -> None:
