@@ -106,7 +106,11 @@ def send_message(session: Session, message_id: int) -> bool:
         if not url:
             message.error = "no team webhook configured (SCRM_BOT_TEAM_WEBHOOK_URL)"
             return False
-        post_webhook(url, {"msgtype": "markdown", "markdown": {"content": message.body}})
+        try:
+            post_webhook(url, {"msgtype": "markdown", "markdown": {"content": message.body}})
+        except WebhookRejected as exc:
+            message.error = str(exc)[:300]
+            return False
     else:
         employee = session.get(Employee, message.employee_id)
         if employee is None or not employee.wecom_userid or employee.status != EmployeeStatus.active:
@@ -133,6 +137,10 @@ class WebhookError(Exception):
     pass
 
 
+class WebhookRejected(WebhookError):
+    """The robot refused the message for good (bad key, bad content): retrying will not help."""
+
+
 def post_webhook(url: str, body: dict, *, attempts: int = 4, base_s: float = 0.5) -> dict:
     """POST to a group robot (群机器人); retried with backoff on network errors, busy (-1) and the
     20-messages-a-minute limit (45009)."""
@@ -148,7 +156,7 @@ def post_webhook(url: str, body: dict, *, attempts: int = 4, base_s: float = 0.5
                 return answer
             last = f"{code}: {answer.get('errmsg', '')[:120]}"
             if code not in (-1, 45009):
-                raise WebhookError(last)
+                raise WebhookRejected(last)
         time.sleep(base_s * 2 ** attempt)
     raise WebhookError(last or "webhook failed")
 

@@ -29,6 +29,7 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
 from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sop.models import RepaymentPlan, SopTask, TaskStatus
@@ -113,8 +114,6 @@ def generate(session: Session, now: datetime | None = None) -> dict[str, int]:
 
 
 def _call_reminders(session: Session, now: datetime) -> int:
-    from scrm.groups.models import CustomerTier
-
     every = get_settings().sop_call_every_days
     today = local_today(now)
     slot_start = date.fromordinal(today.toordinal() - today.toordinal() % every)
@@ -344,6 +343,3 @@ def missed_counts(session: Session, viewer: Employee, now: datetime | None = Non
                                        .where(*where).group_by(SopTask.assignee_employee_id)).all())
     by_kind = dict(session.execute(select(SopTask.kind, func.count()).where(*where).group_by(SopTask.kind)).all())
     return {"total": sum(by_kind.values()), "by_assignee": by_assignee, "by_kind": by_kind}
-
-
-

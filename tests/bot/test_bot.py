@@ -189,3 +189,13 @@ def test_morning_list_from_nine_once_a_day(db, team, sandbox_wecom):
     assert bot_service.queue_morning(db, day.replace(hour=11)) == 0
     (line,) = db.scalars(select(Notification.text).where(Notification.kind == "today_tasks")).all()
     assert line.startswith("今日待办 1 项：早安客户")
+
+
+def test_a_webhook_the_robot_refuses_is_recorded_not_retried(db, team, sandbox_wecom, settings_env):
+    settings_env(SCRM_BOT_TEAM_WEBHOOK_URL=f"{sandbox_wecom.base_url}webhook/send?key=removed-robot")
+    bot_service.notify(db, None, "sla_breach", "线索「丙」超时未联系")
+    assert bot_tasks.flush() == 0
+    (message,) = db.scalars(select(BotMessage).where(BotMessage.channel == "webhook")).all()
+    assert message.sent_at is None and message.error.startswith("93000")
+    assert bot_tasks.flush() == 0
+    assert len(sandbox_wecom.request_log("webhook/send")) == 1

@@ -200,11 +200,16 @@ def add_contact_way(corp: Corp, q: dict, body: dict) -> dict:
     return {"config_id": config_id} | ({"qr_code": way["qr_code"]} if "qr_code" in way else {})
 
 
-def _contact_way(corp: Corp, body: dict) -> dict:
-    way = corp.contact_ways.get(body.get("config_id") or "")
+def _configured(ways: dict[str, dict], body: dict) -> dict:
+    """A contact way or join way by the request's ``config_id``."""
+    way = ways.get(body.get("config_id") or "")
     if way is None:
         raise WecomApiError(40058, "invalid config_id")
     return way
+
+
+def _contact_way(corp: Corp, body: dict) -> dict:
+    return _configured(corp.contact_ways, body)
 
 
 @endpoint("externalcontact/get_contact_way")
@@ -298,10 +303,7 @@ def add_join_way(corp: Corp, q: dict, body: dict) -> dict:
 
 
 def _join_way(corp: Corp, body: dict) -> dict:
-    way = corp.join_ways.get(body.get("config_id") or "")
-    if way is None:
-        raise WecomApiError(40058, "invalid config_id")
-    return way
+    return _configured(corp.join_ways, body)
 
 
 @endpoint("externalcontact/groupchat/get_join_way")
