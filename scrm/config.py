@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     risk_reviewer_employee_id: int = 0  # who gets the risk-review task of a blocked customer (0: the pool)
     group_member_limit: int = 200  # WeCom's customer-group size; a tier's group this full rolls over
-    sop_call_every_days: int = 2
     sop_repayment_lead_days: int = 3
     sop_reloan_after_months: int = 3
     sop_lead_sla_hours: int = 24

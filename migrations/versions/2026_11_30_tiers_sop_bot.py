@@ -1,8 +1,8 @@
-"""tiers, tier groups, SOP tasks, the bot outbox and mass messages
+"""tiers, tier groups, SOP tasks and schedules, the bot outbox and mass messages
 
 Revision ID: 0007
 Revises: 0003
-Create Date: 2026-11-30 20:03:34.795365
+Create Date: 2026-11-30 20:16:18.571117
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,6 +22,18 @@ def upgrade() -> None:
     sa.Column('changed', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_retier_run'))
+    )
+    sop_schedule = op.create_table('sop_schedule',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('tier', sa.String(length=10), nullable=False),
+    sa.Column('every_days', sa.Integer(), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sop_schedule')),
+    sa.UniqueConstraint('name', name=op.f('uq_sop_schedule_name'))
     )
     op.create_table('tier_group',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -176,6 +188,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_tier_change_customer_id'), 'tier_change', ['customer_id'], unique=False)
     op.create_index(op.f('ix_tier_change_run_id'), 'tier_change', ['run_id'], unique=False)
     # ### end Alembic commands ###
+    from datetime import datetime, timezone
+
+    op.bulk_insert(sop_schedule, [{"name": "A 类客户两天一回访", "tier": "A", "every_days": 2, "hour": 9,
+                                   "title": "A 类客户回访：今天打个电话", "active": True,
+                                   "created_at": datetime.now(timezone.utc)}])
 
 
 def downgrade() -> None:
@@ -206,5 +223,6 @@ def downgrade() -> None:
     op.drop_table('tier_rule')
     op.drop_index(op.f('ix_tier_group_tier'), table_name='tier_group')
     op.drop_table('tier_group')
+    op.drop_table('sop_schedule')
     op.drop_table('retier_run')
     # ### end Alembic commands ###

@@ -64,6 +64,8 @@ def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
             lookups.append((customer["owner"]["id"], customer["name"]))
     after = _counts(api, manager)
 
+    _ok(api.post("/api/sop/schedules", headers=manager, json={
+        "name": "B 类每周回访", "tier": "B", "every_days": 7, "hour": 10, "title": "B 类客户每周问候"}))
     created = sop_tasks.generate()  # what the scheduler does every five minutes
     replies = 0
     userids = _wecom_userids([owner for owner, _ in lookups])

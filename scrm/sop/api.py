@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from scrm.auth import CurrentStaff, SessionDep
+from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff
 from scrm.errors import ERROR_RESPONSES
 from scrm.sop import schemas
 from scrm.sop import service as sop_service
@@ -57,3 +57,23 @@ def missed(staff: CurrentStaff, session: SessionDep) -> schemas.MissedOut:
     counts = sop_service.missed_counts(session, staff)
     return schemas.MissedOut(total=counts["total"], by_kind=counts["by_kind"],
                              by_assignee={str(k or "unassigned"): v for k, v in counts["by_assignee"].items()})
+
+
+@router.get("/schedules", response_model=list[schemas.ScheduleOut])
+def list_schedules(staff: SupervisorStaff, session: SessionDep) -> list[schemas.ScheduleOut]:
+    """The recurring follow-ups per tier."""
+    return [schemas.ScheduleOut.model_validate(s) for s in sop_service.list_schedules(session)]
+
+
+@router.post("/schedules", response_model=schemas.ScheduleOut, status_code=201)
+def create_schedule(body: schemas.ScheduleIn, staff: ManagerStaff, session: SessionDep) -> schemas.ScheduleOut:
+    """Add a recurring follow-up: every customer of `tier` gets a task for their owner every `every_days` days."""
+    return schemas.ScheduleOut.model_validate(sop_service.create_schedule(session, **body.model_dump()))
+
+
+@router.patch("/schedules/{schedule_id}", response_model=schemas.ScheduleOut)
+def update_schedule(schedule_id: Annotated[int, Path(ge=1)], body: schemas.SchedulePatch, staff: ManagerStaff,
+                    session: SessionDep) -> schemas.ScheduleOut:
+    """Change the rhythm, hour or title, or switch the schedule off (`active: false`)."""
+    return schemas.ScheduleOut.model_validate(
+        sop_service.update_schedule(session, schedule_id, body.model_dump(exclude_unset=True)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
@@ -38,6 +38,21 @@ class SopTask(Base):
     history: Mapped[list | None] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SopSchedule(Base):
+    """A recurring follow-up for every customer of a tier: a task every ``every_days`` days at ``hour``
+    (the company's time zone). The migration adds tier A's call reminder every 2 days."""
+
+    __tablename__ = "sop_schedule"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    tier: Mapped[str] = mapped_column(String(10))
+    every_days: Mapped[int] = mapped_column(Integer)
+    hour: Mapped[int] = mapped_column(Integer, default=9)
+    title: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RepaymentPlan(Base):

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrm.groups.schemas import Tier
+
 
 class TaskOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -41,3 +43,31 @@ class MissedOut(BaseModel):
     total: int
     by_assignee: dict[str, int]
     by_kind: dict[str, int]
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    tier: Tier
+    every_days: int = Field(ge=1, le=365)
+    hour: int = Field(default=9, ge=0, le=23)
+    title: str = Field(min_length=1, max_length=200)
+
+
+class SchedulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    every_days: int | None = Field(default=None, ge=1, le=365)
+    hour: int | None = Field(default=None, ge=0, le=23)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    active: bool | None = None
+
+
+class ScheduleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    tier: str
+    every_days: int
+    hour: int
+    title: str
+    active: bool

@@ -5,7 +5,7 @@ The schedules (times from settings):
 
 | kind               | who                                       | when                                      |
 |--------------------|-------------------------------------------|-------------------------------------------|
-| call_reminder      | tier A customers, to their owner          | every ``sop_call_every_days`` days, 9:00  |
+| call_reminder      | a tier's customers, to their owner        | per ``SopSchedule`` row (A: every 2 days) |
 | repayment_reminder | customers in repayment (``loan.disbursed``)| ``sop_repayment_lead_days`` before a due date |
 | reloan             | settled customers (``settlement.closed``) | ``sop_reloan_after_months`` after closing |
 | sla_escalation     | leads never contacted, to the supervisor  | ``sop_lead_sla_hours`` after assignment   |
@@ -28,14 +28,14 @@ from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
-from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.sop.models import RepaymentPlan, SopTask, TaskStatus
+from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
 
 KIND_TITLES = {
-    "call_reminder": "A 类客户回访：今天打个电话",
+    "call_reminder": "客户回访",
     "repayment_reminder": "还款提醒",
     "reloan": "结清客户复贷回访",
     "sla_escalation": "线索超时未联系",
@@ -114,16 +114,48 @@ def generate(session: Session, now: datetime | None = None) -> dict[str, int]:
 
 
 def _call_reminders(session: Session, now: datetime) -> int:
-    every = get_settings().sop_call_every_days
+    """One task per customer of the schedule's tier per slot of ``every_days`` days (slots are aligned to
+    the calendar, so every scheduler computes the same slot and key)."""
     today = local_today(now)
-    slot_start = date.fromordinal(today.toordinal() - today.toordinal() % every)
-    c = Customer.__table__
-    t = CustomerTier.__table__
-    rows = (select(c.c.id, literal(f"call:{slot_start.isoformat()}:") + cast(c.c.id, String), c.c.owner_id,
-                   literal(at_local(slot_start), UTCDateTime), literal(KIND_TITLES["call_reminder"], String))
-            .select_from(c.join(t, t.c.customer_id == c.c.id))
-            .where(t.c.tier == "A", c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
-    return add_tasks_from_select(session, "call_reminder", rows)
+    c, t = Customer.__table__, CustomerTier.__table__
+    added = 0
+    for schedule in session.scalars(select(SopSchedule).where(SopSchedule.active.is_(True)).order_by(SopSchedule.id)):
+        slot_start = date.fromordinal(today.toordinal() - today.toordinal() % schedule.every_days)
+        rows = (select(c.c.id, literal(f"sched:{schedule.id}:{slot_start.isoformat()}:") + cast(c.c.id, String),
+                       c.c.owner_id, literal(at_local(slot_start, schedule.hour), UTCDateTime),
+                       literal(schedule.title, String))
+                .select_from(c.join(t, t.c.customer_id == c.c.id))
+                .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
+        added += add_tasks_from_select(session, "call_reminder", rows)
+    return added
+
+
+def list_schedules(session: Session) -> list[SopSchedule]:
+    session.flush()
+    return list(session.scalars(select(SopSchedule).order_by(SopSchedule.tier, SopSchedule.id)))
+
+
+def create_schedule(session: Session, *, name: str, tier: str, every_days: int, hour: int, title: str) -> SopSchedule:
+    """Add a recurring follow-up for a tier."""
+    session.flush()
+    if session.scalars(select(SopSchedule).where(SopSchedule.name == name)).first() is not None:
+        raise Conflict(f"已有名为「{name}」的跟进计划", field="name")
+    schedule = SopSchedule(name=name, tier=tier, every_days=every_days, hour=hour, title=title.strip(), active=True)
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def update_schedule(session: Session, schedule_id: int, changes: dict) -> SopSchedule:
+    """Change a schedule's rhythm, hour, title or switch it off; tasks already made stay."""
+    schedule = session.get(SopSchedule, schedule_id)
+    if schedule is None:
+        raise NotFound(f"没有编号为 {schedule_id} 的跟进计划")
+    for name, value in changes.items():
+        if value is not None:
+            setattr(schedule, name, value)
+    session.flush()
+    return schedule
 
 
 def due_dates(plan: RepaymentPlan) -> list[date]:

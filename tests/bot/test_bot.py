@@ -25,7 +25,7 @@ CST = timezone(timedelta(hours=8))
 
 
 @pytest.fixture
-def team(db, sandbox_wecom, wecom_client):
+def team(db, sandbox_wecom, wecom_client, a_schedule):
     dept = make_department(db)
     people = {}
     for userid, name, role in [("zhangsan", "张三", Role.sales), ("lisi", "李四", Role.sales),

@@ -19,6 +19,7 @@ from scrm.sop import service as sop_service
 from scrm.sop import tasks as sop_tasks
 from scrm.sop.models import RepaymentPlan, SopTask, TaskStatus
 from tests.customers.factories import auth, make_customer, make_department, make_employee
+from tests.sop.conftest import ensure_a_schedule
 
 CST = timezone(timedelta(hours=8))
 
@@ -32,7 +33,7 @@ def tasks_of(db, kind=None):
 
 
 @pytest.fixture
-def team(db):
+def team(db, a_schedule):
     dept = make_department(db)
     return {"sales": make_employee(db, "小李", department=dept),
             "other": make_employee(db, "小赵", department=make_department(db)),
@@ -165,6 +166,7 @@ def test_api_today_complete_snooze_reassign_missed(client, db, team):
 
 def test_two_schedulers_at_once_create_each_task_once(committed_db):
     db = committed_db
+    ensure_a_schedule(db)
     dept = make_department(db)
     sales = make_employee(db, "并发销售", department=dept)
     make_employee(db, "并发主管", role=Role.supervisor, department=dept)
@@ -196,3 +198,26 @@ def test_two_schedulers_at_once_create_each_task_once(committed_db):
     assert keys == 80
     assert sum(r["call_reminder"] for r in results) == 40
     assert sum(r["sla_escalation"] for r in results) == 40
+
+
+def test_schedules_are_data_per_tier(client, db, team):
+    manager = make_employee(db, "王经理", role=Role.manager)
+    body = {"name": "B 类每周回访", "tier": "B", "every_days": 7, "hour": 10, "title": "B 类客户每周问候"}
+    assert client.post("/api/sop/schedules", json=body, headers=auth(team["sales"])).status_code == 403
+    created = client.post("/api/sop/schedules", json=body, headers=auth(manager))
+    assert created.status_code == 201, created.text
+    assert client.post("/api/sop/schedules", json=body, headers=auth(manager)).status_code == 409
+    assert client.post("/api/sop/schedules", json={**body, "name": "x", "every_days": 0},
+                       headers=auth(manager)).status_code == 422
+    customer = make_customer(db, team["sales"], "B客户")
+    db.add(CustomerTier(customer_id=customer.id, tier="B", updated_at=utcnow()))
+    db.flush()
+    sop_service.generate(db)
+    (task,) = tasks_of(db, "call_reminder")
+    assert task.title == "B 类客户每周问候" and task.due_at.astimezone(CST).hour == 10
+    off = client.patch(f"/api/sop/schedules/{created.json()['id']}", json={"active": False}, headers=auth(manager))
+    assert off.json()["active"] is False
+    sop_service.generate(db, utcnow() + timedelta(days=8))
+    assert len(tasks_of(db, "call_reminder")) == 1
+    names = [s["name"] for s in client.get("/api/sop/schedules", headers=auth(manager)).json()]
+    assert names == ["A 类客户两天一回访", "B 类每周回访"]
