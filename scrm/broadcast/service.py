@@ -27,8 +27,10 @@ STATUS_FIELDS = {0: "unsent", 1: "sent", 2: "not_friend", 3: "already_received"}
 
 
 def _reachable():
+    """Customers a mass message can reach: active, on WeCom, owned by an active salesperson on WeCom."""
+    senders = select(Employee.id).where(Employee.status == EmployeeStatus.active, Employee.wecom_userid.is_not(None))
     return [Customer.status == CustomerStatus.active, Customer.wecom_external_userid.is_not(None),
-            Customer.owner_id.is_not(None)]
+            Customer.owner_id.in_(senders)]
 
 
 def draft(session: Session, actor: Employee, data: BroadcastIn) -> MassMessage:
@@ -73,9 +75,8 @@ def _with_tasks(session: Session, mass: MassMessage, customer_ids: list[int]) ->
     session.flush()
     by_owner: dict[int, list[str]] = defaultdict(list)
     for owner_id, external_userid in session.execute(
-            select(Customer.owner_id, Customer.wecom_external_userid).join(Employee, Employee.id == Customer.owner_id)
-            .where(Customer.id.in_(customer_ids), Employee.status == EmployeeStatus.active,
-                   Employee.wecom_userid.is_not(None)).order_by(Customer.id)):
+            select(Customer.owner_id, Customer.wecom_external_userid).where(Customer.id.in_(customer_ids))
+            .order_by(Customer.id)):
         by_owner[owner_id].append(external_userid)
     for owner_id, externals in sorted(by_owner.items()):
         for chunk, start in enumerate(range(0, len(externals), MAX_RECIPIENTS)):
