@@ -31,7 +31,6 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "customer.assigned": ["scrm.bot.service:on_customer_assigned"],
     "customer.follow_ended": ["scrm.bot.service:on_follow_ended"],
     "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
-    "tiers.changed": ["scrm.groups.service:on_tiers_changed"],
     "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
     "settlement.closed": ["scrm.sop.service:on_settlement_closed"],
     "settlement.voided": ["scrm.sop.service:on_settlement_voided"],

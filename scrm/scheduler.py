@@ -30,6 +30,7 @@ PERIODIC: list[Periodic] = [
     Periodic("bot-morning", 300, "scrm.bot.tasks:morning"),
     Periodic("bot-flush", 300, "scrm.bot.tasks:flush"),
     Periodic("groups-retier", 3600, "scrm.groups.tasks:retier_all"),
+    Periodic("groups-invite", 600, "scrm.groups.tasks:invite"),
     Periodic("broadcast-poll", 600, "scrm.broadcast.tasks:poll"),
 ]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0003
-Create Date: 2026-11-30 20:16:18.571117
+Create Date: 2026-11-30 20:24:55.278419
 """
 from alembic import op
 import sqlalchemy as sa
@@ -48,6 +48,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('chat_id', name=op.f('uq_tier_group_chat_id'))
     )
     op.create_index(op.f('ix_tier_group_tier'), 'tier_group', ['tier'], unique=False)
+    op.create_table('tier_invite_batch',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('after_change_id', sa.BigInteger(), nullable=False),
+    sa.Column('last_change_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tier_invite_batch')),
+    sa.UniqueConstraint('after_change_id', name=op.f('uq_tier_invite_batch_after_change_id'))
+    )
     op.create_table('tier_rule',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -221,6 +229,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_bot_message_employee_id'), table_name='bot_message')
     op.drop_table('bot_message')
     op.drop_table('tier_rule')
+    op.drop_table('tier_invite_batch')
     op.drop_index(op.f('ix_tier_group_tier'), table_name='tier_group')
     op.drop_table('tier_group')
     op.drop_table('sop_schedule')

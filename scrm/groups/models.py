@@ -102,3 +102,14 @@ class TierGroup(Base):
     join_way_qr_code: Mapped[str | None] = mapped_column(String(512))
     full: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteBatch(Base):
+    """Tier changes up to ``last_change_id`` have had their group invitations made (one batch per run of
+    the invite job; the unique ``after_change_id`` lets only one of two concurrent jobs take a range)."""
+
+    __tablename__ = "tier_invite_batch"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    after_change_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    last_change_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

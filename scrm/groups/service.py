@@ -15,15 +15,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from scrm import events, jobs
+from scrm import events
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
-from scrm.db import UTCDateTime, is_postgres, utcnow
+from scrm.db import UTCDateTime, insert_ignore, is_postgres, utcnow
 from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import schemas
 from scrm.groups.models import (
-    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
+    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, InviteBatch, RetierRun, TierChange, TierGroup, TierRule,
 )
 from scrm.money import to_fen
 from scrm.org import service as org_service
@@ -457,22 +457,27 @@ def tier_join_way(session: Session, client, tier: str) -> TierGroup | None:
     return ensure_join_way(session, client, tier_group) if tier_group is not None else None
 
 
-def on_tiers_changed(session: Session, payload: dict) -> None:
-    """Subscriber: invite the customers who moved into a tier that has groups (job after commit)."""
-    from scrm.groups import tasks
-
-    if session.scalars(select(TierGroup.id).limit(1)).first() is not None:
-        jobs.enqueue(session, tasks.invite_moved, payload["run_id"])
-
-
-def invite_moved(session: Session, client, run_id: int) -> list[int]:
-    """One invitation per tier of the run: through each customer's owner, with the tier group's QR code."""
+def invite_batch(session: Session, client) -> list[int]:
+    """Periodic: invite everyone whose tier changed since the last batch into their tier's current group,
+    one mass-send task per salesperson and tier (customers who moved again since count in their new tier)."""
+    session.flush()
+    after = session.scalar(select(func.max(InviteBatch.last_change_id))) or 0
+    last = session.scalar(select(func.max(TierChange.id))) or 0
+    if last <= after:
+        return []
+    batch_id = insert_ignore(session, InviteBatch.__table__,
+                             {"after_change_id": after, "last_change_id": last, "created_at": utcnow()},
+                             ["after_change_id"])
+    if batch_id is None:  # another job took this range
+        return []
     from scrm.broadcast import service as broadcast_service
 
     made = []
     for tier in sorted({t for t, in session.execute(select(TierGroup.tier).distinct())}):
-        customer_ids = list(session.scalars(select(TierChange.customer_id).where(
-            TierChange.run_id == run_id, TierChange.to_tier == tier)))
+        customer_ids = list(session.scalars(
+            select(TierChange.customer_id).distinct()
+            .join(CustomerTier, CustomerTier.customer_id == TierChange.customer_id)
+            .where(TierChange.id > after, TierChange.id <= last, TierChange.to_tier == tier, CustomerTier.tier == tier)))
         if not customer_ids:
             continue
         tier_group = tier_join_way(session, client, tier)
@@ -481,7 +486,7 @@ def invite_moved(session: Session, client, run_id: int) -> list[int]:
         link = {"title": f"欢迎加入{tier}类客户专属群", "url": tier_group.join_way_qr_code,
                 "picurl": tier_group.join_way_qr_code}
         mass = broadcast_service.for_customers(
-            session, kind="invite", source_key=f"invite:{run_id}:{tier}", tier=tier, customer_ids=customer_ids,
+            session, kind="invite", source_key=f"invite:{batch_id}:{tier}", tier=tier, customer_ids=customer_ids,
             text="您好，为您准备了专属客户群，群里会第一时间发布产品政策和额度信息，点开下方链接扫码即可加入。", link=link)
         if mass is not None:
             made.append(mass.id)

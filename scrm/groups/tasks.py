@@ -1,4 +1,4 @@
-"""Groups jobs: the batch re-tiering."""
+"""Groups jobs: the batch re-tiering, group invitations."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ def retier_all() -> int:
         return group_service.retier(session).changed
 
 
-def invite_moved(run_id: int) -> None:
-    """Invite the customers a re-tiering moved into their tier's group."""
+def invite() -> int:
+    """Periodic: invite the customers whose tier changed since the last batch; returns how many messages."""
     from scrm.wecom.client import get_client
 
     with session_scope() as session:
-        group_service.invite_moved(session, get_client(), run_id)
+        return len(group_service.invite_batch(session, get_client()))

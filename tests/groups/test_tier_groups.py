@@ -74,24 +74,34 @@ def test_join_way_api_says_when_every_group_is_full(client, db, world, sandbox_w
     assert again.status_code == 409
 
 
-def test_customers_moved_into_a_tier_are_invited_through_their_owner(db, world, sandbox_wecom, wecom_client):
+def test_customers_whose_tier_changed_are_invited_in_one_batch_per_owner(db, world, sandbox_wecom, wecom_client):
     people, externals = world["people"], world["externals"]
     group_service.create_rule(db, schemas.TierRuleIn(name="高意向", tier="A", position=1,
                                                      conditions=schemas.RuleConditions(intent_in=["high"])))
-    movers = []
-    for i, ext in enumerate(externals[:4]):
+    profiles = []
+    for i, ext in enumerate(externals[:5]):
         owner = people["zhangsan"] if i % 2 == 0 else people["lisi"]
         customer = make_customer(db, owner, f"客户{i}", wecom_external_userid=ext)
-        db.add(CustomerProfile(customer_id=customer.id, intent="high", tags=[], evidence={}))
-        movers.append(customer)
-    make_customer(db, people["zhangsan"], "不动的客户", wecom_external_userid=externals[5])
+        profile = CustomerProfile(customer_id=customer.id, intent="high", tags=[], evidence={})
+        db.add(profile)
+        profiles.append(profile)
+    make_customer(db, people["zhangsan"], "C类客户", wecom_external_userid=externals[6])
     db.flush()
-    run = group_service.retier(db)
-    made = group_service.invite_moved(db, wecom_client, run.id)
-    assert group_service.invite_moved(db, wecom_client, run.id) == []
+    for profile in profiles[:4]:  # one re-tiering per profile change, as the profile.changed subscriber does
+        group_service.retier(db, [profile.customer_id])
+    profiles[4].intent = "low"  # moves into A and out again before the batch: not invited
+    group_service.retier(db, [profiles[4].customer_id])
+    profiles[4].intent = "high"
+    db.flush()
+    group_service.retier(db, [profiles[4].customer_id])
+    profiles[4].intent = "low"
+    db.flush()
+    group_service.retier(db, [profiles[4].customer_id])
+
+    (mass_id,) = group_service.invite_batch(db, wecom_client)
+    assert group_service.invite_batch(db, wecom_client) == []
     from scrm.broadcast import tasks as broadcast_tasks
 
-    (mass_id,) = made
     broadcast_tasks.send(mass_id)
     templates = list(sandbox_wecom.msg_templates.values())
     assert sorted(t["sender"] for t in templates) == ["lisi", "zhangsan"]
