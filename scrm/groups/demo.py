@@ -36,6 +36,7 @@ def _counts(api: httpx.Client, manager: dict) -> dict[str, int]:
 def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
     """Drive tiers, SOP and the bot; returns the figures for the summary."""
     from scrm.bot import tasks as bot_tasks
+    from scrm.groups import tasks as group_tasks
     from scrm.sop import tasks as sop_tasks
 
     for rule in RULES:
@@ -66,7 +67,8 @@ def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
 
     _ok(api.post("/api/sop/schedules", headers=manager, json={
         "name": "B 类每周回访", "tier": "B", "every_days": 7, "hour": 10, "title": "B 类客户每周问候"}))
-    created = sop_tasks.generate()  # what the scheduler does every five minutes
+    invites = group_tasks.invite()  # the scheduler's periodic jobs, run once here
+    created = sop_tasks.generate()
     replies = 0
     userids = _wecom_userids([owner for owner, _ in lookups])
     for owner_id, name in lookups[:3]:
@@ -80,7 +82,7 @@ def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
     digests = bot_tasks.flush()
     return {"rules": len(RULES), "preview_moving": preview["total_moving"], "first_run": first["changed"],
             "before": before, "after": after, "moved_after_follow_ups": moved, "tasks": created,
-            "bot_replies": replies, "bot_digests": digests, "join_way": qr.status_code == 200,
+            "bot_replies": replies, "bot_digests": digests, "join_way": qr.status_code == 200, "invites": invites,
             "tier_groups": len(_ok(api.get("/api/tiers/groups", headers=manager)))}
 
 
@@ -124,7 +126,8 @@ def summary_lines(s: dict) -> list[str]:
         f"first run tiered {s['first_run']}",
         f"tiers before / after calls   : {tiers(s['before'])} / {tiers(s['after'])} "
         f"({s['moved_after_follow_ups']} moved after follow-ups)",
-        f"tier groups                  : {s['tier_groups']} groups, A join-way QR {'ready' if s['join_way'] else 'none'}",
+        f"tier groups                  : {s['tier_groups']} groups, A join-way QR {'ready' if s['join_way'] else 'none'}, "
+        f"{s['invites']} invitation mass-sends to customers who moved",
         "follow-up tasks (SOP)        : " + ", ".join(f"{k} {v}" for k, v in sorted(tasks.items())),
         f"bot messages                 : {messages.get('reply', 0)} command replies, "
         f"{messages.get('digest', 0)} digests ({s['bot_replies']} replies in this step)",
