@@ -18,7 +18,7 @@ RuleId = Annotated[int, Path(ge=1)]
 
 def _out(rule) -> schemas.TierRuleOut:
     return schemas.TierRuleOut(id=rule.id, name=rule.name, tier=rule.tier, position=rule.position,
-                               conditions=rule.conditions, active=rule.active, updated_at=rule.updated_at)
+                               conditions=group_service.public_conditions(rule.conditions), active=rule.active, updated_at=rule.updated_at)
 
 
 @router.get("/rules", response_model=list[schemas.TierRuleOut])

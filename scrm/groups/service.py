@@ -25,7 +25,7 @@ from scrm.groups import schemas
 from scrm.groups.models import (
     DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, InviteBatch, RetierRun, TierChange, TierGroup, TierRule,
 )
-from scrm.money import to_fen
+from scrm.money import from_fen, to_fen
 from scrm.org import service as org_service
 from scrm.sop import service as sop_service
 from scrm.tagging.models import CustomerProfile
@@ -138,6 +138,15 @@ def _stored_conditions(c: schemas.RuleConditions) -> dict:
     if "contacted_within_days" in data and "not_contacted_days" in data:
         raise ValidationFailed("「N 天内联系过」和「N 天未联系」不能同时设置", field="conditions.not_contacted_days")
     return data
+
+
+def public_conditions(stored: dict) -> dict:
+    """A rule's conditions as the API shows them: amounts in yuan."""
+    out = dict(stored)
+    for name in ("amount_min_fen", "amount_max_fen"):
+        if name in out:
+            out[name.replace("_fen", "_yuan")] = str(from_fen(out.pop(name)))
+    return out
 
 
 def _rule_of(rule: TierRule | schemas.TierRuleIn, conditions: dict | None = None) -> Rule:

@@ -160,6 +160,9 @@ def test_api_rules_preview_and_retier(client, db, team):
     bad = client.post("/api/tiers/rules", json={**body, "name": "x", "conditions": {"amount_min_yuan": "-1"}},
                       headers=auth(manager))
     assert bad.status_code == 422 and bad.json()["field"] == "conditions.amount_min_yuan"
+    big = client.post("/api/tiers/rules", json={**body, "name": "大额", "position": 90, "active": False,
+                                                "conditions": {"amount_min_yuan": "300000.50"}}, headers=auth(manager))
+    assert big.json()["conditions"] == {"amount_min_yuan": "300000.50"}
     extra = client.post("/api/tiers/rules", json={**body, "name": "y", "colour": "red"}, headers=auth(manager))
     assert extra.status_code == 422
     preview = client.post("/api/tiers/preview", json={"rules": [body]}, headers=auth(manager)).json()
