@@ -23,6 +23,9 @@ ROUTER_MODULES = (
     "scrm.handover.api",
     "scrm.miniprogram_api.api",
     "scrm.referral.api",
+    "scrm.groups.api",
+    "scrm.sop.api",
+    "scrm.broadcast.api",
 )
 
 DESCRIPTION = """

@@ -13,6 +13,7 @@ app.add_typer(jobs_app, name="jobs")
 
 
 def _mount_module_clis() -> None:
+    from scrm.groups.cli import app as tiers_app
     from scrm.org.cli import app as user_app
     from scrm.privacy.cli import app as pii_app
 
@@ -25,6 +26,7 @@ def _mount_module_clis() -> None:
     app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
     app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
     app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")
+    app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
 
 
 _mount_module_clis()

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     referral_withdraw_min_fen: int = 1000
     referral_withdraw_daily_limit_fen: int = 500000
     referral_payout_client_ip: str = "127.0.0.1"  # spbill_create_ip of WeChat Pay transfers: this server's address
+    # tiers, follow-up SOP and the bot (times are in ``timezone``)
+    timezone: str = "Asia/Shanghai"
+    risk_reviewer_employee_id: int = 0  # who gets the risk-review task of a blocked customer (0: the pool)
+    group_member_limit: int = 200  # WeCom's customer-group size; a tier's group this full rolls over
+    sop_repayment_lead_days: int = 3
+    sop_reloan_after_months: int = 3
+    sop_lead_sla_hours: int = 24
+    sop_missed_after_hours: int = 24
+    bot_morning_hour: int = 9
+    bot_team_webhook_url: str = ""  # a group robot (群机器人) webhook for team-wide notices
 
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60

@@ -300,8 +300,11 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
     stats = _ok(api.get("/api/channels/stats", headers=manager))
     page = _ok(api.get("/api/customers", params={"page_size": 1}, headers=admin))
+    from scrm.groups import demo as tiers_demo
+
+    tiers = tiers_demo.run(sandbox, api, manager, rng)
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
-            "assigned": assigned, "sandbox": sandbox, "employees": len(employees),
+            "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
             "admin": admin, "manager": manager, "staff": employees}
 
 
@@ -360,5 +363,10 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     from scrm.miniprogram_api import demo as mp_demo
 
     mp_demo.print_summary(s["miniprogram"])
+
+    from scrm.groups import demo as tiers_demo
+
+    for line in tiers_demo.summary_lines(s["tiers"]):
+        print(line)
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")

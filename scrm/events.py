@@ -33,10 +33,15 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "customer.application_submitted": ["scrm.tagging.tasks:on_application_submitted"],
     "order.signed": ["scrm.referral.service:on_order_signed"],
     "settlement.closed": ["scrm.miniprogram_api.service:on_settlement_closed",
-                          "scrm.referral.service:on_settlement_closed"],
+                          "scrm.referral.service:on_settlement_closed", "scrm.sop.service:on_settlement_closed"],
     "settlement.voided": ["scrm.miniprogram_api.service:on_settlement_voided",
-                          "scrm.referral.service:on_settlement_voided"],
+                          "scrm.referral.service:on_settlement_voided", "scrm.sop.service:on_settlement_voided"],
     "deposit.refunded": ["scrm.referral.service:on_deposit_refunded"],
+    "profile.changed": ["scrm.groups.service:on_profile_changed"],
+    "customer.assigned": ["scrm.bot.service:on_customer_assigned"],
+    "customer.follow_ended": ["scrm.bot.service:on_follow_ended"],
+    "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
+    "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
 }
 
 

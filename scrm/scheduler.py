@@ -27,6 +27,12 @@ PERIODIC: list[Periodic] = [
     Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
     Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
     Periodic("referral-release-withdrawable", 600, "scrm.referral.tasks:release_withdrawable"),
+    Periodic("sop-generate", 300, "scrm.sop.tasks:generate"),
+    Periodic("bot-morning", 300, "scrm.bot.tasks:morning"),
+    Periodic("bot-flush", 300, "scrm.bot.tasks:flush"),
+    Periodic("groups-retier", 3600, "scrm.groups.tasks:retier_all"),
+    Periodic("groups-invite", 600, "scrm.groups.tasks:invite"),
+    Periodic("broadcast-poll", 600, "scrm.broadcast.tasks:poll"),
 ]
 
 _local_claims: set[str] = set()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 class CustomerGroup(Base):
@@ -34,3 +34,82 @@ class GroupMember(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     join_scene: Mapped[int | None] = mapped_column(Integer)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+TIERS = ("A", "B", "C", "blocked")
+DEFAULT_TIER = "C"
+
+
+class TierRule(Base):
+    """One tiering rule: when every condition holds the customer goes to ``tier``.
+
+    Rules for the blocked pool are evaluated before all others, then the rest by ``position``; the
+    first rule that matches decides, and a customer no rule matches is tier C.
+    """
+
+    __tablename__ = "tier_rule"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    tier: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    # intent_in, stages_in, tags_all, tags_any, tags_none, amount_min_fen, amount_max_fen,
+    # contacted_within_days, not_contacted_days (see scrm.groups.schemas.RuleConditions)
+    conditions: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CustomerTier(Base):
+    __tablename__ = "customer_tier"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(10), index=True)
+    rule_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TierChange(Base):
+    """History: one row per customer whose tier a re-tiering run changed (``from_tier`` None: first tier)."""
+
+    __tablename__ = "tier_change"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    from_tier: Mapped[str | None] = mapped_column(String(10))
+    to_tier: Mapped[str] = mapped_column(String(10))
+    rule_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetierRun(Base):
+    __tablename__ = "retier_run"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # all | customers
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TierGroup(Base):
+    """A WeCom customer group serving a tier, in the order new members are sent to them."""
+
+    __tablename__ = "tier_group"
+    __table_args__ = (UniqueConstraint("chat_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(10), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    join_way_config_id: Mapped[str | None] = mapped_column(String(64))
+    join_way_qr_code: Mapped[str | None] = mapped_column(String(512))
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteBatch(Base):
+    """Tier changes up to ``last_change_id`` have had their group invitations made (one batch per run of
+    the invite job; the unique ``after_change_id`` lets only one of two concurrent jobs take a range)."""
+
+    __tablename__ = "tier_invite_batch"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    after_change_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    last_change_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

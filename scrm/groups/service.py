@@ -1,15 +1,34 @@
-"""Customer groups as WeCom reports them (``groupchat/get``), kept by full upsert so replays are harmless."""
+"""Customer groups as WeCom reports them (``groupchat/get``), kept by full upsert so replays are harmless;
+tiering rules and the tier each customer is in."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    BigInteger, String, and_, case, cast, delete, exists, func, insert, literal, not_, null, or_, select,
+    type_coerce, update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from scrm import events
+from scrm.config import get_settings
 from scrm.customers import service as customer_service
-from scrm.groups.models import CustomerGroup, GroupMember
+from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
+from scrm.db import UTCDateTime, insert_ignore, is_postgres, utcnow
+from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.groups import schemas
+from scrm.groups.models import (
+    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, InviteBatch, RetierRun, TierChange, TierGroup, TierRule,
+)
+from scrm.money import from_fen, to_fen
 from scrm.org import service as org_service
+from scrm.sop import service as sop_service
+from scrm.tagging.models import CustomerProfile
 
 
 def _ts(value) -> datetime | None:
@@ -39,6 +58,8 @@ def upsert_from_wecom(session: Session, info: dict) -> CustomerGroup:
     group.dismissed = False
     members = info.get("member_list") or []
     group.member_count = len(members)
+    if group.member_count >= get_settings().group_member_limit:
+        session.execute(update(TierGroup).where(TierGroup.chat_id == group.chat_id).values(full=True))
     session.flush()
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
     for m in members:
@@ -73,3 +94,409 @@ def set_owner(session: Session, chat_id: str, employee) -> CustomerGroup | None:
     group.owner_userid = employee.wecom_userid
     session.flush()
     return group
+
+
+# ---------------------------------------------------------------------------------------------
+# tiering rules
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the compiler sees it (a stored TierRule, or a draft in a preview)."""
+
+    id: int | None
+    name: str
+    tier: str
+    position: int
+    conditions: dict
+
+
+def _stored_conditions(c: schemas.RuleConditions) -> dict:
+    """Check a rule's conditions and turn them into the stored form (amounts in fen)."""
+    data = c.model_dump(exclude_none=True)
+    if not data:
+        raise ValidationFailed("一条规则至少要有一个条件", field="conditions")
+    for name in ("intent_in", "stages_in", "tags_all", "tags_any", "tags_none"):
+        if name in data:
+            values = [str(v).strip() for v in data[name]]
+            if not values or any(not v for v in values):
+                raise ValidationFailed("列表条件不能为空，也不能含空值", field=f"conditions.{name}")
+            data[name] = sorted(set(values))
+    bad = [s for s in data.get("stages_in", []) if s not in {m.value for m in Stage}]
+    if bad:
+        raise ValidationFailed(f"未知的客户阶段：{'、'.join(bad)}", field="conditions.stages_in")
+    for name in ("amount_min_yuan", "amount_max_yuan"):
+        if name in data:
+            value = data.pop(name)
+            if value < 0:
+                raise ValidationFailed("金额不能为负", field=f"conditions.{name}")
+            data[name.replace("_yuan", "_fen")] = to_fen(value)
+    if data.get("amount_min_fen", 0) > data.get("amount_max_fen", float("inf")):
+        raise ValidationFailed("最低金额大于最高金额", field="conditions.amount_min_yuan")
+    if set(data.get("tags_none", ())) & (set(data.get("tags_all", ())) | set(data.get("tags_any", ()))):
+        raise ValidationFailed("同一个标签不能既要求有又要求没有", field="conditions.tags_none")
+    if "contacted_within_days" in data and "not_contacted_days" in data:
+        raise ValidationFailed("「N 天内联系过」和「N 天未联系」不能同时设置", field="conditions.not_contacted_days")
+    return data
+
+
+def public_conditions(stored: dict) -> dict:
+    """A rule's conditions as the API shows them: amounts in yuan."""
+    out = dict(stored)
+    for name in ("amount_min_fen", "amount_max_fen"):
+        if name in out:
+            out[name.replace("_fen", "_yuan")] = str(from_fen(out.pop(name)))
+    return out
+
+
+def _rule_of(rule: TierRule | schemas.TierRuleIn, conditions: dict | None = None) -> Rule:
+    return Rule(getattr(rule, "id", None), rule.name, rule.tier, rule.position,
+                conditions if conditions is not None else rule.conditions)
+
+
+def ordered(rules: list[Rule]) -> list[Rule]:
+    """Precedence: every blocked-pool rule first (risk beats everything), then by position, then by id."""
+    return sorted(rules, key=lambda r: (r.tier != "blocked", r.position, r.id or 0))
+
+
+def active_rules(session: Session) -> list[Rule]:
+    session.flush()
+    return ordered([_rule_of(r) for r in session.scalars(select(TierRule).where(TierRule.active.is_(True)))])
+
+
+def list_rules(session: Session) -> list[TierRule]:
+    session.flush()
+    rows = list(session.scalars(select(TierRule)))
+    order = {r.id: i for i, r in enumerate(ordered([_rule_of(r) for r in rows]))}
+    return sorted(rows, key=lambda r: order[r.id])
+
+
+def _unique_name(session: Session, name: str, rule_id: int | None = None) -> None:
+    other = session.scalars(select(TierRule).where(TierRule.name == name)).first()
+    if other is not None and other.id != rule_id:
+        raise Conflict(f"已有名为「{name}」的规则", field="name")
+
+
+def create_rule(session: Session, data: schemas.TierRuleIn) -> TierRule:
+    """Add a tiering rule (it applies at the next re-tiering)."""
+    conditions = _stored_conditions(data.conditions)
+    _unique_name(session, data.name)
+    rule = TierRule(name=data.name, tier=data.tier, position=data.position, conditions=conditions,
+                    active=data.active)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def get_rule(session: Session, rule_id: int) -> TierRule:
+    rule = session.get(TierRule, rule_id)
+    if rule is None:
+        raise NotFound(f"没有编号为 {rule_id} 的分层规则")
+    return rule
+
+
+def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) -> TierRule:
+    """Change a rule's fields; conditions are replaced as a whole."""
+    rule = get_rule(session, rule_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if "conditions" in changes:
+        rule.conditions = _stored_conditions(patch.conditions)
+    if patch.name is not None:
+        _unique_name(session, patch.name, rule.id)
+        rule.name = patch.name
+    for name in ("tier", "position", "active"):
+        if changes.get(name) is not None:
+            setattr(rule, name, changes[name])
+    session.flush()
+    return rule
+
+
+def delete_rule(session: Session, rule_id: int) -> None:
+    session.delete(get_rule(session, rule_id))
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# compiling rules to SQL
+
+COUNTED = {"preserve_rowcount": True}
+_customer = Customer.__table__
+_profile = CustomerProfile.__table__
+_tier = CustomerTier.__table__
+_change = TierChange.__table__
+
+
+def _has_tag(session: Session, tag: str):
+    if is_postgres(session):
+        return type_coerce(_profile.c.tags, JSONB).contains([tag])
+    each = func.json_each(_profile.c.tags).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+
+def has_any_tag(session: Session, tags: list[str]):
+    """WHERE condition on a query joined to ``customer_profile``: the profile carries any of the tags."""
+    return or_(*(_has_tag(session, t) for t in tags))
+
+
+def _condition(session: Session, cond: dict, now: datetime):
+    parts = []
+    if "intent_in" in cond:
+        parts.append(_profile.c.intent.in_(cond["intent_in"]))
+    if "stages_in" in cond:
+        parts.append(_customer.c.stage.in_([Stage(s) for s in cond["stages_in"]]))
+    if "tags_all" in cond:
+        parts.extend(_has_tag(session, t) for t in cond["tags_all"])
+    if "tags_any" in cond:
+        parts.append(has_any_tag(session, cond["tags_any"]))
+    if "tags_none" in cond:
+        parts.append(or_(_profile.c.id.is_(None), not_(has_any_tag(session, cond["tags_none"]))))
+    amount = func.coalesce(_profile.c.amount_fen, _customer.c.amount_fen)
+    if "amount_min_fen" in cond:
+        parts.append(amount >= cond["amount_min_fen"])
+    if "amount_max_fen" in cond:
+        parts.append(amount <= cond["amount_max_fen"])
+    if "contacted_within_days" in cond:
+        since = literal(now - timedelta(days=cond["contacted_within_days"]), UTCDateTime)
+        parts.append(_customer.c.last_contact_at >= since)
+    if "not_contacted_days" in cond:
+        since = literal(now - timedelta(days=cond["not_contacted_days"]), UTCDateTime)
+        parts.append(or_(_customer.c.last_contact_at.is_(None), _customer.c.last_contact_at < since))
+    return and_(*parts)
+
+
+def _tier_case(session: Session, rules: list[Rule], now: datetime):
+    """One CASE for the tier and one for the deciding rule, first matching rule winning."""
+    if not rules:
+        return literal(DEFAULT_TIER, String), null()
+    whens = [(_condition(session, r.conditions, now), r) for r in rules]
+    tier = case(*[(cond, literal(r.tier, String)) for cond, r in whens], else_=literal(DEFAULT_TIER, String))
+    rule = case(*[(cond, literal(r.id, BigInteger)) for cond, r in whens], else_=null())
+    return tier, rule
+
+
+def _tiered_customers(customer_ids: list[int] | None):
+    source = (_customer.outerjoin(_profile, _profile.c.customer_id == _customer.c.id)
+              .outerjoin(_tier, _tier.c.customer_id == _customer.c.id))
+    where = [_customer.c.status != CustomerStatus.merged]
+    if customer_ids is not None:
+        where.append(_customer.c.id.in_(customer_ids))
+    return source, where
+
+
+# ---------------------------------------------------------------------------------------------
+# re-tiering
+
+
+def retier(session: Session, customer_ids: list[int] | None = None, *, now: datetime | None = None) -> RetierRun:
+    """Put customers (all, or the given ones) in the tier the active rules give them, set-based.
+
+    One INSERT ... SELECT writes a history row for each customer whose tier changes (the rules compiled
+    to a CASE); the tiers, timeline entries and risk-review tasks follow from those rows in one
+    statement each, whatever their number.
+    """
+    now = now or utcnow()
+    session.flush()
+    run = RetierRun(scope="all" if customer_ids is None else "customers", started_at=now)
+    session.add(run)
+    session.flush()
+    tier_expr, rule_expr = _tier_case(session, active_rules(session), now)
+    source, where = _tiered_customers(customer_ids)
+    moving = (select(literal(run.id, BigInteger), _customer.c.id, _tier.c.tier, tier_expr, rule_expr,
+                     literal(now, UTCDateTime))
+              .select_from(source).where(*where, or_(_tier.c.tier.is_(None), _tier.c.tier != tier_expr)))
+    inserted = session.execute(insert(_change).from_select(
+        ["run_id", "customer_id", "from_tier", "to_tier", "rule_id", "at"], moving), execution_options=COUNTED)
+    run.changed = inserted.rowcount or 0
+    if not run.changed:
+        session.flush()
+        return run
+    of_run = _change.c.run_id == run.id
+    ins = pg_insert if is_postgres(session) else sqlite_insert
+    session.execute(ins(_tier).from_select(
+        ["customer_id", "tier", "rule_id", "updated_at"],
+        select(_change.c.customer_id, _change.c.to_tier, _change.c.rule_id, _change.c.at)
+        .where(of_run, _change.c.from_tier.is_(None))).on_conflict_do_nothing(index_elements=["customer_id"]))
+    session.execute(update(_tier).where(_tier.c.customer_id == _change.c.customer_id, of_run,
+                                        _change.c.from_tier.is_not(None))
+                    .values(tier=_change.c.to_tier, rule_id=_change.c.rule_id, updated_at=now))
+    _timeline_for_run(session, run.id)
+    sop_service.add_tasks_from_select(session, "risk_review", select(
+        _change.c.customer_id,
+        literal("risk_review:") + cast(_change.c.customer_id, String) + literal(":") + cast(_change.c.id, String),
+        _risk_reviewer(session), _change.c.at, literal("风控复核：客户命中风险规则，进入拦截池", String),
+    ).where(of_run, _change.c.to_tier == "blocked"))
+    payload = {"run_id": run.id, "changed": run.changed}
+    if customer_ids is not None:
+        payload["customer_ids"] = list(customer_ids)
+    events.emit(session, "tiers.changed", payload)
+    session.flush()
+    return run
+
+
+def _risk_reviewer(session: Session):
+    reviewer = get_settings().risk_reviewer_employee_id
+    return literal(reviewer or None, BigInteger)
+
+
+def _timeline_for_run(session: Session, run_id: int) -> None:
+    label = func.coalesce(_change.c.from_tier, literal("未分层"))
+    build = func.jsonb_build_object if is_postgres(session) else func.json_object
+    rows = select(
+        _change.c.customer_id, _change.c.at, literal("tier_changed"),
+        literal("客户分层：") + label + literal(" → ") + _change.c.to_tier,
+        build("from", _change.c.from_tier, "to", _change.c.to_tier, "rule_id", _change.c.rule_id,
+              "run_id", _change.c.run_id),
+        literal("tier:") + cast(_change.c.id, String),
+    ).where(_change.c.run_id == run_id)
+    timeline = TimelineEntry.__table__
+    session.execute(insert(timeline).from_select(["customer_id", "at", "kind", "summary", "data", "source_key"], rows))
+
+
+def changes_of_run(session: Session, run_id: int) -> list[TierChange]:
+    session.flush()
+    return list(session.scalars(select(TierChange).where(TierChange.run_id == run_id).order_by(TierChange.id)))
+
+
+def tier_of(session: Session, customer_id: int) -> str | None:
+    session.flush()
+    return session.scalar(select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id))
+
+
+def tier_counts(session: Session) -> dict[str, int]:
+    session.flush()
+    return dict(session.execute(select(CustomerTier.tier, func.count()).group_by(CustomerTier.tier)).all())
+
+
+def preview(session: Session, rules: list[schemas.TierRuleIn], *, sample_size: int = 5,
+            now: datetime | None = None) -> list[dict]:
+    """Who would move if these rules replaced the current ones: per from→to tier a count and a sample."""
+    now = now or utcnow()
+    drafts = []
+    for i, rule in enumerate(rules):
+        try:
+            drafts.append(_rule_of(rule, _stored_conditions(rule.conditions)))
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field=f"rules[{i}].{exc.field}") from None
+    names = [r.name for r in drafts]
+    if len(set(names)) != len(names):
+        raise ValidationFailed("规则名称重复", field="rules")
+    drafts = ordered([Rule(-(i + 1), r.name, r.tier, r.position, r.conditions)
+                      for i, r in enumerate(drafts) if rules[i].active])
+    tier_expr, _ = _tier_case(session, drafts, now)
+    source, where = _tiered_customers(None)
+    moving = where + [or_(_tier.c.tier.is_(None), _tier.c.tier != tier_expr)]
+    session.flush()
+    counts = session.execute(select(_tier.c.tier, tier_expr, func.count()).select_from(source).where(*moving)
+                             .group_by(_tier.c.tier, tier_expr)).all()
+    out = []
+    for from_tier, to_tier, count in sorted(counts, key=lambda r: (-r[2], str(r[0]), r[1])):
+        same_from = _tier.c.tier.is_(None) if from_tier is None else _tier.c.tier == from_tier
+        sample = session.scalars(select(_customer.c.id).select_from(source)
+                                 .where(*moving, same_from, tier_expr == to_tier)
+                                 .order_by(_customer.c.id).limit(sample_size)).all() if sample_size else []
+        out.append({"from_tier": from_tier, "to_tier": to_tier, "count": count, "sample_customer_ids": list(sample)})
+    return out
+
+
+def on_profile_changed(session: Session, payload: dict) -> None:
+    """Subscriber: re-tier the customer whose profile changed."""
+    retier(session, [payload["customer_id"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# each tier's WeCom customer groups
+
+
+def add_tier_group(session: Session, data: schemas.TierGroupIn) -> TierGroup:
+    """Put a customer group (known from WeCom's callbacks or ``groupchat/list``) in a tier's list."""
+    group = get_by_chat_id(session, data.chat_id)
+    if group is None or group.dismissed:
+        raise NotFound(f"没有 chat_id 为 {data.chat_id} 的客户群（群需先在企业微信建好并同步）")
+    if session.scalars(select(TierGroup).where(TierGroup.chat_id == data.chat_id)).first() is not None:
+        raise Conflict("这个群已经属于一个分层", field="chat_id")
+    tier_group = TierGroup(tier=data.tier, chat_id=data.chat_id, position=data.position,
+                           full=group.member_count >= get_settings().group_member_limit)
+    session.add(tier_group)
+    session.flush()
+    return tier_group
+
+
+def list_tier_groups(session: Session, tier: str | None = None) -> list[tuple[TierGroup, CustomerGroup]]:
+    session.flush()
+    stmt = select(TierGroup, CustomerGroup).join(CustomerGroup, CustomerGroup.chat_id == TierGroup.chat_id)
+    if tier is not None:
+        stmt = stmt.where(TierGroup.tier == tier)
+    return list(session.execute(stmt.order_by(TierGroup.tier, TierGroup.position, TierGroup.id)).tuples())
+
+
+def current_group(session: Session, tier: str) -> TierGroup | None:
+    """The tier's group new members go to: the first in its list with room. A group at
+    ``group_member_limit`` (or dismissed) is marked full and the next one takes over."""
+    limit = get_settings().group_member_limit
+    for tier_group, group in list_tier_groups(session, tier):
+        if group.dismissed or group.member_count >= limit:
+            tier_group.full = True
+            continue
+        if not tier_group.full:
+            session.flush()
+            return tier_group
+    session.flush()
+    return None
+
+
+def ensure_join_way(session: Session, client, tier_group: TierGroup) -> TierGroup:
+    """Give the group its join-way QR code (``groupchat/add_join_way``, once per group)."""
+    if tier_group.join_way_qr_code:
+        return tier_group
+    if not tier_group.join_way_config_id:
+        answer = client.join_way.add_join_way(
+            [tier_group.chat_id], scene=2, remark=f"{tier_group.tier}类客户群"[:30], auto_create_room=1,
+            room_base_name=f"{tier_group.tier}类客户群", room_base_id=tier_group.position + 2,
+            state=f"tier-{tier_group.tier}", idempotency_key=f"join-way:{tier_group.id}")
+        tier_group.join_way_config_id = answer["config_id"]
+    way = client.join_way.get_join_way(tier_group.join_way_config_id)["join_way"]
+    tier_group.join_way_qr_code = way.get("qr_code")
+    session.flush()
+    return tier_group
+
+
+def tier_join_way(session: Session, client, tier: str) -> TierGroup | None:
+    """The tier's current group with its QR code ready; None when every group of the tier is full."""
+    tier_group = current_group(session, tier)
+    return ensure_join_way(session, client, tier_group) if tier_group is not None else None
+
+
+def invite_batch(session: Session, client) -> list[int]:
+    """Periodic: invite everyone whose tier changed since the last batch into their tier's current group,
+    one mass-send task per salesperson and tier (customers who moved again since count in their new tier)."""
+    session.flush()
+    after = session.scalar(select(func.max(InviteBatch.last_change_id))) or 0
+    last = session.scalar(select(func.max(TierChange.id))) or 0
+    if last <= after:
+        return []
+    batch_id = insert_ignore(session, InviteBatch.__table__,
+                             {"after_change_id": after, "last_change_id": last, "created_at": utcnow()},
+                             ["after_change_id"])
+    if batch_id is None:  # another job took this range
+        return []
+    from scrm.broadcast import service as broadcast_service
+
+    made = []
+    for tier in sorted({t for t, in session.execute(select(TierGroup.tier).distinct())}):
+        customer_ids = list(session.scalars(
+            select(TierChange.customer_id).distinct()
+            .join(CustomerTier, CustomerTier.customer_id == TierChange.customer_id)
+            .where(TierChange.id > after, TierChange.id <= last, TierChange.to_tier == tier, CustomerTier.tier == tier)))
+        if not customer_ids:
+            continue
+        tier_group = tier_join_way(session, client, tier)
+        if tier_group is None or not tier_group.join_way_qr_code:
+            continue
+        link = {"title": f"欢迎加入{tier}类客户专属群", "url": tier_group.join_way_qr_code,
+                "picurl": tier_group.join_way_qr_code}
+        mass = broadcast_service.for_customers(
+            session, kind="invite", source_key=f"invite:{batch_id}:{tier}", tier=tier, customer_ids=customer_ids,
+            text="您好，为您准备了专属客户群，群里会第一时间发布产品政策和额度信息，点开下方链接扫码即可加入。", link=link)
+        if mass is not None:
+            made.append(mass.id)
+    return made

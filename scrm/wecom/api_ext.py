@@ -1,6 +1,7 @@
 """WeCom endpoints wechatpy 2.0.0a26 lacks, in wechatpy's style (``BaseWeChatAPI`` subclasses).
 
-Attached to ``scrm.wecom.client.WecomClient`` as ``client.transfer``, ``client.group_msg`` and ``client.auth``.
+Attached to ``scrm.wecom.client.WecomClient`` as ``client.transfer``, ``client.group_msg``, ``client.join_way``
+and ``client.auth``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,42 @@ class WeChatGroupMsg(BaseWeChatAPI):
         3 already received a mass message. https://developer.work.weixin.qq.com/document/path/93338"""
         data = optionaldict(msgid=msgid, userid=userid, limit=limit, cursor=cursor)
         return self._post("externalcontact/get_groupmsg_send_result", data=data)
+
+
+class WeChatGroupJoinWay(BaseWeChatAPI):
+    """客户群「加入群聊」: a QR code (scene 2) or mini-program button (scene 1) for up to 5 customer groups.
+    With ``auto_create_room`` WeCom opens a new group (``room_base_name`` + ``room_base_id``) once they are full.
+    https://developer.work.weixin.qq.com/document/path/92229"""
+
+    MAX_CHATS = 5
+
+    def add_join_way(self, chat_id_list: Iterable[str], *, scene: int = 2, remark: Optional[str] = None,
+                     auto_create_room: int = 1, room_base_name: Optional[str] = None,
+                     room_base_id: Optional[int] = None, state: Optional[str] = None) -> dict:
+        """``config_id`` of the new join way."""
+        chats = list(chat_id_list)
+        if not 1 <= len(chats) <= self.MAX_CHATS:
+            raise ValueError(f"chat_id_list must hold 1 to {self.MAX_CHATS} chats, got {len(chats)}")
+        data = optionaldict(scene=scene, remark=remark, auto_create_room=auto_create_room,
+                            room_base_name=room_base_name, room_base_id=room_base_id, chat_id_list=chats,
+                            state=state)
+        return self._post("externalcontact/groupchat/add_join_way", data=data)
+
+    def get_join_way(self, config_id: str) -> dict:
+        """``join_way`` with ``qr_code``, ``chat_id_list`` and the rest of the configuration."""
+        return self._post("externalcontact/groupchat/get_join_way", data={"config_id": config_id})
+
+    def update_join_way(self, config_id: str, chat_id_list: Iterable[str], *, scene: int = 2,
+                        remark: Optional[str] = None, auto_create_room: int = 1,
+                        room_base_name: Optional[str] = None, room_base_id: Optional[int] = None,
+                        state: Optional[str] = None) -> dict:
+        data = optionaldict(config_id=config_id, scene=scene, remark=remark, auto_create_room=auto_create_room,
+                            room_base_name=room_base_name, room_base_id=room_base_id,
+                            chat_id_list=list(chat_id_list), state=state)
+        return self._post("externalcontact/groupchat/update_join_way", data=data)
+
+    def del_join_way(self, config_id: str) -> dict:
+        return self._post("externalcontact/groupchat/del_join_way", data={"config_id": config_id})
 
 
 class WeChatAuth(BaseWeChatAPI):

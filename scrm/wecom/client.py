@@ -213,6 +213,7 @@ class WecomClient(WeChatClient):
     TOKENLESS: frozenset[str] = frozenset()  # endpoints called without an access_token
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
+    join_way = api_ext.WeChatGroupJoinWay()
     auth = api_ext.WeChatAuth()
 
     def __init__(self, corp_id: str, secret: str, *, api_base: str, storage, redis=None,

@@ -278,7 +278,14 @@ def on_contact_change(session: Session, f: dict, key: str) -> None:
     org_service.apply_contact_change(session, f.get("ChangeType") or "", f, client=_client())
 
 
+def on_app_text(session: Session, f: dict, key: str) -> None:
+    from scrm.bot import service as bot_service
+
+    bot_service.handle_text(session, f, key)
+
+
 HANDLERS: dict[str, Callable[[Session, dict, str], None]] = {
+    "msg:text": on_app_text,
     "event:change_external_contact:add_external_contact": on_add_contact,
     "event:change_external_contact:add_half_external_contact": on_add_contact,
     "event:change_external_contact:edit_external_contact": on_edit_contact,

@@ -151,8 +151,9 @@ def test_follow_ups_attachments_and_timeline(db, client):
         "房产证.pdf"]
 
     timeline = client.get(f"/api/customers/{customer.id}/timeline", headers=h).json()
-    # the follow-ups also feed the tagging pipeline, whose profile changes are timeline entries of their own
-    kinds = [e["kind"] for e in timeline if e["kind"] != "profile_changed"]
+    # the follow-ups also feed the tagging pipeline, whose profile changes (and the tier changes they
+    # cause) are timeline entries of their own
+    kinds = [e["kind"] for e in timeline if e["kind"] not in ("profile_changed", "tier_changed")]
     assert kinds == ["attachment_added", "follow_up", "follow_up"]
     assert any(e["kind"] == "profile_changed" and "50" in e["summary"] for e in timeline)
 

@@ -200,11 +200,16 @@ def add_contact_way(corp: Corp, q: dict, body: dict) -> dict:
     return {"config_id": config_id} | ({"qr_code": way["qr_code"]} if "qr_code" in way else {})
 
 
-def _contact_way(corp: Corp, body: dict) -> dict:
-    way = corp.contact_ways.get(body.get("config_id") or "")
+def _configured(ways: dict[str, dict], body: dict) -> dict:
+    """A contact way or join way by the request's ``config_id``."""
+    way = ways.get(body.get("config_id") or "")
     if way is None:
         raise WecomApiError(40058, "invalid config_id")
     return way
+
+
+def _contact_way(corp: Corp, body: dict) -> dict:
+    return _configured(corp.contact_ways, body)
 
 
 @endpoint("externalcontact/get_contact_way")
@@ -263,6 +268,88 @@ def groupchat_list(corp: Corp, q: dict, body: dict) -> dict:
 @endpoint("externalcontact/groupchat/get")
 def groupchat_get(corp: Corp, q: dict, body: dict) -> dict:
     return {"group_chat": corp.chat_to_api(corp.chat(body.get("chat_id", "")), bool(_int(body.get("need_name"), 0)))}
+
+
+MAX_JOIN_WAY_CHATS = 5
+MAX_STATE = 30
+
+
+def _join_way_fields(corp: Corp, body: dict, way: dict) -> dict:
+    scene = _int(body.get("scene"), way.get("scene") or 0)
+    if scene not in (1, 2):
+        raise WecomApiError(40058, "scene must be 1 (mini-program) or 2 (QR code)")
+    chats = _list(body.get("chat_id_list")) if "chat_id_list" in body else way.get("chat_id_list", [])
+    if not 1 <= len(chats) <= MAX_JOIN_WAY_CHATS:
+        raise WecomApiError(40058, f"chat_id_list must hold 1 to {MAX_JOIN_WAY_CHATS} chats")
+    for chat_id in chats:
+        corp.chat(chat_id)
+    state = str(body.get("state", way.get("state", "")) or "")
+    if len(state) > MAX_STATE:
+        raise WecomApiError(40058, "state is at most 30 characters")
+    auto = _int(body.get("auto_create_room"), way.get("auto_create_room", 1))
+    return {**way, "scene": scene, "remark": str(body.get("remark", way.get("remark", "")) or ""),
+            "auto_create_room": auto, "room_base_name": str(body.get("room_base_name", way.get("room_base_name", ""))),
+            "room_base_id": _int(body.get("room_base_id"), way.get("room_base_id", 1)),
+            "chat_id_list": chats, "state": state}
+
+
+@endpoint("externalcontact/groupchat/add_join_way")
+def add_join_way(corp: Corp, q: dict, body: dict) -> dict:
+    config_id = new_id("", 32)
+    way = _join_way_fields(corp, body, {})
+    way.update(config_id=config_id, qr_code=f"https://wework.qpic.cn/wwpic/sandbox/joinway/{config_id}/0")
+    corp.join_ways[config_id] = way
+    return {"config_id": config_id}
+
+
+def _join_way(corp: Corp, body: dict) -> dict:
+    return _configured(corp.join_ways, body)
+
+
+@endpoint("externalcontact/groupchat/get_join_way")
+def get_join_way(corp: Corp, q: dict, body: dict) -> dict:
+    return {"join_way": dict(_join_way(corp, body))}
+
+
+@endpoint("externalcontact/groupchat/update_join_way")
+def update_join_way(corp: Corp, q: dict, body: dict) -> dict:
+    way = _join_way(corp, body)
+    corp.join_ways[way["config_id"]] = _join_way_fields(corp, body, way)
+    return {}
+
+
+@endpoint("externalcontact/groupchat/del_join_way")
+def del_join_way(corp: Corp, q: dict, body: dict) -> dict:
+    corp.join_ways.pop(_join_way(corp, body)["config_id"])
+    return {}
+
+
+# ---------------------------------------------------------------- group robots (no access token)
+
+WEBHOOK_TYPES = ("text", "markdown", "image", "news", "file", "voice", "template_card")
+WEBHOOK_CONTENT_MAX = {"text": 2048, "markdown": 4096}
+WEBHOOK_PER_MINUTE = 20
+
+
+def webhook_send(corp: Corp, q: dict, body: dict) -> dict:
+    """群机器人 ``webhook/send?key=...``: 20 messages a minute per robot, text 2048 and markdown 4096 bytes."""
+    received = corp.webhooks.get(q.get("key") or "")
+    if received is None:
+        raise WecomApiError(93000)
+    msgtype = body.get("msgtype")
+    if msgtype not in WEBHOOK_TYPES or not isinstance(body.get(msgtype), dict):
+        raise WecomApiError(40008)
+    limit = WEBHOOK_CONTENT_MAX.get(msgtype)
+    content = str(body[msgtype].get("content") or "")
+    if limit and not content:
+        raise WecomApiError(40058, "content is required")
+    if limit and len(content.encode()) > limit:
+        raise WecomApiError(40058, f"content exceeds {limit} bytes")
+    now = corp.now()
+    if sum(1 for m in received if now - m["time"] < 60) >= WEBHOOK_PER_MINUTE:
+        raise WecomApiError(45009)
+    received.append({"msgtype": msgtype, msgtype: body[msgtype], "time": now})
+    return {}
 
 
 # ---------------------------------------------------------------- corp tags

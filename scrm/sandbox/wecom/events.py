@@ -161,6 +161,8 @@ class EventsMixin:
             chat = self.corp.chat(chat_id)
             now, last = int(self.corp.now()), chat.member_version
             joined = [m for m in members if not any(x["userid"] == m for x in chat.members)]
+            # a customer group holds chat_member_limit people; those beyond it cannot join
+            joined = joined[:max(0, self.corp.chat_member_limit - len(chat.members))]
             chat.members.extend(self.corp._member(m, chat.owner, now, join_scene) for m in joined)
             chat.member_version = secrets.token_hex(16)
             fields = self._chat_update(chat_id, "add_member", JoinScene=join_scene, MemChangeCnt=len(joined),

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from scrm.config import SANDBOX_WECOM
 from scrm.sandbox.loopback import LoopbackServer
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
-from scrm.sandbox.wecom.endpoints import ENDPOINTS
+from scrm.sandbox.wecom.endpoints import ENDPOINTS, webhook_send
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
 from scrm.sandbox.wecom.state import Corp, WecomApiError
 
@@ -205,6 +205,23 @@ class SandboxWecom(EventsMixin):
         """A customer group; members are userids or external_userids. Returns the chat_id."""
         return self.corp.add_chat(owner, name, members, notice=notice, chat_id=chat_id).chat_id
 
+    def add_webhook(self, key: str | None = None) -> str:
+        """A group robot in a team group; returns its webhook URL (``.../cgi-bin/webhook/send?key=...``)."""
+        key = key or secrets.token_hex(16)
+        with self.corp.lock:
+            self.corp.webhooks.setdefault(key, [])
+        return f"{self.base_url}webhook/send?key={key}"
+
+    def webhook_messages(self, key_or_url: str) -> list[dict]:
+        key = key_or_url.rsplit("key=", 1)[-1]
+        with self.corp.lock:
+            return list(self.corp.webhooks.get(key, []))
+
+    @property
+    def join_ways(self) -> dict[str, dict]:
+        with self.corp.lock:
+            return {k: dict(v) for k, v in self.corp.join_ways.items()}
+
     def oauth_code(self, userid: str) -> str:
         """The ``code`` WeCom's OAuth redirect would carry for ``userid`` (single use, 5 minutes)."""
         return self.corp.issue_oauth_code(userid)
@@ -365,6 +382,9 @@ class SandboxWecom(EventsMixin):
             args = body or {}
             if path == "gettoken":
                 answer = self._gettoken(query)
+            elif path == "webhook/send":
+                with self.corp.lock:
+                    answer = webhook_send(self.corp, query, args)
             else:
                 handler = ENDPOINTS.get(path)
                 if handler is None:

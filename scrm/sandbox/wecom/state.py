@@ -40,6 +40,7 @@ ERRMSG = {
     84061: "not external contact",
     90500: "the owner of this chat is not resigned",
     90501: "chat is not external group chat",
+    93000: "invalid webhook url",
 }
 
 TRANSFER_ACCEPTED, TRANSFER_WAITING, TRANSFER_REFUSED, TRANSFER_OVER_LIMIT, TRANSFER_NO_RECORD = 1, 2, 3, 4, 5
@@ -204,6 +205,7 @@ class Corp:
         self.welcome_code_ttl_s = welcome_code_ttl_s
         self.lock = threading.RLock()
         self.clock_offset = 0.0
+        self.chat_member_limit = 200  # a customer group's size (500 for some corps)
         self.reset()
 
     def reset(self) -> None:
@@ -220,6 +222,8 @@ class Corp:
             self.messages: list[dict] = []  # message/send
             self.welcome_messages: list[dict] = []  # send_welcome_msg
             self.msg_templates: dict[str, dict] = {}  # add_msg_template
+            self.join_ways: dict[str, dict] = {}  # groupchat/add_join_way
+            self.webhooks: dict[str, list[dict]] = {}  # group robots: key -> messages received
 
     def now(self) -> float:
         return time.time() + self.clock_offset

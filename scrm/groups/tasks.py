@@ -1,0 +1,20 @@
+"""Groups jobs: the batch re-tiering, group invitations."""
+
+from __future__ import annotations
+
+from scrm.db import session_scope
+from scrm.groups import service as group_service
+
+
+def retier_all() -> int:
+    """Periodic: re-tier every customer (recency rules move people without any event); returns how many moved."""
+    with session_scope() as session:
+        return group_service.retier(session).changed
+
+
+def invite() -> int:
+    """Periodic: invite the customers whose tier changed since the last batch; returns how many messages."""
+    from scrm.wecom.client import get_client
+
+    with session_scope() as session:
+        return len(group_service.invite_batch(session, get_client()))

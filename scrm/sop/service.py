@@ -1,0 +1,377 @@
+"""Follow-up tasks (SOP): created from schedules by the scheduler and from events, each once per
+(customer, rule, due slot); completed, snoozed or reassigned by people; counted when missed.
+
+The schedules (times from settings):
+
+| kind               | who                                       | when                                      |
+|--------------------|-------------------------------------------|-------------------------------------------|
+| call_reminder      | a tier's customers, to their owner        | per ``SopSchedule`` row (A: every 2 days) |
+| repayment_reminder | customers in repayment (``loan.disbursed``)| ``sop_repayment_lead_days`` before a due date |
+| reloan             | settled customers (``settlement.closed``) | ``sop_reloan_after_months`` after closing |
+| sla_escalation     | leads never contacted, to the supervisor  | ``sop_lead_sla_hours`` after assignment   |
+| risk_review        | customers entering the blocked pool       | at once (created by re-tiering)           |
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from scrm import events
+from scrm.config import get_settings
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
+from scrm.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.groups.models import CustomerTier
+from scrm.org import service as org_service
+from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
+
+KIND_TITLES = {
+    "call_reminder": "客户回访",
+    "repayment_reminder": "还款提醒",
+    "reloan": "结清客户复贷回访",
+    "sla_escalation": "线索超时未联系",
+    "risk_review": "风控复核",
+}
+
+# action -> (the statuses it may start from, the status it leads to)
+TRANSITIONS: dict[str, tuple[set[TaskStatus], TaskStatus | None]] = {
+    "complete": ({TaskStatus.open}, TaskStatus.done),
+    "snooze": ({TaskStatus.open}, None),
+    "reassign": ({TaskStatus.open}, None),
+    "cancel": ({TaskStatus.open}, TaskStatus.cancelled),
+}
+
+_task = SopTask.__table__
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(local_zone()).date()
+
+
+def at_local(day: date, hour: int = 9) -> datetime:
+    """``hour`` o'clock on ``day`` in the company's time zone, as an aware datetime."""
+    return datetime.combine(day, time(hour), tzinfo=local_zone())
+
+
+def add_months(day: date, months: int, day_of_month: int | None = None) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    dom = day_of_month or day.day
+    return date(year, month, min(dom, calendar.monthrange(year, month)[1]))
+
+
+def _insert(session: Session):
+    return pg_insert if is_postgres(session) else sqlite_insert
+
+
+def add_tasks_from_select(session: Session, kind: str, rows: Select) -> int:
+    """INSERT ... SELECT tasks of one kind from ``rows`` (customer_id, key, assignee id, due_at, title);
+    keys already there are skipped. Returns how many were added."""
+    session.flush()
+    now = literal(utcnow(), UTCDateTime)
+    src = select(*rows.selected_columns, literal(kind, String), literal(TaskStatus.open.value, String),
+                 literal(0), now).select_from(*rows.get_final_froms()).where(rows.whereclause)
+    stmt = _insert(session)(_task).from_select(
+        ["customer_id", "key", "assignee_employee_id", "due_at", "title", "kind", "status", "snoozes", "created_at"],
+        src).on_conflict_do_nothing(index_elements=["key"])
+    return session.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount or 0
+
+
+def add_tasks(session: Session, rows: list[dict]) -> list[int]:
+    """Add tasks (dicts with key, kind, customer_id, assignee_employee_id, due_at, title); returns the
+    ids of the ones that were new."""
+    if not rows:
+        return []
+    now = utcnow()
+    values = [{"status": TaskStatus.open.value, "snoozes": 0, "created_at": now,
+               "title": KIND_TITLES.get(r["kind"], r["kind"]), **r} for r in rows]
+    session.flush()
+    return [r[0] for r in insert_ignore_many(session, _task, values, ["key"], [_task.c.id])]
+
+
+# ---------------------------------------------------------------------------------------------
+# schedules
+
+
+def generate(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Periodic: create every task due by the schedules now; safe to run any number of times at once."""
+    now = now or utcnow()
+    return {"call_reminder": _call_reminders(session, now), "repayment_reminder": _repayment_reminders(session, now),
+            "sla_escalation": _sla_escalations(session, now)}
+
+
+def _call_reminders(session: Session, now: datetime) -> int:
+    """One task per customer of the schedule's tier per slot of ``every_days`` days (slots are aligned to
+    the calendar, so every scheduler computes the same slot and key)."""
+    today = local_today(now)
+    c, t = Customer.__table__, CustomerTier.__table__
+    added = 0
+    for schedule in session.scalars(select(SopSchedule).where(SopSchedule.active.is_(True)).order_by(SopSchedule.id)):
+        slot_start = date.fromordinal(today.toordinal() - today.toordinal() % schedule.every_days)
+        rows = (select(c.c.id, literal(f"sched:{schedule.id}:{slot_start.isoformat()}:") + cast(c.c.id, String),
+                       c.c.owner_id, literal(at_local(slot_start, schedule.hour), UTCDateTime),
+                       literal(schedule.title, String))
+                .select_from(c.join(t, t.c.customer_id == c.c.id))
+                .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
+        added += add_tasks_from_select(session, "call_reminder", rows)
+    return added
+
+
+def list_schedules(session: Session) -> list[SopSchedule]:
+    session.flush()
+    return list(session.scalars(select(SopSchedule).order_by(SopSchedule.tier, SopSchedule.id)))
+
+
+def create_schedule(session: Session, *, name: str, tier: str, every_days: int, hour: int, title: str) -> SopSchedule:
+    """Add a recurring follow-up for a tier."""
+    session.flush()
+    if session.scalars(select(SopSchedule).where(SopSchedule.name == name)).first() is not None:
+        raise Conflict(f"已有名为「{name}」的跟进计划", field="name")
+    schedule = SopSchedule(name=name, tier=tier, every_days=every_days, hour=hour, title=title.strip(), active=True)
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def update_schedule(session: Session, schedule_id: int, changes: dict) -> SopSchedule:
+    """Change a schedule's rhythm, hour, title or switch it off; tasks already made stay."""
+    schedule = session.get(SopSchedule, schedule_id)
+    if schedule is None:
+        raise NotFound(f"没有编号为 {schedule_id} 的跟进计划")
+    for name, value in changes.items():
+        if value is not None:
+            setattr(schedule, name, value)
+    session.flush()
+    return schedule
+
+
+def due_dates(plan: RepaymentPlan) -> list[date]:
+    return [add_months(plan.disbursed_on, n, plan.repayment_day) for n in range(1, plan.term_months + 1)]
+
+
+def _repayment_rows(session: Session, plans: list[RepaymentPlan], today: date) -> list[dict]:
+    lead = get_settings().sop_repayment_lead_days
+    owners = dict(session.execute(select(Customer.id, Customer.owner_id)
+                                  .where(Customer.id.in_({p.customer_id for p in plans}))).all()) if plans else {}
+    rows = []
+    for plan in plans:
+        for due in due_dates(plan):
+            remind = due - timedelta(days=lead)
+            if remind <= today <= due:
+                rows.append({"key": f"repay:{plan.order_id}:{due.isoformat()}", "kind": "repayment_reminder",
+                             "customer_id": plan.customer_id, "assignee_employee_id": owners.get(plan.customer_id),
+                             "due_at": at_local(remind), "title": f"还款提醒：{due.isoformat()} 为还款日"})
+    return rows
+
+
+def _repayment_reminders(session: Session, now: datetime) -> int:
+    today = local_today(now)
+    plans = list(session.scalars(select(RepaymentPlan)))
+    live = [p for p in plans if add_months(p.disbursed_on, p.term_months, p.repayment_day) >= today]
+    return len(add_tasks(session, _repayment_rows(session, live, today)))
+
+
+def supervisor_of(session: Session, employee_id: int | None) -> Employee | None:
+    """The supervisor of the employee's department, else a manager of its center, else None."""
+    if employee_id is None:
+        return None
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.department_id is None:
+        return None
+    active = Employee.status == EmployeeStatus.active
+    found = session.scalars(select(Employee).where(active, Employee.role == Role.supervisor,
+                                                   Employee.department_id == employee.department_id)
+                            .order_by(Employee.id)).first()
+    if found is None:
+        from scrm.org.models import Department
+
+        center = session.scalar(select(Department.center_id).where(Department.id == employee.department_id))
+        found = session.scalars(select(Employee).join(Department, Department.id == Employee.department_id)
+                                .where(active, Employee.role == Role.manager, Department.center_id == center)
+                                .order_by(Employee.id)).first()
+    return found
+
+
+def _sla_escalations(session: Session, now: datetime, limit: int = 1000) -> int:
+    cutoff = now - timedelta(hours=get_settings().sop_lead_sla_hours)
+    since = func.coalesce(Customer.assigned_at, Customer.created_at)
+    late = session.execute(select(Customer.id, Customer.owner_id, since).where(
+        Customer.stage == Stage.lead, Customer.status == CustomerStatus.active, Customer.owner_id.is_not(None),
+        Customer.last_contact_at.is_(None), since < cutoff).order_by(Customer.id).limit(limit)).all()
+    rows = []
+    for customer_id, owner_id, assigned_at in late:
+        supervisor = supervisor_of(session, owner_id)
+        rows.append({"key": f"sla:{customer_id}:{int(assigned_at.timestamp())}", "kind": "sla_escalation",
+                     "customer_id": customer_id, "assignee_employee_id": supervisor.id if supervisor else None,
+                     "due_at": now})
+    new_ids = add_tasks(session, rows)
+    for task in session.scalars(select(SopTask).where(SopTask.id.in_(new_ids))) if new_ids else ():
+        owner_id = session.scalar(select(Customer.owner_id).where(Customer.id == task.customer_id))
+        events.emit(session, "sop.sla_breached", {"task_id": task.id, "customer_id": task.customer_id,
+                                                  "owner_employee_id": owner_id,
+                                                  "supervisor_employee_id": task.assignee_employee_id})
+    return len(new_ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# event subscribers
+
+
+def on_loan_disbursed(session: Session, payload: dict) -> None:
+    """Subscriber: keep the repayment plan; its reminders come from the schedule."""
+    if not payload.get("term_months") or not payload.get("repayment_day"):
+        return
+    disbursed_on = date.fromisoformat(str(payload["disbursed_on"])[:10])
+    insert_ignore_many(session, RepaymentPlan.__table__, [{
+        "order_id": payload["order_id"], "customer_id": payload["customer_id"], "disbursed_on": disbursed_on,
+        "term_months": int(payload["term_months"]), "repayment_day": int(payload["repayment_day"]),
+        "created_at": utcnow()}], ["order_id"], [RepaymentPlan.id])
+    plan = session.scalars(select(RepaymentPlan).where(RepaymentPlan.order_id == payload["order_id"])).one()
+    add_tasks(session, _repayment_rows(session, [plan], local_today(utcnow())))
+
+
+def on_settlement_closed(session: Session, payload: dict) -> None:
+    """Subscriber: a re-loan follow-up some months after the settlement closes."""
+    closed = datetime.fromisoformat(payload["closed_at"])
+    due = add_months(local_today(closed), get_settings().sop_reloan_after_months)
+    customer = session.get(Customer, payload["customer_id"])
+    assignee = payload.get("salesperson_employee_id") or (customer.owner_id if customer else None)
+    add_tasks(session, [{"key": f"reloan:{payload['settlement_id']}", "kind": "reloan",
+                         "customer_id": payload["customer_id"], "assignee_employee_id": assignee,
+                         "due_at": at_local(due)}])
+
+
+def on_settlement_voided(session: Session, payload: dict) -> None:
+    """Subscriber: no re-loan follow-up for a settlement that was voided."""
+    task = session.scalars(select(SopTask).where(SopTask.key == f"reloan:{payload['settlement_id']}")).first()
+    if task is not None and task.status == TaskStatus.open:
+        _transition(task, "cancel", None, note="结算已作废")
+
+
+# ---------------------------------------------------------------------------------------------
+# people working their tasks
+
+
+def _transition(task: SopTask, action: str, actor: Employee | None, **detail) -> None:
+    allowed, to = TRANSITIONS[action]
+    if task.status not in allowed:
+        raise InvalidTransition(f"任务已{'完成' if task.status == TaskStatus.done else '取消'}，不能再{_ACTION_NAMES[action]}")
+    if to is not None:
+        task.status = to
+    entry = {"action": action, "at": utcnow().isoformat(), "by": actor.id if actor else None}
+    entry.update({k: v for k, v in detail.items() if v is not None})
+    task.history = [*(task.history or []), entry]
+
+
+_ACTION_NAMES = {"complete": "完成", "snooze": "推迟", "reassign": "转交", "cancel": "取消"}
+
+
+def visible_task_condition(session: Session, viewer: Employee):
+    return org_service.owner_filter(session, viewer, SopTask.assignee_employee_id,
+                                    include_unowned=viewer.role in customer_service.POOL_ROLES)
+
+
+def get_visible(session: Session, viewer: Employee, task_id: int) -> SopTask:
+    session.flush()
+    task = session.scalars(select(SopTask).where(SopTask.id == task_id, visible_task_condition(session, viewer))).first()
+    if task is None:
+        raise NotFound(f"没有编号为 {task_id} 的任务")
+    return task
+
+
+def complete(session: Session, actor: Employee, task_id: int, note: str | None = None) -> SopTask:
+    """Mark a task done."""
+    task = get_visible(session, actor, task_id)
+    _transition(task, "complete", actor, note=note)
+    task.completed_at = utcnow()
+    task.note = note
+    session.flush()
+    return task
+
+
+def snooze(session: Session, actor: Employee, task_id: int, until: datetime) -> SopTask:
+    """Move a task's due time later."""
+    task = get_visible(session, actor, task_id)
+    if until.tzinfo is None:
+        raise ValidationFailed("推迟到的时间需要带时区", field="until")
+    if until <= utcnow():
+        raise ValidationFailed("只能推迟到将来的时间", field="until")
+    _transition(task, "snooze", actor, until=until.isoformat(), was=task.due_at.isoformat())
+    task.due_at = until
+    task.snoozes += 1
+    session.flush()
+    return task
+
+
+def reassign(session: Session, actor: Employee, task_id: int, employee_id: int) -> SopTask:
+    """Give a task to another employee in the actor's scope."""
+    task = get_visible(session, actor, task_id)
+    target = session.get(Employee, employee_id)
+    if target is None or target.status != EmployeeStatus.active:
+        raise ValidationFailed("接手人不存在或已离职", field="employee_id")
+    if not org_service.can_see_employee(session, actor, target.id):
+        raise Forbidden("只能转交给你数据范围内的同事")
+    _transition(task, "reassign", actor, to=target.id, was=task.assignee_employee_id)
+    task.assignee_employee_id = target.id
+    session.flush()
+    return task
+
+
+def list_tasks(session: Session, viewer: Employee, *, status: TaskStatus | None = TaskStatus.open,
+               assignee_id: int | None = None, due_before: datetime | None = None, kind: str | None = None,
+               limit: int = 100, offset: int = 0) -> list[SopTask]:
+    """Tasks in the viewer's scope, earliest due first."""
+    session.flush()
+    stmt = select(SopTask).where(visible_task_condition(session, viewer))
+    if status is not None:
+        stmt = stmt.where(SopTask.status == status)
+    if assignee_id is not None:
+        stmt = stmt.where(SopTask.assignee_employee_id == assignee_id)
+    if due_before is not None:
+        stmt = stmt.where(SopTask.due_at < due_before)
+    if kind:
+        stmt = stmt.where(SopTask.kind == kind)
+    return list(session.scalars(stmt.order_by(SopTask.due_at, SopTask.id).limit(min(limit, 500)).offset(offset)))
+
+
+def end_of_today(now: datetime) -> datetime:
+    return datetime.combine(local_today(now) + timedelta(days=1), time(0), tzinfo=local_zone())
+
+
+def today_tasks(session: Session, employee_id: int, now: datetime | None = None) -> list[SopTask]:
+    """The employee's open tasks due by the end of today (overdue ones included), earliest first."""
+    now = now or utcnow()
+    session.flush()
+    return list(session.scalars(select(SopTask).where(
+        SopTask.assignee_employee_id == employee_id, SopTask.status == TaskStatus.open,
+        SopTask.due_at < end_of_today(now)).order_by(SopTask.due_at, SopTask.id)))
+
+
+def missed_condition(now: datetime):
+    cutoff = now - timedelta(hours=get_settings().sop_missed_after_hours)
+    return (SopTask.status == TaskStatus.open) & (SopTask.due_at < cutoff)
+
+
+def missed_counts(session: Session, viewer: Employee, now: datetime | None = None) -> dict:
+    """For the dashboard: open tasks past their due time by more than ``sop_missed_after_hours``, in the
+    viewer's scope, in total, per assignee and per kind."""
+    now = now or utcnow()
+    session.flush()
+    where = [visible_task_condition(session, viewer), missed_condition(now)]
+    by_assignee = dict(session.execute(select(SopTask.assignee_employee_id, func.count())
+                                       .where(*where).group_by(SopTask.assignee_employee_id)).all())
+    by_kind = dict(session.execute(select(SopTask.kind, func.count()).where(*where).group_by(SopTask.kind)).all())
+    return {"total": sum(by_kind.values()), "by_assignee": by_assignee, "by_kind": by_kind}

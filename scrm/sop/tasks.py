@@ -1,0 +1,12 @@
+"""SOP jobs."""
+
+from __future__ import annotations
+
+from scrm.db import session_scope
+from scrm.sop import service as sop_service
+
+
+def generate() -> dict[str, int]:
+    """Periodic: create the tasks the schedules call for now."""
+    with session_scope() as session:
+        return sop_service.generate(session)

@@ -1,0 +1,1 @@
+from tests.customers.factories import client, products  # noqa: F401
