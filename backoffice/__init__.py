@@ -1,0 +1,1 @@
+"""The back-office: the money side and the staff console."""

@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "scrm.assignment.api",
     "scrm.tagging.api",
     "scrm.handover.api",
+    "backoffice.web.api",
 )
 
 DESCRIPTION = """

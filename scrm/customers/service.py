@@ -979,8 +979,9 @@ def search(session: Session, viewer: Employee, *, q: str | None = None, phone: s
            phone_tail: str | None = None, stage: Stage | None = None, status: CustomerStatus | None = None,
            owner_id: int | None = None, unassigned: bool = False, channel_id: int | None = None,
            product_code: str | None = None, sort: str = "-created_at", page: int = 1,
-           page_size: int = 20) -> tuple[list[Customer], int]:
-    """Customers in the viewer's scope matching the filters, one page, and the total count."""
+           page_size: int = 20, where: Iterable[ColumnElement[bool]] = ()) -> tuple[list[Customer], int]:
+    """Customers in the viewer's scope matching the filters (and any ``where`` conditions of other modules,
+    such as a tag), one page, and the total count."""
     session.flush()
     field = sort.lstrip("-")
     if field not in SORTS:
@@ -1011,6 +1012,7 @@ def search(session: Session, viewer: Employee, *, q: str | None = None, phone: s
         stmt = stmt.where(Customer.channel_id == channel_id)
     if product_code:
         stmt = stmt.where(Customer.product_id.in_(select(LoanProduct.id).where(LoanProduct.code == product_code)))
+    stmt = stmt.where(*where)
     total = session.scalar(select(func.count()).select_from(stmt.with_only_columns(Customer.id).subquery()))
     column = {
         "name": Customer.name, "owner": Employee.name, "channel": Channel.name, "created_at": Customer.created_at,

@@ -1,0 +1,58 @@
+"""Charts rendered on the server as inline SVG with pygal: no script, nothing fetched by the browser.
+Every chart carries its numbers as a table too (``Chart.rows``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import pygal
+from pygal.style import Style
+
+FONT = '"PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif'
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: str
+    headers: Sequence[str]
+    rows: list[Sequence]
+
+
+@lru_cache
+def _style() -> Style:
+    return Style(font_family=FONT, background="white", plot_background="white", foreground="#364152",
+                 foreground_strong="#1f2933", foreground_subtle="#e3e8ef", opacity=".9", opacity_hover="1",
+                 colors=("#1664ff", "#12b76a", "#f79009", "#7a5af8", "#f04438", "#0ba5ec"),
+                 label_font_size=12, major_label_font_size=12, value_font_size=11, legend_font_size=12,
+                 title_font_size=14, tooltip_font_size=12)
+
+
+def _config(**extra) -> dict:
+    # js=[]: pygal's default pulls a tooltip script from a CDN; the console fetches nothing from outside.
+    return dict(style=_style(), js=[], disable_xml_declaration=True, explicit_size=False, width=640,
+                height=extra.pop("height", 320), show_legend=extra.pop("show_legend", True), legend_at_bottom=True,
+                print_values=True, margin=12, **extra)
+
+
+def bars(title: str, labels: list[str], series: dict[str, list[int | float]], headers: Sequence[str],
+         rows: list[Sequence], *, horizontal: bool = False) -> Chart:
+    cls = pygal.HorizontalBar if horizontal else pygal.Bar
+    chart = cls(**_config(height=max(240, 34 * len(labels) + 80) if horizontal else 320,
+                          show_legend=len(series) > 1, x_label_rotation=0 if horizontal else 20))
+    if horizontal:  # pygal draws the first label at the bottom; people read rankings from the top
+        labels = labels[::-1]
+        series = {name: values[::-1] for name, values in series.items()}
+    chart.x_labels = labels
+    for name, values in series.items():
+        chart.add(name, values)
+    return Chart(title, chart.render(is_unicode=True), headers, rows)
+
+
+def funnel(title: str, labels: list[str], values: list[int], headers: Sequence[str], rows: list[Sequence]) -> Chart:
+    chart = pygal.Funnel(**_config(show_legend=True, height=300))
+    for label, value in zip(labels, values):
+        chart.add(label, [value])
+    return Chart(title, chart.render(is_unicode=True), headers, rows)
