@@ -3,6 +3,7 @@ Every chart carries its numbers as a table too (``Chart.rows``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -10,6 +11,8 @@ from typing import Sequence
 import pygal
 from pygal.style import Style
 
+# pygal always inlines its config as a script for its (unused) tooltips; the page needs none of it
+_SCRIPT = re.compile(r"<script.*?</script>", re.S)
 FONT = '"PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif'
 
 
@@ -48,11 +51,15 @@ def bars(title: str, labels: list[str], series: dict[str, list[int | float]], he
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)
-    return Chart(title, chart.render(is_unicode=True), headers, rows)
+    return Chart(title, _svg(chart), headers, rows)
+
+
+def _svg(chart) -> str:
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
 def funnel(title: str, labels: list[str], values: list[int], headers: Sequence[str], rows: list[Sequence]) -> Chart:
     chart = pygal.Funnel(**_config(show_legend=True, height=300))
     for label, value in zip(labels, values):
         chart.add(label, [value])
-    return Chart(title, chart.render(is_unicode=True), headers, rows)
+    return Chart(title, _svg(chart), headers, rows)
