@@ -20,6 +20,9 @@ def _mount_module_clis() -> None:
     app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
     app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
     app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")
+    from backoffice.web.cli import screenshots_command
+
+    app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
 
 
 _mount_module_clis()

@@ -293,8 +293,11 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
     stats = _ok(api.get("/api/channels/stats", headers=manager))
     page = _ok(api.get("/api/customers", params={"page_size": 1}, headers=admin))
+    from backoffice.web import demo as console_demo
+
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
-            "assigned": assigned, "sandbox": sandbox, "employees": len(employees)}
+            "assigned": assigned, "sandbox": sandbox, "employees": len(employees),
+            "console": console_demo.prepare(api, admin, employees)}
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
@@ -351,3 +354,6 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
           + f"; errors {errors}")
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
+    from backoffice.web import demo as console_demo
+
+    print(console_demo.summary_line(base, s["console"]))

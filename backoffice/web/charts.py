@@ -30,36 +30,30 @@ def _style() -> Style:
                  foreground_strong="#1f2933", foreground_subtle="#e3e8ef", opacity=".9", opacity_hover="1",
                  colors=("#1664ff", "#12b76a", "#f79009", "#7a5af8", "#f04438", "#0ba5ec"),
                  label_font_size=12, major_label_font_size=12, value_font_size=11, legend_font_size=12,
-                 title_font_size=14, tooltip_font_size=12)
+                 title_font_size=14, tooltip_font_size=12, guide_stroke_color="#eef2f6",
+                major_guide_stroke_color="#e3e8ef", guide_stroke_dasharray="0", major_guide_stroke_dasharray="0")
 
 
 def _config(**extra) -> dict:
     # js=[]: pygal's default pulls a tooltip script from a CDN; the console fetches nothing from outside.
     return dict(style=_style(), js=[], disable_xml_declaration=True, explicit_size=False, width=640,
                 height=extra.pop("height", 320), show_legend=extra.pop("show_legend", True), legend_at_bottom=True,
-                print_values=True, margin=12, **extra)
+                print_values=True, print_zeroes=False, truncate_label=-1, truncate_legend=-1, show_x_guides=False,
+                show_y_guides=False, margin=12, **extra)
 
 
 def bars(title: str, labels: list[str], series: dict[str, list[int | float]], headers: Sequence[str],
-         rows: list[Sequence], *, horizontal: bool = False) -> Chart:
-    cls = pygal.HorizontalBar if horizontal else pygal.Bar
-    chart = cls(**_config(height=max(240, 34 * len(labels) + 80) if horizontal else 320,
-                          show_legend=len(series) > 1, x_label_rotation=0 if horizontal else 20))
-    if horizontal:  # pygal draws the first label at the bottom; people read rankings from the top
-        labels = labels[::-1]
-        series = {name: values[::-1] for name, values in series.items()}
-    chart.x_labels = labels
+         rows: list[Sequence]) -> Chart:
+    """Horizontal bars, read from the top: Chinese names stay level and whole."""
+    chart = pygal.HorizontalBar(**_config(height=max(200, (22 + 14 * len(series)) * len(labels) + 90),
+                                          show_legend=len(series) > 1))
+    # pygal draws the first label at the bottom, and sizes the label margin by character count as if every
+    # character were Latin: trailing spaces (not drawn) make room for the double-width Chinese ones
+    chart.x_labels = [label + " " * sum(1 for ch in label if ord(ch) > 0x2E80) for label in labels[::-1]]
     for name, values in series.items():
-        chart.add(name, values)
+        chart.add(name, values[::-1])
     return Chart(title, _svg(chart), headers, rows)
 
 
 def _svg(chart) -> str:
     return _SCRIPT.sub("", chart.render(is_unicode=True))
-
-
-def funnel(title: str, labels: list[str], values: list[int], headers: Sequence[str], rows: list[Sequence]) -> Chart:
-    chart = pygal.Funnel(**_config(show_legend=True, height=300))
-    for label, value in zip(labels, values):
-        chart.add(label, [value])
-    return Chart(title, _svg(chart), headers, rows)

@@ -67,6 +67,7 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     refs = customer_service.refs(session, rows)
     return core.render(request, "customers/list.html", {
         "listing": listing, "rows": rows, "refs": refs, "errors": errors, "mask_phone": mask_phone,
+        "product_names": {p.code: p.name for p in customer_service.list_products(session, include_inactive=True)},
         "tags": web_service.profile_tags(session, [c.id for c in rows]),
         "tag_options": [(t, t) for t in web_service.tag_names(session)], "stage_names": web_service.STAGE_NAMES,
         "stage_options": [(s.value, n) for s, n in web_service.STAGE_NAMES.items()],

@@ -61,8 +61,9 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
     funnel_rows = [(name, now, reached, f"{100 * reached / stages[0][2]:.1f}%" if stages[0][2] else "—")
                    for name, now, reached in stages]
     panels = [
-        charts.funnel("客户漏斗（期间新增客户到达各阶段）", [r[0] for r in stages[:-1]], [r[2] for r in stages[:-1]],
-                      ("阶段", "当前在此阶段", "到达此阶段", "占新增"), funnel_rows),
+        charts.bars("客户漏斗（期间新增客户到达各阶段）", [r[0] for r in stages[:-1]],
+                    {"到达此阶段": [r[2] for r in stages[:-1]]}, ("阶段", "当前在此阶段", "到达此阶段", "占新增"),
+                    funnel_rows),
         charts.bars("渠道转化", [c.name for c in channel_rows],
                     {"新增客户": [c.customers for c in channel_rows], "已签约及以后": [c.conversions for c in channel_rows]},
                     ("渠道", "添加", "删除", "客户", "转化", "转化率"),
@@ -70,10 +71,10 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
                      for c in channel_rows]),
         charts.bars("员工排名（线索数）", [p[0] for p in people],
                     {"线索": [p[2] for p in people], "转化": [p[3] for p in people]},
-                    ("员工", "团队", "线索", "转化"), people, horizontal=True),
+                    ("员工", "团队", "线索", "转化"), people),
         charts.bars("团队排名（线索数）", [t[0] for t in teams],
                     {"线索": [t[1] for t in teams], "转化": [t[2] for t in teams]},
-                    ("团队", "线索", "转化"), teams, horizontal=True),
+                    ("团队", "线索", "转化"), teams),
     ]
     centers = org_service.list_centers(session, staff)
     departments = org_service.list_departments(session, staff)

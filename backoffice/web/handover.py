@@ -34,6 +34,7 @@ BAD = {ItemStatus.refused, ItemStatus.lost, ItemStatus.rejected, ItemStatus.over
        ItemStatus.failed}
 STRATEGY_NAMES = {"one": "全部交给一人", "round_robin": "轮流分配", "least_loaded": "负载最少优先",
                   "by_tier": "按客户分层"}
+FLAG_NAMES = {"contract_in_progress": "签约办理中", "gone": "客户已删除好友", "onjob_limit": "90 天内已转接两次"}
 PREVIEW_ROWS = 100
 CASES_PER_PAGE = 20
 
@@ -115,7 +116,7 @@ def _case_context(request: Request, session: Session, staff: Employee, case: Han
         "listing": listing, "progress": progress, "bar": _bar(progress),
         "names": web_service.employee_names(session, {i.taker_id for i in items} | set(plan.get("taker_ids", []))),
         "customer_names": web_service.customer_names(session, customers),
-        "takers": takers, "status_names": STATUS_NAMES, "item_names": ITEM_NAMES,
+        "takers": takers, "status_names": STATUS_NAMES, "item_names": ITEM_NAMES, "flag_names": FLAG_NAMES,
         "strategies": [(s, STRATEGY_NAMES[s]) for s in STRATEGIES if s != "by_tier"],
         "item_options": [("", "全部"), ("failures", "只看失败")] + [(s.value, n) for s, n in ITEM_NAMES.items()],
         "values": {"strategy": plan.get("strategy", "round_robin"), "taker_ids": plan.get("taker_ids", [])},

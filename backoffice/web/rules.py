@@ -46,10 +46,12 @@ def rules_index(request: Request, staff: SupervisorStaff, session: SessionDep) -
 
 
 def _form_context(session: Session, staff: Employee) -> dict[str, Any]:
+    products = [(p.code, p.name) for p in customer_service.list_products(session)]
     return {
         "strategies": [(s.value, n) for s, n in STRATEGY_NAMES.items()],
         "sources": [(s.value, n) for s, n in SOURCE_NAMES.items()],
-        "products": [(p.code, p.name) for p in customer_service.list_products(session)],
+        "source_names": {s.value: n for s, n in SOURCE_NAMES.items()},
+        "products": products, "product_names": dict(products),
         "channels": [(c.id, c.name) for c in channel_service.list_channels(session, active=True)],
         "team_choices": web_service.active_staff_choices(session, staff),
     }
