@@ -55,9 +55,10 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
         errors = core.field_errors(exc)
         listing.filters = {}
         period = _period(listing)
-    stages = web_service.funnel(session, staff, period)
+    counts = web_service.stage_counts(session, staff, period)
+    stages = web_service.funnel(counts)
     channel_rows = web_service.channels(session, staff, period)
-    people, teams = web_service.rankings(session, staff, period)
+    people, teams = web_service.rankings(session, counts)
     funnel_rows = [(name, now, reached, f"{100 * reached / stages[0][2]:.1f}%" if stages[0][2] else "—")
                    for name, now, reached in stages]
     panels = [

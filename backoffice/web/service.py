@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from scrm.assignment import service as assignment_service
@@ -55,7 +56,7 @@ def home_tiles(session: Session, viewer: Employee) -> list[dict[str, Any]]:
 def tag_condition(session: Session, tag: str) -> ColumnElement[bool]:
     """Customers carrying ``tag``: in their profile (画像) or set by hand on WeCom."""
     if is_postgres(session):
-        in_profile = CustomerProfile.tags.contains([tag])
+        in_profile = type_coerce(CustomerProfile.tags, JSONB).contains([tag])
     else:
         in_profile = CustomerProfile.tags.like(f"%{json.dumps(tag)}%")
     by_hand = select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(Tag.name == tag)
@@ -215,10 +216,20 @@ def _customer_filter(session: Session, viewer: Employee, period: Period) -> list
             Customer.created_at >= period.since, Customer.created_at < period.until, *_team_condition(period)]
 
 
-def funnel(session: Session, viewer: Employee, period: Period) -> list[tuple[str, int, int]]:
-    """(stage name, customers now at the stage, customers that reached it) for leads created in the period."""
-    now_at = dict(session.execute(select(Customer.stage, func.count())
-                                  .where(*_customer_filter(session, viewer, period)).group_by(Customer.stage)).all())
+def stage_counts(session: Session, viewer: Employee, period: Period) -> list[tuple[int | None, Stage, int]]:
+    """(owner id, stage, customers) for the customers created in the period: one scan serves the funnel and
+    both rankings."""
+    return [(o, st, int(n)) for o, st, n in session.execute(
+        select(Customer.owner_id, Customer.stage, func.count()).where(*_customer_filter(session, viewer, period))
+        .group_by(Customer.owner_id, Customer.stage))]
+
+
+def funnel(counts: list[tuple[int | None, Stage, int]]) -> list[tuple[str, int, int]]:
+    """(stage name, customers now at the stage, customers that reached it); lost ones count only as lost,
+    since how far they got is not recorded."""
+    now_at: dict[Stage, int] = {}
+    for _, stage, n in counts:
+        now_at[stage] = now_at.get(stage, 0) + n
     out, reached = [], sum(now_at.get(s, 0) for s in FUNNEL)
     for stage in FUNNEL:
         out.append((STAGE_NAMES[stage], now_at.get(stage, 0), reached))
@@ -232,25 +243,31 @@ def channels(session: Session, viewer: Employee, period: Period) -> list:
             if s.adds or s.customers]
 
 
-def rankings(session: Session, viewer: Employee, period: Period, limit: int = 10
+def rankings(session: Session, counts: list[tuple[int | None, Stage, int]], limit: int = 10
              ) -> tuple[list[tuple[str, str, int, int]], list[tuple[str, int, int]]]:
     """Employees (name, team, leads, conversions) and teams (name, leads, conversions), most leads first."""
-    converted = func.sum(case((Customer.stage.in_(customer_service.CONVERTED_STAGES), 1), else_=0))
-    leads = func.count(Customer.id)
-    base = (select(Employee.name, Department.name, leads, converted)
-            .join(Customer, Customer.owner_id == Employee.id)
-            .outerjoin(Department, Department.id == Employee.department_id)
-            .where(*_customer_filter(session, viewer, period)))
-    people = session.execute(base.group_by(Employee.id, Employee.name, Department.name)
-                             .order_by(leads.desc(), Employee.name).limit(limit)).all()
-    teams = session.execute(select(Department.name, leads, converted)
-                            .select_from(Customer).join(Employee, Employee.id == Customer.owner_id)
-                            .join(Department, Department.id == Employee.department_id)
-                            .where(*_customer_filter(session, viewer, period))
-                            .group_by(Department.id, Department.name).order_by(leads.desc(), Department.name)
-                            .limit(limit)).all()
-    return ([(p[0], p[1] or "", int(p[2]), int(p[3] or 0)) for p in people],
-            [(t[0], int(t[1]), int(t[2] or 0)) for t in teams])
+    per_owner: dict[int, list[int]] = {}
+    for owner, stage, n in counts:
+        if owner is not None:
+            totals = per_owner.setdefault(owner, [0, 0])
+            totals[0] += n
+            totals[1] += n if stage in customer_service.CONVERTED_STAGES else 0
+    if not per_owner:
+        return [], []
+    rows = session.execute(select(Employee.id, Employee.name, Department.id, Department.name)
+                           .outerjoin(Department, Department.id == Employee.department_id)
+                           .where(Employee.id.in_(list(per_owner)))).all()
+    people, teams = [], {}
+    for employee_id, name, team_id, team in rows:
+        leads, converted = per_owner[employee_id]
+        people.append((name, team or "", leads, converted))
+        if team_id is not None:
+            t = teams.setdefault(team_id, [team, 0, 0])
+            t[1] += leads
+            t[2] += converted
+    people.sort(key=lambda p: (-p[2], p[0]))
+    team_rows = sorted(((t[0], t[1], t[2]) for t in teams.values()), key=lambda t: (-t[1], t[0]))
+    return people[:limit], team_rows[:limit]
 
 
 def customer_names(session: Session, ids: set[int | None]) -> dict[int, str]:
