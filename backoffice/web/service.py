@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, String, case, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -58,7 +58,7 @@ def tag_condition(session: Session, tag: str) -> ColumnElement[bool]:
     if is_postgres(session):
         in_profile = type_coerce(CustomerProfile.tags, JSONB).contains([tag])
     else:
-        in_profile = CustomerProfile.tags.like(f"%{json.dumps(tag)}%")
+        in_profile = type_coerce(CustomerProfile.tags, String).like(f"%{json.dumps(tag)}%")
     by_hand = select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(Tag.name == tag)
     return or_(Customer.id.in_(select(CustomerProfile.customer_id).where(in_profile)), Customer.id.in_(by_hand))
 

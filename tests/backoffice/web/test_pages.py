@@ -137,3 +137,18 @@ def test_list_filters_sort_and_page_stay_in_the_links(db, client, sign_in):
     assert "共 25 条" in first.text and "page=2" in first.text and "sort=name" in first.text
     second = client.get("/console/customers", params={"sort": "name", "page": 2})
     assert "客户24" in second.text and "客户00" not in second.text
+
+
+def test_tag_search_finds_profile_tags_and_the_customer_page_shows_their_evidence(db, client, sign_in):
+    from scrm.tagging import service as tagging_service
+
+    sales = make_employee(db, department=make_department(db))
+    house = make_customer(db, sales, "有房的客户")
+    make_customer(db, sales, "没房的客户")
+    tagging_service.tag_text(db, house.id, "我在济南有一套全款房，想抵押贷 80 万", source="follow_up", source_key="f1")
+    sign_in(sales)
+    page = client.get("/console/customers", params={"tag": "有房产"})
+    assert "有房的客户" in page.text and "没房的客户" not in page.text and "共 1 条" in page.text
+    detail = client.get(f"/console/customers/{house.id}")
+    evidence = detail.text.split("画像标签")[1].split("</section>")[0]
+    assert "有房产" in evidence and "依据：“我在济南有一套全款房" in evidence
