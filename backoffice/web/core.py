@@ -9,7 +9,6 @@ dependencies or handlers become pages here, not JSON.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from scrm.auth import COOKIE_NAME, _secret
+from scrm.auth import COOKIE_NAME, sign
 from scrm.errors import AppError, Forbidden, NotFound, Unauthorized
 from scrm.org.models import Employee, Role
 
@@ -31,6 +30,9 @@ HERE = Path(__file__).parent
 PREFIX = "/console"
 CSRF_COOKIE = "scrm_csrf"
 CSRF_FIELD = "csrf_token"
+# Pages load only their own CSS and JS; the inline SVG charts carry style attributes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 SHANGHAI_OFFSET_H = 8
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -71,7 +73,7 @@ def menu_for(staff: Employee) -> list[MenuItem]:
 
 
 def _csrf_mac(nonce: str, session_token: str) -> str:
-    return hmac.new(_secret(), f"csrf:{nonce}:{session_token}".encode(), hashlib.sha256).hexdigest()[:32]
+    return sign(f"csrf:{nonce}:{session_token}")
 
 
 def csrf_token(request: Request) -> str:
@@ -171,6 +173,7 @@ class PageRoute(APIRoute):
                 response = _error_page(request, exc)
             response.headers.setdefault("Cache-Control", "no-store")
             response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Content-Security-Policy", CSP)
             _keep_csrf_cookie(request, response)
             return response
 

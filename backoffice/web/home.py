@@ -110,6 +110,11 @@ def logout() -> Response:
     return response
 
 
+@router.get("")
+def console_root() -> Response:
+    return RedirectResponse(core.PREFIX + "/", status_code=307)
+
+
 @router.get("/")
 def home(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
     core.remember(request, staff)

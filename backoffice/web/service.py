@@ -42,7 +42,7 @@ def home_tiles(session: Session, viewer: Employee) -> list[dict[str, Any]]:
         func.count(), func.sum(case((Customer.stage.in_(customer_service.OPEN_STAGES), 1), else_=0)))
         .where(*scope)).one()
     tiles = [{"label": "我能看到的客户", "value": f"{mine or 0:,}", "path": "/customers"},
-             {"label": "在跟线索", "value": f"{open_leads or 0:,}", "path": "/customers?stage=lead"}]
+             {"label": "在跟线索（未签约）", "value": f"{open_leads or 0:,}", "path": "/customers?stage=lead"}]
     if viewer.role in (Role.manager, Role.admin):
         cases = handover_service.list_cases(session, viewer, open_only=True)
         tiles.append({"label": "进行中的交接", "value": str(len(cases)), "path": "/handover"})

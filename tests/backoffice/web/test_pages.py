@@ -27,8 +27,9 @@ def test_password_sign_in_sets_an_httponly_cookie_and_sign_out_clears_it(db, cli
     assert ok.status_code == 303 and ok.headers["location"] == "/console/customers"
     cookie = ok.headers["set-cookie"]
     assert "scrm_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
-    home = client.get("/console/")
+    home = client.get("/console")
     assert "你好，艾丽" in home.text and "离职交接" not in home.text  # a salesperson's menu
+    assert "script-src 'self'" in home.headers["content-security-policy"] and home.headers["cache-control"] == "no-store"
 
     out = client.post("/console/logout", data={"csrf_token": csrf_of(home.text)}, follow_redirects=False)
     assert out.status_code == 303 and 'scrm_session=""' in out.headers["set-cookie"]
