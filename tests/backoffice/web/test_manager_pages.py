@@ -119,3 +119,13 @@ def test_dashboards_show_the_funnel_and_rankings_with_numbers(db, client, sign_i
     assert "<td>小周</td><td>济南一部</td><td>4</td><td>2</td>" in ranking
     bad = client.get("/console/dashboards", params={"since": "2026-13-01"})
     assert bad.status_code == 200 and 'id="err-since"' in bad.text
+
+
+def test_supervisors_read_rules_but_only_managers_edit_them(db, client, sign_in):
+    dept = make_department(db)
+    sign_in(make_employee(db, role=Role.supervisor, department=dept))
+    page = client.get("/console/rules")
+    assert page.status_code == 200 and "新建规则" not in page.text
+    denied = client.get("/console/rules/assignment/new")
+    assert denied.status_code == 403 and "没有权限" in denied.text
+    assert client.post("/console/rules/assignment", data={"csrf_token": "x", "name": "x"}).status_code == 403
