@@ -37,7 +37,7 @@ SAMPLE_SIZE = 200
 
 def home_tiles(session: Session, viewer: Employee) -> list[dict[str, Any]]:
     """The few numbers on the home page, within the viewer's scope."""
-    scope = [customer_service.visible_condition(session, viewer), Customer.status != CustomerStatus.merged]
+    scope = [customer_service.visible_condition(session, viewer), customer_service.not_merged()]
     mine, open_leads = session.execute(select(
         func.count(), func.sum(case((Customer.stage.in_(customer_service.OPEN_STAGES), 1), else_=0)))
         .where(*scope)).one()
@@ -212,7 +212,7 @@ def _team_condition(period: Period) -> list[ColumnElement[bool]]:
 
 
 def _customer_filter(session: Session, viewer: Employee, period: Period) -> list[ColumnElement[bool]]:
-    return [customer_service.visible_condition(session, viewer), Customer.status != CustomerStatus.merged,
+    return [customer_service.visible_condition(session, viewer), customer_service.not_merged(),
             Customer.created_at >= period.since, Customer.created_at < period.until, *_team_condition(period)]
 
 
