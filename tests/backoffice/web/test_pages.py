@@ -137,7 +137,9 @@ def test_list_filters_sort_and_page_stay_in_the_links(db, client, sign_in):
     first = client.get("/console/customers", params={"sort": "name"})
     assert "共 25 条" in first.text and "page=2" in first.text and "sort=name" in first.text
     second = client.get("/console/customers", params={"sort": "name", "page": 2})
-    assert "客户24" in second.text and "客户00" not in second.text
+    assert "客户24" in second.text and "客户00" not in second.text and "共 25 条" in second.text
+    beyond = client.get("/console/customers", params={"sort": "name", "page": 5})
+    assert "共 25 条" in beyond.text and "没有符合条件的客户" in beyond.text
 
 
 def test_tag_search_finds_profile_tags_and_the_customer_page_shows_their_evidence(db, client, sign_in):
