@@ -1,1 +1,0 @@
-"""The back-office: the money side and the staff console."""
