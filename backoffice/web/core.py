@@ -30,7 +30,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from scrm.auth import COOKIE_NAME, sign
-from scrm.errors import AppError, Forbidden, NotFound, Unauthorized
+from scrm.errors import AppError, Forbidden, Unauthorized
 from scrm.org.models import Employee, Role
 
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from scrm.auth import COOKIE_NAME, issue_staff_token
-from tests.customers.factories import client, make_customer, make_department, make_employee, products  # noqa: F401
+from tests.customers.factories import client, products  # noqa: F401  (fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
