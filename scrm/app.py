@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "scrm.groups.api",
     "scrm.sop.api",
     "scrm.broadcast.api",
+    "backoffice.web.api",
 )
 
 DESCRIPTION = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +28,9 @@ def _mount_module_clis() -> None:
     app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
     app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")
     app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
+    # the console lives in backoffice, which scrm does not import: mounted by name, as the app mounts routers
+    screenshots_command = importlib.import_module("backoffice.web.cli").screenshots_command
+    app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
 
 
 _mount_module_clis()

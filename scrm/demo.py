@@ -7,6 +7,7 @@ encrypted callbacks to ``/wecom/callback`` (sent by the sandbox), and staff call
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import secrets
@@ -303,9 +304,11 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
     from scrm.groups import demo as tiers_demo
 
     tiers = tiers_demo.run(sandbox, api, manager, rng)
+    console_demo = importlib.import_module("backoffice.web.demo")
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
             "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
-            "admin": admin, "manager": manager, "staff": employees}
+            "admin": admin, "manager": manager, "staff": employees,
+            "console": console_demo.prepare(api, admin, employees)}
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
@@ -370,3 +373,4 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
         print(line)
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
+    print(importlib.import_module("backoffice.web.demo").summary_line(base, s["console"]))

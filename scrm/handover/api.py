@@ -108,8 +108,7 @@ def replan(case_id: CaseId, body: schemas.PlanIn, staff: ManagerStaff, session: 
 def run(case_id: CaseId, staff: ManagerStaff, session: SessionDep) -> schemas.CaseOut:
     """Start the transfers (a job, in batches of 100); 409 unless the case is planned or running."""
     case = handover_service.get_visible_case(session, staff, case_id)
-    if case.status not in (CaseStatus.planned, CaseStatus.running):
-        handover_service._move_case(case, CaseStatus.running)  # raises the 409 with the reason
+    handover_service.ensure_runnable(case)
     jobs.enqueue(session, tasks.run_case, case.id, job_id=None)
     return _case_out(session, case, handover_service.progress(session, [case.id])[case.id])
 

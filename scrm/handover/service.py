@@ -81,6 +81,12 @@ def _move_case(case: HandoverCase, to: CaseStatus) -> None:
         case.closed_at = utcnow()
 
 
+def ensure_runnable(case: HandoverCase) -> None:
+    """InvalidTransition (409, with the reason) unless the case's transfers may be started now."""
+    if case.status not in (CaseStatus.planned, CaseStatus.running):
+        _move_case(case, CaseStatus.running)
+
+
 def _move_item(item: HandoverItem, to: ItemStatus) -> None:
     if to not in ITEM_TRANSITIONS[item.status]:
         raise InvalidTransition(f"交接项 #{item.id} 处于 {item.status.value}，不能变为 {to.value}")

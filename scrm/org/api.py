@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from scrm import jobs
 from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, issue_staff_token, require_roles
 from scrm.config import get_settings
-from scrm.errors import ERROR_RESPONSES, ExternalServiceError, Forbidden, Unauthorized, ValidationFailed
+from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
 from scrm.org import service as org_service
 from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, EmployeeStatus, Role
@@ -19,9 +19,6 @@ from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, EmployeeStatus, 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 AdminStaff = Annotated[Employee, Depends(require_roles())]
-
-# WeCom answers these for a code that is wrong, used or expired: the person should just sign in again.
-_BAD_CODE_ERRCODES = {40029, 40163, 42003, 50001}
 
 
 def wecom_client() -> Any:
@@ -84,28 +81,14 @@ def wecom_authorize_url(
     parsed = urlparse(redirect_uri)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationFailed("redirect_uri must be an absolute http(s) URL", field="redirect_uri")
-    url = client.oauth.authorize_url(redirect_uri, state)
-    agent_id = getattr(client, "agent_id", None) or get_settings().wecom_agent_id
-    if agent_id:
-        url = url.replace("#wechat_redirect", f"&agentid={agent_id}#wechat_redirect")
-    return schemas.AuthorizeUrlOut(url=url)
+    return schemas.AuthorizeUrlOut(url=org_service.wecom_authorize_url(client, redirect_uri, state))
 
 
 @router.post("/auth/wecom", response_model=schemas.TokenOut, tags=["auth"])
 def wecom_login(body: schemas.WecomLoginIn, session: SessionDep, client: WecomClient) -> schemas.TokenOut:
     """Sign in with the `code` from WeCom OAuth. A WeCom member not yet synced is created as a salesperson
     (scope own); a departed employee, or a WeChat user who is not a member, gets a 401."""
-    try:
-        info = client.oauth.get_user_info(body.code)
-    except ExternalServiceError as exc:  # scrm.wecom.client.WecomError carries WeCom's errcode
-        if getattr(exc, "errcode", None) in _BAD_CODE_ERRCODES:
-            raise Unauthorized("the WeCom sign-in code is invalid or already used; sign in again") from exc
-        raise
-    userid = info.get("UserId") or info.get("userid")
-    if not userid:
-        raise Unauthorized("this WeChat user is not a member of the company on WeCom")
-    employee = org_service.employee_for_wecom_user(session, userid, client)
-    return _token_answer(employee)
+    return _token_answer(org_service.employee_for_oauth_code(session, body.code, client))
 
 
 # --- centers -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from scrm import events, ratelimit
+from scrm.config import get_settings
 from scrm.db import utcnow
 from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
@@ -1033,6 +1034,33 @@ def _fetch_department(client: Any, wecom_id: int) -> dict[str, Any]:
     except ExternalServiceError as exc:
         log.warning("could not fetch WeCom department %s: %s", wecom_id, exc)
         return {}
+
+
+# WeCom answers these for an OAuth code that is wrong, used or expired: the person should just sign in again.
+_BAD_CODE_ERRCODES = {40029, 40163, 42003, 50001}
+
+
+def wecom_authorize_url(client: Any, redirect_uri: str, state: str | None) -> str:
+    """WeCom's OAuth (snsapi_base) URL for the app's agent, sending the browser back to ``redirect_uri``."""
+    url = client.oauth.authorize_url(redirect_uri, state)
+    agent_id = getattr(client, "agent_id", None) or get_settings().wecom_agent_id
+    if agent_id:
+        url = url.replace("#wechat_redirect", f"&agentid={agent_id}#wechat_redirect")
+    return url
+
+
+def employee_for_oauth_code(session: Session, code: str, client: Any) -> Employee:
+    """The employee a WeCom OAuth ``code`` stands for (the API's and the console's WeCom sign-in)."""
+    try:
+        info = client.oauth.get_user_info(code)
+    except ExternalServiceError as exc:  # scrm.wecom.client.WecomError carries WeCom's errcode
+        if getattr(exc, "errcode", None) in _BAD_CODE_ERRCODES:
+            raise Unauthorized("the WeCom sign-in code is invalid or already used; sign in again") from exc
+        raise
+    userid = info.get("UserId") or info.get("userid")
+    if not userid:
+        raise Unauthorized("this WeChat user is not a member of the company on WeCom")
+    return employee_for_wecom_user(session, userid, client)
 
 
 def employee_for_wecom_user(session: Session, userid: str, client: Any = None) -> Employee:

@@ -1,0 +1,11 @@
+"""Every console page, under /console (one router for ``scrm.app.ROUTER_MODULES``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backoffice.web import customers, dashboards, handover, home, rules
+
+router = APIRouter(include_in_schema=False)
+for module in (home, customers, handover, rules, dashboards):
+    router.include_router(module.router)

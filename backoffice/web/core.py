@@ -1,0 +1,290 @@
+"""What every console page shares: templates, the page route class (sign-in redirect, 403/404 pages,
+CSRF on every POST), the menu per role, list-page state kept in the URL, and form errors by field.
+
+A page handler is an ordinary FastAPI route on a ``console_router()``; it authorises with the same
+``scrm.auth`` aliases as the API (``CurrentStaff``, ``ManagerStaff`` …) and reads through the same
+service functions, so role and data scope are checked once, in one place. ``AppError``s raised by
+dependencies or handlers become pages here, not JSON.
+
+Adding a page: a module with ``router = core.console_router()``, handlers that call the owning module's
+service and ``core.render(request, "<area>/<page>.html", {...}, staff=staff)``, templates extending
+``base.html`` with the ``_ui.html`` macros (``field``, ``checks``, ``sort_th``, ``pager``, ``post_button``,
+``chart``), the module in ``backoffice.web.api``, and a ``MENU`` entry with its roles. Lists read their
+state with ``Listing.read``; forms catch ``AppError`` and re-render with ``field_errors(exc)`` (status 422),
+or redirect with a ``MESSAGES`` key on success.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from scrm.auth import COOKIE_NAME, sign
+from scrm.errors import AppError, Forbidden, Unauthorized
+from scrm.org.models import Employee, Role
+
+HERE = Path(__file__).parent
+PREFIX = "/console"
+CSRF_COOKIE = "scrm_csrf"
+CSRF_FIELD = "csrf_token"
+# Pages load only their own CSS and JS; the inline SVG charts carry style attributes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+SHANGHAI_OFFSET_H = 8
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+ROLE_NAMES = {Role.sales: "营销专员", Role.processor: "做单专员", Role.supervisor: "主管", Role.finance: "财务",
+              Role.manager: "经理", Role.admin: "管理员"}
+
+MANAGERS = (Role.manager, Role.admin)
+SUPERVISORS = (Role.supervisor, Role.manager, Role.admin)
+EVERYONE = tuple(Role)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    path: str
+    roles: tuple[Role, ...]
+
+
+# The finance centre's pages join this list with their roles; nothing else decides what a role sees.
+MENU: list[MenuItem] = [
+    MenuItem("首页", "/", EVERYONE),
+    MenuItem("客户", "/customers", EVERYONE),
+    MenuItem("离职交接", "/handover", MANAGERS),
+    MenuItem("规则", "/rules", SUPERVISORS),
+    MenuItem("数据看板", "/dashboards", SUPERVISORS),
+]
+
+
+def menu_for(staff: Employee) -> list[MenuItem]:
+    return [m for m in MENU if staff.role in m.roles or staff.role == Role.admin]
+
+
+# ---------------------------------------------------------------------------------------------
+# CSRF: a double-submit token bound to the session. The cookie holds a random nonce; the form carries
+# the nonce and an HMAC of it with the session cookie, so a token from another session (or a token an
+# attacker planted as a cookie without knowing our secret) does not pass.
+
+
+def _csrf_mac(nonce: str, session_token: str) -> str:
+    return sign(f"csrf:{nonce}:{session_token}")
+
+
+def csrf_token(request: Request) -> str:
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_nonce", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(16)
+        request.state.csrf_nonce = nonce
+    session_token = getattr(request.state, "session_token", request.cookies.get(COOKIE_NAME, ""))
+    return f"{nonce}.{_csrf_mac(nonce, session_token)}"
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not nonce or not submitted or "." not in submitted:
+        return False
+    sent_nonce, mac = submitted.split(".", 1)
+    return hmac.compare_digest(sent_nonce, nonce) and hmac.compare_digest(
+        mac, _csrf_mac(nonce, request.cookies.get(COOKIE_NAME, "")))
+
+
+def _keep_csrf_cookie(request: Request, response: Response) -> None:
+    nonce = getattr(request.state, "csrf_nonce", None)
+    if nonce and not request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", path=PREFIX,
+                            secure=request.url.scheme == "https")
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, staff: Employee | None = None) -> HTMLResponse:
+    ctx = {"request": request, "staff": staff, "menu": menu_for(staff) if staff else [],
+           "role_names": ROLE_NAMES, "prefix": PREFIX, "csrf": csrf_token(request), "errors": {}, "values": {},
+           "message": MESSAGES.get(request.query_params.get("msg", ""))}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def redirect(path: str, **params: Any) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return RedirectResponse(PREFIX + path + (f"?{query}" if query else ""), status_code=303)
+
+
+# Flash messages travel as a fixed key in the redirect's query, so no page ever echoes text from the URL.
+MESSAGES = {
+    "follow_up_added": "已添加跟进记录", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",
+    "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果",
+    "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
+    "signed_out": "已退出登录",
+}
+
+
+def field_errors(exc: AppError, rename: dict[str, str] | None = None) -> dict[str, str]:
+    """Form errors by input name from an AppError (its ``field`` and any ``errors`` list)."""
+    rename = rename or {}
+    out: dict[str, str] = {}
+    for item in exc.extra.get("errors") or []:
+        name = rename.get(item["field"], item["field"])
+        out.setdefault(name, item["message"])
+    if exc.field:
+        out.setdefault(rename.get(exc.field, exc.field), exc.message)
+    if not out:
+        out["__all__"] = exc.message
+    return out
+
+
+def _error_page(request: Request, exc: AppError) -> Response:
+    if isinstance(exc, Unauthorized):
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            path = PREFIX + "/"
+        response = RedirectResponse(f"{PREFIX}/login?{urlencode({'next': path})}", status_code=303)
+        if request.cookies.get(COOKIE_NAME):
+            response.delete_cookie(COOKIE_NAME, path="/")
+        return response
+    title = {403: "没有权限", 404: "找不到页面"}.get(exc.status_code, "出错了")
+    return render(request, "error.html", {"title": title, "detail": exc.message, "code": exc.status_code},
+                  status_code=exc.status_code, staff=getattr(request.state, "staff", None))
+
+
+class PageRoute(APIRoute):
+    """Checks CSRF on every POST and turns AppErrors into pages (sign-in redirect, 403, 404 …)."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                if request.method == "POST":
+                    form = await request.form()
+                    if not csrf_ok(request, form.get(CSRF_FIELD)):
+                        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+                response = await handler(request)
+            except AppError as exc:
+                response = _error_page(request, exc)
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            _keep_csrf_cookie(request, response)
+            return response
+
+        return page
+
+
+def console_router() -> APIRouter:
+    return APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
+
+
+def remember(request: Request, staff: Employee) -> Employee:
+    """Keep the signed-in employee for the error page's menu."""
+    request.state.staff = staff
+    return staff
+
+
+# ---------------------------------------------------------------------------------------------
+# list pages: filters, sorting and the page number live in the URL
+
+
+@dataclass
+class Listing:
+    """One list page's state, read from the query string, and links that change one thing and keep the rest."""
+
+    path: str
+    filters: dict[str, str]
+    sort: str
+    page: int
+    page_size: int
+    sorts: tuple[str, ...] = ()
+    total: int = 0
+    page_param: str = "page"
+    extra: dict[str, str] = field(default_factory=dict)  # other query parameters the links keep
+
+    @classmethod
+    def read(cls, request: Request, path: str, filter_names: Iterable[str], *, default_sort: str = "",
+             sorts: Iterable[str] = (), page_size: int = 20, page_param: str = "page",
+             keep: Iterable[str] = ()) -> "Listing":
+        q = request.query_params
+        filters = {n: q.get(n, "").strip() for n in filter_names if q.get(n, "").strip()}
+        sorts = tuple(sorts)
+        sort = q.get("sort", default_sort)
+        if sorts and sort.lstrip("-") not in sorts:
+            sort = default_sort
+        try:
+            page = max(1, min(int(q.get(page_param, "1")), 100000))
+        except ValueError:
+            page = 1
+        return cls(path=path, filters=filters, sort=sort, page=page, page_size=page_size, sorts=sorts,
+                   page_param=page_param, extra={k: q[k] for k in keep if q.get(k)})
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def url(self, **changes: Any) -> str:
+        """This list's URL with ``changes``; changing a filter or the sort goes back to the first page."""
+        page = changes.pop("page", None)
+        params: dict[str, Any] = {**self.extra, **self.filters}
+        if self.sort:
+            params["sort"] = self.sort
+        params.update(changes)
+        params[self.page_param] = page if page is not None else (1 if changes else self.page)
+        clean = {k: v for k, v in params.items() if v not in (None, "") and not (k == self.page_param and v == 1)}
+        return PREFIX + self.path + (f"?{urlencode(clean)}" if clean else "")
+
+    def sort_url(self, key: str) -> str:
+        return self.url(sort=key if self.sort != key else f"-{key}")
+
+    def sort_mark(self, key: str) -> str:
+        return {key: " ▲", f"-{key}": " ▼"}.get(self.sort, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# small formatting helpers for templates
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    from datetime import timedelta
+
+    return value.astimezone(timezone(timedelta(hours=SHANGHAI_OFFSET_H))).strftime(fmt)
+
+
+def yuan(value: Any) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def pairs(items: Iterable[Any], key: str, label: str) -> list[tuple[Any, Any]]:
+    """Options for a select from objects or dicts."""
+    def get(item: Any, name: str) -> Any:
+        return item[name] if isinstance(item, dict) else getattr(item, name)
+
+    return [(get(i, key), get(i, label)) for i in items]
+
+
+templates.env.filters["local"] = local_time
+templates.env.filters["pairs"] = pairs
+templates.env.filters["yuan"] = yuan
+templates.env.globals["role_names"] = ROLE_NAMES

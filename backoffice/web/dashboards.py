@@ -1,0 +1,88 @@
+"""Dashboards: the customer funnel, channel conversion, and employee and team rankings, for a period,
+center and department, each chart with its numbers beside it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from backoffice.web import charts, core
+from backoffice.web import service as web_service
+from scrm.auth import SessionDep, SupervisorStaff
+from scrm.errors import ValidationFailed
+from scrm.org import service as org_service
+
+router = core.console_router()
+
+BEIJING = timezone(timedelta(hours=core.SHANGHAI_OFFSET_H))
+DEFAULT_DAYS = 30
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed("日期格式应为 2026-11-30", field=field) from None
+
+
+def _period(listing: core.Listing) -> web_service.Period:
+    f = listing.filters
+    until_day = _day(f.get("until"), "until") or datetime.now(BEIJING).date()
+    since_day = _day(f.get("since"), "since") or until_day - timedelta(days=DEFAULT_DAYS - 1)
+    if since_day > until_day:
+        raise ValidationFailed("开始日期不能晚于结束日期", field="since")
+    center = f.get("center_id", "")
+    department = f.get("department_id", "")
+    return web_service.Period(
+        since=datetime.combine(since_day, time.min, BEIJING), until=datetime.combine(until_day + timedelta(days=1),
+                                                                                    time.min, BEIJING),
+        center_id=int(center) if center.isdigit() else None, department_id=int(department) if department.isdigit()
+        else None)
+
+
+@router.get("/dashboards")
+def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
+    core.remember(request, staff)
+    listing = core.Listing.read(request, "/dashboards", ("since", "until", "center_id", "department_id"))
+    errors: dict[str, str] = {}
+    try:
+        period = _period(listing)
+    except ValidationFailed as exc:
+        errors = core.field_errors(exc)
+        listing.filters = {}
+        period = _period(listing)
+    counts = web_service.stage_counts(session, staff, period)
+    stages = web_service.funnel(counts)
+    channel_rows = web_service.channels(session, staff, period)
+    people, teams = web_service.rankings(session, counts)
+    funnel_rows = [(name, now, reached, f"{100 * reached / stages[0][2]:.1f}%" if stages[0][2] else "—")
+                   for name, now, reached in stages]
+    panels = [
+        charts.bars("客户漏斗（期间新增客户到达各阶段）", [r[0] for r in stages[:-1]],
+                    {"到达此阶段": [r[2] for r in stages[:-1]]}, ("阶段", "当前在此阶段", "到达此阶段", "占新增"),
+                    funnel_rows),
+        charts.bars("渠道转化", [c.name for c in channel_rows],
+                    {"新增客户": [c.customers for c in channel_rows], "已签约及以后": [c.conversions for c in channel_rows]},
+                    ("渠道", "添加", "删除", "客户", "转化", "转化率"),
+                    [(c.name, c.adds, c.deletions, c.customers, c.conversions, f"{100 * c.conversion_rate:.1f}%")
+                     for c in channel_rows]),
+        charts.bars("员工排名（线索数）", [p[0] for p in people],
+                    {"线索": [p[2] for p in people], "转化": [p[3] for p in people]},
+                    ("员工", "团队", "线索", "转化"), people),
+        charts.bars("团队排名（线索数）", [t[0] for t in teams],
+                    {"线索": [t[1] for t in teams], "转化": [t[2] for t in teams]},
+                    ("团队", "线索", "转化"), teams),
+    ]
+    centers = org_service.list_centers(session, staff)
+    departments = org_service.list_departments(session, staff)
+    return core.render(request, "dashboards.html", {
+        "listing": listing, "panels": panels, "errors": errors,
+        "values": {"since": period.since.date().isoformat(),
+                   "until": (period.until - timedelta(days=1)).date().isoformat()},
+        "centers": [("", "全部")] + [(c.id, c.name) for c in centers],
+        "departments": [("", "全部")] + [(d.id, d.name) for d in departments if not d.deleted],
+    }, staff=staff)

@@ -1,0 +1,176 @@
+"""Server time of the console's main pages with 100,000 customers on PostgreSQL.
+
+Seeds a scratch database with bulk inserts (2 centers, 12 departments, 240 staff, 100,000 customers with
+profiles for half of them, 150,000 follow-ups, 300,000 timeline entries, a 2,000-customer handover case),
+then requests each page in-process (FastAPI TestClient: the app's whole request path, no network) and
+prints p50 / p95 per page.
+
+    .venv/bin/python bench/console_pages.py [--customers 100000] [--runs 30] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PG_ADMIN, PII_KEY, fresh_database  # noqa: E402
+
+DB_NAME = "scrm_bench_console"
+TAGS = ["房抵贷", "信用贷", "车抵贷", "有房产", "有社保", "企业主", "征信逾期", "高意向", "中意向", "低意向"]
+STAGES = ["lead"] * 50 + ["contacted"] * 25 + ["appointment"] * 8 + ["signed"] * 6 + ["processing"] * 3 + \
+         ["disbursed"] * 3 + ["settled"] * 2 + ["lost"] * 3
+
+
+def seed(n: int) -> None:
+    from sqlalchemy import insert
+
+    from scrm.customers import service as customer_service
+    from scrm.customers.models import Customer, FollowUp, TimelineEntry
+    from scrm.db import session_scope
+    from scrm.handover import service as handover_service
+    from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
+    from scrm.tagging.models import CustomerProfile
+
+    rng = random.Random(7)
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    with session_scope() as s:
+        products = customer_service.seed_products(s)
+        centers = [Center(name=n) for n in ("济南中心", "青岛中心")]
+        s.add_all(centers)
+        s.flush()
+        departments = [Department(name=f"营销{i + 1}部", center_id=centers[i % 2].id) for i in range(12)]
+        s.add_all(departments)
+        s.flush()
+        staff = [Employee(name=f"销售{i:03d}", role=Role.sales, scope=DataScope.own, department_id=departments[i % 12].id,
+                         wecom_userid=f"sales{i}", status=EmployeeStatus.active) for i in range(228)]
+        staff += [Employee(name=f"主管{i}", role=Role.supervisor, scope=DataScope.department,
+                           department_id=departments[i].id, wecom_userid=f"sup{i}") for i in range(12)]
+        staff += [Employee(name="经理", role=Role.manager, scope=DataScope.center, department_id=departments[0].id,
+                           username="manager", wecom_userid="manager"),
+                  Employee(name="管理员", role=Role.admin, scope=DataScope.all, username="admin")]
+        s.add_all(staff)
+        s.flush()
+        sales_ids = [e.id for e in staff if e.role == Role.sales]
+    with session_scope() as s:
+        batch = 10_000
+        for start in range(0, n, batch):
+            s.execute(insert(Customer), [{
+                "name": f"客户{i:06d}", "owner_id": sales_ids[i % len(sales_ids)] if i % 50 else None,
+                "stage": rng.choice(STAGES), "phone_tail": f"{rng.randrange(10000):04d}",
+                "product_id": products[i % len(products)].id if i % 3 else None,
+                "amount_fen": rng.randrange(1, 100) * 1_000_000, "custom_fields": {}, "city": "济南",
+                "created_at": now - timedelta(minutes=rng.randrange(180 * 24 * 60)),
+            } for i in range(start, min(n, start + batch))])
+        s.flush()
+    with session_scope() as s:
+        from sqlalchemy import select
+
+        ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start:start + 10_000]
+            s.execute(insert(CustomerProfile), [{
+                "customer_id": c, "intent": rng.choice(["high", "medium", "low"]),
+                "tags": rng.sample(TAGS, 3), "evidence": {}, "updated_at": now} for c in chunk if c % 2])
+            s.execute(insert(FollowUp), [{
+                "customer_id": c, "employee_id": sales_ids[c % len(sales_ids)], "kind": "call",
+                "content": "电话沟通，客户想做房抵贷", "created_at": now - timedelta(minutes=k)}
+                for c in chunk for k in range(3) if c % 2 or k == 0])
+            s.execute(insert(TimelineEntry), [{
+                "customer_id": c, "at": now - timedelta(minutes=k), "kind": "follow_up", "summary": "call：电话沟通",
+                "data": {}} for c in chunk for k in range(3)])
+    with session_scope() as s:
+        giver = s.get(Employee, sales_ids[0])
+        giver.status = EmployeeStatus.departed
+        s.flush()
+        handover_service.open_case(s, giver.id)
+    print(f"seeded {n:,} customers in {time.perf_counter() - started:.0f} s")
+
+
+def measure(runs: int) -> None:
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select, text
+
+    from scrm.app import create_app
+    from scrm.auth import COOKIE_NAME, issue_staff_token
+    from scrm.customers.models import Customer
+    from scrm.db import get_engine, session_scope
+    from scrm.handover.models import HandoverCase
+    from scrm.org.models import Employee, Role
+
+    with get_engine().begin() as conn:
+        conn.execute(text("ANALYZE"))
+    with session_scope() as s:
+        admin = s.scalar(select(Employee.id).where(Employee.username == "admin"))
+        manager = s.scalar(select(Employee.id).where(Employee.username == "manager"))
+        sales = s.scalar(select(Employee.id).where(Employee.role == Role.sales, Employee.status == "active")
+                         .order_by(Employee.id))
+        customer = s.scalar(select(Customer.id).where(Customer.owner_id == sales).order_by(Customer.id.desc()))
+        case = s.scalar(select(HandoverCase.id))
+    client = TestClient(create_app())
+    pages = [
+        ("home (admin)", admin, "/console/"),
+        ("customers, all 100k (admin)", admin, "/console/customers"),
+        ("customers, page 200 (admin)", admin, "/console/customers?page=200"),
+        ("customers by stage, sort owner (admin)", admin, "/console/customers?stage=contacted&sort=owner"),
+        ("customers by name (admin)", admin, "/console/customers?q=客户0123"),
+        ("customers by phone tail (admin)", admin, "/console/customers?phone_tail=1234"),
+        ("customers by tag (admin)", admin, "/console/customers?tag=有房产"),
+        ("customers, center scope (manager)", manager, "/console/customers"),
+        ("customers, own (sales)", sales, "/console/customers"),
+        ("customer page (sales)", sales, f"/console/customers/{customer}"),
+        ("handover cases (admin)", admin, "/console/handover?status=all"),
+        ("handover case, 2k items (admin)", admin, f"/console/handover/{case}"),
+        ("rules (admin)", admin, "/console/rules"),
+        ("tagging rules (admin)", admin, "/console/rules/tagging"),
+        ("dashboards, 30 days (admin)", admin, "/console/dashboards"),
+        ("dashboards, all time (admin)", admin, "/console/dashboards?since=2000-01-01"),
+        ("dashboards, center (manager)", manager, "/console/dashboards?since=2000-01-01"),
+    ]
+    print(f"{'page':<42} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, viewer, url in pages:
+        client.cookies.set(COOKIE_NAME, issue_staff_token(viewer))
+        times = []
+        for i in range(runs + 3):
+            started = time.perf_counter()
+            answer = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
+            if i >= 3:
+                times.append(elapsed)
+        times.sort()
+        print(f"{name:<42} {statistics.median(times):>8.1f} {times[int(0.95 * (len(times) - 1))]:>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
+    args = parser.parse_args()
+    if args.reuse:
+        from scrm.migrations import upgrade
+
+        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
+        upgrade(url)
+    else:
+        url = fresh_database(DB_NAME)
+    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    from scrm.config import reset_settings
+
+    reset_settings()
+    if not args.reuse:
+        seed(args.customers)
+    measure(args.runs)
+
+
+if __name__ == "__main__":
+    main()
