@@ -20,6 +20,11 @@ ROUTER_MODULES = (
     "scrm.assignment.api",
     "scrm.tagging.api",
     "scrm.handover.api",
+    "backoffice.contracts.api",
+    "backoffice.deposits.api",
+    "backoffice.processing.api",
+    "backoffice.settlements.api",
+    "backoffice.ledger.api",
 )
 
 DESCRIPTION = """

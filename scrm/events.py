@@ -27,6 +27,10 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "employee.departed": ["scrm.handover.service:on_employee_departed"],
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
     "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
+    "debit.succeeded": ["backoffice.settlements.service:on_debit_succeeded"],
+    "referral.commission_confirmed": ["backoffice.ledger.service:on_commission_confirmed"],
+    "referral.commission_reversed": ["backoffice.ledger.service:on_commission_reversed"],
+    "referral.withdrawal_paid": ["backoffice.ledger.service:on_withdrawal_paid"],
 }
 
 
