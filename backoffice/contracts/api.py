@@ -50,7 +50,7 @@ def terms_changes(body: schemas.OrderAmend | schemas.OrderTermsIn) -> dict:
 
 def order_rows(session: Session, orders: list[Order]) -> list[schemas.OrderOut]:
     ids = {i for o in orders for i in (o.salesperson_id, o.marketing_specialist_id, o.processor_id) if i}
-    names = dict(session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(ids)))) if ids else {}
+    names = dict(session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(ids))).all()) if ids else {}
     return [schemas.OrderOut(
         id=o.id, agreement_no=o.agreement_no, status=o.status, customer_id=o.customer_id,
         customer_name=o.customer_name, customer_phone=o.customer_phone_masked, signed_at=o.signed_at,

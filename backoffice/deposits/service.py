@@ -100,6 +100,11 @@ def _deposit_for(session: Session, order: Order, *, lock: bool = False) -> Depos
     return deposit
 
 
+def _refund_stage(order: Order) -> None:
+    if order.status != OrderStatus.processing:
+        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中的订单可以退定（放款后的差额在结算中处理）")
+
+
 def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int, reason: str) -> DepositRefund:
     """The processing specialist files a refund (退定) with a reason; never above what is left to refund."""
     _require(actor, Role.processor)
@@ -107,6 +112,7 @@ def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int
         raise Forbidden("只有该订单的做单专员可以申请退定")
     if not (reason or "").strip():
         raise ValidationFailed("请填写退定原因", field="reason")
+    _refund_stage(order)
     deposit = _deposit_for(session, order, lock=True)
     if deposit.status != D.held:
         raise InvalidTransition(f"定金当前状态为 {deposit.status.value}，不能退定")
@@ -137,16 +143,17 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
     REFUND_MACHINE.target(refund.status, "confirm")
     if refund.amount_fen > deposit.received_fen - deposit.refunded_fen:
         raise InvalidTransition("退定金额超过已收定金")
+    order = contract_service.get_order(session, deposit.order_id, lock=True)
+    _refund_stage(order)
     full = deposit.refunded_fen + refund.amount_fen == deposit.received_fen
     DEPOSIT_MACHINE.advance(session, deposit, "refund_rest" if full else "refund_part", actor_id=actor.id,
                             data={"refund_id": refund.id, "amount_fen": refund.amount_fen})
     REFUND_MACHINE.advance(session, refund, "confirm", actor_id=actor.id)
     deposit.refunded_fen += refund.amount_fen
     refund.decided_by_id, refund.decided_at = actor.id, utcnow()
-    order = contract_service.get_order(session, deposit.order_id)
     ledger.post(session, [dr("deposits_held", refund.amount_fen), cr(account, refund.amount_fen)],
                 "deposit.refunded", refund.id, f"退定 {order.agreement_no}", order_id=order.id)
-    if full and order.status == OrderStatus.processing:
+    if full:
         contract_service.ORDER_MACHINE.advance(session, order, "refund_all", actor_id=actor.id, note=refund.reason)
         customer_service.set_stage(session, order.customer_id, Stage.lost, actor_employee_id=actor.id,
                                    source_key=f"order:{order.id}:refunded", note=f"全额退定 {order.agreement_no}")

@@ -73,6 +73,7 @@ class TotalsOut(BaseModel):
     borrowing_cost: YuanOut
     total_charges: YuanOut
     deposit_applied: YuanOut
+    collected_at_close: YuanOut
     paid: YuanOut
     amount_due: YuanOut
     appraisal: YuanOut

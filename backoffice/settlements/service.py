@@ -204,7 +204,8 @@ class Totals:
     borrowing_interest_fen: int
     borrowing_cost_fen: int
     deposit_applied_fen: int
-    paid_fen: int
+    collected_at_close_fen: int  # paid at the counter (cash, Alipay, …) when closing; 0 for direct debit
+    paid_fen: int  # received afterwards (direct debits)
     appraisal_fen: int
     rebates_fen: int
 
@@ -222,7 +223,7 @@ class Totals:
 
     @property
     def amount_due_fen(self) -> int:
-        return self.total_charges_fen - self.deposit_applied_fen - self.paid_fen
+        return self.total_charges_fen - self.deposit_applied_fen - self.collected_at_close_fen - self.paid_fen
 
     @property
     def expenses_fen(self) -> int:
@@ -246,6 +247,7 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
     """The settlement's parts: live while open (interest to ``on``), as fixed at closing afterwards."""
     on = on or utcnow().date()
     borrowings = _borrowings_for(session, settlement)
+    collected = 0
     if settlement.status == T.open:
         interest = sum(deposit_service.interest_fen(b, on) for b in borrowings)
         deposit = deposit_service.deposit_of(session, settlement.order_id)
@@ -253,6 +255,8 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
     else:
         interest = sum(b.interest_fen or 0 for b in borrowings)
         applied = settlement.deposit_applied_fen or 0
+        if settlement.status == T.closed and settlement.payment_method != PaymentMethod.direct_debit:
+            collected = settlement.amount_due_fen or 0
     fees = fees_of(session, settlement.id)
     expenses = expenses_of(session, settlement.id)
     return Totals(
@@ -264,6 +268,7 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
         borrowing_interest_fen=interest,
         borrowing_cost_fen=sum(b.cost_fen for b in borrowings),
         deposit_applied_fen=applied,
+        collected_at_close_fen=collected,
         paid_fen=paid_fen(session, settlement.order_id),
         appraisal_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.appraisal),
         rebates_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.rebate),
