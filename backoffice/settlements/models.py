@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 def _enum(cls):
@@ -56,6 +56,8 @@ class Settlement(Base):
     total_charges_fen: Mapped[int | None] = mapped_column(BigInteger)
     deposit_applied_fen: Mapped[int | None] = mapped_column(BigInteger)
     amount_due_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # every part as fixed at closing (fen), so a closed or voided settlement reads as it was settled
+    parts: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(BigInteger)

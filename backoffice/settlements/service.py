@@ -236,27 +236,22 @@ class Totals:
         return out
 
 
-def _borrowings_for(session: Session, settlement: Settlement) -> list[Borrowing]:
-    if settlement.status == T.open:
-        return deposit_service.outstanding_borrowings(session, settlement.order_id)
+def _repaid_through(session: Session, settlement: Settlement) -> list[Borrowing]:
     return [b for b in deposit_service.borrowings_of(session, settlement.order_id)
             if b.repaid_via == f"settlement:{settlement.id}"]
 
 
 def totals(session: Session, settlement: Settlement, *, on: date | None = None) -> Totals:
     """The settlement's parts: live while open (interest to ``on``), as fixed at closing afterwards."""
-    on = on or utcnow().date()
-    borrowings = _borrowings_for(session, settlement)
-    collected = 0
-    if settlement.status == T.open:
-        interest = sum(deposit_service.interest_fen(b, on) for b in borrowings)
-        deposit = deposit_service.deposit_of(session, settlement.order_id)
-        applied = deposit.received_fen - deposit.refunded_fen if deposit and deposit.status == DepositStatus.held else 0
-    else:
-        interest = sum(b.interest_fen or 0 for b in borrowings)
-        applied = settlement.deposit_applied_fen or 0
+    paid = paid_fen(session, settlement.order_id)
+    if settlement.status != T.open:
+        collected = 0
         if settlement.status == T.closed and settlement.payment_method != PaymentMethod.direct_debit:
             collected = settlement.amount_due_fen or 0
+        return Totals(**settlement.parts | {"collected_at_close_fen": collected, "paid_fen": paid})
+    on = on or utcnow().date()
+    borrowings = deposit_service.outstanding_borrowings(session, settlement.order_id)
+    deposit = deposit_service.deposit_of(session, settlement.order_id)
     fees = fees_of(session, settlement.id)
     expenses = expenses_of(session, settlement.id)
     return Totals(
@@ -265,11 +260,12 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
         installment_fee_fen=settlement.installment_fee_fen,
         extra_fees_fen=sum(f.amount_fen for f in fees),
         borrowing_principal_fen=sum(b.principal_fen for b in borrowings),
-        borrowing_interest_fen=interest,
+        borrowing_interest_fen=sum(deposit_service.interest_fen(b, on) for b in borrowings),
         borrowing_cost_fen=sum(b.cost_fen for b in borrowings),
-        deposit_applied_fen=applied,
-        collected_at_close_fen=collected,
-        paid_fen=paid_fen(session, settlement.order_id),
+        deposit_applied_fen=(deposit.received_fen - deposit.refunded_fen
+                             if deposit and deposit.status == DepositStatus.held else 0),
+        collected_at_close_fen=0,
+        paid_fen=paid,
         appraisal_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.appraisal),
         rebates_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.rebate),
     )
@@ -307,7 +303,7 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
     if t.total_charges_fen < t.deposit_applied_fen:
         raise ValidationFailed(f"定金 {from_fen(t.deposit_applied_fen)} 元多于应收 {from_fen(t.total_charges_fen)} 元，"
                                "请先退还差额", field="deposit")
-    for borrowing in _borrowings_for(session, settlement):
+    for borrowing in deposit_service.outstanding_borrowings(session, order.id):
         deposit_service.mark_repaid(session, actor.id, borrowing, on, f"settlement:{settlement.id}")
     deposit = deposit_service.deposit_of(session, order.id)
     if deposit is not None and t.deposit_applied_fen:
@@ -316,6 +312,7 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
     SETTLEMENT_MACHINE.advance(session, settlement, "close", actor_id=actor.id)
     settlement.total_charges_fen, settlement.deposit_applied_fen = t.total_charges_fen, t.deposit_applied_fen
     settlement.amount_due_fen = t.total_charges_fen - t.deposit_applied_fen
+    settlement.parts = {k: v for k, v in asdict(t).items() if k not in ("collected_at_close_fen", "paid_fen")}
     settlement.closed_at, settlement.closed_by_id = utcnow(), actor.id
     collected = t.total_charges_fen - t.deposit_applied_fen
     lines = [
@@ -349,7 +346,7 @@ def void(session: Session, actor: Employee, settlement: Settlement, reason: str)
     if not (reason or "").strip():
         raise ValidationFailed("请填写作废原因", field="reason")
     order = contract_service.get_order(session, settlement.order_id, lock=True)
-    borrowings = _borrowings_for(session, settlement)
+    borrowings = _repaid_through(session, settlement)
     SETTLEMENT_MACHINE.advance(session, settlement, "void", actor_id=actor.id, note=reason)
     settlement.voided_at, settlement.void_reason = utcnow(), reason.strip()[:200]
     ledger.reverse(session, "settlement.closed", settlement.id, "settlement.voided", f"结算作废 {order.agreement_no}")

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-30 20:11:31.641686
+Create Date: 2026-11-30 20:26:56.518523
 """
 from alembic import op
 import sqlalchemy as sa
@@ -164,6 +164,7 @@ def upgrade() -> None:
     sa.Column('total_charges_fen', sa.BigInteger(), nullable=True),
     sa.Column('deposit_applied_fen', sa.BigInteger(), nullable=True),
     sa.Column('amount_due_fen', sa.BigInteger(), nullable=True),
+    sa.Column('parts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_by_id', sa.BigInteger(), nullable=True),
