@@ -25,6 +25,7 @@ ROUTER_MODULES = (
     "backoffice.processing.api",
     "backoffice.settlements.api",
     "backoffice.ledger.api",
+    "backoffice.vouchers.api",
 )
 
 DESCRIPTION = """
