@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from backoffice.common.money import fen_of, yuan
 from backoffice.contracts import service as contract_service
-from backoffice.settlements import schemas
+from backoffice.contracts.api import Filter
+from backoffice.settlements import export, schemas
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, Settlement
-from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
+from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.errors import ERROR_RESPONSES, NotFound
-from scrm.org.models import Employee
+from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: settlements"], responses=ERROR_RESPONSES)
 
@@ -139,3 +145,19 @@ def amount_due(settlement_id: SettlementId, staff: FinanceStaff, session: Sessio
     visible_settlement(session, staff, settlement_id)
     fen = settlement_service.amount_due_fen(session, settlement_id)
     return {"settlement_id": settlement_id, "amount_due": f"{yuan(fen):.2f}", "amount_due_fen": fen}
+
+
+ExportReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
+
+
+@router.get("/exports/settlements.xlsx", response_class=FileResponse)
+def export_settlements(staff: ExportReader, session: SessionDep, flt: Filter, closed_from: date | None = None,
+                       closed_to: date | None = None) -> FileResponse:
+    """Settled orders in your scope as Excel, with the order filters and the closing period; a second sheet
+    lists the filters used."""
+    tmp = tempfile.NamedTemporaryFile(prefix="settlements-", suffix=".xlsx", delete=False)
+    with tmp:
+        export.export_settled(session, staff, flt, tmp, closed_from=closed_from, closed_to=closed_to)
+    return FileResponse(tmp.name, filename=f"settlements-{date.today():%Y%m%d}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(os.unlink, tmp.name))
