@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "backoffice.settlements.api",
     "backoffice.ledger.api",
     "backoffice.vouchers.api",
+    "backoffice.reimbursements.api",
 )
 
 DESCRIPTION = """

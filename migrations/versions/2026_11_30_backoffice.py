@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-30 20:26:56.518523
+Create Date: 2026-11-30 20:35:51.415252
 """
 from alembic import op
 import sqlalchemy as sa
@@ -152,6 +152,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bo_processing_follow_up'))
     )
     op.create_index(op.f('ix_bo_processing_follow_up_order_id'), 'bo_processing_follow_up', ['order_id'], unique=False)
+    op.create_table('bo_reimbursement',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_name', sa.String(length=64), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cost_type', sa.Enum('processing', 'marketing', name='costtype', native_enum=False, length=24), nullable=False),
+    sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('spent_on', sa.Date(), nullable=False),
+    sa.Column('manager_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('remark', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.Enum('submitted', 'confirmed', 'paid', 'voided', name='reimbursementstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('entered_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('confirmed_by_id', sa.BigInteger(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('payer', sa.String(length=16), nullable=True),
+    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resubmits_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_bo_reimbursement_customer_id_customer')),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['employee.id'], name=op.f('fk_bo_reimbursement_entered_by_id_employee')),
+    sa.ForeignKeyConstraint(['manager_id'], ['employee.id'], name=op.f('fk_bo_reimbursement_manager_id_employee')),
+    sa.ForeignKeyConstraint(['order_id'], ['bo_order.id'], name=op.f('fk_bo_reimbursement_order_id_bo_order')),
+    sa.ForeignKeyConstraint(['resubmits_id'], ['bo_reimbursement.id'], name=op.f('fk_bo_reimbursement_resubmits_id_bo_reimbursement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bo_reimbursement'))
+    )
+    op.create_index(op.f('ix_bo_reimbursement_customer_id'), 'bo_reimbursement', ['customer_id'], unique=False)
+    op.create_index(op.f('ix_bo_reimbursement_entered_by_id'), 'bo_reimbursement', ['entered_by_id'], unique=False)
+    op.create_index(op.f('ix_bo_reimbursement_order_id'), 'bo_reimbursement', ['order_id'], unique=False)
+    op.create_index('ix_bo_reimbursement_status_created_at', 'bo_reimbursement', ['status', 'created_at'], unique=False)
     op.create_table('bo_settlement',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -238,6 +268,11 @@ def downgrade() -> None:
     op.drop_index('ix_bo_settlement_status_closed_at', table_name='bo_settlement')
     op.drop_index(op.f('ix_bo_settlement_order_id'), table_name='bo_settlement')
     op.drop_table('bo_settlement')
+    op.drop_index('ix_bo_reimbursement_status_created_at', table_name='bo_reimbursement')
+    op.drop_index(op.f('ix_bo_reimbursement_order_id'), table_name='bo_reimbursement')
+    op.drop_index(op.f('ix_bo_reimbursement_entered_by_id'), table_name='bo_reimbursement')
+    op.drop_index(op.f('ix_bo_reimbursement_customer_id'), table_name='bo_reimbursement')
+    op.drop_table('bo_reimbursement')
     op.drop_index(op.f('ix_bo_processing_follow_up_order_id'), table_name='bo_processing_follow_up')
     op.drop_table('bo_processing_follow_up')
     op.drop_table('bo_deposit')

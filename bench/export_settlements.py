@@ -1,0 +1,53 @@
+"""Export 100,000 settled orders to Excel (streaming) and print the time and peak memory.
+
+    .venv/bin/python bench/export_settlements.py [--orders 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.backoffice_data import generate  # noqa: E402
+from bench.common import PII_KEY, fresh_database  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=100_000)
+    args = parser.parse_args()
+    url = fresh_database("scrm_bench_export")
+    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    t0 = time.perf_counter()
+    generate(url, args.orders)
+    print(f"generated {args.orders:,} settled orders in {time.perf_counter() - t0:.1f} s")
+
+    from backoffice.contracts.service import OrderFilter
+    from backoffice.settlements.export import export_settled
+    from scrm.db import session_scope
+    from scrm.org.models import Employee
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryDirectory() as tmp, session_scope() as session:
+        finance = session.get(Employee, 202)
+        path = Path(tmp) / "export.xlsx"
+        t0 = time.perf_counter()
+        with path.open("wb") as out:
+            rows = export_settled(session, finance, OrderFilter(), out)
+        elapsed = time.perf_counter() - t0
+        size = path.stat().st_size
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"exported {rows:,} rows in {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s), file {size / 1e6:.1f} MB")
+    print(f"process peak RSS (ru_maxrss): {rss_after / 1024:.0f} MB, of which before the export "
+          f"{rss_before / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
