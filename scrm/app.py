@@ -27,6 +27,7 @@ ROUTER_MODULES = (
     "backoffice.ledger.api",
     "backoffice.vouchers.api",
     "backoffice.reimbursements.api",
+    "backoffice.reports.api",
 )
 
 DESCRIPTION = """
