@@ -293,8 +293,11 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
     stats = _ok(api.get("/api/channels/stats", headers=manager))
     page = _ok(api.get("/api/customers", params={"page_size": 1}, headers=admin))
+
+    from backoffice import demo as backoffice_demo
+    backoffice = backoffice_demo.run(api, employees, rng)
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
-            "assigned": assigned, "sandbox": sandbox, "employees": len(employees)}
+            "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "backoffice": backoffice}
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
@@ -349,5 +352,7 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     print(f"customer groups              : {groups} live")
     print("WeCom API calls              : " + ", ".join(f"{ep} {count}" for ep, count, _ in calls[:8])
           + f"; errors {errors}")
+    from backoffice.demo import summary_lines
+    print("\n".join(summary_lines(s["backoffice"])))
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")

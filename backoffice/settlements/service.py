@@ -358,15 +358,28 @@ def void(session: Session, actor: Employee, settlement: Settlement, reason: str)
         deposit_service.DEPOSIT_MACHINE.advance(session, deposit, "release", actor_id=actor.id)
     contract_service.ORDER_MACHINE.advance(session, order, "reopen_settlement", actor_id=actor.id, note=reason)
     order.settled_at = None
-    fresh = open_settlement(session, order, actor_id=actor.id)
-    fresh.service_fee_fen, fresh.discount_kind, fresh.discount_value = (
-        settlement.service_fee_fen, settlement.discount_kind, settlement.discount_value)
-    fresh.installment_fee_fen, fresh.payment_method = settlement.installment_fee_fen, settlement.payment_method
+    _reopen_copy(session, order, settlement, actor.id)
     customer_service.set_stage(session, order.customer_id, Stage.disbursed, actor_employee_id=actor.id,
                                source_key=f"settlement:{settlement.id}:voided", note=f"结算作废 {order.agreement_no}")
     events.emit(session, "settlement.voided", {"settlement_id": settlement.id, "order_id": order.id,
                                                "customer_id": order.customer_id})
     return settlement
+
+
+def _reopen_copy(session: Session, order: Order, voided: Settlement, actor_id: int) -> Settlement:
+    """A fresh open settlement with the voided one's charges, fees and expenses (to be confirmed again)."""
+    fresh = open_settlement(session, order, actor_id=actor_id)
+    fresh.service_fee_fen, fresh.discount_kind, fresh.discount_value = (
+        voided.service_fee_fen, voided.discount_kind, voided.discount_value)
+    fresh.installment_fee_fen, fresh.payment_method = voided.installment_fee_fen, voided.payment_method
+    for fee in fees_of(session, fresh.id):
+        session.delete(fee)
+    session.add_all([SettlementFee(settlement_id=fresh.id, name=f.name, amount_fen=f.amount_fen)
+                     for f in fees_of(session, voided.id)])
+    session.add_all([SettlementExpense(settlement_id=fresh.id, kind=e.kind, payee=e.payee, amount_fen=e.amount_fen,
+                                       confirmed=False) for e in expenses_of(session, voided.id)])
+    session.flush()
+    return fresh
 
 
 def record_payment(session: Session, settlement: Settlement, *, source: str, amount_fen: int,

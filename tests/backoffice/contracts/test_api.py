@@ -113,6 +113,8 @@ def test_sign_confirm_review_deposit_process_disburse_settle(db, client, world):
     r = client.post(f"/api/backoffice/settlements/{sid}/void", json={"reason": "折扣录错"}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "open" and r.json()["id"] != sid
     assert r.json()["totals"]["discount"] == "540.00" and r.json()["totals"]["deposit_applied"] == "2000.00"
+    assert [f["name"] for f in r.json()["fees"]] == ["下户费"]
+    assert [(e["amount"], e["confirmed"]) for e in r.json()["expenses"]] == [("900.00", False)]
     assert events_named(db, "settlement.voided")[-1] == {"settlement_id": sid, "order_id": oid,
                                                          "customer_id": customer.id}
     assert stage_of(db, customer.id) == Stage.disbursed
