@@ -1,4 +1,5 @@
-"""Export 100,000 settled orders to Excel (streaming) and print the time and peak memory.
+"""Export 100,000 settled orders to Excel (streaming) and print the time and peak memory. The export runs in a
+fresh process, so its peak RSS is the export's own and not the data generation's.
 
     .venv/bin/python bench/export_settlements.py [--orders 100000]
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,16 +21,7 @@ from bench.backoffice_data import generate  # noqa: E402
 from bench.common import PII_KEY, fresh_database  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=100_000)
-    args = parser.parse_args()
-    url = fresh_database("scrm_bench_export")
-    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
-    t0 = time.perf_counter()
-    generate(url, args.orders)
-    print(f"generated {args.orders:,} settled orders in {time.perf_counter() - t0:.1f} s")
-
+def measure() -> None:
     from backoffice.contracts.service import OrderFilter
     from backoffice.settlements.export import export_settled
     from scrm.db import session_scope
@@ -45,8 +38,25 @@ def main() -> None:
         size = path.stat().st_size
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"exported {rows:,} rows in {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s), file {size / 1e6:.1f} MB")
-    print(f"process peak RSS (ru_maxrss): {rss_after / 1024:.0f} MB, of which before the export "
-          f"{rss_before / 1024:.0f} MB")
+    print(f"peak RSS of the exporting process (ru_maxrss): {rss_after / 1024:.0f} MB "
+          f"(after imports, before the export: {rss_before / 1024:.0f} MB)")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure()
+        return
+    url = fresh_database("scrm_bench_export")
+    env = dict(os.environ, SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    t0 = time.perf_counter()
+    generate(url, args.orders)
+    print(f"generated {args.orders:,} settled orders in {time.perf_counter() - t0:.1f} s")
+    subprocess.run([sys.executable, __file__, "--measure"], env=env, check=True)
 
 
 if __name__ == "__main__":

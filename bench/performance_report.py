@@ -54,6 +54,7 @@ def main() -> None:
             p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
             rows = len(result) if isinstance(result, list) else len(result.funnel)
             print(f"{name:32s} rows {rows:4d}   p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

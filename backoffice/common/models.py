@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Enum, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
@@ -31,3 +32,8 @@ class AgreementCounter(Base):
     __tablename__ = "bo_agreement_counter"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def status_enum(cls: type[enum.Enum]) -> Enum:
+    """A portable (non-native) enum column type, as every back-office status uses."""
+    return Enum(cls, native_enum=False, length=24)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.common.models import status_enum
 from scrm.db import Base, BigId, UTCDateTime, utcnow
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=24)
 
 
 class FunderType(str, enum.Enum):
@@ -54,14 +52,14 @@ class Order(Base):
     center_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     department_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     product_code: Mapped[str] = mapped_column(String(32))
-    funder_type: Mapped[FunderType] = mapped_column(_enum(FunderType))
+    funder_type: Mapped[FunderType] = mapped_column(status_enum(FunderType))
     amount_applied_fen: Mapped[int] = mapped_column(BigInteger)
     # the fee schedule: a rate on the disbursed amount (basis points) or a fixed amount
     service_fee_rate_bp: Mapped[int | None] = mapped_column(Integer)
     service_fee_fen: Mapped[int | None] = mapped_column(BigInteger)
     deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     other_fees_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), default=OrderStatus.signed, index=True)
+    status: Mapped[OrderStatus] = mapped_column(status_enum(OrderStatus), default=OrderStatus.signed, index=True)
     replaces_order_id: Mapped[int | None] = mapped_column(ForeignKey("bo_order.id"))
     void_reason: Mapped[str | None] = mapped_column(String(200))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
 from backoffice.common.statemachine import Machine
 from backoffice.contracts.models import FunderType, Order, OrderStatus
@@ -109,13 +110,7 @@ def order_condition(session: Session, viewer: Employee):
 
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> Order:
-    stmt = select(Order).where(Order.id == order_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
-    if order is None:
-        raise NotFound(f"没有编号为 {order_id} 的订单")
-    return order
+    return get_or_404(session, Order, order_id, "订单", lock=lock)
 
 
 def get_visible_order(session: Session, viewer: Employee, order_id: int, *, lock: bool = False) -> Order:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.common.models import status_enum
 from scrm.db import Base, BigId, UTCDateTime, utcnow
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=24)
 
 
 class DepositStatus(str, enum.Enum):
@@ -39,7 +37,7 @@ class Deposit(Base):
     received_fen: Mapped[int] = mapped_column(BigInteger)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     method: Mapped[str] = mapped_column(String(16))
-    status: Mapped[DepositStatus] = mapped_column(_enum(DepositStatus), default=DepositStatus.held)
+    status: Mapped[DepositStatus] = mapped_column(status_enum(DepositStatus), default=DepositStatus.held)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_by_id: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -50,7 +48,7 @@ class DepositRefund(Base):
     deposit_id: Mapped[int] = mapped_column(ForeignKey("bo_deposit.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))
-    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus), default=RefundStatus.filed)
+    status: Mapped[RefundStatus] = mapped_column(status_enum(RefundStatus), default=RefundStatus.filed)
     filed_by_id: Mapped[int] = mapped_column(BigInteger)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -66,7 +64,7 @@ class Borrowing(Base):
     annual_rate_bp: Mapped[int] = mapped_column(Integer)
     cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     method: Mapped[str] = mapped_column(String(16))
-    status: Mapped[BorrowingStatus] = mapped_column(_enum(BorrowingStatus), default=BorrowingStatus.lent)
+    status: Mapped[BorrowingStatus] = mapped_column(status_enum(BorrowingStatus), default=BorrowingStatus.lent)
     interest_fen: Mapped[int | None] = mapped_column(BigInteger)
     repaid_on: Mapped[date | None] = mapped_column(Date)
     repaid_via: Mapped[str | None] = mapped_column(String(16))  # settlement or separate

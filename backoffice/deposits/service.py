@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.common.loading import get_or_404
 from backoffice.common.statemachine import Machine
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order, OrderStatus
@@ -20,9 +21,8 @@ from scrm import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.db import utcnow
-from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.money import from_fen, round_fen, to_fen
-from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
 D, R, B = DepositStatus, RefundStatus, BorrowingStatus
@@ -129,10 +129,7 @@ def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int
 
 
 def get_refund(session: Session, refund_id: int) -> DepositRefund:
-    refund = session.get(DepositRefund, refund_id)
-    if refund is None:
-        raise NotFound(f"没有编号为 {refund_id} 的退定申请")
-    return refund
+    return get_or_404(session, DepositRefund, refund_id, "退定申请")
 
 
 def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, method: str = "cash") -> DepositRefund:
@@ -241,7 +238,4 @@ def repay_separately(session: Session, actor: Employee, borrowing: Borrowing, *,
 
 
 def get_borrowing(session: Session, borrowing_id: int) -> Borrowing:
-    borrowing = session.get(Borrowing, borrowing_id)
-    if borrowing is None:
-        raise NotFound(f"没有编号为 {borrowing_id} 的借款")
-    return borrowing
+    return get_or_404(session, Borrowing, borrowing_id, "借款")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.common.models import status_enum
 from scrm.db import Base, BigId, UTCDateTime, utcnow
 
 
@@ -24,6 +25,6 @@ class ProcessingFollowUp(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("bo_order.id"), index=True)
     employee_id: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[FollowUpKind] = mapped_column(Enum(FollowUpKind, native_enum=False, length=24))
+    kind: Mapped[FollowUpKind] = mapped_column(status_enum(FollowUpKind))
     content: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

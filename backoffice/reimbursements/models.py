@@ -5,14 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.common.models import status_enum
 from scrm.db import Base, BigId, UTCDateTime, utcnow
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=24)
 
 
 class CostType(str, enum.Enum):
@@ -34,13 +32,13 @@ class Reimbursement(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     customer_name: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("bo_order.id"), index=True)
-    cost_type: Mapped[CostType] = mapped_column(_enum(CostType))
+    cost_type: Mapped[CostType] = mapped_column(status_enum(CostType))
     category: Mapped[str] = mapped_column(String(32))  # 交通, 办公用品, …
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     spent_on: Mapped[date] = mapped_column(Date)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     remark: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[ReimbursementStatus] = mapped_column(_enum(ReimbursementStatus),
+    status: Mapped[ReimbursementStatus] = mapped_column(status_enum(ReimbursementStatus),
                                                         default=ReimbursementStatus.submitted)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(BigInteger)

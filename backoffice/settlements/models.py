@@ -5,14 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.common.models import status_enum
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=24)
 
 
 class SettlementStatus(str, enum.Enum):
@@ -45,13 +43,13 @@ class Settlement(Base):
     __table_args__ = (Index("ix_bo_settlement_status_closed_at", "status", "closed_at"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("bo_order.id"), index=True)
-    status: Mapped[SettlementStatus] = mapped_column(_enum(SettlementStatus), default=SettlementStatus.open)
+    status: Mapped[SettlementStatus] = mapped_column(status_enum(SettlementStatus), default=SettlementStatus.open)
     service_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    discount_kind: Mapped[DiscountKind] = mapped_column(_enum(DiscountKind), default=DiscountKind.none)
+    discount_kind: Mapped[DiscountKind] = mapped_column(status_enum(DiscountKind), default=DiscountKind.none)
     # percent in basis points (1250 = 12.5%) or a fixed reduction in fen
     discount_value: Mapped[int] = mapped_column(BigInteger, default=0)
     installment_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    payment_method: Mapped[PaymentMethod | None] = mapped_column(_enum(PaymentMethod))
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(status_enum(PaymentMethod))
     # fixed at closing, from the parts (see service.totals)
     total_charges_fen: Mapped[int | None] = mapped_column(BigInteger)
     deposit_applied_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -81,7 +79,7 @@ class SettlementExpense(Base):
     __tablename__ = "bo_settlement_expense"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     settlement_id: Mapped[int] = mapped_column(ForeignKey("bo_settlement.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ExpenseKind] = mapped_column(_enum(ExpenseKind))
+    kind: Mapped[ExpenseKind] = mapped_column(status_enum(ExpenseKind))
     payee: Mapped[str] = mapped_column(String(64))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,11 +9,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.common.loading import get_or_404
 from backoffice.common.statemachine import Machine
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order
 from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import Borrowing, BorrowingStatus, DepositStatus
+from backoffice.deposits.models import Borrowing, DepositStatus
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
@@ -60,13 +61,7 @@ def open_settlement(session: Session, order: Order, *, actor_id: int | None = No
 
 
 def get_settlement(session: Session, settlement_id: int, *, lock: bool = False) -> Settlement:
-    stmt = select(Settlement).where(Settlement.id == settlement_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    settlement = session.scalar(stmt)
-    if settlement is None:
-        raise NotFound(f"没有编号为 {settlement_id} 的结算单")
-    return settlement
+    return get_or_404(session, Settlement, settlement_id, "结算单", lock=lock)
 
 
 def current_settlement(session: Session, order_id: int) -> Settlement | None:

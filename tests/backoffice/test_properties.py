@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
 from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import Deposit, DepositRefund, DepositStatus, RefundStatus
+from backoffice.deposits.models import Deposit, DepositStatus, RefundStatus
 from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalLine
 from backoffice.processing import service as processing_service

@@ -55,3 +55,15 @@ def test_referral_commission_events_post_accrual_reversal_and_payout(db):
     ledger.on_withdrawal_paid(db, {"withdrawal_id": 1, "customer_id": 9, "amount_fen": 30_000, "method": "wechat"})
     b = ledger.balances(db)
     assert b["commission_expense"] == 30_000 and b["commissions_payable"] == 0 and b["bank"] == -30_000
+
+
+def test_the_back_office_subscriptions_resolve_to_their_handlers():
+    from backoffice.settlements import service as settlement_service
+    from scrm import events
+
+    wanted = {"debit.succeeded": settlement_service.on_debit_succeeded,
+              "referral.commission_confirmed": ledger.on_commission_confirmed,
+              "referral.commission_reversed": ledger.on_commission_reversed,
+              "referral.withdrawal_paid": ledger.on_withdrawal_paid}
+    for name, handler in wanted.items():
+        assert handler in [events._resolve(path) for path in events.SUBSCRIBERS[name]], name
