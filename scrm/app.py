@@ -27,6 +27,14 @@ ROUTER_MODULES = (
     "scrm.sop.api",
     "scrm.broadcast.api",
     "backoffice.web.api",
+    "backoffice.contracts.api",
+    "backoffice.deposits.api",
+    "backoffice.processing.api",
+    "backoffice.settlements.api",
+    "backoffice.ledger.api",
+    "backoffice.vouchers.api",
+    "backoffice.reimbursements.api",
+    "backoffice.reports.api",
 )
 
 DESCRIPTION = """

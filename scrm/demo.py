@@ -304,10 +304,11 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
     from scrm.groups import demo as tiers_demo
 
     tiers = tiers_demo.run(sandbox, api, manager, rng)
+    backoffice = importlib.import_module("backoffice.demo").run(api, employees, rng)
     console_demo = importlib.import_module("backoffice.web.demo")
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
             "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
-            "admin": admin, "manager": manager, "staff": employees,
+            "admin": admin, "manager": manager, "staff": employees, "backoffice": backoffice,
             "console": console_demo.prepare(api, admin, employees)}
 
 
@@ -371,6 +372,7 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
 
     for line in tiers_demo.summary_lines(s["tiers"]):
         print(line)
+    print("\n".join(importlib.import_module("backoffice.demo").summary_lines(s["backoffice"])))
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
     print(importlib.import_module("backoffice.web.demo").summary_line(base, s["console"]))

@@ -42,6 +42,10 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "customer.follow_ended": ["scrm.bot.service:on_follow_ended"],
     "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
     "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
+    "debit.succeeded": ["backoffice.settlements.service:on_debit_succeeded"],
+    "referral.commission_confirmed": ["backoffice.ledger.service:on_commission_confirmed"],
+    "referral.commission_reversed": ["backoffice.ledger.service:on_commission_reversed"],
+    "referral.withdrawal_paid": ["backoffice.ledger.service:on_withdrawal_paid"],
 }
 
 

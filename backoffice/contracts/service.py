@@ -1,0 +1,256 @@
+"""Orders: sign-up (签单), contract confirmation, supervisor review, void and correction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from backoffice.common.loading import get_or_404
+from backoffice.common.numbers import next_agreement_no
+from backoffice.common.statemachine import Machine
+from backoffice.contracts.models import FunderType, Order, OrderStatus
+from scrm import events
+from scrm.customers import service as customer_service
+from scrm.customers.models import Stage
+from scrm.db import utcnow
+from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.org import service as org_service
+from scrm.org.models import Employee, Role
+from scrm.privacy import crypto
+
+S = OrderStatus
+ORDER_MACHINE = Machine("order", "订单", {
+    (S.signed, "confirm"): S.confirmed,
+    (S.confirmed, "review"): S.reviewed,
+    (S.reviewed, "start_processing"): S.processing,
+    (S.processing, "disburse"): S.disbursed,
+    (S.disbursed, "settle"): S.settled,
+    (S.settled, "reopen_settlement"): S.disbursed,
+    (S.processing, "refund_all"): S.refunded,
+    (S.signed, "void"): S.voided,
+    (S.confirmed, "void"): S.voided,
+    (S.reviewed, "void"): S.voided,
+})
+
+SIGNABLE_STAGES = {Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed, Stage.settled}
+MAX_RATE_BP = 5000  # 50%: anything above is a typo
+
+
+@dataclass
+class OrderTerms:
+    """What a salesperson enters at signing."""
+
+    product_code: str
+    funder_type: FunderType
+    amount_applied_fen: int
+    deposit_fen: int
+    service_fee_rate_bp: int | None = None
+    service_fee_fen: int | None = None
+    other_fees_fen: int = 0
+    marketing_specialist_id: int | None = None
+
+
+def _check_terms(session: Session, terms: OrderTerms) -> None:
+    if customer_service.get_product(session, terms.product_code) is None:
+        raise ValidationFailed(f"没有代码为 {terms.product_code} 的产品", field="product_code")
+    if terms.amount_applied_fen <= 0:
+        raise ValidationFailed("申请金额必须大于 0", field="amount_applied")
+    if (terms.service_fee_rate_bp is None) == (terms.service_fee_fen is None):
+        raise ValidationFailed("服务费请填写费率或固定金额之一", field="service_fee_rate")
+    if terms.service_fee_rate_bp is not None and not 0 <= terms.service_fee_rate_bp <= MAX_RATE_BP:
+        raise ValidationFailed("服务费率须在 0 到 50% 之间", field="service_fee_rate")
+    if terms.marketing_specialist_id is not None:
+        org_service.get_employee(session, terms.marketing_specialist_id)
+
+
+def sign_order(session: Session, actor: Employee, customer_id: int, terms: OrderTerms, *,
+               replaces: Order | None = None, signed_at: datetime | None = None) -> Order:
+    """Sign a customer who had an appointment; emits ``order.signed`` and moves the customer to signed."""
+    customer = customer_service.get_visible(session, actor, customer_id)
+    if customer.stage not in SIGNABLE_STAGES:
+        raise InvalidTransition(f"客户 {customer.name} 处于 {customer.stage.value} 阶段，未预约到访的客户不能签单",
+                                field="customer_id")
+    _check_terms(session, terms)
+    salesperson_id = replaces.salesperson_id if replaces else (customer.owner_id or actor.id)
+    salesperson = org_service.get_employee(session, salesperson_id)
+    department = org_service.get_department(session, salesperson.department_id) if salesperson.department_id else None
+    signed_at = signed_at or utcnow()
+    order = Order(agreement_no=next_agreement_no(session, signed_at.date()), customer_id=customer.id,
+                  customer_name=customer.name, customer_phone_masked=crypto.mask_phone(customer.phone),
+                  salesperson_id=salesperson.id, marketing_specialist_id=terms.marketing_specialist_id,
+                  department_id=department.id if department else None,
+                  center_id=department.center_id if department else None,
+                  product_code=terms.product_code, funder_type=terms.funder_type,
+                  amount_applied_fen=terms.amount_applied_fen, service_fee_rate_bp=terms.service_fee_rate_bp,
+                  service_fee_fen=terms.service_fee_fen, deposit_fen=terms.deposit_fen,
+                  other_fees_fen=terms.other_fees_fen, status=S.signed, signed_at=signed_at,
+                  replaces_order_id=replaces.id if replaces else None)
+    session.add(order)
+    ORDER_MACHINE.record_creation(session, order, actor_id=actor.id,
+                                  note=f"更正订单 {replaces.agreement_no}" if replaces else None)
+    customer_service.set_stage(session, customer.id, Stage.signed, actor_employee_id=actor.id,
+                               source_key=f"order:{order.id}:signed", note=f"签单 {order.agreement_no}")
+    events.emit(session, "order.signed", {
+        "order_id": order.id, "customer_id": customer.id, "salesperson_employee_id": salesperson.id,
+        "product_code": order.product_code, "funder_type": order.funder_type.value,
+        "amount_applied_fen": order.amount_applied_fen})
+    return order
+
+
+def order_condition(session: Session, viewer: Employee):
+    """WHERE condition: orders in the viewer's data scope (their own sales, or the files they process)."""
+    condition = org_service.owner_filter(session, viewer, Order.salesperson_id)
+    if viewer.role == Role.processor:
+        condition = or_(condition, Order.processor_id == viewer.id)
+    return condition
+
+
+def get_order(session: Session, order_id: int, *, lock: bool = False) -> Order:
+    return get_or_404(session, Order, order_id, "订单", lock=lock)
+
+
+def get_visible_order(session: Session, viewer: Employee, order_id: int, *, lock: bool = False) -> Order:
+    """The order, or NotFound when it does not exist or is outside the viewer's scope (the same answer)."""
+    session.flush()
+    visible = session.scalar(select(Order.id).where(Order.id == order_id, order_condition(session, viewer)))
+    if visible is None:
+        raise NotFound(f"没有编号为 {order_id} 的订单")
+    return get_order(session, order_id, lock=lock)
+
+
+def _require(actor: Employee, *roles: Role) -> None:
+    if actor.role not in set(roles) | {Role.admin}:
+        names = ", ".join(sorted(r.value for r in set(roles) | {Role.admin}))
+        raise Forbidden(f"this needs one of the roles: {names}")
+
+
+def confirm_contract(session: Session, actor: Employee, order: Order) -> Order:
+    """Finance confirms the fees (合同确认); from now on the amounts are read-only."""
+    _require(actor, Role.finance)
+    ORDER_MACHINE.advance(session, order, "confirm", actor_id=actor.id)
+    order.confirmed_at, order.confirmed_by_id = utcnow(), actor.id
+    return order
+
+
+def review(session: Session, actor: Employee, order: Order, *, note: str | None = None) -> Order:
+    """A supervisor (or manager) over the salesperson reviews the sign-up."""
+    _require(actor, Role.supervisor, Role.manager)
+    if not org_service.can_see_employee(session, actor, order.salesperson_id):
+        raise Forbidden("只能审核本部门的签单")
+    ORDER_MACHINE.advance(session, order, "review", actor_id=actor.id, note=note)
+    order.reviewed_at, order.reviewed_by_id = utcnow(), actor.id
+    return order
+
+
+AMENDABLE = ("amount_applied_fen", "deposit_fen", "service_fee_rate_bp", "service_fee_fen", "other_fees_fen",
+             "product_code", "funder_type", "marketing_specialist_id")
+
+
+def amend(session: Session, actor: Employee, order: Order, changes: dict[str, Any]) -> Order:
+    """Change the terms of an order not yet confirmed; after confirmation only void + new order corrects it."""
+    if order.status != S.signed:
+        raise InvalidTransition(f"订单 {order.agreement_no} 已{order.status.value}，金额只读；更正请作废并重新签单",
+                                field="status")
+    if actor.role == Role.sales and order.salesperson_id != actor.id:
+        raise Forbidden("只能修改自己的签单")
+    _require(actor, Role.sales, Role.finance)
+    terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
+    _check_terms(session, terms)
+    before = {k: getattr(order, k) for k in AMENDABLE}
+    for key in AMENDABLE:
+        setattr(order, key, getattr(terms, key))
+    ORDER_MACHINE.record(session, order, "amend", actor_id=actor.id,
+                         data={k: getattr(v, "value", v) for k, v in before.items()})
+    return order
+
+
+def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
+    """Void an order entered wrongly (作废): its salesperson while only signed, finance until processing."""
+    if not (reason or "").strip():
+        raise ValidationFailed("请填写作废原因", field="reason")
+    _require(actor, Role.sales, Role.finance)
+    if actor.role == Role.sales:
+        if order.salesperson_id != actor.id:
+            raise Forbidden("只能作废自己的签单")
+        if order.status != S.signed:
+            raise Forbidden("合同确认后只有财务可以作废")
+    ORDER_MACHINE.advance(session, order, "void", actor_id=actor.id, note=reason)
+    order.void_reason = reason.strip()[:200]
+    customer_service.set_stage(session, order.customer_id, Stage.appointment, actor_employee_id=actor.id,
+                               source_key=f"order:{order.id}:voided", note=f"订单 {order.agreement_no} 作废")
+    return order
+
+
+def correct(session: Session, actor: Employee, order: Order, changes: dict[str, Any], reason: str) -> Order:
+    """Finance corrects a confirmed contract: the old order is voided and a new one signed, both recorded."""
+    _require(actor, Role.finance)
+    void(session, actor, order, f"更正：{reason}")
+    terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
+    return sign_order(session, actor, order.customer_id, terms, replaces=order)
+
+
+# ---------------------------------------------------------------------------------------------
+# lists
+
+SORTS = {"signed_at": Order.signed_at, "amount_applied": Order.amount_applied_fen, "id": Order.id,
+         "disbursed_on": Order.disbursed_on, "agreement_no": Order.agreement_no}
+
+
+@dataclass
+class OrderFilter:
+    status: list[OrderStatus] | None = None
+    signed_from: date | None = None
+    signed_to: date | None = None
+    center_id: int | None = None
+    department_id: int | None = None
+    employee_id: int | None = None
+    funder_type: FunderType | None = None
+    customer_id: int | None = None
+
+    def apply(self, stmt: Select) -> Select:
+        if self.status:
+            stmt = stmt.where(Order.status.in_(self.status))
+        if self.signed_from:
+            stmt = stmt.where(Order.signed_at >= _start(self.signed_from))
+        if self.signed_to:
+            stmt = stmt.where(Order.signed_at < _start(self.signed_to, 1))
+        for value, column in ((self.center_id, Order.center_id), (self.department_id, Order.department_id),
+                              (self.employee_id, Order.salesperson_id), (self.funder_type, Order.funder_type),
+                              (self.customer_id, Order.customer_id)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return stmt
+
+    def describe(self) -> dict[str, str]:
+        out = {}
+        for key, value in vars(self).items():
+            if value is None or value == []:
+                continue
+            out[key] = ",".join(v.value for v in value) if isinstance(value, list) else getattr(value, "value", str(value))
+        return out
+
+
+def _start(day: date, plus_days: int = 0) -> datetime:
+    from datetime import timedelta, timezone
+
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=plus_days)
+
+
+def list_orders(session: Session, viewer: Employee, flt: OrderFilter, *, sort: str = "-signed_at",
+                limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
+    """A page of the orders the viewer may see, with the total count."""
+    from sqlalchemy import func
+
+    session.flush()
+    descending = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"))
+    if column is None:
+        raise ValidationFailed(f"不能按 {sort} 排序，可选：{', '.join(SORTS)}", field="sort")
+    base = flt.apply(select(Order).where(order_condition(session, viewer)))
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    ordered = base.order_by(column.desc() if descending else column.asc(), Order.id.desc() if descending else Order.id)
+    return list(session.scalars(ordered.limit(limit).offset(offset))), int(total or 0)

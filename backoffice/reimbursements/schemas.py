@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backoffice.common.money import YuanIn, YuanOut
+from backoffice.contracts.models import FunderType
+from backoffice.reimbursements.models import CostType, ReimbursementStatus
+
+
+class ReimbursementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    order_id: int | None = None
+    cost_type: CostType
+    category: str = Field(min_length=1, max_length=32, description="交通, 办公用品, …")
+    amount: YuanIn
+    spent_on: date
+    manager_id: int | None = None
+    remark: str | None = Field(None, max_length=500)
+
+
+class ReimbursementResubmit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str | None = Field(None, min_length=1, max_length=32)
+    amount: YuanIn | None = None
+    spent_on: date | None = None
+    remark: str | None = Field(None, max_length=500)
+
+
+class PayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payer: Literal["cash", "alipay", "wechat", "online_bank"]
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class ReimbursementOut(BaseModel):
+    id: int
+    customer_id: int
+    customer_name: str
+    order_id: int | None
+    agreement_no: str | None
+    funder_type: FunderType | None
+    cost_type: CostType
+    category: str
+    amount: YuanOut
+    spent_on: date
+    manager_id: int | None
+    remark: str | None
+    status: ReimbursementStatus
+    confirmed: bool
+    confirmed_at: datetime | None
+    payer: str | None
+    paid_at: datetime | None
+    entered_by_id: int
+    entered_by_name: str | None
+    created_at: datetime
+    resubmits_id: int | None
+
+
+class ReimbursementPage(BaseModel):
+    items: list[ReimbursementOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,157 @@
+"""Reimbursements (做单报销): entered by staff or finance, confirmed and paid by finance (posted when paid),
+voided and resubmitted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from backoffice.common.statemachine import Machine
+from backoffice.contracts import service as contract_service
+from backoffice.ledger import service as ledger
+from backoffice.ledger.chart import PAYMENT_ACCOUNT
+from backoffice.ledger.service import cr, dr
+from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
+from scrm.customers import service as customer_service
+from scrm.db import utcnow
+from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.org import service as org_service
+from scrm.org.models import Employee, Role
+
+R = ReimbursementStatus
+REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
+    (R.submitted, "confirm"): R.confirmed,
+    (R.confirmed, "pay"): R.paid,
+    (R.submitted, "void"): R.voided,
+    (R.confirmed, "void"): R.voided,
+})
+PAYERS = ("cash", "alipay", "wechat", "online_bank")
+
+
+@dataclass
+class Claim:
+    customer_id: int
+    cost_type: CostType
+    category: str
+    amount_fen: int
+    spent_on: date
+    order_id: int | None = None
+    manager_id: int | None = None
+    remark: str | None = None
+
+
+def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbursement | None = None) -> Reimbursement:
+    """Enter a cost for a customer in the actor's scope (optionally on one of its orders)."""
+    customer = customer_service.get_visible(session, actor, claim.customer_id)
+    if claim.amount_fen <= 0:
+        raise ValidationFailed("报销金额必须大于 0", field="amount")
+    if not (claim.category or "").strip():
+        raise ValidationFailed("请填写报销类别", field="category")
+    if claim.spent_on > utcnow().date():
+        raise ValidationFailed("发生日期不能晚于今天", field="spent_on")
+    if claim.order_id is not None:
+        order = contract_service.get_order(session, claim.order_id)
+        if order.customer_id != customer.id:
+            raise ValidationFailed("该订单不属于这位客户", field="order_id")
+    if claim.manager_id is not None:
+        org_service.get_employee(session, claim.manager_id)
+    item = Reimbursement(customer_id=customer.id, customer_name=customer.name, order_id=claim.order_id,
+                         cost_type=claim.cost_type, category=claim.category.strip()[:32], amount_fen=claim.amount_fen,
+                         spent_on=claim.spent_on, manager_id=claim.manager_id,
+                         remark=(claim.remark or "").strip()[:500] or None, entered_by_id=actor.id,
+                         resubmits_id=resubmits.id if resubmits else None)
+    session.add(item)
+    REIMBURSEMENT_MACHINE.record_creation(session, item, actor_id=actor.id,
+                                          note=f"重新提交 #{resubmits.id}" if resubmits else None)
+    return item
+
+
+def _finance(actor: Employee) -> None:
+    contract_service._require(actor, Role.finance)
+
+
+def confirm(session: Session, actor: Employee, item: Reimbursement) -> Reimbursement:
+    """Finance confirms the claim."""
+    _finance(actor)
+    REIMBURSEMENT_MACHINE.advance(session, item, "confirm", actor_id=actor.id)
+    item.confirmed_by_id, item.confirmed_at = actor.id, utcnow()
+    return item
+
+
+def pay(session: Session, actor: Employee, item: Reimbursement, payer: str) -> Reimbursement:
+    """Finance pays a confirmed claim; the expense is posted."""
+    _finance(actor)
+    if payer not in PAYERS:
+        raise ValidationFailed(f"付款方式只能是 {', '.join(PAYERS)} 之一", field="payer")
+    REIMBURSEMENT_MACHINE.advance(session, item, "pay", actor_id=actor.id)
+    item.payer, item.paid_at = payer, utcnow()
+    ledger.post(session, [dr("reimbursement_expense", item.amount_fen), cr(PAYMENT_ACCOUNT[payer], item.amount_fen)],
+                "reimbursement.paid", item.id, f"报销 {item.category}", order_id=item.order_id)
+    return item
+
+
+def void(session: Session, actor: Employee, item: Reimbursement, reason: str) -> Reimbursement:
+    """Void a claim not yet paid: whoever entered it, or finance."""
+    if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
+        raise Forbidden("只有录入人或财务可以作废报销单")
+    if not (reason or "").strip():
+        raise ValidationFailed("请填写作废原因", field="reason")
+    REIMBURSEMENT_MACHINE.advance(session, item, "void", actor_id=actor.id, note=reason)
+    return item
+
+
+def resubmit(session: Session, actor: Employee, item: Reimbursement, changes: dict) -> Reimbursement:
+    """A voided claim entered again, corrected; the new one points at the old."""
+    if item.status != R.voided:
+        raise InvalidTransition(f"报销单状态为 {item.status.value}，只有已作废的报销单可以重新提交")
+    if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
+        raise Forbidden("只有录入人或财务可以重新提交")
+    fields = {k: getattr(item, k) for k in ("customer_id", "cost_type", "category", "amount_fen", "spent_on",
+                                            "order_id", "manager_id", "remark")}
+    return submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+
+
+def get_visible(session: Session, viewer: Employee, item_id: int) -> Reimbursement:
+    item = session.get(Reimbursement, item_id)
+    if item is None or not (viewer.role in (Role.finance, Role.admin) or item.entered_by_id == viewer.id
+                            or org_service.can_see_employee(session, viewer, item.entered_by_id)):
+        raise NotFound(f"没有编号为 {item_id} 的报销单")
+    return item
+
+
+@dataclass
+class ReimbursementFilter:
+    status: ReimbursementStatus | None = None
+    cost_type: CostType | None = None
+    customer_id: int | None = None
+    entered_by_id: int | None = None
+    spent_from: date | None = None
+    spent_to: date | None = None
+
+    def apply(self, stmt: Select) -> Select:
+        for value, column in ((self.status, Reimbursement.status), (self.cost_type, Reimbursement.cost_type),
+                              (self.customer_id, Reimbursement.customer_id),
+                              (self.entered_by_id, Reimbursement.entered_by_id)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if self.spent_from:
+            stmt = stmt.where(Reimbursement.spent_on >= self.spent_from)
+        if self.spent_to:
+            stmt = stmt.where(Reimbursement.spent_on <= self.spent_to)
+        return stmt
+
+
+def list_items(session: Session, viewer: Employee, flt: ReimbursementFilter, *, limit: int = 50, offset: int = 0
+               ) -> tuple[list[Reimbursement], int]:
+    """A page of the claims the viewer may see (their own and their scope's; finance sees all), newest first."""
+    session.flush()
+    stmt = flt.apply(select(Reimbursement).where(
+        or_(Reimbursement.entered_by_id == viewer.id,
+            org_service.owner_filter(session, viewer, Reimbursement.entered_by_id))))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = session.scalars(stmt.order_by(Reimbursement.created_at.desc(), Reimbursement.id.desc())
+                            .limit(limit).offset(offset))
+    return list(items), int(total or 0)

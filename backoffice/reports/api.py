@@ -1,0 +1,66 @@
+"""Reports for finance, managers and supervisors: performance (财务业绩) and the funnel with its KPIs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from backoffice.common.money import YuanOut, yuan
+from backoffice.reports import service as report_service
+from scrm.auth import SessionDep, require_roles
+from scrm.errors import ERROR_RESPONSES
+from scrm.org.models import Employee, Role
+
+router = APIRouter(prefix="/api/backoffice/reports", tags=["backoffice: reports"], responses=ERROR_RESPONSES)
+Reader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager, Role.supervisor))]
+
+
+class PerformanceRowOut(BaseModel):
+    key: str | int | None
+    name: str
+    rank: int
+    signups: int
+    signed_amount: YuanOut
+    disbursed_count: int
+    disbursed_amount: YuanOut
+    revenue: YuanOut
+    success_rate: float | None
+
+
+class PerformanceOut(BaseModel):
+    group_by: str
+    date_from: date
+    date_to: date
+    rows: list[PerformanceRowOut]
+
+
+class KpisOut(BaseModel):
+    funnel: list[tuple[str, int]]
+    orders: dict[str, int]
+    channel_conversion: list[dict]
+    follow_ups_per_conversion: float | None
+    approval_pass_rate: float | None
+
+
+@router.get("/performance", response_model=PerformanceOut)
+def performance(staff: Reader, session: SessionDep, date_from: date, date_to: date,
+                group_by: report_service.GroupBy = "employee") -> PerformanceOut:
+    """Sign-ups (count, amount), disbursed amount, revenue (fees collected less discounts and rebates, from the
+    journal) and success rate, per center, department, employee or funder type (the ranking), in your scope."""
+    period = report_service.Period(date_from, date_to)
+    rows = report_service.performance(session, staff, period, group_by)
+    return PerformanceOut(group_by=group_by, date_from=date_from, date_to=date_to, rows=[
+        PerformanceRowOut(key=r.key, name=r.name, rank=i + 1, signups=r.signups, signed_amount=yuan(r.signed_fen),
+                          disbursed_count=r.disbursed_count, disbursed_amount=yuan(r.disbursed_fen),
+                          revenue=yuan(r.revenue_fen), success_rate=r.success_rate) for i, r in enumerate(rows)])
+
+
+@router.get("/funnel", response_model=KpisOut)
+def funnel(staff: Reader, session: SessionDep, date_from: date, date_to: date) -> KpisOut:
+    """The funnel from lead to settlement and the KPIs (channel conversion, follow-ups per conversion,
+    approval pass rate) for customers and orders of the period."""
+    k = report_service.funnel_and_kpis(session, staff, report_service.Period(date_from, date_to))
+    return KpisOut(**k.__dict__)

@@ -1,0 +1,163 @@
+"""Settlement (结算): charges, extra fees, expenses, close (结单), void, amount due."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from backoffice.common.money import fen_of, yuan
+from backoffice.contracts import service as contract_service
+from backoffice.contracts.api import Filter
+from backoffice.settlements import export, schemas
+from backoffice.settlements import service as settlement_service
+from backoffice.settlements.models import DiscountKind, Settlement
+from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
+from scrm.errors import ERROR_RESPONSES, NotFound
+from scrm.org.models import Employee, Role
+
+router = APIRouter(prefix="/api/backoffice", tags=["backoffice: settlements"], responses=ERROR_RESPONSES)
+
+SettlementId = Annotated[int, Path(ge=1)]
+
+
+def settlement_out(session: Session, s: Settlement) -> schemas.SettlementOut:
+    order = contract_service.get_order(session, s.order_id)
+    t = settlement_service.totals(session, s).as_dict()
+    totals = schemas.TotalsOut(**{k[:-4]: yuan(v) for k, v in t.items() if k[:-4] in schemas.TotalsOut.model_fields})
+    totals.appraisal, totals.rebates = yuan(t["appraisal_fen"]), yuan(t["rebates_fen"])
+    value = Decimal(s.discount_value) / 100
+    return schemas.SettlementOut(
+        id=s.id, order_id=s.order_id, agreement_no=order.agreement_no, customer_name=order.customer_name,
+        status=s.status, discount_kind=s.discount_kind, discount_value=value, payment_method=s.payment_method,
+        fees=[schemas.FeeOut(id=f.id, name=f.name, amount=yuan(f.amount_fen))
+              for f in settlement_service.fees_of(session, s.id)],
+        expenses=[schemas.ExpenseOut(id=e.id, kind=e.kind, payee=e.payee, amount=yuan(e.amount_fen),
+                                     confirmed=e.confirmed, corrected_from=yuan(e.corrected_from_fen))
+                  for e in settlement_service.expenses_of(session, s.id)],
+        totals=totals, opened_at=s.opened_at, closed_at=s.closed_at, voided_at=s.voided_at, void_reason=s.void_reason)
+
+
+def visible_settlement(session: Session, staff: Employee, settlement_id: int, *, lock: bool = False) -> Settlement:
+    settlement = settlement_service.get_settlement(session, settlement_id, lock=lock)
+    try:
+        contract_service.get_visible_order(session, staff, settlement.order_id)
+    except NotFound:
+        raise NotFound(f"没有编号为 {settlement_id} 的结算单") from None
+    return settlement
+
+
+@router.get("/orders/{order_id}/settlement", response_model=schemas.SettlementOut)
+def order_settlement(order_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep):
+    """The order's live settlement (open or closed)."""
+    contract_service.get_visible_order(session, staff, order_id)
+    settlement = settlement_service.current_settlement(session, order_id)
+    if settlement is None:
+        raise NotFound(f"订单 {order_id} 尚未放款，没有结算单")
+    return settlement_out(session, settlement)
+
+
+@router.get("/settlements/{settlement_id}", response_model=schemas.SettlementOut)
+def get_settlement(settlement_id: SettlementId, staff: CurrentStaff, session: SessionDep) -> schemas.SettlementOut:
+    """A settlement with its parts and totals (amounts in yuan, as strings)."""
+    return settlement_out(session, visible_settlement(session, staff, settlement_id))
+
+
+@router.patch("/settlements/{settlement_id}", response_model=schemas.SettlementOut)
+def set_charges(settlement_id: SettlementId, body: schemas.ChargesIn, staff: FinanceStaff,
+                session: SessionDep) -> schemas.SettlementOut:
+    """Finance completes the charges: service fee, discount (none / percent / fixed), installment fee, payment method."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    value = None
+    if body.discount_kind == DiscountKind.percent:
+        value = int((body.discount_percent or Decimal(0)) * 100)
+    elif body.discount_kind == DiscountKind.fixed:
+        value = fen_of(body.discount_amount or Decimal(0))
+    settlement_service.set_charges(session, staff, settlement, discount_kind=body.discount_kind, discount_value=value,
+                                   installment_fee_fen=fen_of(body.installment_fee),
+                                   payment_method=body.payment_method, service_fee_fen=fen_of(body.service_fee))
+    return settlement_out(session, settlement)
+
+
+@router.post("/settlements/{settlement_id}/fees", response_model=schemas.SettlementOut,
+             status_code=status.HTTP_201_CREATED)
+def add_fee(settlement_id: SettlementId, body: schemas.FeeIn, staff: FinanceStaff, session: SessionDep):
+    """Add an extra fee (下户费, 渠道管理费, …)."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.add_fee(session, staff, settlement, body.name, fen_of(body.amount))
+    return settlement_out(session, settlement)
+
+
+@router.delete("/settlements/{settlement_id}/fees/{fee_id}", response_model=schemas.SettlementOut)
+def remove_fee(settlement_id: SettlementId, fee_id: Annotated[int, Path(ge=1)], staff: FinanceStaff,
+               session: SessionDep):
+    """Remove an extra fee from an open settlement."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.remove_fee(session, staff, settlement, fee_id)
+    return settlement_out(session, settlement)
+
+
+@router.post("/settlements/{settlement_id}/expenses", response_model=schemas.SettlementOut,
+             status_code=status.HTTP_201_CREATED)
+def add_expense(settlement_id: SettlementId, body: schemas.ExpenseIn, staff: FinanceStaff, session: SessionDep):
+    """Add an expense (评估费, 返点); it must be confirmed before closing."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.add_expense(session, staff, settlement, body.kind, body.payee, fen_of(body.amount))
+    return settlement_out(session, settlement)
+
+
+@router.post("/settlements/{settlement_id}/expenses/{expense_id}/confirm", response_model=schemas.SettlementOut)
+def confirm_expense(settlement_id: SettlementId, expense_id: Annotated[int, Path(ge=1)], body: schemas.ExpenseConfirm,
+                    staff: FinanceStaff, session: SessionDep):
+    """Confirm an expense, or correct its amount (`amount`)."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.confirm_expense(session, staff, settlement, expense_id, corrected_fen=fen_of(body.amount))
+    return settlement_out(session, settlement)
+
+
+@router.post("/settlements/{settlement_id}/close", response_model=schemas.SettlementOut)
+def close(settlement_id: SettlementId, body: schemas.CloseIn, staff: FinanceStaff, session: SessionDep):
+    """Close the settlement (结单): totals are fixed and the journal entry posted."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.close(session, staff, settlement, on=body.on)
+    return settlement_out(session, settlement)
+
+
+@router.post("/settlements/{settlement_id}/void", response_model=schemas.SettlementOut)
+def void(settlement_id: SettlementId, body: schemas.VoidIn, staff: FinanceStaff, session: SessionDep):
+    """Void a closed settlement: its entry is reversed and a fresh settlement opened (answered)."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    settlement_service.void(session, staff, settlement, body.reason)
+    fresh = settlement_service.current_settlement(session, settlement.order_id)
+    return settlement_out(session, fresh)
+
+
+@router.get("/settlements/{settlement_id}/amount-due")
+def amount_due(settlement_id: SettlementId, staff: FinanceStaff, session: SessionDep) -> dict:
+    """What a direct debit would collect now."""
+    visible_settlement(session, staff, settlement_id)
+    fen = settlement_service.amount_due_fen(session, settlement_id)
+    return {"settlement_id": settlement_id, "amount_due": f"{yuan(fen):.2f}", "amount_due_fen": fen}
+
+
+ExportReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
+
+
+@router.get("/exports/settlements.xlsx", response_class=FileResponse)
+def export_settlements(staff: ExportReader, session: SessionDep, flt: Filter, closed_from: date | None = None,
+                       closed_to: date | None = None) -> FileResponse:
+    """Settled orders in your scope as Excel, with the order filters and the closing period; a second sheet
+    lists the filters used."""
+    tmp = tempfile.NamedTemporaryFile(prefix="settlements-", suffix=".xlsx", delete=False)
+    with tmp:
+        export.export_settled(session, staff, flt, tmp, closed_from=closed_from, closed_to=closed_to)
+    return FileResponse(tmp.name, filename=f"settlements-{date.today():%Y%m%d}.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(os.unlink, tmp.name))
