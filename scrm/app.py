@@ -20,6 +20,8 @@ ROUTER_MODULES = (
     "scrm.assignment.api",
     "scrm.tagging.api",
     "scrm.handover.api",
+    "scrm.mandates.api",
+    "backoffice.direct_debit.api",
 )
 
 DESCRIPTION = """

@@ -26,6 +26,8 @@ PERIODIC: list[Periodic] = [
     Periodic("requeue-stale-inbox", 30, "scrm.wecom.tasks:requeue_stale_inbox"),
     Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
     Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
+    Periodic("debit-poll", 60, "backoffice.direct_debit.tasks:poll"),
+    Periodic("debit-reconcile", 24 * 3600, "backoffice.direct_debit.tasks:reconcile_yesterday"),
 ]
 
 _local_claims: set[str] = set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import socket
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WECOM
+from scrm.sandbox.loopback import LoopbackServer
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
@@ -80,7 +80,6 @@ class SandboxWecom(EventsMixin):
         self.events: list[SentEvent] = []
         self._executor: ThreadPoolExecutor | None = None
         self._server = None
-        self._thread: threading.Thread | None = None
         self.port: int | None = None
         self.app = self._build_app()
 
@@ -97,33 +96,17 @@ class SandboxWecom(EventsMixin):
         return f"http://127.0.0.1:{self.port}" if self.port else None
 
     def start(self, port: int = 0) -> str:
-        import uvicorn
-
         if self._server is not None:
             return self.base_url
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
+        self._server = LoopbackServer(self.app, "sandbox WeCom")
+        self.port = self._server.start(port)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name=f"sandbox-wecom-{self.port}")
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox WeCom did not start")
-            time.sleep(0.01)
         return self.base_url
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
-            self._server = self._thread = None
+            self._server.stop()
+            self._server = None
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

@@ -1,0 +1,1 @@
+from tests.mandates.factories import pay_client, pay_live, people  # noqa: F401
