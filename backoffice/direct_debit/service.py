@@ -53,10 +53,11 @@ def transition(session: Session, debit: DebitOrder, target: DebitStatus, reason:
     debit.status = target
 
 
-def alert(session: Session, kind: str, message: str, debit_id: int | None = None, **detail: Any) -> PaymentAlert:
+def alert(session: Session, kind: str, message: str, debit_id: int | None = None,
+          detail: dict[str, Any] | None = None) -> PaymentAlert:
     """Record something finance must look at, and log it as an error."""
     log.error("payment alert %s (debit %s): %s %s", kind, debit_id, message, detail or "")
-    row = PaymentAlert(kind=kind, debit_id=debit_id, message=message[:255], detail=detail)
+    row = PaymentAlert(kind=kind, debit_id=debit_id, message=message[:255], detail=detail or {})
     session.add(row)
     return row
 
@@ -269,8 +270,8 @@ def _is_latest(session: Session, debit: DebitOrder, attempt: DebitAttempt) -> bo
 def _succeeded(session: Session, debit: DebitOrder, attempt: DebitAttempt, outcome: Outcome) -> str:
     if outcome.amount_fen != debit.amount_fen:
         alert(session, "amount_mismatch", f"{attempt.out_trade_no}: the provider reports {outcome.amount_fen} fen, "
-              f"the order is {debit.amount_fen} fen", debit.id, reported_fen=outcome.amount_fen,
-              expected_fen=debit.amount_fen, txn_id=outcome.txn_id)
+              f"the order is {debit.amount_fen} fen", debit.id,
+              {"reported_fen": outcome.amount_fen, "expected_fen": debit.amount_fen, "txn_id": outcome.txn_id})
         return "amount_mismatch"
     previous = attempt.status
     attempt.status = AttemptStatus.succeeded
@@ -279,12 +280,12 @@ def _succeeded(session: Session, debit: DebitOrder, attempt: DebitAttempt, outco
     if debit.status in (DebitStatus.succeeded, DebitStatus.reconciled):
         if previous != AttemptStatus.succeeded:
             alert(session, "charged_twice", f"{attempt.out_trade_no} succeeded but debit {debit.id} had already "
-                  "succeeded through another attempt", debit.id, txn_id=outcome.txn_id)
+                  "succeeded through another attempt", debit.id, {"txn_id": outcome.txn_id})
             return "alerted"
         return "duplicate"
     if debit.status not in LIVE:
         alert(session, "succeeded_after_failure", f"{attempt.out_trade_no} succeeded after debit {debit.id} was "
-              f"marked {debit.status.value}", debit.id, txn_id=outcome.txn_id)
+              f"marked {debit.status.value}", debit.id, {"txn_id": outcome.txn_id})
         return "alerted"
     transition(session, debit, DebitStatus.succeeded, f"{attempt.out_trade_no} succeeded ({outcome.txn_id})")
     debit.succeeded_at, debit.provider_txn_id = utcnow(), outcome.txn_id
@@ -327,7 +328,7 @@ def handle_notification(session: Session, provider_name: str, body: bytes, heade
         notice = provider.parse_notification(body, headers)
     except BadSignature as exc:
         alert(session, "bad_signature", f"a {provider_name} notification failed its signature check: {exc}",
-              body=body[:1000].decode("utf-8", "replace"))
+              detail={"body": body[:1000].decode("utf-8", "replace")})
         return False, "bad_signature"
     key = f"{notice.dedupe_key}:{notice.outcome.amount_fen}"
     fresh = insert_ignore(session, DebitNotification.__table__, {
@@ -339,7 +340,7 @@ def handle_notification(session: Session, provider_name: str, body: bytes, heade
     attempt = session.scalars(select(DebitAttempt).where(DebitAttempt.out_trade_no == notice.out_trade_no)).first()
     if attempt is None:
         alert(session, "unknown_order", f"a {provider_name} notification for an order we never sent: "
-              f"{notice.out_trade_no}", out_trade_no=notice.out_trade_no)
+              f"{notice.out_trade_no}", detail={"out_trade_no": notice.out_trade_no})
         row.outcome = "unknown_order"
         return True, "unknown_order"
     debit = session.get(DebitOrder, attempt.debit_id, with_for_update=True)
@@ -441,7 +442,7 @@ def reconcile(session: Session, provider_name: str, day: date) -> Reconciliation
                                "our_fen": debit.amount_fen})
     for m in mismatches:
         alert(session, "reconciliation", f"{provider_name} {day}: {m['kind']} {m.get('out_trade_no')}",
-              m.get("debit_id"), **m)
+              m.get("debit_id"), m)
     run = (session.scalar(select(func.max(Reconciliation.run)).where(Reconciliation.provider == provider_name,
                                                                      Reconciliation.bill_date == day)) or 0) + 1
     rec = Reconciliation(provider=provider_name, bill_date=day, run=run, matched=matched, mismatches=mismatches)
