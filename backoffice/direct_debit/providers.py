@@ -84,7 +84,7 @@ class PapayProvider:
         except PayError as exc:
             if exc.err_code == "ORDERNOTEXIST":
                 return Outcome("not_found")
-            return failure(exc)
+            raise  # a failed query says nothing about the deduction: ask again later
         return _papay_outcome(order)
 
     def parse_notification(self, body: bytes, headers: dict) -> Notice:
@@ -142,7 +142,7 @@ class BankProvider:
         except PayError as exc:
             if exc.err_code == "ORDER_NOT_EXIST":
                 return Outcome("not_found")
-            return failure(exc)
+            raise
         return _bank_outcome(order)
 
     def parse_notification(self, body: bytes, headers: dict) -> Notice:

@@ -335,7 +335,8 @@ def handle_notification(session: Session, provider_name: str, body: bytes, heade
         "provider": provider_name, "dedupe_key": key[:160], "out_trade_no": notice.out_trade_no[:32],
         "outcome": "received", "fields": notice.fields, "received_at": utcnow()}, ["dedupe_key"])
     if fresh is None:
-        return True, "duplicate"
+        first = session.scalars(select(DebitNotification.outcome).where(DebitNotification.dedupe_key == key[:160])).first()
+        return first != "amount_mismatch", "duplicate"  # a rejected one stays rejected however often it comes
     row = session.get(DebitNotification, fresh)
     attempt = session.scalars(select(DebitAttempt).where(DebitAttempt.out_trade_no == notice.out_trade_no)).first()
     if attempt is None:

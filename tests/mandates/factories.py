@@ -77,14 +77,27 @@ def pay_client(db, sandbox_wechatpay, pay_live):
         yield client
 
 
+class People:
+    """Finance, a salesperson, and two of the salesperson's customers (Alice binds a card, Bob signs papay)."""
+
+    def __init__(self, session):
+        self.finance = make_employee(session, role=Role.finance)
+        self.sales = make_employee(session, role=Role.sales)
+        self.alice = make_customer(session, owner=self.sales, name="李丽", mp_openid="oAlice000000000000000000001")
+        self.bob = make_customer(session, owner=self.sales, name="王强", mp_openid="oBob00000000000000000000001")
+
+
 @pytest.fixture
 def people(db):
-    class People:
-        pass
+    return People(db)
 
-    p = People()
-    p.finance = make_employee(db, role=Role.finance)
-    p.sales = make_employee(db, role=Role.sales)
-    p.alice = make_customer(db, owner=p.sales, name="李丽", mp_openid="oAlice000000000000000000001")
-    p.bob = make_customer(db, owner=p.sales, name="王强", mp_openid="oBob00000000000000000000001")
-    return p
+
+@pytest.fixture
+def committed_client(committed_db, sandbox_wechatpay, pay_live):
+    """A TestClient on committed data; the sandbox notifies the live service concurrently, as WeChat would."""
+    from fastapi.testclient import TestClient
+
+    from scrm.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield client
