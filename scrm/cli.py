@@ -19,7 +19,11 @@ def _mount_module_clis() -> None:
     app.add_typer(user_app, name="user", help="Staff accounts.")
     app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
     app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
-    app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom (and WeChat Pay) on loopback.")
+    app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom and WeChat Pay on loopback.")
+
+    from backoffice.direct_debit.cli import app as debits_app
+
+    app.add_typer(debits_app, name="debits", help="Direct debit: reconciliation and polling.")
 
 
 _mount_module_clis()

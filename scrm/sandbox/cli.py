@@ -1,4 +1,4 @@
-"""``scrm sandbox ...``: stand-ins for WeCom (and later WeChat Pay) on loopback."""
+"""``scrm sandbox ...``: stand-ins for WeCom and WeChat Pay on loopback."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom and WeChat Pay.")
 
 
 def _interrupt(*_: object) -> None:
@@ -16,7 +16,7 @@ def _interrupt(*_: object) -> None:
 
 @app.callback()
 def sandbox() -> None:
-    """Sandbox servers that stand in for WeCom on loopback."""
+    """Sandbox servers that stand in for WeCom and WeChat Pay on loopback."""
 
 
 @app.command()
@@ -59,3 +59,41 @@ def wecom(
     finally:
         sandbox.stop()
         typer.echo("sandbox WeCom stopped")
+
+
+@app.command()
+def wechatpay(
+    port: int = typer.Option(8098, help="Port on 127.0.0.1 (0 picks a free one)."),
+    beijing_time: str = typer.Option("", help="Start the sandbox clock at this Beijing time, e.g. 2026-12-01T10:00."),
+) -> None:
+    """Run the sandbox WeChat Pay (papay, orders, bills, transfers) and bank agreement API until Ctrl-C."""
+    from datetime import datetime
+
+    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
+    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+
+    sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY)
+    base = sandbox.start(port)
+    if beijing_time:
+        sandbox.set_clock(datetime.fromisoformat(beijing_time).replace(tzinfo=BEIJING))
+    typer.echo(f"sandbox WeChat Pay at {base}  (bank agreement API: {sandbox.bank_base_url}; "
+               f"controls: {base}sandbox/...)")
+    typer.echo(f"SCRM_WECHATPAY_API_BASE={base}")
+    typer.echo(f"SCRM_WECHATPAY_APPID={SANDBOX_WECHATPAY['appid']}")
+    typer.echo(f"SCRM_WECHATPAY_MCH_ID={SANDBOX_WECHATPAY['mch_id']}")
+    typer.echo(f"SCRM_WECHATPAY_API_KEY={SANDBOX_WECHATPAY['api_key']}")
+    typer.echo(f"SCRM_WECHATPAY_PAPAY_PLAN_ID={SANDBOX_WECHATPAY['plan_id']}")
+    typer.echo(f"SCRM_WECHATPAY_CLOCK_OFFSET_S={int(sandbox.clock_offset_s)}")
+    typer.echo(f"SCRM_BANKPAY_API_BASE={sandbox.bank_base_url}")
+    typer.echo(f"SCRM_BANKPAY_MERCHANT_ID={SANDBOX_BANKPAY['merchant_id']}")
+    typer.echo(f"SCRM_BANKPAY_KEY={SANDBOX_BANKPAY['key']}")
+    typer.echo(f"the last SMS code sent to a phone: curl '{base}sandbox/sms?phone=13800138000'")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        typer.echo("sandbox WeChat Pay stopped")
