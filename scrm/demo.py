@@ -172,6 +172,7 @@ class Day:
 def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 20261122,
         data_dir: Path = Path(".scrm/demo")) -> dict:
     from scrm.config import SANDBOX_WECOM
+    from backoffice.direct_debit import demo as debit_demo
     from scrm.sandbox.wecom import SandboxWecom
 
     if not _port_free(port):
@@ -184,6 +185,7 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     sandbox = SandboxWecom(**SANDBOX_WECOM, callback_url=f"http://127.0.0.1:{port}/wecom/callback")
     sandbox_base = sandbox.start()
     _configure(data_dir, sandbox_base)
+    pay_sandbox = debit_demo.start_sandbox(port)
 
     from scrm import db
     from scrm.customers import service as customer_service
@@ -213,6 +215,7 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     api = httpx.Client(base_url=base, timeout=30)
     try:
         summary = _replay(sandbox, api, rng, customers, admin_password)
+        summary["payments"] = debit_demo.replay(api, _login(api, "admin", admin_password), pay_sandbox)
     except BaseException:
         server.stop()
         sandbox.stop()
@@ -349,5 +352,8 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     print(f"customer groups              : {groups} live")
     print("WeCom API calls              : " + ", ".join(f"{ep} {count}" for ep, count, _ in calls[:8])
           + f"; errors {errors}")
+    from backoffice.direct_debit.demo import print_summary as print_debits
+
+    print_debits(s["payments"])
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
