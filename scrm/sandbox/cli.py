@@ -14,6 +14,18 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def _serve_until_stopped(sandbox) -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+        typer.echo(f"{sandbox.name} stopped")
+
+
 @app.callback()
 def sandbox() -> None:
     """Sandbox servers that stand in for WeCom and WeChat Pay on loopback."""
@@ -50,15 +62,7 @@ def wecom(
         typer.echo(f"callback URL handshake: {'ok' if sandbox.verify_url() else 'FAILED'}")
     typer.echo(f"simulate a customer adding zhangsan: curl -X POST {sandbox.control_url}/sandbox/simulate/"
                "contact_added -H 'content-type: application/json' -d '{\"userid\": \"zhangsan\"}'")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-        typer.echo("sandbox WeCom stopped")
+    _serve_until_stopped(sandbox)
 
 
 @app.command()
@@ -88,12 +92,4 @@ def wechatpay(
     typer.echo(f"SCRM_BANKPAY_MERCHANT_ID={SANDBOX_BANKPAY['merchant_id']}")
     typer.echo(f"SCRM_BANKPAY_KEY={SANDBOX_BANKPAY['key']}")
     typer.echo(f"the last SMS code sent to a phone: curl '{base}sandbox/sms?phone=13800138000'")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-        typer.echo("sandbox WeChat Pay stopped")
+    _serve_until_stopped(sandbox)

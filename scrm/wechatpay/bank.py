@@ -4,14 +4,13 @@ recorded in the same call log as WeChat Pay and retried the same way."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import requests
 
 from scrm.config import get_settings
 from scrm.wechatpay import signing
-from scrm.wechatpay.client import PayError, record, with_retries
+from scrm.wechatpay.client import PayError, recorded_call
 
 BANK_RETRYABLE_CODES = {"SYSTEM_ERROR", "SYSTEMERROR"}
 
@@ -26,8 +25,6 @@ class BankPayClient:
         """POST ``payload`` to ``endpoint``; the answer's fields (or text, for the bill) when its code is SUCCESS."""
         body = json.dumps({"merchant_id": self.merchant_id, **payload}, ensure_ascii=False).encode()
         headers = {"content-type": "application/json", "x-bank-sign": signing.body_signature(body, self.key)}
-        started = time.monotonic()
-
         def once():
             res = self._http.post(self.api_base + endpoint, data=body, headers=headers, timeout=self.timeout)
             if res.status_code >= 500:
@@ -42,22 +39,9 @@ class BankPayClient:
                                err_code=answer.get("code"), err_msg=answer.get("message"), response=answer)
             return answer
 
-        endpoint_key = {"debit/query": "pay/paporderquery", "bill": "pay/downloadbill",
-                        "agreement/query": "papay/querycontract"}.get(endpoint, endpoint)
-        try:
-            result, attempts = with_retries(endpoint_key, once, _transient)
-        except PayError as exc:
-            record("bank", endpoint, ref, payload, exc.err_code, exc.err_msg, exc.response,
-                   getattr(exc, "attempts", 1), started)
-            raise
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            record("bank", endpoint, ref, payload, "TIMEOUT", f"{type(exc).__name__}: {exc}", None,
-                   getattr(exc, "attempts", 1), started)
-            raise PayError(f"bank {endpoint} did not answer: {type(exc).__name__}", err_code="TIMEOUT",
-                           timeout=True) from exc
-        record("bank", endpoint, ref, payload, None, "OK", result if isinstance(result, dict) else {"text": "(bill)"},
-               attempts, started)
-        return result
+        retry_as = {"debit/query": "pay/paporderquery", "bill": "pay/downloadbill",
+                    "agreement/query": "papay/querycontract"}.get(endpoint, endpoint)
+        return recorded_call("bank", endpoint, retry_as, ref, payload, once, _transient)
 
 
 def _transient(exc: Exception) -> bool:

@@ -52,9 +52,13 @@ class PayError(ExternalServiceError):
 
 def _redact(data: Any) -> Any:
     if isinstance(data, dict):
-        return {k: ("***" + str(v)[-4:] if k in SENSITIVE and v else _redact(v)) for k, v in data.items()
+        return {k: (_mask(str(v)) if k in SENSITIVE and v else _redact(v)) for k, v in data.items()
                 if k not in ("sign", "nonce_str")}
     return data
+
+
+def _mask(value: str) -> str:
+    return "***" + value[-4:] if value.isdigit() and len(value) > 8 else "***"
 
 
 def record(provider: str, endpoint: str, ref: str | None, request: dict, errcode: str | None, errmsg: str | None,
@@ -109,36 +113,47 @@ class PayClient(WeChatPay):
         data = dict(kwargs.get("data") or {}) if isinstance(kwargs.get("data"), dict) else {}
         ref = data.get("out_trade_no") or data.get("partner_trade_no") or data.get("contract_code") \
             or data.get("contract_id") or data.get("bill_date")
-        started = time.monotonic()
 
         def once():
             fresh = dict(kwargs)
             if isinstance(fresh.get("data"), dict):
                 fresh["data"] = dict(fresh["data"])
-            return super(PayClient, self)._request(method, url_or_endpoint, **fresh)
+            try:
+                return super(PayClient, self)._request(method, url_or_endpoint, **fresh)
+            except WeChatPayException as exc:
+                err = str(exc.errcode or exc.return_code or "FAIL")
+                msg = exc.errmsg or exc.return_msg
+                raise PayError(f"WeChat Pay {endpoint} failed: {err} {msg or ''}".strip(), err_code=err,
+                               err_msg=msg, response=_answer(exc)) from exc
 
-        try:
-            result, attempts = with_retries(endpoint, once, _transient)
-        except WeChatPayException as exc:
-            err = exc.errcode or exc.return_code or "FAIL"
-            msg = exc.errmsg or exc.return_msg
-            record("wechatpay", endpoint, ref, data, str(err), msg, _answer(exc), getattr(exc, "attempts", 1), started)
-            raise PayError(f"WeChat Pay {endpoint} failed: {err} {msg or ''}".strip(), err_code=str(err),
-                           err_msg=msg, response=_answer(exc)) from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            record("wechatpay", endpoint, ref, data, "TIMEOUT", f"{type(exc).__name__}: {exc}", None,
-                   getattr(exc, "attempts", 1), started)
-            raise PayError(f"WeChat Pay {endpoint} did not answer: {type(exc).__name__}", err_code="TIMEOUT",
-                           timeout=True) from exc
-        record("wechatpay", endpoint, ref, data, None, "OK", result if isinstance(result, dict) else {"text": "(bill)"},
-               attempts, started)
-        return result
+        return recorded_call("wechatpay", endpoint, endpoint, ref, data, once, _transient)
+
+
+def recorded_call(provider: str, endpoint: str, retry_as: str, ref: str | None, request: dict,
+                  call: Callable[[], Any], is_transient: Callable[[Exception], bool]) -> Any:
+    """Make a provider call (retried as ``retry_as`` allows) and record it, whatever the outcome; a call that
+    never answered is a ``PayError`` with ``timeout`` set."""
+    started = time.monotonic()
+    try:
+        result, attempts = with_retries(retry_as, call, is_transient)
+    except PayError as exc:
+        record(provider, endpoint, ref, request, exc.err_code, exc.err_msg, exc.response,
+               getattr(exc, "attempts", 1), started)
+        raise
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        record(provider, endpoint, ref, request, "TIMEOUT", f"{type(exc).__name__}: {exc}", None,
+               getattr(exc, "attempts", 1), started)
+        raise PayError(f"{provider} {endpoint} did not answer: {type(exc).__name__}", err_code="TIMEOUT",
+                       timeout=True) from exc
+    record(provider, endpoint, ref, request, None, "OK", result if isinstance(result, dict) else {"text": "(bill)"},
+           attempts, started)
+    return result
 
 
 def _transient(exc: Exception) -> bool:
     if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
         return True
-    return isinstance(exc, WeChatPayException) and exc.errcode == "SYSTEMERROR"
+    return isinstance(exc, PayError) and exc.err_code == "SYSTEMERROR"
 
 
 def _answer(exc: WeChatPayException) -> dict | None:

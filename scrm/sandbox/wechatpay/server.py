@@ -13,7 +13,7 @@ import json
 import secrets
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
-from scrm.sandbox.loopback import LoopbackServer
+from scrm.sandbox.loopback import LoopbackSandbox
 from scrm.wechatpay import signing
 
 BEIJING = timezone(timedelta(hours=8))
@@ -67,7 +67,7 @@ class Notification:
         return self
 
 
-class SandboxWechatPay:
+class SandboxWechatPay(LoopbackSandbox):
     """``start()`` returns the WeChat Pay API base (``http://127.0.0.1:PORT/``); the bank API is at
     ``bank_base_url`` (``http://127.0.0.1:PORT/bank/``). The clock starts at the wall clock; ``set_clock``
     moves it (the papay window and bill dates follow it)."""
@@ -104,42 +104,15 @@ class SandboxWechatPay:
         self.bank_orders: dict[str, dict] = {}
         self.failing_agreements: dict[str, str] = {}
         self.sms: list[dict] = []
-        self._executor: ThreadPoolExecutor | None = None
-        self._server: LoopbackServer | None = None
-        self.port: int | None = None
         self.app = self._build_app()
+
+    name = "sandbox WeChat Pay"
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
-    def base_url(self) -> str | None:
-        return f"http://127.0.0.1:{self.port}/" if self.port else None
-
-    @property
     def bank_base_url(self) -> str | None:
         return f"http://127.0.0.1:{self.port}/bank/" if self.port else None
-
-    def start(self, port: int = 0) -> str:
-        if self._server is None:
-            self._server = LoopbackServer(self.app, "sandbox WeChat Pay")
-            self.port = self._server.start(port)
-            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-pay-notify")
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-
-    def __enter__(self) -> "SandboxWechatPay":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ clock, faults, log
 
@@ -251,11 +224,6 @@ class SandboxWechatPay:
                 seq.clear()
 
     # ------------------------------------------------------------------ notifications
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-pay-notify")
-        return self._executor
 
     def _send(self, kind: str, url: str, body: bytes, headers: dict, wait: bool) -> Notification:
         note = Notification(kind, url, body, headers)

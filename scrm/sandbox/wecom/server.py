@@ -7,7 +7,7 @@ import json
 import secrets
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WECOM
-from scrm.sandbox.loopback import LoopbackServer
+from scrm.sandbox.loopback import LoopbackSandbox
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
@@ -42,7 +42,7 @@ def _normalize(path: str) -> str:
     return path[len("cgi-bin/"):] if path.startswith("cgi-bin/") else path
 
 
-class SandboxWecom(EventsMixin):
+class SandboxWecom(LoopbackSandbox, EventsMixin):
     """A WeCom corp on loopback speaking WeCom's wire formats.
 
     ``start()`` returns the API base (``http://127.0.0.1:PORT/cgi-bin/``) to use as ``SCRM_WECOM_API_BASE``.
@@ -78,10 +78,9 @@ class SandboxWecom(EventsMixin):
         self._inflight: dict[str, int] = {}
         self._peak: dict[str, int] = {}
         self.events: list[SentEvent] = []
-        self._executor: ThreadPoolExecutor | None = None
-        self._server = None
-        self.port: int | None = None
         self.app = self._build_app()
+
+    name = "sandbox WeCom"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -94,29 +93,6 @@ class SandboxWecom(EventsMixin):
     def control_url(self) -> str | None:
         """Where the ``/sandbox/...`` controls live: ``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}" if self.port else None
-
-    def start(self, port: int = 0) -> str:
-        if self._server is not None:
-            return self.base_url
-        self._server = LoopbackServer(self.app, "sandbox WeCom")
-        self.port = self._server.start(port)
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-
-    def __enter__(self) -> "SandboxWecom":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ test controls
 
@@ -269,11 +245,6 @@ class SandboxWecom(EventsMixin):
     def verify_url(self, url: str | None = None) -> bool:
         """WeCom's GET handshake against the callback URL: True when it echoes the decrypted echostr."""
         return self.sender.verify_url(url or self.callback_url)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
-        return self._executor
 
     def _emit(self, fields: dict[str, Any], wait: bool) -> SentEvent:
         event = SentEvent(fields=fields, xml=render_xml(fields))
