@@ -5,14 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
-
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
 
 class DebitStatus(str, enum.Enum):
@@ -50,7 +46,7 @@ class DebitOrder(Base):
     mandate_id: Mapped[int] = mapped_column(ForeignKey("mandate.id"), index=True)
     provider: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(128))
-    status: Mapped[DebitStatus] = mapped_column(_enum(DebitStatus), index=True)
+    status: Mapped[DebitStatus] = mapped_column(enum_column(DebitStatus), index=True)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -69,7 +65,7 @@ class DebitAttempt(Base):
     debit_id: Mapped[int] = mapped_column(ForeignKey("debit_order.id", ondelete="CASCADE"), index=True)
     no: Mapped[int] = mapped_column(Integer)
     out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus), index=True)
+    status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus), index=True)
     err_code: Mapped[str | None] = mapped_column(String(40))
     err_msg: Mapped[str | None] = mapped_column(String(255))
     retryable: Mapped[bool] = mapped_column(default=False)

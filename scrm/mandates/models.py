@@ -5,15 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.db import Base, BigId, UTCDateTime, enum_column, utcnow
 from scrm.privacy.crypto import EncryptedText
-
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class MandateKind(str, enum.Enum):
@@ -43,8 +39,8 @@ class Mandate(Base):
     __tablename__ = "mandate"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    kind: Mapped[MandateKind] = mapped_column(_enum(MandateKind))
-    status: Mapped[MandateStatus] = mapped_column(_enum(MandateStatus), index=True)
+    kind: Mapped[MandateKind] = mapped_column(enum_column(MandateKind))
+    status: Mapped[MandateStatus] = mapped_column(enum_column(MandateStatus), index=True)
     # the scope the customer agreed to: which contract/order, the most one debit may take, until when
     scope_ref: Mapped[str | None] = mapped_column(String(64))
     max_amount_fen: Mapped[int | None] = mapped_column(BigInteger)

@@ -172,3 +172,17 @@ def test_reconciliation_matches_and_reports(db, people, papay, card, sandbox_wec
     assert bank_paid.status == DebitStatus.reconciled
     rerun = service.reconcile(db, "papay", day)
     assert rerun.run == 2 and rerun.matched == 1
+
+
+def test_reconciliation_reports_a_debit_missing_from_the_bill(db, people, papay, sandbox_wechatpay):
+    paid = debit(db, people)
+    other = debit(db, people, due_key="settlement:3", amount_fen=1000)
+    [attempt] = service.attempts_of(db, paid.id)
+    del sandbox_wechatpay.orders[attempt.out_trade_no]  # WeChat's bill does not have it
+    rec = service.reconcile(db, "papay", sandbox_wechatpay.now().astimezone(BEIJING).date())
+    assert rec.matched == 1
+    assert rec.mismatches == [{"kind": "missing_at_provider", "debit_id": paid.id,
+                               "out_trade_no": attempt.out_trade_no, "our_fen": 320000}]
+    db.refresh(paid)
+    db.refresh(other)
+    assert paid.status == DebitStatus.succeeded and other.status == DebitStatus.reconciled
