@@ -168,8 +168,15 @@ def get_pay_client() -> PayClient:
     s = get_settings()
     if not (s.wechatpay_mch_id and s.wechatpay_api_key):
         raise PayError("WeChat Pay is not configured: set SCRM_WECHATPAY_MCH_ID and SCRM_WECHATPAY_API_KEY")
-    return PayClient(appid=s.wechatpay_appid, api_key=s.wechatpay_api_key, mch_id=s.wechatpay_mch_id,
-                     api_base=s.wechatpay_api_base, timeout=s.wechatpay_timeout_s)
+    key = (s.wechatpay_appid, s.wechatpay_api_key, s.wechatpay_mch_id, s.wechatpay_api_base, s.wechatpay_timeout_s)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients.setdefault(key, PayClient(appid=key[0], api_key=key[1], mch_id=key[2], api_base=key[3],
+                                                    timeout=key[4]))
+    return client
+
+
+_clients: dict[tuple, PayClient] = {}  # one per configuration, so its HTTP connections are reused
 
 
 def notify_url(kind: str) -> str:
