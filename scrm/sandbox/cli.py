@@ -14,7 +14,8 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_until_stopped(sandbox) -> None:
+def _serve_until_stopped(sandbox, name: str) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop ``sandbox``."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
@@ -23,7 +24,7 @@ def _serve_until_stopped(sandbox) -> None:
         pass
     finally:
         sandbox.stop()
-        typer.echo(f"{sandbox.name} stopped")
+        typer.echo(f"{name} stopped")
 
 
 @app.callback()
@@ -62,12 +63,12 @@ def wecom(
         typer.echo(f"callback URL handshake: {'ok' if sandbox.verify_url() else 'FAILED'}")
     typer.echo(f"simulate a customer adding zhangsan: curl -X POST {sandbox.control_url}/sandbox/simulate/"
                "contact_added -H 'content-type: application/json' -d '{\"userid\": \"zhangsan\"}'")
-    _serve_until_stopped(sandbox)
+    _serve_until_stopped(sandbox, "sandbox WeCom")
 
 
 @app.command()
 def wechatpay(
-    port: int = typer.Option(8098, help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(8097, help="Port on 127.0.0.1 (0 picks a free one)."),
     beijing_time: str = typer.Option("", help="Start the sandbox clock at this Beijing time, e.g. 2026-12-01T10:00."),
 ) -> None:
     """Run the sandbox WeChat Pay (papay, orders, bills, transfers) and bank agreement API until Ctrl-C."""
@@ -92,4 +93,4 @@ def wechatpay(
     typer.echo(f"SCRM_BANKPAY_MERCHANT_ID={SANDBOX_BANKPAY['merchant_id']}")
     typer.echo(f"SCRM_BANKPAY_KEY={SANDBOX_BANKPAY['key']}")
     typer.echo(f"the last SMS code sent to a phone: curl '{base}sandbox/sms?phone=13800138000'")
-    _serve_until_stopped(sandbox)
+    _serve_until_stopped(sandbox, "sandbox WeChat Pay")

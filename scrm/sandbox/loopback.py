@@ -1,52 +1,49 @@
-"""Serving a sandbox's Starlette app on a loopback port in a background thread."""
+"""Serve a sandbox's ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from typing import Any
 
 
 class LoopbackServer:
-    """uvicorn on 127.0.0.1 in a daemon thread; ``port`` 0 picks a free one."""
-
-    def __init__(self, app, name: str):
+    def __init__(self, app: Any, name: str):
         self.app, self.name = app, name
-        self.server = None
-        self.thread: threading.Thread | None = None
-        self.port: int | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
-        return self.server is not None
+        return self._server is not None
 
     def start(self, port: int = 0) -> int:
+        """Serve on ``port`` (0 picks a free one) once it accepts connections; returns the port."""
         import uvicorn
 
-        if self.server is not None:
-            return self.port
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
+        port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=2)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                       name=f"{self.name}-{self.port}")
-        self.thread.start()
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                        name=f"{self.name}-{port}")
+        self._thread.start()
         deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"the {self.name} did not start")
             time.sleep(0.01)
-        return self.port
+        return port
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-            self.thread.join(10)
-            self.server = self.thread = None
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._server = self._thread = None
 
 
 class LoopbackSandbox:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import socket
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,7 +19,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WECOM
-from scrm.sandbox.loopback import LoopbackSandbox
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
@@ -42,7 +42,7 @@ def _normalize(path: str) -> str:
     return path[len("cgi-bin/"):] if path.startswith("cgi-bin/") else path
 
 
-class SandboxWecom(LoopbackSandbox, EventsMixin):
+class SandboxWecom(EventsMixin):
     """A WeCom corp on loopback speaking WeCom's wire formats.
 
     ``start()`` returns the API base (``http://127.0.0.1:PORT/cgi-bin/``) to use as ``SCRM_WECOM_API_BASE``.
@@ -78,9 +78,11 @@ class SandboxWecom(LoopbackSandbox, EventsMixin):
         self._inflight: dict[str, int] = {}
         self._peak: dict[str, int] = {}
         self.events: list[SentEvent] = []
+        self._executor: ThreadPoolExecutor | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
         self.app = self._build_app()
-
-    name = "sandbox WeCom"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -93,6 +95,45 @@ class SandboxWecom(LoopbackSandbox, EventsMixin):
     def control_url(self) -> str | None:
         """Where the ``/sandbox/...`` controls live: ``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}" if self.port else None
+
+    def start(self, port: int = 0) -> str:
+        import uvicorn
+
+        if self._server is not None:
+            return self.base_url
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                        name=f"sandbox-wecom-{self.port}")
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox WeCom did not start")
+            time.sleep(0.01)
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._server = self._thread = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> "SandboxWecom":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
 
     # ------------------------------------------------------------------ test controls
 
@@ -245,6 +286,11 @@ class SandboxWecom(LoopbackSandbox, EventsMixin):
     def verify_url(self, url: str | None = None) -> bool:
         """WeCom's GET handshake against the callback URL: True when it echoes the decrypted echostr."""
         return self.sender.verify_url(url or self.callback_url)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
+        return self._executor
 
     def _emit(self, fields: dict[str, Any], wait: bool) -> SentEvent:
         event = SentEvent(fields=fields, xml=render_xml(fields))
