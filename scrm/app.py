@@ -35,6 +35,8 @@ ROUTER_MODULES = (
     "backoffice.vouchers.api",
     "backoffice.reimbursements.api",
     "backoffice.reports.api",
+    "scrm.mandates.api",
+    "backoffice.direct_debit.api",
 )
 
 DESCRIPTION = """

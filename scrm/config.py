@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     sop_missed_after_hours: int = 24
     bot_morning_hour: int = 9
     bot_team_webhook_url: str = ""  # a group robot (群机器人) webhook for team-wide notices
+    # WeChat Pay v2 (papay 委托代扣, 企业付款到零钱). The notify base is where WeChat Pay reaches us
+    # (``<base>/pay/notify/papay``); the clock offset moves the papay window check (sandboxes, tests).
+    wechatpay_appid: str = ""
+    wechatpay_mch_id: str = ""
+    wechatpay_api_key: str = ""
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com/"
+    wechatpay_papay_plan_id: str = ""
+    wechatpay_notify_base: str = "http://127.0.0.1:8000"
+    wechatpay_timeout_s: float = 10.0
+    wechatpay_clock_offset_s: int = 0
+    # bank-card agreement payment (协议支付)
+    bankpay_api_base: str = ""
+    bankpay_merchant_id: str = ""
+    bankpay_key: str = ""
+    # direct debit: attempts per debit; how long a timed-out order the provider does not know stays unknown
+    debit_max_attempts: int = 3
+    debit_unknown_grace_s: int = 300
 
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
@@ -109,3 +126,12 @@ SANDBOX_WECOM = dict(
 
 SANDBOX_WXA = dict(appid="wx5a1dbox0miniprog", secret="sandbox-wxa-secret-0123456789ab")
 """Credentials shared by the sandbox mini-program API and the service when they run together."""
+
+SANDBOX_WECHATPAY = dict(
+    appid="wx8sandboxpay00001",
+    mch_id="1900000109",
+    api_key="sandboxWechatPayApiKey0123456789",
+    plan_id="12535",
+)
+SANDBOX_BANKPAY = dict(merchant_id="BANK-M-0001", key="sandbox-bank-agreement-key-0001")
+"""Credentials shared by the WeChat Pay / bank agreement sandbox and the service (demo, tests)."""

@@ -143,3 +143,10 @@ def insert_ignore(session: Session, table, values: dict, conflict_cols: list[str
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def enum_column(e) -> Any:
+    """A non-native enum column storing the members' values (portable to SQLite, no database type)."""
+    from sqlalchemy import Enum
+
+    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])

@@ -188,6 +188,8 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     from scrm.miniprogram_api import demo as mp_demo
 
     wxa_sandbox = mp_demo.start_sandbox()
+    debit_demo = importlib.import_module("backoffice.direct_debit.demo")
+    pay_sandbox = debit_demo.start_sandbox(port)
 
     from scrm import db
     from scrm.customers import service as customer_service
@@ -219,10 +221,12 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
         summary = _replay(sandbox, api, rng, customers, admin_password)
         summary["miniprogram"] = mp_demo.replay(api, wxa_sandbox, admin=summary.pop("admin"),
                                                 manager=summary.pop("manager"), employees=summary.pop("staff"))
+        summary["payments"] = debit_demo.replay(api, _login(api, "admin", admin_password), pay_sandbox)
     except BaseException:
         server.stop()
         sandbox.stop()
         wxa_sandbox.stop()
+        pay_sandbox.stop()
         raise
     summary["elapsed_s"] = round(time.monotonic() - started, 1)
     _print_summary(summary, base, admin_password)
@@ -236,6 +240,7 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     server.stop()
     sandbox.stop()
     wxa_sandbox.stop()
+    pay_sandbox.stop()
     return summary
 
 
@@ -373,6 +378,7 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     for line in tiers_demo.summary_lines(s["tiers"]):
         print(line)
     print("\n".join(importlib.import_module("backoffice.demo").summary_lines(s["backoffice"])))
+    importlib.import_module("backoffice.direct_debit.demo").print_summary(s["payments"])
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
     print(importlib.import_module("backoffice.web.demo").summary_line(base, s["console"]))

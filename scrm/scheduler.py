@@ -33,6 +33,8 @@ PERIODIC: list[Periodic] = [
     Periodic("groups-retier", 3600, "scrm.groups.tasks:retier_all"),
     Periodic("groups-invite", 600, "scrm.groups.tasks:invite"),
     Periodic("broadcast-poll", 600, "scrm.broadcast.tasks:poll"),
+    Periodic("debit-poll", 60, "backoffice.direct_debit.tasks:poll"),
+    Periodic("debit-reconcile", 24 * 3600, "backoffice.direct_debit.tasks:reconcile_yesterday"),
 ]
 
 _local_claims: set[str] = set()

@@ -1,4 +1,4 @@
-"""Fixtures that start the sandbox WeCom (and later WeChat Pay) on loopback."""
+"""Fixtures that start the sandbox WeCom and the sandbox WeChat Pay on loopback."""
 
 from __future__ import annotations
 
@@ -61,6 +61,31 @@ def sandbox_wxa(settings_env) -> Iterator:
     settings_env(SCRM_WXA_API_BASE=base, SCRM_WXA_APPID=SANDBOX_WXA["appid"], SCRM_WXA_SECRET=SANDBOX_WXA["secret"],
                  SCRM_WECOM_RETRY_BASE_S="0.01")
     wecom_client_module.reset()
+def sandbox_wechatpay(settings_env) -> Iterator:
+    """A ``SandboxWechatPay`` (WeChat Pay v2 and the bank agreement API) on a free port, the service's
+    settings pointed at it. Both clocks read 10:00 Beijing time (inside papay's window); notifications
+    go to ``SCRM_WECHATPAY_NOTIFY_BASE`` (a live service's URL, when the test sets one)."""
+    from datetime import datetime
+
+    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
+    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+
+    sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY, notify_retry_intervals_s=(0.05, 0.1))
+    base = sandbox.start()
+    today = datetime.now(BEIJING)
+    sandbox.set_clock(today.replace(hour=10, minute=0, second=0, microsecond=0))
+    settings_env(
+        SCRM_WECHATPAY_API_BASE=base,
+        SCRM_WECHATPAY_APPID=SANDBOX_WECHATPAY["appid"],
+        SCRM_WECHATPAY_MCH_ID=SANDBOX_WECHATPAY["mch_id"],
+        SCRM_WECHATPAY_API_KEY=SANDBOX_WECHATPAY["api_key"],
+        SCRM_WECHATPAY_PAPAY_PLAN_ID=SANDBOX_WECHATPAY["plan_id"],
+        SCRM_WECHATPAY_CLOCK_OFFSET_S=int(sandbox.clock_offset_s),
+        SCRM_WECHATPAY_TIMEOUT_S="2",
+        SCRM_BANKPAY_API_BASE=sandbox.bank_base_url,
+        SCRM_BANKPAY_MERCHANT_ID=SANDBOX_BANKPAY["merchant_id"],
+        SCRM_BANKPAY_KEY=SANDBOX_BANKPAY["key"],
+    )
     try:
         yield sandbox
     finally:

@@ -193,3 +193,21 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt(value)
+
+
+def normalize_card_no(card_no: str) -> str:
+    return _DIGITS.sub("", card_no)
+
+
+def valid_card_no(card_no: str) -> bool:
+    """A 16–19 digit bank card number whose Luhn check digit is right."""
+    digits = normalize_card_no(card_no)
+    if not 16 <= len(digits) <= 19 or len(digits) != len(card_no.replace(" ", "")):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0

@@ -1,4 +1,4 @@
-"""``scrm sandbox ...``: stand-ins for WeCom (and later WeChat Pay) on loopback."""
+"""``scrm sandbox ...``: stand-ins for WeCom and WeChat Pay on loopback."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom and the mini-program API.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom, WeChat Pay and the mini-program API.")
 
 
 def _interrupt(*_: object) -> None:
@@ -29,7 +29,7 @@ def _serve_until_stopped(sandbox, name: str) -> None:
 
 @app.callback()
 def sandbox() -> None:
-    """Sandbox servers that stand in for WeCom and the mini-program API on loopback."""
+    """Sandbox servers that stand in for WeCom, WeChat Pay and the mini-program API on loopback."""
 
 
 @app.command()
@@ -82,3 +82,33 @@ def wxa(
     typer.echo(f"SCRM_WXA_APPID={SANDBOX_WXA['appid']}")
     typer.echo(f"SCRM_WXA_SECRET={SANDBOX_WXA['secret']}")
     _serve_until_stopped(sandbox, "sandbox mini-program API")
+
+
+@app.command()
+def wechatpay(
+    port: int = typer.Option(8097, help="Port on 127.0.0.1 (0 picks a free one)."),
+    beijing_time: str = typer.Option("", help="Start the sandbox clock at this Beijing time, e.g. 2026-12-01T10:00."),
+) -> None:
+    """Run the sandbox WeChat Pay (papay, orders, bills, transfers) and bank agreement API until Ctrl-C."""
+    from datetime import datetime
+
+    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
+    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+
+    sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY)
+    base = sandbox.start(port)
+    if beijing_time:
+        sandbox.set_clock(datetime.fromisoformat(beijing_time).replace(tzinfo=BEIJING))
+    typer.echo(f"sandbox WeChat Pay at {base}  (bank agreement API: {sandbox.bank_base_url}; "
+               f"controls: {base}sandbox/...)")
+    typer.echo(f"SCRM_WECHATPAY_API_BASE={base}")
+    typer.echo(f"SCRM_WECHATPAY_APPID={SANDBOX_WECHATPAY['appid']}")
+    typer.echo(f"SCRM_WECHATPAY_MCH_ID={SANDBOX_WECHATPAY['mch_id']}")
+    typer.echo(f"SCRM_WECHATPAY_API_KEY={SANDBOX_WECHATPAY['api_key']}")
+    typer.echo(f"SCRM_WECHATPAY_PAPAY_PLAN_ID={SANDBOX_WECHATPAY['plan_id']}")
+    typer.echo(f"SCRM_WECHATPAY_CLOCK_OFFSET_S={int(sandbox.clock_offset_s)}")
+    typer.echo(f"SCRM_BANKPAY_API_BASE={sandbox.bank_base_url}")
+    typer.echo(f"SCRM_BANKPAY_MERCHANT_ID={SANDBOX_BANKPAY['merchant_id']}")
+    typer.echo(f"SCRM_BANKPAY_KEY={SANDBOX_BANKPAY['key']}")
+    typer.echo(f"the last SMS code sent to a phone: curl '{base}sandbox/sms?phone=13800138000'")
+    _serve_until_stopped(sandbox, "sandbox WeChat Pay")

@@ -44,3 +44,45 @@ class LoopbackServer:
             self._server.should_exit = True
             self._thread.join(10)
             self._server = self._thread = None
+
+
+class LoopbackSandbox:
+    """A sandbox's lifecycle: its ``app`` served on loopback, and a small pool for the callbacks it sends."""
+
+    name = "sandbox"
+    app = None
+    port: int | None = None
+    _server: LoopbackServer | None = None
+    _executor = None
+
+    @property
+    def base_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.port}/" if self.port else None
+
+    def start(self, port: int = 0) -> str:
+        if self._server is None:
+            self._server = LoopbackServer(self.app, self.name)
+            self.port = self._server.start(port)
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _pool(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix=self.name.replace(" ", "-"))
+        return self._executor
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -439,7 +439,7 @@ class WecomClient(WeChatClient):
         _call_log.write(values)
 
 
-class _CallLog:
+class CallLog:
     """Writes call records in a transaction of their own, so a business rollback keeps them.
 
     SQLite allows one writer at a time: a record written while the caller's own transaction holds
@@ -447,7 +447,8 @@ class _CallLog:
     thread, and lookups also see the ones not yet written.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, model: str = "scrm.wecom.models:WecomCall") -> None:
+        self.model = model  # "module:Class" of the call-log table, imported when the first record is stored
         self._queue: queue.Queue = queue.Queue()
         self._pending: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -460,7 +461,7 @@ class _CallLog:
             self._store(values)
             return
         with self._lock:
-            if values["idempotency_key"]:
+            if values.get("idempotency_key"):
                 self._pending[values["idempotency_key"]] = values
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._drain, daemon=True, name="wecom-call-log")
@@ -479,15 +480,17 @@ class _CallLog:
             values = self._queue.get()
             self._store(values)
             with self._lock:
-                if self._pending.get(values["idempotency_key"]) is values:
+                if values.get("idempotency_key") and self._pending.get(values["idempotency_key"]) is values:
                     del self._pending[values["idempotency_key"]]
 
-    @staticmethod
-    def _store(values: dict) -> None:
-        from scrm.db import session_scope
-        from scrm.wecom.models import WecomCall
+    def _store(self, values: dict) -> None:
+        import importlib
 
-        key = values["idempotency_key"]
+        from scrm.db import session_scope
+
+        module, _, name = self.model.partition(":")
+        WecomCall = getattr(importlib.import_module(module), name)
+        key = values.get("idempotency_key")
         try:
             with session_scope() as session:
                 row = None
@@ -499,10 +502,10 @@ class _CallLog:
                 for name, value in values.items():
                     setattr(row, name, value)
         except Exception:  # the call has happened; losing its log line must not make the caller retry it
-            log.exception("could not record the WeCom call to %s", values["endpoint"])
+            log.exception("could not record the call to %s", values["endpoint"])
 
 
-_call_log = _CallLog()
+_call_log = CallLog()
 
 
 def _stored_answer(key: str) -> dict | None:

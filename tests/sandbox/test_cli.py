@@ -39,6 +39,11 @@ def test_sandbox_wxa_command_prints_its_settings_and_answers_until_stopped():
     from scrm.config import SANDBOX_WXA
 
     proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wxa", "--port", "0"],
+def test_sandbox_wechatpay_command_serves_until_stopped():
+    from wechatpy.pay import WeChatPay
+
+    proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wechatpay", "--port", "0",
+                             "--beijing-time", "2026-12-01T10:00"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         settings = {}
@@ -57,3 +62,17 @@ def test_sandbox_wxa_command_prints_its_settings_and_answers_until_stopped():
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "sandbox mini-program API stopped" in out
+            if line.startswith("SCRM_"):
+                key, _, value = line.strip().partition("=")
+                settings[key] = value
+            if "SCRM_BANKPAY_KEY" in settings:
+                break
+        pay = WeChatPay(settings["SCRM_WECHATPAY_APPID"], settings["SCRM_WECHATPAY_API_KEY"],
+                        settings["SCRM_WECHATPAY_MCH_ID"])
+        pay.API_BASE_URL = settings["SCRM_WECHATPAY_API_BASE"]
+        paid = pay.transfer.transfer("oUser", 100, "佣金", out_trade_no="CLI1", client_ip="127.0.0.1")
+        assert paid["partner_trade_no"] == "CLI1"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "sandbox WeChat Pay stopped" in out

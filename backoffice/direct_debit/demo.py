@@ -1,0 +1,95 @@
+"""The demo's direct-debit step, through the real HTTP API: one customer binds a card with the bank's SMS
+code, another signs a WeChat papay contract, finance debits both (pressing one button twice), and the
+day's bills are reconciled."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import time
+from datetime import datetime
+
+import httpx
+
+
+def start_sandbox(port: int):
+    """The WeChat Pay / bank sandbox beside the WeCom one, its clock at 10:00 Beijing (inside papay's
+    window), the service's settings pointed at it and its notifications at the service on ``port``."""
+    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
+    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+
+    sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY)
+    base = sandbox.start()
+    sandbox.set_clock(datetime.now(BEIJING).replace(hour=10, minute=0, second=0, microsecond=0))
+    os.environ.update({
+        "SCRM_WECHATPAY_API_BASE": base, "SCRM_WECHATPAY_APPID": SANDBOX_WECHATPAY["appid"],
+        "SCRM_WECHATPAY_MCH_ID": SANDBOX_WECHATPAY["mch_id"], "SCRM_WECHATPAY_API_KEY": SANDBOX_WECHATPAY["api_key"],
+        "SCRM_WECHATPAY_PAPAY_PLAN_ID": SANDBOX_WECHATPAY["plan_id"],
+        "SCRM_WECHATPAY_NOTIFY_BASE": f"http://127.0.0.1:{port}",
+        "SCRM_WECHATPAY_CLOCK_OFFSET_S": str(int(sandbox.clock_offset_s)),
+        "SCRM_BANKPAY_API_BASE": sandbox.bank_base_url, "SCRM_BANKPAY_MERCHANT_ID": SANDBOX_BANKPAY["merchant_id"],
+        "SCRM_BANKPAY_KEY": SANDBOX_BANKPAY["key"],
+    })
+    reset_settings()
+    atexit.register(sandbox.stop)
+    return sandbox
+
+
+def _ok(answer: httpx.Response) -> dict | list:
+    if answer.status_code >= 400:
+        raise SystemExit(f"demo step failed: {answer.request.method} {answer.request.url.path} -> "
+                         f"{answer.status_code} {answer.text}")
+    return answer.json()
+
+
+def replay(api: httpx.Client, finance: dict, sandbox) -> dict:
+    from scrm.auth import issue_customer_token
+    from scrm.sandbox.wechatpay import BEIJING
+
+    customers = _ok(api.get("/api/customers", params={"page_size": 2, "status": "active"}, headers=finance))["items"]
+    card_holder, papay_signer = customers[0], customers[1]
+    # mini-program sessions for the two customers (sign-in itself belongs to the mini-program API)
+    as_holder = {"Authorization": f"Bearer {issue_customer_token(card_holder['id'])}"}
+    as_signer = {"Authorization": f"Bearer {issue_customer_token(papay_signer['id'])}"}
+    scope = {"scope_ref": "HT-DEMO-0001", "max_amount": "8000.00", "valid_until": "2030-12-31T23:59:59+08:00"}
+
+    bound = _ok(api.post("/mp/mandates/bank-card", headers=as_holder, json={
+        "holder_name": card_holder["name"] or "张三", "id_no": "110101199003074477",
+        "card_no": "6222021234567890128", "phone": "13800138000"}))
+    _ok(api.post(f"/mp/mandates/{bound['id']}/sms-confirm", headers=as_holder,
+                 json={"code": sandbox.last_sms_code("13800138000")}))
+    card = _ok(api.post(f"/mp/mandates/{bound['id']}/sign", headers=as_holder, json=scope))
+
+    page = _ok(api.post("/mp/mandates/papay", headers=as_signer, json=scope))
+    httpx.get(page["signing_url"], params=page["params"]).raise_for_status()  # the customer agrees in WeChat
+    papay = next(m for m in _ok(api.get("/mp/mandates", headers=as_signer)) if m["id"] == page["mandate"]["id"])
+
+    made = []
+    for customer, amount in ((card_holder, "3200.00"), (papay_signer, "1880.50")):
+        body = {"customer_id": customer["id"], "due_key": f"demo-settlement:{customer['id']}", "amount": amount,
+                "description": "服务费", "confirm": True}
+        made.append(_ok(api.post("/api/backoffice/debits", headers=finance, json=body))["id"])
+        _ok(api.post("/api/backoffice/debits", headers=finance, json=body))  # pressed twice: the same order
+    deadline = time.monotonic() + 15
+    while True:
+        debits = [_ok(api.get(f"/api/backoffice/debits/{i}", headers=finance)) for i in made]
+        if all(d["status"] not in ("created", "submitted", "unknown") for d in debits) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    day = sandbox.now().astimezone(BEIJING).date().isoformat()
+    reconciled = [_ok(api.post("/api/backoffice/debits/reconcile", headers=finance,
+                               json={"provider": p, "date": day})) for p in ("papay", "bank")]
+    debits = [_ok(api.get(f"/api/backoffice/debits/{i}", headers=finance)) for i in made]
+    return {"mandates": [card, papay], "debits": debits, "reconciled": reconciled,
+            "deductions": len(sandbox.deductions(succeeded_only=True)) + len(sandbox.bank_debits(succeeded_only=True))}
+
+
+def print_summary(p: dict) -> None:
+    card, papay = p["mandates"]
+    print(f"direct-debit authorisations : card ****{card['card_last4']} {card['status']}, "
+          f"papay contract {papay['status']}")
+    for d in p["debits"]:
+        print(f"  debit {d['id']:<3} {d['provider']:<5} {d['amount']:>9} yuan  {d['status']:<10} "
+              f"attempts {d['attempts']}  ({d['due_key']})")
+    print(f"deductions at the providers : {p['deductions']} (each button pressed twice); reconciled: "
+          + ", ".join(f"{r['provider']} {r['matched']} matched / {len(r['mismatches'])} mismatches" for r in p["reconciled"]))

@@ -1,0 +1,216 @@
+"""Direct-debit authorisations (代扣授权): binding a bank card (bank SMS code, then the signed scope) or
+signing a WeChat papay contract (WeChat's contract notification activates it), revocation, and the
+customer's usable authorisations for the back-office."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from scrm.config import get_settings
+from scrm.customers.models import Customer
+from scrm.db import utcnow
+from scrm.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from scrm.mandates.models import MANDATE_TRANSITIONS, Mandate, MandateChange, MandateKind, MandateStatus
+from scrm.money import to_fen
+from scrm.privacy.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
+                                 valid_card_no, valid_id_no, valid_mobile)
+from scrm.statemachine import check_transition
+from scrm.wechatpay.client import PayError, get_pay_client, notify_url
+
+log = logging.getLogger(__name__)
+
+SMS_TTL = timedelta(minutes=5)
+SMS_MAX_ATTEMPTS = 5
+BINDS_PER_DAY = 5
+
+
+def transition(session: Session, mandate: Mandate, target: MandateStatus, reason: str | None = None) -> None:
+    """Move a mandate along its state machine and record the change."""
+    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, target)
+    session.add(MandateChange(mandate_id=mandate.id, from_status=mandate.status.value, to_status=target.value,
+                              reason=reason))
+    mandate.status = target
+    if target == MandateStatus.active:
+        mandate.signed_at = utcnow()
+    elif target == MandateStatus.revoked:
+        mandate.revoked_at = utcnow()
+
+
+def _new(session: Session, mandate: Mandate) -> Mandate:
+    session.add(mandate)
+    session.flush()
+    session.add(MandateChange(mandate_id=mandate.id, from_status=None, to_status=mandate.status.value))
+    return mandate
+
+
+def get_own(session: Session, customer: Customer, mandate_id: int, *, lock: bool = False) -> Mandate:
+    """The customer's own mandate; another customer's is not found (the same answer as a missing one)."""
+    stmt = select(Mandate).where(Mandate.id == mandate_id, Mandate.customer_id == customer.id)
+    mandate = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if mandate is None:
+        raise NotFound(f"没有编号为 {mandate_id} 的代扣授权")
+    return mandate
+
+
+def list_for_customer(session: Session, customer_id: int) -> list[Mandate]:
+    return list(session.scalars(select(Mandate).where(Mandate.customer_id == customer_id).order_by(Mandate.id.desc())))
+
+
+def active_mandates(session: Session, customer_id: int) -> list[Mandate]:
+    """The customer's usable direct-debit authorisations (active and not past their end), newest first."""
+    now = utcnow()
+    return list(session.scalars(
+        select(Mandate).where(Mandate.customer_id == customer_id, Mandate.status == MandateStatus.active,
+                              or_(Mandate.valid_until.is_(None), Mandate.valid_until > now))
+        .order_by(Mandate.id.desc())))
+
+
+def _check_scope(max_amount: Decimal, valid_until: datetime) -> int:
+    if valid_until.tzinfo is None:
+        raise ValidationFailed("valid_until needs a time zone, e.g. 2027-12-31T23:59:59+08:00", field="valid_until")
+    if valid_until <= utcnow():
+        raise ValidationFailed("valid_until must be in the future", field="valid_until")
+    fen = to_fen(max_amount)
+    if fen <= 0:
+        raise ValidationFailed("max_amount must be at least 0.01", field="max_amount")
+    return fen
+
+
+def bind_card(session: Session, customer: Customer, *, holder_name: str, id_no: str, card_no: str,
+              phone: str) -> Mandate:
+    """Send the card to the bank for an agreement; the bank texts a code to ``phone``."""
+    if not valid_id_no(id_no):
+        raise ValidationFailed("the ID number is not a valid 18-character resident ID (checksum)", field="id_no")
+    if not valid_card_no(card_no):
+        raise ValidationFailed("the card number is not a valid bank card number (16–19 digits, Luhn check)",
+                               field="card_no")
+    if not valid_mobile(phone):
+        raise ValidationFailed("the phone must be a mainland mobile number (11 digits starting with 1)", field="phone")
+    card, ident, mobile = normalize_card_no(card_no), normalize_id_no(id_no), normalize_phone(phone)
+    card_hash = blind_index("card", card)
+    same = session.scalars(select(Mandate).where(Mandate.customer_id == customer.id, Mandate.card_hash == card_hash,
+                                                 Mandate.status == MandateStatus.active)).first()
+    if same is not None:
+        raise Conflict(f"this card (ending {card[-4:]}) is already authorised as {same.id}", field="card_no")
+    since = utcnow() - timedelta(days=1)
+    recent = session.scalars(select(Mandate.id).where(Mandate.customer_id == customer.id,
+                                                      Mandate.kind == MandateKind.bank_card,
+                                                      Mandate.created_at > since)).all()
+    if len(recent) >= BINDS_PER_DAY:
+        raise TooManyRequests(f"at most {BINDS_PER_DAY} cards may be bound a day; try again tomorrow")
+    from scrm.wechatpay.bank import get_bank_client
+
+    answer = get_bank_client().call("agreement/sign-request", {
+        "request_no": f"MB{customer.id}-{secrets.token_hex(6)}", "name": holder_name, "id_no": ident,
+        "card_no": card, "phone": mobile}, ref=f"customer:{customer.id}")
+    return _new(session, Mandate(customer_id=customer.id, kind=MandateKind.bank_card, status=MandateStatus.sms_sent,
+                                 holder_name=holder_name, id_no=ident, id_no_hash=blind_index("id_no", ident),
+                                 card_no=card, card_hash=card_hash, card_last4=card[-4:], phone=mobile,
+                                 sign_request_id=answer["sign_request_id"], sms_sent_at=utcnow(), sms_attempts=0))
+
+
+def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str) -> tuple[Mandate, str | None]:
+    """Check the SMS code with the bank. Returns the mandate and, for a wrong code, the problem (the attempt
+    is still counted, so the caller commits before answering)."""
+    mandate = get_own(session, customer, mandate_id, lock=True)
+    if mandate.status != MandateStatus.sms_sent:
+        check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.verified)
+    if utcnow() - mandate.sms_sent_at > SMS_TTL:
+        transition(session, mandate, MandateStatus.failed, "SMS code expired")
+        return mandate, "the code has expired; bind the card again for a new one"
+    if mandate.sms_attempts >= SMS_MAX_ATTEMPTS:
+        transition(session, mandate, MandateStatus.failed, "too many wrong codes")
+        return mandate, "too many wrong codes; bind the card again"
+    from scrm.wechatpay.bank import get_bank_client
+
+    mandate.sms_attempts += 1
+    try:
+        answer = get_bank_client().call("agreement/confirm", {"sign_request_id": mandate.sign_request_id,
+                                                              "sms_code": code}, ref=f"mandate:{mandate.id}")
+    except PayError as exc:
+        if exc.err_code in ("SMS_MISMATCH", "SMS_EXPIRED"):
+            left = SMS_MAX_ATTEMPTS - mandate.sms_attempts
+            if exc.err_code == "SMS_EXPIRED" or left <= 0:
+                transition(session, mandate, MandateStatus.failed, exc.err_msg)
+                return mandate, f"{exc.err_msg}; bind the card again"
+            return mandate, f"wrong code, {left} attempt(s) left"
+        raise
+    mandate.agreement_no = answer["agreement_no"]
+    transition(session, mandate, MandateStatus.verified, "bank confirmed the card")
+    return mandate, None
+
+
+def sign_bank_card(session: Session, customer: Customer, mandate_id: int, *, scope_ref: str, max_amount: Decimal,
+                   valid_until: datetime) -> Mandate:
+    """The customer signs the authorisation's scope for a verified card; it becomes usable."""
+    mandate = get_own(session, customer, mandate_id, lock=True)
+    if mandate.kind != MandateKind.bank_card:
+        raise Conflict("a WeChat papay contract is signed in WeChat, not here")
+    fen = _check_scope(max_amount, valid_until)
+    mandate.scope_ref, mandate.max_amount_fen, mandate.valid_until = scope_ref, fen, valid_until
+    transition(session, mandate, MandateStatus.active, "customer signed the authorisation")
+    return mandate
+
+
+def start_papay(session: Session, customer: Customer, *, scope_ref: str, max_amount: Decimal,
+                valid_until: datetime) -> tuple[Mandate, dict]:
+    """A papay contract waiting for WeChat's notification, and the signing page's URL and signed parameters."""
+    fen = _check_scope(max_amount, valid_until)
+    settings = get_settings()
+    mandate = _new(session, Mandate(customer_id=customer.id, kind=MandateKind.papay, status=MandateStatus.signing,
+                                    scope_ref=scope_ref, max_amount_fen=fen, valid_until=valid_until,
+                                    plan_id=settings.wechatpay_papay_plan_id, openid=customer.mp_openid))
+    mandate.contract_code = f"M{mandate.id:08d}{secrets.token_hex(4)}"
+    page = get_pay_client().withhold.apply_signing(
+        plan_id=settings.wechatpay_papay_plan_id, contract_code=mandate.contract_code,
+        contract_display_account=mask_name(customer.name) or f"客户{customer.id}",
+        notify_url=notify_url("papay/contract"), openid=customer.mp_openid, request_serial=mandate.id)
+    return mandate, {"url": page["base_url"], "params": {k: str(v) for k, v in page["data"].items()}}
+
+
+def on_contract_notification(session: Session, fields: dict) -> str:
+    """Apply WeChat's signed contract notification (ADD or DELETE); returns what happened."""
+    mandate = session.scalars(select(Mandate).where(Mandate.contract_code == fields.get("contract_code"))
+                              .with_for_update()).first()
+    if mandate is None:
+        log.error("papay contract notification for unknown contract_code %s", fields.get("contract_code"))
+        return "unknown"
+    if fields.get("change_type") == "ADD":
+        if mandate.status != MandateStatus.signing:
+            return "duplicate"
+        mandate.contract_id, mandate.openid = fields.get("contract_id"), fields.get("openid") or mandate.openid
+        transition(session, mandate, MandateStatus.active, "WeChat papay contract signed")
+        return "activated"
+    if fields.get("change_type") == "DELETE":
+        if mandate.status in (MandateStatus.revoked, MandateStatus.expired, MandateStatus.failed):
+            return "duplicate"
+        transition(session, mandate, MandateStatus.revoked, "WeChat papay contract terminated")
+        return "revoked"
+    return "ignored"
+
+
+def revoke(session: Session, customer: Customer, mandate_id: int) -> Mandate:
+    """End an authorisation: WeChat or the bank is told first, then it is marked revoked."""
+    mandate = get_own(session, customer, mandate_id)
+    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.revoked)
+    if mandate.kind == MandateKind.papay and mandate.contract_id:
+        try:
+            get_pay_client().withhold.apply_cancel_signing(contract_id=mandate.contract_id,
+                                                           contract_termination_remark="客户解约")
+        except PayError as exc:
+            if exc.err_code != "CONTRACT_NOT_EXIST":
+                raise
+    elif mandate.kind == MandateKind.bank_card and mandate.agreement_no:
+        from scrm.wechatpay.bank import get_bank_client
+
+        get_bank_client().call("agreement/cancel", {"agreement_no": mandate.agreement_no}, ref=f"mandate:{mandate.id}")
+    session.refresh(mandate, with_for_update=True)  # WeChat's DELETE notification may have revoked it meanwhile
+    if mandate.status != MandateStatus.revoked:
+        transition(session, mandate, MandateStatus.revoked, "revoked by the customer")
+    return mandate
