@@ -60,7 +60,7 @@ class Invariants:
     unprocessed: int  # in the inbox, not processed (yet)
     duplicate_inbox: int
     duplicate_customers: int  # external user ids with more than one customer
-    missing_customers: int  # contacts whose add was accepted, without a customer
+    missing_customers: int  # contacts whose add was processed, without a customer
     duplicate_created_entries: int  # customers with more than one "created" timeline entry
     duplicate_timeline: int  # (customer, source_key) pairs written twice
     duplicate_created_events: int  # customers with more than one customer.created domain event
@@ -76,10 +76,13 @@ class Invariants:
             and self.duplicated_side_effects == 0
 
 
-def invariants(conninfo: str, accepted_keys: set[str], added_contacts: set[str]) -> Invariants:
+def invariants(conninfo: str, accepted_keys: set[str], adds: dict[str, str]) -> Invariants:
+    """``adds``: dedupe key -> external_userid of the add callbacks among ``accepted_keys``; each one
+    processed must have left a customer."""
     with _connect(conninfo) as conn:
         rows = dict(conn.execute("SELECT dedupe_key, status FROM inbox_event WHERE dedupe_key = ANY(%s)",
                                  (list(accepted_keys),)).fetchall())
+        added_contacts = {ext for key, ext in adds.items() if rows.get(key) == "done"}
         one = lambda sql, *args: conn.execute(sql, args or None).fetchone()[0]  # noqa: E731
         dup_inbox = one("SELECT count(*) - count(DISTINCT dedupe_key) FROM inbox_event")
         dup_customers = one("SELECT count(*) FROM (SELECT wecom_external_userid FROM customer WHERE "

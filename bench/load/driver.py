@@ -27,6 +27,7 @@ class Sample:
     status: int  # 0: timeout or connection error; -1: not sent (client over its in-flight bound)
     ok: bool
     attempt: int = 1
+    error: str = ""  # why there was no answer
 
 
 @dataclass
@@ -75,8 +76,19 @@ class Pool:
     async def request(self, raw: bytes) -> tuple[int, bytes]:
         conn = await self._free.get()
         try:
-            if conn is None:
-                conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), TIMEOUT_S)
+            if conn is not None:
+                try:
+                    status, body = await asyncio.wait_for(_roundtrip(*conn, raw), TIMEOUT_S)
+                    self._free.put_nowait(conn)
+                    return status, body
+                except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as exc:
+                    # the server closed this idle keep-alive connection (uvicorn does after 5 s) before
+                    # reading the request: send it again on a fresh one, as HTTP clients do
+                    conn[1].close()
+                    conn = None
+                    if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                        raise
+            conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), TIMEOUT_S)
             status, body = await asyncio.wait_for(_roundtrip(*conn, raw), TIMEOUT_S)
         except BaseException:
             if conn is not None:
@@ -102,14 +114,15 @@ async def drive(window: Window, host: str, port: int, source, clock0: float, *, 
     in_flight: set[asyncio.Task] = set()
 
     async def one(item: Prepared, scheduled: float, attempt: int) -> None:
-        status = 0
+        status, error = 0, ""
         try:
             status, body = await pool.request(item.raw)
             ok = item.check(status, body)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
-            ok = False
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            ok, error = False, type(exc).__name__
         now = time.perf_counter()
-        window.samples.append(Sample(item.kind, scheduled - clock0, (now - scheduled) * 1000, status, ok, attempt))
+        window.samples.append(Sample(item.kind, scheduled - clock0, (now - scheduled) * 1000, status, ok, attempt,
+                                     error))
         if item.key is not None:
             if ok:
                 window.accepted_keys.add(item.key)

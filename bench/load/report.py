@@ -84,16 +84,10 @@ def plots(out: Path, windows: list[Window], steps: list[Window], events: list[tu
         ax.scatter([s.t for s in samples], [s.latency_ms for s in samples], s=2, alpha=0.35, label=name)
     for t, label in events:
         ax.axvline(t, color="grey", lw=0.7, ls="--")
-        ax.text(t, 1.0, label, rotation=90, va="bottom", ha="right", fontsize=7, transform=ax.get_xaxis_transform())
-    ax.set_yscale("log")
-    ax.set_xlabel("seconds since the first request")
-    ax.set_ylabel("latency, ms (log)")
-    ax.set_title("Latency over time per kind (first attempts; dashed lines: phases and faults)")
-    ax.legend(markerscale=5)
-    fig.tight_layout()
-    fig.savefig(out / "latency-over-time.png", dpi=110)
-    plt.close(fig)
-    made.append("latency-over-time.png")
+        ax.text(t, 0.98, label, rotation=90, va="top", ha="right", fontsize=7, transform=ax.get_xaxis_transform())
+    _label(ax, "seconds since the first request", "latency, ms (log)",
+           "Latency over time per kind (first attempts; dashed lines: phases and faults)", log=True, markerscale=5)
+    made.append(_save(plt, fig, out, "latency-over-time.png"))
 
     if steps:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -104,20 +98,26 @@ def plots(out: Path, windows: list[Window], steps: list[Window], events: list[tu
             a2.plot(offered, [per_kind(w).get(name, {}).get("p99", float("nan")) for w in steps], marker="o",
                     label=f"{name} p99")
         a1.plot(offered, [totals(w)["achieved"] for w in steps], marker="s", color="black", label="all (answered ok)")
-        a1.set_xlabel("offered rate, requests/s")
-        a1.set_ylabel("answered ok, requests/s")
-        a1.set_title("Throughput against offered rate")
-        a1.legend(fontsize=8)
-        a2.set_xlabel("offered rate, requests/s")
-        a2.set_ylabel("p99 latency, ms (log)")
-        a2.set_yscale("log")
-        a2.set_title("p99 against offered rate")
-        a2.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "throughput-vs-rate.png", dpi=110)
-        plt.close(fig)
-        made.append("throughput-vs-rate.png")
+        _label(a1, "offered rate, requests/s", "answered ok, requests/s", "Throughput against offered rate", fontsize=8)
+        _label(a2, "offered rate, requests/s", "p99 latency, ms (log)", "p99 against offered rate", log=True, fontsize=8)
+        made.append(_save(plt, fig, out, "throughput-vs-rate.png"))
     return made
+
+
+def _label(ax, xlabel: str, ylabel: str, title: str, log: bool = False, **legend) -> None:
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(**legend)
+
+
+def _save(plt, fig, out: Path, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
 
 
 def kind_table(window: Window, lag: dict | None = None) -> list[str]:

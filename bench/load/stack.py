@@ -17,17 +17,11 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bench.common import PII_KEY, free_port
 from scrm.config import SANDBOX_WECOM
 
 ROOT = Path(__file__).resolve().parents[2]
-PII_KEY = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDE="
 ADMIN = ("bench-admin", "bench-password-1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.1) -> None:
@@ -155,7 +149,7 @@ class Stack:
 
     def start_pg(self) -> None:
         self._pg_ctl("-o", f"-p {self.pg_port} -k {self.pgdata} -c listen_addresses=127.0.0.1 "
-                     f"-c max_connections=300", "-l", str(self.pgdata / "log"), "-w", "start")
+                     f"-c max_connections=300 -c log_lock_waits=on -c log_min_duration_statement=2000", "-l", str(self.pgdata / "log"), "-w", "start")
 
     def stop_pg(self) -> None:
         self._pg_ctl("-m", "fast", "-w", "stop")
