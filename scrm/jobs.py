@@ -190,11 +190,63 @@ def failed_jobs() -> list[dict[str, Any]]:
                 for f in session.scalars(select(JobFailure)).all()]
 
 
+def job_modules() -> list[str]:
+    """The modules whose functions run as jobs: the tables, the callback handlers, every event
+    subscriber and every periodic job."""
+    from scrm import events, scheduler
+
+    names = ["scrm.models", "scrm.wecom.tasks", "scrm.events"]
+    names += [path.partition(":")[0] for paths in events.SUBSCRIBERS.values() for path in paths]
+    names += [p.func.partition(":")[0] for p in scheduler.PERIODIC]
+    return list(dict.fromkeys(names))
+
+
+def preload_job_modules() -> None:
+    """Import what jobs run before the worker starts: RQ forks a work horse per job, and a fork of a
+    worker that has not imported them pays seconds of imports (jieba, scikit-learn, every model) on
+    every single job."""
+    import importlib
+
+    from sqlalchemy.orm import configure_mappers
+
+    for name in job_modules():
+        importlib.import_module(name)
+    configure_mappers()
+
+
 def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
     from rq import Queue, Worker
 
     if not uses_rq():
         raise SystemExit("scrm worker needs SCRM_REDIS_URL; without Redis, jobs run inline in the service")
+    import redis
+
+    preload_job_modules()
     connection = get_redis()
-    worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)
-    worker.work(burst=burst, with_scheduler=True)
+    while True:
+        worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)
+        try:
+            worker.work(burst=burst, with_scheduler=True)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            log.warning("worker lost Redis: %s", exc)
+        if burst or worker._shutdown_requested_date is not None:
+            return
+        _wait_for_redis(connection)
+
+
+def _wait_for_redis(connection, pause_s: float = 1.0) -> None:
+    """RQ's worker quits when Redis goes away in the middle of a job (it survives an outage only while
+    idle); ``run_worker`` waits here for Redis to come back and then starts a new one."""
+    import signal
+
+    import redis
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    log.warning("worker waiting for Redis to come back")
+    while True:
+        try:
+            connection.ping()
+            return
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            time.sleep(pause_s)
