@@ -39,11 +39,6 @@ def test_sandbox_wxa_command_prints_its_settings_and_answers_until_stopped():
     from scrm.config import SANDBOX_WXA
 
     proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wxa", "--port", "0"],
-def test_sandbox_wechatpay_command_serves_until_stopped():
-    from wechatpy.pay import WeChatPay
-
-    proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wechatpay", "--port", "0",
-                             "--beijing-time", "2026-12-01T10:00"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         settings = {}
@@ -62,6 +57,17 @@ def test_sandbox_wechatpay_command_serves_until_stopped():
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "sandbox mini-program API stopped" in out
+
+
+def test_sandbox_wechatpay_command_serves_until_stopped():
+    from wechatpy.pay import WeChatPay
+
+    proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wechatpay", "--port", "0",
+                             "--beijing-time", "2026-12-01T10:00"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        settings = {}
+        for line in proc.stdout:
             if line.startswith("SCRM_"):
                 key, _, value = line.strip().partition("=")
                 settings[key] = value
