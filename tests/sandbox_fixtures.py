@@ -1,4 +1,4 @@
-"""Fixtures that start the sandbox WeCom and the sandbox WeChat Pay on loopback."""
+"""Fixtures that start the sandbox WeCom (and later WeChat Pay) on loopback."""
 
 from __future__ import annotations
 
@@ -61,6 +61,14 @@ def sandbox_wxa(settings_env) -> Iterator:
     settings_env(SCRM_WXA_API_BASE=base, SCRM_WXA_APPID=SANDBOX_WXA["appid"], SCRM_WXA_SECRET=SANDBOX_WXA["secret"],
                  SCRM_WECOM_RETRY_BASE_S="0.01")
     wecom_client_module.reset()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+        wecom_client_module.reset()
+
+
+@pytest.fixture
 def sandbox_wechatpay(settings_env) -> Iterator:
     """A ``SandboxWechatPay`` (WeChat Pay v2 and the bank agreement API) on a free port, the service's
     settings pointed at it. Both clocks read 10:00 Beijing time (inside papay's window); notifications
@@ -90,4 +98,3 @@ def sandbox_wechatpay(settings_env) -> Iterator:
         yield sandbox
     finally:
         sandbox.stop()
-        wecom_client_module.reset()

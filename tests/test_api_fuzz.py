@@ -1,5 +1,5 @@
 """Every endpoint in the OpenAPI document, fed generated input by schemathesis as a signed-in admin,
-with WeCom and the mini-program API configured (their sandboxes): no 5xx, and every answer matches what the document says
+with WeCom, the mini-program API and WeChat Pay configured (their sandboxes): no 5xx, and every answer matches what the document says
 (status codes, content types, headers, body schemas)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_endpoint_answers_as_documented(db, sandbox_wecom, sandbox_wxa, case):
+def test_every_endpoint_answers_as_documented(db, sandbox_wecom, sandbox_wxa, sandbox_wechatpay, case):
     from scrm.wecom import service as wecom_service
 
     wecom_service.callback_keys.cache_clear()

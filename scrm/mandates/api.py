@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from scrm.auth import CurrentCustomer, FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.errors import ERROR_RESPONSES
+from scrm.miniprogram_api.api import MP_ERRORS
 from scrm.mandates import schemas
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
@@ -22,7 +23,7 @@ from scrm.wechatpay.client import verify_notification
 
 log = logging.getLogger(__name__)
 
-mp = APIRouter(prefix="/mp/mandates", tags=["mini-program: direct-debit authorisation"], responses=ERROR_RESPONSES)
+mp = APIRouter(prefix="/mp/mandates", tags=["mini-program: direct-debit authorisation"], responses=MP_ERRORS)
 staff = APIRouter(prefix="/api/mandates", tags=["direct-debit authorisations"], responses=ERROR_RESPONSES)
 notify = APIRouter(prefix="/pay/notify", tags=["payment notifications"], include_in_schema=False)
 

@@ -37,7 +37,11 @@ class Scope(BaseModel):
 
 
 class MandateOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 7, "customer_id": 42, "kind": "bank_card", "status": "active", "scope_ref": "HT20261130-0001",
+        "max_amount": "5000.00", "valid_until": "2027-11-30T00:00:00+08:00", "card_last4": "0123",
+        "holder_name": "张*", "phone": "138****8000", "sms_attempts_left": None, "contract_id": "AGR0001",
+        "signed_at": "2026-11-30T10:02:00+08:00", "revoked_at": None, "created_at": "2026-11-30T10:00:00+08:00"}]})
     id: int
     customer_id: int
     kind: MandateKind
@@ -56,6 +60,12 @@ class MandateOut(BaseModel):
 
 
 class PapaySigning(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "mandate": {"id": 8, "customer_id": 42, "kind": "papay", "status": "pending", "scope_ref": "HT20261130-0001",
+                    "max_amount": "5000.00", "valid_until": "2027-11-30T00:00:00+08:00", "signed_at": None,
+                    "revoked_at": None, "created_at": "2026-11-30T10:00:00+08:00"},
+        "signing_url": "https://api.mch.weixin.qq.com/papay/entrustweb",
+        "params": {"appid": "wx8sandboxpay00001", "contract_code": "MD8", "sign": "…"}}]})
     mandate: MandateOut
     signing_url: str = Field(description="open this (with `params` as the query) in WeChat to sign the contract")
     params: dict[str, str]
