@@ -9,10 +9,12 @@ the data, against committed data that is truncated afterwards (``committed_db``)
 from __future__ import annotations
 
 import os
+import time
 from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 pytest_plugins = ["tests.sandbox_fixtures"]
@@ -103,8 +105,15 @@ def committed_db(engine) -> Iterator[Session]:
     finally:
         session.close()
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                break
+            except OperationalError:  # a server or worker the test started may still be finishing a query
+                if attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
         scrm_db.set_engine(None)
 
 

@@ -37,8 +37,13 @@ class PerformanceOut(BaseModel):
     rows: list[PerformanceRowOut]
 
 
+class FunnelStepOut(BaseModel):
+    stage: str
+    customers: int
+
+
 class KpisOut(BaseModel):
-    funnel: list[tuple[str, int]]
+    funnel: list[FunnelStepOut]
     orders: dict[str, int]
     channel_conversion: list[dict]
     follow_ups_per_conversion: float | None
@@ -63,4 +68,4 @@ def funnel(staff: Reader, session: SessionDep, date_from: date, date_to: date) -
     """The funnel from lead to settlement and the KPIs (channel conversion, follow-ups per conversion,
     approval pass rate) for customers and orders of the period."""
     k = report_service.funnel_and_kpis(session, staff, report_service.Period(date_from, date_to))
-    return KpisOut(**k.__dict__)
+    return KpisOut(**{**k.__dict__, "funnel": [FunnelStepOut(stage=s, customers=n) for s, n in k.funnel]})
