@@ -10,12 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from backoffice.common.money import fen_of, yuan
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.api import Filter
+from backoffice.direct_debit.api import debit_out
+from backoffice.direct_debit.schemas import DebitOut
 from backoffice.settlements import export, schemas
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, Settlement
@@ -128,6 +131,20 @@ def close(settlement_id: SettlementId, body: schemas.CloseIn, staff: FinanceStaf
     settlement = visible_settlement(session, staff, settlement_id, lock=True)
     settlement_service.close(session, staff, settlement, on=body.on)
     return settlement_out(session, settlement)
+
+
+class DebitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mandate_id: int | None = Field(default=None, ge=1, description="which authorisation; the customer's usable one when left out")
+
+
+@router.post("/settlements/{settlement_id}/debit", response_model=DebitOut, status_code=status.HTTP_201_CREATED)
+def debit(settlement_id: SettlementId, body: DebitIn, staff: FinanceStaff, session: SessionDep):
+    """Debit (代扣) what the customer still owes on this settlement through their authorisation, in one
+    click. Pressing again returns the same debit; its progress is under `/api/backoffice/debits/{id}`."""
+    settlement = visible_settlement(session, staff, settlement_id, lock=True)
+    order = settlement_service.debit_amount_due(session, staff, settlement, mandate_id=body.mandate_id)
+    return debit_out(order)
 
 
 @router.post("/settlements/{settlement_id}/void", response_model=schemas.SettlementOut)

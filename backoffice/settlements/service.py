@@ -14,6 +14,7 @@ from backoffice.common.statemachine import Machine
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order
 from backoffice.deposits import service as deposit_service
+from backoffice.direct_debit import service as debit_service
 from backoffice.deposits.models import Borrowing, DepositStatus
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
@@ -24,7 +25,7 @@ from scrm import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.db import utcnow
-from scrm.errors import InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
 
@@ -391,6 +392,17 @@ def record_payment(session: Session, settlement: Settlement, *, source: str, amo
     ledger.post(session, [dr("bank", amount_fen), cr("customer_receivable", amount_fen)], "settlement.payment",
                 payment.id, f"代扣收款 {source}", order_id=settlement.order_id)
     return payment
+
+
+def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, *, mandate_id: int | None = None):
+    """The one-click debit (代扣) of what the customer still owes on this settlement, through their
+    authorisation; pressing twice returns the same debit order."""
+    due = amount_due_fen(session, settlement.id)
+    if due <= 0:
+        raise Conflict("nothing is due on this settlement", field="settlement_id")
+    order = contract_service.get_order(session, settlement.order_id)
+    return debit_service.create_debit(session, actor, customer_id=order.customer_id, due_key=f"settlement:{settlement.id}",
+                                      amount_fen=due, description=f"结算 {order.agreement_no}", mandate_id=mandate_id)
 
 
 def on_debit_succeeded(session: Session, payload: dict) -> None:
