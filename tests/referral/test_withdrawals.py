@@ -140,3 +140,20 @@ def test_a_commission_reversed_while_in_a_withdrawal_comes_out_of_it(db, client,
                                    "customer_id": payloads[0]["customer_id"]})
     db.expire_all()
     assert db.get(Withdrawal, wd["id"]).amount_fen == 30_000
+
+
+def test_withdraw_by_wechat_pays_once_through_the_wechat_pay_sandbox(db, client, settings_env, sandbox_wechatpay):
+    referrer, me, finance = _setup(db, settings_env)
+    _earn(db, referrer, [80_000])  # 80 yuan
+    wd = client.post("/mp/referral/withdrawals", json={"request_id": "wx-1", "method": "wechat"}, headers=me)
+    assert wd.status_code == 201, wd.text
+    wd = wd.json()
+    assert client.post(f"/api/referral/withdrawals/{wd['id']}/approve", headers=finance).status_code == 200
+    paid = client.post(f"/api/referral/withdrawals/{wd['id']}/pay", json={}, headers=finance)
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["state"] == "paid"
+    transfer = sandbox_wechatpay.transfers[f"wd{wd['id']}"]
+    assert transfer["openid"] == "o_referrer" and int(transfer["amount"]) == 8_000
+    assert client.post(f"/api/referral/withdrawals/{wd['id']}/pay", json={}, headers=finance).status_code == 409
+    assert len(sandbox_wechatpay.transfers) == 1
+    assert events_named(db, "referral.withdrawal_paid")[-1]["method"] == "wechat"
