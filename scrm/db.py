@@ -145,8 +145,8 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def enum_column(e) -> Any:
+def enum_column(e, length: int = 20) -> Any:
     """A non-native enum column storing the members' values (portable to SQLite, no database type)."""
     from sqlalchemy import Enum
 
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
+    return Enum(e, native_enum=False, length=length, values_callable=lambda cls: [m.value for m in cls])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
 
 class TransitionLog(Base):
@@ -34,6 +34,6 @@ class AgreementCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def status_enum(cls: type[enum.Enum]) -> Enum:
-    """A portable (non-native) enum column type, as every back-office status uses."""
-    return Enum(cls, native_enum=False, length=24)
+def status_enum(cls: type[enum.Enum]):
+    """Every back-office status column: the shared portable enum, 24 characters wide."""
+    return enum_column(cls, length=24)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 from scrm.privacy.crypto import EncryptedText
 
 
@@ -38,9 +38,6 @@ class CustomerStatus(str, enum.Enum):
     # personal data erased at the customer's request; the record stays for the ledger's references
     erased = "erased"
 
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class LoanProduct(Base):
@@ -79,9 +76,9 @@ class Customer(Base):
 
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
-    source: Mapped[CustomerSource] = mapped_column(_enum(CustomerSource), default=CustomerSource.wecom)
-    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.lead, index=True)
-    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus), default=CustomerStatus.active, index=True)
+    source: Mapped[CustomerSource] = mapped_column(enum_column(CustomerSource), default=CustomerSource.wecom)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.lead, index=True)
+    status: Mapped[CustomerStatus] = mapped_column(enum_column(CustomerStatus), default=CustomerStatus.active, index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
 
     # loan need
@@ -117,7 +114,7 @@ class CustomerFollow(Base):
     state: Mapped[str | None] = mapped_column(String(64))
     add_way: Mapped[int | None] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[FollowStatus] = mapped_column(_enum(FollowStatus), default=FollowStatus.active)
+    status: Mapped[FollowStatus] = mapped_column(enum_column(FollowStatus), default=FollowStatus.active)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class CaseKind(str, enum.Enum):
@@ -59,10 +56,10 @@ class BatchStatus(str, enum.Enum):
 class HandoverCase(Base):
     __tablename__ = "handover_case"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind), default=CaseKind.resigned)
+    kind: Mapped[CaseKind] = mapped_column(enum_column(CaseKind), default=CaseKind.resigned)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     handover_userid: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.open, index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), default=CaseStatus.open, index=True)
     source: Mapped[str] = mapped_column(String(40), default="manual")
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     # the last plan's rule, so failures are re-planned the same way: {"strategy", "taker_ids", "tier_takers"}
@@ -79,11 +76,11 @@ class HandoverBatch(Base):
     __tablename__ = "handover_batch"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("handover_case.id", ondelete="CASCADE"), index=True)
-    item_kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind))
+    item_kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     taker_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
     takeover_userid: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus), default=BatchStatus.pending, index=True)
+    status: Mapped[BatchStatus] = mapped_column(enum_column(BatchStatus), default=BatchStatus.pending, index=True)
     errcode: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,12 +91,12 @@ class HandoverItem(Base):
     __table_args__ = (UniqueConstraint("case_id", "item_kind", "external_id"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("handover_case.id", ondelete="CASCADE"), index=True)
-    item_kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind), default=ItemKind.customer)
+    item_kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind), default=ItemKind.customer)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("customer_group.id", ondelete="CASCADE"))
     # external_userid or chat_id; "local:<customer id>" for a customer we know only locally (no WeCom call)
     external_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.pending, index=True)
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus), default=ItemStatus.pending, index=True)
     flag: Mapped[str | None] = mapped_column(String(40))  # gone, contract_in_progress, onjob_limit
     tier: Mapped[str | None] = mapped_column(String(8))
     taker_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)

@@ -103,9 +103,12 @@ def decrypt(token: str) -> str:
     return key.aead.decrypt(raw[:12], raw[12:], kid.encode()).decode()
 
 
+def current_key_id() -> str:
+    return _keys()[0].kid
+
+
 def needs_reencrypt(token: str) -> bool:
-    current, _ = _keys()
-    return not token.startswith(current.kid + ":")
+    return not token.startswith(current_key_id() + ":")
 
 
 def _index(key: _Key, kind: str, normalized: str) -> str:

@@ -54,7 +54,6 @@ def _rotate_table(engine: Engine, plan: TablePlan, batch_size: int) -> int:
     table = plan.table
     pk = list(table.primary_key.columns)[0]
     cols = [_raw(table.c[name]).label(name) for name in plan.encrypted]
-    current_prefix = crypto.encrypt("probe").split(":", 1)[0] + ":"
     rewritten, last = 0, None
     while True:
         query = select(pk.label("pk"), *cols).order_by(pk).limit(batch_size)
@@ -68,7 +67,7 @@ def _rotate_table(engine: Engine, plan: TablePlan, batch_size: int) -> int:
             changes = []
             for row in rows:
                 tokens = {name: getattr(row, name) for name in plan.encrypted}
-                if all(t is None or t.startswith(current_prefix) for t in tokens.values()):
+                if not any(t is not None and crypto.needs_reencrypt(t) for t in tokens.values()):
                     continue
                 plain = {name: None if t is None else crypto.decrypt(t) for name, t in tokens.items()}
                 change = {"_pk": row.pk}
@@ -85,7 +84,7 @@ def _rotate_table(engine: Engine, plan: TablePlan, batch_size: int) -> int:
 
 def remaining(engine: Engine, metadata) -> dict[str, int]:
     """Rows per table with a value still encrypted under a key other than the current one."""
-    current_prefix = crypto.encrypt("probe").split(":", 1)[0] + ":"
+    current_prefix = crypto.current_key_id() + ":"
     out = {}
     with engine.connect() as conn:
         for plan in plans(metadata):

@@ -6,15 +6,12 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 from scrm.privacy.crypto import EncryptedText
 
-
-def _enum(e: type[enum.Enum]) -> Enum:
-    return Enum(e, native_enum=False, length=20, values_callable=lambda cls: [m.value for m in cls])
 
 
 class ReferralCode(Base):
@@ -54,7 +51,7 @@ class CommissionRule(Base):
     product_code: Mapped[str | None] = mapped_column(String(32))
     funder_type: Mapped[str | None] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(Integer, default=1)
-    kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind))
+    kind: Mapped[RuleKind] = mapped_column(enum_column(RuleKind))
     rate_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     fixed_fen: Mapped[int | None] = mapped_column(BigInteger)
     cap_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -86,7 +83,7 @@ class Commission(Base):
     funder_type: Mapped[str | None] = mapped_column(String(32))
     fee_collected_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    state: Mapped[CommissionState] = mapped_column(_enum(CommissionState), index=True)
+    state: Mapped[CommissionState] = mapped_column(enum_column(CommissionState), index=True)
     withdrawal_id: Mapped[int | None] = mapped_column(ForeignKey("withdrawal.id"), index=True)
     # a paid commission that was reversed is owed back; the withdrawal that nets it off, once one does
     clawback_withdrawal_id: Mapped[int | None] = mapped_column(ForeignKey("withdrawal.id"))
@@ -119,8 +116,8 @@ class Withdrawal(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[str] = mapped_column(String(64))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    method: Mapped[WithdrawalMethod] = mapped_column(_enum(WithdrawalMethod))
-    state: Mapped[WithdrawalState] = mapped_column(_enum(WithdrawalState), index=True)
+    method: Mapped[WithdrawalMethod] = mapped_column(enum_column(WithdrawalMethod))
+    state: Mapped[WithdrawalState] = mapped_column(enum_column(WithdrawalState), index=True)
     account_name: Mapped[str | None] = mapped_column(String(64))
     bank_name: Mapped[str | None] = mapped_column(String(64))
     bank_card: Mapped[str | None] = mapped_column(EncryptedText)

@@ -86,3 +86,17 @@ class LoopbackSandbox:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def take_fault(lock, faults: dict[str, list], path: str):
+    """The next injected fault for ``path`` (or for any path, ``"*"``), used up one call at a time."""
+    with lock:
+        for key in (path, "*"):
+            queue = faults.get(key)
+            if queue:
+                fault = queue[0]
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.pop(0)
+                return fault
+    return None

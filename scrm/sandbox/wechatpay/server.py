@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
-from scrm.sandbox.loopback import LoopbackSandbox
+from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.wechatpay import signing
 
 BEIJING = timezone(timedelta(hours=8))
@@ -136,16 +136,7 @@ class SandboxWechatPay(LoopbackSandbox):
             self._faults.clear()
 
     def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for key in (path, "*"):
-                queue = self._faults.get(key)
-                if queue:
-                    fault = queue[0]
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        queue.pop(0)
-                    return fault
-        return None
+        return take_fault(self._lock, self._faults, path)
 
     def request_log(self, path: str | None = None) -> list[dict]:
         with self._lock:

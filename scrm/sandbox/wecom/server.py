@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WECOM
-from scrm.sandbox.loopback import LoopbackServer
+from scrm.sandbox.loopback import LoopbackServer, take_fault
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS, webhook_send
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
@@ -304,16 +304,7 @@ class SandboxWecom(EventsMixin):
     # ------------------------------------------------------------------ the API
 
     def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for key in (path, "*"):
-                queue = self._faults.get(key)
-                if queue:
-                    fault = queue[0]
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        queue.pop(0)
-                    return fault
-        return None
+        return take_fault(self._lock, self._faults, path)
 
     def _record(self, request: Request, path: str, query: dict, body: Any, errcode: int | None,
                 http_status: int) -> None:
