@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.direct_debit.models import (DEBIT_TRANSITIONS, AttemptStatus, DebitAttempt, DebitChange, DebitNotification,
@@ -71,8 +71,12 @@ def provider_now() -> datetime:
 
 
 def create_debit(session: Session, actor: Employee, *, customer_id: int, due_key: str, amount_fen: int,
-                 description: str, mandate_id: int | None = None) -> DebitOrder:
-    """The debit order for this amount due, created once; the same key and amount return the same order."""
+                 description: str, mandate_id: int | None = None, again_after_failure: bool = False) -> DebitOrder:
+    """The debit order for this amount due, created once; the same key and amount return the same order.
+
+    With ``again_after_failure`` a debit that ended ``failed`` (the card was short, the contract was
+    cancelled) does not block the amount due for good: the next press makes a new round, keyed
+    ``<due_key>#2``, ``#3`` …, and a double press of that button still lands on one order."""
     if actor.role not in DEBIT_ROLES:
         raise Forbidden("only finance may debit a customer")
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
@@ -81,11 +85,16 @@ def create_debit(session: Session, actor: Employee, *, customer_id: int, due_key
     if not due_key or len(due_key) > 120:
         raise ValidationFailed("due_key must be 1 to 120 characters", field="due_key")
     description = (description or "").strip()[:128] or "代扣"
+    base_key = due_key
     existing = find_debit(session, due_key, amount_fen)
+    while again_after_failure and existing is not None and existing.status == DebitStatus.failed:
+        due_key = f"{base_key}#{round_of(due_key) + 1}"
+        existing = find_debit(session, due_key, amount_fen)
     if existing is not None:
         return existing
-    other = session.scalars(select(DebitOrder).where(DebitOrder.due_key == due_key,
-                                                     DebitOrder.status != DebitStatus.failed)).first()
+    other = session.scalars(select(DebitOrder).where(
+        or_(DebitOrder.due_key == base_key, DebitOrder.due_key.startswith(f"{base_key}#", autoescape=True)),
+        DebitOrder.status != DebitStatus.failed)).first()
     if other is not None:
         raise Conflict(f"{due_key} already has debit {other.id} of {from_fen(other.amount_fen)} yuan ({other.status.value})",
                        field="due_key", debit_id=other.id)
@@ -109,6 +118,17 @@ def create_debit(session: Session, actor: Employee, *, customer_id: int, due_key
 
         jobs.enqueue(session, tasks.submit_debit, debit.id, queue="urgent")
     return debit
+
+
+def round_of(due_key: str) -> int:
+    _, sep, n = due_key.rpartition("#")
+    return int(n) if sep and n.isdigit() else 1
+
+
+def base_due_key(due_key: str) -> str:
+    """``settlement:12`` for ``settlement:12#3`` (the third round of that amount due)."""
+    head, sep, n = due_key.rpartition("#")
+    return head if sep and n.isdigit() else due_key
 
 
 def find_debit(session: Session, due_key: str, amount_fen: int) -> DebitOrder | None:

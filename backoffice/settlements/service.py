@@ -396,18 +396,20 @@ def record_payment(session: Session, settlement: Settlement, *, source: str, amo
 
 def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, *, mandate_id: int | None = None):
     """The one-click debit (代扣) of what the customer still owes on this settlement, through their
-    authorisation; pressing twice returns the same debit order."""
+    authorisation; pressing twice returns the same debit order, and pressing after a failed debit
+    (the customer has topped up the card) makes the next one."""
     due = amount_due_fen(session, settlement.id)
     if due <= 0:
         raise Conflict("nothing is due on this settlement", field="settlement_id")
     order = contract_service.get_order(session, settlement.order_id)
     return debit_service.create_debit(session, actor, customer_id=order.customer_id, due_key=f"settlement:{settlement.id}",
-                                      amount_fen=due, description=f"结算 {order.agreement_no}", mandate_id=mandate_id)
+                                      amount_fen=due, description=f"结算 {order.agreement_no}", mandate_id=mandate_id,
+                                      again_after_failure=True)
 
 
 def on_debit_succeeded(session: Session, payload: dict) -> None:
     """Subscriber of ``debit.succeeded``: a direct debit for ``settlement:<id>`` is recorded and posted."""
-    prefix, _, raw_id = str(payload.get("due_key", "")).partition(":")
+    prefix, _, raw_id = debit_service.base_due_key(str(payload.get("due_key", ""))).partition(":")
     if prefix != "settlement" or not raw_id.isdigit():
         return
     settlement = get_settlement(session, int(raw_id))
