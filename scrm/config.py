@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # direct debit: attempts per debit; how long a timed-out order the provider does not know stays unknown
     debit_max_attempts: int = 3
     debit_unknown_grace_s: int = 300
+    # a settlement left to direct debit is overdue when its amount due is still owed this many days after closing
+    settlement_due_days: int = 3
 
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60

@@ -42,12 +42,23 @@ class FunnelStepOut(BaseModel):
     customers: int
 
 
+class OverdueOut(BaseModel):
+    due_days: int
+    due: int
+    overdue: int
+    rate: float | None
+    due_amount: YuanOut
+    overdue_amount: YuanOut
+    amount_rate: float | None
+
+
 class KpisOut(BaseModel):
     funnel: list[FunnelStepOut]
     orders: dict[str, int]
     channel_conversion: list[dict]
     follow_ups_per_conversion: float | None
     approval_pass_rate: float | None
+    overdue: OverdueOut
 
 
 @router.get("/performance", response_model=PerformanceOut)
@@ -66,6 +77,11 @@ def performance(staff: Reader, session: SessionDep, date_from: date, date_to: da
 @router.get("/funnel", response_model=KpisOut)
 def funnel(staff: Reader, session: SessionDep, date_from: date, date_to: date) -> KpisOut:
     """The funnel from lead to settlement and the KPIs (channel conversion, follow-ups per conversion,
-    approval pass rate) for customers and orders of the period."""
+    approval pass rate, and the overdue rate of fees left to direct debit: settlements closed in the period
+    whose amount due is still owed `SCRM_SETTLEMENT_DUE_DAYS` after closing) for customers and orders of the period."""
     k = report_service.funnel_and_kpis(session, staff, report_service.Period(date_from, date_to))
-    return KpisOut(**{**k.__dict__, "funnel": [FunnelStepOut(stage=s, customers=n) for s, n in k.funnel]})
+    o = k.overdue
+    return KpisOut(**{**k.__dict__, "funnel": [FunnelStepOut(stage=s, customers=n) for s, n in k.funnel],
+                      "overdue": OverdueOut(due_days=o.due_days, due=o.due, overdue=o.overdue, rate=o.rate,
+                                            due_amount=yuan(o.due_fen), overdue_amount=yuan(o.overdue_fen),
+                                            amount_rate=o.amount_rate)})

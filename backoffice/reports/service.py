@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order, OrderStatus
 from backoffice.ledger.models import JournalEntry, JournalLine
+from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
+from scrm.config import get_settings
+from scrm.db import utcnow
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.errors import ValidationFailed
@@ -122,11 +125,51 @@ class Kpis:
     channel_conversion: list[dict] = field(default_factory=list)
     follow_ups_per_conversion: float | None = None
     approval_pass_rate: float | None = None
+    overdue: "Overdue | None" = None
+
+
+@dataclass
+class Overdue:
+    """Fees the customer still owes after closing (settled by direct debit), once past their due date: the
+    repayment data the broker holds itself. Counts and amounts are of settlements closed in the period."""
+
+    due_days: int
+    due: int  # settlements whose due date has passed
+    overdue: int  # of those, still owing something now
+    due_fen: int
+    overdue_fen: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.overdue / self.due, 4) if self.due else None
+
+    @property
+    def amount_rate(self) -> float | None:
+        return round(self.overdue_fen / self.due_fen, 4) if self.due_fen else None
+
+
+def overdue(session: Session, viewer: Employee, period: Period) -> Overdue:
+    due_days = get_settings().settlement_due_days
+    paid = (select(SettlementPayment.settlement_id, func.sum(SettlementPayment.amount_fen).label("fen"))
+            .group_by(SettlementPayment.settlement_id).subquery())
+    owing = Settlement.amount_due_fen - func.coalesce(paid.c.fen, 0)
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(Settlement.amount_due_fen), 0),
+               func.count().filter(owing > 0), func.coalesce(func.sum(owing).filter(owing > 0), 0))
+        .select_from(Settlement)
+        .join(Order, Order.id == Settlement.order_id)
+        .outerjoin(paid, paid.c.settlement_id == Settlement.id)
+        .where(contract_service.order_condition(session, viewer), Settlement.status == SettlementStatus.closed,
+               Settlement.payment_method == PaymentMethod.direct_debit, Settlement.amount_due_fen > 0,
+               Settlement.closed_at >= period.since, Settlement.closed_at < period.until,
+               Settlement.closed_at < utcnow() - timedelta(days=due_days))).one()
+    return Overdue(due_days=due_days, due=int(row[0]), due_fen=int(row[1]), overdue=int(row[2]),
+                   overdue_fen=int(row[3]))
 
 
 def funnel_and_kpis(session: Session, viewer: Employee, period: Period) -> Kpis:
     """The funnel from lead to settlement (customers created in the period, by the furthest stage reached) and
-    the KPIs: conversion per channel, follow-ups per conversion, approval pass rate."""
+    the KPIs: conversion per channel, follow-ups per conversion, approval pass rate, overdue rate."""
     counts = customer_service.stage_counts_by_channel(session, viewer, created_from=period.since,
                                                       created_to=period.until)
     reached = {s: 0 for s in FUNNEL}
@@ -157,4 +200,5 @@ def funnel_and_kpis(session: Session, viewer: Employee, period: Period) -> Kpis:
                             for ch, (total, conv) in sorted(per_channel.items(), key=lambda kv: -kv[1][1])],
         follow_ups_per_conversion=round(follow_ups / converted, 2) if converted else None,
         approval_pass_rate=round(passed / decided, 4) if decided else None,
+        overdue=overdue(session, viewer, period),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType
@@ -69,3 +70,28 @@ def test_funnel_and_kpis(db, client, world):
     assert k["approval_pass_rate"] == 1.0
     assert k["channel_conversion"] == [{"channel_id": None, "customers": 5, "converted": 2, "rate": 0.4}]
     assert k["follow_ups_per_conversion"] == 0.0
+
+
+def test_overdue_rate_counts_fees_left_to_direct_debit_and_still_owed_after_the_due_days(db, client, world):
+    w = world
+
+    def closed(days_ago: int, method=PaymentMethod.direct_debit):
+        _, s = disbursed(db, w)
+        settlement_service.set_charges(db, w.finance, s, payment_method=method)
+        settlement_service.close(db, w.finance, s)
+        s.closed_at = s.closed_at - timedelta(days=days_ago)
+        return s
+
+    collected, owing, fresh = closed(10), closed(10), closed(0)
+    closed(10, PaymentMethod.cash)  # paid at the counter: nothing left to fall overdue
+    settlement_service.record_payment(db, collected, source="debit:test-1", amount_fen=collected.amount_due_fen,
+                                      provider="papay")
+    settlement_service.record_payment(db, owing, source="debit:test-2", amount_fen=100, provider="papay")  # 1 yuan
+    db.flush()
+    since = (date.today() - timedelta(days=30)).isoformat()
+    k = client.get(f"/api/backoffice/reports/funnel?date_from={since}&date_to={TODAY}", headers=auth(w.finance)).json()
+    o = k["overdue"]
+    assert (o["due_days"], o["due"], o["overdue"], o["rate"]) == (3, 2, 1, 0.5)
+    assert Decimal(o["due_amount"]) == Decimal(collected.amount_due_fen + owing.amount_due_fen) / 100
+    assert Decimal(o["overdue_amount"]) == Decimal(owing.amount_due_fen - 100) / 100
+    assert fresh.amount_due_fen > 0  # closed today: not due yet, so in neither figure
