@@ -1,6 +1,7 @@
 """The back-office part of the demo, driven through the HTTP API: orders signed, confirmed, reviewed, deposits
 taken, loans processed and disbursed, settlements closed (with a discount and an extra fee), a refund, a void
-and a settlement voided and closed again; then the trial balance."""
+and a settlement voided and closed again; two settlements are left to direct debit (collected by
+``backoffice.direct_debit.demo``); then the trial balance."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
     processor_id = employees[processor]["id"]
     customers = _ok(api.get("/api/customers", params={"owner_id": employees[salesperson]["id"], "page_size": orders},
                             headers=sales))["items"]
-    done = {"signed": 0, "settled": 0, "refunded": 0, "voided": 0, "settlement_voided": 0}
+    done = {"signed": 0, "settled": 0, "refunded": 0, "voided": 0, "settlement_voided": 0, "to_debit": []}
     today = date.today()
     for i, customer in enumerate(customers):
         # the customer came in for an appointment (预约到访); only then can they be signed
@@ -70,8 +71,11 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
         if i == len(customers) - 1:
             continue  # left disbursed: the settle button shows red in the list
         sid = settlement["id"]
+        # two customers will not come in to pay: finance collects the amount due by direct debit (代扣)
+        by_debit = i in (3, 4)
         _ok(api.patch(f"/api/backoffice/settlements/{sid}", headers=fin, json={
-            "discount_kind": "percent", "discount_percent": "10", "payment_method": "online_bank"}))
+            "discount_kind": "percent", "discount_percent": "10",
+            "payment_method": "direct_debit" if by_debit else "online_bank"}))
         _ok(api.post(f"/api/backoffice/settlements/{sid}/fees", json={"name": "下户费", "amount": "300"}, headers=fin))
         rebate = _ok(api.post(f"/api/backoffice/settlements/{sid}/expenses", headers=fin,
                               json={"kind": "rebate", "payee": "地铁站海报渠道", "amount": "500"}))
@@ -79,6 +83,8 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
                      headers=fin))
         _ok(api.post(f"/api/backoffice/settlements/{sid}/close", json={}, headers=fin))
         done["settled"] += 1
+        if by_debit:
+            done["to_debit"].append({"settlement_id": sid, "customer": customer})
         if i == 2:  # a wrong discount: void the settlement and close it again with a fixed reduction
             fresh = _ok(api.post(f"/api/backoffice/settlements/{sid}/void", json={"reason": "折扣应为固定减免"},
                                  headers=fin))
@@ -90,8 +96,12 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
             _ok(api.post(f"/api/backoffice/settlements/{fresh['id']}/close", json={}, headers=fin))
             done["settlement_voided"] += 1
     pending = _ok(api.get("/api/backoffice/orders", params={"status": "disbursed"}, headers=fin))["total"]
-    trial = _ok(api.get("/api/backoffice/ledger/trial-balance", headers=fin))
-    return done | {"awaiting_settlement": pending, "trial_balance": trial}
+    return done | {"awaiting_settlement": pending}
+
+
+def trial_balance(api: httpx.Client, finance: dict[str, str]) -> dict:
+    """The ledger's trial balance, read once every step of the demo (the direct debits too) has posted."""
+    return _ok(api.get("/api/backoffice/ledger/trial-balance", headers=finance))
 
 
 def summary_lines(s: dict) -> list[str]:

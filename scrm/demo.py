@@ -221,7 +221,9 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
         summary = _replay(sandbox, api, rng, customers, admin_password)
         summary["miniprogram"] = mp_demo.replay(api, wxa_sandbox, admin=summary.pop("admin"),
                                                 manager=summary.pop("manager"), employees=summary.pop("staff"))
-        summary["payments"] = debit_demo.replay(api, _login(api, "admin", admin_password), pay_sandbox)
+        finance = _login(api, "admin", admin_password)
+        summary["payments"] = debit_demo.replay(api, finance, pay_sandbox, summary["backoffice"].pop("to_debit"))
+        summary["backoffice"]["trial_balance"] = importlib.import_module("backoffice.demo").trial_balance(api, finance)
     except BaseException:
         server.stop()
         sandbox.stop()
@@ -377,8 +379,10 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
 
     for line in tiers_demo.summary_lines(s["tiers"]):
         print(line)
-    print("\n".join(importlib.import_module("backoffice.demo").summary_lines(s["backoffice"])))
+    orders_line, *ledger_lines = importlib.import_module("backoffice.demo").summary_lines(s["backoffice"])
+    print(orders_line)
     importlib.import_module("backoffice.direct_debit.demo").print_summary(s["payments"])
+    print("\n".join(ledger_lines))
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
     print(importlib.import_module("backoffice.web.demo").summary_line(base, s["console"]))

@@ -1,6 +1,7 @@
-"""The demo's direct-debit step, through the real HTTP API: one customer binds a card with the bank's SMS
-code, another signs a WeChat papay contract, finance debits both (pressing one button twice), and the
-day's bills are reconciled."""
+"""The demo's direct-debit step, through the real HTTP API: two settlements the back-office demo closed
+with the amount due left to direct debit. One customer binds a card with the bank's SMS code, the other
+signs a WeChat papay contract; finance presses each settlement's debit button (twice), a failed debit is
+pressed again after the customer tops up, and the day's bills are reconciled."""
 
 from __future__ import annotations
 
@@ -42,16 +43,18 @@ def _ok(answer: httpx.Response) -> dict | list:
     return answer.json()
 
 
-def replay(api: httpx.Client, finance: dict, sandbox) -> dict:
+def replay(api: httpx.Client, finance: dict, sandbox, to_debit: list[dict]) -> dict:
+    """Two closed settlements left to direct debit: one customer binds a bank card, the other signs papay;
+    finance presses each settlement's debit button twice. The papay card is short the first time (the
+    debit fails), the customer tops up, and finance presses again."""
     from scrm.auth import issue_customer_token
     from scrm.sandbox.wechatpay import BEIJING
 
-    customers = _ok(api.get("/api/customers", params={"page_size": 2, "status": "active"}, headers=finance))["items"]
-    card_holder, papay_signer = customers[0], customers[1]
+    (card_due, card_holder), (papay_due, papay_signer) = ((d["settlement_id"], d["customer"]) for d in to_debit)
     # mini-program sessions for the two customers (sign-in itself belongs to the mini-program API)
     as_holder = {"Authorization": f"Bearer {issue_customer_token(card_holder['id'])}"}
     as_signer = {"Authorization": f"Bearer {issue_customer_token(papay_signer['id'])}"}
-    scope = {"scope_ref": "HT-DEMO-0001", "max_amount": "8000.00", "valid_until": "2030-12-31T23:59:59+08:00"}
+    scope = {"scope_ref": "HT-DEMO-0001", "max_amount": "50000.00", "valid_until": "2030-12-31T23:59:59+08:00"}
 
     bound = _ok(api.post("/mp/mandates/bank-card", headers=as_holder, json={
         "holder_name": card_holder["name"] or "张三", "id_no": "110101199003074477",
@@ -64,23 +67,32 @@ def replay(api: httpx.Client, finance: dict, sandbox) -> dict:
     httpx.get(page["signing_url"], params=page["params"]).raise_for_status()  # the customer agrees in WeChat
     papay = next(m for m in _ok(api.get("/mp/mandates", headers=as_signer)) if m["id"] == page["mandate"]["id"])
 
-    made = []
-    for customer, amount in ((card_holder, "3200.00"), (papay_signer, "1880.50")):
-        body = {"customer_id": customer["id"], "due_key": f"demo-settlement:{customer['id']}", "amount": amount,
-                "description": "服务费", "confirm": True}
-        made.append(_ok(api.post("/api/backoffice/debits", headers=finance, json=body))["id"])
-        _ok(api.post("/api/backoffice/debits", headers=finance, json=body))  # pressed twice: the same order
-    deadline = time.monotonic() + 15
-    while True:
-        debits = [_ok(api.get(f"/api/backoffice/debits/{i}", headers=finance)) for i in made]
-        if all(d["status"] not in ("created", "submitted", "unknown") for d in debits) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    def press(settlement_id: int) -> int:
+        url = f"/api/backoffice/settlements/{settlement_id}/debit"
+        made = _ok(api.post(url, headers=finance, json={}))
+        again = api.post(url, headers=finance, json={})  # pressed twice: the same order, or nothing left due
+        if again.status_code != 409 and _ok(again)["id"] != made["id"]:
+            raise SystemExit(f"demo step failed: a second press made debit {again.json()['id']} beside {made['id']}")
+        return made["id"]
+
+    def settled(debit_ids: list[int]) -> list[dict]:
+        deadline = time.monotonic() + 15
+        while True:
+            debits = [_ok(api.get(f"/api/backoffice/debits/{i}", headers=finance)) for i in debit_ids]
+            if all(d["status"] not in ("created", "submitted", "unknown") for d in debits) or time.monotonic() > deadline:
+                return debits
+            time.sleep(0.2)
+
+    sandbox.fail_deductions(papay["contract_id"], "余额不足")
+    first = settled([press(card_due), press(papay_due)])
+    sandbox.heal_deductions(papay["contract_id"])  # the customer tops up; finance presses again
+    retried = settled([press(papay_due)])
     day = sandbox.now().astimezone(BEIJING).date().isoformat()
     reconciled = [_ok(api.post("/api/backoffice/debits/reconcile", headers=finance,
                                json={"provider": p, "date": day})) for p in ("papay", "bank")]
-    debits = [_ok(api.get(f"/api/backoffice/debits/{i}", headers=finance)) for i in made]
-    return {"mandates": [card, papay], "debits": debits, "reconciled": reconciled,
+    still_due = [_ok(api.get(f"/api/backoffice/settlements/{sid}/amount-due", headers=finance))["amount_due"]
+                 for sid in (card_due, papay_due)]
+    return {"mandates": [card, papay], "debits": first + retried, "reconciled": reconciled, "still_due": still_due,
             "deductions": len(sandbox.deductions(succeeded_only=True)) + len(sandbox.bank_debits(succeeded_only=True))}
 
 
@@ -91,5 +103,6 @@ def print_summary(p: dict) -> None:
     for d in p["debits"]:
         print(f"  debit {d['id']:<3} {d['provider']:<5} {d['amount']:>9} yuan  {d['status']:<10} "
               f"attempts {d['attempts']}  ({d['due_key']})")
-    print(f"deductions at the providers : {p['deductions']} (each button pressed twice); reconciled: "
+    print(f"deductions at the providers : {p['deductions']} (each button pressed twice); still due on the two "
+          f"settlements: {' / '.join(p['still_due'])} yuan; reconciled: "
           + ", ".join(f"{r['provider']} {r['matched']} matched / {len(r['mismatches'])} mismatches" for r in p["reconciled"]))
