@@ -43,6 +43,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
     "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
     "debit.succeeded": ["backoffice.settlements.service:on_debit_succeeded"],
+    "payment.alert": ["scrm.bot.service:on_payment_alert"],
     "referral.commission_confirmed": ["backoffice.ledger.service:on_commission_confirmed"],
     "referral.commission_reversed": ["backoffice.ledger.service:on_commission_reversed"],
     "referral.withdrawal_paid": ["backoffice.ledger.service:on_withdrawal_paid"],

@@ -55,10 +55,13 @@ def transition(session: Session, debit: DebitOrder, target: DebitStatus, reason:
 
 def alert(session: Session, kind: str, message: str, debit_id: int | None = None,
           detail: dict[str, Any] | None = None) -> PaymentAlert:
-    """Record something finance must look at, and log it as an error."""
+    """Record something finance must look at, log it as an error, and tell finance (``payment.alert``)."""
     log.error("payment alert %s (debit %s): %s %s", kind, debit_id, message, detail or "")
     row = PaymentAlert(kind=kind, debit_id=debit_id, message=message[:255], detail=detail or {})
     session.add(row)
+    session.flush()
+    events.emit(session, "payment.alert", {"alert_id": row.id, "kind": kind, "debit_id": debit_id,
+                                           "message": row.message})
     return row
 
 

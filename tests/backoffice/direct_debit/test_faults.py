@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
                                             DebitStatus, PaymentAlert)
+from scrm.bot.models import Notification
 from scrm.db import session_scope
 from scrm.events import OutboxEvent
 from scrm.wechatpay.models import PayCall
@@ -92,6 +93,11 @@ def test_forged_and_wrong_amount_notifications_are_rejected_and_alerted(committe
     assert state(debit_id)[0] == DebitStatus.submitted
     assert count(PaymentAlert, PaymentAlert.kind == "bad_signature") == forged.attempts  # each delivery, alerted
     assert count(PaymentAlert, PaymentAlert.kind == "amount_mismatch", PaymentAlert.debit_id == debit_id) == 1
+    with session_scope() as s:  # finance hears of both in the next digest; the forgeries once, not per delivery
+        told = s.scalars(select(Notification.text).where(Notification.employee_id == people.finance.id,
+                                                         Notification.kind == "payment_alert")
+                         .order_by(Notification.id)).all()
+    assert [t.split("，")[0] for t in told] == ["代扣告警：通知验签失败", f"代扣告警：金额不符（代扣单 {debit_id}）"]
 
     assert sandbox_wechatpay.settle(out_trade_no).ok  # the real result
     assert state(debit_id)[0] == DebitStatus.succeeded
