@@ -7,7 +7,7 @@ import json
 import secrets
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WECOM
-from scrm.sandbox.loopback import LoopbackServer, take_fault
+from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS, webhook_send
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
@@ -42,7 +42,7 @@ def _normalize(path: str) -> str:
     return path[len("cgi-bin/"):] if path.startswith("cgi-bin/") else path
 
 
-class SandboxWecom(EventsMixin):
+class SandboxWecom(EventsMixin, LoopbackSandbox):
     """A WeCom corp on loopback speaking WeCom's wire formats.
 
     ``start()`` returns the API base (``http://127.0.0.1:PORT/cgi-bin/``) to use as ``SCRM_WECOM_API_BASE``.
@@ -50,6 +50,8 @@ class SandboxWecom(EventsMixin):
     ``calls_per_minute`` API calls a minute (45009 beyond) and ``mark_tag_concurrency`` concurrent
     mark_tag calls (45033 beyond), each taking ``mark_tag_latency_s``.
     """
+
+    name = "sandbox WeCom"
 
     def __init__(self, corp_id: str | None = None, secret: str | None = None, token: str | None = None,
                  aes_key: str | None = None, agent_id: int | None = None, callback_url: str | None = None, *,
@@ -78,10 +80,7 @@ class SandboxWecom(EventsMixin):
         self._inflight: dict[str, int] = {}
         self._peak: dict[str, int] = {}
         self.events: list[SentEvent] = []
-        self._executor: ThreadPoolExecutor | None = None
-        self.port: int | None = None
         self.app = self._build_app()
-        self._loopback = LoopbackServer(self.app, "sandbox WeCom")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -94,26 +93,6 @@ class SandboxWecom(EventsMixin):
     def control_url(self) -> str | None:
         """Where the ``/sandbox/...`` controls live: ``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}" if self.port else None
-
-    def start(self, port: int = 0) -> str:
-        if self._loopback.running:
-            return self.base_url
-        self.port = self._loopback.start(port)
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
-        return self.base_url
-
-    def stop(self) -> None:
-        self._loopback.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-
-    def __enter__(self) -> "SandboxWecom":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ test controls
 
@@ -283,11 +262,6 @@ class SandboxWecom(EventsMixin):
     def verify_url(self, url: str | None = None) -> bool:
         """WeCom's GET handshake against the callback URL: True when it echoes the decrypted echostr."""
         return self.sender.verify_url(url or self.callback_url)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-wecom-callback")
-        return self._executor
 
     def _emit(self, fields: dict[str, Any], wait: bool) -> SentEvent:
         event = SentEvent(fields=fields, xml=render_xml(fields))

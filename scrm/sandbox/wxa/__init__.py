@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scrm.config import SANDBOX_WXA
-from scrm.sandbox.loopback import LoopbackServer
+from scrm.sandbox.loopback import LoopbackSandbox
 
 CODE_TTL_S = 300
 ERRMSG = {
@@ -77,8 +77,10 @@ def png(seed: bytes, size: int = 21, scale: int = 4) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-class SandboxWxa:
+class SandboxWxa(LoopbackSandbox):
     """The mini-program API of one app. ``start()`` returns the base to use as ``SCRM_WXA_API_BASE``."""
+
+    name = "sandbox mini-program API"
 
     def __init__(self, appid: str | None = None, secret: str | None = None, *, token_ttl_s: int = 7200,
                  pages: tuple[str, ...] = ("pages/index/index", "pages/referral/landing")):
@@ -93,30 +95,7 @@ class SandboxWxa:
         self._sessions: dict[str, str] = {}  # openid -> session_key
         self._faults: dict[str, list[int]] = {}
         self._log: list[dict] = []
-        self.port: int | None = None
         self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
-        self._loopback = LoopbackServer(self.app, "sandbox mini-program API")
-
-    # ------------------------------------------------------------------ lifecycle
-
-    @property
-    def base_url(self) -> str | None:
-        return f"http://127.0.0.1:{self.port}/" if self.port else None
-
-    def start(self, port: int = 0) -> str:
-        if not self._loopback.running:
-            self.port = self._loopback.start(port)
-        return self.base_url
-
-    def stop(self) -> None:
-        self._loopback.stop()
-
-    def __enter__(self) -> "SandboxWxa":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ the phone's side and test controls
 
