@@ -109,6 +109,7 @@ def _list_context(request: Request, session: Session, staff: Employee) -> dict[s
         errors = core.field_errors(exc)
     shown = reimbursement_rows(session, items)
     return {
+        "list_query": listing.url()[len(core.PREFIX + listing.path):],
         "listing": listing, "rows": shown, "errors": errors, "may": {r.id: _may_act(staff, r) for r in shown},
         "status_names": STATUS_NAMES, "cost_type_names": COST_TYPE_NAMES, "payer_names": PAYER_NAMES,
         "funder_names": FUNDER_NAMES, "payer_options": list(PAYER_NAMES.items()),
@@ -249,6 +250,12 @@ async def reimbursement_create(request: Request, staff: CurrentStaff, session: S
     return core.redirect("/reimbursements", msg="reimbursement_saved")
 
 
+def _back_to_list(request: Request, msg: str) -> Response:
+    """Back to the list as it was (its filters, sort and page ride on the action's query string)."""
+    kept = {k: request.query_params[k] for k in (*R_FILTERS, "sort", "page") if request.query_params.get(k)}
+    return core.redirect("/reimbursements", msg=msg, **kept)
+
+
 def _item(session: Session, staff: Employee, item_id: int) -> Reimbursement:
     return reimbursement_service.get_visible(session, staff, item_id)
 
@@ -266,7 +273,7 @@ def _list_with_errors(request: Request, session: Session, staff: Employee, exc: 
 def reimbursement_confirm(item_id: Id, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
     core.remember(request, staff)
     reimbursement_service.confirm(session, staff, _item(session, staff, item_id))
-    return core.redirect("/reimbursements", msg="reimbursement_confirmed")
+    return _back_to_list(request, "reimbursement_confirmed")
 
 
 @router.post("/reimbursements/{item_id}/pay")
@@ -277,7 +284,7 @@ async def reimbursement_pay(item_id: Id, request: Request, staff: FinanceStaff, 
         reimbursement_service.pay(session, staff, _item(session, staff, item_id), payer)
     except ValidationFailed as exc:
         return _list_with_errors(request, session, staff, exc, item_id, {"payer": payer})
-    return core.redirect("/reimbursements", msg="reimbursement_paid")
+    return _back_to_list(request, "reimbursement_paid")
 
 
 @router.post("/reimbursements/{item_id}/void")
@@ -291,7 +298,7 @@ async def reimbursement_void(item_id: Id, request: Request, staff: CurrentStaff,
         reimbursement_service.void(session, staff, item, reason)
     except ValidationFailed as exc:
         return _list_with_errors(request, session, staff, exc, item_id, {"reason": reason})
-    return core.redirect("/reimbursements", msg="reimbursement_voided")
+    return _back_to_list(request, "reimbursement_voided")
 
 
 @router.get("/reimbursements/{item_id}/resubmit")

@@ -88,8 +88,10 @@ def test_enter_with_field_errors_then_confirm_and_pay(db, client, sign_in, world
     assert sales.post(f"/console/reimbursements/{item.id}/confirm", data={"csrf_token": token}).status_code == 403
     finance = sign_in(w.finance)
     token = csrf_of(finance.get("/console/reimbursements").text)
-    r = finance.post(f"/console/reimbursements/{item.id}/confirm", data={"csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].endswith("msg=reimbursement_confirmed")
+    r = finance.post(f"/console/reimbursements/{item.id}/confirm?status=submitted&sort=amount&evil=1",
+                     data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303  # back to the list as it was
+    assert r.headers["location"] == "/console/reimbursements?msg=reimbursement_confirmed&status=submitted&sort=amount"
     again = finance.post(f"/console/reimbursements/{item.id}/confirm", data={"csrf_token": token})
     assert again.status_code == 409
     bad_payer = finance.post(f"/console/reimbursements/{item.id}/pay", data={"csrf_token": token, "payer": "gold"})

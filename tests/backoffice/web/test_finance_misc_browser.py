@@ -73,7 +73,7 @@ def test_finance_enters_and_confirms_a_reimbursement_then_pays_a_withdrawal_by_w
     row = page.locator(f"#r-{item.id}")
     assert "36.50" in row.inner_text() and "待确认" in row.inner_text() and "周客户" in row.inner_text()
     row.locator("button:has-text('确认')").click()
-    page.wait_for_url("**/console/reimbursements?msg=reimbursement_confirmed")
+    page.wait_for_url("**/console/reimbursements?msg=reimbursement_confirmed*")
     assert page.questions[-1] == f"确认报销单 #{item.id}（36.50 元）？"
     assert "已确认" in page.locator(f"#r-{item.id} td.status").inner_text()
     db.expire_all()
