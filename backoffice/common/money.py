@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -26,6 +27,7 @@ def fen_of(amount: Decimal | None) -> int | None:
 
 
 MAX_YUAN = Decimal("1000000000")
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def parse_yuan(text: str | None, field: str) -> int:
@@ -33,10 +35,9 @@ def parse_yuan(text: str | None, field: str) -> int:
     raw = (text or "").strip()
     if not raw:
         raise ValidationFailed("请填写金额（元）", field=field)
-    try:
-        amount = money.parse_yuan(raw)
-    except ValueError:
-        raise ValidationFailed("请填写数字金额（元），例如 128.50", field=field) from None
+    if not AMOUNT_TEXT.fullmatch(raw.replace(",", "")):
+        raise ValidationFailed("请填写数字金额（元），例如 128.50", field=field)
+    amount = money.parse_yuan(raw)
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(money.FEN):
         raise ValidationFailed("金额最多两位小数（精确到分）", field=field)
     if amount < 0:
