@@ -144,14 +144,22 @@ class ReimbursementFilter:
         return stmt
 
 
-def list_items(session: Session, viewer: Employee, flt: ReimbursementFilter, *, limit: int = 50, offset: int = 0
-               ) -> tuple[list[Reimbursement], int]:
-    """A page of the claims the viewer may see (their own and their scope's; finance sees all), newest first."""
+SORTS = {"created_at": Reimbursement.created_at, "spent_on": Reimbursement.spent_on,
+         "amount": Reimbursement.amount_fen, "status": Reimbursement.status, "customer": Reimbursement.customer_name,
+         "category": Reimbursement.category}
+
+
+def list_items(session: Session, viewer: Employee, flt: ReimbursementFilter, *, limit: int = 50, offset: int = 0,
+               sort: str = "-created_at") -> tuple[list[Reimbursement], int]:
+    """A page of the claims the viewer may see (their own and their scope's; finance sees all), newest first
+    unless ``sort`` names a key of ``SORTS`` (``-`` for descending)."""
     session.flush()
     stmt = flt.apply(select(Reimbursement).where(
         or_(Reimbursement.entered_by_id == viewer.id,
             org_service.owner_filter(session, viewer, Reimbursement.entered_by_id))))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = session.scalars(stmt.order_by(Reimbursement.created_at.desc(), Reimbursement.id.desc())
-                            .limit(limit).offset(offset))
+    column = SORTS.get(sort.lstrip("-"), Reimbursement.created_at)
+    descending = sort.startswith("-") or sort.lstrip("-") not in SORTS
+    order = (column.desc(), Reimbursement.id.desc()) if descending else (column.asc(), Reimbursement.id.asc())
+    items = session.scalars(stmt.order_by(*order).limit(limit).offset(offset))
     return list(items), int(total or 0)

@@ -66,6 +66,8 @@ MENU: list[MenuItem] = [
     MenuItem("离职交接", "/handover", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
+    MenuItem("报销", "/reimbursements", EVERYONE),
+    MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
 ]
 
 
@@ -132,6 +134,7 @@ MESSAGES = {
     "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果",
     "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
     "signed_out": "已退出登录",
+    "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款", "reimbursement_voided": "报销单已作废", "reimbursement_resubmitted": "报销单已重新提交", "withdrawal_approved": "提现已审核通过", "withdrawal_rejected": "提现已驳回", "withdrawal_paid": "提现已付款", "withdrawal_failed": "付款失败，可稍后重试",
 }
 
 

@@ -17,13 +17,15 @@ from scrm.auth import CurrentStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, Stage
 from scrm.errors import AppError, ValidationFailed
+from scrm.groups import service as groups_service
 from scrm.org.models import Employee, Role
 from scrm.privacy.crypto import mask_id_no, mask_phone
 from scrm.tagging import service as tagging_service
 
 router = core.console_router()
 
-FILTERS = ("q", "phone_tail", "tag", "owner_id", "stage")
+FILTERS = ("q", "phone_tail", "tag", "tier", "owner_id", "stage")
+TIER_NAMES = {"A": "A 类", "B": "B 类", "C": "C 类", "blocked": "风险（不跟进）"}
 SORTS = ("name", "stage", "owner", "created_at", "last_contact_at", "amount")
 FOLLOW_UP_KINDS = [("call", "电话"), ("wechat", "微信"), ("visit", "面谈"), ("note", "备注")]
 KIND_NAMES = dict(FOLLOW_UP_KINDS)
@@ -58,6 +60,8 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     try:
         stage = Stage(f["stage"]) if f.get("stage") in Stage.__members__ else None
         where = [web_service.tag_condition(session, f["tag"])] if f.get("tag") else []
+        if f.get("tier") in TIER_NAMES:
+            where.append(groups_service.tier_condition(f["tier"]))
         rows, listing.total = customer_service.search(
             session, staff, q=f.get("q"), phone_tail=f.get("phone_tail"), stage=stage,
             owner_id=_int(f.get("owner_id"), "owner_id"), sort=listing.sort, page=listing.page,
@@ -69,6 +73,8 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
         "listing": listing, "rows": rows, "refs": refs, "errors": errors, "mask_phone": mask_phone,
         "product_names": {p.code: p.name for p in customer_service.list_products(session, include_inactive=True)},
         "tags": web_service.profile_tags(session, [c.id for c in rows]),
+        "tiers": groups_service.tiers_of(session, [c.id for c in rows]), "tier_names": TIER_NAMES,
+        "tier_options": list(TIER_NAMES.items()),
         "tag_options": [(t, t) for t in web_service.tag_names(session)], "stage_names": web_service.STAGE_NAMES,
         "stage_options": [(s.value, n) for s, n in web_service.STAGE_NAMES.items()],
         "owners": web_service.owner_choices(session, staff) if staff.role != Role.sales else [],
@@ -105,7 +111,7 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
         "stage_names": web_service.STAGE_NAMES, "kinds": FOLLOW_UP_KINDS, "kind_names": KIND_NAMES,
         "manual_stages": customer_service.MANUAL_STAGES,
         "stage_choices": [(s.value, web_service.STAGE_NAMES[s]) for s in customer_service.MANUAL_STAGES],
-        "tier": (customer.custom_fields or {}).get("tier"),
+        "tier": TIER_NAMES.get(groups_service.tier_of(session, customer.id) or ""),
     }
 
 

@@ -362,6 +362,19 @@ def tier_of(session: Session, customer_id: int) -> str | None:
     return session.scalar(select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id))
 
 
+def tier_condition(tier: str):
+    """Customers the tiering put in ``tier`` (a condition on ``Customer`` for searches)."""
+    return Customer.id.in_(select(CustomerTier.customer_id).where(CustomerTier.tier == tier))
+
+
+def tiers_of(session: Session, customer_ids: list[int]) -> dict[int, str]:
+    if not customer_ids:
+        return {}
+    session.flush()
+    return dict(session.execute(select(CustomerTier.customer_id, CustomerTier.tier)
+                                .where(CustomerTier.customer_id.in_(customer_ids))).all())
+
+
 def tier_counts(session: Session) -> dict[str, int]:
     session.flush()
     return dict(session.execute(select(CustomerTier.tier, func.count()).group_by(CustomerTier.tier)).all())

@@ -757,22 +757,66 @@ def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
     return row
 
 
-def list_withdrawals(session: Session, *, customer_id: int | None = None, state: WithdrawalState | None = None,
-                     limit: int = 100, offset: int = 0) -> list[Withdrawal]:
+WITHDRAWAL_SORTS = {"id": Withdrawal.id, "amount": Withdrawal.amount_fen, "requested_at": Withdrawal.requested_at,
+                    "state": Withdrawal.state}
+COMMISSION_SORTS = {"id": Commission.id, "amount": Commission.amount_fen, "state": Commission.state,
+                    "confirmed_at": Commission.confirmed_at}
+
+
+def _order(sorts: dict, sort: str, tiebreak) -> tuple:
+    column = sorts.get(sort.lstrip("-"), tiebreak)
+    if sort.startswith("-") or sort.lstrip("-") not in sorts:
+        return column.desc(), tiebreak.desc()
+    return column.asc(), tiebreak.asc()
+
+
+def _withdrawals(customer_id: int | None, state: WithdrawalState | None):
     stmt = select(Withdrawal)
     if customer_id is not None:
         stmt = stmt.where(Withdrawal.customer_id == customer_id)
     if state is not None:
         stmt = stmt.where(Withdrawal.state == state)
-    return list(session.scalars(stmt.order_by(Withdrawal.id.desc()).limit(limit).offset(offset)))
+    return stmt
+
+
+def get_commission(session: Session, commission_id: int) -> Commission:
+    row = session.get(Commission, commission_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {commission_id} 的佣金")
+    return row
+
+
+def commissions_of_withdrawal(session: Session, withdrawal_id: int) -> list[Commission]:
+    """The commissions a withdrawal pays out and those it claws back."""
+    return list(session.scalars(select(Commission).where(or_(
+        Commission.withdrawal_id == withdrawal_id, Commission.clawback_withdrawal_id == withdrawal_id))
+        .order_by(Commission.id)))
+
+
+def list_withdrawals(session: Session, *, customer_id: int | None = None, state: WithdrawalState | None = None,
+                     limit: int = 100, offset: int = 0, sort: str = "-id") -> list[Withdrawal]:
+    stmt = _withdrawals(customer_id, state).order_by(*_order(WITHDRAWAL_SORTS, sort, Withdrawal.id))
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_withdrawals(session: Session, *, customer_id: int | None = None,
+                      state: WithdrawalState | None = None) -> int:
+    return int(session.scalar(select(func.count()).select_from(_withdrawals(customer_id, state).subquery())) or 0)
+
+
+def _commissions(state: CommissionState | None):
+    stmt = select(Commission)
+    return stmt.where(Commission.state == state) if state is not None else stmt
 
 
 def list_commissions(session: Session, *, state: CommissionState | None = None, limit: int = 100,
-                     offset: int = 0) -> list[Commission]:
-    stmt = select(Commission)
-    if state is not None:
-        stmt = stmt.where(Commission.state == state)
-    return list(session.scalars(stmt.order_by(Commission.id.desc()).limit(limit).offset(offset)))
+                     offset: int = 0, sort: str = "-id") -> list[Commission]:
+    stmt = _commissions(state).order_by(*_order(COMMISSION_SORTS, sort, Commission.id))
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_commissions(session: Session, *, state: CommissionState | None = None) -> int:
+    return int(session.scalar(select(func.count()).select_from(_commissions(state).subquery())) or 0)
 
 
 # ---------------------------------------------------------------------------------------------
