@@ -94,7 +94,7 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
                                                            limit=listing.page_size, offset=listing.offset)
     except ValidationFailed as exc:
         errors = core.field_errors(exc)
-    deposits = {o.id: deposit_service.deposit_of(session, o.id) for o in rows} if path.endswith("deposits") else {}
+    deposits = deposit_service.deposits_of(session, [o.id for o in rows])
     return core.render(request, template, {
         "listing": listing, "rows": rows, "errors": errors, "deposits": deposits,
         "names": web_service.employee_names(session, {i for o in rows for i in
@@ -130,6 +130,28 @@ def _staff_card(session: Session, employee_id: int | None) -> dict[str, Any] | N
     return None if employee is None else {"name": employee.name, "phone": mask_phone(employee.mobile) or ""}
 
 
+S = OrderStatus
+FINANCE = (Role.finance, Role.admin)
+
+
+def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, bool]:
+    """Which forms the page offers; the services decide, these only hide what would surely be refused."""
+    finance, status = staff.role in FINANCE, order.status
+    own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
+    return {
+        "amend": status == S.signed and (finance or own_sale),
+        "confirm": status == S.signed and finance,
+        "review": status == S.confirmed and staff.role in (Role.supervisor, Role.manager, Role.admin),
+        "void": (status == S.signed and (finance or own_sale)) or (status in (S.confirmed, S.reviewed) and finance),
+        "correct": status in (S.confirmed, S.reviewed) and finance,
+        "deposit": status == S.reviewed and finance,
+        "finance": finance,
+        "lend": status in (S.processing, S.disbursed) and finance,
+        "file_refund": status == S.processing and has_deposit
+        and (staff.role == Role.admin or order.processor_id == staff.id),
+    }
+
+
 def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str, Any]:
     deposit = deposit_service.deposit_of(session, order.id)
     refunds = deposit_service.refunds_of(session, deposit.id) if deposit else []
@@ -141,7 +163,8 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "refundable": yuan(deposit_service.refundable_fen(session, deposit)) if deposit else None,
         "borrowings": deposit_service.borrowings_of(session, order.id), "history": transitions,
         "follow_ups": follow_ups, "marketing": _staff_card(session, order.marketing_specialist_id),
-        "salesperson": _staff_card(session, order.salesperson_id), "processor": _staff_card(session, order.processor_id),
+        "salesperson": _staff_card(session, order.salesperson_id),
+        "processor": _staff_card(session, order.processor_id),
         "names": web_service.employee_names(session, {t.actor_employee_id for t in transitions}
                                             | {f.employee_id for f in follow_ups} | {r.filed_by_id for r in refunds}),
         "processors": [(p.id, p.name) for p in processors],
@@ -150,23 +173,7 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "follow_up_names": FOLLOW_UP_NAMES, "methods": METHODS, "method_names": PAYMENT_LABELS,
         "funder_options": [(t.value, FUNDER_LABELS[t.value]) for t in FunderType],
         "yuan_of": yuan, "term_fields": TERM_FIELDS,
-        "can": {
-            "amend": order.status == OrderStatus.signed and staff.role in (Role.finance, Role.admin)
-            or (staff.role == Role.sales and order.status == OrderStatus.signed and order.salesperson_id == staff.id),
-            "confirm": order.status == OrderStatus.signed and staff.role in (Role.finance, Role.admin),
-            "review": order.status == OrderStatus.confirmed and staff.role in (Role.supervisor, Role.manager, Role.admin),
-            "void": order.status in (OrderStatus.confirmed, OrderStatus.reviewed) and staff.role in (Role.finance, Role.admin)
-            or (order.status == OrderStatus.signed and (staff.role in (Role.finance, Role.admin) or
-                                                        order.salesperson_id == staff.id)),
-            "correct": order.status in (OrderStatus.confirmed, OrderStatus.reviewed)
-            and staff.role in (Role.finance, Role.admin),
-            "deposit": order.status == OrderStatus.reviewed and staff.role in (Role.finance, Role.admin),
-            "finance": staff.role in (Role.finance, Role.admin),
-            "lend": order.status in (OrderStatus.processing, OrderStatus.disbursed)
-            and staff.role in (Role.finance, Role.admin),
-            "file_refund": order.status == OrderStatus.processing and deposit is not None
-            and (staff.role == Role.admin or order.processor_id == staff.id),
-        },
+        "can": _buttons(staff, order, has_deposit=deposit is not None),
     }
 
 
@@ -195,8 +202,8 @@ async def _act(request: Request, staff: Employee, session: Session, order_id: in
         session.rollback()
         order = _order(request, staff, session, order_id)
         ctx = _detail_context(session, staff, order)
-        ctx.update(errors=core.field_errors(exc, {n[len(prefix):]: n for n in names if prefix and n.startswith(prefix)}),
-                   values=values)
+        rename = {n[len(prefix):]: n for n in names if prefix and n.startswith(prefix)}
+        ctx.update(errors=core.field_errors(exc, rename), values=values)
         return core.render(request, "finance/order.html", ctx, staff=staff, status_code=422)
     target = result.id if isinstance(result, Order) else order_id
     return core.redirect(f"/finance/orders/{target}", msg=msg)
@@ -229,7 +236,8 @@ def _terms_changes(values: dict[str, str], prefix: str = "") -> dict[str, Any]:
     return changes
 
 
-TERM_NAMES = ("product_code", "funder_type", "amount_applied", "deposit", "service_fee_rate", "service_fee", "other_fees")
+TERM_NAMES = ("product_code", "funder_type", "amount_applied", "deposit", "service_fee_rate", "service_fee",
+              "other_fees")
 
 
 @router.post("/finance/orders/{order_id}/amend")
@@ -310,7 +318,8 @@ async def repay(order_id: OrderId, borrowing_id: Annotated[int, Path(ge=1)], req
         on = _date(v["repaid_on"], "repaid_on")
         if on is None:
             raise ValidationFailed("请选择还款日期", field="repaid_on")
-        return deposit_service.repay_separately(session, staff, borrowing, on=on, method=v["repay_method"] or "online_bank")
+        return deposit_service.repay_separately(session, staff, borrowing, on=on,
+                                                method=v["repay_method"] or "online_bank")
 
     return await _act(request, staff, session, order_id, ("repaid_on", "repay_method"), run, "borrowing_repaid")
 
@@ -344,8 +353,11 @@ def _refund_of(session: Session, refund_id: int, order: Order) -> DepositRefund:
 @router.post("/finance/orders/{order_id}/refunds/{refund_id}/confirm")
 async def confirm_refund(order_id: OrderId, refund_id: Annotated[int, Path(ge=1)], request: Request,
                          staff: FinanceStaff, session: SessionDep) -> Response:
-    return await _act(request, staff, session, order_id, ("refund_method",), lambda o, v: deposit_service.confirm_refund(
-        session, staff, _refund_of(session, refund_id, o), method=v["refund_method"] or "cash"), "refund_confirmed")
+    def run(order: Order, v: dict[str, str]) -> Any:
+        refund = _refund_of(session, refund_id, order)
+        return deposit_service.confirm_refund(session, staff, refund, method=v["refund_method"] or "cash")
+
+    return await _act(request, staff, session, order_id, ("refund_method",), run, "refund_confirmed")
 
 
 @router.post("/finance/orders/{order_id}/refunds/{refund_id}/reject")

@@ -37,7 +37,8 @@ def test_finance_confirms_the_contract_and_the_amounts_become_read_only(db, worl
     assert 'name="amount_applied"' in detail.text and "保存修改" in detail.text and "确认合同？" in detail.text
 
     done = act(client, order, "confirm")
-    assert done.status_code == 303 and done.headers["location"].endswith(f"/finance/orders/{order.id}?msg=contract_confirmed")
+    assert done.status_code == 303
+    assert done.headers["location"].endswith(f"/finance/orders/{order.id}?msg=contract_confirmed")
     db.refresh(order)
     assert order.status == OrderStatus.confirmed and order.confirmed_by_id == world.finance.id
     after = client.get(done.headers["location"])
