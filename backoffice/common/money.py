@@ -27,21 +27,36 @@ def fen_of(amount: Decimal | None) -> int | None:
 
 
 MAX_YUAN = Decimal("1000000000")
-AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
-def parse_yuan(text: str | None, field: str) -> int:
-    """A yuan amount typed by a person ("1,234.50") to exact fen; anything else is a ValidationFailed on ``field``."""
-    raw = (text or "").strip()
+def two_decimals(text: str | None, field: str, *, label: str = "金额", maximum: Decimal = MAX_YUAN
+                 ) -> Decimal | None:
+    """A number a person typed (``12,345.6``): blank is None; more than two decimals, a negative, anything
+    but ASCII digits (no exponents, no full-width digits) is a ``ValidationFailed`` on ``field``."""
+    raw = "" if text is None else str(text).strip()
     if not raw:
-        raise ValidationFailed("请填写金额（元）", field=field)
-    if not AMOUNT_TEXT.fullmatch(raw.replace(",", "")):
-        raise ValidationFailed("请填写数字金额（元），例如 128.50", field=field)
-    amount = money.parse_yuan(raw)
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(money.FEN):
-        raise ValidationFailed("金额最多两位小数（精确到分）", field=field)
-    if amount < 0:
-        raise ValidationFailed("金额不能为负数", field=field)
-    if amount > MAX_YUAN:
-        raise ValidationFailed("金额过大", field=field)
-    return to_fen(amount)
+        return None
+    if not NUMBER_TEXT.fullmatch(raw.replace(",", "")):
+        raise ValidationFailed(f"{label}请填写数字，例如 1234.50", field=field)
+    value = money.parse_yuan(raw)
+    if value.as_tuple().exponent < -2 and value != value.quantize(money.FEN):
+        raise ValidationFailed(f"{label}最多两位小数（精确到分）", field=field)
+    if value < 0:
+        raise ValidationFailed(f"{label}不能为负数", field=field)
+    if value > maximum:
+        raise ValidationFailed(f"{label}不能超过 {maximum:,}", field=field)
+    return value
+
+
+def fen_from_text(text: str | None, field: str, *, label: str = "金额") -> int | None:
+    """A yuan amount typed in a form, converted exactly to fen (blank is None)."""
+    return fen_of(two_decimals(text, field, label=label))
+
+
+def parse_yuan(text: str | None, field: str, *, label: str = "金额") -> int:
+    """Like ``fen_from_text`` for an amount that must be given."""
+    fen = fen_from_text(text, field, label=label)
+    if fen is None:
+        raise ValidationFailed(f"请填写{label}（元）", field=field)
+    return fen

@@ -210,6 +210,7 @@ class OrderFilter:
     employee_id: int | None = None
     funder_type: FunderType | None = None
     customer_id: int | None = None
+    agreement_no: str | None = None
 
     def apply(self, stmt: Select) -> Select:
         if self.status:
@@ -223,6 +224,8 @@ class OrderFilter:
                               (self.customer_id, Order.customer_id)):
             if value is not None:
                 stmt = stmt.where(column == value)
+        if self.agreement_no:
+            stmt = stmt.where(Order.agreement_no == self.agreement_no.strip())
         return stmt
 
     def describe(self) -> dict[str, str]:

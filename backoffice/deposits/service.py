@@ -58,6 +58,14 @@ def deposit_of(session: Session, order_id: int) -> Deposit | None:
     return session.scalar(select(Deposit).where(Deposit.order_id == order_id))
 
 
+def deposits_of(session: Session, order_ids: list[int]) -> dict[int, Deposit]:
+    """The deposits of several orders, by order id (orders without one are absent)."""
+    session.flush()
+    if not order_ids:
+        return {}
+    return {d.order_id: d for d in session.scalars(select(Deposit).where(Deposit.order_id.in_(order_ids)))}
+
+
 def confirm_deposit(session: Session, actor: Employee, order: Order, *, processor_id: int,
                     amount_fen: int | None = None, method: str = "cash") -> Deposit:
     """Finance confirms the deposit received; the order goes into processing with a processing specialist."""

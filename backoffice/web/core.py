@@ -66,6 +66,8 @@ MENU: list[MenuItem] = [
     MenuItem("离职交接", "/handover", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
+    MenuItem("合同确认", "/finance/contracts", (Role.finance, Role.supervisor, Role.manager)),
+    MenuItem("定金", "/finance/deposits", (Role.finance, Role.processor, Role.manager)),
     MenuItem("报销", "/reimbursements", EVERYONE),
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
 ]

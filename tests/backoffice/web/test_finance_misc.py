@@ -62,7 +62,7 @@ def test_enter_with_field_errors_then_confirm_and_pay(db, client, sign_in, world
     assert 'value="86.505"' in bad.text and 'value="交通"' in bad.text  # what was typed stays
     both = sales.post("/console/reimbursements", data=base | {"amount": "八十", "category": " ", "customer_id": ""})
     assert both.status_code == 422  # every bad field at once, each next to its input
-    assert _err(both.text, "amount") == "请填写数字金额（元），例如 128.50"
+    assert _err(both.text, "amount") == "金额请填写数字，例如 1234.50"
     assert _err(both.text, "category") == "请填写报销类别，例如 交通、办公用品"
     assert _err(both.text, "customer_id") == "请选择客户"
     zero = sales.post("/console/reimbursements", data=base | {"amount": "0"})
