@@ -66,6 +66,8 @@ MENU: list[MenuItem] = [
     MenuItem("离职交接", "/handover", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
+    MenuItem("结算", "/finance/settlements", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),
 ]
 
 
@@ -132,6 +134,7 @@ MESSAGES = {
     "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果",
     "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
     "signed_out": "已退出登录",
+    "charges_saved": "费用已保存", "fee_added": "已添加费用", "fee_removed": "已删除费用", "expense_added": "已添加支出", "expense_confirmed": "支出已确认", "settlement_closed": "已结单", "settlement_voided": "结算单已作废，已生成新的结算单", "debit_started": "已发起代扣，状态会自动刷新", "debit_polled": "已向渠道查询", "reconciled": "对账完成",
 }
 
 
