@@ -12,8 +12,10 @@ from scrm import money
 from scrm.errors import ValidationFailed
 from scrm.money import from_fen, to_fen
 
+MAX_YUAN = Decimal("1000000000")
+
 # two decimals at most, so a yuan amount converts to fen without any rounding
-YuanIn = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=12, decimal_places=2)]
+YuanIn = Annotated[Decimal, Field(ge=0, le=MAX_YUAN, max_digits=12, decimal_places=2)]
 YuanOut = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 
 
@@ -26,7 +28,6 @@ def fen_of(amount: Decimal | None) -> int | None:
     return None if amount is None else to_fen(amount)
 
 
-MAX_YUAN = Decimal("1000000000")
 NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -34,7 +35,7 @@ def two_decimals(text: str | None, field: str, *, label: str = "金额", maximum
                  ) -> Decimal | None:
     """A number a person typed (``12,345.6``): blank is None; more than two decimals, a negative, anything
     but ASCII digits (no exponents, no full-width digits) is a ``ValidationFailed`` on ``field``."""
-    raw = "" if text is None else str(text).strip()
+    raw = "" if text is None else str(text).strip().replace("，", ",").removeprefix("¥").removesuffix("元").strip()
     if not raw:
         return None
     if not NUMBER_TEXT.fullmatch(raw.replace(",", "")):

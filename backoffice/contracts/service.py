@@ -211,10 +211,16 @@ class OrderFilter:
     funder_type: FunderType | None = None
     customer_id: int | None = None
     agreement_no: str | None = None
+    disbursed_from: date | None = None
+    disbursed_to: date | None = None
 
     def apply(self, stmt: Select) -> Select:
         if self.status:
             stmt = stmt.where(Order.status.in_(self.status))
+        if self.disbursed_from:
+            stmt = stmt.where(Order.disbursed_on >= self.disbursed_from)
+        if self.disbursed_to:
+            stmt = stmt.where(Order.disbursed_on <= self.disbursed_to)
         if self.signed_from:
             stmt = stmt.where(Order.signed_at >= _start(self.signed_from))
         if self.signed_to:

@@ -486,8 +486,11 @@ def get_debit(session: Session, debit_id: int) -> DebitOrder:
 
 
 def list_debits(session: Session, *, status: DebitStatus | None = None, customer_id: int | None = None,
-                page: int = 1, page_size: int = 20) -> tuple[list[DebitOrder], int]:
+                page: int = 1, page_size: int = 20, due_key: str | None = None) -> tuple[list[DebitOrder], int]:
+    """Debit orders, newest first; ``due_key`` also matches its later rounds (``settlement:7#2``)."""
     stmt = select(DebitOrder)
+    if due_key is not None:
+        stmt = stmt.where(or_(DebitOrder.due_key == due_key, DebitOrder.due_key.startswith(f"{due_key}#", autoescape=True)))
     if status is not None:
         stmt = stmt.where(DebitOrder.status == status)
     if customer_id is not None:

@@ -72,6 +72,16 @@ def current_settlement(session: Session, order_id: int) -> Settlement | None:
                           .order_by(Settlement.id.desc()).limit(1))
 
 
+def current_settlements(session: Session, order_ids: list[int]) -> dict[int, Settlement]:
+    """Each order's live settlement (open or closed), by order id, in one query."""
+    session.flush()
+    if not order_ids:
+        return {}
+    rows = session.scalars(select(Settlement).where(Settlement.order_id.in_(order_ids),
+                                                    Settlement.status != T.voided).order_by(Settlement.id))
+    return {s.order_id: s for s in rows}
+
+
 def _editable(settlement: Settlement) -> None:
     if settlement.status != T.open:
         raise InvalidTransition(f"结算单状态为 {settlement.status.value}，只有未结单的结算单可以修改")

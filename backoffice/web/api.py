@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.web import customers, dashboards, finance_misc, finance_orders, handover, home, rules
+from backoffice.web import (customers, dashboards, finance_debits, finance_misc, finance_orders, finance_settlements,
+                           handover, home, rules)
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, rules, dashboards, finance_orders, finance_misc):
+for module in (home, customers, handover, rules, dashboards, finance_orders, finance_settlements, finance_debits,
+               finance_misc):
     router.include_router(module.router)

@@ -68,6 +68,8 @@ MENU: list[MenuItem] = [
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
     MenuItem("合同确认", "/finance/contracts", (Role.finance, Role.supervisor, Role.manager)),
     MenuItem("定金", "/finance/deposits", (Role.finance, Role.processor, Role.manager)),
+    MenuItem("结算", "/finance/settlements", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),
     MenuItem("报销", "/reimbursements", EVERYONE),
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
 ]
@@ -137,6 +139,7 @@ MESSAGES = {
     "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
     "signed_out": "已退出登录",
     "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款", "reimbursement_voided": "报销单已作废", "reimbursement_resubmitted": "报销单已重新提交", "withdrawal_approved": "提现已审核通过", "withdrawal_rejected": "提现已驳回", "withdrawal_paid": "提现已付款", "withdrawal_failed": "付款失败，可稍后重试",
+    "charges_saved": "费用已保存", "fee_added": "已添加费用", "fee_removed": "已删除费用", "expense_added": "已添加支出", "expense_confirmed": "支出已确认", "settlement_closed": "已结单", "settlement_voided": "结算单已作废，已生成新的结算单", "debit_started": "已发起代扣，状态会自动刷新", "debit_polled": "已向渠道查询", "reconciled": "对账完成",
 }
 
 

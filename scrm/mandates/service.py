@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scrm.config import get_settings
@@ -60,6 +60,19 @@ def get_own(session: Session, customer: Customer, mandate_id: int, *, lock: bool
 
 def list_for_customer(session: Session, customer_id: int) -> list[Mandate]:
     return list(session.scalars(select(Mandate).where(Mandate.customer_id == customer_id).order_by(Mandate.id.desc())))
+
+
+def list_mandates(session: Session, *, status: MandateStatus | None = None, customer_id: int | None = None,
+                  page: int = 1, page_size: int = 20) -> tuple[list[Mandate], int]:
+    """Every customer's authorisations, newest first, with the total count."""
+    stmt = select(Mandate)
+    if status is not None:
+        stmt = stmt.where(Mandate.status == status)
+    if customer_id is not None:
+        stmt = stmt.where(Mandate.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Mandate.id.desc()).offset((page - 1) * page_size).limit(page_size))
+    return list(rows), int(total)
 
 
 def active_mandates(session: Session, customer_id: int) -> list[Mandate]:

@@ -46,6 +46,10 @@ def customer_phone_seq() -> int:
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world(db)
+
+
+def make_world(db) -> World:
     customer_service.seed_products(db)
     dept = make_department(db)
     other_dept = make_department(db)

@@ -19,3 +19,20 @@ document.addEventListener("change", function (event) {
     if (input && option.dataset[key] !== undefined) { input.value = option.dataset[key]; }
   });
 });
+// A download link with data-download shows its spinner until the server's answer sets the token cookie.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[data-download]");
+  if (!link) { return; }
+  var token = Math.random().toString(36).slice(2, 12).replace(/[^a-z0-9]/g, "") || "dl";
+  var url = new URL(link.href, window.location.href);
+  url.searchParams.set("dl", token);
+  link.href = url.toString();
+  var wait = document.getElementById(link.id + "-wait");
+  if (wait) { wait.hidden = false; }
+  var timer = setInterval(function () {
+    if (document.cookie.split("; ").indexOf("scrm_download=" + token) >= 0) {
+      clearInterval(timer);
+      if (wait) { wait.hidden = true; }
+    }
+  }, 400);
+});
