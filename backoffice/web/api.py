@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.web import customers, dashboards, handover, home, rules
+from backoffice.web import customers, dashboards, handover, home, rules, rules_more
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, rules, dashboards):
+for module in (home, customers, handover, rules, rules_more, dashboards):
     router.include_router(module.router)

@@ -132,6 +132,8 @@ MESSAGES = {
     "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果",
     "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
     "signed_out": "已退出登录",
+    "tier_rule_saved": "分层规则已保存，下次重新分层时生效", "tier_rule_deleted": "分层规则已删除", "retiered": "已按现行规则重新分层",
+    "commission_rule_saved": "佣金规则已保存", "commission_rule_deactivated": "佣金规则已停用", "schedule_saved": "跟进计划已保存",
 }
 
 
