@@ -17,7 +17,7 @@ from backoffice.web import service as web_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.errors import AppError, ValidationFailed
+from scrm.errors import AppError, NotFound, ValidationFailed
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
 from scrm.money import from_fen, to_fen
@@ -359,7 +359,7 @@ def _get_schedule(session: Session, schedule_id: int):
     for schedule in sop_service.list_schedules(session):
         if schedule.id == schedule_id:
             return schedule
-    return sop_service.update_schedule(session, schedule_id, {})  # raises NotFound
+    raise NotFound(f"没有编号为 {schedule_id} 的跟进计划")
 
 
 @router.get("/rules/sop")
