@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backoffice.web import (customers, dashboards, finance_debits, finance_misc, finance_orders, finance_settlements,
-                           handover, home, rules)
+                           handover, home, rules, rules_more)
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, rules, dashboards, finance_orders, finance_settlements, finance_debits,
-               finance_misc):
+for module in (home, customers, handover, rules, rules_more, dashboards, finance_orders, finance_settlements,
+               finance_debits, finance_misc):
     router.include_router(module.router)

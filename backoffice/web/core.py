@@ -135,11 +135,17 @@ def redirect(path: str, **params: Any) -> RedirectResponse:
 # Flash messages travel as a fixed key in the redirect's query, so no page ever echoes text from the URL.
 MESSAGES = {
     "follow_up_added": "已添加跟进记录", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",
-    "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果",
-    "excluded": "已将该项移出交接", "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除",
-    "signed_out": "已退出登录",
-    "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款", "reimbursement_voided": "报销单已作废", "reimbursement_resubmitted": "报销单已重新提交", "withdrawal_approved": "提现已审核通过", "withdrawal_rejected": "提现已驳回", "withdrawal_paid": "提现已付款", "withdrawal_failed": "付款失败，可稍后重试",
-    "charges_saved": "费用已保存", "fee_added": "已添加费用", "fee_removed": "已删除费用", "expense_added": "已添加支出", "expense_confirmed": "支出已确认", "settlement_closed": "已结单", "settlement_voided": "结算单已作废，已生成新的结算单", "debit_started": "已发起代扣，状态会自动刷新", "debit_polled": "已向渠道查询", "reconciled": "对账完成",
+    "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果", "excluded": "已将该项移出交接",
+    "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除", "signed_out": "已退出登录",
+    "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款",
+    "reimbursement_voided": "报销单已作废", "reimbursement_resubmitted": "报销单已重新提交",
+    "withdrawal_approved": "提现已审核通过", "withdrawal_rejected": "提现已驳回", "withdrawal_paid": "提现已付款",
+    "withdrawal_failed": "付款失败，可稍后重试", "charges_saved": "费用已保存", "fee_added": "已添加费用",
+    "fee_removed": "已删除费用", "expense_added": "已添加支出", "expense_confirmed": "支出已确认",
+    "settlement_closed": "已结单", "settlement_voided": "结算单已作废，已生成新的结算单", "debit_started": "已发起代扣，状态会自动刷新",
+    "debit_polled": "已向渠道查询", "reconciled": "对账完成", "tier_rule_saved": "分层规则已保存，下次重新分层时生效",
+    "tier_rule_deleted": "分层规则已删除", "retiered": "已按现行规则重新分层", "commission_rule_saved": "佣金规则已保存",
+    "commission_rule_deactivated": "佣金规则已停用", "schedule_saved": "跟进计划已保存",
 }
 
 

@@ -427,6 +427,31 @@ def _level_rule(rule: CommissionRule | None) -> arithmetic.LevelRule | None:
     return arithmetic.LevelRule(rule.kind.value, rule.rate_percent, rule.fixed_fen, rule.cap_fen)
 
 
+def preview_rule(session: Session, values: dict[str, Any], fee_fen: int, *, rule_id: int | None = None) -> list[dict]:
+    """What each referrer level would earn on a settlement collecting ``fee_fen`` if this draft rule were
+    in force at its level (the other levels keep their current rules), by the same arithmetic as closing."""
+    clean = _clean_rule(session, values)
+    if fee_fen < 0:
+        _fail([("sample_fee", "服务费不能为负")])
+    draft = arithmetic.LevelRule(clean["kind"].value, clean["rate_percent"], clean["fixed_fen"], clean["cap_fen"])
+    settings = get_settings()
+    levels = range(1, max(settings.referral_depth, clean["level"]) + 1)
+    rules: list[arithmetic.LevelRule | None] = []
+    names: list[str | None] = []
+    for level in levels:
+        if level == clean["level"]:
+            rules.append(draft)
+            names.append(clean["name"])
+        else:
+            current = rule_for(session, level, clean["product_code"], clean["funder_type"])
+            if current is not None and current.id == rule_id:
+                current = None
+            rules.append(_level_rule(current))
+            names.append(current.name if current else None)
+    amounts = arithmetic.split(fee_fen, rules, settings.referral_max_fee_share_percent)
+    return [{"level": level, "rule": name, "amount_fen": amount} for level, name, amount in zip(levels, names, amounts)]
+
+
 # ---------------------------------------------------------------------------------------------
 # commissions
 

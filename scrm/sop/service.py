@@ -113,21 +113,45 @@ def generate(session: Session, now: datetime | None = None) -> dict[str, int]:
             "sla_escalation": _sla_escalations(session, now)}
 
 
+def _schedule_rows(schedule: SopSchedule, today: date) -> Select:
+    """The call-reminder tasks of one schedule's current slot (customer, key, assignee, due, title)."""
+    c, t = Customer.__table__, CustomerTier.__table__
+    slot_start = date.fromordinal(today.toordinal() - today.toordinal() % schedule.every_days)
+    return (select(c.c.id, literal(f"sched:{schedule.id}:{slot_start.isoformat()}:") + cast(c.c.id, String),
+                   c.c.owner_id, literal(at_local(slot_start, schedule.hour), UTCDateTime),
+                   literal(schedule.title, String))
+            .select_from(c.join(t, t.c.customer_id == c.c.id))
+            .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
+
+
 def _call_reminders(session: Session, now: datetime) -> int:
     """One task per customer of the schedule's tier per slot of ``every_days`` days (slots are aligned to
     the calendar, so every scheduler computes the same slot and key)."""
     today = local_today(now)
-    c, t = Customer.__table__, CustomerTier.__table__
     added = 0
     for schedule in session.scalars(select(SopSchedule).where(SopSchedule.active.is_(True)).order_by(SopSchedule.id)):
-        slot_start = date.fromordinal(today.toordinal() - today.toordinal() % schedule.every_days)
-        rows = (select(c.c.id, literal(f"sched:{schedule.id}:{slot_start.isoformat()}:") + cast(c.c.id, String),
-                       c.c.owner_id, literal(at_local(slot_start, schedule.hour), UTCDateTime),
-                       literal(schedule.title, String))
-                .select_from(c.join(t, t.c.customer_id == c.c.id))
-                .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
-        added += add_tasks_from_select(session, "call_reminder", rows)
+        added += add_tasks_from_select(session, "call_reminder", _schedule_rows(schedule, today))
     return added
+
+
+def preview_schedule(session: Session, *, tier: str, every_days: int, hour: int, title: str,
+                     schedule_id: int | None = None, now: datetime | None = None, sample_size: int = 10) -> dict:
+    """What the next scheduler run would create for this schedule (saved or a draft): the slot, how many
+    tasks (keys already made are left out) and a sample of (customer id, name, assignee id, due)."""
+    now = now or utcnow()
+    session.flush()
+    draft = SopSchedule(id=schedule_id or 0, tier=tier, every_days=every_days, hour=hour, title=title)
+    rows = _schedule_rows(draft, local_today(now)).subquery()
+    key, customer_id = rows.c[1], rows.c[0]
+    new = select(rows).where(~select(_task.c.id).where(_task.c.key == key).exists())
+    total = session.scalar(select(func.count()).select_from(new.subquery()))
+    c = Customer.__table__
+    picked = new.subquery()
+    sample = session.execute(select(picked.c[0], c.c.name, picked.c[2], picked.c[3])
+                             .join(c, c.c.id == picked.c[0]).order_by(picked.c[0]).limit(sample_size)).all()
+    slot_start = date.fromordinal(local_today(now).toordinal() - local_today(now).toordinal() % every_days)
+    return {"slot_start": slot_start, "due_at": at_local(slot_start, hour), "tasks": total or 0,
+            "sample": [{"customer_id": r[0], "name": r[1], "assignee_id": r[2], "due_at": r[3]} for r in sample]}
 
 
 def list_schedules(session: Session) -> list[SopSchedule]:
