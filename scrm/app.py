@@ -71,4 +71,5 @@ def create_app() -> FastAPI:
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
         app.include_router(module.router)
+    importlib.import_module("scrm.wecom.api").mount_fast_path(app)
     return app

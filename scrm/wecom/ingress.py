@@ -30,17 +30,22 @@ def _store_with_session(items: list[tuple[str, dict]]) -> tuple[list[int], bool]
 
 
 class _PgConnections:
-    """A few async connections for the inbox writes; a broken one is dropped, not reused."""
+    """A few async connections for the inbox writes; a broken one is dropped, not reused.
+
+    They run in autocommit: the batch is one ``INSERT … ON CONFLICT DO NOTHING``, committed (and
+    flushed to disk) by the time the server answers it, so a BEGIN and a COMMIT round trip would add
+    nothing. The optional re-open of repeated refresh events is a second statement; if it fails the
+    batch is answered with an error, WeCom retries, the insert adds nothing and the re-open runs again.
+    """
 
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         self._idle: list[psycopg.AsyncConnection] = []
 
     async def store(self, items: list[tuple[str, dict]]) -> tuple[list[int], bool]:
-        conn = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(self.conninfo)
+        conn = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
         try:
-            async with conn.transaction():
-                result = await service.store_callbacks_pg(conn.cursor(), items)
+            result = await service.store_callbacks_pg(conn.cursor(), items)
         except BaseException:
             await conn.close()
             raise

@@ -141,6 +141,31 @@ def test_oversized_body_is_refused(sandbox_keys, db):
     assert inbox_count(db) == 0
 
 
+def test_oversized_body_without_a_length_is_refused(sandbox_keys, db):
+    def chunks():
+        yield b"<xml>"
+        for _ in range(20):
+            yield b"x" * 4096
+        yield b"</xml>"
+
+    answer = sandbox_keys.post("/wecom/callback", params={"msg_signature": "a", "timestamp": "1", "nonce": "1"},
+                               content=chunks())
+    assert answer.status_code == 413
+    assert inbox_count(db) == 0
+
+
+def test_callback_answers_plain_text_and_stays_documented(sandbox_keys, db):
+    query, body = sign_and_encrypt(text_message("8101"))
+    answer = sandbox_keys.post("/wecom/callback", params=query, content=body)
+    assert (answer.status_code, answer.text) == (200, "")
+    assert answer.headers["content-type"].startswith("text/plain")
+    refused = sandbox_keys.post("/wecom/callback", params=dict(query, msg_signature="0" * 40), content=body)
+    assert (refused.status_code, refused.text) == (403, "bad signature")
+    documented = sandbox_keys.get("/openapi.json").json()["paths"]["/wecom/callback"]
+    assert set(documented) == {"get", "post"}
+    assert inbox_count(db) == 1
+
+
 def test_same_callback_three_times_is_stored_once(sandbox_keys, db):
     query, body = sign_and_encrypt(text_message("8001"))
     for _ in range(3):
