@@ -121,7 +121,8 @@ def test_worker_killed_between_submitting_and_recording(committed_db, committed_
     try:
         debit_id = create(committed_db, people)
         wait_for(lambda: sandbox_wechatpay.call_count("pay/pappayapply") == 1, what="the submit to reach WeChat")
-        assert len(sandbox_wechatpay.deductions(succeeded_only=True)) == 1  # charged; the answer is on its way
+        wait_for(lambda: len(sandbox_wechatpay.deductions(succeeded_only=True)) == 1,
+                 what="the charge")  # charged; the answer is on its way (8 s)
     finally:
         kill_hard(first)
     with session_scope() as s:
