@@ -7,9 +7,11 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scrm.errors import AppError
+from scrm import db
+from scrm.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,8 @@ DESCRIPTION = """
 SCRM and WeCom bot service for loan brokers.
 
 Staff endpoints (`/api/...`) take `Authorization: Bearer <token>` from `POST /api/auth/login`.
-Errors are JSON `{"error": code, "message": text, "field": name}`; 422 is a malformed payload.
+Errors are JSON `{"error": code, "message": text, "field": name}`; 422 is a malformed payload; 503 with
+`Retry-After` while the database is unreachable.
 """
 
 
@@ -56,7 +59,16 @@ def create_app() -> FastAPI:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         if exc.status_code >= 500:
             log.error("request failed: %s %s: %s", request.method, request.url.path, exc.message)
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def _database_away(request: Request, exc: Exception) -> JSONResponse:
+        if not db.unavailable(exc):
+            raise exc
+        log.warning("database unavailable: %s %s: %s", request.method, request.url.path, exc)
+        return await _app_error(request, ServiceUnavailable())
+
+    for away in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(away, _database_away)
 
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:

@@ -13,6 +13,8 @@ from typing import Any, Iterator
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -95,6 +97,24 @@ def set_engine(engine: Engine | None, **session_options: Any) -> None:
     global _engine
     _engine = engine
     SessionLocal.configure(bind=engine, **session_options)
+
+
+# SQLSTATE classes of a server that is away or going away: connection exceptions, operator intervention
+_AWAY_SQLSTATES = ("08", "57P")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the server cannot be reached now (retry later), not a fault in the query."""
+    if isinstance(exc, SATimeoutError):  # no pooled connection came free
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if getattr(exc.orig, "__module__", "").startswith("psycopg"):
+        return sqlstate is None or sqlstate.startswith(_AWAY_SQLSTATES)
+    return "database is locked" in str(exc.orig)  # SQLite's one writer is busy
 
 
 def new_session() -> Session:

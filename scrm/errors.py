@@ -73,6 +73,21 @@ class ExternalServiceError(AppError):
     code = "external_error"
 
 
+class ServiceUnavailable(AppError):
+    """The database cannot be reached for now; the answer says when to try again."""
+
+    status_code = 503
+    code = "unavailable"
+    retry_after_s = 5
+
+    def __init__(self, message: str = "the service is briefly unavailable (database unreachable); retry after a few seconds", **extra: Any):
+        super().__init__(message, retry_after_s=self.retry_after_s, **extra)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": desc, "content": {"application/json": {"example": {"error": name, "message": "…"}}}}
     for code, desc, name in [
@@ -82,6 +97,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Not found, or not visible to the caller", "not_found"),
         (409, "Conflicts with the current state", "conflict"),
         (429, "Too many attempts; wait and try again", "rate_limited"),
+        (503, "The database is unreachable for now; retry after `Retry-After` seconds", "unavailable"),
     ]
 }
 """Declared in routers' ``responses`` so the OpenAPI document shows the error shape."""

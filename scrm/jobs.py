@@ -202,9 +202,8 @@ def job_modules() -> list[str]:
 
 
 def preload_job_modules() -> None:
-    """Import what jobs run before the worker starts: RQ forks a work horse per job, and a fork of a
-    worker that has not imported them pays seconds of imports (jieba, scikit-learn, every model) on
-    every single job."""
+    """Import what jobs run before the worker takes its first job (jieba, scikit-learn, every model),
+    so no job pays seconds of imports."""
     import importlib
 
     from sqlalchemy.orm import configure_mappers
@@ -215,7 +214,12 @@ def preload_job_modules() -> None:
 
 
 def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
-    from rq import Queue, Worker
+    """Run jobs in this process, one after another. RQ's default forks a work horse per job, and that
+    fork, with its fresh database and WeCom connections, cost about 0.15 s a job: more than the job.
+    A job that dies takes the worker with it; its supervisor restarts it and the job is retried (jobs
+    are idempotent, and the inbox sweep re-queues an event whose job was lost)."""
+    from rq import Queue
+    from rq import SimpleWorker as Worker
 
     if not uses_rq():
         raise SystemExit("scrm worker needs SCRM_REDIS_URL; without Redis, jobs run inline in the service")

@@ -28,11 +28,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from scrm.auth import COOKIE_NAME, sign
-from scrm.errors import AppError, Forbidden, Unauthorized
+from scrm import db
+from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized
 from scrm.org.models import Employee, Role
 
+DB_AWAY = (OperationalError, InterfaceError, PoolTimeout)
 HERE = Path(__file__).parent
 PREFIX = "/console"
 CSRF_COOKIE = "scrm_csrf"
@@ -172,7 +176,7 @@ def _error_page(request: Request, exc: AppError) -> Response:
         if request.cookies.get(COOKIE_NAME):
             response.delete_cookie(COOKIE_NAME, path="/")
         return response
-    title = {403: "没有权限", 404: "找不到页面"}.get(exc.status_code, "出错了")
+    title = {403: "没有权限", 404: "找不到页面", 503: "暂时无法访问"}.get(exc.status_code, "出错了")
     return render(request, "error.html", {"title": title, "detail": exc.message, "code": exc.status_code},
                   status_code=exc.status_code, staff=getattr(request.state, "staff", None))
 
@@ -192,6 +196,12 @@ class PageRoute(APIRoute):
                 response = await handler(request)
             except AppError as exc:
                 response = _error_page(request, exc)
+            except DB_AWAY as exc:
+                if not db.unavailable(exc):
+                    raise
+                away = ServiceUnavailable("数据库暂时无法连接，请稍后刷新重试")
+                response = _error_page(request, away)
+                response.headers.update(away.headers)
             response.headers.setdefault("Cache-Control", "no-store")
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Content-Security-Policy", CSP)

@@ -1,9 +1,10 @@
 """The load and fault suite: one command, a bounded run, a report.
 
-    .venv/bin/python -m bench.load [--quick] [--web-workers 1|2] [--kinds callback,staff_api]
+    .venv/bin/python -m bench.load [--quick] [--web-workers 1|2] [--kinds callback,staff_api,mp,console,bot]
 
 Starts its own stack (private Redis and PostgreSQL, sandbox WeCom, ``scrm serve``, two ``scrm worker``,
-``scrm scheduler``), drives a mix of kinds (see ``bench/load/kinds.py``) at a fixed rate, steps the
+``scrm scheduler``), drives a mix of kinds (WeCom callbacks, staff API reads, mini-program calls, console pages, bot
+commands; see ``bench/load/kinds.py``) at a fixed rate, steps the
 rate up to find the knee, then runs each fault under light load: Redis stopped, PostgreSQL
 restarted, a worker killed with SIGKILL mid-job, the sandbox WeCom answering 5xx, timing out and
 answering 45009. After each, and at the end, it checks that every accepted callback was stored
@@ -100,7 +101,7 @@ class Run:
         self.windows: list[Window] = []
         token = httpx.post(f"{stack.base_url}/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]},
                            timeout=30).json()["token"]
-        self.ctx = Context("127.0.0.1", stack.web_port, stack.sandbox_url, stack.pg_conninfo, token)
+        self.ctx = Context("127.0.0.1", stack.web_port, stack.sandbox_url, stack.pg_conninfo, token, wxa=stack.wxa)
         self.kinds = [KINDS[name](self.ctx, plan.pool) for name in kind_names]
         # the sandbox's staff become employees, so the customers the callbacks bring get owners
         httpx.post(f"{stack.base_url}/api/org/wecom-sync", headers={"Authorization": f"Bearer {token}"},
@@ -165,8 +166,8 @@ class Run:
         return FaultResult(
             name, what, w, began, ended, recovered, after.lost, after.unprocessed,
             after.duplicated_side_effects - before.duplicated_side_effects,
-            sum(1 for s in first if s.kind == "callback" and not s.ok),
-            sum(1 for s in first if s.kind.startswith("staff_api") and not s.ok), notes)
+            sum(1 for s in first if s.kind in ("callback", "bot") and not s.ok),
+            sum(1 for s in first if s.kind not in ("callback", "bot") and not s.ok), notes)
 
 
 def _sandbox(stack: Stack, method: str, route: str, **body) -> None:
@@ -252,6 +253,10 @@ async def run_all(stack: Stack, plan: Plan, kind_names: list[str], faults_wanted
     before_steps = everything - step_keys
     out["unprocessed_before_steps"] = await asyncio.to_thread(checks.unprocessed, conninfo, before_steps)
     out["sent_events"] = run.callbacks.sent_events if run.callbacks else 0
+    bot = next((k.source for k in run.kinds if k.name == "bot"), None)
+    if bot is not None:
+        asked = bot.keys & everything
+        out["bot"] = (len(asked), await asyncio.to_thread(checks.bot_answered, conninfo, asked))
     return out
 
 
@@ -277,14 +282,18 @@ def write_report(result: dict, args, elapsed: float) -> tuple[str, bool]:
               f"duplicates and ~4% the same event in a fresh envelope).", ""]
     lines += report.kind_table(result["mix"], result["mix_lag"])
     lines += ["", f"Backlog drained {report.fmt(result['mix_drain_s'], 1)} s after the window closed.", ""]
+    families = sorted({report.family(smp.kind) for w in result["steps"] for smp in w.samples})
     lines += ["## Stepping the rate up", "",
-              "| offered/s | answered ok/s | requests | errors | p50 ms | p95 ms | p99 ms | callback p99 ms | staff API p99 ms |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "Every kind of the mix, at its share, in each step; the knee is read over all of them.", "",
+              "| offered/s | answered ok/s | requests | errors | p50 ms | p95 ms | p99 ms | "
+              + " | ".join(f"{name} p99 ms (errors)" for name in families) + " |",
+              "|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(families)]
     for w in result["steps"]:
         t, k = report.totals(w), report.per_kind(w)
         lines.append(f"| {w.offered_rate:.0f} | {t['achieved']:.1f} | {t['requests']} | {t['errors']} | "
                      f"{report.fmt(t['p50'], 1)} | {report.fmt(t['p95'], 1)} | {report.fmt(t['p99'], 1)} | "
-                     f"{report.fmt(k.get('callback', {}).get('p99'), 1)} | {report.fmt(k.get('staff_api', {}).get('p99'), 1)} |")
+                     + " | ".join(f"{report.fmt(k.get(n, {}).get('p99'), 1)} ({k.get(n, {}).get('errors', 0)})"
+                                  for n in families) + " |")
     lag = result["steps_lag"]
     drain = result["steps_drain_s"]
     rate = result["processing_rate"]
@@ -301,7 +310,7 @@ def write_report(result: dict, args, elapsed: float) -> tuple[str, bool]:
     if faults:
         lines += ["## Faults (each under light load)", "",
                   "| fault | what | events lost | duplicated side effects | not processed | time to recover | "
-                  "callbacks refused (first try) | staff API errors | failures by answer |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+                  "callbacks refused (first try) | other requests' errors | failures by answer |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for f in faults:
             lines.append(f"| {f.name} | {f.what} | {f.lost} | {f.duplicated} | {f.unprocessed} | "
                          + (f"{f.recovered_s:.1f} s" if f.recovered_s is not None else f"not within {run.plan.recover_s:.0f} s")
@@ -313,6 +322,9 @@ def write_report(result: dict, args, elapsed: float) -> tuple[str, bool]:
             for note in f.notes:
                 lines.append(f"- {f.name}: {note}")
         lines.append("")
+    if result.get("bot"):
+        asked, answered = result["bot"]
+        lines += [f"Bot commands accepted: {asked}; answered (one reply each, sent by app message): {answered}.", ""]
     lines += ["## Invariants over the whole run", "",
               f"- callbacks accepted (distinct events): {final.accepted}; stored: {final.stored}; "
               f"**lost: {final.lost}**; not processed when the run ended: {final.unprocessed} (of which from before "
@@ -360,6 +372,8 @@ def headline_table(result: dict) -> list[str]:
     final = result["final"]
     if result.get("processing_rate"):
         lines.append(f"| processing rate of the two workers (draining the steps) | {result['processing_rate']:.1f} events/s |")
+    if result.get("bot"):
+        lines.append(f"| bot commands accepted / answered once | {result['bot'][0]} / {result['bot'][1]} |")
     lines.append(f"| whole run: accepted / lost / duplicated side effects | {final.accepted} / {final.lost} / "
                  f"{final.duplicated_side_effects} |")
     return lines

@@ -100,3 +100,12 @@ def invariants(conninfo: str, accepted_keys: set[str], adds: dict[str, str]) -> 
         unprocessed=sum(1 for s in rows.values() if s not in DONE), duplicate_inbox=dup_inbox,
         duplicate_customers=dup_customers, missing_customers=len(added_contacts - have),
         duplicate_created_entries=dup_created, duplicate_timeline=dup_timeline, duplicate_created_events=dup_events)
+
+
+def bot_answered(conninfo: str, keys: set[str]) -> int:
+    """How many of these text-message callbacks have exactly one bot reply."""
+    if not keys:
+        return 0
+    with _connect(conninfo) as conn:
+        return conn.execute("SELECT count(*) FROM (SELECT reply_to FROM bot_message WHERE reply_to = ANY(%s) "
+                            "GROUP BY 1 HAVING count(*) = 1) x", (list(keys),)).fetchone()[0]

@@ -1,8 +1,10 @@
 """Kinds of traffic. A kind is a weighted, endless stream of prepared requests, each with its own check.
 
-To add a kind (mini-program calls under ``/mp/``, console pages under ``/console/``, bot commands —
-text messages to the app through the same callback URL), write a factory ``make(ctx) -> Kind`` and
-register it in ``KINDS`` below; ``--kinds`` on the command line picks which run. A factory gets a
+Kinds: WeCom callbacks, staff API reads, mini-program calls (sign-in through the sandbox's code2session,
+application submits, progress), console pages (a signed-in staff member's HTML pages) and bot commands
+(text messages to the app through the callback URL, answered by the bot from the inbox job). To add one,
+write a factory ``make(ctx, pool) -> Kind`` and register it in ``KINDS`` below; ``--kinds`` on the
+command line picks which run. A factory gets a
 ``Context`` (the base URL, a signed-in staff token, the sandbox WeCom's controls, a database
 connection string) and may prepare whatever it needs there (seed the sandbox, sign a customer in).
 Callbacks of any sort reuse ``CallbackKind.envelope`` to encrypt and sign a plain WeCom XML.
@@ -52,12 +54,16 @@ class Context:
     sandbox_url: str
     pg_conninfo: str
     staff_token: str
+    wxa: object = None  # the sandbox mini-program API (in this process: it issues wx.login codes)
+    callbacks: "CallbackKind | None" = None  # shared by the kinds that send callbacks
     rng: random.Random = field(default_factory=lambda: random.Random(11))
 
 
-def http_get(ctx: Context, path: str, token: str | None = None) -> bytes:
+def http_get(ctx: Context, path: str, token: str | None = None, *, cookie: str | None = None,
+             accept: str = "application/json") -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    return (f"GET {path} HTTP/1.1\r\nHost: {ctx.host}:{ctx.port}\r\n{auth}Accept: application/json\r\n"
+    auth += f"Cookie: {cookie}\r\n" if cookie else ""
+    return (f"GET {path} HTTP/1.1\r\nHost: {ctx.host}:{ctx.port}\r\n{auth}Accept: {accept}\r\n"
             f"Connection: keep-alive\r\n\r\n").encode()
 
 
@@ -211,22 +217,195 @@ class StaffApiKind:
                 yield Prepared("staff_api:channel_stats", http_get(self.ctx, "/api/channels/stats", token), ok_json_200)
 
 
+# ---------------------------------------------------------------- mini-program
+
+
+def ok_status(*statuses: int) -> Callable[[int, bytes], bool]:
+    def check(status: int, body: bytes) -> bool:
+        return status in statuses
+
+    return check
+
+
+APPLICATION = {"product_code": "credit", "amount": "200000", "term_months": 36, "purpose": "装修", "city": "上海",
+               "fields": {"employer_type": "state_owned", "monthly_salary": "18000", "social_security_months": 48},
+               "consent": {"accepted": True, "version": "2026-11"}}
+
+
+class MiniProgramKind:
+    """Customers in the mini-program: sign-in (wx.login's code through ``/mp/auth/login``, which calls the
+    sandbox's code2session), an application submitted once per ``request_id`` (a share resent, as a
+    mini-program on a flaky network does), and the progress page."""
+
+    name = "mp"
+
+    def __init__(self, ctx: Context, customers: int = 40):
+        self.ctx = ctx
+        seed_products(ctx.pg_conninfo)
+        self.tokens: list[str] = []
+        with httpx.Client(base_url=f"http://{ctx.host}:{ctx.port}", timeout=30) as http:
+            for _ in range(customers):
+                answer = http.post("/mp/auth/login", json={"code": ctx.wxa.login_code()})
+                answer.raise_for_status()
+                self.tokens.append(answer.json()["token"])
+        self.sent: deque[tuple[str, bytes]] = deque(maxlen=100)
+
+    def login(self) -> Prepared:
+        body = json.dumps({"code": self.ctx.wxa.login_code()}).encode()
+        return Prepared("mp:sign_in", http_post(self.ctx, "/mp/auth/login", body, "application/json"), ok_json_200)
+
+    def apply(self) -> Prepared:
+        rng = self.ctx.rng
+        if self.sent and rng.random() < 0.1:
+            token, body = rng.choice(self.sent)  # the same request_id again: answered, nothing new kept
+        else:
+            token = rng.choice(self.tokens)
+            body = json.dumps({**APPLICATION, "request_id": secrets.token_hex(12),
+                               "name": f"小程序客户{rng.randint(1, 9999)}"}, ensure_ascii=False).encode()
+            self.sent.append((token, body))
+        return Prepared("mp:apply", http_post(self.ctx, "/mp/applications", body, "application/json", token),
+                        ok_status(200, 201))
+
+    def stream(self) -> Iterator[Prepared]:
+        rng = self.ctx.rng
+        while True:
+            roll = rng.random()
+            if roll < 0.2:
+                yield self.login()
+            elif roll < 0.45:
+                yield self.apply()
+            else:
+                yield Prepared("mp:progress", http_get(self.ctx, "/mp/progress", rng.choice(self.tokens)), ok_json_200)
+
+
+def seed_products(conninfo: str) -> None:
+    """The loan products and their forms, as ``scrm demo`` seeds them (applications name one)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from scrm.customers import service as customer_service
+
+    engine = create_engine(conninfo.replace("postgresql://", "postgresql+psycopg://", 1))
+    with Session(engine) as session:
+        customer_service.seed_products(session)
+        session.commit()
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- console pages
+
+
+def ok_html_200(status: int, body: bytes) -> bool:
+    return status == 200 and b"</html>" in body[-200:]
+
+
+class ConsoleKind:
+    """A signed-in admin's console pages (the session cookie a browser carries): the customer list (sorted,
+    filtered, paged), a customer's page, the home page and the dashboards."""
+
+    name = "console"
+
+    def __init__(self, ctx: Context, staff: StaffApiKind):
+        self.ctx = ctx
+        self.staff = staff  # shares its refreshed list of customer ids
+        self.cookie = f"scrm_session={ctx.staff_token}"
+
+    def page(self, path: str, label: str) -> Prepared:
+        return Prepared(f"console:{label}", http_get(self.ctx, path, cookie=self.cookie, accept="text/html"),
+                        ok_html_200)
+
+    def stream(self) -> Iterator[Prepared]:
+        rng = self.ctx.rng
+        sorts = ["-created_at", "name", "-last_contact_at", "stage"]
+        while True:
+            roll, ids = rng.random(), self.staff.customer_ids()
+            if roll < 0.45 or not ids:
+                yield self.page(f"/console/customers?page={rng.randint(1, 3)}&sort={rng.choice(sorts)}", "customers")
+            elif roll < 0.8:
+                yield self.page(f"/console/customers/{rng.choice(ids)}", "customer")
+            elif roll < 0.9:
+                yield self.page("/console/", "home")
+            else:
+                yield self.page("/console/dashboards", "dashboards")
+
+
+# ---------------------------------------------------------------- bot commands
+
+
+class BotKind:
+    """Salespeople typing commands to the WeCom app: text messages through the callback URL (encrypted,
+    retried like any callback), each answered once by the bot from its inbox job."""
+
+    name = "bot"
+
+    def __init__(self, ctx: Context, callbacks: CallbackKind):
+        self.ctx = ctx
+        self.callbacks = callbacks
+        self.keys: set[str] = set()
+
+    def command(self) -> str:
+        rng = self.ctx.rng
+        roll = rng.random()
+        if roll < 0.45:
+            return "今日任务"
+        if roll < 0.9:
+            return f"查客户 压测客户{rng.randrange(max(1, len(self.callbacks.contacts)))}"
+        return "帮助"
+
+    def stream(self) -> Iterator[Prepared]:
+        rng = self.ctx.rng
+        while True:
+            msg_id = str(10**18 + secrets.randbelow(9 * 10**18))
+            fields = {"ToUserName": SANDBOX_WECOM["corp_id"], "FromUserName": rng.choice(SALES),
+                      "CreateTime": str(int(time.time())), "MsgType": "text", "Content": self.command(),
+                      "MsgId": msg_id, "AgentID": str(SANDBOX_WECOM["agent_id"])}
+            xml = "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()) + "</xml>"
+            key = callback.dedupe_key(fields)
+            self.keys.add(key)
+            query, body = self.callbacks.envelope(xml)
+            yield Prepared(self.name, http_post(self.ctx, f"/wecom/callback?{query}", body, "text/xml"), ok_200,
+                           key=key, retry=True)
+
+
 # ---------------------------------------------------------------- registry
 
 
+def _callbacks(ctx: Context, pool: int) -> CallbackKind:
+    if ctx.callbacks is None:
+        ctx.callbacks = CallbackKind(ctx, pool)
+    return ctx.callbacks
+
+
 def _callback(ctx: Context, pool: int) -> Kind:
-    kind = CallbackKind(ctx, pool)
-    return Kind(kind.name, 0.6, kind.stream(), kind)
+    kind = _callbacks(ctx, pool)
+    return Kind(kind.name, 0.45, kind.stream(), kind)
 
 
 def _staff_api(ctx: Context, pool: int) -> Kind:
     kind = StaffApiKind(ctx)
-    return Kind(kind.name, 0.4, kind.stream(), kind)
+    return Kind(kind.name, 0.2, kind.stream(), kind)
 
 
-# name -> factory(ctx, contact_pool) -> Kind. Mini-program ("mp"), console ("console") and bot ("bot")
-# kinds register here when those capabilities exist.
+def _mp(ctx: Context, pool: int) -> Kind:
+    kind = MiniProgramKind(ctx)
+    return Kind(kind.name, 0.15, kind.stream(), kind)
+
+
+def _console(ctx: Context, pool: int) -> Kind:
+    kind = ConsoleKind(ctx, StaffApiKind(ctx))
+    return Kind(kind.name, 0.1, kind.stream(), kind)
+
+
+def _bot(ctx: Context, pool: int) -> Kind:
+    kind = BotKind(ctx, _callbacks(ctx, pool))
+    return Kind(kind.name, 0.1, kind.stream(), kind)
+
+
+# name -> factory(ctx, contact_pool) -> Kind; weights are shares of the mix
 KINDS: dict[str, Callable[[Context, int], Kind]] = {
     "callback": _callback,
     "staff_api": _staff_api,
+    "mp": _mp,
+    "console": _console,
+    "bot": _bot,
 }

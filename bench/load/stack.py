@@ -18,7 +18,7 @@ import httpx
 import psycopg
 
 from bench.common import PII_KEY, free_port
-from scrm.config import SANDBOX_WECOM
+from scrm.config import SANDBOX_WECOM, SANDBOX_WXA
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("bench-admin", "bench-password-1")
@@ -66,6 +66,8 @@ class Stack:
         self.pg_port = free_port()
         self.sandbox_port = free_port()
         self.web_port = free_port()
+        self.wxa_port = free_port()
+        self.wxa = None  # the sandbox mini-program API runs in this process: the load kinds get wx.login codes from it
         self.pgdata = self.dir / "pgdata"
         self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.db_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.pg_port}/scrm_load"
@@ -83,6 +85,8 @@ class Stack:
                 "SCRM_WECOM_CORP_ID": SANDBOX_WECOM["corp_id"], "SCRM_WECOM_SECRET": SANDBOX_WECOM["secret"],
                 "SCRM_WECOM_TOKEN": SANDBOX_WECOM["token"], "SCRM_WECOM_AES_KEY": SANDBOX_WECOM["aes_key"],
                 "SCRM_WECOM_AGENT_ID": str(SANDBOX_WECOM["agent_id"]),
+                "SCRM_WXA_API_BASE": f"http://127.0.0.1:{self.wxa_port}/", "SCRM_WXA_APPID": SANDBOX_WXA["appid"],
+                "SCRM_WXA_SECRET": SANDBOX_WXA["secret"],
                 "SCRM_INBOX_STALE_AFTER_S": str(self.stale_after_s), "SCRM_LOG_LEVEL": "WARNING",
                 "SCRM_DATA_DIR": str(self.dir / "data"), "PYTHONUNBUFFERED": "1"}
 
@@ -120,6 +124,10 @@ class Stack:
         self._spawn("sandbox", self._scrm("sandbox", "wecom", "--port", str(self.sandbox_port), "--no-seed",
                                           "--calls-per-minute", "1000000"))
         wait_until(lambda: port_open(self.sandbox_port), 30, "the sandbox WeCom")
+        from scrm.sandbox.wxa import SandboxWxa
+
+        self.wxa = SandboxWxa()
+        self.wxa.start(self.wxa_port)
         self._spawn("serve", self._scrm("serve", "--port", str(self.web_port), "--workers", str(self.web_workers)))
         for _ in range(self.worker_count):
             self.start_worker()
@@ -190,6 +198,8 @@ class Stack:
         for name in [n for n in self.procs if n not in ("redis",)]:
             self._end(name)
         self._end("redis")
+        if self.wxa is not None:
+            self.wxa.stop()
         if (self.pgdata / "postmaster.pid").exists():
             try:
                 self.stop_pg()

@@ -6,11 +6,12 @@ import uuid
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from scrm.customers.models import Customer
+from backoffice.ledger import service as ledger
+from scrm.customers.models import Customer, Stage
 from scrm.ops import backup as backup_mod
 from tests.conftest import TEST_DB_URL
 from tests.customers.factories import make_customer, make_employee
@@ -47,6 +48,41 @@ def test_backup_restores_into_an_empty_database_with_the_same_rows(committed_db,
 
     with pytest.raises(backup_mod.BackupError, match="not empty"):
         backup_mod.restore(archive, empty_database)
+
+
+def _customer_counts(session) -> dict:
+    rows = session.execute(select(Customer.stage, Customer.status, Customer.owner_id, func.count())
+                           .group_by(Customer.stage, Customer.status, Customer.owner_id))
+    return {(str(stage), str(status), owner): n for stage, status, owner, n in rows}
+
+
+def test_a_restored_backup_gives_the_same_trial_balance_and_customer_counts(committed_db, empty_database, tmp_path):
+    sales, other = make_employee(committed_db), make_employee(committed_db)
+    for i in range(9):
+        make_customer(committed_db, owner=sales if i % 3 else other, stage=[Stage.lead, Stage.signed][i % 2])
+    # a deposit taken, a settlement closed with a discount and a rebate, then a refund reversed
+    ledger.post(committed_db, [ledger.dr("bank", 500_00), ledger.cr("deposits_held", 500_00)], "deposit", 1)
+    ledger.post(committed_db, [ledger.dr("deposits_held", 500_00), ledger.dr("customer_receivable", 2_300_00),
+                               ledger.dr("fee_discounts", 200_00), ledger.cr("fee_revenue", 3_000_00)], "settlement", 1)
+    ledger.post(committed_db, [ledger.dr("rebate_expense", 123_45), ledger.cr("cash", 123_45)], "rebate", 1)
+    ledger.post(committed_db, [ledger.dr("cash", 1_000_00), ledger.cr("deposits_held", 1_000_00)], "deposit", 2)
+    ledger.reverse(committed_db, "deposit", 2, "deposit_refund")
+    committed_db.commit()
+    before_balance = ledger.trial_balance(committed_db)
+    before_counts = _customer_counts(committed_db)
+    assert sum(r.debit_fen for r in before_balance) == sum(r.credit_fen for r in before_balance) == 5_623_45
+
+    archive = tmp_path / "scrm-backup.tar.gz"
+    backup_mod.backup(TEST_DB_URL, archive)
+    backup_mod.restore(archive, empty_database)
+
+    engine = create_engine(empty_database)
+    with Session(engine) as restored:
+        assert ledger.trial_balance(restored) == before_balance
+        assert ledger.unbalanced_entries(restored) == []
+        assert _customer_counts(restored) == before_counts
+        assert restored.scalar(select(func.count()).select_from(Customer)) == 9
+    engine.dispose()
 
 
 def test_restore_refuses_an_archive_of_another_kind_of_database(tmp_path):

@@ -127,7 +127,9 @@ class SandboxWechatPay(LoopbackSandbox):
                delay_s: float | None = None, notify: str | None = None, times: int = 1) -> None:
         """The next ``times`` calls to ``path`` (``"*"`` for any) fail with ``err_code``/``http_status``, or do
         their work and answer after ``delay_s``, with the order's notification ``never`` sent, sent
-        ``before`` the answer, sent ``twice``, or held (``hold``: the order stays ACCEPT until ``settle``)."""
+        ``before`` the answer, sent ``twice``, or held (``hold``: the order stays ACCEPT until ``settle``).
+        ``inject("notify", notify="never", times=n)`` drops the next ``n`` notifications of any kind
+        (payment, bank, contract): WeChat Pay never notifying."""
         with self._lock:
             self._faults.setdefault(path.strip("/"), []).append(Fault(err_code, http_status, delay_s, notify, times))
 
@@ -220,6 +222,11 @@ class SandboxWechatPay(LoopbackSandbox):
         note = Notification(kind, url, body, headers)
         with self._lock:
             self.notifications.append(note)
+            dropped = self._faults.get("notify")
+            if dropped and dropped[0].notify == "never":
+                take_fault(self._lock, {"notify": dropped}, "notify")
+                note.errors.append("dropped (fault on notify)")
+                return note
         if wait:
             self._deliver(note)
         else:

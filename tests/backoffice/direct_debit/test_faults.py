@@ -127,7 +127,8 @@ def test_worker_killed_between_submitting_and_recording(committed_db, committed_
     try:
         debit_id = create(committed_db, people)
         wait_for(lambda: sandbox_wechatpay.call_count("pay/pappayapply") == 1, what="the submit to reach WeChat")
-        assert len(sandbox_wechatpay.deductions(succeeded_only=True)) == 1  # charged; the answer is on its way
+        wait_for(lambda: len(sandbox_wechatpay.deductions(succeeded_only=True)) == 1,
+                 what="the charge")  # charged; the answer is on its way (8 s)
     finally:
         kill_hard(first)
     with session_scope() as s:
@@ -144,3 +145,28 @@ def test_worker_killed_between_submitting_and_recording(committed_db, committed_
     assert state(debit_id)[1] == ["created", "submitted", "unknown", "succeeded"]
     assert sandbox_wechatpay.call_count("pay/pappayapply") == 1
     assert len(sandbox_wechatpay.deductions()) == 1
+
+
+def test_wechat_pay_never_notifying_the_poll_resolves_every_debit_once(committed_db, committed_client,
+                                                                        sandbox_wechatpay):
+    from tests.mandates.factories import bind_card
+
+    people, _ = setup(committed_db, committed_client)
+    bind_card(committed_client, sandbox_wechatpay, people.alice)
+    sandbox_wechatpay.inject("notify", notify="never", times=1000)  # from now on no notification arrives
+    ids = [create(committed_db, people, due_key=f"instalment:{i}", amount_fen=100_000 + i) for i in range(3)]
+    committed_db.expire_all()
+    ids += [service.create_debit(committed_db, people.finance, customer_id=people.alice.id, due_key=f"instalment:{i}",
+                                 amount_fen=200_000 + i, description="服务费").id for i in range(3, 6)]
+    committed_db.commit()
+    assert {state(i)[0] for i in ids} == {DebitStatus.submitted}  # accepted by the providers, never told the result
+    assert not any(n.ok for n in sandbox_wechatpay.notifications if n.kind in ("pay", "bank"))
+
+    assert tasks.poll(stale_after_s=0) == {"submit": 0, "query": 6}  # the periodic poll asks about each
+    assert all(state(i) == (DebitStatus.succeeded, ["created", "submitted", "succeeded"]) for i in ids)
+    assert tasks.poll(stale_after_s=0) == {"submit": 0, "query": 0}  # nothing left to resolve, nothing sent again
+
+    assert len(sandbox_wechatpay.deductions(succeeded_only=True)) == 3
+    assert len(sandbox_wechatpay.bank_debits(succeeded_only=True)) == 3
+    assert sandbox_wechatpay.call_count("pay/pappayapply") == 3
+    assert count(OutboxEvent, OutboxEvent.name == "debit.succeeded") == 6
