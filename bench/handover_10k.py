@@ -39,6 +39,7 @@ def main() -> None:
     from scrm.config import reset_settings
     from scrm.customers.models import Customer
     from scrm.db import get_engine, session_scope
+    from scrm.groups.models import CustomerTier
     from scrm.handover import service, tasks
     from scrm.handover.models import HandoverBatch, HandoverCase, HandoverItem
     from scrm.org import service as org_service
@@ -58,8 +59,10 @@ def main() -> None:
         s.flush()
         for t in takers:
             sandbox.seed_user(t.wecom_userid, t.name)
-        s.execute(insert(Customer), [{"name": f"客户{i}", "wecom_external_userid": e, "owner_id": giver.id,
-                                      "custom_fields": {"tier": "ABC"[i % 3]}} for i, e in enumerate(externals)])
+        ids = s.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                        [{"name": f"客户{i}", "wecom_external_userid": e, "owner_id": giver.id}
+                         for i, e in enumerate(externals)]).all()
+        s.execute(insert(CustomerTier), [{"customer_id": c, "tier": "ABC"[i % 3]} for i, c in enumerate(ids)])
         giver_id, taker_ids = giver.id, [t.id for t in takers]
     sandbox.user_deleted("giver")
 

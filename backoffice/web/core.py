@@ -70,7 +70,8 @@ MENU: list[MenuItem] = [
     MenuItem("离职交接", "/handover", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
-    MenuItem("合同确认", "/finance/contracts", (Role.finance, Role.supervisor, Role.manager)),
+    # a salesperson follows their own sign-ups through confirmation here (the service scopes the list)
+    MenuItem("合同确认", "/finance/contracts", (Role.sales, Role.finance, Role.supervisor, Role.manager)),
     MenuItem("定金", "/finance/deposits", (Role.finance, Role.processor, Role.manager)),
     MenuItem("结算", "/finance/settlements", (Role.finance, Role.manager, Role.admin)),
     MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),

@@ -106,14 +106,18 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
     }, staff=staff)
 
 
+ContractReader = Annotated[Employee, Depends(require_roles(Role.sales, Role.finance, Role.supervisor, Role.manager))]
+DepositReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.processor, Role.manager))]
+
+
 @router.get("/finance/contracts")
-def contract_list(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
+def contract_list(request: Request, staff: ContractReader, session: SessionDep) -> Response:
     return _order_list(request, staff, session, "/finance/contracts", "finance/contracts.html", CONTRACT_STATUSES,
                        tuple(OrderStatus))
 
 
 @router.get("/finance/deposits")
-def deposit_list(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
+def deposit_list(request: Request, staff: DepositReader, session: SessionDep) -> Response:
     return _order_list(request, staff, session, "/finance/deposits", "finance/deposits.html", DEPOSIT_STATUSES,
                        (OrderStatus.reviewed, OrderStatus.processing, OrderStatus.disbursed, OrderStatus.settled,
                         OrderStatus.refunded))

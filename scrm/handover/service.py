@@ -159,6 +159,7 @@ def gather(session: Session, case: HandoverCase, customer_ids: Iterable[int] | N
         stmt = stmt.where(Customer.id.in_(list(customer_ids)))
     customers = list(session.scalars(stmt.order_by(Customer.id)))
     recent = _recent_onjob_counts(session, [c.id for c in customers]) if case.kind == CaseKind.onjob else {}
+    tiers = group_service.tiers_of(session, [c.id for c in customers])
     rows = []
     for c in customers:
         status, flag = ItemStatus.pending, None
@@ -168,7 +169,7 @@ def gather(session: Session, case: HandoverCase, customer_ids: Iterable[int] | N
             status, flag = ItemStatus.skipped, "onjob_limit"
         elif c.stage in FLAG_STAGES:
             flag = "contract_in_progress"
-        tier = (c.custom_fields or {}).get("tier")
+        tier = tiers.get(c.id)
         rows.append({"case_id": case.id, "item_kind": ItemKind.customer.value, "customer_id": c.id, "group_id": None,
                      "external_id": c.wecom_external_userid or f"local:{c.id}", "status": status.value,
                      "flag": flag, "tier": str(tier)[:8] if tier else None, "tried_taker_ids": [], "attempts": 0,

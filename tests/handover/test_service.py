@@ -12,7 +12,7 @@ from sqlalchemy import select
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.db import session_scope, utcnow
-from scrm.groups.models import CustomerGroup
+from scrm.groups.models import CustomerGroup, CustomerTier
 from scrm.handover import service, tasks
 from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, ItemStatus
 from scrm.wecom.client import WecomError
@@ -255,7 +255,7 @@ def test_onjob_refusal_keeps_the_customer_with_the_giver(db, wecom_client, sandb
 def test_local_record_moves_with_history(db, wecom_client, sandbox_wecom):
     w = build_world(db, sandbox_wecom, 1, 1, departed=False)
     customer = w.customers[0]
-    customer.custom_fields = {"tier": "A"}
+    db.add(CustomerTier(customer_id=customer.id, tier="A"))  # as the tiering left it
     db.add(CustomerFollow(customer_id=customer.id, employee_id=w.giver.id, status=FollowStatus.active))
     due = FollowUp(customer_id=customer.id, employee_id=w.giver.id, content="回访", next_at=utcnow() + timedelta(days=1))
     done = FollowUp(customer_id=customer.id, employee_id=w.giver.id, content="已沟通", next_at=None)

@@ -135,8 +135,9 @@ def test_complete_snooze_reassign_and_their_transitions(db, team):
 
 def test_missed_tasks_are_counted_in_scope(db, team):
     tier_a(db, team["sales"], "漏跟客户")
-    sop_service.generate(db, utcnow() - timedelta(days=3))
-    sop_service.generate(db)
+    long_ago = datetime(2026, 3, 2, 10, 0, tzinfo=CST)
+    long_ago += timedelta(days=long_ago.date().toordinal() % 2)  # the start of a 2-day slot, whatever today is
+    sop_service.generate(db, long_ago)  # one call reminder, never done
     counts = sop_service.missed_counts(db, team["supervisor"])
     assert counts["total"] == 1 and counts["by_assignee"] == {team["sales"].id: 1}
     assert sop_service.missed_counts(db, team["other"])["total"] == 0

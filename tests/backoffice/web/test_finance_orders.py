@@ -106,7 +106,8 @@ def test_a_salesperson_sees_only_their_own_orders(db, world, sign_in):
     client = sign_in(world.sales)
     page = client.get("/console/finance/contracts")
     assert mine.agreement_no in page.text and theirs.agreement_no not in page.text
-    assert "合同确认</a>" not in page.text.split("<main>")[0]  # not in a salesperson's menu
+    assert "合同确认</a>" in page.text.split("<main>")[0]  # a salesperson follows their sign-ups here
+    assert sign_in(world.sales).get("/console/finance/deposits").status_code == 403
     assert client.get(f"/console/finance/orders/{theirs.id}").status_code == 404
 
 
