@@ -1,0 +1,65 @@
+"""Server time of the finance centre's pages with 100,000 orders on PostgreSQL (half settled, the rest spread
+over the earlier states, with their settlements and journal entries), each page requested in-process
+(FastAPI TestClient: the app's whole request path, no network), p50 / p95 per page.
+
+    .venv/bin/python bench/finance_pages.py [--orders 100000] [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.backoffice_data import generate  # noqa: E402
+from bench.common import PII_KEY, fresh_database  # noqa: E402
+from bench.console_pages import time_pages  # noqa: E402
+
+FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    url = fresh_database("scrm_bench_finance_pages")
+    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    t0 = time.perf_counter()
+    generate(url, args.orders, settled_share=0.5)
+    print(f"generated {args.orders:,} orders in {time.perf_counter() - t0:.0f} s")
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select, text
+
+    from backoffice.contracts.models import Order, OrderStatus
+    from backoffice.settlements.models import Settlement
+    from scrm.app import create_app
+    from scrm.db import get_engine, session_scope
+
+    with get_engine().begin() as conn:
+        conn.execute(text("ANALYZE"))
+    with session_scope() as s:
+        order = s.scalar(select(Order.id).where(Order.status == OrderStatus.processing).order_by(Order.id.desc()))
+        settlement = s.scalar(select(Settlement.id).order_by(Settlement.id.desc()))
+    time_pages(TestClient(create_app()), [
+        ("contract confirmation list", FINANCE, "/console/finance/contracts"),
+        ("contracts by amount, page 50", FINANCE, "/console/finance/contracts?sort=amount_applied&page=50"),
+        ("deposit list", FINANCE, "/console/finance/deposits"),
+        ("order page (processing)", FINANCE, f"/console/finance/orders/{order}"),
+        ("settlement list", FINANCE, "/console/finance/settlements"),
+        ("settlements, settled, by funder", FINANCE, "/console/finance/settlements?status=settled&funder_type=bank"),
+        ("settlement page", FINANCE, f"/console/finance/settlements/{settlement}"),
+        ("direct debits", FINANCE, "/console/finance/debits"),
+        ("reimbursements", FINANCE, "/console/reimbursements"),
+        ("referral withdrawals", FINANCE, "/console/referral"),
+    ], args.runs)
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
