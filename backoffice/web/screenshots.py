@@ -49,6 +49,7 @@ def _chromium() -> str:
 def run(out: Path, customers: int = 150) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from backoffice.settlements.models import Settlement, SettlementStatus
     from scrm import demo
     from scrm.auth import COOKIE_NAME, issue_staff_token
     from scrm.customers.models import Customer, FollowUp
@@ -64,6 +65,9 @@ def run(out: Path, customers: int = 150) -> list[Path]:
     with session_scope() as db:
         manager = db.scalar(select(Employee.id).where(Employee.username == "zhoujing"))
         sales = db.scalar(select(Employee.id).where(Employee.username == "lina"))
+        finance = db.scalar(select(Employee.id).where(Employee.username == "luoxia"))
+        settlement = db.scalar(select(Settlement.id).where(Settlement.status == SettlementStatus.closed)
+                               .order_by(Settlement.id))
         case = db.scalar(select(HandoverCase.id).order_by(HandoverCase.id))
         customer = db.scalar(select(Customer.id).join(CustomerProfile, CustomerProfile.customer_id == Customer.id)
                              .join(FollowUp, FollowUp.customer_id == Customer.id)
@@ -123,6 +127,18 @@ def run(out: Path, customers: int = 150) -> list[Path]:
             page = session(sales)
             page.goto("/console/customers")
             shot(page, "11-customers-salesperson")
+            page = session(finance)
+            for name, path in (("12-finance-contracts", "/console/finance/contracts?status=confirmed"),
+                               ("13-finance-deposits", "/console/finance/deposits"),
+                               ("14-finance-settlements", "/console/finance/settlements"),
+                               ("15-finance-settlement", f"/console/finance/settlements/{settlement}"),
+                               ("16-finance-debits", "/console/finance/debits"),
+                               ("17-finance-reimbursements", "/console/reimbursements")):
+                page.goto(path)
+                shot(page, name)
+            page = session(manager)
+            page.goto("/console/rules/tiers")
+            shot(page, "18-tiering-rules")
             browser.close()
     finally:
         server.should_exit = True
