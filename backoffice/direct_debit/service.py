@@ -53,6 +53,12 @@ def transition(session: Session, debit: DebitOrder, target: DebitStatus, reason:
     debit.status = target
 
 
+ALERT_NAMES = {"amount_mismatch": "金额不符", "charged_twice": "重复扣款", "succeeded_after_failure": "失败后又成功",
+               "bad_signature": "通知验签失败", "unknown_order": "未知订单的通知", "reconciliation": "对账不符"}
+# alerts anyone on the internet can cause (a forged or stray notification): finance hears of them hourly
+OUTSIDE_ALERTS = ("bad_signature", "unknown_order")
+
+
 def alert(session: Session, kind: str, message: str, debit_id: int | None = None,
           detail: dict[str, Any] | None = None) -> PaymentAlert:
     """Record something finance must look at, log it as an error, and tell finance (``payment.alert``)."""
@@ -60,7 +66,8 @@ def alert(session: Session, kind: str, message: str, debit_id: int | None = None
     row = PaymentAlert(kind=kind, debit_id=debit_id, message=message[:255], detail=detail or {})
     session.add(row)
     session.flush()
-    events.emit(session, "payment.alert", {"alert_id": row.id, "kind": kind, "debit_id": debit_id,
+    events.emit(session, "payment.alert", {"alert_id": row.id, "kind": kind, "label": ALERT_NAMES.get(kind, kind),
+                                           "hourly": kind in OUTSIDE_ALERTS, "debit_id": debit_id,
                                            "message": row.message})
     return row
 

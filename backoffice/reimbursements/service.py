@@ -9,11 +9,14 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.common.money import yuan
 from backoffice.common.statemachine import Machine
 from backoffice.contracts import service as contract_service
+from backoffice.contracts.models import Order
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.reimbursements import schemas
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.customers import service as customer_service
 from scrm.db import utcnow
@@ -163,3 +166,23 @@ def list_items(session: Session, viewer: Employee, flt: ReimbursementFilter, *, 
     order = (column.desc(), Reimbursement.id.desc()) if descending else (column.asc(), Reimbursement.id.asc())
     items = session.scalars(stmt.order_by(*order).limit(limit).offset(offset))
     return list(items), int(total or 0)
+
+
+def rows(session: Session, items: list[Reimbursement]) -> list[schemas.ReimbursementOut]:
+    """The claims as the list shows them: with the order's agreement number and funder type, and who entered them."""
+    order_ids = {i.order_id for i in items if i.order_id}
+    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)))} if order_ids else {}
+    staff_ids = {i.entered_by_id for i in items}
+    names = dict(session.execute(select(Employee.id, Employee.name).where(Employee.id.in_(staff_ids))).all())
+    out = []
+    for i in items:
+        order = orders.get(i.order_id)
+        out.append(schemas.ReimbursementOut(
+            id=i.id, customer_id=i.customer_id, customer_name=i.customer_name, order_id=i.order_id,
+            agreement_no=order.agreement_no if order else None, funder_type=order.funder_type if order else None,
+            cost_type=i.cost_type, category=i.category, amount=yuan(i.amount_fen), spent_on=i.spent_on,
+            manager_id=i.manager_id, remark=i.remark, status=i.status,
+            confirmed=i.status in (ReimbursementStatus.confirmed, ReimbursementStatus.paid),
+            confirmed_at=i.confirmed_at, payer=i.payer, paid_at=i.paid_at, entered_by_id=i.entered_by_id,
+            entered_by_name=names.get(i.entered_by_id), created_at=i.created_at, resubmits_id=i.resubmits_id))
+    return out

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from backoffice.common.money import parse_yuan
 from backoffice.contracts import service as contract_service
 from backoffice.reimbursements import service as reimbursement_service
-from backoffice.reimbursements.api import rows as reimbursement_rows
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from backoffice.web import core
 from backoffice.web import service as web_service
@@ -107,7 +106,7 @@ def _list_context(request: Request, session: Session, staff: Employee) -> dict[s
             sort=listing.sort)
     except ValidationFailed as exc:
         errors = core.field_errors(exc)
-    shown = reimbursement_rows(session, items)
+    shown = reimbursement_service.rows(session, items)
     return {
         "list_query": listing.url()[len(core.PREFIX + listing.path):],
         "listing": listing, "rows": shown, "errors": errors, "may": {r.id: _may_act(staff, r) for r in shown},
@@ -311,7 +310,7 @@ def reimbursement_resubmit_form(item_id: Id, request: Request, staff: CurrentSta
               "category": item.category, "amount": f"{from_fen(item.amount_fen):.2f}",
               "spent_on": item.spent_on.isoformat(), "manager_id": item.manager_id or "", "remark": item.remark or ""}
     ctx = _form_context(session, staff, values, item_id=item.id)
-    ctx["item"] = reimbursement_rows(session, [item])[0]
+    ctx["item"] = reimbursement_service.rows(session, [item])[0]
     return core.render(request, "finance/reimbursement_form.html", ctx, staff=staff)
 
 
@@ -327,7 +326,7 @@ async def reimbursement_resubmit(item_id: Id, request: Request, staff: CurrentSt
         session.rollback()
         item = _item(session, staff, item_id)
         ctx = _form_context(session, staff, values, item_id=item.id)
-        ctx["item"] = reimbursement_rows(session, [item])[0]
+        ctx["item"] = reimbursement_service.rows(session, [item])[0]
         ctx["errors"] = core.field_errors(exc, RENAME)
         return core.render(request, "finance/reimbursement_form.html", ctx, staff=staff, status_code=422)
     return core.redirect("/reimbursements", msg="reimbursement_resubmitted")

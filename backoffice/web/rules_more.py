@@ -12,6 +12,7 @@ from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from backoffice.common.money import parse_yuan
 from backoffice.web import core
 from backoffice.web import service as web_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
@@ -20,7 +21,7 @@ from scrm.customers.models import Stage
 from scrm.errors import AppError, NotFound, ValidationFailed
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
-from scrm.money import from_fen, to_fen
+from scrm.money import from_fen
 from scrm.org.models import Employee
 from scrm.referral import service as referral_service
 from scrm.sop import schemas as sop_schemas
@@ -305,11 +306,9 @@ async def _save_commission_rule(request: Request, staff: Employee, session: Sess
     try:
         data, values = _commission_data(form)
         if action == "preview":
-            fee = _decimal(values, "sample_fee")
-            if fee is None or fee.as_tuple().exponent < -2:
-                raise ValidationFailed("请填一个示例服务费（元，最多精确到分）", field="sample_fee")
-            levels = referral_service.preview_rule(session, data, to_fen(fee), rule_id=rule_id)
-            ctx.update(rule_id=rule_id, values=values, preview=levels, sample_fee_fen=to_fen(fee))
+            fee_fen = parse_yuan(values["sample_fee"], "sample_fee", label="示例服务费")
+            levels = referral_service.preview_rule(session, data, fee_fen, rule_id=rule_id)
+            ctx.update(rule_id=rule_id, values=values, preview=levels, sample_fee_fen=fee_fen)
             return core.render(request, "rules/commission_form.html", ctx, staff=staff)
         if rule_id is None:
             referral_service.create_rule(session, staff, data)

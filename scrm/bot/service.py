@@ -224,18 +224,13 @@ def on_sla_breached(session: Session, payload: dict) -> None:
         notify(session, None, "sla_breach", text, dedupe_key=f"{key}:team")
 
 
-PAYMENT_ALERT_NAMES = {"amount_mismatch": "金额不符", "charged_twice": "重复扣款", "succeeded_after_failure": "失败后又成功",
-                       "bad_signature": "通知验签失败", "unknown_order": "未知订单的通知", "reconciliation": "对账不符"}
-# alerts anyone on the internet can cause (a forged or stray notification) reach finance once an hour per kind
-FLOODABLE_ALERTS = ("bad_signature", "unknown_order")
-
-
 def on_payment_alert(session: Session, payload: dict) -> None:
-    """Subscriber: a direct-debit alert goes to every active finance employee's next digest."""
+    """Subscriber: a direct-debit alert goes to every active finance employee's next digest; one the payload
+    marks ``hourly`` (anyone outside can cause it) once an hour per kind."""
     kind = payload.get("kind", "")
     debit = f"（代扣单 {payload['debit_id']}）" if payload.get("debit_id") else ""
-    text = f"代扣告警：{PAYMENT_ALERT_NAMES.get(kind, kind)}{debit}，请到财务中心核对。{payload.get('message', '')}"
-    scope = f"{kind}:{utcnow():%Y%m%d%H}" if kind in FLOODABLE_ALERTS else str(payload["alert_id"])
+    text = f"代扣告警：{payload.get('label') or kind}{debit}，请到财务中心核对。{payload.get('message', '')}"
+    scope = f"{kind}:{utcnow():%Y%m%d%H}" if payload.get("hourly") else str(payload["alert_id"])
     finance = session.scalars(select(Employee.id).where(Employee.role == Role.finance,
                                                         Employee.status == EmployeeStatus.active)).all()
     for employee_id in finance:
