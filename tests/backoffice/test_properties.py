@@ -25,8 +25,9 @@ from scrm.errors import AppError
 from tests.backoffice.conftest import terms
 
 STATS: Counter = Counter()
-PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+# derandomized: the same sequences every run, so the end-state coverage check below cannot pass or fail by luck
+PROPS = settings(max_examples=40, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 OPS = ["confirm", "review", "deposit", "file_refund", "confirm_refund", "pending", "disburse", "lend",
        "discount", "fee", "expense", "confirm_expenses", "close", "void_settlement", "debit", "void_order",
