@@ -10,6 +10,7 @@ import contextlib
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+import psycopg
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -107,13 +108,14 @@ def unavailable(exc: BaseException) -> bool:
     """Whether a database error means the server cannot be reached now (retry later), not a fault in the query."""
     if isinstance(exc, SATimeoutError):  # no pooled connection came free
         return True
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):  # psycopg used directly
+        return exc.sqlstate is None or exc.sqlstate.startswith(_AWAY_SQLSTATES)
     if not isinstance(exc, (OperationalError, InterfaceError)):
         return False
     if exc.connection_invalidated:
         return True
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if getattr(exc.orig, "__module__", "").startswith("psycopg"):
-        return sqlstate is None or sqlstate.startswith(_AWAY_SQLSTATES)
+    if isinstance(exc.orig, psycopg.Error):
+        return unavailable(exc.orig)
     return "database is locked" in str(exc.orig)  # SQLite's one writer is busy
 
 

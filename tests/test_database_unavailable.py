@@ -58,3 +58,20 @@ def test_a_query_error_is_not_an_outage(db):
         db.execute(text("SET LOCAL statement_timeout = 1"))
         db.execute(text("SELECT pg_sleep(0.2)"))
     assert caught.value.orig.sqlstate == "57014" and not scrm_db.unavailable(caught.value)
+
+
+def test_a_wecom_callback_answers_503_so_wecom_retries(database_away, settings_env):
+    from scrm.config import SANDBOX_WECOM
+    from scrm.wecom import service
+    from tests.wecom.test_callback import sign_and_encrypt, text_message
+
+    settings_env(SCRM_WECOM_TOKEN=SANDBOX_WECOM["token"], SCRM_WECOM_AES_KEY=SANDBOX_WECOM["aes_key"],
+                 SCRM_WECOM_CORP_ID=SANDBOX_WECOM["corp_id"])
+    service.callback_keys.cache_clear()
+    try:
+        query, body = sign_and_encrypt(text_message())
+        answer = database_away.post("/wecom/callback", params=query, content=body)
+    finally:
+        service.callback_keys.cache_clear()
+    assert answer.status_code == 503 and int(answer.headers["retry-after"]) > 0
+    assert answer.text == "database unavailable"

@@ -4,13 +4,14 @@ callback not answered within 5 seconds."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
-from starlette.datastructures import QueryParams
-from starlette.routing import Route
 
 from scrm.config import get_settings
+from scrm.db import unavailable
+from scrm.errors import ServiceUnavailable
 from scrm.wecom import callback, service
 from scrm.wecom.ingress import InboxBatcher
 
@@ -62,7 +63,8 @@ async def receive_callback(request: Request) -> PlainTextResponse:
     body = await request.body()
     status, text = await _accept(request.app.state, request.query_params, body, limit,
                                  request.client.host if request.client else "?")
-    return PlainTextResponse(text, status_code=status)
+    return PlainTextResponse(text, status_code=status, headers=dict([(k.decode(), v.decode()) for k, v in _RETRY_AFTER])
+                             if status == 503 else None)
 
 
 async def _accept(state, query, body: bytes, limit: int, client: str) -> tuple[int, str]:
@@ -75,7 +77,13 @@ async def _accept(state, query, body: bytes, limit: int, client: str) -> tuple[i
         except callback.CallbackRejected as rejected:
             exc = rejected
         else:
-            await _batcher(state).store(plain, fields)
+            try:
+                await _batcher(state).store(plain, fields)
+            except Exception as failure:
+                if not unavailable(failure):
+                    raise
+                log.warning("wecom callback not stored, database unavailable: %s", failure)
+                return 503, "database unavailable"
             return 200, ""
     log.warning("wecom callback rejected: %s (from %s)", exc.reason, client)
     return exc.status_code, exc.reason
@@ -88,14 +96,21 @@ def _batcher(state) -> InboxBatcher:
 
 
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
+_RETRY_AFTER = [(b"retry-after", str(ServiceUnavailable.retry_after_s).encode())]
 
 
-class _CallbackEndpoint:
-    """``POST /wecom/callback`` as a plain ASGI endpoint: the same checks and answer as
-    ``receive_callback`` without the route scan and request wrapping of every API route, which cost
-    more than the verification itself on the busiest URL of the service."""
+class CallbackFastPath:
+    """``POST /wecom/callback`` answered ahead of the API's exception handling and routing: the same
+    checks and answer as ``receive_callback``, without the route scan and request wrapping of every
+    API route, which cost more than the verification itself on the busiest URL of the service."""
+
+    def __init__(self, app) -> None:
+        self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or _route_path(scope) != "/wecom/callback":
+            await self.app(scope, receive, send)
+            return
         limit = get_settings().callback_max_body
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         client = scope["client"][0] if scope.get("client") else "?"
@@ -106,12 +121,18 @@ class _CallbackEndpoint:
             body = await _read_body(receive, limit)
             if body is None:
                 return
-            query = QueryParams(scope["query_string"].decode("latin-1"))
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
             status, text = await _accept(scope["app"].state, query, body, limit, client)
         payload = text.encode()
+        headers = _TEXT_HEADERS + [(b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": status,
-                    "headers": _TEXT_HEADERS + [(b"content-length", str(len(payload)).encode())]})
+                    "headers": headers + _RETRY_AFTER if status == 503 else headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+def _route_path(scope) -> str:
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 async def _read_body(receive, limit: int) -> bytes | None:
@@ -129,6 +150,6 @@ async def _read_body(receive, limit: int) -> bytes | None:
 
 
 def mount_fast_path(app) -> None:
-    """Put the callback's plain ASGI endpoint ahead of every other route (the documented route above
-    stays for the OpenAPI schema and for apps built without this)."""
-    app.router.routes.insert(0, Route("/wecom/callback", _CallbackEndpoint(), methods=["POST"], include_in_schema=False))
+    """Answer callbacks in ``CallbackFastPath`` (the documented route above stays for the OpenAPI
+    schema and for apps built without it)."""
+    app.add_middleware(CallbackFastPath)

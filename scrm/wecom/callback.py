@@ -118,12 +118,28 @@ def _element_value(element: ElementTree.Element, depth: int):
     return _element_dict(element, depth) if len(element) else (element.text or "")
 
 
-def open_message(keys: CallbackKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> tuple[str, dict]:
-    """Verify and decrypt a POSTed callback; returns the decrypted XML and its fields."""
-    outer = parse_xml(body)
-    encrypted = outer.get("Encrypt")
+# The envelope exactly as WeCom sends it. A body this matches whole is well-formed XML holding one
+# <Encrypt>, so reading it with the pattern gives what the parser would, at a tenth of the cost; any
+# other body goes through the parser.
+_ENVELOPE = re.compile(
+    rb"[ \t\r\n]*<xml>[ \t\r\n]*(?:<ToUserName>(?:<!\[CDATA\[[^\]<>&]*\]\]>|[^<>&]*)</ToUserName>[ \t\r\n]*)?"
+    rb"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]+)\]\]></Encrypt>[ \t\r\n]*"
+    rb"(?:<AgentID>(?:<!\[CDATA\[[0-9]*\]\]>|[0-9]*)</AgentID>[ \t\r\n]*)?</xml>[ \t\r\n]*")
+
+
+def _encrypted_part(body: bytes) -> str:
+    envelope = _ENVELOPE.fullmatch(body)
+    if envelope:
+        return envelope.group(1).decode("ascii")
+    encrypted = parse_xml(body).get("Encrypt")
     if not isinstance(encrypted, str):
         raise CallbackRejected("no <Encrypt> element")
+    return encrypted
+
+
+def open_message(keys: CallbackKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> tuple[str, dict]:
+    """Verify and decrypt a POSTed callback; returns the decrypted XML and its fields."""
+    encrypted = _encrypted_part(body)
     _check(keys, msg_signature, timestamp, nonce, encrypted)
     plain = _decrypt(keys, encrypted)
     fields = parse_xml(plain)

@@ -7,6 +7,7 @@ whole inbox, leaves the records as they are.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -98,7 +99,7 @@ def store_callbacks(session: Session, items: list[tuple[str, dict]]) -> tuple[li
 PG_INSERT = (
     "INSERT INTO inbox_event (source, dedupe_key, kind, payload, status, attempts, received_at) "
     "SELECT 'wecom', u.k, u.t, u.p, 'received', 0, %(now)s "
-    "FROM unnest(%(keys)s::text[], %(kinds)s::text[], %(payloads)s::text[]) AS u(k, t, p) "
+    "FROM json_to_recordset(%(rows)s::json) AS u(k text, t text, p text) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
 )
 PG_REPROCESS = ("UPDATE inbox_event SET status = 'received' WHERE dedupe_key = ANY(%(keys)s) AND status = 'done' "
@@ -106,11 +107,12 @@ PG_REPROCESS = ("UPDATE inbox_event SET status = 'received' WHERE dedupe_key = A
 
 
 async def store_callbacks_pg(cursor, items: list[tuple[str, dict]]) -> tuple[list[int], bool]:
-    """``store_callbacks`` on an async psycopg cursor, in array-parameter statements: the hottest
-    write in the product, done on the event loop so no thread hand-offs sit between its round trips."""
+    """``store_callbacks`` on an async psycopg cursor: the hottest write in the product, done on the
+    event loop so no thread hand-offs sit between its round trips. The rows travel as one JSON text
+    parameter; psycopg adapts Python lists to arrays element by element, which cost more than the insert."""
     rows = inbox_rows(items)
-    await cursor.execute(PG_INSERT, {"now": rows[0]["received_at"], "keys": [r["dedupe_key"] for r in rows],
-                                     "kinds": [r["kind"] for r in rows], "payloads": [r["payload"] for r in rows]})
+    batch = json.dumps([{"k": r["dedupe_key"], "t": r["kind"], "p": r["payload"]} for r in rows])
+    await cursor.execute(PG_INSERT, {"now": rows[0]["received_at"], "rows": batch})
     inserted = {key: inbox_id for inbox_id, key in await cursor.fetchall()}
     repeats = _repeats(rows, inserted)
     if repeats:

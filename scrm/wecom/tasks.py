@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from scrm import jobs
 from scrm.config import get_settings
@@ -50,40 +49,13 @@ def queue_inbox(inbox_ids: list[int], urgent: bool) -> None:
     """Queue stored callbacks, one job for the lot. Called after their commit; if it never happens
     (the process dies first), the periodic sweep queues them."""
     if inbox_ids:
-        jobs.enqueue(None, process_inbox_batch, inbox_ids, queue="urgent" if urgent else "default")
+        queue_inbox_lots([(inbox_ids, urgent)])
 
 
-class InboxQueuer:
-    """Coalesces ``queue_inbox`` calls made while one is under way into the next single job."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ids: list[int] = []
-        self._urgent = False
-        self._busy = False
-
-    def add(self, inbox_ids: list[int], urgent: bool) -> None:
-        with self._lock:
-            self._ids.extend(inbox_ids)
-            self._urgent |= urgent
-            if self._busy:
-                return
-            self._busy = True
-        try:
-            while True:
-                with self._lock:
-                    ids, urgent, self._ids, self._urgent = self._ids, self._urgent, [], False
-                    if not ids:
-                        self._busy = False
-                        return
-                try:
-                    queue_inbox(ids, urgent)
-                except Exception:  # stored and committed: the periodic sweep queues them
-                    log.exception("could not queue %d inbox event(s)", len(ids))
-        except BaseException:
-            with self._lock:
-                self._busy = False
-            raise
+def queue_inbox_lots(lots: list[tuple[list[int], bool]]) -> None:
+    """A job per lot of stored callbacks, all sent in one Redis round trip."""
+    jobs.dispatch_many([jobs.JobSpec(process_inbox_batch, (ids,), queue="urgent" if urgent else "default")
+                        for ids, urgent in lots if ids])
 
 
 def send_welcome(welcome_code: str, state: str, customer_id: int) -> None:

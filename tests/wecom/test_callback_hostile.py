@@ -83,3 +83,50 @@ def test_the_replay_window_admits_exactly_what_is_inside_it(offset):
 def test_entity_tricks_and_deep_nesting_are_refused(body):
     with pytest.raises(callback.CallbackRejected):
         callback.open_message(KEYS, body, good()["signature"], good()["timestamp"], good()["nonce"])
+
+
+def _parsed_encrypt(body: bytes) -> str:
+    encrypted = callback.parse_xml(body).get("Encrypt")
+    if not isinstance(encrypted, str):
+        raise callback.CallbackRejected("no <Encrypt> element")
+    return encrypted
+
+
+def _outcome(read, body: bytes):
+    try:
+        return read(body)
+    except callback.CallbackRejected:
+        return "refused"
+
+
+SPACE = st.sampled_from(["", " ", "\n", "\r\n  ", "\t", "\v", "\f"])
+TEXT = st.sampled_from(["<![CDATA[wx5823bf96d3bd56c7]]>", "wx5823bf96d3bd56c7", "", "<![CDATA[a]]b]]>",
+                        "<![CDATA[<x>]]>", "a&amp;b", "a&b", "<b/>"])
+ENCRYPTED = st.sampled_from(["<![CDATA[Rypev+/Q==]]>", "Rypev+/Q==", "<![CDATA[]]>", "<![CDATA[a b]]>",
+                             "<![CDATA[x]]><![CDATA[y]]>", "<![CDATA[x]]>y", "<Item>x</Item>"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(decl=st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>']), spaces=st.lists(SPACE, min_size=6, max_size=6),
+       to_user=st.one_of(st.none(), TEXT), encrypted=st.lists(ENCRYPTED, min_size=0, max_size=2),
+       agent=st.sampled_from([None, "<![CDATA[218]]>", "1000002", "<![CDATA[x]]>"]),
+       root=st.sampled_from(["xml", "xml", "XML"]), tail=st.sampled_from(["", "x", "<xml/>", "<!-- c -->"]))
+def test_the_envelope_shortcut_reads_what_the_parser_reads(decl, spaces, to_user, encrypted, agent, root, tail):
+    """The envelope is read with a pattern when it has WeCom's exact shape; whatever the body, the
+    value (or the refusal) is the one the XML parser gives."""
+    body = decl + spaces[0] + f"<{root}>" + spaces[1]
+    if to_user is not None:
+        body += f"<ToUserName>{to_user}</ToUserName>" + spaces[2]
+    body += "".join(f"<Encrypt>{e}</Encrypt>" + spaces[3] for e in encrypted)
+    if agent is not None:
+        body += f"<AgentID>{agent}</AgentID>" + spaces[4]
+    body += f"</{root}>" + spaces[5] + tail
+    raw = body.encode()
+    assert _outcome(callback._encrypted_part, raw) == _outcome(_parsed_encrypt, raw)
+
+
+def test_wecom_envelopes_take_the_shortcut():
+    official = (b"<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8Q+/==]]>"
+                b"</Encrypt><AgentID><![CDATA[218]]></AgentID></xml>")
+    assert callback._ENVELOPE.fullmatch(official).group(1) == b"RypEvHKD8Q+/=="
+    assert callback._ENVELOPE.fullmatch(b"<xml><Encrypt><![CDATA[abc]]></Encrypt></xml>\n")
