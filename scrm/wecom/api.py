@@ -23,7 +23,8 @@ _REFUSALS = {
     403: {"description": "Bad signature, wrong receiver id, or a timestamp outside the replay window",
           "content": {"text/plain": {}}},
     413: {"description": "Body larger than SCRM_CALLBACK_MAX_BODY", "content": {"text/plain": {}}},
-    503: {"description": "WeCom is not configured on this service", "content": {"text/plain": {}}},
+    503: {"description": "WeCom is not configured on this service, or the database is unreachable (retry)",
+          "content": {"text/plain": {}}},
 }
 
 
@@ -63,8 +64,7 @@ async def receive_callback(request: Request) -> PlainTextResponse:
     body = await request.body()
     status, text = await _accept(request.app.state, request.query_params, body, limit,
                                  request.client.host if request.client else "?")
-    return PlainTextResponse(text, status_code=status, headers=dict([(k.decode(), v.decode()) for k, v in _RETRY_AFTER])
-                             if status == 503 else None)
+    return PlainTextResponse(text, status_code=status, headers=_RETRY_AFTER if status == 503 else None)
 
 
 async def _accept(state, query, body: bytes, limit: int, client: str) -> tuple[int, str]:
@@ -96,7 +96,7 @@ def _batcher(state) -> InboxBatcher:
 
 
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
-_RETRY_AFTER = [(b"retry-after", str(ServiceUnavailable.retry_after_s).encode())]
+_RETRY_AFTER = {"Retry-After": str(ServiceUnavailable.retry_after_s)}
 
 
 class CallbackFastPath:
@@ -126,7 +126,8 @@ class CallbackFastPath:
         payload = text.encode()
         headers = _TEXT_HEADERS + [(b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": status,
-                    "headers": headers + _RETRY_AFTER if status == 503 else headers})
+                    "headers": headers + [(k.lower().encode(), v.encode()) for k, v in _RETRY_AFTER.items()]
+                    if status == 503 else headers})
         await send({"type": "http.response.body", "body": payload})
 
 
