@@ -160,9 +160,12 @@ def _items(rows) -> list[profile_mod.Item]:
 
 def recompute_profile(session: Session, customer_id: int, *, now: datetime | None = None,
                       ) -> tuple[CustomerProfile, dict]:
-    """Merge the customer's evidence into its profile; a change goes on the timeline and out as profile.changed."""
+    """Merge the customer's evidence into its profile; a change goes on the timeline and out as profile.changed.
+
+    The customer row is locked first: two jobs for one customer would otherwise each merge only the
+    evidence they can see, and the later commit would drop what the other one added."""
     session.flush()
-    customer = customer_service.get(session, customer_id)
+    customer = session.get(Customer, customer_id, with_for_update=True) or customer_service.get(session, customer_id)
     rows = session.scalars(select(TagEvidence).where(TagEvidence.customer_id == customer_id)).all()
     merged = profile_mod.merge(
         _items(rows), now=now or utcnow(), last_contact_at=customer.last_contact_at,

@@ -107,3 +107,58 @@ def test_reprofile_rebuilds_missing_profiles_in_batches_without_duplicating_hist
                                                                             TimelineEntry.kind == "profile_changed"))
     assert after == before == 5  # the same profile from the same evidence: history is not written twice
     assert service.reprofile_all(db)["changed"] == 0
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_two_jobs_reading_one_customer_at_once_leave_a_profile_with_both(committed_db):
+    """A text and a behaviour for one customer, processed by two workers at the same moment: the
+    stored profile reflects both, whichever commits last."""
+    import threading
+
+    from sqlalchemy import text as sql
+
+    from scrm.db import new_session, session_scope
+
+    c = make_customer(committed_db)
+    committed_db.commit()
+    assert tasks.tag_text(c.id, "想咨询一下贷款", "message", "earlier") is True
+
+    first = new_session()
+    service.tag_text(first, c.id, "我有车，想做车抵贷，借8万", source="message", source_key="first")
+    errors: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            with session_scope() as s:
+                service.record_behaviour(s, c.id, "visit", source_key="second")
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    second = threading.Thread(target=second_worker)
+    second.start()
+
+    def second_waits_for_a_lock() -> bool:
+        with session_scope() as s:
+            return bool(s.scalar(sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")))
+
+    _wait_for(lambda: not second.is_alive() or second_waits_for_a_lock())
+    first.commit()
+    first.close()
+    second.join(30)
+    assert not second.is_alive() and errors == []
+
+    with session_scope() as s:
+        profile, changes = service.recompute_profile(s, c.id)
+        assert changes == {}, "the stored profile missed evidence one of the jobs wrote"
+        assert profile.amount_fen == 8000000 and profile.intent == "high"
