@@ -56,31 +56,29 @@ def _detail(session: Session, customer: Customer) -> schemas.CustomerDetail:
     return schemas.CustomerDetail(**base.model_dump(), follows=follows)
 
 
+def _search(session: Session, staff: Employee, f: schemas.CustomerSearch) -> schemas.CustomerPage:
+    rows, total = customer_service.search(
+        session, staff, q=f.q, phone=f.phone, phone_tail=f.phone_tail, stage=f.stage, status=f.status_,
+        owner_id=f.owner_id, unassigned=f.unassigned, channel_id=f.channel_id, product_code=f.product_code,
+        sort=f.sort, page=f.page, page_size=f.page_size)
+    return schemas.CustomerPage(items=_out(session, rows), total=total, page=f.page, page_size=f.page_size)
+
+
 @router.get("", response_model=schemas.CustomerPage)
-def list_customers(
-    staff: CurrentStaff, session: SessionDep,
-    q: Annotated[str | None, Query(max_length=64, description="part of the name")] = None,
-    phone: Annotated[str | None, Query(max_length=20, description="the full mobile number")] = None,
-    phone_tail: Annotated[str | None, Query(pattern=r"^\d{4}$", description="last four digits (尾号)")] = None,
-    stage: Stage | None = None,
-    status_: Annotated[CustomerStatus | None, Query(alias="status")] = None,
-    owner_id: int | None = None,
-    unassigned: bool = False,
-    channel_id: int | None = None,
-    product_code: str | None = None,
-    sort: Annotated[str, Query(description="name, stage, owner, channel, created_at, assigned_at, "
-                                           "last_contact_at or amount; prefix - for descending")] = "-created_at",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> schemas.CustomerPage:
+def list_customers(staff: CurrentStaff, session: SessionDep,
+                   filters: Annotated[schemas.CustomerSearch, Query()]) -> schemas.CustomerPage:
     """Customers in your data scope (a salesperson: their own; a supervisor: the department …), one page at a time.
 
-    Phone numbers in the answer are masked; search by the full number or by its last four digits."""
-    rows, total = customer_service.search(
-        session, staff, q=q, phone=phone, phone_tail=phone_tail, stage=stage, status=status_, owner_id=owner_id,
-        unassigned=unassigned, channel_id=channel_id, product_code=product_code, sort=sort, page=page,
-        page_size=page_size)
-    return schemas.CustomerPage(items=_out(session, rows), total=total, page=page, page_size=page_size)
+    Phone numbers in the answer are masked; search by the full number or by its last four digits. A full
+    number in a URL ends up in proxy and browser logs: `POST /api/customers/search` takes the same
+    filters in its body."""
+    return _search(session, staff, filters)
+
+
+@router.post("/search", response_model=schemas.CustomerPage)
+def search_customers(staff: CurrentStaff, session: SessionDep, filters: schemas.CustomerSearch) -> schemas.CustomerPage:
+    """The customer list, its filters in the JSON body (for a full phone number, which must not travel in a URL)."""
+    return _search(session, staff, filters)
 
 
 @router.post("", response_model=schemas.CustomerDetail, status_code=status.HTTP_201_CREATED)

@@ -153,6 +153,27 @@ class CustomerDetail(CustomerOut):
     follows: list[FollowOut]
 
 
+class CustomerSearch(BaseModel):
+    """The customer list's filters: query parameters of ``GET /api/customers``, or the JSON body of
+    ``POST /api/customers/search``, which keeps a full phone number out of URLs and their logs."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    q: str | None = Field(None, max_length=64, description="part of the name")
+    phone: str | None = Field(None, max_length=20, description="the full mobile number")
+    phone_tail: str | None = Field(None, pattern=r"^\d{4}$", description="last four digits (尾号)")
+    stage: Stage | None = None
+    status_: CustomerStatus | None = Field(None, alias="status")
+    owner_id: int | None = None
+    unassigned: bool = False
+    channel_id: int | None = None
+    product_code: str | None = None
+    sort: str = Field("-created_at", description="name, stage, owner, channel, created_at, assigned_at, "
+                                                 "last_contact_at or amount; prefix - for descending")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=200)
+
+
 class CustomerPage(BaseModel):
     items: list[CustomerOut]
     total: int

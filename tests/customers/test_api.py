@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from scrm.customers.models import Customer, Stage
+from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.org.models import Role
 from scrm.privacy.models import PiiView
 from tests.customers.factories import auth, make_customer, make_department, make_employee, phone
@@ -206,3 +206,25 @@ def test_products_list_the_form_fields(db, client, products):
     assert {p["code"] for p in r.json()} == set(products)
     house = next(p for p in r.json() if p["code"] == "house_mortgage")
     assert any(f["key"] == "mortgage_status" and f["required"] for f in house["form_fields"])
+
+
+def test_search_by_full_phone_in_the_body_keeps_it_out_of_the_url(db, client):
+    sales = make_employee(db)
+    wanted = make_customer(db, sales, phone="13912345678", name="要找的")
+    make_customer(db, sales, phone="13912340000", name="别的")
+    gone = make_customer(db, sales, phone=phone(9), status=CustomerStatus.gone)
+
+    r = client.post("/api/customers/search", json={"phone": "139 1234 5678"}, headers=auth(sales))
+    assert r.status_code == 200 and "13912345678" not in str(r.request.url)
+    assert [c["id"] for c in r.json()["items"]] == [wanted.id] and r.json()["items"][0]["phone"] == "139****5678"
+    by_query = client.get("/api/customers", params={"phone": "13912345678"}, headers=auth(sales)).json()
+    assert by_query == r.json()
+
+    r = client.post("/api/customers/search", json={"status": "gone", "page_size": 5}, headers=auth(sales))
+    assert [c["id"] for c in r.json()["items"]] == [gone.id] and r.json()["page_size"] == 5
+    assert client.get("/api/customers", params={"status": "gone"}, headers=auth(sales)).json() == r.json() | {"page_size": 20}
+
+    r = client.post("/api/customers/search", json={"phone": "12345"}, headers=auth(sales))
+    assert r.status_code == 422 and r.json()["field"] == "phone"
+    r = client.post("/api/customers/search", json={"phone_tail": "12a4"}, headers=auth(sales))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "phone_tail"]
