@@ -4,6 +4,7 @@ goes out together, urgent events on their own queue, at most MAX_IDS_PER_JOB ids
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import redis
 from rq import Queue
@@ -17,6 +18,13 @@ def queued_ids(redis_url: str, queue: str) -> list[list[int]]:
     return [job.args[0] for job in jobs]
 
 
+def run_on_own_loop(coroutine) -> None:
+    """As the web process does; a thread of its own, since the browser tests' Playwright keeps a loop
+    running on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def test_callbacks_stored_together_are_queued_as_few_jobs(redis_url):
     async def store_burst() -> None:
         batcher = ingress.InboxBatcher()
@@ -26,7 +34,7 @@ def test_callbacks_stored_together_are_queued_as_few_jobs(redis_url):
         while batcher._dispatching:
             await asyncio.sleep(ingress.QUEUE_LINGER_S)
 
-    asyncio.run(store_burst())
+    run_on_own_loop(store_burst())
     assert queued_ids(redis_url, "urgent") == [list(range(1, 101)), list(range(101, 152))]
     assert queued_ids(redis_url, "default") == [[500, 501]]
 
@@ -41,5 +49,5 @@ def test_ids_stored_after_a_dispatch_go_out_in_the_next_one(redis_url):
         while batcher._dispatching:
             await asyncio.sleep(ingress.QUEUE_LINGER_S / 5)
 
-    asyncio.run(two_bursts())
+    run_on_own_loop(two_bursts())
     assert queued_ids(redis_url, "default") == [[1, 2], [3]]
