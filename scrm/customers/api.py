@@ -76,7 +76,7 @@ def list_customers(staff: CurrentStaff, session: SessionDep,
 
 
 @router.post("/search", response_model=schemas.CustomerPage)
-def search_customers(staff: CurrentStaff, session: SessionDep, filters: schemas.CustomerSearch) -> schemas.CustomerPage:
+def search_customers(staff: CurrentStaff, session: SessionDep, filters: schemas.CustomerSearchBody) -> schemas.CustomerPage:
     """The customer list, its filters in the JSON body (for a full phone number, which must not travel in a URL)."""
     return _search(session, staff, filters)
 

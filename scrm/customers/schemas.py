@@ -174,6 +174,12 @@ class CustomerSearch(BaseModel):
     page_size: int = Field(20, ge=1, le=200)
 
 
+class CustomerSearchBody(CustomerSearch):
+    """The same filters as a JSON body, which (like every body) names a field it does not know."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
 class CustomerPage(BaseModel):
     items: list[CustomerOut]
     total: int

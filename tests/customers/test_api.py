@@ -226,5 +226,7 @@ def test_search_by_full_phone_in_the_body_keeps_it_out_of_the_url(db, client):
 
     r = client.post("/api/customers/search", json={"phone": "12345"}, headers=auth(sales))
     assert r.status_code == 422 and r.json()["field"] == "phone"
+    r = client.post("/api/customers/search", json={"mobile": "13912345678"}, headers=auth(sales))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "mobile"]
     r = client.post("/api/customers/search", json={"phone_tail": "12a4"}, headers=auth(sales))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "phone_tail"]
