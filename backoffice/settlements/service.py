@@ -404,6 +404,11 @@ def record_payment(session: Session, settlement: Settlement, *, source: str, amo
     return payment
 
 
+def payment_sources(session: Session, settlement_id: int) -> set[str]:
+    """Where the settlement's recorded payments came from (``debit:<id>`` for a direct debit)."""
+    return set(session.scalars(select(SettlementPayment.source).where(SettlementPayment.settlement_id == settlement_id)))
+
+
 def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, *, mandate_id: int | None = None):
     """The one-click debit (代扣) of what the customer still owes on this settlement, through their
     authorisation; pressing twice returns the same debit order, and pressing after a failed debit

@@ -166,6 +166,10 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
     mandates = mandate_service.list_for_customer(session, order.customer_id)
     active = mandate_service.active_mandates(session, order.customer_id)
     due = settlement_service.amount_due_fen(session, s.id)
+    recorded = settlement_service.payment_sources(session, s.id)
+    # a debit the provider confirmed is credited to the settlement by the debit.succeeded subscriber, a moment later
+    posting = any(d.status in (DebitStatus.succeeded, DebitStatus.reconciled) and f"debit:{d.id}" not in recorded
+                  for d in debits)
     may_act = staff.role in (Role.finance, Role.admin)
     return {
         "s": s, "order": order, "t": totals, "fen": from_fen,
@@ -173,8 +177,9 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
         "borrowings": deposit_service.borrowings_of(session, order.id),
         "values": _charges_values(s), "may_act": may_act, "editable": may_act and s.status == SettlementStatus.open,
         "debits": debits, "mandates": mandates, "active_mandates": active, "amount_due_fen": due,
-        "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active)
+        "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active) and not posting
         and not any(d.status in PENDING_DEBIT or d.status == DebitStatus.created for d in debits),
+        "debit_posting": posting,
         "debit_pending": any(d.status in PENDING_DEBIT or (d.status == DebitStatus.created and d.not_before is None)
                              for d in debits),
         "settlement_names": SETTLEMENT_NAMES, "order_names": ORDER_NAMES, "funder_labels": FUNDER_LABELS,

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from backoffice.contracts.models import FunderType
 from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.settlements import service as settlement_service
-from backoffice.settlements.models import ExpenseKind, PaymentMethod, SettlementFee, SettlementStatus
+from backoffice.settlements.models import (ExpenseKind, PaymentMethod, SettlementFee, SettlementPayment,
+                                          SettlementStatus)
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.sandbox.wechatpay import BEIJING
 from tests.backoffice.conftest import disbursed, world  # noqa: F401
@@ -259,6 +260,18 @@ def test_one_click_debit_through_the_sandbox_then_the_debit_pages(db, world, pay
     db.expire_all()
     assert db.get(DebitOrder, debit.id).status == DebitStatus.reconciled
     assert date.fromisoformat(day)
+
+    # the state between the debit's commit and the debit.succeeded subscriber crediting the settlement
+    db.delete(db.query(SettlementPayment).filter_by(source=f"debit:{debit.id}").one())
+    db.flush()
+    waiting = client.get(url).text
+    assert 'id="debit-posting"' in waiting and 'http-equiv="refresh"' in waiting and 'id="debit-button"' not in waiting
+    settlement_service.on_debit_succeeded(db, {"due_key": debit.due_key, "debit_id": debit.id,
+                                               "amount_fen": debit.amount_fen, "provider": debit.provider})
+    db.flush()
+    credited = client.get(url).text
+    assert 'id="debit-posting"' not in credited and 'http-equiv="refresh"' not in credited
+    assert re.search(r'id="amount-due">([^<]+)<', credited).group(1) == "0.00"
 
 
 def _customer(db, customer_id):
