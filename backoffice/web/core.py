@@ -137,6 +137,30 @@ def redirect(path: str, **params: Any) -> RedirectResponse:
     return RedirectResponse(PREFIX + path + (f"?{query}" if query else ""), status_code=303)
 
 
+async def preview_or_save(request: Request, staff: Employee, session, *, template: str, context: dict[str, Any],
+                          parse: Callable, preview: Callable, save: Callable, done: Response,
+                          errors: Callable[[AppError], dict[str, str]] | None = None) -> Response:
+    """A rules form's two buttons. 预览 validates and shows what the rule would do, keeping nothing; 保存
+    saves and goes to ``done``. A refusal shows the form again with the errors next to its fields (422).
+
+    ``parse(form)`` returns (data, the form's values to show again); ``preview(data, values)`` the
+    context the preview adds; ``save(data, values)`` saves."""
+    remember(request, staff)
+    form = await request.form()
+    values: dict[str, Any] = {}
+    try:
+        data, values = parse(form)
+        if str(form.get("action", "preview")) == "preview":
+            return render(request, template, {**context, "values": values, **preview(data, values)}, staff=staff)
+        save(data, values)
+    except AppError as exc:
+        session.rollback()
+        shown = values or {k: form.get(k) for k in form}
+        return render(request, template, {**context, "values": shown, "errors": (errors or field_errors)(exc)},
+                      staff=staff, status_code=422)
+    return done
+
+
 # Flash messages travel as a fixed key in the redirect's query, so no page ever echoes text from the URL.
 MESSAGES = {
     "follow_up_added": "已添加跟进记录", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",

@@ -19,7 +19,7 @@ from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import service as channel_service
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerSource
-from scrm.errors import AppError, ValidationFailed
+from scrm.errors import ValidationFailed
 from scrm.org.models import Employee
 from scrm.tagging import pipeline
 from scrm.tagging import rules as tagging_rules
@@ -126,28 +126,18 @@ async def update_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], sta
 
 
 async def _save_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
-    """Preview (validated, nothing kept) or save, by the button pressed."""
-    core.remember(request, staff)
-    form = await request.form()
-    action = str(form.get("action", "preview"))
-    values: dict[str, Any] = {}
-    try:
-        data, values = _rule_data(form)
-        if action == "preview":
-            preview = web_service.preview_assignment_rule(session, staff, rule_id, data)
-            ctx = _form_context(session, staff)
-            ctx.update(rule_id=rule_id, values=values, preview=preview)
-            return core.render(request, "rules/assignment_form.html", ctx, staff=staff)
+    def save(data: dict, values: dict) -> None:
         if rule_id is None:
             assignment_service.create_rule(session, staff, **data)
         else:
             assignment_service.update_rule(session, staff, rule_id, data)
-    except AppError as exc:
-        session.rollback()
-        ctx = _form_context(session, staff)
-        ctx.update(rule_id=rule_id, values=values or dict(form), errors=core.field_errors(exc, FIELD_NAMES))
-        return core.render(request, "rules/assignment_form.html", ctx, staff=staff, status_code=422)
-    return core.redirect("/rules", msg="rule_saved")
+
+    return await core.preview_or_save(
+        request, staff, session, template="rules/assignment_form.html",
+        context={**_form_context(session, staff), "rule_id": rule_id}, parse=_rule_data,
+        preview=lambda data, values: {"preview": web_service.preview_assignment_rule(session, staff, rule_id, data)},
+        save=save, done=core.redirect("/rules", msg="rule_saved"),
+        errors=lambda exc: core.field_errors(exc, FIELD_NAMES))
 
 
 @router.post("/rules/assignment/{rule_id}/delete")

@@ -176,28 +176,21 @@ async def update_tier_rule(request: Request, rule_id: Annotated[int, Path(ge=1)]
 
 
 async def _save_tier_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
-    core.remember(request, staff)
-    form = await request.form()
-    action = str(form.get("action", "preview"))
-    values: dict[str, Any] = {}
-    ctx = _tier_context(session)
-    try:
-        data, values = _tier_rule_in(form)
-        if action == "preview":
-            moves = group_service.preview(session, _rule_set_with(session, data, rule_id), sample_size=5)
-            names = web_service.customer_names(session, {i for m in moves for i in m["sample_customer_ids"]})
-            ctx.update(rule_id=rule_id, values=values, moves=moves, customer_names=names,
-                       total_moving=sum(m["count"] for m in moves))
-            return core.render(request, "rules/tier_form.html", ctx, staff=staff)
+    def preview(data, values) -> dict:
+        moves = group_service.preview(session, _rule_set_with(session, data, rule_id), sample_size=5)
+        names = web_service.customer_names(session, {i for m in moves for i in m["sample_customer_ids"]})
+        return {"moves": moves, "customer_names": names, "total_moving": sum(m["count"] for m in moves)}
+
+    def save(data, values) -> None:
         if rule_id is None:
             group_service.create_rule(session, data)
         else:
             group_service.update_rule(session, rule_id, group_schemas.TierRulePatch(**data.model_dump()))
-    except AppError as exc:
-        session.rollback()
-        ctx.update(rule_id=rule_id, values=values or {k: form.get(k) for k in form}, errors=_form_errors(exc))
-        return core.render(request, "rules/tier_form.html", ctx, staff=staff, status_code=422)
-    return core.redirect("/rules/tiers", msg="tier_rule_saved")
+
+    return await core.preview_or_save(
+        request, staff, session, template="rules/tier_form.html", context={**_tier_context(session), "rule_id": rule_id},
+        parse=_tier_rule_in, preview=preview, save=save, done=core.redirect("/rules/tiers", msg="tier_rule_saved"),
+        errors=_form_errors)
 
 
 @router.post("/rules/tiers/{rule_id}/delete")
@@ -298,27 +291,20 @@ async def update_commission_rule(request: Request, rule_id: Annotated[int, Path(
 
 
 async def _save_commission_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
-    core.remember(request, staff)
-    form = await request.form()
-    action = str(form.get("action", "preview"))
-    values: dict[str, Any] = {}
-    ctx = _commission_context(session)
-    try:
-        data, values = _commission_data(form)
-        if action == "preview":
-            fee_fen = parse_yuan(values["sample_fee"], "sample_fee", label="示例服务费")
-            levels = referral_service.preview_rule(session, data, fee_fen, rule_id=rule_id)
-            ctx.update(rule_id=rule_id, values=values, preview=levels, sample_fee_fen=fee_fen)
-            return core.render(request, "rules/commission_form.html", ctx, staff=staff)
+    def preview(data, values) -> dict:
+        fee_fen = parse_yuan(values["sample_fee"], "sample_fee", label="示例服务费")
+        return {"preview": referral_service.preview_rule(session, data, fee_fen, rule_id=rule_id), "sample_fee_fen": fee_fen}
+
+    def save(data, values) -> None:
         if rule_id is None:
             referral_service.create_rule(session, staff, data)
         else:
             referral_service.update_rule(session, rule_id, {**data, "active": values["active"] == "on"})
-    except AppError as exc:
-        session.rollback()
-        ctx.update(rule_id=rule_id, values=values or {k: form.get(k) for k in form}, errors=core.field_errors(exc))
-        return core.render(request, "rules/commission_form.html", ctx, staff=staff, status_code=422)
-    return core.redirect("/rules/commission", msg="commission_rule_saved")
+
+    return await core.preview_or_save(
+        request, staff, session, template="rules/commission_form.html",
+        context={**_commission_context(session), "rule_id": rule_id}, parse=_commission_data, preview=preview,
+        save=save, done=core.redirect("/rules/commission", msg="commission_rule_saved"))
 
 
 @router.post("/rules/commission/{rule_id}/deactivate")
@@ -399,27 +385,20 @@ async def update_schedule(request: Request, schedule_id: Annotated[int, Path(ge=
 
 
 async def _save_schedule(request: Request, staff: Employee, session: Session, schedule) -> Response:
-    core.remember(request, staff)
-    form = await request.form()
-    action = str(form.get("action", "preview"))
-    values: dict[str, Any] = {}
-    ctx = _sop_context()
-    try:
-        data, values = _schedule_data(form, schedule)
-        if action == "preview":
-            preview = sop_service.preview_schedule(
-                session, tier=data["tier"], every_days=data["every_days"], hour=data["hour"], title=data["title"],
-                schedule_id=schedule.id if schedule else None)
-            ctx.update(schedule=schedule, values=values, preview=preview)
-            return core.render(request, "rules/sop_form.html", ctx, staff=staff)
+    def preview(data, values) -> dict:
+        return {"preview": sop_service.preview_schedule(
+            session, tier=data["tier"], every_days=data["every_days"], hour=data["hour"], title=data["title"],
+            schedule_id=schedule.id if schedule else None)}
+
+    def save(data, values) -> None:
         if schedule is None:
             sop_service.create_schedule(session, **data)
         else:
             sop_service.update_schedule(session, schedule.id, {
                 "every_days": data["every_days"], "hour": data["hour"], "title": data["title"],
                 "active": values["active"] == "on"})
-    except AppError as exc:
-        session.rollback()
-        ctx.update(schedule=schedule, values=values or {k: form.get(k) for k in form}, errors=core.field_errors(exc))
-        return core.render(request, "rules/sop_form.html", ctx, staff=staff, status_code=422)
-    return core.redirect("/rules/sop", msg="schedule_saved")
+
+    return await core.preview_or_save(
+        request, staff, session, template="rules/sop_form.html", context={**_sop_context(), "schedule": schedule},
+        parse=lambda form: _schedule_data(form, schedule), preview=preview, save=save,
+        done=core.redirect("/rules/sop", msg="schedule_saved"))
