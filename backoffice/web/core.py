@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
@@ -33,7 +33,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from scrm.auth import COOKIE_NAME, sign
 from scrm import db
-from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized
+from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, Role
 
 DB_AWAY = (OperationalError, InterfaceError, PoolTimeout)
@@ -135,6 +135,19 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 def redirect(path: str, **params: Any) -> RedirectResponse:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return RedirectResponse(PREFIX + path + (f"?{query}" if query else ""), status_code=303)
+
+
+def form_date(value: str | None, field: str, *, required: bool = False) -> date | None:
+    """A date typed or picked in a console form (年-月-日), with the error next to ``field``."""
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationFailed("请选择日期", field=field)
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed("请选择有效的日期（年-月-日）", field=field) from None
 
 
 async def preview_or_save(request: Request, staff: Employee, session, *, template: str, context: dict[str, Any],

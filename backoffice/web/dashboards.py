@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time as clock
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from fastapi import Request
@@ -36,19 +36,10 @@ _cache: dict[tuple, tuple[float, Any]] = {}
 _cache_lock = threading.Lock()
 
 
-def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed("日期格式应为 2026-11-30", field=field) from None
-
-
 def _period(listing: core.Listing) -> web_service.Period:
     f = listing.filters
-    until_day = _day(f.get("until"), "until") or datetime.now(BEIJING).date()
-    since_day = _day(f.get("since"), "since") or until_day - timedelta(days=DEFAULT_DAYS - 1)
+    until_day = core.form_date(f.get("until"), "until") or datetime.now(BEIJING).date()
+    since_day = core.form_date(f.get("since"), "since") or until_day - timedelta(days=DEFAULT_DAYS - 1)
     if since_day > until_day:
         raise ValidationFailed("开始日期不能晚于结束日期", field="since")
     center = f.get("center_id", "")

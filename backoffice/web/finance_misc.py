@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -60,22 +59,11 @@ def _int(value: str | None, field: str, *, required: bool = False) -> int | None
     return int(value)
 
 
-def _date(value: str | None, field: str, *, required: bool = False) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed("请选择日期", field=field)
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed("请选择有效的日期（年-月-日）", field=field) from None
-
-
 def _filter_of(f: dict[str, str]) -> reimbursement_service.ReimbursementFilter:
     errors: list[dict[str, str]] = []
     values: dict[str, Any] = {}
-    for name, parse in (("customer_id", _int), ("entered_by_id", _int), ("spent_from", _date), ("spent_to", _date)):
+    for name, parse in (("customer_id", _int), ("entered_by_id", _int), ("spent_from", core.form_date),
+                        ("spent_to", core.form_date)):
         try:
             values[name] = parse(f.get(name), name)
         except ValidationFailed as exc:
@@ -158,7 +146,7 @@ def _claim(session: Session, staff: Employee, values: dict[str, str], *, partial
         check("manager_id", lambda: _manager_id(session, values.get("manager_id")))
     check("category", lambda: _category(values.get("category")))
     check("amount_fen", lambda: _positive_fen(values.get("amount")))
-    check("spent_on", lambda: _date(values.get("spent_on"), "spent_on", required=True))
+    check("spent_on", lambda: core.form_date(values.get("spent_on"), "spent_on", required=True))
     out["remark"] = (values.get("remark") or "").strip() or None
     if out["remark"] and len(out["remark"]) > 500:
         errors.append({"field": "remark", "message": "备注最多 500 字"})

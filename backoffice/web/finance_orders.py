@@ -6,7 +6,6 @@ like the customer's phone."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Path, Request
@@ -65,15 +64,6 @@ core.MESSAGES.update({
 # lists
 
 
-def _date(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed("请选择有效日期", field=field) from None
-
-
 def _order_list(request: Request, staff: Employee, session: Session, path: str, template: str,
                 default_statuses: tuple[OrderStatus, ...], statuses: tuple[OrderStatus, ...]) -> Response:
     core.remember(request, staff)
@@ -88,7 +78,8 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
         flt = contract_service.OrderFilter(
             status=[OrderStatus(chosen)] if chosen else list(default_statuses),
             funder_type=FunderType(f["funder_type"]) if f.get("funder_type") in FunderType.__members__ else None,
-            signed_from=_date(f.get("signed_from"), "signed_from"), signed_to=_date(f.get("signed_to"), "signed_to"),
+            signed_from=core.form_date(f.get("signed_from"), "signed_from"),
+            signed_to=core.form_date(f.get("signed_to"), "signed_to"),
             agreement_no=f.get("agreement_no"))
         rows, listing.total = contract_service.list_orders(session, staff, flt, sort=listing.sort,
                                                            limit=listing.page_size, offset=listing.offset)
@@ -299,7 +290,7 @@ async def lend(order_id: OrderId, request: Request, staff: FinanceStaff, session
         principal = fen_from_text(v["principal"], "principal", label="借款本金")
         rate = two_decimals(v["annual_rate"], "annual_rate", label="年利率")
         cost = fen_from_text(v["cost"], "cost", label="借款成本")
-        lent_on = _date(v["lent_on"], "lent_on")
+        lent_on = core.form_date(v["lent_on"], "lent_on")
         if principal is None:
             raise ValidationFailed("请填写借款本金", field="principal")
         if rate is None:
@@ -319,7 +310,7 @@ async def repay(order_id: OrderId, borrowing_id: Annotated[int, Path(ge=1)], req
                 session: SessionDep) -> Response:
     def run(order: Order, v: dict[str, str]) -> Any:
         borrowing = _of_order(deposit_service.get_borrowing(session, borrowing_id), order, "借款")
-        on = _date(v["repaid_on"], "repaid_on")
+        on = core.form_date(v["repaid_on"], "repaid_on")
         if on is None:
             raise ValidationFailed("请选择还款日期", field="repaid_on")
         return deposit_service.repay_separately(session, staff, borrowing, on=on,

@@ -5,7 +5,6 @@ Every rule lives in ``backoffice.settlements.service``; these handlers parse the
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -59,15 +58,6 @@ PageSettlement = Annotated[Settlement, Depends(page_settlement)]
 # ---------------------------------------------------------------------------------------------- the list
 
 
-def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed("请选择有效的日期", field=field) from None
-
-
 def _int(value: str | None, field: str) -> int | None:
     if not value:
         return None
@@ -87,8 +77,8 @@ def order_filter(filters: dict[str, str]) -> contract_service.OrderFilter:
     flt = contract_service.OrderFilter(
         status=[OrderStatus(status)] if status else list(LIST_STATUSES),
         funder_type=FunderType(funder) if funder else None,
-        disbursed_from=_day(filters.get("disbursed_from"), "disbursed_from"),
-        disbursed_to=_day(filters.get("disbursed_to"), "disbursed_to"),
+        disbursed_from=core.form_date(filters.get("disbursed_from"), "disbursed_from"),
+        disbursed_to=core.form_date(filters.get("disbursed_to"), "disbursed_to"),
         center_id=_int(filters.get("center_id"), "center_id"),
         department_id=_int(filters.get("department_id"), "department_id"))
     if flt.disbursed_from and flt.disbursed_to and flt.disbursed_from > flt.disbursed_to:

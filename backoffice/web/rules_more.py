@@ -188,7 +188,8 @@ async def _save_tier_rule(request: Request, staff: Employee, session: Session, r
             group_service.update_rule(session, rule_id, group_schemas.TierRulePatch(**data.model_dump()))
 
     return await core.preview_or_save(
-        request, staff, session, template="rules/tier_form.html", context={**_tier_context(session), "rule_id": rule_id},
+        request, staff, session, template="rules/tier_form.html",
+        context={**_tier_context(session), "rule_id": rule_id},
         parse=_tier_rule_in, preview=preview, save=save, done=core.redirect("/rules/tiers", msg="tier_rule_saved"),
         errors=_form_errors)
 
@@ -293,7 +294,8 @@ async def update_commission_rule(request: Request, rule_id: Annotated[int, Path(
 async def _save_commission_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
     def preview(data, values) -> dict:
         fee_fen = parse_yuan(values["sample_fee"], "sample_fee", label="示例服务费")
-        return {"preview": referral_service.preview_rule(session, data, fee_fen, rule_id=rule_id), "sample_fee_fen": fee_fen}
+        return {"preview": referral_service.preview_rule(session, data, fee_fen, rule_id=rule_id),
+                "sample_fee_fen": fee_fen}
 
     def save(data, values) -> None:
         if rule_id is None:
