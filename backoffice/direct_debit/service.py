@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEBIT_ROLES = {Role.finance, Role.admin}
 LIVE = (DebitStatus.submitted, DebitStatus.unknown)
+SUCCEEDED = (DebitStatus.succeeded, DebitStatus.reconciled)
 
 
 # ---------------------------------------------------------------- state machine
@@ -307,7 +308,7 @@ def _succeeded(session: Session, debit: DebitOrder, attempt: DebitAttempt, outco
     attempt.status = AttemptStatus.succeeded
     if attempt.answered_at is None:
         attempt.answered_at = utcnow()
-    if debit.status in (DebitStatus.succeeded, DebitStatus.reconciled):
+    if debit.status in SUCCEEDED:
         if previous != AttemptStatus.succeeded:
             alert(session, "charged_twice", f"{attempt.out_trade_no} succeeded but debit {debit.id} had already "
                   "succeeded through another attempt", debit.id, {"txn_id": outcome.txn_id})

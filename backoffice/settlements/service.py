@@ -404,9 +404,16 @@ def record_payment(session: Session, settlement: Settlement, *, source: str, amo
     return payment
 
 
-def payment_sources(session: Session, settlement_id: int) -> set[str]:
-    """Where the settlement's recorded payments came from (``debit:<id>`` for a direct debit)."""
-    return set(session.scalars(select(SettlementPayment.source).where(SettlementPayment.settlement_id == settlement_id)))
+def _debit_source(debit_id: int) -> str:
+    return f"debit:{debit_id}"
+
+
+def awaiting_credit(session: Session, settlement_id: int, debits) -> bool:
+    """Whether one of the settlement's debits succeeded at the provider and is not credited yet: the
+    ``debit.succeeded`` subscriber records the payment a moment after the debit's own commit."""
+    recorded = set(session.scalars(select(SettlementPayment.source)
+                                   .where(SettlementPayment.settlement_id == settlement_id)))
+    return any(d.status in debit_service.SUCCEEDED and _debit_source(d.id) not in recorded for d in debits)
 
 
 def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, *, mandate_id: int | None = None):
@@ -428,5 +435,5 @@ def on_debit_succeeded(session: Session, payload: dict) -> None:
     if prefix != "settlement" or not raw_id.isdigit():
         return
     settlement = get_settlement(session, int(raw_id))
-    record_payment(session, settlement, source=f"debit:{payload['debit_id']}", amount_fen=int(payload["amount_fen"]),
+    record_payment(session, settlement, source=_debit_source(payload["debit_id"]), amount_fen=int(payload["amount_fen"]),
                    provider=payload.get("provider"))

@@ -41,7 +41,6 @@ ORDER_NAMES = {OrderStatus.disbursed: "待结算", OrderStatus.settled: "已结�
 SETTLEMENT_NAMES = {SettlementStatus.open: "未结单", SettlementStatus.closed: "已结单", SettlementStatus.voided: "已作废"}
 DISCOUNT_NAMES = {DiscountKind.none: "无优惠", DiscountKind.percent: "按比例（%）", DiscountKind.fixed: "固定减免（元）"}
 EXPENSE_NAMES = {ExpenseKind.appraisal: "评估费", ExpenseKind.rebate: "返点"}
-PENDING_DEBIT = (DebitStatus.submitted, DebitStatus.unknown)
 DOWNLOAD_COOKIE = "scrm_download"
 TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 
@@ -156,10 +155,7 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
     mandates = mandate_service.list_for_customer(session, order.customer_id)
     active = mandate_service.active_mandates(session, order.customer_id)
     due = settlement_service.amount_due_fen(session, s.id)
-    recorded = settlement_service.payment_sources(session, s.id)
-    # a debit the provider confirmed is credited to the settlement by the debit.succeeded subscriber, a moment later
-    posting = any(d.status in (DebitStatus.succeeded, DebitStatus.reconciled) and f"debit:{d.id}" not in recorded
-                  for d in debits)
+    posting = settlement_service.awaiting_credit(session, s.id, debits)
     may_act = staff.role in (Role.finance, Role.admin)
     return {
         "s": s, "order": order, "t": totals, "fen": from_fen,
@@ -168,9 +164,9 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
         "values": _charges_values(s), "may_act": may_act, "editable": may_act and s.status == SettlementStatus.open,
         "debits": debits, "mandates": mandates, "active_mandates": active, "amount_due_fen": due,
         "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active) and not posting
-        and not any(d.status in PENDING_DEBIT or d.status == DebitStatus.created for d in debits),
+        and not any(d.status in debit_service.LIVE or d.status == DebitStatus.created for d in debits),
         "debit_posting": posting,
-        "debit_pending": any(d.status in PENDING_DEBIT or (d.status == DebitStatus.created and d.not_before is None)
+        "debit_pending": any(d.status in debit_service.LIVE or (d.status == DebitStatus.created and d.not_before is None)
                              for d in debits),
         "settlement_names": SETTLEMENT_NAMES, "order_names": ORDER_NAMES, "funder_labels": FUNDER_LABELS,
         "payment_labels": PAYMENT_LABELS, "expense_names": EXPENSE_NAMES, "debit_names": DEBIT_NAMES,
