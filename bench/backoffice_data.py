@@ -88,3 +88,19 @@ def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int 
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
         cur.execute("ANALYZE")
+
+
+def fresh_with_orders(db_name: str, orders: int) -> str:
+    """A fresh database with ``orders`` generated orders, half of them settled, and this process's
+    settings pointed at it (as a bench's app or service calls need)."""
+    import os
+    import time
+
+    from bench.common import PII_KEY, fresh_database
+
+    url = fresh_database(db_name)
+    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    t0 = time.perf_counter()
+    generate(url, orders, settled_share=0.5)
+    print(f"generated {orders:,} orders (half settled, with their journal entries) in {time.perf_counter() - t0:.1f} s")
+    return url

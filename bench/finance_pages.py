@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.backoffice_data import generate  # noqa: E402
-from bench.common import PII_KEY, fresh_database  # noqa: E402
+from bench.backoffice_data import fresh_with_orders  # noqa: E402
 from bench.console_pages import time_pages  # noqa: E402
 
 FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
@@ -27,11 +25,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    url = fresh_database("scrm_bench_finance_pages")
-    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
-    t0 = time.perf_counter()
-    generate(url, args.orders, settled_share=0.5)
-    print(f"generated {args.orders:,} orders in {time.perf_counter() - t0:.0f} s")
+    fresh_with_orders("scrm_bench_finance_pages", args.orders)
 
     from fastapi.testclient import TestClient
     from sqlalchemy import select, text

@@ -15,8 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.backoffice_data import generate  # noqa: E402
-from bench.common import PII_KEY, fresh_database  # noqa: E402
+from bench.backoffice_data import fresh_with_orders  # noqa: E402
 
 
 def main() -> None:
@@ -24,12 +23,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    url = fresh_database("scrm_bench_report")
-    os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
-    t0 = time.perf_counter()
-    generate(url, args.orders, settled_share=0.5)
-    print(f"generated {args.orders:,} orders (half settled, with their journal entries) in "
-          f"{time.perf_counter() - t0:.1f} s")
+    fresh_with_orders("scrm_bench_report", args.orders)
 
     from backoffice.reports import service as report_service
     from scrm.db import session_scope
