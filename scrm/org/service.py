@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from scrm import events, ratelimit
 from scrm.config import get_settings
 from scrm.db import utcnow
-from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
 from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
 
@@ -98,17 +98,23 @@ LOGIN_WINDOW_S = 15 * 60
 def authenticate(session: Session, username: str, password: str, *, client: str | None = None) -> Employee:
     """The active employee with this username and password, or Unauthorized (429 after repeated failures)."""
     username = normalize_username(username)
-    keys = [f"login:user:{username}"] + ([f"login:client:{client}"] if client else [])
-    ratelimit.refuse_when_over(keys[0], LOGIN_FAILURES_PER_USER, "failed sign-ins for this username")
+    keys = [(f"login:user:{username}", LOGIN_FAILURES_PER_USER, "failed sign-ins for this username")]
     if client:
-        ratelimit.refuse_when_over(keys[1], LOGIN_FAILURES_PER_CLIENT, "failed sign-ins from this address")
+        keys.append((f"login:client:{client}", LOGIN_FAILURES_PER_CLIENT, "failed sign-ins from this address"))
+    taken = []
     try:
-        employee = _check_credentials(session, username, password)
-    except Unauthorized:
-        for key in keys:
-            ratelimit.hit(key, LOGIN_WINDOW_S)
+        for key, limit, what in keys:
+            ratelimit.take(key, limit, LOGIN_WINDOW_S, what)
+            taken.append(key)
+    except TooManyRequests:
+        for key in taken:
+            ratelimit.give_back(key, LOGIN_WINDOW_S)
         raise
-    ratelimit.clear(keys[0])
+    # every attempt holds its slot while the password is checked; a right one gives them back
+    employee = _check_credentials(session, username, password)
+    ratelimit.clear(keys[0][0])
+    for key in taken[1:]:
+        ratelimit.give_back(key, LOGIN_WINDOW_S)
     return employee
 
 
