@@ -67,16 +67,28 @@ SessionLocal = sessionmaker(autoflush=False, expire_on_commit=False)
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for ``url``. On SQLite every transaction begins IMMEDIATE, taking the one writer's
+    lock before its first read: transactions serialise, so a check and the write it decides are atomic
+    there as a ``SELECT … FOR UPDATE`` makes them on PostgreSQL (``with_for_update`` is a no-op on
+    SQLite and needs no branch). Deferred transactions would all read the same state and then queue
+    to write it."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            # the driver's own transaction handling begins only before a write, so the reads that
+            # decide the write would run outside it; SQLAlchemy's begin event below takes over
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN IMMEDIATE"))
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -119,15 +131,21 @@ def unavailable(exc: BaseException) -> bool:
     return "database is locked" in str(exc.orig)  # SQLite's one writer is busy
 
 
-def new_session() -> Session:
-    get_engine()
+def new_session(*, read_only: bool = False) -> Session:
+    engine = get_engine()
+    if read_only and isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        return SessionLocal(bind=engine.execution_options(sqlite_begin="BEGIN DEFERRED"))
     return SessionLocal()
 
 
 @contextlib.contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error. Jobs queued inside it go out after commit."""
-    session = new_session()
+def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error. Jobs queued inside it go out after commit.
+
+    ``read_only`` is for a lookup made while the same thread may hold another transaction open (on
+    SQLite every other transaction takes the writer's lock, so that lookup would wait for itself).
+    """
+    session = new_session(read_only=read_only)
     try:
         yield session
         session.commit()

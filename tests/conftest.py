@@ -9,6 +9,7 @@ the data, against committed data that is truncated afterwards (``committed_db``)
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from typing import Iterator
 
@@ -124,3 +125,59 @@ def redis_url(settings_env) -> str:
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     settings_env(SCRM_REDIS_URL=TEST_REDIS_URL)
     return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """An embedded-default database file with every migration applied, built once per run."""
+    from scrm.migrations import upgrade
+
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
+    """``committed_db`` on PostgreSQL, then the same on the embedded default (a fresh SQLite file with the
+    migrations applied, opened as ``scrm serve`` opens it): for the races and money that both must hold."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("committed_db")
+        return
+    from scrm import db as scrm_db
+
+    path = tmp_path / "scrm.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    url = f"sqlite:///{path}"
+    settings_env(SCRM_DATABASE_URL=url)
+    engine = scrm_db.make_engine(url)
+    scrm_db.set_engine(engine)
+    session = scrm_db.new_session()
+    try:
+        yield session
+    finally:
+        session.close()
+        scrm_db.set_engine(None)
+        engine.dispose()
+
+
+def race(n: int, fn) -> list:
+    """Call ``fn(i)`` from ``n`` threads released at the same instant; their results (or exceptions) in order."""
+    import threading
+
+    results: list = [None] * n
+    start = threading.Barrier(n)
+
+    def work(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = fn(i)
+        except BaseException as exc:  # noqa: BLE001 - the caller asserts on it
+            results[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results

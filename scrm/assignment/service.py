@@ -13,7 +13,6 @@ from scrm.assignment.models import AssignmentRule, Strategy
 from scrm.channels.models import Channel
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, LoanProduct
-from scrm.db import is_postgres
 from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
@@ -200,8 +199,7 @@ def _still_below_cap(session: Session, rule: AssignmentRule, employee: Employee)
     if cap is None:
         return True
     stmt = select(Employee.id).where(Employee.id == employee.id)
-    if is_postgres(session):
-        session.execute(stmt.with_for_update())
+    session.execute(stmt.with_for_update())
     return customer_service.open_lead_counts(session, [employee.id])[employee.id] < cap
 
 
@@ -209,8 +207,7 @@ def assign(session: Session, customer: Customer) -> Employee | None:
     """Give an unowned lead to a salesperson by the first matching rule with room; None leaves it in the pool."""
     session.flush()
     stmt = select(Customer).where(Customer.id == customer.id).execution_options(populate_existing=True)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     customer = session.scalars(stmt).one()
     if customer.owner_id is not None:
         return session.get(Employee, customer.owner_id)
@@ -225,8 +222,7 @@ def assign(session: Session, customer: Customer) -> Employee | None:
             continue
         # the rule row is the round-robin pointer: lock it so concurrent leads take turns
         locked = select(AssignmentRule).where(AssignmentRule.id == rule.id).execution_options(populate_existing=True)
-        if is_postgres(session):
-            locked = locked.with_for_update()
+        locked = locked.with_for_update()
         rule = session.scalars(locked).one()
         for employee in _candidates(session, rule):
             if not _still_below_cap(session, rule, employee):

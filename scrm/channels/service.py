@@ -15,7 +15,7 @@ from scrm import jobs
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
-from scrm.db import is_postgres, utcnow
+from scrm.db import utcnow
 from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
@@ -282,8 +282,7 @@ def sync_contact_way(session: Session, channel_id: int, client: Any) -> str | No
     the add carries an idempotency key so a retry after a lost commit gets the stored answer back.
     """
     stmt = select(Channel).where(Channel.id == channel_id).execution_options(populate_existing=True)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     channel = session.scalars(stmt).first()
     if channel is None:
         return None

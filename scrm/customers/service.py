@@ -124,12 +124,11 @@ def _set_phone(customer: Customer, normalized: str) -> None:
 
 
 def _locked(session: Session, stmt: Select) -> Any:
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt.execution_options(populate_existing=True)).first()
+    return session.scalars(stmt.with_for_update().execution_options(populate_existing=True)).first()
 
 
-def _lock_customer(session: Session, customer_id: int) -> Customer | None:
+def lock_customer(session: Session, customer_id: int) -> Customer | None:
+    """The customer, row-locked until the transaction ends: one check-then-write per customer at a time."""
     return _locked(session, select(Customer).where(Customer.id == customer_id))
 
 
@@ -379,7 +378,7 @@ def _linkable(session: Session, contact: ContactInfo, known: list[tuple[FollowIn
     if contact.unionid:
         other = get_by_unionid(session, contact.unionid)
         if other is not None and other.wecom_external_userid is None and other.status != CustomerStatus.merged:
-            return _lock_customer(session, other.id)
+            return lock_customer(session, other.id)
     for f, employee in known:
         for raw in f.remark_mobiles or []:
             if not crypto.valid_mobile(raw):
@@ -387,7 +386,7 @@ def _linkable(session: Session, contact: ContactInfo, known: list[tuple[FollowIn
             other = find_by_phone(session, raw)
             if (other is not None and other.wecom_external_userid is None
                     and other.status != CustomerStatus.merged and other.owner_id in (None, employee.id)):
-                return _lock_customer(session, other.id)
+                return lock_customer(session, other.id)
     return None
 
 
@@ -521,7 +520,7 @@ def _merge(session: Session, a: Customer, b: Customer, *, event_key: str | None,
     """Fold the younger record into the older one (first touch wins) and mark it merged."""
     session.flush()
     first, second = sorted([a, b], key=lambda c: (c.created_at, c.id))
-    keep, drop = _lock_customer(session, first.id), _lock_customer(session, second.id)
+    keep, drop = lock_customer(session, first.id), lock_customer(session, second.id)
 
     mine = {f.employee_id: f for f in _follows(session, keep.id)}
     for follow in _follows(session, drop.id):
@@ -825,7 +824,7 @@ def update_customer(session: Session, actor: Employee, customer: Customer, chang
     errors: list[tuple[str, str]] = []
     touched: list[str] = []
     session.flush()
-    customer = _lock_customer(session, customer.id)
+    customer = lock_customer(session, customer.id)
     if "name" in changes and changes["name"] and changes["name"] != customer.name:
         customer.name = changes["name"][:64]
         touched.append("姓名")
@@ -873,7 +872,7 @@ def set_stage(session: Session, customer_id: int, stage: Stage, *, actor_employe
               source_key: str | None = None, note: str | None = None) -> Customer:
     """Move a customer to a stage (the back-office calls this on signing, disbursement, settlement)."""
     session.flush()
-    customer = _lock_customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     if customer is None:
         raise NotFound(f"没有编号为 {customer_id} 的客户")
     if customer.stage != stage:
@@ -942,7 +941,7 @@ def set_verified_phone(session: Session, customer: Customer, phone: str) -> Cust
     if not crypto.valid_mobile(phone or ""):
         raise ValidationFailed("微信返回的不是中国大陆手机号", field="code")
     normalized = crypto.normalize_phone(phone)
-    customer = _lock_customer(session, customer.id)
+    customer = lock_customer(session, customer.id)
     if customer.phone_hash == phone_hash(normalized):
         return customer
     other = find_by_phone(session, normalized)
@@ -967,7 +966,7 @@ def apply_from_miniprogram(session: Session, customer: Customer, *, product_code
     """The customer's own application: the loan need checked against the product's form (every bad field
     named at once), the record updated and the timeline written; nothing changes when anything is wrong."""
     errors: list[tuple[str, str]] = []
-    customer = _lock_customer(session, customer.id)
+    customer = lock_customer(session, customer.id)
     if name is not None and not name.strip():
         errors.append(("name", "请填写姓名"))
     need = {"product_code": product_code, "amount": amount, "term_months": term_months, "purpose": purpose,
@@ -1296,8 +1295,7 @@ def hand_over_many(session: Session, moves: list[HandOver], from_employee_id: in
     ids = [m.customer_id for m in moves]
     now = utcnow()
     lock = select(Customer.id, Customer.owner_id).where(_id_in(session, Customer.id, ids)).order_by(Customer.id)
-    if is_postgres(session):
-        lock = lock.with_for_update(of=Customer)
+    lock = lock.with_for_update(of=Customer)
     previous = dict(session.execute(lock).all())
     changing = [i for i in ids if i in previous and previous[i] != to_employee_id]
     if changing:

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scrm.config import get_settings
+from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.db import utcnow
 from scrm.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
@@ -107,6 +108,8 @@ def bind_card(session: Session, customer: Customer, *, holder_name: str, id_no: 
         raise ValidationFailed("the phone must be a mainland mobile number (11 digits starting with 1)", field="phone")
     card, ident, mobile = normalize_card_no(card_no), normalize_id_no(id_no), normalize_phone(phone)
     card_hash = blind_index("card", card)
+    # the day's limit is counted under the customer's lock, so bindings sent at once queue behind each other
+    customer_service.lock_customer(session, customer.id)
     same = session.scalars(select(Mandate).where(Mandate.customer_id == customer.id, Mandate.card_hash == card_hash,
                                                  Mandate.status == MandateStatus.active)).first()
     if same is not None:

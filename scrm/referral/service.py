@@ -27,7 +27,7 @@ from scrm.channels.models import Channel, ChannelKind
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, LoanProduct
-from scrm.db import is_postgres, utcnow
+from scrm.db import utcnow
 from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.money import from_fen, to_fen
 from scrm.org.models import Employee
@@ -459,8 +459,7 @@ def preview_rule(session: Session, values: dict[str, Any], fee_fen: int, *, rule
 def _pending_for(session: Session, order_id: int, level: int) -> Commission | None:
     stmt = select(Commission).where(Commission.order_id == order_id, Commission.level == level,
                                     Commission.state == CS.pending)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
 
 
@@ -552,8 +551,7 @@ def reverse(session: Session, row: Commission, reason: str, *, actor_id: int | N
 
 def _reverse_where(session: Session, condition, reason: str) -> list[Commission]:
     stmt = select(Commission).where(condition, Commission.state != CS.reversed).order_by(Commission.id)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     return [reverse(session, row, reason) for row in session.scalars(stmt).all()]
 
 
@@ -576,8 +574,7 @@ def release_withdrawable(session: Session, now: datetime | None = None, limit: i
     now = now or utcnow()
     stmt = (select(Commission.id).where(Commission.state == CS.confirmed, Commission.withdrawable_after <= now)
             .order_by(Commission.id).limit(limit))
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     ids = list(session.scalars(stmt))
     if not ids:
         return 0
@@ -656,10 +653,9 @@ def request_withdrawal(session: Session, customer: Customer, *, request_id: str,
     """Withdraw the available balance (whole commissions, oldest first, within the daily limit, less any
     claw-back owed). Idempotent on ``request_id``: the same request answers the same withdrawal."""
     session.flush()
-    # one withdrawal request at a time per customer: the same request sent twice at once finds the first
-    locked = select(Customer.id).where(Customer.id == customer.id)
-    if is_postgres(session):
-        session.execute(locked.with_for_update())
+    # one withdrawal request at a time per customer: the same request sent twice at once finds the first,
+    # and each request sees the commissions and today's total the one before it took
+    customer_service.lock_customer(session, customer.id)
     existing = session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer.id,
                                                         Withdrawal.request_id == request_id)
                                .execution_options(populate_existing=True)).first()
@@ -749,17 +745,30 @@ def reject_withdrawal(session: Session, actor: Employee, withdrawal_id: int, rea
     return row
 
 
+def _check_backing(session: Session, row: Withdrawal) -> None:
+    """Refuse to pay a withdrawal that its own withdrawable commissions, less its claw-backs, no longer
+    cover exactly: whatever happened to them since the request, money leaves only for money earned."""
+    earned = session.scalar(select(func.coalesce(func.sum(Commission.amount_fen), 0)).where(
+        Commission.withdrawal_id == row.id, Commission.state == CS.withdrawable,
+        Commission.referrer_customer_id == row.customer_id)) or 0
+    owed = session.scalar(select(func.coalesce(func.sum(Commission.amount_fen), 0)).where(
+        Commission.clawback_withdrawal_id == row.id, Commission.referrer_customer_id == row.customer_id)) or 0
+    if int(earned) - int(owed) != row.amount_fen or row.amount_fen <= 0:
+        raise Conflict(f"提现 #{row.id} 的金额 {from_fen(row.amount_fen)} 元与其所含可提现佣金 "
+                       f"{from_fen(int(earned) - int(owed))} 元不符，不能付款；请驳回后由客户重新申请")
+
+
 def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
                    bank_reference: str | None = None) -> Withdrawal:
     """Pay an approved withdrawal: by bank (finance records the transfer's reference) or WeChat Pay transfer."""
     stmt = select(Withdrawal).where(Withdrawal.id == withdrawal_id).execution_options(populate_existing=True)
-    if is_postgres(session):
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     row = session.scalars(stmt).first()
     if row is None:
         raise NotFound(f"没有编号为 {withdrawal_id} 的提现申请")
     if WS.paid not in WITHDRAWAL_TRANSITIONS[row.state]:
         raise InvalidTransition(f"提现 #{row.id} 当前为 {row.state.value}，不能付款")
+    _check_backing(session, row)
     customer = session.get(Customer, row.customer_id)
     try:
         result = provider_for(row.method).pay(row, customer, bank_reference=bank_reference)

@@ -516,7 +516,7 @@ def _stored_answer(key: str) -> dict | None:
     if pending is not None:
         return pending
     try:
-        with session_scope() as session:
+        with session_scope(read_only=True) as session:
             row = session.scalars(select(WecomCall).where(WecomCall.idempotency_key == key,
                                                           WecomCall.errcode == 0)).first()
             return dict(row.response or {"errcode": 0, "errmsg": "ok"}) if row is not None else None

@@ -20,7 +20,7 @@ from scrm import jobs
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.db import insert_ignore_many, is_postgres, utcnow
+from scrm.db import insert_ignore_many, utcnow
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.privacy import crypto
@@ -124,8 +124,7 @@ async def store_callbacks_pg(cursor, items: list[tuple[str, dict]]) -> tuple[lis
 def claim(session: Session, inbox_id: int) -> InboxEvent | None:
     """Lock an inbox row for processing; None when it is done or another worker holds it."""
     stmt = select(InboxEvent).where(InboxEvent.id == inbox_id)
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     row = session.scalars(stmt).first()
     if row is None or row.status in (InboxStatus.done, InboxStatus.ignored):
         return None
