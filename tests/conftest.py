@@ -152,7 +152,9 @@ def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
     settings_env(SCRM_DATABASE_URL=url)
     engine = scrm_db.make_engine(url)
     scrm_db.set_engine(engine)
-    session = scrm_db.new_session()
+    # the test's own session reads between requests; begun IMMEDIATE it would hold the one writer's lock
+    # against the served app until the test ends its transaction
+    session = scrm_db.new_session(read_only=True)
     try:
         yield session
     finally:
