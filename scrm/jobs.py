@@ -78,8 +78,12 @@ def enqueue(session: Session | None, func: Callable[..., Any], *args: Any, queue
         session.info.setdefault(_PENDING, []).append(spec)
 
 
+# SQLAlchemy fires both events for a savepoint too (``begin_nested``): releasing one is no commit, and
+# rolling one back leaves the transaction's earlier work, and its jobs, standing.
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         try:
@@ -90,7 +94,8 @@ def _send_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def _name(func: Callable[..., Any]) -> str:

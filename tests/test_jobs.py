@@ -99,3 +99,30 @@ def test_worker_outlives_redis_going_away_in_the_middle_of_a_job(settings_env):
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
         _stop(server)
+
+
+RAN: list[str] = []
+
+
+def _note(what: str) -> None:
+    RAN.append(what)
+
+
+def test_jobs_wait_for_the_outer_commit_not_a_savepoint(committed_any):
+    """Releasing a savepoint (``begin_nested``) is no commit: a job queued before it must wait for the real
+    commit (inline it would otherwise run inside the open transaction; on RQ a worker could read nothing),
+    and a savepoint rolled back must not drop the jobs the transaction queued before it."""
+    db = committed_any
+    RAN.clear()
+    jobs.enqueue(db, _note, "before the savepoint")
+    with db.begin_nested():
+        jobs.enqueue(db, _note, "inside the savepoint")
+    assert RAN == []
+    try:
+        with db.begin_nested():
+            raise ValueError("a refused insert")
+    except ValueError:
+        pass
+    assert RAN == []
+    db.commit()
+    assert RAN == ["before the savepoint", "inside the savepoint"]

@@ -9,6 +9,7 @@ import atexit
 import os
 import time
 from datetime import datetime
+from decimal import Decimal
 
 import httpx
 
@@ -67,13 +68,18 @@ def replay(api: httpx.Client, finance: dict, sandbox, to_debit: list[dict]) -> d
     httpx.get(page["signing_url"], params=page["params"]).raise_for_status()  # the customer agrees in WeChat
     papay = next(m for m in _ok(api.get("/mp/mandates", headers=as_signer)) if m["id"] == page["mandate"]["id"])
 
-    def press(settlement_id: int) -> int:
+    def due(settlement_id: int) -> Decimal:
+        return Decimal(_ok(api.get(f"/api/backoffice/settlements/{settlement_id}/amount-due",
+                                   headers=finance))["amount_due"])
+
+    def press_twice(settlement_id: int) -> list[int]:
+        """Finance presses the debit button twice. The second press answers the same order, or 409 when
+        nothing is left due, or, when the first order had already failed for good, starts the next round:
+        which one depends on how fast the provider answered, so the demo checks the money instead."""
         url = f"/api/backoffice/settlements/{settlement_id}/debit"
         made = _ok(api.post(url, headers=finance, json={}))
-        again = api.post(url, headers=finance, json={})  # pressed twice: the same order, or nothing left due
-        if again.status_code != 409 and _ok(again)["id"] != made["id"]:
-            raise SystemExit(f"demo step failed: a second press made debit {again.json()['id']} beside {made['id']}")
-        return made["id"]
+        again = api.post(url, headers=finance, json={})
+        return [made["id"]] + ([] if again.status_code == 409 or _ok(again)["id"] == made["id"] else [again.json()["id"]])
 
     def settled(debit_ids: list[int]) -> list[dict]:
         deadline = time.monotonic() + 15
@@ -83,13 +89,20 @@ def replay(api: httpx.Client, finance: dict, sandbox, to_debit: list[dict]) -> d
                 return debits
             time.sleep(0.2)
 
+    owed = {sid: due(sid) for sid in (card_due, papay_due)}
     sandbox.fail_deductions(papay["contract_id"], "余额不足")
-    first = settled([press(card_due), press(papay_due)])
+    first = settled(press_twice(card_due) + press_twice(papay_due))
     sandbox.heal_deductions(papay["contract_id"])  # the customer tops up; finance presses again
-    retried = settled([press(papay_due)])
+    retried = settled(press_twice(papay_due))
     day = sandbox.now().astimezone(BEIJING).date().isoformat()
     reconciled = [_ok(api.post("/api/backoffice/debits/reconcile", headers=finance,
                                json={"provider": p, "date": day})) for p in ("papay", "bank")]
+    for sid, amount in owed.items():  # what a finance user checks: each amount due collected once, in full
+        collected = sum(Decimal(d["amount"]) for d in first + retried
+                        if d["status"] in ("succeeded", "reconciled") and d["due_key"].split("#")[0] == f"settlement:{sid}")
+        if collected != amount or due(sid) != 0:
+            raise SystemExit(f"demo step failed: settlement {sid} owed {amount}, collected {collected}, "
+                             f"still due {due(sid)}")
     still_due = [_ok(api.get(f"/api/backoffice/settlements/{sid}/amount-due", headers=finance))["amount_due"]
                  for sid in (card_due, papay_due)]
     return {"mandates": [card, papay], "debits": first + retried, "reconciled": reconciled, "still_due": still_due,
@@ -103,6 +116,6 @@ def print_summary(p: dict) -> None:
     for d in p["debits"]:
         print(f"  debit {d['id']:<3} {d['provider']:<5} {d['amount']:>9} yuan  {d['status']:<10} "
               f"attempts {d['attempts']}  ({d['due_key']})")
-    print(f"deductions at the providers : {p['deductions']} (each button pressed twice); still due on the two "
+    print(f"deductions at the providers : {p['deductions']} (each button pressed twice, each amount collected once); still due on the two "
           f"settlements: {' / '.join(p['still_due'])} yuan; reconciled: "
           + ", ".join(f"{r['provider']} {r['matched']} matched / {len(r['mismatches'])} mismatches" for r in p["reconciled"]))
