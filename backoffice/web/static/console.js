@@ -1,14 +1,24 @@
-// Confirmation before irreversible actions and a progress bar while a form is being handled.
+// Confirmation before irreversible actions and a progress bar while a form is being handled. A form that
+// posts is sent once: a second press (a double click on 一键代扣) is ignored while the first is in flight.
 document.addEventListener("submit", function (event) {
   var form = event.target, button = event.submitter;
+  var posts = form.method.toLowerCase() === "post";
+  if (posts && form.dataset.sent) { event.preventDefault(); return; }
   var question = (button && button.dataset.confirm) || form.dataset.confirm;
   if (question && !window.confirm(question)) { event.preventDefault(); return; }
-  if (form.hasAttribute("data-progress") || form.method.toLowerCase() === "post") {
+  if (form.hasAttribute("data-progress") || posts) {
     document.body.classList.add("busy");
+    if (posts) { form.dataset.sent = "1"; }
     if (button) { setTimeout(function () { button.disabled = true; }, 0); }
   }
 });
-window.addEventListener("pageshow", function () { document.body.classList.remove("busy"); });
+window.addEventListener("pageshow", function () {
+  document.body.classList.remove("busy");
+  document.querySelectorAll("form[data-sent]").forEach(function (form) {
+    delete form.dataset.sent;
+    form.querySelectorAll("button[disabled]").forEach(function (b) { b.disabled = false; });
+  });
+});
 // A select with data-fill copies its option's data-* values into the inputs of the same names.
 document.addEventListener("change", function (event) {
   var select = event.target;

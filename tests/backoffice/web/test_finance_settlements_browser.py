@@ -99,9 +99,12 @@ def test_finance_settles_prints_closes_debits_and_exports(committed_db, committe
 
     assert page.locator("#debit-due").inner_text() == "660.00"
     assert "微信委托代扣" in page.locator("#mandates").inner_text()
-    page.click("#debit-button")
+    presses = []
+    page.on("request", lambda r: presses.append(r) if r.method == "POST" and r.url.endswith("/debit") else None)
+    page.dblclick("#debit-button")  # a double click sends one press: the button is off while it is in flight
     page.wait_for_url("**?msg=debit_started")
-    assert any("代扣 660.00 元" in m for m in page.dialogs)
+    assert len(presses) == 1
+    assert [m for m in page.dialogs if "代扣 660.00 元" in m] == [page.dialogs[-1]]
     page.locator("#debits .debit-succeeded").wait_for()  # the page refreshes until the notification is in
     deductions = sandbox_wechatpay.deductions()
     assert len(deductions) == 1 and deductions[0]["total_fee"] == 66_000
