@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.common.models import TransitionLog
@@ -32,11 +32,23 @@ class Machine:
 
     def advance(self, session: Session, obj: Any, action: str, *, actor_id: int | None = None,
                 note: str | None = None, data: dict | None = None) -> enum.Enum:
-        """Move ``obj.status`` along ``action`` and record the change."""
+        """Move ``obj.status`` along ``action`` and record the change.
+
+        The move is a conditional UPDATE from the state read: when another request moved the same
+        object first (two finance users paying one claim at once), its row count is 0 and this one
+        answers 409 instead of repeating the move, on every backend, with or without a row lock."""
         before = obj.status
         after = self.target(before, action)
-        obj.status = after
         session.flush()
+        model = type(obj)
+        moved = session.execute(update(model).where(model.id == obj.id, model.status == before)
+                                .values(status=after).execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            session.refresh(obj, attribute_names=["status"])
+            self.target(obj.status, action)
+            raise InvalidTransition(f"{self.label}刚被其他操作改为 {obj.status.value}，请刷新后再试",
+                                    entity=self.entity, state=obj.status.value, action=action)
+        obj.status = after  # written again with the caller's other changes at the next flush; a rolled-back savepoint expires it
         session.add(TransitionLog(entity=self.entity, entity_id=obj.id, action=action, from_status=before.value,
                                   to_status=after.value, actor_employee_id=actor_id, note=note, data=data or {}))
         return after

@@ -15,7 +15,8 @@ from backoffice.ledger import service as ledger
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.customers.models import Customer
-from tests.backoffice.conftest import disbursed, make_world, processing
+from backoffice.ledger.models import JournalEntry
+from tests.backoffice.conftest import disbursed, make_world, processing, signed
 from tests.conftest import race
 from tests.mandates.factories import sign_papay, staff_auth
 from tests.wecom.conftest import LiveService
@@ -88,4 +89,31 @@ def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_
     db.expire_all()
     assert db.scalar(select(func.sum(DepositRefund.amount_fen)).where(DepositRefund.status == "confirmed")) == 400_000
     assert ledger.unbalanced_entries(db) == []
+    db.commit()
+
+
+def test_a_claim_paid_by_several_finance_presses_at_once_is_paid_once(committed_any, live):
+    """Two finance users (or one double click) paying the same reimbursement: one payment, one journal entry.
+    On PostgreSQL the claim is not row-locked; the state machine's conditional update decides."""
+    db = committed_any
+    world = make_world(db)
+    order = signed(db, world)
+    db.commit()
+    base = f"{live.url}/api/backoffice/reimbursements"
+    made = httpx.post(base, headers=staff_auth(world.sales), json={
+        "customer_id": order.customer_id, "order_id": order.id, "cost_type": "processing", "category": "交通",
+        "amount": "86.50", "spent_on": "2026-11-20"})
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    assert httpx.post(f"{base}/{rid}/confirm", headers=staff_auth(world.finance)).status_code == 200
+
+    paid = race(6, lambda i: httpx.post(f"{base}/{rid}/pay", headers=staff_auth(world.finance),
+                                        json={"payer": "online_bank"}, timeout=60))
+
+    assert sorted(a.status_code for a in paid) == [200, 409, 409, 409, 409, 409], \
+        [(a.status_code, a.text[:160]) for a in paid]
+    db.expire_all()
+    entries = db.scalars(select(JournalEntry).where(JournalEntry.source_type == "reimbursement.paid",
+                                                    JournalEntry.source_id == rid)).all()
+    assert len(entries) == 1
     db.commit()
