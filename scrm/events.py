@@ -27,7 +27,15 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "employee.departed": ["scrm.handover.service:on_employee_departed"],
     "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
     "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
-    "customer.erased": ["scrm.tagging.service:on_customer_erased"],
+    # every module holding a copy of a customer's personal data drops it; the customers module runs last, to
+    # drop from the event itself the identifiers the others needed to find their copies
+    "customer.erased": ["scrm.tagging.service:on_customer_erased", "scrm.mandates.service:on_customer_erased",
+                        "scrm.referral.service:on_customer_erased", "scrm.miniprogram_api.service:on_customer_erased",
+                        "scrm.wecom.service:on_customer_erased", "scrm.wechatpay.service:on_customer_erased",
+                        "backoffice.contracts.service:on_customer_erased",
+                        "backoffice.processing.service:on_customer_erased",
+                        "backoffice.reimbursements.service:on_customer_erased",
+                        "scrm.customers.service:on_customer_erased"],
     "customer.created": ["scrm.referral.service:on_customer_created"],
     "customer.merged": ["scrm.referral.service:on_customer_merged"],
     "customer.application_submitted": ["scrm.tagging.tasks:on_application_submitted"],
@@ -96,6 +104,23 @@ def emit_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> li
         for event_id in ids:
             jobs.enqueue(session, deliver, event_id, job_id=f"event-{event_id}")
     return ids
+
+
+def redact_payloads(session: Session, name: str, customer_id: int, keys: tuple[str, ...]) -> int:
+    """Empty ``keys`` in the ``name`` events about one customer (their free text or identifiers, at an erasure);
+    the ids stay. Returns how many events changed."""
+    session.flush()
+    rows = session.scalars(select(OutboxEvent).where(
+        OutboxEvent.name == name, OutboxEvent.payload["customer_id"].as_integer() == customer_id)).all()
+    changed = 0
+    for event in rows:
+        payload = {k: (type(v)() if isinstance(v, (str, list, dict)) else None) if k in keys else v
+                   for k, v in event.payload.items()}
+        if payload != event.payload:
+            event.payload = payload
+            changed += 1
+    session.flush()
+    return changed
 
 
 def _resolve(path: str) -> Callable[[Session, dict], Any]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
@@ -263,3 +263,14 @@ def list_orders(session: Session, viewer: Employee, flt: OrderFilter, *, sort: s
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     ordered = base.order_by(column.desc() if descending else column.asc(), Order.id.desc() if descending else Order.id)
     return list(session.scalars(ordered.limit(limit).offset(offset))), int(total or 0)
+
+
+ERASED_CUSTOMER = "已删除客户"
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's orders keep their ids, amounts and states; the name and phone copied
+    at signing go."""
+    session.execute(update(Order).where(Order.customer_id == payload["customer_id"])
+                    .values(customer_name=ERASED_CUSTOMER, customer_phone_masked=None))
+    session.flush()

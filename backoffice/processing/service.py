@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.contracts import service as contract_service
@@ -73,3 +73,11 @@ def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int
         "disbursed_on": disbursed_on.isoformat(), "funder_name": order.funder_name, "term_months": term_months,
         "repayment_day": repayment_day})
     return settlement
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the processing notes on the customer's orders lose their text; kinds and times stay."""
+    orders = select(Order.id).where(Order.customer_id == payload["customer_id"])
+    session.execute(update(ProcessingFollowUp).where(ProcessingFollowUp.order_id.in_(orders))
+                    .values(content=customer_service.ERASED_TEXT))
+    session.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import yuan
@@ -186,3 +186,10 @@ def rows(session: Session, items: list[Reimbursement]) -> list[schemas.Reimburse
             confirmed_at=i.confirmed_at, payer=i.payer, paid_at=i.paid_at, entered_by_id=i.entered_by_id,
             entered_by_name=names.get(i.entered_by_id), created_at=i.created_at, resubmits_id=i.resubmits_id))
     return out
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's reimbursements keep amounts and states; the name and the remark go."""
+    session.execute(update(Reimbursement).where(Reimbursement.customer_id == payload["customer_id"])
+                    .values(customer_name=contract_service.ERASED_CUSTOMER, remark=None))
+    session.flush()

@@ -17,6 +17,7 @@ from backoffice.settlements.service import Totals
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from scrm.money import from_fen
 from scrm.org.models import Employee
+from scrm.spreadsheet import text_row
 
 COLUMNS = ["协议编号", "客户", "手机号", "签单时间", "营销专员", "做单专员", "产品", "资方类型", "申请金额",
            "放款金额", "放款日期", "放款机构", "服务费", "优惠", "分期费", "额外费用", "借款本息", "应收合计",
@@ -56,20 +57,21 @@ def export_settled(session: Session, viewer: Employee, flt: contract_service.Ord
         (no, name, phone, signed_at, sales_name, processor_name, product, funder_type, applied, disbursed,
          disbursed_on, funder_name, p, method, closed_at) = row
         t = Totals(**p, collected_at_close_fen=0, paid_fen=0)
-        ws.append([no, name, phone, _tz_naive(signed_at), sales_name, processor_name, product,
-                   FUNDER_LABELS.get(funder_type.value, funder_type.value), from_fen(applied),
-                   from_fen(disbursed or 0), disbursed_on, funder_name, from_fen(t.service_fee_fen),
-                   from_fen(t.discount_fen), from_fen(t.installment_fee_fen), from_fen(t.extra_fees_fen),
-                   from_fen(t.borrowing_fen), from_fen(t.total_charges_fen), from_fen(t.deposit_applied_fen),
-                   PAYMENT_LABELS.get(method.value if method else "", ""), from_fen(t.appraisal_fen),
-                   from_fen(t.rebates_fen), _tz_naive(closed_at)])
+        ws.append(text_row(ws, [
+            no, name, phone, _tz_naive(signed_at), sales_name, processor_name, product,
+            FUNDER_LABELS.get(funder_type.value, funder_type.value), from_fen(applied), from_fen(disbursed or 0),
+            disbursed_on, funder_name, from_fen(t.service_fee_fen), from_fen(t.discount_fen),
+            from_fen(t.installment_fee_fen), from_fen(t.extra_fees_fen), from_fen(t.borrowing_fen),
+            from_fen(t.total_charges_fen), from_fen(t.deposit_applied_fen),
+            PAYMENT_LABELS.get(method.value if method else "", ""), from_fen(t.appraisal_fen), from_fen(t.rebates_fen),
+            _tz_naive(closed_at)]))
         count += 1
     filters = wb.create_sheet("筛选条件")
     filters.append(["条件", "值"])
     described = flt.describe() | {k: str(v) for k, v in (("closed_from", closed_from), ("closed_to", closed_to)) if v}
     for key, value in described.items():
-        filters.append([key, value])
+        filters.append(text_row(filters, [key, value]))
     filters.append(["行数", count])
-    filters.append(["导出人", viewer.name])
+    filters.append(text_row(filters, ["导出人", viewer.name]))
     wb.save(out)
     return count

@@ -1207,6 +1207,7 @@ def erase_personal_data(session: Session, actor: Employee | None, customer: Cust
         raise ValidationFailed("请说明删除的依据（例如客户的申请编号）", field="reason")
     if customer.status == CustomerStatus.erased:
         raise Conflict("这位客户的个人信息已经删除")
+    external_ids = [v for v in (customer.wecom_external_userid, customer.mp_openid, customer.unionid) if v]
     for attr in ("phone", "phone_hash", "phone_tail", "id_no", "id_no_hash", "avatar", "corp_name", "purpose",
                  "wecom_external_userid", "mp_openid", "unionid"):
         setattr(customer, attr, None)
@@ -1222,11 +1223,17 @@ def erase_personal_data(session: Session, actor: Employee | None, customer: Cust
     session.execute(update(DuplicateContact).where(or_(DuplicateContact.customer_id == customer.id,
                                                        DuplicateContact.existing_customer_id == customer.id))
                     .values(phone_hash=""))
+    events.redact_payloads(session, "customer.follow_up_added", customer.id, ("content",))
     session.flush()
     add_timeline(session, customer.id, "personal_data_erased", "个人信息已按客户要求删除",
                  {"reason": reason[:200]}, actor_employee_id=actor.id if actor else None)
-    events.emit(session, "customer.erased", {"customer_id": customer.id})
+    events.emit(session, "customer.erased", {"customer_id": customer.id, "external_ids": external_ids})
     return customer
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber, the erasure's last: the event forgets the ids the other subscribers looked for."""
+    events.redact_payloads(session, "customer.erased", payload["customer_id"], ("external_ids",))
 
 
 # ---------------------------------------------------------------------------------------------

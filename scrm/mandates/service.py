@@ -22,6 +22,7 @@ from scrm.money import to_fen
 from scrm.privacy.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
                                  valid_card_no, valid_id_no, valid_mobile)
 from scrm.statemachine import check_transition
+from scrm.wechatpay.bank import get_bank_client
 from scrm.wechatpay.client import PayError, get_pay_client, notify_url
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,6 @@ def bind_card(session: Session, customer: Customer, *, holder_name: str, id_no: 
                                                       Mandate.created_at > since)).all()
     if len(recent) >= BINDS_PER_DAY:
         raise TooManyRequests(f"at most {BINDS_PER_DAY} cards may be bound a day; try again tomorrow")
-    from scrm.wechatpay.bank import get_bank_client
-
     answer = get_bank_client().call("agreement/sign-request", {
         "request_no": f"MB{customer.id}-{secrets.token_hex(6)}", "name": holder_name, "id_no": ident,
         "card_no": card, "phone": mobile}, ref=f"customer:{customer.id}")
@@ -143,8 +142,6 @@ def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str
     if mandate.sms_attempts >= SMS_MAX_ATTEMPTS:
         transition(session, mandate, MandateStatus.failed, "too many wrong codes")
         return mandate, "too many wrong codes; bind the card again"
-    from scrm.wechatpay.bank import get_bank_client
-
     mandate.sms_attempts += 1
     try:
         answer = get_bank_client().call("agreement/confirm", {"sign_request_id": mandate.sign_request_id,
@@ -211,22 +208,47 @@ def on_contract_notification(session: Session, fields: dict) -> str:
     return "ignored"
 
 
-def revoke(session: Session, customer: Customer, mandate_id: int) -> Mandate:
-    """End an authorisation: WeChat or the bank is told first, then it is marked revoked."""
-    mandate = get_own(session, customer, mandate_id)
-    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.revoked)
+def _end_at_provider(mandate: Mandate, remark: str) -> None:
+    """Tell WeChat or the bank that the authorisation ends (one that never got that far has nothing to end)."""
     if mandate.kind == MandateKind.papay and mandate.contract_id:
         try:
             get_pay_client().withhold.apply_cancel_signing(contract_id=mandate.contract_id,
-                                                           contract_termination_remark="客户解约")
+                                                           contract_termination_remark=remark)
         except PayError as exc:
             if exc.err_code != "CONTRACT_NOT_EXIST":
                 raise
     elif mandate.kind == MandateKind.bank_card and mandate.agreement_no:
-        from scrm.wechatpay.bank import get_bank_client
-
         get_bank_client().call("agreement/cancel", {"agreement_no": mandate.agreement_no}, ref=f"mandate:{mandate.id}")
+
+
+def revoke(session: Session, customer: Customer, mandate_id: int) -> Mandate:
+    """End an authorisation: WeChat or the bank is told first, then it is marked revoked."""
+    mandate = get_own(session, customer, mandate_id)
+    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.revoked)
+    _end_at_provider(mandate, "客户解约")
     session.refresh(mandate, with_for_update=True)  # WeChat's DELETE notification may have revoked it meanwhile
     if mandate.status != MandateStatus.revoked:
         transition(session, mandate, MandateStatus.revoked, "revoked by the customer")
     return mandate
+
+
+ENDED = (MandateStatus.revoked, MandateStatus.failed, MandateStatus.expired)
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's authorisations end (at WeChat or the bank too) and lose the holder's
+    name, ID number, card number, phone and openid; their ids, scope and card's last four digits stay."""
+    for mandate in list_for_customer(session, payload["customer_id"]):
+        if mandate.status not in ENDED:
+            try:
+                _end_at_provider(mandate, "客户注销")
+            except PayError as exc:
+                # ours is revoked below whatever the provider says, so no debit of ours can use it; the
+                # provider's side can still be ended from the agreement number or contract id, which stay
+                log.error("could not end authorisation %s at the provider: %s", mandate.id, exc)
+            session.refresh(mandate, with_for_update=True)  # WeChat's DELETE notification may have revoked it
+            if mandate.status not in ENDED:
+                transition(session, mandate, MandateStatus.revoked, "customer's personal data erased")
+        for attr in ("holder_name", "id_no", "id_no_hash", "card_no", "card_hash", "phone", "openid"):
+            setattr(mandate, attr, None)
+    session.flush()

@@ -159,6 +159,15 @@ def submit_application(session: Session, customer: Customer, *, request_id: str,
     return application, True
 
 
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's applications keep product, amount, term and consent, not what they wrote."""
+    customer_id = payload["customer_id"]
+    for application in list_applications(session, customer_id):
+        application.purpose, application.fields = None, {}
+    events.redact_payloads(session, "customer.application_submitted", customer_id, ("text",))
+    session.flush()
+
+
 def list_applications(session: Session, customer_id: int) -> list[LoanApplication]:
     return list(session.scalars(select(LoanApplication).where(LoanApplication.customer_id == customer_id)
                                 .order_by(LoanApplication.id.desc())))

@@ -791,6 +791,19 @@ def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
     return row
 
 
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the customer's withdrawals keep their amounts, states and references but lose the card,
+    the account name, the bank and the provider's record; one not yet paid is rejected, as nobody could pay it."""
+    customer_id = payload["customer_id"]
+    for row in session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer_id)
+                               .order_by(Withdrawal.id)).all():
+        if WS.rejected in WITHDRAWAL_TRANSITIONS[row.state]:
+            _reject(session, row, "客户个人信息已删除，无法付款", actor_id=None)
+        row.account_name = row.bank_name = row.bank_card = row.bank_card_hash = None
+        row.payout = {}
+    session.flush()
+
+
 WITHDRAWAL_SORTS = {"id": Withdrawal.id, "amount": Withdrawal.amount_fen, "requested_at": Withdrawal.requested_at,
                     "state": Withdrawal.state}
 COMMISSION_SORTS = {"id": Commission.id, "amount": Commission.amount_fen, "state": Commission.state,

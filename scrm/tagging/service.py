@@ -266,6 +266,9 @@ def on_customer_erased(session: Session, payload: dict) -> None:
     """Event subscriber: the customer's own words go from the evidence; the tags they led to stay."""
     customer_id = payload["customer_id"]
     session.execute(update(TagEvidence).where(TagEvidence.customer_id == customer_id).values(excerpt=""))
+    for tag in session.scalars(select(CustomerTag).where(CustomerTag.customer_id == customer_id)):
+        if "excerpt" in (tag.evidence or {}):
+            tag.evidence = {f: v for f, v in tag.evidence.items() if f != "excerpt"}
     profile = get_profile(session, customer_id)
     if profile is not None:
         profile.evidence = {k: {f: v for f, v in why.items() if f != "excerpt"} for k, why in profile.evidence.items()}

