@@ -1,5 +1,5 @@
-"""Who is calling: staff bearer tokens (or the console's cookie), customer tokens for the
-mini-program, roles and data scopes.
+"""Who is calling: staff bearer tokens (or the console's cookie: for reading, and for console forms whose
+CSRF token was checked), customer tokens for the mini-program, roles and data scopes.
 
 Tokens are stateless ``<kind><id>.<expiry>.<HMAC>`` (``s`` staff, ``c`` customer) so any API process
 can check them; the employee or customer is loaded on every request so that a departed employee or a
@@ -99,11 +99,24 @@ def read_customer_token(token: str) -> int:
     return _read("c", token)[0]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_checked(request: Request) -> None:
+    """Let the session cookie authorise this unsafe request: the console calls it once the form's CSRF token passed."""
+    request.state.csrf_checked = True
+
+
 def _token_from(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.cookies.get(COOKIE_NAME)
+    cookie = request.cookies.get(COOKIE_NAME)
+    # A page on another port of this host can make the browser send the cookie (same site), never a header.
+    if cookie and request.method not in SAFE_METHODS and not getattr(request.state, "csrf_checked", False):
+        raise Forbidden("a request that changes data must carry its token as 'Authorization: Bearer <token>'; "
+                        "the console's session cookie alone is not accepted (CSRF protection)")
+    return cookie
 
 
 def current_staff(request: Request, session: SessionDep) -> Employee:
