@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from backoffice.web import core
 from backoffice.web import service as web_service
-from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, issue_staff_token
+from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, issue_staff_token
 from scrm.config import get_settings
 from scrm.errors import AppError, NotFound, Unauthorized
 from scrm.org import service as org_service
@@ -104,7 +104,14 @@ def login_wecom_callback(request: Request, session: SessionDep, client: Annotate
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Sign out: the session ends on the server too, so a copy of the cookie no longer signs in."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        try:
+            end_staff_session(session, token)
+        except Unauthorized:
+            pass  # expired or not ours: there is no session left to end
     response = core.redirect("/login", msg="signed_out")
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from scrm import jobs
-from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, issue_staff_token, require_roles
+from scrm.auth import (CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, current_token, end_staff_session,
+                       issue_staff_token, require_roles)
 from scrm.config import get_settings
 from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
@@ -48,6 +49,13 @@ def login(body: schemas.LoginIn, request: Request, session: SessionDep) -> schem
     employee = org_service.authenticate(session, body.username, body.password,
                                         client=request.client.host if request.client else None)
     return _token_answer(employee)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+def logout(request: Request, staff: CurrentStaff, session: SessionDep) -> None:
+    """End this session: its token is refused from now on. Your sessions on other devices go on
+    (`POST /api/auth/logout-all` ends those too)."""
+    end_staff_session(session, current_token(request))
 
 
 @router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])

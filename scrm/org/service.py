@@ -16,19 +16,21 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from scrm import events, ratelimit
 from scrm.config import get_settings
-from scrm.db import utcnow
+from scrm.db import insert_ignore, utcnow
 from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
+from scrm.org.models import (DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, RevokedSession,
+                              Role)
 from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
 
 log = logging.getLogger(__name__)
@@ -140,6 +142,23 @@ def end_sessions(employee: Employee) -> None:
     now = utcnow()
     # milliseconds, as tokens carry their issue time: a token issued after this call stays valid
     employee.sessions_valid_after = now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def revoke_session(session: Session, employee_id: int, digest: str, expires_at: datetime) -> None:
+    """End one session (sign-out) by its token's digest; signing out twice changes nothing."""
+    insert_ignore(session, RevokedSession.__table__,
+                  {"digest": digest, "employee_id": employee_id, "expires_at": expires_at, "revoked_at": utcnow()},
+                  ["digest"])
+
+
+def session_revoked(session: Session, digest: str) -> bool:
+    return session.get(RevokedSession, digest) is not None
+
+
+def purge_revoked_sessions(session: Session, now: datetime | None = None) -> int:
+    """Forget signed-out tokens that have expired anyway (their signature check refuses them now); how many."""
+    result = session.execute(delete(RevokedSession).where(RevokedSession.expires_at < (now or utcnow())))
+    return result.rowcount or 0
 
 
 def set_password(session: Session, employee_id: int, password: str) -> Employee:
