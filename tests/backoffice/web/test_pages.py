@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from scrm import ratelimit
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.customers.models import FollowUp, Stage
 from scrm.org import service as org_service
@@ -182,3 +185,21 @@ def test_sign_out_ends_that_session_on_the_server(db, client):
     assert as_bearer.status_code == 401 and "signed out" in as_bearer.json()["message"]
     # only that session ended: the same person signed in elsewhere stays signed in
     assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {other_device}"}).status_code == 200
+
+
+@pytest.fixture
+def fresh_sign_in_limits():
+    """The embedded limiter counts in process memory: start from nothing and leave nothing for later tests."""
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+def test_console_sign_in_failures_are_limited_per_address(db, client, fresh_sign_in_limits):
+    alice = make_employee(db, "艾丽", department=make_department(db), username="alice4")
+    org_service.set_password(db, alice.id, "correct-horse-9")
+    for n in range(org_service.LOGIN_FAILURES_PER_CLIENT):
+        assert _console_sign_in(client, f"guess{n}", "nope-nope-1").status_code == 401
+    blocked = _console_sign_in(client, "alice4", "correct-horse-9")
+    assert blocked.status_code == 429 and "登录失败次数过多" in blocked.text
+    assert COOKIE_NAME not in blocked.cookies
