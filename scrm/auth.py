@@ -1,9 +1,10 @@
-"""Who is calling: staff bearer tokens (or the console's cookie), customer tokens for the
-mini-program, roles and data scopes.
+"""Who is calling: staff bearer tokens (or the console's cookie: for reading, and for console forms whose
+CSRF token was checked), customer tokens for the mini-program, roles and data scopes.
 
-Tokens are stateless ``<kind><id>.<expiry>.<HMAC>`` (``s`` staff, ``c`` customer) so any API process
-can check them; the employee or customer is loaded on every request so that a departed employee or a
-merged customer is locked out at once.
+Tokens are stateless ``<kind><id>.<issued ms>.<expiry>.<HMAC>`` (``s`` staff, ``c`` customer) so any API
+process can check them; the employee or customer is loaded on every request so that a departed employee or a
+merged customer is locked out at once. A staff token also stops working when its employee's sessions were
+ended (``sessions_valid_after``) or when it was signed out itself (``revoked_session``, by its digest).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Annotated, Iterator
 
@@ -21,6 +23,7 @@ from scrm.config import get_settings
 from scrm.db import new_session
 from scrm.customers.models import Customer, CustomerStatus
 from scrm.errors import Forbidden, Unauthorized
+from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.privacy.crypto import embedded_secret
 
@@ -64,8 +67,8 @@ def _issue(kind: str, subject_id: int, ttl_s: int) -> str:
     return f"{body}.{_sign(body)}"
 
 
-def _read(kind: str, token: str) -> tuple[int, int]:
-    """(subject id, issued at in milliseconds) of a valid token of this kind."""
+def _read(kind: str, token: str) -> tuple[int, int, int]:
+    """(subject id, issued at in milliseconds, expiry in seconds) of a valid token of this kind."""
     try:
         body, sig = token.rsplit(".", 1)
         subject, issued, expires = body.split(".")
@@ -79,7 +82,7 @@ def _read(kind: str, token: str) -> tuple[int, int]:
         raise Unauthorized("bad token signature")
     if expires_at < time.time():
         raise Unauthorized("session expired, sign in again")
-    return subject_id, issued_at
+    return subject_id, issued_at, expires_at
 
 
 def issue_staff_token(employee_id: int, ttl_s: int | None = None) -> str:
@@ -99,23 +102,53 @@ def read_customer_token(token: str) -> int:
     return _read("c", token)[0]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_checked(request: Request) -> None:
+    """Let the session cookie authorise this unsafe request: the console calls it once the form's CSRF token passed."""
+    request.state.csrf_checked = True
+
+
 def _token_from(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.cookies.get(COOKIE_NAME)
+    cookie = request.cookies.get(COOKIE_NAME)
+    # A page on another port of this host can make the browser send the cookie (same site), never a header.
+    if cookie and request.method not in SAFE_METHODS and not getattr(request.state, "csrf_checked", False):
+        raise Forbidden("a request that changes data must carry its token as 'Authorization: Bearer <token>'; "
+                        "the console's session cookie alone is not accepted (CSRF protection)")
+    return cookie
 
 
-def current_staff(request: Request, session: SessionDep) -> Employee:
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def end_staff_session(session: Session, token: str) -> None:
+    """Sign-out: this token is refused from now on; the same employee's other sessions go on."""
+    employee_id, _, expires_at = _read("s", token)
+    org_service.revoke_session(session, employee_id, _digest(token), datetime.fromtimestamp(expires_at, timezone.utc))
+
+
+def current_token(request: Request) -> str:
     token = _token_from(request)
     if not token:
         raise Unauthorized("sign in first")
-    employee_id, issued_at = _read("s", token)
+    return token
+
+
+def current_staff(request: Request, session: SessionDep) -> Employee:
+    token = current_token(request)
+    employee_id, issued_at, _ = _read("s", token)
     employee = session.get(Employee, employee_id)
     if employee is None or employee.status != EmployeeStatus.active:
         raise Unauthorized("this account is no longer active")
     if employee.sessions_valid_after is not None and issued_at < round(employee.sessions_valid_after.timestamp() * 1000):
         raise Unauthorized("this session was ended (password changed or signed out everywhere), sign in again")
+    if org_service.session_revoked(session, _digest(token)):
+        raise Unauthorized("this session was signed out, sign in again")
     return employee
 
 

@@ -35,6 +35,7 @@ PERIODIC: list[Periodic] = [
     Periodic("broadcast-poll", 600, "scrm.broadcast.tasks:poll"),
     Periodic("debit-poll", 60, "backoffice.direct_debit.tasks:poll"),
     Periodic("debit-reconcile", 24 * 3600, "backoffice.direct_debit.tasks:reconcile_yesterday"),
+    Periodic("org-purge-revoked-sessions", 3600, "scrm.org.tasks:purge_revoked_sessions"),
 ]
 
 _local_claims: set[str] = set()

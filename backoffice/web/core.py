@@ -31,7 +31,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scrm.auth import COOKIE_NAME, sign
+from scrm.auth import COOKIE_NAME, csrf_checked, sign
 from scrm import db
 from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, Role
@@ -231,6 +231,7 @@ class PageRoute(APIRoute):
                     form = await request.form()
                     if not csrf_ok(request, form.get(CSRF_FIELD)):
                         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+                    csrf_checked(request)
                 response = await handler(request)
             except AppError as exc:
                 response = _error_page(request, exc)

@@ -88,9 +88,9 @@ async def mark_departed(request: Request, staff: ManagerStaff, session: SessionD
         if not raw.isdigit():
             raise ValidationFailed("请选择离职的员工", field="employee_id")
         employee = org_service.get_visible_employee(session, staff, int(raw))
-        org_service.ensure_can_manage_employee(session, staff, employee)
         if employee.id == staff.id:
             raise ValidationFailed("不能把自己标记为离职", field="employee_id")
+        org_service.ensure_can_manage_employee(session, staff, employee, action="depart")
         org_service.mark_departed(session, employee.id, by=staff.id)
         case = handover_service.open_case(session, employee.id, source="manual", opened_by_id=staff.id)
     except AppError as exc:

@@ -10,9 +10,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from backoffice.web import core
 from backoffice.web import service as web_service
-from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, issue_staff_token
+from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, issue_staff_token
 from scrm.config import get_settings
-from scrm.errors import AppError, NotFound, Unauthorized
+from scrm.errors import AppError, NotFound, TooManyRequests, Unauthorized
 from scrm.org import service as org_service
 
 router = core.console_router()
@@ -63,12 +63,16 @@ def login_page(request: Request, next: str = "") -> Response:
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     try:
-        employee = org_service.authenticate(session, username, password)
-    except Unauthorized as exc:
-        message = "用户名或密码不正确" if "password" in exc.message else "该账号已停用"
+        employee = org_service.authenticate(session, username, password,
+                                            client=request.client.host if request.client else None)
+    except (Unauthorized, TooManyRequests) as exc:
+        if isinstance(exc, TooManyRequests):
+            message = "登录失败次数过多，请 15 分钟后再试"
+        else:
+            message = "用户名或密码不正确" if "password" in exc.message else "该账号已停用"
         return core.render(request, "login.html", {"next": _safe_next(next), "wecom": _wecom_configured(),
                                                    "values": {"username": username}, "errors": {"password": message}},
-                           status_code=401)
+                           status_code=exc.status_code)
     return _signed_in(request, employee.id, next)
 
 
@@ -104,7 +108,14 @@ def login_wecom_callback(request: Request, session: SessionDep, client: Annotate
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Sign out: the session ends on the server too, so a copy of the cookie no longer signs in."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        try:
+            end_staff_session(session, token)
+        except Unauthorized:
+            pass  # expired or not ours: there is no session left to end
     response = core.redirect("/login", msg="signed_out")
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

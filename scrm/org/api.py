@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from scrm import jobs
-from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, issue_staff_token, require_roles
+from scrm.auth import (CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, current_token, end_staff_session,
+                       issue_staff_token, require_roles)
 from scrm.config import get_settings
 from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
 from scrm.org import service as org_service
-from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, EmployeeStatus, Role
+from scrm.org.models import DataScope, Employee, EmployeeStatus, Role
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
@@ -48,6 +49,13 @@ def login(body: schemas.LoginIn, request: Request, session: SessionDep) -> schem
     employee = org_service.authenticate(session, body.username, body.password,
                                         client=request.client.host if request.client else None)
     return _token_answer(employee)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+def logout(request: Request, staff: CurrentStaff, session: SessionDep) -> None:
+    """End this session: its token is refused from now on. Your sessions on other devices go on
+    (`POST /api/auth/logout-all` ends those too)."""
+    end_staff_session(session, current_token(request))
 
 
 @router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
@@ -192,10 +200,10 @@ def get_employee(employee: VisibleEmployee) -> schemas.EmployeeRead:
 @router.post("/org/employees", response_model=schemas.EmployeeRead, status_code=status.HTTP_201_CREATED,
              tags=["org"])
 def create_employee(body: schemas.EmployeeIn, staff: ManagerStaff, session: SessionDep) -> schemas.EmployeeRead:
-    """Create an employee in a department within your scope. You cannot grant a data scope wider than yours,
-    and only an admin creates admins."""
-    org_service.ensure_can_manage_department(session, staff, body.department_id)
-    org_service.ensure_can_grant(staff, body.role, body.scope or DEFAULT_SCOPE[body.role])
+    """Create an employee in a department within your scope. You cannot grant a role or data scope wider than
+    yours: only an admin creates admins and finance staff."""
+    org_service.ensure_can_manage_employee(session, staff, None, role=body.role, scope=body.scope,
+                                           department_id=body.department_id)
     employee = org_service.create_employee(session, **body.model_dump())
     return schemas.EmployeeRead.of(employee)
 
@@ -206,24 +214,26 @@ def update_employee(body: schemas.EmployeeUpdate, employee: ManagedEmployee, sta
     """Change an employee's details; only the fields sent change. The name, department and mobile of an
     employee linked to WeCom are changed in WeCom (409 here)."""
     changes = body.model_dump(exclude_unset=True)
-    if "department_id" in changes:
-        org_service.ensure_can_manage_department(session, staff, changes["department_id"])
+    org_service.ensure_can_manage_employee(session, staff, employee,
+                                           department_id=changes.get("department_id", org_service.UNSET))
     return schemas.EmployeeRead.of(org_service.update_employee(session, employee.id, **changes))
 
 
 @router.put("/org/employees/{employee_id}/role", response_model=schemas.EmployeeRead, tags=["org"])
 def set_role(body: schemas.RoleIn, employee: ManagedEmployee, staff: ManagerStaff,
              session: SessionDep) -> schemas.EmployeeRead:
-    """Change an employee's role and data scope (the role's usual scope when `scope` is left out)."""
-    if employee.id == staff.id and staff.role != Role.admin:
-        raise Forbidden("you cannot change your own role or scope")
-    org_service.ensure_can_grant(staff, body.role, body.scope or DEFAULT_SCOPE[body.role])
+    """Change an employee's role and data scope (the role's usual scope when `scope` is left out). You cannot
+    grant a role or scope wider than yours, nor change your own."""
+    org_service.ensure_can_manage_employee(session, staff, employee, role=body.role, scope=body.scope, action="role")
     return schemas.EmployeeRead.of(org_service.set_role(session, employee.id, body.role, body.scope))
 
 
 @router.post("/org/employees/{employee_id}/password", status_code=status.HTTP_204_NO_CONTENT, tags=["org"])
-def reset_password(body: schemas.PasswordSetIn, employee: ManagedEmployee, session: SessionDep) -> None:
-    """Set a new password for an employee who has a username."""
+def reset_password(body: schemas.PasswordSetIn, employee: ManagedEmployee, staff: ManagerStaff,
+                   session: SessionDep) -> None:
+    """Set a new password for an employee who has a username. Every session of theirs ends. Your own password
+    is changed with `POST /api/auth/password`."""
+    org_service.ensure_can_manage_employee(session, staff, employee, action="password")
     if not employee.username:
         raise ValidationFailed("give the employee a username first", field="username")
     org_service.set_password(session, employee.id, body.password)
@@ -233,8 +243,7 @@ def reset_password(body: schemas.PasswordSetIn, employee: ManagedEmployee, sessi
 def mark_departed(employee: ManagedEmployee, staff: ManagerStaff, session: SessionDep) -> schemas.EmployeeRead:
     """Mark an employee departed: they can no longer sign in and their customers are queued for handover.
     Doing it again changes nothing."""
-    if employee.id == staff.id:
-        raise Forbidden("you cannot mark yourself departed")
+    org_service.ensure_can_manage_employee(session, staff, employee, action="depart")
     return schemas.EmployeeRead.of(org_service.mark_departed(session, employee.id, by=staff.id))
 
 

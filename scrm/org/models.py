@@ -90,3 +90,13 @@ class Employee(Base):
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # tokens issued before this moment are refused (password changed, signed out everywhere)
     sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RevokedSession(Base):
+    """A signed-out staff token (by its SHA-256), refused until it would have expired anyway; then purged."""
+
+    __tablename__ = "revoked_session"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

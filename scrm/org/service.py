@@ -16,19 +16,21 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from scrm import events, ratelimit
 from scrm.config import get_settings
-from scrm.db import utcnow
+from scrm.db import insert_ignore, utcnow
 from scrm.errors import Conflict, ExternalServiceError, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from scrm.org.models import DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, Role
+from scrm.org.models import (DEFAULT_SCOPE, Center, DataScope, Department, Employee, EmployeeStatus, RevokedSession,
+                              Role)
 from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
 
 log = logging.getLogger(__name__)
@@ -140,6 +142,23 @@ def end_sessions(employee: Employee) -> None:
     now = utcnow()
     # milliseconds, as tokens carry their issue time: a token issued after this call stays valid
     employee.sessions_valid_after = now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def revoke_session(session: Session, employee_id: int, digest: str, expires_at: datetime) -> None:
+    """End one session (sign-out) by its token's digest; signing out twice changes nothing."""
+    insert_ignore(session, RevokedSession.__table__,
+                  {"digest": digest, "employee_id": employee_id, "expires_at": expires_at, "revoked_at": utcnow()},
+                  ["digest"])
+
+
+def session_revoked(session: Session, digest: str) -> bool:
+    return session.get(RevokedSession, digest) is not None
+
+
+def purge_revoked_sessions(session: Session, now: datetime | None = None) -> int:
+    """Forget signed-out tokens that have expired anyway (their signature check refuses them now); how many."""
+    result = session.execute(delete(RevokedSession).where(RevokedSession.expires_at < (now or utcnow())))
+    return result.rowcount or 0
 
 
 def set_password(session: Session, employee_id: int, password: str) -> Employee:
@@ -359,13 +378,27 @@ def get_visible_employee(session: Session, viewer: Employee, employee_id: int) -
 # ---------------------------------------------------------------------------------------------
 # Who may manage whom (called by the API with the signed-in employee; the CLI is trusted)
 
-def ensure_can_grant(actor: Employee, role: Role, scope: DataScope) -> None:
-    if actor.role == Role.admin:
-        return
+# The roles whose rights a role's holder also has: they may manage such accounts and hand such roles
+# out. Finance's rights (confirming money, payouts, direct debits) are nobody else's, so finance
+# accounts and the finance role are left to admins.
+_ROLE_COVERS = {
+    Role.sales: {Role.sales},
+    Role.processor: {Role.processor},
+    Role.supervisor: {Role.supervisor, Role.sales, Role.processor},
+    Role.finance: {Role.finance},
+    Role.manager: {Role.manager, Role.supervisor, Role.sales, Role.processor},
+    Role.admin: set(Role),
+}
+
+
+def _ensure_can_grant(actor: Employee, role: Role, scope: DataScope) -> None:
     if role == Role.admin:
         raise Forbidden("only an admin can make someone an admin", field="role")
     if _SCOPE_WIDTH[scope] > _SCOPE_WIDTH[actor.scope]:
         raise Forbidden(f"you cannot grant a data scope wider than your own ({actor.scope.value})", field="scope")
+    if role not in _ROLE_COVERS[actor.role]:
+        raise Forbidden(f"you cannot grant the role {role.value}: its rights are wider than a {actor.role.value}'s",
+                        field="role")
 
 
 def ensure_can_manage_department(session: Session, actor: Employee, department_id: int | None,
@@ -380,11 +413,41 @@ def ensure_can_manage_department(session: Session, actor: Employee, department_i
         raise Forbidden("that department is outside your data scope", field=field_name)
 
 
-def ensure_can_manage_employee(session: Session, actor: Employee, employee: Employee) -> None:
-    if not can_see_employee(session, actor, employee.id):
-        raise NotFound(f"no employee with id {employee.id}")
-    if employee.role == Role.admin and actor.role != Role.admin:
-        raise Forbidden("only an admin can change an admin's account")
+def ensure_can_manage_employee(session: Session, actor: Employee, employee: Employee | None, *,
+                               role: Role | None = None, scope: DataScope | None = None,
+                               department_id: int | None = UNSET, action: str = "update") -> None:
+    """Refuse what ``actor`` may not do to ``employee``'s account (None: a new one), on every path (API, console).
+
+    The employee must be inside the actor's data scope (NotFound, as for reading them), their role's
+    rights and their data scope no wider than the actor's, and a role, scope or department given one
+    the actor holds. ``action`` is "update", "role", "password" or "depart". Admins may do everything
+    but mark themselves departed.
+    """
+    if employee is not None and employee.id == actor.id and action == "depart":
+        raise Forbidden("you cannot mark yourself departed")
+    if actor.role == Role.admin:
+        return
+    if employee is not None:
+        if not can_see_employee(session, actor, employee.id):
+            raise NotFound(f"no employee with id {employee.id}")
+        if employee.role == Role.admin:
+            raise Forbidden("only an admin can change an admin's account")
+        if employee.id == actor.id and action == "role":
+            raise Forbidden("you cannot change your own role or scope")
+        if employee.id == actor.id and action == "password":
+            raise Forbidden("change your own password with your current one (POST /api/auth/password)")
+        if employee.role not in _ROLE_COVERS[actor.role]:
+            raise Forbidden(f"this account's role ({employee.role.value}) has rights wider than a "
+                            f"{actor.role.value}'s; only an admin can change it")
+        if _SCOPE_WIDTH[employee.scope] > _SCOPE_WIDTH[actor.scope]:
+            raise Forbidden(f"this account's data scope ({employee.scope.value}) is wider than yours "
+                            f"({actor.scope.value}); only someone with that scope or an admin can change it")
+    if role is not None:
+        _ensure_can_grant(actor, role, scope or DEFAULT_SCOPE[role])
+    elif scope is not None:
+        _ensure_can_grant(actor, employee.role if employee is not None else Role.sales, scope)
+    if department_id is not UNSET:
+        ensure_can_manage_department(session, actor, department_id)
 
 
 def ensure_can_manage_center(actor: Employee) -> None:

@@ -25,3 +25,9 @@ def apply_contact_change(change_type: str, fields: dict[str, Any]) -> None:
 
     with session_scope() as session:
         org_service.apply_contact_change(session, change_type, fields, client=get_client())
+
+
+def purge_revoked_sessions() -> int:
+    """Periodic job: forget signed-out tokens that have expired anyway."""
+    with session_scope() as session:
+        return org_service.purge_revoked_sessions(session)

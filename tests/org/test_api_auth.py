@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from scrm.auth import issue_staff_token
+from scrm.db import utcnow
 from scrm.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Role
@@ -117,3 +120,22 @@ def test_sign_in_limits_are_shared_through_redis(db, client, redis_url):
     ratelimit.reset()  # another API process has no memory of these: the count is in Redis
     assert client.post("/api/auth/login", json={"username": employee.username,
                                                 "password": "s3cret-pass"}).status_code == 429
+
+
+def test_logout_ends_just_this_session(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    phone = {"Authorization": f"Bearer {issue_staff_token(employee.id, ttl_s=3600)}"}
+    laptop = auth(employee)
+    assert client.post("/api/auth/logout", headers=phone).status_code == 204
+    refused = client.get("/api/auth/me", headers=phone)
+    assert refused.status_code == 401 and "signed out" in refused.json()["message"]
+    assert client.post("/api/auth/logout", headers=phone).status_code == 401
+    assert client.get("/api/auth/me", headers=laptop).status_code == 200
+
+
+def test_ended_sessions_are_forgotten_once_they_would_have_expired(db, client):
+    employee = make_employee(db, password="s3cret-pass")
+    token = issue_staff_token(employee.id, ttl_s=60)
+    assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    assert org_service.purge_revoked_sessions(db) == 0  # still within its lifetime: kept
+    assert org_service.purge_revoked_sessions(db, now=utcnow() + timedelta(minutes=2)) == 1

@@ -8,7 +8,7 @@ import re
 from scrm.assignment.models import AssignmentRule
 from scrm.customers.models import CustomerSource, Stage
 from scrm.handover.models import HandoverCase
-from scrm.org.models import EmployeeStatus, Role
+from scrm.org.models import DataScope, EmployeeStatus, Role
 from tests.backoffice.web.conftest import csrf_of
 from tests.customers.factories import make_customer, make_department, make_employee
 from tests.handover.conftest import build_world
@@ -129,3 +129,19 @@ def test_supervisors_read_rules_but_only_managers_edit_them(db, client, sign_in)
     denied = client.get("/console/rules/assignment/new")
     assert denied.status_code == 403 and "没有权限" in denied.text
     assert client.post("/console/rules/assignment", data={"csrf_token": "x", "name": "x"}).status_code == 403
+
+
+def test_a_center_manager_cannot_mark_the_company_wide_manager_departed(db, client, sign_in):
+    dept = make_department(db)
+    company_manager = make_employee(db, role=Role.manager, department=dept)
+    company_manager.scope = DataScope.all
+    admin = make_employee(db, role=Role.admin, department=dept)
+    sign_in(make_employee(db, role=Role.manager, department=dept))
+    page = client.get("/console/handover")
+    for target, why in ((company_manager, "wider than yours"), (admin, "only an admin")):
+        refused = client.post("/console/handover/depart", data={"employee_id": target.id, "csrf_token": csrf_of(page.text)})
+        assert refused.status_code == 422 and why in refused.text
+        page = refused
+    db.expire_all()
+    assert company_manager.status == admin.status == EmployeeStatus.active
+    assert db.query(HandoverCase).filter(HandoverCase.employee_id.in_([company_manager.id, admin.id])).count() == 0

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from scrm import ratelimit
+from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.customers.models import FollowUp, Stage
 from scrm.org import service as org_service
 from scrm.org.models import Role
@@ -155,3 +159,47 @@ def test_tag_search_finds_profile_tags_and_the_customer_page_shows_their_evidenc
     detail = client.get(f"/console/customers/{house.id}")
     evidence = detail.text.split("画像标签")[1].split("</section>")[0]
     assert "有房产" in evidence and "依据：“我在济南有一套全款房" in evidence
+
+
+def _console_sign_in(client, username: str, password: str):
+    token = csrf_of(client.get("/console/login").text)
+    return client.post("/console/login", data={"username": username, "password": password, "csrf_token": token},
+                       follow_redirects=False)
+
+
+def test_sign_out_ends_that_session_on_the_server(db, client):
+    alice = make_employee(db, "艾丽", department=make_department(db), username="alice3")
+    org_service.set_password(db, alice.id, "correct-horse-9")
+    assert _console_sign_in(client, "alice3", "correct-horse-9").status_code == 303
+    session_cookie = client.cookies.get(COOKIE_NAME)
+    other_device = issue_staff_token(alice.id, ttl_s=3600)
+    home = client.get("/console/")
+    out = client.post("/console/logout", data={"csrf_token": csrf_of(home.text)}, follow_redirects=False)
+    assert out.status_code == 303
+
+    client.cookies.set(COOKIE_NAME, session_cookie)  # someone kept a copy of the cookie
+    replay = client.get("/console/", follow_redirects=False)
+    assert replay.status_code == 303 and replay.headers["location"].startswith("/console/login")
+    client.cookies.clear()
+    as_bearer = client.get("/api/auth/me", headers={"Authorization": f"Bearer {session_cookie}"})
+    assert as_bearer.status_code == 401 and "signed out" in as_bearer.json()["message"]
+    # only that session ended: the same person signed in elsewhere stays signed in
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {other_device}"}).status_code == 200
+
+
+@pytest.fixture
+def fresh_sign_in_limits():
+    """The embedded limiter counts in process memory: start from nothing and leave nothing for later tests."""
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+def test_console_sign_in_failures_are_limited_per_address(db, client, fresh_sign_in_limits):
+    alice = make_employee(db, "艾丽", department=make_department(db), username="alice4")
+    org_service.set_password(db, alice.id, "correct-horse-9")
+    for n in range(org_service.LOGIN_FAILURES_PER_CLIENT):
+        assert _console_sign_in(client, f"guess{n}", "nope-nope-1").status_code == 401
+    blocked = _console_sign_in(client, "alice4", "correct-horse-9")
+    assert blocked.status_code == 429 and "登录失败次数过多" in blocked.text
+    assert COOKIE_NAME not in blocked.cookies
