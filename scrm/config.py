@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # a settlement left to direct debit is overdue when its amount due is still owed this many days after closing
     settlement_due_days: int = 3
 
+    # request bodies: every route is bounded before anything parses the body; the WeCom callback and the
+    # payment notifications (small signed XML or JSON) are bounded tighter
+    max_body: int = 1024 * 1024
+    notify_max_body: int = 64 * 1024
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
 
