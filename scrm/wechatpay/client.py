@@ -159,7 +159,7 @@ def _transient(exc: Exception) -> bool:
 def _answer(exc: WeChatPayException) -> dict | None:
     try:
         return signing.parse_xml(exc.response.text) if exc.response is not None else None
-    except (signing.BadSignature, AttributeError):
+    except (signing.BadSignature, signing.RefusedXml, AttributeError):
         return None
 
 
