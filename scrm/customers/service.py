@@ -9,7 +9,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import BigInteger, ColumnElement, Select, any_, case, delete, func, literal, or_, select, update
@@ -36,7 +36,7 @@ from scrm.customers.models import (
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
 from scrm.db import insert_ignore, insert_ignore_many, is_postgres, utcnow
 from scrm.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from scrm.money import from_fen, to_fen
+from scrm.money import NotAnAmount, from_fen, to_fen, yuan_amount
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.privacy import crypto
@@ -709,17 +709,17 @@ def _resolve_need(session: Session, customer: Customer, changes: dict[str, Any],
         if amount is None:
             customer.amount_fen = None
         else:
+            out_of_range = ("amount", f"贷款金额应在 0 到 {MAX_AMOUNT} 元之间")
             try:
-                amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-            except InvalidOperation:
-                amount = None
-            if amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-                errors.append(("amount", f"贷款金额应在 0 到 {MAX_AMOUNT} 元之间"))
-            elif amount.as_tuple().exponent < -2:
-                errors.append(("amount", "贷款金额最多精确到分"))
-            elif to_fen(amount) != customer.amount_fen:
-                customer.amount_fen = to_fen(amount)
-                touched.append("贷款金额")
+                amount = yuan_amount(amount, MAX_AMOUNT)
+            except NotAnAmount as exc:
+                errors.append(("amount", "贷款金额最多精确到分") if exc.kind == "decimals" else out_of_range)
+            else:
+                if amount <= 0:
+                    errors.append(out_of_range)
+                elif to_fen(amount) != customer.amount_fen:
+                    customer.amount_fen = to_fen(amount)
+                    touched.append("贷款金额")
     if "term_months" in changes:
         term = changes["term_months"]
         if term is not None and not (1 <= term <= MAX_TERM_MONTHS):
