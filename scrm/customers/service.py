@@ -898,7 +898,8 @@ def _by_openid(session: Session, openid: str) -> Customer | None:
 
 def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = None) -> tuple[Customer, bool]:
     """The customer behind a mini-program user (by openid, else by unionid: the same person on WeCom), or a
-    new lead; True when it is new. A second record holding the unionid is merged, the older one kept."""
+    new lead; True when it is new. A second record holding the unionid is merged, the older one kept; a
+    unionid already on a customer with another openid is a ``Conflict``."""
     session.flush()
     customer = _by_openid(session, openid)
     if customer is None and unionid:
@@ -907,9 +908,12 @@ def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = 
             customer.mp_openid = openid
             session.flush()
         elif customer is not None:
-            log.warning("unionid %s is on customer %s with another openid; a new record for %s",
-                        unionid, customer.id, openid)
-            customer = None
+            # one WeChat user has one openid per mini-program: a second openid for a unionid means the appid
+            # changed or something is forged; the unionid is the person, so no second record is made
+            log.warning("unionid %s is on customer %s with openid %s; sign-in with openid %s refused",
+                        unionid, customer.id, customer.mp_openid, openid)
+            raise Conflict("这个微信用户（unionid）已用另一个小程序身份（openid）登记过，不能再登记一次；"
+                           "请联系顾问核对", field="code")
     if customer is not None:
         if unionid and customer.unionid != unionid:
             other = get_by_unionid(session, unionid)
