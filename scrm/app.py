@@ -101,6 +101,9 @@ def _bounded_error(error: dict) -> dict:
 def create_app() -> FastAPI:
     import scrm.models  # noqa: F401  (all tables known before the first request)
 
+    problem = get_settings().startup_problem()
+    if problem:  # fail at start, not at the first request that reads a phone number
+        raise RuntimeError(problem)
     app = FastAPI(title="Loan-broker SCRM", version="0.1.0", description=DESCRIPTION)
 
     @app.exception_handler(AppError)
