@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,7 +91,8 @@ def bounded(value: Any, depth: int = 0) -> Any:
 
 
 def _bounded_error(error: dict) -> dict:
-    out = {k: bounded(v) if k in ("input", "msg") else v for k, v in error.items() if k != "ctx"}
+    out = {k: bounded(v) if k in ("input", "msg") else v for k, v in error.items() if k not in ("ctx", "loc")}
+    out["loc"] = [bounded(part) if isinstance(part, str) else part for part in error.get("loc", ())]  # an extra key's name
     if "ctx" in error:  # a validator's own message may quote the input
         out["ctx"] = {k: bounded(str(v) if isinstance(v, Exception) else v) for k, v in error["ctx"].items()}
     return out

@@ -98,6 +98,12 @@ def test_a_validation_error_does_not_echo_a_big_container(client):
     assert "k4999" not in answer.text and len(answer.content) < 2000
 
 
+def test_a_validation_error_does_not_echo_a_long_unknown_key(client):
+    answer = client.post("/api/auth/login", json={"username": "lina", "password": "x", "k" * 100_000: 1})
+    assert answer.status_code == 422
+    assert "k" * 200 not in answer.text and len(answer.content) < 2000
+
+
 def test_a_2_mb_xml_to_the_papay_notify_url_is_refused_and_nothing_stored(client, db):
     xml = b"<xml><return_code>SUCCESS</return_code><attach>" + b"a" * (2 * 1024 * 1024) + b"</attach></xml>"
     answer = client.post("/pay/notify/papay", content=xml, headers={"content-type": "text/xml"})

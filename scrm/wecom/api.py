@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["wecom"])
 
 _REFUSALS = {
-    400: {"description": "Malformed: not WeCom's XML, missing parameters, cannot decrypt", "content": {"text/plain": {}}},
+    400: {"description": "Malformed: not WeCom's XML, not UTF-8, with a DTD, missing parameters, cannot decrypt", "content": {"text/plain": {}}},
     403: {"description": "Bad signature, wrong receiver id, or a timestamp outside the replay window",
           "content": {"text/plain": {}}},
     413: {"description": "Body larger than SCRM_CALLBACK_MAX_BODY", "content": {"text/plain": {}}},
