@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from scrm import db
+from scrm.bodylimit import BodyLimit
+from scrm.config import get_settings
 from scrm.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,14 +50,60 @@ DESCRIPTION = """
 SCRM and WeCom bot service for loan brokers.
 
 Staff endpoints (`/api/...`) take `Authorization: Bearer <token>` from `POST /api/auth/login`.
-Errors are JSON `{"error": code, "message": text, "field": name}`; 422 is a malformed payload; 503 with
-`Retry-After` while the database is unreachable.
+Errors are JSON `{"error": code, "message": text, "field": name}`; 422 is a malformed payload (with
+pydantic's `detail` list, long inputs cut short); 413 a body over the URL's limit (1 MiB, 64 KiB for payment
+notifications); 503 with `Retry-After` while the database is unreachable.
 """
+
+
+def body_limit(path: str) -> tuple[int, str]:
+    """The most bytes a request body to ``path`` may have, and the setting that says so."""
+    settings = get_settings()
+    if path.startswith("/pay/notify/"):
+        return settings.notify_max_body, "SCRM_NOTIFY_MAX_BODY"
+    if path == "/wecom/callback":  # normally answered ahead of this by its fast path, with the same bound
+        return settings.callback_max_body, "SCRM_CALLBACK_MAX_BODY"
+    return settings.max_body, "SCRM_MAX_BODY"
+
+
+# what a 422 may repeat of the input: enough to recognise it, never the whole of a large one
+ECHO_CHARS = 100
+ECHO_ITEMS = 10
+ECHO_DEPTH = 2
+
+
+def bounded(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value[:ECHO_CHARS * 4]).decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + f"… ({len(value)} characters)"
+    if isinstance(value, dict):
+        if depth >= ECHO_DEPTH or len(value) > ECHO_ITEMS:
+            return f"(an object with {len(value)} keys)"
+        return {bounded(str(k), depth + 1): bounded(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        if depth >= ECHO_DEPTH or len(value) > ECHO_ITEMS:
+            return f"(a list of {len(value)} items)"
+        return [bounded(v, depth + 1) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return bounded(str(value), depth)
+
+
+def _bounded_error(error: dict) -> dict:
+    out = {k: bounded(v) if k in ("input", "msg") else v for k, v in error.items() if k not in ("ctx", "loc")}
+    out["loc"] = [bounded(part) if isinstance(part, str) else part for part in error.get("loc", ())]  # an extra key's name
+    if "ctx" in error:  # a validator's own message may quote the input
+        out["ctx"] = {k: bounded(str(v) if isinstance(v, Exception) else v) for k, v in error["ctx"].items()}
+    return out
 
 
 def create_app() -> FastAPI:
     import scrm.models  # noqa: F401  (all tables known before the first request)
 
+    problem = get_settings().startup_problem()
+    if problem:  # fail at start, not at the first request that reads a phone number
+        raise RuntimeError(problem)
     app = FastAPI(title="Loan-broker SCRM", version="0.1.0", description=DESCRIPTION)
 
     @app.exception_handler(AppError)
@@ -70,6 +121,15 @@ def create_app() -> FastAPI:
     for away in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(away, _database_away)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [_bounded_error(e) for e in exc.errors()]
+        first = errors[0] if errors else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+        message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid payload"))
+        body = {"error": "invalid", "message": message, "field": field, "detail": errors}
+        return JSONResponse(jsonable_encoder({k: v for k, v in body.items() if v is not None}), status_code=422)
+
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
         # a number or text the database cannot hold (an id past 2^63, …): the caller's input, not our fault
@@ -83,5 +143,6 @@ def create_app() -> FastAPI:
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
         app.include_router(module.router)
-    importlib.import_module("scrm.wecom.api").mount_fast_path(app)
+    app.add_middleware(BodyLimit, limit_for=body_limit)
+    importlib.import_module("scrm.wecom.api").mount_fast_path(app)  # outside BodyLimit: it bounds its own body
     return app

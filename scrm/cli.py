@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from scrm.config import get_settings
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Loan-broker SCRM and WeCom bot service.")
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs.")
 app.add_typer(jobs_app, name="jobs")
@@ -44,6 +46,14 @@ def _boot() -> None:
     configure_logging()
 
 
+def _check_settings() -> None:
+    """Stop a service process at once, with what to do, when its settings cannot work."""
+    problem = get_settings().startup_problem()
+    if problem:
+        typer.echo(f"Error: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
@@ -63,9 +73,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the HTTP service (API, WeCom callback, console)."""
     import uvicorn
 
-    from scrm.config import get_settings
-
     _boot()
+    _check_settings()
     settings = get_settings()
     if settings.embedded:
         from scrm.migrations import upgrade
@@ -89,6 +98,7 @@ def scheduler() -> None:
     from scrm import scheduler as periodic
 
     _boot()
+    _check_settings()
     periodic.run()
 
 
@@ -98,6 +108,7 @@ def worker(burst: bool = typer.Option(False, help="Exit when the queues are empt
     from scrm import jobs
 
     _boot()
+    _check_settings()
     jobs.run_worker(burst=burst)
 
 

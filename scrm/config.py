@@ -4,6 +4,8 @@ With nothing set the service runs on the embedded default: a SQLite file under `
 jobs inline, and the built-in sandbox WeCom standing in for the real one.
 """
 
+import base64
+import binascii
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +87,10 @@ class Settings(BaseSettings):
     # a settlement left to direct debit is overdue when its amount due is still owed this many days after closing
     settlement_due_days: int = 3
 
+    # request bodies: every route is bounded before anything parses the body; the WeCom callback and the
+    # payment notifications (small signed XML or JSON) are bounded tighter
+    max_body: int = 1024 * 1024
+    notify_max_body: int = 64 * 1024
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
 
@@ -97,6 +103,24 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'scrm.db').resolve()}"
+
+    def startup_problem(self) -> str | None:
+        """Why a process cannot start with these settings, or None. The embedded default keeps its
+        personal-data key in the data directory; with a database URL it must come from the environment,
+        or the first request that touches a phone number would fail."""
+        if not self.pii_key:
+            if self.embedded:
+                return None
+            return ("SCRM_PII_KEY is required when SCRM_DATABASE_URL is set: make one with `scrm pii new-key` "
+                    "and set it in the environment of every scrm process (serve, worker, scheduler); keep a copy "
+                    "safe, personal data cannot be read without it")
+        try:
+            key = base64.b64decode(self.pii_key.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            return "SCRM_PII_KEY must be 32 bytes, base64-encoded: make one with `scrm pii new-key`"
+        return None
 
     @property
     def wecom_configured(self) -> bool:

@@ -66,6 +66,11 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+
+
 class ExternalServiceError(AppError):
     """WeCom or WeChat Pay answered with an error we cannot resolve by retrying."""
 
@@ -96,6 +101,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Role or data scope does not allow this", "forbidden"),
         (404, "Not found, or not visible to the caller", "not_found"),
         (409, "Conflicts with the current state", "conflict"),
+        (413, "The request body is larger than the route accepts (`limit_bytes`)", "too_large"),
         (429, "Too many attempts; wait and try again", "rate_limited"),
         (503, "The database is unreachable for now; retry after `Retry-After` seconds", "unavailable"),
     ]

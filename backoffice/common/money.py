@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import PlainSerializer
 
 from scrm import money
 from scrm.errors import ValidationFailed
-from scrm.money import from_fen, to_fen
-
-MAX_YUAN = Decimal("1000000000")
+from scrm.money import MAX_YUAN, from_fen, to_fen
 
 # two decimals at most, so a yuan amount converts to fen without any rounding
-YuanIn = Annotated[Decimal, Field(ge=0, le=MAX_YUAN, max_digits=12, decimal_places=2)]
+YuanIn = money.Yuan
 YuanOut = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 
 
@@ -28,7 +25,8 @@ def fen_of(amount: Decimal | None) -> int | None:
     return None if amount is None else to_fen(amount)
 
 
-NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+REFUSALS = {"not_a_number": "{label}请填写数字，例如 1234.50", "decimals": "{label}最多两位小数（精确到分）",
+            "negative": "{label}不能为负数", "too_large": "{label}不能超过 {maximum:,}"}
 
 
 def two_decimals(text: str | None, field: str, *, label: str = "金额", maximum: Decimal = MAX_YUAN
@@ -38,16 +36,10 @@ def two_decimals(text: str | None, field: str, *, label: str = "金额", maximum
     raw = "" if text is None else str(text).strip().replace("，", ",").removeprefix("¥").removesuffix("元").strip()
     if not raw:
         return None
-    if not NUMBER_TEXT.fullmatch(raw.replace(",", "")):
-        raise ValidationFailed(f"{label}请填写数字，例如 1234.50", field=field)
-    value = money.parse_yuan(raw)
-    if value.as_tuple().exponent < -2 and value != value.quantize(money.FEN):
-        raise ValidationFailed(f"{label}最多两位小数（精确到分）", field=field)
-    if value < 0:
-        raise ValidationFailed(f"{label}不能为负数", field=field)
-    if value > maximum:
-        raise ValidationFailed(f"{label}不能超过 {maximum:,}", field=field)
-    return value
+    try:
+        return money.yuan_amount(raw.replace(",", ""), maximum)
+    except money.NotAnAmount as exc:
+        raise ValidationFailed(REFUSALS[exc.kind].format(label=label, maximum=maximum), field=field) from exc
 
 
 def fen_from_text(text: str | None, field: str, *, label: str = "金额") -> int | None:

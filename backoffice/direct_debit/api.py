@@ -14,9 +14,10 @@ from backoffice.direct_debit.providers import for_mandate
 from scrm.auth import FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.errors import ERROR_RESPONSES, Conflict
-from scrm.mandates.api import RawBody, xml_ack
+from scrm.mandates.api import RawBody, xml_ack, xml_refused
 from scrm.money import from_fen, to_fen
 from scrm.wechatpay.client import papay_window_opens
+from scrm.wechatpay.signing import RefusedXml
 
 router = APIRouter(tags=["direct debit"], responses=ERROR_RESPONSES)
 staff = APIRouter(prefix="/api/backoffice/debits")
@@ -96,7 +97,10 @@ def reconcile(body: schemas.ReconcileIn, user: FinanceStaff, session: SessionDep
 
 
 def _notified(provider: str, body: bytes, request: Request, session) -> Response:
-    ok, _ = debit_service.handle_notification(session, provider, body, dict(request.headers))
+    try:
+        ok, _ = debit_service.handle_notification(session, provider, body, dict(request.headers))
+    except RefusedXml as exc:
+        return xml_refused(exc)
     if provider == "bank":
         return PlainTextResponse("SUCCESS" if ok else "FAIL")
     return xml_ack(ok, "OK" if ok else "rejected")

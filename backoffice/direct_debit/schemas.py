@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.direct_debit.models import AttemptStatus, DebitStatus
+from scrm.money import Yuan
 
 
 class DebitCreate(BaseModel):
@@ -19,7 +20,7 @@ class DebitCreate(BaseModel):
     customer_id: int = Field(ge=1)
     due_key: str = Field(min_length=1, max_length=120, description="what is due, e.g. `settlement:34`; "
                          "the same key and amount never make a second debit")
-    amount: Decimal = Field(gt=0, description="yuan")
+    amount: Yuan = Field(gt=0, description="yuan, at most two decimals")
     description: str = Field(default="代扣", max_length=128)
     mandate_id: int | None = Field(default=None, description="which authorisation; left out: the customer's active one")
     confirm: bool = Field(default=False, description="false: answer a preview and debit nothing; true: debit")

@@ -9,7 +9,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import BigInteger, ColumnElement, Select, any_, case, delete, func, literal, or_, select, update
@@ -36,7 +36,7 @@ from scrm.customers.models import (
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
 from scrm.db import insert_ignore, insert_ignore_many, is_postgres, utcnow
 from scrm.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from scrm.money import from_fen, to_fen
+from scrm.money import NotAnAmount, from_fen, to_fen, yuan_amount
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.privacy import crypto
@@ -708,17 +708,17 @@ def _resolve_need(session: Session, customer: Customer, changes: dict[str, Any],
         if amount is None:
             customer.amount_fen = None
         else:
+            out_of_range = ("amount", f"贷款金额应在 0 到 {MAX_AMOUNT} 元之间")
             try:
-                amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-            except InvalidOperation:
-                amount = None
-            if amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-                errors.append(("amount", f"贷款金额应在 0 到 {MAX_AMOUNT} 元之间"))
-            elif amount.as_tuple().exponent < -2:
-                errors.append(("amount", "贷款金额最多精确到分"))
-            elif to_fen(amount) != customer.amount_fen:
-                customer.amount_fen = to_fen(amount)
-                touched.append("贷款金额")
+                amount = yuan_amount(amount, MAX_AMOUNT)
+            except NotAnAmount as exc:
+                errors.append(("amount", "贷款金额最多精确到分") if exc.kind == "decimals" else out_of_range)
+            else:
+                if amount <= 0:
+                    errors.append(out_of_range)
+                elif to_fen(amount) != customer.amount_fen:
+                    customer.amount_fen = to_fen(amount)
+                    touched.append("贷款金额")
     if "term_months" in changes:
         term = changes["term_months"]
         if term is not None and not (1 <= term <= MAX_TERM_MONTHS):
@@ -897,7 +897,8 @@ def _by_openid(session: Session, openid: str) -> Customer | None:
 
 def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = None) -> tuple[Customer, bool]:
     """The customer behind a mini-program user (by openid, else by unionid: the same person on WeCom), or a
-    new lead; True when it is new. A second record holding the unionid is merged, the older one kept."""
+    new lead; True when it is new. A second record holding the unionid is merged, the older one kept; a
+    unionid already on a customer with another openid is a ``Conflict``."""
     session.flush()
     customer = _by_openid(session, openid)
     if customer is None and unionid:
@@ -906,9 +907,12 @@ def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = 
             customer.mp_openid = openid
             session.flush()
         elif customer is not None:
-            log.warning("unionid %s is on customer %s with another openid; a new record for %s",
-                        unionid, customer.id, openid)
-            customer = None
+            # one WeChat user has one openid per mini-program: a second openid for a unionid means the appid
+            # changed or something is forged; the unionid is the person, so no second record is made
+            log.warning("unionid %s is on customer %s with openid %s; sign-in with openid %s refused",
+                        unionid, customer.id, customer.mp_openid, openid)
+            raise Conflict("这个微信用户（unionid）已用另一个小程序身份（openid）登记过，不能再登记一次；"
+                           "请联系顾问核对", field="code")
     if customer is not None:
         if unionid and customer.unionid != unionid:
             other = get_by_unionid(session, unionid)

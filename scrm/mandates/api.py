@@ -94,9 +94,14 @@ def customer_mandates(user: FinanceStaff, session: SessionDep,
     return [mandate_out(m) for m in mandate_service.list_for_customer(session, customer_id)]
 
 
-def xml_ack(ok: bool, message: str = "OK") -> Response:
+def xml_ack(ok: bool, message: str = "OK", status_code: int = 200) -> Response:
     body = signing.to_xml({"return_code": "SUCCESS" if ok else "FAIL", "return_msg": message})
-    return Response(body, media_type="text/xml")
+    return Response(body, media_type="text/xml", status_code=status_code)
+
+
+def xml_refused(exc: signing.RefusedXml) -> Response:
+    log.warning("refused a payment notification: %s", exc.message)
+    return xml_ack(False, exc.message, status_code=exc.status_code)
 
 
 async def raw_body(request: Request) -> bytes:
@@ -110,6 +115,8 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 def papay_contract(body: RawBody, session: SessionDep) -> Response:
     try:
         fields = verify_notification(body)
+    except signing.RefusedXml as exc:
+        return xml_refused(exc)
     except signing.BadSignature as exc:
         log.error("rejected a papay contract notification: %s", exc)
         return xml_ack(False, "签名错误")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.mandates.models import MandateKind, MandateStatus
+from scrm.money import Yuan
 
 
 class CardBind(BaseModel):
@@ -32,7 +33,7 @@ class Scope(BaseModel):
                               json_schema_extra={"examples": [{"scope_ref": "HT-2026-0001", "max_amount": "5000.00",
                                                                "valid_until": "2027-12-31T23:59:59+08:00"}]})
     scope_ref: str = Field(min_length=1, max_length=64, description="the contract or order the debits are for")
-    max_amount: Decimal = Field(gt=0, description="the most one debit may take, in yuan")
+    max_amount: Yuan = Field(gt=0, description="the most one debit may take, in yuan")
     valid_until: datetime = Field(description="the authorisation ends at this time")
 
 

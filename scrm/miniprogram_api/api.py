@@ -65,7 +65,7 @@ def login(body: schemas.LoginIn, session: SessionDep) -> schemas.LoginOut:
     The customer is found by openid, or by unionid when they are already a WeCom contact, or created as
     a new lead and assigned by the assignment rules. When the mini-program was opened through a
     friend's referral code, pass its `scene`: the first referral within the window counts.
-    A spent or expired code answers 401.
+    A spent or expired code answers 401; a unionid already signed in under another openid answers 409.
     """
     result = mp_service.sign_in(session, body.code, referral_code=body.scene)
     return _session_out(session, result.customer, new=result.created, referral=result.referral)

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrm.money import Yuan
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -19,8 +21,8 @@ class RuleIn(_In):
     level: int = Field(1, description="1: the direct referrer; 2: the referrer's referrer (needs SCRM_REFERRAL_DEPTH=2)")
     kind: str = Field(description="percent (of the service fee actually collected) or fixed")
     rate_percent: Decimal | None = Field(default=None, examples=["5"])
-    fixed_amount: Decimal | None = Field(default=None, description="yuan")
-    cap_amount: Decimal | None = Field(default=None, description="yuan; the most one commission may be")
+    fixed_amount: Yuan | None = Field(default=None, description="yuan")
+    cap_amount: Yuan | None = Field(default=None, description="yuan; the most one commission may be")
 
 
 class RuleUpdate(_In):
@@ -30,8 +32,8 @@ class RuleUpdate(_In):
     level: int | None = None
     kind: str | None = None
     rate_percent: Decimal | None = None
-    fixed_amount: Decimal | None = None
-    cap_amount: Decimal | None = None
+    fixed_amount: Yuan | None = None
+    cap_amount: Yuan | None = None
     active: bool | None = None
 
 

@@ -34,7 +34,10 @@ RETRYABLE = {"pay/paporderquery", "pay/orderquery", "papay/querycontract", "papa
              "pay/downloadbill", "mmpaymkttransfers/promotion/transfers", "mmpaymkttransfers/gettransferinfo"}
 RETRY_ATTEMPTS = 3
 RETRY_BASE_S = 0.2
-SENSITIVE = {"creid", "mobile", "re_user_name", "card_no", "id_no", "phone", "name"}
+# fields never recorded in full: numbers keep their last four digits, codes and names nothing
+SENSITIVE = {"creid", "mobile", "re_user_name", "card_no", "id_no", "phone", "name", "holder_name", "sms_code",
+             "verify_code", "verification_code", "cvv", "cvn2", "expire_date", "bank_card_no", "account_no"}
+SECRET = {"sms_code", "verify_code", "verification_code", "cvv", "cvn2", "expire_date"}
 
 call_log = CallLog("scrm.wechatpay.models:PayCall")
 
@@ -52,13 +55,18 @@ class PayError(ExternalServiceError):
 
 def _redact(data: Any) -> Any:
     if isinstance(data, dict):
-        return {k: (_mask(str(v)) if k in SENSITIVE and v else _redact(v)) for k, v in data.items()
-                if k not in ("sign", "nonce_str")}
+        return {k: (_mask(str(k), str(v)) if str(k).lower() in SENSITIVE and v else _redact(v))
+                for k, v in data.items() if k not in ("sign", "nonce_str")}
+    if isinstance(data, (list, tuple)):
+        return [_redact(v) for v in data]
     return data
 
 
-def _mask(value: str) -> str:
-    return "***" + value[-4:] if value.isdigit() and len(value) > 8 else "***"
+def _mask(key: str, value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit() or c in "Xx")
+    if key.lower() in SECRET or len(digits) <= 8:
+        return "***"
+    return "***" + digits[-4:]
 
 
 def record(provider: str, endpoint: str, ref: str | None, request: dict, errcode: str | None, errmsg: str | None,
@@ -159,7 +167,7 @@ def _transient(exc: Exception) -> bool:
 def _answer(exc: WeChatPayException) -> dict | None:
     try:
         return signing.parse_xml(exc.response.text) if exc.response is not None else None
-    except (signing.BadSignature, AttributeError):
+    except (signing.BadSignature, signing.RefusedXml, AttributeError):
         return None
 
 

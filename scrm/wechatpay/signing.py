@@ -1,19 +1,29 @@
 """WeChat Pay v2 wire format: XML bodies signed with the merchant key (MD5 or HMAC-SHA256), and the
 HMAC-SHA256 body signature of the bank agreement-payment API. One implementation for our client and the
-sandboxes; checks are constant time (wechatpy's ``parse_payment_result`` compares with ``!=``)."""
+sandboxes; checks are constant time (wechatpy's ``parse_payment_result`` compares with ``!=``).
+
+A notification's signature is inside its XML, so the XML is read before it can be checked: by
+``scrm.safexml`` (UTF-8 only, no DTD, no entity, bounded), and only the flat ``<xml><field>text</field>…``
+shape WeChat Pay signs is accepted."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from xml.parsers.expat import ExpatError
 
-import xmltodict
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, dict_to_xml
+
+from scrm import safexml
+from scrm.errors import BadRequest
 
 
 class BadSignature(ValueError):
     pass
+
+
+class RefusedXml(BadRequest):
+    """A body in another encoding than UTF-8, with a DTD, or too large: refused before anything reads it,
+    and not worth an alert (anyone can send one)."""
 
 
 def sign(params: dict, key: str) -> str:
@@ -35,13 +45,25 @@ def to_xml(params: dict, key: str | None = None) -> str:
 
 
 def parse_xml(body: bytes | str) -> dict:
+    """The fields of a flat ``<xml>`` document; ``RefusedXml`` for unsafe XML, ``BadSignature`` for any other
+    shape than WeChat Pay's."""
+    raw = body.encode() if isinstance(body, str) else body
     try:
-        doc = xmltodict.parse(body)
-    except (ExpatError, ValueError) as exc:
+        safexml.check(raw)
+    except safexml.XmlRefused as exc:
+        raise RefusedXml(f"refused: {exc}") from exc
+    try:
+        root = safexml.parse(raw)
+    except safexml.XmlRefused as exc:
         raise BadSignature("not WeChat Pay XML") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("xml"), dict):
+    fields: dict[str, str] = {}
+    for child in root:
+        if len(child) or child.tag in fields:
+            raise BadSignature("not WeChat Pay XML (nested or repeated fields)")
+        fields[child.tag] = child.text or ""
+    if root.tag != "xml" or not fields:
         raise BadSignature("not WeChat Pay XML")
-    return {k: ("" if v is None else str(v)) for k, v in doc["xml"].items()}
+    return fields
 
 
 def parse_signed(body: bytes | str, key: str) -> dict:

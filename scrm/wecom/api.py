@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
+from scrm.bodylimit import route_path
 from scrm.config import get_settings
 from scrm.db import unavailable
 from scrm.errors import ServiceUnavailable
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["wecom"])
 
 _REFUSALS = {
-    400: {"description": "Malformed: not WeCom's XML, missing parameters, cannot decrypt", "content": {"text/plain": {}}},
+    400: {"description": "Malformed: not WeCom's XML, not UTF-8, with a DTD, missing parameters, cannot decrypt", "content": {"text/plain": {}}},
     403: {"description": "Bad signature, wrong receiver id, or a timestamp outside the replay window",
           "content": {"text/plain": {}}},
     413: {"description": "Body larger than SCRM_CALLBACK_MAX_BODY", "content": {"text/plain": {}}},
@@ -108,7 +109,7 @@ class CallbackFastPath:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or _route_path(scope) != "/wecom/callback":
+        if scope["type"] != "http" or scope["method"] != "POST" or route_path(scope) != "/wecom/callback":
             await self.app(scope, receive, send)
             return
         limit = get_settings().callback_max_body
@@ -129,11 +130,6 @@ class CallbackFastPath:
                     "headers": headers + [(k.lower().encode(), v.encode()) for k, v in _RETRY_AFTER.items()]
                     if status == 503 else headers})
         await send({"type": "http.response.body", "body": payload})
-
-
-def _route_path(scope) -> str:
-    path, root = scope["path"], scope.get("root_path", "")
-    return path[len(root):] if root and path.startswith(root) else path
 
 
 async def _read_body(receive, limit: int) -> bytes | None:

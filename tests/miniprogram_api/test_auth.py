@@ -106,3 +106,17 @@ def test_another_customers_application_is_not_found(db, client, sandbox_wxa, pro
     assert client.get(f"/mp/applications/{app_id}", headers=bob).status_code == 404
     assert client.get("/mp/applications", headers=bob).json() == []
     assert client.get(f"/mp/applications/{app_id}").status_code == 401
+
+
+def test_a_unionid_already_signed_in_under_another_openid_is_a_conflict(db, client, sandbox_wxa):
+    """WeChat gives one user one openid per mini-program and one unionid per open-platform account
+    (developers.weixin.qq.com, UnionID 机制说明), so a known unionid with a new openid is not a second
+    person: the record stays the one customer, and the sign-in is refused with 409."""
+    _, first = login(client, sandbox_wxa, openid="o_dave", unionid="u_dave")
+    answer = client.post("/mp/auth/login", json={"code": sandbox_wxa.login_code(openid="o_dave_2", unionid="u_dave")})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"] == "conflict" and "unionid" in answer.json()["message"]
+    assert db.scalar(text("select count(*) from customer where unionid = 'u_dave'")) == 1
+    assert db.scalar(text("select count(*) from customer where mp_openid = 'o_dave_2'")) == 0
+    _, again = login(client, sandbox_wxa, openid="o_dave", unionid="u_dave")  # the original still signs in
+    assert again["customer"]["id"] == first["customer"]["id"]
