@@ -120,6 +120,11 @@ class Settings(BaseSettings):
             key = b""
         if len(key) != 32:
             return "SCRM_PII_KEY must be 32 bytes, base64-encoded: make one with `scrm pii new-key`"
+        if not self.embedded and not self.secret_key.strip():
+            # each machine would sign staff tokens with a secret of its own: a token issued by one web
+            # process would be refused by the next
+            return ("SCRM_SECRET_KEY is required when SCRM_DATABASE_URL is set, the same long random value in every "
+                    "scrm process: it signs staff and customer tokens")
         return None
 
     @property

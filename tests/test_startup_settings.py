@@ -45,3 +45,12 @@ def test_the_app_factory_refuses_too(settings_env):
     settings_env(SCRM_PII_KEY="")
     with pytest.raises(RuntimeError, match="SCRM_PII_KEY"):
         create_app()
+
+
+def test_no_shared_token_secret_with_a_database_url_stops_the_start():
+    """Without SCRM_SECRET_KEY each machine signs tokens with a secret of its own, so a token one web process
+    issued would be refused by the next: production must set one secret for every process."""
+    finished = run_scrm("serve", "--port", str(free_port()), SCRM_PII_KEY=os.environ["SCRM_PII_KEY"],
+                        SCRM_SECRET_KEY="")
+    assert finished.returncode != 0
+    assert "SCRM_SECRET_KEY" in finished.stderr
