@@ -8,9 +8,11 @@ the data, against committed data that is truncated afterwards (``committed_db``)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import pytest
@@ -183,3 +185,10 @@ def race(n: int, fn) -> list:
     for t in threads:
         t.join(120)
     return results
+
+
+def run_on_own_loop(coroutine):
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps a loop running on the
+    main thread, where a second one cannot start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

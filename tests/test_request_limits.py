@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backoffice.direct_debit.models import DebitNotification, PaymentAlert
 from scrm.app import create_app
+from tests.conftest import run_on_own_loop
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_a_streamed_body_is_read_no_further_than_the_limit(db):
              "path": "/api/auth/login", "raw_path": b"/api/auth/login", "root_path": "", "query_string": b"",
              "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
-    asyncio.run(create_app()(scope, receive, send))
+    run_on_own_loop(create_app()(scope, receive, send))
     assert answered[0]["status"] == 413
     assert len(sent) <= 33  # 1 MiB is 32 pieces: the 33rd went over, the other 31 were never asked for
 

@@ -88,6 +88,16 @@ def _move(session: Session, entity: str, obj: Commission | Withdrawal, to: Any, 
     if to not in table[current]:
         shown = current.value if current is not None else "（新建）"
         raise InvalidTransition(f"{NAMES[entity]} #{obj.id} 当前为 {shown}，不能变为 {to.value}")
+    if not new:
+        # a conditional update from the state read: finance rejecting a withdrawal while another pays it
+        # gives one move and a 409, on every backend
+        session.flush()
+        model = type(obj)
+        moved = session.execute(update(model).where(model.id == obj.id, model.state == current)
+                                .values(state=to).execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            session.refresh(obj, attribute_names=["state"])
+            raise InvalidTransition(f"{NAMES[entity]} #{obj.id} 刚被其他操作改为 {obj.state.value}，请刷新后再试")
     obj.state = to
     if new:
         session.add(obj)

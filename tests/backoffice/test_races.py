@@ -7,32 +7,21 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from backoffice.deposits.models import DepositRefund
 from backoffice.ledger import service as ledger
+from backoffice.ledger.models import JournalEntry
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.customers.models import Customer
-from backoffice.ledger.models import JournalEntry
 from tests.backoffice.conftest import disbursed, make_world, processing, signed
 from tests.conftest import race
-from tests.mandates.factories import sign_papay, staff_auth
-from tests.wecom.conftest import LiveService
+from tests.mandates.factories import pay_live, sign_papay, staff_auth  # noqa: F401  (fixture)
 
 
-@pytest.fixture
-def live(committed_any, sandbox_wechatpay, settings_env):
-    service = LiveService()
-    settings_env(SCRM_WECHATPAY_NOTIFY_BASE=service.url)
-    try:
-        yield service
-    finally:
-        service.stop()
 
-
-def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, live, sandbox_wechatpay):
+def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, pay_live, sandbox_wechatpay):
     db = committed_any
     world = make_world(db)
     order, settlement = disbursed(db, world)
@@ -42,12 +31,12 @@ def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, liv
     db.commit()
     due = settlement_service.amount_due_fen(db, settlement.id)
     db.commit()
-    with httpx.Client(base_url=live.url, timeout=60) as client:
+    with httpx.Client(base_url=pay_live.url, timeout=60) as client:
         sign_papay(client, db.get(Customer, order.customer_id), {
             "scope_ref": order.agreement_no, "max_amount": "100000.00", "valid_until": "2030-01-01T00:00:00+08:00"})
     db.commit()
     finance = staff_auth(world.finance)
-    url = f"{live.url}/api/backoffice/settlements/{settlement.id}/debit"
+    url = f"{pay_live.url}/api/backoffice/settlements/{settlement.id}/debit"
 
     answers = race(6, lambda i: httpx.post(url, headers=finance, json={}, timeout=60))
 
@@ -65,12 +54,12 @@ def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, liv
     assert ledger.unbalanced_entries(db) == []
 
 
-def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_any, live):
+def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_any, pay_live):
     db = committed_any
     world = make_world(db)
     order = processing(db, world)  # 5,000.00 deposit received
     db.commit()
-    base = f"{live.url}/api/backoffice"
+    base = f"{pay_live.url}/api/backoffice"
 
     filed = race(6, lambda i: httpx.post(f"{base}/orders/{order.id}/deposit/refunds", headers=staff_auth(world.processor),
                                          json={"amount": "2000.00", "reason": f"客户要求退定 {i}"}, timeout=60))
@@ -92,14 +81,14 @@ def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_
     db.commit()
 
 
-def test_a_claim_paid_by_several_finance_presses_at_once_is_paid_once(committed_any, live):
+def test_a_claim_paid_by_several_finance_presses_at_once_is_paid_once(committed_any, pay_live):
     """Two finance users (or one double click) paying the same reimbursement: one payment, one journal entry.
     On PostgreSQL the claim is not row-locked; the state machine's conditional update decides."""
     db = committed_any
     world = make_world(db)
     order = signed(db, world)
     db.commit()
-    base = f"{live.url}/api/backoffice/reimbursements"
+    base = f"{pay_live.url}/api/backoffice/reimbursements"
     made = httpx.post(base, headers=staff_auth(world.sales), json={
         "customer_id": order.customer_id, "order_id": order.id, "cost_type": "processing", "category": "交通",
         "amount": "86.50", "spent_on": "2026-11-20"})

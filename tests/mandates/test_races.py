@@ -4,7 +4,6 @@ default (issue 15, item 7: twelve parallel bindings sent twelve SMS against a li
 from __future__ import annotations
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from scrm.mandates import service as mandate_service
@@ -12,7 +11,6 @@ from scrm.mandates.models import Mandate
 from tests.conftest import race
 from tests.customers.factories import make_customer
 from tests.mandates.factories import CARD, ID_NO, PHONE, customer_auth
-from tests.wecom.conftest import LiveService
 
 # valid (Luhn) test cards, one per parallel binding: the same card twice is refused for another reason
 CARDS = [f"62220212345678{i:04d}" for i in range(200)]
@@ -26,24 +24,15 @@ def _luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-@pytest.fixture
-def live(committed_any, sandbox_wechatpay, settings_env):
-    service = LiveService()
-    settings_env(SCRM_WECHATPAY_NOTIFY_BASE=service.url)
-    try:
-        yield service
-    finally:
-        service.stop()
 
-
-def test_parallel_card_bindings_send_at_most_the_days_limit_of_sms(committed_any, live, sandbox_wechatpay):
+def test_parallel_card_bindings_send_at_most_the_days_limit_of_sms(committed_any, pay_live, sandbox_wechatpay):
     db = committed_any
     customer = make_customer(db, name="李丽", mp_openid="oRace00000000000000000000001")
     db.commit()
     cards = [c for c in CARDS if _luhn_ok(c)][:12]
     headers = customer_auth(customer)
 
-    answers = race(12, lambda i: httpx.post(f"{live.url}/mp/mandates/bank-card", headers=headers, timeout=60, json={
+    answers = race(12, lambda i: httpx.post(f"{pay_live.url}/mp/mandates/bank-card", headers=headers, timeout=60, json={
         "holder_name": "李丽", "id_no": ID_NO, "card_no": cards[i], "phone": PHONE}))
 
     codes = sorted(a.status_code for a in answers)
@@ -55,17 +44,17 @@ def test_parallel_card_bindings_send_at_most_the_days_limit_of_sms(committed_any
         mandate_service.BINDS_PER_DAY
 
 
-def test_parallel_wrong_codes_are_checked_at_most_the_allowed_times(committed_any, live, sandbox_wechatpay):
+def test_parallel_wrong_codes_are_checked_at_most_the_allowed_times(committed_any, pay_live, sandbox_wechatpay):
     db = committed_any
     customer = make_customer(db, name="李丽", mp_openid="oRace00000000000000000000002")
     db.commit()
     headers = customer_auth(customer)
-    bound = httpx.post(f"{live.url}/mp/mandates/bank-card", headers=headers, json={
+    bound = httpx.post(f"{pay_live.url}/mp/mandates/bank-card", headers=headers, json={
         "holder_name": "李丽", "id_no": ID_NO, "card_no": CARD, "phone": PHONE})
     assert bound.status_code == 201, bound.text
     mandate_id = bound.json()["id"]
 
-    answers = race(15, lambda i: httpx.post(f"{live.url}/mp/mandates/{mandate_id}/sms-confirm", headers=headers,
+    answers = race(15, lambda i: httpx.post(f"{pay_live.url}/mp/mandates/{mandate_id}/sms-confirm", headers=headers,
                                             timeout=60, json={"code": f"{i:06d}"[::-1].replace("0", "9")}))
 
     assert all(isinstance(a, httpx.Response) and a.status_code in (409, 422) for a in answers), answers
@@ -75,6 +64,6 @@ def test_parallel_wrong_codes_are_checked_at_most_the_allowed_times(committed_an
     mandate = db.get(Mandate, mandate_id)
     assert mandate.sms_attempts <= mandate_service.SMS_MAX_ATTEMPTS
     assert mandate.status.value == "failed"
-    right = httpx.post(f"{live.url}/mp/mandates/{mandate_id}/sms-confirm", headers=headers,
+    right = httpx.post(f"{pay_live.url}/mp/mandates/{mandate_id}/sms-confirm", headers=headers,
                        json={"code": sandbox_wechatpay.last_sms_code(PHONE)})
     assert right.status_code == 409

@@ -118,3 +118,42 @@ def test_racing_withdrawals_never_pay_more_than_earned_or_the_daily_limit(commit
     paid_commissions = db.scalar(select(func.coalesce(func.sum(Commission.amount_fen), 0))
                                  .where(Commission.state == CommissionState.paid))
     assert paid_commissions == paid
+
+
+def test_finance_paying_and_rejecting_one_withdrawal_at_once_does_one_of_them(committed_any, live):
+    """Two finance users: one pays the withdrawal, the other rejects it, several presses each. Either it is
+    paid (its commissions paid) or rejected (its commissions free again), never a paid withdrawal shown as
+    rejected with its commissions released for a second withdrawal."""
+    db = committed_any
+    referrer, finance = _earn(db, [300_000, 450_000])
+    other = make_employee(db, role=Role.finance)
+    db.commit()
+    made = _request_all(live, referrer, 1)[0]
+    assert made.status_code == 201, made.text
+    wid = made.json()["id"]
+    base = f"{live.url}/api/referral/withdrawals/{wid}"
+    assert httpx.post(f"{base}/approve", headers={"Authorization": f"Bearer {issue_staff_token(finance.id)}"}
+                      ).status_code == 200
+
+    def act(i: int) -> httpx.Response:
+        if i % 2:
+            return httpx.post(f"{base}/reject", headers={"Authorization": f"Bearer {issue_staff_token(other.id)}"},
+                              json={"reason": "收款信息有误"}, timeout=60)
+        return httpx.post(f"{base}/pay", headers={"Authorization": f"Bearer {issue_staff_token(finance.id)}"},
+                          json={"bank_reference": f"TRF{i}"}, timeout=60)
+
+    answers = race(6, act)
+
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409, 409, 409], \
+        [(a.status_code, a.text[:160]) for a in answers]
+    db.expire_all()
+    withdrawal = db.get(Withdrawal, wid)
+    states = set(db.scalars(select(Commission.state)))
+    if withdrawal.state == WithdrawalState.paid:
+        assert states == {CommissionState.paid}
+        assert set(db.scalars(select(Commission.withdrawal_id))) == {wid}
+    else:
+        assert withdrawal.state == WithdrawalState.rejected
+        assert states == {CommissionState.withdrawable}
+        assert set(db.scalars(select(Commission.withdrawal_id))) == {None}
+    db.commit()

@@ -4,25 +4,18 @@ goes out together, urgent events on their own queue, at most MAX_IDS_PER_JOB ids
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import redis
 from rq import Queue
 
 from scrm.wecom import ingress
+from tests.conftest import run_on_own_loop
 
 
 def queued_ids(redis_url: str, queue: str) -> list[list[int]]:
     jobs = Queue(queue, connection=redis.Redis.from_url(redis_url)).get_jobs()
     assert all(job.func_name == "scrm.wecom.tasks.process_inbox_batch" for job in jobs)
     return [job.args[0] for job in jobs]
-
-
-def run_on_own_loop(coroutine) -> None:
-    """As the web process does; a thread of its own, since the browser tests' Playwright keeps a loop
-    running on the main thread."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
 
 
 def test_callbacks_stored_together_are_queued_as_few_jobs(redis_url):
