@@ -15,9 +15,11 @@ from backoffice.web import core
 from backoffice.web import service as web_service
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.customers import service as customer_service
+from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, Stage
 from scrm.errors import AppError, ValidationFailed
 from scrm.groups import service as groups_service
+from scrm.groups.labels import TIER_NAMES
 from scrm.org.models import Employee, Role
 from scrm.privacy.crypto import mask_id_no, mask_phone
 from scrm.tagging import service as tagging_service
@@ -25,7 +27,6 @@ from scrm.tagging import service as tagging_service
 router = core.console_router()
 
 FILTERS = ("q", "phone_tail", "tag", "tier", "owner_id", "stage")
-TIER_NAMES = {"A": "A 类", "B": "B 类", "C": "C 类", "blocked": "风险（不跟进）"}
 SORTS = ("name", "stage", "owner", "created_at", "last_contact_at", "amount")
 FOLLOW_UP_KINDS = [("call", "电话"), ("wechat", "微信"), ("visit", "面谈"), ("note", "备注")]
 KIND_NAMES = dict(FOLLOW_UP_KINDS)
@@ -75,8 +76,8 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
         "tags": web_service.profile_tags(session, [c.id for c in rows]),
         "tiers": groups_service.tiers_of(session, [c.id for c in rows]), "tier_names": TIER_NAMES,
         "tier_options": list(TIER_NAMES.items()),
-        "tag_options": [(t, t) for t in web_service.tag_names(session)], "stage_names": web_service.STAGE_NAMES,
-        "stage_options": [(s.value, n) for s, n in web_service.STAGE_NAMES.items()],
+        "tag_options": [(t, t) for t in web_service.tag_names(session)], "stage_names": STAGE_NAMES,
+        "stage_options": [(s.value, n) for s, n in STAGE_NAMES.items()],
         "owners": web_service.owner_choices(session, staff) if staff.role != Role.sales else [],
     }, staff=staff)
 
@@ -108,9 +109,9 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
         "amount": customer_service.amount_yuan(customer),
         "phone": mask_phone(customer.phone), "id_no": mask_id_no(customer.id_no),
         "may_see_pii": staff.role in customer_service.PII_ROLES or staff.id == customer.owner_id,
-        "stage_names": web_service.STAGE_NAMES, "kinds": FOLLOW_UP_KINDS, "kind_names": KIND_NAMES,
+        "stage_names": STAGE_NAMES, "kinds": FOLLOW_UP_KINDS, "kind_names": KIND_NAMES,
         "manual_stages": customer_service.MANUAL_STAGES,
-        "stage_choices": [(s.value, web_service.STAGE_NAMES[s]) for s in customer_service.MANUAL_STAGES],
+        "stage_choices": [(s.value, STAGE_NAMES[s]) for s in customer_service.MANUAL_STAGES],
         "tier": TIER_NAMES.get(groups_service.tier_of(session, customer.id) or ""),
     }
 

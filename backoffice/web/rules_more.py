@@ -17,22 +17,20 @@ from backoffice.web import core
 from backoffice.web import service as web_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
+from scrm.customers.labels import STAGE_NAMES
 from scrm.errors import AppError, NotFound, ValidationFailed
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
+from scrm.groups.labels import TIER_NAMES
 from scrm.money import from_fen
 from scrm.org.models import Employee
 from scrm.referral import service as referral_service
 from scrm.sop import schemas as sop_schemas
 from scrm.sop import service as sop_service
+from scrm.tagging.labels import INTENT_NAMES
 
 router = core.console_router()
 
-TIER_NAMES = {"A": "A 类", "B": "B 类", "C": "C 类", "blocked": "拦截池"}
-INTENT_NAMES = {"low": "低", "medium": "中", "high": "高"}
-STAGE_NAMES = {Stage.lead: "线索", Stage.contacted: "已联系", Stage.appointment: "已预约", Stage.signed: "已签约",
-               Stage.processing: "办理中", Stage.disbursed: "已放款", Stage.settled: "已结清", Stage.lost: "已流失"}
 KIND_NAMES = {"percent": "按实收服务费比例", "fixed": "固定金额"}
 LIST_CONDITIONS = ("tags_all", "tags_any", "tags_none")
 NUMBER_CONDITIONS = ("amount_min_yuan", "amount_max_yuan", "contacted_within_days", "not_contacted_days")

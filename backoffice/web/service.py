@@ -17,6 +17,7 @@ from scrm.assignment import service as assignment_service
 from scrm.assignment.models import AssignmentRule
 from scrm.channels import service as channel_service
 from scrm.customers import service as customer_service
+from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.db import is_postgres
 from scrm.handover import service as handover_service
@@ -24,8 +25,6 @@ from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
 
-STAGE_NAMES = {Stage.lead: "线索", Stage.contacted: "已联系", Stage.appointment: "已预约", Stage.signed: "已签约",
-               Stage.processing: "办理中", Stage.disbursed: "已放款", Stage.settled: "已结算", Stage.lost: "已流失"}
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,
           Stage.settled]
 SAMPLE_SIZE = 200

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from scrm.bot.models import BotMessage, Notification
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
+from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus
 from scrm.db import insert_ignore_many, utcnow
 from scrm.errors import ValidationFailed
@@ -30,6 +31,7 @@ from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.privacy import crypto
 from scrm.sop import service as sop_service
 from scrm.tagging import service as tagging_service
+from scrm.tagging.labels import INTENT_NAMES
 from scrm.tagging.profile import INTENT_TAGS
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,6 @@ HELP = ("可用命令：\n"
         "查客户 <姓名或手机尾号> —— 客户画像、分层、最近跟进\n"
         "跟进 <客户> <内容> —— 记一条跟进\n"
         "帮助 —— 显示本说明")
-INTENT_NAMES = {"high": "高", "medium": "中", "low": "低"}
-STAGE_NAMES = {"lead": "线索", "contacted": "已联系", "appointment": "已预约", "signed": "已签约",
-               "processing": "办理中", "disbursed": "已放款", "settled": "已结清", "lost": "已流失"}
 
 
 # ---------------------------------------------------------------------------------------------
