@@ -33,7 +33,7 @@ ROUTER_MODULES = (
     "scrm.groups.api",
     "scrm.sop.api",
     "scrm.broadcast.api",
-    "backoffice.web.api",
+    "console.api",
     "backoffice.contracts.api",
     "backoffice.deposits.api",
     "backoffice.processing.api",

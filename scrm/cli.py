@@ -31,7 +31,7 @@ def _mount_module_clis() -> None:
     app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom and WeChat Pay on loopback.")
     app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
     # the console lives in backoffice, which scrm does not import: mounted by name, as the app mounts routers
-    screenshots_command = importlib.import_module("backoffice.web.cli").screenshots_command
+    screenshots_command = importlib.import_module("console.cli").screenshots_command
     app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
     debits_app = importlib.import_module("backoffice.direct_debit.cli").app
     app.add_typer(debits_app, name="debits", help="Direct debit: reconciliation and polling.")

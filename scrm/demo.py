@@ -312,7 +312,7 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
     tiers = tiers_demo.run(sandbox, api, manager, rng)
     backoffice = importlib.import_module("backoffice.demo").run(api, employees, rng)
-    console_demo = importlib.import_module("backoffice.web.demo")
+    console_demo = importlib.import_module("console.demo")
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
             "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
             "admin": admin, "manager": manager, "staff": employees, "backoffice": backoffice,
@@ -385,4 +385,4 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     print("\n".join(ledger_lines))
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
-    print(importlib.import_module("backoffice.web.demo").summary_line(base, s["console"]))
+    print(importlib.import_module("console.demo").summary_line(base, s["console"]))

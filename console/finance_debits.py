@@ -15,8 +15,8 @@ from backoffice.direct_debit import service as debit_service
 from backoffice.direct_debit import tasks as debit_tasks
 from backoffice.direct_debit.models import DebitOrder, DebitStatus, Reconciliation
 from backoffice.direct_debit.providers import PROVIDERS
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import FinanceStaff, SessionDep, require_roles
 from scrm.errors import AppError, Conflict, NotFound, ValidationFailed
 from scrm.mandates import service as mandate_service

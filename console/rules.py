@@ -11,8 +11,8 @@ from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff

@@ -18,7 +18,7 @@ from backoffice.settlements.models import (ExpenseKind, PaymentMethod, Settlemen
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.sandbox.wechatpay import BEIJING
 from tests.backoffice.conftest import disbursed, world  # noqa: F401
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 from tests.mandates.factories import pay_client, pay_live, sign_papay  # noqa: F401
 
 LIST = "/console/finance/settlements"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backoffice.web import core
+from console import core
 from scrm.app import create_app
 from scrm.org.models import Role
 from tests.customers.factories import make_department, make_employee

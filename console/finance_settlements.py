@@ -22,8 +22,8 @@ from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from backoffice.vouchers import service as voucher_service
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
-from backoffice.web import core
-from backoffice.web.finance_debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
+from console import core
+from console.finance_debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
 from scrm.errors import AppError, Forbidden, NotFound, ValidationFailed
 from scrm.mandates import service as mandate_service

@@ -9,8 +9,8 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm import jobs
 from scrm.auth import ManagerStaff, SessionDep
 from scrm.errors import AppError, ValidationFailed

@@ -10,7 +10,7 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.org.models import Role
 from tests.backoffice.conftest import terms
-from tests.backoffice.web.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
+from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
 from tests.customers.factories import make_customer, make_department, make_employee
 
 A4_CONTENT_WIDTH_PX = 180 / 25.4 * 96  # the receipt's max-width, inside A4's 210 mm less margins

@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from backoffice.web import charts, core
-from backoffice.web import service as web_service
+from console import charts, core
+from console import service as web_service
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

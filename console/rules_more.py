@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import parse_yuan
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES

@@ -9,7 +9,7 @@ from scrm.assignment.models import AssignmentRule
 from scrm.customers.models import CustomerSource, Stage
 from scrm.handover.models import HandoverCase
 from scrm.org.models import DataScope, EmployeeStatus, Role
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 from tests.customers.factories import make_customer, make_department, make_employee
 from tests.handover.conftest import build_world
 

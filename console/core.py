@@ -9,7 +9,7 @@ dependencies or handlers become pages here, not JSON.
 Adding a page: a module with ``router = core.console_router()``, handlers that call the owning module's
 service and ``core.render(request, "<area>/<page>.html", {...}, staff=staff)``, templates extending
 ``base.html`` with the ``_ui.html`` macros (``field``, ``checks``, ``sort_th``, ``pager``, ``post_button``,
-``chart``), the module in ``backoffice.web.api``, and a ``MENU`` entry with its roles. Lists read their
+``chart``), the module in ``console.api``, and a ``MENU`` entry with its roles. Lists read their
 state with ``Listing.read``; forms catch ``AppError`` and re-render with ``field_errors(exc)`` (status 422),
 or redirect with a ``MESSAGES`` key on success.
 """

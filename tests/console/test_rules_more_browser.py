@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrm.customers.models import Stage
 from scrm.groups.models import TierRule
 from scrm.org.models import Role
-from tests.backoffice.web.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
+from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
 from tests.customers.factories import make_customer, make_department, make_employee
 
 

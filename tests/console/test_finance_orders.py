@@ -7,7 +7,7 @@ from backoffice.contracts.models import Order, OrderStatus
 from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import Borrowing, BorrowingStatus, DepositRefund, RefundStatus
 from tests.backoffice.conftest import processing, signed, terms
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 
 
 def page_token(client, order_id: int) -> str:

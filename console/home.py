@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, issue_staff_token
 from scrm.config import get_settings
 from scrm.errors import AppError, NotFound, TooManyRequests, Unauthorized

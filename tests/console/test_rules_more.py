@@ -14,7 +14,7 @@ from scrm.org.models import Role
 from scrm.referral.models import CommissionRule
 from scrm.sop import service as sop_service
 from scrm.sop.models import SopSchedule, SopTask
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 from tests.customers.factories import make_customer, make_department, make_employee
 
 

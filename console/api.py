@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backoffice.web import (customers, dashboards, finance_debits, finance_misc, finance_orders, finance_settlements,
+from console import (customers, dashboards, finance_debits, finance_misc, finance_orders, finance_settlements,
                            handover, home, rules, rules_more)
 
 router = APIRouter(include_in_schema=False)

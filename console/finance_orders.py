@@ -20,8 +20,8 @@ from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import DepositRefund
 from backoffice.processing import service as processing_service
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
 from scrm.errors import NotFound, ValidationFailed
 from scrm.org import service as org_service

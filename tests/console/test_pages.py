@@ -10,7 +10,7 @@ from scrm.customers.models import FollowUp, Stage
 from scrm.org import service as org_service
 from scrm.org.models import Role
 from scrm.privacy.models import PiiView
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 from tests.customers.factories import make_customer, make_department, make_employee
 
 

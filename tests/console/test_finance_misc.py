@@ -19,7 +19,7 @@ from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalState
 from tests.backoffice.conftest import signed
-from tests.backoffice.web.conftest import csrf_of
+from tests.console.conftest import csrf_of
 from tests.customers.factories import make_customer, make_employee
 from tests.miniprogram_api.helpers import bearer, settle
 from tests.referral.helpers import percent_rule, refer

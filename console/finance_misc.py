@@ -15,8 +15,8 @@ from backoffice.common.money import parse_yuan
 from backoffice.contracts import service as contract_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer

@@ -11,8 +11,8 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from backoffice.web import core
-from backoffice.web import service as web_service
+from console import core
+from console import service as web_service
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
