@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from scrm.auth import issue_staff_token
 from scrm.customers import service as customer_service
+from scrm.customers.service.common import set_phone
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, Stage
 from scrm.events import OutboxEvent
 from scrm.org.models import DEFAULT_SCOPE, Center, Department, Employee, EmployeeStatus, Role
@@ -52,7 +53,7 @@ def make_customer(db, owner: Employee | None = None, name: str | None = None, ph
                         source=extra.pop("source", CustomerSource.manual), stage=extra.pop("stage", Stage.lead),
                         status=extra.pop("status", CustomerStatus.active), custom_fields={}, **extra)
     if phone:
-        customer_service._set_phone(customer, phone)
+        set_phone(customer, phone)
     db.add(customer)
     db.flush()
     return customer

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from scrm.channels.models import Channel, ChannelKind
 from scrm.customers import service as customer_service
+from scrm.customers.service.common import follows_of
 from scrm.customers.models import (
     Customer,
     CustomerFollow,
@@ -26,7 +27,7 @@ def timeline(db, customer_id: int) -> list[TimelineEntry]:
 
 
 def follows(db, customer_id: int) -> dict[int, CustomerFollow]:
-    return {f.employee_id: f for f in customer_service._follows(db, customer_id)}
+    return {f.employee_id: f for f in follows_of(db, customer_id)}
 
 
 def test_same_event_twice_makes_one_customer_and_one_timeline_entry(db):
