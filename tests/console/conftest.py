@@ -8,6 +8,7 @@ from typing import Iterator
 import pytest
 
 from scrm.auth import COOKIE_NAME, issue_staff_token
+from tests.backoffice.conftest import world  # noqa: F401  (fixture)
 from tests.customers.factories import client, products  # noqa: F401  (fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,7 +41,7 @@ def console_server(committed_db) -> Iterator[str]:
 
     import uvicorn
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
