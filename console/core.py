@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
@@ -31,8 +31,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scrm.auth import COOKIE_NAME, csrf_checked, sign
 from scrm import db
+from scrm.auth import COOKIE_NAME, csrf_checked, sign
 from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, Role
 
@@ -221,7 +221,6 @@ def _error_page(request: Request, exc: AppError) -> Response:
 
 class PageRoute(APIRoute):
     """Checks CSRF on every POST and turns AppErrors into pages (sign-in redirect, 403, 404 …)."""
-
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
@@ -267,7 +266,6 @@ def remember(request: Request, staff: Employee) -> Employee:
 @dataclass
 class Listing:
     """One list page's state, read from the query string, and links that change one thing and keep the rest."""
-
     path: str
     filters: dict[str, str]
     sort: str
@@ -330,7 +328,6 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    from datetime import timedelta
 
     return value.astimezone(timezone(timedelta(hours=SHANGHAI_OFFSET_H))).strftime(fmt)
 

@@ -14,6 +14,7 @@ from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, 
 from scrm.config import get_settings
 from scrm.errors import AppError, NotFound, TooManyRequests, Unauthorized
 from scrm.org import service as org_service
+from scrm.wecom.client import get_client
 
 router = core.console_router()
 
@@ -41,7 +42,6 @@ def _wecom_configured() -> bool:
 
 
 def wecom_client() -> Any:
-    from scrm.wecom.client import get_client
 
     return get_client()
 

@@ -18,12 +18,13 @@ from scrm.assignment.models import AssignmentRule
 from scrm.channels import service as channel_service
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
-from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.customers.models import Customer, CustomerStatus, FollowUp, Stage, TimelineEntry
 from scrm.db import is_postgres
 from scrm.handover import service as handover_service
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
+from scrm.tagging.rules import shipped_rules
 
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,
           Stage.settled]
@@ -64,8 +65,6 @@ def tag_condition(session: Session, tag: str) -> ColumnElement[bool]:
 
 def tag_names(session: Session) -> list[str]:
     """Tags offered in the search: the pipeline's vocabulary and the WeCom catalogue."""
-    from scrm.tagging.rules import shipped_rules
-
     names = list(shipped_rules().vocabulary_order)
     for name in session.scalars(select(Tag.name).where(Tag.deleted.is_(False)).order_by(Tag.name)):
         if name not in names:
@@ -113,13 +112,11 @@ def customer_tags(session: Session, customer_id: int, profile: CustomerProfile |
 
 
 def count_follow_ups(session: Session, customer_id: int) -> int:
-    from scrm.customers.models import FollowUp
 
     return session.scalar(select(func.count()).where(FollowUp.customer_id == customer_id)) or 0
 
 
 def count_timeline(session: Session, customer_id: int) -> int:
-    from scrm.customers.models import TimelineEntry
 
     return session.scalar(select(func.count()).where(TimelineEntry.customer_id == customer_id)) or 0
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import psycopg
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -41,7 +41,6 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
-
     impl = DateTime(timezone=True)
     cache_ok = True
 
@@ -187,6 +186,4 @@ def is_postgres(session: Session) -> bool:
 
 def enum_column(e, length: int = 20) -> Any:
     """A non-native enum column storing the members' values (portable to SQLite, no database type)."""
-    from sqlalchemy import Enum
-
     return Enum(e, native_enum=False, length=length, values_callable=lambda cls: [m.value for m in cls])

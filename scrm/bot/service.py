@@ -33,6 +33,7 @@ from scrm.sop import service as sop_service
 from scrm.tagging import service as tagging_service
 from scrm.tagging.labels import INTENT_NAMES
 from scrm.tagging.profile import INTENT_TAGS
+from scrm.wecom.client import get_client
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,6 @@ def send_message(session: Session, message_id: int) -> bool:
 
 
 def _app_client():
-    from scrm.wecom.client import get_client
 
     return get_client()
 

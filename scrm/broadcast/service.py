@@ -18,6 +18,7 @@ from scrm.db import utcnow
 from scrm.errors import NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerTier
+from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
 from scrm.tagging.models import CustomerProfile
 
@@ -143,7 +144,6 @@ def get(session: Session, viewer: Employee, mass_id: int) -> MassMessage:
 
 
 def _sees_author(session: Session, viewer: Employee, mass: MassMessage) -> bool:
-    from scrm.org import service as org_service
 
     return org_service.can_see_employee(session, viewer, mass.created_by_employee_id)
 

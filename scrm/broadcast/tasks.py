@@ -7,12 +7,12 @@ import logging
 from scrm.broadcast import service as broadcast_service
 from scrm.broadcast.models import MassTask
 from scrm.db import session_scope
+from scrm.wecom.client import get_client
 
 log = logging.getLogger(__name__)
 
 
 def _client():
-    from scrm.wecom.client import get_client
 
     return get_client()
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-
 from scrm.channels import service
 from scrm.db import session_scope
-
+from scrm.wecom.client import get_client
 
 
 def sync_channel(channel_id: int) -> None:
     """Job: add / update / delete the channel's contact way at WeCom; idempotent, retried on failure."""
-    from scrm.wecom.client import get_client
-
     try:
         with session_scope() as session:
             service.sync_contact_way(session, channel_id, get_client())

@@ -10,6 +10,7 @@ from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.errors import ERROR_RESPONSES, Conflict
 from scrm.groups import schemas
 from scrm.groups import service as group_service
+from scrm.wecom.client import get_client
 
 router = APIRouter(prefix="/api/tiers", tags=["tiers"], responses=ERROR_RESPONSES)
 
@@ -91,7 +92,6 @@ def add_group(body: schemas.TierGroupIn, staff: ManagerStaff, session: SessionDe
 def join_way(tier: schemas.Tier, staff: ManagerStaff, session: SessionDep) -> schemas.TierGroupOut:
     """The tier's current group (the first with room) and its join-way QR code, created on first use.
     409 when every group of the tier is full."""
-    from scrm.wecom.client import get_client
 
     tier_group = group_service.tier_join_way(session, get_client(), tier)
     if tier_group is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrm.db import session_scope
 from scrm.groups import service as group_service
+from scrm.wecom.client import get_client
 
 
 def retier_all() -> int:
@@ -14,7 +15,5 @@ def retier_all() -> int:
 
 def invite() -> int:
     """Periodic: invite the customers whose tier changed since the last batch; returns how many messages."""
-    from scrm.wecom.client import get_client
-
     with session_scope() as session:
         return len(group_service.invite_batch(session, get_client()))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrm import events
+from scrm.assignment import service as assignment_service
 from scrm.config import get_settings
 from scrm.customers import forms
 from scrm.customers import service as customer_service
@@ -67,7 +68,6 @@ def sign_in(session: Session, code: str, *, referral_code: str | None = None) ->
     if code_value:
         attribution = referral_service.attribute(session, customer, code_value, source="miniprogram")
     if created and customer.owner_id is None:
-        from scrm.assignment import service as assignment_service
 
         assignment_service.assign(session, customer)
     return SignIn(customer, created, attribution)
@@ -149,7 +149,6 @@ def submit_application(session: Session, customer: Customer, *, request_id: str,
     except IntegrityError:
         raise Conflict("同一申请正在提交，请稍候", field="request_id") from None
     if customer.owner_id is None:
-        from scrm.assignment import service as assignment_service
 
         assignment_service.assign(session, customer)
     product = session.get(LoanProduct, application.product_id)

@@ -15,7 +15,9 @@ from scrm.config import get_settings
 from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
 from scrm.org import service as org_service
+from scrm.org import tasks
 from scrm.org.models import DataScope, Employee, EmployeeStatus, Role
+from scrm.wecom.client import get_client
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
@@ -23,7 +25,6 @@ AdminStaff = Annotated[Employee, Depends(require_roles())]
 
 
 def wecom_client() -> Any:
-    from scrm.wecom.client import get_client
 
     return get_client()
 
@@ -251,7 +252,5 @@ def mark_departed(employee: ManagedEmployee, staff: ManagerStaff, session: Sessi
              tags=["org"])
 def sync_wecom(staff: AdminStaff, session: SessionDep) -> schemas.SyncReportOut:
     """Queue a full pull of WeCom's departments and members (admins)."""
-    from scrm.org import tasks
-
     jobs.enqueue(session, tasks.sync_org, job_id="org-wecom-sync")
     return schemas.SyncReportOut(queued=True)

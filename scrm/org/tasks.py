@@ -7,12 +7,11 @@ from typing import Any
 
 from scrm.db import session_scope
 from scrm.org import service as org_service
+from scrm.wecom.client import get_client
 
 
 def sync_org() -> dict[str, Any]:
     """Job: mirror WeCom's departments and members. WeCom is read before the transaction opens."""
-    from scrm.wecom.client import get_client
-
     departments, users = org_service.fetch_wecom_org(get_client())
     with session_scope() as session:
         report = org_service.apply_wecom_org(session, departments, users)
@@ -21,8 +20,6 @@ def sync_org() -> dict[str, Any]:
 
 def apply_contact_change(change_type: str, fields: dict[str, Any]) -> None:
     """Job: apply one change_contact callback (idempotent, so a second delivery changes nothing)."""
-    from scrm.wecom.client import get_client
-
     with session_scope() as session:
         org_service.apply_contact_change(session, change_type, fields, client=get_client())
 

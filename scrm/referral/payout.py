@@ -10,8 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import requests
+from wechatpy.exceptions import WeChatPayException
+
+from scrm.config import get_settings
 from scrm.customers.models import Customer
 from scrm.referral.models import Withdrawal, WithdrawalMethod
+from scrm.wechatpay.client import get_pay_client
 
 
 @dataclass
@@ -33,7 +38,6 @@ class PayoutProvider(Protocol):
 
 class BankPayout:
     """Finance has made the transfer in the bank's own system; we keep its reference."""
-
     def pay(self, withdrawal: Withdrawal, customer: Customer, *, bank_reference: str | None = None) -> PayoutResult:
         reference = (bank_reference or "").strip()
         if not reference or len(reference) > 64:
@@ -43,13 +47,8 @@ class BankPayout:
 
 class WechatPayout:
     """企业付款到零钱 through ``scrm.wechatpay.client.get_pay_client().transfer.transfer``."""
-
     def pay(self, withdrawal: Withdrawal, customer: Customer, *, bank_reference: str | None = None) -> PayoutResult:
-        import requests
-        from wechatpy.exceptions import WeChatPayException
 
-        from scrm.config import get_settings
-        from scrm.wechatpay.client import get_pay_client
 
         trade_no = f"wd{withdrawal.id}"
         try:

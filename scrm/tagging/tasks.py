@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
+
 from scrm import jobs
 from scrm.config import get_settings
 from scrm.db import session_scope
 from scrm.tagging import service
+from scrm.tagging.models import CustomerProfile
+from scrm.wecom.client import get_client
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +20,6 @@ log = logging.getLogger(__name__)
 def _client():
     if not get_settings().wecom_configured:
         return None
-    from scrm.wecom.client import get_client
 
     return get_client()
 
@@ -72,9 +75,7 @@ def sync_tags(customer_ids: list[int]) -> dict:
 
 def reprofile_all(batch_size: int = 2000, sync_batch: int = 200) -> dict:
     """Job: recompute every profile from stored evidence (commits per batch), then sync the changed ones' tags."""
-    from sqlalchemy import select
 
-    from scrm.tagging.models import CustomerProfile
 
     with session_scope() as session:
         started = service.utcnow()
