@@ -92,7 +92,7 @@ def main() -> None:
 
     # Both servers stay up and take turns, so a slow spell on the shared machine falls on both.
     with served("bench.bare_app:app", env, workers=args.workers) as bare_port, \
-            served("scrm.app:create_app", env, factory=True, workers=args.workers) as port:
+            served("loan_scrm.app:create_app", env, factory=True, workers=args.workers) as port:
         bare_req = loadgen.build_post("127.0.0.1", bare_port, "/bare", b"<xml>" + b"x" * 600 + b"</xml>")
         asyncio.run(loadgen.closed_loop("127.0.0.1", bare_port, [bare_req] * 1000, args.concurrency))
         asyncio.run(loadgen.closed_loop("127.0.0.1", port, make_callbacks(port, 1000, "W"), args.concurrency))

@@ -99,7 +99,7 @@ def measure(runs: int) -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import select, text
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
     from scrm.customers.models import Customer
     from scrm.db import get_engine, session_scope
     from scrm.handover.models import HandoverCase

@@ -38,7 +38,7 @@ def main() -> None:
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY, notice_required=True)
     base = sandbox.start()
     sandbox.set_clock(datetime.now(BEIJING).replace(hour=10, minute=0))
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     app_server = LoopbackServer(create_app(), "bench app")
     port = app_server.start()
@@ -83,7 +83,7 @@ def main() -> None:
     if args.drop_notifications:
         sandbox.inject("notify", notify="never", times=10**9)
     from backoffice.direct_debit import tasks
-    from scrm.scheduler import PERIODIC
+    from loan_scrm.scheduler import PERIODIC
 
     poll_every = next(p.every_s for p in PERIODIC if p.name == "debit-poll")
     next_poll = time.perf_counter() + poll_every

@@ -32,7 +32,7 @@ def main() -> None:
 
     from backoffice.contracts.models import Order, OrderStatus
     from backoffice.settlements.models import Settlement
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
     from scrm.db import get_engine, session_scope
 
     with get_engine().begin() as conn:

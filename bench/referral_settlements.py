@@ -37,7 +37,7 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
     from scrm.customers.models import Customer, CustomerSource, Stage
     from scrm.db import session_scope
     from scrm.referral import service as referral_service

@@ -28,8 +28,10 @@ from bench.load.stack import ADMIN, Stack  # noqa: E402
 PROFILED = """
 import cProfile, pstats, sys
 from rq import Queue, SimpleWorker
+from loan_scrm import wiring
 from scrm import jobs
-jobs.preload_job_modules()
+wiring.install()
+wiring.preload_job_modules()
 conn = jobs.get_redis()
 worker = SimpleWorker([Queue(q, connection=conn) for q in jobs.QUEUES], connection=conn)
 prof = cProfile.Profile()

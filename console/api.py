@@ -1,4 +1,4 @@
-"""Every console page, under /console (one router for ``scrm.app.ROUTER_MODULES``)."""
+"""Every console page, under /console (one router for ``loan_scrm.app.ROUTER_MODULES``)."""
 
 from __future__ import annotations
 

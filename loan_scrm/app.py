@@ -1,8 +1,7 @@
-"""The FastAPI app factory: one exception handler, every module's router."""
+"""The FastAPI app factory: the subscriptions installed, one exception handler, every module's router."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -13,6 +12,31 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from backoffice.contracts import api as bo_contracts_api
+from backoffice.deposits import api as bo_deposits_api
+from backoffice.direct_debit import api as bo_direct_debit_api
+from backoffice.ledger import api as bo_ledger_api
+from backoffice.processing import api as bo_processing_api
+from backoffice.reimbursements import api as bo_reimbursements_api
+from backoffice.reports import api as bo_reports_api
+from backoffice.settlements import api as bo_settlements_api
+from backoffice.vouchers import api as bo_vouchers_api
+from console import api as console_api
+from loan_scrm import models  # noqa: F401  (every table known before the first request)
+from loan_scrm import wiring
+from scrm.assignment import api as assignment_api
+from scrm.broadcast import api as broadcast_api
+from scrm.channels import api as channels_api
+from scrm.customers import api as customers_api
+from scrm.groups import api as groups_api
+from scrm.handover import api as handover_api
+from scrm.mandates import api as mandates_api
+from scrm.miniprogram_api import api as miniprogram_api
+from scrm.org import api as org_api
+from scrm.referral import api as referral_api
+from scrm.sop import api as sop_api
+from scrm.tagging import api as tagging_api
+from scrm.wecom import api as wecom_api
 from scrm import db
 from scrm.bodylimit import BodyLimit
 from scrm.config import get_settings
@@ -20,30 +44,30 @@ from scrm.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
-ROUTER_MODULES = (
-    "scrm.org.api",
-    "scrm.wecom.api",
-    "scrm.customers.api",
-    "scrm.channels.api",
-    "scrm.assignment.api",
-    "scrm.tagging.api",
-    "scrm.handover.api",
-    "scrm.miniprogram_api.api",
-    "scrm.referral.api",
-    "scrm.groups.api",
-    "scrm.sop.api",
-    "scrm.broadcast.api",
-    "console.api",
-    "backoffice.contracts.api",
-    "backoffice.deposits.api",
-    "backoffice.processing.api",
-    "backoffice.settlements.api",
-    "backoffice.ledger.api",
-    "backoffice.vouchers.api",
-    "backoffice.reimbursements.api",
-    "backoffice.reports.api",
-    "scrm.mandates.api",
-    "backoffice.direct_debit.api",
+ROUTERS = (
+    org_api.router,
+    wecom_api.router,
+    customers_api.router,
+    channels_api.router,
+    assignment_api.router,
+    tagging_api.router,
+    handover_api.router,
+    miniprogram_api.router,
+    referral_api.router,
+    groups_api.router,
+    sop_api.router,
+    broadcast_api.router,
+    console_api.router,
+    bo_contracts_api.router,
+    bo_deposits_api.router,
+    bo_processing_api.router,
+    bo_settlements_api.router,
+    bo_ledger_api.router,
+    bo_vouchers_api.router,
+    bo_reimbursements_api.router,
+    bo_reports_api.router,
+    mandates_api.router,
+    bo_direct_debit_api.router,
 )
 
 DESCRIPTION = """
@@ -99,11 +123,10 @@ def _bounded_error(error: dict) -> dict:
 
 
 def create_app() -> FastAPI:
-    import scrm.models  # noqa: F401  (all tables known before the first request)
-
     problem = get_settings().startup_problem()
     if problem:  # fail at start, not at the first request that reads a phone number
         raise RuntimeError(problem)
+    wiring.install()
     app = FastAPI(title="Loan-broker SCRM", version="0.1.0", description=DESCRIPTION)
 
     @app.exception_handler(AppError)
@@ -140,9 +163,8 @@ def create_app() -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
-    for name in ROUTER_MODULES:
-        module = importlib.import_module(name)
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(BodyLimit, limit_for=body_limit)
-    importlib.import_module("scrm.wecom.api").mount_fast_path(app)  # outside BodyLimit: it bounds its own body
+    wecom_api.mount_fast_path(app)  # outside BodyLimit: it bounds its own body
     return app

@@ -2,48 +2,48 @@
 
 from __future__ import annotations
 
-import importlib
+import threading
 from pathlib import Path
 from typing import Optional
 
 import typer
+import uvicorn
 
+from backoffice.direct_debit.cli import app as debits_app
+from loan_scrm import demo as demo_module
+from loan_scrm import scheduler as periodic
+from loan_scrm import wiring
+from loan_scrm.pii_cli import app as pii_app
+from loan_scrm.screenshots_cli import screenshots_command
+from scrm import jobs
 from scrm.config import get_settings
+from scrm.groups.cli import app as tiers_app
+from scrm.logging import configure_logging
+from scrm.migrations import upgrade
+from scrm.ops.backup import BackupError
+from scrm.ops.backup import backup as run_backup
+from scrm.ops.backup import restore as run_restore
+from scrm.org.cli import app as user_app
+from scrm.sandbox.cli import app as sandbox_app
+from scrm.tagging.cli import app as tagging_app
+from scrm.tagging.cli import tag_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Loan-broker SCRM and WeCom bot service.")
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs.")
 app.add_typer(jobs_app, name="jobs")
-
-
-def _mount_module_clis() -> None:
-    from scrm.groups.cli import app as tiers_app
-    from scrm.org.cli import app as user_app
-    from scrm.privacy.cli import app as pii_app
-
-    from scrm.sandbox.cli import app as sandbox_app
-    from scrm.tagging.cli import app as tagging_app
-    from scrm.tagging.cli import tag_command
-
-    app.add_typer(user_app, name="user", help="Staff accounts.")
-    app.add_typer(pii_app, name="pii", help="Personal-data keys and their rotation.")
-    app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
-    app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
-    app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom and WeChat Pay on loopback.")
-    app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
-    # the console lives in backoffice, which scrm does not import: mounted by name, as the app mounts routers
-    screenshots_command = importlib.import_module("console.cli").screenshots_command
-    app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
-    debits_app = importlib.import_module("backoffice.direct_debit.cli").app
-    app.add_typer(debits_app, name="debits", help="Direct debit: reconciliation and polling.")
-
-
-_mount_module_clis()
+app.add_typer(user_app, name="user", help="Staff accounts.")
+app.add_typer(pii_app, name="pii", help="Personal-data keys and their rotation.")
+app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
+app.command("tag", help="Tag JSON lines {\"text\": ...} from stdin; one JSON line out per input.")(tag_command)
+app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom and WeChat Pay on loopback.")
+app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
+app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
+app.add_typer(debits_app, name="debits", help="Direct debit: reconciliation and polling.")
 
 
 def _boot() -> None:
-    from scrm.logging import configure_logging
-
     configure_logging()
+    wiring.install()
 
 
 def _check_settings() -> None:
@@ -57,9 +57,6 @@ def _check_settings() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from scrm.config import get_settings
-    from scrm.migrations import upgrade
-
     _boot()
     settings = get_settings()
     if settings.embedded:
@@ -71,32 +68,22 @@ def migrate() -> None:
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the HTTP service (API, WeCom callback, console)."""
-    import uvicorn
-
     _boot()
     _check_settings()
     settings = get_settings()
     if settings.embedded:
-        from scrm.migrations import upgrade
-
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
     if settings.embedded and workers == 1:
-        import threading
-
-        from scrm import scheduler as periodic
-
         # one process on the embedded default: the periodic work runs beside the server
         threading.Thread(target=periodic.run, daemon=True, name="scheduler").start()
-    uvicorn.run("scrm.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("loan_scrm.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
 
 
 @app.command()
 def scheduler() -> None:
     """Queue periodic work (stale inbox events, undelivered domain events, SOP tasks). Safe to run twice."""
-    from scrm import scheduler as periodic
-
     _boot()
     _check_settings()
     periodic.run()
@@ -105,10 +92,9 @@ def scheduler() -> None:
 @app.command()
 def worker(burst: bool = typer.Option(False, help="Exit when the queues are empty.")) -> None:
     """Run an RQ worker on the urgent, default and low queues."""
-    from scrm import jobs
-
     _boot()
     _check_settings()
+    wiring.preload_job_modules()
     jobs.run_worker(burst=burst)
 
 
@@ -116,21 +102,16 @@ def worker(burst: bool = typer.Option(False, help="Exit when the queues are empt
 def demo(serve: bool = typer.Option(True, help="Keep serving after the summary."),
          port: int = 8000, customers: int = typer.Option(300, min=10, max=5000)) -> None:
     """Replay a loan broker's day on the embedded default (SQLite, inline jobs, sandbox WeCom)."""
-    from scrm import demo as demo_module
-
+    wiring.install()
     demo_module.run(serve=serve, port=port, customers=customers)
 
 
 @app.command()
 def backup(out: Path = typer.Argument(..., help="The archive to write (.tar.gz).")) -> None:
     """Back up the database (pg_dump, or the SQLite file) and the model files into one archive."""
-    from scrm.config import get_settings
-    from scrm.ops.backup import BackupError
-    from scrm.ops.backup import backup as run
-
     _boot()
     try:
-        manifest = run(get_settings().effective_database_url, out)
+        manifest = run_backup(get_settings().effective_database_url, out)
     except BackupError as exc:
         raise typer.BadParameter(str(exc)) from exc
     total = sum(manifest["tables"].values())
@@ -141,13 +122,9 @@ def backup(out: Path = typer.Argument(..., help="The archive to write (.tar.gz).
 def restore(archive: Path = typer.Argument(..., exists=True, dir_okay=False, help="An archive from scrm backup."),
             models_dir: Optional[Path] = typer.Option(None, help="Where to put the model files (default: not restored).")) -> None:
     """Restore an archive into the empty database of SCRM_DATABASE_URL and check every table's row count."""
-    from scrm.config import get_settings
-    from scrm.ops.backup import BackupError
-    from scrm.ops.backup import restore as run
-
     _boot()
     try:
-        manifest = run(archive, get_settings().effective_database_url, models_dir=models_dir)
+        manifest = run_restore(archive, get_settings().effective_database_url, models_dir=models_dir)
     except BackupError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -157,8 +134,6 @@ def restore(archive: Path = typer.Argument(..., exists=True, dir_okay=False, hel
 @jobs_app.command("failed")
 def jobs_failed() -> None:
     """List failed jobs with the reason."""
-    from scrm import jobs
-
     _boot()
     rows = jobs.failed_jobs()
     for row in rows:
@@ -169,8 +144,6 @@ def jobs_failed() -> None:
 @jobs_app.command("retry-failed")
 def jobs_retry_failed() -> None:
     """Re-queue every failed job."""
-    from scrm import jobs
-
     _boot()
     typer.echo(f"re-queued {jobs.retry_failed()} job(s)")
 

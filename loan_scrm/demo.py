@@ -7,7 +7,6 @@ encrypted callbacks to ``/wecom/callback`` (sent by the sandbox), and staff call
 
 from __future__ import annotations
 
-import importlib
 import os
 import random
 import secrets
@@ -20,6 +19,28 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import uvicorn
+from sqlalchemy import func, select
+
+from backoffice import demo as backoffice_demo
+from backoffice.direct_debit import demo as debit_demo_module
+from console import demo as console_demo_module
+from loan_scrm.app import create_app
+from scrm import db
+from scrm.config import SANDBOX_WECOM, get_settings, reset_settings
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
+from scrm.db import session_scope
+from scrm.groups import demo as tiers_demo
+from scrm.groups.models import CustomerGroup
+from scrm.logging import configure_logging
+from scrm.migrations import upgrade
+from scrm.miniprogram_api import demo as mp_demo
+from scrm.org import service as org_service
+from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.sandbox.wecom import SandboxWecom
+from scrm.tagging.models import CustomerProfile
+from scrm.wecom.models import InboxEvent, WecomCall
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美佳平刚桂兰志红霞建国海燕鹏飞宇浩然晓东雪梅欣怡子涵"
@@ -75,9 +96,7 @@ def _port_free(port: int) -> bool:
 
 class _Server:
     def __init__(self, port: int):
-        import uvicorn
 
-        from scrm.app import create_app
 
         self.server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
                                                     access_log=False, lifespan="off"))
@@ -95,7 +114,6 @@ class _Server:
 
 
 def _configure(data_dir: Path, sandbox_base: str) -> None:
-    from scrm.config import SANDBOX_WECOM, reset_settings
 
     os.environ.update({
         "SCRM_DATA_DIR": str(data_dir),
@@ -110,7 +128,6 @@ def _configure(data_dir: Path, sandbox_base: str) -> None:
 
 class Day:
     """What happens in a loan broker's WeCom on an ordinary day, as the sandbox's user actions."""
-
     def __init__(self, sandbox, staff: dict[str, dict], rng: random.Random, customers: int):
         self.sandbox, self.staff, self.rng, self.customers = sandbox, staff, rng, customers
         self.added: list[tuple[str, str]] = []  # (userid, external_userid)
@@ -172,8 +189,6 @@ class Day:
 
 def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 20261122,
         data_dir: Path = Path(".scrm/demo")) -> dict:
-    from scrm.config import SANDBOX_WECOM
-    from scrm.sandbox.wecom import SandboxWecom
 
     if not _port_free(port):
         raise SystemExit(f"port {port} is in use; choose another with --port")
@@ -185,19 +200,11 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     sandbox = SandboxWecom(**SANDBOX_WECOM, callback_url=f"http://127.0.0.1:{port}/wecom/callback")
     sandbox_base = sandbox.start()
     _configure(data_dir, sandbox_base)
-    from scrm.miniprogram_api import demo as mp_demo
 
     wxa_sandbox = mp_demo.start_sandbox()
-    debit_demo = importlib.import_module("backoffice.direct_debit.demo")
+    debit_demo = debit_demo_module
     pay_sandbox = debit_demo.start_sandbox(port)
 
-    from scrm import db
-    from scrm.customers import service as customer_service
-    from scrm.logging import configure_logging
-    from scrm.migrations import upgrade
-    from scrm.org import service as org_service
-    from scrm.org.models import Role
-    from scrm.config import get_settings
 
     configure_logging()
     db.set_engine(None)
@@ -223,7 +230,7 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
                                                 manager=summary.pop("manager"), employees=summary.pop("staff"))
         finance = _login(api, "admin", admin_password)
         summary["payments"] = debit_demo.replay(api, finance, pay_sandbox, summary["backoffice"].pop("to_debit"))
-        summary["backoffice"]["trial_balance"] = importlib.import_module("backoffice.demo").trial_balance(api, finance)
+        summary["backoffice"]["trial_balance"] = backoffice_demo.trial_balance(api, finance)
     except BaseException:
         server.stop()
         sandbox.stop()
@@ -308,11 +315,10 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
     stats = _ok(api.get("/api/channels/stats", headers=manager))
     page = _ok(api.get("/api/customers", params={"page_size": 1}, headers=admin))
-    from scrm.groups import demo as tiers_demo
 
     tiers = tiers_demo.run(sandbox, api, manager, rng)
-    backoffice = importlib.import_module("backoffice.demo").run(api, employees, rng)
-    console_demo = importlib.import_module("console.demo")
+    backoffice = backoffice_demo.run(api, employees, rng)
+    console_demo = console_demo_module
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
             "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
             "admin": admin, "manager": manager, "staff": employees, "backoffice": backoffice,
@@ -320,14 +326,7 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
-    from sqlalchemy import func, select
 
-    from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
-    from scrm.db import session_scope
-    from scrm.groups.models import CustomerGroup
-    from scrm.org.models import Employee, EmployeeStatus
-    from scrm.tagging.models import CustomerProfile
-    from scrm.wecom.models import InboxEvent, WecomCall
 
     sandbox = s.pop("sandbox")
     with session_scope() as db:
@@ -371,18 +370,16 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     print(f"customer groups              : {groups} live")
     print("WeCom API calls              : " + ", ".join(f"{ep} {count}" for ep, count, _ in calls[:8])
           + f"; errors {errors}")
-    from scrm.miniprogram_api import demo as mp_demo
 
     mp_demo.print_summary(s["miniprogram"])
 
-    from scrm.groups import demo as tiers_demo
 
     for line in tiers_demo.summary_lines(s["tiers"]):
         print(line)
-    orders_line, *ledger_lines = importlib.import_module("backoffice.demo").summary_lines(s["backoffice"])
+    orders_line, *ledger_lines = backoffice_demo.summary_lines(s["backoffice"])
     print(orders_line)
-    importlib.import_module("backoffice.direct_debit.demo").print_summary(s["payments"])
+    debit_demo_module.print_summary(s["payments"])
     print("\n".join(ledger_lines))
     print(f"elapsed                      : {s['elapsed_s']} s")
     print(f"\nsign in: admin / {admin_password}   manager: zhoujing / {MANAGER_PASSWORD}")
-    print(importlib.import_module("console.demo").summary_line(base, s["console"]))
+    print(console_demo_module.summary_line(base, s["console"]))

@@ -1,22 +1,31 @@
-"""Imports every module's tables so that ``Base.metadata`` is complete (migrations, tests)."""
+"""Every package's tables, so that ``metadata`` is complete (migrations, the app, backups, the tests)."""
 
-import importlib
-import pkgutil
-
+from backoffice.common import models as _backoffice_common  # noqa: F401
+from backoffice.contracts import models as _contracts  # noqa: F401
+from backoffice.deposits import models as _deposits  # noqa: F401
+from backoffice.direct_debit import models as _direct_debit  # noqa: F401
+from backoffice.ledger import models as _ledger  # noqa: F401
+from backoffice.processing import models as _processing  # noqa: F401
+from backoffice.reimbursements import models as _reimbursements  # noqa: F401
+from backoffice.settlements import models as _settlements  # noqa: F401
+from scrm import events as _events  # noqa: F401
+from scrm import jobs as _jobs  # noqa: F401
+from scrm.assignment import models as _assignment  # noqa: F401
+from scrm.bot import models as _bot  # noqa: F401
+from scrm.broadcast import models as _broadcast  # noqa: F401
+from scrm.channels import models as _channels  # noqa: F401
+from scrm.customers import models as _customers  # noqa: F401
 from scrm.db import Base
+from scrm.groups import models as _groups  # noqa: F401
+from scrm.handover import models as _handover  # noqa: F401
+from scrm.mandates import models as _mandates  # noqa: F401
+from scrm.miniprogram_api import models as _miniprogram  # noqa: F401
+from scrm.org import models as _org  # noqa: F401
+from scrm.privacy import models as _privacy  # noqa: F401
+from scrm.referral import models as _referral  # noqa: F401
+from scrm.sop import models as _sop  # noqa: F401
+from scrm.tagging import models as _tagging  # noqa: F401
+from scrm.wechatpay import models as _wechatpay  # noqa: F401
+from scrm.wecom import models as _wecom  # noqa: F401
 
-MODEL_PACKAGES = ("scrm", "backoffice")
-
-
-def load_all() -> None:
-    importlib.import_module("scrm.jobs")
-    importlib.import_module("scrm.events")
-    for root in MODEL_PACKAGES:
-        pkg = importlib.import_module(root)
-        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{root}."):
-            if info.name.endswith(".models"):
-                importlib.import_module(info.name)
-
-
-load_all()
 metadata = Base.metadata

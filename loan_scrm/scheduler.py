@@ -4,13 +4,22 @@ doing anything twice."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, Callable
 
-from scrm import jobs
+from backoffice.direct_debit import tasks as debit_tasks
+from scrm import events, jobs
+from scrm.bot import tasks as bot_tasks
+from scrm.broadcast import tasks as broadcast_tasks
+from scrm.groups import tasks as group_tasks
+from scrm.handover import tasks as handover_tasks
+from scrm.org import tasks as org_tasks
+from scrm.referral import tasks as referral_tasks
+from scrm.sop import tasks as sop_tasks
+from scrm.wecom import tasks as wecom_tasks
 
 log = logging.getLogger(__name__)
 
@@ -19,23 +28,23 @@ log = logging.getLogger(__name__)
 class Periodic:
     name: str
     every_s: int
-    func: str  # "module:function", called with no arguments
+    func: Callable[[], Any]
 
 
 PERIODIC: list[Periodic] = [
-    Periodic("requeue-stale-inbox", 30, "scrm.wecom.tasks:requeue_stale_inbox"),
-    Periodic("redeliver-stale-events", 60, "scrm.events:redeliver_stale"),
-    Periodic("handover-poll", 300, "scrm.handover.tasks:poll"),
-    Periodic("referral-release-withdrawable", 600, "scrm.referral.tasks:release_withdrawable"),
-    Periodic("sop-generate", 300, "scrm.sop.tasks:generate"),
-    Periodic("bot-morning", 300, "scrm.bot.tasks:morning"),
-    Periodic("bot-flush", 300, "scrm.bot.tasks:flush"),
-    Periodic("groups-retier", 3600, "scrm.groups.tasks:retier_all"),
-    Periodic("groups-invite", 600, "scrm.groups.tasks:invite"),
-    Periodic("broadcast-poll", 600, "scrm.broadcast.tasks:poll"),
-    Periodic("debit-poll", 60, "backoffice.direct_debit.tasks:poll"),
-    Periodic("debit-reconcile", 24 * 3600, "backoffice.direct_debit.tasks:reconcile_yesterday"),
-    Periodic("org-purge-revoked-sessions", 3600, "scrm.org.tasks:purge_revoked_sessions"),
+    Periodic("requeue-stale-inbox", 30, wecom_tasks.requeue_stale_inbox),
+    Periodic("redeliver-stale-events", 60, events.redeliver_stale),
+    Periodic("handover-poll", 300, handover_tasks.poll),
+    Periodic("referral-release-withdrawable", 600, referral_tasks.release_withdrawable),
+    Periodic("sop-generate", 300, sop_tasks.generate),
+    Periodic("bot-morning", 300, bot_tasks.morning),
+    Periodic("bot-flush", 300, bot_tasks.flush),
+    Periodic("groups-retier", 3600, group_tasks.retier_all),
+    Periodic("groups-invite", 600, group_tasks.invite),
+    Periodic("broadcast-poll", 600, broadcast_tasks.poll),
+    Periodic("debit-poll", 60, debit_tasks.poll),
+    Periodic("debit-reconcile", 24 * 3600, debit_tasks.reconcile_yesterday),
+    Periodic("org-purge-revoked-sessions", 3600, org_tasks.purge_revoked_sessions),
 ]
 
 _local_claims: set[str] = set()
@@ -54,18 +63,13 @@ def claim_slot(name: str, slot: int, ttl_s: int) -> bool:
         return True
 
 
-def _resolve(path: str):
-    module, _, func = path.partition(":")
-    return getattr(importlib.import_module(module), func)
-
-
 def tick(now: float | None = None) -> list[str]:
     """Queue every periodic job whose current slot nobody has claimed; returns their names."""
     now = time.time() if now is None else now
     queued = []
     for p in PERIODIC:
         if claim_slot(p.name, int(now // p.every_s), p.every_s):
-            jobs.enqueue(None, _resolve(p.func), queue="low", retries=0)
+            jobs.enqueue(None, p.func, queue="low", retries=0)
             queued.append(p.name)
     return queued
 

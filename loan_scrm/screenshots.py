@@ -11,7 +11,18 @@ import threading
 import time
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy import select
+
+from backoffice.settlements.models import Settlement, SettlementStatus
+from loan_scrm import demo
+from loan_scrm.app import create_app
+from scrm.auth import COOKIE_NAME, issue_staff_token
+from scrm.customers.models import Customer, FollowUp
+from scrm.db import session_scope
+from scrm.handover.models import HandoverCase
+from scrm.org.models import Employee
+from scrm.tagging.models import CustomerProfile
 
 VIEWPORT = {"width": 1366, "height": 900}
 
@@ -23,9 +34,7 @@ def _free_port() -> int:
 
 
 def _serve(port: int):
-    import uvicorn
 
-    from scrm.app import create_app
 
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="off"))
@@ -47,16 +56,7 @@ def _chromium() -> str:
 
 
 def run(out: Path, customers: int = 150) -> list[Path]:
-    from playwright.sync_api import sync_playwright
 
-    from backoffice.settlements.models import Settlement, SettlementStatus
-    from scrm import demo
-    from scrm.auth import COOKIE_NAME, issue_staff_token
-    from scrm.customers.models import Customer, FollowUp
-    from scrm.db import session_scope
-    from scrm.handover.models import HandoverCase
-    from scrm.org.models import Employee
-    from scrm.tagging.models import CustomerProfile
 
     executable = _chromium()
     out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +77,9 @@ def run(out: Path, customers: int = 150) -> list[Path]:
     base = f"http://127.0.0.1:{port}"
     saved: list[Path] = []
     try:
+        # Playwright comes with the test extras; only this command needs it
+        from playwright.sync_api import sync_playwright
+
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
 

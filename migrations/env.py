@@ -2,7 +2,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.types import TypeDecorator
 
-from scrm.models import metadata
+from loan_scrm.models import metadata
 
 config = context.config
 

@@ -1,4 +1,4 @@
-"""The one error hierarchy. Services raise these; one handler in ``scrm.app`` turns them into answers."""
+"""The one error hierarchy. Services raise these; one handler in ``loan_scrm.app`` turns them into answers."""
 
 from __future__ import annotations
 

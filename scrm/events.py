@@ -2,13 +2,13 @@
 
 ``emit`` writes the event in the caller's transaction; after commit a job delivers it to each
 subscriber, each in its own transaction together with a delivery row, so a subscriber's effect
-happens once even when the job runs twice. Subscribers are named here, by dotted path, so that a
-module can hear another without importing it (``scrm`` never imports ``backoffice``).
+happens once even when the job runs twice. Subscriptions are made by the composition root
+(``loan_scrm.wiring``), so that a module hears another without importing it (``scrm`` never imports
+``backoffice``).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -21,41 +21,31 @@ from scrm.db import Base, BigId, JSONDoc, UTCDateTime, insert_ignore, session_sc
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBERS: dict[str, list[str]] = {
-    # event name -> "module:function" taking (session, payload)
-    "customer.duplicate_phone": ["scrm.wecom.service:notify_duplicate_phone"],
-    "employee.departed": ["scrm.handover.service:on_employee_departed"],
-    "customer.transfer_failed": ["scrm.handover.service:on_transfer_failed"],
-    "customer.follow_up_added": ["scrm.tagging.tasks:on_follow_up_added"],
-    # every module holding a copy of a customer's personal data drops it; the customers module runs last, to
-    # drop from the event itself the identifiers the others needed to find their copies
-    "customer.erased": ["scrm.tagging.service:on_customer_erased", "scrm.mandates.service:on_customer_erased",
-                        "scrm.referral.service:on_customer_erased", "scrm.miniprogram_api.service:on_customer_erased",
-                        "scrm.wecom.service:on_customer_erased", "scrm.wechatpay.service:on_customer_erased",
-                        "backoffice.contracts.service:on_customer_erased",
-                        "backoffice.processing.service:on_customer_erased",
-                        "backoffice.reimbursements.service:on_customer_erased",
-                        "scrm.customers.service:on_customer_erased"],
-    "customer.created": ["scrm.referral.service:on_customer_created"],
-    "customer.merged": ["scrm.referral.service:on_customer_merged"],
-    "customer.application_submitted": ["scrm.tagging.tasks:on_application_submitted"],
-    "order.signed": ["scrm.referral.service:on_order_signed"],
-    "settlement.closed": ["scrm.miniprogram_api.service:on_settlement_closed",
-                          "scrm.referral.service:on_settlement_closed", "scrm.sop.service:on_settlement_closed"],
-    "settlement.voided": ["scrm.miniprogram_api.service:on_settlement_voided",
-                          "scrm.referral.service:on_settlement_voided", "scrm.sop.service:on_settlement_voided"],
-    "deposit.refunded": ["scrm.referral.service:on_deposit_refunded"],
-    "profile.changed": ["scrm.groups.service:on_profile_changed"],
-    "customer.assigned": ["scrm.bot.service:on_customer_assigned"],
-    "customer.follow_ended": ["scrm.bot.service:on_follow_ended"],
-    "sop.sla_breached": ["scrm.bot.service:on_sla_breached"],
-    "loan.disbursed": ["scrm.sop.service:on_loan_disbursed"],
-    "debit.succeeded": ["backoffice.settlements.service:on_debit_succeeded"],
-    "payment.alert": ["scrm.bot.service:on_payment_alert"],
-    "referral.commission_confirmed": ["backoffice.ledger.service:on_commission_confirmed"],
-    "referral.commission_reversed": ["backoffice.ledger.service:on_commission_reversed"],
-    "referral.withdrawal_paid": ["backoffice.ledger.service:on_withdrawal_paid"],
-}
+Handler = Callable[[Session, dict], Any]
+_subscribers: dict[str, list[Handler]] = {}
+_installed = False
+
+
+def subscribe(name: str, *handlers: Handler) -> None:
+    """Deliver ``name`` events to ``handlers``, in this order; the composition root calls this for every
+    subscription before the process emits or delivers anything."""
+    global _installed
+    listed = _subscribers.setdefault(name, [])
+    listed.extend(h for h in handlers if h not in listed)
+    _installed = True
+
+
+def subscribers(name: str) -> list[Handler]:
+    if not _installed:
+        # an event emitted with no subscriptions known would be marked delivered to nobody: refuse instead
+        raise RuntimeError("no event subscriptions are installed: start the process through loan_scrm "
+                           "(its app, CLI or wiring.install())")
+    return list(_subscribers.get(name, ()))
+
+
+def subscriber_key(handler: Handler) -> str:
+    """The name a delivery is recorded under, so a subscriber hears each event once."""
+    return f"{handler.__module__}:{handler.__qualname__}"
 
 
 class OutboxEvent(Base):
@@ -81,7 +71,7 @@ def emit(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent:
     event = OutboxEvent(name=name, payload=payload)
     session.add(event)
     session.flush()
-    if SUBSCRIBERS.get(name):
+    if subscribers(name):
         jobs.enqueue(session, deliver, event.id, job_id=f"event-{event.id}")
     else:
         event.dispatched_at = utcnow()
@@ -94,7 +84,7 @@ def emit_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> li
         return []
     session.flush()
     now = utcnow()
-    subscribed = bool(SUBSCRIBERS.get(name))
+    subscribed = bool(subscribers(name))
     rows = [{"name": name, "payload": payload, "created_at": now, "dispatched_at": None if subscribed else now}
             for payload in payloads]
     # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs and gives the ids back in payload order
@@ -123,11 +113,6 @@ def redact_payloads(session: Session, name: str, customer_id: int, keys: tuple[s
     return changed
 
 
-def _resolve(path: str) -> Callable[[Session, dict], Any]:
-    module, _, func = path.partition(":")
-    return getattr(importlib.import_module(module), func)
-
-
 def deliver(event_id: int) -> None:
     """Job: hand one event to each subscriber that has not had it yet."""
     with session_scope() as session:
@@ -135,14 +120,14 @@ def deliver(event_id: int) -> None:
         if event is None or event.dispatched_at is not None:
             return
         name, payload = event.name, dict(event.payload)
-    for subscriber in SUBSCRIBERS.get(name, []):
+    for handler in subscribers(name):
         with session_scope() as session:
             fresh = insert_ignore(session, EventDelivery.__table__,
-                                  {"event_id": event_id, "subscriber": subscriber, "delivered_at": utcnow()},
+                                  {"event_id": event_id, "subscriber": subscriber_key(handler), "delivered_at": utcnow()},
                                   ["event_id", "subscriber"])
             if fresh is None:
                 continue
-            _resolve(subscriber)(session, payload)
+            handler(session, payload)
     with session_scope() as session:
         session.get(OutboxEvent, event_id).dispatched_at = utcnow()
 

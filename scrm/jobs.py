@@ -195,29 +195,6 @@ def failed_jobs() -> list[dict[str, Any]]:
                 for f in session.scalars(select(JobFailure)).all()]
 
 
-def job_modules() -> list[str]:
-    """The modules whose functions run as jobs: the tables, the callback handlers, every event
-    subscriber and every periodic job."""
-    from scrm import events, scheduler
-
-    names = ["scrm.models", "scrm.wecom.tasks", "scrm.events"]
-    names += [path.partition(":")[0] for paths in events.SUBSCRIBERS.values() for path in paths]
-    names += [p.func.partition(":")[0] for p in scheduler.PERIODIC]
-    return list(dict.fromkeys(names))
-
-
-def preload_job_modules() -> None:
-    """Import what jobs run before the worker takes its first job (jieba, scikit-learn, every model),
-    so no job pays seconds of imports."""
-    import importlib
-
-    from sqlalchemy.orm import configure_mappers
-
-    for name in job_modules():
-        importlib.import_module(name)
-    configure_mappers()
-
-
 def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
     """Run jobs in this process, one after another. RQ's default forks a work horse per job, and that
     fork, with its fresh database and WeCom connections, cost about 0.15 s a job: more than the job.
@@ -230,7 +207,6 @@ def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
         raise SystemExit("scrm worker needs SCRM_REDIS_URL; without Redis, jobs run inline in the service")
     import redis
 
-    preload_job_modules()
     connection = get_redis()
     while True:
         worker = Worker([Queue(q, connection=connection) for q in queues], connection=connection)

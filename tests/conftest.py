@@ -37,6 +37,12 @@ BASE_ENV = {
 }
 os.environ.update(BASE_ENV)
 
+# every process starts through the composition root, which installs the event subscriptions; the tests
+# call services and jobs directly, so they install them here (after the settings above are in place)
+from loan_scrm import wiring  # noqa: E402
+
+wiring.install()
+
 
 def reset_caches() -> None:
     from scrm import auth, jobs, ratelimit
@@ -99,7 +105,7 @@ def db(engine) -> Iterator[Session]:
 def committed_db(engine) -> Iterator[Session]:
     """Committed data, visible to other processes; every table is emptied afterwards."""
     from scrm import db as scrm_db
-    from scrm.models import metadata
+    from loan_scrm.models import metadata
 
     scrm_db.set_engine(engine)
     session = scrm_db.new_session()

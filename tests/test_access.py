@@ -9,7 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.auth import issue_customer_token
 
 APP = create_app()

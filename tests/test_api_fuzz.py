@@ -9,7 +9,7 @@ import schemathesis
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.org.models import Role
 from tests.customers.factories import auth, make_employee
 

@@ -4,7 +4,7 @@
 def test_an_id_past_what_the_database_holds_is_a_422(db):
     from fastapi.testclient import TestClient
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
     from scrm.org.models import Role
     from tests.customers.factories import auth, make_employee
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from scrm import db as scrm_db
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.auth import COOKIE_NAME, issue_customer_token, issue_staff_token
 
 

@@ -13,9 +13,10 @@ import time
 import redis
 from rq import Queue
 
+from loan_scrm import scheduler, wiring
 from scrm import jobs
 
-HEAVY = ("scrm.models", "scrm.wecom.tasks", "scrm.tagging.tasks", "scrm.handover.service")
+HEAVY = ("loan_scrm.models", "scrm.wecom.tasks", "scrm.tagging.tasks", "scrm.handover.service")
 
 
 def modules_missing_in_work_horse() -> list[str]:
@@ -25,7 +26,7 @@ def modules_missing_in_work_horse() -> list[str]:
 
 def test_work_horse_inherits_the_job_modules_from_the_worker(redis_url):
     job = Queue("default", connection=jobs.get_redis()).enqueue(modules_missing_in_work_horse)
-    subprocess.run([sys.executable, "-m", "scrm.cli", "worker", "--burst"], env=dict(os.environ), check=True,
+    subprocess.run([sys.executable, "-m", "loan_scrm.cli", "worker", "--burst"], env=dict(os.environ), check=True,
                    timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     job.refresh()
     assert job.get_status() == "finished"
@@ -33,12 +34,10 @@ def test_work_horse_inherits_the_job_modules_from_the_worker(redis_url):
 
 
 def test_job_modules_name_every_subscriber_and_periodic_job():
-    from scrm import events, scheduler
-
-    names = jobs.job_modules()
-    for paths in events.SUBSCRIBERS.values():
-        assert all(path.partition(":")[0] in names for path in paths)
-    assert all(p.func.partition(":")[0] in names for p in scheduler.PERIODIC)
+    names = wiring.job_modules()
+    for handlers in wiring.SUBSCRIPTIONS.values():
+        assert all(h.__module__ in names for h in handlers)
+    assert all(p.func.__module__ in names for p in scheduler.PERIODIC)
 
 
 def slow_job(seconds: float) -> str:
@@ -76,7 +75,7 @@ def test_worker_outlives_redis_going_away_in_the_middle_of_a_job(settings_env):
     url = f"redis://127.0.0.1:{port}/0"
     settings_env(SCRM_REDIS_URL=url)
     server = _redis_server(port)
-    worker = subprocess.Popen([sys.executable, "-m", "scrm.cli", "worker"], env=dict(os.environ),
+    worker = subprocess.Popen([sys.executable, "-m", "loan_scrm.cli", "worker"], env=dict(os.environ),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         slow = Queue("default", connection=redis.Redis.from_url(url)).enqueue(slow_job, 3)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backoffice.direct_debit.models import DebitNotification, PaymentAlert
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from tests.conftest import run_on_own_loop
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from tests.conftest import TEST_DB_URL
 
 
@@ -24,7 +24,7 @@ def run_scrm(*args: str, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "SCRM_PII_KEY"}
     environ.update(SCRM_DATABASE_URL=TEST_DB_URL, **env)
     # a service that starts anyway never exits: the timeout fails the test
-    return subprocess.run([sys.executable, "-m", "scrm.cli", *args], env=environ, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "loan_scrm.cli", *args], env=environ, capture_output=True, text=True,
                           timeout=20)
 
 

@@ -107,7 +107,7 @@ class Stack:
         return proc
 
     def _scrm(self, *args: str) -> list[str]:
-        return [sys.executable, "-c", "from scrm.cli import main; main()", *args]
+        return [sys.executable, "-c", "from loan_scrm.cli import main; main()", *args]
 
     # ------------------------------------------------------------------ start
 

@@ -1,4 +1,4 @@
-"""``scrm tiers``: re-tier now, create today's SOP tasks, flush the bot's outbox (mounted by ``scrm.cli``)."""
+"""``scrm tiers``: re-tier now, create today's SOP tasks, flush the bot's outbox (mounted by ``loan_scrm.cli``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The demo's tiers step: rules made through the API, a preview, re-tiering, customers moving tier after
 follow-ups, tier groups with a join-way QR code, today's tasks and salespeople asking the bot through
-real WeCom callbacks. Called from ``scrm.demo``."""
+real WeCom callbacks. Called from ``loan_scrm.demo``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``scrm tagging train`` and ``scrm tag`` (mounted by ``scrm.cli``; also runnable as ``python -m scrm.tagging.cli``)."""
+"""``scrm tagging train`` and ``scrm tag`` (mounted by ``loan_scrm.cli``; also runnable as ``python -m scrm.tagging.cli``)."""
 
 from __future__ import annotations
 

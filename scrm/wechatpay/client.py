@@ -24,6 +24,7 @@ from wechatpy.pay.api.withhold import WeChatWithhold
 from scrm.config import get_settings
 from scrm.errors import ExternalServiceError
 from scrm.wechatpay import signing
+from scrm.wechatpay.models import PayCall
 from scrm.wecom.client import CallLog, WecomClient
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ SENSITIVE = {"creid", "mobile", "re_user_name", "card_no", "id_no", "phone", "na
              "verify_code", "verification_code", "cvv", "cvn2", "expire_date", "bank_card_no", "account_no"}
 SECRET = {"sms_code", "verify_code", "verification_code", "cvv", "cvn2", "expire_date"}
 
-call_log = CallLog("scrm.wechatpay.models:PayCall")
+call_log = CallLog(PayCall)
 
 
 class PayError(ExternalServiceError):

@@ -21,8 +21,8 @@ import functools
 import inspect
 import json
 import logging
-import random
 import queue
+import random
 import re
 import threading
 import time
@@ -39,8 +39,11 @@ from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.work import WeChatClient
 
 from scrm.config import get_settings
+from scrm.db import get_engine, session_scope
 from scrm.errors import ExternalServiceError
+from scrm.jobs import get_redis
 from scrm.wecom import api_ext
+from scrm.wecom.models import WecomCall
 
 log = logging.getLogger(__name__)
 
@@ -448,16 +451,14 @@ class CallLog:
     thread, and lookups also see the ones not yet written.
     """
 
-    def __init__(self, model: str = "scrm.wecom.models:WecomCall") -> None:
-        self.model = model  # "module:Class" of the call-log table, imported when the first record is stored
+    def __init__(self, model: type = WecomCall) -> None:
+        self.model = model  # the call-log table
         self._queue: queue.Queue = queue.Queue()
         self._pending: dict[str, dict] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def write(self, values: dict) -> None:
-        from scrm.db import get_engine
-
         if get_engine().dialect.name != "sqlite":
             self._store(values)
             return
@@ -485,20 +486,15 @@ class CallLog:
                     del self._pending[values["idempotency_key"]]
 
     def _store(self, values: dict) -> None:
-        import importlib
-
-        from scrm.db import session_scope
-
-        module, _, name = self.model.partition(":")
-        WecomCall = getattr(importlib.import_module(module), name)
+        model = self.model
         key = values.get("idempotency_key")
         try:
             with session_scope() as session:
                 row = None
                 if key is not None:
-                    row = session.scalars(select(WecomCall).where(WecomCall.idempotency_key == key)).first()
+                    row = session.scalars(select(model).where(model.idempotency_key == key)).first()
                 if row is None:
-                    row = WecomCall()
+                    row = model()
                     session.add(row)
                 for name, value in values.items():
                     setattr(row, name, value)
@@ -532,9 +528,6 @@ def erase_mentions(session: Session, model: Any, values: list[str]) -> int:
 
 
 def _stored_answer(key: str) -> dict | None:
-    from scrm.db import session_scope
-    from scrm.wecom.models import WecomCall
-
     pending = _call_log.pending_answer(key)
     if pending is not None:
         return pending
@@ -558,8 +551,6 @@ def shared_client(cls: type[WecomClient], app_id: str, secret: str, api_base: st
     if client is not None:
         return client
     if settings.redis_url:
-        from scrm.jobs import get_redis
-
         redis = get_redis()
         storage = RedisStorage(redis, prefix=REDIS_PREFIX)
     else:

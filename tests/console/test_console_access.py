@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from console import core
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.org.models import Role
 from tests.customers.factories import make_department, make_employee
 

@@ -74,7 +74,7 @@ def events_named(db, name: str) -> list[dict]:
 
 @pytest.fixture
 def client(db):
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     with TestClient(create_app()) as test_client:
         yield test_client

@@ -70,7 +70,7 @@ def pay_client(db, sandbox_wechatpay, pay_live):
     live service and the test never use the shared connection at once."""
     from fastapi.testclient import TestClient
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     sandbox_wechatpay.notify_inline = True
     with TestClient(create_app()) as client:
@@ -97,7 +97,7 @@ def committed_client(committed_db, sandbox_wechatpay, pay_live):
     """A TestClient on committed data; the sandbox notifies the live service concurrently, as WeChat would."""
     from fastapi.testclient import TestClient
 
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     with TestClient(create_app()) as client:
         yield client

@@ -16,7 +16,7 @@ _seq = itertools.count(1)
 
 @pytest.fixture
 def client(db) -> TestClient:
-    from scrm.app import create_app
+    from loan_scrm.app import create_app
 
     with TestClient(create_app()) as test_client:
         yield test_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import LargeBinary, String, Text, select, type_coerce
 
-from scrm.models import metadata
+from loan_scrm.models import metadata
 from scrm.privacy.crypto import EncryptedText
 
 

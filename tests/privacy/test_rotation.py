@@ -8,7 +8,7 @@ from sqlalchemy import String, select, type_coerce
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.db import get_engine
-from scrm.models import metadata
+from loan_scrm.models import metadata
 from scrm.org import service as org_service
 from scrm.privacy import crypto, rotation
 from tests.conftest import TEST_PII_KEY

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backoffice.direct_debit.models import DebitNotification, PaymentAlert
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.config import SANDBOX_WECHATPAY
 from scrm.wechatpay import signing
 

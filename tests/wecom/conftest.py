@@ -13,7 +13,7 @@ class LiveService:
     def __init__(self):
         import uvicorn
 
-        from scrm.app import create_app
+        from loan_scrm.app import create_app
 
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

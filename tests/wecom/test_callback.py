@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from wechatpy.work.crypto import WeChatCrypto
 
-from scrm.app import create_app
+from loan_scrm.app import create_app
 from scrm.config import SANDBOX_WECOM
 from scrm.wecom import callback, service
 from scrm.wecom.models import InboxEvent, InboxStatus

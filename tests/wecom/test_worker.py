@@ -20,7 +20,7 @@ from scrm.wecom.models import InboxEvent, InboxStatus
 
 
 def start_worker() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "scrm.cli", "worker"], env=dict(os.environ),
+    return subprocess.Popen([sys.executable, "-m", "loan_scrm.cli", "worker"], env=dict(os.environ),
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -10,23 +10,16 @@ from sqlalchemy.orm import Session
 
 from scrm import events
 from scrm.channels.models import Channel
-from scrm.customers.models import (
-    Attachment,
-    Customer,
-    CustomerFollow,
-    CustomerSource,
-    CustomerStatus,
-    DuplicateContact,
-    FollowStatus,
-    FollowUp,
-    Stage,
-    TimelineEntry,
-)
+from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerSource, CustomerStatus,
+                                   DuplicateContact, FollowStatus, FollowUp, Stage, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
+from scrm.customers.service.common import (STAGE_ORDER, TRANSFER_FAIL_REASONS, _employees_by_userid, _lock_external,
+                                           _name_of, add_timeline, find_by_phone, follows_of, get_by_external_userid,
+                                           get_by_unionid, lock_customer, log, phone_hash, phone_hashes, set_owner,
+                                           set_phone, source_key)
 from scrm.db import insert_ignore, utcnow
 from scrm.org.models import Employee
 from scrm.privacy import crypto
-from scrm.customers.service.common import STAGE_ORDER, TRANSFER_FAIL_REASONS, _employees_by_userid, follows_of, _lock_external, _name_of, set_phone, add_timeline, find_by_phone, get_by_external_userid, get_by_unionid, lock_customer, log, phone_hash, phone_hashes, set_owner, source_key
 
 
 def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[FollowInfo], *, event_key: str,

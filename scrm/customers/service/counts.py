@@ -7,14 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scrm.customers.models import (
-    Customer,
-    CustomerStatus,
-    FollowUp,
-    Stage,
-)
-from scrm.org.models import Employee
+from scrm.customers.models import Customer, CustomerStatus, FollowUp, Stage
 from scrm.customers.service.common import visible_condition
+from scrm.org.models import Employee
 
 
 def stage_counts_by_channel(session: Session, viewer: Employee, *, created_from: datetime | None = None,

@@ -8,16 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrm import events
-from scrm.customers.models import (
-    Attachment,
-    Customer,
-    CustomerFollow,
-    FollowUp,
-    Stage,
-)
+from scrm.customers.models import Attachment, Customer, CustomerFollow, FollowUp, Stage
+from scrm.customers.service.common import (_STORAGE_KEY, ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES,
+                                           FOLLOW_UP_KINDS, _fail, add_timeline)
 from scrm.db import utcnow
 from scrm.org.models import Employee
-from scrm.customers.service.common import ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, FOLLOW_UP_KINDS, _STORAGE_KEY, _fail, add_timeline
 
 
 def add_follow_up(session: Session, customer: Customer, *, employee_id: int | None, kind: str, content: str,

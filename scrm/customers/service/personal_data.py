@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from scrm import events
-from scrm.customers.models import (
-    Attachment,
-    Customer,
-    CustomerFollow,
-    CustomerStatus,
-    DuplicateContact,
-    FollowUp,
-    TimelineEntry,
-)
+from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerStatus, DuplicateContact, FollowUp,
+                                   TimelineEntry)
+from scrm.customers.service.common import PII_FIELDS, PII_ROLES, add_timeline
 from scrm.errors import Conflict, Forbidden, ValidationFailed
 from scrm.org.models import Employee, Role
 from scrm.privacy import service as privacy_service
-from scrm.customers.service.common import PII_FIELDS, PII_ROLES, add_timeline
 
 
 def view_pii(session: Session, viewer: Employee, customer: Customer, *, fields: list[str],

@@ -9,13 +9,7 @@ from sqlalchemy import BigInteger, ColumnElement, any_, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from scrm.customers.models import (
-    Customer,
-    CustomerFollow,
-    FollowStatus,
-    FollowUp,
-    TimelineEntry,
-)
+from scrm.customers.models import Customer, CustomerFollow, FollowStatus, FollowUp, TimelineEntry
 from scrm.db import insert_ignore_many, is_postgres, utcnow
 
 

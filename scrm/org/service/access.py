@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy.orm import Session
 
 from scrm.errors import Forbidden, NotFound
-from scrm.org.models import (DEFAULT_SCOPE, DataScope, Employee, Role)
-from scrm.org.service.common import UNSET, _SCOPE_WIDTH, can_see_employee, visible_department_ids
-
+from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, Role
+from scrm.org.service.common import _SCOPE_WIDTH, UNSET, can_see_employee, visible_department_ids
 
 # The roles whose rights a role's holder also has: they may manage such accounts and hand such roles
 # out. Finance's rights (confirming money, payouts, direct debits) are nobody else's, so finance

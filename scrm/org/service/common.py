@@ -10,9 +10,8 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from scrm.errors import NotFound, ValidationFailed
-from scrm.org.models import (Center, DataScope, Department, Employee, EmployeeStatus)
+from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus
 from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
-
 
 log = logging.getLogger(__name__)
 

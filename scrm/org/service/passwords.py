@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from scrm import ratelimit
 from scrm.db import insert_ignore, utcnow
 from scrm.errors import TooManyRequests, Unauthorized, ValidationFailed
-from scrm.org.models import (Employee, EmployeeStatus, RevokedSession)
+from scrm.org.models import Employee, EmployeeStatus, RevokedSession
 from scrm.org.service.common import get_employee, normalize_username
-
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile); raising them later makes
 # ``verify_password`` rehash each password at its owner's next sign-in.

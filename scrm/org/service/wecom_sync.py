@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from scrm.config import get_settings
 from scrm.errors import Conflict, ExternalServiceError, Unauthorized, ValidationFailed
-from scrm.org.models import (DEFAULT_SCOPE, Center, Department, Employee, EmployeeStatus, Role)
-from scrm.org.service.structure import _center_name_taken
+from scrm.org.models import DEFAULT_SCOPE, Center, Department, Employee, EmployeeStatus, Role
 from scrm.org.service.common import _clean_mobile, find_by_wecom_userid, log
 from scrm.org.service.employees import mark_departed
-
+from scrm.org.service.structure import _center_name_taken
 
 WECOM_LEFT = 5  # member status "退出企业"
 WECOM_ROOT, WECOM_ROOT_PARENT = 1, 0

@@ -1,0 +1,86 @@
+"""Who hears which domain event, and the modules whose functions run as jobs.
+
+Every process (the app, the CLI, workers, the scheduler, the tests) calls ``install`` before it emits
+or delivers an event; the order of a list is the order of delivery.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy.orm import configure_mappers
+
+from backoffice.contracts import service as contract_service
+from backoffice.ledger import service as ledger_service
+from backoffice.processing import service as processing_service
+from backoffice.reimbursements import service as reimbursement_service
+from backoffice.settlements import service as settlement_service
+from loan_scrm.scheduler import PERIODIC
+from scrm import events
+from scrm.bot import service as bot_service
+from scrm.customers import service as customer_service
+from scrm.groups import service as group_service
+from scrm.handover import service as handover_service
+from scrm.mandates import service as mandate_service
+from scrm.miniprogram_api import service as miniprogram_service
+from scrm.referral import service as referral_service
+from scrm.sop import service as sop_service
+from scrm.tagging import service as tagging_service
+from scrm.tagging import tasks as tagging_tasks
+from scrm.wechatpay import service as wechatpay_service
+from scrm.wecom import service as wecom_service
+
+SUBSCRIPTIONS = {
+    "customer.duplicate_phone": [wecom_service.notify_duplicate_phone],
+    "employee.departed": [handover_service.on_employee_departed],
+    "customer.transfer_failed": [handover_service.on_transfer_failed],
+    "customer.follow_up_added": [tagging_tasks.on_follow_up_added],
+    # every module holding a copy of a customer's personal data drops it; the customers module runs last, to
+    # drop from the event itself the identifiers the others needed to find their copies
+    "customer.erased": [tagging_service.on_customer_erased, mandate_service.on_customer_erased,
+                        referral_service.on_customer_erased, miniprogram_service.on_customer_erased,
+                        wecom_service.on_customer_erased, wechatpay_service.on_customer_erased,
+                        contract_service.on_customer_erased, processing_service.on_customer_erased,
+                        reimbursement_service.on_customer_erased, customer_service.on_customer_erased],
+    "customer.created": [referral_service.on_customer_created],
+    "customer.merged": [referral_service.on_customer_merged],
+    "customer.application_submitted": [tagging_tasks.on_application_submitted],
+    "order.signed": [referral_service.on_order_signed],
+    "settlement.closed": [miniprogram_service.on_settlement_closed, referral_service.on_settlement_closed,
+                          sop_service.on_settlement_closed],
+    "settlement.voided": [miniprogram_service.on_settlement_voided, referral_service.on_settlement_voided,
+                          sop_service.on_settlement_voided],
+    "deposit.refunded": [referral_service.on_deposit_refunded],
+    "profile.changed": [group_service.on_profile_changed],
+    "customer.assigned": [bot_service.on_customer_assigned],
+    "customer.follow_ended": [bot_service.on_follow_ended],
+    "sop.sla_breached": [bot_service.on_sla_breached],
+    "loan.disbursed": [sop_service.on_loan_disbursed],
+    "debit.succeeded": [settlement_service.on_debit_succeeded],
+    "payment.alert": [bot_service.on_payment_alert],
+    "referral.commission_confirmed": [ledger_service.on_commission_confirmed],
+    "referral.commission_reversed": [ledger_service.on_commission_reversed],
+    "referral.withdrawal_paid": [ledger_service.on_withdrawal_paid],
+}
+
+
+def install() -> None:
+    for name, handlers in SUBSCRIPTIONS.items():
+        events.subscribe(name, *handlers)
+
+
+def job_modules() -> list[str]:
+    """The modules whose functions run as jobs: the tables, the callback handlers, every event
+    subscriber and every periodic job."""
+    names = ["loan_scrm.models", "scrm.wecom.tasks", "scrm.events"]
+    names += [h.__module__ for handlers in SUBSCRIPTIONS.values() for h in handlers]
+    names += [p.func.__module__ for p in PERIODIC]
+    return list(dict.fromkeys(names))
+
+
+def preload_job_modules() -> None:
+    """Import what jobs run before the worker takes its first job (jieba, scikit-learn, every model),
+    so no job pays seconds of imports."""
+    for name in job_modules():
+        importlib.import_module(name)
+    configure_mappers()
