@@ -15,7 +15,6 @@ from scrm import jobs
 from scrm.auth import ManagerStaff, SessionDep
 from scrm.errors import AppError, ValidationFailed
 from scrm.handover import service as handover_service
-from scrm.handover import tasks
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
 from scrm.handover.service import STRATEGIES
 from scrm.org import service as org_service
@@ -167,13 +166,13 @@ def _summary(rows) -> dict[str, Any]:
 @router.post("/handover/{case_id}/run")
 def run(request: Request, case: PageCase, staff: ManagerStaff, session: SessionDep) -> Response:
     handover_service.ensure_runnable(case)
-    jobs.enqueue(session, tasks.run_case, case.id, job_id=None)
+    jobs.enqueue(session, "handover.run_case", case.id, job_id=None)
     return core.redirect(f"/handover/{case.id}", msg="running")
 
 
 @router.post("/handover/{case_id}/track")
 def track(request: Request, case: PageCase, staff: ManagerStaff, session: SessionDep) -> Response:
-    jobs.enqueue(session, tasks.track_case, case.id)
+    jobs.enqueue(session, "handover.track_case", case.id)
     return core.redirect(f"/handover/{case.id}", msg="tracking")
 
 

@@ -8,18 +8,8 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
 
-from backoffice.direct_debit import tasks as debit_tasks
-from scrm import events, jobs
-from scrm.bot import tasks as bot_tasks
-from scrm.broadcast import tasks as broadcast_tasks
-from scrm.groups import tasks as group_tasks
-from scrm.handover import tasks as handover_tasks
-from scrm.org import tasks as org_tasks
-from scrm.referral import tasks as referral_tasks
-from scrm.sop import tasks as sop_tasks
-from scrm.wecom import tasks as wecom_tasks
+from scrm import jobs
 
 log = logging.getLogger(__name__)
 
@@ -28,23 +18,23 @@ log = logging.getLogger(__name__)
 class Periodic:
     name: str
     every_s: int
-    func: Callable[[], Any]
+    job: str  # a registered job's name, run with no arguments
 
 
 PERIODIC: list[Periodic] = [
-    Periodic("requeue-stale-inbox", 30, wecom_tasks.requeue_stale_inbox),
-    Periodic("redeliver-stale-events", 60, events.redeliver_stale),
-    Periodic("handover-poll", 300, handover_tasks.poll),
-    Periodic("referral-release-withdrawable", 600, referral_tasks.release_withdrawable),
-    Periodic("sop-generate", 300, sop_tasks.generate),
-    Periodic("bot-morning", 300, bot_tasks.morning),
-    Periodic("bot-flush", 300, bot_tasks.flush),
-    Periodic("groups-retier", 3600, group_tasks.retier_all),
-    Periodic("groups-invite", 600, group_tasks.invite),
-    Periodic("broadcast-poll", 600, broadcast_tasks.poll),
-    Periodic("debit-poll", 60, debit_tasks.poll),
-    Periodic("debit-reconcile", 24 * 3600, debit_tasks.reconcile_yesterday),
-    Periodic("org-purge-revoked-sessions", 3600, org_tasks.purge_revoked_sessions),
+    Periodic("requeue-stale-inbox", 30, "wecom.requeue_stale_inbox"),
+    Periodic("redeliver-stale-events", 60, "events.redeliver_stale"),
+    Periodic("handover-poll", 300, "handover.poll"),
+    Periodic("referral-release-withdrawable", 600, "referral.release_withdrawable"),
+    Periodic("sop-generate", 300, "sop.generate"),
+    Periodic("bot-morning", 300, "bot.morning"),
+    Periodic("bot-flush", 300, "bot.flush"),
+    Periodic("groups-retier", 3600, "groups.retier_all"),
+    Periodic("groups-invite", 600, "groups.invite"),
+    Periodic("broadcast-poll", 600, "broadcast.poll"),
+    Periodic("debit-poll", 60, "direct_debit.poll"),
+    Periodic("debit-reconcile", 24 * 3600, "direct_debit.reconcile_yesterday"),
+    Periodic("org-purge-revoked-sessions", 3600, "org.purge_revoked_sessions"),
 ]
 
 _local_claims: set[str] = set()
@@ -69,7 +59,7 @@ def tick(now: float | None = None) -> list[str]:
     queued = []
     for p in PERIODIC:
         if claim_slot(p.name, int(now // p.every_s), p.every_s):
-            jobs.enqueue(None, p.func, queue="low", retries=0)
+            jobs.enqueue(None, p.job, queue="low", retries=0)
             queued.append(p.name)
     return queued
 

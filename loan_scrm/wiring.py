@@ -11,24 +11,39 @@ import importlib
 from sqlalchemy.orm import configure_mappers
 
 from backoffice.contracts import service as contract_service
+from backoffice.direct_debit import tasks as debit_tasks
 from backoffice.ledger import service as ledger_service
 from backoffice.processing import service as processing_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from loan_scrm.scheduler import PERIODIC
-from scrm import events
+from scrm import events, jobs
+from scrm.assignment import tasks as assignment_tasks
 from scrm.bot import service as bot_service
+from scrm.bot import tasks as bot_tasks
+from scrm.broadcast import tasks as broadcast_tasks
+from scrm.channels import tasks as channel_tasks
 from scrm.customers import service as customer_service
 from scrm.groups import service as group_service
+from scrm.groups import tasks as group_tasks
 from scrm.handover import service as handover_service
+from scrm.handover import tasks as handover_tasks
 from scrm.mandates import service as mandate_service
 from scrm.miniprogram_api import service as miniprogram_service
+from scrm.org import tasks as org_tasks
 from scrm.referral import service as referral_service
+from scrm.referral import tasks as referral_tasks
 from scrm.sop import service as sop_service
+from scrm.sop import tasks as sop_tasks
 from scrm.tagging import service as tagging_service
 from scrm.tagging import tasks as tagging_tasks
 from scrm.wechatpay import service as wechatpay_service
 from scrm.wecom import service as wecom_service
+from scrm.wecom import tasks as wecom_tasks
+
+# the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
+TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, group_tasks, handover_tasks, org_tasks,
+                referral_tasks, sop_tasks, tagging_tasks, wecom_tasks, debit_tasks, events)
 
 SUBSCRIPTIONS = {
     "customer.duplicate_phone": [wecom_service.notify_duplicate_phone],
@@ -72,9 +87,9 @@ def install() -> None:
 def job_modules() -> list[str]:
     """The modules whose functions run as jobs: the tables, the callback handlers, every event
     subscriber and every periodic job."""
-    names = ["loan_scrm.models", "scrm.wecom.tasks", "scrm.events"]
+    names = ["loan_scrm.models"] + [m.__name__ for m in TASK_MODULES]
     names += [h.__module__ for handlers in SUBSCRIPTIONS.values() for h in handlers]
-    names += [p.func.__module__ for p in PERIODIC]
+    names += [jobs.registered(p.job).__module__ for p in PERIODIC]
     return list(dict.fromkeys(names))
 
 

@@ -72,7 +72,7 @@ def emit(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent:
     session.add(event)
     session.flush()
     if subscribers(name):
-        jobs.enqueue(session, deliver, event.id, job_id=f"event-{event.id}")
+        jobs.enqueue(session, "events.deliver", event.id, job_id=f"event-{event.id}")
     else:
         event.dispatched_at = utcnow()
     return event
@@ -92,7 +92,7 @@ def emit_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> li
     ids = list(session.execute(stmt, rows).scalars())
     if subscribed:
         for event_id in ids:
-            jobs.enqueue(session, deliver, event_id, job_id=f"event-{event_id}")
+            jobs.enqueue(session, "events.deliver", event_id, job_id=f"event-{event_id}")
     return ids
 
 
@@ -113,6 +113,7 @@ def redact_payloads(session: Session, name: str, customer_id: int, keys: tuple[s
     return changed
 
 
+@jobs.job("events.deliver")
 def deliver(event_id: int) -> None:
     """Job: hand one event to each subscriber that has not had it yet."""
     with session_scope() as session:
@@ -132,6 +133,7 @@ def deliver(event_id: int) -> None:
         session.get(OutboxEvent, event_id).dispatched_at = utcnow()
 
 
+@jobs.job("events.redeliver_stale")
 def redeliver_stale(older_than_s: int = 60) -> int:
     """Periodic: re-queue events whose delivery job was lost; returns how many."""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
@@ -140,5 +142,5 @@ def redeliver_stale(older_than_s: int = 60) -> int:
             select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.created_at < cutoff)
         ).all()
     for event_id in ids:
-        jobs.enqueue(None, deliver, event_id)
+        jobs.enqueue(None, "events.deliver", event_id)
     return len(ids)

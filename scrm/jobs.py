@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import JSON, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -27,16 +27,49 @@ QUEUES = ("urgent", "default", "low")
 RETRY_INTERVALS = [2, 10, 60, 300, 1800]
 INLINE_ATTEMPTS = 3
 _PENDING = "scrm_pending_jobs"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+
+
+def job(name: str) -> Callable[[F], F]:
+    """Register a job function under ``name`` (``<module>.<verb>``, e.g. ``handover.track_case``). Services
+    enqueue it by that name, so a service never imports its own tasks module; the composition root
+    imports every tasks module, which fills the registry in each process."""
+    def register(func: F) -> F:
+        known = _REGISTRY.setdefault(name, func)
+        if known is not func:
+            raise ValueError(f"two jobs are named {name!r}: {_path(known)} and {_path(func)}")
+        return func
+
+    return register
+
+
+def _path(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def registered(name: str) -> Callable[..., Any]:
+    """The job registered under ``name`` (or, for a failure recorded before jobs had names, its dotted path)."""
+    func = _REGISTRY.get(name) or next((f for f in _REGISTRY.values() if _path(f) == name), None)
+    if func is None:
+        raise LookupError(f"no job is named {name!r}: its tasks module must be imported by loan_scrm.wiring")
+    return func
 
 
 @dataclass
 class JobSpec:
-    func: Callable[..., Any]
+    name: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     queue: str = "default"
     job_id: str | None = None
     retries: int = len(RETRY_INTERVALS)
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        return registered(self.name)
 
 
 class JobFailure(Base):
@@ -68,10 +101,12 @@ def uses_rq() -> bool:
     return bool(get_settings().redis_url)
 
 
-def enqueue(session: Session | None, func: Callable[..., Any], *args: Any, queue: str = "default",
+def enqueue(session: Session | None, name: str, *args: Any, queue: str = "default",
             job_id: str | None = None, retries: int = len(RETRY_INTERVALS), **kwargs: Any) -> None:
-    """Queue ``func(*args, **kwargs)``; with a session, only once that session has committed."""
-    spec = JobSpec(func, args, kwargs, queue, job_id, retries)
+    """Queue the job registered as ``name`` with ``(*args, **kwargs)``; with a session, only once that session
+    has committed."""
+    registered(name)  # an unknown name fails here, in the caller, not later in a worker
+    spec = JobSpec(name, args, kwargs, queue, job_id, retries)
     if session is None:
         dispatch(spec)
     else:
@@ -98,10 +133,6 @@ def _drop_after_rollback(session: Session) -> None:
         session.info.pop(_PENDING, None)
 
 
-def _name(func: Callable[..., Any]) -> str:
-    return f"{func.__module__}.{func.__qualname__}"
-
-
 def dispatch(spec: JobSpec) -> None:
     dispatch_many([spec])
 
@@ -120,7 +151,7 @@ def dispatch_many(specs: list[JobSpec]) -> None:
         retry = Retry(max=spec.retries, interval=RETRY_INTERVALS[: spec.retries]) if spec.retries else None
         by_queue.setdefault(spec.queue, []).append(Queue.prepare_data(
             spec.func, args=spec.args, kwargs=spec.kwargs, job_id=spec.job_id, retry=retry,
-            result_ttl=3600, failure_ttl=14 * 24 * 3600, description=_name(spec.func)))
+            result_ttl=3600, failure_ttl=14 * 24 * 3600, description=spec.name))
     with connection.pipeline() as pipe:
         for name, datas in by_queue.items():
             Queue(name, connection=connection).enqueue_many(datas, pipeline=pipe)
@@ -133,7 +164,7 @@ def run_inline(spec: JobSpec) -> None:
             spec.func(*spec.args, **spec.kwargs)
             return
         except Exception as exc:
-            log.warning("inline job %s failed (attempt %d): %s", _name(spec.func), attempt, exc)
+            log.warning("inline job %s failed (attempt %d): %s", spec.name, attempt, exc)
             if attempt == INLINE_ATTEMPTS:
                 _record_inline_failure(spec, exc)
             else:
@@ -142,7 +173,7 @@ def run_inline(spec: JobSpec) -> None:
 
 def _record_inline_failure(spec: JobSpec, exc: Exception) -> None:
     with session_scope() as session:
-        session.add(JobFailure(func=_name(spec.func), args=list(spec.args), kwargs=spec.kwargs,
+        session.add(JobFailure(func=spec.name, args=list(spec.args), kwargs=spec.kwargs,
                                queue=spec.queue, error="".join(traceback.format_exception_only(exc)).strip()))
 
 
@@ -160,15 +191,12 @@ def retry_failed() -> int:
                 count += 1
         return count
 
-    import importlib
-
     with session_scope() as session:
         failures = session.scalars(select(JobFailure)).all()
         specs = []
         for failure in failures:
-            module, _, qualname = failure.func.rpartition(".")
-            func = getattr(importlib.import_module(module), qualname)
-            specs.append(JobSpec(func, tuple(failure.args), dict(failure.kwargs), failure.queue))
+            registered(failure.func)
+            specs.append(JobSpec(failure.func, tuple(failure.args), dict(failure.kwargs), failure.queue))
             session.delete(failure)
     for spec in specs:
         run_inline(spec)

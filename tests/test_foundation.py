@@ -12,6 +12,7 @@ from scrm.org.models import Employee, Role
 RAN: list[int] = []
 
 
+@jobs.job("tests.record_job")
 def record_job(value: int) -> None:
     RAN.append(value)
 
@@ -20,11 +21,11 @@ def test_job_waits_for_commit_and_is_dropped_on_rollback(db):
     RAN.clear()
     with pytest.raises(RuntimeError):
         with session_scope() as session:
-            jobs.enqueue(session, record_job, 1)
+            jobs.enqueue(session, "tests.record_job", 1)
             raise RuntimeError("boom")
     assert RAN == []
     with session_scope() as session:
-        jobs.enqueue(session, record_job, 2)
+        jobs.enqueue(session, "tests.record_job", 2)
         assert RAN == []
     assert RAN == [2]
 
@@ -57,6 +58,7 @@ def test_event_without_subscribers_is_marked_dispatched(db):
     assert db.get(OutboxEvent, event.id).payload == {"x": 1}
 
 
+@jobs.job("tests.always_fails")
 def always_fails(marker: str) -> None:
     RAN.append(marker)
     raise RuntimeError(f"cannot do {marker}")
@@ -66,10 +68,10 @@ def test_inline_job_that_keeps_failing_is_kept_and_can_be_retried(db):
     from scrm.jobs import JobFailure
 
     RAN.clear()
-    jobs.enqueue(None, always_fails, "x")
+    jobs.enqueue(None, "tests.always_fails", "x")
     assert RAN == ["x"] * jobs.INLINE_ATTEMPTS
     failed = jobs.failed_jobs()
-    assert [(f["func"], f["reason"]) for f in failed] == [("tests.test_foundation.always_fails", "RuntimeError: cannot do x")]
+    assert [(f["func"], f["reason"]) for f in failed] == [("tests.always_fails", "RuntimeError: cannot do x")]
     assert jobs.retry_failed() == 1
     assert RAN == ["x"] * (2 * jobs.INLINE_ATTEMPTS)
     assert len(db.scalars(select(JobFailure)).all()) == 1  # failed again, recorded again

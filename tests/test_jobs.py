@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import redis
 from rq import Queue
 
@@ -37,7 +38,7 @@ def test_job_modules_name_every_subscriber_and_periodic_job():
     names = wiring.job_modules()
     for handlers in wiring.SUBSCRIPTIONS.values():
         assert all(h.__module__ in names for h in handlers)
-    assert all(p.func.__module__ in names for p in scheduler.PERIODIC)
+    assert all(jobs.registered(p.job).__module__ in names for p in scheduler.PERIODIC)
 
 
 def slow_job(seconds: float) -> str:
@@ -103,6 +104,7 @@ def test_worker_outlives_redis_going_away_in_the_middle_of_a_job(settings_env):
 RAN: list[str] = []
 
 
+@jobs.job("tests.note")
 def _note(what: str) -> None:
     RAN.append(what)
 
@@ -113,9 +115,9 @@ def test_jobs_wait_for_the_outer_commit_not_a_savepoint(committed_any):
     and a savepoint rolled back must not drop the jobs the transaction queued before it."""
     db = committed_any
     RAN.clear()
-    jobs.enqueue(db, _note, "before the savepoint")
+    jobs.enqueue(db, "tests.note", "before the savepoint")
     with db.begin_nested():
-        jobs.enqueue(db, _note, "inside the savepoint")
+        jobs.enqueue(db, "tests.note", "inside the savepoint")
     assert RAN == []
     try:
         with db.begin_nested():
@@ -125,3 +127,12 @@ def test_jobs_wait_for_the_outer_commit_not_a_savepoint(committed_any):
     assert RAN == []
     db.commit()
     assert RAN == ["before the savepoint", "inside the savepoint"]
+
+
+def test_an_unknown_job_name_fails_where_it_is_enqueued(db):
+    with pytest.raises(LookupError, match="no job is named 'handover.tarck_case'"):
+        jobs.enqueue(db, "handover.tarck_case", 1)
+
+
+def test_every_periodic_job_is_registered():
+    assert all(jobs.registered(p.job) for p in scheduler.PERIODIC)

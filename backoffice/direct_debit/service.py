@@ -125,9 +125,7 @@ def create_debit(session: Session, actor: Employee, *, customer_id: int, due_key
     session.add(DebitChange(debit_id=debit.id, from_status=None, to_status=DebitStatus.created.value, reason=why,
                             actor_id=actor.id))
     if not_before is None:
-        from backoffice.direct_debit import tasks
-
-        jobs.enqueue(session, tasks.submit_debit, debit.id, queue="urgent")
+        jobs.enqueue(session, "direct_debit.submit_debit", debit.id, queue="urgent")
     return debit
 
 
@@ -261,9 +259,7 @@ def mark_lost(session: Session, debit: DebitOrder, attempt: DebitAttempt) -> Non
 
 
 def _enqueue_poll(session: Session, debit_id: int) -> None:
-    from backoffice.direct_debit import tasks
-
-    jobs.enqueue(session, tasks.poll_debit, debit_id)
+    jobs.enqueue(session, "direct_debit.poll_debit", debit_id)
 
 
 # ---------------------------------------------------------------- outcomes (answers, notifications, queries)
@@ -336,9 +332,8 @@ def _attempt_failed(session: Session, debit: DebitOrder, attempt: DebitAttempt, 
     if retryable and debit.attempts < get_settings().debit_max_attempts:
         if debit.status == DebitStatus.unknown:
             transition(session, debit, DebitStatus.submitted, f"{attempt.out_trade_no} failed ({reason}); trying again")
-        from backoffice.direct_debit import tasks
 
-        jobs.enqueue(session, tasks.submit_debit, debit.id, queue="urgent")
+        jobs.enqueue(session, "direct_debit.submit_debit", debit.id, queue="urgent")
         return
     fail(session, debit, reason if not retryable else f"{reason} (after {debit.attempts} attempts)")
 

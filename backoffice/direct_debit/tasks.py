@@ -14,6 +14,7 @@ from scrm.wechatpay.client import PayError
 log = logging.getLogger(__name__)
 
 
+@jobs.job("direct_debit.submit_debit")
 def submit_debit(debit_id: int) -> None:
     """Send the debit's next attempt, if it is due one."""
     with session_scope() as session:
@@ -30,6 +31,7 @@ def submit_debit(debit_id: int) -> None:
         service.record_submit(session, plan.attempt_id, outcome)
 
 
+@jobs.job("direct_debit.poll_debit")
 def poll_debit(debit_id: int) -> str | None:
     """Ask the provider about the debit's latest attempt and apply the answer."""
     with session_scope() as session:
@@ -46,17 +48,19 @@ def poll_debit(debit_id: int) -> str | None:
         return service.record_query(session, out_trade_no, outcome)
 
 
+@jobs.job("direct_debit.poll")
 def poll(stale_after_s: int = 60) -> dict[str, int]:
     """Periodic: submit what is due (papay's window opened, retries, lost jobs) and query what waits."""
     with session_scope() as session:
         work = service.sweep(session, stale_after_s)
     for debit_id in work["submit"]:
-        jobs.enqueue(None, submit_debit, debit_id, queue="urgent")
+        jobs.enqueue(None, "direct_debit.submit_debit", debit_id, queue="urgent")
     for debit_id in work["query"]:
-        jobs.enqueue(None, poll_debit, debit_id)
+        jobs.enqueue(None, "direct_debit.poll_debit", debit_id)
     return {k: len(v) for k, v in work.items()}
 
 
+@jobs.job("direct_debit.reconcile_yesterday")
 def reconcile_yesterday() -> None:
     """Daily: reconcile yesterday's bill of every provider."""
     day = service.yesterday()

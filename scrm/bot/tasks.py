@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import select
 
+from scrm import jobs
 from scrm.bot import service as bot_service
 from scrm.bot.models import BotMessage
 from scrm.db import session_scope
@@ -13,6 +14,7 @@ from scrm.db import session_scope
 log = logging.getLogger(__name__)
 
 
+@jobs.job("bot.flush")
 def flush(limit: int = 500) -> int:
     """Periodic: gather waiting notifications into one digest per recipient and send every digest not
     sent yet (each in its own transaction, so one failure holds back nobody else); returns how many went out."""
@@ -31,6 +33,7 @@ def flush(limit: int = 500) -> int:
     return sent
 
 
+@jobs.job("bot.morning")
 def morning() -> int:
     """Periodic: queue today's tasks for everyone (once a day, from 9:00) and send them now."""
     with session_scope() as session:

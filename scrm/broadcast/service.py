@@ -84,9 +84,8 @@ def _with_tasks(session: Session, mass: MassMessage, customer_ids: list[int]) ->
             session.add(MassTask(mass_id=mass.id, sender_employee_id=owner_id, chunk=chunk,
                                  external_userids=externals[start:start + MAX_RECIPIENTS]))
     session.flush()
-    from scrm.broadcast import tasks
 
-    jobs.enqueue(session, tasks.send, mass.id)
+    jobs.enqueue(session, "broadcast.send", mass.id)
     return mass
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from scrm import jobs
 from scrm.broadcast import service as broadcast_service
 from scrm.broadcast.models import MassTask
 from scrm.db import session_scope
@@ -17,6 +18,7 @@ def _client():
     return get_client()
 
 
+@jobs.job("broadcast.send")
 def send(mass_id: int) -> None:
     """Create every pending per-salesperson task of a mass message, each in its own transaction."""
     with session_scope() as session:
@@ -26,6 +28,7 @@ def send(mass_id: int) -> None:
             broadcast_service.send_task(session, _client(), session.get(MassTask, task_id))
 
 
+@jobs.job("broadcast.poll")
 def poll() -> int:
     """Periodic: refresh the results of every task still being sent; returns how many were polled."""
     with session_scope() as session:

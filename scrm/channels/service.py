@@ -245,9 +245,7 @@ def deactivate_channel(session: Session, actor: Employee | None, channel_id: int
 
 
 def _queue_sync(session: Session, channel: Channel) -> None:
-    from scrm.channels import tasks
-
-    jobs.enqueue(session, tasks.sync_channel, channel.id)
+    jobs.enqueue(session, "channels.sync_channel", channel.id)
 
 
 def get_channel(session: Session, channel_id: int) -> Channel:

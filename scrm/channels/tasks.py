@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from scrm import jobs
 from scrm.channels import service
 from scrm.db import session_scope
 from scrm.wecom.client import get_client
 
 
+@jobs.job("channels.sync_channel")
 def sync_channel(channel_id: int) -> None:
     """Job: add / update / delete the channel's contact way at WeCom; idempotent, retried on failure."""
     try:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, status
 from scrm import jobs
 from scrm.auth import ManagerStaff, SessionDep
 from scrm.errors import ERROR_RESPONSES
-from scrm.handover import schemas, tasks
+from scrm.handover import schemas
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
 from scrm.org import service as org_service
@@ -109,7 +109,7 @@ def run(case_id: CaseId, staff: ManagerStaff, session: SessionDep) -> schemas.Ca
     """Start the transfers (a job, in batches of 100); 409 unless the case is planned or running."""
     case = handover_service.get_visible_case(session, staff, case_id)
     handover_service.ensure_runnable(case)
-    jobs.enqueue(session, tasks.run_case, case.id, job_id=None)
+    jobs.enqueue(session, "handover.run_case", case.id, job_id=None)
     return _case_out(session, case, handover_service.progress(session, [case.id])[case.id])
 
 
@@ -117,7 +117,7 @@ def run(case_id: CaseId, staff: ManagerStaff, session: SessionDep) -> schemas.Ca
 def track(case_id: CaseId, staff: ManagerStaff, session: SessionDep) -> schemas.CaseOut:
     """Poll WeCom for results now instead of waiting for the periodic poll."""
     case = handover_service.get_visible_case(session, staff, case_id)
-    jobs.enqueue(session, tasks.track_case, case.id)
+    jobs.enqueue(session, "handover.track_case", case.id)
     return _case_out(session, case, handover_service.progress(session, [case.id])[case.id])
 
 

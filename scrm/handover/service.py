@@ -662,7 +662,6 @@ def _accept_many(session: Session, case: HandoverCase, item_ids: list[int], from
 def on_transfer_failed(session: Session, payload: dict) -> None:
     """Subscriber of ``customer.transfer_failed``: the event names the taker, not the case, so find the
     waiting items for this customer and taker and poll their case's transfer_result."""
-    from scrm.handover import tasks
 
     case_ids = set(session.scalars(select(HandoverItem.case_id).where(
         HandoverItem.customer_id == payload.get("customer_id"), HandoverItem.taker_id == payload.get("employee_id"),
@@ -670,7 +669,7 @@ def on_transfer_failed(session: Session, payload: dict) -> None:
     from scrm import jobs
 
     for case_id in sorted(case_ids):
-        jobs.enqueue(session, tasks.track_case, case_id)
+        jobs.enqueue(session, "handover.track_case", case_id)
 
 
 def _maybe_close(session: Session, case: HandoverCase) -> bool:

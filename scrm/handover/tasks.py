@@ -3,6 +3,7 @@ step's WeCom call is replayed from its idempotency key rather than made again.""
 
 from __future__ import annotations
 
+from scrm import jobs
 from scrm.config import get_settings
 from scrm.db import session_scope
 from scrm.handover import service
@@ -14,6 +15,7 @@ def _client():
     return get_client()
 
 
+@jobs.job("handover.run_case")
 def run_case(case_id: int) -> int:
     """Job: batch the planned items and send every pending batch; returns how many batches were sent."""
     with session_scope() as session:
@@ -25,6 +27,7 @@ def run_case(case_id: int) -> int:
     return len(batch_ids)
 
 
+@jobs.job("handover.track_case")
 def track_case(case_id: int) -> dict[str, int]:
     """Job: apply transfer_result, send re-planned items, message the takers."""
     client = _client()
@@ -42,6 +45,7 @@ def notify(case_id: int) -> int:
         return service.notify_takers(session, case_id, _client(), get_settings().wecom_agent_id)
 
 
+@jobs.job("handover.poll")
 def poll() -> None:
     """Periodic: open cases for members WeCom lists as having unassigned customers; track running cases."""
     with session_scope() as session:

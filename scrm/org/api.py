@@ -15,7 +15,6 @@ from scrm.config import get_settings
 from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
 from scrm.org import service as org_service
-from scrm.org import tasks
 from scrm.org.models import DataScope, Employee, EmployeeStatus, Role
 from scrm.wecom.client import get_client
 
@@ -252,5 +251,5 @@ def mark_departed(employee: ManagedEmployee, staff: ManagerStaff, session: Sessi
              tags=["org"])
 def sync_wecom(staff: AdminStaff, session: SessionDep) -> schemas.SyncReportOut:
     """Queue a full pull of WeCom's departments and members (admins)."""
-    jobs.enqueue(session, tasks.sync_org, job_id="org-wecom-sync")
+    jobs.enqueue(session, "org.sync_org", job_id="org-wecom-sync")
     return schemas.SyncReportOut(queued=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from scrm import jobs
 from scrm.db import session_scope
 from scrm.referral import service
 
 
+@jobs.job("referral.release_withdrawable")
 def release_withdrawable() -> int:
     """Periodic job: commissions whose cooling-off has ended become withdrawable; returns how many."""
     total = 0

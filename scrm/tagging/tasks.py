@@ -24,6 +24,7 @@ def _client():
     return get_client()
 
 
+@jobs.job("tagging.tag_text")
 def tag_text(customer_id: int, text: str, source: str, source_key: str, at: str | None = None) -> bool:
     """Job: read one text (a WeCom message, a follow-up, a form, a remark …) into the customer's profile.
     Idempotent on (customer_id, source_key); a changed profile queues the WeCom tag sync. True when it changed."""
@@ -34,10 +35,11 @@ def tag_text(customer_id: int, text: str, source: str, source_key: str, at: str 
         profile = service.tag_text(session, customer_id, text, source=source, source_key=source_key, at=when)
         changed = profile is not None and profile.tags != tags_before
         if changed:
-            jobs.enqueue(session, sync_tags, [customer_id], queue="low")
+            jobs.enqueue(session, "tagging.sync_tags", [customer_id], queue="low")
         return changed
 
 
+@jobs.job("tagging.record_behaviour")
 def record_behaviour(customer_id: int, event: str, source_key: str, at: str | None = None) -> bool:
     """Job: replied / visit / application_submitted / deleted_salesperson, into the intent."""
     with session_scope() as session:
@@ -47,24 +49,25 @@ def record_behaviour(customer_id: int, event: str, source_key: str, at: str | No
                                            at=datetime.fromisoformat(at) if at else None)
         changed = profile is not None and profile.tags != tags_before
         if changed:
-            jobs.enqueue(session, sync_tags, [customer_id], queue="low")
+            jobs.enqueue(session, "tagging.sync_tags", [customer_id], queue="low")
         return changed
 
 
 def on_follow_up_added(session, payload: dict) -> None:
     """Subscriber: what a salesperson wrote in a follow-up feeds the customer's profile."""
-    jobs.enqueue(session, tag_text, payload["customer_id"], payload["content"], "follow_up",
+    jobs.enqueue(session, "tagging.tag_text", payload["customer_id"], payload["content"], "follow_up",
                  f"follow-up:{payload['follow_up_id']}", payload.get("at"))
 
 
 def on_application_submitted(session, payload: dict) -> None:
     """Subscriber: a mini-program application's text feeds the profile, and applying is a behaviour."""
     key = f"application:{payload['application_id']}"
-    jobs.enqueue(session, tag_text, payload["customer_id"], payload["text"], "form", key, payload.get("at"))
-    jobs.enqueue(session, record_behaviour, payload["customer_id"], "application_submitted", f"{key}:applied",
+    jobs.enqueue(session, "tagging.tag_text", payload["customer_id"], payload["text"], "form", key, payload.get("at"))
+    jobs.enqueue(session, "tagging.record_behaviour", payload["customer_id"], "application_submitted", f"{key}:applied",
                  payload.get("at"))
 
 
+@jobs.job("tagging.sync_tags")
 def sync_tags(customer_ids: list[int]) -> dict:
     """Job: push the customers' pipeline tags to WeCom (batched mark_tag, only what changed)."""
     with session_scope() as session:
@@ -83,5 +86,5 @@ def reprofile_all(batch_size: int = 2000, sync_batch: int = 200) -> dict:
         changed_ids = list(session.scalars(select(CustomerProfile.customer_id)
                                            .where(CustomerProfile.updated_at >= started)))
         for i in range(0, len(changed_ids), sync_batch):
-            jobs.enqueue(session, sync_tags, changed_ids[i:i + sync_batch], queue="low")
+            jobs.enqueue(session, "tagging.sync_tags", changed_ids[i:i + sync_batch], queue="low")
     return counts

@@ -214,13 +214,12 @@ def refresh_contact(session: Session, external_userid: str, event_key: str, acto
 def _feed_tagging(session: Session, customer_id: int, follows: list[FollowInfo]) -> None:
     """What salespeople wrote about the customer in WeCom (remark, description) feeds the profile; the
     text's digest is in the key, so an unchanged text is read once and an edited one again."""
-    from scrm.tagging import tasks as tagging_tasks
 
     for follow in follows:
         for source, text in (("remark", follow.remark), ("description", follow.description)):
             if text and text.strip():
                 digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-                jobs.enqueue(session, tagging_tasks.tag_text, customer_id, text, source,
+                jobs.enqueue(session, "tagging.tag_text", customer_id, text, source,
                              f"wecom-{source}:{follow.userid}:{digest}", queue="low")
 
 
@@ -229,9 +228,7 @@ def on_add_contact(session: Session, f: dict, key: str) -> None:
     if f.get("ChangeType") == "add_half_external_contact":
         customer_service.mark_half_added(session, result.customer.id, f.get("UserID"), event_key=key)
     if f.get("WelcomeCode"):
-        from scrm.wecom import tasks
-
-        jobs.enqueue(session, tasks.send_welcome, f["WelcomeCode"], f.get("State") or "", result.customer.id,
+        jobs.enqueue(session, "wecom.send_welcome", f["WelcomeCode"], f.get("State") or "", result.customer.id,
                      queue="urgent", retries=2)
 
 
@@ -244,12 +241,10 @@ def on_del_external_contact(session: Session, f: dict, key: str) -> None:
 
 
 def on_del_follow_user(session: Session, f: dict, key: str) -> None:
-    from scrm.tagging import tasks as tagging_tasks
-
     customer = customer_service.end_follow(session, f["ExternalUserID"], f["UserID"], by_customer=True,
                                            event_key=key)
     if customer is not None:
-        jobs.enqueue(session, tagging_tasks.record_behaviour, customer.id, "deleted_salesperson", key, queue="low")
+        jobs.enqueue(session, "tagging.record_behaviour", customer.id, "deleted_salesperson", key, queue="low")
 
 
 def on_transfer_fail(session: Session, f: dict, key: str) -> None:

@@ -12,6 +12,7 @@ from scrm.wecom import service
 log = logging.getLogger(__name__)
 
 
+@jobs.job("wecom.process_inbox")
 def process_inbox(inbox_id: int) -> str:
     """Process one stored callback. The row is marked done in the same transaction as its effects,
     so a worker that dies midway leaves it to be processed again, and a finished one is skipped."""
@@ -27,6 +28,7 @@ def process_inbox(inbox_id: int) -> str:
         raise
 
 
+@jobs.job("wecom.process_inbox_batch")
 def process_inbox_batch(inbox_ids: list[int]) -> dict[str, int]:
     """Process callbacks stored together, each in its own transaction. When any fails, the job fails
     after trying them all, so RQ retries it; the ones already done are skipped then."""
@@ -54,20 +56,22 @@ def queue_inbox(inbox_ids: list[int], urgent: bool) -> None:
 
 def queue_inbox_lots(lots: list[tuple[list[int], bool]]) -> None:
     """A job per lot of stored callbacks, all sent in one Redis round trip."""
-    jobs.dispatch_many([jobs.JobSpec(process_inbox_batch, (ids,), queue="urgent" if urgent else "default")
+    jobs.dispatch_many([jobs.JobSpec("wecom.process_inbox_batch", (ids,), queue="urgent" if urgent else "default")
                         for ids, urgent in lots if ids])
 
 
+@jobs.job("wecom.send_welcome")
 def send_welcome(welcome_code: str, state: str, customer_id: int) -> None:
     with session_scope() as session:
         service.send_welcome(session, welcome_code, state, customer_id)
 
 
+@jobs.job("wecom.requeue_stale_inbox")
 def requeue_stale_inbox(older_than_s: int | None = None) -> int:
     """Periodic: queue again any callback that was stored but not processed (lost job, dead worker)."""
     with session_scope() as session:
         ids = service.stale_inbox_ids(session, older_than_s if older_than_s is not None
                                       else get_settings().inbox_stale_after_s)
     for inbox_id in ids:
-        jobs.enqueue(None, process_inbox, inbox_id)
+        jobs.enqueue(None, "wecom.process_inbox", inbox_id)
     return len(ids)
