@@ -8,6 +8,7 @@ RQ delivers at least once.
 from __future__ import annotations
 
 import logging
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -15,6 +16,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
+import redis
+from rq import Queue, Retry
+from rq import SimpleWorker as Worker
+from rq.job import Job
+from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -74,7 +80,6 @@ class JobSpec:
 
 class JobFailure(Base):
     """Inline mode's failed-job registry (RQ keeps its own in Redis)."""
-
     __tablename__ = "job_failure"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     func: Mapped[str] = mapped_column(String(200))
@@ -87,7 +92,6 @@ class JobFailure(Base):
 
 @lru_cache
 def get_redis():
-    import redis
 
     url = get_settings().redis_url
     return redis.Redis.from_url(url) if url else None
@@ -143,7 +147,6 @@ def dispatch_many(specs: list[JobSpec]) -> None:
         for spec in specs:
             run_inline(spec)
         return
-    from rq import Queue, Retry
 
     connection = get_redis()
     by_queue: dict[str, list] = {}
@@ -180,8 +183,6 @@ def _record_inline_failure(spec: JobSpec, exc: Exception) -> None:
 def retry_failed() -> int:
     """Re-queue every failed job (RQ's failed registry, or the inline failure table); returns the count."""
     if uses_rq():
-        from rq import Queue
-        from rq.registry import FailedJobRegistry
 
         count = 0
         for name in QUEUES:
@@ -205,9 +206,6 @@ def retry_failed() -> int:
 
 def failed_jobs() -> list[dict[str, Any]]:
     if uses_rq():
-        from rq import Queue
-        from rq.job import Job
-        from rq.registry import FailedJobRegistry
 
         out = []
         for name in QUEUES:
@@ -228,12 +226,9 @@ def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
     fork, with its fresh database and WeCom connections, cost about 0.15 s a job: more than the job.
     A job that dies takes the worker with it; its supervisor restarts it and the job is retried (jobs
     are idempotent, and the inbox sweep re-queues an event whose job was lost)."""
-    from rq import Queue
-    from rq import SimpleWorker as Worker
 
     if not uses_rq():
         raise SystemExit("scrm worker needs SCRM_REDIS_URL; without Redis, jobs run inline in the service")
-    import redis
 
     connection = get_redis()
     while True:
@@ -250,9 +245,7 @@ def run_worker(burst: bool = False, queues: tuple[str, ...] = QUEUES) -> None:
 def _wait_for_redis(connection, pause_s: float = 1.0) -> None:
     """RQ's worker quits when Redis goes away in the middle of a job (it survives an outage only while
     idle); ``run_worker`` waits here for Redis to come back and then starts a new one."""
-    import signal
 
-    import redis
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)

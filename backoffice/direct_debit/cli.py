@@ -6,6 +6,9 @@ from datetime import date
 
 import typer
 
+from backoffice.direct_debit import service, tasks
+from scrm.db import session_scope
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Direct debit: reconciliation and polling.")
 
 
@@ -15,9 +18,6 @@ def reconcile(
     day: str = typer.Option("", "--date", help="The bill date (YYYY-MM-DD, Beijing); yesterday when left out."),
 ) -> None:
     """Reconcile one day's provider bill: matched debits become reconciled, mismatches are printed and alerted."""
-    from backoffice.direct_debit import service
-    from scrm.db import session_scope
-
     bill_date = date.fromisoformat(day) if day else service.yesterday()
     with session_scope() as session:
         rec = service.reconcile(session, provider, bill_date)
@@ -32,7 +32,5 @@ def reconcile(
 @app.command()
 def poll() -> None:
     """Submit debits that are due and ask the provider about waiting ones (what the scheduler does every minute)."""
-    from backoffice.direct_debit import tasks
-
     counts = tasks.poll()
     typer.echo(f"queued {counts['submit']} submit(s) and {counts['query']} query(ies)")

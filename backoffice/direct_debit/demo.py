@@ -13,12 +13,14 @@ from decimal import Decimal
 
 import httpx
 
+from scrm.auth import issue_customer_token
+from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
+from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+
 
 def start_sandbox(port: int):
     """The WeChat Pay / bank sandbox beside the WeCom one, its clock at 10:00 Beijing (inside papay's
     window), the service's settings pointed at it and its notifications at the service on ``port``."""
-    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
-    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY)
     base = sandbox.start()
@@ -48,8 +50,6 @@ def replay(api: httpx.Client, finance: dict, sandbox, to_debit: list[dict]) -> d
     """Two closed settlements left to direct debit: one customer binds a bank card, the other signs papay;
     finance presses each settlement's debit button twice. The papay card is short the first time (the
     debit fails), the customer tops up, and finance presses again."""
-    from scrm.auth import issue_customer_token
-    from scrm.sandbox.wechatpay import BEIJING
 
     (card_due, card_holder), (papay_due, papay_signer) = ((d["settlement_id"], d["customer"]) for d in to_debit)
     # mini-program sessions for the two customers (sign-in itself belongs to the mini-program API)

@@ -267,3 +267,12 @@ def assign_pool(session: Session, limit: int = 500) -> int:
         if assign(session, session.get(Customer, customer_id)) is not None:
             done += 1
     return done
+
+
+def enter_customer(session: Session, actor: Employee, **fields: Any) -> Customer:
+    """A customer entered by staff (``customer_service.create_customer``); one nobody owns is dealt by the
+    assignment rules at once (or waits in the pool)."""
+    customer = customer_service.create_customer(session, actor, **fields)
+    if customer.owner_id is None:
+        assign(session, customer)
+    return customer

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scrm import jobs
@@ -14,10 +14,10 @@ from scrm.broadcast.models import MassMessage, MassTask
 from scrm.broadcast.schemas import BroadcastIn
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus
-from scrm.db import utcnow
+from scrm.db import insert_ignore, utcnow
 from scrm.errors import NotFound, ValidationFailed
 from scrm.groups import service as group_service
-from scrm.groups.models import CustomerTier
+from scrm.groups.models import CustomerTier, InviteBatch, TierChange, TierGroup
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
 from scrm.tagging.models import CustomerProfile
@@ -157,3 +157,37 @@ def open_task_ids(session: Session, mass_id: int | None = None, status: str = "c
     if mass_id is not None:
         stmt = stmt.where(MassTask.mass_id == mass_id)
     return list(session.scalars(stmt.order_by(MassTask.id)))
+
+
+def invite_batch(session: Session, client) -> list[int]:
+    """Periodic: invite everyone whose tier changed since the last batch into their tier's current group,
+    one mass-send task per salesperson and tier (customers who moved again since count in their new tier)."""
+    session.flush()
+    after = session.scalar(select(func.max(InviteBatch.last_change_id))) or 0
+    last = session.scalar(select(func.max(TierChange.id))) or 0
+    if last <= after:
+        return []
+    batch_id = insert_ignore(session, InviteBatch.__table__,
+                             {"after_change_id": after, "last_change_id": last, "created_at": utcnow()},
+                             ["after_change_id"])
+    if batch_id is None:  # another job took this range
+        return []
+    made = []
+    for tier in sorted({t for t, in session.execute(select(TierGroup.tier).distinct())}):
+        customer_ids = list(session.scalars(
+            select(TierChange.customer_id).distinct()
+            .join(CustomerTier, CustomerTier.customer_id == TierChange.customer_id)
+            .where(TierChange.id > after, TierChange.id <= last, TierChange.to_tier == tier, CustomerTier.tier == tier)))
+        if not customer_ids:
+            continue
+        tier_group = group_service.tier_join_way(session, client, tier)
+        if tier_group is None or not tier_group.join_way_qr_code:
+            continue
+        link = {"title": f"欢迎加入{tier}类客户专属群", "url": tier_group.join_way_qr_code,
+                "picurl": tier_group.join_way_qr_code}
+        mass = for_customers(
+            session, kind="invite", source_key=f"invite:{batch_id}:{tier}", tier=tier, customer_ids=customer_ids,
+            text="您好，为您准备了专属客户群，群里会第一时间发布产品政策和额度信息，点开下方链接扫码即可加入。", link=link)
+        if mass is not None:
+            made.append(mass.id)
+    return made

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy.orm import Session
 
+from scrm.assignment import service as assignment_service
 from scrm.auth import CurrentStaff, SessionDep, require_roles
 from scrm.customers import schemas
 from scrm.customers import service as customer_service
@@ -88,7 +89,7 @@ def create_customer(body: schemas.CustomerCreate, staff: CreatorStaff, session: 
 
     409 when the phone number already belongs to a customer; the message names who follows it.
     Custom fields are checked against the loan product's form; each bad field is listed in `errors`."""
-    customer = customer_service.create_customer(session, staff, **body.model_dump())
+    customer = assignment_service.enter_customer(session, staff, **body.model_dump())
     return _detail(session, customer)
 
 

@@ -8,6 +8,16 @@ import random
 from collections import Counter
 
 import httpx
+from sqlalchemy import func, select
+
+from scrm.bot import tasks as bot_tasks
+from scrm.bot.models import BotMessage
+from scrm.db import session_scope
+from scrm.groups import service as group_service
+from scrm.groups import tasks as group_tasks
+from scrm.org.models import Employee, EmployeeStatus
+from scrm.sop import tasks as sop_tasks
+from scrm.sop.models import SopTask
 
 RULES = [
     {"name": "风险：征信查询多或负债高", "tier": "blocked", "position": 1,
@@ -35,10 +45,6 @@ def _counts(api: httpx.Client, manager: dict) -> dict[str, int]:
 
 def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
     """Drive tiers, SOP and the bot; returns the figures for the summary."""
-    from scrm.bot import tasks as bot_tasks
-    from scrm.groups import tasks as group_tasks
-    from scrm.sop import tasks as sop_tasks
-
     for rule in RULES:
         _ok(api.post("/api/tiers/rules", json=rule, headers=manager))
     preview = _ok(api.post("/api/tiers/preview", json={"rules": RULES, "sample_size": 3}, headers=manager))
@@ -87,18 +93,13 @@ def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
 
 
 def _tier_of(customer_id: int) -> str | None:
-    from scrm.db import session_scope
-    from scrm.groups import service as group_service
 
     with session_scope() as session:
         return group_service.tier_of(session, customer_id)
 
 
 def _wecom_userids(employee_ids: list[int]) -> dict[int, str]:
-    from sqlalchemy import select
 
-    from scrm.db import session_scope
-    from scrm.org.models import Employee, EmployeeStatus
 
     with session_scope() as session:
         return dict(session.execute(select(Employee.id, Employee.wecom_userid).where(
@@ -106,11 +107,7 @@ def _wecom_userids(employee_ids: list[int]) -> dict[int, str]:
 
 
 def summary_lines(s: dict) -> list[str]:
-    from sqlalchemy import func, select
 
-    from scrm.bot.models import BotMessage
-    from scrm.db import session_scope
-    from scrm.sop.models import SopTask
 
     with session_scope() as session:
         tasks = Counter(dict(session.execute(select(SopTask.kind, func.count()).group_by(SopTask.kind)).all()))

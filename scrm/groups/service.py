@@ -19,11 +19,11 @@ from scrm import events
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
-from scrm.db import UTCDateTime, insert_ignore, is_postgres, utcnow
+from scrm.db import UTCDateTime, is_postgres, utcnow
 from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import schemas
 from scrm.groups.models import (
-    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, InviteBatch, RetierRun, TierChange, TierGroup, TierRule,
+    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
 )
 from scrm.money import from_fen, to_fen
 from scrm.org import service as org_service
@@ -477,39 +477,3 @@ def tier_join_way(session: Session, client, tier: str) -> TierGroup | None:
     """The tier's current group with its QR code ready; None when every group of the tier is full."""
     tier_group = current_group(session, tier)
     return ensure_join_way(session, client, tier_group) if tier_group is not None else None
-
-
-def invite_batch(session: Session, client) -> list[int]:
-    """Periodic: invite everyone whose tier changed since the last batch into their tier's current group,
-    one mass-send task per salesperson and tier (customers who moved again since count in their new tier)."""
-    session.flush()
-    after = session.scalar(select(func.max(InviteBatch.last_change_id))) or 0
-    last = session.scalar(select(func.max(TierChange.id))) or 0
-    if last <= after:
-        return []
-    batch_id = insert_ignore(session, InviteBatch.__table__,
-                             {"after_change_id": after, "last_change_id": last, "created_at": utcnow()},
-                             ["after_change_id"])
-    if batch_id is None:  # another job took this range
-        return []
-    from scrm.broadcast import service as broadcast_service
-
-    made = []
-    for tier in sorted({t for t, in session.execute(select(TierGroup.tier).distinct())}):
-        customer_ids = list(session.scalars(
-            select(TierChange.customer_id).distinct()
-            .join(CustomerTier, CustomerTier.customer_id == TierChange.customer_id)
-            .where(TierChange.id > after, TierChange.id <= last, TierChange.to_tier == tier, CustomerTier.tier == tier)))
-        if not customer_ids:
-            continue
-        tier_group = tier_join_way(session, client, tier)
-        if tier_group is None or not tier_group.join_way_qr_code:
-            continue
-        link = {"title": f"欢迎加入{tier}类客户专属群", "url": tier_group.join_way_qr_code,
-                "picurl": tier_group.join_way_qr_code}
-        mass = broadcast_service.for_customers(
-            session, kind="invite", source_key=f"invite:{batch_id}:{tier}", tier=tier, customer_ids=customer_ids,
-            text="您好，为您准备了专属客户群，群里会第一时间发布产品政策和额度信息，点开下方链接扫码即可加入。", link=link)
-        if mass is not None:
-            made.append(mass.id)
-    return made

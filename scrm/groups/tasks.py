@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scrm import jobs
+from scrm.broadcast import service as broadcast_service
 from scrm.db import session_scope
 from scrm.groups import service as group_service
 from scrm.wecom.client import get_client
@@ -19,4 +20,4 @@ def retier_all() -> int:
 def invite() -> int:
     """Periodic: invite the customers whose tier changed since the last batch; returns how many messages."""
     with session_scope() as session:
-        return len(group_service.invite_batch(session, get_client()))
+        return len(broadcast_service.invite_batch(session, get_client()))

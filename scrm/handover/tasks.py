@@ -7,10 +7,10 @@ from scrm import jobs
 from scrm.config import get_settings
 from scrm.db import session_scope
 from scrm.handover import service
+from scrm.wecom.client import get_client
 
 
 def _client():
-    from scrm.wecom.client import get_client
 
     return get_client()
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timezone
 
 import httpx
+
+from scrm import events
+from scrm.config import SANDBOX_WXA, reset_settings
+from scrm.db import session_scope
+from scrm.referral import tasks as referral_tasks
+from scrm.sandbox.wxa import SandboxWxa
 
 FINANCE_PASSWORD = "Demo-finance-2026"
 REFERRER = ("陈静", "13811110001")
@@ -24,9 +31,6 @@ CREDIT = {"employer_type": "state_owned", "monthly_salary": "15000", "social_sec
 
 def start_sandbox():
     """The sandbox mini-program API on loopback, and the service's settings pointed at it."""
-    from scrm.config import SANDBOX_WXA, reset_settings
-    from scrm.sandbox.wxa import SandboxWxa
-
     sandbox = SandboxWxa(**SANDBOX_WXA)
     base = sandbox.start()
     os.environ.update({"SCRM_WXA_API_BASE": base, "SCRM_WXA_APPID": SANDBOX_WXA["appid"],
@@ -65,10 +69,7 @@ def _customer(api: httpx.Client, sandbox, name: str, phone: str, product: str, a
 def _simulate_settlements(customer_ids: list[int]) -> list[dict]:
     """The back-office's ``settlement.closed`` for the referred customers (it lands separately; the demo
     announces the settlements it would make)."""
-    from datetime import datetime, timezone
 
-    from scrm import events
-    from scrm.db import session_scope
 
     payloads = []
     for i, (customer_id, fee_fen, product) in enumerate(zip(customer_ids, (2_400_000, 450_000),
@@ -105,7 +106,6 @@ def replay(api: httpx.Client, sandbox, *, admin: dict, manager: dict, employees:
     _customer(api, sandbox, *OTHER)
 
     _simulate_settlements(friend_ids)
-    from scrm.referral import tasks as referral_tasks
 
     released = referral_tasks.release_withdrawable()
     before = _ok(api.get("/mp/referral", headers=referrer))

@@ -6,8 +6,11 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from scrm.errors import AppError
+from scrm.db import session_scope
+from scrm.errors import AppError, NotFound
+from scrm.org import service as org_service
 from scrm.org.models import DataScope, EmployeeStatus, Role
+from scrm.privacy.crypto import mask_phone
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Staff accounts: add, list, set passwords.")
 
@@ -37,9 +40,6 @@ def add(
     mobile: Annotated[Optional[str], typer.Option(help="Mainland mobile number.")] = None,
 ) -> None:
     """Add an employee who signs in with a username and password."""
-    from scrm.db import session_scope
-    from scrm.org import service as org_service
-
     if password is None:
         password = _ask_password()
     try:
@@ -58,10 +58,6 @@ def list_(
     include_departed: Annotated[bool, typer.Option("--all", help="Include departed employees.")] = False,
 ) -> None:
     """List employees (mobile numbers masked)."""
-    from scrm.db import session_scope
-    from scrm.org import service as org_service
-    from scrm.privacy.crypto import mask_phone
-
     with session_scope() as session:
         departments = {d.id: d.name for d in org_service.list_departments(session, include_deleted=True)}
         employees, _ = org_service.list_employees(
@@ -81,10 +77,6 @@ def passwd(
     password: Annotated[Optional[str], typer.Option(help="Prompted for, hidden, when left out.")] = None,
 ) -> None:
     """Set an employee's password."""
-    from scrm.db import session_scope
-    from scrm.errors import NotFound
-    from scrm.org import service as org_service
-
     try:
         with session_scope() as session:
             employee = org_service.find_by_username(session, username)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import datetime
 
 import typer
+
+from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, SANDBOX_WECOM, SANDBOX_WXA
+from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+from scrm.sandbox.wecom import SandboxWecom
+from scrm.sandbox.wecom.demo import seed_demo
+from scrm.sandbox.wxa import SandboxWxa
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sandbox servers that stand in for WeCom, WeChat Pay and the mini-program API.")
 
@@ -42,10 +49,6 @@ def wecom(
     calls_per_minute: int = typer.Option(10000, help="The corp's API budget a minute (45009 beyond)."),
 ) -> None:
     """Run the sandbox WeCom until Ctrl-C; prints the settings that point the service at it."""
-    from scrm.config import SANDBOX_WECOM
-    from scrm.sandbox.wecom import SandboxWecom
-    from scrm.sandbox.wecom.demo import seed_demo
-
     sandbox = SandboxWecom(callback_url=callback_url or None, token_ttl_s=token_ttl,
                            calls_per_minute=calls_per_minute)
     base = sandbox.start(port)
@@ -72,9 +75,6 @@ def wxa(
     token_ttl: int = typer.Option(7200, help="Seconds an access_token lives."),
 ) -> None:
     """Run the sandbox mini-program server API until Ctrl-C; prints the settings that point the service at it."""
-    from scrm.config import SANDBOX_WXA
-    from scrm.sandbox.wxa import SandboxWxa
-
     sandbox = SandboxWxa(token_ttl_s=token_ttl)
     base = sandbox.start(port)
     typer.echo(f"sandbox mini-program API at {base}")
@@ -90,10 +90,7 @@ def wechatpay(
     beijing_time: str = typer.Option("", help="Start the sandbox clock at this Beijing time, e.g. 2026-12-01T10:00."),
 ) -> None:
     """Run the sandbox WeChat Pay (papay, orders, bills, transfers) and bank agreement API until Ctrl-C."""
-    from datetime import datetime
 
-    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
-    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY)
     base = sandbox.start(port)

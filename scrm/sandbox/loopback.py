@@ -5,7 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import uvicorn
 
 
 class LoopbackServer:
@@ -20,7 +23,6 @@ class LoopbackServer:
 
     def start(self, port: int = 0) -> int:
         """Serve on ``port`` (0 picks a free one) once it accepts connections; returns the port."""
-        import uvicorn
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -48,7 +50,6 @@ class LoopbackServer:
 
 class LoopbackSandbox:
     """A sandbox's lifecycle: its ``app`` served on loopback, and a small pool for the callbacks it sends."""
-
     name = "sandbox"
     app = None
     port: int | None = None
@@ -74,7 +75,6 @@ class LoopbackSandbox:
             self._executor = None
 
     def _pool(self):
-        from concurrent.futures import ThreadPoolExecutor
 
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix=self.name.replace(" ", "-"))

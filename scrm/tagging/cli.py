@@ -9,6 +9,10 @@ from typing import Optional
 
 import typer
 
+from scrm.tagging import pipeline
+from scrm.tagging.training import report
+from scrm.tagging.training import train as run
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The tagging pipeline: train, tag text.")
 
 CHUNK = 256
@@ -19,9 +23,6 @@ def train(out: Optional[Path] = typer.Option(None, help="Where to write the mode
           generated: int = typer.Option(3000, min=100, help="How many template examples to generate."),
           seed: int = typer.Option(20251122, help="Generator seed (the same seed gives the same data set).")) -> None:
     """Build the labelled data set, train, print per-tag precision/recall on the held-out split, save the model."""
-    from scrm.tagging.training import report
-    from scrm.tagging.training import train as run
-
     meta = run(n=generated, seed=seed, out=out)
     typer.echo(report(meta))
     typer.echo(f"\nsaved {out or 'the shipped model'} (+ .json with the data hash and metrics)")
@@ -31,7 +32,6 @@ def tag_command() -> None:
     """Read JSON lines {"text": "..."} on stdin, write one JSON line per input with tags, product, intent,
     amount_yuan, term_months and city (null where absent). A bad line gives an error line naming it, and
     the exit code is 1 at the end."""
-    from scrm.tagging import pipeline
 
     bad = 0
     pending: list[tuple[int, str | None, str | None]] = []  # (line number, text, error)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -70,8 +71,6 @@ def shipped_path(version: str = MODEL_VERSION) -> Path:
 
 
 def save(model: TaggerModel, path: Path, meta: dict) -> None:
-    import joblib
-
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path, compress=3)
     meta = {"version": model.version, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -85,8 +84,6 @@ _loaded: dict[str, TaggerModel] = {}
 
 def load(path: Path | None = None) -> TaggerModel:
     """The model at ``path`` (default: the shipped one), loaded once per process."""
-    import joblib
-
     path = path or shipped_path()
     key = str(path)
     with _lock:

@@ -5,6 +5,7 @@ Nothing here touches the database; the dictionary and word lists are package dat
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -45,8 +46,8 @@ def tokenizer():
     if _tokenizer is None:
         with _jieba_lock:
             if _tokenizer is None:
-                import logging
-
+                # jieba is imported when a text is first segmented: importing it and loading its
+                # dictionary takes about a second that the web process should not pay at start
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)

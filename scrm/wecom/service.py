@@ -17,6 +17,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scrm import jobs
+from scrm.bot import service as bot_service
+from scrm.channels import service as channel_service
 from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.schemas import ContactInfo, FollowInfo
@@ -26,7 +28,7 @@ from scrm.org import service as org_service
 from scrm.privacy import crypto
 from scrm.tagging import service as tagging_service
 from scrm.wecom import callback
-from scrm.wecom.client import ERASED, erase_mentions
+from scrm.wecom.client import ERASED, erase_mentions, get_client
 from scrm.wecom.models import InboxEvent, InboxStatus, WecomCall
 
 log = logging.getLogger(__name__)
@@ -169,7 +171,6 @@ def stale_inbox_ids(session: Session, older_than_s: int, max_attempts: int = 10)
 
 
 def _client():
-    from scrm.wecom.client import get_client
 
     return get_client()
 
@@ -276,7 +277,6 @@ def on_contact_change(session: Session, f: dict, key: str) -> None:
 
 
 def on_app_text(session: Session, f: dict, key: str) -> None:
-    from scrm.bot import service as bot_service
 
     bot_service.handle_text(session, f, key)
 
@@ -307,7 +307,6 @@ DEFAULT_WELCOME = {"text": {"content": "您好，我是您的专属贷款顾问�
 
 
 def welcome_for(session: Session, state: str) -> dict:
-    from scrm.channels import service as channel_service
 
     return (channel_service.welcome_for_state(session, state) if state else None) or DEFAULT_WELCOME
 

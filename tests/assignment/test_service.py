@@ -5,7 +5,6 @@ from __future__ import annotations
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
 from scrm.channels.models import Channel, ChannelKind
-from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerSource, CustomerStatus, Stage, TimelineEntry
 from scrm.org.models import EmployeeStatus
 from tests.customers.factories import events_named, make_customer, make_employee
@@ -124,10 +123,10 @@ def test_manual_create_by_a_supervisor_runs_the_rules(db, products):
     supervisor = make_employee(db, role=Role.supervisor)
     a = make_employee(db)
     rule(db, [a], conditions={"product_codes": ["credit"]})
-    assigned = customer_service.create_customer(db, supervisor, name="甲", phone="13900000001", product_code="credit",
+    assigned = assignment_service.enter_customer(db, supervisor, name="甲", phone="13900000001", product_code="credit",
                                                 custom_fields={"employer_type": "private", "monthly_salary": 9000,
                                                                "social_security_months": 24})
-    pooled = customer_service.create_customer(db, supervisor, name="乙", phone="13900000002")
+    pooled = assignment_service.enter_customer(db, supervisor, name="乙", phone="13900000002")
     assert assigned.owner_id == a.id
     assert pooled.owner_id is None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from scrm.broadcast import service as broadcast_service
 from scrm.broadcast.models import MassMessage, MassTask
 from scrm.groups import schemas
 from scrm.groups import service as group_service
@@ -98,8 +99,8 @@ def test_customers_whose_tier_changed_are_invited_in_one_batch_per_owner(db, wor
     db.flush()
     group_service.retier(db, [profiles[4].customer_id])
 
-    (mass_id,) = group_service.invite_batch(db, wecom_client)
-    assert group_service.invite_batch(db, wecom_client) == []
+    (mass_id,) = broadcast_service.invite_batch(db, wecom_client)
+    assert broadcast_service.invite_batch(db, wecom_client) == []
     from scrm.broadcast import tasks as broadcast_tasks
 
     broadcast_tasks.send(mass_id)

@@ -184,10 +184,6 @@ def create_customer(session: Session, actor: Employee, *, name: str, phone: str,
                  actor_employee_id=actor.id)
     events.emit(session, "customer.created", {"customer_id": customer.id, "source": source.value,
                                               "owner_id": customer.owner_id, "channel_id": channel_id})
-    if owner is None:
-        from scrm.assignment import service as assignment_service  # assignment builds on this module
-
-        assignment_service.assign(session, customer)
     return customer
 
 

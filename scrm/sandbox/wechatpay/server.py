@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from starlette.applications import Starlette
@@ -519,7 +520,6 @@ class SandboxWechatPay(LoopbackSandbox):
     async def _entrustweb(self, request: Request, path: str, raw: bytes) -> Response:
         params = dict(request.query_params)
         if request.method == "POST" and raw:
-            from urllib.parse import parse_qsl
 
             params.update(parse_qsl(raw.decode()))
         with self._lock:
