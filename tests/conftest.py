@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
@@ -173,8 +174,6 @@ def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
 
 def race(n: int, fn) -> list:
     """Call ``fn(i)`` from ``n`` threads released at the same instant; their results (or exceptions) in order."""
-    import threading
-
     results: list = [None] * n
     start = threading.Barrier(n)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import redis as redis_lib
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from scrm.config import SANDBOX_WECOM, get_settings
 from scrm.db import session_scope
 from scrm.wecom.client import REDIS_PREFIX, WecomClient, WecomError, get_client
 from scrm.wecom.models import WecomCall
+from tests.conftest import race
 
 
 @pytest.fixture
@@ -25,26 +24,6 @@ def corp(sandbox_wecom):
 def calls(session, endpoint: str) -> list[WecomCall]:
     session.expire_all()
     return list(session.scalars(select(WecomCall).where(WecomCall.endpoint == endpoint).order_by(WecomCall.id)))
-
-
-def run_together(n: int, fn) -> list:
-    """Start ``fn(i)`` in ``n`` threads at once; return results (or exceptions) in order."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = fn(i)
-        except Exception as exc:  # reported by the caller's assertions
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_expired_token_is_renewed_once_and_the_call_succeeds(corp, wecom_client, db):
@@ -178,7 +157,7 @@ def test_eight_workers_hitting_an_expired_token_fetch_it_once(corp, redis_url, c
     corp.expire_tokens()
     corp.clear_request_log()
     clients = [_process_like_client(redis_url) for _ in range(8)]
-    results = run_together(8, lambda i: clients[i].user.get("lisi")["name"])
+    results = race(8, lambda i: clients[i].user.get("lisi")["name"])
     assert results == ["李四"] * 8
     assert corp.call_count("gettoken") == 1
     assert {e["errcode"] for e in corp.request_log("user/get")} <= {0, 42001}
@@ -189,7 +168,7 @@ def test_threads_of_one_process_without_redis_fetch_the_token_once(corp, committ
     assert client.redis is None
     client.user.get("zhangsan")
     corp.expire_tokens()
-    assert run_together(8, lambda i: client.user.get("lisi")["name"]) == ["李四"] * 8
+    assert race(8, lambda i: client.user.get("lisi")["name"]) == ["李四"] * 8
     assert corp.call_count("gettoken") == 2
 
 
@@ -202,7 +181,7 @@ def test_mark_tag_runs_at_most_five_at_a_time(corp, committed_db, request, share
     corp.mark_tag_latency_s = 0.2
     client = get_client()
     assert (client.redis is not None) == (shared == "redis")
-    results = run_together(12, lambda i: client.external_contact.mark_tag("zhangsan", customers[i],
+    results = race(12, lambda i: client.external_contact.mark_tag("zhangsan", customers[i],
                                                                           add_tag=[tag])["errcode"])
     assert results == [0] * 12
     assert 45033 not in {e["errcode"] for e in corp.request_log("externalcontact/mark_tag")}
