@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from scrm import events
 from scrm.customers import service as customer_service
@@ -21,6 +21,7 @@ from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from scrm.privacy import crypto
+from scrm.statemachine import Machine
 
 S = OrderStatus
 ORDER_MACHINE = Machine("order", "订单", {
@@ -34,7 +35,7 @@ ORDER_MACHINE = Machine("order", "订单", {
     (S.signed, "void"): S.voided,
     (S.confirmed, "void"): S.voided,
     (S.reviewed, "void"): S.voided,
-})
+}, log_transition)
 
 SIGNABLE_STAGES = {Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed, Stage.settled}
 MAX_RATE_BP = 5000  # 50%: anything above is a typo

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order, OrderStatus
 from backoffice.deposits.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus,
@@ -24,6 +24,7 @@ from scrm.db import utcnow
 from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
+from scrm.statemachine import Machine
 
 D, R, B = DepositStatus, RefundStatus, BorrowingStatus
 DEPOSIT_MACHINE = Machine("deposit", "定金", {
@@ -31,15 +32,15 @@ DEPOSIT_MACHINE = Machine("deposit", "定金", {
     (D.held, "refund_rest"): D.refunded,
     (D.held, "apply"): D.applied,
     (D.applied, "release"): D.held,
-})
+}, log_transition)
 REFUND_MACHINE = Machine("deposit_refund", "退定申请", {
     (R.filed, "confirm"): R.confirmed,
     (R.filed, "reject"): R.rejected,
-})
+}, log_transition)
 BORROWING_MACHINE = Machine("borrowing", "借款", {
     (B.lent, "repay"): B.repaid,
     (B.repaid, "reopen"): B.lent,
-})
+}, log_transition)
 CASH_METHODS = ("cash", "alipay", "wechat", "online_bank")
 
 
@@ -145,7 +146,7 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
     _require(actor, Role.finance)
     account = _method(method)
     deposit = session.scalar(select(Deposit).where(Deposit.id == refund.deposit_id).with_for_update())
-    REFUND_MACHINE.target(refund.status, "confirm")
+    REFUND_MACHINE.check(refund, "confirm")
     if refund.amount_fen > deposit.received_fen - deposit.refunded_fen:
         raise InvalidTransition("退定金额超过已收定金")
     order = contract_service.get_order(session, deposit.order_id, lock=True)

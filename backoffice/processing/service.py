@@ -58,7 +58,7 @@ def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int
         raise ValidationFailed("期数须在 1 到 360 之间", field="term_months")
     if repayment_day is not None and not 1 <= repayment_day <= 28:
         raise ValidationFailed("还款日须在 1 到 28 之间", field="repayment_day")
-    contract_service.ORDER_MACHINE.target(order.status, "disburse")
+    contract_service.ORDER_MACHINE.check(order, "disburse")
     if not any(f.kind == FollowUpKind.disbursed_pending for f in follow_ups(session, order.id)):
         raise InvalidTransition("请先记录一条“已放款待结算”的做单跟进")
     contract_service.ORDER_MACHINE.advance(session, order, "disburse", actor_id=actor.id,

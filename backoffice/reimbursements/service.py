@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import yuan
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order
 from backoffice.ledger import service as ledger
@@ -23,6 +23,7 @@ from scrm.db import utcnow
 from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
+from scrm.statemachine import Machine
 
 R = ReimbursementStatus
 REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
@@ -30,7 +31,7 @@ REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
     (R.confirmed, "pay"): R.paid,
     (R.submitted, "void"): R.voided,
     (R.confirmed, "void"): R.voided,
-})
+}, log_transition)
 PAYERS = ("cash", "alipay", "wechat", "online_bank")
 
 

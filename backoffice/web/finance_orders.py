@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import fen_from_text, two_decimals, yuan
-from backoffice.common.statemachine import history
+from backoffice.common.history import history
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from backoffice.deposits import service as deposit_service
