@@ -125,9 +125,13 @@ def test_complete_snooze_reassign_and_their_transitions(db, team):
     sop_service.reassign(db, team["supervisor"], task.id, sales.id)
     sop_service.complete(db, sales, task.id, "打过电话了")
     assert task.status == TaskStatus.done and task.note == "打过电话了"
-    assert [h["action"] for h in task.history] == ["snooze", "reassign", "complete"]
-    with pytest.raises(InvalidTransition):
+    assert [(h["action"], h["by"]) for h in task.history] == [
+        ("snooze", sales.id), ("reassign", team["supervisor"].id), ("complete", sales.id)]
+    assert task.history[0]["until"] == later.isoformat() and task.history[1]["to"] == sales.id
+    assert task.history[2]["note"] == "打过电话了"
+    with pytest.raises(InvalidTransition) as refused:
         sop_service.snooze(db, sales, task.id, later)
+    assert refused.value.message == f"任务 #{task.id} 当前状态为 已完成，不能执行「推迟」（仅允许在以下状态执行：待办）"
     with pytest.raises(InvalidTransition):
         sop_service.complete(db, sales, task.id)
     assert customer.id == task.customer_id
