@@ -15,15 +15,15 @@ from scrm.statemachine import Machine
 
 # every order action from every order state: the state it leads to, or "-" for a 409
 ORDER_MATRIX = """
-             confirm    review    start_processing  disburse   settle   reopen_settlement  refund_all  void
-signed       confirmed  -         -                 -          -        -                  -           voided
-confirmed    -          reviewed  -                 -          -        -                  -           voided
-reviewed     -          -         processing        -          -        -                  -           voided
-processing   -          -         -                 disbursed  -        -                  refunded    -
-disbursed    -          -         -                 -          settled  -                  -           -
-settled      -          -         -                 -          -        disbursed          -           -
-refunded     -          -         -                 -          -        -                  -           -
-voided       -          -         -                 -          -        -                  -           -
+             amend   confirm    review    start_processing  follow_up   refund      lend        disburse   settle   reopen_settlement  refund_all  void
+signed       signed  confirmed  -         -                 -           -           -           -          -        -                  -           voided
+confirmed    -       -          reviewed  -                 -           -           -           -          -        -                  -           voided
+reviewed     -       -          -         processing        -           -           -           -          -        -                  -           voided
+processing   -       -          -         -                 processing  processing  processing  disbursed  -        -                  refunded    -
+disbursed    -       -          -         -                 -           -           disbursed   -          settled  -                  -           -
+settled      -       -          -         -                 -           -           -           -          -        disbursed          -           -
+refunded     -       -          -         -                 -           -           -           -          -        -                  -           -
+voided       -       -          -         -                 -           -           -           -          -        -                  -           -
 """
 
 

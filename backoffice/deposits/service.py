@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backoffice.common.loading import get_or_404
 from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
+from backoffice.contracts.models import Order
 from backoffice.deposits.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus,
                                         RefundStatus)
 from backoffice.ledger import service as ledger
@@ -109,11 +109,6 @@ def _deposit_for(session: Session, order: Order, *, lock: bool = False) -> Depos
     return deposit
 
 
-def _refund_stage(order: Order) -> None:
-    if order.status != OrderStatus.processing:
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中的订单可以退定（放款后的差额在结算中处理）")
-
-
 def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int, reason: str) -> DepositRefund:
     """The processing specialist files a refund (退定) with a reason; never above what is left to refund."""
     _require(actor, Role.processor)
@@ -121,7 +116,7 @@ def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int
         raise Forbidden("只有该订单的做单专员可以申请退定")
     if not (reason or "").strip():
         raise ValidationFailed("请填写退定原因", field="reason")
-    _refund_stage(order)
+    contract_service.ORDER_MACHINE.check(order, "refund")
     deposit = _deposit_for(session, order, lock=True)
     if deposit.status != D.held:
         raise InvalidTransition(f"定金当前状态为 {deposit.status.value}，不能退定")
@@ -150,7 +145,7 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
     if refund.amount_fen > deposit.received_fen - deposit.refunded_fen:
         raise InvalidTransition("退定金额超过已收定金")
     order = contract_service.get_order(session, deposit.order_id, lock=True)
-    _refund_stage(order)
+    contract_service.ORDER_MACHINE.check(order, "refund")
     full = deposit.refunded_fen + refund.amount_fen == deposit.received_fen
     DEPOSIT_MACHINE.advance(session, deposit, "refund_rest" if full else "refund_part", actor_id=actor.id,
                             data={"refund_id": refund.id, "amount_fen": refund.amount_fen})
@@ -190,8 +185,7 @@ def lend(session: Session, actor: Employee, order: Order, *, principal_fen: int,
     """Finance lends the customer money against the order (e.g. to clear a debt before the loan)."""
     _require(actor, Role.finance)
     account = _method(method)
-    if order.status not in (OrderStatus.processing, OrderStatus.disbursed):
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中或已放款的订单可以借款")
+    contract_service.ORDER_MACHINE.check(order, "lend")
     if principal_fen <= 0:
         raise ValidationFailed("借款本金必须大于 0", field="principal")
     if not 0 <= annual_rate_bp <= 3600:

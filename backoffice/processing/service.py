@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
+from backoffice.contracts.models import Order
 from backoffice.processing.models import FollowUpKind, ProcessingFollowUp
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
@@ -29,8 +29,7 @@ def add_follow_up(session: Session, actor: Employee, order: Order, kind: FollowU
                   ) -> ProcessingFollowUp:
     """The processing specialist records progress on the loan file."""
     _check_processor(actor, order)
-    if order.status != OrderStatus.processing:
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中的订单可以记录做单跟进")
+    contract_service.ORDER_MACHINE.check(order, "follow_up")
     content = (content or "").strip()
     if not content:
         raise ValidationFailed("请填写跟进内容", field="content")

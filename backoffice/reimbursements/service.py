@@ -20,7 +20,7 @@ from backoffice.reimbursements import schemas
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.customers import service as customer_service
 from scrm.db import utcnow
-from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Forbidden, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from scrm.statemachine import Machine
@@ -31,6 +31,7 @@ REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
     (R.confirmed, "pay"): R.paid,
     (R.submitted, "void"): R.voided,
     (R.confirmed, "void"): R.voided,
+    (R.voided, "resubmit"): R.voided,  # the claim is entered again as a new one pointing at it
 }, log_transition)
 PAYERS = ("cash", "alipay", "wechat", "online_bank")
 
@@ -109,13 +110,14 @@ def void(session: Session, actor: Employee, item: Reimbursement, reason: str) ->
 
 def resubmit(session: Session, actor: Employee, item: Reimbursement, changes: dict) -> Reimbursement:
     """A voided claim entered again, corrected; the new one points at the old."""
-    if item.status != R.voided:
-        raise InvalidTransition(f"报销单状态为 {item.status.value}，只有已作废的报销单可以重新提交")
+    REIMBURSEMENT_MACHINE.check(item, "resubmit")
     if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
         raise Forbidden("只有录入人或财务可以重新提交")
     fields = {k: getattr(item, k) for k in ("customer_id", "cost_type", "category", "amount_fen", "spent_on",
                                             "order_id", "manager_id", "remark")}
-    return submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+    new = submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+    REIMBURSEMENT_MACHINE.advance(session, item, "resubmit", actor_id=actor.id, data={"resubmitted_as": new.id})
+    return new
 
 
 def get_visible(session: Session, viewer: Employee, item_id: int) -> Reimbursement:

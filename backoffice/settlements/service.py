@@ -32,6 +32,7 @@ from scrm.statemachine import Machine
 
 T = SettlementStatus
 SETTLEMENT_MACHINE = Machine("settlement", "结算单", {
+    (T.open, "edit"): T.open,  # discounts, fees, expenses and charges: checked, the changes themselves recorded
     (T.open, "close"): T.closed,
     (T.closed, "void"): T.voided,
 }, log_transition)
@@ -84,8 +85,7 @@ def current_settlements(session: Session, order_ids: list[int]) -> dict[int, Set
 
 
 def _editable(settlement: Settlement) -> None:
-    if settlement.status != T.open:
-        raise InvalidTransition(f"结算单状态为 {settlement.status.value}，只有未结单的结算单可以修改")
+    SETTLEMENT_MACHINE.check(settlement, "edit")
 
 
 def discount_fen(service_fee_fen: int, kind: DiscountKind, value: int) -> int:

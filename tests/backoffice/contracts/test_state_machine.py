@@ -52,7 +52,15 @@ def order_in(db, w, status: OrderStatus):
 
 
 def act(db, w, order, action: str):
-    if action == "confirm":
+    if action == "amend":
+        contract_service.amend(db, w.finance, order, {"deposit_fen": order.deposit_fen + 100})
+    elif action == "follow_up":
+        processing_service.add_follow_up(db, w.admin, order, FollowUpKind.disbursed_pending, "跟进")
+    elif action == "refund":
+        deposit_service.file_refund(db, w.admin, order, 100, "退一部分")
+    elif action == "lend":
+        deposit_service.lend(db, w.finance, order, principal_fen=100_000, lent_on=date(2026, 11, 1), annual_rate_bp=1200)
+    elif action == "confirm":
         contract_service.confirm_contract(db, w.finance, order)
     elif action == "review":
         contract_service.review(db, w.supervisor, order)
