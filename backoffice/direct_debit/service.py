@@ -62,6 +62,8 @@ DEBIT_MACHINE = Machine("debit", "代扣", {
     (DS.unknown, "fail"): DS.failed,
     (DS.unknown, "submit"): DS.submitted,
     (DS.succeeded, "reconcile"): DS.reconciled,
+    (DS.submitted, "poll"): DS.submitted,  # asking the provider now; the answer moves it
+    (DS.unknown, "poll"): DS.unknown,
 }, _log)
 
 

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from scrm import events
 from scrm.customers.models import Stage
@@ -97,6 +97,19 @@ def test_settled_customer_gets_a_reloan_follow_up_three_months_later_unless_void
     assert task.due_at == datetime(2026, 4, 30, 9, tzinfo=CST)
     sop_service.on_settlement_voided(db, {"settlement_id": 5, "order_id": 9, "customer_id": customer.id})
     assert task.status == TaskStatus.cancelled
+
+
+def test_a_task_another_request_cancelled_meanwhile_is_not_completed(db, team):
+    tier_a(db, team["sales"], "同时处理")
+    sop_service.generate(db)
+    (task,) = tasks_of(db, "call_reminder")
+    db.execute(update(SopTask).where(SopTask.id == task.id).values(status=TaskStatus.cancelled)
+               .execution_options(synchronize_session=False))  # the other request, after this one read the task
+    assert task.status == TaskStatus.open
+    with pytest.raises(InvalidTransition) as refused:
+        sop_service.complete(db, team["sales"], task.id, "打过电话了")
+    assert refused.value.extra["state"] == "cancelled" and "已取消" in refused.value.message
+    assert task.status == TaskStatus.cancelled and not task.history
 
 
 def test_uncontacted_lead_escalates_to_the_supervisor_once(db, team):
