@@ -10,7 +10,7 @@ from typing import Any, Callable, Collection, Mapping
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from scrm.errors import InvalidTransition
+from scrm.errors import Forbidden, InvalidTransition
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,13 @@ class Machine:
         state = getattr(obj, self.attribute)
         return [a for a in self.actions if (state, a) in self.transitions
                 and (actor is None or a not in self.roles or actor.role in self.roles[a])]
+
+    def authorize(self, actor: Any, action: str) -> None:
+        """403 unless ``actor``'s role may take ``action`` (the machine's role guard; data scope is the caller's)."""
+        if action in self.roles and actor.role not in self.roles[action]:
+            names = "、".join(sorted(getattr(r, "value", str(r)) for r in self.roles[action]))
+            raise Forbidden(f"{self.label}的「{self._action(action)}」只有以下角色可以执行：{names}",
+                            entity=self.entity, action=action)
 
     def advance(self, session: Session, obj: Any, action: str, *, actor_id: int | None = None,
                 note: str | None = None, data: dict | None = None) -> Any:

@@ -10,7 +10,7 @@ import pytest
 
 from backoffice.contracts.models import OrderStatus
 from backoffice.contracts.service import ORDER_MACHINE
-from scrm.errors import InvalidTransition
+from scrm.errors import Forbidden, InvalidTransition
 from scrm.statemachine import Machine
 
 # every order action from every order state: the state it leads to, or "-" for a 409
@@ -99,6 +99,14 @@ def test_allowed_actions_follow_the_state_and_the_role_guard():
     assert LIGHT.allowed_actions(amber, SimpleNamespace(role="controller")) == ["go", "stop"]
     assert LIGHT.allowed_actions(amber, SimpleNamespace(role="driver")) == ["stop"]
     assert LIGHT.allowed_actions(SimpleNamespace(id=1, status=Light.green), SimpleNamespace(role="driver")) == ["slow"]
+
+
+def test_the_role_guard_refuses_a_role_not_named_and_leaves_unguarded_actions_open():
+    LIGHT.authorize(SimpleNamespace(role="controller"), "go")
+    LIGHT.authorize(SimpleNamespace(role="driver"), "stop")
+    with pytest.raises(Forbidden) as exc:
+        LIGHT.authorize(SimpleNamespace(role="driver"), "go")
+    assert exc.value.status_code == 403 and exc.value.message == "信号灯的「放行」只有以下角色可以执行：controller"
 
 
 def test_a_machine_reads_the_state_attribute_it_is_given():

@@ -32,7 +32,7 @@ REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
     (R.submitted, "void"): R.voided,
     (R.confirmed, "void"): R.voided,
     (R.voided, "resubmit"): R.voided,  # the claim is entered again as a new one pointing at it
-}, log_transition)
+}, log_transition, roles={"confirm": (Role.finance, Role.admin), "pay": (Role.finance, Role.admin)})
 PAYERS = ("cash", "alipay", "wechat", "online_bank")
 
 
@@ -74,13 +74,9 @@ def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbu
     return item
 
 
-def _finance(actor: Employee) -> None:
-    contract_service._require(actor, Role.finance)
-
-
 def confirm(session: Session, actor: Employee, item: Reimbursement) -> Reimbursement:
     """Finance confirms the claim."""
-    _finance(actor)
+    REIMBURSEMENT_MACHINE.authorize(actor, "confirm")
     REIMBURSEMENT_MACHINE.advance(session, item, "confirm", actor_id=actor.id)
     item.confirmed_by_id, item.confirmed_at = actor.id, utcnow()
     return item
@@ -88,7 +84,7 @@ def confirm(session: Session, actor: Employee, item: Reimbursement) -> Reimburse
 
 def pay(session: Session, actor: Employee, item: Reimbursement, payer: str) -> Reimbursement:
     """Finance pays a confirmed claim; the expense is posted."""
-    _finance(actor)
+    REIMBURSEMENT_MACHINE.authorize(actor, "pay")
     if payer not in PAYERS:
         raise ValidationFailed(f"付款方式只能是 {', '.join(PAYERS)} 之一", field="payer")
     REIMBURSEMENT_MACHINE.advance(session, item, "pay", actor_id=actor.id)

@@ -78,8 +78,8 @@ def _filter_of(f: dict[str, str]) -> reimbursement_service.ReimbursementFilter:
 def _may_act(staff: Employee, item: Any) -> dict[str, bool]:
     finance = staff.role in FINANCE
     mine = finance or item.entered_by_id == staff.id
-    allowed = reimbursement_service.REIMBURSEMENT_MACHINE.allowed_actions(item)
-    return {"confirm": finance and "confirm" in allowed, "pay": finance and "pay" in allowed,
+    allowed = reimbursement_service.REIMBURSEMENT_MACHINE.allowed_actions(item, staff)
+    return {"confirm": "confirm" in allowed, "pay": "pay" in allowed,
             "void": mine and "void" in allowed, "resubmit": mine and "resubmit" in allowed}
 
 
