@@ -18,7 +18,7 @@ from backoffice.direct_debit.providers import PROVIDERS
 from console import core
 from console import service as web_service
 from scrm.auth import FinanceStaff, SessionDep, require_roles
-from scrm.errors import AppError, Conflict, NotFound, ValidationFailed
+from scrm.errors import AppError, NotFound, ValidationFailed
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import MandateStatus
 from scrm.money import from_fen
@@ -127,7 +127,7 @@ def debit_page(request: Request, debit: PageDebit, staff: DebitReader, session: 
     return core.render(request, "finance/debit.html", {
         "d": debit, "attempts": debit_service.attempts_of(session, debit.id),
         "changes": debit_service.changes_of(session, debit.id), "debit_names": DEBIT_NAMES,
-        "provider_names": PROVIDER_NAMES, "live": debit.status in debit_service.LIVE,
+        "provider_names": PROVIDER_NAMES, "live": "poll" in debit_service.DEBIT_MACHINE.allowed_actions(debit),
         "customer_name": web_service.customer_names(session, {debit.customer_id}).get(debit.customer_id, ""),
         "names": web_service.employee_names(session, {c.actor_id for c in debit_service.changes_of(session, debit.id)}),
         "settlement_id": _settlement_link(debit.due_key), "fen": from_fen,
@@ -137,7 +137,6 @@ def debit_page(request: Request, debit: PageDebit, staff: DebitReader, session: 
 @router.post("/finance/debits/{debit_id}/poll")
 def poll(request: Request, debit: PageDebit, staff: FinanceStaff, session: SessionDep) -> Response:
     """Ask the provider now, as ``POST /api/backoffice/debits/{id}/poll``."""
-    if debit.status not in debit_service.LIVE:
-        raise Conflict(f"代扣单状态为{DEBIT_NAMES[debit.status.value]}，只有已提交或结果未知的代扣单可以查询")
+    debit_service.DEBIT_MACHINE.check(debit, "poll")
     debit_tasks.poll_debit(debit.id)
     return core.redirect(f"/finance/debits/{debit.id}", msg="debit_polled")

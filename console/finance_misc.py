@@ -21,7 +21,7 @@ from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.db import utcnow
-from scrm.errors import AppError, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import AppError, NotFound, ValidationFailed
 from scrm.money import from_fen
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
@@ -78,10 +78,9 @@ def _filter_of(f: dict[str, str]) -> reimbursement_service.ReimbursementFilter:
 def _may_act(staff: Employee, item: Any) -> dict[str, bool]:
     finance = staff.role in FINANCE
     mine = finance or item.entered_by_id == staff.id
-    return {"confirm": finance and item.status == ReimbursementStatus.submitted,
-            "pay": finance and item.status == ReimbursementStatus.confirmed,
-            "void": mine and item.status in (ReimbursementStatus.submitted, ReimbursementStatus.confirmed),
-            "resubmit": mine and item.status == ReimbursementStatus.voided}
+    allowed = reimbursement_service.REIMBURSEMENT_MACHINE.allowed_actions(item, staff)
+    return {"confirm": "confirm" in allowed, "pay": "pay" in allowed,
+            "void": mine and "void" in allowed, "resubmit": mine and "resubmit" in allowed}
 
 
 def _list_context(request: Request, session: Session, staff: Employee) -> dict[str, Any]:
@@ -292,8 +291,7 @@ async def reimbursement_void(item_id: Id, request: Request, staff: CurrentStaff,
 def reimbursement_resubmit_form(item_id: Id, request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
     core.remember(request, staff)
     item = _item(session, staff, item_id)
-    if item.status != ReimbursementStatus.voided:
-        raise InvalidTransition("只有已作废的报销单可以重新提交")
+    reimbursement_service.REIMBURSEMENT_MACHINE.check(item, "resubmit")
     values = {"customer_id": item.customer_id, "order_id": item.order_id or "", "cost_type": item.cost_type.value,
               "category": item.category, "amount": f"{from_fen(item.amount_fen):.2f}",
               "spent_on": item.spent_on.isoformat(), "manager_id": item.manager_id or "", "remark": item.remark or ""}

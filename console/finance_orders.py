@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import fen_from_text, two_decimals, yuan
-from backoffice.common.statemachine import history
+from backoffice.common.history import history
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from backoffice.deposits import service as deposit_service
@@ -133,16 +133,17 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
     """Which forms the page offers; the services decide, these only hide what would surely be refused."""
     finance, status = staff.role in FINANCE, order.status
     own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
+    allowed = contract_service.ORDER_MACHINE.allowed_actions(order)
     return {
-        "amend": status == S.signed and (finance or own_sale),
-        "confirm": status == S.signed and finance,
-        "review": status == S.confirmed and staff.role in (Role.supervisor, Role.manager, Role.admin),
-        "void": (status == S.signed and (finance or own_sale)) or (status in (S.confirmed, S.reviewed) and finance),
-        "correct": status in (S.confirmed, S.reviewed) and finance,
-        "deposit": status == S.reviewed and finance,
+        "amend": "amend" in allowed and (finance or own_sale),
+        "confirm": "confirm" in allowed and finance,
+        "review": "review" in allowed and staff.role in (Role.supervisor, Role.manager, Role.admin),
+        "void": "void" in allowed and (finance or (own_sale and status == S.signed)),  # a sale only before confirmation
+        "correct": "void" in allowed and status != S.signed and finance,
+        "deposit": "start_processing" in allowed and finance,
         "finance": finance,
-        "lend": status in (S.processing, S.disbursed) and finance,
-        "file_refund": status == S.processing and has_deposit
+        "lend": "lend" in allowed and finance,
+        "file_refund": "refund" in allowed and has_deposit
         and (staff.role == Role.admin or order.processor_id == staff.id),
     }
 

@@ -161,7 +161,7 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
         "s": s, "order": order, "t": totals, "fen": from_fen,
         "fees": settlement_service.fees_of(session, s.id), "expenses": settlement_service.expenses_of(session, s.id),
         "borrowings": deposit_service.borrowings_of(session, order.id),
-        "values": _charges_values(s), "may_act": may_act, "editable": may_act and s.status == SettlementStatus.open,
+        "values": _charges_values(s), "may_act": may_act, "editable": may_act and "edit" in settlement_service.SETTLEMENT_MACHINE.allowed_actions(s),
         "debits": debits, "mandates": mandates, "active_mandates": active, "amount_due_fen": due,
         "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active) and not posting
         and not any(d.status in debit_service.LIVE or d.status == DebitStatus.created for d in debits),

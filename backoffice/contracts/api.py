@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import fen_of, yuan
-from backoffice.common.statemachine import history
+from backoffice.common.history import history
 from backoffice.contracts import schemas
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType, Order, OrderStatus

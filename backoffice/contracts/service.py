@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from scrm import events
 from scrm.customers import service as customer_service
@@ -21,9 +21,11 @@ from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from scrm.privacy import crypto
+from scrm.statemachine import Machine
 
 S = OrderStatus
 ORDER_MACHINE = Machine("order", "订单", {
+    (S.signed, "amend"): S.signed,
     (S.signed, "confirm"): S.confirmed,
     (S.confirmed, "review"): S.reviewed,
     (S.reviewed, "start_processing"): S.processing,
@@ -34,7 +36,12 @@ ORDER_MACHINE = Machine("order", "订单", {
     (S.signed, "void"): S.voided,
     (S.confirmed, "void"): S.voided,
     (S.reviewed, "void"): S.voided,
-})
+    # work on the order's other documents, allowed only in these states (checked here, recorded by those documents)
+    (S.processing, "follow_up"): S.processing,
+    (S.processing, "refund"): S.processing,  # after disbursement the settlement settles the rest
+    (S.processing, "lend"): S.processing,
+    (S.disbursed, "lend"): S.disbursed,
+}, log_transition)
 
 SIGNABLE_STAGES = {Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed, Stage.settled}
 MAX_RATE_BP = 5000  # 50%: anything above is a typo
@@ -152,9 +159,7 @@ AMENDABLE = ("amount_applied_fen", "deposit_fen", "service_fee_rate_bp", "servic
 
 def amend(session: Session, actor: Employee, order: Order, changes: dict[str, Any]) -> Order:
     """Change the terms of an order not yet confirmed; after confirmation only void + new order corrects it."""
-    if order.status != S.signed:
-        raise InvalidTransition(f"订单 {order.agreement_no} 已{order.status.value}，金额只读；更正请作废并重新签单",
-                                field="status")
+    ORDER_MACHINE.check(order, "amend")
     if actor.role == Role.sales and order.salesperson_id != actor.id:
         raise Forbidden("只能修改自己的签单")
     _require(actor, Role.sales, Role.finance)
@@ -163,8 +168,8 @@ def amend(session: Session, actor: Employee, order: Order, changes: dict[str, An
     before = {k: getattr(order, k) for k in AMENDABLE}
     for key in AMENDABLE:
         setattr(order, key, getattr(terms, key))
-    ORDER_MACHINE.record(session, order, "amend", actor_id=actor.id,
-                         data={k: getattr(v, "value", v) for k, v in before.items()})
+    ORDER_MACHINE.advance(session, order, "amend", actor_id=actor.id,
+                          data={k: getattr(v, "value", v) for k, v in before.items()})
     return order
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
+from backoffice.contracts.models import Order
 from backoffice.deposits.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus,
                                         RefundStatus)
 from backoffice.ledger import service as ledger
@@ -24,6 +24,7 @@ from scrm.db import utcnow
 from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
+from scrm.statemachine import Machine
 
 D, R, B = DepositStatus, RefundStatus, BorrowingStatus
 DEPOSIT_MACHINE = Machine("deposit", "定金", {
@@ -31,15 +32,15 @@ DEPOSIT_MACHINE = Machine("deposit", "定金", {
     (D.held, "refund_rest"): D.refunded,
     (D.held, "apply"): D.applied,
     (D.applied, "release"): D.held,
-})
+}, log_transition)
 REFUND_MACHINE = Machine("deposit_refund", "退定申请", {
     (R.filed, "confirm"): R.confirmed,
     (R.filed, "reject"): R.rejected,
-})
+}, log_transition)
 BORROWING_MACHINE = Machine("borrowing", "借款", {
     (B.lent, "repay"): B.repaid,
     (B.repaid, "reopen"): B.lent,
-})
+}, log_transition)
 CASH_METHODS = ("cash", "alipay", "wechat", "online_bank")
 
 
@@ -108,11 +109,6 @@ def _deposit_for(session: Session, order: Order, *, lock: bool = False) -> Depos
     return deposit
 
 
-def _refund_stage(order: Order) -> None:
-    if order.status != OrderStatus.processing:
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中的订单可以退定（放款后的差额在结算中处理）")
-
-
 def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int, reason: str) -> DepositRefund:
     """The processing specialist files a refund (退定) with a reason; never above what is left to refund."""
     _require(actor, Role.processor)
@@ -120,7 +116,7 @@ def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int
         raise Forbidden("只有该订单的做单专员可以申请退定")
     if not (reason or "").strip():
         raise ValidationFailed("请填写退定原因", field="reason")
-    _refund_stage(order)
+    contract_service.ORDER_MACHINE.check(order, "refund")
     deposit = _deposit_for(session, order, lock=True)
     if deposit.status != D.held:
         raise InvalidTransition(f"定金当前状态为 {deposit.status.value}，不能退定")
@@ -145,11 +141,11 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
     _require(actor, Role.finance)
     account = _method(method)
     deposit = session.scalar(select(Deposit).where(Deposit.id == refund.deposit_id).with_for_update())
-    REFUND_MACHINE.target(refund.status, "confirm")
+    REFUND_MACHINE.check(refund, "confirm")
     if refund.amount_fen > deposit.received_fen - deposit.refunded_fen:
         raise InvalidTransition("退定金额超过已收定金")
     order = contract_service.get_order(session, deposit.order_id, lock=True)
-    _refund_stage(order)
+    contract_service.ORDER_MACHINE.check(order, "refund")
     full = deposit.refunded_fen + refund.amount_fen == deposit.received_fen
     DEPOSIT_MACHINE.advance(session, deposit, "refund_rest" if full else "refund_part", actor_id=actor.id,
                             data={"refund_id": refund.id, "amount_fen": refund.amount_fen})
@@ -189,8 +185,7 @@ def lend(session: Session, actor: Employee, order: Order, *, principal_fen: int,
     """Finance lends the customer money against the order (e.g. to clear a debt before the loan)."""
     _require(actor, Role.finance)
     account = _method(method)
-    if order.status not in (OrderStatus.processing, OrderStatus.disbursed):
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中或已放款的订单可以借款")
+    contract_service.ORDER_MACHINE.check(order, "lend")
     if principal_fen <= 0:
         raise ValidationFailed("借款本金必须大于 0", field="principal")
     if not 0 <= annual_rate_bp <= 3600:

@@ -13,7 +13,7 @@ from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.direct_debit.providers import for_mandate
 from scrm.auth import FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
-from scrm.errors import ERROR_RESPONSES, Conflict
+from scrm.errors import ERROR_RESPONSES
 from scrm.mandates.api import RawBody, xml_ack, xml_refused
 from scrm.money import from_fen, to_fen
 from scrm.wechatpay.client import papay_window_opens
@@ -83,8 +83,7 @@ def get_debit(debit_id: DebitId, user: FinanceStaff, session: SessionDep) -> sch
 def poll_now(debit_id: DebitId, user: FinanceStaff, session: SessionDep) -> schemas.DebitOut:
     """Ask the provider about a debit now (an unknown or waiting one)."""
     debit = debit_service.get_debit(session, debit_id)
-    if debit.status not in debit_service.LIVE:
-        raise Conflict(f"debit {debit_id} is {debit.status.value}; only submitted or unknown debits are asked about")
+    debit_service.DEBIT_MACHINE.check(debit, "poll")
     tasks.poll_debit(debit_id)
     session.expire_all()
     return debit_out(debit_service.get_debit(session, debit_id))

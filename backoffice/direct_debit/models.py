@@ -20,14 +20,6 @@ class DebitStatus(str, enum.Enum):
     reconciled = "reconciled"  # found in the provider's bill with the same amount
 
 
-DEBIT_TRANSITIONS: dict[DebitStatus, frozenset[DebitStatus]] = {
-    DebitStatus.created: frozenset({DebitStatus.submitted, DebitStatus.failed}),
-    DebitStatus.submitted: frozenset({DebitStatus.succeeded, DebitStatus.failed, DebitStatus.unknown}),
-    DebitStatus.unknown: frozenset({DebitStatus.succeeded, DebitStatus.failed, DebitStatus.submitted}),
-    DebitStatus.succeeded: frozenset({DebitStatus.reconciled}),
-}
-
-
 class AttemptStatus(str, enum.Enum):
     sending = "sending"  # saved before the call; no answer recorded yet
     accepted = "accepted"  # the provider took it; waiting for the result

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backoffice.direct_debit.models import (DEBIT_TRANSITIONS, AttemptStatus, DebitAttempt, DebitChange, DebitNotification,
+from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification,
                                             DebitOrder, DebitStatus, PaymentAlert, Reconciliation)
 from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
 from scrm import events, jobs
@@ -31,7 +31,7 @@ from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
 from scrm.money import from_fen
 from scrm.org.models import Employee, Role
-from scrm.statemachine import check_transition
+from scrm.statemachine import Change, Machine
 from scrm.wechatpay.client import BEIJING, PayError, beijing_now, papay_window_opens
 from scrm.wechatpay.signing import BadSignature
 
@@ -45,13 +45,26 @@ SUCCEEDED = (DebitStatus.succeeded, DebitStatus.reconciled)
 # ---------------------------------------------------------------- state machine
 
 
-def transition(session: Session, debit: DebitOrder, target: DebitStatus, reason: str,
-               actor_id: int | None = None) -> None:
-    """Move a debit along its state machine (409 when not allowed) and record the change."""
-    check_transition(DEBIT_TRANSITIONS, f"debit {debit.id}", debit.status, target)
-    session.add(DebitChange(debit_id=debit.id, from_status=debit.status.value, to_status=target.value,
-                            reason=reason[:255], actor_id=actor_id))
-    debit.status = target
+def _log(session: Session, change: Change) -> None:
+    session.add(DebitChange(debit_id=change.entity_id, to_status=change.to_state.value, reason=(change.note or "")[:255],
+                            actor_id=change.actor_id,
+                            from_status=change.from_state.value if change.from_state is not None else None))
+
+
+DS = DebitStatus
+DEBIT_MACHINE = Machine("debit", "代扣", {
+    (DS.created, "submit"): DS.submitted,
+    (DS.created, "fail"): DS.failed,
+    (DS.submitted, "succeed"): DS.succeeded,
+    (DS.submitted, "fail"): DS.failed,
+    (DS.submitted, "mark_unknown"): DS.unknown,
+    (DS.unknown, "succeed"): DS.succeeded,
+    (DS.unknown, "fail"): DS.failed,
+    (DS.unknown, "submit"): DS.submitted,
+    (DS.succeeded, "reconcile"): DS.reconciled,
+    (DS.submitted, "poll"): DS.submitted,  # asking the provider now; the answer moves it
+    (DS.unknown, "poll"): DS.unknown,
+}, _log)
 
 
 ALERT_NAMES = {"amount_mismatch": "金额不符", "charged_twice": "重复扣款", "succeeded_after_failure": "失败后又成功",
@@ -122,8 +135,7 @@ def create_debit(session: Session, actor: Employee, *, customer_id: int, due_key
     debit = session.get(DebitOrder, new_id)
     why = f"created by {actor.name}" + (f"; papay deducts from {not_before:%Y-%m-%d %H:%M} Beijing time"
                                          if not_before else "")
-    session.add(DebitChange(debit_id=debit.id, from_status=None, to_status=DebitStatus.created.value, reason=why,
-                            actor_id=actor.id))
+    DEBIT_MACHINE.record_creation(session, debit, actor_id=actor.id, note=why)
     if not_before is None:
         jobs.enqueue(session, "direct_debit.submit_debit", debit.id, queue="urgent")
     return debit
@@ -229,7 +241,7 @@ def begin_attempt(session: Session, debit_id: int) -> Plan | None:
     debit.attempts = no
     debit.not_before = None
     if debit.status != DebitStatus.submitted:
-        transition(session, debit, DebitStatus.submitted, f"attempt {no} sent as {attempt.out_trade_no}")
+        DEBIT_MACHINE.advance(session, debit, "submit", note=f"attempt {no} sent as {attempt.out_trade_no}")
     session.flush()
     return Plan(attempt.id, debit.id, attempt.out_trade_no, debit.amount_fen, debit.description, debit.provider, mandate)
 
@@ -245,7 +257,7 @@ def record_submit(session: Session, attempt_id: int, outcome: Outcome | None) ->
     if outcome is None:
         attempt.status = AttemptStatus.unknown
         if debit.status == DebitStatus.submitted:
-            transition(session, debit, DebitStatus.unknown, f"{attempt.out_trade_no}: the provider did not answer")
+            DEBIT_MACHINE.advance(session, debit, "mark_unknown", note=f"{attempt.out_trade_no}: the provider did not answer")
         _enqueue_poll(session, debit.id)
         return
     apply_outcome(session, debit, attempt, outcome)
@@ -254,7 +266,7 @@ def record_submit(session: Session, attempt_id: int, outcome: Outcome | None) ->
 def mark_lost(session: Session, debit: DebitOrder, attempt: DebitAttempt) -> None:
     attempt.status = AttemptStatus.unknown
     if debit.status == DebitStatus.submitted:
-        transition(session, debit, DebitStatus.unknown, f"{attempt.out_trade_no}: the submit's answer was never recorded")
+        DEBIT_MACHINE.advance(session, debit, "mark_unknown", note=f"{attempt.out_trade_no}: the submit's answer was never recorded")
     _enqueue_poll(session, debit.id)
 
 
@@ -278,7 +290,7 @@ def apply_outcome(session: Session, debit: DebitOrder, attempt: DebitAttempt, ou
         if attempt.status in (AttemptStatus.sending, AttemptStatus.unknown):
             attempt.status = AttemptStatus.accepted
             if debit.status == DebitStatus.unknown and _is_latest(session, debit, attempt):
-                transition(session, debit, DebitStatus.submitted, f"{attempt.out_trade_no}: the provider has the order")
+                DEBIT_MACHINE.advance(session, debit, "submit", note=f"{attempt.out_trade_no}: the provider has the order")
         return "accepted"
     if outcome.state == "not_found":
         grace = timedelta(seconds=get_settings().debit_unknown_grace_s)
@@ -314,7 +326,7 @@ def _succeeded(session: Session, debit: DebitOrder, attempt: DebitAttempt, outco
         alert(session, "succeeded_after_failure", f"{attempt.out_trade_no} succeeded after debit {debit.id} was "
               f"marked {debit.status.value}", debit.id, {"txn_id": outcome.txn_id})
         return "alerted"
-    transition(session, debit, DebitStatus.succeeded, f"{attempt.out_trade_no} succeeded ({outcome.txn_id})")
+    DEBIT_MACHINE.advance(session, debit, "succeed", note=f"{attempt.out_trade_no} succeeded ({outcome.txn_id})")
     debit.succeeded_at, debit.provider_txn_id = utcnow(), outcome.txn_id
     events.emit(session, "debit.succeeded", {
         "debit_id": debit.id, "due_key": debit.due_key, "customer_id": debit.customer_id,
@@ -331,15 +343,14 @@ def _attempt_failed(session: Session, debit: DebitOrder, attempt: DebitAttempt, 
         return
     if retryable and debit.attempts < get_settings().debit_max_attempts:
         if debit.status == DebitStatus.unknown:
-            transition(session, debit, DebitStatus.submitted, f"{attempt.out_trade_no} failed ({reason}); trying again")
-
+            DEBIT_MACHINE.advance(session, debit, "submit", note=f"{attempt.out_trade_no} failed ({reason}); trying again")
         jobs.enqueue(session, "direct_debit.submit_debit", debit.id, queue="urgent")
         return
     fail(session, debit, reason if not retryable else f"{reason} (after {debit.attempts} attempts)")
 
 
 def fail(session: Session, debit: DebitOrder, reason: str) -> None:
-    transition(session, debit, DebitStatus.failed, reason)
+    DEBIT_MACHINE.advance(session, debit, "fail", note=reason)
     debit.failure_reason = reason[:255]
     events.emit(session, "debit.failed", {"debit_id": debit.id, "due_key": debit.due_key,
                                           "customer_id": debit.customer_id, "amount_fen": debit.amount_fen,
@@ -449,7 +460,7 @@ def reconcile(session: Session, provider_name: str, day: date) -> Reconciliation
             mismatches.append({"kind": "amount_differs", "debit_id": debit.id, "out_trade_no": out_trade_no,
                                "provider_fen": row.amount_fen, "our_fen": debit.amount_fen})
         elif debit.status == DebitStatus.succeeded:
-            transition(session, debit, DebitStatus.reconciled, f"in the {provider_name} bill of {day}")
+            DEBIT_MACHINE.advance(session, debit, "reconcile", note=f"in the {provider_name} bill of {day}")
             debit.reconciled_at = utcnow()
             matched += 1
         elif debit.status == DebitStatus.reconciled:

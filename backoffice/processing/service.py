@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
+from backoffice.contracts.models import Order
 from backoffice.processing.models import FollowUpKind, ProcessingFollowUp
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
@@ -29,8 +29,7 @@ def add_follow_up(session: Session, actor: Employee, order: Order, kind: FollowU
                   ) -> ProcessingFollowUp:
     """The processing specialist records progress on the loan file."""
     _check_processor(actor, order)
-    if order.status != OrderStatus.processing:
-        raise InvalidTransition(f"订单状态为 {order.status.value}，只有做单中的订单可以记录做单跟进")
+    contract_service.ORDER_MACHINE.check(order, "follow_up")
     content = (content or "").strip()
     if not content:
         raise ValidationFailed("请填写跟进内容", field="content")
@@ -58,7 +57,7 @@ def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int
         raise ValidationFailed("期数须在 1 到 360 之间", field="term_months")
     if repayment_day is not None and not 1 <= repayment_day <= 28:
         raise ValidationFailed("还款日须在 1 到 28 之间", field="repayment_day")
-    contract_service.ORDER_MACHINE.target(order.status, "disburse")
+    contract_service.ORDER_MACHINE.check(order, "disburse")
     if not any(f.kind == FollowUpKind.disbursed_pending for f in follow_ups(session, order.id)):
         raise InvalidTransition("请先记录一条“已放款待结算”的做单跟进")
     contract_service.ORDER_MACHINE.advance(session, order, "disburse", actor_id=actor.id,

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import yuan
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order
 from backoffice.ledger import service as ledger
@@ -20,9 +20,10 @@ from backoffice.reimbursements import schemas
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.customers import service as customer_service
 from scrm.db import utcnow
-from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Forbidden, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
+from scrm.statemachine import Machine
 
 R = ReimbursementStatus
 REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
@@ -30,7 +31,8 @@ REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
     (R.confirmed, "pay"): R.paid,
     (R.submitted, "void"): R.voided,
     (R.confirmed, "void"): R.voided,
-})
+    (R.voided, "resubmit"): R.voided,  # the claim is entered again as a new one pointing at it
+}, log_transition, roles={"confirm": (Role.finance, Role.admin), "pay": (Role.finance, Role.admin)})
 PAYERS = ("cash", "alipay", "wechat", "online_bank")
 
 
@@ -72,13 +74,9 @@ def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbu
     return item
 
 
-def _finance(actor: Employee) -> None:
-    contract_service._require(actor, Role.finance)
-
-
 def confirm(session: Session, actor: Employee, item: Reimbursement) -> Reimbursement:
     """Finance confirms the claim."""
-    _finance(actor)
+    REIMBURSEMENT_MACHINE.authorize(actor, "confirm")
     REIMBURSEMENT_MACHINE.advance(session, item, "confirm", actor_id=actor.id)
     item.confirmed_by_id, item.confirmed_at = actor.id, utcnow()
     return item
@@ -86,7 +84,7 @@ def confirm(session: Session, actor: Employee, item: Reimbursement) -> Reimburse
 
 def pay(session: Session, actor: Employee, item: Reimbursement, payer: str) -> Reimbursement:
     """Finance pays a confirmed claim; the expense is posted."""
-    _finance(actor)
+    REIMBURSEMENT_MACHINE.authorize(actor, "pay")
     if payer not in PAYERS:
         raise ValidationFailed(f"付款方式只能是 {', '.join(PAYERS)} 之一", field="payer")
     REIMBURSEMENT_MACHINE.advance(session, item, "pay", actor_id=actor.id)
@@ -108,13 +106,14 @@ def void(session: Session, actor: Employee, item: Reimbursement, reason: str) ->
 
 def resubmit(session: Session, actor: Employee, item: Reimbursement, changes: dict) -> Reimbursement:
     """A voided claim entered again, corrected; the new one points at the old."""
-    if item.status != R.voided:
-        raise InvalidTransition(f"报销单状态为 {item.status.value}，只有已作废的报销单可以重新提交")
+    REIMBURSEMENT_MACHINE.check(item, "resubmit")
     if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
         raise Forbidden("只有录入人或财务可以重新提交")
     fields = {k: getattr(item, k) for k in ("customer_id", "cost_type", "category", "amount_fen", "spent_on",
                                             "order_id", "manager_id", "remark")}
-    return submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+    new = submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+    REIMBURSEMENT_MACHINE.advance(session, item, "resubmit", actor_id=actor.id, data={"resubmitted_as": new.id})
+    return new
 
 
 def get_visible(session: Session, viewer: Employee, item_id: int) -> Reimbursement:

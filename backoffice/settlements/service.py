@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.common.loading import get_or_404
-from backoffice.common.statemachine import Machine
+from backoffice.common.history import log_transition
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order
 from backoffice.deposits import service as deposit_service
@@ -28,12 +28,14 @@ from scrm.db import utcnow
 from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
+from scrm.statemachine import Machine
 
 T = SettlementStatus
 SETTLEMENT_MACHINE = Machine("settlement", "结算单", {
+    (T.open, "edit"): T.open,  # discounts, fees, expenses and charges: checked, the changes themselves recorded
     (T.open, "close"): T.closed,
     (T.closed, "void"): T.voided,
-})
+}, log_transition)
 MAX_FEES = 20
 
 
@@ -83,8 +85,7 @@ def current_settlements(session: Session, order_ids: list[int]) -> dict[int, Set
 
 
 def _editable(settlement: Settlement) -> None:
-    if settlement.status != T.open:
-        raise InvalidTransition(f"结算单状态为 {settlement.status.value}，只有未结单的结算单可以修改")
+    SETTLEMENT_MACHINE.check(settlement, "edit")
 
 
 def discount_fen(service_fee_fen: int, kind: DiscountKind, value: int) -> int:
@@ -296,7 +297,7 @@ def amount_due_fen(session: Session, settlement_id: int) -> int:
 def close(session: Session, actor: Employee, settlement: Settlement, *, on: date | None = None) -> Settlement:
     """Close (结单): fix the totals, apply the deposit, repay borrowings, post the entry, emit ``settlement.closed``."""
     _require(actor)
-    SETTLEMENT_MACHINE.target(settlement.status, "close")
+    SETTLEMENT_MACHINE.check(settlement, "close")
     on = on or utcnow().date()
     if settlement.payment_method is None:
         raise ValidationFailed("请选择收款方式", field="payment_method")
@@ -304,7 +305,7 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
     if unconfirmed:
         raise InvalidTransition(f"还有 {len(unconfirmed)} 笔支出未确认，请先确认或更正")
     order = contract_service.get_order(session, settlement.order_id, lock=True)
-    contract_service.ORDER_MACHINE.target(order.status, "settle")
+    contract_service.ORDER_MACHINE.check(order, "settle")
     t = totals(session, settlement, on=on)
     if t.total_charges_fen < t.deposit_applied_fen:
         raise ValidationFailed(f"定金 {from_fen(t.deposit_applied_fen)} 元多于应收 {from_fen(t.total_charges_fen)} 元，"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
@@ -108,3 +108,19 @@ class HandoverItem(Base):
     notified: Mapped[bool] = mapped_column(default=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HandoverTransition(Base):
+    """Every state change of a handover case or item, in order."""
+
+    __tablename__ = "handover_transition"
+    __table_args__ = (Index("ix_handover_transition_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))  # handover_case | handover_item
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_employee_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

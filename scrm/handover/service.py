@@ -23,15 +23,17 @@ from scrm import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.db import insert_ignore_many, is_postgres, utcnow
-from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
 from scrm.handover.schemas import PlanRow
 from scrm.handover.models import (
-    BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem, ItemKind, ItemStatus,
+    BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem, HandoverTransition, ItemKind,
+    ItemStatus,
 )
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
+from scrm.statemachine import Change, Machine
 
 log = logging.getLogger(__name__)
 
@@ -50,49 +52,59 @@ FINAL = {ItemStatus.accepted, ItemStatus.refused, ItemStatus.lost, ItemStatus.re
 REPLAN = {ItemStatus.over_limit, ItemStatus.no_record, ItemStatus.failed}
 OPEN_CASE = (CaseStatus.open, CaseStatus.planned, CaseStatus.running)
 
-CASE_TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
-    CaseStatus.open: {CaseStatus.planned, CaseStatus.cancelled},
-    CaseStatus.planned: {CaseStatus.planned, CaseStatus.running, CaseStatus.cancelled},
-    CaseStatus.running: {CaseStatus.running, CaseStatus.closed},
-    CaseStatus.closed: set(),
-    CaseStatus.cancelled: set(),
-}
-ITEM_TRANSITIONS: dict[ItemStatus, set[ItemStatus]] = {
-    ItemStatus.pending: {ItemStatus.planned, ItemStatus.pending, ItemStatus.skipped},
-    ItemStatus.planned: {ItemStatus.planned, ItemStatus.pending, ItemStatus.queued, ItemStatus.skipped,
-                         ItemStatus.accepted},
-    ItemStatus.queued: {ItemStatus.waiting, ItemStatus.accepted, ItemStatus.failed, ItemStatus.rejected},
-    ItemStatus.waiting: {ItemStatus.waiting, ItemStatus.accepted, ItemStatus.refused, ItemStatus.lost,
-                         ItemStatus.over_limit, ItemStatus.no_record},
-    ItemStatus.over_limit: {ItemStatus.planned, ItemStatus.pending, ItemStatus.skipped},
-    ItemStatus.no_record: {ItemStatus.planned, ItemStatus.pending, ItemStatus.skipped},
-    ItemStatus.failed: {ItemStatus.planned, ItemStatus.pending, ItemStatus.skipped},
-    **{s: set() for s in FINAL},
-}
-# transfer_result status -> item status (3 depends on the case kind)
-RESULT_STATUS = {1: ItemStatus.accepted, 2: ItemStatus.waiting, 4: ItemStatus.over_limit, 5: ItemStatus.no_record}
+REPLANNABLE = (ItemStatus.pending, ItemStatus.planned, *REPLAN)
+# what transfer_result's status (3 depends on the case kind) does to a waiting item
+RESULT_ACTION = {1: "accept", 2: "wait", 4: "over_limit", 5: "no_record"}
 
 
-def _move_case(case: HandoverCase, to: CaseStatus) -> None:
-    if to not in CASE_TRANSITIONS[case.status]:
-        raise InvalidTransition(f"交接单 #{case.id} 处于 {case.status.value}，不能变为 {to.value}")
-    case.status = to
-    if to in (CaseStatus.closed, CaseStatus.cancelled):
+def _log(session: Session, change: Change) -> None:
+    session.add(HandoverTransition(entity=change.machine.entity, entity_id=change.entity_id, action=change.action,
+                                   from_status=change.from_state.value if change.from_state is not None else None,
+                                   to_status=change.to_state.value, actor_employee_id=change.actor_id,
+                                   note=(change.note or "")[:200] or None))
+
+
+def _case_entered(case: HandoverCase, status: CaseStatus) -> None:
+    if status in (CaseStatus.closed, CaseStatus.cancelled):
         case.closed_at = utcnow()
+
+
+def _item_entered(item: HandoverItem, status: ItemStatus) -> None:
+    if status in FINAL:
+        item.final_at = utcnow()
+
+
+CS, IS = CaseStatus, ItemStatus
+CASE_MACHINE = Machine("handover_case", "交接单", {
+    (CS.open, "plan"): CS.planned,
+    (CS.planned, "plan"): CS.planned,
+    (CS.running, "plan"): CS.running,  # re-planning the failed items of a running case
+    (CS.planned, "run"): CS.running,
+    (CS.running, "run"): CS.running,
+    (CS.open, "cancel"): CS.cancelled,
+    (CS.planned, "cancel"): CS.cancelled,
+    (CS.running, "close"): CS.closed,
+}, _log, on_enter=_case_entered)
+ITEM_MACHINE = Machine("handover_item", "交接项", {
+    **{(s, "plan"): IS.planned for s in REPLANNABLE},
+    **{(s, "unplan"): IS.pending for s in REPLANNABLE},
+    **{(s, "skip"): IS.skipped for s in REPLANNABLE},
+    (IS.planned, "queue"): IS.queued,
+    **{(s, "accept"): IS.accepted for s in (IS.planned, IS.queued, IS.waiting)},
+    (IS.queued, "wait"): IS.waiting,
+    (IS.waiting, "wait"): IS.waiting,
+    (IS.queued, "fail"): IS.failed,
+    (IS.queued, "reject"): IS.rejected,
+    (IS.waiting, "refuse"): IS.refused,
+    (IS.waiting, "lose"): IS.lost,
+    (IS.waiting, "over_limit"): IS.over_limit,
+    (IS.waiting, "no_record"): IS.no_record,
+}, _log, on_enter=_item_entered)
 
 
 def ensure_runnable(case: HandoverCase) -> None:
     """InvalidTransition (409, with the reason) unless the case's transfers may be started now."""
-    if case.status not in (CaseStatus.planned, CaseStatus.running):
-        _move_case(case, CaseStatus.running)
-
-
-def _move_item(item: HandoverItem, to: ItemStatus) -> None:
-    if to not in ITEM_TRANSITIONS[item.status]:
-        raise InvalidTransition(f"交接项 #{item.id} 处于 {item.status.value}，不能变为 {to.value}")
-    item.status = to
-    if to in FINAL:
-        item.final_at = utcnow()
+    CASE_MACHINE.check(case, "run")
 
 
 def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
@@ -372,8 +384,7 @@ def _rows(session: Session, items: list[HandoverItem], takers: dict[int, int | N
 def preview_plan(session: Session, case_id: int, rule: Rule, *, only_failed: bool = False) -> list[PlanRow]:
     """What ``plan_case`` would do with this rule, without changing anything."""
     case = get_case(session, case_id)
-    if case.status in (CaseStatus.closed, CaseStatus.cancelled):
-        raise InvalidTransition(f"交接单 #{case.id} 已{'结束' if case.status == CaseStatus.closed else '取消'}")
+    CASE_MACHINE.check(case, "plan")
     items = _plannable(session, case, only_failed)
     return _rows(session, items, _assign(session, items, rule))
 
@@ -387,17 +398,12 @@ def plan_case(session: Session, case_id: int, rule: Rule | None = None, *, only_
         if not case.plan:
             raise Conflict("这张交接单还没有分配方案", field="strategy")
         rule = Rule(**case.plan)
-    if case.status == CaseStatus.open:
-        _move_case(case, CaseStatus.planned)
-    elif case.status in (CaseStatus.planned, CaseStatus.running):
-        _move_case(case, case.status)
-    else:
-        _move_case(case, CaseStatus.planned)  # raises InvalidTransition
+    CASE_MACHINE.advance(session, case, "plan")
     items = _plannable(session, case, only_failed)
     takers = _assign(session, items, rule)
     for item in items:
         taker = takers[item.id]
-        _move_item(item, ItemStatus.planned if taker else ItemStatus.pending)
+        ITEM_MACHINE.advance(session, item, "plan" if taker else "unplan")
         item.taker_id = taker
         item.batch_id = None
         item.note = None if taker else "没有可用的接替人"
@@ -411,7 +417,7 @@ def exclude_item(session: Session, case_id: int, item_id: int) -> HandoverItem:
     item = session.get(HandoverItem, item_id)
     if item is None or item.case_id != case_id:
         raise NotFound(f"没有编号为 {item_id} 的交接项")
-    _move_item(item, ItemStatus.skipped)
+    ITEM_MACHINE.advance(session, item, "skip", note="经理排除")
     item.note = "经理排除"
     session.flush()
     _maybe_close(session, get_case(session, case_id))
@@ -426,9 +432,7 @@ def prepare_batches(session: Session, case_id: int) -> list[int]:
     """Put planned items into batches of at most 100 per taker (committed before any call); local-only
     customers move at once. Returns the ids of every batch still to be sent."""
     case = get_case(session, case_id)
-    if case.status not in (CaseStatus.planned, CaseStatus.running):
-        raise InvalidTransition(f"交接单 #{case.id} 处于 {case.status.value}，不能执行（先制定分配方案）")
-    _move_case(case, CaseStatus.running)
+    CASE_MACHINE.advance(session, case, "run")
     planned = list(session.scalars(select(HandoverItem).where(
         HandoverItem.case_id == case.id, HandoverItem.status == ItemStatus.planned)
         .order_by(HandoverItem.item_kind, HandoverItem.taker_id, HandoverItem.id)))
@@ -452,7 +456,7 @@ def prepare_batches(session: Session, case_id: int) -> list[int]:
             session.add(batch)
             session.flush()
             for item in part:
-                _move_item(item, ItemStatus.queued)
+                ITEM_MACHINE.advance(session, item, "queue")
                 item.batch_id = batch.id
     session.flush()
     _maybe_close(session, case)
@@ -515,7 +519,7 @@ def send_batch(session: Session, batch_id: int, client: Any) -> HandoverBatch:
         # the taker cannot take anything (not on WeCom, not configured for customer contact …): re-plan
         batch.status = BatchStatus.failed
         for item in items:
-            _fail(item, ItemStatus.failed, exc.errcode, f"企业微信拒绝：{exc.errmsg or exc.errcode}")
+            _fail(session, item, "fail", exc.errcode, f"企业微信拒绝：{exc.errmsg or exc.errcode}")
         session.flush()
         return batch
     now = utcnow()
@@ -525,10 +529,10 @@ def send_batch(session: Session, batch_id: int, client: Any) -> HandoverBatch:
         for item in items:
             item.sent_at = now
             if item.external_id in failed:
-                _fail(item, ItemStatus.failed, failed[item.external_id].get("errcode"),
+                _fail(session, item, "fail", failed[item.external_id].get("errcode"),
                       failed[item.external_id].get("errmsg"))
             else:
-                _move_item(item, ItemStatus.accepted)
+                ITEM_MACHINE.advance(session, item, "accept")
                 group_service.set_owner(session, item.external_id, taker)
     else:
         codes = {row["external_userid"]: int(row.get("errcode", 0)) for row in answer.get("customer") or []}
@@ -537,12 +541,12 @@ def send_batch(session: Session, batch_id: int, client: Any) -> HandoverBatch:
             item.sent_at = now
             item.attempts += 1
             if code in STARTED_ERRCODES:
-                _move_item(item, ItemStatus.waiting)
+                ITEM_MACHINE.advance(session, item, "wait")
                 item.errcode = code or None
             else:
-                _move_item(item, ItemStatus.rejected)
-                item.errcode = code
                 item.note = f"企业微信拒绝转接（errcode {code}）"
+                ITEM_MACHINE.advance(session, item, "reject", note=item.note)
+                item.errcode = code
     batch.status = BatchStatus.sent
     batch.sent_at = now
     session.flush()
@@ -550,10 +554,10 @@ def send_batch(session: Session, batch_id: int, client: Any) -> HandoverBatch:
     return batch
 
 
-def _fail(item: HandoverItem, to: ItemStatus, errcode: int | None, note: str | None) -> None:
-    _move_item(item, to)
-    item.errcode = errcode
+def _fail(session: Session, item: HandoverItem, action: str, errcode: int | None, note: str | None) -> None:
     item.note = (note or "")[:200] or None
+    ITEM_MACHINE.advance(session, item, action, note=item.note)
+    item.errcode = errcode
     if item.taker_id and item.taker_id not in (item.tried_taker_ids or []):
         item.tried_taker_ids = [*(item.tried_taker_ids or []), item.taker_id]
 
@@ -600,18 +604,18 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
                 continue
             item = session.get(HandoverItem, row.id)
             if code == 3:
-                to = ItemStatus.lost if case.kind == CaseKind.resigned else ItemStatus.refused
-                _move_item(item, to)
-                item.note = "客户拒绝接替，已流失" if to == ItemStatus.lost else "客户拒绝接替，仍由原跟进人跟进"
+                lost = case.kind == CaseKind.resigned
+                item.note = "客户拒绝接替，已流失" if lost else "客户拒绝接替，仍由原跟进人跟进"
+                ITEM_MACHINE.advance(session, item, "lose" if lost else "refuse", note=item.note)
                 customer_service.add_timeline(
                     session, item.customer_id, "handover_refused",
-                    f"客户拒绝由 {taker.name} 接替（交接单 #{case.id}）" + ("，客户已流失" if to == ItemStatus.lost else ""),
+                    f"客户拒绝由 {taker.name} 接替（交接单 #{case.id}）" + ("，客户已流失" if lost else ""),
                     {"case_id": case.id, "item_id": item.id, "taker_id": taker.id},
                     source_key=f"handover:{item.id}:{taker.id}:refused")
             else:
-                to = RESULT_STATUS.get(code, ItemStatus.failed)
-                _fail(item, to, None, {ItemStatus.over_limit: "接替人客户数已达上限",
-                                       ItemStatus.no_record: "企业微信没有这次转接的记录"}.get(to, f"未知状态 {code}"))
+                action = RESULT_ACTION.get(code, "fail")
+                _fail(session, item, action, None, {"over_limit": "接替人客户数已达上限",
+                                                    "no_record": "企业微信没有这次转接的记录"}.get(action, f"未知状态 {code}"))
             applied[item.status.value] += 1
         for start in range(0, len(accepted), ACCEPT_CHUNK):
             applied[ItemStatus.accepted.value] += len(
@@ -631,18 +635,8 @@ def _accept_many(session: Session, case: HandoverCase, item_ids: list[int], from
     that moved. An item already moved (a rerun, another worker) is left alone."""
     if not item_ids:
         return []
-    if ItemStatus.accepted not in ITEM_TRANSITIONS[from_status]:
-        raise InvalidTransition(f"交接项处于 {from_status.value}，不能变为 {ItemStatus.accepted.value}")
-    session.flush()
-    rows = session.execute(
-        update(HandoverItem).where(_id_in(session, HandoverItem.id, item_ids), HandoverItem.status == from_status)
-        .values(status=ItemStatus.accepted, final_at=utcnow(), note=None)
-        .returning(HandoverItem.id, HandoverItem.customer_id)
-        .execution_options(synchronize_session=False)).all()
-    for item_id, _ in rows:  # items the caller holds (prepare_batches) reload on next access
-        held = session.identity_map.get(session.identity_key(HandoverItem, item_id))
-        if held is not None:
-            session.expire(held, ["status", "final_at", "note"])
+    rows = ITEM_MACHINE.advance_many(session, HandoverItem, item_ids, "accept", from_state=from_status,
+                                     values={"final_at": utcnow(), "note": None}, returning=(HandoverItem.customer_id,))
     moved = [(item_id, customer_id) for item_id, customer_id in rows if customer_id is not None]
     if moved:
         what = "离职继承" if case.kind == CaseKind.resigned else "在职继承"
@@ -680,7 +674,7 @@ def _maybe_close(session: Session, case: HandoverCase) -> bool:
         HandoverItem.case_id == case.id, HandoverItem.status.not_in(FINAL)))
     if open_items:
         return False
-    _move_case(case, CaseStatus.closed)
+    CASE_MACHINE.advance(session, case, "close")
     session.flush()
     return True
 

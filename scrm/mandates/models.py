@@ -27,14 +27,6 @@ class MandateStatus(str, enum.Enum):
     expired = "expired"
 
 
-MANDATE_TRANSITIONS: dict[MandateStatus, frozenset[MandateStatus]] = {
-    MandateStatus.sms_sent: frozenset({MandateStatus.verified, MandateStatus.failed, MandateStatus.revoked}),
-    MandateStatus.verified: frozenset({MandateStatus.active, MandateStatus.revoked}),
-    MandateStatus.signing: frozenset({MandateStatus.active, MandateStatus.failed, MandateStatus.revoked}),
-    MandateStatus.active: frozenset({MandateStatus.revoked, MandateStatus.expired}),
-}
-
-
 class Mandate(Base):
     __tablename__ = "mandate"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -17,11 +17,11 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.db import utcnow
 from scrm.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
-from scrm.mandates.models import MANDATE_TRANSITIONS, Mandate, MandateChange, MandateKind, MandateStatus
+from scrm.mandates.models import Mandate, MandateChange, MandateKind, MandateStatus
 from scrm.money import to_fen
 from scrm.privacy.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
                                  valid_card_no, valid_id_no, valid_mobile)
-from scrm.statemachine import check_transition
+from scrm.statemachine import Change, Machine
 from scrm.wechatpay.bank import get_bank_client
 from scrm.wechatpay.client import PayError, get_pay_client, notify_url
 
@@ -32,22 +32,35 @@ SMS_MAX_ATTEMPTS = 5
 BINDS_PER_DAY = 5
 
 
-def transition(session: Session, mandate: Mandate, target: MandateStatus, reason: str | None = None) -> None:
-    """Move a mandate along its state machine and record the change."""
-    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, target)
-    session.add(MandateChange(mandate_id=mandate.id, from_status=mandate.status.value, to_status=target.value,
-                              reason=reason))
-    mandate.status = target
-    if target == MandateStatus.active:
+def _log(session: Session, change: Change) -> None:
+    session.add(MandateChange(mandate_id=change.entity_id, to_status=change.to_state.value, reason=change.note,
+                              from_status=change.from_state.value if change.from_state is not None else None))
+
+
+def _stamp(mandate: Mandate, status: MandateStatus) -> None:
+    if status == MandateStatus.active:
         mandate.signed_at = utcnow()
-    elif target == MandateStatus.revoked:
+    elif status == MandateStatus.revoked:
         mandate.revoked_at = utcnow()
 
 
+M = MandateStatus
+MANDATE_MACHINE = Machine("mandate", "代扣授权", {
+    (M.sms_sent, "verify"): M.verified,
+    (M.sms_sent, "fail"): M.failed,
+    (M.sms_sent, "revoke"): M.revoked,
+    (M.verified, "activate"): M.active,
+    (M.verified, "revoke"): M.revoked,
+    (M.signing, "activate"): M.active,
+    (M.signing, "fail"): M.failed,
+    (M.signing, "revoke"): M.revoked,
+    (M.active, "revoke"): M.revoked,
+    (M.active, "expire"): M.expired,
+}, _log, on_enter=_stamp)
+
+
 def _new(session: Session, mandate: Mandate) -> Mandate:
-    session.add(mandate)
-    session.flush()
-    session.add(MandateChange(mandate_id=mandate.id, from_status=None, to_status=mandate.status.value))
+    MANDATE_MACHINE.record_creation(session, mandate)
     return mandate
 
 
@@ -135,12 +148,12 @@ def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str
     is still counted, so the caller commits before answering)."""
     mandate = get_own(session, customer, mandate_id, lock=True)
     if mandate.status != MandateStatus.sms_sent:
-        check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.verified)
+        MANDATE_MACHINE.check(mandate, "verify")
     if utcnow() - mandate.sms_sent_at > SMS_TTL:
-        transition(session, mandate, MandateStatus.failed, "SMS code expired")
+        MANDATE_MACHINE.advance(session, mandate, "fail", note="SMS code expired")
         return mandate, "the code has expired; bind the card again for a new one"
     if mandate.sms_attempts >= SMS_MAX_ATTEMPTS:
-        transition(session, mandate, MandateStatus.failed, "too many wrong codes")
+        MANDATE_MACHINE.advance(session, mandate, "fail", note="too many wrong codes")
         return mandate, "too many wrong codes; bind the card again"
     mandate.sms_attempts += 1
     try:
@@ -150,12 +163,12 @@ def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str
         if exc.err_code in ("SMS_MISMATCH", "SMS_EXPIRED"):
             left = SMS_MAX_ATTEMPTS - mandate.sms_attempts
             if exc.err_code == "SMS_EXPIRED" or left <= 0:
-                transition(session, mandate, MandateStatus.failed, exc.err_msg)
+                MANDATE_MACHINE.advance(session, mandate, "fail", note=exc.err_msg)
                 return mandate, f"{exc.err_msg}; bind the card again"
             return mandate, f"wrong code, {left} attempt(s) left"
         raise
     mandate.agreement_no = answer["agreement_no"]
-    transition(session, mandate, MandateStatus.verified, "bank confirmed the card")
+    MANDATE_MACHINE.advance(session, mandate, "verify", note="bank confirmed the card")
     return mandate, None
 
 
@@ -167,7 +180,7 @@ def sign_bank_card(session: Session, customer: Customer, mandate_id: int, *, sco
         raise Conflict("a WeChat papay contract is signed in WeChat, not here")
     fen = _check_scope(max_amount, valid_until)
     mandate.scope_ref, mandate.max_amount_fen, mandate.valid_until = scope_ref, fen, valid_until
-    transition(session, mandate, MandateStatus.active, "customer signed the authorisation")
+    MANDATE_MACHINE.advance(session, mandate, "activate", note="customer signed the authorisation")
     return mandate
 
 
@@ -198,12 +211,12 @@ def on_contract_notification(session: Session, fields: dict) -> str:
         if mandate.status != MandateStatus.signing:
             return "duplicate"
         mandate.contract_id, mandate.openid = fields.get("contract_id"), fields.get("openid") or mandate.openid
-        transition(session, mandate, MandateStatus.active, "WeChat papay contract signed")
+        MANDATE_MACHINE.advance(session, mandate, "activate", note="WeChat papay contract signed")
         return "activated"
     if fields.get("change_type") == "DELETE":
         if mandate.status in (MandateStatus.revoked, MandateStatus.expired, MandateStatus.failed):
             return "duplicate"
-        transition(session, mandate, MandateStatus.revoked, "WeChat papay contract terminated")
+        MANDATE_MACHINE.advance(session, mandate, "revoke", note="WeChat papay contract terminated")
         return "revoked"
     return "ignored"
 
@@ -224,11 +237,11 @@ def _end_at_provider(mandate: Mandate, remark: str) -> None:
 def revoke(session: Session, customer: Customer, mandate_id: int) -> Mandate:
     """End an authorisation: WeChat or the bank is told first, then it is marked revoked."""
     mandate = get_own(session, customer, mandate_id)
-    check_transition(MANDATE_TRANSITIONS, f"authorisation {mandate.id}", mandate.status, MandateStatus.revoked)
+    MANDATE_MACHINE.check(mandate, "revoke")
     _end_at_provider(mandate, "客户解约")
     session.refresh(mandate, with_for_update=True)  # WeChat's DELETE notification may have revoked it meanwhile
     if mandate.status != MandateStatus.revoked:
-        transition(session, mandate, MandateStatus.revoked, "revoked by the customer")
+        MANDATE_MACHINE.advance(session, mandate, "revoke", note="revoked by the customer")
     return mandate
 
 
@@ -248,7 +261,7 @@ def on_customer_erased(session: Session, payload: dict) -> None:
                 log.error("could not end authorisation %s at the provider: %s", mandate.id, exc)
             session.refresh(mandate, with_for_update=True)  # WeChat's DELETE notification may have revoked it
             if mandate.status not in ENDED:
-                transition(session, mandate, MandateStatus.revoked, "customer's personal data erased")
+                MANDATE_MACHINE.advance(session, mandate, "revoke", note="customer's personal data erased")
         for attr in ("holder_name", "id_no", "id_no_hash", "card_no", "card_hash", "phone", "openid"):
             setattr(mandate, attr, None)
     session.flush()

@@ -1,6 +1,6 @@
 """Referral (客户拉客户): attribution at entry, commissions at settlement, withdrawals paid by finance.
 
-Commissions and withdrawals move only through ``COMMISSION_TRANSITIONS`` / ``WITHDRAWAL_TRANSITIONS``;
+Commissions and withdrawals move only through ``COMMISSION_MACHINE`` / ``WITHDRAWAL_MACHINE``;
 each change is a ``ReferralTransition`` row. A customer's balance is the withdrawable commissions not
 yet in a withdrawal, less what is owed back from paid commissions that were reversed (claw-back),
 which the next withdrawal nets off; it may be negative.
@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, LoanProduct
 from scrm.db import utcnow
-from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Conflict, NotFound, ValidationFailed
 from scrm.money import from_fen, to_fen
 from scrm.org.models import Employee
 from scrm.privacy import crypto
@@ -46,26 +46,33 @@ from scrm.referral.models import (
     WithdrawalState,
 )
 from scrm.referral.payout import PayoutFailed, provider_for
+from scrm.statemachine import Change, Machine
 
 log = logging.getLogger(__name__)
 
 CS, WS = CommissionState, WithdrawalState
-COMMISSION_TRANSITIONS: dict[CommissionState | None, set[CommissionState]] = {
-    None: {CS.pending},
-    CS.pending: {CS.confirmed, CS.reversed},
-    CS.confirmed: {CS.withdrawable, CS.reversed},
-    CS.withdrawable: {CS.paid, CS.reversed},
-    CS.paid: {CS.reversed},
-    CS.reversed: set(),
-}
-WITHDRAWAL_TRANSITIONS: dict[WithdrawalState | None, set[WithdrawalState]] = {
-    None: {WS.requested},
-    WS.requested: {WS.approved, WS.rejected},
-    WS.approved: {WS.paid, WS.failed, WS.rejected},
-    WS.failed: {WS.paid, WS.rejected},
-    WS.paid: set(),
-    WS.rejected: set(),
-}
+
+
+def _log(session: Session, change: Change) -> None:
+    session.add(ReferralTransition(entity=change.machine.entity, entity_id=change.entity_id,
+                                   from_state=change.from_state.value if change.from_state is not None else None,
+                                   to_state=change.to_state.value, reason=(change.note or "")[:200], data=change.data,
+                                   actor_employee_id=change.actor_id, at=utcnow()))
+
+
+COMMISSION_MACHINE = Machine("commission", "佣金", {
+    (CS.pending, "confirm"): CS.confirmed,
+    (CS.confirmed, "release"): CS.withdrawable,
+    (CS.withdrawable, "pay"): CS.paid,
+    **{(s, "reverse"): CS.reversed for s in (CS.pending, CS.confirmed, CS.withdrawable, CS.paid)},
+}, _log, attribute="state")
+WITHDRAWAL_MACHINE = Machine("withdrawal", "提现", {
+    (WS.requested, "approve"): WS.approved,
+    (WS.approved, "pay"): WS.paid,
+    (WS.failed, "pay"): WS.paid,
+    (WS.approved, "fail"): WS.failed,
+    **{(s, "reject"): WS.rejected for s in (WS.requested, WS.approved, WS.failed)},
+}, _log, attribute="state", action_labels={"pay": "付款"})
 # a reversal tells the ledger only about commissions it was told about
 LEDGER_STATES = {CS.confirmed, CS.withdrawable, CS.paid}
 OPEN_WITHDRAWALS = (WS.requested, WS.approved, WS.failed)
@@ -73,42 +80,14 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SCENE_PREFIX = "r="
 FUNDER_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 CHINA = ZoneInfo("Asia/Shanghai")
-NAMES = {"commission": "佣金", "withdrawal": "提现"}
 
 
 # ---------------------------------------------------------------------------------------------
 # state machines
 
 
-def _move(session: Session, entity: str, obj: Commission | Withdrawal, to: Any, reason: str, *,
-          actor_id: int | None = None, data: dict | None = None, new: bool = False) -> None:
-    """Change ``obj``'s state by its table and record the change; ``new`` adds ``obj`` in its first state."""
-    table = COMMISSION_TRANSITIONS if entity == "commission" else WITHDRAWAL_TRANSITIONS
-    current = None if new else obj.state
-    if to not in table[current]:
-        shown = current.value if current is not None else "（新建）"
-        raise InvalidTransition(f"{NAMES[entity]} #{obj.id} 当前为 {shown}，不能变为 {to.value}")
-    if not new:
-        # a conditional update from the state read: finance rejecting a withdrawal while another pays it
-        # gives one move and a 409, on every backend
-        session.flush()
-        model = type(obj)
-        moved = session.execute(update(model).where(model.id == obj.id, model.state == current)
-                                .values(state=to).execution_options(synchronize_session=False))
-        if moved.rowcount != 1:
-            session.refresh(obj, attribute_names=["state"])
-            raise InvalidTransition(f"{NAMES[entity]} #{obj.id} 刚被其他操作改为 {obj.state.value}，请刷新后再试")
-    obj.state = to
-    if new:
-        session.add(obj)
-    session.flush()
-    session.add(ReferralTransition(entity=entity, entity_id=obj.id, from_state=current.value if current else None,
-                                   to_state=to.value, reason=reason[:200], data=data or {},
-                                   actor_employee_id=actor_id, at=utcnow()))
-    session.flush()
-
-
 def history(session: Session, entity: str, entity_id: int) -> list[ReferralTransition]:
+    session.flush()
     return list(session.scalars(select(ReferralTransition).where(
         ReferralTransition.entity == entity, ReferralTransition.entity_id == entity_id).order_by(ReferralTransition.id)))
 
@@ -477,8 +456,8 @@ def _new_commission(session: Session, *, referrer_id: int, referred: Customer, l
                     product_code: str | None, funder_type: str | None, reason: str) -> Commission:
     row = Commission(referrer_customer_id=referrer_id, referred_customer_id=referred.id, level=level,
                      order_id=order_id, product_code=product_code, funder_type=funder_type, fee_collected_fen=0,
-                     amount_fen=0, channel_id=referred.channel_id, created_at=utcnow())
-    _move(session, "commission", row, CS.pending, reason, new=True)
+                     amount_fen=0, channel_id=referred.channel_id, state=CS.pending, created_at=utcnow())
+    COMMISSION_MACHINE.record_creation(session, row, note=reason)
     return row
 
 
@@ -520,7 +499,7 @@ def on_settlement_closed(session: Session, payload: dict) -> list[Commission]:
         row = _pending_for(session, payload["order_id"], level)
         if amount <= 0:
             if row is not None:
-                _move(session, "commission", row, CS.reversed, "结算未产生佣金（无适用规则或实收服务费为 0）")
+                COMMISSION_MACHINE.advance(session, row, "reverse", note="结算未产生佣金（无适用规则或实收服务费为 0）")
                 row.reversed_at = utcnow()
             continue
         if row is None:
@@ -531,8 +510,8 @@ def on_settlement_closed(session: Session, payload: dict) -> list[Commission]:
         row.product_code, row.funder_type = product_code, funder_type
         row.confirmed_at = utcnow()
         row.withdrawable_after = row.confirmed_at + timedelta(hours=settings.referral_cooling_off_hours)
-        _move(session, "commission", row, CS.confirmed, f"结算 #{settlement_id} 关闭，实收服务费 {from_fen(fee_fen)} 元",
-              data={"rule_id": rule.id, "closed_at": closed_at.isoformat()})
+        COMMISSION_MACHINE.advance(session, row, "confirm", note=f"结算 #{settlement_id} 关闭，实收服务费 {from_fen(fee_fen)} 元",
+                                   data={"rule_id": rule.id, "closed_at": closed_at.isoformat()})
         events.emit(session, "referral.commission_confirmed", {
             "commission_id": row.id, "referrer_customer_id": referrer_id, "amount_fen": amount,
             "settlement_id": settlement_id})
@@ -550,7 +529,7 @@ def reverse(session: Session, row: Commission, reason: str, *, actor_id: int | N
         if withdrawal.amount_fen <= 0:
             _reject(session, withdrawal, "所含佣金已被冲回", actor_id=None)
     row.was_paid = was_state == CS.paid
-    _move(session, "commission", row, CS.reversed, reason, actor_id=actor_id, data={"was_paid": row.was_paid})
+    COMMISSION_MACHINE.advance(session, row, "reverse", note=reason, actor_id=actor_id, data={"was_paid": row.was_paid})
     row.reversed_at = utcnow()
     if was_state in LEDGER_STATES:
         events.emit(session, "referral.commission_reversed", {
@@ -588,13 +567,8 @@ def release_withdrawable(session: Session, now: datetime | None = None, limit: i
     ids = list(session.scalars(stmt))
     if not ids:
         return 0
-    assert CS.withdrawable in COMMISSION_TRANSITIONS[CS.confirmed]
-    session.execute(update(Commission).where(Commission.id.in_(ids), Commission.state == CS.confirmed)
-                    .values(state=CS.withdrawable).execution_options(synchronize_session="fetch"))
-    session.execute(insert(ReferralTransition), [
-        {"entity": "commission", "entity_id": i, "from_state": CS.confirmed.value, "to_state": CS.withdrawable.value,
-         "reason": "冷静期结束", "data": {}, "actor_employee_id": None, "at": now} for i in ids])
-    return len(ids)
+    return len(COMMISSION_MACHINE.advance_many(session, Commission, ids, "release", from_state=CS.confirmed,
+                                               note="冷静期结束"))
 
 
 def commissions_of(session: Session, referrer_id: int, state: CommissionState | None = None) -> list[Commission]:
@@ -713,8 +687,9 @@ def request_withdrawal(session: Session, customer: Customer, *, request_id: str,
         withdrawal.bank_card, withdrawal.bank_card_hash = digits, card_hash(digits)
     try:
         with session.begin_nested():
-            _move(session, "withdrawal", withdrawal, WS.requested, f"申请提现 {from_fen(amount)} 元",
-                  data={"commission_ids": [c.id for c in taken], "clawback_ids": [c.id for c in owed]}, new=True)
+            WITHDRAWAL_MACHINE.record_creation(
+                session, withdrawal, note=f"申请提现 {from_fen(amount)} 元",
+                data={"commission_ids": [c.id for c in taken], "clawback_ids": [c.id for c in owed]})
     except IntegrityError:  # the same request sent twice at once
         return session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer.id,
                                                         Withdrawal.request_id == request_id)).one(), False
@@ -729,13 +704,13 @@ def request_withdrawal(session: Session, customer: Customer, *, request_id: str,
 def approve_withdrawal(session: Session, actor: Employee, withdrawal_id: int) -> Withdrawal:
     """Finance approves a withdrawal for payment."""
     row = get_withdrawal(session, withdrawal_id)
-    _move(session, "withdrawal", row, WS.approved, f"{actor.name} 审核通过", actor_id=actor.id)
+    WITHDRAWAL_MACHINE.advance(session, row, "approve", note=f"{actor.name} 审核通过", actor_id=actor.id)
     row.approved_by, row.approved_at = actor.id, utcnow()
     return row
 
 
 def _reject(session: Session, row: Withdrawal, reason: str, *, actor_id: int | None) -> None:
-    _move(session, "withdrawal", row, WS.rejected, reason, actor_id=actor_id)
+    WITHDRAWAL_MACHINE.advance(session, row, "reject", note=reason, actor_id=actor_id)
     row.reject_reason = reason[:200]
     for c in session.scalars(select(Commission).where(or_(Commission.withdrawal_id == row.id,
                                                           Commission.clawback_withdrawal_id == row.id))):
@@ -776,8 +751,7 @@ def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
     row = session.scalars(stmt).first()
     if row is None:
         raise NotFound(f"没有编号为 {withdrawal_id} 的提现申请")
-    if WS.paid not in WITHDRAWAL_TRANSITIONS[row.state]:
-        raise InvalidTransition(f"提现 #{row.id} 当前为 {row.state.value}，不能付款")
+    WITHDRAWAL_MACHINE.check(row, "pay")
     _check_backing(session, row)
     customer = session.get(Customer, row.customer_id)
     try:
@@ -787,14 +761,14 @@ def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
             raise ValidationFailed(exc.message, field=exc.field) from None
         row.payout = {**(row.payout or {}), "last_error": exc.message, "answer": exc.answer}
         if row.state != WS.failed:
-            _move(session, "withdrawal", row, WS.failed, f"付款失败：{exc.message}", actor_id=actor.id)
+            WITHDRAWAL_MACHINE.advance(session, row, "fail", note=f"付款失败：{exc.message}", actor_id=actor.id)
         return row
     row.payout = {**(row.payout or {}), **result.record}
     row.bank_reference = result.reference
     row.paid_by, row.paid_at = actor.id, utcnow()
-    _move(session, "withdrawal", row, WS.paid, f"{actor.name} 付款，凭证 {result.reference}", actor_id=actor.id)
+    WITHDRAWAL_MACHINE.advance(session, row, "pay", note=f"{actor.name} 付款，凭证 {result.reference}", actor_id=actor.id)
     for c in session.scalars(select(Commission).where(Commission.withdrawal_id == row.id).order_by(Commission.id)):
-        _move(session, "commission", c, CS.paid, f"随提现 #{row.id} 付款", actor_id=actor.id)
+        COMMISSION_MACHINE.advance(session, c, "pay", note=f"随提现 #{row.id} 付款", actor_id=actor.id)
         c.paid_at = row.paid_at
     events.emit(session, "referral.withdrawal_paid", {"withdrawal_id": row.id, "customer_id": row.customer_id,
                                                       "amount_fen": row.amount_fen, "method": row.method.value})
@@ -807,7 +781,7 @@ def on_customer_erased(session: Session, payload: dict) -> None:
     customer_id = payload["customer_id"]
     for row in session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer_id)
                                .order_by(Withdrawal.id)).all():
-        if WS.rejected in WITHDRAWAL_TRANSITIONS[row.state]:
+        if "reject" in WITHDRAWAL_MACHINE.allowed_actions(row):
             _reject(session, row, "客户个人信息已删除，无法付款", actor_id=None)
         row.account_name = row.bank_name = row.bank_card = row.bank_card_hash = None
         row.payout = {}

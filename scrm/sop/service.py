@@ -28,11 +28,12 @@ from scrm.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
-from scrm.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
+from scrm.statemachine import Change, Machine
 
 KIND_TITLES = {
     "call_reminder": "客户回访",
@@ -42,13 +43,22 @@ KIND_TITLES = {
     "risk_review": "风控复核",
 }
 
-# action -> (the statuses it may start from, the status it leads to)
-TRANSITIONS: dict[str, tuple[set[TaskStatus], TaskStatus | None]] = {
-    "complete": ({TaskStatus.open}, TaskStatus.done),
-    "snooze": ({TaskStatus.open}, None),
-    "reassign": ({TaskStatus.open}, None),
-    "cancel": ({TaskStatus.open}, TaskStatus.cancelled),
-}
+
+
+def _log(session: Session, change: Change) -> None:
+    """A task keeps its own history, as a list on the row (what the task page shows)."""
+    entry = {"action": change.action, "at": utcnow().isoformat(), "by": change.actor_id}
+    entry.update({k: v for k, v in {**change.data, "note": change.note}.items() if v is not None})
+    change.obj.history = [*(change.obj.history or []), entry]
+
+
+TASK_MACHINE = Machine("sop_task", "任务", {
+    (TaskStatus.open, "complete"): TaskStatus.done,
+    (TaskStatus.open, "snooze"): TaskStatus.open,
+    (TaskStatus.open, "reassign"): TaskStatus.open,
+    (TaskStatus.open, "cancel"): TaskStatus.cancelled,
+}, _log, state_labels={TaskStatus.open: "待办", TaskStatus.done: "已完成", TaskStatus.cancelled: "已取消"},
+    action_labels={"complete": "完成", "snooze": "推迟", "reassign": "转交", "cancel": "取消"})
 
 _task = SopTask.__table__
 
@@ -282,25 +292,11 @@ def on_settlement_voided(session: Session, payload: dict) -> None:
     """Subscriber: no re-loan follow-up for a settlement that was voided."""
     task = session.scalars(select(SopTask).where(SopTask.key == f"reloan:{payload['settlement_id']}")).first()
     if task is not None and task.status == TaskStatus.open:
-        _transition(task, "cancel", None, note="结算已作废")
+        TASK_MACHINE.advance(session, task, "cancel", note="结算已作废")
 
 
 # ---------------------------------------------------------------------------------------------
 # people working their tasks
-
-
-def _transition(task: SopTask, action: str, actor: Employee | None, **detail) -> None:
-    allowed, to = TRANSITIONS[action]
-    if task.status not in allowed:
-        raise InvalidTransition(f"任务已{'完成' if task.status == TaskStatus.done else '取消'}，不能再{_ACTION_NAMES[action]}")
-    if to is not None:
-        task.status = to
-    entry = {"action": action, "at": utcnow().isoformat(), "by": actor.id if actor else None}
-    entry.update({k: v for k, v in detail.items() if v is not None})
-    task.history = [*(task.history or []), entry]
-
-
-_ACTION_NAMES = {"complete": "完成", "snooze": "推迟", "reassign": "转交", "cancel": "取消"}
 
 
 def visible_task_condition(session: Session, viewer: Employee):
@@ -319,7 +315,7 @@ def get_visible(session: Session, viewer: Employee, task_id: int) -> SopTask:
 def complete(session: Session, actor: Employee, task_id: int, note: str | None = None) -> SopTask:
     """Mark a task done."""
     task = get_visible(session, actor, task_id)
-    _transition(task, "complete", actor, note=note)
+    TASK_MACHINE.advance(session, task, "complete", actor_id=actor.id, note=note)
     task.completed_at = utcnow()
     task.note = note
     session.flush()
@@ -333,7 +329,8 @@ def snooze(session: Session, actor: Employee, task_id: int, until: datetime) -> 
         raise ValidationFailed("推迟到的时间需要带时区", field="until")
     if until <= utcnow():
         raise ValidationFailed("只能推迟到将来的时间", field="until")
-    _transition(task, "snooze", actor, until=until.isoformat(), was=task.due_at.isoformat())
+    TASK_MACHINE.advance(session, task, "snooze", actor_id=actor.id,
+                         data={"until": until.isoformat(), "was": task.due_at.isoformat()})
     task.due_at = until
     task.snoozes += 1
     session.flush()
@@ -348,7 +345,8 @@ def reassign(session: Session, actor: Employee, task_id: int, employee_id: int) 
         raise ValidationFailed("接手人不存在或已离职", field="employee_id")
     if not org_service.can_see_employee(session, actor, target.id):
         raise Forbidden("只能转交给你数据范围内的同事")
-    _transition(task, "reassign", actor, to=target.id, was=task.assignee_employee_id)
+    TASK_MACHINE.advance(session, task, "reassign", actor_id=actor.id,
+                         data={"to": target.id, "was": task.assignee_employee_id})
     task.assignee_employee_id = target.id
     session.flush()
     return task

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.db import session_scope, utcnow
+from scrm.errors import InvalidTransition
 from scrm.groups.models import CustomerGroup, CustomerTier
 from scrm.handover import service, tasks
-from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, ItemStatus
+from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, HandoverTransition, ItemStatus
 from scrm.wecom.client import WecomError
 from tests.customers.factories import events_named, make_customer
 from tests.handover.conftest import build_world
@@ -309,14 +310,36 @@ def test_poll_of_unassigned_list_opens_a_case(db, wecom_client, sandbox_wecom):
 def test_illegal_transitions_are_409(db, wecom_client, sandbox_wecom):
     w = build_world(db, sandbox_wecom, 1, 1)
     case = service.open_case(db, w.giver.id)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InvalidTransition) as exc:
         service.prepare_batches(db, case.id)  # not planned
-    assert exc.value.status_code == 409
+    assert exc.value.message == f"交接单 #{case.id} 当前状态为 open，不能执行「run」（仅允许在以下状态执行：planned、running）"
     plan(db, case, "one", [w.takers[0]])
     tasks.run_case(case.id)
     sandbox_wecom.complete_transfers(1)
     tasks.track_case(case.id)
     db.expire_all()
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InvalidTransition) as exc:
         plan(db, service.get_case(db, case.id), "one", [w.takers[0]])
-    assert exc.value.status_code == 409
+    assert exc.value.status_code == 409 and exc.value.extra["state"] == "closed"
+    assert exc.value.extra["allowed"] == ["open", "planned", "running"]
+
+
+def test_every_case_and_item_move_is_recorded(db, wecom_client, sandbox_wecom):
+    w = build_world(db, sandbox_wecom, 2, 1)
+    case = service.open_case(db, w.giver.id)
+    plan(db, case, "one", [w.takers[0]])
+    tasks.run_case(case.id)
+    sandbox_wecom.complete_transfers(1)
+    tasks.track_case(case.id)
+    db.expire_all()
+
+    def moves(entity, entity_id):
+        return [(t.action, t.from_status, t.to_status) for t in db.scalars(
+            select(HandoverTransition).where(HandoverTransition.entity == entity, HandoverTransition.entity_id == entity_id)
+            .order_by(HandoverTransition.id))]
+
+    assert moves("handover_case", case.id) == [("plan", "open", "planned"), ("run", "planned", "running"),
+                                              ("close", "running", "closed")]
+    for item in items(db, case.id).values():
+        assert moves("handover_item", item.id) == [("plan", "pending", "planned"), ("queue", "planned", "queued"),
+                                                  ("wait", "queued", "waiting"), ("accept", "waiting", "accepted")]

@@ -153,7 +153,7 @@ def test_illegal_transitions_are_refused(db):
     settle(db, friend.id, fee_fen=200_000)
     [c] = _commissions(db, referrer)
     with pytest.raises(InvalidTransition, match="confirmed"):
-        referral_service._move(db, "commission", c, CS.paid, "skip the cooling-off")
+        referral_service.COMMISSION_MACHINE.advance(db, c, "pay", note="skip the cooling-off")
     referral_service.reverse(db, c, "test")
     with pytest.raises(InvalidTransition):
         referral_service.reverse(db, c, "twice")

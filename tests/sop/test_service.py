@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from scrm import events
 from scrm.customers.models import Stage
@@ -99,6 +99,19 @@ def test_settled_customer_gets_a_reloan_follow_up_three_months_later_unless_void
     assert task.status == TaskStatus.cancelled
 
 
+def test_a_task_another_request_cancelled_meanwhile_is_not_completed(db, team):
+    tier_a(db, team["sales"], "同时处理")
+    sop_service.generate(db)
+    (task,) = tasks_of(db, "call_reminder")
+    db.execute(update(SopTask).where(SopTask.id == task.id).values(status=TaskStatus.cancelled)
+               .execution_options(synchronize_session=False))  # the other request, after this one read the task
+    assert task.status == TaskStatus.open
+    with pytest.raises(InvalidTransition) as refused:
+        sop_service.complete(db, team["sales"], task.id, "打过电话了")
+    assert refused.value.extra["state"] == "cancelled" and "已取消" in refused.value.message
+    assert task.status == TaskStatus.cancelled and not task.history
+
+
 def test_uncontacted_lead_escalates_to_the_supervisor_once(db, team):
     late = make_customer(db, team["sales"], "超时线索", assigned_at=utcnow() - timedelta(hours=30))
     make_customer(db, team["sales"], "新线索", assigned_at=utcnow() - timedelta(hours=2))
@@ -125,9 +138,13 @@ def test_complete_snooze_reassign_and_their_transitions(db, team):
     sop_service.reassign(db, team["supervisor"], task.id, sales.id)
     sop_service.complete(db, sales, task.id, "打过电话了")
     assert task.status == TaskStatus.done and task.note == "打过电话了"
-    assert [h["action"] for h in task.history] == ["snooze", "reassign", "complete"]
-    with pytest.raises(InvalidTransition):
+    assert [(h["action"], h["by"]) for h in task.history] == [
+        ("snooze", sales.id), ("reassign", team["supervisor"].id), ("complete", sales.id)]
+    assert task.history[0]["until"] == later.isoformat() and task.history[1]["to"] == sales.id
+    assert task.history[2]["note"] == "打过电话了"
+    with pytest.raises(InvalidTransition) as refused:
         sop_service.snooze(db, sales, task.id, later)
+    assert refused.value.message == f"任务 #{task.id} 当前状态为 已完成，不能执行「推迟」（仅允许在以下状态执行：待办）"
     with pytest.raises(InvalidTransition):
         sop_service.complete(db, sales, task.id)
     assert customer.id == task.customer_id

@@ -43,7 +43,8 @@ def test_sign_confirm_review_deposit_process_disburse_settle(db, client, world):
     assert client.post(f"/api/backoffice/orders/{oid}/confirm", headers=auth(w.finance)).status_code == 200
     assert client.post(f"/api/backoffice/orders/{oid}/confirm", headers=auth(w.finance)).status_code == 409
     r = client.patch(f"/api/backoffice/orders/{oid}", json={"deposit": "1"}, headers=auth(w.finance))
-    assert r.status_code == 409 and "只读" in r.json()["message"]
+    assert r.status_code == 409 and (r.json()["action"], r.json()["state"], r.json()["allowed"]) == (
+        "amend", "confirmed", ["signed"])
     assert client.post(f"/api/backoffice/orders/{oid}/review", json={}, headers=auth(w.finance)).status_code == 403
     assert client.post(f"/api/backoffice/orders/{oid}/review", json={"note": "ok"},
                        headers=auth(w.supervisor)).json()["status"] == "reviewed"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.direct_debit import service, tasks
-from backoffice.direct_debit.models import (DEBIT_TRANSITIONS, AttemptStatus, DebitChange, DebitOrder, DebitStatus,
+from backoffice.direct_debit.models import (AttemptStatus, DebitChange, DebitOrder, DebitStatus,
                                             PaymentAlert)
 from scrm.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from scrm.sandbox.wechatpay import BEIJING
@@ -80,13 +80,14 @@ def test_amount_limits_and_mandates(db, people, papay, card):
 def test_every_illegal_transition_is_refused(db, people, papay):
     made = debit(db, people)
     for current in DebitStatus:
-        for target in DebitStatus:
+        for action in service.DEBIT_MACHINE.actions:
             made.status = current
-            if target in DEBIT_TRANSITIONS.get(current, ()):
+            if (current, action) in service.DEBIT_MACHINE.transitions:
                 continue
             with pytest.raises(InvalidTransition) as refused:
-                service.transition(db, made, target, "test")
+                service.DEBIT_MACHINE.advance(db, made, action, note="test")
             assert refused.value.status_code == 409 and current.value in refused.value.message
+            assert refused.value.extra["allowed"] == [s.value for s in service.DEBIT_MACHINE.allowed_from(action)]
 
 
 def test_outside_papay_hours_waits_for_seven(db, people, papay, sandbox_wechatpay, settings_env):

@@ -1,0 +1,116 @@
+"""The one Machine, without a database: the 409's shape, allowed actions, and the order machine checked against
+a matrix written out by hand (not read from the table under test)."""
+
+from __future__ import annotations
+
+import enum
+from types import SimpleNamespace
+
+import pytest
+
+from backoffice.contracts.models import OrderStatus
+from backoffice.contracts.service import ORDER_MACHINE
+from scrm.errors import Forbidden, InvalidTransition
+from scrm.statemachine import Machine
+
+# every order action from every order state: the state it leads to, or "-" for a 409
+ORDER_MATRIX = """
+             amend   confirm    review    start_processing  follow_up   refund      lend        disburse   settle   reopen_settlement  refund_all  void
+signed       signed  confirmed  -         -                 -           -           -           -          -        -                  -           voided
+confirmed    -       -          reviewed  -                 -           -           -           -          -        -                  -           voided
+reviewed     -       -          -         processing        -           -           -           -          -        -                  -           voided
+processing   -       -          -         -                 processing  processing  processing  disbursed  -        -                  refunded    -
+disbursed    -       -          -         -                 -           -           disbursed   -          settled  -                  -           -
+settled      -       -          -         -                 -           -           -           -          -        disbursed          -           -
+refunded     -       -          -         -                 -           -           -           -          -        -                  -           -
+voided       -       -          -         -                 -           -           -           -          -        -                  -           -
+"""
+
+
+def order_expected() -> dict[tuple[OrderStatus, str], OrderStatus | None]:
+    header, *rows = [line.split() for line in ORDER_MATRIX.strip().splitlines()]
+    return {(OrderStatus(row[0]), action): None if cell == "-" else OrderStatus(cell)
+            for row in rows for action, cell in zip(header, row[1:], strict=True)}
+
+
+ORDER_EXPECTED = order_expected()
+
+
+class Light(str, enum.Enum):
+    red = "red"
+    green = "green"
+    amber = "amber"
+
+
+LIGHT = Machine("light", "信号灯", {
+    (Light.red, "go"): Light.green,
+    (Light.amber, "go"): Light.green,
+    (Light.green, "slow"): Light.amber,
+    (Light.amber, "stop"): Light.red,
+}, lambda session, change: None, state_labels={Light.red: "红灯", Light.green: "绿灯", Light.amber: "黄灯"},
+    action_labels={"go": "放行"}, roles={"go": {"controller"}})
+
+
+def test_the_matrix_covers_every_state_and_every_action_of_the_machine():
+    assert {s for (s, _) in ORDER_EXPECTED} == set(OrderStatus)
+    assert {a for (_, a) in ORDER_EXPECTED} == set(ORDER_MACHINE.actions)
+
+
+@pytest.mark.parametrize(("state", "action"), sorted(ORDER_EXPECTED, key=lambda k: (k[0].value, k[1])))
+def test_the_order_machine_agrees_with_the_hand_written_matrix(state, action):
+    expected = ORDER_EXPECTED[(state, action)]
+    order = SimpleNamespace(id=7, status=state)
+    if expected is None:
+        with pytest.raises(InvalidTransition) as exc:
+            ORDER_MACHINE.check(order, action)
+        assert exc.value.status_code == 409
+        assert exc.value.extra["state"] == state.value and exc.value.extra["action"] == action
+        assert action not in ORDER_MACHINE.allowed_actions(order)
+    else:
+        assert ORDER_MACHINE.check(order, action) == expected
+        assert action in ORDER_MACHINE.allowed_actions(order)
+
+
+def test_a_refusal_names_the_current_state_and_every_state_the_action_is_allowed_from():
+    with pytest.raises(InvalidTransition) as exc:
+        LIGHT.check(SimpleNamespace(id=3, status=Light.green), "go")
+    assert exc.value.message == "信号灯 #3 当前状态为 绿灯，不能执行「放行」（仅允许在以下状态执行：黄灯、红灯）"
+    assert exc.value.to_dict() == {
+        "error": "invalid_transition", "message": exc.value.message, "entity": "light", "entity_id": 3,
+        "state": "green", "action": "go", "allowed": ["amber", "red"]}
+
+
+def test_every_machine_refuses_with_the_same_shape():
+    with pytest.raises(InvalidTransition) as exc:
+        ORDER_MACHINE.check(SimpleNamespace(id=5, status=OrderStatus.settled), "void")
+    assert exc.value.message == "订单 #5 当前状态为 settled，不能执行「void」（仅允许在以下状态执行：confirmed、reviewed、signed）"
+    assert set(exc.value.extra) == {"entity", "entity_id", "state", "action", "allowed"}
+
+
+def test_an_action_allowed_from_nowhere_says_so():
+    with pytest.raises(InvalidTransition) as exc:
+        LIGHT.target(Light.red, "fly")
+    assert exc.value.message.endswith("（仅允许在以下状态执行：无）") and exc.value.extra["allowed"] == []
+
+
+def test_allowed_actions_follow_the_state_and_the_role_guard():
+    amber = SimpleNamespace(id=1, status=Light.amber)
+    assert LIGHT.allowed_actions(amber) == ["go", "stop"]
+    assert LIGHT.allowed_actions(amber, SimpleNamespace(role="controller")) == ["go", "stop"]
+    assert LIGHT.allowed_actions(amber, SimpleNamespace(role="driver")) == ["stop"]
+    assert LIGHT.allowed_actions(SimpleNamespace(id=1, status=Light.green), SimpleNamespace(role="driver")) == ["slow"]
+
+
+def test_the_role_guard_refuses_a_role_not_named_and_leaves_unguarded_actions_open():
+    LIGHT.authorize(SimpleNamespace(role="controller"), "go")
+    LIGHT.authorize(SimpleNamespace(role="driver"), "stop")
+    with pytest.raises(Forbidden) as exc:
+        LIGHT.authorize(SimpleNamespace(role="driver"), "go")
+    assert exc.value.status_code == 403 and exc.value.message == "信号灯的「放行」只有以下角色可以执行：controller"
+
+
+def test_a_machine_reads_the_state_attribute_it_is_given():
+    by_state = Machine("task", "任务", {(Light.red, "go"): Light.green}, lambda session, change: None,
+                       attribute="state")
+    assert by_state.allowed_actions(SimpleNamespace(id=1, state=Light.red)) == ["go"]
+    assert by_state.check(SimpleNamespace(id=1, state=Light.red), "go") == Light.green
