@@ -12,10 +12,15 @@ from pathlib import Path
 
 import psycopg
 
+from loan_scrm import wiring
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("SCRM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SCRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 PII_KEY = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDE="
+
+# the benchmarks call services and jobs in their own process, as the app and the worker do
+wiring.install()
 
 
 def fresh_database(name: str) -> str:
