@@ -22,7 +22,7 @@ from wechatpy.work.crypto import WeChatCrypto  # noqa: E402
 
 from bench import loadgen  # noqa: E402
 from bench.common import PII_KEY, REDIS_URL, fresh_database, served  # noqa: E402
-from scrm.config import SANDBOX_WECOM  # noqa: E402
+from scrm.core.config import SANDBOX_WECOM  # noqa: E402
 from scrm.wecom import callback  # noqa: E402
 
 

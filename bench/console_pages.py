@@ -34,7 +34,7 @@ def seed(n: int) -> None:
 
     from scrm.customers import service as customer_service
     from scrm.customers.models import Customer, FollowUp, TimelineEntry
-    from scrm.db import session_scope
+    from scrm.core.db import session_scope
     from scrm.handover import service as handover_service
     from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
     from scrm.tagging.models import CustomerProfile
@@ -101,7 +101,7 @@ def measure(runs: int) -> None:
 
     from loan_scrm.app import create_app
     from scrm.customers.models import Customer
-    from scrm.db import get_engine, session_scope
+    from scrm.core.db import get_engine, session_scope
     from scrm.handover.models import HandoverCase
     from scrm.org.models import Employee, Role
 
@@ -170,7 +170,7 @@ def main() -> None:
     else:
         url = fresh_database(DB_NAME)
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
-    from scrm.config import reset_settings
+    from scrm.core.config import reset_settings
 
     reset_settings()
     if not args.reuse:

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PII_KEY, fresh_database  # noqa: E402
-from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY  # noqa: E402
+from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY  # noqa: E402
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
         SCRM_WECHATPAY_PAPAY_PLAN_ID=SANDBOX_WECHATPAY["plan_id"], SCRM_WECHATPAY_NOTIFY_BASE=f"http://127.0.0.1:{port}",
         SCRM_WECHATPAY_CLOCK_OFFSET_S=str(int(sandbox.clock_offset_s)), SCRM_BANKPAY_API_BASE=sandbox.bank_base_url,
         SCRM_BANKPAY_MERCHANT_ID=SANDBOX_BANKPAY["merchant_id"], SCRM_BANKPAY_KEY=SANDBOX_BANKPAY["key"])
-    from scrm.config import reset_settings
+    from scrm.core.config import reset_settings
 
     reset_settings()
     from sqlalchemy import func, select
@@ -56,7 +56,7 @@ def main() -> None:
     from backoffice.direct_debit import service
     from backoffice.direct_debit.models import DebitOrder, DebitStatus
     from scrm.customers.models import Customer
-    from scrm.db import session_scope, utcnow
+    from scrm.core.db import session_scope, utcnow
     from scrm.mandates.models import Mandate, MandateKind, MandateStatus
     from scrm.org.models import Employee, Role
 

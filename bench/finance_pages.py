@@ -33,7 +33,7 @@ def main() -> None:
     from backoffice.contracts.models import Order, OrderStatus
     from backoffice.settlements.models import Settlement
     from loan_scrm.app import create_app
-    from scrm.db import get_engine, session_scope
+    from scrm.core.db import get_engine, session_scope
 
     with get_engine().begin() as conn:
         conn.execute(text("ANALYZE"))

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PII_KEY, fresh_database  # noqa: E402
-from scrm.config import SANDBOX_WECOM  # noqa: E402
+from scrm.core.config import SANDBOX_WECOM  # noqa: E402
 
 
 def main() -> None:
@@ -36,9 +36,9 @@ def main() -> None:
 
     from sqlalchemy import insert
 
-    from scrm.config import reset_settings
+    from scrm.core.config import reset_settings
     from scrm.customers.models import Customer
-    from scrm.db import get_engine, session_scope
+    from scrm.core.db import get_engine, session_scope
     from scrm.groups.models import CustomerTier
     from scrm.handover import service, tasks
     from scrm.handover.models import HandoverBatch, HandoverCase, HandoverItem

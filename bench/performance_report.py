@@ -26,7 +26,7 @@ def main() -> None:
     fresh_with_orders("scrm_bench_report", args.orders)
 
     from backoffice.reports import service as report_service
-    from scrm.db import session_scope
+    from scrm.core.db import session_scope
     from scrm.org.models import Employee
 
     year = report_service.Period(date(2025, 12, 1), date(2026, 11, 30))

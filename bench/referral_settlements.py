@@ -25,7 +25,7 @@ def main() -> None:
     url = fresh_database("scrm_bench_referral")
     os.environ.update({"SCRM_DATABASE_URL": url, "SCRM_PII_KEY": PII_KEY, "SCRM_SECRET_KEY": "bench",
                        "SCRM_REDIS_URL": "", "SCRM_REFERRAL_DEPTH": "2", "SCRM_REFERRAL_COOLING_OFF_HOURS": "0"})
-    from scrm.config import SANDBOX_WXA, reset_settings
+    from scrm.core.config import SANDBOX_WXA, reset_settings
 
     from scrm.sandbox.wxa import SandboxWxa
 
@@ -39,7 +39,7 @@ def main() -> None:
 
     from loan_scrm.app import create_app
     from scrm.customers.models import Customer, CustomerSource, Stage
-    from scrm.db import session_scope
+    from scrm.core.db import session_scope
     from scrm.referral import service as referral_service
     from scrm.referral.models import Referral
 

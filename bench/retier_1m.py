@@ -69,8 +69,8 @@ def main() -> None:
 
     from sqlalchemy import func, select
 
-    from scrm.config import reset_settings
-    from scrm.db import session_scope
+    from scrm.core.config import reset_settings
+    from scrm.core.db import session_scope
     from scrm.groups import schemas
     from scrm.groups import service as group_service
     from scrm.groups.models import CustomerTier, TierRule

@@ -56,7 +56,7 @@ def bench_reprofile(n_customers: int, per_customer: int = 3) -> dict:
     from sqlalchemy import insert
 
     from bench.common import PII_KEY, fresh_database
-    from scrm import db as scrm_db
+    from scrm.core import db as scrm_db
     from scrm.customers.models import Customer
     from scrm.tagging import pipeline, service
     from scrm.tagging.models import TagEvidence
@@ -64,7 +64,7 @@ def bench_reprofile(n_customers: int, per_customer: int = 3) -> dict:
     os.environ.setdefault("SCRM_PII_KEY", PII_KEY)
     url = fresh_database("scrm_bench_tagging")
     os.environ["SCRM_DATABASE_URL"] = url
-    from scrm.config import reset_settings
+    from scrm.core.config import reset_settings
 
     reset_settings()
     engine = scrm_db.make_engine(url)

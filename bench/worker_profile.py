@@ -29,7 +29,7 @@ PROFILED = """
 import cProfile, pstats, sys
 from rq import Queue, SimpleWorker
 from loan_scrm import wiring
-from scrm import jobs
+from scrm.core import jobs
 wiring.install()
 wiring.preload_job_modules()
 conn = jobs.get_redis()

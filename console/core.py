@@ -31,9 +31,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scrm import db
+from scrm.core import db
 from scrm.auth import COOKIE_NAME, csrf_checked, sign
-from scrm.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
+from scrm.core.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, Role
 
 DB_AWAY = (OperationalError, InterfaceError, PoolTimeout)

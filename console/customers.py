@@ -17,11 +17,11 @@ from scrm.auth import CurrentStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, Stage
-from scrm.errors import AppError, ValidationFailed
+from scrm.core.errors import AppError, ValidationFailed
 from scrm.groups import service as groups_service
 from scrm.groups.labels import TIER_NAMES
 from scrm.org.models import Employee, Role
-from scrm.privacy.crypto import mask_id_no, mask_phone
+from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.tagging import service as tagging_service
 
 router = core.console_router()

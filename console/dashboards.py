@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from scrm.auth import SessionDep, SupervisorStaff
 from scrm.customers.models import Customer
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 

@@ -18,10 +18,10 @@ from backoffice.direct_debit.providers import PROVIDERS
 from console import core
 from console import service as web_service
 from scrm.auth import FinanceStaff, SessionDep, require_roles
-from scrm.errors import AppError, NotFound, ValidationFailed
+from scrm.core.errors import AppError, NotFound, ValidationFailed
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import MandateStatus
-from scrm.money import from_fen
+from scrm.core.money import from_fen
 from scrm.org.models import Employee, Role
 
 router = core.console_router()

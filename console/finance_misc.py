@@ -20,12 +20,12 @@ from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.db import utcnow
-from scrm.errors import AppError, NotFound, ValidationFailed
-from scrm.money import from_fen
+from scrm.core.db import utcnow
+from scrm.core.errors import AppError, NotFound, ValidationFailed
+from scrm.core.money import from_fen
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.privacy.crypto import mask_card, mask_name, mask_phone
+from scrm.core.crypto import mask_card, mask_name, mask_phone
 from scrm.referral import service as referral_service
 from scrm.referral.models import CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 

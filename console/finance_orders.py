@@ -23,10 +23,10 @@ from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from console import core
 from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
-from scrm.errors import NotFound, ValidationFailed
+from scrm.core.errors import NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.privacy.crypto import mask_phone
+from scrm.core.crypto import mask_phone
 
 router = core.console_router()
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from console import core
 from console import service as web_service
-from scrm import jobs
+from scrm.core import jobs
 from scrm.auth import ManagerStaff, SessionDep
-from scrm.errors import AppError, ValidationFailed
+from scrm.core.errors import AppError, ValidationFailed
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
 from scrm.handover.service import STRATEGIES

@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from console import core
 from console import service as web_service
 from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, issue_staff_token
-from scrm.config import get_settings
-from scrm.errors import AppError, NotFound, TooManyRequests, Unauthorized
+from scrm.core.config import get_settings
+from scrm.core.errors import AppError, NotFound, TooManyRequests, Unauthorized
 from scrm.org import service as org_service
 from scrm.wecom.client import get_client
 

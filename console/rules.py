@@ -19,7 +19,7 @@ from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import service as channel_service
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerSource
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from scrm.org.models import Employee
 from scrm.tagging import pipeline
 from scrm.tagging import rules as tagging_rules

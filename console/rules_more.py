@@ -18,11 +18,11 @@ from console import service as web_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
-from scrm.errors import AppError, NotFound, ValidationFailed
+from scrm.core.errors import AppError, NotFound, ValidationFailed
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
 from scrm.groups.labels import TIER_NAMES
-from scrm.money import from_fen
+from scrm.core.money import from_fen
 from scrm.org.models import Employee
 from scrm.referral import service as referral_service
 from scrm.sop import schemas as sop_schemas

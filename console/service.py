@@ -19,7 +19,7 @@ from scrm.channels import service as channel_service
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus, FollowUp, Stage, TimelineEntry
-from scrm.db import is_postgres
+from scrm.core.db import is_postgres
 from scrm.handover import service as handover_service
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role

@@ -37,10 +37,10 @@ from scrm.referral import api as referral_api
 from scrm.sop import api as sop_api
 from scrm.tagging import api as tagging_api
 from scrm.wecom import api as wecom_api
-from scrm import db
-from scrm.bodylimit import BodyLimit
-from scrm.config import get_settings
-from scrm.errors import AppError, ServiceUnavailable
+from scrm.core import db
+from scrm.core.bodylimit import BodyLimit
+from scrm.core.config import get_settings
+from scrm.core.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

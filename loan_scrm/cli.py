@@ -15,10 +15,10 @@ from loan_scrm import scheduler as periodic
 from loan_scrm import wiring
 from loan_scrm.pii_cli import app as pii_app
 from loan_scrm.screenshots_cli import screenshots_command
-from scrm import jobs
-from scrm.config import get_settings
+from scrm.core import jobs
+from scrm.core.config import get_settings
 from scrm.groups.cli import app as tiers_app
-from scrm.logging import configure_logging
+from scrm.core.logging import configure_logging
 from scrm.migrations import upgrade
 from scrm.ops.backup import BackupError
 from scrm.ops.backup import backup as run_backup

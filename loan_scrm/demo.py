@@ -26,14 +26,14 @@ from backoffice import demo as backoffice_demo
 from backoffice.direct_debit import demo as debit_demo_module
 from console import demo as console_demo_module
 from loan_scrm.app import create_app
-from scrm import db
-from scrm.config import SANDBOX_WECOM, get_settings, reset_settings
+from scrm.core import db
+from scrm.core.config import SANDBOX_WECOM, get_settings, reset_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.groups import demo as tiers_demo
 from scrm.groups.models import CustomerGroup
-from scrm.logging import configure_logging
+from scrm.core.logging import configure_logging
 from scrm.migrations import upgrade
 from scrm.miniprogram_api import demo as mp_demo
 from scrm.org import service as org_service

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from loan_scrm.models import metadata
-from scrm.db import get_engine
+from scrm.core.db import get_engine
 from scrm.privacy import rotation
-from scrm.privacy.crypto import new_key as make
+from scrm.core.crypto import new_key as make
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Personal-data keys: new key, rotation.")
 

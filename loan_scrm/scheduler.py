@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from scrm import jobs
+from scrm.core import jobs
 
 log = logging.getLogger(__name__)
 

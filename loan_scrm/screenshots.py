@@ -19,7 +19,7 @@ from loan_scrm import demo
 from loan_scrm.app import create_app
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.customers.models import Customer, FollowUp
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.handover.models import HandoverCase
 from scrm.org.models import Employee
 from scrm.tagging.models import CustomerProfile

@@ -17,7 +17,7 @@ from backoffice.processing import service as processing_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from loan_scrm.scheduler import PERIODIC
-from scrm import events, jobs
+from scrm.core import events, jobs
 from scrm.assignment import tasks as assignment_tasks
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks

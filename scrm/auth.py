@@ -19,13 +19,13 @@ from typing import Annotated, Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from scrm.config import get_settings
-from scrm.db import new_session
+from scrm.core.config import get_settings
+from scrm.core.db import new_session
 from scrm.customers.models import Customer, CustomerStatus
-from scrm.errors import Forbidden, Unauthorized
+from scrm.core.errors import Forbidden, Unauthorized
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.privacy.crypto import embedded_secret
+from scrm.core.crypto import embedded_secret
 
 COOKIE_NAME = "scrm_session"
 

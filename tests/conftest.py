@@ -46,9 +46,10 @@ wiring.install()
 
 
 def reset_caches() -> None:
-    from scrm import auth, jobs, ratelimit
-    from scrm.config import reset_settings
-    from scrm.privacy import crypto
+    from scrm import auth
+    from scrm.core import jobs, ratelimit
+    from scrm.core.config import reset_settings
+    from scrm.core import crypto
 
     reset_settings()
     jobs.reset()
@@ -73,7 +74,7 @@ def settings_env(monkeypatch) -> Iterator:
 
 @pytest.fixture(scope="session")
 def engine():
-    from scrm import db as scrm_db
+    from scrm.core import db as scrm_db
     from scrm.migrations import upgrade
 
     reset_caches()
@@ -87,7 +88,7 @@ def engine():
 @pytest.fixture
 def db(engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test; the app and inline jobs share it."""
-    from scrm import db as scrm_db
+    from scrm.core import db as scrm_db
 
     connection = engine.connect()
     outer = connection.begin()
@@ -105,7 +106,7 @@ def db(engine) -> Iterator[Session]:
 @pytest.fixture
 def committed_db(engine) -> Iterator[Session]:
     """Committed data, visible to other processes; every table is emptied afterwards."""
-    from scrm import db as scrm_db
+    from scrm.core import db as scrm_db
     from loan_scrm.models import metadata
 
     scrm_db.set_engine(engine)
@@ -153,9 +154,9 @@ def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
     if request.param == "postgresql":
         yield request.getfixturevalue("committed_db")
         return
-    from scrm import db as scrm_db
+    from scrm.core import db as scrm_db
 
-    path = tmp_path / "scrm.db"
+    path = tmp_path / "scrm.core.db"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     url = f"sqlite:///{path}"
     settings_env(SCRM_DATABASE_URL=url)

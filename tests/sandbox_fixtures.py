@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def wecom_client(request, sandbox_wecom):
 @pytest.fixture
 def sandbox_wxa(settings_env) -> Iterator:
     """A ``SandboxWxa`` (the mini-program server API) on a free port, the service's settings pointed at it."""
-    from scrm.config import SANDBOX_WXA
+    from scrm.core.config import SANDBOX_WXA
     from scrm.sandbox.wxa import SandboxWxa
     from scrm.wecom import client as wecom_client_module
 
@@ -75,7 +75,7 @@ def sandbox_wechatpay(settings_env) -> Iterator:
     go to ``SCRM_WECHATPAY_NOTIFY_BASE`` (a live service's URL, when the test sets one)."""
     from datetime import datetime
 
-    from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
+    from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
     from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY, notify_retry_intervals_s=(0.05, 0.1))

@@ -3,7 +3,7 @@
 import pytest
 
 from scrm import auth
-from scrm.errors import Unauthorized
+from scrm.core.errors import Unauthorized
 
 
 def test_customer_token_round_trips_and_is_not_a_staff_token():

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from scrm import db as scrm_db
+from scrm.core import db as scrm_db
 from loan_scrm.app import create_app
 from scrm.auth import COOKIE_NAME, issue_customer_token, issue_staff_token
 
@@ -61,7 +61,7 @@ def test_a_query_error_is_not_an_outage(db):
 
 
 def test_a_wecom_callback_answers_503_so_wecom_retries(database_away, settings_env):
-    from scrm.config import SANDBOX_WECOM
+    from scrm.core.config import SANDBOX_WECOM
     from scrm.wecom import service
     from tests.wecom.test_callback import sign_and_encrypt, text_message
 

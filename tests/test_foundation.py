@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from scrm import jobs
-from scrm.db import session_scope
-from scrm.events import EventDelivery, OutboxEvent, emit
-from scrm.money import from_fen, parse_yuan, round_fen, to_fen
+from scrm.core import jobs
+from scrm.core.db import session_scope
+from scrm.core.events import EventDelivery, OutboxEvent, emit
+from scrm.core.money import from_fen, parse_yuan, round_fen, to_fen
 from scrm.org.models import Employee, Role
 
 RAN: list[int] = []
@@ -65,7 +65,7 @@ def always_fails(marker: str) -> None:
 
 
 def test_inline_job_that_keeps_failing_is_kept_and_can_be_retried(db):
-    from scrm.jobs import JobFailure
+    from scrm.core.jobs import JobFailure
 
     RAN.clear()
     jobs.enqueue(None, "tests.always_fails", "x")

@@ -15,7 +15,7 @@ import redis
 from rq import Queue
 
 from loan_scrm import scheduler, wiring
-from scrm import jobs
+from scrm.core import jobs
 
 HEAVY = ("loan_scrm.models", "scrm.wecom.tasks", "scrm.tagging.tasks", "scrm.handover.service")
 

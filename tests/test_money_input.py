@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from scrm.money import NotAnAmount, Yuan, yuan_amount
+from scrm.core.money import NotAnAmount, Yuan, yuan_amount
 
 
 @pytest.mark.parametrize("value, expected", [("3200.50", "3200.50"), (" 7 ", "7.00"), ("12.300", "12.30"), (0, "0.00"),

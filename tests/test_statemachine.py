@@ -10,8 +10,8 @@ import pytest
 
 from backoffice.contracts.models import OrderStatus
 from backoffice.contracts.service import ORDER_MACHINE
-from scrm.errors import Forbidden, InvalidTransition
-from scrm.statemachine import Machine
+from scrm.core.errors import Forbidden, InvalidTransition
+from scrm.core.statemachine import Machine
 
 # every order action from every order state: the state it leads to, or "-" for a 409
 ORDER_MATRIX = """

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.common.models import TransitionLog
-from scrm.statemachine import Change
+from scrm.core.statemachine import Change
 
 
 def log_transition(session: Session, change: Change) -> None:

@@ -7,7 +7,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.errors import NotFound
+from scrm.core.errors import NotFound
 
 M = TypeVar("M")
 

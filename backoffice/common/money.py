@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import PlainSerializer
 
-from scrm import money
-from scrm.errors import ValidationFailed
-from scrm.money import MAX_YUAN, from_fen, to_fen
+from scrm.core import money
+from scrm.core.errors import ValidationFailed
+from scrm.core.money import MAX_YUAN, from_fen, to_fen
 
 # two decimals at most, so a yuan amount converts to fen without any rounding
 YuanIn = money.Yuan

@@ -16,7 +16,7 @@ from backoffice.contracts import schemas
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice/orders", tags=["backoffice: orders"], responses=ERROR_RESPONSES)

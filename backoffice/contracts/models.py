@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.common.models import status_enum
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 
 
 

@@ -13,15 +13,15 @@ from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
 from backoffice.common.history import log_transition
 from backoffice.contracts.models import FunderType, Order, OrderStatus
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.db import utcnow
-from scrm.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.core.db import utcnow
+from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.privacy import crypto
-from scrm.statemachine import Machine
+from scrm.core import crypto
+from scrm.core.statemachine import Machine
 
 S = OrderStatus
 ORDER_MACHINE = Machine("order", "订单", {

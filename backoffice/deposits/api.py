@@ -14,7 +14,7 @@ from backoffice.deposits import schemas
 from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import Borrowing, Deposit
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES, NotFound
+from scrm.core.errors import ERROR_RESPONSES, NotFound
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: deposits"], responses=ERROR_RESPONSES)

@@ -17,14 +17,14 @@ from backoffice.deposits.models import (Borrowing, BorrowingStatus, Deposit, Dep
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.db import utcnow
-from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
-from scrm.money import from_fen, round_fen, to_fen
+from scrm.core.db import utcnow
+from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from scrm.core.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
-from scrm.statemachine import Machine
+from scrm.core.statemachine import Machine
 
 D, R, B = DepositStatus, RefundStatus, BorrowingStatus
 DEPOSIT_MACHINE = Machine("deposit", "定金", {

@@ -13,9 +13,9 @@ from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.direct_debit.providers import for_mandate
 from scrm.auth import FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.mandates.api import RawBody, xml_ack, xml_refused
-from scrm.money import from_fen, to_fen
+from scrm.core.money import from_fen, to_fen
 from scrm.wechatpay.client import papay_window_opens
 from scrm.wechatpay.signing import RefusedXml
 

@@ -7,7 +7,7 @@ from datetime import date
 import typer
 
 from backoffice.direct_debit import service, tasks
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Direct debit: reconciliation and polling.")
 

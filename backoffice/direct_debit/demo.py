@@ -14,7 +14,7 @@ from decimal import Decimal
 import httpx
 
 from scrm.auth import issue_customer_token
-from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
+from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
 from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 
 

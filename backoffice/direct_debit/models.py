@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
 
 class DebitStatus(str, enum.Enum):

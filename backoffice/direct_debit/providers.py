@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from scrm.mandates.models import Mandate, MandateKind
-from scrm.money import to_fen
+from scrm.core.money import to_fen
 from scrm.wechatpay import bank as bank_api
 from scrm.wechatpay.client import BEIJING, PayError, beijing_now, get_pay_client, notify_url, verify_notification
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.direct_debit.models import AttemptStatus, DebitStatus
-from scrm.money import Yuan
+from scrm.core.money import Yuan
 
 
 class DebitCreate(BaseModel):

@@ -23,15 +23,15 @@ from sqlalchemy.orm import Session
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification,
                                             DebitOrder, DebitStatus, PaymentAlert, Reconciliation)
 from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
-from scrm import events, jobs
-from scrm.config import get_settings
-from scrm.db import insert_ignore, utcnow
-from scrm.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from scrm.core import events, jobs
+from scrm.core.config import get_settings
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.money import from_fen
+from scrm.core.money import from_fen
 from scrm.org.models import Employee, Role
-from scrm.statemachine import Change, Machine
+from scrm.core.statemachine import Change, Machine
 from scrm.wechatpay.client import BEIJING, PayError, beijing_now, papay_window_opens
 from scrm.wechatpay.signing import BadSignature
 

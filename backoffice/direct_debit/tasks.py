@@ -7,8 +7,8 @@ import logging
 
 from backoffice.direct_debit import service
 from backoffice.direct_debit.providers import PROVIDERS
-from scrm import jobs
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.db import session_scope
 from scrm.wechatpay.client import PayError
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from backoffice.common.money import YuanOut, yuan
 from backoffice.contracts import service as contract_service
 from backoffice.ledger import service as ledger
 from scrm.auth import CurrentStaff, SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice/ledger", tags=["backoffice: ledger"], responses=ERROR_RESPONSES)

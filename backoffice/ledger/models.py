@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 
 
 class JournalEntry(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.ledger.chart import CHART
 from backoffice.ledger.models import JournalEntry, JournalLine
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 
 
 @dataclass(frozen=True)

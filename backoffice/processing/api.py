@@ -13,7 +13,7 @@ from backoffice.processing import service as processing_service
 from backoffice.settlements.api import settlement_out
 from backoffice.settlements.schemas import SettlementOut
 from scrm.auth import CurrentStaff, SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice/orders", tags=["backoffice: processing"], responses=ERROR_RESPONSES)

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.common.models import status_enum
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 
 
 class FollowUpKind(str, enum.Enum):

@@ -12,10 +12,10 @@ from backoffice.contracts.models import Order
 from backoffice.processing.models import FollowUpKind, ProcessingFollowUp
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
+from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.org.models import Employee, Role
 
 

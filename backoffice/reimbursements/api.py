@@ -12,7 +12,7 @@ from backoffice.reimbursements import schemas
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, ReimbursementStatus
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/backoffice/reimbursements", tags=["backoffice: reimbursements"],
                    responses=ERROR_RESPONSES)

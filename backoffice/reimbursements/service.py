@@ -19,11 +19,11 @@ from backoffice.ledger.service import cr, dr
 from backoffice.reimbursements import schemas
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.customers import service as customer_service
-from scrm.db import utcnow
-from scrm.errors import Forbidden, NotFound, ValidationFailed
+from scrm.core.db import utcnow
+from scrm.core.errors import Forbidden, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.statemachine import Machine
+from scrm.core.statemachine import Machine
 
 R = ReimbursementStatus
 REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from backoffice.common.money import YuanOut, yuan
 from backoffice.reports import service as report_service
 from scrm.auth import SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice/reports", tags=["backoffice: reports"], responses=ERROR_RESPONSES)

@@ -13,11 +13,11 @@ from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order, OrderStatus
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
-from scrm.config import get_settings
-from scrm.db import utcnow
+from scrm.core.config import get_settings
+from scrm.core.db import utcnow
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from scrm.org.models import Center, Department, Employee
 
 # revenue = fees collected (service, other fees, interest) less discounts and rebates, as the journal has them

@@ -23,7 +23,7 @@ from backoffice.settlements import export, schemas
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, Settlement
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES, NotFound
+from scrm.core.errors import ERROR_RESPONSES, NotFound
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: settlements"], responses=ERROR_RESPONSES)

@@ -15,9 +15,9 @@ from backoffice.contracts.models import Order
 from backoffice.settlements.models import Settlement, SettlementStatus
 from backoffice.settlements.service import Totals
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
-from scrm.money import from_fen
+from scrm.core.money import from_fen
 from scrm.org.models import Employee
-from scrm.spreadsheet import text_row
+from scrm.core.spreadsheet import text_row
 
 COLUMNS = ["协议编号", "客户", "手机号", "签单时间", "营销专员", "做单专员", "产品", "资方类型", "申请金额",
            "放款金额", "放款日期", "放款机构", "服务费", "优惠", "分期费", "额外费用", "借款本息", "应收合计",

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.common.models import status_enum
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 

@@ -21,14 +21,14 @@ from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
 from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
                                            SettlementFee, SettlementPayment, SettlementStatus)
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.db import utcnow
-from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from scrm.money import from_fen, round_fen, to_fen
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from scrm.core.money import from_fen, round_fen, to_fen
 from scrm.org.models import Employee, Role
-from scrm.statemachine import Machine
+from scrm.core.statemachine import Machine
 
 T = SettlementStatus
 SETTLEMENT_MACHINE = Machine("settlement", "结算单", {

@@ -11,7 +11,7 @@ from backoffice.contracts import service as contract_service
 from backoffice.settlements.api import visible_settlement
 from backoffice.vouchers import service as voucher_service
 from scrm.auth import CurrentStaff, SessionDep, require_roles
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: vouchers"], responses=ERROR_RESPONSES)

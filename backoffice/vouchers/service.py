@@ -17,8 +17,8 @@ from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import RefundStatus
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
-from scrm.errors import NotFound
-from scrm.money import from_fen
+from scrm.core.errors import NotFound
+from scrm.core.money import from_fen
 
 PAYMENT_LABELS = {"cash": "现金", "alipay": "支付宝", "wechat": "微信", "online_bank": "网银", "direct_debit": "代扣"}
 FUNDER_LABELS = {"bank": "银行", "consumer_finance": "消金", "credit_insurance": "信保", "microloan": "小贷",

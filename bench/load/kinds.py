@@ -26,7 +26,7 @@ import psycopg
 import xmltodict
 from wechatpy.work.crypto import WeChatCrypto
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 from scrm.wecom import callback
 
 

@@ -18,7 +18,7 @@ import httpx
 import psycopg
 
 from bench.common import PII_KEY, free_port
-from scrm.config import SANDBOX_WECOM, SANDBOX_WXA
+from scrm.core.config import SANDBOX_WECOM, SANDBOX_WXA
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("bench-admin", "bench-password-1")

@@ -12,7 +12,7 @@ from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.customers import api as customer_api
 from scrm.customers import schemas as customer_schemas
 from scrm.customers import service as customer_service
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/assignment", tags=["assignment"], responses=ERROR_RESPONSES)
 

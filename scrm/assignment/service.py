@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.assignment.models import AssignmentRule, Strategy
 from scrm.channels.models import Channel
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, LoanProduct
-from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
 

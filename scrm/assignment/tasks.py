@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrm.assignment import service
 from scrm.customers.models import Customer
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 
 
 def assign_customer(customer_id: int) -> int | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 
 
 class Notification(Base):

@@ -19,16 +19,16 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scrm.bot.models import BotMessage, Notification
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus
-from scrm.db import insert_ignore_many, utcnow
-from scrm.errors import ValidationFailed
+from scrm.core.db import insert_ignore_many, utcnow
+from scrm.core.errors import ValidationFailed
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.privacy import crypto
+from scrm.core import crypto
 from scrm.sop import service as sop_service
 from scrm.tagging import service as tagging_service
 from scrm.tagging.labels import INTENT_NAMES

@@ -6,10 +6,10 @@ import logging
 
 from sqlalchemy import select
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.bot import service as bot_service
 from scrm.bot.models import BotMessage
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, status
 from scrm.auth import ManagerStaff, SessionDep
 from scrm.broadcast import schemas
 from scrm.broadcast import service as broadcast_service
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/broadcasts", tags=["broadcasts"], responses=ERROR_RESPONSES)
 

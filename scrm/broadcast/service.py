@@ -9,13 +9,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.broadcast.models import MassMessage, MassTask
 from scrm.broadcast.schemas import BroadcastIn
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus
-from scrm.db import insert_ignore, utcnow
-from scrm.errors import NotFound, ValidationFailed
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerTier, InviteBatch, TierChange, TierGroup
 from scrm.org import service as org_service

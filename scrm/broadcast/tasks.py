@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.broadcast import service as broadcast_service
 from scrm.broadcast.models import MassTask
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.wecom.client import get_client
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, status
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import schemas
 from scrm.channels import service as channel_service
-from scrm.errors import ERROR_RESPONSES, ValidationFailed
+from scrm.core.errors import ERROR_RESPONSES, ValidationFailed
 
 router = APIRouter(prefix="/api/channels", tags=["channels"], responses=ERROR_RESPONSES)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 class ChannelKind(str, enum.Enum):

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
-from scrm.db import utcnow
-from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.channels import service
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.wecom.client import get_client
 
 

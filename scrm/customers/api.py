@@ -12,9 +12,9 @@ from scrm.auth import CurrentStaff, SessionDep, require_roles
 from scrm.customers import schemas
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
-from scrm.privacy.crypto import mask_id_no, mask_phone
+from scrm.core.crypto import mask_id_no, mask_phone
 
 router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scrm.money import from_fen, parse_yuan, to_fen
+from scrm.core.money import from_fen, parse_yuan, to_fen
 
 FIELD_TYPES = {"text", "number", "integer", "money", "choice", "date", "bool"}
 

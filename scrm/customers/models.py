@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
-from scrm.privacy.crypto import EncryptedText
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
+from scrm.core.crypto import EncryptedText
 
 
 class CustomerSource(str, enum.Enum):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
-from scrm.errors import ERROR_RESPONSES, Conflict
+from scrm.core.errors import ERROR_RESPONSES, Conflict
 from scrm.groups import schemas
 from scrm.groups import service as group_service
 from scrm.wecom.client import get_client

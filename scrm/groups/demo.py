@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from scrm.bot import tasks as bot_tasks
 from scrm.bot.models import BotMessage
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.groups import service as group_service
 from scrm.groups import tasks as group_tasks
 from scrm.org.models import Employee, EmployeeStatus

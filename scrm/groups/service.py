@@ -15,17 +15,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from scrm import events
-from scrm.config import get_settings
+from scrm.core import events
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
-from scrm.db import UTCDateTime, is_postgres, utcnow
-from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.db import UTCDateTime, is_postgres, utcnow
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import schemas
 from scrm.groups.models import (
     DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
 )
-from scrm.money import from_fen, to_fen
+from scrm.core.money import from_fen, to_fen
 from scrm.org import service as org_service
 from scrm.sop import service as sop_service
 from scrm.tagging.models import CustomerProfile

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.broadcast import service as broadcast_service
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.groups import service as group_service
 from scrm.wecom.client import get_client
 

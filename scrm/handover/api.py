@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.auth import ManagerStaff, SessionDep
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.handover import schemas
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
 
 

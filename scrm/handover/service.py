@@ -19,11 +19,11 @@ from sqlalchemy import BigInteger, ColumnElement, any_, func, literal, select, u
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
-from scrm.db import insert_ignore_many, is_postgres, utcnow
-from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.db import insert_ignore_many, is_postgres, utcnow
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
 from scrm.handover.schemas import PlanRow
@@ -33,7 +33,7 @@ from scrm.handover.models import (
 )
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
-from scrm.statemachine import Change, Machine
+from scrm.core.statemachine import Change, Machine
 
 log = logging.getLogger(__name__)
 
@@ -660,7 +660,7 @@ def on_transfer_failed(session: Session, payload: dict) -> None:
     case_ids = set(session.scalars(select(HandoverItem.case_id).where(
         HandoverItem.customer_id == payload.get("customer_id"), HandoverItem.taker_id == payload.get("employee_id"),
         HandoverItem.status == ItemStatus.waiting)))
-    from scrm import jobs
+    from scrm.core import jobs
 
     for case_id in sorted(case_ids):
         jobs.enqueue(session, "handover.track_case", case_id)

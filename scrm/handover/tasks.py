@@ -3,9 +3,9 @@ step's WeCom call is replayed from its idempotency key rather than made again.""
 
 from __future__ import annotations
 
-from scrm import jobs
-from scrm.config import get_settings
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.config import get_settings
+from scrm.core.db import session_scope
 from scrm.handover import service
 from scrm.wecom.client import get_client
 

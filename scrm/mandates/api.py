@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse, Response
 
 from scrm.auth import CurrentCustomer, FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.miniprogram_api.api import MP_ERRORS
 from scrm.mandates import schemas
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.money import from_fen
-from scrm.privacy.crypto import mask_name, mask_phone
+from scrm.core.money import from_fen
+from scrm.core.crypto import mask_name, mask_phone
 from scrm.wechatpay import signing
 from scrm.wechatpay.client import verify_notification
 

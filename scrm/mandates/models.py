@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, enum_column, utcnow
-from scrm.privacy.crypto import EncryptedText
+from scrm.core.db import Base, BigId, UTCDateTime, enum_column, utcnow
+from scrm.core.crypto import EncryptedText
 
 
 class MandateKind(str, enum.Enum):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.mandates.models import MandateKind, MandateStatus
-from scrm.money import Yuan
+from scrm.core.money import Yuan
 
 
 class CardBind(BaseModel):

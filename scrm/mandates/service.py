@@ -12,16 +12,16 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.db import utcnow
-from scrm.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from scrm.mandates.models import Mandate, MandateChange, MandateKind, MandateStatus
-from scrm.money import to_fen
-from scrm.privacy.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
+from scrm.core.money import to_fen
+from scrm.core.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
                                  valid_card_no, valid_id_no, valid_mobile)
-from scrm.statemachine import Change, Machine
+from scrm.core.statemachine import Change, Machine
 from scrm.wechatpay.bank import get_bank_client
 from scrm.wechatpay.client import PayError, get_pay_client, notify_url
 

@@ -11,16 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from scrm.auth import CurrentCustomer, SessionDep, issue_customer_token
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import forms
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, LoanProduct
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.miniprogram_api import schemas
 from scrm.miniprogram_api import service as mp_service
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
-from scrm.money import from_fen
-from scrm.privacy.crypto import mask_card, mask_name, mask_phone
+from scrm.core.money import from_fen
+from scrm.core.crypto import mask_card, mask_name, mask_phone
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, Withdrawal, WithdrawalMethod
 

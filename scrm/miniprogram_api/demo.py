@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 import httpx
 
-from scrm import events
-from scrm.config import SANDBOX_WXA, reset_settings
-from scrm.db import session_scope
+from scrm.core import events
+from scrm.core.config import SANDBOX_WXA, reset_settings
+from scrm.core.db import session_scope
 from scrm.referral import tasks as referral_tasks
 from scrm.sandbox.wxa import SandboxWxa
 

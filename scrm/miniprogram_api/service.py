@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.assignment import service as assignment_service
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import forms
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, LoanProduct, Stage
-from scrm.db import insert_ignore, utcnow
-from scrm.errors import AppError, Conflict, ExternalServiceError, NotFound, Unauthorized, ValidationFailed
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import AppError, Conflict, ExternalServiceError, NotFound, Unauthorized, ValidationFailed
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
 from scrm.miniprogram_api.wxa import get_wxa_client
 from scrm.referral import service as referral_service

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from wechatpy.client.api import WeChatWxa
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.wecom.client import WecomClient, WecomError, shared_client
 
 

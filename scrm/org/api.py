@@ -8,11 +8,11 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.auth import (CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff, current_token, end_staff_session,
                        issue_staff_token, require_roles)
-from scrm.config import get_settings
-from scrm.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
+from scrm.core.config import get_settings
+from scrm.core.errors import ERROR_RESPONSES, Forbidden, ValidationFailed
 from scrm.org import schemas
 from scrm.org import service as org_service
 from scrm.org.models import DataScope, Employee, EmployeeStatus, Role

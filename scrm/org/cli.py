@@ -6,11 +6,11 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from scrm.db import session_scope
-from scrm.errors import AppError, NotFound
+from scrm.core.db import session_scope
+from scrm.core.errors import AppError, NotFound
 from scrm.org import service as org_service
 from scrm.org.models import DataScope, EmployeeStatus, Role
-from scrm.privacy.crypto import mask_phone
+from scrm.core.crypto import mask_phone
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Staff accounts: add, list, set passwords.")
 

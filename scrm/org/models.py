@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, UTCDateTime, utcnow
-from scrm.privacy.crypto import EncryptedText
+from scrm.core.db import Base, BigId, UTCDateTime, utcnow
+from scrm.core.crypto import EncryptedText
 
 
 class Role(str, enum.Enum):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
-from scrm.privacy.crypto import mask_phone
+from scrm.core.crypto import mask_phone
 
 
 class WriteModel(BaseModel):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from scrm import jobs
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.db import session_scope
 from scrm.org import service as org_service
 from scrm.wecom.client import get_client
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 class PiiView(Base):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, Table, bindparam, func, select, type_coerce, update
 from sqlalchemy.engine import Engine
 
-from scrm.privacy import crypto
+from scrm.core import crypto
 
 NORMALIZERS = {"phone": crypto.normalize_phone, "id_no": crypto.normalize_id_no,
                "card": lambda value: "".join(ch for ch in value if ch.isdigit())}

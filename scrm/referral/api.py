@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query, status
 
 from scrm.auth import FinanceStaff, ManagerStaff, SessionDep
 from scrm.customers.models import Customer
-from scrm.errors import ERROR_RESPONSES
-from scrm.money import from_fen
-from scrm.privacy.crypto import mask_card
+from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.money import from_fen
+from scrm.core.crypto import mask_card
 from scrm.referral import schemas
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionRule, CommissionState, Withdrawal, WithdrawalState

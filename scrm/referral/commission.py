@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scrm.money import from_fen, to_fen
+from scrm.core.money import from_fen, to_fen
 
 HUNDRED = Decimal(100)
 

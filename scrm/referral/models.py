@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
-from scrm.privacy.crypto import EncryptedText
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
+from scrm.core.crypto import EncryptedText
 
 
 

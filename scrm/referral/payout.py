@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import requests
 from wechatpy.exceptions import WeChatPayException
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers.models import Customer
 from scrm.referral.models import Withdrawal, WithdrawalMethod
 from scrm.wechatpay.client import get_pay_client

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrm.money import Yuan
+from scrm.core.money import Yuan
 
 
 class _In(BaseModel):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scrm import jobs
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.db import session_scope
 from scrm.referral import service
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import typer
 
-from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, SANDBOX_WECOM, SANDBOX_WXA
+from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, SANDBOX_WECOM, SANDBOX_WXA
 from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 from scrm.sandbox.wecom import SandboxWecom
 from scrm.sandbox.wecom.demo import seed_demo

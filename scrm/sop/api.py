@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff
-from scrm.errors import ERROR_RESPONSES
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.sop import schemas
 from scrm.sop import service as sop_service
 from scrm.sop.models import TaskStatus

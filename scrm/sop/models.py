@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 class TaskStatus(str, enum.Enum):

@@ -23,17 +23,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from scrm import events
-from scrm.config import get_settings
+from scrm.core import events
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
-from scrm.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
-from scrm.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from scrm.core.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
+from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
-from scrm.statemachine import Change, Machine
+from scrm.core.statemachine import Change, Machine
 
 KIND_TITLES = {
     "call_reminder": "客户回访",

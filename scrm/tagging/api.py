@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.customers import service as customer_service
-from scrm.errors import ERROR_RESPONSES, NotFound
+from scrm.core.errors import ERROR_RESPONSES, NotFound
 from scrm.tagging import schemas
 from scrm.tagging import service as tagging_service
 

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
-from scrm.db import insert_ignore, utcnow
-from scrm.errors import ValidationFailed
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 from scrm.tagging import pipeline

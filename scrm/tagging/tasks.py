@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from scrm import jobs
-from scrm.config import get_settings
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.config import get_settings
+from scrm.core.db import session_scope
 from scrm.tagging import service
 from scrm.tagging.models import CustomerProfile
 from scrm.wecom.client import get_client

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.wechatpay import signing
 from scrm.wechatpay.client import PayError, recorded_call
 

@@ -21,8 +21,8 @@ from wechatpy.exceptions import WeChatPayException
 from wechatpy.pay import WeChatPay
 from wechatpy.pay.api.withhold import WeChatWithhold
 
-from scrm.config import get_settings
-from scrm.errors import ExternalServiceError
+from scrm.core.config import get_settings
+from scrm.core.errors import ExternalServiceError
 from scrm.wechatpay import signing
 from scrm.wechatpay.models import PayCall
 from scrm.wecom.client import CallLog, WecomClient

@@ -3,7 +3,7 @@ HMAC-SHA256 body signature of the bank agreement-payment API. One implementation
 sandboxes; checks are constant time (wechatpy's ``parse_payment_result`` compares with ``!=``).
 
 A notification's signature is inside its XML, so the XML is read before it can be checked: by
-``scrm.safexml`` (UTF-8 only, no DTD, no entity, bounded), and only the flat ``<xml><field>text</field>…``
+``scrm.core.safexml`` (UTF-8 only, no DTD, no entity, bounded), and only the flat ``<xml><field>text</field>…``
 shape WeChat Pay signs is accepted."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import hmac
 
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, dict_to_xml
 
-from scrm import safexml
-from scrm.errors import BadRequest
+from scrm.core import safexml
+from scrm.core.errors import BadRequest
 
 
 class BadSignature(ValueError):

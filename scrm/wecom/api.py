@@ -9,10 +9,10 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from scrm.bodylimit import route_path
-from scrm.config import get_settings
-from scrm.db import unavailable
-from scrm.errors import ServiceUnavailable
+from scrm.core.bodylimit import route_path
+from scrm.core.config import get_settings
+from scrm.core.db import unavailable
+from scrm.core.errors import ServiceUnavailable
 from scrm.wecom import callback, service
 from scrm.wecom.ingress import InboxBatcher
 

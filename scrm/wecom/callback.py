@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 from wechatpy.work.crypto import PrpCrypto
 
-from scrm import safexml
+from scrm.core import safexml
 
 
 class CallbackRejected(Exception):
@@ -82,7 +82,7 @@ def verify_url(keys: CallbackKeys, msg_signature: str, timestamp: str, nonce: st
 
 def parse_xml(body: bytes | str) -> dict:
     """A WeCom XML document to a dict: text for leaf elements, a list for ``<Item>`` lists, a dict
-    for other nested elements. Only UTF-8 is read, and any DTD is refused (``scrm.safexml``)."""
+    for other nested elements. Only UTF-8 is read, and any DTD is refused (``scrm.core.safexml``)."""
     raw = body.encode() if isinstance(body, str) else body
     try:
         root = safexml.parse(raw)

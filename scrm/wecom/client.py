@@ -38,10 +38,10 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.work import WeChatClient
 
-from scrm.config import get_settings
-from scrm.db import get_engine, session_scope
-from scrm.errors import ExternalServiceError
-from scrm.jobs import get_redis
+from scrm.core.config import get_settings
+from scrm.core.db import get_engine, session_scope
+from scrm.core.errors import ExternalServiceError
+from scrm.core.jobs import get_redis
 from scrm.wecom import api_ext
 from scrm.wecom.models import WecomCall
 

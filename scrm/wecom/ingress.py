@@ -21,8 +21,8 @@ import logging
 import psycopg
 from fastapi.concurrency import run_in_threadpool
 
-from scrm import jobs
-from scrm.db import engine_bound, session_scope
+from scrm.core import jobs
+from scrm.core.db import engine_bound, session_scope
 from scrm.wecom import service, tasks
 
 log = logging.getLogger(__name__)

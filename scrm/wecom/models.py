@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
 
 
 class InboxStatus(str, enum.Enum):

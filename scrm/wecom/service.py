@@ -16,16 +16,16 @@ from typing import Any, Callable
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from scrm import jobs
+from scrm.core import jobs
 from scrm.bot import service as bot_service
 from scrm.channels import service as channel_service
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.db import insert_ignore_many, utcnow
+from scrm.core.db import insert_ignore_many, utcnow
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
-from scrm.privacy import crypto
+from scrm.core import crypto
 from scrm.tagging import service as tagging_service
 from scrm.wecom import callback
 from scrm.wecom.client import ERASED, erase_mentions, get_client

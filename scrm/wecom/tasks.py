@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from scrm import jobs
-from scrm.config import get_settings
-from scrm.db import session_scope
+from scrm.core import jobs
+from scrm.core.config import get_settings
+from scrm.core.db import session_scope
 from scrm.wecom import service
 
 log = logging.getLogger(__name__)

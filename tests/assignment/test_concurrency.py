@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
 from scrm.customers.models import Customer
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from tests.customers.factories import make_customer, make_employee
 
 

@@ -134,7 +134,7 @@ def test_manual_create_by_a_supervisor_runs_the_rules(db, products):
 def test_rule_validation_names_the_field(db):
     import pytest
 
-    from scrm.errors import ValidationFailed
+    from scrm.core.errors import ValidationFailed
 
     a = make_employee(db)
     for kwargs, field in [({"conditions": {"planets": ["mars"]}}, "conditions.planets"),

@@ -21,7 +21,7 @@ from backoffice.processing import service as processing_service
 from backoffice.processing.models import FollowUpKind
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
-from scrm.errors import AppError
+from scrm.core.errors import AppError
 from tests.backoffice.conftest import terms
 
 STATS: Counter = Counter()

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from scrm import events
+from scrm.core import events
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.bot.models import BotMessage, Notification
 from scrm.customers import service as customer_service
 from scrm.customers.models import FollowUp, Stage
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.sop import service as sop_service

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from scrm.broadcast import tasks as broadcast_tasks
 from scrm.broadcast.models import MassTask
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.tagging.models import CustomerProfile

@@ -11,7 +11,7 @@ from scrm.channels.models import Channel, ChannelKind, SyncStatus
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from scrm.org.models import Department, Role
 from tests.customers.factories import at, auth, make_customer, make_department, make_employee
 
@@ -218,8 +218,8 @@ def test_stats_count_adds_deletions_and_conversions_in_one_query(db, client):
 
 def test_a_lost_commit_after_add_does_not_make_a_second_code(committed_db, sandbox_wecom,
                                                              wecom_client):
-    from scrm import jobs
-    from scrm.db import session_scope
+    from scrm.core import jobs
+    from scrm.core.db import session_scope
 
     db = committed_db
     adviser = make_employee(db, "顾问", wecom_userid="adviser_x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrm import ratelimit
+from scrm.core import ratelimit
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.customers.models import FollowUp, Stage
 from scrm.org import service as org_service

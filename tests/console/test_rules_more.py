@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from scrm.customers.models import Stage
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.groups import service as group_service
 from scrm.groups.models import TierRule
 from scrm.org.models import Role

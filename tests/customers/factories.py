@@ -13,7 +13,7 @@ from scrm.auth import issue_staff_token
 from scrm.customers import service as customer_service
 from scrm.customers.service.common import set_phone
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, Stage
-from scrm.events import OutboxEvent
+from scrm.core.events import OutboxEvent
 from scrm.org.models import DEFAULT_SCOPE, Center, Department, Employee, EmployeeStatus, Role
 
 _seq = itertools.count(1)

@@ -8,7 +8,7 @@ import pytest
 
 from scrm.customers import forms
 from scrm.customers import service as customer_service
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from tests.customers.factories import make_employee, phone
 
 VALID = {

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from scrm.customers.models import TimelineEntry
-from scrm.db import utcnow
-from scrm.errors import ValidationFailed
-from scrm.events import OutboxEvent, deliver
+from scrm.core.db import utcnow
+from scrm.core.errors import ValidationFailed
+from scrm.core.events import OutboxEvent, deliver
 from scrm.groups import schemas
 from scrm.groups import service as group_service
 from scrm.groups.models import TierChange
@@ -139,7 +139,7 @@ def test_preview_counts_moves_without_changing_anything(db, team, standard_rules
 def test_profile_changed_event_retiers_that_customer(db, team, standard_rules):
     customer = profiled(db, team["sales"], "事件客户", intent="high", amount_fen=50_000_000)
     other = profiled(db, team["sales"], "旁人", intent="high")
-    from scrm import events
+    from scrm.core import events
 
     event = events.emit(db, "profile.changed", {"customer_id": customer.id, "changes": {"intent": "high"}})
     db.flush()

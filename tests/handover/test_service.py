@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
-from scrm.db import session_scope, utcnow
-from scrm.errors import InvalidTransition
+from scrm.core.db import session_scope, utcnow
+from scrm.core.errors import InvalidTransition
 from scrm.groups.models import CustomerGroup, CustomerTier
 from scrm.handover import service, tasks
 from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, HandoverTransition, ItemStatus

@@ -7,7 +7,7 @@ import itertools
 import uuid
 from datetime import datetime, timezone
 
-from scrm import events
+from scrm.core import events
 
 _seq = itertools.count(1)
 SETTLEMENT_IDS = itertools.count(9000)

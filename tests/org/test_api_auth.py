@@ -3,8 +3,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from scrm.auth import issue_staff_token
-from scrm.db import utcnow
-from scrm.events import OutboxEvent
+from scrm.core.db import utcnow
+from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Role
 
@@ -112,7 +112,7 @@ def test_repeated_wrong_passwords_are_rate_limited_per_username(db, client):
 
 
 def test_sign_in_limits_are_shared_through_redis(db, client, redis_url):
-    from scrm import ratelimit
+    from scrm.core import ratelimit
 
     employee = make_employee(db, password="s3cret-pass")
     for _ in range(org_service.LOGIN_FAILURES_PER_USER):

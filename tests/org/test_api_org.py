@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from scrm.events import OutboxEvent
+from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 

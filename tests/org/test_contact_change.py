@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from scrm.errors import ValidationFailed
-from scrm.events import OutboxEvent
+from scrm.core.errors import ValidationFailed
+from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Center, Department, Employee, EmployeeStatus, Role
-from scrm.privacy.crypto import blind_index
+from scrm.core.crypto import blind_index
 
 
 def snapshot(db):

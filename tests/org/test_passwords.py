@@ -1,7 +1,7 @@
 import pytest
 from argon2 import PasswordHasher
 
-from scrm.errors import Unauthorized, ValidationFailed
+from scrm.core.errors import Unauthorized, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Role
 

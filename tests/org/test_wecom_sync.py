@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from scrm.events import OutboxEvent
+from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org import tasks as org_tasks
 from scrm.org.models import Center, Department, EmployeeStatus, Role
@@ -193,7 +193,7 @@ def test_wecom_sign_in_refuses_departed_and_forged_codes(db, client, sandbox_wec
 def test_a_user_id_wecom_does_not_know_gets_no_account(db, sandbox_wecom, wecom_client):
     import pytest
 
-    from scrm.errors import Unauthorized
+    from scrm.core.errors import Unauthorized
 
     with pytest.raises(Unauthorized, match="no staff account"):
         org_service.employee_for_wecom_user(db, "ghost", wecom_client)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import LargeBinary, String, Text, select, type_coerce
 
 from loan_scrm.models import metadata
-from scrm.privacy.crypto import EncryptedText
+from scrm.core.crypto import EncryptedText
 
 
 def _text(value) -> str:

@@ -23,7 +23,7 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, Stage
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.privacy import crypto
+from scrm.core import crypto
 from scrm.referral import service as referral_service
 from scrm.referral.models import Withdrawal
 from scrm.wecom.client import _call_log

@@ -7,10 +7,11 @@ from sqlalchemy import String, select, type_coerce
 
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.db import get_engine
+from scrm.core.db import get_engine
 from loan_scrm.models import metadata
 from scrm.org import service as org_service
-from scrm.privacy import crypto, rotation
+from scrm.core import crypto
+from scrm.privacy import rotation
 from tests.conftest import TEST_PII_KEY
 from tests.customers.factories import make_customer, make_employee
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.referral import service as referral_service
 from scrm.referral.models import Withdrawal, WithdrawalMethod, WithdrawalState
 from tests.customers.factories import make_customer, make_employee, phone

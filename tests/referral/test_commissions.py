@@ -96,7 +96,7 @@ def test_depth_above_two_is_refused(settings_env):
     import pytest
     from pydantic import ValidationError
 
-    from scrm.config import get_settings
+    from scrm.core.config import get_settings
 
     settings_env(SCRM_REFERRAL_DEPTH="3")
     with pytest.raises(ValidationError):
@@ -144,7 +144,7 @@ def test_cooling_off_then_withdrawable(db, settings_env):
 def test_illegal_transitions_are_refused(db):
     import pytest
 
-    from scrm.errors import InvalidTransition
+    from scrm.core.errors import InvalidTransition
 
     referrer = make_customer(db)
     friend = refer(db, referrer)

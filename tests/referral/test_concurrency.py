@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalMethod
 from scrm.customers.models import Customer

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scrm.auth import issue_customer_token, issue_staff_token
-from scrm.money import to_fen
+from scrm.core.money import to_fen
 from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalState

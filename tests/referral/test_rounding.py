@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrm.money import round_fen
+from scrm.core.money import round_fen
 from scrm.referral.commission import LevelRule, exact_amount, split
 
 fees = st.integers(min_value=0, max_value=10**10)

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 
 
 def test_sandbox_wecom_command_serves_the_demo_company_until_stopped():
@@ -36,7 +36,7 @@ def test_sandbox_wecom_command_serves_the_demo_company_until_stopped():
 
 
 def test_sandbox_wxa_command_prints_its_settings_and_answers_until_stopped():
-    from scrm.config import SANDBOX_WXA
+    from scrm.core.config import SANDBOX_WXA
 
     proc = subprocess.Popen([sys.executable, "-c", "from scrm.sandbox.cli import app; app()", "wxa", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 from scrm.sandbox.wecom import SandboxWecom
 
 

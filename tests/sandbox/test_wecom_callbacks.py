@@ -14,7 +14,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.work import parse_message
 from wechatpy.work.crypto import WeChatCrypto
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 from scrm.sandbox.wecom import SandboxWecom
 
 CRYPTO = WeChatCrypto(SANDBOX_WECOM["token"], SANDBOX_WECOM["aes_key"], SANDBOX_WECOM["corp_id"])

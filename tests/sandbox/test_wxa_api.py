@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from scrm.config import SANDBOX_WXA
+from scrm.core.config import SANDBOX_WXA
 from scrm.miniprogram_api.wxa import WxaClient, get_wxa_client
 from scrm.wecom import client as wecom_client
 from scrm.wecom.client import WecomError
@@ -65,7 +65,7 @@ def test_processes_share_one_token_through_redis(db, sandbox_wxa, redis_url):
     from scrm.wecom.client import REDIS_PREFIX
     from wechatpy.session.redisstorage import RedisStorage
 
-    from scrm.jobs import get_redis
+    from scrm.core.jobs import get_redis
 
     wecom_client.reset()
     first = get_wxa_client()

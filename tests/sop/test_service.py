@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from scrm import events
+from scrm.core import events
 from scrm.customers.models import Stage
-from scrm.db import session_scope, utcnow
-from scrm.errors import InvalidTransition, NotFound
+from scrm.core.db import session_scope, utcnow
+from scrm.core.errors import InvalidTransition, NotFound
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.sop import service as sop_service

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from scrm.customers.models import CustomerStatus, TimelineEntry
-from scrm.db import utcnow
-from scrm.events import OutboxEvent
+from scrm.core.db import utcnow
+from scrm.core.events import OutboxEvent
 from scrm.tagging import service
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
 from scrm.tagging import tasks
@@ -127,7 +127,7 @@ def test_two_jobs_reading_one_customer_at_once_leave_a_profile_with_both(committ
 
     from sqlalchemy import text as sql
 
-    from scrm.db import new_session, session_scope
+    from scrm.core.db import new_session, session_scope
 
     c = make_customer(committed_db)
     committed_db.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from backoffice.direct_debit.models import DebitNotification, PaymentAlert
 from loan_scrm.app import create_app
-from scrm.config import SANDBOX_WECHATPAY
+from scrm.core.config import SANDBOX_WECHATPAY
 from scrm.wechatpay import signing
 
 LAUGHS = ('<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'

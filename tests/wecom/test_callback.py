@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from wechatpy.work.crypto import WeChatCrypto
 
 from loan_scrm.app import create_app
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 from scrm.wecom import callback, service
 from scrm.wecom.models import InboxEvent, InboxStatus
 

@@ -7,8 +7,8 @@ import redis as redis_lib
 from sqlalchemy import select
 from wechatpy.session.redisstorage import RedisStorage
 
-from scrm.config import SANDBOX_WECOM, get_settings
-from scrm.db import session_scope
+from scrm.core.config import SANDBOX_WECOM, get_settings
+from scrm.core.db import session_scope
 from scrm.wecom.client import REDIS_PREFIX, WecomClient, WecomError, get_client
 from scrm.wecom.models import WecomCall
 from tests.conftest import race

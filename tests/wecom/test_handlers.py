@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 
 from scrm.channels.models import Channel, ChannelKind
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, TimelineEntry
-from scrm.db import session_scope
-from scrm.events import OutboxEvent
+from scrm.core.db import session_scope
+from scrm.core.events import OutboxEvent
 from scrm.groups.models import CustomerGroup, GroupMember
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus

@@ -12,7 +12,7 @@ import time
 from sqlalchemy import func, select
 
 from scrm.customers.models import Customer, TimelineEntry
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 from scrm.org import service as org_service
 from scrm.wecom import tasks
 from scrm.wecom.client import get_client

@@ -13,11 +13,11 @@ from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, Stage, TimelineEntry
-from scrm.db import insert_ignore, insert_ignore_many, utcnow
-from scrm.errors import NotFound, ValidationFailed
+from scrm.core.db import insert_ignore, insert_ignore_many, utcnow
+from scrm.core.errors import NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.privacy import crypto
+from scrm.core import crypto
 
 log = logging.getLogger(__name__)
 

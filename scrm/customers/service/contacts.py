@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.channels.models import Channel
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerSource, CustomerStatus,
                                    DuplicateContact, FollowStatus, FollowUp, Stage, TimelineEntry)
@@ -17,9 +17,9 @@ from scrm.customers.service.common import (STAGE_ORDER, TRANSFER_FAIL_REASONS, _
                                            _name_of, add_timeline, find_by_phone, follows_of, get_by_external_userid,
                                            get_by_unionid, lock_customer, log, phone_hash, phone_hashes, set_owner,
                                            set_phone, source_key)
-from scrm.db import insert_ignore, utcnow
+from scrm.core.db import insert_ignore, utcnow
 from scrm.org.models import Employee
-from scrm.privacy import crypto
+from scrm.core import crypto
 
 
 def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[FollowInfo], *, event_key: str,

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.customers.models import Attachment, Customer, CustomerFollow, FollowUp, Stage
 from scrm.customers.service.common import (_STORAGE_KEY, ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES,
                                            FOLLOW_UP_KINDS, _fail, add_timeline)
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.org.models import Employee
 
 

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, Stage
 from scrm.customers.service.common import (_fail, _locked, add_timeline, find_by_phone, get_by_unionid, lock_customer,
                                            log, phone_hash, set_phone)
 from scrm.customers.service.contacts import _merge
 from scrm.customers.service.records import _resolve_need
-from scrm.errors import Conflict, ValidationFailed
-from scrm.money import from_fen
-from scrm.privacy import crypto
+from scrm.core.errors import Conflict, ValidationFailed
+from scrm.core.money import from_fen
+from scrm.core import crypto
 
 
 def _by_openid(session: Session, openid: str) -> Customer | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerStatus, DuplicateContact, FollowUp,
                                    TimelineEntry)
 from scrm.customers.service.common import PII_FIELDS, PII_ROLES, add_timeline
-from scrm.errors import Conflict, Forbidden, ValidationFailed
+from scrm.core.errors import Conflict, Forbidden, ValidationFailed
 from scrm.org.models import Employee, Role
 from scrm.privacy import service as privacy_service
 

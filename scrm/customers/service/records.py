@@ -9,19 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm import events
+from scrm.core import events
 from scrm.channels.models import Channel
 from scrm.customers import forms
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, LoanProduct, Stage
 from scrm.customers.service.common import (MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_MONTHS, _fail, _name_of, add_timeline,
                                            find_by_phone, id_no_hash, id_no_hashes, lock_customer, phone_hashes,
                                            set_phone)
-from scrm.db import utcnow
-from scrm.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from scrm.money import NotAnAmount, to_fen, yuan_amount
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from scrm.core.money import NotAnAmount, to_fen, yuan_amount
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.privacy import crypto
+from scrm.core import crypto
 
 
 def seed_products(session: Session) -> list[LoanProduct]:

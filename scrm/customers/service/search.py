@@ -13,9 +13,9 @@ from scrm.channels.models import Channel
 from scrm.customers import forms
 from scrm.customers.models import Customer, CustomerStatus, LoanProduct, Stage
 from scrm.customers.service.common import STAGE_ORDER, not_merged, phone_hashes, visible_condition
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 from scrm.org.models import Employee
-from scrm.privacy import crypto
+from scrm.core import crypto
 
 SORTS = {"name", "stage", "owner", "channel", "created_at", "assigned_at", "last_contact_at", "amount"}
 

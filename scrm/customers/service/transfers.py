@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from scrm.customers.models import Customer, CustomerFollow, FollowStatus, FollowUp, TimelineEntry
-from scrm.db import insert_ignore_many, is_postgres, utcnow
+from scrm.core.db import insert_ignore_many, is_postgres, utcnow
 
 
 def move_open_follow_ups(session: Session, customer_id: int, from_employee_id: int, to_employee_id: int) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from scrm.errors import Forbidden, NotFound
+from scrm.core.errors import Forbidden, NotFound
 from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, Role
 from scrm.org.service.common import _SCOPE_WIDTH, UNSET, can_see_employee, visible_department_ids
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from scrm.errors import NotFound, ValidationFailed
+from scrm.core.errors import NotFound, ValidationFailed
 from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus
-from scrm.privacy.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
+from scrm.core.crypto import blind_index, blind_indexes, normalize_phone, valid_mobile
 
 log = logging.getLogger(__name__)
 

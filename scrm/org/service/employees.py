@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from scrm import events
-from scrm.db import utcnow
-from scrm.errors import Conflict, ValidationFailed
+from scrm.core import events
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, EmployeeStatus, Role
 from scrm.org.service.common import (EMPLOYEE_DEPARTED, UNSET, _clean_mobile, _clean_name, _clean_username,
                                      _clean_wecom_userid, _coerce_enum, _employee_condition, find_by_username,
                                      find_by_wecom_userid, get_department, get_employee)
 from scrm.org.service.passwords import hash_password
-from scrm.privacy.crypto import normalize_phone
+from scrm.core.crypto import normalize_phone
 
 
 def _check_username_free(session: Session, username: str, exclude_id: int | None = None) -> None:

@@ -10,9 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from scrm import ratelimit
-from scrm.db import insert_ignore, utcnow
-from scrm.errors import TooManyRequests, Unauthorized, ValidationFailed
+from scrm.core import ratelimit
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import TooManyRequests, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, EmployeeStatus, RevokedSession
 from scrm.org.service.common import get_employee, normalize_username
 

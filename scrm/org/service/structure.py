@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.org.models import Center, Department, Employee
 from scrm.org.service.common import UNSET, _clean_name, _subtree, _visible_departments, get_center, get_department
 

@@ -8,8 +8,8 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.config import get_settings
-from scrm.errors import Conflict, ExternalServiceError, Unauthorized, ValidationFailed
+from scrm.core.config import get_settings
+from scrm.core.errors import Conflict, ExternalServiceError, Unauthorized, ValidationFailed
 from scrm.org.models import DEFAULT_SCOPE, Center, Department, Employee, EmployeeStatus, Role
 from scrm.org.service.common import _clean_mobile, find_by_wecom_userid, log
 from scrm.org.service.employees import mark_departed

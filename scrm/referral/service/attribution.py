@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.referral.models import Commission, Referral, ReferralCode, Withdrawal
 from scrm.referral.service.common import log
 

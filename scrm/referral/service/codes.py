@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from scrm.channels import service as channel_service
 from scrm.channels.models import Channel, ChannelKind
 from scrm.customers.models import Customer
-from scrm.db import utcnow
-from scrm.errors import Conflict
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict
 from scrm.referral.models import ReferralCode
 from scrm.referral.service.common import CODE_ALPHABET, SCENE_PREFIX
 

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm import events
-from scrm.config import get_settings
+from scrm.core import events
+from scrm.core.config import get_settings
 from scrm.customers.models import Customer
-from scrm.db import utcnow
-from scrm.money import from_fen
+from scrm.core.db import utcnow
+from scrm.core.money import from_fen
 from scrm.referral import commission as arithmetic
 from scrm.referral.models import Commission, CommissionState, Withdrawal
 from scrm.referral.service.attribution import upline

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.db import utcnow
+from scrm.core.db import utcnow
 from scrm.referral.models import CommissionState, ReferralTransition, WithdrawalState
-from scrm.statemachine import Change, Machine
+from scrm.core.statemachine import Change, Machine
 
 log = logging.getLogger(__name__)
 

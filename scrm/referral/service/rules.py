@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 from scrm.customers.models import LoanProduct
-from scrm.errors import Conflict, NotFound, ValidationFailed
-from scrm.money import from_fen, to_fen
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.money import from_fen, to_fen
 from scrm.org.models import Employee
 from scrm.referral import commission as arithmetic
 from scrm.referral.models import CommissionRule, RuleKind

@@ -9,15 +9,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm import events
-from scrm.config import get_settings
+from scrm.core import events
+from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.db import utcnow
-from scrm.errors import Conflict, NotFound, ValidationFailed
-from scrm.money import from_fen
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.money import from_fen
 from scrm.org.models import Employee
-from scrm.privacy import crypto
+from scrm.core import crypto
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 from scrm.referral.payout import PayoutFailed, provider_for
 from scrm.referral.service.common import CHINA, COMMISSION_MACHINE, CS, OPEN_WITHDRAWALS, WITHDRAWAL_MACHINE, WS

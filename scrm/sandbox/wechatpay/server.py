@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from scrm.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
+from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
 from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.wechatpay import signing
 

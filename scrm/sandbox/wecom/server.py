@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from scrm.config import SANDBOX_WECOM
+from scrm.core.config import SANDBOX_WECOM
 from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS, webhook_send

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from scrm.config import SANDBOX_WXA
+from scrm.core.config import SANDBOX_WXA
 from scrm.sandbox.loopback import LoopbackSandbox
 
 CODE_TTL_S = 300

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice.common.money import fen_from_text
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize("text, fen", [("1,234.5", 123_450), ("0.10", 10), ("3.000", 300), (" 99 ", 9_900),

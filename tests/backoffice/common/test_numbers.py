@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from backoffice.common.numbers import next_agreement_no
-from scrm.db import session_scope
+from scrm.core.db import session_scope
 
 
 def test_concurrent_sessions_get_distinct_consecutive_numbers(committed_db):

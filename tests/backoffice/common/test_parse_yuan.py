@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice.common.money import parse_yuan
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize("text, fen", [("86.5", 8650), ("1,234.50", 123450), (" 7 ", 700), ("0.10", 10),

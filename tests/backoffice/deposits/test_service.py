@@ -12,7 +12,7 @@ from backoffice.deposits.models import BorrowingStatus, DepositStatus, RefundSta
 from backoffice.ledger import service as ledger
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
+from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from tests.backoffice.conftest import processing
 from tests.customers.factories import events_named
 

@@ -10,8 +10,8 @@ from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
                                             DebitStatus, PaymentAlert)
 from scrm.bot.models import Notification
-from scrm.db import session_scope
-from scrm.events import OutboxEvent
+from scrm.core.db import session_scope
+from scrm.core.events import OutboxEvent
 from scrm.wechatpay.models import PayCall
 from tests.mandates.factories import People, sign_papay
 from tests.wecom.test_worker import kill_hard, start_worker, wait_for

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.models import DebitAttempt, DebitOrder, DebitStatus
-from scrm.events import OutboxEvent
+from scrm.core.events import OutboxEvent
 from tests.mandates.factories import People, sign_papay
 
 KEYS = ("a", "b", "c")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.models import (AttemptStatus, DebitChange, DebitOrder, DebitStatus,
                                             PaymentAlert)
-from scrm.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
+from scrm.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from scrm.sandbox.wechatpay import BEIJING
 from tests.customers.factories import events_named
 from tests.mandates.factories import bind_card, sign_papay

@@ -6,7 +6,7 @@ import pytest
 
 from backoffice.ledger import service as ledger
 from backoffice.ledger.service import cr, dr
-from scrm.errors import ValidationFailed
+from scrm.core.errors import ValidationFailed
 
 
 def test_post_refuses_unbalanced_and_unknown_accounts_and_writes_nothing(db):
@@ -59,7 +59,7 @@ def test_referral_commission_events_post_accrual_reversal_and_payout(db):
 
 def test_the_back_office_subscriptions_resolve_to_their_handlers():
     from backoffice.settlements import service as settlement_service
-    from scrm import events
+    from scrm.core import events
 
     wanted = {"debit.succeeded": settlement_service.on_debit_succeeded,
               "referral.commission_confirmed": ledger.on_commission_confirmed,

@@ -11,7 +11,7 @@ from backoffice.deposits.models import BorrowingStatus
 from backoffice.ledger import service as ledger
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
-from scrm.errors import Forbidden, InvalidTransition, ValidationFailed
+from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from tests.backoffice.conftest import disbursed
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

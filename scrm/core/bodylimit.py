@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Callable
 
-from scrm.errors import PayloadTooLarge
+from scrm.core.errors import PayloadTooLarge
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from scrm.config import get_settings
-from scrm.db import Base, BigId, UTCDateTime, session_scope, utcnow
+from scrm.core.config import get_settings
+from scrm.core.db import Base, BigId, UTCDateTime, session_scope, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any, Callable
 from sqlalchemy import ForeignKey, String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from scrm import jobs
-from scrm.db import Base, BigId, JSONDoc, UTCDateTime, insert_ignore, session_scope, utcnow
+from scrm.core import jobs
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, insert_ignore, session_scope, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 
 
 def configure_logging() -> None:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
-from scrm.config import get_settings
+from scrm.core.config import get_settings
 
 
 class PiiKeyMissing(RuntimeError):

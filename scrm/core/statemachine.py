@@ -10,7 +10,7 @@ from typing import Any, Callable, Collection, Mapping
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from scrm.errors import Forbidden, InvalidTransition
+from scrm.core.errors import Forbidden, InvalidTransition
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 import time
 
-from scrm import jobs
-from scrm.errors import TooManyRequests
+from scrm.core import jobs
+from scrm.core.errors import TooManyRequests
 
 _lock = threading.Lock()
 _local: dict[str, tuple[int, float]] = {}  # key -> (count, window end)
