@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from backoffice.common.history import log_transition
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
-from backoffice.common.history import log_transition
 from backoffice.contracts.models import FunderType, Order, OrderStatus
-from scrm.core import events
-from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
+from scrm.core import crypto, events
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from scrm.core.statemachine import Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Stage
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.core import crypto
-from scrm.core.statemachine import Machine
 
 S = OrderStatus
 ORDER_MACHINE = Machine("order", "订单", {
@@ -50,7 +49,6 @@ MAX_RATE_BP = 5000  # 50%: anything above is a typo
 @dataclass
 class OrderTerms:
     """What a salesperson enters at signing."""
-
     product_code: str
     funder_type: FunderType
     amount_applied_fen: int
@@ -249,7 +247,6 @@ class OrderFilter:
 
 
 def _start(day: date, plus_days: int = 0) -> datetime:
-    from datetime import timedelta, timezone
 
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=plus_days)
 
@@ -257,8 +254,6 @@ def _start(day: date, plus_days: int = 0) -> datetime:
 def list_orders(session: Session, viewer: Employee, flt: OrderFilter, *, sort: str = "-signed_at",
                 limit: int = 50, offset: int = 0) -> tuple[list[Order], int]:
     """A page of the orders the viewer may see, with the total count."""
-    from sqlalchemy import func
-
     session.flush()
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"))

@@ -19,21 +19,20 @@ from sqlalchemy import BigInteger, ColumnElement, any_, func, literal, select, u
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from scrm.core import events
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.core import events, jobs
 from scrm.core.db import insert_ignore_many, is_postgres, utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
+from scrm.core.statemachine import Change, Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
+from scrm.handover.models import (BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem,
+                                  HandoverTransition, ItemKind, ItemStatus)
 from scrm.handover.schemas import PlanRow
-from scrm.handover.models import (
-    BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem, HandoverTransition, ItemKind,
-    ItemStatus,
-)
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
-from scrm.core.statemachine import Change, Machine
+from scrm.wecom.client import WecomError
 
 log = logging.getLogger(__name__)
 
@@ -485,7 +484,6 @@ def batch_key(batch_id: int) -> str:
 def send_batch(session: Session, batch_id: int, client: Any) -> HandoverBatch:
     """Make (or, after a crash, replay by idempotency key) one batch's WeCom call and record each item's
     answer. A quota error (45009 …) leaves the batch pending and is raised, so the job retries it later."""
-    from scrm.wecom.client import WecomError
 
     batch = session.get(HandoverBatch, batch_id)
     if batch is None:
@@ -660,7 +658,6 @@ def on_transfer_failed(session: Session, payload: dict) -> None:
     case_ids = set(session.scalars(select(HandoverItem.case_id).where(
         HandoverItem.customer_id == payload.get("customer_id"), HandoverItem.taker_id == payload.get("employee_id"),
         HandoverItem.status == ItemStatus.waiting)))
-    from scrm.core import jobs
 
     for case_id in sorted(case_ids):
         jobs.enqueue(session, "handover.track_case", case_id)

@@ -25,15 +25,15 @@ from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.config import get_settings
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.core.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
 from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from scrm.core.statemachine import Change, Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
-from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.org.models import Department, Employee, EmployeeStatus, Role
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
-from scrm.core.statemachine import Change, Machine
 
 KIND_TITLES = {
     "call_reminder": "客户回访",
@@ -230,7 +230,6 @@ def supervisor_of(session: Session, employee_id: int | None) -> Employee | None:
                                                    Employee.department_id == employee.department_id)
                             .order_by(Employee.id)).first()
     if found is None:
-        from scrm.org.models import Department
 
         center = session.scalar(select(Department.center_id).where(Department.id == employee.department_id))
         found = session.scalars(select(Employee).join(Department, Department.id == Employee.department_id)
