@@ -25,10 +25,14 @@ from scrm.groups import schemas
 from scrm.groups.models import (
     DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
 )
-from scrm.core.money import from_fen, to_fen
+from scrm.core.money import NotAnAmount, from_fen, to_fen, yuan_amount
 from scrm.org import service as org_service
 from scrm.sop import service as sop_service
 from scrm.tagging.models import CustomerProfile
+
+
+AMOUNT_PROBLEMS = {"not_a_number": "金额须为元，最多两位小数（不能用科学计数法）", "decimals": "金额最多两位小数",
+                   "negative": "金额不能为负", "too_large": "金额不能超过 {maximum:,} 元"}
 
 
 def _ts(value) -> datetime | None:
@@ -127,9 +131,11 @@ def _stored_conditions(c: schemas.RuleConditions) -> dict:
         raise ValidationFailed(f"未知的客户阶段：{'、'.join(bad)}", field="conditions.stages_in")
     for name in ("amount_min_yuan", "amount_max_yuan"):
         if name in data:
-            value = data.pop(name)
-            if value < 0:
-                raise ValidationFailed("金额不能为负", field=f"conditions.{name}")
+            try:
+                value = yuan_amount(data.pop(name))
+            except NotAnAmount as exc:
+                raise ValidationFailed(AMOUNT_PROBLEMS[exc.kind].format(maximum=exc.maximum),
+                                       field=f"conditions.{name}") from None
             data[name.replace("_yuan", "_fen")] = to_fen(value)
     if data.get("amount_min_fen", 0) > data.get("amount_max_fen", float("inf")):
         raise ValidationFailed("最低金额大于最高金额", field="conditions.amount_min_yuan")

@@ -172,3 +172,15 @@ def test_api_rules_preview_and_retier(client, db, team):
     patched = client.patch(f"/api/tiers/rules/{created.json()['id']}", json={"tier": "B"}, headers=auth(manager))
     assert patched.json()["tier"] == "B"
     assert client.post("/api/tiers/retier", headers=auth(manager)).json()["changed"] == 1
+
+
+@pytest.mark.parametrize("amount", [1.7976931348623157e308, 1e26, "1e30", "NaN", "12.345", "2000000000"])
+def test_an_amount_condition_that_is_no_amount_is_refused_on_its_field(db, client, team, amount):
+    """Found by the API fuzzing: a huge JSON number in a tier condition answered 500 (the fen conversion
+    overflowed). Rules and their preview refuse it with 422 naming the field, like every amount."""
+    manager = team["manager"]
+    body = {"name": "大额", "tier": "A", "conditions": {"amount_min_yuan": amount}}
+    created = client.post("/api/tiers/rules", json=body, headers=auth(manager))
+    assert created.status_code == 422 and created.json()["field"].endswith("conditions.amount_min_yuan"), created.text
+    preview = client.post("/api/tiers/preview", json={"rules": [body]}, headers=auth(manager))
+    assert preview.status_code == 422 and preview.json()["field"].endswith("conditions.amount_min_yuan"), preview.text
