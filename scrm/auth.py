@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from scrm.core.config import get_settings
-from scrm.core.db import new_session
+from scrm.core.db import session_scope
 from scrm.customers.models import Customer, CustomerStatus
 from scrm.core.errors import Forbidden, Unauthorized
 from scrm.org import service as org_service
@@ -31,15 +31,8 @@ COOKIE_NAME = "scrm_session"
 
 
 def get_session() -> Iterator[Session]:
-    session = new_session()
-    try:
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the answer is sent, so a 200 means the data is stored.
