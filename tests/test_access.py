@@ -64,6 +64,7 @@ def _resolve(schema: dict) -> dict:
     return OPENAPI["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("method, path, schema", _body_schemas(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_json_body_refuses_unknown_fields(method, path, schema):
     resolved = _resolve(schema)

@@ -5,6 +5,8 @@ import pytest
 from scrm import auth
 from scrm.core.errors import Unauthorized
 
+pytestmark = pytest.mark.pure
+
 
 def test_customer_token_round_trips_and_is_not_a_staff_token():
     token = auth.issue_customer_token(42)

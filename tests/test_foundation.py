@@ -30,6 +30,7 @@ def test_job_waits_for_commit_and_is_dropped_on_rollback(db):
     assert RAN == [2]
 
 
+@pytest.mark.pure
 def test_money_rounds_half_up_once():
     assert round_fen(Decimal("0.005")) == Decimal("0.01")
     assert round_fen(Decimal("-0.005")) == Decimal("-0.01")

@@ -34,6 +34,7 @@ def test_work_horse_inherits_the_job_modules_from_the_worker(redis_url):
     assert job.return_value() == []
 
 
+@pytest.mark.pure
 def test_job_modules_name_every_subscriber_and_periodic_job():
     names = wiring.job_modules()
     for handlers in wiring.SUBSCRIPTIONS.values():
@@ -134,5 +135,6 @@ def test_an_unknown_job_name_fails_where_it_is_enqueued(db):
         jobs.enqueue(db, "handover.tarck_case", 1)
 
 
+@pytest.mark.pure
 def test_every_periodic_job_is_registered():
     assert all(jobs.registered(p.job) for p in scheduler.PERIODIC)

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ValidationError
 
 from scrm.core.money import NotAnAmount, Yuan, yuan_amount
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize("value, expected", [("3200.50", "3200.50"), (" 7 ", "7.00"), ("12.300", "12.30"), (0, "0.00"),
                                              (3200.5, "3200.50"), (Decimal("0.1"), "0.10"), ("1000000000", "1000000000.00")])

@@ -41,6 +41,7 @@ def test_a_pii_key_that_is_not_32_bytes_stops_the_start():
     assert "SCRM_PII_KEY" in finished.stderr and "32" in finished.stderr
 
 
+@pytest.mark.pure
 def test_the_app_factory_refuses_too(settings_env):
     settings_env(SCRM_PII_KEY="")
     with pytest.raises(RuntimeError, match="SCRM_PII_KEY"):

@@ -13,6 +13,8 @@ from backoffice.contracts.service import ORDER_MACHINE
 from scrm.core.errors import Forbidden, InvalidTransition
 from scrm.core.statemachine import Machine
 
+pytestmark = pytest.mark.pure
+
 # every order action from every order state: the state it leads to, or "-" for a 409
 ORDER_MATRIX = """
              amend   confirm    review    start_processing  follow_up   refund      lend        disburse   settle   reopen_settlement  refund_all  void

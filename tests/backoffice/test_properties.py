@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -183,6 +184,7 @@ def test_random_operation_sequences_keep_the_books_straight(db, world, ops):
         savepoint.rollback()
 
 
+@pytest.mark.pure
 @given(amount=st.integers(0, 10**12), bp=st.integers(0, 10_000))
 def test_a_rate_is_applied_with_one_half_up_rounding(amount, bp):
     exact = Fraction(amount * bp, 10000)

@@ -8,10 +8,10 @@ from sqlalchemy import event
 from scrm.channels import service as channel_service
 from scrm.channels import tasks as channel_tasks
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.core.errors import ValidationFailed
 from scrm.org.models import Department, Role
 from tests.customers.factories import at, auth, make_customer, make_department, make_employee
 
@@ -141,6 +141,7 @@ def test_channel_input_is_checked(db, client, team):
     assert r.status_code == 422 and r.json()["field"] == "welcome.attachments.0.url"
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("welcome,field", [
     ({"text": {"content": "字" * 1400}}, "welcome.text"),  # 4200 bytes
     ({"attachments": [{"msgtype": "video", "video": {"media_id": "x"}}]}, "welcome.attachments.0"),
@@ -157,6 +158,7 @@ def test_welcome_message_follows_wecom_rules(welcome, field):
     assert info.value.field == field
 
 
+@pytest.mark.pure
 def test_welcome_shortcuts_become_wecom_shape():
     assert channel_service.clean_welcome({"text": "你好", "link": {"title": "额度", "url": "https://e.com"}}) == {
         "text": {"content": "你好"}, "attachments": [{"msgtype": "link", "link": {"title": "额度",

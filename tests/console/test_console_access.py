@@ -48,6 +48,7 @@ def allowed(item: core.MenuItem, role: Role) -> bool:
 PAGES = console_pages()
 
 
+@pytest.mark.pure
 def test_the_walk_finds_the_known_pages():
     assert {"/console/", "/console/customers", "/console/handover", "/console/rules", "/console/dashboards"} <= set(PAGES)
 

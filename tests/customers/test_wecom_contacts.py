@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from scrm.channels.models import Channel, ChannelKind
 from scrm.customers import service as customer_service
-from scrm.customers.service.common import follows_of
-from scrm.customers.models import (
-    Customer,
-    CustomerFollow,
-    CustomerSource,
-    CustomerStatus,
-    DuplicateContact,
-    FollowStatus,
-    TimelineEntry,
-)
+from scrm.customers.models import (Customer, CustomerFollow, CustomerSource, CustomerStatus, DuplicateContact,
+                                   FollowStatus, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo
+from scrm.customers.service.common import follows_of
 from tests.customers.factories import at, events_named, make_customer, make_employee, phone
 
 
@@ -291,6 +285,7 @@ def test_add_timeline_ignores_a_repeated_source_key(db):
     assert [e.summary for e in customer_service.list_timeline(db, customer.id)] == ["四", "三", "一"]
 
 
+@pytest.mark.pure
 def test_long_event_keys_get_distinct_short_source_keys():
     base = "x" * 80
     a, b = customer_service.source_key(base, "owner"), customer_service.source_key(base, "gone")

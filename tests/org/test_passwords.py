@@ -4,7 +4,6 @@ from argon2 import PasswordHasher
 from scrm.core.errors import Unauthorized, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Role
-
 from tests.org.conftest import make_employee
 
 
@@ -16,6 +15,7 @@ def test_hash_is_argon2id_and_verifies(db):
     assert not org_service.verify_password(employee, "correct horsE")
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("password, message", [
     ("short", "at least 8"),
     ("x" * 129, "at most 128"),

@@ -3,6 +3,7 @@ clawed back once paid, and never paid twice."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from scrm.referral import service as referral_service
@@ -92,6 +93,7 @@ def test_two_levels_only_when_configured_and_within_the_fee_share(db, settings_e
     assert [(c.level, c.amount_fen) for c in _commissions(db, grand)] == [(2, 10_000)]
 
 
+@pytest.mark.pure
 def test_depth_above_two_is_refused(settings_env):
     import pytest
     from pydantic import ValidationError

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrm.core.money import round_fen
 from scrm.referral.commission import LevelRule, exact_amount, split
+
+pytestmark = pytest.mark.pure
 
 fees = st.integers(min_value=0, max_value=10**10)
 rates = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(100), places=4)

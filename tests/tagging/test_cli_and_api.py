@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.customers.factories import auth, make_customer, make_employee
 
 KEYS = {"text", "tags", "product", "intent", "amount_yuan", "term_months", "city"}
@@ -17,6 +19,7 @@ def run_tag(stdin: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+@pytest.mark.pure
 def test_scrm_tag_writes_one_line_per_input():
     lines = [{"text": "我在济南，名下有套房，想周转个五十万，急用"}, {"text": "你好"},
              {"text": "没有房，征信没问题，想借三万五，分24期，不急"}]
@@ -30,6 +33,7 @@ def test_scrm_tag_writes_one_line_per_input():
     assert out[2]["intent"] == "low" and out[2]["term_months"] == 24 and "有房产" not in out[2]["tags"]
 
 
+@pytest.mark.pure
 def test_scrm_tag_names_bad_lines_and_fails_at_the_end():
     done = run_tag('{"text": "想贷50万"}\n{not json\n["text"]\n{"text": "3年"}\n')
     assert done.returncode == 1

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from scrm.tagging import dataset, pipeline
+import pytest
+
+from scrm.tagging import dataset
 from scrm.tagging import model as tagger
+from scrm.tagging import pipeline
 from scrm.tagging.rules import shipped_rules
+
+pytestmark = pytest.mark.pure
 
 
 def test_shipped_model_carries_its_data_hash_and_meets_the_targets():

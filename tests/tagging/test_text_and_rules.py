@@ -7,7 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import MAX_TEXT_CHARS, extract_amount, extract_city, extract_term, normalize, parse_number, segment
+from scrm.tagging.text import (MAX_TEXT_CHARS, extract_amount, extract_city, extract_term, normalize, parse_number,
+                               segment)
+
+pytestmark = pytest.mark.pure
 
 
 @pytest.mark.parametrize("written, value", [

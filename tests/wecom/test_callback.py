@@ -181,6 +181,7 @@ def event_xml(**fields) -> str:
     return f"<xml>{inner}</xml>"
 
 
+@pytest.mark.pure
 def test_two_adds_to_one_salesperson_in_the_same_second_are_two_events():
     base = dict(ToUserName="corp", FromUserName="sys", CreateTime="1700000000", MsgType="event",
                 Event="change_external_contact", ChangeType="add_external_contact", UserID="zhangsan")

@@ -14,6 +14,8 @@ from wechatpy.work.crypto import WeChatCrypto
 from scrm.core.config import SANDBOX_WECOM
 from scrm.wecom import callback
 
+pytestmark = pytest.mark.pure
+
 KEYS = callback.CallbackKeys.build(SANDBOX_WECOM["token"], SANDBOX_WECOM["aes_key"], SANDBOX_WECOM["corp_id"], 300)
 MESSAGE = (f"<xml><ToUserName><![CDATA[{SANDBOX_WECOM['corp_id']}]]></ToUserName><FromUserName><![CDATA[lina]]>"
            "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"

@@ -219,6 +219,7 @@ def test_onjob_transfer_and_mass_message_results(corp, wecom_client, db):
     assert wecom_client.auth.get_user_info(corp.oauth_code("lisi"))["userid"] == "lisi"
 
 
+@pytest.mark.pure
 def test_not_configured_is_a_clear_error(settings_env):
     settings_env(SCRM_WECOM_CORP_ID="", SCRM_WECOM_SECRET="")
     with pytest.raises(WecomError, match="not configured"):

@@ -7,6 +7,8 @@ import pytest
 from backoffice.common.money import fen_from_text
 from scrm.core.errors import ValidationFailed
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize("text, fen", [("1,234.5", 123_450), ("0.10", 10), ("3.000", 300), (" 99 ", 9_900),
                                        ("", None), (None, None), ("1000000000", 100_000_000_000)])

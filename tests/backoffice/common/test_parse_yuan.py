@@ -7,6 +7,8 @@ import pytest
 from backoffice.common.money import parse_yuan
 from scrm.core.errors import ValidationFailed
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize("text, fen", [("86.5", 8650), ("1,234.50", 123450), (" 7 ", 700), ("0.10", 10),
                                        ("12.300", 1230), ("0", 0), ("1000000000", 100_000_000_000)])

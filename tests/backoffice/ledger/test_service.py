@@ -57,6 +57,7 @@ def test_referral_commission_events_post_accrual_reversal_and_payout(db):
     assert b["commission_expense"] == 30_000 and b["commissions_payable"] == 0 and b["bank"] == -30_000
 
 
+@pytest.mark.pure
 def test_the_back_office_subscriptions_resolve_to_their_handlers():
     from backoffice.settlements import service as settlement_service
     from scrm.core import events
