@@ -4,14 +4,14 @@ with WeCom, the mini-program API and WeChat Pay configured (their sandboxes): no
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
 import schemathesis
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
 from loan_scrm.app import create_app
 from scrm.org.models import Role
-from tests.customers.factories import auth, make_employee
+from tests.factories.org import auth, make_employee
 
 # Not run: positive_data_acceptance (business rules reject schema-valid input with a 422 naming the field:
 # password policy, ID-number checksums, unknown products), negative_data_rejection (pydantic reads a

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.org.models import Employee, EmployeeStatus, Role
-from tests.customers.factories import client, make_department, make_employee  # noqa: F401  (client: fixture)
+from tests.factories.org import make_department, make_employee
 
 
 def _changes(target: Employee) -> list[tuple[str, str, dict | None]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from scrm.org.models import Role
-from tests.customers.factories import auth, make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 
 def test_managers_edit_rules_and_the_next_lead_follows_them(db, client):

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
-from scrm.customers.models import Customer
 from scrm.core.db import session_scope
-from tests.customers.factories import make_customer, make_employee
+from scrm.customers.models import Customer
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 
 def _assign_all(customer_ids: list[int], threads: int = 6) -> list[BaseException]:

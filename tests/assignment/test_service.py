@@ -7,7 +7,9 @@ from scrm.assignment.models import Strategy
 from scrm.channels.models import Channel, ChannelKind
 from scrm.customers.models import CustomerSource, CustomerStatus, Stage, TimelineEntry
 from scrm.org.models import EmployeeStatus
-from tests.customers.factories import events_named, make_customer, make_employee
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 
 def rule(db, team, strategy=Strategy.round_robin, **kw):

@@ -23,7 +23,7 @@ from backoffice.processing.models import FollowUpKind
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from scrm.core.errors import AppError
-from tests.backoffice.conftest import terms
+from tests.factories.backoffice import terms
 
 STATS: Counter = Counter()
 # derandomized: the same sequences every run, so the end-state coverage check below cannot pass or fail by luck

@@ -15,10 +15,11 @@ from backoffice.ledger.models import JournalEntry
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.customers.models import Customer
-from tests.backoffice.conftest import disbursed, make_world, processing, signed
 from tests.conftest import race
-from tests.mandates.factories import pay_live, sign_papay, staff_auth  # noqa: F401  (fixture)
-
+from tests.factories.backoffice import disbursed, make_world, processing, signed
+from tests.factories.mandates import sign_papay
+from tests.factories.org import auth
+from tests.mandates.conftest import pay_live  # noqa: F401  (fixture)
 
 
 def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, pay_live, sandbox_wechatpay):
@@ -35,7 +36,7 @@ def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, pay
         sign_papay(client, db.get(Customer, order.customer_id), {
             "scope_ref": order.agreement_no, "max_amount": "100000.00", "valid_until": "2030-01-01T00:00:00+08:00"})
     db.commit()
-    finance = staff_auth(world.finance)
+    finance = auth(world.finance)
     url = f"{pay_live.url}/api/backoffice/settlements/{settlement.id}/debit"
 
     answers = race(6, lambda i: httpx.post(url, headers=finance, json={}, timeout=60))
@@ -61,7 +62,7 @@ def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_
     db.commit()
     base = f"{pay_live.url}/api/backoffice"
 
-    filed = race(6, lambda i: httpx.post(f"{base}/orders/{order.id}/deposit/refunds", headers=staff_auth(world.processor),
+    filed = race(6, lambda i: httpx.post(f"{base}/orders/{order.id}/deposit/refunds", headers=auth(world.processor),
                                          json={"amount": "2000.00", "reason": f"客户要求退定 {i}"}, timeout=60))
 
     assert sorted(a.status_code for a in filed) == [201, 201, 422, 422, 422, 422], \
@@ -71,7 +72,7 @@ def test_refunds_filed_and_confirmed_at_once_never_exceed_the_deposit(committed_
     assert len(refund_ids) == 2
 
     confirmed = race(6, lambda i: httpx.post(f"{base}/refunds/{refund_ids[i % 2]}/confirm",
-                                             headers=staff_auth(world.finance), json={"method": "online_bank"}, timeout=60))
+                                             headers=auth(world.finance), json={"method": "online_bank"}, timeout=60))
 
     assert sorted(a.status_code for a in confirmed) == [200, 200, 409, 409, 409, 409], \
         [(a.status_code, a.text[:160]) for a in confirmed]
@@ -89,14 +90,14 @@ def test_a_claim_paid_by_several_finance_presses_at_once_is_paid_once(committed_
     order = signed(db, world)
     db.commit()
     base = f"{pay_live.url}/api/backoffice/reimbursements"
-    made = httpx.post(base, headers=staff_auth(world.sales), json={
+    made = httpx.post(base, headers=auth(world.sales), json={
         "customer_id": order.customer_id, "order_id": order.id, "cost_type": "processing", "category": "交通",
         "amount": "86.50", "spent_on": "2026-11-20"})
     assert made.status_code == 201, made.text
     rid = made.json()["id"]
-    assert httpx.post(f"{base}/{rid}/confirm", headers=staff_auth(world.finance)).status_code == 200
+    assert httpx.post(f"{base}/{rid}/confirm", headers=auth(world.finance)).status_code == 200
 
-    paid = race(6, lambda i: httpx.post(f"{base}/{rid}/pay", headers=staff_auth(world.finance),
+    paid = race(6, lambda i: httpx.post(f"{base}/{rid}/pay", headers=auth(world.finance),
                                         json={"payer": "online_bank"}, timeout=60))
 
     assert sorted(a.status_code for a in paid) == [200, 409, 409, 409, 409, 409], \

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.customers.factories import auth
+from tests.factories.org import auth
 
 FINANCE_ONLY = [
     ("post", "/api/backoffice/orders/1/confirm", None),

@@ -8,18 +8,20 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from scrm.core import events
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.bot.models import BotMessage, Notification
+from scrm.core import events
+from scrm.core.db import utcnow
 from scrm.customers import service as customer_service
 from scrm.customers.models import FollowUp, Stage
-from scrm.core.db import utcnow
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.sop import service as sop_service
 from scrm.tagging.models import CustomerProfile
-from tests.customers.factories import events_named, make_customer, make_department, make_employee
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 CST = timezone(timedelta(hours=8))
 

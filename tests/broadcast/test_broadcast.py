@@ -12,7 +12,8 @@ from scrm.core.db import utcnow
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.tagging.models import CustomerProfile
-from tests.customers.factories import auth, make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 
 @pytest.fixture

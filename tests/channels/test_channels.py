@@ -13,7 +13,9 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.customers.schemas import ContactInfo, FollowInfo
 from scrm.org.models import Department, Role
-from tests.customers.factories import at, auth, make_customer, make_department, make_employee
+from tests.factories.common import at
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 WELCOME = {
     "text": {"content": "您好，我是您的贷款顾问，房抵、信用、车抵都可以咨询～"},

@@ -9,7 +9,6 @@ import pytest
 
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from tests.backoffice.conftest import world  # noqa: F401  (fixture)
-from tests.customers.factories import client, products  # noqa: F401  (fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -9,8 +9,9 @@ from scrm.customers.models import FollowUp
 from scrm.handover.models import HandoverCase
 from scrm.org import service as org_service
 from scrm.org.models import Role
-from tests.customers.factories import make_customer, make_department, make_employee
-from tests.handover.conftest import build_world
+from tests.factories.customers import make_customer
+from tests.factories.handover import build_world
+from tests.factories.org import make_department, make_employee
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from console import core
 from loan_scrm.app import create_app
 from scrm.org.models import Role
-from tests.customers.factories import make_department, make_employee
+from tests.factories.org import make_department, make_employee
 
 SIGN_IN = core.PREFIX + "/login"
 

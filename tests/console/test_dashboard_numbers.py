@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from scrm.customers.models import Stage
 from scrm.org.models import Role
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 
 def _leads(html: str) -> str:

@@ -12,17 +12,18 @@ from backoffice.ledger import service as ledger
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.auth import issue_customer_token
+from scrm.customers.models import Stage
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
-from scrm.customers.models import Stage
 from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalState
-from tests.backoffice.conftest import signed
 from tests.console.conftest import csrf_of
-from tests.customers.factories import make_customer, make_employee
+from tests.factories.backoffice import signed
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
+from tests.factories.referral import percent_rule, refer
 from tests.miniprogram_api.helpers import bearer, settle
-from tests.referral.helpers import percent_rule, refer
 
 TODAY = date.today().isoformat()
 

@@ -11,9 +11,10 @@ from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Withdrawal, WithdrawalMethod, WithdrawalState
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
+from tests.factories.referral import percent_rule, refer
 from tests.miniprogram_api.helpers import settle
-from tests.referral.helpers import percent_rule, refer
 
 
 @pytest.fixture

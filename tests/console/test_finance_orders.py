@@ -6,8 +6,8 @@ from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import Order, OrderStatus
 from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import Borrowing, BorrowingStatus, DepositRefund, RefundStatus
-from tests.backoffice.conftest import processing, signed, terms
 from tests.console.conftest import csrf_of
+from tests.factories.backoffice import processing, signed, terms
 
 
 def page_token(client, order_id: int) -> str:

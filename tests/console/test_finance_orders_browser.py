@@ -9,9 +9,10 @@ from backoffice.contracts.models import OrderStatus
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.org.models import Role
-from tests.backoffice.conftest import terms
 from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.backoffice import terms
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 A4_CONTENT_WIDTH_PX = 180 / 25.4 * 96  # the receipt's max-width, inside A4's 210 mm less margins
 

@@ -13,13 +13,14 @@ from openpyxl import load_workbook
 from backoffice.contracts.models import FunderType
 from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.settlements import service as settlement_service
-from backoffice.settlements.models import (ExpenseKind, PaymentMethod, SettlementFee, SettlementPayment,
-                                          SettlementStatus)
+from backoffice.settlements.models import ExpenseKind, PaymentMethod, SettlementFee, SettlementPayment, SettlementStatus
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.sandbox.wechatpay import BEIJING
-from tests.backoffice.conftest import disbursed, world  # noqa: F401
+from tests.backoffice.conftest import world  # noqa: F401
 from tests.console.conftest import csrf_of
-from tests.mandates.factories import pay_client, pay_live, sign_papay  # noqa: F401
+from tests.factories.backoffice import disbursed
+from tests.factories.mandates import sign_papay
+from tests.mandates.conftest import pay_client, pay_live  # noqa: F401
 
 LIST = "/console/finance/settlements"
 

@@ -11,8 +11,9 @@ from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import ExpenseKind, SettlementStatus
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.customers.models import Customer
-from tests.backoffice.conftest import disbursed, make_world
-from tests.mandates.factories import committed_client, pay_live, sign_papay  # noqa: F401
+from tests.factories.backoffice import disbursed, make_world
+from tests.factories.mandates import sign_papay
+from tests.mandates.conftest import committed_client, pay_live  # noqa: F401
 
 
 @pytest.fixture

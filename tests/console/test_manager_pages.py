@@ -10,8 +10,9 @@ from scrm.customers.models import CustomerSource, Stage
 from scrm.handover.models import HandoverCase
 from scrm.org.models import DataScope, EmployeeStatus, Role
 from tests.console.conftest import csrf_of
-from tests.customers.factories import make_customer, make_department, make_employee
-from tests.handover.conftest import build_world
+from tests.factories.customers import make_customer
+from tests.factories.handover import build_world
+from tests.factories.org import make_department, make_employee
 
 
 def test_manager_marks_departed_previews_plans_runs_and_follows_to_the_end(db, client, sign_in, wecom_client,

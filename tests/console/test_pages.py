@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from scrm.core import ratelimit
 from scrm.auth import COOKIE_NAME, issue_staff_token
+from scrm.core import ratelimit
 from scrm.customers.models import FollowUp, Stage
 from scrm.org import service as org_service
 from scrm.org.models import Role
 from scrm.privacy.models import PiiView
 from tests.console.conftest import csrf_of
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 
 def test_password_sign_in_sets_an_httponly_cookie_and_sign_out_clears_it(db, client):

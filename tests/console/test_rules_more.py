@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from scrm.customers.models import Stage
 from scrm.core.db import utcnow
+from scrm.customers.models import Stage
 from scrm.groups import service as group_service
 from scrm.groups.models import TierRule
 from scrm.org.models import Role
@@ -15,7 +15,8 @@ from scrm.referral.models import CommissionRule
 from scrm.sop import service as sop_service
 from scrm.sop.models import SopSchedule, SopTask
 from tests.console.conftest import csrf_of
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 
 def test_tier_rule_is_validated_previewed_saved_and_retiered(db, client, sign_in):

@@ -6,7 +6,8 @@ from scrm.customers.models import Stage
 from scrm.groups.models import TierRule
 from scrm.org.models import Role
 from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 
 def test_manager_edits_previews_saves_and_retiers_a_tiering_rule(committed_db, browser_page, console_server):

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.org.models import Role
 from scrm.privacy.models import PiiView
-from tests.customers.factories import auth, make_customer, make_department, make_employee, phone
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import auth, make_department, make_employee
 
 
 def create_body(**extra):

@@ -9,7 +9,9 @@ from scrm.customers.models import Customer, CustomerStatus, FollowUp, TimelineEn
 from scrm.org.models import Role
 from scrm.tagging import service as tagging_service
 from scrm.tagging.models import TagEvidence
-from tests.customers.factories import auth, events_named, make_customer, make_department, make_employee
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 
 def test_manager_erases_a_customer_at_their_request(db, client):

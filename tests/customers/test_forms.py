@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from scrm.core.errors import ValidationFailed
 from scrm.customers import forms
 from scrm.customers import service as customer_service
-from scrm.core.errors import ValidationFailed
-from tests.customers.factories import make_employee, phone
+from tests.factories.customers import phone
+from tests.factories.org import make_employee
 
 VALID = {
     "house_mortgage": {"property_city": "上海", "property_type": "residential", "property_area": 89.5,

@@ -11,7 +11,9 @@ from scrm.customers.models import (Customer, CustomerFollow, CustomerSource, Cus
                                    FollowStatus, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo
 from scrm.customers.service.common import follows_of
-from tests.customers.factories import at, events_named, make_customer, make_employee, phone
+from tests.factories.common import at, events_named
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import make_employee
 
 
 def timeline(db, customer_id: int) -> list[TimelineEntry]:

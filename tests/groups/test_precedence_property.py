@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scrm.groups import schemas
 from scrm.groups import service as group_service
 from scrm.tagging.models import CustomerProfile
-from tests.customers.factories import make_customer
+from tests.factories.customers import make_customer
 
 TAGS = ["有房产", "有车辆", "查询过多"]
 INTENTS = ["low", "medium", "high"]

@@ -12,7 +12,8 @@ from scrm.groups import schemas
 from scrm.groups import service as group_service
 from scrm.org.models import Role
 from scrm.tagging.models import CustomerProfile
-from tests.customers.factories import auth, make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 from tests.wecom.conftest import live_service  # noqa: F401
 
 

@@ -8,17 +8,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scrm.customers.models import TimelineEntry
 from scrm.core.db import utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.core.events import OutboxEvent, deliver
+from scrm.customers.models import TimelineEntry
 from scrm.groups import schemas
 from scrm.groups import service as group_service
 from scrm.groups.models import TierChange
 from scrm.org.models import Role
 from scrm.sop.models import SopTask
 from scrm.tagging.models import CustomerProfile
-from tests.customers.factories import auth, make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 
 def profiled(db, owner, name, *, intent="medium", tags=(), amount_fen=None, **extra):

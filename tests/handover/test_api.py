@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scrm.org.models import Role
-from tests.customers.factories import auth, make_department, make_employee
-from tests.handover.conftest import build_world
+from tests.factories.handover import build_world
+from tests.factories.org import auth, make_department, make_employee
 
 
 def test_manager_previews_plans_runs_and_follows_a_case(db, client, wecom_client, sandbox_wecom):

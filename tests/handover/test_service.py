@@ -9,16 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scrm.customers import service as customer_service
-from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.core.db import session_scope, utcnow
 from scrm.core.errors import InvalidTransition
+from scrm.customers import service as customer_service
+from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.groups.models import CustomerGroup, CustomerTier
 from scrm.handover import service, tasks
 from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, HandoverTransition, ItemStatus
 from scrm.wecom.client import WecomError
-from tests.customers.factories import events_named, make_customer
-from tests.handover.conftest import build_world
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.handover import build_world
+from tests.factories.org import make_employee
 
 RESIGNED = "externalcontact/resigned/transfer_customer"
 ONJOB = "externalcontact/transfer_customer"
@@ -183,8 +185,6 @@ def test_refused_and_failing_takers_exhaust_to_pending_for_a_manager(db, wecom_c
     [item] = items(db, case.id).values()
     assert item.status == ItemStatus.pending and item.note == "没有可用的接替人"
     sandbox_wecom.seed_user("spare", "备用")
-    from tests.customers.factories import make_employee
-
     spare = make_employee(db, "备用", wecom_userid="spare")
     service.plan_case(db, case.id, service.make_rule(db, case, strategy="one", taker_ids=[spare.id]), only_failed=True)
     tasks.run_case(case.id)

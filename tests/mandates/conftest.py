@@ -1,1 +1,43 @@
-from tests.mandates.factories import committed_client, pay_client, pay_live, people  # noqa: F401
+"""The service served on loopback for the sandbox WeChat Pay's notifications, clients on it, and the
+customers who sign authorisations."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from loan_scrm.app import create_app
+from tests.factories.mandates import People
+from tests.wecom.conftest import LiveService
+
+
+@pytest.fixture
+def pay_live(sandbox_wechatpay, settings_env):
+    """The service on a loopback port receiving the sandbox's notifications."""
+    live = LiveService()
+    settings_env(SCRM_WECHATPAY_NOTIFY_BASE=live.url)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture
+def pay_client(db, sandbox_wechatpay, pay_live):
+    """A TestClient on the rolled-back ``db``; the sandbox delivers notifications before answering, so the
+    live service and the test never use the shared connection at once."""
+    sandbox_wechatpay.notify_inline = True
+    with TestClient(create_app()) as client:
+        yield client
+
+
+@pytest.fixture
+def people(db):
+    return People(db)
+
+
+@pytest.fixture
+def committed_client(committed_db, sandbox_wechatpay, pay_live):
+    """A TestClient on committed data; the sandbox notifies the live service concurrently, as WeChat would."""
+    with TestClient(create_app()) as client:
+        yield client

@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateChange, MandateStatus
-from tests.mandates.factories import CARD, ID_NO, PHONE, SCOPE, bind_card, customer_auth, sign_papay, staff_auth
+from tests.factories.mandates import CARD, ID_NO, PHONE, SCOPE, bind_card, customer_auth, sign_papay
+from tests.factories.org import auth
 
 
 def test_bind_card_with_sms_code_and_sign_scope(pay_client, sandbox_wechatpay, people, db):
@@ -109,15 +110,15 @@ def test_customers_see_only_their_own(pay_client, sandbox_wechatpay, people):
     assert pay_client.get("/mp/mandates", headers=bob).json() == []
     assert pay_client.post(f"/mp/mandates/{mandate['id']}/revoke", headers=bob).status_code == 404
     assert pay_client.post(f"/mp/mandates/{mandate['id']}/sign", headers=bob, json=SCOPE).status_code == 404
-    assert pay_client.get("/mp/mandates", headers=staff_auth(people.finance)).status_code == 401
+    assert pay_client.get("/mp/mandates", headers=auth(people.finance)).status_code == 401
 
 
 def test_finance_lists_a_customers_authorisations(pay_client, sandbox_wechatpay, people):
     bind_card(pay_client, sandbox_wechatpay, people.alice)
-    rows = pay_client.get("/api/mandates", params={"customer_id": people.alice.id}, headers=staff_auth(people.finance))
+    rows = pay_client.get("/api/mandates", params={"customer_id": people.alice.id}, headers=auth(people.finance))
     assert rows.status_code == 200 and [r["card_last4"] for r in rows.json()] == ["0128"]
     assert CARD not in rows.text
     assert pay_client.get("/api/mandates", params={"customer_id": people.alice.id},
-                          headers=staff_auth(people.sales)).status_code == 403
+                          headers=auth(people.sales)).status_code == 403
     assert pay_client.get("/api/mandates", params={"customer_id": people.alice.id},
                           headers=customer_auth(people.alice)).status_code == 401

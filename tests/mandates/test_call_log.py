@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from scrm.wechatpay.models import PayCall
-from tests.mandates.factories import CARD, ID_NO, PHONE, customer_auth
+from tests.factories.mandates import CARD, ID_NO, PHONE, customer_auth
 
 
 def test_binding_a_card_leaves_no_sms_code_or_full_number_in_the_call_log(pay_client, sandbox_wechatpay, people, db):

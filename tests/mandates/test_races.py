@@ -9,8 +9,8 @@ from sqlalchemy import select
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate
 from tests.conftest import race
-from tests.customers.factories import make_customer
-from tests.mandates.factories import CARD, ID_NO, PHONE, customer_auth
+from tests.factories.customers import make_customer
+from tests.factories.mandates import CARD, ID_NO, PHONE, customer_auth
 
 # valid (Luhn) test cards, one per parallel binding: the same card twice is refused for another reason
 CARDS = [f"62220212345678{i:04d}" for i in range(200)]

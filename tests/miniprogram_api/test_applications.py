@@ -8,7 +8,7 @@ from scrm.assignment import service as assignment_service
 from scrm.customers.models import Customer
 from scrm.miniprogram_api.models import LoanApplication
 from scrm.tagging.models import TagEvidence
-from tests.customers.factories import make_employee
+from tests.factories.org import make_employee
 from tests.miniprogram_api.helpers import application, emit, login, settle
 
 

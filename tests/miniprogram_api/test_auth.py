@@ -8,7 +8,8 @@ from scrm.auth import issue_customer_token
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from tests.customers.factories import make_customer, make_employee, phone
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import auth, make_employee
 from tests.miniprogram_api.helpers import application, bearer, bind_phone, login
 
 
@@ -56,8 +57,6 @@ def test_an_expired_session_must_sign_in_again(db, client, sandbox_wxa):
 
 
 def test_staff_tokens_do_not_open_the_mini_program(db, client, sandbox_wxa):
-    from tests.customers.factories import auth
-
     assert client.get("/mp/me", headers=auth(make_employee(db))).status_code == 401
 
 

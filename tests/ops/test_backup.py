@@ -14,7 +14,8 @@ from backoffice.ledger import service as ledger
 from scrm.customers.models import Customer, Stage
 from scrm.ops import backup as backup_mod
 from tests.conftest import TEST_DB_URL
-from tests.customers.factories import make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from scrm.core.db import utcnow
 from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Role
-
-from tests.org.conftest import auth, make_employee
+from tests.factories.org import auth, new_employee
 
 
 def test_login_returns_token_that_signs_in(db, client):
-    employee = make_employee(db, role=Role.supervisor, password="s3cret-pass", mobile="+86 138 0013 8000")
+    employee = new_employee(db, role=Role.supervisor, password="s3cret-pass", mobile="+86 138 0013 8000")
     answer = client.post("/api/auth/login", json={"username": employee.username, "password": "s3cret-pass"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -26,7 +25,7 @@ def test_login_returns_token_that_signs_in(db, client):
 
 
 def test_login_failures_are_401_and_alike(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     wrong = client.post("/api/auth/login", json={"username": employee.username, "password": "nope-nope"})
     unknown = client.post("/api/auth/login", json={"username": "ghost", "password": "s3cret-pass"})
     assert wrong.status_code == unknown.status_code == 401
@@ -41,7 +40,7 @@ def test_login_refuses_extra_and_missing_fields(db, client):
 
 
 def test_requests_without_a_valid_token_are_401(db, client):
-    employee = make_employee(db)
+    employee = new_employee(db)
     assert client.get("/api/auth/me").status_code == 401
     assert client.get("/api/auth/me", headers={"Authorization": "Bearer s1.2.3"}).status_code == 401
     forged = issue_staff_token(employee.id).rsplit(".", 1)[0] + ".0000"
@@ -49,7 +48,7 @@ def test_requests_without_a_valid_token_are_401(db, client):
 
 
 def test_expired_token_is_refused(db, client):
-    employee = make_employee(db)
+    employee = new_employee(db)
     expired = issue_staff_token(employee.id, ttl_s=-1)
     answer = client.get("/api/auth/me", headers={"Authorization": f"Bearer {expired}"})
     assert answer.status_code == 401
@@ -57,7 +56,7 @@ def test_expired_token_is_refused(db, client):
 
 
 def test_departed_employee_is_locked_out_at_once(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     headers = auth(employee)
     assert client.get("/api/auth/me", headers=headers).status_code == 200
     org_service.mark_departed(db, employee.id)
@@ -71,7 +70,7 @@ def test_departed_employee_is_locked_out_at_once(db, client):
 
 
 def test_change_own_password_over_http(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     bad = client.post("/api/auth/password", headers=auth(employee),
                       json={"current_password": "wrong-one", "new_password": "n3w-password"})
     assert bad.status_code == 422 and bad.json()["field"] == "current_password"
@@ -83,7 +82,7 @@ def test_change_own_password_over_http(db, client):
 
 
 def test_changing_the_password_ends_every_earlier_session(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     old = auth(employee)
     ok = client.post("/api/auth/password", headers=old,
                      json={"current_password": "s3cret-pass", "new_password": "n3w-password"})
@@ -95,26 +94,26 @@ def test_changing_the_password_ends_every_earlier_session(db, client):
 
 
 def test_sign_out_everywhere(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     phone, laptop = auth(employee), auth(employee)
     assert client.post("/api/auth/logout-all", headers=phone).status_code == 204
     assert client.get("/api/auth/me", headers=laptop).status_code == 401
 
 
 def test_repeated_wrong_passwords_are_rate_limited_per_username(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     for _ in range(org_service.LOGIN_FAILURES_PER_USER):
         assert client.post("/api/auth/login", json={"username": employee.username, "password": "guess-1234"}).status_code == 401
     blocked = client.post("/api/auth/login", json={"username": employee.username, "password": "s3cret-pass"})
     assert blocked.status_code == 429 and "failed sign-ins" in blocked.json()["message"]
-    other = make_employee(db, password="s3cret-pass")  # another username from the same address still signs in
+    other = new_employee(db, password="s3cret-pass")  # another username from the same address still signs in
     assert client.post("/api/auth/login", json={"username": other.username, "password": "s3cret-pass"}).status_code == 200
 
 
 def test_sign_in_limits_are_shared_through_redis(db, client, redis_url):
     from scrm.core import ratelimit
 
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     for _ in range(org_service.LOGIN_FAILURES_PER_USER):
         client.post("/api/auth/login", json={"username": employee.username, "password": "guess-1234"})
     ratelimit.reset()  # another API process has no memory of these: the count is in Redis
@@ -123,7 +122,7 @@ def test_sign_in_limits_are_shared_through_redis(db, client, redis_url):
 
 
 def test_logout_ends_just_this_session(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     phone = {"Authorization": f"Bearer {issue_staff_token(employee.id, ttl_s=3600)}"}
     laptop = auth(employee)
     assert client.post("/api/auth/logout", headers=phone).status_code == 204
@@ -134,7 +133,7 @@ def test_logout_ends_just_this_session(db, client):
 
 
 def test_ended_sessions_are_forgotten_once_they_would_have_expired(db, client):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     token = issue_staff_token(employee.id, ttl_s=60)
     assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
     assert org_service.purge_revoked_sessions(db) == 0  # still within its lifetime: kept

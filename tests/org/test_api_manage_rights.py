@@ -7,8 +7,7 @@ import pytest
 
 from scrm.org import service as org_service
 from scrm.org.models import DataScope, Employee, EmployeeStatus, Role
-
-from tests.org.conftest import auth, make_employee
+from tests.factories.org import auth, new_employee
 
 PASSWORD = "old-pass-1"
 CHANGES = {
@@ -42,7 +41,7 @@ def _unchanged(client, db, target: Employee, role: Role, scope: DataScope) -> No
 @pytest.fixture
 def company_manager(db, org) -> Employee:
     """A company-wide manager whose desk happens to be in center A (so center A's manager can see them)."""
-    return make_employee(db, org.a1, Role.manager, scope=DataScope.all, password=PASSWORD)
+    return new_employee(db, org.a1, Role.manager, scope=DataScope.all, password=PASSWORD)
 
 
 @pytest.mark.parametrize("what", list(CHANGES))
@@ -55,8 +54,8 @@ def test_center_manager_cannot_change_the_company_wide_manager(db, client, org, 
 
 @pytest.mark.parametrize("what", list(CHANGES))
 def test_manager_cannot_change_an_admin(db, client, org, what):
-    admin_in_center = make_employee(db, org.a1, Role.admin, password=PASSWORD)
-    wide = make_employee(db, org.a1, Role.manager, scope=DataScope.all)
+    admin_in_center = new_employee(db, org.a1, Role.admin, password=PASSWORD)
+    wide = new_employee(db, org.a1, Role.manager, scope=DataScope.all)
     for actor in (org.manager_a, wide):
         answer = _change(client, actor, admin_in_center, what)
         assert answer.status_code == 403, answer.text
@@ -67,8 +66,8 @@ def test_manager_cannot_change_an_admin(db, client, org, what):
 @pytest.mark.parametrize("what", list(CHANGES))
 def test_company_wide_manager_cannot_take_over_finance(db, client, org, what):
     """Finance's powers (payouts, debits) are not a manager's, whatever the manager's scope."""
-    wide = make_employee(db, org.a1, Role.manager, scope=DataScope.all)
-    finance = make_employee(db, org.b1, Role.finance, password=PASSWORD)
+    wide = new_employee(db, org.a1, Role.manager, scope=DataScope.all)
+    finance = new_employee(db, org.b1, Role.finance, password=PASSWORD)
     answer = _change(client, wide, finance, what)
     assert answer.status_code == 403, answer.text
     assert "finance" in answer.json()["message"]
@@ -77,14 +76,14 @@ def test_company_wide_manager_cannot_take_over_finance(db, client, org, what):
 
 @pytest.mark.parametrize("what", list(CHANGES))
 def test_manager_cannot_reach_someone_in_another_center(db, client, org, what):
-    target = make_employee(db, org.b1, Role.sales, password=PASSWORD)
+    target = new_employee(db, org.b1, Role.sales, password=PASSWORD)
     answer = _change(client, org.manager_a, target, what)
     assert answer.status_code == 404, answer.text  # as for reading it: outside the scope nothing is there
     _unchanged(client, db, target, Role.sales, DataScope.own)
 
 
 def test_nobody_grants_more_than_they_hold(db, client, org, company_manager):
-    target = make_employee(db, org.a2, Role.sales, password=PASSWORD)
+    target = new_employee(db, org.a2, Role.sales, password=PASSWORD)
     for body in ({"role": "manager", "scope": "all"}, {"role": "supervisor", "scope": "all"},
                  {"role": "finance", "scope": "center"}, {"role": "admin"}):
         answer = client.put(f"/api/org/employees/{target.id}/role", json=body, headers=auth(org.manager_a))
@@ -99,7 +98,7 @@ def test_nobody_grants_more_than_they_hold(db, client, org, company_manager):
 
 
 def test_a_manager_cannot_reset_their_own_password_without_the_current_one(db, client, org):
-    manager = make_employee(db, org.a1, Role.manager, password=PASSWORD)
+    manager = new_employee(db, org.a1, Role.manager, password=PASSWORD)
     answer = _change(client, manager, manager, "password")
     assert answer.status_code == 403 and "/api/auth/password" in answer.json()["message"]
     _unchanged(client, db, manager, Role.manager, DataScope.center)
@@ -107,12 +106,12 @@ def test_a_manager_cannot_reset_their_own_password_without_the_current_one(db, c
 
 @pytest.mark.parametrize("what", ["password", "role", "wecom_userid", "username", "depart"])
 def test_allowed_changes_still_work(db, client, org, company_manager, what):
-    center_peer = make_employee(db, org.a2, Role.manager, password=PASSWORD)
-    for actor, target in ((org.manager_a, make_employee(db, org.a2, Role.supervisor, password=PASSWORD)),
+    center_peer = new_employee(db, org.a2, Role.manager, password=PASSWORD)
+    for actor, target in ((org.manager_a, new_employee(db, org.a2, Role.supervisor, password=PASSWORD)),
                           (org.manager_a, center_peer),
-                          (company_manager, make_employee(db, org.b1, Role.manager, password=PASSWORD)),
-                          (org.admin, make_employee(db, org.b1, Role.finance, password=PASSWORD)),
-                          (org.admin, make_employee(db, org.b1, Role.admin, password=PASSWORD))):
+                          (company_manager, new_employee(db, org.b1, Role.manager, password=PASSWORD)),
+                          (org.admin, new_employee(db, org.b1, Role.finance, password=PASSWORD)),
+                          (org.admin, new_employee(db, org.b1, Role.admin, password=PASSWORD))):
         answer = _change(client, actor, target, what)
         assert answer.status_code in (200, 204), (actor.name, target.role, answer.text)
     db.expire_all()

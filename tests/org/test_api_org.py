@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-
-from tests.org.conftest import auth, make_employee
+from tests.factories.org import auth, new_employee
 
 READ_ENDPOINTS = [
     ("get", "/api/org/employees", None),
@@ -148,7 +147,7 @@ def test_invalid_employee_names_the_field(db, client, org, body, field):
 
 
 def test_duplicates_are_409(db, client, org):
-    make_employee(db, org.a1, username="taken", mobile="13600000000")
+    new_employee(db, org.a1, username="taken", mobile="13600000000")
     username = client.post("/api/org/employees", headers=auth(org.admin), json={"name": "x", "username": "TAKEN"})
     assert username.status_code == 409 and username.json()["field"] == "username"
     mobile = client.post("/api/org/employees", headers=auth(org.admin), json={"name": "x", "mobile": "13600000000"})
@@ -168,7 +167,7 @@ def test_role_change_resets_scope_unless_given(db, client, org):
 
 
 def test_only_admin_changes_an_admin(db, client, org):
-    second_admin = make_employee(db, org.a1, Role.admin)
+    second_admin = new_employee(db, org.a1, Role.admin)
     answer = client.patch(f"/api/org/employees/{second_admin.id}", json={"region": "x"}, headers=auth(org.manager_a))
     assert answer.status_code == 403
     answer = client.patch(f"/api/org/employees/{second_admin.id}", json={"region": "x"}, headers=auth(org.admin))
@@ -190,7 +189,7 @@ def test_depart_over_http_is_idempotent_and_emits_once(db, client, org):
 
 
 def test_password_reset_by_manager(db, client, org):
-    target = make_employee(db, org.a2, password="old-pass-1")
+    target = new_employee(db, org.a2, password="old-pass-1")
     assert client.post(f"/api/org/employees/{target.id}/password", json={"password": "n3w-pass-2"},
                        headers=auth(org.manager_a)).status_code == 204
     assert client.post("/api/auth/login", json={"username": target.username, "password": "n3w-pass-2"}).status_code == 200
@@ -232,7 +231,7 @@ def test_moving_a_department_moves_its_subtree_to_the_new_center(db, client, org
 
 
 def test_wecom_owned_fields_are_refused(db, client, org):
-    linked = make_employee(db, org.a1, wecom_userid="zhangsan")
+    linked = new_employee(db, org.a1, wecom_userid="zhangsan")
     answer = client.patch(f"/api/org/employees/{linked.id}", json={"name": "改名"}, headers=auth(org.admin))
     assert answer.status_code == 409 and answer.json()["field"] == "name"
     ok = client.patch(f"/api/org/employees/{linked.id}", json={"username": "zhangsan", "max_open_leads": 5},
@@ -241,7 +240,7 @@ def test_wecom_owned_fields_are_refused(db, client, org):
 
 
 def test_clearing_username_removes_password_sign_in(db, client, org):
-    target = make_employee(db, org.a1, password="s3cret-pass")
+    target = new_employee(db, org.a1, password="s3cret-pass")
     answer = client.patch(f"/api/org/employees/{target.id}", json={"username": None}, headers=auth(org.admin))
     assert answer.status_code == 200
     db.expire_all()

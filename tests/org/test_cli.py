@@ -3,14 +3,13 @@ from typer.testing import CliRunner
 from scrm.org import service as org_service
 from scrm.org.cli import app
 from scrm.org.models import Role
-
-from tests.org.conftest import make_center, make_department, make_employee
+from tests.factories.org import new_center, new_department, new_employee
 
 runner = CliRunner()
 
 
 def test_add_prompts_for_password_and_list_masks_mobile(db):
-    department = make_department(db, make_center(db), name="营销一部")
+    department = new_department(db, new_center(db), name="营销一部")
     db.commit()
     result = runner.invoke(app, ["add", "--username", "zhangsan", "--name", "张三", "--role", "supervisor",
                                  "--department", "营销一部", "--mobile", "13800138000"],
@@ -27,7 +26,7 @@ def test_add_prompts_for_password_and_list_masks_mobile(db):
 
 
 def test_errors_name_the_option(db):
-    make_employee(db, username="taken", password="s3cret-pass")
+    new_employee(db, username="taken", password="s3cret-pass")
     db.commit()
     duplicate = runner.invoke(app, ["add", "--username", "taken", "--name", "x", "--password", "s3cret-pass"])
     assert duplicate.exit_code == 2
@@ -44,7 +43,7 @@ def test_errors_name_the_option(db):
 
 
 def test_passwd_changes_the_password(db):
-    employee = make_employee(db, username="lisi", password="old-pass-1")
+    employee = new_employee(db, username="lisi", password="old-pass-1")
     db.commit()
     result = runner.invoke(app, ["passwd", "--username", "lisi"], input="n3w-pass-2\nn3w-pass-2\n")
     assert result.exit_code == 0, result.output
@@ -55,7 +54,7 @@ def test_passwd_changes_the_password(db):
 
 
 def test_list_hides_departed_unless_all(db):
-    gone = make_employee(db, username="gone", password="s3cret-pass")
+    gone = new_employee(db, username="gone", password="s3cret-pass")
     org_service.mark_departed(db, gone.id)
     db.commit()
     assert "gone" not in runner.invoke(app, ["list"]).output

@@ -4,11 +4,11 @@ from argon2 import PasswordHasher
 from scrm.core.errors import Unauthorized, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Role
-from tests.org.conftest import make_employee
+from tests.factories.org import new_employee
 
 
 def test_hash_is_argon2id_and_verifies(db):
-    employee = make_employee(db, password="correct horse")
+    employee = new_employee(db, password="correct horse")
     assert employee.password_hash.startswith("$argon2id$")
     assert "correct horse" not in employee.password_hash
     assert org_service.verify_password(employee, "correct horse")
@@ -29,14 +29,14 @@ def test_password_policy_names_the_field(password, message):
 
 
 def test_authenticate_success_is_case_insensitive_on_username(db):
-    employee = make_employee(db, password="s3cret-pass", username="Li.Si")
+    employee = new_employee(db, password="s3cret-pass", username="Li.Si")
     assert employee.username == "li.si"
     assert org_service.authenticate(db, "LI.SI ", "s3cret-pass").id == employee.id
 
 
 def test_authenticate_failures_say_the_same_thing(db):
-    make_employee(db, password="s3cret-pass", username="wangwu")
-    make_employee(db, username="nopass")
+    new_employee(db, password="s3cret-pass", username="wangwu")
+    new_employee(db, username="nopass")
     messages = set()
     for username, password in [("wangwu", "wrong-pass"), ("nobody", "s3cret-pass"), ("nopass", "whatever1")]:
         with pytest.raises(Unauthorized) as err:
@@ -46,14 +46,14 @@ def test_authenticate_failures_say_the_same_thing(db):
 
 
 def test_departed_employee_cannot_authenticate(db):
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     org_service.mark_departed(db, employee.id)
     with pytest.raises(Unauthorized, match="no longer active"):
         org_service.authenticate(db, employee.username, "s3cret-pass")
 
 
 def test_hash_is_upgraded_when_parameters_change(db):
-    employee = make_employee(db, username="zhaoliu")
+    employee = new_employee(db, username="zhaoliu")
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
     employee.password_hash = weak.hash("old-params-pw")
     db.flush()
@@ -66,7 +66,7 @@ def test_hash_is_upgraded_when_parameters_change(db):
 
 
 def test_wrong_password_does_not_touch_the_hash(db):
-    employee = make_employee(db, username="qianqi")
+    employee = new_employee(db, username="qianqi")
     employee.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("old-params-pw")
     before = employee.password_hash
     with pytest.raises(Unauthorized):
@@ -75,7 +75,7 @@ def test_wrong_password_does_not_touch_the_hash(db):
 
 
 def test_change_own_password(db):
-    employee = make_employee(db, password="first-pass1", role=Role.finance)
+    employee = new_employee(db, password="first-pass1", role=Role.finance)
     with pytest.raises(ValidationFailed) as err:
         org_service.change_own_password(db, employee, "wrong-pass1", "second-pass2")
     assert err.value.field == "current_password"

@@ -9,7 +9,7 @@ import pytest
 
 from scrm.org import service as org_service
 from tests.conftest import race
-from tests.org.conftest import make_employee
+from tests.factories.org import new_employee
 from tests.wecom.conftest import LiveService
 
 
@@ -26,7 +26,7 @@ def live(committed_any, request):
 
 def test_forty_parallel_wrong_passwords_check_at_most_five(committed_any, live):
     db = committed_any
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     db.commit()
 
     answers = race(40, lambda i: httpx.post(f"{live.url}/api/auth/login", timeout=60, json={
@@ -41,7 +41,7 @@ def test_forty_parallel_wrong_passwords_check_at_most_five(committed_any, live):
 
 def test_the_right_password_among_parallel_guesses_is_not_held_against_the_user(committed_any, live):
     db = committed_any
-    employee = make_employee(db, password="s3cret-pass")
+    employee = new_employee(db, password="s3cret-pass")
     db.commit()
 
     answers = race(4, lambda i: httpx.post(f"{live.url}/api/auth/login", timeout=60, json={

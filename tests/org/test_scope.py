@@ -3,8 +3,7 @@ from sqlalchemy import Integer, column, select, values
 
 from scrm.org import service as org_service
 from scrm.org.models import DataScope, Role
-
-from tests.org.conftest import make_employee
+from tests.factories.org import new_employee
 
 
 def everyone(org):
@@ -23,7 +22,7 @@ def test_department_scope_covers_the_department_and_its_sub_teams(db, org):
 
 
 def test_department_scope_from_a_sub_team_does_not_reach_up(db, org):
-    lead = make_employee(db, org.a1x, Role.supervisor)
+    lead = new_employee(db, org.a1x, Role.supervisor)
     assert org_service.visible_employee_ids(db, lead) == {org.sales_a1x.id, lead.id}
 
 
@@ -44,7 +43,7 @@ def test_scope_wider_than_role_default_is_honoured(db, org):
 
 
 def test_without_department_a_scoped_viewer_sees_only_self(db, org):
-    floating = make_employee(db, None, Role.supervisor, scope=DataScope.center)
+    floating = new_employee(db, None, Role.supervisor, scope=DataScope.center)
     assert org_service.visible_employee_ids(db, floating) == {floating.id}
 
 
@@ -78,7 +77,7 @@ def test_owner_filter_twice_in_one_statement(db, org):
 
 
 def test_find_by_mobile_uses_the_keyed_hash(db, org):
-    employee = make_employee(db, org.a1, mobile="13912345678")
+    employee = new_employee(db, org.a1, mobile="13912345678")
     assert employee.mobile_hash != "13912345678"
     assert org_service.find_by_mobile(db, "+86 139-1234-5678").id == employee.id
     assert org_service.find_by_mobile(db, "13900000000") is None

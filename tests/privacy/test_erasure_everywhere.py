@@ -19,20 +19,22 @@ from backoffice.reimbursements.models import CostType, Reimbursement
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.auth import issue_customer_token
+from scrm.core import crypto
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, Stage
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.core import crypto
 from scrm.referral import service as referral_service
 from scrm.referral.models import Withdrawal
 from scrm.wecom.client import _call_log
-from tests.backoffice.conftest import make_world, terms
-from tests.customers.factories import auth, make_customer
-from tests.mandates.factories import SCOPE, customer_auth, pay_client, pay_live, sign_papay  # noqa: F401
+from tests.factories.backoffice import make_world, terms
+from tests.factories.customers import make_customer
+from tests.factories.mandates import SCOPE, customer_auth, sign_papay
+from tests.factories.org import auth
+from tests.factories.referral import percent_rule, refer
+from tests.mandates.conftest import pay_client, pay_live  # noqa: F401
 from tests.miniprogram_api.helpers import application, bearer, settle
 from tests.privacy.scan import stored_matches
-from tests.referral.helpers import percent_rule, refer
 
 NAME = "欧阳秀英"
 PHONE = "13912345678"

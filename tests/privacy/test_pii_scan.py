@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from scrm.org.models import Role
-from tests.customers.factories import auth, make_department, make_employee
+from tests.factories.org import auth, make_department, make_employee
 from tests.privacy.scan import stored_matches
 
 PHONES = ["13812345671", "15987654322", "18600011223"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy import String, select, type_coerce
 
+from loan_scrm.models import metadata
+from scrm.core import crypto
+from scrm.core.db import get_engine
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
-from scrm.core.db import get_engine
-from loan_scrm.models import metadata
 from scrm.org import service as org_service
-from scrm.core import crypto
 from scrm.privacy import rotation
 from tests.conftest import TEST_PII_KEY
-from tests.customers.factories import make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 NEW_KEY = "bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleTA="
 PHONE, ID_NO, MOBILE = "13912345678", "11010519491231002X", "13700001111"

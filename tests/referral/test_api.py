@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from scrm.channels.models import Channel, ChannelKind
 from scrm.org.models import Role
-from tests.customers.factories import auth, make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_employee
+from tests.factories.referral import refer
 from tests.miniprogram_api.helpers import settle
-from tests.referral.helpers import refer
 
 
 def test_rules_are_for_managers_and_validated(db, client, products):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from scrm.core.db import utcnow
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.core.db import utcnow
 from scrm.referral import service as referral_service
 from scrm.referral.models import Withdrawal, WithdrawalMethod, WithdrawalState
-from tests.customers.factories import make_customer, make_employee, phone
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import make_employee
+from tests.factories.referral import refer
 from tests.miniprogram_api.helpers import login
-from tests.referral.helpers import refer
 
 
 def _try(db, referrer, referred):

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState
-from tests.customers.factories import events_named, make_customer
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.referral import fixed_rule, percent_rule, refer
 from tests.miniprogram_api.helpers import emit, settle
-from tests.referral.helpers import fixed_rule, percent_rule, refer
 
 CS = CommissionState
 

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from scrm.core.db import session_scope
+from scrm.customers.models import Customer
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalMethod
-from scrm.customers.models import Customer
-from tests.customers.factories import make_customer
+from tests.factories.customers import make_customer
+from tests.factories.referral import percent_rule, refer
 from tests.miniprogram_api.helpers import settle
-from tests.referral.helpers import percent_rule, refer
 
 
 def _race(threads: int, fn) -> list:

@@ -19,9 +19,10 @@ from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalState
 from tests.conftest import race
-from tests.customers.factories import make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
+from tests.factories.referral import percent_rule, refer
 from tests.miniprogram_api.helpers import settle
-from tests.referral.helpers import percent_rule, refer
 from tests.wecom.conftest import LiveService
 
 

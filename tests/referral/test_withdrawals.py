@@ -9,9 +9,11 @@ from scrm.auth import issue_customer_token
 from scrm.org.models import Role
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionState, Withdrawal
-from tests.customers.factories import auth, events_named, make_customer, make_employee
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_employee
+from tests.factories.referral import percent_rule, refer
 from tests.miniprogram_api.helpers import bearer, emit, settle
-from tests.referral.helpers import percent_rule, refer
 
 CARD = "6225880137716003"
 BANK = {"method": "bank", "account_name": "推荐人", "bank_name": "招商银行", "bank_card": CARD}

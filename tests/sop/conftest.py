@@ -1,19 +1,7 @@
 import pytest
-from sqlalchemy import select
 
 from scrm.sop.models import SopSchedule
-from tests.customers.factories import client, products  # noqa: F401
-
-
-def ensure_a_schedule(db) -> SopSchedule:
-    """Tier A's call reminder every 2 days, as the migration adds it (a committed test may have emptied the table)."""
-    schedule = db.scalars(select(SopSchedule).where(SopSchedule.tier == "A", SopSchedule.every_days == 2)).first()
-    if schedule is None:
-        schedule = SopSchedule(name="A 类客户两天一回访", tier="A", every_days=2, hour=9,
-                               title="A 类客户回访：今天打个电话", active=True)
-        db.add(schedule)
-        db.flush()
-    return schedule
+from tests.factories.sop import ensure_a_schedule
 
 
 @pytest.fixture

@@ -10,16 +10,17 @@ import pytest
 from sqlalchemy import func, select, update
 
 from scrm.core import events
-from scrm.customers.models import Stage
 from scrm.core.db import session_scope, utcnow
 from scrm.core.errors import InvalidTransition, NotFound
+from scrm.customers.models import Stage
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.sop import service as sop_service
 from scrm.sop import tasks as sop_tasks
 from scrm.sop.models import RepaymentPlan, SopTask, TaskStatus
-from tests.customers.factories import auth, make_customer, make_department, make_employee
-from tests.sop.conftest import ensure_a_schedule
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
+from tests.factories.sop import ensure_a_schedule
 
 CST = timezone(timedelta(hours=8))
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tests.customers.factories import auth, make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_employee
 
 KEYS = {"text", "tags", "product", "intent", "amount_yuan", "term_months", "city"}
 

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from scrm.customers.models import CustomerStatus, TimelineEntry
 from scrm.core.db import utcnow
 from scrm.core.events import OutboxEvent
-from scrm.tagging import service
+from scrm.customers.models import CustomerStatus, TimelineEntry
+from scrm.tagging import service, tasks
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
-from scrm.tagging import tasks
-from tests.customers.factories import make_customer
+from tests.factories.customers import make_customer
 
 
 def test_conflicting_statements_over_time_newer_wins(db):

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from scrm.customers.models import CustomerFollow, FollowStatus
 from scrm.tagging import service
 from scrm.tagging.models import CustomerTag, Tag, TagGroup
-from tests.customers.factories import make_customer, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 
 def _wecom_customer(db, sandbox, employees, name, tags=()):

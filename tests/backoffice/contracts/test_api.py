@@ -5,7 +5,8 @@ from __future__ import annotations
 from backoffice.ledger import service as ledger
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from tests.customers.factories import auth, events_named
+from tests.factories.common import events_named
+from tests.factories.org import auth
 
 
 def stage_of(db, customer_id: int) -> Stage:

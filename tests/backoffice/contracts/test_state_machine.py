@@ -16,7 +16,7 @@ from backoffice.processing.models import FollowUpKind
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.core.errors import InvalidTransition
-from tests.backoffice.conftest import disbursed, processing, signed
+from tests.factories.backoffice import disbursed, processing, signed
 from tests.test_statemachine import ORDER_EXPECTED
 
 S = OrderStatus

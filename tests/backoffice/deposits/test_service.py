@@ -10,11 +10,11 @@ from backoffice.contracts.models import OrderStatus
 from backoffice.deposits import service as deposit_service
 from backoffice.deposits.models import BorrowingStatus, DepositStatus, RefundStatus
 from backoffice.ledger import service as ledger
+from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
-from tests.backoffice.conftest import processing
-from tests.customers.factories import events_named
+from tests.factories.backoffice import processing
+from tests.factories.common import events_named
 
 
 def test_partial_then_full_refund_never_above_what_was_received(db, world):

@@ -1,1 +1,1 @@
-from tests.mandates.factories import committed_client, pay_client, pay_live, people  # noqa: F401
+from tests.mandates.conftest import committed_client, pay_client, pay_live, people  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mandates.factories import staff_auth
+from tests.factories.org import auth
 
 BAD = ["1e30", 1e30, "1E+2", "NaN", "Infinity", "-Infinity", "sNaN", "1.234", "12345678901234567890123456789012",
        "1000000000.01", "-5", "0x10", "１００", "", True]
@@ -14,7 +14,7 @@ BAD = ["1e30", 1e30, "1E+2", "NaN", "Infinity", "-Infinity", "sNaN", "1.234", "1
 @pytest.mark.parametrize("confirm", [False, True], ids=["preview", "create"])
 @pytest.mark.parametrize("amount", BAD, ids=repr)
 def test_a_bad_debit_amount_is_a_422_on_amount(pay_client, people, amount, confirm):
-    answer = pay_client.post("/api/backoffice/debits", headers=staff_auth(people.finance),
+    answer = pay_client.post("/api/backoffice/debits", headers=auth(people.finance),
                              json={"customer_id": people.bob.id, "due_key": "settlement:1", "amount": amount,
                                    "confirm": confirm})
     assert answer.status_code == 422, answer.text

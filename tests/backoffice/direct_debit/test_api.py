@@ -7,12 +7,13 @@ from datetime import datetime
 
 from backoffice.direct_debit.models import DebitStatus
 from scrm.sandbox.wechatpay import BEIJING
-from tests.mandates.factories import bind_card, customer_auth, sign_papay, staff_auth
+from tests.factories.mandates import bind_card, customer_auth, sign_papay
+from tests.factories.org import auth
 
 
 def test_preview_confirm_press_again_detail(pay_client, people, sandbox_wechatpay):
     mandate = sign_papay(pay_client, people.bob)
-    finance = staff_auth(people.finance)
+    finance = auth(people.finance)
     body = {"customer_id": people.bob.id, "due_key": "settlement:7", "amount": "3200.50", "description": "服务费"}
     preview = pay_client.post("/api/backoffice/debits", headers=finance, json=body)
     assert preview.status_code == 200, preview.text
@@ -35,7 +36,7 @@ def test_preview_confirm_press_again_detail(pay_client, people, sandbox_wechatpa
 
 def test_list_filter_pages_and_reconcile(pay_client, people, sandbox_wechatpay):
     sign_papay(pay_client, people.bob)
-    finance = staff_auth(people.finance)
+    finance = auth(people.finance)
     sandbox_wechatpay.inject("pay/pappayapply", notify="hold", times=1)
     ids = []
     for n in range(3):
@@ -60,27 +61,27 @@ def test_list_filter_pages_and_reconcile(pay_client, people, sandbox_wechatpay):
 def test_roles_and_errors(pay_client, people, sandbox_wechatpay):
     bind_card(pay_client, sandbox_wechatpay, people.alice)
     body = {"customer_id": people.alice.id, "due_key": "settlement:1", "amount": "100", "confirm": True}
-    assert pay_client.post("/api/backoffice/debits", headers=staff_auth(people.sales), json=body).status_code == 403
-    assert pay_client.get("/api/backoffice/debits", headers=staff_auth(people.sales)).status_code == 403
+    assert pay_client.post("/api/backoffice/debits", headers=auth(people.sales), json=body).status_code == 403
+    assert pay_client.get("/api/backoffice/debits", headers=auth(people.sales)).status_code == 403
     assert pay_client.post("/api/backoffice/debits", headers=customer_auth(people.alice), json=body).status_code == 401
-    too_much = pay_client.post("/api/backoffice/debits", headers=staff_auth(people.finance), json={**body, "amount": "5000.01"})
+    too_much = pay_client.post("/api/backoffice/debits", headers=auth(people.finance), json={**body, "amount": "5000.01"})
     assert too_much.status_code == 422 and too_much.json()["field"] == "amount"
-    none = pay_client.post("/api/backoffice/debits", headers=staff_auth(people.finance),
+    none = pay_client.post("/api/backoffice/debits", headers=auth(people.finance),
                            json={**body, "customer_id": people.bob.id})
     assert none.status_code == 409 and none.json()["field"] == "customer_id"
-    made = pay_client.post("/api/backoffice/debits", headers=staff_auth(people.finance), json=body).json()
+    made = pay_client.post("/api/backoffice/debits", headers=auth(people.finance), json=body).json()
     assert made["status"] == "created" and made["provider"] == "bank"  # submitted after the answer is committed
-    made = pay_client.get(f"/api/backoffice/debits/{made['id']}", headers=staff_auth(people.finance)).json()
+    made = pay_client.get(f"/api/backoffice/debits/{made['id']}", headers=auth(people.finance)).json()
     assert made["status"] == DebitStatus.succeeded.value
-    poll = pay_client.post(f"/api/backoffice/debits/{made['id']}/poll", headers=staff_auth(people.finance))
+    poll = pay_client.post(f"/api/backoffice/debits/{made['id']}/poll", headers=auth(people.finance))
     assert poll.status_code == 409 and (poll.json()["action"], poll.json()["allowed"]) == ("poll", ["submitted", "unknown"])
-    assert pay_client.get("/api/backoffice/debits/999999", headers=staff_auth(people.finance)).status_code == 404
+    assert pay_client.get("/api/backoffice/debits/999999", headers=auth(people.finance)).status_code == 404
 
 
 def test_preview_outside_papay_hours_says_when(pay_client, people, sandbox_wechatpay, settings_env):
     sign_papay(pay_client, people.bob)
     sandbox_wechatpay.set_clock(datetime.now(BEIJING).replace(hour=5, minute=0))
     settings_env(SCRM_WECHATPAY_CLOCK_OFFSET_S=int(sandbox_wechatpay.clock_offset_s))
-    preview = pay_client.post("/api/backoffice/debits", headers=staff_auth(people.finance), json={
+    preview = pay_client.post("/api/backoffice/debits", headers=auth(people.finance), json={
         "customer_id": people.bob.id, "due_key": "settlement:1", "amount": "100"}).json()
     assert datetime.fromisoformat(preview["not_before"]).astimezone(BEIJING).hour == 7

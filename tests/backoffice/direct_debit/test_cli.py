@@ -8,7 +8,7 @@ from backoffice.direct_debit import service
 from backoffice.direct_debit.cli import app
 from backoffice.direct_debit.models import DebitStatus
 from scrm.sandbox.wechatpay import BEIJING
-from tests.mandates.factories import sign_papay
+from tests.factories.mandates import sign_papay
 
 
 def test_reconcile_and_poll_commands(db, pay_client, people, sandbox_wechatpay):

@@ -13,7 +13,7 @@ from scrm.bot.models import Notification
 from scrm.core.db import session_scope
 from scrm.core.events import OutboxEvent
 from scrm.wechatpay.models import PayCall
-from tests.mandates.factories import People, sign_papay
+from tests.factories.mandates import People, bind_card, sign_papay
 from tests.wecom.test_worker import kill_hard, start_worker, wait_for
 
 
@@ -149,8 +149,6 @@ def test_worker_killed_between_submitting_and_recording(committed_db, committed_
 
 def test_wechat_pay_never_notifying_the_poll_resolves_every_debit_once(committed_db, committed_client,
                                                                         sandbox_wechatpay):
-    from tests.mandates.factories import bind_card
-
     people, _ = setup(committed_db, committed_client)
     bind_card(committed_client, sandbox_wechatpay, people.alice)
     sandbox_wechatpay.inject("notify", notify="never", times=1000)  # from now on no notification arrives

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.models import DebitAttempt, DebitOrder, DebitStatus
 from scrm.core.events import OutboxEvent
-from tests.mandates.factories import People, sign_papay
+from tests.factories.mandates import People, sign_papay
 
 KEYS = ("a", "b", "c")
 _run = itertools.count()

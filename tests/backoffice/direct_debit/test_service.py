@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.direct_debit import service, tasks
-from backoffice.direct_debit.models import (AttemptStatus, DebitChange, DebitOrder, DebitStatus,
-                                            PaymentAlert)
+from backoffice.direct_debit.models import AttemptStatus, DebitChange, DebitOrder, DebitStatus, PaymentAlert
 from scrm.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from scrm.sandbox.wechatpay import BEIJING
-from tests.customers.factories import events_named
-from tests.mandates.factories import bind_card, sign_papay
+from tests.factories.common import events_named
+from tests.factories.mandates import bind_card, customer_auth, sign_papay
 
 
 @pytest.fixture
@@ -137,8 +136,6 @@ def test_revoked_authorisation_is_not_debited(db, people, pay_client, papay, san
     sandbox_wechatpay.set_clock(night)
     settings_env(SCRM_WECHATPAY_CLOCK_OFFSET_S=int(sandbox_wechatpay.clock_offset_s))
     waiting = debit(db, people)
-    from tests.mandates.factories import customer_auth
-
     assert pay_client.post(f"/mp/mandates/{papay['id']}/revoke", headers=customer_auth(people.bob)).status_code == 200
     sandbox_wechatpay.set_clock((night + timedelta(days=1)).replace(hour=9))
     settings_env(SCRM_WECHATPAY_CLOCK_OFFSET_S=int(sandbox_wechatpay.clock_offset_s))

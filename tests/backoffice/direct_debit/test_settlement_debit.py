@@ -6,8 +6,10 @@ from __future__ import annotations
 from backoffice.ledger import service as ledger
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
-from tests.backoffice.conftest import disbursed, world  # noqa: F401
-from tests.mandates.factories import sign_papay, staff_auth
+from tests.backoffice.conftest import world  # noqa: F401
+from tests.factories.backoffice import disbursed
+from tests.factories.mandates import sign_papay
+from tests.factories.org import auth
 
 
 def test_debit_button_collects_the_amount_due_once(db, world, pay_client, sandbox_wechatpay):
@@ -18,9 +20,9 @@ def test_debit_button_collects_the_amount_due_once(db, world, pay_client, sandbo
     assert due > 0
     sign_papay(pay_client, _customer(db, order.customer_id), {
         "scope_ref": order.agreement_no, "max_amount": "100000.00", "valid_until": "2030-01-01T00:00:00+08:00"})
-    finance = staff_auth(world.finance)
+    finance = auth(world.finance)
     url = f"/api/backoffice/settlements/{settlement.id}/debit"
-    assert pay_client.post(url, headers=staff_auth(world.sales), json={}).status_code == 403
+    assert pay_client.post(url, headers=auth(world.sales), json={}).status_code == 403
     made = pay_client.post(url, headers=finance, json={})
     assert made.status_code == 201, made.text
     deductions = sandbox_wechatpay.deductions()
@@ -40,7 +42,7 @@ def test_after_a_failed_debit_the_button_debits_again_once(db, world, pay_client
     due = settlement_service.amount_due_fen(db, settlement.id)
     papay = sign_papay(pay_client, _customer(db, order.customer_id), {
         "scope_ref": order.agreement_no, "max_amount": "100000.00", "valid_until": "2030-01-01T00:00:00+08:00"})
-    finance = staff_auth(world.finance)
+    finance = auth(world.finance)
     url = f"/api/backoffice/settlements/{settlement.id}/debit"
     sandbox_wechatpay.fail_deductions(papay["contract_id"], "余额不足")
     first = pay_client.post(url, headers=finance, json={}).json()

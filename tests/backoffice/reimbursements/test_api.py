@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backoffice.ledger import service as ledger
-from tests.backoffice.conftest import signed
-from tests.customers.factories import auth
+from tests.factories.backoffice import signed
+from tests.factories.org import auth
 
 
 def test_enter_confirm_pay_void_resubmit_and_list(db, client, world):

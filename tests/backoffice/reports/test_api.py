@@ -10,8 +10,8 @@ from backoffice.contracts.models import FunderType
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
 from scrm.customers.models import Stage
-from tests.backoffice.conftest import disbursed, processing, signed, terms
-from tests.customers.factories import auth
+from tests.factories.backoffice import disbursed, processing, signed, terms
+from tests.factories.org import auth
 
 TODAY = date.today().isoformat()
 

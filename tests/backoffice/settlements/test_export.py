@@ -16,8 +16,9 @@ from backoffice.processing.models import FollowUpKind
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, PaymentMethod
 from scrm.customers.models import Stage
-from tests.backoffice.conftest import disbursed, terms
-from tests.customers.factories import auth, make_customer, phone
+from tests.factories.backoffice import disbursed, terms
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import auth
 
 
 def settle(db, w, **kw):

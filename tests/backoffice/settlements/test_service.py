@@ -12,7 +12,7 @@ from backoffice.ledger import service as ledger
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
 from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
-from tests.backoffice.conftest import disbursed
+from tests.factories.backoffice import disbursed
 
 
 def test_direct_debit_settlement_with_borrowing_fixed_discount_and_payments(db, world):

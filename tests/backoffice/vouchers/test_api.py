@@ -8,8 +8,8 @@ import zlib
 from backoffice.deposits import service as deposit_service
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
-from tests.backoffice.conftest import disbursed, processing
-from tests.customers.factories import auth
+from tests.factories.backoffice import disbursed, processing
+from tests.factories.org import auth
 
 
 def pdf_text(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Handover fixtures: a giver with customers in the sandbox WeCom and in our records, and takers."""
+"""A giver with customers in the sandbox WeCom and in our records, and takers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from tests.customers.factories import client, make_customer, make_department, make_employee  # noqa: F401
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 
 @dataclass

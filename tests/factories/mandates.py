@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from scrm.auth import issue_customer_token, issue_staff_token
+from scrm.auth import issue_customer_token
 from scrm.customers.models import Customer
-from scrm.org.models import Employee, Role
-from tests.customers.factories import make_customer, make_employee
+from scrm.org.models import Role
+from tests.factories.customers import make_customer
+from tests.factories.org import make_employee
 
 ID_NO = "110101199003074477"
 CARD = "6222021234567890128"
@@ -18,10 +18,6 @@ SCOPE = {"scope_ref": "HT-2026-0001", "max_amount": "5000.00", "valid_until": "2
 
 def customer_auth(customer: Customer) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_customer_token(customer.id)}"}
-
-
-def staff_auth(employee: Employee) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_staff_token(employee.id)}"}
 
 
 def bind_card(client, sandbox, customer: Customer, *, card: str = CARD, phone: str = PHONE, scope: dict | None = None) -> dict:
@@ -51,32 +47,6 @@ def sign_papay(client, customer: Customer, scope: dict | None = None) -> dict:
     return next(m for m in mine if m["id"] == page["mandate"]["id"])
 
 
-@pytest.fixture
-def pay_live(sandbox_wechatpay, settings_env):
-    """The service on a loopback port receiving the sandbox's notifications."""
-    from tests.wecom.conftest import LiveService
-
-    live = LiveService()
-    settings_env(SCRM_WECHATPAY_NOTIFY_BASE=live.url)
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-@pytest.fixture
-def pay_client(db, sandbox_wechatpay, pay_live):
-    """A TestClient on the rolled-back ``db``; the sandbox delivers notifications before answering, so the
-    live service and the test never use the shared connection at once."""
-    from fastapi.testclient import TestClient
-
-    from loan_scrm.app import create_app
-
-    sandbox_wechatpay.notify_inline = True
-    with TestClient(create_app()) as client:
-        yield client
-
-
 class People:
     """Finance, a salesperson, and two of the salesperson's customers (Alice binds a card, Bob signs papay)."""
 
@@ -85,19 +55,3 @@ class People:
         self.sales = make_employee(session, role=Role.sales)
         self.alice = make_customer(session, owner=self.sales, name="李丽", mp_openid="oAlice000000000000000000001")
         self.bob = make_customer(session, owner=self.sales, name="王强", mp_openid="oBob00000000000000000000001")
-
-
-@pytest.fixture
-def people(db):
-    return People(db)
-
-
-@pytest.fixture
-def committed_client(committed_db, sandbox_wechatpay, pay_live):
-    """A TestClient on committed data; the sandbox notifies the live service concurrently, as WeChat would."""
-    from fastapi.testclient import TestClient
-
-    from loan_scrm.app import create_app
-
-    with TestClient(create_app()) as client:
-        yield client

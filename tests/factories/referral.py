@@ -1,11 +1,11 @@
-"""Referral factories: referred customers, rules."""
+"""Referred customers and commission rules."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from scrm.referral import service as referral_service
-from tests.customers.factories import make_customer
+from tests.factories.customers import make_customer
 
 
 def refer(db, referrer, referred=None, **kw):

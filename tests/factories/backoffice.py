@@ -1,0 +1,89 @@
+"""A small finance world (staff of every role, a customer who had an appointment) and orders driven along the
+flow: signed, in processing, disbursed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from backoffice.contracts import service as contract_service
+from backoffice.contracts.models import FunderType, Order
+from backoffice.deposits import service as deposit_service
+from backoffice.processing import service as processing_service
+from backoffice.processing.models import FollowUpKind
+from backoffice.settlements.models import Settlement
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, Stage
+from scrm.org.models import Employee, Role
+from tests.factories.customers import make_customer, phone
+from tests.factories.org import make_department, make_employee
+
+
+@dataclass
+class World:
+    sales: Employee
+    other_sales: Employee
+    supervisor: Employee
+    finance: Employee
+    processor: Employee
+    other_processor: Employee
+    manager: Employee
+    admin: Employee
+    dept_id: int
+
+    def customer(self, db, stage: Stage = Stage.appointment, owner: Employee | None = None) -> Customer:
+        n = customer_phone_seq()
+        return make_customer(db, owner=owner or self.sales, stage=stage, phone=phone(n))
+
+
+_n = [70000000]
+
+
+def customer_phone_seq() -> int:
+    _n[0] += 1
+    return _n[0]
+
+
+def make_world(db) -> World:
+    customer_service.seed_products(db)
+    dept = make_department(db)
+    other_dept = make_department(db)
+    return World(
+        sales=make_employee(db, role=Role.sales, department=dept),
+        other_sales=make_employee(db, role=Role.sales, department=other_dept),
+        supervisor=make_employee(db, role=Role.supervisor, department=dept),
+        finance=make_employee(db, role=Role.finance, department=dept),
+        processor=make_employee(db, role=Role.processor, department=dept),
+        other_processor=make_employee(db, role=Role.processor, department=dept),
+        manager=make_employee(db, role=Role.manager, department=dept),
+        admin=make_employee(db, role=Role.admin, department=dept),
+        dept_id=dept.id,
+    )
+
+
+def terms(**kw) -> contract_service.OrderTerms:
+    base = dict(product_code="credit", funder_type=FunderType.bank, amount_applied_fen=20_000_000,
+                deposit_fen=500_000, service_fee_rate_bp=300)
+    base.update(kw)
+    return contract_service.OrderTerms(**base)
+
+
+def signed(db, w: World, **kw) -> Order:
+    return contract_service.sign_order(db, w.sales, w.customer(db).id, terms(**kw))
+
+
+def processing(db, w: World, **kw) -> Order:
+    order = signed(db, w, **kw)
+    contract_service.confirm_contract(db, w.finance, order)
+    contract_service.review(db, w.supervisor, order)
+    deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+    return order
+
+
+def disbursed(db, w: World, amount_fen: int = 18_000_000, **kw) -> tuple[Order, Settlement]:
+    order = processing(db, w, **kw)
+    processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, "银行已放款")
+    settlement = processing_service.disburse(db, w.processor, order, amount_fen=amount_fen,
+                                             disbursed_on=date(2026, 11, 20), funder_name="招商银行",
+                                             term_months=36, repayment_day=15)
+    return order, settlement

@@ -1,1 +1,0 @@
-from tests.customers.factories import client, products  # noqa: F401  (fixtures)

@@ -1,1 +1,0 @@
-from tests.customers.factories import client  # noqa: F401  (fixture)
