@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from backoffice import demo as backoffice_demo
 from backoffice.direct_debit import demo as debit_demo_module
 from console import demo as console_demo_module
+from loan_scrm import tiers_demo
 from loan_scrm.app import create_app
 from scrm.core import db
 from scrm.core.config import SANDBOX_WECOM, get_settings, reset_settings
@@ -32,7 +33,6 @@ from scrm.core.db import session_scope
 from scrm.core.logging import configure_logging
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
-from scrm.groups import demo as tiers_demo
 from scrm.groups.models import CustomerGroup
 from scrm.ingress.models import InboxEvent
 from scrm.migrations import upgrade

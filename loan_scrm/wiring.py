@@ -81,9 +81,14 @@ SUBSCRIPTIONS = {
 }
 
 
+# who acts, inside the re-tiering's own transaction, on the customers it moved into the blocked pool
+BLOCKED_POOL = [sop_service.add_risk_reviews]
+
+
 def install() -> None:
     for name, handlers in SUBSCRIPTIONS.items():
         events.subscribe(name, *handlers)
+    group_service.on_blocked(*BLOCKED_POOL)
 
 
 def job_modules() -> list[str]:
