@@ -48,6 +48,8 @@ ROUTERS = (
     org_api.router,
     ingress_api.router,
     customers_api.router,
+    assignment_api.customers_router,
+    customers_api.channel_stats_router,  # before the channels' /{channel_id}, which would take /stats
     channels_api.router,
     assignment_api.router,
     tagging_api.router,

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from backoffice import demo as backoffice_demo
 from backoffice.direct_debit import demo as debit_demo_module
 from console import demo as console_demo_module
+from loan_scrm import miniprogram_demo as mp_demo
 from loan_scrm import tiers_demo
 from loan_scrm.app import create_app
 from scrm.core import db
@@ -36,7 +37,6 @@ from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
 from scrm.groups.models import CustomerGroup
 from scrm.ingress.models import InboxEvent
 from scrm.migrations import upgrade
-from scrm.miniprogram_api import demo as mp_demo
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sandbox.wecom import SandboxWecom

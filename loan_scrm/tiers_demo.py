@@ -15,7 +15,6 @@ from scrm.bot.models import BotMessage
 from scrm.broadcast import tasks as broadcast_tasks
 from scrm.core.db import session_scope
 from scrm.groups import service as group_service
-from scrm.groups import tasks as group_tasks
 from scrm.org.models import Employee, EmployeeStatus
 from scrm.sop import tasks as sop_tasks
 from scrm.sop.models import SopTask

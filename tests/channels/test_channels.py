@@ -8,10 +8,10 @@ from sqlalchemy import event
 from scrm.channels import service as channel_service
 from scrm.channels import tasks as channel_tasks
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.customers.schemas import ContactInfo, FollowInfo
-from scrm.core.errors import ValidationFailed
 from scrm.org.models import Department, Role
 from tests.customers.factories import at, auth, make_customer, make_department, make_employee
 
@@ -194,7 +194,7 @@ def test_stats_count_adds_deletions_and_conversions_in_one_query(db, client):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(conn, "before_cursor_execute", listener)
     try:
-        stats = {s.name: s for s in channel_service.channel_stats(db, supervisor)}
+        stats = {s.name: s for s in customer_service.channel_stats(db, supervisor)}
     finally:
         event.remove(conn, "before_cursor_execute", listener)
     assert len(statements) == 1
