@@ -80,7 +80,8 @@ def assign_customer(customer_id: Annotated[int, Path(ge=1)], body: schemas.Assig
 
 
 @customers_router.post("", response_model=customer_schemas.CustomerDetail, status_code=status.HTTP_201_CREATED)
-def create_customer(body: customer_schemas.CustomerCreate, staff: CreatorStaff, session: SessionDep) -> customer_schemas.CustomerDetail:
+def create_customer(body: customer_schemas.CustomerCreate, staff: CreatorStaff,
+                    session: SessionDep) -> customer_schemas.CustomerDetail:
     """Enter a customer by hand. A salesperson becomes its owner; for others `owner_id` names one, or the
     assignment rules pick one (or it waits in the pool).
 

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_
 # the customers each channel brought
 channel_stats_router = APIRouter(prefix="/api/channels", tags=["channels"], responses=ERROR_RESPONSES)
 
+
 def visible_customer(customer_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep) -> Customer:
     return customer_service.get_visible(session, staff, customer_id)
 
