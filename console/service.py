@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import AssignmentRule
-from scrm.channels import service as channel_service
+from scrm.core.db import is_postgres
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus, FollowUp, Stage, TimelineEntry
-from scrm.core.db import is_postgres
 from scrm.handover import service as handover_service
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
@@ -235,7 +234,7 @@ def funnel(counts: list[tuple[int | None, Stage, int]]) -> list[tuple[str, int, 
 
 
 def channels(session: Session, viewer: Employee, period: Period) -> list:
-    return [s for s in channel_service.channel_stats(session, viewer, since=period.since, until=period.until)
+    return [s for s in customer_service.channel_stats(session, viewer, since=period.since, until=period.until)
             if s.adds or s.customers]
 
 

@@ -27,27 +27,29 @@ from loan_scrm import wiring
 from scrm.assignment import api as assignment_api
 from scrm.broadcast import api as broadcast_api
 from scrm.channels import api as channels_api
+from scrm.core import db
+from scrm.core.bodylimit import BodyLimit
+from scrm.core.config import get_settings
+from scrm.core.errors import AppError, ServiceUnavailable
 from scrm.customers import api as customers_api
 from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
+from scrm.ingress import api as ingress_api
 from scrm.mandates import api as mandates_api
 from scrm.miniprogram_api import api as miniprogram_api
 from scrm.org import api as org_api
 from scrm.referral import api as referral_api
 from scrm.sop import api as sop_api
 from scrm.tagging import api as tagging_api
-from scrm.wecom import api as wecom_api
-from scrm.core import db
-from scrm.core.bodylimit import BodyLimit
-from scrm.core.config import get_settings
-from scrm.core.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 ROUTERS = (
     org_api.router,
-    wecom_api.router,
+    ingress_api.router,
     customers_api.router,
+    assignment_api.customers_router,
+    customers_api.channel_stats_router,  # before the channels' /{channel_id}, which would take /stats
     channels_api.router,
     assignment_api.router,
     tagging_api.router,
@@ -166,5 +168,5 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodyLimit, limit_for=body_limit)
-    wecom_api.mount_fast_path(app)  # outside BodyLimit: it bounds its own body
+    ingress_api.mount_fast_path(app)  # outside BodyLimit: it bounds its own body
     return app

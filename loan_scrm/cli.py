@@ -15,9 +15,9 @@ from loan_scrm import scheduler as periodic
 from loan_scrm import wiring
 from loan_scrm.pii_cli import app as pii_app
 from loan_scrm.screenshots_cli import screenshots_command
+from loan_scrm.tiers_cli import app as tiers_app
 from scrm.core import jobs
 from scrm.core.config import get_settings
-from scrm.groups.cli import app as tiers_app
 from scrm.core.logging import configure_logging
 from scrm.migrations import upgrade
 from scrm.ops.backup import BackupError

@@ -25,22 +25,23 @@ from sqlalchemy import func, select
 from backoffice import demo as backoffice_demo
 from backoffice.direct_debit import demo as debit_demo_module
 from console import demo as console_demo_module
+from loan_scrm import miniprogram_demo as mp_demo
+from loan_scrm import tiers_demo
 from loan_scrm.app import create_app
 from scrm.core import db
 from scrm.core.config import SANDBOX_WECOM, get_settings, reset_settings
+from scrm.core.db import session_scope
+from scrm.core.logging import configure_logging
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
-from scrm.core.db import session_scope
-from scrm.groups import demo as tiers_demo
 from scrm.groups.models import CustomerGroup
-from scrm.core.logging import configure_logging
+from scrm.ingress.models import InboxEvent
 from scrm.migrations import upgrade
-from scrm.miniprogram_api import demo as mp_demo
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sandbox.wecom import SandboxWecom
 from scrm.tagging.models import CustomerProfile
-from scrm.wecom.models import InboxEvent, WecomCall
+from scrm.wecom.models import WecomCall
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美佳平刚桂兰志红霞建国海燕鹏飞宇浩然晓东雪梅欣怡子涵"

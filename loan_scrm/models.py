@@ -8,16 +8,17 @@ from backoffice.ledger import models as _ledger  # noqa: F401
 from backoffice.processing import models as _processing  # noqa: F401
 from backoffice.reimbursements import models as _reimbursements  # noqa: F401
 from backoffice.settlements import models as _settlements  # noqa: F401
-from scrm.core import events as _events  # noqa: F401
-from scrm.core import jobs as _jobs  # noqa: F401
 from scrm.assignment import models as _assignment  # noqa: F401
 from scrm.bot import models as _bot  # noqa: F401
 from scrm.broadcast import models as _broadcast  # noqa: F401
 from scrm.channels import models as _channels  # noqa: F401
-from scrm.customers import models as _customers  # noqa: F401
+from scrm.core import events as _events  # noqa: F401
+from scrm.core import jobs as _jobs  # noqa: F401
 from scrm.core.db import Base
+from scrm.customers import models as _customers  # noqa: F401
 from scrm.groups import models as _groups  # noqa: F401
 from scrm.handover import models as _handover  # noqa: F401
+from scrm.ingress import models as _ingress  # noqa: F401
 from scrm.mandates import models as _mandates  # noqa: F401
 from scrm.miniprogram_api import models as _miniprogram  # noqa: F401
 from scrm.org import models as _org  # noqa: F401

@@ -17,17 +17,19 @@ from backoffice.processing import service as processing_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from loan_scrm.scheduler import PERIODIC
-from scrm.core import events, jobs
 from scrm.assignment import tasks as assignment_tasks
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.broadcast import tasks as broadcast_tasks
 from scrm.channels import tasks as channel_tasks
+from scrm.core import events, jobs
 from scrm.customers import service as customer_service
 from scrm.groups import service as group_service
 from scrm.groups import tasks as group_tasks
 from scrm.handover import service as handover_service
 from scrm.handover import tasks as handover_tasks
+from scrm.ingress import service as ingress_service
+from scrm.ingress import tasks as ingress_tasks
 from scrm.mandates import service as mandate_service
 from scrm.miniprogram_api import service as miniprogram_service
 from scrm.org import tasks as org_tasks
@@ -39,14 +41,13 @@ from scrm.tagging import service as tagging_service
 from scrm.tagging import tasks as tagging_tasks
 from scrm.wechatpay import service as wechatpay_service
 from scrm.wecom import service as wecom_service
-from scrm.wecom import tasks as wecom_tasks
 
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
 TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, group_tasks, handover_tasks, org_tasks,
-                referral_tasks, sop_tasks, tagging_tasks, wecom_tasks, debit_tasks, events)
+                referral_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
 
 SUBSCRIPTIONS = {
-    "customer.duplicate_phone": [wecom_service.notify_duplicate_phone],
+    "customer.duplicate_phone": [bot_service.notify_duplicate_phone],
     "employee.departed": [handover_service.on_employee_departed],
     "customer.transfer_failed": [handover_service.on_transfer_failed],
     "customer.follow_up_added": [tagging_tasks.on_follow_up_added],
@@ -54,7 +55,8 @@ SUBSCRIPTIONS = {
     # drop from the event itself the identifiers the others needed to find their copies
     "customer.erased": [tagging_service.on_customer_erased, mandate_service.on_customer_erased,
                         referral_service.on_customer_erased, miniprogram_service.on_customer_erased,
-                        wecom_service.on_customer_erased, wechatpay_service.on_customer_erased,
+                        wecom_service.on_customer_erased, ingress_service.on_customer_erased,
+                        wechatpay_service.on_customer_erased,
                         contract_service.on_customer_erased, processing_service.on_customer_erased,
                         reimbursement_service.on_customer_erased, customer_service.on_customer_erased],
     "customer.created": [referral_service.on_customer_created],
@@ -79,9 +81,14 @@ SUBSCRIPTIONS = {
 }
 
 
+# who acts, inside the re-tiering's own transaction, on the customers it moved into the blocked pool
+BLOCKED_POOL = [sop_service.add_risk_reviews]
+
+
 def install() -> None:
     for name, handlers in SUBSCRIPTIONS.items():
         events.subscribe(name, *handlers)
+    group_service.on_blocked(*BLOCKED_POOL)
 
 
 def job_modules() -> list[str]:

@@ -1,5 +1,6 @@
 """Who is calling: staff bearer tokens (or the console's cookie: for reading, and for console forms whose
-CSRF token was checked), customer tokens for the mini-program, roles and data scopes.
+CSRF token was checked), customer tokens for the mini-program (the customer behind one is found by
+``scrm.customers.identity``), roles and data scopes.
 
 Tokens are stateless ``<kind><id>.<issued ms>.<expiry>.<HMAC>`` (``s`` staff, ``c`` customer) so any API
 process can check them; the employee or customer is loaded on every request so that a departed employee or a
@@ -20,12 +21,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from scrm.core.config import get_settings
+from scrm.core.crypto import embedded_secret
 from scrm.core.db import session_scope
-from scrm.customers.models import Customer, CustomerStatus
 from scrm.core.errors import Forbidden, Unauthorized
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.core.crypto import embedded_secret
 
 COOKIE_NAME = "scrm_session"
 
@@ -159,18 +159,6 @@ def require_roles(*roles: Role):
 
     return check
 
-
-def current_customer(request: Request, session: SessionDep) -> Customer:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise Unauthorized("sign in through the mini-program first")
-    customer = session.get(Customer, read_customer_token(header[7:].strip()))
-    if customer is None or customer.status == CustomerStatus.merged:
-        raise Unauthorized("this session no longer belongs to a customer, sign in again")
-    return customer
-
-
-CurrentCustomer = Annotated[Customer, Depends(current_customer)]
 
 ManagerStaff = Annotated[Employee, Depends(require_roles(Role.manager))]
 SupervisorStaff = Annotated[Employee, Depends(require_roles(Role.supervisor, Role.manager))]

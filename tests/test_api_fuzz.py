@@ -25,8 +25,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_endpoint_answers_as_documented(db, sandbox_wecom, sandbox_wxa, sandbox_wechatpay, case):
-    from scrm.wecom import service as wecom_service
+    from scrm.ingress import service as ingress_service
 
-    wecom_service.callback_keys.cache_clear()
+    ingress_service.callback_keys.cache_clear()
     admin = make_employee(db, role=Role.admin)
     case.call_and_validate(headers=auth(admin), checks=CHECKS)

@@ -62,7 +62,7 @@ def test_a_query_error_is_not_an_outage(db):
 
 def test_a_wecom_callback_answers_503_so_wecom_retries(database_away, settings_env):
     from scrm.core.config import SANDBOX_WECOM
-    from scrm.wecom import service
+    from scrm.ingress import service
     from tests.wecom.test_callback import sign_and_encrypt, text_message
 
     settings_env(SCRM_WECOM_TOKEN=SANDBOX_WECOM["token"], SCRM_WECOM_AES_KEY=SANDBOX_WECOM["aes_key"],

@@ -17,7 +17,7 @@ from rq import Queue
 from loan_scrm import scheduler, wiring
 from scrm.core import jobs
 
-HEAVY = ("loan_scrm.models", "scrm.wecom.tasks", "scrm.tagging.tasks", "scrm.handover.service")
+HEAVY = ("loan_scrm.models", "scrm.ingress.tasks", "scrm.tagging.tasks", "scrm.handover.service")
 
 
 def modules_missing_in_work_horse() -> list[str]:

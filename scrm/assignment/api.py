@@ -1,20 +1,26 @@
-"""Assignment rules (managers) and the pool of unassigned leads (supervisors and up)."""
+"""Assignment rules (managers), the pool of unassigned leads (supervisors and up) and customers entered by hand."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from scrm.assignment import schemas
 from scrm.assignment import service as assignment_service
-from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff, require_roles
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.customers import api as customer_api
 from scrm.customers import schemas as customer_schemas
 from scrm.customers import service as customer_service
-from scrm.core.errors import ERROR_RESPONSES
+from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/assignment", tags=["assignment"], responses=ERROR_RESPONSES)
+# a customer entered by hand is assigned as it is created
+customers_router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
+
+# who may enter a customer by hand
+CreatorStaff = Annotated[Employee, Depends(require_roles(Role.sales, Role.supervisor, Role.manager))]
 
 
 @router.get("/rules", response_model=list[schemas.RuleOut])
@@ -71,3 +77,15 @@ def assign_customer(customer_id: Annotated[int, Path(ge=1)], body: schemas.Assig
         employee = assignment_service.assign(session, customer)
     return schemas.AssignOut(customer_id=customer.id, owner_id=employee.id if employee else None,
                              owner_name=employee.name if employee else None)
+
+
+@customers_router.post("", response_model=customer_schemas.CustomerDetail, status_code=status.HTTP_201_CREATED)
+def create_customer(body: customer_schemas.CustomerCreate, staff: CreatorStaff,
+                    session: SessionDep) -> customer_schemas.CustomerDetail:
+    """Enter a customer by hand. A salesperson becomes its owner; for others `owner_id` names one, or the
+    assignment rules pick one (or it waits in the pool).
+
+    409 when the phone number already belongs to a customer; the message names who follows it.
+    Custom fields are checked against the loan product's form; each bad field is listed in `errors`."""
+    customer = assignment_service.enter_customer(session, staff, **body.model_dump())
+    return customer_api._detail(session, customer)

@@ -19,16 +19,16 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scrm.bot.models import BotMessage, Notification
+from scrm.core import crypto
 from scrm.core.config import get_settings
+from scrm.core.db import insert_ignore_many, utcnow
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus
-from scrm.core.db import insert_ignore_many, utcnow
-from scrm.core.errors import ValidationFailed
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.core import crypto
 from scrm.sop import service as sop_service
 from scrm.tagging import service as tagging_service
 from scrm.tagging.labels import INTENT_NAMES
@@ -234,6 +234,25 @@ def on_payment_alert(session: Session, payload: dict) -> None:
                                                         Employee.status == EmployeeStatus.active)).all()
     for employee_id in finance:
         notify(session, employee_id, "payment_alert", text, dedupe_key=f"payment-alert:{scope}:{employee_id}")
+
+
+def send_text(userid: str, content: str, *, idempotency_key: str) -> None:
+    """An app message to one salesperson (the bot's voice), sent once per key."""
+    settings = get_settings()
+    _app_client().message.send_text(settings.wecom_agent_id, userid, content, idempotency_key=idempotency_key)
+
+
+def notify_duplicate_phone(session: Session, payload: dict) -> None:
+    """Subscriber: tell the second salesperson that the customer they added is already someone else's."""
+    other = org_service.get_employee(session, payload["other_employee_id"])
+    owner = org_service.get_employee(session, payload["owner_id"])
+    if not other.wecom_userid:
+        return
+    customer = customer_service.get(session, payload["customer_id"])
+    send_text(other.wecom_userid,
+              f"您刚添加的客户与 {owner.name} 正在跟进的客户「{customer.name}」（{crypto.mask_phone(customer.phone)}）"
+              f"手机号相同，该客户归属 {owner.name}，请先与其协调，避免撞单。",
+              idempotency_key=f"dup-notice:{payload['customer_id']}:{payload['other_customer_id']}")
 
 
 # ---------------------------------------------------------------------------------------------

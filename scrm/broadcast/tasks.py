@@ -1,12 +1,12 @@
-"""Mass-message jobs: create the WeCom tasks, poll their results."""
+"""Mass-message jobs: create the WeCom tasks, poll their results, invite customers into their tier's group."""
 
 from __future__ import annotations
 
 import logging
 
-from scrm.core import jobs
 from scrm.broadcast import service as broadcast_service
 from scrm.broadcast.models import MassTask
+from scrm.core import jobs
 from scrm.core.db import session_scope
 from scrm.wecom.client import get_client
 
@@ -40,3 +40,10 @@ def poll() -> int:
         except Exception:
             log.exception("could not poll mass task %s", task_id)
     return len(ids)
+
+
+@jobs.job("groups.invite")
+def invite() -> int:
+    """Periodic: invite the customers whose tier changed since the last batch; returns how many messages."""
+    with session_scope() as session:
+        return len(broadcast_service.invite_batch(session, _client()))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, status
 
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import schemas
 from scrm.channels import service as channel_service
-from scrm.core.errors import ERROR_RESPONSES, ValidationFailed
+from scrm.core.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/channels", tags=["channels"], responses=ERROR_RESPONSES)
 
@@ -28,19 +26,6 @@ def create_channel(body: schemas.ChannelCreate, staff: ManagerStaff, session: Se
     A team of more than one makes a multi-person code; the welcome message is checked against WeCom's rules."""
     channel = channel_service.create_channel(session, staff, **body.model_dump())
     return schemas.ChannelOut.model_validate(channel)
-
-
-@router.get("/stats", response_model=list[schemas.ChannelStatsOut])
-def channel_stats(staff: SupervisorStaff, session: SessionDep,
-                  since: Annotated[datetime | None, Query(description="from (inclusive, with time zone)")] = None,
-                  until: Annotated[datetime | None, Query(description="to (exclusive, with time zone)")] = None,
-                  ) -> list[schemas.ChannelStatsOut]:
-    """Adds, deletions and conversions per channel, counted over the customers in your data scope."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailed("时间需要带时区，例如 2025-01-01T00:00:00+08:00", field=name)
-    return [schemas.ChannelStatsOut(**asdict(s))
-            for s in channel_service.channel_stats(session, staff, since=since, until=until)]
 
 
 @router.get("/{channel_id}", response_model=schemas.ChannelOut)

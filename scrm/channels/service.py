@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.core import jobs
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
+from scrm.core import jobs
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
@@ -335,55 +331,3 @@ def record_sync_failure(session: Session, channel_id: int, error: str) -> None:
         channel.sync_status = SyncStatus.failed
         channel.sync_error = error[:500]
         session.flush()
-
-
-# ---------------------------------------------------------------------------------------------
-# numbers
-
-
-@dataclass
-class ChannelStats:
-    channel_id: int
-    name: str
-    kind: str
-    active: bool
-    adds: int  # follows made through the channel's code
-    deletions: int  # of those, ended by either side
-    customers: int  # customers whose first touch was this channel
-    conversions: int  # of those, signed or later
-    conversion_rate: float
-
-
-def channel_stats(session: Session, viewer: Employee, *, since: datetime | None = None,
-                  until: datetime | None = None) -> list[ChannelStats]:
-    """Adds, deletions and conversions per channel, counted within the viewer's data scope, in one query."""
-    session.flush()
-    follow_filter = [org_service.owner_filter(session, viewer, CustomerFollow.employee_id)]
-    customer_filter = [org_service.owner_filter(session, viewer, Customer.owner_id),
-                       Customer.status != CustomerStatus.merged]
-    if since is not None:
-        follow_filter.append(CustomerFollow.added_at >= since)
-        customer_filter.append(Customer.created_at >= since)
-    if until is not None:
-        follow_filter.append(CustomerFollow.added_at < until)
-        customer_filter.append(Customer.created_at < until)
-    ended = CustomerFollow.status.in_([FollowStatus.deleted_by_staff, FollowStatus.deleted_by_customer])
-    follows = (select(CustomerFollow.state.label("state"), func.count().label("adds"),
-                      func.sum(case((ended, 1), else_=0)).label("deletions"))
-               .where(CustomerFollow.state.is_not(None), *follow_filter)
-               .group_by(CustomerFollow.state).subquery())
-    converted = Customer.stage.in_(customer_service.CONVERTED_STAGES)
-    customers = (select(Customer.channel_id.label("channel_id"), func.count().label("customers"),
-                        func.sum(case((converted, 1), else_=0)).label("conversions"))
-                 .where(Customer.channel_id.is_not(None), *customer_filter)
-                 .group_by(Customer.channel_id).subquery())
-    rows = session.execute(
-        select(Channel.id, Channel.name, Channel.kind, Channel.active,
-               func.coalesce(follows.c.adds, 0), func.coalesce(follows.c.deletions, 0),
-               func.coalesce(customers.c.customers, 0), func.coalesce(customers.c.conversions, 0))
-        .outerjoin(follows, follows.c.state == Channel.state)
-        .outerjoin(customers, and_(customers.c.channel_id == Channel.id))
-        .order_by(Channel.id)).all()
-    return [ChannelStats(channel_id=r[0], name=r[1], kind=r[2].value, active=r[3], adds=int(r[4]),
-                         deletions=int(r[5]), customers=int(r[6]), conversions=int(r[7]),
-                         conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]

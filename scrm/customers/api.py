@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy.orm import Session
 
-from scrm.assignment import service as assignment_service
-from scrm.auth import CurrentStaff, SessionDep, require_roles
+from scrm.auth import CurrentStaff, SessionDep, SupervisorStaff
+from scrm.channels import schemas as channel_schemas
+from scrm.core.crypto import mask_id_no, mask_phone
+from scrm.core.errors import ERROR_RESPONSES, ValidationFailed
 from scrm.customers import schemas
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
-from scrm.core.errors import ERROR_RESPONSES
-from scrm.org.models import Employee, Role
-from scrm.core.crypto import mask_id_no, mask_phone
+from scrm.org.models import Employee
 
 router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
-
-# who may enter a customer by hand
-CreatorStaff = Annotated[Employee, Depends(require_roles(Role.sales, Role.supervisor, Role.manager))]
+# the customers each channel brought
+channel_stats_router = APIRouter(prefix="/api/channels", tags=["channels"], responses=ERROR_RESPONSES)
 
 
 def visible_customer(customer_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep) -> Customer:
@@ -80,17 +81,6 @@ def list_customers(staff: CurrentStaff, session: SessionDep,
 def search_customers(staff: CurrentStaff, session: SessionDep, filters: schemas.CustomerSearchBody) -> schemas.CustomerPage:
     """The customer list, its filters in the JSON body (for a full phone number, which must not travel in a URL)."""
     return _search(session, staff, filters)
-
-
-@router.post("", response_model=schemas.CustomerDetail, status_code=status.HTTP_201_CREATED)
-def create_customer(body: schemas.CustomerCreate, staff: CreatorStaff, session: SessionDep) -> schemas.CustomerDetail:
-    """Enter a customer by hand. A salesperson becomes its owner; for others `owner_id` names one, or the
-    assignment rules pick one (or it waits in the pool).
-
-    409 when the phone number already belongs to a customer; the message names who follows it.
-    Custom fields are checked against the loan product's form; each bad field is listed in `errors`."""
-    customer = assignment_service.enter_customer(session, staff, **body.model_dump())
-    return _detail(session, customer)
 
 
 @router.get("/products", response_model=list[schemas.LoanProductOut], tags=["loan products"])
@@ -174,3 +164,16 @@ def timeline(customer: VisibleCustomer, session: SessionDep,
     """Everything that happened to the customer, newest first."""
     return [schemas.TimelineOut.model_validate(e)
             for e in customer_service.list_timeline(session, customer.id, limit=limit, offset=offset)]
+
+
+@channel_stats_router.get("/stats", response_model=list[channel_schemas.ChannelStatsOut])
+def channel_stats(staff: SupervisorStaff, session: SessionDep,
+                  since: Annotated[datetime | None, Query(description="from (inclusive, with time zone)")] = None,
+                  until: Annotated[datetime | None, Query(description="to (exclusive, with time zone)")] = None,
+                  ) -> list[channel_schemas.ChannelStatsOut]:
+    """Adds, deletions and conversions per channel, counted over the customers in your data scope."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed("时间需要带时区，例如 2025-01-01T00:00:00+08:00", field=name)
+    return [channel_schemas.ChannelStatsOut(**asdict(s))
+            for s in customer_service.channel_stats(session, staff, since=since, until=until)]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
-from sqlalchemy import (
-    BigInteger, String, and_, case, cast, delete, exists, func, insert, literal, not_, null, or_, select,
-    type_coerce, update,
-)
+from sqlalchemy import (BigInteger, Select, String, and_, case, cast, delete, exists, func, insert, literal, not_, null,
+                        or_, select, type_coerce, update)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,19 +16,16 @@ from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.config import get_settings
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
 from scrm.core.db import UTCDateTime, is_postgres, utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
-from scrm.groups import schemas
-from scrm.groups.models import (
-    DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierGroup, TierRule,
-)
 from scrm.core.money import NotAnAmount, from_fen, to_fen, yuan_amount
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
+from scrm.groups import schemas
+from scrm.groups.models import (DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange,
+                                TierGroup, TierRule)
 from scrm.org import service as org_service
-from scrm.sop import service as sop_service
 from scrm.tagging.models import CustomerProfile
-
 
 AMOUNT_PROBLEMS = {"not_a_number": "金额须为元，最多两位小数（不能用科学计数法）", "decimals": "金额最多两位小数",
                    "negative": "金额不能为负", "too_large": "金额不能超过 {maximum:,} 元"}
@@ -326,11 +322,9 @@ def retier(session: Session, customer_ids: list[int] | None = None, *, now: date
                                         _change.c.from_tier.is_not(None))
                     .values(tier=_change.c.to_tier, rule_id=_change.c.rule_id, updated_at=now))
     _timeline_for_run(session, run.id)
-    sop_service.add_tasks_from_select(session, "risk_review", select(
-        _change.c.customer_id,
-        literal("risk_review:") + cast(_change.c.customer_id, String) + literal(":") + cast(_change.c.id, String),
-        _risk_reviewer(session), _change.c.at, literal("风控复核：客户命中风险规则，进入拦截池", String),
-    ).where(of_run, _change.c.to_tier == "blocked"))
+    blocked = select(_change.c.customer_id, _change.c.id, _change.c.at).where(of_run, _change.c.to_tier == "blocked")
+    for handler in _blocked_handlers:
+        handler(session, blocked)
     payload = {"run_id": run.id, "changed": run.changed}
     if customer_ids is not None:
         payload["customer_ids"] = list(customer_ids)
@@ -339,9 +333,15 @@ def retier(session: Session, customer_ids: list[int] | None = None, *, now: date
     return run
 
 
-def _risk_reviewer(session: Session):
-    reviewer = get_settings().risk_reviewer_employee_id
-    return literal(reviewer or None, BigInteger)
+BlockedHandler = Callable[[Session, Select], object]
+_blocked_handlers: list[BlockedHandler] = []
+
+
+def on_blocked(*handlers: BlockedHandler) -> None:
+    """Call ``handlers`` inside every re-tiering's transaction with the customers it moved into the blocked
+    pool, as a SELECT of (customer_id, tier change id, at); the composition root installs them, as it
+    subscribes to events, so that groups names no module above it."""
+    _blocked_handlers.extend(h for h in handlers if h not in _blocked_handlers)
 
 
 def _timeline_for_run(session: Session, run_id: int) -> None:

@@ -9,15 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from scrm.auth import CurrentCustomer, FinanceStaff, SessionDep
-from scrm.customers import service as customer_service
+from scrm.auth import FinanceStaff, SessionDep
+from scrm.core.crypto import mask_name, mask_phone
 from scrm.core.errors import ERROR_RESPONSES
-from scrm.miniprogram_api.api import MP_ERRORS
+from scrm.core.money import from_fen
+from scrm.customers import service as customer_service
+from scrm.customers.identity import MP_ERRORS, CurrentCustomer
 from scrm.mandates import schemas
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.core.money import from_fen
-from scrm.core.crypto import mask_name, mask_phone
 from scrm.wechatpay import signing
 from scrm.wechatpay.client import verify_notification
 

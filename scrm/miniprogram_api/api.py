@@ -10,28 +10,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from scrm.auth import CurrentCustomer, SessionDep, issue_customer_token
+from scrm.auth import SessionDep, issue_customer_token
 from scrm.core.config import get_settings
+from scrm.core.crypto import mask_card, mask_name, mask_phone
+from scrm.core.money import from_fen
 from scrm.customers import forms
 from scrm.customers import service as customer_service
+from scrm.customers.identity import MP_ERRORS, CurrentCustomer
 from scrm.customers.models import Customer, LoanProduct
-from scrm.core.errors import ERROR_RESPONSES
 from scrm.miniprogram_api import schemas
 from scrm.miniprogram_api import service as mp_service
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
-from scrm.core.money import from_fen
-from scrm.core.crypto import mask_card, mask_name, mask_phone
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, Withdrawal, WithdrawalMethod
 
-MP_ERRORS: dict = {
-    **{code: ERROR_RESPONSES[code] for code in (400, 401, 404, 409)},
-    422: {"description": "A field is missing or wrong; `errors` names each one",
-          "content": {"application/json": {"example": {
-              "error": "invalid", "message": "请填写税后月收入", "field": "custom_fields.monthly_salary",
-              "errors": [{"field": "custom_fields.monthly_salary", "message": "请填写税后月收入"},
-                         {"field": "amount", "message": "贷款金额应在 0 到 1000000000 元之间"}]}}}},
-}
 WX_ERRORS = {502: {"description": "The WeChat API is unavailable; try again shortly",
                    "content": {"application/json": {"example": {"error": "external_error", "message": "…"}}}}}
 

@@ -18,7 +18,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy import BigInteger, Select, String, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -98,6 +98,17 @@ def add_tasks_from_select(session: Session, kind: str, rows: Select) -> int:
         ["customer_id", "key", "assignee_employee_id", "due_at", "title", "kind", "status", "snoozes", "created_at"],
         src).on_conflict_do_nothing(index_elements=["key"])
     return session.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount or 0
+
+
+def add_risk_reviews(session: Session, blocked: Select) -> int:
+    """A risk-review task for each customer a re-tiering moved into the blocked pool (``blocked`` selects
+    customer_id, tier change id, at), to the configured risk reviewer (none: the pool), once per change."""
+    customer_id, change_id, at = blocked.selected_columns
+    reviewer = get_settings().risk_reviewer_employee_id
+    return add_tasks_from_select(session, "risk_review", select(
+        customer_id, literal("risk_review:") + cast(customer_id, String) + literal(":") + cast(change_id, String),
+        literal(reviewer or None, BigInteger), at, literal("风控复核：客户命中风险规则，进入拦截池", String),
+    ).select_from(*blocked.get_final_froms()).where(blocked.whereclause))
 
 
 def add_tasks(session: Session, rows: list[dict]) -> list[int]:

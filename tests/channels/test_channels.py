@@ -198,7 +198,7 @@ def test_stats_count_adds_deletions_and_conversions_in_one_query(db, client):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(conn, "before_cursor_execute", listener)
     try:
-        stats = {s.name: s for s in channel_service.channel_stats(db, supervisor)}
+        stats = {s.name: s for s in customer_service.channel_stats(db, supervisor)}
     finally:
         event.remove(conn, "before_cursor_execute", listener)
     assert len(statements) == 1

@@ -34,7 +34,7 @@ class LiveService:
 
 @pytest.fixture
 def live_service(sandbox_wecom):
-    from scrm.wecom import service
+    from scrm.ingress import service
 
     service.callback_keys.cache_clear()
     live = LiveService()

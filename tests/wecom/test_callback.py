@@ -9,8 +9,9 @@ from wechatpy.work.crypto import WeChatCrypto
 
 from loan_scrm.app import create_app
 from scrm.core.config import SANDBOX_WECOM
-from scrm.wecom import callback, service
-from scrm.wecom.models import InboxEvent, InboxStatus
+from scrm.ingress import service
+from scrm.ingress.models import InboxEvent, InboxStatus
+from scrm.wecom import callback
 
 OFFICIAL = dict(token="QDG6eK", aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", corp_id="wx5823bf96d3bd56c7")
 OFFICIAL_ECHO = dict(

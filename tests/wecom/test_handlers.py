@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from scrm.channels.models import Channel, ChannelKind
-from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, TimelineEntry
 from scrm.core.db import session_scope
 from scrm.core.events import OutboxEvent
+from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, TimelineEntry
 from scrm.groups.models import CustomerGroup, GroupMember
+from scrm.ingress import tasks
+from scrm.ingress.models import InboxEvent, InboxStatus
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus
 from scrm.tagging.models import CustomerTag, Tag
-from scrm.wecom import tasks
 from scrm.wecom.client import get_client
-from scrm.wecom.models import InboxEvent, InboxStatus
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ import asyncio
 import redis
 from rq import Queue
 
-from scrm.wecom import ingress
+from scrm.ingress import batcher as ingress
 from tests.conftest import run_on_own_loop
 
 
 def queued_ids(redis_url: str, queue: str) -> list[list[int]]:
     jobs = Queue(queue, connection=redis.Redis.from_url(redis_url)).get_jobs()
-    assert all(job.func_name == "scrm.wecom.tasks.process_inbox_batch" for job in jobs)
+    assert all(job.func_name == "scrm.ingress.tasks.process_inbox_batch" for job in jobs)
     return [job.args[0] for job in jobs]
 
 

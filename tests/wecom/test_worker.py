@@ -11,12 +11,12 @@ import time
 
 from sqlalchemy import func, select
 
-from scrm.customers.models import Customer, TimelineEntry
 from scrm.core.db import session_scope
+from scrm.customers.models import Customer, TimelineEntry
+from scrm.ingress import tasks
+from scrm.ingress.models import InboxEvent, InboxStatus
 from scrm.org import service as org_service
-from scrm.wecom import tasks
 from scrm.wecom.client import get_client
-from scrm.wecom.models import InboxEvent, InboxStatus
 
 
 def start_worker() -> subprocess.Popen:

@@ -4,94 +4,26 @@ attachments and the append-only timeline. Every other module reads and changes c
 
 from __future__ import annotations
 
-from scrm.customers.service.common import (
-    ATTACHMENT_KINDS,
-    ATTACHMENT_MAX_BYTES,
-    ATTACHMENT_TYPES,
-    CONVERTED_STAGES,
-    ENDED_FOLLOW,
-    FOLLOW_UP_KINDS,
-    MANUAL_STAGES,
-    MAX_AMOUNT,
-    MAX_TERM_MONTHS,
-    OPEN_STAGES,
-    PII_FIELDS,
-    PII_ROLES,
-    POOL_ROLES,
-    STAGE_ORDER,
-    TRANSFER_FAIL_REASONS,
-    add_timeline,
-    add_timeline_many,
-    can_see,
-    find_by_phone,
-    get,
-    get_by_external_userid,
-    get_by_unionid,
-    get_visible,
-    id_no_hash,
-    id_no_hashes,
-    list_timeline,
-    lock_customer,
-    not_merged,
-    open_lead_counts,
-    phone_hash,
-    phone_hashes,
-    set_owner,
-    source_key,
-    visible_condition,
-)
-from scrm.customers.service.contacts import (
-    end_follow,
-    mark_half_added,
-    record_transfer_failed,
-    upsert_wecom_contact,
-)
-from scrm.customers.service.records import (
-    create_customer,
-    get_product,
-    list_products,
-    phone_conflict,
-    seed_products,
-    set_stage,
-    update_customer,
-)
-from scrm.customers.service.miniprogram import (
-    amount_yuan,
-    apply_from_miniprogram,
-    set_verified_phone,
-    sign_in_miniprogram,
-)
-from scrm.customers.service.follow_ups import (
-    add_attachment,
-    add_follow_up,
-    list_attachments,
-    list_follow_ups,
-    list_follows,
-)
-from scrm.customers.service.search import (
-    Refs,
-    SORTS,
-    custom_fields_for_display,
-    refs,
-    search,
-)
-from scrm.customers.service.personal_data import (
-    ERASED_TEXT,
-    erase_personal_data,
-    on_customer_erased,
-    view_pii,
-)
-from scrm.customers.service.transfers import (
-    HandOver,
-    HandedOver,
-    hand_over_many,
-    mark_follow_transferred,
-    move_open_follow_ups,
-)
-from scrm.customers.service.counts import (
-    follow_up_count,
-    stage_counts_by_channel,
-)
+from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CONVERTED_STAGES,
+                                           ENDED_FOLLOW, FOLLOW_UP_KINDS, MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_MONTHS,
+                                           OPEN_STAGES, PII_FIELDS, PII_ROLES, POOL_ROLES, STAGE_ORDER,
+                                           TRANSFER_FAIL_REASONS, add_timeline, add_timeline_many, can_see,
+                                           find_by_phone, get, get_by_external_userid, get_by_unionid, get_visible,
+                                           id_no_hash, id_no_hashes, list_timeline, lock_customer, not_merged,
+                                           open_lead_counts, phone_hash, phone_hashes, set_owner, source_key,
+                                           visible_condition)
+from scrm.customers.service.contacts import end_follow, mark_half_added, record_transfer_failed, upsert_wecom_contact
+from scrm.customers.service.counts import ChannelStats, channel_stats, follow_up_count, stage_counts_by_channel
+from scrm.customers.service.follow_ups import (add_attachment, add_follow_up, list_attachments, list_follow_ups,
+                                               list_follows)
+from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
+                                                sign_in_miniprogram)
+from scrm.customers.service.personal_data import ERASED_TEXT, erase_personal_data, on_customer_erased, view_pii
+from scrm.customers.service.records import (create_customer, get_product, list_products, phone_conflict, seed_products,
+                                            set_stage, update_customer)
+from scrm.customers.service.search import SORTS, Refs, custom_fields_for_display, refs, search
+from scrm.customers.service.transfers import (HandedOver, HandOver, hand_over_many, mark_follow_transferred,
+                                              move_open_follow_ups)
 
 __all__ = [
     "ATTACHMENT_KINDS",
@@ -162,6 +94,8 @@ __all__ = [
     "hand_over_many",
     "mark_follow_transferred",
     "move_open_follow_ups",
+    "ChannelStats",
+    "channel_stats",
     "follow_up_count",
     "stage_counts_by_channel",
 ]

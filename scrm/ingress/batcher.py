@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from scrm.core import jobs
 from scrm.core.db import engine_bound, session_scope
-from scrm.wecom import service, tasks
+from scrm.ingress import service, tasks
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.db import session_scope
-from scrm.wecom import service
+from scrm.ingress import service
 
 log = logging.getLogger(__name__)
 

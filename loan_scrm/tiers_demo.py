@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from scrm.bot import tasks as bot_tasks
 from scrm.bot.models import BotMessage
+from scrm.broadcast import tasks as broadcast_tasks
 from scrm.core.db import session_scope
 from scrm.groups import service as group_service
-from scrm.groups import tasks as group_tasks
 from scrm.org.models import Employee, EmployeeStatus
 from scrm.sop import tasks as sop_tasks
 from scrm.sop.models import SopTask
@@ -73,7 +73,7 @@ def run(sandbox, api: httpx.Client, manager: dict, rng: random.Random) -> dict:
 
     _ok(api.post("/api/sop/schedules", headers=manager, json={
         "name": "B 类每周回访", "tier": "B", "every_days": 7, "hour": 10, "title": "B 类客户每周问候"}))
-    invites = group_tasks.invite()  # the scheduler's periodic jobs, run once here
+    invites = broadcast_tasks.invite()  # the scheduler's periodic jobs, run once here
     created = sop_tasks.generate()
     replies = 0
     userids = _wecom_userids([owner for owner, _ in lookups])

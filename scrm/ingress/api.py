@@ -13,8 +13,9 @@ from scrm.core.bodylimit import route_path
 from scrm.core.config import get_settings
 from scrm.core.db import unavailable
 from scrm.core.errors import ServiceUnavailable
-from scrm.wecom import callback, service
-from scrm.wecom.ingress import InboxBatcher
+from scrm.ingress import service
+from scrm.ingress.batcher import InboxBatcher
+from scrm.wecom import callback
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wecom"])
