@@ -52,6 +52,12 @@ def job(name: str) -> Callable[[F], F]:
     return register
 
 
+def run_named(name: str, *args: Any, **kwargs: Any) -> Any:
+    """What RQ stores and a worker runs: the job is looked up by its registered name there, so jobs queued
+    before a deploy that moved a module still find their function."""
+    return registered(name)(*args, **kwargs)
+
+
 def _path(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
@@ -153,7 +159,7 @@ def dispatch_many(specs: list[JobSpec]) -> None:
     for spec in specs:
         retry = Retry(max=spec.retries, interval=RETRY_INTERVALS[: spec.retries]) if spec.retries else None
         by_queue.setdefault(spec.queue, []).append(Queue.prepare_data(
-            spec.func, args=spec.args, kwargs=spec.kwargs, job_id=spec.job_id, retry=retry,
+            run_named, args=(spec.name, *spec.args), kwargs=spec.kwargs, job_id=spec.job_id, retry=retry,
             result_ttl=3600, failure_ttl=14 * 24 * 3600, description=spec.name))
     with connection.pipeline() as pipe:
         for name, datas in by_queue.items():

@@ -14,8 +14,9 @@ from tests.conftest import run_on_own_loop
 
 def queued_ids(redis_url: str, queue: str) -> list[list[int]]:
     jobs = Queue(queue, connection=redis.Redis.from_url(redis_url)).get_jobs()
-    assert all(job.func_name == "scrm.ingress.tasks.process_inbox_batch" for job in jobs)
-    return [job.args[0] for job in jobs]
+    assert all(job.func_name == "scrm.core.jobs.run_named" and job.args[0] == "wecom.process_inbox_batch"
+               for job in jobs)
+    return [job.args[1] for job in jobs]
 
 
 def test_callbacks_stored_together_are_queued_as_few_jobs(redis_url):
