@@ -12,21 +12,22 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from backoffice.contracts import api as bo_contracts_api
-from backoffice.deposits import api as bo_deposits_api
 from backoffice.direct_debit import api as bo_direct_debit_api
 from backoffice.ledger import api as bo_ledger_api
-from backoffice.processing import api as bo_processing_api
+from backoffice.orders import api as bo_orders_api
 from backoffice.reimbursements import api as bo_reimbursements_api
 from backoffice.reports import api as bo_reports_api
 from backoffice.settlements import api as bo_settlements_api
-from backoffice.vouchers import api as bo_vouchers_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
 from loan_scrm import wiring
 from scrm.assignment import api as assignment_api
 from scrm.broadcast import api as broadcast_api
 from scrm.channels import api as channels_api
+from scrm.core import db
+from scrm.core.bodylimit import BodyLimit
+from scrm.core.config import get_settings
+from scrm.core.errors import AppError, ServiceUnavailable
 from scrm.customers import api as customers_api
 from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
@@ -37,10 +38,6 @@ from scrm.referral import api as referral_api
 from scrm.sop import api as sop_api
 from scrm.tagging import api as tagging_api
 from scrm.wecom import api as wecom_api
-from scrm.core import db
-from scrm.core.bodylimit import BodyLimit
-from scrm.core.config import get_settings
-from scrm.core.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +55,14 @@ ROUTERS = (
     sop_api.router,
     broadcast_api.router,
     console_api.router,
-    bo_contracts_api.router,
-    bo_deposits_api.router,
-    bo_processing_api.router,
+    bo_orders_api.router,
+    bo_orders_api.deposits_router,
+    bo_orders_api.processing_router,
+    bo_settlements_api.disbursement_router,
     bo_settlements_api.router,
     bo_ledger_api.router,
-    bo_vouchers_api.router,
+    bo_orders_api.ledger_router,
+    bo_settlements_api.vouchers_router,
     bo_reimbursements_api.router,
     bo_reports_api.router,
     mandates_api.router,

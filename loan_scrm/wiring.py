@@ -10,19 +10,18 @@ import importlib
 
 from sqlalchemy.orm import configure_mappers
 
-from backoffice.contracts import service as contract_service
 from backoffice.direct_debit import tasks as debit_tasks
 from backoffice.ledger import service as ledger_service
-from backoffice.processing import service as processing_service
+from backoffice.orders import service as order_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from loan_scrm.scheduler import PERIODIC
-from scrm.core import events, jobs
 from scrm.assignment import tasks as assignment_tasks
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.broadcast import tasks as broadcast_tasks
 from scrm.channels import tasks as channel_tasks
+from scrm.core import events, jobs
 from scrm.customers import service as customer_service
 from scrm.groups import service as group_service
 from scrm.groups import tasks as group_tasks
@@ -55,8 +54,8 @@ SUBSCRIPTIONS = {
     "customer.erased": [tagging_service.on_customer_erased, mandate_service.on_customer_erased,
                         referral_service.on_customer_erased, miniprogram_service.on_customer_erased,
                         wecom_service.on_customer_erased, wechatpay_service.on_customer_erased,
-                        contract_service.on_customer_erased, processing_service.on_customer_erased,
-                        reimbursement_service.on_customer_erased, customer_service.on_customer_erased],
+                        order_service.on_customer_erased, reimbursement_service.on_customer_erased,
+                        customer_service.on_customer_erased],
     "customer.created": [referral_service.on_customer_created],
     "customer.merged": [referral_service.on_customer_merged],
     "customer.application_submitted": [tagging_tasks.on_application_submitted],

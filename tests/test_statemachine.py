@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from backoffice.contracts.models import OrderStatus
-from backoffice.contracts.service import ORDER_MACHINE
+from backoffice.orders.models import OrderStatus
+from backoffice.orders.service import ORDER_MACHINE
 from scrm.core.errors import Forbidden, InvalidTransition
 from scrm.core.statemachine import Machine
 

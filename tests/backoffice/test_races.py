@@ -9,16 +9,15 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from backoffice.deposits.models import DepositRefund
 from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalEntry
+from backoffice.orders.models import DepositRefund
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.customers.models import Customer
 from tests.backoffice.conftest import disbursed, make_world, processing, signed
 from tests.conftest import race
 from tests.mandates.factories import pay_live, sign_papay, staff_auth  # noqa: F401  (fixture)
-
 
 
 def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, pay_live, sandbox_wechatpay):

@@ -8,11 +8,8 @@ from datetime import date
 import pytest
 
 from backoffice.common.history import history
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import OrderStatus
-from backoffice.deposits import service as deposit_service
-from backoffice.processing import service as processing_service
-from backoffice.processing.models import FollowUpKind
+from backoffice.orders import service as order_service
+from backoffice.orders.models import FollowUpKind, OrderStatus
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.core.errors import InvalidTransition
@@ -27,22 +24,22 @@ def order_in(db, w, status: OrderStatus):
         return signed(db, w)
     if status == S.confirmed:
         order = signed(db, w)
-        contract_service.confirm_contract(db, w.finance, order)
+        order_service.confirm_contract(db, w.finance, order)
         return order
     if status == S.reviewed:
         order = order_in(db, w, S.confirmed)
-        contract_service.review(db, w.supervisor, order)
+        order_service.review(db, w.supervisor, order)
         return order
     if status == S.processing:
         return processing(db, w)
     if status == S.refunded:
         order = processing(db, w)
-        refund = deposit_service.file_refund(db, w.processor, order, 500_000, "银行拒贷")
-        deposit_service.confirm_refund(db, w.finance, refund)
+        refund = order_service.file_refund(db, w.processor, order, 500_000, "银行拒贷")
+        order_service.confirm_refund(db, w.finance, refund)
         return order
     if status == S.voided:
         order = signed(db, w)
-        contract_service.void(db, w.sales, order, "录错")
+        order_service.void(db, w.sales, order, "录错")
         return order
     order, settlement = disbursed(db, w)
     if status == S.settled:
@@ -53,25 +50,25 @@ def order_in(db, w, status: OrderStatus):
 
 def act(db, w, order, action: str):
     if action == "amend":
-        contract_service.amend(db, w.finance, order, {"deposit_fen": order.deposit_fen + 100})
+        order_service.amend(db, w.finance, order, {"deposit_fen": order.deposit_fen + 100})
     elif action == "follow_up":
-        processing_service.add_follow_up(db, w.admin, order, FollowUpKind.disbursed_pending, "跟进")
+        order_service.add_follow_up(db, w.admin, order, FollowUpKind.disbursed_pending, "跟进")
     elif action == "refund":
-        deposit_service.file_refund(db, w.admin, order, 100, "退一部分")
+        order_service.file_refund(db, w.admin, order, 100, "退一部分")
     elif action == "lend":
-        deposit_service.lend(db, w.finance, order, principal_fen=100_000, lent_on=date(2026, 11, 1), annual_rate_bp=1200)
+        order_service.lend(db, w.finance, order, principal_fen=100_000, lent_on=date(2026, 11, 1), annual_rate_bp=1200)
     elif action == "confirm":
-        contract_service.confirm_contract(db, w.finance, order)
+        order_service.confirm_contract(db, w.finance, order)
     elif action == "review":
-        contract_service.review(db, w.supervisor, order)
+        order_service.review(db, w.supervisor, order)
     elif action == "void":
-        contract_service.void(db, w.finance, order, "录错")
+        order_service.void(db, w.finance, order, "录错")
     elif action == "start_processing":
-        deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+        order_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
     elif action == "disburse":
         if order.status == S.processing:
-            processing_service.add_follow_up(db, w.admin, order, FollowUpKind.disbursed_pending, "已放款")
-        processing_service.disburse(db, w.admin, order, amount_fen=10_000_000, disbursed_on=date(2026, 11, 1),
+            order_service.add_follow_up(db, w.admin, order, FollowUpKind.disbursed_pending, "已放款")
+        settlement_service.disburse(db, w.admin, order, amount_fen=10_000_000, disbursed_on=date(2026, 11, 1),
                                     funder_name="工商银行")
     elif action == "settle":
         settlement = settlement_service.current_settlement(db, order.id)
@@ -81,9 +78,9 @@ def act(db, w, order, action: str):
         settlement = settlement_service.current_settlement(db, order.id)
         settlement_service.void(db, w.finance, settlement, "金额有误")
     elif action == "refund_all":
-        deposit = deposit_service.deposit_of(db, order.id)
-        refund = deposit_service.file_refund(db, w.processor, order, deposit.received_fen, "拒贷")
-        deposit_service.confirm_refund(db, w.finance, refund)
+        deposit = order_service.deposit_of(db, order.id)
+        refund = order_service.file_refund(db, w.processor, order, deposit.received_fen, "拒贷")
+        order_service.confirm_refund(db, w.finance, refund)
 
 
 ACTIONS = sorted({a for (_, a) in ORDER_EXPECTED})
