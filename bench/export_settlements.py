@@ -33,7 +33,7 @@ def peak_rss_mb() -> float:
 
 
 def measure() -> None:
-    from backoffice.contracts.service import OrderFilter
+    from backoffice.orders.service import OrderFilter
     from backoffice.settlements.export import export_settled
     from scrm.core.db import session_scope
     from scrm.org.models import Employee

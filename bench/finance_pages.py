@@ -30,7 +30,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import select, text
 
-    from backoffice.contracts.models import Order, OrderStatus
+    from backoffice.orders.models import Order, OrderStatus
     from backoffice.settlements.models import Settlement
     from loan_scrm.app import create_app
     from scrm.core.db import get_engine, session_scope

@@ -12,20 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import parse_yuan
-from backoffice.contracts import service as contract_service
+from backoffice.orders import service as order_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from console import core
 from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer
+from scrm.core.crypto import mask_card, mask_name, mask_phone
 from scrm.core.db import utcnow
 from scrm.core.errors import AppError, NotFound, ValidationFailed
 from scrm.core.money import from_fen
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.core.crypto import mask_card, mask_name, mask_phone
 from scrm.referral import service as referral_service
 from scrm.referral.models import CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 
@@ -168,7 +168,7 @@ def _order_id(session: Session, value: str | None) -> int | None:
     order_id = _int(value, "order_id")
     if order_id is not None:
         try:
-            contract_service.get_order(session, order_id)
+            order_service.get_order(session, order_id)
         except NotFound:
             raise ValidationFailed(f"没有编号为 {order_id} 的订单", field="order_id") from None
     return order_id

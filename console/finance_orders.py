@@ -12,21 +12,18 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from backoffice.common.money import fen_from_text, two_decimals, yuan
 from backoffice.common.history import history
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import FunderType, Order, OrderStatus
-from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import DepositRefund
-from backoffice.processing import service as processing_service
-from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.common.money import fen_from_text, two_decimals, yuan
+from backoffice.orders import service as order_service
+from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.orders.models import DepositRefund, FunderType, Order, OrderStatus
 from console import core
 from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
+from scrm.core.crypto import mask_phone
 from scrm.core.errors import NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.core.crypto import mask_phone
 
 router = core.console_router()
 
@@ -44,7 +41,7 @@ DEPOSIT_STATUS_NAMES = {"held": "已收", "applied": "已抵扣", "refunded": "�
 REFUND_STATUS_NAMES = {"filed": "待财务确认", "confirmed": "已退", "rejected": "已驳回"}
 FOLLOW_UP_NAMES = {"progress": "进展", "submitted": "已提交资方", "approved": "已审批", "rejected": "被拒",
                    "disbursed_pending": "已放款待结算"}
-METHODS = [(k, PAYMENT_LABELS[k]) for k in deposit_service.CASH_METHODS]
+METHODS = [(k, PAYMENT_LABELS[k]) for k in order_service.CASH_METHODS]
 
 CONTRACT_STATUSES = (OrderStatus.signed, OrderStatus.confirmed)
 DEPOSIT_STATUSES = (OrderStatus.reviewed, OrderStatus.processing)
@@ -75,17 +72,17 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
         chosen = f.get("status")
         if chosen and chosen not in OrderStatus.__members__:
             raise ValidationFailed("没有这个状态", field="status")
-        flt = contract_service.OrderFilter(
+        flt = order_service.OrderFilter(
             status=[OrderStatus(chosen)] if chosen else list(default_statuses),
             funder_type=FunderType(f["funder_type"]) if f.get("funder_type") in FunderType.__members__ else None,
             signed_from=core.form_date(f.get("signed_from"), "signed_from"),
             signed_to=core.form_date(f.get("signed_to"), "signed_to"),
             agreement_no=f.get("agreement_no"))
-        rows, listing.total = contract_service.list_orders(session, staff, flt, sort=listing.sort,
-                                                           limit=listing.page_size, offset=listing.offset)
+        rows, listing.total = order_service.list_orders(session, staff, flt, sort=listing.sort,
+                                                        limit=listing.page_size, offset=listing.offset)
     except ValidationFailed as exc:
         errors = core.field_errors(exc)
-    deposits = deposit_service.deposits_of(session, [o.id for o in rows])
+    deposits = order_service.deposits_of(session, [o.id for o in rows])
     return core.render(request, template, {
         "listing": listing, "rows": rows, "errors": errors, "deposits": deposits,
         "names": web_service.employee_names(session, {i for o in rows for i in
@@ -133,7 +130,7 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
     """Which forms the page offers; the services decide, these only hide what would surely be refused."""
     finance, status = staff.role in FINANCE, order.status
     own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
-    allowed = contract_service.ORDER_MACHINE.allowed_actions(order)
+    allowed = order_service.ORDER_MACHINE.allowed_actions(order)
     return {
         "amend": "amend" in allowed and (finance or own_sale),
         "confirm": "confirm" in allowed and finance,
@@ -149,15 +146,15 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
 
 
 def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str, Any]:
-    deposit = deposit_service.deposit_of(session, order.id)
-    refunds = deposit_service.refunds_of(session, deposit.id) if deposit else []
+    deposit = order_service.deposit_of(session, order.id)
+    refunds = order_service.refunds_of(session, deposit.id) if deposit else []
     transitions = history(session, "order", order.id)
-    follow_ups = processing_service.follow_ups(session, order.id)
+    follow_ups = order_service.follow_ups(session, order.id)
     processors, _ = org_service.list_employees(session, role=Role.processor, status=EmployeeStatus.active, limit=500)
     return {
         "o": order, "deposit": deposit, "refunds": refunds,
-        "refundable": yuan(deposit_service.refundable_fen(session, deposit)) if deposit else None,
-        "borrowings": deposit_service.borrowings_of(session, order.id), "history": transitions,
+        "refundable": yuan(order_service.refundable_fen(session, deposit)) if deposit else None,
+        "borrowings": order_service.borrowings_of(session, order.id), "history": transitions,
         "follow_ups": follow_ups, "marketing": _staff_card(session, order.marketing_specialist_id),
         "salesperson": _staff_card(session, order.salesperson_id),
         "processor": _staff_card(session, order.processor_id),
@@ -175,7 +172,7 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
 
 def _order(request: Request, staff: Employee, session: Session, order_id: int, *, lock: bool = False) -> Order:
     core.remember(request, staff)
-    return contract_service.get_visible_order(session, staff, order_id, lock=lock)
+    return order_service.get_visible_order(session, staff, order_id, lock=lock)
 
 
 @router.get("/finance/orders/{order_id}")
@@ -239,25 +236,25 @@ TERM_NAMES = ("product_code", "funder_type", "amount_applied", "deposit", "servi
 @router.post("/finance/orders/{order_id}/amend")
 async def amend(order_id: OrderId, request: Request, staff: SalesOrFinance, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, TERM_NAMES,
-                      lambda o, v: contract_service.amend(session, staff, o, _terms_changes(v)), "order_amended")
+                      lambda o, v: order_service.amend(session, staff, o, _terms_changes(v)), "order_amended")
 
 
 @router.post("/finance/orders/{order_id}/confirm")
 async def confirm(order_id: OrderId, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, (),
-                      lambda o, v: contract_service.confirm_contract(session, staff, o), "contract_confirmed")
+                      lambda o, v: order_service.confirm_contract(session, staff, o), "contract_confirmed")
 
 
 @router.post("/finance/orders/{order_id}/review")
 async def review(order_id: OrderId, request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, ("note",),
-                      lambda o, v: contract_service.review(session, staff, o, note=v["note"] or None), "order_reviewed")
+                      lambda o, v: order_service.review(session, staff, o, note=v["note"] or None), "order_reviewed")
 
 
 @router.post("/finance/orders/{order_id}/void")
 async def void(order_id: OrderId, request: Request, staff: SalesOrFinance, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, ("reason",),
-                      lambda o, v: contract_service.void(session, staff, o, v["reason"]), "order_voided")
+                      lambda o, v: order_service.void(session, staff, o, v["reason"]), "order_voided")
 
 
 @router.post("/finance/orders/{order_id}/correct")
@@ -267,7 +264,7 @@ async def correct(order_id: OrderId, request: Request, staff: FinanceStaff, sess
     def run(order: Order, values: dict[str, str]) -> Order:
         if not values["c_reason"]:
             raise ValidationFailed("请填写更正原因", field="reason")
-        return contract_service.correct(session, staff, order, _terms_changes(values, "c_"), values["c_reason"])
+        return order_service.correct(session, staff, order, _terms_changes(values, "c_"), values["c_reason"])
 
     return await _act(request, staff, session, order_id, names, run, "order_corrected", prefix="c_")
 
@@ -277,7 +274,7 @@ async def confirm_deposit(order_id: OrderId, request: Request, staff: FinanceSta
     def run(order: Order, values: dict[str, str]) -> Any:
         if not values["processor_id"].isdigit():
             raise ValidationFailed("请选择做单专员", field="processor_id")
-        return deposit_service.confirm_deposit(
+        return order_service.confirm_deposit(
             session, staff, order, processor_id=int(values["processor_id"]), method=values["method"] or "cash",
             amount_fen=fen_from_text(values["amount"], "amount", label="实收定金"))
 
@@ -298,9 +295,9 @@ async def lend(order_id: OrderId, request: Request, staff: FinanceStaff, session
             raise ValidationFailed("请填写年利率", field="annual_rate")
         if lent_on is None:
             raise ValidationFailed("请选择借款日期", field="lent_on")
-        return deposit_service.lend(session, staff, order, principal_fen=principal, lent_on=lent_on,
-                                    annual_rate_bp=int(rate * 100), cost_fen=cost or 0,
-                                    method=v["lend_method"] or "online_bank")
+        return order_service.lend(session, staff, order, principal_fen=principal, lent_on=lent_on,
+                                  annual_rate_bp=int(rate * 100), cost_fen=cost or 0,
+                                  method=v["lend_method"] or "online_bank")
 
     return await _act(request, staff, session, order_id, ("principal", "lent_on", "annual_rate", "cost", "lend_method"),
                       run, "borrowing_added")
@@ -310,12 +307,12 @@ async def lend(order_id: OrderId, request: Request, staff: FinanceStaff, session
 async def repay(order_id: OrderId, borrowing_id: Annotated[int, Path(ge=1)], request: Request, staff: FinanceStaff,
                 session: SessionDep) -> Response:
     def run(order: Order, v: dict[str, str]) -> Any:
-        borrowing = _of_order(deposit_service.get_borrowing(session, borrowing_id), order, "借款")
+        borrowing = _of_order(order_service.get_borrowing(session, borrowing_id), order, "借款")
         on = core.form_date(v["repaid_on"], "repaid_on")
         if on is None:
             raise ValidationFailed("请选择还款日期", field="repaid_on")
-        return deposit_service.repay_separately(session, staff, borrowing, on=on,
-                                                method=v["repay_method"] or "online_bank")
+        return order_service.repay_separately(session, staff, borrowing, on=on,
+                                              method=v["repay_method"] or "online_bank")
 
     return await _act(request, staff, session, order_id, ("repaid_on", "repay_method"), run, "borrowing_repaid")
 
@@ -332,15 +329,15 @@ async def file_refund(order_id: OrderId, request: Request, staff: ProcessorStaff
         amount = fen_from_text(v["refund_amount"], "amount", label="退定金额")
         if amount is None:
             raise ValidationFailed("请填写退定金额", field="amount")
-        return deposit_service.file_refund(session, staff, order, amount, v["refund_reason"])
+        return order_service.file_refund(session, staff, order, amount, v["refund_reason"])
 
     return await _act(request, staff, session, order_id, ("refund_amount", "refund_reason"), run, "refund_filed",
                       prefix="refund_")
 
 
 def _refund_of(session: Session, refund_id: int, order: Order) -> DepositRefund:
-    refund = deposit_service.get_refund(session, refund_id)
-    deposit = deposit_service.deposit_of(session, order.id)
+    refund = order_service.get_refund(session, refund_id)
+    deposit = order_service.deposit_of(session, order.id)
     if deposit is None or refund.deposit_id != deposit.id:
         raise NotFound("该订单没有这条退定申请")
     return refund
@@ -351,7 +348,7 @@ async def confirm_refund(order_id: OrderId, refund_id: Annotated[int, Path(ge=1)
                          staff: FinanceStaff, session: SessionDep) -> Response:
     def run(order: Order, v: dict[str, str]) -> Any:
         refund = _refund_of(session, refund_id, order)
-        return deposit_service.confirm_refund(session, staff, refund, method=v["refund_method"] or "cash")
+        return order_service.confirm_refund(session, staff, refund, method=v["refund_method"] or "cash")
 
     return await _act(request, staff, session, order_id, ("refund_method",), run, "refund_confirmed")
 
@@ -363,6 +360,6 @@ async def reject_refund(order_id: OrderId, refund_id: Annotated[int, Path(ge=1)]
         refund = _refund_of(session, refund_id, order)
         if not v["note"]:
             raise ValidationFailed("请填写驳回原因", field="note")
-        return deposit_service.reject_refund(session, staff, refund, v["note"])
+        return order_service.reject_refund(session, staff, refund, v["note"])
 
     return await _act(request, staff, session, order_id, ("note",), run, "refund_rejected")

@@ -12,22 +12,21 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import parse_yuan
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import FunderType, OrderStatus
-from backoffice.deposits import service as deposit_service
 from backoffice.direct_debit import service as debit_service
 from backoffice.direct_debit.models import DebitStatus
+from backoffice.orders import service as order_service
+from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.orders.models import FunderType, OrderStatus
 from backoffice.settlements import api as settlement_api
 from backoffice.settlements import service as settlement_service
+from backoffice.settlements import vouchers
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
-from backoffice.vouchers import service as voucher_service
-from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from console import core
 from console.finance_debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
 from scrm.core.errors import AppError, Forbidden, NotFound, ValidationFailed
-from scrm.mandates import service as mandate_service
 from scrm.core.money import from_fen
+from scrm.mandates import service as mandate_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
@@ -65,7 +64,7 @@ def _int(value: str | None, field: str) -> int | None:
     return int(value)
 
 
-def order_filter(filters: dict[str, str]) -> contract_service.OrderFilter:
+def order_filter(filters: dict[str, str]) -> order_service.OrderFilter:
     """The list's URL filters as the contracts service's filter (the export uses the same one)."""
     status = filters.get("status")
     if status and status not in {s.value for s in LIST_STATUSES}:
@@ -73,7 +72,7 @@ def order_filter(filters: dict[str, str]) -> contract_service.OrderFilter:
     funder = filters.get("funder_type")
     if funder and funder not in FunderType.__members__:
         raise ValidationFailed("请选择资方类型", field="funder_type")
-    flt = contract_service.OrderFilter(
+    flt = order_service.OrderFilter(
         status=[OrderStatus(status)] if status else list(LIST_STATUSES),
         funder_type=FunderType(funder) if funder else None,
         disbursed_from=core.form_date(filters.get("disbursed_from"), "disbursed_from"),
@@ -92,9 +91,9 @@ def settlement_list(request: Request, staff: FinanceReader, session: SessionDep)
     errors: dict[str, str] = {}
     orders: list = []
     try:
-        orders, listing.total = contract_service.list_orders(session, staff, order_filter(listing.filters),
-                                                             sort=listing.sort, limit=listing.page_size,
-                                                             offset=listing.offset)
+        orders, listing.total = order_service.list_orders(session, staff, order_filter(listing.filters),
+                                                          sort=listing.sort, limit=listing.page_size,
+                                                          offset=listing.offset)
     except ValidationFailed as exc:
         errors = core.field_errors(exc)
     settlements = settlement_service.current_settlements(session, [o.id for o in orders])
@@ -106,7 +105,7 @@ def settlement_list(request: Request, staff: FinanceReader, session: SessionDep)
         "funder_options": [("", "全部")] + [(k, v) for k, v in FUNDER_LABELS.items()],
         "centers": [("", "全部")] + [(c.id, c.name) for c in org_service.list_centers(session, staff)],
         "departments": [("", "全部")] + [(d.id, d.name) for d in org_service.list_departments(session, staff)
-                                          if not d.deleted],
+                                       if not d.deleted],
         "export_query": export_query, "fen": from_fen,
     }, staff=staff)
 
@@ -149,7 +148,7 @@ def _charges_values(s: Settlement) -> dict[str, Any]:
 
 
 def _context(request: Request, session: Session, staff: Employee, s: Settlement) -> dict[str, Any]:
-    order = contract_service.get_order(session, s.order_id)
+    order = order_service.get_order(session, s.order_id)
     totals = settlement_service.totals(session, s)
     debits, _ = debit_service.list_debits(session, due_key=f"settlement:{s.id}", page_size=10)
     mandates = mandate_service.list_for_customer(session, order.customer_id)
@@ -160,7 +159,7 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
     return {
         "s": s, "order": order, "t": totals, "fen": from_fen,
         "fees": settlement_service.fees_of(session, s.id), "expenses": settlement_service.expenses_of(session, s.id),
-        "borrowings": deposit_service.borrowings_of(session, order.id),
+        "borrowings": order_service.borrowings_of(session, order.id),
         "values": _charges_values(s), "may_act": may_act, "editable": may_act and "edit" in settlement_service.SETTLEMENT_MACHINE.allowed_actions(s),
         "debits": debits, "mandates": mandates, "active_mandates": active, "amount_due_fen": due,
         "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active) and not posting
@@ -336,8 +335,8 @@ def voucher(request: Request, settlement: PageSettlement, kind: str, fmt: str, s
     """The customer or internal voucher, as HTML for the browser's print (A4) or as PDF."""
     if kind not in ("customer", "internal") or fmt not in ("html", "pdf"):
         raise NotFound("没有这种凭证")
-    v = voucher_service.settlement_voucher(session, settlement, internal=kind == "internal")
+    v = vouchers.settlement_voucher(session, settlement, internal=kind == "internal")
     if fmt == "html":
-        return HTMLResponse(voucher_service.to_html(v))
-    return Response(voucher_service.to_pdf(v), media_type="application/pdf",
+        return HTMLResponse(vouchers.to_html(v))
+    return Response(vouchers.to_pdf(v), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{kind}-voucher-{settlement.id}.pdf"'})

@@ -12,15 +12,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from backoffice.contracts import api as bo_contracts_api
-from backoffice.deposits import api as bo_deposits_api
 from backoffice.direct_debit import api as bo_direct_debit_api
 from backoffice.ledger import api as bo_ledger_api
-from backoffice.processing import api as bo_processing_api
+from backoffice.orders import api as bo_orders_api
 from backoffice.reimbursements import api as bo_reimbursements_api
 from backoffice.reports import api as bo_reports_api
 from backoffice.settlements import api as bo_settlements_api
-from backoffice.vouchers import api as bo_vouchers_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
 from loan_scrm import wiring
@@ -60,12 +57,14 @@ ROUTERS = (
     sop_api.router,
     broadcast_api.router,
     console_api.router,
-    bo_contracts_api.router,
-    bo_deposits_api.router,
-    bo_processing_api.router,
+    bo_orders_api.router,
+    bo_orders_api.deposits_router,
+    bo_orders_api.processing_router,
+    bo_settlements_api.disbursement_router,
     bo_settlements_api.router,
     bo_ledger_api.router,
-    bo_vouchers_api.router,
+    bo_orders_api.ledger_router,
+    bo_settlements_api.vouchers_router,
     bo_reimbursements_api.router,
     bo_reports_api.router,
     mandates_api.router,

@@ -1,11 +1,9 @@
 """Every package's tables, so that ``metadata`` is complete (migrations, the app, backups, the tests)."""
 
 from backoffice.common import models as _backoffice_common  # noqa: F401
-from backoffice.contracts import models as _contracts  # noqa: F401
-from backoffice.deposits import models as _deposits  # noqa: F401
 from backoffice.direct_debit import models as _direct_debit  # noqa: F401
 from backoffice.ledger import models as _ledger  # noqa: F401
-from backoffice.processing import models as _processing  # noqa: F401
+from backoffice.orders import models as _orders  # noqa: F401
 from backoffice.reimbursements import models as _reimbursements  # noqa: F401
 from backoffice.settlements import models as _settlements  # noqa: F401
 from scrm.assignment import models as _assignment  # noqa: F401

@@ -10,10 +10,9 @@ import importlib
 
 from sqlalchemy.orm import configure_mappers
 
-from backoffice.contracts import service as contract_service
 from backoffice.direct_debit import tasks as debit_tasks
 from backoffice.ledger import service as ledger_service
-from backoffice.processing import service as processing_service
+from backoffice.orders import service as order_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from loan_scrm.scheduler import PERIODIC
@@ -57,8 +56,8 @@ SUBSCRIPTIONS = {
                         referral_service.on_customer_erased, miniprogram_service.on_customer_erased,
                         wecom_service.on_customer_erased, ingress_service.on_customer_erased,
                         wechatpay_service.on_customer_erased,
-                        contract_service.on_customer_erased, processing_service.on_customer_erased,
-                        reimbursement_service.on_customer_erased, customer_service.on_customer_erased],
+                        order_service.on_customer_erased, reimbursement_service.on_customer_erased,
+                        customer_service.on_customer_erased],
     "customer.created": [referral_service.on_customer_created],
     "customer.merged": [referral_service.on_customer_merged],
     "customer.application_submitted": [tagging_tasks.on_application_submitted],

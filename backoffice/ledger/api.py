@@ -1,17 +1,16 @@
-"""The journal as finance and managers read it: trial balance and an order's entries."""
+"""The journal as finance and managers read it: the trial balance (an order's entries are under the order)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from backoffice.common.money import YuanOut, yuan
-from backoffice.contracts import service as contract_service
 from backoffice.ledger import service as ledger
-from scrm.auth import CurrentStaff, SessionDep, require_roles
+from scrm.auth import SessionDep, require_roles
 from scrm.core.errors import ERROR_RESPONSES
 from scrm.org.models import Employee, Role
 
@@ -57,14 +56,3 @@ def trial_balance(staff: FinanceOrManager, session: SessionDep) -> TrialBalanceO
     return TrialBalanceOut(rows=[TrialRowOut(account=r.account, name=r.name, debit=yuan(r.debit_fen),
                                              credit=yuan(r.credit_fen), balance=yuan(r.balance_fen)) for r in rows],
                            total_debit=yuan(debit), total_credit=yuan(credit), balanced=debit == credit)
-
-
-@router.get("/orders/{order_id}", response_model=list[EntryOut])
-def order_entries(order_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep) -> list[EntryOut]:
-    """The journal entries of one order (finance and managers; others get 403)."""
-    require_roles(Role.finance, Role.manager)(staff)
-    contract_service.get_visible_order(session, staff, order_id)
-    return [EntryOut(id=e.id, source_type=e.source_type, source_id=e.source_id, memo=e.memo, posted_at=e.posted_at,
-                     lines=[LineOut(account=l.account, debit=yuan(l.debit_fen), credit=yuan(l.credit_fen))
-                            for l in ledger.entry_lines(session, e.id)])
-            for e in ledger.entries_for_order(session, order_id)]

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.common.money import YuanIn, YuanOut
-from backoffice.contracts.models import FunderType
+from backoffice.orders.models import FunderType
 from backoffice.reimbursements.models import CostType, ReimbursementStatus
 
 

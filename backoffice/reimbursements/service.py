@@ -9,21 +9,21 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from backoffice.common.money import yuan
 from backoffice.common.history import log_transition
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
+from backoffice.common.money import yuan
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.orders import service as order_service
+from backoffice.orders.models import Order
 from backoffice.reimbursements import schemas
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
-from scrm.customers import service as customer_service
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, NotFound, ValidationFailed
+from scrm.core.statemachine import Machine
+from scrm.customers import service as customer_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.core.statemachine import Machine
 
 R = ReimbursementStatus
 REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
@@ -58,7 +58,7 @@ def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbu
     if claim.spent_on > utcnow().date():
         raise ValidationFailed("发生日期不能晚于今天", field="spent_on")
     if claim.order_id is not None:
-        order = contract_service.get_order(session, claim.order_id)
+        order = order_service.get_order(session, claim.order_id)
         if order.customer_id != customer.id:
             raise ValidationFailed("该订单不属于这位客户", field="order_id")
     if claim.manager_id is not None:
@@ -190,5 +190,5 @@ def rows(session: Session, items: list[Reimbursement]) -> list[schemas.Reimburse
 def on_customer_erased(session: Session, payload: dict) -> None:
     """Event subscriber: the customer's reimbursements keep amounts and states; the name and the remark go."""
     session.execute(update(Reimbursement).where(Reimbursement.customer_id == payload["customer_id"])
-                    .values(customer_name=contract_service.ERASED_CUSTOMER, remark=None))
+                    .values(customer_name=order_service.ERASED_CUSTOMER, remark=None))
     session.flush()

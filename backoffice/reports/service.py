@@ -9,15 +9,15 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
 from backoffice.ledger.models import JournalEntry, JournalLine
+from backoffice.orders import service as order_service
+from backoffice.orders.models import Order, OrderStatus
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
 from scrm.core.config import get_settings
 from scrm.core.db import utcnow
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
-from scrm.core.errors import ValidationFailed
 from scrm.org.models import Center, Department, Employee
 
 # revenue = fees collected (service, other fees, interest) less discounts and rebates, as the journal has them
@@ -77,7 +77,7 @@ def performance(session: Session, viewer: Employee, period: Period, group_by: Gr
     """Sign-ups, disbursements, revenue and success rate per center, department, employee or funder type;
     two GROUP BY queries, largest revenue first."""
     key = KEYS[group_by]
-    scope: ColumnElement[bool] = contract_service.order_condition(session, viewer)
+    scope: ColumnElement[bool] = order_service.order_condition(session, viewer)
     in_period = (Order.signed_at >= period.since) & (Order.signed_at < period.until) & (
         Order.status != OrderStatus.voided)
     paid_out = (Order.disbursed_on >= period.start) & (Order.disbursed_on <= period.end) & Order.status.in_(DISBURSED)
@@ -159,7 +159,7 @@ def overdue(session: Session, viewer: Employee, period: Period) -> Overdue:
         .select_from(Settlement)
         .join(Order, Order.id == Settlement.order_id)
         .outerjoin(paid, paid.c.settlement_id == Settlement.id)
-        .where(contract_service.order_condition(session, viewer), Settlement.status == SettlementStatus.closed,
+        .where(order_service.order_condition(session, viewer), Settlement.status == SettlementStatus.closed,
                Settlement.payment_method == PaymentMethod.direct_debit, Settlement.amount_due_fen > 0,
                Settlement.closed_at >= period.since, Settlement.closed_at < period.until,
                Settlement.closed_at < utcnow() - timedelta(days=due_days))).one()
@@ -184,7 +184,7 @@ def funnel_and_kpis(session: Session, viewer: Employee, period: Period) -> Kpis:
         if stage in customer_service.CONVERTED_STAGES:
             c[1] += n
     converted = reached[Stage.signed]
-    scope = contract_service.order_condition(session, viewer)
+    scope = order_service.order_condition(session, viewer)
     by_status = dict(session.execute(
         select(Order.status, func.count()).where(scope, Order.signed_at >= period.since,
                                                  Order.signed_at < period.until)

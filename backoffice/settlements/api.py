@@ -1,4 +1,5 @@
-"""Settlement (结算): charges, extra fees, expenses, close (结单), void, amount due."""
+"""Settlement (结算): the disbursement that opens it (放款), charges, extra fees, expenses, close (结单), void, amount
+due, the export, and the printable vouchers as HTML (fits A4 when printed) and PDF."""
 
 from __future__ import annotations
 
@@ -6,33 +7,38 @@ import os
 import tempfile
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from backoffice.common.money import fen_of, yuan
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.api import Filter
 from backoffice.direct_debit.api import debit_out
 from backoffice.direct_debit.schemas import DebitOut
+from backoffice.orders import service as order_service
+from backoffice.orders.api import Filter, OrderId, ProcessorStaff
+from backoffice.orders.schemas import DisburseIn
 from backoffice.settlements import export, schemas
 from backoffice.settlements import service as settlement_service
+from backoffice.settlements import vouchers
 from backoffice.settlements.models import DiscountKind, Settlement
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.core.errors import ERROR_RESPONSES, NotFound
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: settlements"], responses=ERROR_RESPONSES)
+disbursement_router = APIRouter(prefix="/api/backoffice/orders", tags=["backoffice: processing"],
+                                responses=ERROR_RESPONSES)
+vouchers_router = APIRouter(prefix="/api/backoffice", tags=["backoffice: vouchers"], responses=ERROR_RESPONSES)
 
 SettlementId = Annotated[int, Path(ge=1)]
 
 
 def settlement_out(session: Session, s: Settlement) -> schemas.SettlementOut:
-    order = contract_service.get_order(session, s.order_id)
+    order = order_service.get_order(session, s.order_id)
     t = settlement_service.totals(session, s).as_dict()
     totals = schemas.TotalsOut(**{k[:-4]: yuan(v) for k, v in t.items() if k[:-4] in schemas.TotalsOut.model_fields})
     totals.appraisal, totals.rebates = yuan(t["appraisal_fen"]), yuan(t["rebates_fen"])
@@ -51,16 +57,27 @@ def settlement_out(session: Session, s: Settlement) -> schemas.SettlementOut:
 def visible_settlement(session: Session, staff: Employee, settlement_id: int, *, lock: bool = False) -> Settlement:
     settlement = settlement_service.get_settlement(session, settlement_id, lock=lock)
     try:
-        contract_service.get_visible_order(session, staff, settlement.order_id)
+        order_service.get_visible_order(session, staff, settlement.order_id)
     except NotFound:
         raise NotFound(f"没有编号为 {settlement_id} 的结算单") from None
     return settlement
 
 
+@disbursement_router.post("/{order_id}/disburse", response_model=schemas.SettlementOut,
+                          status_code=status.HTTP_201_CREATED)
+def disburse(order_id: OrderId, body: DisburseIn, staff: ProcessorStaff, session: SessionDep) -> schemas.SettlementOut:
+    """Mark the loan disbursed (放款); answers the settlement it opens."""
+    order = order_service.get_visible_order(session, staff, order_id, lock=True)
+    settlement = settlement_service.disburse(session, staff, order, amount_fen=fen_of(body.amount),
+                                             disbursed_on=body.disbursed_on, funder_name=body.funder_name,
+                                             term_months=body.term_months, repayment_day=body.repayment_day)
+    return settlement_out(session, settlement)
+
+
 @router.get("/orders/{order_id}/settlement", response_model=schemas.SettlementOut)
 def order_settlement(order_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, session: SessionDep):
     """The order's live settlement (open or closed)."""
-    contract_service.get_visible_order(session, staff, order_id)
+    order_service.get_visible_order(session, staff, order_id)
     settlement = settlement_service.current_settlement(session, order_id)
     if settlement is None:
         raise NotFound(f"订单 {order_id} 尚未放款，没有结算单")
@@ -178,3 +195,40 @@ def export_settlements(staff: ExportReader, session: SessionDep, flt: Filter, cl
     return FileResponse(tmp.name, filename=f"settlements-{date.today():%Y%m%d}.xlsx",
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         background=BackgroundTask(os.unlink, tmp.name))
+
+
+Format = Literal["html", "pdf"]
+InternalReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager, Role.supervisor))]
+
+
+def _answer(voucher: vouchers.Voucher, fmt: str, filename: str) -> Response:
+    if fmt == "html":
+        return HTMLResponse(vouchers.to_html(voucher))
+    return Response(vouchers.to_pdf(voucher), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+
+
+@vouchers_router.get("/settlements/{settlement_id}/vouchers/customer.{fmt}", response_class=Response)
+def customer_voucher(settlement_id: Annotated[int, Path(ge=1)], fmt: Format, staff: CurrentStaff,
+                     session: SessionDep) -> Response:
+    """The customer voucher (客户凭证): charges, deposit applied and what is owed."""
+    settlement = visible_settlement(session, staff, settlement_id)
+    return _answer(vouchers.settlement_voucher(session, settlement, internal=False), fmt,
+                   f"customer-voucher-{settlement_id}")
+
+
+@vouchers_router.get("/settlements/{settlement_id}/vouchers/internal.{fmt}", response_class=Response)
+def internal_voucher(settlement_id: Annotated[int, Path(ge=1)], fmt: Format, staff: InternalReader,
+                     session: SessionDep) -> Response:
+    """The internal voucher (内部凭证): the customer voucher plus expenses, rebates and the margin."""
+    settlement = visible_settlement(session, staff, settlement_id)
+    return _answer(vouchers.settlement_voucher(session, settlement, internal=True), fmt,
+                   f"internal-voucher-{settlement_id}")
+
+
+@vouchers_router.get("/orders/{order_id}/deposit-receipt.{fmt}", response_class=Response)
+def deposit_receipt(order_id: Annotated[int, Path(ge=1)], fmt: Format, staff: CurrentStaff,
+                    session: SessionDep) -> Response:
+    """The deposit receipt (定金结算清单)."""
+    order = order_service.get_visible_order(session, staff, order_id)
+    return _answer(vouchers.deposit_receipt(session, order), fmt, f"deposit-receipt-{order_id}")

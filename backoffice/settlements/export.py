@@ -10,14 +10,14 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
+from backoffice.orders import service as order_service
+from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.orders.models import Order
 from backoffice.settlements.models import Settlement, SettlementStatus
 from backoffice.settlements.service import Totals
-from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from scrm.core.money import from_fen
-from scrm.org.models import Employee
 from scrm.core.spreadsheet import text_row
+from scrm.org.models import Employee
 
 COLUMNS = ["协议编号", "客户", "手机号", "签单时间", "营销专员", "做单专员", "产品", "资方类型", "申请金额",
            "放款金额", "放款日期", "放款机构", "服务费", "优惠", "分期费", "额外费用", "借款本息", "应收合计",
@@ -30,7 +30,7 @@ def _tz_naive(at: datetime | None) -> datetime | None:
     return None if at is None else (at.astimezone(timezone(timedelta(hours=8)))).replace(tzinfo=None)
 
 
-def export_settled(session: Session, viewer: Employee, flt: contract_service.OrderFilter, out: IO[bytes], *,
+def export_settled(session: Session, viewer: Employee, flt: order_service.OrderFilter, out: IO[bytes], *,
                    closed_from: date | None = None, closed_to: date | None = None) -> int:
     """Write the settled orders the viewer may see, filtered, as .xlsx to ``out``; returns the row count."""
     sales, processor = aliased(Employee), aliased(Employee)
@@ -41,13 +41,13 @@ def export_settled(session: Session, viewer: Employee, flt: contract_service.Ord
             .join(Settlement, Settlement.order_id == Order.id)
             .join(sales, sales.id == Order.salesperson_id)
             .outerjoin(processor, processor.id == Order.processor_id)
-            .where(Settlement.status == SettlementStatus.closed, contract_service.order_condition(session, viewer))
+            .where(Settlement.status == SettlementStatus.closed, order_service.order_condition(session, viewer))
             .order_by(Settlement.closed_at, Settlement.id))
     stmt = flt.apply(stmt)
     if closed_from:
-        stmt = stmt.where(Settlement.closed_at >= contract_service._start(closed_from))
+        stmt = stmt.where(Settlement.closed_at >= order_service.day_start(closed_from))
     if closed_to:
-        stmt = stmt.where(Settlement.closed_at < contract_service._start(closed_to, 1))
+        stmt = stmt.where(Settlement.closed_at < order_service.day_start(closed_to, 1))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("已结算订单")
     ws.append(COLUMNS)

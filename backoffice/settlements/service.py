@@ -9,26 +9,24 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.common.loading import get_or_404
 from backoffice.common.history import log_transition
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
-from backoffice.deposits import service as deposit_service
+from backoffice.common.loading import get_or_404
 from backoffice.direct_debit import service as debit_service
-from backoffice.deposits.models import Borrowing, DepositStatus
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.orders import service as order_service
+from backoffice.orders.models import Borrowing, DepositStatus, Order
 from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
                                            SettlementFee, SettlementPayment, SettlementStatus)
 from scrm.core import events
-from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.core.money import from_fen, round_fen, to_fen
-from scrm.org.models import Employee, Role
 from scrm.core.statemachine import Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Stage
+from scrm.org.models import Employee, Role
 
 T = SettlementStatus
 SETTLEMENT_MACHINE = Machine("settlement", "结算单", {
@@ -40,7 +38,7 @@ MAX_FEES = 20
 
 
 def _require(actor: Employee) -> None:
-    contract_service._require(actor, Role.finance)
+    order_service.require_role(actor, Role.finance)
 
 
 def fee_from_rate(amount_fen: int, rate_bp: int) -> int:
@@ -61,6 +59,14 @@ def open_settlement(session: Session, order: Order, *, actor_id: int | None = No
         session.add(SettlementFee(settlement_id=settlement.id, name="合同其他费用", amount_fen=order.other_fees_fen))
     SETTLEMENT_MACHINE.record_creation(session, settlement, actor_id=actor_id)
     return settlement
+
+
+def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int, disbursed_on: date,
+             funder_name: str, term_months: int | None = None, repayment_day: int | None = None) -> Settlement:
+    """Mark the loan disbursed (放款) and open its settlement."""
+    order_service.disburse(session, actor, order, amount_fen=amount_fen, disbursed_on=disbursed_on,
+                           funder_name=funder_name, term_months=term_months, repayment_day=repayment_day)
+    return open_settlement(session, order, actor_id=actor.id)
 
 
 def get_settlement(session: Session, settlement_id: int, *, lock: bool = False) -> Settlement:
@@ -244,7 +250,7 @@ class Totals:
 
 
 def _repaid_through(session: Session, settlement: Settlement) -> list[Borrowing]:
-    return [b for b in deposit_service.borrowings_of(session, settlement.order_id)
+    return [b for b in order_service.borrowings_of(session, settlement.order_id)
             if b.repaid_via == f"settlement:{settlement.id}"]
 
 
@@ -257,8 +263,8 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
             collected = settlement.amount_due_fen or 0
         return Totals(**settlement.parts | {"collected_at_close_fen": collected, "paid_fen": paid})
     on = on or utcnow().date()
-    borrowings = deposit_service.outstanding_borrowings(session, settlement.order_id)
-    deposit = deposit_service.deposit_of(session, settlement.order_id)
+    borrowings = order_service.outstanding_borrowings(session, settlement.order_id)
+    deposit = order_service.deposit_of(session, settlement.order_id)
     fees = fees_of(session, settlement.id)
     expenses = expenses_of(session, settlement.id)
     return Totals(
@@ -267,7 +273,7 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
         installment_fee_fen=settlement.installment_fee_fen,
         extra_fees_fen=sum(f.amount_fen for f in fees),
         borrowing_principal_fen=sum(b.principal_fen for b in borrowings),
-        borrowing_interest_fen=sum(deposit_service.interest_fen(b, on) for b in borrowings),
+        borrowing_interest_fen=sum(order_service.interest_fen(b, on) for b in borrowings),
         borrowing_cost_fen=sum(b.cost_fen for b in borrowings),
         deposit_applied_fen=(deposit.received_fen - deposit.refunded_fen
                              if deposit and deposit.status == DepositStatus.held else 0),
@@ -304,18 +310,17 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
     unconfirmed = [e for e in expenses_of(session, settlement.id) if not e.confirmed]
     if unconfirmed:
         raise InvalidTransition(f"还有 {len(unconfirmed)} 笔支出未确认，请先确认或更正")
-    order = contract_service.get_order(session, settlement.order_id, lock=True)
-    contract_service.ORDER_MACHINE.check(order, "settle")
+    order = order_service.get_order(session, settlement.order_id, lock=True)
+    order_service.check_settle(order)
     t = totals(session, settlement, on=on)
     if t.total_charges_fen < t.deposit_applied_fen:
         raise ValidationFailed(f"定金 {from_fen(t.deposit_applied_fen)} 元多于应收 {from_fen(t.total_charges_fen)} 元，"
                                "请先退还差额", field="deposit")
-    for borrowing in deposit_service.outstanding_borrowings(session, order.id):
-        deposit_service.mark_repaid(session, actor.id, borrowing, on, f"settlement:{settlement.id}")
-    deposit = deposit_service.deposit_of(session, order.id)
+    for borrowing in order_service.outstanding_borrowings(session, order.id):
+        order_service.mark_repaid(session, actor.id, borrowing, on, f"settlement:{settlement.id}")
+    deposit = order_service.deposit_of(session, order.id)
     if deposit is not None and t.deposit_applied_fen:
-        deposit_service.DEPOSIT_MACHINE.advance(session, deposit, "apply", actor_id=actor.id,
-                                                data={"settlement_id": settlement.id})
+        order_service.apply_deposit(session, actor.id, deposit, settlement.id)
     SETTLEMENT_MACHINE.advance(session, settlement, "close", actor_id=actor.id)
     settlement.total_charges_fen, settlement.deposit_applied_fen = t.total_charges_fen, t.deposit_applied_fen
     settlement.amount_due_fen = t.total_charges_fen - t.deposit_applied_fen
@@ -335,8 +340,7 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
         cr("bank", t.expenses_fen),
     ]
     ledger.post(session, lines, "settlement.closed", settlement.id, f"结单 {order.agreement_no}", order_id=order.id)
-    contract_service.ORDER_MACHINE.advance(session, order, "settle", actor_id=actor.id)
-    order.settled_at = settlement.closed_at
+    order_service.settle(session, actor.id, order, settlement.closed_at)
     customer_service.set_stage(session, order.customer_id, Stage.settled, actor_employee_id=actor.id,
                                source_key=f"settlement:{settlement.id}:closed", note=f"结单 {order.agreement_no}")
     events.emit(session, "settlement.closed", {
@@ -352,19 +356,17 @@ def void(session: Session, actor: Employee, settlement: Settlement, reason: str)
     _require(actor)
     if not (reason or "").strip():
         raise ValidationFailed("请填写作废原因", field="reason")
-    order = contract_service.get_order(session, settlement.order_id, lock=True)
+    order = order_service.get_order(session, settlement.order_id, lock=True)
     borrowings = _repaid_through(session, settlement)
     SETTLEMENT_MACHINE.advance(session, settlement, "void", actor_id=actor.id, note=reason)
     settlement.voided_at, settlement.void_reason = utcnow(), reason.strip()[:200]
     ledger.reverse(session, "settlement.closed", settlement.id, "settlement.voided", f"结算作废 {order.agreement_no}")
     for borrowing in borrowings:
-        deposit_service.BORROWING_MACHINE.advance(session, borrowing, "reopen", actor_id=actor.id)
-        borrowing.interest_fen = borrowing.repaid_on = borrowing.repaid_via = None
-    deposit = deposit_service.deposit_of(session, order.id)
+        order_service.reopen_borrowing(session, actor.id, borrowing)
+    deposit = order_service.deposit_of(session, order.id)
     if deposit is not None and deposit.status == DepositStatus.applied:
-        deposit_service.DEPOSIT_MACHINE.advance(session, deposit, "release", actor_id=actor.id)
-    contract_service.ORDER_MACHINE.advance(session, order, "reopen_settlement", actor_id=actor.id, note=reason)
-    order.settled_at = None
+        order_service.release_deposit(session, actor.id, deposit)
+    order_service.reopen_settlement(session, actor.id, order, reason)
     _reopen_copy(session, order, settlement, actor.id)
     customer_service.set_stage(session, order.customer_id, Stage.disbursed, actor_employee_id=actor.id,
                                source_key=f"settlement:{settlement.id}:voided", note=f"结算作废 {order.agreement_no}")
@@ -424,7 +426,7 @@ def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, 
     due = amount_due_fen(session, settlement.id)
     if due <= 0:
         raise Conflict("nothing is due on this settlement", field="settlement_id")
-    order = contract_service.get_order(session, settlement.order_id)
+    order = order_service.get_order(session, settlement.order_id)
     return debit_service.create_debit(session, actor, customer_id=order.customer_id, due_key=f"settlement:{settlement.id}",
                                       amount_fen=due, description=f"结算 {order.agreement_no}", mandate_id=mandate_id,
                                       again_after_failure=True)

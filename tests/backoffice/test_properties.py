@@ -13,13 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from backoffice.contracts import service as contract_service
-from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import Deposit, DepositStatus, RefundStatus
 from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalLine
-from backoffice.processing import service as processing_service
-from backoffice.processing.models import FollowUpKind
+from backoffice.orders import service as order_service
+from backoffice.orders.models import Deposit, DepositStatus, FollowUpKind, RefundStatus
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from scrm.core.errors import AppError
@@ -62,31 +59,31 @@ def run(db, w, order, op, amount, bp, step):
         else:
             op = NEXT.get(order.status.value, "void_settlement")
     if op == "confirm":
-        contract_service.confirm_contract(db, w.finance, order)
+        order_service.confirm_contract(db, w.finance, order)
     elif op == "review":
-        contract_service.review(db, w.supervisor, order)
+        order_service.review(db, w.supervisor, order)
     elif op == "deposit":
-        deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id, amount_fen=amount)
+        order_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id, amount_fen=amount)
     elif op == "file_refund":
-        deposit_service.file_refund(db, w.processor, order, amount, "退定")
+        order_service.file_refund(db, w.processor, order, amount, "退定")
     elif op == "confirm_refund":
-        deposit = deposit_service.deposit_of(db, order.id)
-        filed = [r for r in deposit_service.refunds_of(db, deposit.id) if r.status == RefundStatus.filed] if deposit else []
+        deposit = order_service.deposit_of(db, order.id)
+        filed = [r for r in order_service.refunds_of(db, deposit.id) if r.status == RefundStatus.filed] if deposit else []
         if not filed:
             raise Skip
-        deposit_service.confirm_refund(db, w.finance, filed[0])
+        order_service.confirm_refund(db, w.finance, filed[0])
     elif op == "pending":
-        processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, "已放款")
+        order_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, "已放款")
     elif op == "disburse":
-        processing_service.disburse(db, w.processor, order, amount_fen=10_000_000 + amount * 10, disbursed_on=date(2026, 11, 1),
+        settlement_service.disburse(db, w.processor, order, amount_fen=10_000_000 + amount * 10, disbursed_on=date(2026, 11, 1),
                                     funder_name="银行")
     elif op == "lend":
-        deposit_service.lend(db, w.finance, order, principal_fen=amount, lent_on=date(2026, 10, 1),
-                             annual_rate_bp=bp % 3601, cost_fen=bp)
+        order_service.lend(db, w.finance, order, principal_fen=amount, lent_on=date(2026, 10, 1),
+                           annual_rate_bp=bp % 3601, cost_fen=bp)
     elif op == "repay":
-        open_ = deposit_service.outstanding_borrowings(db, order.id)
+        open_ = order_service.outstanding_borrowings(db, order.id)
         if open_:
-            deposit_service.repay_separately(db, w.finance, open_[0], on=date(2026, 11, 1 + step % 28))
+            order_service.repay_separately(db, w.finance, open_[0], on=date(2026, 11, 1 + step % 28))
     elif op == "discount":
         kind = [DiscountKind.none, DiscountKind.percent, DiscountKind.fixed][bp % 3]
         settlement_service.set_charges(db, w.finance, _settlement(db, order), discount_kind=kind,
@@ -112,7 +109,7 @@ def run(db, w, order, op, amount, bp, step):
                                                    "customer_id": order.customer_id, "provider": "bank",
                                                    "succeeded_at": "2026-11-02T00:00:00+00:00"})
     elif op == "void_order":
-        contract_service.void(db, w.finance, order, "录错")
+        order_service.void(db, w.finance, order, "录错")
     elif op == "commission":
         ledger.on_commission_confirmed(db, {"commission_id": step, "amount_fen": amount, "settlement_id": 1,
                                             "referrer_customer_id": 1})
@@ -129,9 +126,9 @@ def check_invariants(db, order_ids):
     assert debit == credit
     held = 0
     for deposit in db.scalars(select(Deposit).where(Deposit.order_id.in_(order_ids))):
-        confirmed = sum(r.amount_fen for r in deposit_service.refunds_of(db, deposit.id)
+        confirmed = sum(r.amount_fen for r in order_service.refunds_of(db, deposit.id)
                         if r.status == RefundStatus.confirmed)
-        asked = sum(r.amount_fen for r in deposit_service.refunds_of(db, deposit.id)
+        asked = sum(r.amount_fen for r in order_service.refunds_of(db, deposit.id)
                     if r.status in (RefundStatus.confirmed, RefundStatus.filed))
         assert confirmed == deposit.refunded_fen <= deposit.received_fen
         assert asked <= deposit.received_fen
@@ -165,8 +162,8 @@ def check_invariants(db, order_ids):
 def test_random_operation_sequences_keep_the_books_straight(db, world, ops):
     savepoint = db.begin_nested()
     try:
-        orders = [contract_service.sign_order(db, world.sales, world.customer(db).id,
-                                              terms(deposit_fen=100_000 + 1000 * i, service_fee_rate_bp=250 + i))
+        orders = [order_service.sign_order(db, world.sales, world.customer(db).id,
+                                           terms(deposit_fen=100_000 + 1000 * i, service_fee_rate_bp=250 + i))
                   for i in range(2)]
         for step, (op, which, amount, bp) in enumerate(ops):
             order = orders[which]

@@ -9,9 +9,9 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from backoffice.deposits.models import DepositRefund
 from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalEntry
+from backoffice.orders.models import DepositRefund
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
 from scrm.customers.models import Customer
@@ -20,7 +20,6 @@ from tests.factories.backoffice import disbursed, make_world, processing, signed
 from tests.factories.mandates import sign_papay
 from tests.factories.org import auth
 from tests.mandates.conftest import pay_live  # noqa: F401  (fixture)
-
 
 def test_debit_button_pressed_six_times_at_once_collects_once(committed_any, pay_live, sandbox_wechatpay):
     db = committed_any

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order, OrderStatus
-from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import Borrowing, BorrowingStatus, DepositRefund, RefundStatus
+from backoffice.orders import service as order_service
+from backoffice.orders.models import Borrowing, BorrowingStatus, DepositRefund, Order, OrderStatus, RefundStatus
 from tests.console.conftest import csrf_of
 from tests.factories.backoffice import processing, signed, terms
 
@@ -22,8 +20,8 @@ def act(client, order: Order, path: str, **data):
 
 def reviewed(db, world) -> Order:
     order = signed(db, world)
-    contract_service.confirm_contract(db, world.finance, order)
-    contract_service.review(db, world.supervisor, order)
+    order_service.confirm_contract(db, world.finance, order)
+    order_service.review(db, world.supervisor, order)
     return order
 
 
@@ -75,7 +73,7 @@ def test_a_bad_amount_is_shown_next_to_its_field_and_nothing_changes(db, world, 
 
 def test_supervisor_reviews_and_finance_may_not(db, world, sign_in):
     order = signed(db, world)
-    contract_service.confirm_contract(db, world.finance, order)
+    order_service.confirm_contract(db, world.finance, order)
     refused = act(sign_in(world.finance), order, "review", note="")
     assert refused.status_code == 403 and "没有权限" in refused.text
     client = sign_in(world.supervisor)
@@ -101,8 +99,8 @@ def test_roles_that_may_not_act_get_403(db, world, sign_in):
 
 def test_a_salesperson_sees_only_their_own_orders(db, world, sign_in):
     mine = signed(db, world)
-    theirs = contract_service.sign_order(db, world.other_sales, world.customer(db, owner=world.other_sales).id,
-                                         terms())
+    theirs = order_service.sign_order(db, world.other_sales, world.customer(db, owner=world.other_sales).id,
+                                      terms())
     client = sign_in(world.sales)
     page = client.get("/console/finance/contracts")
     assert mine.agreement_no in page.text and theirs.agreement_no not in page.text
@@ -113,7 +111,7 @@ def test_a_salesperson_sees_only_their_own_orders(db, world, sign_in):
 
 def test_list_filters_sort_and_paging_live_in_the_url(db, world, sign_in):
     orders = [signed(db, world, amount_applied_fen=(i + 1) * 1_000_000) for i in range(3)]
-    contract_service.confirm_contract(db, world.finance, orders[0])
+    order_service.confirm_contract(db, world.finance, orders[0])
     client = sign_in(world.finance)
     only = client.get("/console/finance/contracts", params={"agreement_no": orders[1].agreement_no})
     assert orders[1].agreement_no in only.text and orders[2].agreement_no not in only.text
@@ -136,13 +134,13 @@ def test_finance_confirms_the_deposit_choosing_a_processing_specialist(db, world
     assert missing.status_code == 422 and 'id="err-processor_id" role="alert">请选择做单专员' in missing.text
     bad = act(client, order, "deposit", processor_id=str(world.processor.id), amount="5000.001", method="cash")
     assert bad.status_code == 422 and 'id="err-amount" role="alert">实收定金最多两位小数' in bad.text
-    assert deposit_service.deposit_of(db, order.id) is None
+    assert order_service.deposit_of(db, order.id) is None
 
     done = act(client, order, "deposit", processor_id=str(world.processor.id), amount="4,999.99", method="wechat")
     assert done.status_code == 303
     db.refresh(order)
     assert order.status == OrderStatus.processing and order.processor_id == world.processor.id
-    assert deposit_service.deposit_of(db, order.id).received_fen == 499_999
+    assert order_service.deposit_of(db, order.id).received_fen == 499_999
     page = client.get(f"/console/finance/orders/{order.id}").text
     assert "4,999.99 元" in page and world.processor.name in page and "138****5678" in page
     assert "13812345678" not in page
@@ -162,11 +160,11 @@ def test_borrowing_added_then_repaid(db, world, sign_in):
     too_high = act(client, order, "borrowings", principal="10000", lent_on="2026-11-01", annual_rate="40", cost="0",
                    lend_method="online_bank")
     assert too_high.status_code == 422 and "年利率须在 0 到 36% 之间" in too_high.text
-    assert deposit_service.borrowings_of(db, order.id) == []
+    assert order_service.borrowings_of(db, order.id) == []
     done = act(client, order, "borrowings", principal="10000", lent_on="2026-11-01", annual_rate="12", cost="50.5",
                lend_method="online_bank")
     assert done.status_code == 303
-    borrowing = deposit_service.borrowings_of(db, order.id)[0]
+    borrowing = order_service.borrowings_of(db, order.id)[0]
     assert (borrowing.principal_fen, borrowing.annual_rate_bp, borrowing.cost_fen) == (1_000_000, 1200, 5050)
     repaid = act(client, order, f"borrowings/{borrowing.id}/repay", repaid_on="2026-12-01", repay_method="online_bank")
     assert repaid.status_code == 303
@@ -189,7 +187,7 @@ def test_refunds_filed_by_the_processor_confirmed_or_rejected_by_finance(db, wor
     first = db.query(DepositRefund).one()
     assert act(finance, order, f"refunds/{first.id}/confirm", refund_method="cash").status_code == 303
     db.refresh(first)
-    assert first.status == RefundStatus.confirmed and deposit_service.deposit_of(db, order.id).refunded_fen == 100_000
+    assert first.status == RefundStatus.confirmed and order_service.deposit_of(db, order.id).refunded_fen == 100_000
 
     act(sign_in(world.processor), order, "refunds", refund_amount="4000", refund_reason="全部退还")
     second = db.query(DepositRefund).filter_by(status=RefundStatus.filed).one()
@@ -209,7 +207,7 @@ def test_refunds_filed_by_the_processor_confirmed_or_rejected_by_finance(db, wor
 
 def test_void_needs_a_reason_and_correct_signs_a_new_order(db, world, sign_in):
     order = signed(db, world)
-    contract_service.confirm_contract(db, world.finance, order)
+    order_service.confirm_contract(db, world.finance, order)
     client = sign_in(world.finance)
     blank = act(client, order, "void", reason="")
     assert blank.status_code == 422 and 'id="err-reason" role="alert">请填写作废原因' in blank.text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import OrderStatus
+from backoffice.orders import service as order_service
+from backoffice.orders.models import OrderStatus
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.org.models import Role
@@ -27,8 +27,8 @@ def test_finance_confirms_contract_and_deposit_then_prints_the_receipt(committed
     make_employee(db, "赵做单", role=Role.processor, department=dept)
     processor = make_employee(db, "孙做单", role=Role.processor, department=dept, mobile="13712345678")
     customer = make_customer(db, sales, "周八", stage=Stage.appointment, phone="13900002222")
-    order = contract_service.sign_order(db, sales, customer.id, terms(amount_applied_fen=30_000_000,
-                                                                      deposit_fen=612_345))
+    order = order_service.sign_order(db, sales, customer.id, terms(amount_applied_fen=30_000_000,
+                                                                   deposit_fen=612_345))
     db.commit()
 
     page = browser_page
@@ -48,7 +48,7 @@ def test_finance_confirms_contract_and_deposit_then_prints_the_receipt(committed
 
     db.refresh(order)
     assert order.status == OrderStatus.confirmed
-    contract_service.review(db, supervisor, order, note="同意")
+    order_service.review(db, supervisor, order, note="同意")
     db.commit()
 
     page.goto("/console/finance/deposits")

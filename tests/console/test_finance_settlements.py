@@ -10,13 +10,13 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from backoffice.contracts.models import FunderType
 from backoffice.direct_debit.models import DebitOrder, DebitStatus
+from backoffice.orders.models import FunderType
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import ExpenseKind, PaymentMethod, SettlementFee, SettlementPayment, SettlementStatus
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.sandbox.wechatpay import BEIJING
-from tests.backoffice.conftest import world  # noqa: F401
+from tests.backoffice.conftest import world  # noqa: F401  (fixture)
 from tests.console.conftest import csrf_of
 from tests.factories.backoffice import disbursed
 from tests.factories.mandates import sign_papay
@@ -88,14 +88,14 @@ def test_settle_with_discount_fee_and_expenses_then_close_print_and_void(db, wor
 
     # a percentage with three decimals and an amount in fen fractions come back next to their field
     wrong = post(client, f"{url}/charges", {"service_fee": "5400", "discount_kind": "percent",
-                                             "discount_value": "10.125", "installment_fee": "", "payment_method": ""},
+                                            "discount_value": "10.125", "installment_fee": "", "payment_method": ""},
                  page=url)
     assert wrong.status_code == 422 and 'id="err-discount_value"' in wrong.text
     assert "百分比" in wrong.text and 'value="10.125"' in wrong.text
     db.expire_all()
     assert settlement_service.get_settlement(db, settlement.id).discount_value == 0
     ok = post(client, f"{url}/charges", {"service_fee": "5,400", "discount_kind": "percent", "discount_value": "10",
-                                          "installment_fee": "200.50", "payment_method": "wechat"}, page=url)
+                                         "installment_fee": "200.50", "payment_method": "wechat"}, page=url)
     assert ok.status_code == 303 and ok.headers["location"] == f"{url}?msg=charges_saved"
 
     bad_fee = post(client, f"{url}/fees", {"fee_name": "下户费", "fee_amount": "12.345"}, page=url)
@@ -156,14 +156,14 @@ def test_a_fixed_discount_larger_than_the_fee_is_refused_and_nothing_is_saved(db
     client = sign_in(world.finance)
     url = page_of(settlement.id)
     answer = post(client, f"{url}/charges", {"service_fee": "5400", "discount_kind": "fixed",
-                                              "discount_value": "5400.01", "installment_fee": "100",
-                                              "payment_method": "cash"}, page=url)
+                                             "discount_value": "5400.01", "installment_fee": "100",
+                                             "payment_method": "cash"}, page=url)
     assert answer.status_code == 422 and 'id="err-discount_value"' in answer.text and "不能超过服务费" in answer.text
     db.expire_all()
     s = settlement_service.get_settlement(db, settlement.id)
     assert s.installment_fee_fen == 0 and s.payment_method is None
     ok = post(client, f"{url}/charges", {"service_fee": "5400", "discount_kind": "fixed", "discount_value": "400.5",
-                                          "installment_fee": "", "payment_method": "cash"}, page=url)
+                                         "installment_fee": "", "payment_method": "cash"}, page=url)
     assert ok.status_code == 303
     db.expire_all()
     assert settlement_service.totals(db, s).discount_fen == 40_050

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import FunderType, Order
-from backoffice.deposits import service as deposit_service
-from backoffice.processing import service as processing_service
-from backoffice.processing.models import FollowUpKind
+from backoffice.orders import service as order_service
+from backoffice.orders.models import FollowUpKind, FunderType, Order
+from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, Stage
@@ -44,6 +42,7 @@ def customer_phone_seq() -> int:
     return _n[0]
 
 
+
 def make_world(db) -> World:
     customer_service.seed_products(db)
     dept = make_department(db)
@@ -61,29 +60,29 @@ def make_world(db) -> World:
     )
 
 
-def terms(**kw) -> contract_service.OrderTerms:
+def terms(**kw) -> order_service.OrderTerms:
     base = dict(product_code="credit", funder_type=FunderType.bank, amount_applied_fen=20_000_000,
                 deposit_fen=500_000, service_fee_rate_bp=300)
     base.update(kw)
-    return contract_service.OrderTerms(**base)
+    return order_service.OrderTerms(**base)
 
 
 def signed(db, w: World, **kw) -> Order:
-    return contract_service.sign_order(db, w.sales, w.customer(db).id, terms(**kw))
+    return order_service.sign_order(db, w.sales, w.customer(db).id, terms(**kw))
 
 
 def processing(db, w: World, **kw) -> Order:
     order = signed(db, w, **kw)
-    contract_service.confirm_contract(db, w.finance, order)
-    contract_service.review(db, w.supervisor, order)
-    deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+    order_service.confirm_contract(db, w.finance, order)
+    order_service.review(db, w.supervisor, order)
+    order_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
     return order
 
 
 def disbursed(db, w: World, amount_fen: int = 18_000_000, **kw) -> tuple[Order, Settlement]:
     order = processing(db, w, **kw)
-    processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, "银行已放款")
-    settlement = processing_service.disburse(db, w.processor, order, amount_fen=amount_fen,
+    order_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, "银行已放款")
+    settlement = settlement_service.disburse(db, w.processor, order, amount_fen=amount_fen,
                                              disbursed_on=date(2026, 11, 20), funder_name="招商银行",
                                              term_months=36, repayment_day=15)
     return order, settlement

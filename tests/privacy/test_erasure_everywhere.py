@@ -8,12 +8,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
-from backoffice.deposits import service as deposit_service
 from backoffice.ledger import service as ledger_service
-from backoffice.processing import service as processing_service
-from backoffice.processing.models import FollowUpKind
+from backoffice.orders import service as order_service
+from backoffice.orders.models import FollowUpKind, Order
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, Reimbursement
 from backoffice.settlements import service as settlement_service
@@ -62,15 +59,15 @@ def _everything(db, client, sandbox, settings_env):
     me = customer_auth(customer)
     applied = client.post("/mp/applications", headers=me, json=application(
         name=NAME, purpose=f"{NAME}装修", fields={"employer_type": "private", "monthly_salary": "12000",
-                                                 "social_security_months": 36}))
+                                                "social_security_months": 36}))
     assert applied.status_code in (200, 201), applied.text
 
-    order = contract_service.sign_order(db, w.sales, customer.id, terms())
-    contract_service.confirm_contract(db, w.finance, order)
-    contract_service.review(db, w.supervisor, order)
-    deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
-    processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, f"{NAME}的贷款银行已放款")
-    s = processing_service.disburse(db, w.processor, order, amount_fen=18_000_000, disbursed_on=date(2026, 11, 20),
+    order = order_service.sign_order(db, w.sales, customer.id, terms())
+    order_service.confirm_contract(db, w.finance, order)
+    order_service.review(db, w.supervisor, order)
+    order_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+    order_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, f"{NAME}的贷款银行已放款")
+    s = settlement_service.disburse(db, w.processor, order, amount_fen=18_000_000, disbursed_on=date(2026, 11, 20),
                                     funder_name="招商银行", term_months=36, repayment_day=15)
     settlement_service.set_charges(db, w.finance, s, payment_method=PaymentMethod.cash)
     settlement_service.close(db, w.finance, s)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from backoffice.ledger import service as ledger
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod
-from tests.backoffice.conftest import world  # noqa: F401
+from tests.backoffice.conftest import world  # noqa: F401  (fixture)
 from tests.factories.backoffice import disbursed
 from tests.factories.mandates import sign_papay
 from tests.factories.org import auth

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import FunderType
+from backoffice.orders import service as order_service
+from backoffice.orders.models import FunderType
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
 from scrm.customers.models import Stage
@@ -27,9 +27,9 @@ def test_performance_rows_and_funder_ranking(db, client, world):
     disbursed(db, w, amount_fen=5_000_000)  # bank, disbursed, not settled: no revenue yet
     processing(db, w)  # bank, in processing
     signed(db, w, amount_applied_fen=1_000_000)
-    theirs = contract_service.sign_order(db, w.other_sales, w.customer(db, owner=w.other_sales).id,
-                                         terms(amount_applied_fen=7_000_000))
-    contract_service.void(db, w.other_sales, theirs, "录错")  # voided: not a sign-up
+    theirs = order_service.sign_order(db, w.other_sales, w.customer(db, owner=w.other_sales).id,
+                                      terms(amount_applied_fen=7_000_000))
+    order_service.void(db, w.other_sales, theirs, "录错")  # voided: not a sign-up
     db.flush()
 
     q = f"date_from=2026-11-01&date_to={TODAY}"
@@ -44,7 +44,7 @@ def test_performance_rows_and_funder_ranking(db, client, world):
     ranking = client.get(f"/api/backoffice/reports/performance?{q}&group_by=funder_type",
                          headers=auth(w.manager)).json()["rows"]
     assert [(x["key"], x["rank"], x["revenue"]) for x in ranking] == [("microloan", 1, "2600.00"),
-                                                                       ("bank", 2, "0.00")]
+                                                                      ("bank", 2, "0.00")]
     dept = client.get(f"/api/backoffice/reports/performance?{q}&group_by=department",
                       headers=auth(w.finance)).json()["rows"]
     assert [(x["key"], x["signups"]) for x in dept] == [(w.dept_id, 4)]

@@ -8,11 +8,8 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import FunderType
-from backoffice.deposits import service as deposit_service
-from backoffice.processing import service as processing_service
-from backoffice.processing.models import FollowUpKind
+from backoffice.orders import service as order_service
+from backoffice.orders.models import FollowUpKind, FunderType
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, PaymentMethod
 from scrm.customers.models import Stage
@@ -64,12 +61,12 @@ def test_text_typed_outside_stays_text_in_the_export(db, client, world):
     w.sales.name = "=1+2"
     for i, name in enumerate(HOSTILE):
         customer = make_customer(db, owner=w.sales, stage=Stage.appointment, name=name, phone=phone(81000000 + i))
-        order = contract_service.sign_order(db, w.sales, customer.id, terms())
-        contract_service.confirm_contract(db, w.finance, order)
-        contract_service.review(db, w.supervisor, order)
-        deposit_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
-        processing_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, name)
-        s = processing_service.disburse(db, w.processor, order, amount_fen=18_000_000, disbursed_on=date(2026, 11, 20),
+        order = order_service.sign_order(db, w.sales, customer.id, terms())
+        order_service.confirm_contract(db, w.finance, order)
+        order_service.review(db, w.supervisor, order)
+        order_service.confirm_deposit(db, w.finance, order, processor_id=w.processor.id)
+        order_service.add_follow_up(db, w.processor, order, FollowUpKind.disbursed_pending, name)
+        s = settlement_service.disburse(db, w.processor, order, amount_fen=18_000_000, disbursed_on=date(2026, 11, 20),
                                         funder_name=HOSTILE[-1 - i], term_months=36, repayment_day=15)
         settlement_service.set_charges(db, w.finance, s, payment_method=PaymentMethod.cash)
         settlement_service.close(db, w.finance, s)

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import BorrowingStatus
 from backoffice.ledger import service as ledger
+from backoffice.orders import service as order_service
+from backoffice.orders.models import BorrowingStatus
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
 from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
@@ -18,8 +18,8 @@ from tests.factories.backoffice import disbursed
 def test_direct_debit_settlement_with_borrowing_fixed_discount_and_payments(db, world):
     w = world
     order, s = disbursed(db, w, amount_fen=10_000_000, service_fee_rate_bp=None, service_fee_fen=400_000)
-    deposit_service.lend(db, w.finance, order, principal_fen=1_000_000, lent_on=date(2026, 11, 1),
-                         annual_rate_bp=1825, cost_fen=5_000)
+    order_service.lend(db, w.finance, order, principal_fen=1_000_000, lent_on=date(2026, 11, 1),
+                       annual_rate_bp=1825, cost_fen=5_000)
     with pytest.raises(Forbidden):
         settlement_service.set_charges(db, w.processor, s, discount_kind=DiscountKind.fixed, discount_value=1)
     with pytest.raises(ValidationFailed) as exc:
@@ -36,7 +36,7 @@ def test_direct_debit_settlement_with_borrowing_fixed_discount_and_payments(db, 
     assert t.total_charges_fen == 400_000 - 50_000 + 20_000 + 30_000 + 1_010_000 == 1_410_000
     assert t.deposit_applied_fen == 500_000 and t.amount_due_fen == 910_000
     settlement_service.close(db, w.finance, s, on=date(2026, 11, 11))
-    assert deposit_service.borrowings_of(db, order.id)[0].status == BorrowingStatus.repaid
+    assert order_service.borrowings_of(db, order.id)[0].status == BorrowingStatus.repaid
     assert settlement_service.amount_due_fen(db, s.id) == 910_000
     with pytest.raises(InvalidTransition):
         settlement_service.add_fee(db, w.finance, s, "下户费", 1)
@@ -66,7 +66,7 @@ def test_percent_discount_rounds_once_and_void_releases_borrowing(db, world):
     with pytest.raises(InvalidTransition):
         settlement_service.void(db, w.finance, s, "还没结单")
     settlement_service.set_charges(db, w.finance, s, service_fee_fen=800_000)
-    b = deposit_service.lend(db, w.finance, order, principal_fen=100_000, lent_on=date(2026, 11, 1), annual_rate_bp=0)
+    b = order_service.lend(db, w.finance, order, principal_fen=100_000, lent_on=date(2026, 11, 1), annual_rate_bp=0)
     settlement_service.close(db, w.finance, s, on=date(2026, 11, 5))
     assert b.status == BorrowingStatus.repaid
     settlement_service.void(db, w.finance, s, "折扣录错")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from backoffice.deposits import service as deposit_service
+from backoffice.orders import service as order_service
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod
 from tests.factories.backoffice import disbursed, processing
@@ -62,8 +62,8 @@ def test_customer_and_internal_vouchers_html_and_pdf(db, client, world):
 def test_deposit_receipt_shows_refunds_and_balance(db, client, world):
     w = world
     order = processing(db, w)
-    refund = deposit_service.file_refund(db, w.processor, order, 120_000, "部分退定")
-    deposit_service.confirm_refund(db, w.finance, refund)
+    refund = order_service.file_refund(db, w.processor, order, 120_000, "部分退定")
+    order_service.confirm_refund(db, w.finance, refund)
     db.flush()
     r = client.get(f"/api/backoffice/orders/{order.id}/deposit-receipt.pdf", headers=auth(w.processor))
     text = pdf_text(r.content)

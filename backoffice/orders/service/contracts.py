@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.common.history import log_transition
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
-from backoffice.contracts.models import FunderType, Order, OrderStatus
+from backoffice.orders.models import FunderType, Order, OrderStatus, ProcessingFollowUp
 from scrm.core import crypto, events
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -127,7 +127,7 @@ def get_visible_order(session: Session, viewer: Employee, order_id: int, *, lock
     return get_order(session, order_id, lock=lock)
 
 
-def _require(actor: Employee, *roles: Role) -> None:
+def require_role(actor: Employee, *roles: Role) -> None:
     if actor.role not in set(roles) | {Role.admin}:
         names = ", ".join(sorted(r.value for r in set(roles) | {Role.admin}))
         raise Forbidden(f"this needs one of the roles: {names}")
@@ -135,7 +135,7 @@ def _require(actor: Employee, *roles: Role) -> None:
 
 def confirm_contract(session: Session, actor: Employee, order: Order) -> Order:
     """Finance confirms the fees (合同确认); from now on the amounts are read-only."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     ORDER_MACHINE.advance(session, order, "confirm", actor_id=actor.id)
     order.confirmed_at, order.confirmed_by_id = utcnow(), actor.id
     return order
@@ -143,7 +143,7 @@ def confirm_contract(session: Session, actor: Employee, order: Order) -> Order:
 
 def review(session: Session, actor: Employee, order: Order, *, note: str | None = None) -> Order:
     """A supervisor (or manager) over the salesperson reviews the sign-up."""
-    _require(actor, Role.supervisor, Role.manager)
+    require_role(actor, Role.supervisor, Role.manager)
     if not org_service.can_see_employee(session, actor, order.salesperson_id):
         raise Forbidden("只能审核本部门的签单")
     ORDER_MACHINE.advance(session, order, "review", actor_id=actor.id, note=note)
@@ -160,7 +160,7 @@ def amend(session: Session, actor: Employee, order: Order, changes: dict[str, An
     ORDER_MACHINE.check(order, "amend")
     if actor.role == Role.sales and order.salesperson_id != actor.id:
         raise Forbidden("只能修改自己的签单")
-    _require(actor, Role.sales, Role.finance)
+    require_role(actor, Role.sales, Role.finance)
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
     _check_terms(session, terms)
     before = {k: getattr(order, k) for k in AMENDABLE}
@@ -175,7 +175,7 @@ def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
     """Void an order entered wrongly (作废): its salesperson while only signed, finance until processing."""
     if not (reason or "").strip():
         raise ValidationFailed("请填写作废原因", field="reason")
-    _require(actor, Role.sales, Role.finance)
+    require_role(actor, Role.sales, Role.finance)
     if actor.role == Role.sales:
         if order.salesperson_id != actor.id:
             raise Forbidden("只能作废自己的签单")
@@ -190,7 +190,7 @@ def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
 
 def correct(session: Session, actor: Employee, order: Order, changes: dict[str, Any], reason: str) -> Order:
     """Finance corrects a confirmed contract: the old order is voided and a new one signed, both recorded."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     void(session, actor, order, f"更正：{reason}")
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
     return sign_order(session, actor, order.customer_id, terms, replaces=order)
@@ -225,9 +225,9 @@ class OrderFilter:
         if self.disbursed_to:
             stmt = stmt.where(Order.disbursed_on <= self.disbursed_to)
         if self.signed_from:
-            stmt = stmt.where(Order.signed_at >= _start(self.signed_from))
+            stmt = stmt.where(Order.signed_at >= day_start(self.signed_from))
         if self.signed_to:
-            stmt = stmt.where(Order.signed_at < _start(self.signed_to, 1))
+            stmt = stmt.where(Order.signed_at < day_start(self.signed_to, 1))
         for value, column in ((self.center_id, Order.center_id), (self.department_id, Order.department_id),
                               (self.employee_id, Order.salesperson_id), (self.funder_type, Order.funder_type),
                               (self.customer_id, Order.customer_id)):
@@ -246,8 +246,7 @@ class OrderFilter:
         return out
 
 
-def _start(day: date, plus_days: int = 0) -> datetime:
-
+def day_start(day: date, plus_days: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=plus_days)
 
 
@@ -270,7 +269,10 @@ ERASED_CUSTOMER = "已删除客户"
 
 def on_customer_erased(session: Session, payload: dict) -> None:
     """Event subscriber: the customer's orders keep their ids, amounts and states; the name and phone copied
-    at signing go."""
+    at signing go, and the processing notes on them lose their text (kinds and times stay)."""
     session.execute(update(Order).where(Order.customer_id == payload["customer_id"])
                     .values(customer_name=ERASED_CUSTOMER, customer_phone_masked=None))
+    orders = select(Order.id).where(Order.customer_id == payload["customer_id"])
+    session.execute(update(ProcessingFollowUp).where(ProcessingFollowUp.order_id.in_(orders))
+                    .values(content=customer_service.ERASED_TEXT))
     session.flush()

@@ -11,18 +11,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
-from backoffice.deposits import service as deposit_service
-from backoffice.deposits.models import RefundStatus
+from backoffice.orders import service as order_service
+from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.orders.models import Order, RefundStatus
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
 from scrm.core.errors import NotFound
 from scrm.core.money import from_fen
-
-PAYMENT_LABELS = {"cash": "现金", "alipay": "支付宝", "wechat": "微信", "online_bank": "网银", "direct_debit": "代扣"}
-FUNDER_LABELS = {"bank": "银行", "consumer_finance": "消金", "credit_insurance": "信保", "microloan": "小贷",
-                 "other": "其他"}
 
 
 @dataclass
@@ -48,7 +43,7 @@ def _order_fields(order: Order) -> list[tuple[str, str]]:
 
 def settlement_voucher(session: Session, settlement: Settlement, *, internal: bool) -> Voucher:
     """The customer voucher lists what the customer pays; the internal one adds the expenses and the margin."""
-    order = contract_service.get_order(session, settlement.order_id)
+    order = order_service.get_order(session, settlement.order_id)
     t = settlement_service.totals(session, settlement)
     fields = _order_fields(order) + [
         ("放款金额", f"{_y(order.disbursed_amount_fen or 0)} 元"), ("放款机构", order.funder_name or ""),
@@ -83,13 +78,13 @@ def settlement_voucher(session: Session, settlement: Settlement, *, internal: bo
 
 def deposit_receipt(session: Session, order: Order) -> Voucher:
     """定金结算清单: the deposit received, each refund, and what is held."""
-    deposit = deposit_service.deposit_of(session, order.id)
+    deposit = order_service.deposit_of(session, order.id)
     if deposit is None:
         raise NotFound(f"订单 {order.agreement_no} 还没有确认定金")
     rows = [("定金（" + PAYMENT_LABELS.get(deposit.method, deposit.method) + f"，{deposit.received_at:%Y-%m-%d}）",
              _y(deposit.received_fen))]
     rows += [(f"退定（{r.reason}，{r.decided_at:%Y-%m-%d}）", "-" + _y(r.amount_fen))
-             for r in deposit_service.refunds_of(session, deposit.id) if r.status == RefundStatus.confirmed]
+             for r in order_service.refunds_of(session, deposit.id) if r.status == RefundStatus.confirmed]
     totals = [("已退合计", _y(deposit.refunded_fen)), ("定金余额", _y(deposit.received_fen - deposit.refunded_fen))]
     return Voucher("定金结算清单", f"定金 {deposit.id}", _order_fields(order), rows, totals)
 

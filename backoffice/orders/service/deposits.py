@@ -8,23 +8,22 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.common.loading import get_or_404
 from backoffice.common.history import log_transition
-from backoffice.contracts import service as contract_service
-from backoffice.contracts.models import Order
-from backoffice.deposits.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus,
-                                        RefundStatus)
+from backoffice.common.loading import get_or_404
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.orders.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus, Order,
+                                      RefundStatus)
+from backoffice.orders.service.contracts import ORDER_MACHINE, get_order, require_role
 from scrm.core import events
-from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.core.money import from_fen, round_fen, to_fen
-from scrm.org.models import Employee, Role
 from scrm.core.statemachine import Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Stage
+from scrm.org.models import Employee, Role
 
 D, R, B = DepositStatus, RefundStatus, BorrowingStatus
 DEPOSIT_MACHINE = Machine("deposit", "定金", {
@@ -42,10 +41,6 @@ BORROWING_MACHINE = Machine("borrowing", "借款", {
     (B.repaid, "reopen"): B.lent,
 }, log_transition)
 CASH_METHODS = ("cash", "alipay", "wechat", "online_bank")
-
-
-def _require(actor: Employee, *roles: Role) -> None:
-    contract_service._require(actor, *roles)
 
 
 def _method(method: str) -> str:
@@ -70,7 +65,7 @@ def deposits_of(session: Session, order_ids: list[int]) -> dict[int, Deposit]:
 def confirm_deposit(session: Session, actor: Employee, order: Order, *, processor_id: int,
                     amount_fen: int | None = None, method: str = "cash") -> Deposit:
     """Finance confirms the deposit received; the order goes into processing with a processing specialist."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     account = _method(method)
     processor = session.get(Employee, processor_id)
     if processor is None or processor.role != Role.processor:
@@ -78,8 +73,8 @@ def confirm_deposit(session: Session, actor: Employee, order: Order, *, processo
     amount_fen = order.deposit_fen if amount_fen is None else amount_fen
     if amount_fen < 0:
         raise ValidationFailed("定金不能为负数", field="amount")
-    contract_service.ORDER_MACHINE.advance(session, order, "start_processing", actor_id=actor.id,
-                                           data={"processor_id": processor_id})
+    ORDER_MACHINE.advance(session, order, "start_processing", actor_id=actor.id,
+                          data={"processor_id": processor_id})
     order.processor_id, order.processing_at = processor.id, utcnow()
     deposit = Deposit(order_id=order.id, received_fen=amount_fen, method=method, confirmed_by_id=actor.id)
     session.add(deposit)
@@ -111,12 +106,12 @@ def _deposit_for(session: Session, order: Order, *, lock: bool = False) -> Depos
 
 def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int, reason: str) -> DepositRefund:
     """The processing specialist files a refund (退定) with a reason; never above what is left to refund."""
-    _require(actor, Role.processor)
+    require_role(actor, Role.processor)
     if actor.role == Role.processor and order.processor_id != actor.id:
         raise Forbidden("只有该订单的做单专员可以申请退定")
     if not (reason or "").strip():
         raise ValidationFailed("请填写退定原因", field="reason")
-    contract_service.ORDER_MACHINE.check(order, "refund")
+    ORDER_MACHINE.check(order, "refund")
     deposit = _deposit_for(session, order, lock=True)
     if deposit.status != D.held:
         raise InvalidTransition(f"定金当前状态为 {deposit.status.value}，不能退定")
@@ -138,14 +133,14 @@ def get_refund(session: Session, refund_id: int) -> DepositRefund:
 
 def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, method: str = "cash") -> DepositRefund:
     """Finance confirms and pays a refund; a full refund of an order in processing ends it (退定)."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     account = _method(method)
     deposit = session.scalar(select(Deposit).where(Deposit.id == refund.deposit_id).with_for_update())
     REFUND_MACHINE.check(refund, "confirm")
     if refund.amount_fen > deposit.received_fen - deposit.refunded_fen:
         raise InvalidTransition("退定金额超过已收定金")
-    order = contract_service.get_order(session, deposit.order_id, lock=True)
-    contract_service.ORDER_MACHINE.check(order, "refund")
+    order = get_order(session, deposit.order_id, lock=True)
+    ORDER_MACHINE.check(order, "refund")
     full = deposit.refunded_fen + refund.amount_fen == deposit.received_fen
     DEPOSIT_MACHINE.advance(session, deposit, "refund_rest" if full else "refund_part", actor_id=actor.id,
                             data={"refund_id": refund.id, "amount_fen": refund.amount_fen})
@@ -155,7 +150,7 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
     ledger.post(session, [dr("deposits_held", refund.amount_fen), cr(account, refund.amount_fen)],
                 "deposit.refunded", refund.id, f"退定 {order.agreement_no}", order_id=order.id)
     if full:
-        contract_service.ORDER_MACHINE.advance(session, order, "refund_all", actor_id=actor.id, note=refund.reason)
+        ORDER_MACHINE.advance(session, order, "refund_all", actor_id=actor.id, note=refund.reason)
         customer_service.set_stage(session, order.customer_id, Stage.lost, actor_employee_id=actor.id,
                                    source_key=f"order:{order.id}:refunded", note=f"全额退定 {order.agreement_no}")
     events.emit(session, "deposit.refunded", {"deposit_id": deposit.id, "order_id": order.id,
@@ -166,7 +161,7 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
 
 def reject_refund(session: Session, actor: Employee, refund: DepositRefund, note: str) -> DepositRefund:
     """Finance turns a refund request down."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     REFUND_MACHINE.advance(session, refund, "reject", actor_id=actor.id, note=note)
     refund.decided_by_id, refund.decided_at = actor.id, utcnow()
     return refund
@@ -183,9 +178,9 @@ def refunds_of(session: Session, deposit_id: int) -> list[DepositRefund]:
 def lend(session: Session, actor: Employee, order: Order, *, principal_fen: int, lent_on: date,
          annual_rate_bp: int, cost_fen: int = 0, method: str = "online_bank") -> Borrowing:
     """Finance lends the customer money against the order (e.g. to clear a debt before the loan)."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     account = _method(method)
-    contract_service.ORDER_MACHINE.check(order, "lend")
+    ORDER_MACHINE.check(order, "lend")
     if principal_fen <= 0:
         raise ValidationFailed("借款本金必须大于 0", field="principal")
     if not 0 <= annual_rate_bp <= 3600:
@@ -227,10 +222,26 @@ def mark_repaid(session: Session, actor_id: int | None, borrowing: Borrowing, on
     return borrowing.interest_fen
 
 
+def apply_deposit(session: Session, actor_id: int | None, deposit: Deposit, settlement_id: int) -> None:
+    """The deposit is taken into a settlement being closed."""
+    DEPOSIT_MACHINE.advance(session, deposit, "apply", actor_id=actor_id, data={"settlement_id": settlement_id})
+
+
+def release_deposit(session: Session, actor_id: int | None, deposit: Deposit) -> None:
+    """The deposit a voided settlement had taken is held for the order again."""
+    DEPOSIT_MACHINE.advance(session, deposit, "release", actor_id=actor_id)
+
+
+def reopen_borrowing(session: Session, actor_id: int | None, borrowing: Borrowing) -> None:
+    """A borrowing repaid through a settlement since voided is owed again, its interest no longer fixed."""
+    BORROWING_MACHINE.advance(session, borrowing, "reopen", actor_id=actor_id)
+    borrowing.interest_fen = borrowing.repaid_on = borrowing.repaid_via = None
+
+
 def repay_separately(session: Session, actor: Employee, borrowing: Borrowing, *, on: date,
                      method: str = "online_bank") -> Borrowing:
     """The customer repays a borrowing outside the settlement: principal, interest and cost."""
-    _require(actor, Role.finance)
+    require_role(actor, Role.finance)
     account = _method(method)
     interest = mark_repaid(session, actor.id, borrowing, on, "separate")
     total = borrowing.principal_fen + interest + borrowing.cost_fen
