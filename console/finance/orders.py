@@ -12,8 +12,8 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from backoffice.common.money import fen_from_text, two_decimals, yuan
 from backoffice.common.history import history
+from backoffice.common.money import fen_from_text, two_decimals, yuan
 from backoffice.contracts import service as contract_service
 from backoffice.contracts.models import FunderType, Order, OrderStatus
 from backoffice.deposits import service as deposit_service
@@ -21,12 +21,11 @@ from backoffice.deposits.models import DepositRefund
 from backoffice.processing import service as processing_service
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from console import core
-from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
+from scrm.core.crypto import mask_phone
 from scrm.core.errors import NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.core.crypto import mask_phone
 
 router = core.console_router()
 
@@ -88,7 +87,7 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
     deposits = deposit_service.deposits_of(session, [o.id for o in rows])
     return core.render(request, template, {
         "listing": listing, "rows": rows, "errors": errors, "deposits": deposits,
-        "names": web_service.employee_names(session, {i for o in rows for i in
+        "names": org_service.employee_names(session, {i for o in rows for i in
                                                       (o.salesperson_id, o.marketing_specialist_id, o.processor_id)}),
         "status_names": STATUS_NAMES, "funder_names": FUNDER_LABELS,
         "status_options": [("", "待办（默认）")] + [(s.value, STATUS_NAMES[s]) for s in statuses],
@@ -121,7 +120,7 @@ def deposit_list(request: Request, staff: DepositReader, session: SessionDep) ->
 def _staff_card(session: Session, employee_id: int | None) -> dict[str, Any] | None:
     if employee_id is None:
         return None
-    employee = session.get(Employee, employee_id)
+    employee = org_service.find_employee(session, employee_id)
     return None if employee is None else {"name": employee.name, "phone": mask_phone(employee.mobile) or ""}
 
 
@@ -161,7 +160,7 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "follow_ups": follow_ups, "marketing": _staff_card(session, order.marketing_specialist_id),
         "salesperson": _staff_card(session, order.salesperson_id),
         "processor": _staff_card(session, order.processor_id),
-        "names": web_service.employee_names(session, {t.actor_employee_id for t in transitions}
+        "names": org_service.employee_names(session, {t.actor_employee_id for t in transitions}
                                             | {f.employee_id for f in follow_ups} | {r.filed_by_id for r in refunds}),
         "processors": [(p.id, p.name) for p in processors],
         "status_names": STATUS_NAMES, "action_names": ACTION_NAMES, "funder_names": FUNDER_LABELS,

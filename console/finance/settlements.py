@@ -23,11 +23,11 @@ from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMeth
 from backoffice.vouchers import service as voucher_service
 from backoffice.vouchers.service import FUNDER_LABELS, PAYMENT_LABELS
 from console import core
-from console.finance_debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
+from console.finance.debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
 from scrm.core.errors import AppError, Forbidden, NotFound, ValidationFailed
-from scrm.mandates import service as mandate_service
 from scrm.core.money import from_fen
+from scrm.mandates import service as mandate_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
