@@ -124,21 +124,22 @@ def _staff_card(session: Session, employee_id: int | None) -> dict[str, Any] | N
     return None if employee is None else {"name": employee.name, "phone": mask_phone(employee.mobile) or ""}
 
 
-S = OrderStatus
 FINANCE = (Role.finance, Role.admin)
 
 
 def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, bool]:
     """Which forms the page offers; the services decide, these only hide what would surely be refused."""
-    finance, status = staff.role in FINANCE, order.status
+    finance = staff.role in FINANCE
     own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
     allowed = contract_service.ORDER_MACHINE.allowed_actions(order)
     return {
         "amend": "amend" in allowed and (finance or own_sale),
         "confirm": "confirm" in allowed and finance,
         "review": "review" in allowed and staff.role in (Role.supervisor, Role.manager, Role.admin),
-        "void": "void" in allowed and (finance or (own_sale and status == S.signed)),  # a sale only before confirmation
-        "correct": "void" in allowed and status != S.signed and finance,
+        # a sale voids its own order only before confirmation
+        "void": "void" in allowed and (finance or (own_sale and "confirm" in allowed)),
+        # once the terms can no longer be amended, finance corrects them by voiding and signing again
+        "correct": "void" in allowed and "amend" not in allowed and finance,
         "deposit": "start_processing" in allowed and finance,
         "finance": finance,
         "lend": "lend" in allowed and finance,
@@ -150,13 +151,14 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
 def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str, Any]:
     deposit = deposit_service.deposit_of(session, order.id)
     refunds = deposit_service.refunds_of(session, deposit.id) if deposit else []
+    borrowings = deposit_service.borrowings_of(session, order.id)
     transitions = history(session, "order", order.id)
     follow_ups = processing_service.follow_ups(session, order.id)
     processors, _ = org_service.list_employees(session, role=Role.processor, status=EmployeeStatus.active, limit=500)
     return {
         "o": order, "deposit": deposit, "refunds": refunds,
         "refundable": yuan(deposit_service.refundable_fen(session, deposit)) if deposit else None,
-        "borrowings": deposit_service.borrowings_of(session, order.id), "history": transitions,
+        "borrowings": borrowings, "history": transitions,
         "follow_ups": follow_ups, "marketing": _staff_card(session, order.marketing_specialist_id),
         "salesperson": _staff_card(session, order.salesperson_id),
         "processor": _staff_card(session, order.processor_id),
@@ -169,6 +171,8 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "funder_options": [(t.value, FUNDER_LABELS[t.value]) for t in FunderType],
         "yuan_of": yuan, "term_fields": TERM_FIELDS,
         "can": _buttons(staff, order, has_deposit=deposit is not None),
+        "refund_actions": {r.id: deposit_service.REFUND_MACHINE.allowed_actions(r, staff) for r in refunds},
+        "borrowing_actions": {b.id: deposit_service.BORROWING_MACHINE.allowed_actions(b, staff) for b in borrowings},
     }
 
 

@@ -93,17 +93,15 @@ def withdrawal_list(request: Request, staff: ReferralViewer, session: SessionDep
 
 def _withdrawal_context(session: Session, staff: Employee, row: Withdrawal) -> dict[str, Any]:
     history = referral_service.history(session, "withdrawal", row.id)
-    state = row.state
     finance = staff.role in FINANCE
+    allowed = referral_service.WITHDRAWAL_MACHINE.allowed_actions(row, staff)
     return {
         "w": row, "history": history, "names": WITHDRAWAL_NAMES, "state_names": STATE_NAMES, "methods": METHOD_NAMES,
         "from_fen": from_fen, "card": mask_card(row.bank_card), "people": _people(session, {row.customer_id}),
         "actors": org_service.employee_names(session, {h.actor_employee_id for h in history}),
         "commissions": referral_service.commissions_of_withdrawal(session, row.id),
         "commission_names": COMMISSION_NAMES,
-        "may": {"approve": finance and state == WithdrawalState.requested,
-                "reject": finance and state in referral_service.OPEN_WITHDRAWALS,
-                "pay": finance and state in (WithdrawalState.approved, WithdrawalState.failed)},
+        "may": {action: finance and action in allowed for action in ("approve", "reject", "pay")},
     }
 
 

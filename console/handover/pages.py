@@ -16,7 +16,7 @@ from scrm.core.errors import AppError, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
-from scrm.handover.service import STRATEGIES
+from scrm.handover.service import CASE_MACHINE, ITEM_MACHINE, STRATEGIES
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 
@@ -120,8 +120,9 @@ def _case_context(request: Request, session: Session, staff: Employee, case: Han
         "item_options": [("", "全部"), ("failures", "只看失败")] + [(s.value, n) for s, n in ITEM_NAMES.items()],
         "values": {"strategy": plan.get("strategy", "round_robin"), "taker_ids": plan.get("taker_ids", [])},
         "sending": progress.get(ItemStatus.queued.value, 0) > 0,
-        "replannable": any(ItemStatus(s) in (ItemStatus.over_limit, ItemStatus.no_record, ItemStatus.failed,
-                                             ItemStatus.pending) for s in progress) and case.status == CaseStatus.running,
+        "actions": CASE_MACHINE.allowed_actions(case, staff),
+        "item_actions": {i.id: ITEM_MACHINE.allowed_actions(i, staff) for i in items},
+        "replannable": handover_service.may_replan(case, progress),
     }
 
 
