@@ -25,7 +25,6 @@ from scrm.org.models import Employee
 router = core.console_router()
 
 
-
 STRATEGY_NAMES = {Strategy.round_robin: "轮流分配", Strategy.least_loaded: "负载最少优先", Strategy.fixed: "按顺序（首位有空者）"}
 SOURCE_NAMES = {CustomerSource.wecom: "企业微信", CustomerSource.miniprogram: "小程序", CustomerSource.manual: "手工录入",
                 CustomerSource.import_: "导入"}
@@ -39,7 +38,7 @@ def rules_index(request: Request, staff: SupervisorStaff, session: SessionDep) -
     core.remember(request, staff)
     return core.render(request, "rules/index.html", {
         "rules": rules_read.rules_with_team_names(session), "strategy_names": STRATEGY_NAMES,
-        "may_edit": staff.role.value in ("manager", "admin"),
+        "may_edit": forms.may_edit(staff),
     }, staff=staff)
 
 

@@ -22,7 +22,6 @@ from scrm.sop import service as sop_service
 router = core.console_router()
 
 
-
 def _sop_context() -> dict[str, Any]:
     return {"tiers": list(TIER_NAMES.items()), "tier_names": TIER_NAMES}
 
