@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from console import (customers, dashboards, finance_debits, finance_misc, finance_orders, finance_settlements,
-                           handover, home, rules, rules_more)
+from console.customers import pages as customers
+from console.dashboards import pages as dashboards
+from console.finance import debits, orders, referral, reimbursements, settlements
+from console.handover import pages as handover
+from console.home import pages as home
+from console.rules import assignment, commission, sop, tagging, tiers
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, rules, rules_more, dashboards, finance_orders, finance_settlements,
-               finance_debits, finance_misc):
+for module in (home, customers, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
+               settlements, debits, reimbursements, referral):
     router.include_router(module.router)

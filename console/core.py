@@ -6,12 +6,12 @@ A page handler is an ordinary FastAPI route on a ``console_router()``; it author
 service functions, so role and data scope are checked once, in one place. ``AppError``s raised by
 dependencies or handlers become pages here, not JSON.
 
-Adding a page: a module with ``router = core.console_router()``, handlers that call the owning module's
-service and ``core.render(request, "<area>/<page>.html", {...}, staff=staff)``, templates extending
-``base.html`` with the ``_ui.html`` macros (``field``, ``checks``, ``sort_th``, ``pager``, ``post_button``,
-``chart``), the module in ``console.api``, and a ``MENU`` entry with its roles. Lists read their
-state with ``Listing.read``; forms catch ``AppError`` and re-render with ``field_errors(exc)`` (status 422),
-or redirect with a ``MESSAGES`` key on success.
+Adding a page: a module in its area's folder with ``router = core.console_router()``, handlers that call the
+owning module's service and ``core.render(request, "<area>/<page>.html", {...}, staff=staff)`` (the file
+``console/<area>/templates/<page>.html``), templates extending ``base.html`` with the ``_ui.html`` macros
+(``field``, ``checks``, ``sort_th``, ``pager``, ``post_button``, ``chart``), the module in ``console.api``, and
+a ``MENU`` entry with its roles. Lists read their state with ``Listing.read``; forms catch ``AppError`` and
+re-render with ``field_errors(exc)`` (status 422), or redirect with a ``MESSAGES`` key on success.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scrm.core import db
 from scrm.auth import COOKIE_NAME, csrf_checked, sign
+from scrm.core import db
 from scrm.core.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.models import Employee, Role
 
@@ -46,7 +47,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 SHANGHAI_OFFSET_H = 8
 
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+# Shared layouts and macros live in console/templates; each area's pages live in <area>/templates and are named
+# "<area>/<page>.html" (customers/list.html is console/customers/templates/list.html).
+templates = Jinja2Templates(env=Environment(autoescape=select_autoescape(), loader=ChoiceLoader([
+    FileSystemLoader(HERE / "templates"),
+    PrefixLoader({area.parent.name: FileSystemLoader(area) for area in sorted(HERE.glob("*/templates"))}),
+])))
 
 ROLE_NAMES = {Role.sales: "营销专员", Role.processor: "做单专员", Role.supervisor: "主管", Role.finance: "财务",
               Role.manager: "经理", Role.admin: "管理员"}

@@ -20,18 +20,18 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification,
-                                            DebitOrder, DebitStatus, PaymentAlert, Reconciliation)
+from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
+                                            DebitStatus, PaymentAlert, Reconciliation)
 from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
 from scrm.core import events, jobs
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore, utcnow
 from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from scrm.core.money import from_fen
+from scrm.core.statemachine import Change, Machine
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
-from scrm.core.money import from_fen
 from scrm.org.models import Employee, Role
-from scrm.core.statemachine import Change, Machine
 from scrm.wechatpay.client import BEIJING, PayError, beijing_now, papay_window_opens
 from scrm.wechatpay.signing import BadSignature
 
@@ -497,6 +497,13 @@ def get_debit(session: Session, debit_id: int) -> DebitOrder:
     if debit is None:
         raise NotFound(f"没有编号为 {debit_id} 的代扣单")
     return debit
+
+
+def get_reconciliation(session: Session, reconciliation_id: int) -> Reconciliation:
+    rec = session.get(Reconciliation, reconciliation_id)
+    if rec is None:
+        raise NotFound(f"没有编号为 {reconciliation_id} 的对账记录")
+    return rec
 
 
 def list_debits(session: Session, *, status: DebitStatus | None = None, customer_id: int | None = None,

@@ -33,6 +33,7 @@ SETTLEMENT_MACHINE = Machine("settlement", "结算单", {
     (T.open, "edit"): T.open,  # discounts, fees, expenses and charges: checked, the changes themselves recorded
     (T.open, "close"): T.closed,
     (T.closed, "void"): T.voided,
+    (T.closed, "debit"): T.closed,  # the one-click debit of what is still due, offered once the totals are fixed
 }, log_transition)
 MAX_FEES = 20
 

@@ -52,6 +52,8 @@ REPLAN = {ItemStatus.over_limit, ItemStatus.no_record, ItemStatus.failed}
 OPEN_CASE = (CaseStatus.open, CaseStatus.planned, CaseStatus.running)
 
 REPLANNABLE = (ItemStatus.pending, ItemStatus.planned, *REPLAN)
+# what re-planning a running case takes: items never given a taker and those whose transfer failed
+REPLAN_ITEMS = {ItemStatus.pending, *REPLAN}
 # what transfer_result's status (3 depends on the case kind) does to a waiting item
 RESULT_ACTION = {1: "accept", 2: "wait", 4: "over_limit", 5: "no_record"}
 
@@ -83,6 +85,7 @@ CASE_MACHINE = Machine("handover_case", "交接单", {
     (CS.open, "cancel"): CS.cancelled,
     (CS.planned, "cancel"): CS.cancelled,
     (CS.running, "close"): CS.closed,
+    (CS.running, "track"): CS.running,  # asking WeCom for the transfers' results; the answers move the items
 }, _log, on_enter=_case_entered)
 ITEM_MACHINE = Machine("handover_item", "交接项", {
     **{(s, "plan"): IS.planned for s in REPLANNABLE},
@@ -99,6 +102,13 @@ ITEM_MACHINE = Machine("handover_item", "交接项", {
     (IS.waiting, "over_limit"): IS.over_limit,
     (IS.waiting, "no_record"): IS.no_record,
 }, _log, on_enter=_item_entered)
+
+
+def may_replan(case: HandoverCase, progress: dict[str, int]) -> bool:
+    """Whether re-planning would take any item: the case is sending and some items (``progress``: count per item
+    status) were never given a taker or failed."""
+    actions = CASE_MACHINE.allowed_actions(case)
+    return "plan" in actions and "track" in actions and any(ItemStatus(s) in REPLAN_ITEMS for s in progress)
 
 
 def ensure_runnable(case: HandoverCase) -> None:
@@ -359,7 +369,7 @@ def _assign(session: Session, items: list[HandoverItem], rule: Rule) -> dict[int
 
 
 def _plannable(session: Session, case: HandoverCase, only_failed: bool) -> list[HandoverItem]:
-    statuses = {ItemStatus.pending, *REPLAN}
+    statuses = set(REPLAN_ITEMS)
     if not only_failed and case.status in (CaseStatus.open, CaseStatus.planned):
         statuses.add(ItemStatus.planned)
     return list(session.scalars(select(HandoverItem).where(
@@ -568,7 +578,7 @@ def track_case(session: Session, case_id: int, client: Any) -> dict[str, int]:
     """Poll transfer_result for every taker with waiting customers and apply each final status; failures
     are re-planned with the case's rule. Returns the number of items per status applied."""
     case = get_case(session, case_id)
-    if case.status != CaseStatus.running:
+    if "track" not in CASE_MACHINE.allowed_actions(case):
         return {}
     # columns, not HandoverItem objects: a case of 10,000 would otherwise sit in the identity map
     waiting = session.execute(select(HandoverItem.id, HandoverItem.taker_id, HandoverItem.external_id,

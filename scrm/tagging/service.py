@@ -10,14 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, String, delete, insert, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from scrm.core import events
+from scrm.core.db import insert_ignore, is_postgres, utcnow
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
-from scrm.core.db import insert_ignore, utcnow
-from scrm.core.errors import ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 from scrm.tagging import pipeline
@@ -490,3 +491,53 @@ def sync_wecom_tags(session: Session, client, customer_ids: list[int], *, concur
         report.removed += len(remove)
     session.flush()
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# tags as pages search and show them
+
+
+def tagged_condition(session: Session, tag: str) -> ColumnElement[bool]:
+    """Customers carrying ``tag``: in their profile (画像) or set by hand on WeCom."""
+    if is_postgres(session):
+        in_profile = type_coerce(CustomerProfile.tags, JSONB).contains([tag])
+    else:
+        in_profile = type_coerce(CustomerProfile.tags, String).like(f"%{json.dumps(tag)}%")
+    by_hand = select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(Tag.name == tag)
+    return or_(Customer.id.in_(select(CustomerProfile.customer_id).where(in_profile)), Customer.id.in_(by_hand))
+
+
+def searchable_tags(session: Session) -> list[str]:
+    """Tags offered in a search: the pipeline's vocabulary, then the rest of the WeCom catalogue by name."""
+    names = list(rules_mod.shipped_rules().vocabulary_order)
+    for name in session.scalars(select(Tag.name).where(Tag.deleted.is_(False)).order_by(Tag.name)):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def profile_tags_of(session: Session, customer_ids: list[int]) -> dict[int, list[str]]:
+    """Customer id -> the tags in their profile, for the customers that have one."""
+    if not customer_ids:
+        return {}
+    return dict(session.execute(select(CustomerProfile.customer_id, CustomerProfile.tags)
+                                .where(CustomerProfile.customer_id.in_(customer_ids))).all())
+
+
+@dataclass
+class TagView:
+    name: str
+    source: str  # 画像 | 企微手动
+    evidence: dict | None
+
+
+def tags_of_customer(session: Session, customer_id: int, profile: CustomerProfile | None) -> list[TagView]:
+    """One customer's tags: the profile's with their evidence first, then those set on WeCom, each once."""
+    out = [TagView(t, "画像", (profile.evidence or {}).get(t)) for t in (profile.tags if profile else [])]
+    seen = {t.name for t in out}
+    for name, source in session.execute(select(Tag.name, CustomerTag.source).join(Tag, Tag.id == CustomerTag.tag_id)
+                                        .where(CustomerTag.customer_id == customer_id).order_by(Tag.name)):
+        if name not in seen:
+            seen.add(name)
+            out.append(TagView(name, "企微手动" if source == WECOM_MANUAL else source, None))
+    return out

@@ -6,11 +6,11 @@ from backoffice.orders.service.contracts import (ERASED_CUSTOMER, ORDER_MACHINE,
                                                  confirm_contract, correct, day_start, get_order, get_visible_order,
                                                  list_orders, on_customer_erased, order_condition, require_role, review,
                                                  sign_order, void)
-from backoffice.orders.service.deposits import (CASH_METHODS, apply_deposit, borrowings_of, confirm_deposit,
-                                                confirm_refund, deposit_of, deposits_of, file_refund, get_borrowing,
-                                                get_refund, interest_fen, lend, mark_repaid, outstanding_borrowings,
-                                                refundable_fen, refunds_of, reject_refund, release_deposit,
-                                                reopen_borrowing, repay_separately)
+from backoffice.orders.service.deposits import (CASH_METHODS, allowed_actions, apply_deposit, borrowings_of,
+                                                confirm_deposit, confirm_refund, deposit_of, deposits_of, file_refund,
+                                                get_borrowing, get_refund, interest_fen, lend, mark_repaid,
+                                                outstanding_borrowings, refundable_fen, refunds_of, reject_refund,
+                                                release_deposit, reopen_borrowing, repay_separately)
 from backoffice.orders.service.processing import (add_follow_up, check_settle, disburse, follow_ups, reopen_settlement,
                                                   settle)
 
@@ -20,7 +20,7 @@ __all__ = [
     "day_start", "get_order", "get_visible_order", "list_orders", "on_customer_erased", "order_condition",
     "require_role", "review", "sign_order", "void",
     # deposits, refunds and borrowing
-    "CASH_METHODS", "apply_deposit", "borrowings_of", "confirm_deposit", "confirm_refund", "deposit_of", "deposits_of",
+    "CASH_METHODS", "allowed_actions", "apply_deposit", "borrowings_of", "confirm_deposit", "confirm_refund", "deposit_of", "deposits_of",
     "file_refund", "get_borrowing", "get_refund", "interest_fen", "lend", "mark_repaid", "outstanding_borrowings",
     "refundable_fen", "refunds_of", "reject_refund", "release_deposit", "reopen_borrowing", "repay_separately",
     # processing, disbursement and settlement

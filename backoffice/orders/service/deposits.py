@@ -43,6 +43,13 @@ BORROWING_MACHINE = Machine("borrowing", "借款", {
 CASH_METHODS = ("cash", "alipay", "wechat", "online_bank")
 
 
+def allowed_actions(obj: Order | Deposit | DepositRefund | Borrowing, actor: Employee | None = None) -> list[str]:
+    """The actions the order, deposit, refund or borrowing may take now (for ``actor``'s role, when given)."""
+    machine = {Order: ORDER_MACHINE, Deposit: DEPOSIT_MACHINE, DepositRefund: REFUND_MACHINE,
+               Borrowing: BORROWING_MACHINE}[type(obj)]
+    return machine.allowed_actions(obj, actor)
+
+
 def _method(method: str) -> str:
     if method not in CASH_METHODS:
         raise ValidationFailed(f"收付款方式只能是 {', '.join(CASH_METHODS)} 之一", field="method")

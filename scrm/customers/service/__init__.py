@@ -13,9 +13,12 @@ from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTE
                                            open_lead_counts, phone_hash, phone_hashes, set_owner, source_key,
                                            visible_condition)
 from scrm.customers.service.contacts import end_follow, mark_half_added, record_transfer_failed, upsert_wecom_contact
-from scrm.customers.service.counts import ChannelStats, channel_stats, follow_up_count, stage_counts_by_channel
+from scrm.customers.service.counts import (ChannelStats, channel_stats, follow_up_count, follow_ups_of_customer,
+                                           newest_customer_id, scope_counts, stage_counts_by_channel,
+                                           stage_counts_by_owner, timeline_of_customer)
 from scrm.customers.service.follow_ups import (add_attachment, add_follow_up, list_attachments, list_follow_ups,
                                                list_follows)
+from scrm.customers.service.lookups import customers_by_id, names_by_id
 from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
                                                 sign_in_miniprogram)
 from scrm.customers.service.personal_data import ERASED_TEXT, erase_personal_data, on_customer_erased, view_pii
@@ -97,5 +100,12 @@ __all__ = [
     "ChannelStats",
     "channel_stats",
     "follow_up_count",
+    "follow_ups_of_customer",
+    "newest_customer_id",
+    "scope_counts",
     "stage_counts_by_channel",
+    "stage_counts_by_owner",
+    "timeline_of_customer",
+    "customers_by_id",
+    "names_by_id",
 ]

@@ -1,16 +1,17 @@
-"""Counts for reports (the back-office funnel and KPIs, the channels' numbers)."""
+"""Counts for reports (the back-office funnel and KPIs, the channels' numbers), the console's dashboards and
+its paged lists."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
-from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage
-from scrm.customers.service.common import CONVERTED_STAGES, visible_condition
+from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
+from scrm.customers.service.common import CONVERTED_STAGES, OPEN_STAGES, not_merged, visible_condition
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 
@@ -86,3 +87,39 @@ def channel_stats(session: Session, viewer: Employee, *, since: datetime | None 
     return [ChannelStats(channel_id=r[0], name=r[1], kind=r[2].value, active=r[3], adds=int(r[4]),
                          deletions=int(r[5]), customers=int(r[6]), conversions=int(r[7]),
                          conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]
+
+
+def scope_counts(session: Session, viewer: Employee) -> tuple[int, int]:
+    """(customers in the viewer's scope, of which open leads), merged ones left out."""
+    total, open_leads = session.execute(select(
+        func.count(), func.sum(case((Customer.stage.in_(OPEN_STAGES), 1), else_=0)))
+        .where(visible_condition(session, viewer), not_merged())).one()
+    return total or 0, open_leads or 0
+
+
+def stage_counts_by_owner(session: Session, viewer: Employee, *, created_from: datetime, created_to: datetime,
+                          owner_ids: Select | None = None) -> list[tuple[int | None, Stage, int]]:
+    """(owner id, stage, customers) for the customers in the viewer's scope created in the period, owned by one of
+    ``owner_ids`` when given; one GROUP BY."""
+    where = [visible_condition(session, viewer), not_merged(), Customer.created_at >= created_from,
+             Customer.created_at < created_to]
+    if owner_ids is not None:
+        where.append(Customer.owner_id.in_(owner_ids))
+    return [(o, st, int(n)) for o, st, n in session.execute(
+        select(Customer.owner_id, Customer.stage, func.count()).where(*where).group_by(Customer.owner_id,
+                                                                                          Customer.stage))]
+
+
+def follow_ups_of_customer(session: Session, customer_id: int) -> int:
+    """How many follow-ups one customer has (for paging them)."""
+    return session.scalar(select(func.count()).where(FollowUp.customer_id == customer_id)) or 0
+
+
+def timeline_of_customer(session: Session, customer_id: int) -> int:
+    """How many timeline entries one customer has (for paging them)."""
+    return session.scalar(select(func.count()).where(TimelineEntry.customer_id == customer_id)) or 0
+
+
+def newest_customer_id(session: Session) -> int | None:
+    """The highest customer id: it changes whenever a customer is added (a cache key for counts)."""
+    return session.scalar(select(func.max(Customer.id)))

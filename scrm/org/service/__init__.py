@@ -69,6 +69,14 @@ from scrm.org.service.employees import (
     set_role,
     update_employee,
 )
+from scrm.org.service.directory import (
+    active_staff_choices,
+    employee_names,
+    employees_with_teams,
+    find_employee,
+    owner_choices,
+    team_member_ids,
+)
 from scrm.org.service.wecom_sync import (
     CONTACT_CHANGE_TYPES,
     SyncReport,
@@ -130,6 +138,12 @@ __all__ = [
     "mark_departed",
     "set_role",
     "update_employee",
+    "active_staff_choices",
+    "employee_names",
+    "employees_with_teams",
+    "find_employee",
+    "owner_choices",
+    "team_member_ids",
     "CONTACT_CHANGE_TYPES",
     "SyncReport",
     "WECOM_LEFT",

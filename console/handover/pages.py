@@ -10,13 +10,13 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console import core
-from console import service as web_service
-from scrm.core import jobs
 from scrm.auth import ManagerStaff, SessionDep
+from scrm.core import jobs
 from scrm.core.errors import AppError, ValidationFailed
+from scrm.customers import service as customer_service
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
-from scrm.handover.service import STRATEGIES
+from scrm.handover.service import CASE_MACHINE, ITEM_MACHINE, STRATEGIES
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 
@@ -57,10 +57,10 @@ def _list_context(request: Request, session: Session, staff: Employee) -> dict[s
     progress = handover_service.progress(session, [c.id for c in shown])
     return {
         "listing": listing, "cases": shown, "progress": progress, "bars": {c.id: _bar(progress[c.id]) for c in shown},
-        "names": web_service.employee_names(session, {c.employee_id for c in shown}),
+        "names": org_service.employee_names(session, {c.employee_id for c in shown}),
         "status_names": STATUS_NAMES, "status_options": [("", "进行中"), ("all", "全部")]
         + [(s.value, n) for s, n in STATUS_NAMES.items()],
-        "active": [(i, n) for i, n in web_service.active_staff_choices(session, staff) if i != staff.id],
+        "active": [(i, n) for i, n in org_service.active_staff_choices(session, staff) if i != staff.id],
     }
 
 
@@ -108,20 +108,21 @@ def _case_context(request: Request, session: Session, staff: Employee, case: Han
         failures_only=item_status == "failures", page=listing.page, page_size=listing.page_size)
     progress = handover_service.progress(session, [case.id])[case.id]
     customers = {i.customer_id for i in items}
-    takers = [(i, n) for i, n in web_service.active_staff_choices(session, staff) if i != case.employee_id]
+    takers = [(i, n) for i, n in org_service.active_staff_choices(session, staff) if i != case.employee_id]
     plan = case.plan or {}
     return {
         "case": case, "giver": org_service.get_employee(session, case.employee_id), "items": items,
         "listing": listing, "progress": progress, "bar": _bar(progress),
-        "names": web_service.employee_names(session, {i.taker_id for i in items} | set(plan.get("taker_ids", []))),
-        "customer_names": web_service.customer_names(session, customers),
+        "names": org_service.employee_names(session, {i.taker_id for i in items} | set(plan.get("taker_ids", []))),
+        "customer_names": customer_service.names_by_id(session, customers),
         "takers": takers, "status_names": STATUS_NAMES, "item_names": ITEM_NAMES, "flag_names": FLAG_NAMES,
         "strategies": [(s, STRATEGY_NAMES[s]) for s in STRATEGIES if s != "by_tier"],
         "item_options": [("", "全部"), ("failures", "只看失败")] + [(s.value, n) for s, n in ITEM_NAMES.items()],
         "values": {"strategy": plan.get("strategy", "round_robin"), "taker_ids": plan.get("taker_ids", [])},
         "sending": progress.get(ItemStatus.queued.value, 0) > 0,
-        "replannable": any(ItemStatus(s) in (ItemStatus.over_limit, ItemStatus.no_record, ItemStatus.failed,
-                                             ItemStatus.pending) for s in progress) and case.status == CaseStatus.running,
+        "actions": CASE_MACHINE.allowed_actions(case, staff),
+        "item_actions": {i.id: ITEM_MACHINE.allowed_actions(i, staff) for i in items},
+        "replannable": handover_service.may_replan(case, progress),
     }
 
 

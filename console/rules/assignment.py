@@ -1,10 +1,8 @@
-"""Rules pages: lead-assignment rules (edit with the assignment service's validation and a preview on the
-latest customers) and the tagging rules (read, and try an edit of a rule's phrases on sample texts)."""
+"""Lead-assignment rules: edit with the assignment service's validation and a preview on the latest
+customers."""
 
 from __future__ import annotations
 
-import copy
-import json
 from typing import Annotated, Any
 
 from fastapi import Path, Request
@@ -12,20 +10,20 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console import core
-from console import service as web_service
+from console.rules import forms
+from console.rules import read as rules_read
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import service as channel_service
+from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerSource
-from scrm.core.errors import ValidationFailed
+from scrm.org import service as org_service
 from scrm.org.models import Employee
-from scrm.tagging import pipeline
-from scrm.tagging import rules as tagging_rules
-from scrm.tagging.text import data_text
 
 router = core.console_router()
+
 
 STRATEGY_NAMES = {Strategy.round_robin: "轮流分配", Strategy.least_loaded: "负载最少优先", Strategy.fixed: "按顺序（首位有空者）"}
 SOURCE_NAMES = {CustomerSource.wecom: "企业微信", CustomerSource.miniprogram: "小程序", CustomerSource.manual: "手工录入",
@@ -33,15 +31,14 @@ SOURCE_NAMES = {CustomerSource.wecom: "企业微信", CustomerSource.miniprogram
 # the assignment service names fields by their API path; the form's inputs are named plainly
 FIELD_NAMES = {"conditions.regions": "regions", "conditions.cities": "cities", "conditions.product_codes":
                "product_codes", "conditions.channel_ids": "channel_ids", "conditions.sources": "sources"}
-MAX_SAMPLE_TEXTS = 20
 
 
 @router.get("/rules")
 def rules_index(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
     core.remember(request, staff)
     return core.render(request, "rules/index.html", {
-        "rules": web_service.rules_with_team_names(session), "strategy_names": STRATEGY_NAMES,
-        "may_edit": staff.role.value in ("manager", "admin"),
+        "rules": rules_read.rules_with_team_names(session), "strategy_names": STRATEGY_NAMES,
+        "may_edit": forms.may_edit(staff),
     }, staff=staff)
 
 
@@ -53,7 +50,7 @@ def _form_context(session: Session, staff: Employee) -> dict[str, Any]:
         "source_names": {s.value: n for s, n in SOURCE_NAMES.items()},
         "products": products, "product_names": dict(products),
         "channels": [(c.id, c.name) for c in channel_service.list_channels(session, active=True)],
-        "team_choices": web_service.active_staff_choices(session, staff),
+        "team_choices": org_service.active_staff_choices(session, staff),
     }
 
 
@@ -83,12 +80,6 @@ def edit_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: Mana
     return core.render(request, "rules/assignment_form.html", ctx, staff=staff)
 
 
-def _split(text: str) -> list[str]:
-    for sep in "，、;；\n":
-        text = text.replace(sep, ",")
-    return [p.strip() for p in text.split(",") if p.strip()]
-
-
 def _rule_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form as the assignment service's arguments, and as values to show again."""
     values = {k: str(form.get(k, "")) for k in ("name", "priority", "strategy", "max_open_leads", "regions",
@@ -105,7 +96,7 @@ def _rule_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
         "name": values["name"], "priority": int(priority), "strategy": values["strategy"],
         "team_employee_ids": [int(v) for v in values["team_employee_ids"] if v.isdigit()],
         "max_open_leads": int(cap) if cap else None, "active": values["active"] == "on",
-        "conditions": {"regions": _split(values["regions"]), "cities": _split(values["cities"]),
+        "conditions": {"regions": forms.split(values["regions"]), "cities": forms.split(values["cities"]),
                        "product_codes": values["product_codes"],
                        "channel_ids": [int(v) for v in values["channel_ids"] if v.isdigit()],
                        "sources": values["sources"]},
@@ -135,7 +126,7 @@ async def _save_rule(request: Request, staff: Employee, session: Session, rule_i
     return await core.preview_or_save(
         request, staff, session, template="rules/assignment_form.html",
         context={**_form_context(session, staff), "rule_id": rule_id}, parse=_rule_data,
-        preview=lambda data, values: {"preview": web_service.preview_assignment_rule(session, staff, rule_id, data)},
+        preview=lambda data, values: {"preview": rules_read.preview_assignment_rule(session, staff, rule_id, data)},
         save=save, done=core.redirect("/rules", msg="rule_saved"),
         errors=lambda exc: core.field_errors(exc, FIELD_NAMES))
 
@@ -146,61 +137,3 @@ def delete_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: Ma
     core.remember(request, staff)
     assignment_service.delete_rule(session, rule_id)
     return core.redirect("/rules", msg="rule_deleted")
-
-
-# ---------------------------------------------------------------------------------------------
-# tagging rules
-
-
-def _shipped_doc() -> dict:
-    return json.loads(data_text("rules.json"))
-
-
-def _tagging_context(doc: dict) -> dict[str, Any]:
-    return {"rules": doc["rules"], "vocabulary": doc["vocabulary"], "version": doc["version"],
-            "rule_options": [(r["id"], f"{r['id']}（{r.get('tag') or r.get('value')}）") for r in doc["rules"]]}
-
-
-@router.get("/rules/tagging")
-def tagging_rules_page(request: Request, staff: SupervisorStaff) -> Response:
-    core.remember(request, staff)
-    ctx = _tagging_context(_shipped_doc())
-    ctx["values"] = {"texts": "我有一套全款房，想抵押贷50万\n没有社保，征信有逾期"}
-    return core.render(request, "rules/tagging.html", ctx, staff=staff)
-
-
-@router.post("/rules/tagging/preview")
-async def tagging_preview(request: Request, staff: SupervisorStaff) -> Response:
-    """Read sample texts with the shipped rules and with one rule's phrases edited, side by side."""
-    core.remember(request, staff)
-    form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("texts", "rule_id", "keywords", "negative")}
-    doc = _shipped_doc()
-    ctx = _tagging_context(doc)
-    ctx["values"] = values
-    try:
-        texts = [t.strip() for t in values["texts"].splitlines() if t.strip()][:MAX_SAMPLE_TEXTS]
-        if not texts:
-            raise ValidationFailed("请至少填写一句话", field="texts")
-        edited_rules = None
-        if values["rule_id"]:
-            edited = copy.deepcopy(doc)
-            rule = next((r for r in edited["rules"] if r["id"] == values["rule_id"]), None)
-            if rule is None:
-                raise ValidationFailed("没有这条规则", field="rule_id")
-            rule["any"] = _split(values["keywords"])
-            rule["negative"] = _split(values["negative"])
-            if not rule["any"] and not rule.get("patterns"):
-                raise ValidationFailed("规则至少需要一个关键词", field="keywords")
-            try:
-                edited_rules = tagging_rules.parse_rules(edited)
-            except (ValueError, KeyError) as exc:
-                raise ValidationFailed(f"规则无效：{exc}", field="keywords") from None
-        now = pipeline.analyze_many(texts)
-        after = pipeline.analyze_many(texts, ruleset=edited_rules) if edited_rules else now
-        ctx["results"] = [(t, a.public(), b.public()) for t, a, b in zip(texts, now, after)]
-        ctx["edited"] = edited_rules is not None
-    except ValidationFailed as exc:
-        ctx["errors"] = core.field_errors(exc)
-        return core.render(request, "rules/tagging.html", ctx, staff=staff, status_code=422)
-    return core.render(request, "rules/tagging.html", ctx, staff=staff)

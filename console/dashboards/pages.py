@@ -10,15 +10,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-
-from console import charts, core
-from console import service as web_service
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from console import charts, core
+from console.dashboards import read as dashboard_read
 from scrm.auth import SessionDep, SupervisorStaff
-from scrm.customers.models import Customer
 from scrm.core.errors import ValidationFailed
+from scrm.customers import service as customer_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 
@@ -36,7 +34,7 @@ _cache: dict[tuple, tuple[float, Any]] = {}
 _cache_lock = threading.Lock()
 
 
-def _period(listing: core.Listing) -> web_service.Period:
+def _period(listing: core.Listing) -> dashboard_read.Period:
     f = listing.filters
     until_day = core.form_date(f.get("until"), "until") or datetime.now(BEIJING).date()
     since_day = core.form_date(f.get("since"), "since") or until_day - timedelta(days=DEFAULT_DAYS - 1)
@@ -44,18 +42,18 @@ def _period(listing: core.Listing) -> web_service.Period:
         raise ValidationFailed("开始日期不能晚于结束日期", field="since")
     center = f.get("center_id", "")
     department = f.get("department_id", "")
-    return web_service.Period(
+    return dashboard_read.Period(
         since=datetime.combine(since_day, time.min, BEIJING), until=datetime.combine(until_day + timedelta(days=1),
                                                                                     time.min, BEIJING),
         center_id=int(center) if center.isdigit() else None, department_id=int(department) if department.isdigit()
         else None)
 
 
-def _build_panels(session: Session, staff: Employee, period: web_service.Period) -> list[charts.Chart]:
-    counts = web_service.stage_counts(session, staff, period)
-    stages = web_service.funnel(counts)
-    channel_rows = web_service.channels(session, staff, period)
-    people, teams = web_service.rankings(session, counts)
+def _build_panels(session: Session, staff: Employee, period: dashboard_read.Period) -> list[charts.Chart]:
+    counts = dashboard_read.stage_counts(session, staff, period)
+    stages = dashboard_read.funnel(counts)
+    channel_rows = dashboard_read.channels(session, staff, period)
+    people, teams = dashboard_read.rankings(session, counts)
     funnel_rows = [(name, now, reached, f"{100 * reached / stages[0][2]:.1f}%" if stages[0][2] else "—")
                    for name, now, reached in stages]
     return [
@@ -76,9 +74,9 @@ def _build_panels(session: Session, staff: Employee, period: web_service.Period)
     ]
 
 
-def _panels(session: Session, staff: Employee, period: web_service.Period) -> tuple[list[charts.Chart], datetime]:
+def _panels(session: Session, staff: Employee, period: dashboard_read.Period) -> tuple[list[charts.Chart], datetime]:
     """The charts and when they were counted, from the short-lived cache when fresh."""
-    newest = session.scalar(select(func.max(Customer.id)))
+    newest = customer_service.newest_customer_id(session)
     key = (staff.id, staff.role, staff.scope, staff.department_id, period.since, period.until, period.center_id,
            period.department_id, newest)
     now = clock.monotonic()
@@ -110,7 +108,7 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
     panels, counted_at = _panels(session, staff, period)
     centers = org_service.list_centers(session, staff)
     departments = org_service.list_departments(session, staff)
-    return core.render(request, "dashboards.html", {
+    return core.render(request, "dashboards/index.html", {
         "listing": listing, "panels": panels, "errors": errors, "counted_at": counted_at,
         "cache_seconds": CACHE_SECONDS,
         "values": {"since": period.since.date().isoformat(),

@@ -9,7 +9,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from console import core
-from console import service as web_service
+from console.home import read as home_read
 from scrm.auth import COOKIE_NAME, CurrentStaff, SessionDep, end_staff_session, issue_staff_token
 from scrm.core.config import get_settings
 from scrm.core.errors import AppError, NotFound, TooManyRequests, Unauthorized
@@ -56,7 +56,7 @@ def static(name: str) -> Response:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "") -> Response:
-    return core.render(request, "login.html", {"next": _safe_next(next), "wecom": _wecom_configured()})
+    return core.render(request, "home/login.html", {"next": _safe_next(next), "wecom": _wecom_configured()})
 
 
 @router.post("/login")
@@ -70,7 +70,7 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
             message = "登录失败次数过多，请 15 分钟后再试"
         else:
             message = "用户名或密码不正确" if "password" in exc.message else "该账号已停用"
-        return core.render(request, "login.html", {"next": _safe_next(next), "wecom": _wecom_configured(),
+        return core.render(request, "home/login.html", {"next": _safe_next(next), "wecom": _wecom_configured(),
                                                    "values": {"username": username}, "errors": {"password": message}},
                            status_code=exc.status_code)
     return _signed_in(request, employee.id, next)
@@ -100,7 +100,7 @@ def login_wecom_callback(request: Request, session: SessionDep, client: Annotate
         except AppError as exc:
             error = "企业微信登录失败：" + exc.message
     if error:
-        return core.render(request, "login.html", {"next": _safe_next(next_path), "wecom": True,
+        return core.render(request, "home/login.html", {"next": _safe_next(next_path), "wecom": True,
                                                    "errors": {"__all__": error}}, status_code=401)
     response = _signed_in(request, employee.id, next_path)
     response.delete_cookie(OAUTH_STATE_COOKIE, path=core.PREFIX)
@@ -129,4 +129,4 @@ def console_root() -> Response:
 @router.get("/")
 def home(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
     core.remember(request, staff)
-    return core.render(request, "home.html", {"tiles": web_service.home_tiles(session, staff)}, staff=staff)
+    return core.render(request, "home/index.html", {"tiles": home_read.home_tiles(session, staff)}, staff=staff)

@@ -22,7 +22,7 @@ from backoffice.settlements import service as settlement_service
 from backoffice.settlements import vouchers
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from console import core
-from console.finance_debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
+from console.finance.debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
 from scrm.core.errors import AppError, Forbidden, NotFound, ValidationFailed
 from scrm.core.money import from_fen
@@ -100,6 +100,7 @@ def settlement_list(request: Request, staff: FinanceReader, session: SessionDep)
     export_query = {k: v for k, v in listing.filters.items()}
     return core.render(request, "finance/settlements.html", {
         "listing": listing, "orders": orders, "settlements": settlements, "errors": errors,
+        "settle_due": {o.id for o in orders if "settle" in order_service.allowed_actions(o, staff)},
         "order_names": ORDER_NAMES, "settlement_names": SETTLEMENT_NAMES, "funder_labels": FUNDER_LABELS,
         "status_options": [("", "全部")] + [(s.value, n) for s, n in ORDER_NAMES.items()],
         "funder_options": [("", "全部")] + [(k, v) for k, v in FUNDER_LABELS.items()],
@@ -156,14 +157,17 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
     due = settlement_service.amount_due_fen(session, s.id)
     posting = settlement_service.awaiting_credit(session, s.id, debits)
     may_act = staff.role in (Role.finance, Role.admin)
+    allowed = settlement_service.SETTLEMENT_MACHINE.allowed_actions(s, staff)
+    # a debit that may still fail is under way: no second one while it runs
+    debit_open = any("fail" in debit_service.DEBIT_MACHINE.allowed_actions(d) for d in debits)
     return {
         "s": s, "order": order, "t": totals, "fen": from_fen,
         "fees": settlement_service.fees_of(session, s.id), "expenses": settlement_service.expenses_of(session, s.id),
         "borrowings": order_service.borrowings_of(session, order.id),
-        "values": _charges_values(s), "may_act": may_act, "editable": may_act and "edit" in settlement_service.SETTLEMENT_MACHINE.allowed_actions(s),
+        "values": _charges_values(s), "may_act": may_act, "editable": may_act and "edit" in allowed,
+        "may_void": may_act and "void" in allowed,
         "debits": debits, "mandates": mandates, "active_mandates": active, "amount_due_fen": due,
-        "may_debit": may_act and s.status == SettlementStatus.closed and due > 0 and bool(active) and not posting
-        and not any(d.status in debit_service.LIVE or d.status == DebitStatus.created for d in debits),
+        "may_debit": may_act and "debit" in allowed and due > 0 and bool(active) and not posting and not debit_open,
         "debit_posting": posting,
         "debit_pending": any(d.status in debit_service.LIVE or (d.status == DebitStatus.created and d.not_before is None)
                              for d in debits),

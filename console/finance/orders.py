@@ -18,7 +18,6 @@ from backoffice.orders import service as order_service
 from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
 from backoffice.orders.models import DepositRefund, FunderType, Order, OrderStatus
 from console import core
-from console import service as web_service
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
 from scrm.core.crypto import mask_phone
 from scrm.core.errors import NotFound, ValidationFailed
@@ -85,7 +84,7 @@ def _order_list(request: Request, staff: Employee, session: Session, path: str, 
     deposits = order_service.deposits_of(session, [o.id for o in rows])
     return core.render(request, template, {
         "listing": listing, "rows": rows, "errors": errors, "deposits": deposits,
-        "names": web_service.employee_names(session, {i for o in rows for i in
+        "names": org_service.employee_names(session, {i for o in rows for i in
                                                       (o.salesperson_id, o.marketing_specialist_id, o.processor_id)}),
         "status_names": STATUS_NAMES, "funder_names": FUNDER_LABELS,
         "status_options": [("", "待办（默认）")] + [(s.value, STATUS_NAMES[s]) for s in statuses],
@@ -118,25 +117,26 @@ def deposit_list(request: Request, staff: DepositReader, session: SessionDep) ->
 def _staff_card(session: Session, employee_id: int | None) -> dict[str, Any] | None:
     if employee_id is None:
         return None
-    employee = session.get(Employee, employee_id)
+    employee = org_service.find_employee(session, employee_id)
     return None if employee is None else {"name": employee.name, "phone": mask_phone(employee.mobile) or ""}
 
 
-S = OrderStatus
 FINANCE = (Role.finance, Role.admin)
 
 
 def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, bool]:
     """Which forms the page offers; the services decide, these only hide what would surely be refused."""
-    finance, status = staff.role in FINANCE, order.status
+    finance = staff.role in FINANCE
     own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
     allowed = order_service.ORDER_MACHINE.allowed_actions(order)
     return {
         "amend": "amend" in allowed and (finance or own_sale),
         "confirm": "confirm" in allowed and finance,
         "review": "review" in allowed and staff.role in (Role.supervisor, Role.manager, Role.admin),
-        "void": "void" in allowed and (finance or (own_sale and status == S.signed)),  # a sale only before confirmation
-        "correct": "void" in allowed and status != S.signed and finance,
+        # a sale voids its own order only before confirmation
+        "void": "void" in allowed and (finance or (own_sale and "confirm" in allowed)),
+        # once the terms can no longer be amended, finance corrects them by voiding and signing again
+        "correct": "void" in allowed and "amend" not in allowed and finance,
         "deposit": "start_processing" in allowed and finance,
         "finance": finance,
         "lend": "lend" in allowed and finance,
@@ -148,17 +148,18 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
 def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str, Any]:
     deposit = order_service.deposit_of(session, order.id)
     refunds = order_service.refunds_of(session, deposit.id) if deposit else []
+    borrowings = order_service.borrowings_of(session, order.id)
     transitions = history(session, "order", order.id)
     follow_ups = order_service.follow_ups(session, order.id)
     processors, _ = org_service.list_employees(session, role=Role.processor, status=EmployeeStatus.active, limit=500)
     return {
         "o": order, "deposit": deposit, "refunds": refunds,
         "refundable": yuan(order_service.refundable_fen(session, deposit)) if deposit else None,
-        "borrowings": order_service.borrowings_of(session, order.id), "history": transitions,
+        "borrowings": borrowings, "history": transitions,
         "follow_ups": follow_ups, "marketing": _staff_card(session, order.marketing_specialist_id),
         "salesperson": _staff_card(session, order.salesperson_id),
         "processor": _staff_card(session, order.processor_id),
-        "names": web_service.employee_names(session, {t.actor_employee_id for t in transitions}
+        "names": org_service.employee_names(session, {t.actor_employee_id for t in transitions}
                                             | {f.employee_id for f in follow_ups} | {r.filed_by_id for r in refunds}),
         "processors": [(p.id, p.name) for p in processors],
         "status_names": STATUS_NAMES, "action_names": ACTION_NAMES, "funder_names": FUNDER_LABELS,
@@ -167,6 +168,8 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "funder_options": [(t.value, FUNDER_LABELS[t.value]) for t in FunderType],
         "yuan_of": yuan, "term_fields": TERM_FIELDS,
         "can": _buttons(staff, order, has_deposit=deposit is not None),
+        "refund_actions": {r.id: order_service.allowed_actions(r, staff) for r in refunds},
+        "borrowing_actions": {b.id: order_service.allowed_actions(b, staff) for b in borrowings},
     }
 
 

@@ -13,15 +13,16 @@ from sqlalchemy.orm import Session
 
 from backoffice.direct_debit import service as debit_service
 from backoffice.direct_debit import tasks as debit_tasks
-from backoffice.direct_debit.models import DebitOrder, DebitStatus, Reconciliation
+from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.direct_debit.providers import PROVIDERS
 from console import core
-from console import service as web_service
 from scrm.auth import FinanceStaff, SessionDep, require_roles
-from scrm.core.errors import AppError, NotFound, ValidationFailed
+from scrm.core.errors import AppError, ValidationFailed
+from scrm.core.money import from_fen
+from scrm.customers import service as customer_service
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import MandateStatus
-from scrm.core.money import from_fen
+from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
 router = core.console_router()
@@ -44,7 +45,7 @@ def _list_context(request: Request, session: Session) -> dict:
         session, status=DebitStatus(status) if status in DebitStatus.__members__ else None, page=listing.page,
         page_size=listing.page_size)
     return {"listing": listing, "debits": debits, "debit_names": DEBIT_NAMES, "provider_names": PROVIDER_NAMES,
-            "customer_names": web_service.customer_names(session, {d.customer_id for d in debits}), "fen": from_fen,
+            "customer_names": customer_service.names_by_id(session, {d.customer_id for d in debits}), "fen": from_fen,
             "status_options": [("", "全部")] + list(DEBIT_NAMES.items()),
             "provider_options": list(PROVIDER_NAMES.items()),
             "values": {"provider": "papay", "day": debit_service.yesterday().isoformat()}}
@@ -85,9 +86,7 @@ async def reconcile(request: Request, staff: FinanceStaff, session: SessionDep) 
 def reconciliation(request: Request, rec_id: Annotated[int, Path(ge=1)], staff: DebitReader,
                    session: SessionDep) -> Response:
     core.remember(request, staff)
-    rec = session.get(Reconciliation, rec_id)
-    if rec is None:
-        raise NotFound(f"没有编号为 {rec_id} 的对账记录")
+    rec = debit_service.get_reconciliation(session, rec_id)
     return core.render(request, "finance/reconciliation.html", {
         "rec": rec, "provider_names": PROVIDER_NAMES, "mismatch_names": MISMATCH_NAMES, "fen": from_fen},
         staff=staff)
@@ -103,7 +102,7 @@ def mandate_list(request: Request, staff: DebitReader, session: SessionDep) -> R
         page_size=listing.page_size)
     return core.render(request, "finance/mandates.html", {
         "listing": listing, "mandates": mandates, "mandate_names": MANDATE_NAMES, "mandate_kinds": MANDATE_KINDS,
-        "customer_names": web_service.customer_names(session, {m.customer_id for m in mandates}), "fen": from_fen,
+        "customer_names": customer_service.names_by_id(session, {m.customer_id for m in mandates}), "fen": from_fen,
         "status_options": [("", "全部")] + list(MANDATE_NAMES.items())}, staff=staff)
 
 
@@ -128,8 +127,8 @@ def debit_page(request: Request, debit: PageDebit, staff: DebitReader, session: 
         "d": debit, "attempts": debit_service.attempts_of(session, debit.id),
         "changes": debit_service.changes_of(session, debit.id), "debit_names": DEBIT_NAMES,
         "provider_names": PROVIDER_NAMES, "live": "poll" in debit_service.DEBIT_MACHINE.allowed_actions(debit),
-        "customer_name": web_service.customer_names(session, {debit.customer_id}).get(debit.customer_id, ""),
-        "names": web_service.employee_names(session, {c.actor_id for c in debit_service.changes_of(session, debit.id)}),
+        "customer_name": customer_service.names_by_id(session, {debit.customer_id}).get(debit.customer_id, ""),
+        "names": org_service.employee_names(session, {c.actor_id for c in debit_service.changes_of(session, debit.id)}),
         "settlement_id": _settlement_link(debit.due_key), "fen": from_fen,
         "may_act": staff.role in (Role.finance, Role.admin)}, staff=staff)
 

@@ -1,14 +1,12 @@
-"""Reimbursement pages (做单报销: enter, list, confirm, pay, void, resubmit) and referral-commission pages
-(推荐佣金: commissions and their history, withdrawals approved, rejected and paid), on the
-``backoffice.reimbursements`` and ``scrm.referral`` services."""
+"""Reimbursement pages (做单报销): enter, list, confirm, pay, void, resubmit, on the
+``backoffice.reimbursements`` service."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.common.money import parse_yuan
@@ -16,24 +14,16 @@ from backoffice.orders import service as order_service
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from console import core
-from console import service as web_service
-from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
-from scrm.core.crypto import mask_card, mask_name, mask_phone
+from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
 from scrm.core.db import utcnow
 from scrm.core.errors import AppError, NotFound, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.customers import service as customer_service
-from scrm.customers.models import Customer
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.referral import service as referral_service
-from scrm.referral.models import CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 
 router = core.console_router()
 Id = Annotated[int, Path(ge=1)]
-
-# ---------------------------------------------------------------------------------------------
-# reimbursements
 
 STATUS_NAMES = {ReimbursementStatus.submitted: "待确认", ReimbursementStatus.confirmed: "已确认",
                 ReimbursementStatus.paid: "已付款", ReimbursementStatus.voided: "已作废"}
@@ -101,7 +91,7 @@ def _list_context(request: Request, session: Session, staff: Employee) -> dict[s
         "funder_names": FUNDER_NAMES, "payer_options": list(PAYER_NAMES.items()),
         "status_options": [("", "全部")] + [(s.value, n) for s, n in STATUS_NAMES.items()],
         "cost_type_options": [("", "全部")] + [(c.value, n) for c, n in COST_TYPE_NAMES.items()],
-        "staff_options": [("", "全部")] + web_service.owner_choices(session, staff)
+        "staff_options": [("", "全部")] + org_service.owner_choices(session, staff)
         if staff.role != Role.sales else [],
         "is_finance": staff.role in FINANCE,
     }
@@ -121,7 +111,7 @@ def _form_context(session: Session, staff: Employee, values: dict[str, Any], *, 
         "customer_options": [(c.id, c.name or f"客户 #{c.id}") for c in customers],
         "cost_type_options": [(c.value, n) for c, n in COST_TYPE_NAMES.items()],
         "categories": CATEGORIES,
-        "manager_options": [("", "（无）")] + web_service.active_staff_choices(session, staff),
+        "manager_options": [("", "（无）")] + org_service.active_staff_choices(session, staff),
         "today": utcnow().date().isoformat(),
     }
 
@@ -316,136 +306,3 @@ async def reimbursement_resubmit(item_id: Id, request: Request, staff: CurrentSt
         ctx["errors"] = core.field_errors(exc, RENAME)
         return core.render(request, "finance/reimbursement_form.html", ctx, staff=staff, status_code=422)
     return core.redirect("/reimbursements", msg="reimbursement_resubmitted")
-
-
-# ---------------------------------------------------------------------------------------------
-# referral commissions and withdrawals
-
-ReferralViewer = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
-COMMISSION_NAMES = {CommissionState.pending: "待结算", CommissionState.confirmed: "冷静期",
-                    CommissionState.withdrawable: "可提现", CommissionState.paid: "已付款",
-                    CommissionState.reversed: "已冲回"}
-WITHDRAWAL_NAMES = {WithdrawalState.requested: "待审核", WithdrawalState.approved: "待付款",
-                    WithdrawalState.paid: "已付款", WithdrawalState.rejected: "已驳回",
-                    WithdrawalState.failed: "付款失败"}
-METHOD_NAMES = {WithdrawalMethod.wechat: "微信零钱", WithdrawalMethod.bank: "银行卡"}
-STATE_NAMES = {s.value: n for s, n in (COMMISSION_NAMES | WITHDRAWAL_NAMES).items()}
-
-
-def _people(session: Session, ids: set[int]) -> dict[int, dict[str, str]]:
-    """Referrers and referred customers as finance sees them: name and phone masked."""
-    if not ids:
-        return {}
-    return {c.id: {"name": c.name or "", "masked": mask_name(c.name) or "", "phone": mask_phone(c.phone) or ""}
-            for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
-
-
-def _state(value: str | None, enum: type) -> Any:
-    return enum(value) if value in enum.__members__ else None
-
-
-@router.get("/referral/commissions")
-def commission_list(request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    listing = core.Listing.read(request, "/referral/commissions", ("state",), default_sort="-id",
-                                sorts=tuple(referral_service.COMMISSION_SORTS))
-    state = _state(listing.filters.get("state"), CommissionState)
-    rows = referral_service.list_commissions(session, state=state, limit=listing.page_size, offset=listing.offset,
-                                             sort=listing.sort)
-    listing.total = referral_service.count_commissions(session, state=state)
-    return core.render(request, "finance/commissions.html", {
-        "listing": listing, "rows": rows, "names": COMMISSION_NAMES, "from_fen": from_fen,
-        "people": _people(session, {c.referrer_customer_id for c in rows} | {c.referred_customer_id for c in rows}),
-        "state_options": [("", "全部")] + [(s.value, n) for s, n in COMMISSION_NAMES.items()],
-    }, staff=staff)
-
-
-@router.get("/referral/commissions/{commission_id}")
-def commission_page(commission_id: Id, request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    row = referral_service.get_commission(session, commission_id)
-    history = referral_service.history(session, "commission", row.id)
-    return core.render(request, "finance/commission.html", {
-        "c": row, "history": history, "names": COMMISSION_NAMES, "state_names": STATE_NAMES, "from_fen": from_fen,
-        "people": _people(session, {row.referrer_customer_id, row.referred_customer_id}),
-        "actors": web_service.employee_names(session, {h.actor_employee_id for h in history}),
-    }, staff=staff)
-
-
-@router.get("/referral")
-def withdrawal_list(request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    listing = core.Listing.read(request, "/referral", ("state",), default_sort="-id",
-                                sorts=tuple(referral_service.WITHDRAWAL_SORTS))
-    state = _state(listing.filters.get("state"), WithdrawalState)
-    rows = referral_service.list_withdrawals(session, state=state, limit=listing.page_size, offset=listing.offset,
-                                             sort=listing.sort)
-    listing.total = referral_service.count_withdrawals(session, state=state)
-    return core.render(request, "finance/withdrawals.html", {
-        "listing": listing, "rows": rows, "names": WITHDRAWAL_NAMES, "methods": METHOD_NAMES, "from_fen": from_fen,
-        "mask_card": mask_card, "people": _people(session, {w.customer_id for w in rows}),
-        "state_options": [("", "全部")] + [(s.value, n) for s, n in WITHDRAWAL_NAMES.items()],
-    }, staff=staff)
-
-
-def _withdrawal_context(session: Session, staff: Employee, row: Withdrawal) -> dict[str, Any]:
-    history = referral_service.history(session, "withdrawal", row.id)
-    state = row.state
-    finance = staff.role in FINANCE
-    return {
-        "w": row, "history": history, "names": WITHDRAWAL_NAMES, "state_names": STATE_NAMES, "methods": METHOD_NAMES,
-        "from_fen": from_fen, "card": mask_card(row.bank_card), "people": _people(session, {row.customer_id}),
-        "actors": web_service.employee_names(session, {h.actor_employee_id for h in history}),
-        "commissions": referral_service.commissions_of_withdrawal(session, row.id),
-        "commission_names": COMMISSION_NAMES,
-        "may": {"approve": finance and state == WithdrawalState.requested,
-                "reject": finance and state in referral_service.OPEN_WITHDRAWALS,
-                "pay": finance and state in (WithdrawalState.approved, WithdrawalState.failed)},
-    }
-
-
-@router.get("/referral/withdrawals/{withdrawal_id}")
-def withdrawal_page(withdrawal_id: Id, request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    row = referral_service.get_withdrawal(session, withdrawal_id)
-    return core.render(request, "finance/withdrawal.html", _withdrawal_context(session, staff, row), staff=staff)
-
-
-def _withdrawal_error(request: Request, session: Session, staff: Employee, withdrawal_id: int, exc: AppError,
-                      values: dict[str, str]) -> Response:
-    session.rollback()
-    ctx = _withdrawal_context(session, staff, referral_service.get_withdrawal(session, withdrawal_id))
-    ctx.update(errors=core.field_errors(exc), values=values)
-    return core.render(request, "finance/withdrawal.html", ctx, staff=staff, status_code=422)
-
-
-@router.post("/referral/withdrawals/{withdrawal_id}/approve")
-def withdrawal_approve(withdrawal_id: Id, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    referral_service.approve_withdrawal(session, staff, withdrawal_id)
-    return core.redirect(f"/referral/withdrawals/{withdrawal_id}", msg="withdrawal_approved")
-
-
-@router.post("/referral/withdrawals/{withdrawal_id}/reject")
-async def withdrawal_reject(withdrawal_id: Id, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    reason = str((await request.form()).get("reason", "")).strip()
-    try:
-        if len(reason) > 200:
-            raise ValidationFailed("驳回原因最多 200 字", field="reason")
-        referral_service.reject_withdrawal(session, staff, withdrawal_id, reason)
-    except ValidationFailed as exc:
-        return _withdrawal_error(request, session, staff, withdrawal_id, exc, {"reason": reason})
-    return core.redirect(f"/referral/withdrawals/{withdrawal_id}", msg="withdrawal_rejected")
-
-
-@router.post("/referral/withdrawals/{withdrawal_id}/pay")
-async def withdrawal_pay(withdrawal_id: Id, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    reference = str((await request.form()).get("bank_reference", "")).strip() or None
-    try:
-        row = referral_service.pay_withdrawal(session, staff, withdrawal_id, bank_reference=reference)
-    except ValidationFailed as exc:
-        return _withdrawal_error(request, session, staff, withdrawal_id, exc, {"bank_reference": reference or ""})
-    msg = "withdrawal_paid" if row.state == WithdrawalState.paid else "withdrawal_failed"
-    return core.redirect(f"/referral/withdrawals/{withdrawal_id}", msg=msg)

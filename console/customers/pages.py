@@ -12,16 +12,16 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console import core
-from console import service as web_service
 from scrm.auth import CurrentStaff, SessionDep
+from scrm.core.crypto import mask_id_no, mask_phone
+from scrm.core.errors import AppError, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, Stage
-from scrm.core.errors import AppError, ValidationFailed
 from scrm.groups import service as groups_service
 from scrm.groups.labels import TIER_NAMES
+from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
-from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.tagging import service as tagging_service
 
 router = core.console_router()
@@ -60,7 +60,7 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     rows: list[Customer] = []
     try:
         stage = Stage(f["stage"]) if f.get("stage") in Stage.__members__ else None
-        where = [web_service.tag_condition(session, f["tag"])] if f.get("tag") else []
+        where = [tagging_service.tagged_condition(session, f["tag"])] if f.get("tag") else []
         if f.get("tier") in TIER_NAMES:
             where.append(groups_service.tier_condition(f["tier"]))
         rows, listing.total = customer_service.search(
@@ -73,12 +73,12 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     return core.render(request, "customers/list.html", {
         "listing": listing, "rows": rows, "refs": refs, "errors": errors, "mask_phone": mask_phone,
         "product_names": {p.code: p.name for p in customer_service.list_products(session, include_inactive=True)},
-        "tags": web_service.profile_tags(session, [c.id for c in rows]),
+        "tags": tagging_service.profile_tags_of(session, [c.id for c in rows]),
         "tiers": groups_service.tiers_of(session, [c.id for c in rows]), "tier_names": TIER_NAMES,
         "tier_options": list(TIER_NAMES.items()),
-        "tag_options": [(t, t) for t in web_service.tag_names(session)], "stage_names": STAGE_NAMES,
+        "tag_options": [(t, t) for t in tagging_service.searchable_tags(session)], "stage_names": STAGE_NAMES,
         "stage_options": [(s.value, n) for s, n in STAGE_NAMES.items()],
-        "owners": web_service.owner_choices(session, staff) if staff.role != Role.sales else [],
+        "owners": org_service.owner_choices(session, staff) if staff.role != Role.sales else [],
     }, staff=staff)
 
 
@@ -88,21 +88,21 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
     timeline_page = core.Listing.read(request, path, (), page_size=DETAIL_PAGE, page_param="tpage", keep=["fpage"])
     follow_ups = customer_service.list_follow_ups(session, customer.id, limit=DETAIL_PAGE,
                                                   offset=(follow_page.page - 1) * DETAIL_PAGE)
-    follow_page.total = web_service.count_follow_ups(session, customer.id)
+    follow_page.total = customer_service.follow_ups_of_customer(session, customer.id)
     timeline = customer_service.list_timeline(session, customer.id, limit=DETAIL_PAGE,
                                               offset=(timeline_page.page - 1) * DETAIL_PAGE)
-    timeline_page.total = web_service.count_timeline(session, customer.id)
+    timeline_page.total = customer_service.timeline_of_customer(session, customer.id)
     refs = customer_service.refs(session, [customer])
     profile = tagging_service.get_profile(session, customer.id)
     products = customer_service.list_products(session)
     product = next((p for p in products if p.id == customer.product_id), None)
     return {
         "c": customer, "refs": refs, "profile": profile,
-        "tags": web_service.customer_tags(session, customer.id, profile),
+        "tags": tagging_service.tags_of_customer(session, customer.id, profile),
         "follow_ups": follow_ups, "follow_page": follow_page, "timeline": timeline, "timeline_page": timeline_page,
         "attachments": customer_service.list_attachments(session, customer.id),
         "follows": customer_service.list_follows(session, customer.id),
-        "names": web_service.employee_names(session, {f.employee_id for f in follow_ups}
+        "names": org_service.employee_names(session, {f.employee_id for f in follow_ups}
                                             | {e.actor_employee_id for e in timeline}),
         "products": products, "product": product,
         "custom": customer_service.custom_fields_for_display(session, customer),
