@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from scrm.customers.service.common import (
     ATTACHMENT_KINDS,
-    ATTACHMENT_MAX_BYTES,
     ATTACHMENT_TYPES,
     CONVERTED_STAGES,
     ENDED_FOLLOW,
@@ -62,11 +61,22 @@ from scrm.customers.service.miniprogram import (
     sign_in_miniprogram,
 )
 from scrm.customers.service.follow_ups import (
-    add_attachment,
     add_follow_up,
-    list_attachments,
     list_follow_ups,
     list_follows,
+)
+from scrm.customers.service.attachments import (
+    ALLOWED_TYPES_TEXT,
+    LINK_TTL_S,
+    Download,
+    detect_type,
+    download,
+    download_token,
+    get_attachment,
+    list_attachments,
+    max_bytes_text,
+    stored_keys,
+    upload_attachment,
 )
 from scrm.customers.service.search import (
     Refs,
@@ -95,7 +105,6 @@ from scrm.customers.service.counts import (
 
 __all__ = [
     "ATTACHMENT_KINDS",
-    "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
     "CONVERTED_STAGES",
     "ENDED_FOLLOW",
@@ -143,11 +152,20 @@ __all__ = [
     "apply_from_miniprogram",
     "set_verified_phone",
     "sign_in_miniprogram",
-    "add_attachment",
     "add_follow_up",
-    "list_attachments",
     "list_follow_ups",
     "list_follows",
+    "ALLOWED_TYPES_TEXT",
+    "LINK_TTL_S",
+    "Download",
+    "detect_type",
+    "download",
+    "download_token",
+    "get_attachment",
+    "list_attachments",
+    "max_bytes_text",
+    "stored_keys",
+    "upload_attachment",
     "Refs",
     "SORTS",
     "custom_fields_for_display",
