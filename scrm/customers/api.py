@@ -168,7 +168,8 @@ def read_upload(file: StarletteUpload) -> bytes:
 
 
 @router.post("/{customer_id}/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED,
-             responses={413: {"description": "The file is over `SCRM_FILES_MAX_BYTES` (20 MB unless set)"}})
+             responses={413: {**ERROR_RESPONSES[413],
+                              "description": "The file is over `SCRM_FILES_MAX_BYTES` (20 MB unless set)"}})
 def add_attachment(customer: VisibleCustomer, staff: CurrentStaff, session: SessionDep,
                    file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or HEIC")],
                    kind: Annotated[str, Form(description="id_card (身份证), credit_report (征信报告), bank_statement "
@@ -202,7 +203,7 @@ def content_disposition(filename: str) -> str:
 
 
 @router.get("/{customer_id}/attachments/{attachment_id}/download", response_class=Response,
-            responses={200: {"description": "The document", "content": {"application/pdf": {}, "image/jpeg": {}}}})
+            responses={200: {"description": "The document", "content": {t: {} for t in customer_service.ATTACHMENT_TYPES}}})
 def download_attachment(attachment_id: Annotated[int, Path(ge=1)], customer: VisibleCustomer, staff: CurrentStaff,
                         session: SessionDep, token: Annotated[str, Query(max_length=200)] = "") -> Response:
     """The document behind a link from `…/link`, decrypted. Every download is recorded in the audit trail of

@@ -166,7 +166,10 @@ def my_progress(customer: CurrentCustomer, session: SessionDep) -> schemas.Progr
 
 @router.post("/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED,
              summary="Send a document (photo or PDF)",
-             responses={413: {"description": "The file is over the size limit (20 MB unless set otherwise)"}})
+             responses={413: {**ERROR_RESPONSES[413],
+                              "description": "The file is over the size limit (20 MB unless set otherwise)"}},
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {
+                 "example": {"kind": "id_card", "file": "(the photo's bytes, e.g. 身份证正面.jpg)"}}}}})
 def upload_attachment(customer: CurrentCustomer, session: SessionDep,
                       file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or HEIC (a photo from the album)")],
                       kind: Annotated[str, Form(description="id_card, credit_report, bank_statement, "
