@@ -182,7 +182,7 @@ async def preview_or_save(request: Request, staff: Employee, session, *, templat
 
 # Flash messages travel as a fixed key in the redirect's query, so no page ever echoes text from the URL.
 MESSAGES = {
-    "follow_up_added": "已添加跟进记录", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",
+    "follow_up_added": "已添加跟进记录", "attachment_added": "资料已上传", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",
     "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果", "excluded": "已将该项移出交接",
     "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除", "signed_out": "已退出登录",
     "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -77,8 +78,12 @@ SCRM and WeCom bot service for loan brokers.
 Staff endpoints (`/api/...`) take `Authorization: Bearer <token>` from `POST /api/auth/login`.
 Errors are JSON `{"error": code, "message": text, "field": name}`; 422 is a malformed payload (with
 pydantic's `detail` list, long inputs cut short); 413 a body over the URL's limit (1 MiB, 64 KiB for payment
-notifications); 503 with `Retry-After` while the database is unreachable.
+notifications, 20 MiB for a file upload); 503 with `Retry-After` while the database is unreachable.
 """
+
+
+UPLOAD_PATH = re.compile(r"(/api|/console)/customers/\d+/attachments|/mp/attachments")
+UPLOAD_FORM_ALLOWANCE = 64 * 1024
 
 
 def body_limit(path: str) -> tuple[int, str]:
@@ -88,6 +93,8 @@ def body_limit(path: str) -> tuple[int, str]:
         return settings.notify_max_body, "SCRM_NOTIFY_MAX_BODY"
     if path == "/wecom/callback":  # normally answered ahead of this by its fast path, with the same bound
         return settings.callback_max_body, "SCRM_CALLBACK_MAX_BODY"
+    if UPLOAD_PATH.fullmatch(path):  # a file and its form fields; the service names the file's own limit
+        return settings.files_max_bytes + UPLOAD_FORM_ALLOWANCE, "SCRM_FILES_MAX_BYTES"
     return settings.max_body, "SCRM_MAX_BODY"
 
 

@@ -8,15 +8,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from console import core
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.core.errors import AppError, ValidationFailed
 from scrm.customers import service as customer_service
-from scrm.customers.labels import STAGE_NAMES
+from scrm.customers.api import download_path, read_upload
+from scrm.customers.labels import ATTACHMENT_KIND_NAMES, STAGE_NAMES
 from scrm.customers.models import Customer, Stage
 from scrm.groups import service as groups_service
 from scrm.groups.labels import TIER_NAMES
@@ -101,6 +103,7 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
         "tags": tagging_service.tags_of_customer(session, customer.id, profile),
         "follow_ups": follow_ups, "follow_page": follow_page, "timeline": timeline, "timeline_page": timeline_page,
         "attachments": customer_service.list_attachments(session, customer.id),
+        "attachment_kinds": ATTACHMENT_KIND_NAMES,
         "follows": customer_service.list_follows(session, customer.id),
         "names": org_service.employee_names(session, {f.employee_id for f in follow_ups}
                                             | {e.actor_employee_id for e in timeline}),
@@ -193,3 +196,30 @@ async def view_pii(request: Request, customer: PageCustomer, staff: CurrentStaff
     ctx = _detail_context(request, session, staff, customer)
     ctx["pii"] = pii
     return core.render(request, "customers/detail.html", ctx, staff=staff)
+
+
+# ---------------------------------------------------------------- documents
+
+
+@router.post("/customers/{customer_id}/attachments")
+async def upload_attachment(request: Request, customer: PageCustomer, staff: CurrentStaff,
+                            session: SessionDep) -> Response:
+    form = await request.form()
+    kind, upload = str(form.get("kind", "other")), form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationFailed("请选择要上传的文件", field="file")
+        customer_service.upload_attachment(session, customer, data=read_upload(upload), filename=upload.filename,
+                                           kind=kind, uploaded_by=staff.id)
+    except AppError as exc:
+        return _rerender(request, session, staff, customer.id, exc, {"kind": kind})
+    return core.redirect(f"/customers/{customer.id}", msg="attachment_added")
+
+
+@router.post("/customers/{customer_id}/attachments/{attachment_id}/link")
+def attachment_link(attachment_id: Annotated[int, Path(ge=1)], customer: PageCustomer, staff: CurrentStaff,
+                    session: SessionDep) -> Response:
+    """On to the API's download, through a link that is good for five minutes and for this employee only."""
+    attachment = customer_service.get_attachment(session, customer, attachment_id)
+    token = customer_service.download_token(attachment, staff)
+    return RedirectResponse(download_path(customer.id, attachment.id, token), status_code=303)

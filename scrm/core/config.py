@@ -94,6 +94,18 @@ class Settings(BaseSettings):
     callback_max_body: int = 64 * 1024
     inbox_stale_after_s: int = 60
 
+    # Attachments (征信报告, 银行流水, ID and deed photos), encrypted before they are stored. With no bucket
+    # they are kept under ``data_dir/files``; with one, in S3-compatible object storage (Tencent COS,
+    # Aliyun OSS, MinIO): the endpoint is the service's URL, the region its region name.
+    files_s3_endpoint: str = ""
+    files_s3_bucket: str = ""
+    files_s3_access_key: str = ""
+    files_s3_secret_key: str = ""
+    files_s3_region: str = ""
+    # "path" for MinIO without a domain; Aliyun OSS wants "virtual"; "auto" lets boto3 choose
+    files_s3_addressing_style: str = "auto"
+    files_max_bytes: int = Field(20 * 1024 * 1024, ge=1)
+
     @property
     def embedded(self) -> bool:
         return not self.database_url

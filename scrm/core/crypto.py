@@ -33,6 +33,8 @@ class _Key:
     kid: str
     aead: AESGCM
     index_key: bytes
+    file_aead: AESGCM
+    mac_key: bytes
 
 
 def _derive(master: bytes, info: bytes) -> bytes:
@@ -44,7 +46,8 @@ def _load_key(b64: str) -> _Key:
     if len(master) != 32:
         raise PiiKeyMissing("SCRM_PII_KEY must be 32 bytes, base64-encoded")
     kid = hashlib.sha256(master).hexdigest()[:8]
-    return _Key(kid, AESGCM(_derive(master, b"enc")), _derive(master, b"index"))
+    return _Key(kid, AESGCM(_derive(master, b"enc")), _derive(master, b"index"), AESGCM(_derive(master, b"files")),
+                _derive(master, b"mac"))
 
 
 def new_key() -> str:
@@ -101,6 +104,38 @@ def decrypt(token: str) -> str:
         raise PiiKeyMissing(f"no key with id {kid} is configured (add it to SCRM_PII_OLD_KEYS)")
     raw = base64.b64decode(body)
     return key.aead.decrypt(raw[:12], raw[12:], kid.encode()).decode()
+
+
+_BLOB_MAGIC = b"SCRMF1"
+
+
+def encrypt_blob(data: bytes, *, bound_to: str) -> tuple[str, bytes]:
+    """A file encrypted under the current key: ``(key id, SCRMF1 || key id || nonce || ciphertext)``. The
+    ciphertext is bound to ``bound_to`` (its storage key), so one object cannot be passed off as another."""
+    current, _ = _keys()
+    nonce = os.urandom(12)
+    kid = current.kid.encode()
+    return current.kid, _BLOB_MAGIC + kid + nonce + current.file_aead.encrypt(nonce, data, kid + b":" + bound_to.encode())
+
+
+def decrypt_blob(blob: bytes, *, bound_to: str) -> bytes:
+    if not blob.startswith(_BLOB_MAGIC):
+        raise ValueError("not an encrypted file")
+    kid = blob[6:14]
+    key = _keys()[1].get(kid.decode(errors="replace"))
+    if key is None:
+        raise PiiKeyMissing(f"no key with id {kid.decode(errors='replace')} is configured (add it to SCRM_PII_OLD_KEYS)")
+    return key.file_aead.decrypt(blob[14:26], blob[26:], kid + b":" + bound_to.encode())
+
+
+def blob_key_id(blob: bytes) -> str:
+    return blob[6:14].decode(errors="replace")
+
+
+def mac(purpose: str, message: str) -> str:
+    """A keyed hash of ``message`` for short-lived signed values (download links); only the current key signs."""
+    current, _ = _keys()
+    return hmac.new(current.mac_key, f"{purpose}:{message}".encode(), hashlib.sha256).hexdigest()
 
 
 def current_key_id() -> str:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from scrm.auth import CurrentStaff, SessionDep, SupervisorStaff
 from scrm.channels import schemas as channel_schemas
+from scrm.core.config import get_settings
 from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.core.errors import ERROR_RESPONSES, ValidationFailed
 from scrm.customers import schemas
 from scrm.customers import service as customer_service
-from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.customers.models import Customer
 from scrm.org.models import Employee
 
 router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
@@ -145,16 +148,60 @@ def add_follow_up(body: schemas.FollowUpCreate, customer: VisibleCustomer, staff
 
 @router.get("/{customer_id}/attachments", response_model=list[schemas.AttachmentOut])
 def list_attachments(customer: VisibleCustomer, session: SessionDep) -> list[schemas.AttachmentOut]:
-    """Documents on file (metadata; the files live in object storage)."""
+    """Documents on file, newest first (the files themselves through `POST …/{attachment_id}/link`)."""
     return [schemas.AttachmentOut.model_validate(a) for a in customer_service.list_attachments(session, customer.id)]
 
 
-@router.post("/{customer_id}/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED)
-def add_attachment(body: schemas.AttachmentCreate, customer: VisibleCustomer, staff: CurrentStaff,
-                   session: SessionDep) -> schemas.AttachmentOut:
-    """Record an uploaded document: images, PDF, Excel or Word, at most 20 MB."""
-    attachment = customer_service.add_attachment(session, customer, uploaded_by=staff.id, **body.model_dump())
+def read_upload(file: StarletteUpload) -> bytes:
+    """The uploaded bytes, at most one past the limit (the service names the limit when that is over it)."""
+    return file.file.read(get_settings().files_max_bytes + 1)
+
+
+@router.post("/{customer_id}/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED,
+             responses={413: {**ERROR_RESPONSES[413],
+                              "description": "The file is over `SCRM_FILES_MAX_BYTES` (20 MB unless set)"}})
+def add_attachment(customer: VisibleCustomer, staff: CurrentStaff, session: SessionDep,
+                   file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or HEIC")],
+                   kind: Annotated[str, Form(description="id_card (身份证), credit_report (征信报告), bank_statement "
+                                                         "(银行流水), property_deed (房产证), … or other")] = "other",
+                   ) -> schemas.AttachmentOut:
+    """Upload a document as `multipart/form-data` (`file`, `kind`). Its type is told by its content, not its
+    name: PDF, JPEG, PNG or HEIC, anything else is 422 on `file`; over the size limit is 413. The file is
+    encrypted before it is stored."""
+    attachment = customer_service.upload_attachment(session, customer, data=read_upload(file),
+                                                    filename=file.filename or "", kind=kind, uploaded_by=staff.id)
     return schemas.AttachmentOut.model_validate(attachment)
+
+
+def download_path(customer_id: int, attachment_id: int, token: str) -> str:
+    return f"/api/customers/{customer_id}/attachments/{attachment_id}/download?{urlencode({'token': token})}"
+
+
+@router.post("/{customer_id}/attachments/{attachment_id}/link", response_model=schemas.AttachmentLinkOut)
+def attachment_link(attachment_id: Annotated[int, Path(ge=1)], customer: VisibleCustomer, staff: CurrentStaff,
+                    session: SessionDep) -> schemas.AttachmentLinkOut:
+    """A download link for one document, valid for five minutes and for you alone."""
+    attachment = customer_service.get_attachment(session, customer, attachment_id)
+    token = customer_service.download_token(attachment, staff)
+    return schemas.AttachmentLinkOut(url=download_path(customer.id, attachment.id, token),
+                                     expires_in=customer_service.LINK_TTL_S)
+
+
+def content_disposition(filename: str) -> str:
+    fallback = "".join(c for c in filename if c.isascii() and (c.isalnum() or c in "._-")) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get("/{customer_id}/attachments/{attachment_id}/download", response_class=Response,
+            responses={200: {"description": "The document", "content": {t: {} for t in customer_service.ATTACHMENT_TYPES}}})
+def download_attachment(attachment_id: Annotated[int, Path(ge=1)], customer: VisibleCustomer, staff: CurrentStaff,
+                        session: SessionDep, token: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """The document behind a link from `…/link`, decrypted. Every download is recorded in the audit trail of
+    personal-data views. An expired or forged link, or someone else's, answers 404."""
+    got = customer_service.download(session, staff, customer, attachment_id, token)
+    return Response(got.data, media_type=got.attachment.content_type, headers={
+        "Content-Disposition": content_disposition(got.attachment.filename), "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/{customer_id}/timeline", response_model=list[schemas.TimelineOut])

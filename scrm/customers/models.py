@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 from scrm.core.crypto import EncryptedText
+from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, enum_column, utcnow
 
 
 class CustomerSource(str, enum.Enum):
@@ -130,7 +130,7 @@ class FollowUp(Base):
 
 
 class Attachment(Base):
-    """Metadata only; the file itself lives in object storage under ``storage_key``."""
+    """A customer's document; the file itself, encrypted, is in ``scrm.core.storage`` under ``storage_key``."""
 
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -141,6 +141,10 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32), default="other")  # id_card, property_deed, bank_statement …
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    # the customer sent it themselves through the mini-program
+    by_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the plaintext
+    key_id: Mapped[str | None] = mapped_column(String(16))  # the personal-data key it is encrypted under
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

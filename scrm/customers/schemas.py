@@ -90,14 +90,6 @@ class FollowUpCreate(_In):
     next_at: datetime | None = Field(default=None, description="when to contact the customer next (with time zone)")
 
 
-class AttachmentCreate(_In):
-    filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(min_length=3, max_length=100)
-    size_bytes: int
-    storage_key: str = Field(min_length=1, max_length=255)
-    kind: str = "other"
-
-
 # ---------------------------------------------------------------- API out
 
 
@@ -201,12 +193,18 @@ class AttachmentOut(_Out):
     id: int
     customer_id: int
     filename: str
-    content_type: str
+    content_type: str = Field(description="told by the file's content: application/pdf, image/jpeg, image/png, image/heic")
     size_bytes: int
-    storage_key: str
     kind: str
     uploaded_by: int | None
+    by_customer: bool = Field(description="the customer sent it through the mini-program")
+    sha256: str | None
     created_at: datetime
+
+
+class AttachmentLinkOut(BaseModel):
+    url: str = Field(description="GET it with your own token within `expires_in` seconds; it works for no one else")
+    expires_in: int
 
 
 class TimelineOut(_Out):

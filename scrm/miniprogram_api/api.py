@@ -1,4 +1,5 @@
-"""The mini-program's API under ``/mp``: sign-in, applications, progress and the referral centre.
+"""The mini-program's API under ``/mp``: sign-in, applications, progress, the customer's documents and the
+referral centre.
 
 Every endpoint but sign-in takes the customer's own token (``CurrentCustomer``) and shows only that
 customer's data: another customer's ids answer 404, the same as ids that do not exist.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile, status
 
 from scrm.auth import SessionDep, issue_customer_token
 from scrm.core.config import get_settings
 from scrm.core.crypto import mask_card, mask_name, mask_phone
+from scrm.core.errors import ERROR_RESPONSES
 from scrm.core.money import from_fen
 from scrm.customers import forms
 from scrm.customers import service as customer_service
@@ -150,6 +152,37 @@ def my_progress(customer: CurrentCustomer, session: SessionDep) -> schemas.Progr
     once it is settled, the settlement statement: service fee collected and amount disbursed."""
     state = mp_service.progress(session, customer)
     return schemas.ProgressOut(stage=state["stage"], steps=state["steps"], statement=_statement_out(state["statement"]))
+
+
+# ---------------------------------------------------------------- documents
+
+
+@router.post("/attachments", response_model=schemas.AttachmentOut, status_code=status.HTTP_201_CREATED,
+             summary="Send a document (photo or PDF)",
+             responses={413: {**ERROR_RESPONSES[413],
+                              "description": "The file is over the size limit (20 MB unless set otherwise)"}},
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {
+                 "example": {"kind": "id_card", "file": "(the photo's bytes, e.g. 身份证正面.jpg)"}}}}})
+def upload_attachment(customer: CurrentCustomer, session: SessionDep,
+                      file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or HEIC (a photo from the album)")],
+                      kind: Annotated[str, Form(description="id_card, credit_report, bank_statement, "
+                                                            "property_deed or other")] = "other",
+                      ) -> schemas.AttachmentOut:
+    """Send one of the customer's own documents (身份证, 征信报告, 银行流水, 房产证 …) as `multipart/form-data`
+    (`file`, `kind`; `wx.uploadFile` with `name: "file"` and `formData: {kind}`). Its type is told by its content:
+    PDF, JPEG, PNG or HEIC; anything else is 422 on `file`, over the size limit 413. It is stored encrypted
+    on the customer's record for their salesperson."""
+    attachment = customer_service.upload_attachment(
+        session, customer, data=file.file.read(get_settings().files_max_bytes + 1), filename=file.filename or "",
+        kind=kind, by_customer=True)
+    return schemas.AttachmentOut.model_validate(attachment)
+
+
+@router.get("/attachments", response_model=list[schemas.AttachmentOut], summary="My documents")
+def my_attachments(customer: CurrentCustomer, session: SessionDep) -> list[schemas.AttachmentOut]:
+    """The documents the customer sent, newest first."""
+    return [schemas.AttachmentOut.model_validate(a)
+            for a in customer_service.list_attachments(session, customer.id, by_customer=True)]
 
 
 # ---------------------------------------------------------------- referral centre

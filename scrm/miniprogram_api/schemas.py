@@ -205,3 +205,19 @@ class WithdrawalOut(BaseModel):
     requested_at: datetime
     paid_at: datetime | None
     reject_reason: str | None
+
+
+# ---------------------------------------------------------------- documents
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=_examples({
+        "id": 31, "kind": "id_card", "filename": "身份证正面.jpg", "content_type": "image/jpeg", "size_bytes": 482133,
+        "created_at": "2026-12-06T10:00:00+08:00"}))
+    id: int
+    kind: str = Field(description="id_card (身份证), credit_report (征信报告), bank_statement (银行流水), "
+                                  "property_deed (房产证), … or other")
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime

@@ -126,7 +126,8 @@ def test_full_view_is_for_managers_finance_admins_and_the_owner_and_is_audited(d
         (manager.id, ["id_no", "phone"], "核对放款信息"), (owner.id, ["phone"], "回拨电话")]
 
 
-def test_follow_ups_attachments_and_timeline(db, client):
+def test_follow_ups_attachments_and_timeline(db, client, settings_env, tmp_path):
+    settings_env(SCRM_DATA_DIR=str(tmp_path))
     sales = make_employee(db)
     customer = make_customer(db, sales, phone=phone(5))
     h = auth(sales)
@@ -140,14 +141,14 @@ def test_follow_ups_attachments_and_timeline(db, client):
     db.expire_all()
     assert db.get(Customer, customer.id).stage == Stage.contacted
 
-    good = {"filename": "房产证.pdf", "content_type": "application/pdf", "size_bytes": 204800,
-            "storage_key": f"customers/{customer.id}/deed.pdf", "kind": "property_deed"}
-    assert client.post(f"/api/customers/{customer.id}/attachments", json=good, headers=h).status_code == 201
-    for bad, field in [({"size_bytes": 50 * 1024 * 1024}, "size_bytes"), ({"content_type": "application/x-msdownload",
-                        "filename": "a.exe"}, "content_type"), ({"filename": "deed.jpg"}, "filename"),
-                       ({"storage_key": "../etc/passwd"}, "storage_key"), ({"kind": "selfie"}, "kind")]:
-        r = client.post(f"/api/customers/{customer.id}/attachments", json={**good, **bad}, headers=h)
-        assert r.status_code == 422 and r.json()["field"] == field, (bad, r.text)
+    deed = b"%PDF-1.7\n" + b"0" * 2000 + b"\n%%EOF"
+    r = client.post(f"/api/customers/{customer.id}/attachments", data={"kind": "property_deed"},
+                    files={"file": ("房产证.pdf", deed, "application/pdf")}, headers=h)
+    assert r.status_code == 201, r.text
+    for data, kind, field in [(b"MZ\x90\x00" + deed, "property_deed", "file"), (deed, "selfie", "kind")]:
+        r = client.post(f"/api/customers/{customer.id}/attachments", data={"kind": kind},
+                        files={"file": ("房产证.pdf", data, "application/pdf")}, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == field, (kind, r.text)
     assert [a["filename"] for a in client.get(f"/api/customers/{customer.id}/attachments", headers=h).json()] == [
         "房产证.pdf"]
 

@@ -41,7 +41,7 @@ def test_manager_erases_a_customer_at_their_request(db, client):
     assert texts and all("李秀英" not in t for t in texts)
     summaries = db.scalars(select(TimelineEntry.summary).where(TimelineEntry.customer_id == customer.id)).all()
     assert all("李秀英" not in s and "历下" not in s for s in summaries)
-    assert events_named(db, "customer.erased") == [{"customer_id": customer.id, "external_ids": []}]
+    assert events_named(db, "customer.erased") == [{"customer_id": customer.id, "external_ids": [], "files": []}]
 
     tagging_service.on_customer_erased(db, {"customer_id": customer.id})  # what the event's delivery runs
     excerpts = db.scalars(select(TagEvidence.excerpt).where(TagEvidence.customer_id == customer.id)).all()

@@ -37,16 +37,18 @@ NAME = "欧阳秀英"
 PHONE = "13912345678"
 ID_NO = "11010519491231002X"
 CARD = "6222021234567890128"  # the direct-debit card
+ID_PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4 + b"\xff\xd9"
 PAYOUT_CARD = "6225880137716003"  # the card commissions are paid to
 EXTERNAL_USERID = "wmErasureTest0000000000000001"
 OPENID = "oErasureTest000000000000001"
 UNIONID = "uErasureTest000000000000001"
 
 
-def _everything(db, client, sandbox, settings_env):
+def _everything(db, client, sandbox, settings_env, tmp_path):
     """A customer with a record of every kind: profile, follow-ups, attachment, application, settled order,
     reimbursement, bank-card and papay authorisations, a paid commission withdrawal, WeCom and WeChat Pay calls."""
-    settings_env(SCRM_REFERRAL_COOLING_OFF_HOURS="0", SCRM_REFERRAL_WITHDRAW_MIN_FEN="1000")
+    settings_env(SCRM_REFERRAL_COOLING_OFF_HOURS="0", SCRM_REFERRAL_WITHDRAW_MIN_FEN="1000",
+                 SCRM_DATA_DIR=str(tmp_path))
     w = make_world(db)
     customer = make_customer(db, owner=w.sales, name=NAME, phone=PHONE, stage=Stage.appointment, id_no=ID_NO,
                              id_no_hash=customer_service.id_no_hash(ID_NO), mp_openid=OPENID, unionid=UNIONID,
@@ -54,8 +56,8 @@ def _everything(db, client, sandbox, settings_env):
                              avatar="https://wx.qlogo.cn/erasure.png")
     customer_service.add_follow_up(db, customer, employee_id=w.sales.id, kind="call",
                                    content=f"{NAME}说手机 {PHONE} 随时打，身份证 {ID_NO}")
-    customer_service.add_attachment(db, customer, filename=f"{NAME}身份证.jpg", content_type="image/jpeg",
-                                    size_bytes=1000, storage_key=f"customers/{customer.id}/id.jpg", kind="id_card")
+    customer_service.upload_attachment(db, customer, data=ID_PHOTO, filename=f"{NAME}身份证.jpg", kind="id_card",
+                                       uploaded_by=w.sales.id)
     me = customer_auth(customer)
     applied = client.post("/mp/applications", headers=me, json=application(
         name=NAME, purpose=f"{NAME}装修", fields={"employer_type": "private", "monthly_salary": "12000",
@@ -115,8 +117,10 @@ def _everything(db, client, sandbox, settings_env):
 
 
 def test_erasure_leaves_no_personal_data_anywhere_and_the_books_still_balance(db, pay_client, sandbox_wechatpay,
-                                                                              settings_env):
-    w, customer, order, withdrawal_id = _everything(db, pay_client, sandbox_wechatpay, settings_env)
+                                                                              settings_env, tmp_path):
+    w, customer, order, withdrawal_id = _everything(db, pay_client, sandbox_wechatpay, settings_env, tmp_path)
+    files = tmp_path / "files"
+    assert [p for p in files.rglob("*") if p.is_file()] != []
     needles = [NAME, PHONE, ID_NO, CARD, PAYOUT_CARD, EXTERNAL_USERID, OPENID, UNIONID,
                *customer_service.phone_hashes(PHONE), *customer_service.id_no_hashes(ID_NO),
                crypto.blind_index("card", CARD), referral_service.card_hash(PAYOUT_CARD)]
@@ -130,6 +134,7 @@ def test_erasure_leaves_no_personal_data_anywhere_and_the_books_still_balance(db
     assert erased.status_code == 200, erased.text
 
     db.expire_all()
+    assert [p for p in files.rglob("*") if p.is_file()] == []  # the stored photo is gone too
     left = stored_matches(db, needles, decrypt=True)
     assert left == [], "\n".join(map(str, sorted(set(left))))
     # the books are as they were, and still balance

@@ -4,20 +4,21 @@ attachments and the append-only timeline. Every other module reads and changes c
 
 from __future__ import annotations
 
-from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, CONVERTED_STAGES,
-                                           ENDED_FOLLOW, FOLLOW_UP_KINDS, MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_MONTHS,
-                                           OPEN_STAGES, PII_FIELDS, PII_ROLES, POOL_ROLES, STAGE_ORDER,
-                                           TRANSFER_FAIL_REASONS, add_timeline, add_timeline_many, can_see,
-                                           find_by_phone, get, get_by_external_userid, get_by_unionid, get_visible,
-                                           id_no_hash, id_no_hashes, list_timeline, lock_customer, not_merged,
-                                           open_lead_counts, phone_hash, phone_hashes, set_owner, source_key,
-                                           visible_condition)
+from scrm.customers.service.attachments import (ALLOWED_TYPES_TEXT, LINK_TTL_S, Download, detect_type, download,
+                                                download_token, get_attachment, list_attachments, max_bytes_text,
+                                                stored_keys, upload_attachment)
+from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_TYPES, CONVERTED_STAGES, ENDED_FOLLOW,
+                                           FOLLOW_UP_KINDS, MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_MONTHS, OPEN_STAGES,
+                                           PII_FIELDS, PII_ROLES, POOL_ROLES, STAGE_ORDER, TRANSFER_FAIL_REASONS,
+                                           add_timeline, add_timeline_many, can_see, find_by_phone, get,
+                                           get_by_external_userid, get_by_unionid, get_visible, id_no_hash,
+                                           id_no_hashes, list_timeline, lock_customer, not_merged, open_lead_counts,
+                                           phone_hash, phone_hashes, set_owner, source_key, visible_condition)
 from scrm.customers.service.contacts import end_follow, mark_half_added, record_transfer_failed, upsert_wecom_contact
 from scrm.customers.service.counts import (ChannelStats, channel_stats, follow_up_count, follow_ups_of_customer,
                                            newest_customer_id, scope_counts, stage_counts_by_channel,
                                            stage_counts_by_owner, timeline_of_customer)
-from scrm.customers.service.follow_ups import (add_attachment, add_follow_up, list_attachments, list_follow_ups,
-                                               list_follows)
+from scrm.customers.service.follow_ups import add_follow_up, list_follow_ups, list_follows
 from scrm.customers.service.lookups import customers_by_id, names_by_id
 from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
                                                 sign_in_miniprogram)
@@ -30,7 +31,6 @@ from scrm.customers.service.transfers import (HandedOver, HandOver, hand_over_ma
 
 __all__ = [
     "ATTACHMENT_KINDS",
-    "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
     "CONVERTED_STAGES",
     "ENDED_FOLLOW",
@@ -78,9 +78,18 @@ __all__ = [
     "apply_from_miniprogram",
     "set_verified_phone",
     "sign_in_miniprogram",
-    "add_attachment",
     "add_follow_up",
+    "ALLOWED_TYPES_TEXT",
+    "LINK_TTL_S",
+    "Download",
+    "detect_type",
+    "download",
+    "download_token",
+    "get_attachment",
     "list_attachments",
+    "max_bytes_text",
+    "stored_keys",
+    "upload_attachment",
     "list_follow_ups",
     "list_follows",
     "Refs",

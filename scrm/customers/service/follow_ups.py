@@ -1,4 +1,4 @@
-"""Follow-ups and attachments."""
+"""Follow-ups and who follows the customer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrm.core import events
-from scrm.customers.models import Attachment, Customer, CustomerFollow, FollowUp, Stage
-from scrm.customers.service.common import (_STORAGE_KEY, ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES,
-                                           FOLLOW_UP_KINDS, _fail, add_timeline)
 from scrm.core.db import utcnow
+from scrm.customers.models import Customer, CustomerFollow, FollowUp, Stage
+from scrm.customers.service.common import FOLLOW_UP_KINDS, _fail, add_timeline
 from scrm.org.models import Employee
 
 
@@ -48,43 +47,6 @@ def list_follow_ups(session: Session, customer_id: int, *, limit: int = 50, offs
     session.flush()
     return list(session.scalars(select(FollowUp).where(FollowUp.customer_id == customer_id)
                                 .order_by(FollowUp.created_at.desc(), FollowUp.id.desc()).limit(limit).offset(offset)))
-
-
-def add_attachment(session: Session, customer: Customer, *, filename: str, content_type: str, size_bytes: int,
-                   storage_key: str, kind: str = "other", uploaded_by: int | None = None) -> Attachment:
-    """Record an uploaded file's metadata after checking its type, size and name."""
-    errors = []
-    filename = (filename or "").strip()
-    content_type = (content_type or "").strip().lower()
-    if not filename or any(c in filename for c in "/\\\x00") or filename in (".", ".."):
-        errors.append(("filename", "文件名不能包含路径"))
-    extensions = ATTACHMENT_TYPES.get(content_type)
-    if extensions is None:
-        errors.append(("content_type", "只接受图片（jpg/png/webp/heic）、PDF、Excel 和 Word 文件"))
-    elif not filename.lower().endswith(extensions):
-        errors.append(("filename", f"文件扩展名应为 {' / '.join(extensions)}"))
-    if not isinstance(size_bytes, int) or size_bytes <= 0:
-        errors.append(("size_bytes", "文件是空的"))
-    elif size_bytes > ATTACHMENT_MAX_BYTES:
-        errors.append(("size_bytes", f"文件不能超过 {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"))
-    if not _STORAGE_KEY.fullmatch(storage_key or "") or ".." in storage_key:
-        errors.append(("storage_key", "存储路径不合法"))
-    if kind not in ATTACHMENT_KINDS:
-        errors.append(("kind", f"资料类别只能是 {', '.join(sorted(ATTACHMENT_KINDS))} 之一"))
-    _fail(errors)
-    attachment = Attachment(customer_id=customer.id, filename=filename, content_type=content_type,
-                            size_bytes=size_bytes, storage_key=storage_key, kind=kind, uploaded_by=uploaded_by)
-    session.add(attachment)
-    session.flush()
-    add_timeline(session, customer.id, "attachment_added", f"上传资料：{filename}",
-                 {"attachment_id": attachment.id, "kind": kind}, actor_employee_id=uploaded_by)
-    return attachment
-
-
-def list_attachments(session: Session, customer_id: int) -> list[Attachment]:
-    session.flush()
-    return list(session.scalars(select(Attachment).where(Attachment.customer_id == customer_id)
-                                .order_by(Attachment.created_at.desc(), Attachment.id.desc())))
 
 
 def list_follows(session: Session, customer_id: int) -> list[tuple[CustomerFollow, str]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
-from scrm.core import events
+from scrm.core import events, storage
+from scrm.core.errors import Conflict, Forbidden, ValidationFailed
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerStatus, DuplicateContact, FollowUp,
                                    TimelineEntry)
+from scrm.customers.service.attachments import stored_keys
 from scrm.customers.service.common import PII_FIELDS, PII_ROLES, add_timeline
-from scrm.core.errors import Conflict, Forbidden, ValidationFailed
 from scrm.org.models import Employee, Role
 from scrm.privacy import service as privacy_service
 
@@ -57,6 +58,7 @@ def erase_personal_data(session: Session, actor: Employee | None, customer: Cust
                     .values(remark=None, description=None))
     session.execute(update(TimelineEntry).where(TimelineEntry.customer_id == customer.id)
                     .values(summary=ERASED_TEXT, data={}))
+    files = stored_keys(session, customer.id)
     session.execute(delete(Attachment).where(Attachment.customer_id == customer.id))
     session.execute(update(DuplicateContact).where(or_(DuplicateContact.customer_id == customer.id,
                                                        DuplicateContact.existing_customer_id == customer.id))
@@ -65,10 +67,13 @@ def erase_personal_data(session: Session, actor: Employee | None, customer: Cust
     session.flush()
     add_timeline(session, customer.id, "personal_data_erased", "个人信息已按客户要求删除",
                  {"reason": reason[:200]}, actor_employee_id=actor.id if actor else None)
-    events.emit(session, "customer.erased", {"customer_id": customer.id, "external_ids": external_ids})
+    events.emit(session, "customer.erased", {"customer_id": customer.id, "external_ids": external_ids, "files": files})
     return customer
 
 
 def on_customer_erased(session: Session, payload: dict) -> None:
-    """Event subscriber, the erasure's last: the event forgets the ids the other subscribers looked for."""
-    events.redact_payloads(session, "customer.erased", payload["customer_id"], ("external_ids",))
+    """Event subscriber, the erasure's last: the customer's stored files are deleted (after the erasure
+    committed, so a rolled-back erasure keeps them; a failed delete is retried with the delivery), and the
+    event forgets the ids the other subscribers looked for."""
+    storage.delete(payload.get("files") or [])
+    events.redact_payloads(session, "customer.erased", payload["customer_id"], ("external_ids", "files"))
