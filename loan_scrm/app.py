@@ -23,10 +23,14 @@ from backoffice.settlements import api as bo_settlements_api
 from backoffice.vouchers import api as bo_vouchers_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
-from loan_scrm import wiring
+from loan_scrm import doctor, wiring
 from scrm.assignment import api as assignment_api
 from scrm.broadcast import api as broadcast_api
 from scrm.channels import api as channels_api
+from scrm.core import db
+from scrm.core.bodylimit import BodyLimit
+from scrm.core.config import get_settings
+from scrm.core.errors import AppError, ServiceUnavailable
 from scrm.customers import api as customers_api
 from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
@@ -37,10 +41,6 @@ from scrm.referral import api as referral_api
 from scrm.sop import api as sop_api
 from scrm.tagging import api as tagging_api
 from scrm.wecom import api as wecom_api
-from scrm.core import db
-from scrm.core.bodylimit import BodyLimit
-from scrm.core.config import get_settings
-from scrm.core.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ def create_app() -> FastAPI:
         raise RuntimeError(problem)
     wiring.install()
     app = FastAPI(title="Loan-broker SCRM", version="0.1.0", description=DESCRIPTION)
+    app.state.doctor = doctor.run  # the admin's 系统自检 page (console.admin) runs the checks the CLI runs
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
