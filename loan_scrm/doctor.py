@@ -398,12 +398,10 @@ def check_pii_key(settings: Settings) -> list[Result]:
     if problem and "PII" in problem:
         return [_fail(name, title, problem.split(":")[0], problem)]
     key_file = settings.data_dir / "pii.key"
+    embedded_fix = ("正式使用前：设置 SCRM_PII_KEY（`scrm pii new-key` 生成，或用该文件的内容），"
+                    "并把它保存在数据库备份之外：丢了密钥，手机号和证件号就无法读取")
     if not settings.pii_key and not key_file.exists():
-        database = Path(make_url(settings.effective_database_url).database or "")
-        if database.exists():
-            return [_fail(name, title, f"密钥文件 {key_file} 不见了，但数据库已有数据 (key file missing)",
-                          "从备份恢复 pii.key；没有它，已加密的手机号和证件号无法读取")]
-        return [_ok(name, title, f"首次启动时会生成密钥文件 {key_file} (created on first start)")]
+        return [_warn(name, title, f"首次启动时会在数据目录生成密钥文件 {key_file} (the embedded key file)", embedded_fix)]
     try:
         if crypto.decrypt(crypto.encrypt("doctor")) != "doctor":
             raise ValueError("round trip changed the text")
@@ -411,8 +409,7 @@ def check_pii_key(settings: Settings) -> list[Result]:
         return [_fail(name, title, f"加密/解密失败 (round trip failed): {_first_line(exc)}",
                       "检查 SCRM_PII_KEY 和 SCRM_PII_OLD_KEYS（base64 的 32 字节，`scrm pii new-key` 生成）")]
     if not settings.pii_key:
-        return [_warn(name, title, f"使用数据目录里的密钥文件 {key_file} (the embedded key file)",
-                      "正式使用前：设置 SCRM_PII_KEY 为该文件的内容（或 `scrm pii new-key`），并把它备份在数据库备份之外")]
+        return [_warn(name, title, f"使用数据目录里的密钥文件 {key_file} (the embedded key file)", embedded_fix)]
     return [_ok(name, title, f"密钥可用，加密/解密正常 (key {crypto.current_key_id()})")]
 
 
