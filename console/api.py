@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from console.admin import pages as admin
 from console.customers import pages as customers
 from console.dashboards import pages as dashboards
 from console.finance import debits, orders, referral, reimbursements, settlements
@@ -13,5 +14,5 @@ from console.rules import assignment, commission, sop, tagging, tiers
 
 router = APIRouter(include_in_schema=False)
 for module in (home, customers, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
-               settlements, debits, reimbursements, referral):
+               settlements, debits, reimbursements, referral, admin):
     router.include_router(module.router)

@@ -21,7 +21,7 @@ from backoffice.reports import api as bo_reports_api
 from backoffice.settlements import api as bo_settlements_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
-from loan_scrm import wiring
+from loan_scrm import doctor, wiring
 from scrm.assignment import api as assignment_api
 from scrm.broadcast import api as broadcast_api
 from scrm.channels import api as channels_api
@@ -136,6 +136,7 @@ def create_app() -> FastAPI:
         raise RuntimeError(problem)
     wiring.install()
     app = FastAPI(title="Loan-broker SCRM", version="0.1.0", description=DESCRIPTION)
+    app.state.doctor = doctor.run  # the admin's 系统自检 page (console.admin) runs the checks the CLI runs
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:

@@ -11,6 +11,7 @@ import uvicorn
 
 from backoffice.direct_debit.cli import app as debits_app
 from loan_scrm import demo as demo_module
+from loan_scrm import doctor as doctor_module
 from loan_scrm import scheduler as periodic
 from loan_scrm import wiring
 from loan_scrm.pii_cli import app as pii_app
@@ -19,6 +20,7 @@ from loan_scrm.tiers_cli import app as tiers_app
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.logging import configure_logging
+from scrm.groups.cli import app as tiers_app
 from scrm.migrations import upgrade
 from scrm.ops.backup import BackupError
 from scrm.ops.backup import backup as run_backup
@@ -63,6 +65,24 @@ def migrate() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     typer.echo("schema is up to date")
+
+
+@app.command()
+def doctor() -> None:
+    """Check that the settings work: database, Redis and workers, WeCom, the callback URL, the mini-program,
+    WeChat Pay, the personal-data key and disk space. One line per check; exit code 1 when any fails."""
+    _boot()
+    results = doctor_module.run()
+    marks = {doctor_module.OK: "OK  ", doctor_module.WARN: "WARN", doctor_module.FAIL: "FAIL"}
+    for result in results:
+        typer.echo(f"{marks[result.status]} {result.title} [{result.name}]: {result.message}")
+        if result.fix and not result.ok:
+            typer.echo(f"     → {result.fix}")
+    failures = sum(r.status == doctor_module.FAIL for r in results)
+    warnings = sum(r.status == doctor_module.WARN for r in results)
+    typer.echo(f"{len(results)} checks: {failures} failed, {warnings} warnings")
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     wecom_aes_key: str = ""
     wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
     wecom_replay_window_s: int = 300
+    # the public URL entered in the WeCom app's 接收消息 settings; ``scrm doctor`` sends it WeCom's URL check
+    wecom_callback_url: str = ""
     # WeCom allows 10,000 calls a minute per company; stay under it with headroom.
     wecom_calls_per_minute: int = 9000
     wecom_retry_attempts: int = 5
@@ -77,6 +79,9 @@ class Settings(BaseSettings):
     wechatpay_notify_base: str = "http://127.0.0.1:8000"
     wechatpay_timeout_s: float = 10.0
     wechatpay_clock_offset_s: int = 0
+    # the merchant's API certificate and its private key (apiclient_cert.pem, apiclient_key.pem), when installed
+    wechatpay_cert_path: str = ""
+    wechatpay_cert_key_path: str = ""
     # bank-card agreement payment (协议支付)
     bankpay_api_base: str = ""
     bankpay_merchant_id: str = ""

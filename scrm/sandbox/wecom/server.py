@@ -49,6 +49,11 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
     Tokens live ``token_ttl_s`` on the sandbox clock (``advance()`` moves it); the corp may make
     ``calls_per_minute`` API calls a minute (45009 beyond) and ``mark_tag_concurrency`` concurrent
     mark_tag calls (45033 beyond), each taking ``mark_tag_latency_s``.
+
+    Two switches of the app's configuration in the admin console, answered with WeCom's global errcodes:
+    ``trusted_ips`` (企业可信IP; None trusts every address) makes every call but ``gettoken`` from another
+    address answer 60020, as WeCom does for apps created since 2022-06-20; ``customer_contact_api=False``
+    (the app is not among 客户联系 → API → 可调用接口的应用) makes every ``externalcontact/`` call answer 48002.
     """
 
     name = "sandbox WeCom"
@@ -57,7 +62,8 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
                  aes_key: str | None = None, agent_id: int | None = None, callback_url: str | None = None, *,
                  token_ttl_s: int = 7200, calls_per_minute: int = 10000, mark_tag_concurrency: int = 5,
                  mark_tag_latency_s: float = 0.0, welcome_code_ttl_s: float = 20.0, callback_timeout_s: float = 5.0,
-                 callback_retries: int = 3, callback_retry_interval_s: float = 0.0):
+                 callback_retries: int = 3, callback_retry_interval_s: float = 0.0,
+                 trusted_ips: Iterable[str] | None = None, customer_contact_api: bool = True):
         self.corp_id = corp_id or SANDBOX_WECOM["corp_id"]
         self.secret = secret or SANDBOX_WECOM["secret"]
         self.token = token or SANDBOX_WECOM["token"]
@@ -68,6 +74,8 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         self.calls_per_minute = calls_per_minute
         self.mark_tag_concurrency = mark_tag_concurrency
         self.mark_tag_latency_s = mark_tag_latency_s
+        self.trusted_ips = None if trusted_ips is None else set(trusted_ips)
+        self.customer_contact_api = customer_contact_api
         self.corp = Corp(self.corp_id, self.agent_id, welcome_code_ttl_s)
         self.sender = CallbackSender(self.corp_id, self.token, self.aes_key, self.agent_id,
                                      timeout_s=callback_timeout_s, retries=callback_retries,
@@ -313,6 +321,13 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         if expires_at <= self.corp.now():
             raise WecomApiError(42001)
 
+    def _check_app(self, request: Request, path: str) -> None:
+        caller = request.client.host if request.client else ""
+        if self.trusted_ips is not None and caller not in self.trusted_ips:
+            raise WecomApiError(60020)
+        if path.startswith("externalcontact/") and not self.customer_contact_api:
+            raise WecomApiError(48002)
+
     def _count_call(self) -> None:
         minute = int(self.corp.now() // 60)
         with self._lock:
@@ -356,6 +371,7 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
                     self._record(request, path, query, body, None, 404)
                     return PlainTextResponse("unknown api", status_code=404)
                 self._check_token(query)
+                self._check_app(request, path)
                 self._count_call()
                 if path in CONCURRENCY_LIMITED:
                     answer = await self._limited(path, handler, query, args)

@@ -34,6 +34,7 @@ ERRMSG = {
     45033: "api concurrent out of limit",
     47001: "data format error",
     48002: "api forbidden",
+    60020: "not allow to access from your ip",
     60111: "userid not found",
     60123: "invalid party id",
     81013: "user & party & tag all invalid",
