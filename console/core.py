@@ -35,6 +35,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from scrm.auth import COOKIE_NAME, csrf_checked, sign
 from scrm.core import db
 from scrm.core.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
+from scrm.org.labels import ROLE_NAMES
 from scrm.org.models import Employee, Role
 
 DB_AWAY = (OperationalError, InterfaceError, PoolTimeout)
@@ -54,8 +55,6 @@ templates = Jinja2Templates(env=Environment(autoescape=select_autoescape(), load
     PrefixLoader({area.parent.name: FileSystemLoader(area) for area in sorted(HERE.glob("*/templates"))}),
 ])))
 
-ROLE_NAMES = {Role.sales: "营销专员", Role.processor: "做单专员", Role.supervisor: "主管", Role.finance: "财务",
-              Role.manager: "经理", Role.admin: "管理员"}
 
 MANAGERS = (Role.manager, Role.admin)
 SUPERVISORS = (Role.supervisor, Role.manager, Role.admin)

@@ -43,7 +43,7 @@ def test_a_refusal_names_the_current_state_and_every_state_the_action_is_allowed
 def test_every_machine_refuses_with_the_same_shape():
     with pytest.raises(InvalidTransition) as exc:
         ORDER_MACHINE.check(SimpleNamespace(id=5, status=OrderStatus.settled), "void")
-    assert exc.value.message == "订单 #5 当前状态为 settled，不能执行「void」（仅允许在以下状态执行：confirmed、reviewed、signed）"
+    assert exc.value.message == "订单 #5 当前状态为 已结算，不能执行「作废」（仅允许在以下状态执行：待主管审核、待确认定金、待合同确认）"
     assert set(exc.value.extra) == {"entity", "entity_id", "state", "action", "allowed"}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.direct_debit.labels import DEBIT_NAMES
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
                                             DebitStatus, PaymentAlert, Reconciliation)
 from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
@@ -64,7 +65,7 @@ DEBIT_MACHINE = Machine("debit", "代扣", {
     (DS.succeeded, "reconcile"): DS.reconciled,
     (DS.submitted, "poll"): DS.submitted,  # asking the provider now; the answer moves it
     (DS.unknown, "poll"): DS.unknown,
-}, _log)
+}, _log, state_labels=DEBIT_NAMES)
 
 
 ALERT_NAMES = {"amount_mismatch": "金额不符", "charged_twice": "重复扣款", "succeeded_after_failure": "失败后又成功",

@@ -17,6 +17,7 @@ from backoffice.ledger.service import cr, dr
 from backoffice.orders import service as order_service
 from backoffice.orders.models import Order
 from backoffice.reimbursements import schemas
+from backoffice.reimbursements.labels import REIMBURSEMENT_STATUS_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, NotFound, ValidationFailed
@@ -32,7 +33,7 @@ REIMBURSEMENT_MACHINE = Machine("reimbursement", "报销单", {
     (R.submitted, "void"): R.voided,
     (R.confirmed, "void"): R.voided,
     (R.voided, "resubmit"): R.voided,  # the claim is entered again as a new one pointing at it
-}, log_transition, roles={"confirm": (Role.finance, Role.admin), "pay": (Role.finance, Role.admin)})
+}, log_transition, state_labels=REIMBURSEMENT_STATUS_NAMES, roles={"confirm": (Role.finance, Role.admin), "pay": (Role.finance, Role.admin)})
 PAYERS = ("cash", "alipay", "wechat", "online_bank")
 
 

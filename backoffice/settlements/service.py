@@ -17,6 +17,7 @@ from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
 from backoffice.orders import service as order_service
 from backoffice.orders.models import Borrowing, DepositStatus, Order
+from backoffice.settlements.labels import SETTLEMENT_NAMES
 from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
                                            SettlementFee, SettlementPayment, SettlementStatus)
 from scrm.core import events
@@ -34,7 +35,7 @@ SETTLEMENT_MACHINE = Machine("settlement", "结算单", {
     (T.open, "close"): T.closed,
     (T.closed, "void"): T.voided,
     (T.closed, "debit"): T.closed,  # the one-click debit of what is still due, offered once the totals are fixed
-}, log_transition)
+}, log_transition, state_labels=SETTLEMENT_NAMES)
 MAX_FEES = 20
 
 

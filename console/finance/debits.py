@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.direct_debit import service as debit_service
 from backoffice.direct_debit import tasks as debit_tasks
+from backoffice.direct_debit.labels import DEBIT_NAMES, MISMATCH_NAMES, PROVIDER_NAMES
 from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.direct_debit.providers import PROVIDERS
 from console import core
@@ -21,6 +22,7 @@ from scrm.core.errors import AppError, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.customers import service as customer_service
 from scrm.mandates import service as mandate_service
+from scrm.mandates.labels import MANDATE_KINDS, MANDATE_NAMES
 from scrm.mandates.models import MandateStatus
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
@@ -28,14 +30,6 @@ from scrm.org.models import Employee, Role
 router = core.console_router()
 
 DebitReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
-DEBIT_NAMES = {"created": "待提交", "submitted": "已提交，等待结果", "succeeded": "扣款成功", "failed": "扣款失败",
-               "unknown": "结果未知，查询中", "reconciled": "已对账"}
-MANDATE_NAMES = {"sms_sent": "待短信验证", "verified": "已验证待签约", "signing": "签约中", "active": "有效",
-                 "revoked": "已解约", "failed": "失败", "expired": "已过期"}
-MANDATE_KINDS = {"bank_card": "银行卡协议支付", "papay": "微信委托代扣"}
-PROVIDER_NAMES = {"papay": "微信委托代扣", "bank": "银行协议支付"}
-MISMATCH_NAMES = {"missing_here": "账单有、本系统无", "amount_differs": "金额不一致",
-                  "not_succeeded_here": "账单有、本系统未成功", "missing_at_provider": "本系统成功、账单无"}
 
 
 def _list_context(request: Request, session: Session) -> dict:

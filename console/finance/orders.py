@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from backoffice.common.history import history
 from backoffice.common.money import fen_from_text, two_decimals, yuan
 from backoffice.orders import service as order_service
-from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
+from backoffice.orders.labels import DEPOSIT_STATUS_NAMES, FOLLOW_UP_NAMES, FUNDER_LABELS
+from backoffice.orders.labels import ORDER_ACTION_NAMES as ACTION_NAMES
+from backoffice.orders.labels import ORDER_STATUS_NAMES as STATUS_NAMES
+from backoffice.orders.labels import PAYMENT_LABELS, REFUND_STATUS_NAMES
 from backoffice.orders.models import DepositRefund, FunderType, Order, OrderStatus
 from console import core
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
@@ -30,16 +33,6 @@ OrderId = Annotated[int, Path(ge=1)]
 SalesOrFinance = Annotated[Employee, Depends(require_roles(Role.sales, Role.finance))]
 ProcessorStaff = Annotated[Employee, Depends(require_roles(Role.processor))]
 
-STATUS_NAMES = {OrderStatus.signed: "待合同确认", OrderStatus.confirmed: "待主管审核", OrderStatus.reviewed: "待确认定金",
-                OrderStatus.processing: "做单中", OrderStatus.disbursed: "已放款", OrderStatus.settled: "已结算",
-                OrderStatus.refunded: "已退定", OrderStatus.voided: "已作废"}
-ACTION_NAMES = {"create": "签单", "confirm": "合同确认", "review": "主管审核", "start_processing": "定金确认，进入做单",
-                "amend": "修改条款", "void": "作废", "disburse": "放款", "settle": "结算", "reopen_settlement": "重开结算",
-                "refund_all": "全额退定"}
-DEPOSIT_STATUS_NAMES = {"held": "已收", "applied": "已抵扣", "refunded": "已全额退还"}
-REFUND_STATUS_NAMES = {"filed": "待财务确认", "confirmed": "已退", "rejected": "已驳回"}
-FOLLOW_UP_NAMES = {"progress": "进展", "submitted": "已提交资方", "approved": "已审批", "rejected": "被拒",
-                   "disbursed_pending": "已放款待结算"}
 METHODS = [(k, PAYMENT_LABELS[k]) for k in order_service.CASH_METHODS]
 
 CONTRACT_STATUSES = (OrderStatus.signed, OrderStatus.confirmed)

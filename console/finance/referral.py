@@ -18,20 +18,14 @@ from scrm.customers import service as customer_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from scrm.referral import service as referral_service
-from scrm.referral.models import CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
+from scrm.referral.labels import COMMISSION_NAMES, METHOD_NAMES, WITHDRAWAL_NAMES
+from scrm.referral.models import CommissionState, Withdrawal, WithdrawalState
 
 router = core.console_router()
 Id = Annotated[int, Path(ge=1)]
 FINANCE = (Role.finance, Role.admin)
 
 ReferralViewer = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
-COMMISSION_NAMES = {CommissionState.pending: "待结算", CommissionState.confirmed: "冷静期",
-                    CommissionState.withdrawable: "可提现", CommissionState.paid: "已付款",
-                    CommissionState.reversed: "已冲回"}
-WITHDRAWAL_NAMES = {WithdrawalState.requested: "待审核", WithdrawalState.approved: "待付款",
-                    WithdrawalState.paid: "已付款", WithdrawalState.rejected: "已驳回",
-                    WithdrawalState.failed: "付款失败"}
-METHOD_NAMES = {WithdrawalMethod.wechat: "微信零钱", WithdrawalMethod.bank: "银行卡"}
 STATE_NAMES = {s.value: n for s, n in (COMMISSION_NAMES | WITHDRAWAL_NAMES).items()}
 
 

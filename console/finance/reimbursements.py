@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 
 from backoffice.common.money import parse_yuan
 from backoffice.orders import service as order_service
+from backoffice.orders.labels import FUNDER_LABELS as FUNDER_NAMES
 from backoffice.reimbursements import service as reimbursement_service
+from backoffice.reimbursements.labels import COST_TYPE_NAMES, PAYER_NAMES
+from backoffice.reimbursements.labels import REIMBURSEMENT_STATUS_NAMES as STATUS_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from console import core
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
@@ -25,12 +28,6 @@ from scrm.org.models import Employee, Role
 router = core.console_router()
 Id = Annotated[int, Path(ge=1)]
 
-STATUS_NAMES = {ReimbursementStatus.submitted: "待确认", ReimbursementStatus.confirmed: "已确认",
-                ReimbursementStatus.paid: "已付款", ReimbursementStatus.voided: "已作废"}
-COST_TYPE_NAMES = {CostType.processing: "做单成本", CostType.marketing: "营销成本"}
-PAYER_NAMES = {"cash": "现金", "alipay": "支付宝", "wechat": "微信", "online_bank": "网银"}
-FUNDER_NAMES = {"bank": "银行", "consumer_finance": "消金", "credit_insurance": "信保", "microloan": "小贷",
-                "other": "其他"}
 CATEGORIES = ("交通", "办公用品", "餐费", "资料费", "快递", "其他")
 R_FILTERS = ("status", "cost_type", "customer_id", "entered_by_id", "spent_from", "spent_to")
 R_SORTS = tuple(reimbursement_service.SORTS)

@@ -20,7 +20,8 @@ from backoffice.orders.models import FunderType, OrderStatus
 from backoffice.settlements import api as settlement_api
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements import vouchers
-from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
+from backoffice.settlements.labels import DISCOUNT_NAMES, EXPENSE_NAMES, SETTLEMENT_NAMES
+from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement
 from console import core
 from console.finance.debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
@@ -37,9 +38,6 @@ FILTERS = ("status", "funder_type", "disbursed_from", "disbursed_to", "center_id
 SORTS = ("disbursed_on", "agreement_no", "signed_at", "amount_applied")
 LIST_STATUSES = (OrderStatus.disbursed, OrderStatus.settled)
 ORDER_NAMES = {OrderStatus.disbursed: "待结算", OrderStatus.settled: "已结算"}
-SETTLEMENT_NAMES = {SettlementStatus.open: "未结单", SettlementStatus.closed: "已结单", SettlementStatus.voided: "已作废"}
-DISCOUNT_NAMES = {DiscountKind.none: "无优惠", DiscountKind.percent: "按比例（%）", DiscountKind.fixed: "固定减免（元）"}
-EXPENSE_NAMES = {ExpenseKind.appraisal: "评估费", ExpenseKind.rebate: "返点"}
 DOWNLOAD_COOKIE = "scrm_download"
 TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 

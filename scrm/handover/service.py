@@ -27,6 +27,7 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
+from scrm.handover.labels import CASE_STATUS_NAMES, ITEM_STATUS_NAMES
 from scrm.handover.models import (BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem,
                                   HandoverTransition, ItemKind, ItemStatus)
 from scrm.handover.schemas import PlanRow
@@ -86,7 +87,7 @@ CASE_MACHINE = Machine("handover_case", "交接单", {
     (CS.planned, "cancel"): CS.cancelled,
     (CS.running, "close"): CS.closed,
     (CS.running, "track"): CS.running,  # asking WeCom for the transfers' results; the answers move the items
-}, _log, on_enter=_case_entered)
+}, _log, on_enter=_case_entered, state_labels=CASE_STATUS_NAMES)
 ITEM_MACHINE = Machine("handover_item", "交接项", {
     **{(s, "plan"): IS.planned for s in REPLANNABLE},
     **{(s, "unplan"): IS.pending for s in REPLANNABLE},
@@ -101,7 +102,7 @@ ITEM_MACHINE = Machine("handover_item", "交接项", {
     (IS.waiting, "lose"): IS.lost,
     (IS.waiting, "over_limit"): IS.over_limit,
     (IS.waiting, "no_record"): IS.no_record,
-}, _log, on_enter=_item_entered)
+}, _log, on_enter=_item_entered, state_labels=ITEM_STATUS_NAMES)
 
 
 def may_replan(case: HandoverCase, progress: dict[str, int]) -> bool:

@@ -13,15 +13,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scrm.core.config import get_settings
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer
+from scrm.core.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
+                              valid_card_no, valid_id_no, valid_mobile)
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
-from scrm.mandates.models import Mandate, MandateChange, MandateKind, MandateStatus
 from scrm.core.money import to_fen
-from scrm.core.crypto import (blind_index, mask_name, normalize_card_no, normalize_id_no, normalize_phone,
-                                 valid_card_no, valid_id_no, valid_mobile)
 from scrm.core.statemachine import Change, Machine
+from scrm.customers import service as customer_service
+from scrm.customers.models import Customer
+from scrm.mandates.labels import MANDATE_NAMES
+from scrm.mandates.models import Mandate, MandateChange, MandateKind, MandateStatus
 from scrm.wechatpay.bank import get_bank_client
 from scrm.wechatpay.client import PayError, get_pay_client, notify_url
 
@@ -56,7 +57,7 @@ MANDATE_MACHINE = Machine("mandate", "代扣授权", {
     (M.signing, "revoke"): M.revoked,
     (M.active, "revoke"): M.revoked,
     (M.active, "expire"): M.expired,
-}, _log, on_enter=_stamp)
+}, _log, on_enter=_stamp, state_labels=MANDATE_NAMES)
 
 
 def _new(session: Session, mandate: Mandate) -> Mandate:

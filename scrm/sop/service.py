@@ -33,6 +33,7 @@ from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
+from scrm.sop.labels import TASK_ACTION_NAMES, TASK_STATUS_NAMES
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
 
 KIND_TITLES = {
@@ -57,8 +58,7 @@ TASK_MACHINE = Machine("sop_task", "任务", {
     (TaskStatus.open, "snooze"): TaskStatus.open,
     (TaskStatus.open, "reassign"): TaskStatus.open,
     (TaskStatus.open, "cancel"): TaskStatus.cancelled,
-}, _log, state_labels={TaskStatus.open: "待办", TaskStatus.done: "已完成", TaskStatus.cancelled: "已取消"},
-    action_labels={"complete": "完成", "snooze": "推迟", "reassign": "转交", "cancel": "取消"})
+}, _log, state_labels=TASK_STATUS_NAMES, action_labels=TASK_ACTION_NAMES)
 
 _task = SopTask.__table__
 

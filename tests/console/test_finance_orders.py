@@ -46,7 +46,7 @@ def test_finance_confirms_the_contract_and_the_amounts_become_read_only(db, worl
 
     again = act(client, order, "amend", product_code="credit", funder_type="bank", amount_applied="1.00",
                 deposit="0", service_fee_rate="3", service_fee="", other_fees="0")
-    assert again.status_code == 409 and "不能执行「amend」（仅允许在以下状态执行：signed）" in again.text
+    assert again.status_code == 409 and "不能执行「修改条款」（仅允许在以下状态执行：待合同确认）" in again.text
     db.refresh(order)
     assert order.amount_applied_fen == 20_000_000
 

@@ -312,7 +312,7 @@ def test_illegal_transitions_are_409(db, wecom_client, sandbox_wecom):
     case = service.open_case(db, w.giver.id)
     with pytest.raises(InvalidTransition) as exc:
         service.prepare_batches(db, case.id)  # not planned
-    assert exc.value.message == f"交接单 #{case.id} 当前状态为 open，不能执行「run」（仅允许在以下状态执行：planned、running）"
+    assert exc.value.message == f"交接单 #{case.id} 当前状态为 待计划，不能执行「run」（仅允许在以下状态执行：已计划、转接中）"
     plan(db, case, "one", [w.takers[0]])
     tasks.run_case(case.id)
     sandbox_wecom.complete_transfers(1)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.common.history import log_transition
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
+from backoffice.orders.labels import ORDER_ACTION_NAMES, ORDER_STATUS_NAMES
 from backoffice.orders.models import FunderType, Order, OrderStatus, ProcessingFollowUp
 from scrm.core import crypto, events
 from scrm.core.db import utcnow
@@ -40,7 +41,7 @@ ORDER_MACHINE = Machine("order", "订单", {
     (S.processing, "refund"): S.processing,  # after disbursement the settlement settles the rest
     (S.processing, "lend"): S.processing,
     (S.disbursed, "lend"): S.disbursed,
-}, log_transition)
+}, log_transition, state_labels=ORDER_STATUS_NAMES, action_labels=ORDER_ACTION_NAMES)
 
 SIGNABLE_STAGES = {Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed, Stage.settled}
 MAX_RATE_BP = 5000  # 50%: anything above is a typo

@@ -13,6 +13,7 @@ from backoffice.common.loading import get_or_404
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.orders.labels import DEPOSIT_STATUS_NAMES, REFUND_STATUS_NAMES
 from backoffice.orders.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus, Order,
                                       RefundStatus)
 from backoffice.orders.service.contracts import ORDER_MACHINE, get_order, require_role
@@ -31,11 +32,11 @@ DEPOSIT_MACHINE = Machine("deposit", "定金", {
     (D.held, "refund_rest"): D.refunded,
     (D.held, "apply"): D.applied,
     (D.applied, "release"): D.held,
-}, log_transition)
+}, log_transition, state_labels=DEPOSIT_STATUS_NAMES)
 REFUND_MACHINE = Machine("deposit_refund", "退定申请", {
     (R.filed, "confirm"): R.confirmed,
     (R.filed, "reject"): R.rejected,
-}, log_transition)
+}, log_transition, state_labels=REFUND_STATUS_NAMES)
 BORROWING_MACHINE = Machine("borrowing", "借款", {
     (B.lent, "repay"): B.repaid,
     (B.repaid, "reopen"): B.lent,

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrm.core.db import utcnow
-from scrm.referral.models import CommissionState, ReferralTransition, WithdrawalState
 from scrm.core.statemachine import Change, Machine
+from scrm.referral.labels import COMMISSION_NAMES, WITHDRAWAL_NAMES
+from scrm.referral.models import CommissionState, ReferralTransition, WithdrawalState
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,14 @@ COMMISSION_MACHINE = Machine("commission", "佣金", {
     (CS.confirmed, "release"): CS.withdrawable,
     (CS.withdrawable, "pay"): CS.paid,
     **{(s, "reverse"): CS.reversed for s in (CS.pending, CS.confirmed, CS.withdrawable, CS.paid)},
-}, _log, attribute="state")
+}, _log, attribute="state", state_labels=COMMISSION_NAMES)
 WITHDRAWAL_MACHINE = Machine("withdrawal", "提现", {
     (WS.requested, "approve"): WS.approved,
     (WS.approved, "pay"): WS.paid,
     (WS.failed, "pay"): WS.paid,
     (WS.approved, "fail"): WS.failed,
     **{(s, "reject"): WS.rejected for s in (WS.requested, WS.approved, WS.failed)},
-}, _log, attribute="state", action_labels={"pay": "付款"})
+}, _log, attribute="state", state_labels=WITHDRAWAL_NAMES, action_labels={"pay": "付款"})
 # a reversal tells the ledger only about commissions it was told about
 LEDGER_STATES = {CS.confirmed, CS.withdrawable, CS.paid}
 OPEN_WITHDRAWALS = (WS.requested, WS.approved, WS.failed)

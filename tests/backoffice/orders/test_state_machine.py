@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from backoffice.common.history import history
+from backoffice.orders.labels import ORDER_STATUS_NAMES
 from backoffice.orders import service as order_service
 from backoffice.orders.models import FollowUpKind, OrderStatus
 from backoffice.orders.service import ORDER_MACHINE
@@ -59,8 +60,9 @@ def assert_refused(exc: InvalidTransition, state: OrderStatus, action: str) -> N
     assert exc.status_code == 409
     assert exc.extra["entity"] == "order" and exc.extra["state"] == state.value and exc.extra["action"] == action
     assert exc.extra["allowed"] == allowed_from(action)
-    assert f"当前状态为 {state.value}" in exc.message
-    assert f"仅允许在以下状态执行：{'、'.join(allowed_from(action)) or '无'}" in exc.message
+    assert f"当前状态为 {ORDER_STATUS_NAMES[state]}" in exc.message
+    names = '、'.join(ORDER_STATUS_NAMES[OrderStatus(s)] for s in allowed_from(action)) or '无'
+    assert f"仅允许在以下状态执行：{names}" in exc.message
 
 
 def test_the_matrix_covers_every_state_and_every_action_of_the_machine():
