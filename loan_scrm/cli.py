@@ -20,7 +20,6 @@ from loan_scrm.tiers_cli import app as tiers_app
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.logging import configure_logging
-from scrm.groups.cli import app as tiers_app
 from scrm.migrations import upgrade
 from scrm.ops.backup import BackupError
 from scrm.ops.backup import backup as run_backup

@@ -6,7 +6,8 @@ import os
 
 from scrm.org.models import Role
 from tests.console.conftest import csrf_of
-from tests.customers.factories import make_customer, make_department, make_employee
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
 
 PDF = b"%PDF-1.4\n" + os.urandom(2000) + b"\n%%EOF"
 

@@ -21,7 +21,9 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Attachment
 from scrm.org.models import Role
 from scrm.privacy.models import PiiView
-from tests.customers.factories import auth, events_named, make_customer, make_department, make_employee
+from tests.factories.common import events_named
+from tests.factories.customers import make_customer
+from tests.factories.org import auth, make_department, make_employee
 
 S3_URL = os.environ.get("SCRM_TEST_S3_URL", "")
 

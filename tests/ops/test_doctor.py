@@ -23,7 +23,7 @@ from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.core.config import get_settings
 from scrm.org.models import Role
 from scrm.wecom import service as wecom_service
-from tests.customers.factories import make_employee
+from tests.factories.org import make_employee
 from tests.wecom.conftest import LiveService
 
 
