@@ -49,6 +49,7 @@ SUBSCRIPTIONS = {
     "customer.duplicate_phone": [bot_service.notify_duplicate_phone],
     "employee.departed": [handover_service.on_employee_departed],
     "customer.transfer_failed": [handover_service.on_transfer_failed],
+    "customer.handed_over": [ingress_service.on_customer_handed_over],
     "customer.follow_up_added": [tagging_tasks.on_follow_up_added],
     # every module holding a copy of a customer's personal data drops it; the customers module runs last, to
     # drop from the event itself the identifiers the others needed to find their copies

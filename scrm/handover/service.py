@@ -674,6 +674,23 @@ def on_transfer_failed(session: Session, payload: dict) -> None:
         jobs.enqueue(session, "handover.track_case", case_id)
 
 
+def transfer_taker(session: Session, customer_id: int, giver_userid: str) -> Employee | None:
+    """Who the customer's latest handover from ``giver_userid`` (waiting or accepted) went to; None when no
+    case of ours moved them (a transfer made in WeCom's admin console). WeCom has just moved the customer
+    (DELETE_BY_TRANSFER), so a waiting item's case is polled now rather than at the next sweep."""
+    row = session.execute(select(HandoverItem.case_id, HandoverItem.taker_id, HandoverItem.status)
+                          .join(HandoverCase, HandoverCase.id == HandoverItem.case_id)
+                          .where(HandoverItem.customer_id == customer_id, HandoverCase.handover_userid == giver_userid,
+                                 HandoverItem.status.in_((ItemStatus.waiting, ItemStatus.accepted)),
+                                 HandoverItem.taker_id.is_not(None))
+                          .order_by(HandoverItem.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    if row.status == ItemStatus.waiting:
+        jobs.enqueue(session, "handover.track_case", row.case_id)
+    return session.get(Employee, row.taker_id)
+
+
 def _maybe_close(session: Session, case: HandoverCase) -> bool:
     if case.status != CaseStatus.running:
         return False

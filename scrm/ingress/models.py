@@ -14,8 +14,9 @@ from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 class InboxStatus(str, enum.Enum):
     received = "received"
     done = "done"
-    failed = "failed"
+    failed = "failed"  # tried again by the stale-inbox sweep
     ignored = "ignored"
+    abandoned = "abandoned"  # WeCom's answer was an error no retry changes (84061 …); ``error`` says which
 
 
 class InboxEvent(Base):

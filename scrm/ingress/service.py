@@ -22,13 +22,15 @@ from scrm.core import crypto, jobs
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore_many, utcnow
 from scrm.customers import service as customer_service
+from scrm.customers.models import Customer, CustomerFollow, FollowStatus
 from scrm.customers.schemas import ContactInfo, FollowInfo
 from scrm.groups import service as group_service
+from scrm.handover import service as handover_service
 from scrm.ingress.models import InboxEvent, InboxStatus
 from scrm.org import service as org_service
 from scrm.tagging import service as tagging_service
 from scrm.wecom import callback
-from scrm.wecom.client import ERASED, get_client
+from scrm.wecom.client import ERASED, WecomError, get_client
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +125,15 @@ async def store_callbacks_pg(cursor, items: list[tuple[str, dict]]) -> tuple[lis
     return _to_process(rows, inserted)
 
 
+FINISHED = (InboxStatus.done, InboxStatus.ignored, InboxStatus.abandoned)
+
+
 def claim(session: Session, inbox_id: int) -> InboxEvent | None:
     """Lock an inbox row for processing; None when it is done or another worker holds it."""
     stmt = select(InboxEvent).where(InboxEvent.id == inbox_id)
     stmt = stmt.with_for_update(skip_locked=True)
     row = session.scalars(stmt).first()
-    if row is None or row.status in (InboxStatus.done, InboxStatus.ignored):
+    if row is None or row.status in FINISHED:
         return None
     return row
 
@@ -147,12 +152,22 @@ def process(session: Session, row: InboxEvent) -> InboxStatus:
     return row.status
 
 
-def record_failure(session: Session, inbox_id: int, error: str) -> None:
+def is_permanent(exc: BaseException) -> bool:
+    """WeCom answered with an error no retry changes (84061 the person is not the member's customer, 40096 …);
+    system busy (-1), the rate limit (45009) and network failures are not."""
+    return isinstance(exc, WecomError) and exc.permanent
+
+
+def record_failure(session: Session, inbox_id: int, error: str, *, permanent: bool = False) -> None:
+    """A failed attempt: ``failed`` is tried again by the stale-inbox sweep, a permanent one is ``abandoned``
+    at once, with WeCom's answer in ``error``."""
     row = session.get(InboxEvent, inbox_id)
-    if row is not None and row.status not in (InboxStatus.done, InboxStatus.ignored):
+    if row is not None and row.status not in FINISHED:
         row.attempts += 1
-        row.status = InboxStatus.failed
+        row.status = InboxStatus.abandoned if permanent else InboxStatus.failed
         row.error = error[:2000]
+        if permanent:
+            row.processed_at = utcnow()
 
 
 def stale_inbox_ids(session: Session, older_than_s: int, max_attempts: int = 10) -> list[int]:
@@ -200,8 +215,9 @@ def contact_from_api(data: dict) -> tuple[ContactInfo, list[FollowInfo], dict[st
 
 
 def refresh_contact(session: Session, external_userid: str, event_key: str, actor_userid: str | None = None):
+    """Re-read the customer with every member following them (all pages of ``follow_user``) and upsert."""
     client = _client()
-    contact, follows, tags = contact_from_api(client.external_contact.get(external_userid))
+    contact, follows, tags = contact_from_api(client.contact_detail.get_all(external_userid))
     result = customer_service.upsert_wecom_contact(
         session, contact, follows, event_key=event_key, actor_userid=actor_userid)
     if tagging_service.unknown_wecom_tags(session, tags):
@@ -227,6 +243,9 @@ def on_add_contact(session: Session, f: dict, key: str) -> None:
     result = refresh_contact(session, f["ExternalUserID"], key, actor_userid=f.get("UserID"))
     if f.get("ChangeType") == "add_half_external_contact":
         customer_service.mark_half_added(session, result.customer.id, f.get("UserID"), event_key=key)
+    channel = channel_service.channel_for_state(session, f.get("State"))
+    if channel is not None and channel.auto_tags and f.get("UserID"):
+        jobs.enqueue(session, "tagging.apply_channel_tags", channel.id, result.customer.id, f["UserID"], key)
     if f.get("WelcomeCode"):
         jobs.enqueue(session, "wecom.send_welcome", f["WelcomeCode"], f.get("State") or "", result.customer.id,
                      queue="urgent", retries=2)
@@ -236,8 +255,63 @@ def on_edit_contact(session: Session, f: dict, key: str) -> None:
     refresh_contact(session, f["ExternalUserID"], key, actor_userid=f.get("UserID"))
 
 
+# 删除企业客户事件 (https://developer.work.weixin.qq.com/document/path/92130): "Source: 删除客户的操作来源，
+# DELETE_BY_TRANSFER表示此客户是因在职继承自动被转接成员删除"
+DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"
+
+
 def on_del_external_contact(session: Session, f: dict, key: str) -> None:
+    if f.get("Source") == DELETE_BY_TRANSFER:
+        on_transferred_away(session, f, key)
+        return
     customer_service.end_follow(session, f["ExternalUserID"], f["UserID"], by_customer=False, event_key=key)
+
+
+def _active_followers(session: Session, external_userid: str) -> set[int]:
+    return set(session.scalars(select(CustomerFollow.employee_id).join(Customer, Customer.id == CustomerFollow.customer_id)
+                               .where(Customer.wecom_external_userid == external_userid,
+                                      CustomerFollow.status == FollowStatus.active)))
+
+
+def on_transferred_away(session: Session, f: dict, key: str) -> None:
+    """An on-job transfer moved the customer from ``UserID`` to a colleague: the giver's follow ends as
+    transferred and the customer stays ours. WeCom is re-read, as no add event for the taker is promised; the
+    taker is our handover's, else the one member WeCom newly lists."""
+    external_userid, giver = f["ExternalUserID"], f["UserID"]
+    customer = customer_service.get_by_external_userid(session, external_userid)
+    taker = handover_service.transfer_taker(session, customer.id, giver) if customer is not None else None
+    before = _active_followers(session, external_userid)
+    try:
+        refresh_contact(session, external_userid, customer_service.source_key(key, "refresh"))
+    except WecomError as exc:
+        if not exc.permanent:
+            raise
+        log.info("transfer of %s from %s: WeCom lists no follower (errcode %s)", external_userid, giver, exc.errcode)
+    taker_id = taker.id if taker is not None else None
+    if taker_id is None:
+        new = _active_followers(session, external_userid) - before
+        taker_id = next(iter(new)) if len(new) == 1 else None
+    customer_service.end_follow(session, external_userid, giver, by_customer=False, by_transfer=True,
+                                taker_id=taker_id, event_key=key)
+
+
+def on_customer_handed_over(session: Session, payload: dict) -> None:
+    """Subscriber of ``customer.handed_over``: WeCom accepted a transfer (transfer_result status 1, 接替完毕).
+    "通过API进行的操作不会产生回调" (https://developer.work.weixin.qq.com/document/path/92130), so no add event
+    for the taker is awaited: WeCom is re-read and the taker becomes an active follower, for tag sync and
+    later deletions."""
+    if payload.get("kind") not in ("resigned", "onjob") or not get_settings().wecom_configured:
+        return
+    customer = session.get(Customer, payload["customer_id"])
+    if customer is None or not customer.wecom_external_userid:
+        return
+    key = f"handed-over:{payload.get('case_id')}:{customer.id}:{payload.get('to_employee_id')}"
+    try:
+        refresh_contact(session, customer.wecom_external_userid, key)
+    except WecomError as exc:
+        if not exc.permanent:
+            raise
+        log.info("customer %s handed over but WeCom lists no follower (errcode %s)", customer.id, exc.errcode)
 
 
 def on_del_follow_user(session: Session, f: dict, key: str) -> None:

@@ -8,6 +8,7 @@ from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.db import session_scope
 from scrm.ingress import service
+from scrm.ingress.models import InboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,8 @@ log = logging.getLogger(__name__)
 @jobs.job("wecom.process_inbox")
 def process_inbox(inbox_id: int) -> str:
     """Process one stored callback. The row is marked done in the same transaction as its effects,
-    so a worker that dies midway leaves it to be processed again, and a finished one is skipped."""
+    so a worker that dies midway leaves it to be processed again, and a finished one is skipped. An error
+    WeCom will answer the same way every time abandons the event at once instead of failing it for retries."""
     try:
         with session_scope() as session:
             row = service.claim(session, inbox_id)
@@ -23,8 +25,12 @@ def process_inbox(inbox_id: int) -> str:
                 return "skipped"
             return service.process(session, row).value
     except Exception as exc:
+        permanent = service.is_permanent(exc)
         with session_scope() as session:
-            service.record_failure(session, inbox_id, f"{type(exc).__name__}: {exc}")
+            service.record_failure(session, inbox_id, f"{type(exc).__name__}: {exc}", permanent=permanent)
+        if permanent:
+            log.warning("inbox event %s abandoned: %s", inbox_id, exc)
+            return InboxStatus.abandoned.value
         raise
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, String, delete, insert, or_, select, type_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from scrm.channels.models import Channel
 from scrm.core import events
 from scrm.core.db import insert_ignore, is_postgres, utcnow
 from scrm.core.errors import ValidationFailed
@@ -25,6 +26,7 @@ from scrm.tagging import pipeline
 from scrm.tagging import profile as profile_mod
 from scrm.tagging import rules as rules_mod
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TagGroup
+from scrm.wecom.client import WecomError
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,48 @@ def apply_wecom_tags(session: Session, customer_id: int, tags_by_userid: dict[st
             session.add(CustomerTag(customer_id=customer_id, tag_id=tag_id, source=WECOM_MANUAL,
                                     employee_id=employee.id if employee else None))
     session.flush()
+
+
+CHANNEL = "channel"
+
+
+def apply_channel_tags(session: Session, client, channel_id: int, customer_id: int, userid: str,
+                       event_key: str) -> list[str]:
+    """Put a channel's ``auto_tags`` on a customer who came through its code: mark_tag on the follow made
+    through it (编辑客户企业标签 https://developer.work.weixin.qq.com/document/path/92118), then the local
+    rows (source ``channel``), since mark_tag raises no callback. Tags no longer in WeCom's catalogue are
+    left out: WeCom refuses the whole call for one unknown tag. Returns the WeCom tag ids put on."""
+    channel, customer = session.get(Channel, channel_id), session.get(Customer, customer_id)
+    if channel is None or customer is None or not customer.wecom_external_userid or not channel.auto_tags:
+        return []
+    wanted = list(dict.fromkeys(channel.auto_tags))
+    if unknown_wecom_tags(session, {userid: wanted}):
+        refresh_catalogue(session, client)
+    tags = {t.wecom_tag_id: t for t in session.scalars(select(Tag).where(Tag.wecom_tag_id.in_(wanted),
+                                                                         Tag.deleted.is_(False)))}
+    add = [t for t in wanted if t in tags]
+    if len(add) < len(wanted):
+        log.warning("channel %s: auto tags %s are not WeCom corp tags; left out", channel.id,
+                    sorted(set(wanted) - set(add)))
+    if not add:
+        return []
+    try:
+        client.external_contact.mark_tag(userid, customer.wecom_external_userid, add_tag=add,
+                                         idempotency_key=f"channel-tags:{event_key}"[:110])
+    except WecomError as exc:
+        if not exc.permanent:
+            raise
+        log.info("channel %s: %s no longer follows customer %s (errcode %s); no tags put on", channel.id, userid,
+                 customer.id, exc.errcode)
+        return []
+    employee = org_service.find_by_wecom_userid(session, userid)
+    for wecom_tag_id in add:
+        insert_ignore(session, CustomerTag.__table__, {
+            "customer_id": customer.id, "tag_id": tags[wecom_tag_id].id, "source": CHANNEL,
+            "employee_id": employee.id if employee else None, "evidence": {"channel_id": channel.id}},
+            ["customer_id", "tag_id", "source"])
+    session.flush()
+    return add
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,16 @@ def tag_text(customer_id: int, text: str, source: str, source_key: str, at: str 
         return changed
 
 
+@jobs.job("tagging.apply_channel_tags")
+def apply_channel_tags(channel_id: int, customer_id: int, userid: str, event_key: str) -> list[str]:
+    """Job: the channel's auto tags on a customer added through its code, in WeCom and here."""
+    client = _client()
+    if client is None:
+        return []
+    with session_scope() as session:
+        return service.apply_channel_tags(session, client, channel_id, customer_id, userid, event_key)
+
+
 @jobs.job("tagging.record_behaviour")
 def record_behaviour(customer_id: int, event: str, source_key: str, at: str | None = None) -> bool:
     """Job: replied / visit / application_submitted / deleted_salesperson, into the intent."""

@@ -1,7 +1,7 @@
 """WeCom endpoints wechatpy 2.0.0a26 lacks, in wechatpy's style (``BaseWeChatAPI`` subclasses).
 
-Attached to ``scrm.wecom.client.WecomClient`` as ``client.transfer``, ``client.group_msg``, ``client.join_way``
-and ``client.auth``.
+Attached to ``scrm.wecom.client.WecomClient`` as ``client.contact_detail``, ``client.transfer``,
+``client.group_msg``, ``client.join_way`` and ``client.auth``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,30 @@ from typing import Iterable, Optional
 
 from optionaldict import optionaldict
 from wechatpy.client.api.base import BaseWeChatAPI
+
+
+class WeChatContactDetail(BaseWeChatAPI):
+    """获取客户详情 https://developer.work.weixin.qq.com/document/path/92114 with its ``cursor``: "当客户在企业内的
+    跟进人超过500人时需要使用cursor参数进行分页获取" (wechatpy's ``external_contact.get`` reads the first page only).
+    """
+
+    def get(self, external_userid: str, cursor: Optional[str] = None) -> dict:
+        """One page: at most 500 members in ``follow_user``, ``next_cursor`` set when more follow."""
+        return self._get("externalcontact/get", params=optionaldict(external_userid=external_userid, cursor=cursor))
+
+    def get_all(self, external_userid: str) -> dict:
+        """The customer with every member who follows them: the pages' ``follow_user`` lists in order, each
+        member once."""
+        answer = self.get(external_userid)
+        follows = {f["userid"]: f for f in answer.get("follow_user") or []}
+        cursor, seen = answer.get("next_cursor"), set()
+        while cursor and cursor not in seen:  # a cursor repeated would never end
+            seen.add(cursor)
+            page = self.get(external_userid, cursor=cursor)
+            for f in page.get("follow_user") or []:
+                follows.setdefault(f["userid"], f)
+            cursor = page.get("next_cursor")
+        return {**answer, "follow_user": list(follows.values()), "next_cursor": ""}
 
 
 class WeChatCustomerTransfer(BaseWeChatAPI):

@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_ERRCODES = {-1, 45009, 45033}  # system busy, per-minute quota, concurrency
 TOKEN_ERRCODES = {40014, 42001}  # invalid, expired access_token
+# Answers no retry can change (全局错误码 https://developer.work.weixin.qq.com/document/path/90313): 40003 无效的UserID,
+# 40096 不合法的外部联系人userid, 60111 UserID不存在, 84061 不存在外部联系人的关系 (the person is not, or no longer,
+# a customer of that member)
+PERMANENT_ERRCODES = frozenset({40003, 40096, 60111, 84061})
 CONCURRENCY_LIMITS = {"externalcontact/mark_tag": 5}
 REQUEST_TIMEOUT = (5.0, 20.0)  # connect, read
 MAX_BACKOFF_S = 30.0
@@ -63,6 +67,11 @@ class WecomError(ExternalServiceError):
     """A WeCom call that failed for good: a non-retryable errcode, or retries exhausted."""
 
     code = "wecom_error"
+
+    @property
+    def permanent(self) -> bool:
+        """WeCom's answer will not change on a later try (``PERMANENT_ERRCODES``)."""
+        return self.errcode in PERMANENT_ERRCODES
 
     def __init__(self, message: str, *, endpoint: str | None = None, errcode: int | None = None,
                  errmsg: str | None = None, attempts: int = 0, response: Any = None):
@@ -215,6 +224,7 @@ class WecomClient(WeChatClient):
     SERVICE = "WeCom"
     TOKEN_ERRCODES = TOKEN_ERRCODES
     TOKENLESS: frozenset[str] = frozenset()  # endpoints called without an access_token
+    contact_detail = api_ext.WeChatContactDetail()
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
     join_way = api_ext.WeChatGroupJoinWay()

@@ -283,8 +283,10 @@ def test_local_record_moves_with_history(db, wecom_client, sandbox_wecom):
     db.expire_all()
     assert customer.owner_id == w.takers[0].id and gone.owner_id == w.giver.id
     assert due.employee_id == w.takers[0].id and done.employee_id == w.giver.id
-    follow = db.scalars(select(CustomerFollow).where(CustomerFollow.customer_id == customer.id)).one()
-    assert follow.status == FollowStatus.transferred
+    # the giver's follow ends as transferred; WeCom, re-read on acceptance, lists the taker, now an active follower
+    follows = {f.employee_id: f.status for f in db.scalars(select(CustomerFollow).where(
+        CustomerFollow.customer_id == customer.id))}
+    assert follows == {w.giver.id: FollowStatus.transferred, w.takers[0].id: FollowStatus.active}
     entry = db.scalars(select(TimelineEntry).where(TimelineEntry.customer_id == customer.id,
                                                    TimelineEntry.kind == "handover")).one()
     assert "老王" in entry.summary and "接替0" in entry.summary and entry.data["follow_up_ids"] == [due.id]

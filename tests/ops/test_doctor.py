@@ -21,8 +21,8 @@ from loan_scrm.app import create_app
 from loan_scrm.cli import app as cli_app
 from scrm.auth import COOKIE_NAME, issue_staff_token
 from scrm.core.config import get_settings
+from scrm.ingress import service as ingress_service
 from scrm.org.models import Role
-from scrm.wecom import service as wecom_service
 from tests.factories.org import make_employee
 from tests.wecom.conftest import LiveService
 
@@ -47,13 +47,13 @@ def by_name(results: list[doctor.Result]) -> dict[str, doctor.Result]:
 
 @pytest.fixture
 def live():
-    wecom_service.callback_keys.cache_clear()
+    ingress_service.callback_keys.cache_clear()
     service = LiveService()
     try:
         yield service
     finally:
         service.stop()
-        wecom_service.callback_keys.cache_clear()
+        ingress_service.callback_keys.cache_clear()
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from scrm.core import events
 from scrm.channels.models import Channel
+from scrm.core import crypto, events
+from scrm.core.db import insert_ignore, utcnow
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerSource, CustomerStatus,
                                    DuplicateContact, FollowStatus, FollowUp, Stage, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
@@ -17,9 +18,7 @@ from scrm.customers.service.common import (STAGE_ORDER, TRANSFER_FAIL_REASONS, _
                                            _name_of, add_timeline, find_by_phone, follows_of, get_by_external_userid,
                                            get_by_unionid, lock_customer, log, phone_hash, phone_hashes, set_owner,
                                            set_phone, source_key)
-from scrm.core.db import insert_ignore, utcnow
 from scrm.org.models import Employee
-from scrm.core import crypto
 
 
 def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[FollowInfo], *, event_key: str,
@@ -307,8 +306,11 @@ def _merge(session: Session, a: Customer, b: Customer, *, event_key: str | None,
 
 
 def end_follow(session: Session, external_userid: str, userid: str, *, by_customer: bool,
-               event_key: str) -> Customer | None:
-    """A salesperson and the customer are no longer connected on WeCom; hands ownership on or marks the customer gone."""
+               event_key: str, by_transfer: bool = False, taker_id: int | None = None) -> Customer | None:
+    """A salesperson and the customer are no longer connected on WeCom; hands ownership on or marks the customer gone.
+
+    ``by_transfer``: WeCom moved the customer to a colleague (在职继承, ``taker_id`` when known). The follow
+    ends as transferred, not deleted: no deletion in the channel's figures, and the customer is never gone."""
     session.flush()
     customer = _lock_external(session, external_userid)
     if customer is None:
@@ -322,27 +324,35 @@ def end_follow(session: Session, external_userid: str, userid: str, *, by_custom
     follow = next((f for f in follows if f.employee_id == employee.id), None)
     if follow is None or follow.status != FollowStatus.active:
         return customer  # replayed, or a follow we never saw
-    follow.status = FollowStatus.deleted_by_customer if by_customer else FollowStatus.deleted_by_staff
+    taker = session.get(Employee, taker_id) if by_transfer and taker_id else None
+    if by_transfer:
+        follow.status = FollowStatus.transferred
+        summary = f"客户由 {employee.name} 转接给 {taker.name}（在职继承）" if taker else \
+            f"客户已由 {employee.name} 转接给其他成员（在职继承）"
+        kind, data = "follow_transferred", {"employee_id": employee.id, "taker_id": taker.id if taker else None}
+    else:
+        follow.status = FollowStatus.deleted_by_customer if by_customer else FollowStatus.deleted_by_staff
+        summary = f"客户删除了 {employee.name}" if by_customer else f"{employee.name} 删除了客户"
+        kind, data = "follow_ended", {"employee_id": employee.id, "by_customer": by_customer}
     follow.ended_at = utcnow()
     session.flush()
-    summary = f"客户删除了 {employee.name}" if by_customer else f"{employee.name} 删除了客户"
-    add_timeline(session, customer.id, "follow_ended", summary,
-                 {"employee_id": employee.id, "by_customer": by_customer},
-                 actor_employee_id=None if by_customer else employee.id, source_key=event_key)
+    add_timeline(session, customer.id, kind, summary, data,
+                 actor_employee_id=None if by_customer or by_transfer else employee.id, source_key=event_key)
     remaining = [f for f in follows if f.status == FollowStatus.active]
-    if customer.owner_id == employee.id and remaining:
-        new_owner = remaining[0].employee_id
-        set_owner(session, customer, new_owner, data={"reason": "follow_ended"},
-                  source_key=source_key(event_key, "owner"))
+    new_owner = taker.id if taker is not None else (remaining[0].employee_id if remaining else None)
+    if customer.owner_id == employee.id and new_owner is not None:
+        reason = "transferred" if by_transfer else "follow_ended"
+        set_owner(session, customer, new_owner, data={"reason": reason}, source_key=source_key(event_key, "owner"))
         events.emit(session, "customer.owner_changed", {"customer_id": customer.id, "from_employee_id": employee.id,
-                                                        "to_employee_id": new_owner, "reason": "follow_ended"})
-    if not remaining and customer.status == CustomerStatus.active:
+                                                        "to_employee_id": new_owner, "reason": reason})
+    if not remaining and not by_transfer and customer.status == CustomerStatus.active:
         customer.status = CustomerStatus.gone
         add_timeline(session, customer.id, "gone", "已无销售与客户保持企业微信好友关系", {},
                      source_key=source_key(event_key, "gone"))
     session.flush()
     events.emit(session, "customer.follow_ended", {"customer_id": customer.id, "employee_id": employee.id,
-                                                   "by_customer": by_customer, "remaining": len(remaining)})
+                                                   "by_customer": by_customer, "by_transfer": by_transfer,
+                                                   "remaining": len(remaining)})
     return customer
 
 

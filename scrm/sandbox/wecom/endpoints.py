@@ -9,9 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Callable
 
-from scrm.sandbox.wecom.state import (
-    TAKEOVER_DELAY_S, TRANSFER_WAITING, Corp, Tag, Transfer, WecomApiError, new_id,
-)
+from scrm.sandbox.wecom.state import TAKEOVER_DELAY_S, TRANSFER_WAITING, Corp, Tag, Transfer, WecomApiError, new_id
 
 Handler = Callable[[Corp, dict, dict], dict]
 ENDPOINTS: dict[str, Handler] = {}
@@ -144,11 +142,14 @@ def external_list(corp: Corp, q: dict, body: dict) -> dict:
 
 @endpoint("externalcontact/get")
 def external_get(corp: Corp, q: dict, body: dict) -> dict:
+    """The customer and a page of ``follow_user`` (``corp.follow_user_page_size``, 500 as documented), with
+    ``next_cursor`` naming the next page, empty on the last."""
     contact = corp.contact(q.get("external_userid", ""))
     if not contact.follows:
         raise WecomApiError(84061, follow_user=[])
-    return {"external_contact": contact.to_api(),
-            "follow_user": [corp.follow_to_api(f) for f in contact.follows.values()]}
+    page, next_cursor = _page(list(contact.follows.values()), q.get("cursor"), corp.follow_user_page_size)
+    return {"external_contact": contact.to_api(), "follow_user": [corp.follow_to_api(f) for f in page],
+            "next_cursor": next_cursor}
 
 
 @endpoint("externalcontact/batch/get_by_user")

@@ -7,9 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, Iterable
 
-from scrm.sandbox.wecom.state import (
-    TRANSFER_ACCEPTED, TRANSFER_OVER_LIMIT, TRANSFER_REFUSED, TRANSFER_WAITING, Follow,
-)
+from scrm.sandbox.wecom.state import TRANSFER_ACCEPTED, TRANSFER_OVER_LIMIT, TRANSFER_REFUSED, TRANSFER_WAITING, Follow
 
 if TYPE_CHECKING:
     from scrm.sandbox.wecom.callbacks import SentEvent
@@ -105,10 +103,14 @@ class EventsMixin:
 
     def complete_transfers(self, status: int = TRANSFER_ACCEPTED, *, handover_userid: str | None = None,
                            takeover_userid: str | None = None, external_userids: Iterable[str] | None = None,
-                           wait: bool = True) -> list[SentEvent]:
+                           taker_add_event: bool = True, wait: bool = True) -> list[SentEvent]:
         """Let WeCom's 24 hours pass for waiting transfers: 1 accepted (the customer moves to the taker,
         who gets add_external_contact; an on-job giver gets del_external_contact DELETE_BY_TRANSFER),
-        3 refused or 4 taker over limit (transfer_fail to the taker), 5 no record."""
+        3 refused or 4 taker over limit (transfer_fail to the taker), 5 no record.
+
+        ``taker_add_event=False`` sends the taker nothing: the transfer was started through the API, and
+        "通过API进行的操作不会产生回调" (https://developer.work.weixin.qq.com/document/path/92130), so the
+        product must not count on that add event."""
         wanted = set(external_userids) if external_userids is not None else None
         pending: list[dict] = []
         with self.corp.lock:
@@ -128,7 +130,7 @@ class EventsMixin:
                         userid=t.takeover_userid, remark=old.remark, description=old.description, createtime=now,
                         tags=list(old.tags), remark_mobiles=list(old.remark_mobiles), oper_userid=t.takeover_userid,
                         add_way=old.add_way, state=old.state))
-                    if not already:
+                    if not already and taker_add_event:
                         pending.append(self._event("change_external_contact", "add_external_contact",
                                                    UserID=t.takeover_userid, ExternalUserID=t.external_userid))
                     if t.kind == "onjob":

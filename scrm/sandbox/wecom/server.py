@@ -22,7 +22,7 @@ from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.sandbox.wecom.callbacks import CallbackSender, Delivery, SentEvent, render_xml
 from scrm.sandbox.wecom.endpoints import ENDPOINTS, webhook_send
 from scrm.sandbox.wecom.events import SIMULATIONS, EventsMixin
-from scrm.sandbox.wecom.state import Corp, WecomApiError
+from scrm.sandbox.wecom.state import FOLLOW_USER_PAGE, Corp, WecomApiError
 
 CONCURRENCY_LIMITED = {"externalcontact/mark_tag"}
 HIDDEN_QUERY = {"access_token"}
@@ -48,7 +48,8 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
     ``start()`` returns the API base (``http://127.0.0.1:PORT/cgi-bin/``) to use as ``SCRM_WECOM_API_BASE``.
     Tokens live ``token_ttl_s`` on the sandbox clock (``advance()`` moves it); the corp may make
     ``calls_per_minute`` API calls a minute (45009 beyond) and ``mark_tag_concurrency`` concurrent
-    mark_tag calls (45033 beyond), each taking ``mark_tag_latency_s``.
+    mark_tag calls (45033 beyond), each taking ``mark_tag_latency_s``. externalcontact/get lists at most
+    ``follow_user_page_size`` followers a page (500, as WeCom documents; a test may lower it).
 
     Two switches of the app's configuration in the admin console, answered with WeCom's global errcodes:
     ``trusted_ips`` (企业可信IP; None trusts every address) makes every call but ``gettoken`` from another
@@ -63,7 +64,8 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
                  token_ttl_s: int = 7200, calls_per_minute: int = 10000, mark_tag_concurrency: int = 5,
                  mark_tag_latency_s: float = 0.0, welcome_code_ttl_s: float = 20.0, callback_timeout_s: float = 5.0,
                  callback_retries: int = 3, callback_retry_interval_s: float = 0.0,
-                 trusted_ips: Iterable[str] | None = None, customer_contact_api: bool = True):
+                 trusted_ips: Iterable[str] | None = None, customer_contact_api: bool = True,
+                 follow_user_page_size: int = FOLLOW_USER_PAGE):
         self.corp_id = corp_id or SANDBOX_WECOM["corp_id"]
         self.secret = secret or SANDBOX_WECOM["secret"]
         self.token = token or SANDBOX_WECOM["token"]
@@ -77,6 +79,7 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         self.trusted_ips = None if trusted_ips is None else set(trusted_ips)
         self.customer_contact_api = customer_contact_api
         self.corp = Corp(self.corp_id, self.agent_id, welcome_code_ttl_s)
+        self.corp.follow_user_page_size = follow_user_page_size
         self.sender = CallbackSender(self.corp_id, self.token, self.aes_key, self.agent_id,
                                      timeout_s=callback_timeout_s, retries=callback_retries,
                                      retry_interval_s=callback_retry_interval_s)

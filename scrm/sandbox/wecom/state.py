@@ -46,6 +46,9 @@ ERRMSG = {
 
 TRANSFER_ACCEPTED, TRANSFER_WAITING, TRANSFER_REFUSED, TRANSFER_OVER_LIMIT, TRANSFER_NO_RECORD = 1, 2, 3, 4, 5
 TAKEOVER_DELAY_S = 24 * 3600  # WeCom hands the customer over 24 h after the request unless they refuse
+# 获取客户详情 (https://developer.work.weixin.qq.com/document/path/92114): "当客户在企业内的跟进人超过500人时需要使用
+# cursor参数进行分页获取"
+FOLLOW_USER_PAGE = 500
 
 
 def errmsg(errcode: int, detail: str | None = None) -> str:
@@ -207,6 +210,7 @@ class Corp:
         self.lock = threading.RLock()
         self.clock_offset = 0.0
         self.chat_member_limit = 200  # a customer group's size (500 for some corps)
+        self.follow_user_page_size = FOLLOW_USER_PAGE  # externalcontact/get's follow_user page
         self.reset()
 
     def reset(self) -> None:
