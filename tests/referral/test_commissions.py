@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from scrm.core.errors import InvalidTransition
 from scrm.referral import service as referral_service
+from scrm.referral.labels import COMMISSION_NAMES
 from scrm.referral.models import Commission, CommissionState
 from tests.factories.common import events_named
 from tests.factories.customers import make_customer
@@ -145,18 +147,18 @@ def test_cooling_off_then_withdrawable(db, settings_env):
 
 
 def test_illegal_transitions_are_refused(db):
-    import pytest
-
-    from scrm.core.errors import InvalidTransition
-
     referrer = make_customer(db)
     friend = refer(db, referrer)
     percent_rule(db, "5")
     db.commit()
     settle(db, friend.id, fee_fen=200_000)
     [c] = _commissions(db, referrer)
-    with pytest.raises(InvalidTransition, match="confirmed"):
+    with pytest.raises(InvalidTransition) as refused:
         referral_service.COMMISSION_MACHINE.advance(db, c, "pay", note="skip the cooling-off")
+    # the 409 names the commission's state (冷静期) and where paying is allowed from (可提现), as staff call them
+    assert refused.value.status_code == 409
+    assert COMMISSION_NAMES[CommissionState.confirmed] in refused.value.message
+    assert COMMISSION_NAMES[CommissionState.withdrawable] in refused.value.message
     referral_service.reverse(db, c, "test")
     with pytest.raises(InvalidTransition):
         referral_service.reverse(db, c, "twice")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.direct_debit import service, tasks
+from backoffice.direct_debit.labels import DEBIT_NAMES
 from backoffice.direct_debit.models import AttemptStatus, DebitChange, DebitOrder, DebitStatus, PaymentAlert
 from scrm.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from scrm.sandbox.wechatpay import BEIJING
@@ -85,7 +86,9 @@ def test_every_illegal_transition_is_refused(db, people, papay):
                 continue
             with pytest.raises(InvalidTransition) as refused:
                 service.DEBIT_MACHINE.advance(db, made, action, note="test")
-            assert refused.value.status_code == 409 and current.value in refused.value.message
+            # the 409 names the current state as finance knows it, and the states the action is allowed from
+            assert refused.value.status_code == 409 and DEBIT_NAMES[current.value] in refused.value.message
+            assert all(DEBIT_NAMES[s.value] in refused.value.message for s in service.DEBIT_MACHINE.allowed_from(action))
             assert refused.value.extra["allowed"] == [s.value for s in service.DEBIT_MACHINE.allowed_from(action)]
 
 
