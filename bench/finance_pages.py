@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
-from bench.console_pages import time_pages  # noqa: E402
+from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
 
 FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
 
@@ -28,15 +28,14 @@ def main() -> None:
     fresh_with_orders("scrm_bench_finance_pages", args.orders)
 
     from fastapi.testclient import TestClient
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from backoffice.orders.models import Order, OrderStatus
     from backoffice.settlements.models import Settlement
     from loan_scrm.app import create_app
-    from scrm.core.db import get_engine, session_scope
+    from scrm.core.db import session_scope
 
-    with get_engine().begin() as conn:
-        conn.execute(text("ANALYZE"))
+    vacuum_analyze()
     with session_scope() as s:
         order = s.scalar(select(Order.id).where(Order.status == OrderStatus.processing).order_by(Order.id.desc()))
         settlement = s.scalar(select(Settlement.id).order_by(Settlement.id.desc()))

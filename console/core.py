@@ -279,6 +279,7 @@ class Listing:
     page_size: int
     sorts: tuple[str, ...] = ()
     total: int = 0
+    estimated: bool = False  # total is the database's estimate, shown as 约 N
     page_param: str = "page"
     extra: dict[str, str] = field(default_factory=dict)  # other query parameters the links keep
 

@@ -62,13 +62,13 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     rows: list[Customer] = []
     try:
         stage = Stage(f["stage"]) if f.get("stage") in Stage.__members__ else None
-        where = [tagging_service.tagged_condition(session, f["tag"])] if f.get("tag") else []
-        if f.get("tier") in TIER_NAMES:
-            where.append(groups_service.tier_condition(f["tier"]))
-        rows, listing.total = customer_service.search(
+        where = [groups_service.tier_condition(f["tier"])] if f.get("tier") in TIER_NAMES else []
+        found = customer_service.search(
             session, staff, q=f.get("q"), phone_tail=f.get("phone_tail"), stage=stage,
             owner_id=_int(f.get("owner_id"), "owner_id"), sort=listing.sort, page=listing.page,
-            page_size=listing.page_size, where=where)
+            page_size=listing.page_size, where=where,
+            any_of=tagging_service.tagged_conditions(session, f["tag"]) if f.get("tag") else ())
+        rows, listing.total, listing.estimated = found.rows, found.total, found.estimated
     except ValidationFailed as exc:
         errors = core.field_errors(exc)
     refs = customer_service.refs(session, rows)

@@ -102,7 +102,7 @@ def reimbursement_list(request: Request, staff: CurrentStaff, session: SessionDe
 
 def _form_context(session: Session, staff: Employee, values: dict[str, Any], *, item_id: int | None = None
                   ) -> dict[str, Any]:
-    customers, _ = customer_service.search(session, staff, sort="-created_at", page=1, page_size=200)
+    customers = customer_service.search(session, staff, sort="-created_at", page=1, page_size=200).rows
     return {
         "values": values, "resubmits": item_id,
         "customer_options": [(c.id, c.name or f"客户 #{c.id}") for c in customers],

@@ -39,7 +39,7 @@ def preview_assignment_rule(session: Session, viewer: Employee, rule_id: int | N
         else:
             rule = assignment_service.update_rule(session, viewer, rule_id, data)
         rules = [r for r in assignment_service.list_rules(session) if r.active or r.id == rule.id]
-        customers, _ = customer_service.search(session, viewer, status=CustomerStatus.active, page_size=SAMPLE_SIZE)
+        customers = customer_service.search(session, viewer, status=CustomerStatus.active, page_size=SAMPLE_SIZE).rows
         refs = customer_service.refs(session, customers)
         matched, taken, shadowed, rows = 0, 0, {}, []
         for c in customers:

@@ -59,10 +59,10 @@ def delete_rule(rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff, sessio
 def pool(staff: SupervisorStaff, session: SessionDep, page: Annotated[int, Query(ge=1)] = 1,
          page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> customer_schemas.CustomerPage:
     """Leads nobody owns yet (no rule matched, or every member was at cap), oldest first."""
-    rows, total = customer_service.search(session, staff, unassigned=True, sort="created_at", page=page,
-                                          page_size=page_size)
-    return customer_schemas.CustomerPage(items=customer_api._out(session, rows), total=total, page=page,
-                                         page_size=page_size)
+    found = customer_service.search(session, staff, unassigned=True, sort="created_at", page=page,
+                                    page_size=page_size)
+    return customer_schemas.CustomerPage(items=customer_api._out(session, found.rows), total=found.total,
+                                         total_estimated=found.estimated, page=page, page_size=page_size)
 
 
 @router.post("/customers/{customer_id}/assign", response_model=schemas.AssignOut)

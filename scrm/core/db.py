@@ -7,16 +7,21 @@ services only ``flush()``.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import psycopg
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, create_engine, event
+from sqlalchemy import (JSON, BigInteger, DateTime, Enum, Integer, MetaData, Select, create_engine, event, func, select,
+                        union)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 from scrm.core.config import get_settings
@@ -187,3 +192,43 @@ def is_postgres(session: Session) -> bool:
 def enum_column(e, length: int = 20) -> Any:
     """A non-native enum column storing the members' values (portable to SQLite, no database type)."""
     return Enum(e, native_enum=False, length=length, values_callable=lambda cls: [m.value for m in cls])
+
+
+# Counting every match of a list's filters costs a scan of them all; past this many, a list shows the planner's
+# estimate ("约 N 条") on PostgreSQL instead
+EXACT_COUNT_UP_TO = 10_000
+
+
+@dataclass(frozen=True)
+class Count:
+    n: int
+    estimated: bool = False
+
+
+class _ExplainJSON(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+
+
+@compiles(_ExplainJSON, "postgresql")
+def _explain_json(element: _ExplainJSON, compiler, **kw) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def count_rows(session: Session, *statements: Select, exact_up_to: int | None = None) -> Count:
+    """How many distinct rows the ``statements`` select together (one id column each): exact up to ``exact_up_to``
+    (reading no more than that many rows of each), beyond it the planner's estimate on PostgreSQL (never below the
+    exact bound) and an exact count on SQLite, whose databases are the small installs."""
+    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+    bounded = [select(s.order_by(None).limit(exact_up_to + 1).subquery()) for s in statements]
+    counted = bounded[0] if len(bounded) == 1 else union(*bounded)
+    n = int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+    if n <= exact_up_to:
+        return Count(n)
+    rows = (statements[0].order_by(None) if len(statements) == 1 else union(*statements)).subquery()
+    if not is_postgres(session):
+        return Count(int(session.scalar(select(func.count()).select_from(rows)) or 0))
+    plan = session.execute(_ExplainJSON(select(rows.c[0]))).scalar()
+    return Count(max(int(plan[0]["Plan"]["Plan Rows"]), exact_up_to + 1), estimated=True)

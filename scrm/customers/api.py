@@ -62,11 +62,12 @@ def _detail(session: Session, customer: Customer) -> schemas.CustomerDetail:
 
 
 def _search(session: Session, staff: Employee, f: schemas.CustomerSearch) -> schemas.CustomerPage:
-    rows, total = customer_service.search(
+    found = customer_service.search(
         session, staff, q=f.q, phone=f.phone, phone_tail=f.phone_tail, stage=f.stage, status=f.status_,
         owner_id=f.owner_id, unassigned=f.unassigned, channel_id=f.channel_id, product_code=f.product_code,
         sort=f.sort, page=f.page, page_size=f.page_size)
-    return schemas.CustomerPage(items=_out(session, rows), total=total, page=f.page, page_size=f.page_size)
+    return schemas.CustomerPage(items=_out(session, found.rows), total=found.total, total_estimated=found.estimated,
+                                page=f.page, page_size=f.page_size)
 
 
 @router.get("", response_model=schemas.CustomerPage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.core.crypto import EncryptedText
@@ -55,6 +55,12 @@ class LoanProduct(Base):
 
 class Customer(Base):
     __tablename__ = "customer"
+    __table_args__ = (
+        # name search (ILIKE '%…%') through trigrams on PostgreSQL (pg_trgm); a plain index on SQLite
+        Index("ix_customer_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        # one salesperson's customers in id order: their list, and the list sorted by owner
+        Index("ix_customer_owner_id_id", "owner_id", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
     wecom_external_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -74,7 +80,7 @@ class Customer(Base):
     # province or sales region (华东, 广东 …), matched by assignment rules' ``regions``
     region: Mapped[str | None] = mapped_column(String(32))
 
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     source: Mapped[CustomerSource] = mapped_column(enum_column(CustomerSource), default=CustomerSource.wecom)
     stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.lead, index=True)

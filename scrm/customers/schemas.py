@@ -175,6 +175,8 @@ class CustomerSearchBody(CustomerSearch):
 class CustomerPage(BaseModel):
     items: list[CustomerOut]
     total: int
+    # past 10,000 matches on PostgreSQL, total is the planner's estimate rather than a count
+    total_estimated: bool = False
     page: int
     page_size: int
 

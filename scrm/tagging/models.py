@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, utcnow
@@ -69,6 +69,9 @@ class CustomerProfile(Base):
     """The profile (画像) merged from every piece of evidence, newest statement winning."""
 
     __tablename__ = "customer_profile"
+    # "customers tagged X" on PostgreSQL (tags @> '["X"]'); a plain index on SQLite
+    __table_args__ = (Index("ix_customer_profile_tags", "tags", postgresql_using="gin",
+                            postgresql_ops={"tags": "jsonb_path_ops"}),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
     product: Mapped[str | None] = mapped_column(String(30))

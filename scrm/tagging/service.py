@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, String, delete, insert, or_, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, delete, exists, insert, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -541,14 +541,15 @@ def sync_wecom_tags(session: Session, client, customer_ids: list[int], *, concur
 # tags as pages search and show them
 
 
-def tagged_condition(session: Session, tag: str) -> ColumnElement[bool]:
-    """Customers carrying ``tag``: in their profile (画像) or set by hand on WeCom."""
+def tagged_conditions(session: Session, tag: str) -> list[ColumnElement[bool]]:
+    """Customers carrying ``tag`` (any of these): in their profile (画像), or put on in WeCom (by hand, a channel or
+    the pipeline). Correlated, so a list in date order probes a few customers instead of collecting every match."""
     if is_postgres(session):
         in_profile = type_coerce(CustomerProfile.tags, JSONB).contains([tag])
     else:
         in_profile = type_coerce(CustomerProfile.tags, String).like(f"%{json.dumps(tag)}%")
-    by_hand = select(CustomerTag.customer_id).join(Tag, Tag.id == CustomerTag.tag_id).where(Tag.name == tag)
-    return or_(Customer.id.in_(select(CustomerProfile.customer_id).where(in_profile)), Customer.id.in_(by_hand))
+    return [exists().where(CustomerProfile.customer_id == Customer.id, in_profile),
+            exists().where(CustomerTag.customer_id == Customer.id, CustomerTag.tag_id == Tag.id, Tag.name == tag)]
 
 
 def searchable_tags(session: Session) -> list[str]:

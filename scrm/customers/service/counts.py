@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
+from scrm.core import db
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.customers.service.common import CONVERTED_STAGES, OPEN_STAGES, not_merged, visible_condition
 from scrm.org import service as org_service
@@ -89,12 +90,11 @@ def channel_stats(session: Session, viewer: Employee, *, since: datetime | None 
                          conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]
 
 
-def scope_counts(session: Session, viewer: Employee) -> tuple[int, int]:
-    """(customers in the viewer's scope, of which open leads), merged ones left out."""
-    total, open_leads = session.execute(select(
-        func.count(), func.sum(case((Customer.stage.in_(OPEN_STAGES), 1), else_=0)))
-        .where(visible_condition(session, viewer), not_merged())).one()
-    return total or 0, open_leads or 0
+def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count]:
+    """(customers in the viewer's scope, of which open leads), merged ones left out; past the exact bound,
+    estimates on PostgreSQL (see scrm.core.db.count_rows)."""
+    visible = select(Customer.id).where(visible_condition(session, viewer), not_merged())
+    return db.count_rows(session, visible), db.count_rows(session, visible.where(Customer.stage.in_(OPEN_STAGES)))
 
 
 def stage_counts_by_owner(session: Session, viewer: Employee, *, created_from: datetime, created_to: datetime,

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, null, select, true, union, union_all
+from sqlalchemy.orm import Session, aliased
 
 from scrm.channels.models import Channel
+from scrm.core import crypto, db
+from scrm.core.errors import ValidationFailed
 from scrm.customers import forms
 from scrm.customers.models import Customer, CustomerStatus, LoanProduct, Stage
 from scrm.customers.service.common import STAGE_ORDER, not_merged, phone_hashes, visible_condition
-from scrm.core.errors import ValidationFailed
 from scrm.org.models import Employee
-from scrm.core import crypto
 
+SHORT_NAME = 3
 SORTS = {"name", "stage", "owner", "channel", "created_at", "assigned_at", "last_contact_at", "amount"}
 
 
@@ -27,25 +28,41 @@ class Refs:
     products: dict[int, str]
 
 
+@dataclass
+class Found:
+    rows: list[Customer]
+    total: int
+    estimated: bool  # more matched than are counted exactly (scrm.core.db.EXACT_COUNT_UP_TO): total is an estimate
+
+
 def search(session: Session, viewer: Employee, *, q: str | None = None, phone: str | None = None,
            phone_tail: str | None = None, stage: Stage | None = None, status: CustomerStatus | None = None,
            owner_id: int | None = None, unassigned: bool = False, channel_id: int | None = None,
            product_code: str | None = None, sort: str = "-created_at", page: int = 1,
-           page_size: int = 20, where: Iterable[ColumnElement[bool]] = ()) -> tuple[list[Customer], int]:
-    """Customers in the viewer's scope matching the filters (and any ``where`` conditions of other modules,
-    such as a tag), one page, and the total count."""
+           page_size: int = 20, where: Iterable[ColumnElement[bool]] = (),
+           any_of: Sequence[ColumnElement[bool]] = ()) -> Found:
+    """Customers in the viewer's scope matching the filters, the ``where`` conditions of other modules and at least
+    one of ``any_of`` (a tag is in the profile or put on by hand), one page, and how many match.
+
+    Each of ``any_of`` is planned on its own and the pages merged: an OR of them would make PostgreSQL read every
+    match of each before it could return the first page."""
     session.flush()
     field = sort.lstrip("-")
     if field not in SORTS:
         raise ValidationFailed(f"排序只能按 {', '.join(sorted(SORTS))}", field="sort")
-    stmt = (select(Customer).outerjoin(Employee, Employee.id == Customer.owner_id)
+    descending = sort.startswith("-")
+    stmt = (select(Customer.id).outerjoin(Employee, Employee.id == Customer.owner_id)
             .outerjoin(Channel, Channel.id == Customer.channel_id).where(visible_condition(session, viewer)))
     if status is None:
         stmt = stmt.where(not_merged())
     else:
         stmt = stmt.where(Customer.status == status)
-    if q:
-        stmt = stmt.where(Customer.name.ilike(f"%{_escape_like(q.strip())}%", escape="\\"))
+    if q := (q or "").strip():
+        # one or two characters (a surname, a two-character name) match the start of the name, longer text anywhere
+        # in it: a trigram index serves both on PostgreSQL, where a two-character middle would have no trigram to
+        # look up; the embedded SQLite default reads the table
+        pattern = f"{_escape_like(q)}%" if len(q) < SHORT_NAME else f"%{_escape_like(q)}%"
+        stmt = stmt.where(Customer.name.ilike(pattern, escape="\\"))
     if phone:
         if not crypto.valid_mobile(phone):
             raise ValidationFailed("请填写 11 位手机号；按尾号查请用 phone_tail", field="phone")
@@ -65,6 +82,42 @@ def search(session: Session, viewer: Employee, *, q: str | None = None, phone: s
     if product_code:
         stmt = stmt.where(Customer.product_id.in_(select(LoanProduct.id).where(LoanProduct.code == product_code)))
     stmt = stmt.where(*where)
+    branches = [stmt.where(condition) for condition in any_of] or [stmt]
+    page, page_size = max(page, 1), min(max(page_size, 1), 200)
+    windows = [_sorted_window(session, branch, field, descending, page * page_size).subquery()
+               for branch in branches]
+    merged = windows[0] if len(windows) == 1 else union(*(select(w) for w in windows)).subquery()
+    keys = [merged.c[k] for k in merged.c.keys() if k != "id"]
+    order = [(k.desc() if descending else k.asc()).nulls_last() for k in keys]
+    ids = session.scalars(select(merged.c.id).order_by(*order, merged.c.id.desc() if descending else merged.c.id)
+                          .limit(page_size).offset((page - 1) * page_size)).all()
+    if 0 < len(ids) < page_size or (page == 1 and not ids):
+        # the last page: counting again would only repeat the scan
+        count = db.Count((page - 1) * page_size + len(ids))
+    else:
+        count = db.count_rows(session, *branches)
+    rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
+    return Found([rows[i] for i in ids], count.n, count.estimated)
+
+
+def _sorted_window(session: Session, branch: Select, field: str, descending: bool, limit: int) -> Select:
+    """The first ``limit`` ids of ``branch`` in the list's order, with the sort keys beside them as k0, k1 …
+
+    Only ids are sorted (sorting whole rows, with their encrypted columns and JSON, costs several times more). By
+    owner on PostgreSQL, the staff are walked in name order and each one's customers read through the (owner, id)
+    index until the window is full, instead of sorting every match by its owner's name."""
+    tiebreak = Customer.id.desc() if descending else Customer.id.asc()
+    if field == "owner" and db.is_postgres(session):
+        owner = aliased(Employee, name="list_owner")
+        per_owner = (branch.where(Customer.owner_id == owner.id).order_by(tiebreak).limit(limit)
+                     .lateral("owned"))
+        by_name = [owner.name.desc(), owner.id.desc()] if descending else [owner.name, owner.id]
+        assigned = (select(per_owner.c.id, owner.name.label("k0"), owner.id.label("k1"))
+                    .select_from(owner).join(per_owner, true())
+                    .order_by(*by_name, per_owner.c.id.desc() if descending else per_owner.c.id).limit(limit))
+        unassigned = (branch.add_columns(null().label("k0"), null().label("k1")).where(Customer.owner_id.is_(None))
+                      .order_by(tiebreak).limit(limit))
+        return select(union_all(assigned, unassigned).subquery())
     column = {
         "name": Customer.name, "owner": Employee.name, "channel": Channel.name, "created_at": Customer.created_at,
         "assigned_at": Customer.assigned_at, "last_contact_at": Customer.last_contact_at,
@@ -72,21 +125,10 @@ def search(session: Session, viewer: Employee, *, q: str | None = None, phone: s
         "stage": case({s.value: i for i, s in enumerate(STAGE_ORDER)}, value=Customer.stage),
     }[field]
     if field in ("created_at", "name", "stage"):  # never NULL: a plain order lets an index serve it
-        order = column.desc() if sort.startswith("-") else column.asc()
+        order = column.desc() if descending else column.asc()
     else:
-        order = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
-    tiebreak = Customer.id.desc() if sort.startswith("-") else Customer.id.asc()
-    page, page_size = max(page, 1), min(max(page_size, 1), 200)
-    # sort and skip over ids only, then load the page's rows: sorting whole rows (encrypted columns, JSON)
-    # costs several times more on a big table
-    ids = session.scalars(stmt.with_only_columns(Customer.id).order_by(order, tiebreak).limit(page_size)
-                          .offset((page - 1) * page_size)).all()
-    if 0 < len(ids) < page_size or (page == 1 and not ids):
-        total = (page - 1) * page_size + len(ids)  # the last page: counting again would only repeat the scan
-    else:
-        total = session.scalar(select(func.count()).select_from(stmt.with_only_columns(Customer.id).subquery()))
-    rows = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
-    return [rows[i] for i in ids], int(total or 0)
+        order = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return branch.add_columns(column.label("k0")).order_by(order, tiebreak).limit(limit)
 
 
 def _escape_like(text: str) -> str:
