@@ -61,7 +61,8 @@ def test_a_customer_walks_through_the_mini_program_against_the_live_api(committe
              for role, e in (("sales", world.sales), ("finance", world.finance), ("supervisor", world.supervisor),
                              ("processor", world.processor), ("manager", world.manager))}
     # new mini-program customers go to the salesperson, as a company's assignment rule would deal them
-    rule = httpx.post(f"{live.url}/api/assignment/rules", headers={"Authorization": f"Bearer {staff['manager']['token']}"},
+    manager = {"Authorization": f"Bearer {staff['manager']['token']}"}
+    rule = httpx.post(f"{live.url}/api/assignment/rules", headers=manager,
                       json={"name": "小程序客户", "priority": 1, "strategy": "round_robin", "conditions": {},
                             "team_employee_ids": [world.sales.id]})
     assert rule.status_code == 201, rule.text
@@ -79,5 +80,6 @@ def test_a_customer_walks_through_the_mini_program_against_the_live_api(committe
         live.stop()
     report = done.stderr
     failures = report.find("●")
-    assert done.returncode == 0, f"jest failed:\n{report[failures:failures + 12000] if failures >= 0 else report[-12000:]}"
+    shown = report[failures:failures + 12000] if failures >= 0 else report[-12000:]
+    assert done.returncode == 0, f"jest failed:\n{shown}"
     assert "Tests:" in done.stderr and " failed" not in done.stderr.split("Tests:")[1].splitlines()[0]
