@@ -53,6 +53,7 @@ ROUTERS = (
     tagging_api.router,
     handover_api.router,
     miniprogram_api.router,
+    bo_settlements_api.mp_router,
     referral_api.router,
     groups_api.router,
     sop_api.router,

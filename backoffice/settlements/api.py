@@ -27,11 +27,13 @@ from backoffice.settlements import vouchers
 from backoffice.settlements.models import DiscountKind, Settlement
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.core.errors import ERROR_RESPONSES, NotFound
+from scrm.customers.identity import MP_ERRORS, CurrentCustomer
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: settlements"], responses=ERROR_RESPONSES)
 disbursement_router = APIRouter(prefix="/api/backoffice/orders", tags=["backoffice: processing"],
                                 responses=ERROR_RESPONSES)
+mp_router = APIRouter(prefix="/mp", tags=["mini-program"], responses=MP_ERRORS)
 vouchers_router = APIRouter(prefix="/api/backoffice", tags=["backoffice: vouchers"], responses=ERROR_RESPONSES)
 
 SettlementId = Annotated[int, Path(ge=1)]
@@ -232,3 +234,11 @@ def deposit_receipt(order_id: Annotated[int, Path(ge=1)], fmt: Format, staff: Cu
     """The deposit receipt (定金结算清单)."""
     order = order_service.get_visible_order(session, staff, order_id)
     return _answer(vouchers.deposit_receipt(session, order), fmt, f"deposit-receipt-{order_id}")
+
+
+@mp_router.get("/loan", response_model=schemas.MyLoanOut, summary="My loan: the order, its steps and what I owe")
+def my_loan(customer: CurrentCustomer, session: SessionDep) -> schemas.MyLoanOut:
+    """The signed-in customer's latest order (a voided one is not shown): the steps signed, deposit, processing,
+    disbursed and settled with when each happened, the deposit, the amount disbursed, the settlement's parts
+    and `owed_fen`, what is still to pay once the settlement is closed. Every amount is in fen."""
+    return schemas.MyLoanOut(loan=settlement_service.customer_loan(session, customer.id))

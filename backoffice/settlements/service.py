@@ -16,8 +16,9 @@ from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
 from backoffice.orders import service as order_service
-from backoffice.orders.models import Borrowing, DepositStatus, Order
-from backoffice.settlements.labels import SETTLEMENT_NAMES
+from backoffice.orders.labels import ORDER_STATUS_NAMES
+from backoffice.orders.models import Borrowing, DepositStatus, Order, OrderStatus
+from backoffice.settlements.labels import LOAN_STEP_NAMES, SETTLEMENT_NAMES
 from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
                                            SettlementFee, SettlementPayment, SettlementStatus)
 from scrm.core import events
@@ -442,3 +443,51 @@ def on_debit_succeeded(session: Session, payload: dict) -> None:
     settlement = get_settlement(session, int(raw_id))
     record_payment(session, settlement, source=_debit_source(payload["debit_id"]), amount_fen=int(payload["amount_fen"]),
                    provider=payload.get("provider"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the customer's own view (the mini-program's "my loan")
+
+LOAN_STEPS = ("signed", "deposit", "processing", "disbursed", "settled")
+
+
+def customer_loan(session: Session, customer_id: int) -> dict | None:
+    """The customer's latest order that is not voided, as they follow it: each step with when it happened, the
+    deposit, the disbursement and the settlement's parts, with what is still owed; all amounts in fen."""
+    session.flush()
+    order = session.scalar(select(Order).where(Order.customer_id == customer_id, Order.status != OrderStatus.voided)
+                           .order_by(Order.signed_at.desc(), Order.id.desc()).limit(1))
+    if order is None:
+        return None
+    deposit = order_service.deposit_of(session, order.id)
+    settlement = current_settlement(session, order.id)
+    closed = settlement is not None and settlement.status == T.closed
+    reached = {"signed": order.signed_at, "deposit": deposit.received_at if deposit else None,
+               "processing": order.processing_at,
+               "disbursed": order.disbursed_on if order.disbursed_amount_fen is not None else None,
+               "settled": settlement.closed_at if closed else None}
+    statement = None
+    if settlement is not None:
+        t = totals(session, settlement)
+        statement = {"status": settlement.status.value, "service_fee_fen": t.service_fee_fen,
+                     "discount_fen": t.discount_fen, "installment_fee_fen": t.installment_fee_fen,
+                     "extra_fees_fen": t.extra_fees_fen, "borrowing_fen": t.borrowing_fen,
+                     "total_charges_fen": t.total_charges_fen, "deposit_applied_fen": t.deposit_applied_fen,
+                     "collected_at_close_fen": t.collected_at_close_fen, "paid_fen": t.paid_fen,
+                     "payment_method": settlement.payment_method.value if settlement.payment_method else None,
+                     "closed_at": settlement.closed_at}
+    return {
+        "order_id": order.id, "agreement_no": order.agreement_no, "product_code": order.product_code,
+        "status": order.status.value, "status_name": ORDER_STATUS_NAMES[order.status],
+        "steps": [{"key": k, "label": LOAN_STEP_NAMES[k], "done": reached[k] is not None, "at": reached[k]}
+                  for k in LOAN_STEPS],
+        "amount_applied_fen": order.amount_applied_fen, "service_fee_fen": order.service_fee_fen,
+        "deposit_fen": order.deposit_fen,
+        "deposit_received_fen": deposit.received_fen if deposit else 0,
+        "deposit_refunded_fen": deposit.refunded_fen if deposit else 0,
+        "disbursed_amount_fen": order.disbursed_amount_fen, "disbursed_on": order.disbursed_on,
+        "funder_name": order.funder_name, "term_months": order.term_months, "repayment_day": order.repayment_day,
+        "statement": statement,
+        # what the customer still has to pay: only a closed settlement fixes it; 0 once paid
+        "owed_fen": max(t.amount_due_fen, 0) if closed else None,
+    }

@@ -102,12 +102,12 @@ def active_mandates(session: Session, customer_id: int) -> list[Mandate]:
 
 def _check_scope(max_amount: Decimal, valid_until: datetime) -> int:
     if valid_until.tzinfo is None:
-        raise ValidationFailed("valid_until needs a time zone, e.g. 2027-12-31T23:59:59+08:00", field="valid_until")
+        raise ValidationFailed("授权截止时间需带时区，例如 2027-12-31T23:59:59+08:00", field="valid_until")
     if valid_until <= utcnow():
-        raise ValidationFailed("valid_until must be in the future", field="valid_until")
+        raise ValidationFailed("授权截止时间必须晚于现在", field="valid_until")
     fen = to_fen(max_amount)
     if fen <= 0:
-        raise ValidationFailed("max_amount must be at least 0.01", field="max_amount")
+        raise ValidationFailed("单笔最高扣款金额至少 0.01 元", field="max_amount")
     return fen
 
 
@@ -115,12 +115,12 @@ def bind_card(session: Session, customer: Customer, *, holder_name: str, id_no: 
               phone: str) -> Mandate:
     """Send the card to the bank for an agreement; the bank texts a code to ``phone``."""
     if not valid_id_no(id_no):
-        raise ValidationFailed("the ID number is not a valid 18-character resident ID (checksum)", field="id_no")
+        raise ValidationFailed("身份证号不正确（应为 18 位居民身份证号，校验位不符）", field="id_no")
     if not valid_card_no(card_no):
-        raise ValidationFailed("the card number is not a valid bank card number (16–19 digits, Luhn check)",
+        raise ValidationFailed("银行卡号不正确（应为 16–19 位借记卡号，请核对）",
                                field="card_no")
     if not valid_mobile(phone):
-        raise ValidationFailed("the phone must be a mainland mobile number (11 digits starting with 1)", field="phone")
+        raise ValidationFailed("手机号应为 11 位中国大陆手机号（银行预留手机号）", field="phone")
     card, ident, mobile = normalize_card_no(card_no), normalize_id_no(id_no), normalize_phone(phone)
     card_hash = blind_index("card", card)
     # the day's limit is counted under the customer's lock, so bindings sent at once queue behind each other
@@ -128,13 +128,13 @@ def bind_card(session: Session, customer: Customer, *, holder_name: str, id_no: 
     same = session.scalars(select(Mandate).where(Mandate.customer_id == customer.id, Mandate.card_hash == card_hash,
                                                  Mandate.status == MandateStatus.active)).first()
     if same is not None:
-        raise Conflict(f"this card (ending {card[-4:]}) is already authorised as {same.id}", field="card_no")
+        raise Conflict(f"尾号 {card[-4:]} 的银行卡已授权（授权编号 {same.id}），无需重复绑定", field="card_no")
     since = utcnow() - timedelta(days=1)
     recent = session.scalars(select(Mandate.id).where(Mandate.customer_id == customer.id,
                                                       Mandate.kind == MandateKind.bank_card,
                                                       Mandate.created_at > since)).all()
     if len(recent) >= BINDS_PER_DAY:
-        raise TooManyRequests(f"at most {BINDS_PER_DAY} cards may be bound a day; try again tomorrow")
+        raise TooManyRequests(f"每天最多绑定 {BINDS_PER_DAY} 张银行卡，请明天再试")
     answer = get_bank_client().call("agreement/sign-request", {
         "request_no": f"MB{customer.id}-{secrets.token_hex(6)}", "name": holder_name, "id_no": ident,
         "card_no": card, "phone": mobile}, ref=f"customer:{customer.id}")
@@ -152,10 +152,10 @@ def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str
         MANDATE_MACHINE.check(mandate, "verify")
     if utcnow() - mandate.sms_sent_at > SMS_TTL:
         MANDATE_MACHINE.advance(session, mandate, "fail", note="SMS code expired")
-        return mandate, "the code has expired; bind the card again for a new one"
+        return mandate, "验证码已过期，请重新绑卡获取新的验证码"
     if mandate.sms_attempts >= SMS_MAX_ATTEMPTS:
         MANDATE_MACHINE.advance(session, mandate, "fail", note="too many wrong codes")
-        return mandate, "too many wrong codes; bind the card again"
+        return mandate, "验证码错误次数过多，请重新绑卡"
     mandate.sms_attempts += 1
     try:
         answer = get_bank_client().call("agreement/confirm", {"sign_request_id": mandate.sign_request_id,
@@ -165,8 +165,8 @@ def confirm_sms(session: Session, customer: Customer, mandate_id: int, code: str
             left = SMS_MAX_ATTEMPTS - mandate.sms_attempts
             if exc.err_code == "SMS_EXPIRED" or left <= 0:
                 MANDATE_MACHINE.advance(session, mandate, "fail", note=exc.err_msg)
-                return mandate, f"{exc.err_msg}; bind the card again"
-            return mandate, f"wrong code, {left} attempt(s) left"
+                return mandate, f"{exc.err_msg}，请重新绑卡"
+            return mandate, f"验证码错误，还可以再试 {left} 次"
         raise
     mandate.agreement_no = answer["agreement_no"]
     MANDATE_MACHINE.advance(session, mandate, "verify", note="bank confirmed the card")
@@ -178,7 +178,7 @@ def sign_bank_card(session: Session, customer: Customer, mandate_id: int, *, sco
     """The customer signs the authorisation's scope for a verified card; it becomes usable."""
     mandate = get_own(session, customer, mandate_id, lock=True)
     if mandate.kind != MandateKind.bank_card:
-        raise Conflict("a WeChat papay contract is signed in WeChat, not here")
+        raise Conflict("微信支付代扣在微信签约页签署，无需在此签署")
     fen = _check_scope(max_amount, valid_until)
     mandate.scope_ref, mandate.max_amount_fen, mandate.valid_until = scope_ref, fen, valid_until
     MANDATE_MACHINE.advance(session, mandate, "activate", note="customer signed the authorisation")

@@ -19,9 +19,11 @@ from scrm.core.money import from_fen
 from scrm.customers import forms
 from scrm.customers import service as customer_service
 from scrm.customers.identity import MP_ERRORS, CurrentCustomer
+from scrm.customers.labels import ATTACHMENT_KIND_NAMES
 from scrm.customers.models import Customer, LoanProduct
 from scrm.miniprogram_api import schemas
 from scrm.miniprogram_api import service as mp_service
+from scrm.miniprogram_api import terms
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, Withdrawal, WithdrawalMethod
@@ -77,6 +79,14 @@ def bind_phone(body: schemas.PhoneIn, customer: CurrentCustomer, session: Sessio
     """
     kept = mp_service.bind_phone(session, customer, body.code)
     return _session_out(session, kept, new=False)
+
+
+@router.get("/privacy-terms", response_model=schemas.PrivacyTermsOut, summary="The privacy terms to consent to")
+def privacy_terms() -> schemas.PrivacyTermsOut:
+    """The privacy terms (隐私政策) the customer reads before applying, and their version: an application
+    carries `consent: {accepted: true, version}` with this version. Needs no sign-in, so the terms can be
+    read before signing in."""
+    return schemas.PrivacyTermsOut(version=get_settings().privacy_terms_version, title=terms.TITLE, text=terms.TEXT)
 
 
 @router.get("/me", response_model=schemas.CustomerOut, summary="The signed-in customer")
@@ -176,6 +186,14 @@ def upload_attachment(customer: CurrentCustomer, session: SessionDep,
         session, customer, data=file.file.read(get_settings().files_max_bytes + 1), filename=file.filename or "",
         kind=kind, by_customer=True)
     return schemas.AttachmentOut.model_validate(attachment)
+
+
+@router.get("/attachment-kinds", response_model=list[schemas.AttachmentKindOut],
+            summary="The kinds of document the API accepts")
+def attachment_kinds(customer: CurrentCustomer) -> list[schemas.AttachmentKindOut]:
+    """Every `kind` an upload may name, with its Chinese label, in the order the mini-program lists them."""
+    return [schemas.AttachmentKindOut(kind=k, label=label) for k, label in ATTACHMENT_KIND_NAMES.items()
+            if k in customer_service.ATTACHMENT_KINDS]
 
 
 @router.get("/attachments", response_model=list[schemas.AttachmentOut], summary="My documents")

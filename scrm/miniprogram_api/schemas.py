@@ -74,6 +74,20 @@ class ProductOut(BaseModel):
     form_fields: list[dict[str, Any]]
 
 
+class PrivacyTermsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_examples(
+        {"version": "2026-11", "title": "隐私政策", "text": "一、我们收集哪些信息\n…"}))
+    version: str = Field(description="send it back as `consent.version` with an application")
+    title: str
+    text: str
+
+
+class AttachmentKindOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_examples({"kind": "id_card", "label": "身份证"}))
+    kind: str
+    label: str
+
+
 class ConsentIn(_In):
     accepted: bool = Field(description="the customer ticked 我已阅读并同意《隐私政策》")
     version: str = Field(max_length=32, description="the privacy terms' version the customer read")

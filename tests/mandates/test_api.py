@@ -64,7 +64,7 @@ def test_expired_code(pay_client, sandbox_wechatpay, people, db):
     db.flush()
     answer = pay_client.post(f"/mp/mandates/{bound['id']}/sms-confirm", headers=headers,
                              json={"code": sandbox_wechatpay.last_sms_code(PHONE)})
-    assert answer.status_code == 422 and "expired" in answer.json()["message"]
+    assert answer.status_code == 422 and "验证码已过期" in answer.json()["message"]
 
 
 def test_scope_must_be_sensible(pay_client, sandbox_wechatpay, people):

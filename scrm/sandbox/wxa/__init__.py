@@ -3,7 +3,11 @@
 
 Tests and the demo play the phone's part: ``login_code()`` is what ``wx.login`` would hand the
 mini-program, ``phone_code()`` what the getPhoneNumber button would. Codes are single use and live
-five minutes on the sandbox clock (``advance()`` moves it).
+five minutes on the sandbox clock (``advance()`` moves it). A process that is not the sandbox's own (the
+mini-program's tests under Node) asks for them over HTTP: ``POST /sandbox/login_code`` with
+``{"openid"?, "unionid"?}`` answers ``{"code", "openid"}`` as ``wx.login``'s success does, and
+``POST /sandbox/phone_code`` with ``{"phone"}`` answers ``{"code"}`` as the button's ``getphonenumber``
+event carries it in ``detail.code``.
 """
 
 from __future__ import annotations
@@ -95,7 +99,9 @@ class SandboxWxa(LoopbackSandbox):
         self._sessions: dict[str, str] = {}  # openid -> session_key
         self._faults: dict[str, list[int]] = {}
         self._log: list[dict] = []
-        self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
+        self.app = Starlette(routes=[Route("/sandbox/login_code", self._http_login_code, methods=["POST"]),
+                                     Route("/sandbox/phone_code", self._http_phone_code, methods=["POST"]),
+                                     Route("/{path:path}", self._handle, methods=["GET", "POST"])])
 
     # ------------------------------------------------------------------ the phone's side and test controls
 
@@ -116,6 +122,17 @@ class SandboxWxa(LoopbackSandbox):
         """What ``wx.login`` gives the mini-program for this user (a new openid when none is given)."""
         openid = openid or "o" + secrets.token_hex(13)
         return self._issue("login", {"openid": openid, "unionid": unionid})
+
+    async def _http_login_code(self, request: Request) -> Response:
+        body = json.loads((await request.body()) or b"{}")
+        openid = body.get("openid") or "o" + secrets.token_hex(13)
+        return JSONResponse({"code": self.login_code(openid, body.get("unionid")), "openid": openid})
+
+    async def _http_phone_code(self, request: Request) -> Response:
+        body = json.loads((await request.body()) or b"{}")
+        if not body.get("phone"):
+            return JSONResponse({"error": "phone is required"}, status_code=400)
+        return JSONResponse({"code": self.phone_code(str(body["phone"]), str(body.get("country_code") or "86"))})
 
     def phone_code(self, phone: str, country_code: str = "86") -> str:
         """What the getPhoneNumber button gives the mini-program once the user allows it."""
