@@ -41,7 +41,7 @@ STEP_OF = {OrderStatus.signed: 0, OrderStatus.confirmed: 0, OrderStatus.reviewed
 
 def follows_customer(session: Session, staff: Employee, customer: Customer) -> bool:
     return any(f.employee_id == staff.id and f.status == FollowStatus.active
-               for f in customer_service.follows_of(session, customer.id))
+               for f, _ in customer_service.list_follows(session, customer.id))
 
 
 def may_see(session: Session, staff: Employee, customer: Customer) -> bool:

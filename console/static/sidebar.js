@@ -113,9 +113,11 @@
       invoke("sendChatMessage", data.message, function (err) {
         button.disabled = false;
         if (err) { say(explain(err), true); return; }
-        post(base + "/materials/" + id + "/sent", context, function () {});
-        button.textContent = "已发送";
-        say("已发送到当前聊天");
+        post(base + "/materials/" + id + "/sent", context, function () {
+          button.dataset.sends = String(Number(button.dataset.sends || 0) + 1);
+          button.textContent = "再发一次";
+          say("已发送到当前聊天");
+        });
       });
     });
   }
