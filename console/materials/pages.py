@@ -17,7 +17,6 @@ from scrm.customers import service as customer_service
 from scrm.materials import schemas
 from scrm.materials import service as materials_service
 from scrm.materials.labels import KIND_NAMES, PLACEHOLDERS
-from scrm.materials.models import MaterialKind
 from scrm.org import service as org_service
 
 router = core.console_router()

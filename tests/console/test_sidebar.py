@@ -1,0 +1,100 @@
+"""The sidebar's sign-in through WeCom OAuth (snsapi_base), its group page and its send endpoints' checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from scrm.auth import COOKIE_NAME, issue_staff_token, read_staff_token
+from scrm.core.db import utcnow
+from scrm.groups.labels import TIER_NAMES
+from scrm.groups.models import CustomerGroup, GroupMember, TierGroup
+from scrm.materials import schemas
+from scrm.materials import service as materials_service
+from scrm.org.models import Role
+from tests.factories.customers import make_customer
+from tests.factories.org import make_department, make_employee
+
+
+def page_csrf(html: str) -> str:
+    """The sidebar page hands its CSRF token to its script in ``data-csrf``."""
+    return re.search(r'data-csrf="([^"]+)"', html).group(1)
+
+
+def test_a_salesperson_opening_the_sidebar_is_signed_in_by_wecom_oauth(client, db, sandbox_wecom):
+    li = make_employee(db, "小李", wecom_userid="li")
+    sandbox_wecom.seed_user("li", "小李")
+    db.flush()
+
+    first = client.get("/console/sidebar/customer", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"].startswith("/console/sidebar/oauth?next=")
+    to_wecom = client.get(first.headers["location"], follow_redirects=False)
+    authorize = urlsplit(to_wecom.headers["location"])
+    query = parse_qs(authorize.query)
+    # WeCom's 网页授权 URL: snsapi_base, our callback, our state, the app's agentid
+    assert query["scope"] == ["snsapi_base"] and query["redirect_uri"][0].endswith("/console/sidebar/oauth/callback")
+    assert query["appid"] == [sandbox_wecom.corp_id] and query["agentid"] == [str(sandbox_wecom.agent_id)]
+
+    forged = client.get("/console/sidebar/oauth/callback", params={"code": sandbox_wecom.oauth_code("li"),
+                                                                   "state": "not-ours"}, follow_redirects=False)
+    assert forged.status_code == 401 and "登录已过期" in forged.text
+    back = client.get("/console/sidebar/oauth/callback", params={"code": sandbox_wecom.oauth_code("li"),
+                                                                 "state": query["state"][0]}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/console/sidebar/customer"
+    assert read_staff_token(back.cookies[COOKIE_NAME]) == li.id
+    page = client.get("/console/sidebar/customer")
+    assert page.status_code == 200 and 'id="wecom-config"' in page.text
+
+
+def test_the_group_sidebar_shows_tier_known_customers_and_recent_joiners(client, db):
+    li = make_employee(db, "小李", wecom_userid="li")
+    outsider = make_employee(db, "小赵", department=make_department(db), wecom_userid="zhao")
+    known = make_customer(db, li, "老客户甲", wecom_external_userid="wmKnown")
+    group = CustomerGroup(chat_id="wrTierA1", name="A类客户群", owner_employee_id=li.id, owner_userid="li",
+                          member_count=3)
+    db.add(group)
+    db.flush()
+    db.add(TierGroup(tier="A", chat_id="wrTierA1"))
+    now = utcnow()
+    db.add_all([GroupMember(group_id=group.id, member_userid="li", member_type=1, joined_at=now - timedelta(days=9)),
+                GroupMember(group_id=group.id, member_userid="wmKnown", member_type=2, customer_id=known.id,
+                            joined_at=now - timedelta(hours=1)),
+                GroupMember(group_id=group.id, member_userid="wmStranger", member_type=2, joined_at=now)])
+    db.flush()
+
+    client.cookies.set(COOKIE_NAME, issue_staff_token(li.id))
+    page = client.get("/console/sidebar/group", params={"chat": "wrTierA1"})
+    assert page.status_code == 200
+    assert "A类客户群" in page.text and f'<span class="pill">{TIER_NAMES["A"]}</span>' in page.text
+    assert '<dd id="known-customers">1</dd>' in page.text and "老客户甲" in page.text
+    assert page.text.index("外部成员</span>") < page.text.index("老客户甲")  # newest joiner first
+
+    client.cookies.set(COOKIE_NAME, issue_staff_token(outsider.id))
+    refused = client.get("/console/sidebar/group", params={"chat": "wrTierA1"})
+    assert refused.status_code == 403 and "老客户甲" not in refused.text
+
+
+def test_sending_needs_a_chat_the_salesperson_may_see(client, db):
+    li = make_employee(db, "小李", wecom_userid="li")
+    zhao = make_employee(db, "小赵", department=make_department(db), wecom_userid="zhao")
+    manager = make_employee(db, role=Role.manager)
+    make_customer(db, li, "王小明", gender=1, wecom_external_userid="wmWang")
+    script = materials_service.create_material(db, manager, schemas.MaterialIn(
+        kind="text", title="问候", content="{客户称呼}您好"))
+    db.flush()
+
+    client.cookies.set(COOKIE_NAME, issue_staff_token(li.id))
+    csrf = page_csrf(client.get("/console/sidebar/materials").text)
+    prepared = client.post(f"/console/sidebar/materials/{script.id}/prepare", data={"csrf_token": csrf, "ext": "wmWang"})
+    assert prepared.json() == {"message": {"msgtype": "text", "text": {"content": "王先生您好"}}}
+    nothing = client.post(f"/console/sidebar/materials/{script.id}/prepare", data={"csrf_token": csrf})
+    assert nothing.status_code == 422 and nothing.json()["field"] == "ext"
+    no_csrf = client.post(f"/console/sidebar/materials/{script.id}/sent", data={"ext": "wmWang"})
+    assert no_csrf.status_code == 403
+
+    client.cookies.set(COOKIE_NAME, issue_staff_token(zhao.id))
+    csrf = page_csrf(client.get("/console/sidebar/materials").text)
+    refused = client.post(f"/console/sidebar/materials/{script.id}/sent", data={"csrf_token": csrf, "ext": "wmWang"})
+    assert refused.status_code == 403 and "跟进人" in refused.json()["error"]
+    assert materials_service.usage(db, manager) == []
