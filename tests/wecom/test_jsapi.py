@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from scrm.wecom import jsapi
 from scrm.wecom.client import get_client, reset
+from scrm.wecom.models import WecomCall
 
 
 @pytest.mark.pure
@@ -38,6 +40,8 @@ def test_both_tickets_come_from_the_sandbox_once_and_sign_the_page(sandbox_wecom
     c, a = cfg["config"], cfg["agentConfig"]
     assert c["signature"] == jsapi.signature(corp_ticket, c["nonceStr"], c["timestamp"], url)
     assert a["signature"] == jsapi.signature(agent_ticket, a["nonceStr"], a["timestamp"], url)
+    logged = db.scalars(select(WecomCall).where(WecomCall.endpoint.in_(["get_jsapi_ticket", "ticket/get"]))).all()
+    assert len(logged) == 2 and all(c.response["ticket"] == "***" for c in logged)  # the call log keeps no ticket
 
 
 def test_a_ticket_is_fetched_again_only_after_its_lifetime(sandbox_wecom, db):
