@@ -24,7 +24,7 @@ from scrm.auth import COOKIE_NAME, SessionDep, current_staff, issue_staff_token
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.db import utcnow
-from scrm.core.errors import AppError, ExternalServiceError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from scrm.core.errors import AppError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.groups import service as groups_service
@@ -99,11 +99,9 @@ def _back(customer: Customer, msg: str) -> Response:
 @router.get(BASE + "/oauth")
 def oauth_start(request: Request, next: str = "") -> Response:
     """Off to WeCom's snsapi_base OAuth; WeCom comes back to the callback with a code and our state."""
-    try:
-        client = get_client()
-    except ExternalServiceError:
-        return _page(request, "sidebar/refused.html", {"reason": "企业微信尚未配置，无法登录侧边栏"}, None,
-                     status_code=503, sign=False)
+    if not get_settings().wecom_configured:  # opened outside WeCom on an install without it: the password sign-in
+        return RedirectResponse(f"{core.PREFIX}/login?{urlencode({'next': _safe_next(next)})}", status_code=303)
+    client = get_client()
     state = secrets.token_hex(16)
     callback = str(request.url_for("sidebar_oauth_callback"))
     response = RedirectResponse(org_service.wecom_authorize_url(client, callback, state), status_code=303)
@@ -115,7 +113,10 @@ def oauth_start(request: Request, next: str = "") -> Response:
 @router.get(BASE + "/oauth/callback", name="sidebar_oauth_callback")
 def oauth_callback(request: Request, session: SessionDep, code: str = "", state: str = "") -> Response:
     expected, _, next_path = request.cookies.get(STATE_COOKIE, "").partition(":")
-    if not code or not expected or not secrets.compare_digest(state, expected):
+    if not code or not expected:  # not on the way back from WeCom: start over
+        return RedirectResponse(f"{core.PREFIX}/login?{urlencode({'next': core.PREFIX + BASE + '/customer'})}",
+                                status_code=303)
+    if not secrets.compare_digest(state, expected):
         return _page(request, "sidebar/refused.html", {"reason": "企业微信登录已过期，请关闭侧边栏后重新打开"}, None,
                      status_code=401, sign=False)
     try:

@@ -98,3 +98,34 @@ def test_sending_needs_a_chat_the_salesperson_may_see(client, db):
     refused = client.post(f"/console/sidebar/materials/{script.id}/sent", data={"csrf_token": csrf, "ext": "wmWang"})
     assert refused.status_code == 403 and "跟进人" in refused.json()["error"]
     assert materials_service.usage(db, manager) == []
+
+
+def test_managers_keep_scripts_and_materials_and_read_their_use_in_the_console(db, sign_in):
+    manager = make_employee(db, "周经理", role=Role.manager)
+    li = make_employee(db, "小李")
+    customer = make_customer(db, li, "王小明")
+    db.flush()
+    client = sign_in(manager)
+    page = client.get("/console/materials")
+    assert page.status_code == 200 and "{客户称呼}" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    bad = client.post("/console/materials", data={"csrf_token": token, "kind": "link", "title": "利率表",
+                                                  "url": "ftp://x"})
+    assert bad.status_code == 422 and "http://" in bad.text
+    saved = client.post("/console/materials", data={"csrf_token": token, "kind": "text", "group_name": "开场白",
+                                                     "title": "首次问候", "content": "{客户称呼}您好"},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    poster = client.post("/console/materials", data={"csrf_token": token, "kind": "image", "title": "利率海报"},
+                         files={"file": ("海报.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")},
+                         follow_redirects=False)
+    assert poster.status_code == 303
+    rows = materials_service.list_materials(db)
+    assert sorted(m.title for m in rows) == ["利率海报", "首次问候"]
+    script = next(m for m in rows if m.title == "首次问候")
+    materials_service.record_send(db, script, li, customer_id=customer.id)
+    db.flush()
+    listing = client.get("/console/materials").text
+    row = re.search(r"<tr>\s*<td>开场白</td>.*?</tr>", listing, re.S).group(0)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "1", "1"]
