@@ -282,3 +282,37 @@ def test_bridge_failures_are_told_in_words_a_salesperson_understands(sidebar):
     refused.click(f"li[data-id='{sidebar.script.id}'] button.send")
     refused.wait_for_selector("#notice:has-text('没有权限')")
     assert refused.locator(f"li[data-id='{sidebar.script.id}'] button.send").inner_text() == "发送"
+
+
+WW_BRIDGE = """
+(function (s) {
+  var calls = JSON.parse(window.sessionStorage.getItem("wecom-calls") || "[]");
+  function record(c) { calls.push(c); window.sessionStorage.setItem("wecom-calls", JSON.stringify(calls)); }
+  window.__wecom = {calls: calls};
+  // @wecom/jsapi's ww: register() with signature callbacks, then promise-returning calls
+  window.ww = {
+    register: function (o) {
+      var config = o.getConfigSignature(window.location.href), agent = o.getAgentConfigSignature(window.location.href);
+      record({api: "register", args: {corpId: o.corpId, agentId: o.agentId, config: config, agentConfig: agent}});
+      setTimeout(function () { o.onAgentConfigSuccess && o.onAgentConfigSuccess({errMsg: "agentConfig:ok"}); }, 0);
+    },
+    getCurExternalContact: function () {
+      record({api: "getCurExternalContact", args: {}});
+      return Promise.resolve({errMsg: "getCurExternalContact:ok", userId: s.userId});
+    }
+  };
+})(%s);
+"""
+
+
+def test_the_newer_ww_sdk_is_registered_with_both_signatures(sidebar):
+    page = sidebar.open(sidebar.li)
+    page.context.add_init_script(WW_BRIDGE % json.dumps({"userId": sidebar.ext}))
+    page.goto("/console/sidebar/customer")
+    page.wait_for_url(re.compile(r"ext="))
+    assert "王小明" in page.locator("#customer-head").inner_text()
+    register = calls(page, "register")[0]["args"]
+    url, tickets = sidebar.server + "/console/sidebar/customer", sidebar.sandbox.jsapi_tickets
+    for which, kind in (("config", "corp"), ("agentConfig", "agent_config")):
+        signed = register[which]
+        assert signed["signature"] == jsapi.signature(tickets[kind], signed["nonceStr"], signed["timestamp"], url)
