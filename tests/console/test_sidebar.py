@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrm.auth import COOKIE_NAME, issue_staff_token, read_staff_token
 from scrm.core.db import utcnow
+from scrm.customers.models import CustomerFollow, DuplicateContact, FollowStatus
 from scrm.groups.labels import TIER_NAMES
 from scrm.groups.models import CustomerGroup, GroupMember, TierGroup
 from scrm.materials import schemas
@@ -129,3 +130,35 @@ def test_managers_keep_scripts_and_materials_and_read_their_use_in_the_console(d
     listing = client.get("/console/materials").text
     row = re.search(r"<tr>\s*<td>开场白</td>.*?</tr>", listing, re.S).group(0)
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "1", "1"]
+
+
+def test_the_customer_sidebar_warns_of_a_duplicate_and_keeps_to_the_app_s_own_tags(db, sign_in):
+    li = make_employee(db, "小李", wecom_userid="li")
+    wang = make_employee(db, "老王", department=make_department(db), wecom_userid="wang")
+    first = make_customer(db, wang, "张三（老王的）", phone="13900000001")
+    second = make_customer(db, li, "张三", wecom_external_userid="wmZhang")
+    db.add(CustomerFollow(customer_id=second.id, employee_id=li.id, status=FollowStatus.active))
+    db.add(DuplicateContact(customer_id=second.id, existing_customer_id=first.id, phone_hash="h" * 64,
+                            owner_id=wang.id, other_employee_id=li.id))
+    db.flush()
+    client = sign_in(li)
+    page = client.get("/console/sidebar/customer", params={"ext": "wmZhang"})
+    assert page.status_code == 200 and "已由 老王 负责" in page.text
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    refused = client.post(f"/console/sidebar/customer/{second.id}/tags", data={"csrf_token": token, "tag": "随便打的",
+                                                                              "on": "1"})
+    assert refused.status_code == 422 and "不是系统标签" in refused.text
+    added = client.post(f"/console/sidebar/customer/{second.id}/tags", data={"csrf_token": token, "tag": "企业主",
+                                                                            "on": "1"}, follow_redirects=False)
+    assert added.status_code == 303 and "企业主" in client.get(added.headers["location"]).text
+    removed = client.post(f"/console/sidebar/customer/{second.id}/tags", data={"csrf_token": token, "tag": "企业主",
+                                                                              "on": "0"})
+    assert removed.status_code == 200 and "企业主</span>" not in removed.text
+
+    client = sign_in(wang)  # 老王 owns the other record and neither follows nor sees this one
+    assert client.get("/console/sidebar/customer", params={"ext": "wmZhang"}).status_code == 403
+    token = page_csrf(client.get("/console/sidebar/materials").text)
+    other = client.post(f"/console/sidebar/customer/{second.id}/tags", data={"csrf_token": token, "tag": "企业主",
+                                                                            "on": "1"})
+    assert other.status_code == 403 and "不是该客户的跟进人" in other.text
