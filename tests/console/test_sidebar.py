@@ -14,6 +14,7 @@ from scrm.groups.models import CustomerGroup, GroupMember, TierGroup
 from scrm.materials import schemas
 from scrm.materials import service as materials_service
 from scrm.org.models import Role
+from scrm.sop.models import SopTask
 from tests.factories.customers import make_customer
 from tests.factories.org import make_department, make_employee
 
@@ -162,3 +163,20 @@ def test_the_customer_sidebar_warns_of_a_duplicate_and_keeps_to_the_app_s_own_ta
     other = client.post(f"/console/sidebar/customer/{second.id}/tags", data={"csrf_token": token, "tag": "企业主",
                                                                             "on": "1"})
     assert other.status_code == 403 and "不是该客户的跟进人" in other.text
+
+
+def test_a_task_is_snoozed_a_day_from_the_sidebar(db, sign_in):
+    li = make_employee(db, "小李", wecom_userid="li")
+    customer = make_customer(db, li, "王小明", wecom_external_userid="wmWang")
+    due = utcnow() + timedelta(hours=1)
+    task = SopTask(key=f"call:{customer.id}:x", kind="schedule", customer_id=customer.id,
+                   assignee_employee_id=li.id, due_at=due, title="回访")
+    db.add(task)
+    db.flush()
+    client = sign_in(li)
+    token = page_csrf(client.get("/console/sidebar/materials").text)
+    moved = client.post(f"/console/sidebar/tasks/{task.id}/snooze", data={"csrf_token": token}, follow_redirects=False)
+    assert moved.status_code == 303 and "msg=task_snoozed" in moved.headers["location"]
+    db.refresh(task)
+    assert task.due_at == due + timedelta(days=1) and task.snoozes == 1
+    assert client.post(f"/console/sidebar/tasks/{task.id}/drop", data={"csrf_token": token}).status_code == 404
