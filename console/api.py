@@ -10,9 +10,11 @@ from console.dashboards import pages as dashboards
 from console.finance import debits, orders, referral, reimbursements, settlements
 from console.handover import pages as handover
 from console.home import pages as home
+from console.materials import pages as materials
 from console.rules import assignment, commission, sop, tagging, tiers
+from console.sidebar import pages as sidebar
 
 router = APIRouter(include_in_schema=False)
 for module in (home, customers, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
-               settlements, debits, reimbursements, referral, admin):
+               settlements, debits, reimbursements, referral, admin, materials, sidebar):
     router.include_router(module.router)

@@ -82,6 +82,7 @@ MENU: list[MenuItem] = [
     MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),
     MenuItem("报销", "/reimbursements", EVERYONE),
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("话术素材", "/materials", MANAGERS),
     MenuItem("系统自检", "/admin/doctor", (Role.admin,)),
 ]
 

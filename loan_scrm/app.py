@@ -34,6 +34,7 @@ from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
 from scrm.ingress import api as ingress_api
 from scrm.mandates import api as mandates_api
+from scrm.materials import api as materials_api
 from scrm.miniprogram_api import api as miniprogram_api
 from scrm.org import api as org_api
 from scrm.referral import api as referral_api
@@ -58,6 +59,7 @@ ROUTERS = (
     groups_api.router,
     sop_api.router,
     broadcast_api.router,
+    materials_api.router,
     console_api.router,
     bo_orders_api.router,
     bo_orders_api.deposits_router,
@@ -83,7 +85,7 @@ notifications, 20 MiB for a file upload); 503 with `Retry-After` while the datab
 """
 
 
-UPLOAD_PATH = re.compile(r"(/api|/console)/customers/\d+/attachments|/mp/attachments")
+UPLOAD_PATH = re.compile(r"(/api|/console)/customers/\d+/attachments|/mp/attachments|/console/materials(/\d+)?")
 UPLOAD_FORM_ALLOWANCE = 64 * 1024
 
 

@@ -36,7 +36,7 @@ from scrm.core.config import Settings, get_settings
 from scrm.migrations import alembic_config
 from scrm.miniprogram_api.wxa import WxaClient
 from scrm.wechatpay import signing
-from scrm.wecom import callback
+from scrm.wecom import callback, jsapi
 from scrm.wecom.client import WecomClient, WecomError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -230,6 +230,32 @@ def check_wecom(settings: Settings) -> list[Result]:
     else:
         results.append(_ok(contact, contact_title, f"可以调用客户联系接口，{len(members)} 名成员已开通 (members)"))
     return results
+
+
+def check_jsapi(settings: Settings) -> list[Result]:
+    """The chat sidebar's JS-SDK needs both tickets: the corp's (wx.config) and the app's (wx.agentConfig)."""
+    name, title = "wecom.jsapi", "企业微信 JS-SDK 签名 (侧边栏)"
+    if not settings.wecom_configured:
+        return [_fail(name, title, "未配置企业微信，侧边栏无法签名 (WeCom not configured)",
+                      "先按「企业微信 access_token」一行配置企业ID和 Secret")]
+    if not settings.wecom_agent_id:
+        return [_fail(name, title, "未设置应用 AgentId (SCRM_WECOM_AGENT_ID not set)，wx.agentConfig 需要它",
+                      f"在{WECOM_CONSOLE} → 应用管理 → 自建应用 → 本应用 → AgentId，复制到 SCRM_WECOM_AGENT_ID")]
+    client = _ProbeClient(settings.wecom_corp_id, settings.wecom_secret, api_base=settings.wecom_api_base,
+                          storage=MemoryStorage(), timeout=NETWORK_TIMEOUT)
+    network_fix = f"检查本服务器能否访问 {settings.wecom_api_base}（防火墙、代理、DNS）"
+    got = []
+    for kind, label in ((jsapi.CORP, "企业 jsapi_ticket"), (jsapi.AGENT, "应用 jsapi_ticket (agent_config)")):
+        endpoint, query = jsapi.TICKET_ENDPOINTS[kind]
+        try:
+            answer = client.get(endpoint, params=dict(query))
+        except WecomError as exc:
+            message, fix = _explain(exc, WECOM_ERRCODES, network_fix)
+            return [_fail(name, title, f"取不到{label}: {message}", fix)]
+        if not answer.get("ticket"):
+            return [_fail(name, title, f"企业微信返回的{label}为空 (no ticket in the answer)", network_fix)]
+        got.append(f"{label} 有效 {answer.get('expires_in', '?')} 秒")
+    return [_ok(name, title, "；".join(got) + "。侧边栏页面的域名还需在应用的「网页授权及JS-SDK」中设为可信域名")]
 
 
 # ------------------------------------------------------------------------------------------------ callback URL
@@ -442,6 +468,7 @@ CHECKS: tuple[tuple[str, str, Callable[[Settings], list[Result]]], ...] = (
     ("database", "数据库", check_database),
     ("redis", "Redis 与后台任务", check_redis),
     ("wecom.token", "企业微信", check_wecom),
+    ("wecom.jsapi", "企业微信 JS-SDK 签名", check_jsapi),
     ("wecom.callback", "企业微信 回调URL", check_callback),
     ("miniprogram", "小程序", check_miniprogram),
     ("wechatpay", "微信支付", check_wechatpay),

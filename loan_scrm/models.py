@@ -18,6 +18,7 @@ from scrm.groups import models as _groups  # noqa: F401
 from scrm.handover import models as _handover  # noqa: F401
 from scrm.ingress import models as _ingress  # noqa: F401
 from scrm.mandates import models as _mandates  # noqa: F401
+from scrm.materials import models as _materials  # noqa: F401
 from scrm.miniprogram_api import models as _miniprogram  # noqa: F401
 from scrm.org import models as _org  # noqa: F401
 from scrm.privacy import models as _privacy  # noqa: F401

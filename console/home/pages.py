@@ -19,7 +19,8 @@ from scrm.wecom.client import get_client
 router = core.console_router()
 
 OAUTH_STATE_COOKIE = "scrm_oauth_state"
-STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+STATIC = {"console.css": "text/css", "console.js": "text/javascript", "sidebar.css": "text/css",
+          "sidebar.js": "text/javascript"}
 
 
 def _safe_next(value: str | None) -> str:

@@ -381,6 +381,34 @@ def tiers_of(session: Session, customer_ids: list[int]) -> dict[int, str]:
                                 .where(CustomerTier.customer_id.in_(customer_ids))).all())
 
 
+@dataclass
+class GroupSummary:
+    group: CustomerGroup
+    tier: str | None  # the tier this group serves, when it is one of the tiers' groups
+    customers: int  # external members we know as customers
+    externals: int  # external members in all
+    recent: list[tuple[GroupMember, str | None]]  # the latest joiners with their customer name, newest first
+    staff_userids: set[str]  # the members who are staff (WeCom userids)
+
+
+def group_summary(session: Session, chat_id: str, *, recent: int = 10) -> GroupSummary | None:
+    """What the group-chat sidebar shows of a customer group: its tier, known customers, who joined last."""
+    group = get_by_chat_id(session, chat_id)
+    if group is None:
+        return None
+    tier = session.scalar(select(TierGroup.tier).where(TierGroup.chat_id == chat_id))
+    externals, customers = session.execute(
+        select(func.count(), func.count(GroupMember.customer_id))
+        .where(GroupMember.group_id == group.id, GroupMember.member_type == 2)).one()
+    rows = session.execute(select(GroupMember, Customer.name).outerjoin(Customer, Customer.id == GroupMember.customer_id)
+                           .where(GroupMember.group_id == group.id)
+                           .order_by(GroupMember.joined_at.desc().nulls_last(), GroupMember.id.desc())
+                           .limit(recent)).all()
+    staff = set(session.scalars(select(GroupMember.member_userid).where(GroupMember.group_id == group.id,
+                                                                         GroupMember.member_type == 1)))
+    return GroupSummary(group, tier, int(customers or 0), int(externals or 0), [(m, n) for m, n in rows], staff)
+
+
 def tier_counts(session: Session) -> dict[str, int]:
     session.flush()
     return dict(session.execute(select(CustomerTier.tier, func.count()).group_by(CustomerTier.tier)).all())

@@ -379,6 +379,14 @@ def list_tasks(session: Session, viewer: Employee, *, status: TaskStatus | None 
     return list(session.scalars(stmt.order_by(SopTask.due_at, SopTask.id).limit(min(limit, 500)).offset(offset)))
 
 
+def open_tasks_of_customer(session: Session, viewer: Employee, customer_id: int, *, limit: int = 20) -> list[SopTask]:
+    """One customer's open tasks in the viewer's scope, earliest due first (the chat sidebar)."""
+    session.flush()
+    return list(session.scalars(select(SopTask).where(
+        SopTask.customer_id == customer_id, SopTask.status == TaskStatus.open, visible_task_condition(session, viewer))
+        .order_by(SopTask.due_at, SopTask.id).limit(limit)))
+
+
 def end_of_today(now: datetime) -> datetime:
     return datetime.combine(local_today(now) + timedelta(days=1), time(0), tzinfo=local_zone())
 

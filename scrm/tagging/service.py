@@ -188,6 +188,25 @@ def record_behaviour(session: Session, customer_id: int, event: str, *, source_k
     return recompute_profile(session, customer_id)[0]
 
 
+def staff_settable_tags() -> list[str]:
+    """The app's tags a salesperson may add or remove by hand (intent follows from evidence, never set)."""
+    intent = set(profile_mod.INTENT_TAGS.values())
+    return [t for t in rules_mod.shipped_rules().vocabulary_order if t not in intent]
+
+
+def set_tag_by_staff(session: Session, customer_id: int, tag: str, on: bool, *, employee_id: int,
+                     source_key: str) -> CustomerProfile:
+    """A salesperson adds (``on``) or removes one of the app's tags: evidence from source "manual" that asserts it,
+    so the newest statement wins as for any text; the profile is recomputed (and then synced to WeCom)."""
+    if tag not in staff_settable_tags():
+        raise ValidationFailed(f"“{tag[:30]}”不是系统标签，请从列表中选择", field="tag")
+    customer_service.get(session, customer_id)
+    action = "添加" if on else "移除"
+    _add_evidence(session, customer_id, "manual", source_key, None, f"销售{action}标签：{tag}",
+                  {"asserted": {tag: on}, "phrases": {tag: f"销售手动{action}"}, "employee_id": employee_id})
+    return recompute_profile(session, customer_id)[0]
+
+
 def _manual_vocabulary_tags(session: Session, customer_ids: list[int]) -> dict[int, set[str]]:
     vocab = set(rules_mod.shipped_rules().vocabulary_order)
     rows = session.execute(select(CustomerTag.customer_id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)

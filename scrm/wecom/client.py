@@ -205,7 +205,7 @@ _MOBILE_KEYS = re.compile(r"mobile|phone|telephone", re.I)
 
 def _redact(value: Any, key: str = "") -> Any:
     """Tokens and phone numbers stay out of the call log (personal data is encrypted at rest elsewhere)."""
-    if key in ("access_token", "session_key"):
+    if key in ("access_token", "session_key", "ticket"):  # a JS-SDK ticket signs pages for our domain
         return "***"
     if isinstance(value, dict):
         return {k: _redact(v, k) for k, v in value.items()}

@@ -82,7 +82,8 @@ def test_every_check_is_ok_with_good_settings(configured):
     results = doctor.run()
 
     assert [r for r in results if r.status != doctor.OK] == []
-    assert {"database", "redis", "workers", "wecom.token", "wecom.customer_contact", "wecom.callback", "miniprogram",
+    assert {"database", "redis", "workers", "wecom.token", "wecom.customer_contact", "wecom.jsapi", "wecom.callback",
+            "miniprogram",
             "wechatpay", "wechatpay.certificate", "pii_key", "disk"} <= set(by_name(results))
 
 
@@ -117,6 +118,18 @@ def test_an_app_without_the_customer_contact_permission_is_told_so(configured, s
 
     assert refused.status == doctor.FAIL and "48002" in refused.message and "客户联系" in refused.message
     assert "可调用接口的应用" in refused.fix
+
+
+def test_the_sidebar_check_fetches_both_js_sdk_tickets(configured, sandbox_wecom):
+    result = doctor.check_jsapi(configured)[0]
+
+    assert result.ok and "jsapi_ticket" in result.message and "可信域名" in result.message
+    assert sandbox_wecom.call_count("get_jsapi_ticket") == 1 and sandbox_wecom.call_count("ticket/get") == 1
+    no_agent = doctor.check_jsapi(configured.model_copy(update={"wecom_agent_id": 0}))[0]
+    assert no_agent.status == doctor.FAIL and "SCRM_WECOM_AGENT_ID" in no_agent.message + no_agent.fix
+    sandbox_wecom.inject("ticket/get", errcode=48002)
+    refused = doctor.check_jsapi(configured)[0]
+    assert refused.status == doctor.FAIL and "48002" in refused.message and "agent_config" in refused.message
 
 
 def test_the_callback_check_fails_clearly_with_a_token_the_served_app_does_not_have(configured):

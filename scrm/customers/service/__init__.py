@@ -19,7 +19,7 @@ from scrm.customers.service.counts import (ChannelStats, channel_stats, follow_u
                                            newest_customer_id, scope_counts, stage_counts_by_channel,
                                            stage_counts_by_owner, timeline_of_customer)
 from scrm.customers.service.follow_ups import add_follow_up, list_follow_ups, list_follows
-from scrm.customers.service.lookups import customers_by_id, names_by_id
+from scrm.customers.service.lookups import customers_by_id, duplicate_owners, names_by_id
 from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
                                                 sign_in_miniprogram)
 from scrm.customers.service.personal_data import ERASED_TEXT, erase_personal_data, on_customer_erased, view_pii

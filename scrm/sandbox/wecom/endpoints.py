@@ -122,6 +122,65 @@ def message_send(corp: Corp, q: dict, body: dict) -> dict:
             "msgid": msgid}
 
 
+# ---------------------------------------------------------------- JS-SDK tickets and temporary media
+
+# 获取企业的jsapi_ticket / 获取应用的jsapi_ticket (https://developer.work.weixin.qq.com/document/path/90506): a ticket
+# lives 7200 s and the same one is answered while it lives; a corp may fetch 400 times an hour, an app 100 times.
+TICKET_TTL_S = 7200
+TICKET_FETCHES_PER_HOUR = {"corp": 400, "agent_config": 100}
+# 上传临时素材 (https://developer.work.weixin.qq.com/document/path/90253): a media_id is valid for 3 days; every file
+# must be over 5 bytes; images 10 MB (JPG, PNG), voice 2 MB, video 10 MB, files 20 MB.
+MEDIA_TTL_S = 3 * 24 * 3600
+MEDIA_LIMITS = {"image": 10 * 1024 * 1024, "voice": 2 * 1024 * 1024, "video": 10 * 1024 * 1024,
+                "file": 20 * 1024 * 1024}
+
+
+def _ticket(corp: Corp, kind: str) -> dict:
+    now = corp.now()
+    current = corp.jsapi_tickets.get(kind)
+    if current is None or current[1] <= now:
+        fetches = [t for t in corp.ticket_fetches.get(kind, []) if now - t < 3600]
+        if len(fetches) >= TICKET_FETCHES_PER_HOUR[kind]:
+            raise WecomApiError(45009, "api freq out of limit: jsapi ticket")
+        corp.ticket_fetches[kind] = fetches + [now]
+        current = (secrets.token_urlsafe(64), now + TICKET_TTL_S)
+        corp.jsapi_tickets[kind] = current
+    return {"ticket": current[0], "expires_in": max(1, int(current[1] - now))}
+
+
+@endpoint("get_jsapi_ticket")
+def get_jsapi_ticket(corp: Corp, q: dict, body: dict) -> dict:
+    return _ticket(corp, "corp")
+
+
+@endpoint("ticket/get")
+def ticket_get(corp: Corp, q: dict, body: dict) -> dict:
+    if q.get("type") != "agent_config":
+        raise WecomApiError(40058, "type must be agent_config")
+    return _ticket(corp, "agent_config")
+
+
+@endpoint("media/upload")
+def media_upload(corp: Corp, q: dict, body: dict) -> dict:
+    """``body`` is the multipart form's ``media`` part as the server read it: filename, content_type, size."""
+    kind = q.get("type", "")
+    if kind not in MEDIA_LIMITS:
+        raise WecomApiError(40004)
+    if "size" not in body:
+        raise WecomApiError(41005, "media data missing")
+    if body["size"] <= 5 or body["size"] > MEDIA_LIMITS[kind]:
+        raise WecomApiError(40006)
+    if kind == "image" and not str(body.get("filename", "")).lower().endswith((".jpg", ".jpeg", ".png")):
+        raise WecomApiError(40005)
+    media_id = new_id("3", 64)
+    now = int(corp.now())
+    corp.media[media_id] = {"type": kind, "filename": body.get("filename"), "size": body["size"],
+                            "content_type": body.get("content_type"), "created_at": now,
+                            "expires_at": now + MEDIA_TTL_S}
+    # WeCom's sample answers created_at as a string
+    return {"type": kind, "media_id": media_id, "created_at": str(now)}
+
+
 # ---------------------------------------------------------------- customers
 
 

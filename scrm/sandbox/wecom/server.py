@@ -251,6 +251,19 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         return dict(self.corp.msg_templates)
 
     @property
+    def jsapi_tickets(self) -> dict[str, str]:
+        """The live JS-SDK tickets by kind ("corp", "agent_config")."""
+        with self.corp.lock:
+            now = self.corp.now()
+            return {k: t for k, (t, exp) in self.corp.jsapi_tickets.items() if exp > now}
+
+    @property
+    def media(self) -> dict[str, dict]:
+        """Temporary media uploaded (media/upload), by media_id."""
+        with self.corp.lock:
+            return {k: dict(v) for k, v in self.corp.media.items()}
+
+    @property
     def transfers(self) -> list[dict]:
         return [dict(t.__dict__) for t in self.corp.transfers]
 
@@ -346,7 +359,9 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         raw = await request.body()
         body: Any = None
         bad_json = False
-        if raw.strip():
+        if path == "media/upload" and request.headers.get("content-type", "").startswith("multipart/form-data"):
+            body = await self._media_part(request)
+        elif raw.strip():
             try:
                 body = json.loads(raw)
             except ValueError:
@@ -386,6 +401,15 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
             payload = exc.body()
         self._record(request, path, query, body, payload["errcode"], 200)
         return JSONResponse(payload)
+
+    async def _media_part(self, request: Request) -> dict:
+        """The ``media`` part of a media/upload form, read the way WeCom documents it (filename, length, type)."""
+        form = await request.form()
+        part = form.get("media")
+        if part is None or isinstance(part, str):
+            return {}
+        data = await part.read()
+        return {"filename": part.filename, "content_type": part.content_type, "size": len(data)}
 
     async def _limited(self, path: str, handler, query: dict, body: dict) -> dict:
         with self._lock:

@@ -19,6 +19,9 @@ ERRMSG = {
     40008: "invalid message type",
     40013: "invalid corpid",
     40014: "invalid access_token",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid file size",
     40029: "invalid code",
     40031: "invalid userid list",
     40056: "invalid agentid",
@@ -229,6 +232,9 @@ class Corp:
             self.msg_templates: dict[str, dict] = {}  # add_msg_template
             self.join_ways: dict[str, dict] = {}  # groupchat/add_join_way
             self.webhooks: dict[str, list[dict]] = {}  # group robots: key -> messages received
+            self.jsapi_tickets: dict[str, tuple[str, float]] = {}  # "corp" / "agent_config" -> (ticket, expires at)
+            self.ticket_fetches: dict[str, list[float]] = {}  # kind -> when each ticket fetch was answered
+            self.media: dict[str, dict] = {}  # media/upload: media_id -> type, filename, size, created_at
 
     def now(self) -> float:
         return time.time() + self.clock_offset

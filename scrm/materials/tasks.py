@@ -1,0 +1,1 @@
+"""Scripts and materials have no background jobs: media are uploaded when first sent."""
