@@ -10,9 +10,10 @@ from console.dashboards import pages as dashboards
 from console.finance import debits, orders, referral, reimbursements, settlements
 from console.handover import pages as handover
 from console.home import pages as home
+from console.products import pages as products
 from console.rules import assignment, commission, sop, tagging, tiers
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
+for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
                settlements, debits, reimbursements, referral, admin):
     router.include_router(module.router)
