@@ -111,27 +111,38 @@ def _read(form) -> dict[str, Any]:
     return values
 
 
-def _convert(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The inputs as the service's arguments, and the service's error names → the inputs they belong to."""
-    rows = values["rows"]
-    fields: list[dict[str, Any]] = []
-    rename, errors = dict(FEE_NAMES), []
-    for index, row in enumerate(rows):
+def _rename(values: dict[str, Any]) -> dict[str, str]:
+    """The service's error names (``form_fields[2].options``, ``fee_rule.rate_bp``) → the inputs they belong to.
+    Rows left blank are not sent, so the service's index counts only the filled rows."""
+    rename = dict(FEE_NAMES)
+    position = 0
+    for index, row in enumerate(values["rows"]):
         if not row["key"] and not row["label"]:
             continue
-        position = len(fields)
         for attr in ROW_ATTRS + ("required",):
             rename[f"form_fields[{position}].{attr}"] = f"f{index}_{attr}"
         rename[f"form_fields[{position}]"] = f"f{index}_key"
+        position += 1
+    return rename
+
+
+def _convert(values: dict[str, Any]) -> dict[str, Any]:
+    """The inputs as the service's arguments."""
+    fields: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    for index, row in enumerate(values["rows"]):
+        if not row["key"] and not row["label"]:
+            continue
         field: dict[str, Any] = {"key": row["key"], "label": row["label"], "type": row["type"],
                                  "required": row["required"]}
-        try:
-            for attr in ("min", "max", "max_length"):
+        for attr in ("min", "max", "max_length"):
+            try:
                 number = _number(row[attr], f"f{index}_{attr}")
-                if number is not None:
-                    field[attr] = number
-        except ValidationFailed as exc:
-            errors.append({"field": exc.field, "message": exc.message})
+            except ValidationFailed as exc:
+                errors.append({"field": exc.field, "message": exc.message})
+                continue
+            if number is not None:
+                field[attr] = number
         if row["unit"]:
             field["unit"] = row["unit"]
         options = _options(row["options"])
@@ -151,13 +162,16 @@ def _convert(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             fee["rate_bp"] = int(bp)
         elif values["fee_kind"] == "fixed":
             fee["fixed_fen"] = _fen(values["fee_fixed"], "fee_fixed", "固定服务费")
+    except ValidationFailed as exc:
+        errors.append({"field": exc.field, "message": exc.message})
+    try:
         fee["min_fen"] = _fen(values["fee_min"], "fee_min", "最低服务费") or 0
     except ValidationFailed as exc:
         errors.append({"field": exc.field, "message": exc.message})
-    if errors:
+    if errors:  # the form's own faults are shown with everything else wrong, not one round after another
+        errors += [{"field": e.field, "message": e.message} for e in forms.definition_errors(fields)]
         raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
-    data = {"name": values["name"], "form_fields": fields, "required_materials": values["materials"], "fee_rule": fee}
-    return data, rename
+    return {"name": values["name"], "form_fields": fields, "required_materials": values["materials"], "fee_rule": fee}
 
 
 def _form_context(session: Session, product: LoanProduct | None, values: dict[str, Any]) -> dict[str, Any]:
@@ -201,9 +215,9 @@ async def _save(request: Request, staff: Employee, session: Session, code: str |
     form = await request.form()
     product = customer_service.product_by_code(session, code) if code else None
     values = _read(form)
-    rename: dict[str, str] = dict(FEE_NAMES)
+    rename = _rename(values)
     try:
-        data, rename = _convert(values)
+        data = _convert(values)
         if product is None:
             product = customer_service.create_product(session, staff, code=values["code"], **data)
             msg = "product_saved"
