@@ -17,7 +17,7 @@ from scrm.core.errors import AppError, ValidationFailed
 from scrm.core.money import NotAnAmount, to_fen, yuan_amount
 from scrm.customers import forms
 from scrm.customers import service as customer_service
-from scrm.customers.labels import ATTACHMENT_KIND_NAMES
+from scrm.customers.labels import ATTACHMENT_KIND_NAMES, FEE_KIND_NAMES, FIELD_TYPE_NAMES
 from scrm.customers.models import LoanProduct
 from scrm.org.models import Employee
 
@@ -180,9 +180,9 @@ def _form_context(session: Session, product: LoanProduct | None, values: dict[st
         rows.append({"key": "", "label": "", "type": "text", "required": False, "options": "", "min": "", "max": "",
                      "max_length": "", "unit": ""})
     return {"product": product, "values": {**values, "rows": rows},
-            "type_choices": sorted(forms.FIELD_TYPE_NAMES.items(), key=lambda kv: list(forms.FIELD_TYPE_NAMES).index(kv[0])),
+            "type_choices": list(FIELD_TYPE_NAMES.items()), "fee_kinds": list(FEE_KIND_NAMES.items()),
             "material_choices": _materials_choices(), "kind_names": ATTACHMENT_KIND_NAMES,
-            "type_names": forms.FIELD_TYPE_NAMES,
+            "type_names": FIELD_TYPE_NAMES,
             "versions": customer_service.list_forms(session, product) if product else []}
 
 

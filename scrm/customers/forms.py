@@ -125,8 +125,6 @@ class FieldError:
     message: str
 
 
-FIELD_TYPE_NAMES = {"text": "文字", "number": "数字", "integer": "整数", "money": "金额（元）", "choice": "单选",
-                    "date": "日期", "bool": "是/否"}
 FIELD_ATTRIBUTES = {"key", "label", "type", "required", "options", "min", "max", "max_length", "unit"}
 MAX_FIELDS = 50
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
