@@ -160,7 +160,7 @@ def _check_fee(fee: Any, errors: list[tuple[str, str]]) -> FeeRule | None:
             errors.append(("fee_rule.fixed_fen", "固定服务费以分计，应为不小于 0 的整数"))
         if fee.get("rate_bp") is not None:
             errors.append(("fee_rule.rate_bp", "固定收费时不填费率"))
-    minimum = _int(fee.get("min_fen", 0) if fee.get("min_fen") is not None else 0)
+    minimum = _int(fee.get("min_fen") or 0)
     if minimum is None or not 0 <= minimum <= MAX_FEE_FEN:
         errors.append(("fee_rule.min_fen", "最低服务费以分计，应为不小于 0 的整数"))
     return FeeRule(FeeKind(kind), rate, fixed, minimum or 0)
@@ -211,7 +211,7 @@ def _apply_fee(product: LoanProduct, rule: FeeRule) -> None:
 
 
 def create_product(session: Session, actor: Employee | None, *, code: Any, name: Any, form_fields: Any,
-                   required_materials: Any = (), fee_rule: Any = None) -> LoanProduct:
+                   required_materials: Any = None, fee_rule: Any = None) -> LoanProduct:
     """A new product with version 1 of its form. Every bad input is named at once (422); nothing is written."""
     if actor is not None:
         require_editor(actor)
@@ -223,8 +223,7 @@ def create_product(session: Session, actor: Employee | None, *, code: Any, name:
         errors.append(("code", f"已有代码为 {code} 的产品"))
     name = _check_name(session, name, None, errors)
     errors += [(e.field, e.message) for e in forms.definition_errors(form_fields)]
-    kinds = _check_materials(list(required_materials) if isinstance(required_materials, tuple)
-                             else required_materials, errors)
+    kinds = _check_materials([] if required_materials is None else required_materials, errors)
     rule = _check_fee(fee_rule, errors)
     _fail(errors)
     product = LoanProduct(code=code, name=name, form_fields=form_fields, required_materials=kinds, form_version=1,
