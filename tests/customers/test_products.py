@@ -33,7 +33,8 @@ BRIDGE = {
 
 
 @pytest.fixture
-def staff(db):
+def staff(db, products):
+    """Staff of each role, with the standard products present (a test before may have emptied the tables)."""
     dept = make_department(db)
     return {role: make_employee(db, role=role, department=dept)
             for role in (Role.sales, Role.supervisor, Role.manager, Role.admin)}
@@ -230,7 +231,7 @@ def test_a_freshly_migrated_database_lists_the_five_standard_products(tmp_path):
     assert (by_code["provident_fund"].fee_kind, by_code["provident_fund"].fee_fixed_fen) == ("fixed", 150000)
 
 
-def test_the_standard_products_are_served_with_their_forms_and_materials(db, client, staff, products):
+def test_the_standard_products_are_served_with_their_forms_and_materials(db, client, staff):
     listed = {p["code"]: p for p in client.get("/api/customers/products", headers=auth(staff[Role.sales])).json()}
     assert {code: p["name"] for code, p in listed.items() if code in STANDARD} == STANDARD
     credit = listed["credit"]
