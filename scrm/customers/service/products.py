@@ -83,8 +83,8 @@ def product_by_code(session: Session, code: str, *, lock: bool = False) -> LoanP
     """The product, or NotFound."""
     session.flush()
     stmt = select(LoanProduct).where(LoanProduct.code == code)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # read afresh under the lock: the copy loaded before it may be another edit behind
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     product = session.scalars(stmt).first()
     if product is None:
         raise NotFound(f"没有代码为 {code} 的贷款产品")
