@@ -40,13 +40,15 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
         order = _ok(api.post("/api/backoffice/orders", headers=sales, json={
             "customer_id": customer["id"], "product_code": rng.choice(["credit", "house_mortgage", "business"]),
             "funder_type": rng.choice(["bank", "consumer_finance", "credit_insurance", "microloan"]),
-            "amount_applied": str(amount), "deposit": "2000", "service_fee_rate": rng.choice(["2.5", "3", "4"])}))
+            "amount_applied": str(amount), "deposit": "2000"}))  # the fee comes from the product's fee rule
         done["signed"] += 1
         oid = order["id"]
         if i == 0:  # entered wrongly: the salesperson voids it
             _ok(api.post(f"/api/backoffice/orders/{oid}/void", json={"reason": "产品选错，重新录入"}, headers=sales))
             done["voided"] += 1
             continue
+        if i % 3 == 2:  # finance agrees a lower rate with the customer before confirming the contract
+            _ok(api.patch(f"/api/backoffice/orders/{oid}", headers=fin, json={"service_fee_rate": "2.5"}))
         _ok(api.post(f"/api/backoffice/orders/{oid}/confirm", headers=fin))
         _ok(api.post(f"/api/backoffice/orders/{oid}/review", json={"note": "资料齐全"}, headers=sup))
         _ok(api.post(f"/api/backoffice/orders/{oid}/deposit", json={"processor_id": processor_id, "method": "wechat"},

@@ -11,10 +11,11 @@ from console.finance import debits, orders, referral, reimbursements, settlement
 from console.handover import pages as handover
 from console.home import pages as home
 from console.materials import pages as materials
+from console.products import pages as products
 from console.rules import assignment, commission, sop, tagging, tiers
 from console.sidebar import pages as sidebar
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
+for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
                settlements, debits, reimbursements, referral, admin, materials, sidebar):
     router.include_router(module.router)

@@ -73,6 +73,7 @@ MENU: list[MenuItem] = [
     MenuItem("首页", "/", EVERYONE),
     MenuItem("客户", "/customers", EVERYONE),
     MenuItem("离职交接", "/handover", MANAGERS),
+    MenuItem("贷款产品", "/products", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
     # a salesperson follows their own sign-ups through confirmation here (the service scopes the list)

@@ -32,7 +32,6 @@ from scrm.core import db
 from scrm.core.config import SANDBOX_WECOM, get_settings, reset_settings
 from scrm.core.db import session_scope
 from scrm.core.logging import configure_logging
-from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, DuplicateContact
 from scrm.groups.models import CustomerGroup
 from scrm.ingress.models import InboxEvent
@@ -214,7 +213,6 @@ def run(serve: bool = True, port: int = 8000, customers: int = 300, seed: int = 
     with db.session_scope() as session:
         org_service.create_employee(session, name="系统管理员", role=Role.admin, username="admin",
                                     password=admin_password)
-        customer_service.seed_products(session)
 
     for dept_id, name, parent in DEPARTMENTS:
         sandbox.seed_department(dept_id, name, parent)

@@ -43,15 +43,15 @@ def terms_changes(body: schemas.OrderAmend | schemas.OrderTermsIn) -> dict:
     sent = body.model_dump(exclude_unset=True)
     out = {}
     for key, value in sent.items():
-        if key in ("amount_applied", "deposit", "service_fee", "other_fees"):
+        if key in ("amount_applied", "deposit", "service_fee", "other_fees", "service_fee_min"):
             out[f"{key}_fen"] = fen_of(value)
         elif key == "service_fee_rate":
             out["service_fee_rate_bp"] = rate_bp(value)
         elif key not in ("reason", "customer_id"):
             out[key] = value
-    if "service_fee_rate_bp" in out and "service_fee_fen" not in out:
+    if out.get("service_fee_rate_bp") is not None and "service_fee_fen" not in out:
         out["service_fee_fen"] = None
-    if "service_fee_fen" in out and "service_fee_rate_bp" not in out:
+    if out.get("service_fee_fen") is not None and "service_fee_rate_bp" not in out:
         out["service_fee_rate_bp"] = None
     return out
 
@@ -68,6 +68,7 @@ def order_rows(session: Session, orders: list[Order]) -> list[schemas.OrderOut]:
         funder_type=o.funder_type, amount_applied=yuan(o.amount_applied_fen), deposit=yuan(o.deposit_fen),
         service_fee_rate=None if o.service_fee_rate_bp is None else Decimal(o.service_fee_rate_bp) / 100,
         service_fee=yuan(o.service_fee_fen), other_fees=yuan(o.other_fees_fen),
+        service_fee_min=yuan(o.service_fee_min_fen or 0), expected_service_fee=yuan(order_service.expected_fee_fen(o)),
         disbursed_amount=yuan(o.disbursed_amount_fen), disbursed_on=o.disbursed_on, funder_name=o.funder_name,
         term_months=o.term_months, repayment_day=o.repayment_day, settled_at=o.settled_at,
         replaces_order_id=o.replaces_order_id, void_reason=o.void_reason,
@@ -93,9 +94,11 @@ Filter = Annotated[order_service.OrderFilter, Depends(order_filter)]
 
 @router.post("", response_model=schemas.OrderOut, status_code=status.HTTP_201_CREATED)
 def sign(body: schemas.OrderCreate, staff: SalesStaff, session: SessionDep) -> schemas.OrderOut:
-    """Sign up (签单) a customer of yours who had an appointment; the agreement number is generated."""
-    terms = order_service.OrderTerms(**terms_changes(body) | {"other_fees_fen": fen_of(body.other_fees),
-                                                              "deposit_fen": fen_of(body.deposit)})
+    """Sign up (签单) a customer of yours who had an appointment: customer, product, funder type and the amounts
+    applied for and as deposit. The agreement number is generated and the service fee comes from the product's
+    fee rule (a rate with its minimum, or a fixed fee); fee fields are refused with 422 naming the field.
+    Only finance sets or corrects amounts (`PATCH` before confirmation, `…/correct` after)."""
+    terms = order_service.OrderTerms(**terms_changes(body) | {"deposit_fen": fen_of(body.deposit)})
     order = order_service.sign_order(session, staff, body.customer_id, terms)
     return order_out(session, order)
 
@@ -138,8 +141,9 @@ def review(order_id: OrderId, body: schemas.ReviewIn, staff: SupervisorStaff, se
 
 
 @router.patch("/{order_id}", response_model=schemas.OrderOut)
-def amend(order_id: OrderId, body: schemas.OrderAmend, staff: SalesOrFinance, session: SessionDep) -> schemas.OrderOut:
-    """Change the terms of an order not yet confirmed (409 once confirmed: void and re-sign instead)."""
+def amend(order_id: OrderId, body: schemas.OrderAmend, staff: FinanceStaff, session: SessionDep) -> schemas.OrderOut:
+    """Finance sets or corrects the terms of an order not yet confirmed (a salesperson gets 403; 409 once
+    confirmed: correct it instead)."""
     order = order_service.get_visible_order(session, staff, order_id, lock=True)
     return order_out(session, order_service.amend(session, staff, order, terms_changes(body)))
 

@@ -57,6 +57,8 @@ class Order(Base):
     # the fee schedule: a rate on the disbursed amount (basis points) or a fixed amount
     service_fee_rate_bp: Mapped[int | None] = mapped_column(Integer)
     service_fee_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # the least fee a rate may come to (the product's fee rule at signing)
+    service_fee_min_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     other_fees_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[OrderStatus] = mapped_column(status_enum(OrderStatus), default=OrderStatus.signed, index=True)

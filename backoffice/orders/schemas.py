@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from backoffice.common.money import YuanIn, YuanOut
 from backoffice.orders.models import BorrowingStatus, DepositStatus, FollowUpKind, FunderType, OrderStatus, RefundStatus
@@ -25,8 +26,21 @@ class OrderTermsIn(BaseModel):
     marketing_specialist_id: int | None = None
 
 
-class OrderCreate(OrderTermsIn):
+class OrderCreate(BaseModel):
+    """A sign-up as the salesperson enters it: customer, product and amounts. The service fee comes from the
+    product's fee rule; fee fields sent here are refused (422 naming the field): finance sets amounts."""
+
+    model_config = ConfigDict(extra="forbid")
     customer_id: int
+    product_code: str = Field(min_length=1, max_length=32)
+    funder_type: FunderType
+    amount_applied: YuanIn
+    deposit: YuanIn = Decimal(0)
+    marketing_specialist_id: int | None = None
+    # accepted only to be refused by name (or taken from finance and admins)
+    service_fee_rate: SkipJsonSchema[Decimal | None] = Field(None, ge=0, le=50, decimal_places=2)
+    service_fee: SkipJsonSchema[YuanIn | None] = None
+    other_fees: SkipJsonSchema[YuanIn | None] = None
 
 
 class OrderAmend(BaseModel):
@@ -37,6 +51,7 @@ class OrderAmend(BaseModel):
     deposit: YuanIn | None = None
     service_fee_rate: Decimal | None = Field(None, ge=0, le=50, decimal_places=2)
     service_fee: YuanIn | None = None
+    service_fee_min: YuanIn | None = Field(None, description="the least a rate may come to")
     other_fees: YuanIn | None = None
     marketing_specialist_id: int | None = None
 
@@ -75,6 +90,10 @@ class OrderOut(BaseModel):
     deposit: YuanOut
     service_fee_rate: Decimal | None
     service_fee: YuanOut | None
+    service_fee_min: YuanOut = Field(description="a rate's fee is never below this (the product's fee rule)")
+    expected_service_fee: YuanOut = Field(description="the fee as the contract stands: the rate on the amount "
+                                                      "disbursed once known (else applied for), not below the minimum; "
+                                                      "or the fixed fee")
     other_fees: YuanOut
     disbursed_amount: YuanOut | None
     disbursed_on: date | None

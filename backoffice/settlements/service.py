@@ -50,11 +50,9 @@ def fee_from_rate(amount_fen: int, rate_bp: int) -> int:
 
 
 def open_settlement(session: Session, order: Order, *, actor_id: int | None = None) -> Settlement:
-    """Open the settlement of a disbursed order with the service fee of its contract."""
-    if order.service_fee_rate_bp is not None:
-        fee = fee_from_rate(order.disbursed_amount_fen or 0, order.service_fee_rate_bp)
-    else:
-        fee = order.service_fee_fen or 0
+    """Open the settlement of a disbursed order with the service fee of its contract (a rate on the amount
+    disbursed, not below the contract's minimum, or the fixed fee)."""
+    fee = order_service.expected_fee_fen(order)
     settlement = Settlement(order_id=order.id, service_fee_fen=fee, status=T.open)
     session.add(settlement)
     session.flush()

@@ -97,8 +97,17 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
     refs = customer_service.refs(session, [customer])
     profile = tagging_service.get_profile(session, customer.id)
     products = customer_service.list_products(session)
-    product = next((p for p in products if p.id == customer.product_id), None)
+    product = next((p for p in customer_service.list_products(session, include_inactive=True)
+                    if p.id == customer.product_id), None)
+    if product is not None and not product.active:
+        products.append(product)  # retired: still this customer's, offered to nobody else
+    filled = customer_service.get_form(session, customer.product_form_id)
+    required = filled.required_materials if filled else (product.required_materials if product else [])
     return {
+        "filled_form": filled if filled and product and filled.version != product.form_version else None,
+        "missing_materials": customer_service.materials(
+            customer_service.missing_materials(session, customer.id, required)),
+        "required_materials": customer_service.materials(required),
         "c": customer, "refs": refs, "profile": profile,
         "tags": tagging_service.tags_of_customer(session, customer.id, profile),
         "follow_ups": follow_ups, "follow_page": follow_page, "timeline": timeline, "timeline_page": timeline_page,

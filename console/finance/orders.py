@@ -122,9 +122,11 @@ def _buttons(staff: Employee, order: Order, *, has_deposit: bool) -> dict[str, b
     finance = staff.role in FINANCE
     own_sale = staff.role == Role.sales and order.salesperson_id == staff.id
     allowed = order_service.ORDER_MACHINE.allowed_actions(order)
+    mine = order_service.ORDER_MACHINE.allowed_actions(order, staff)
     return {
-        "amend": "amend" in allowed and (finance or own_sale),
-        "confirm": "confirm" in allowed and finance,
+        # amounts are finance's: a salesperson sees the fees their product's rule gave, read-only
+        "amend": "amend" in mine,
+        "confirm": "confirm" in mine,
         "review": "review" in allowed and staff.role in (Role.supervisor, Role.manager, Role.admin),
         # a sale voids its own order only before confirmation
         "void": "void" in allowed and (finance or (own_sale and "confirm" in allowed)),
@@ -159,7 +161,7 @@ def _detail_context(session: Session, staff: Employee, order: Order) -> dict[str
         "deposit_status_names": DEPOSIT_STATUS_NAMES, "refund_status_names": REFUND_STATUS_NAMES,
         "follow_up_names": FOLLOW_UP_NAMES, "methods": METHODS, "method_names": PAYMENT_LABELS,
         "funder_options": [(t.value, FUNDER_LABELS[t.value]) for t in FunderType],
-        "yuan_of": yuan, "term_fields": TERM_FIELDS,
+        "yuan_of": yuan, "term_fields": TERM_FIELDS, "expected_fee": order_service.expected_fee_fen(order),
         "can": _buttons(staff, order, has_deposit=deposit is not None),
         "refund_actions": {r.id: order_service.allowed_actions(r, staff) for r in refunds},
         "borrowing_actions": {b.id: order_service.allowed_actions(b, staff) for b in borrowings},
@@ -230,7 +232,7 @@ TERM_NAMES = ("product_code", "funder_type", "amount_applied", "deposit", "servi
 
 
 @router.post("/finance/orders/{order_id}/amend")
-async def amend(order_id: OrderId, request: Request, staff: SalesOrFinance, session: SessionDep) -> Response:
+async def amend(order_id: OrderId, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, TERM_NAMES,
                       lambda o, v: order_service.amend(session, staff, o, _terms_changes(v)), "order_amended")
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from scrm.auth import CurrentStaff, SessionDep, SupervisorStaff
+from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff
 from scrm.channels import schemas as channel_schemas
 from scrm.core.config import get_settings
 from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.core.errors import ERROR_RESPONSES, ValidationFailed
 from scrm.customers import schemas
 from scrm.customers import service as customer_service
-from scrm.customers.models import Customer
+from scrm.customers.models import Customer, LoanProduct
 from scrm.org.models import Employee
 
 router = APIRouter(prefix="/api/customers", tags=["customers"], responses=ERROR_RESPONSES)
@@ -58,7 +58,16 @@ def _detail(session: Session, customer: Customer) -> schemas.CustomerDetail:
                                  add_way=f.add_way, added_at=f.added_at, status=f.status, ended_at=f.ended_at,
                                  is_owner=f.employee_id == customer.owner_id)
                for f, name in customer_service.list_follows(session, customer.id)]
-    return schemas.CustomerDetail(**base.model_dump(), follows=follows)
+    form = customer_service.get_form(session, customer.product_form_id)
+    fields = form.fields if form else []
+    required = form.required_materials if form else []
+    if form is None and customer.product_id:  # filled before forms had versions, or nothing filled yet
+        product = session.get(LoanProduct, customer.product_id)
+        fields, required = product.form_fields, product.required_materials
+    missing = customer_service.missing_materials(session, customer.id, required)
+    return schemas.CustomerDetail(**base.model_dump(), follows=follows, form_version=form.version if form else None,
+                                  form_fields=fields, required_materials=customer_service.materials(required),
+                                  missing_materials=customer_service.materials(missing))
 
 
 def _search(session: Session, staff: Employee, f: schemas.CustomerSearch) -> schemas.CustomerPage:
@@ -87,10 +96,95 @@ def search_customers(staff: CurrentStaff, session: SessionDep, filters: schemas.
     return _search(session, staff, filters)
 
 
+def product_out(product: LoanProduct) -> schemas.LoanProductOut:
+    return schemas.LoanProductOut(
+        id=product.id, code=product.code, name=product.name, form_fields=product.form_fields,
+        form_version=product.form_version, required_materials=customer_service.materials(product.required_materials),
+        fee_rule=customer_service.fee_rule(product).as_dict(), active=product.active, retired_at=product.retired_at,
+        updated_at=product.updated_at)
+
+
+def _fields(fields: list[schemas.FormFieldIn] | None) -> list[dict[str, Any]] | None:
+    return None if fields is None else [f.model_dump(exclude_none=True) for f in fields]
+
+
+ProductCode = Annotated[str, Path(max_length=40)]
+
+
 @router.get("/products", response_model=list[schemas.LoanProductOut], tags=["loan products"])
-def list_products(staff: CurrentStaff, session: SessionDep) -> list[schemas.LoanProductOut]:
-    """Loan products and the form fields each asks for (the custom_fields of a customer)."""
-    return [schemas.LoanProductOut.model_validate(p) for p in customer_service.list_products(session)]
+def list_products(staff: CurrentStaff, session: SessionDep,
+                  include_retired: Annotated[bool, Query(description="also the retired ones")] = False,
+                  ) -> list[schemas.LoanProductOut]:
+    """Loan products with their current form (the custom_fields of a customer's loan need), the materials an
+    application needs on file and the fee rule that fills a sign-up's service fee."""
+    return [product_out(p) for p in customer_service.list_products(session, include_inactive=include_retired)]
+
+
+@router.post("/products", response_model=schemas.LoanProductOut, status_code=status.HTTP_201_CREATED,
+             tags=["loan products"])
+def create_product(body: schemas.ProductCreate, staff: ManagerStaff, session: SessionDep) -> schemas.LoanProductOut:
+    """Create a product (managers and admins) with version 1 of its form. Every bad input is named in
+    `errors` with a 422: `code`, `form_fields[2].options`, `fee_rule.rate_bp`, `required_materials[0]` …"""
+    product = customer_service.create_product(
+        session, staff, code=body.code, name=body.name, form_fields=_fields(body.form_fields),
+        required_materials=body.required_materials, fee_rule=body.fee_rule.model_dump())
+    return product_out(product)
+
+
+@router.get("/products/{code}", response_model=schemas.LoanProductOut, tags=["loan products"])
+def get_product(code: ProductCode, staff: CurrentStaff, session: SessionDep) -> schemas.LoanProductOut:
+    """One product, retired or not."""
+    return product_out(customer_service.product_by_code(session, code))
+
+
+@router.patch("/products/{code}", response_model=schemas.LoanProductOut, tags=["loan products"])
+def update_product(code: ProductCode, body: schemas.ProductUpdate, staff: ManagerStaff,
+                   session: SessionDep) -> schemas.LoanProductOut:
+    """Change a product's name, fee rule, form or required materials (managers and admins). A changed form
+    is a new version: customers and applications already filled keep the version they were filled with."""
+    changes = body.model_dump(exclude_unset=True)
+    for key in ("name", "form_fields", "required_materials", "fee_rule"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} 不能为空", field=key)
+    if "form_fields" in changes:
+        changes["form_fields"] = _fields(body.form_fields)
+    product = customer_service.product_by_code(session, code)
+    return product_out(customer_service.update_product(session, staff, product, changes))
+
+
+@router.put("/products/{code}/form", response_model=schemas.LoanProductOut, tags=["loan products"])
+def replace_form(code: ProductCode, body: schemas.ProductFormIn, staff: ManagerStaff,
+                 session: SessionDep) -> schemas.LoanProductOut:
+    """Replace the form (and, when sent, the required materials) as a new version (managers and admins)."""
+    changes: dict[str, Any] = {"form_fields": _fields(body.form_fields)}
+    if body.required_materials is not None:
+        changes["required_materials"] = body.required_materials
+    product = customer_service.product_by_code(session, code)
+    return product_out(customer_service.update_product(session, staff, product, changes))
+
+
+@router.get("/products/{code}/forms", response_model=list[schemas.ProductFormOut], tags=["loan products"])
+def form_versions(code: ProductCode, staff: CurrentStaff, session: SessionDep) -> list[schemas.ProductFormOut]:
+    """Every version of the product's form, newest first."""
+    product = customer_service.product_by_code(session, code)
+    return [schemas.ProductFormOut(version=f.version, form_fields=f.fields, created_at=f.created_at,
+                                   required_materials=customer_service.materials(f.required_materials),
+                                   created_by_id=f.created_by_id) for f in customer_service.list_forms(session, product)]
+
+
+@router.post("/products/{code}/retire", response_model=schemas.LoanProductOut, tags=["loan products"])
+def retire_product(code: ProductCode, staff: ManagerStaff, session: SessionDep) -> schemas.LoanProductOut:
+    """Stop offering a product (managers and admins): no new applications or sign-ups; customers, applications
+    and orders made with it keep showing it."""
+    product = customer_service.product_by_code(session, code)
+    return product_out(customer_service.retire_product(session, staff, product))
+
+
+@router.post("/products/{code}/reinstate", response_model=schemas.LoanProductOut, tags=["loan products"])
+def reinstate_product(code: ProductCode, staff: ManagerStaff, session: SessionDep) -> schemas.LoanProductOut:
+    """Offer a retired product again (managers and admins)."""
+    product = customer_service.product_by_code(session, code)
+    return product_out(customer_service.reinstate_product(session, staff, product))
 
 
 @router.get("/{customer_id}", response_model=schemas.CustomerDetail)

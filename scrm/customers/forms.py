@@ -7,6 +7,7 @@ money, choice, date, bool. ``min``/``max`` bound numbers (yuan for money), ``max
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,8 @@ def _opts(*pairs: tuple[str, str]) -> list[dict]:
 PRODUCTS: list[dict] = [
     {
         "code": "house_mortgage", "name": "房抵贷",
+        "required_materials": ["id_card", "property_deed", "credit_report", "bank_statement"],
+        "fee": {"kind": "rate", "rate_bp": 150, "min_fen": 300000},
         "form_fields": [
             {"key": "property_city", "label": "房产所在城市", "type": "text", "required": True, "max_length": 32},
             {"key": "property_type", "label": "房产类型", "type": "choice", "required": True,
@@ -45,6 +48,8 @@ PRODUCTS: list[dict] = [
     },
     {
         "code": "credit", "name": "信用贷",
+        "required_materials": ["credit_report", "id_card"],
+        "fee": {"kind": "rate", "rate_bp": 300, "min_fen": 100000},
         "form_fields": [
             {"key": "employer_type", "label": "单位性质", "type": "choice", "required": True,
              "options": _opts(("civil_servant", "公务员/事业单位"), ("state_owned", "国企/央企"),
@@ -64,6 +69,8 @@ PRODUCTS: list[dict] = [
     },
     {
         "code": "car_mortgage", "name": "车抵贷",
+        "required_materials": ["id_card", "vehicle_license", "driving_license", "credit_report"],
+        "fee": {"kind": "rate", "rate_bp": 300, "min_fen": 100000},
         "form_fields": [
             {"key": "car_brand", "label": "品牌车型", "type": "text", "required": True, "max_length": 64},
             {"key": "car_price", "label": "购车价格", "type": "money", "required": True,
@@ -79,6 +86,8 @@ PRODUCTS: list[dict] = [
     },
     {
         "code": "business", "name": "经营贷",
+        "required_materials": ["id_card", "business_license", "bank_statement", "credit_report"],
+        "fee": {"kind": "rate", "rate_bp": 200, "min_fen": 200000},
         "form_fields": [
             {"key": "company_name", "label": "企业名称", "type": "text", "required": True, "max_length": 100},
             {"key": "role_in_company", "label": "企业中的身份", "type": "choice", "required": True,
@@ -94,6 +103,8 @@ PRODUCTS: list[dict] = [
     },
     {
         "code": "provident_fund", "name": "公积金贷",
+        "required_materials": ["id_card", "social_security", "credit_report"],
+        "fee": {"kind": "fixed", "fixed_fen": 150000, "min_fen": 0},
         "form_fields": [
             {"key": "fund_city", "label": "公积金缴存城市", "type": "text", "required": True, "max_length": 32},
             {"key": "fund_monthly", "label": "公积金月缴存额", "type": "money", "required": True,
@@ -114,18 +125,78 @@ class FieldError:
     message: str
 
 
+FIELD_ATTRIBUTES = {"key", "label", "type", "required", "options", "min", "max", "max_length", "unit"}
+MAX_FIELDS = 50
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _bound(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def definition_errors(fields: Any, name: str = "form_fields") -> list[FieldError]:
+    """Every fault of a form definition, each naming its place (``form_fields[2].options``)."""
+    if not isinstance(fields, list):
+        return [FieldError(name, "表单字段应为列表")]
+    if len(fields) > MAX_FIELDS:
+        return [FieldError(name, f"表单最多 {MAX_FIELDS} 个字段")]
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for i, f in enumerate(fields):
+        at = f"{name}[{i}]"
+        if not isinstance(f, dict):
+            errors.append(FieldError(at, "字段定义应为对象"))
+            continue
+        for extra in sorted(set(f) - FIELD_ATTRIBUTES):
+            errors.append(FieldError(f"{at}.{extra}", f"字段没有 {extra} 这一项"))
+        key = f.get("key")
+        if not isinstance(key, str) or not _KEY.match(key):
+            errors.append(FieldError(f"{at}.key", "字段代码须以小写字母开头，只含小写字母、数字和下划线，最多 32 个字符"))
+        elif key in seen:
+            errors.append(FieldError(f"{at}.key", f"字段代码 {key} 重复"))
+        else:
+            seen.add(key)
+        label = f.get("label")
+        if not isinstance(label, str) or not label.strip() or len(label) > 32:
+            errors.append(FieldError(f"{at}.label", "请填写字段名称（最多 32 个字）"))
+        kind = f.get("type")
+        if kind not in FIELD_TYPES:
+            errors.append(FieldError(f"{at}.type", f"未知的字段类型 {str(kind)[:20]!r}，可选：{', '.join(sorted(FIELD_TYPES))}"))
+            continue
+        if "required" in f and not isinstance(f["required"], bool):
+            errors.append(FieldError(f"{at}.required", "required 应为 true 或 false"))
+        if kind == "choice":
+            options = f.get("options")
+            values = [o.get("value") if isinstance(o, dict) else None for o in options or []] \
+                if isinstance(options, list) else []
+            if not values:
+                errors.append(FieldError(f"{at}.options", "单选字段至少需要一个选项"))
+            elif any(not isinstance(v, str) or not v.strip() for v in values) or any(
+                    not isinstance(o.get("label"), str) or not o["label"].strip() for o in options):
+                errors.append(FieldError(f"{at}.options", "每个选项都需要代码（value）和名称（label）"))
+            elif len(set(values)) != len(values):
+                errors.append(FieldError(f"{at}.options", "选项代码重复"))
+        elif f.get("options"):
+            errors.append(FieldError(f"{at}.options", "只有单选字段可以设置选项"))
+        for bound in ("min", "max"):
+            if f.get(bound) is not None and (kind not in ("number", "integer", "money") or not _bound(f[bound])):
+                errors.append(FieldError(f"{at}.{bound}", "只有数字、整数和金额字段可以设置上下限，且应为数字"))
+        if _bound(f.get("min")) and _bound(f.get("max")) and f["min"] > f["max"]:
+            errors.append(FieldError(f"{at}.max", "上限不能小于下限"))
+        if f.get("max_length") is not None and (kind != "text" or isinstance(f["max_length"], bool)
+                                                or not isinstance(f["max_length"], int)
+                                                or not 1 <= f["max_length"] <= 2000):
+            errors.append(FieldError(f"{at}.max_length", "只有文字字段可以设置长度，1 到 2000"))
+        if f.get("unit") is not None and (not isinstance(f["unit"], str) or len(f["unit"]) > 8):
+            errors.append(FieldError(f"{at}.unit", "单位最多 8 个字"))
+    return errors
+
+
 def check_definition(fields: list[dict]) -> None:
     """Raise ValueError when a product's form definition itself is malformed."""
-    seen = set()
-    for f in fields:
-        key = f.get("key")
-        if not key or not isinstance(key, str) or key in seen:
-            raise ValueError(f"form field key missing or repeated: {key!r}")
-        seen.add(key)
-        if f.get("type") not in FIELD_TYPES:
-            raise ValueError(f"field {key}: unknown type {f.get('type')!r}")
-        if f["type"] == "choice" and not f.get("options"):
-            raise ValueError(f"field {key}: a choice needs options")
+    errors = definition_errors(fields)
+    if errors:
+        raise ValueError(f"{errors[0].field}: {errors[0].message}")
 
 
 def _is_empty(value: Any) -> bool:

@@ -13,3 +13,8 @@ ATTACHMENT_KIND_NAMES = {
     "income_proof": "收入证明", "social_security": "社保/公积金", "business_license": "营业执照", "contract": "合同",
     "other": "其他",
 }
+
+# the types of a loan product's form fields (scrm.customers.forms.FIELD_TYPES)
+FIELD_TYPE_NAMES = {"text": "文字", "number": "数字", "integer": "整数", "money": "金额（元）", "choice": "单选",
+                    "date": "日期", "bool": "是/否"}
+FEE_KIND_NAMES = {"rate": "按贷款金额比例", "fixed": "固定金额"}

@@ -40,8 +40,18 @@ class CustomerStatus(str, enum.Enum):
 
 
 
+class FeeKind(str, enum.Enum):
+    rate = "rate"  # basis points of the loan amount
+    fixed = "fixed"  # a fixed amount in fen
+
+
 class LoanProduct(Base):
-    """A loan product and the form fields it needs (房抵贷 asks for the property, 车抵贷 for the car …)."""
+    """A loan product: its current form (房抵贷 asks for the property, 车抵贷 for the car …), the materials an
+    application needs, and the fee rule that fills a sign-up's service fee.
+
+    ``form_fields``, ``required_materials`` and ``form_version`` are the current version's, written only with a
+    new ``LoanProductForm`` row by ``scrm.customers.service.products``; applications point at their version's row.
+    """
 
     __tablename__ = "loan_product"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -50,7 +60,31 @@ class LoanProduct(Base):
     # [{"key", "label", "type": text|number|integer|money|choice|date|bool, "required", "options": [{"value", "label"}],
     #   "min", "max", "max_length", "unit"}]; checked by scrm.customers.forms. Money values are stored in fen.
     form_fields: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # attachment kinds (scrm.customers.labels.ATTACHMENT_KIND_NAMES) an application needs on file
+    required_materials: Mapped[list] = mapped_column(JSONDoc, default=list)
+    form_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    fee_kind: Mapped[FeeKind] = mapped_column(enum_column(FeeKind), default=FeeKind.rate, server_default="rate")
+    fee_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    fee_fixed_fen: Mapped[int | None] = mapped_column(BigInteger)
+    fee_min_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoanProductForm(Base):
+    """One version of a product's form, never changed once written: an application keeps the version it was
+    filled with."""
+
+    __tablename__ = "loan_product_form"
+    __table_args__ = (UniqueConstraint("product_id", "version"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("loan_product.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[list] = mapped_column(JSONDoc, default=list)
+    required_materials: Mapped[list] = mapped_column(JSONDoc, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
 
 
 class Customer(Base):
@@ -93,6 +127,8 @@ class Customer(Base):
     term_months: Mapped[int | None] = mapped_column(Integer)
     purpose: Mapped[str | None] = mapped_column(String(200))
     custom_fields: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # the form version custom_fields were filled with
+    product_form_id: Mapped[int | None] = mapped_column(ForeignKey("loan_product_form.id"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

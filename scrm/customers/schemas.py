@@ -143,6 +143,11 @@ class FollowOut(_Out):
 
 class CustomerDetail(CustomerOut):
     follows: list[FollowOut]
+    form_version: int | None = Field(description="the version of the product's form the loan need was filled with")
+    form_fields: list[dict[str, Any]] = Field(description="that version's fields (an edited product keeps "
+                                                          "showing the form this customer filled)")
+    required_materials: list[MaterialOut] = Field(description="materials that version asks for")
+    missing_materials: list[MaterialOut] = Field(description="required materials not yet on file")
 
 
 class CustomerSearch(BaseModel):
@@ -218,12 +223,85 @@ class TimelineOut(_Out):
     actor_employee_id: int | None
 
 
-class LoanProductOut(_Out):
+class MaterialOut(BaseModel):
+    kind: str = Field(description="attachment kind, e.g. credit_report")
+    label: str = Field(description="e.g. 征信报告")
+
+
+class FeeRuleIO(BaseModel):
+    """The service fee a sign-up gets: `rate_bp` basis points of the loan amount (1% = 100) or `fixed_fen`,
+    and never less than `min_fen`. Amounts in fen."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "rate", "rate_bp": 300, "fixed_fen": None, "min_fen": 100000}]})
+    kind: Literal["rate", "fixed"]
+    rate_bp: int | None = None
+    fixed_fen: int | None = None
+    min_fen: int = 0
+
+
+class OptionIn(_In):
+    value: str = Field(max_length=32)
+    label: str = Field(max_length=32)
+
+
+class FormFieldIn(_In):
+    """One field of a product's form; `type` is one of text, number, integer, money (yuan), choice, date, bool."""
+
+    key: str = Field(max_length=40, examples=["monthly_salary"])
+    label: str = Field(max_length=40, examples=["税后月收入"])
+    type: str = Field(max_length=20, examples=["money"])
+    required: bool = False
+    options: list[OptionIn] | None = Field(default=None, description="the choices of a `choice` field")
+    min: int | float | None = None
+    max: int | float | None = None
+    max_length: int | None = Field(default=None, description="longest text")
+    unit: str | None = Field(default=None, max_length=8)
+
+
+class ProductCreate(_In):
+    code: str = Field(max_length=40, examples=["bridge_loan"], description="lowercase letters, digits, _")
+    name: str = Field(max_length=40, examples=["过桥贷"])
+    form_fields: list[FormFieldIn] = Field(max_length=60)
+    required_materials: list[str] = Field(default_factory=list, max_length=20, examples=[["id_card", "credit_report"]],
+                                          description="attachment kinds an application needs on file")
+    fee_rule: FeeRuleIO
+
+
+class ProductUpdate(_In):
+    """Only the keys sent change. A new `form_fields` or `required_materials` is a new form version."""
+
+    name: str | None = Field(default=None, max_length=40)
+    form_fields: list[FormFieldIn] | None = Field(default=None, max_length=60)
+    required_materials: list[str] | None = Field(default=None, max_length=20)
+    fee_rule: FeeRuleIO | None = None
+
+
+class ProductFormIn(_In):
+    form_fields: list[FormFieldIn] = Field(max_length=60)
+    required_materials: list[str] | None = Field(default=None, max_length=20,
+                                                 description="left out: the current version's")
+
+
+class LoanProductOut(BaseModel):
     id: int
     code: str
     name: str
     form_fields: list[dict[str, Any]]
+    form_version: int
+    required_materials: list[MaterialOut]
+    fee_rule: FeeRuleIO
     active: bool
+    retired_at: datetime | None
+    updated_at: datetime | None
+
+
+class ProductFormOut(BaseModel):
+    version: int
+    form_fields: list[dict[str, Any]]
+    required_materials: list[MaterialOut]
+    created_at: datetime
+    created_by_id: int | None
 
 
 class EraseIn(BaseModel):

@@ -102,15 +102,23 @@ def me(customer: CurrentCustomer, session: SessionDep) -> schemas.CustomerOut:
 def products(customer: CurrentCustomer, session: SessionDep) -> list[schemas.ProductOut]:
     """The active loan products, each with the form fields an application for it needs
     (type text, number, integer, money (yuan), choice, date or bool; `required`, `min`/`max`, `options`)."""
-    return [schemas.ProductOut(code=p.code, name=p.name, form_fields=p.form_fields)
+    return [schemas.ProductOut(code=p.code, name=p.name, form_fields=p.form_fields, form_version=p.form_version,
+                               required_materials=customer_service.materials(p.required_materials))
             for p in customer_service.list_products(session)]
 
 
 def _application_out(session, row: LoanApplication) -> schemas.ApplicationOut:
     product = session.get(LoanProduct, row.product_id)
+    form = customer_service.get_form(session, row.form_id)
+    fields = mp_service.form_fields_of(session, row)
+    required = mp_service.required_materials_of(session, row)
+    missing = customer_service.missing_materials(session, row.customer_id, required)
     return schemas.ApplicationOut(id=row.id, product_code=product.code, amount=from_fen(row.amount_fen),
                                   term_months=row.term_months, purpose=row.purpose,
-                                  fields=forms.present(product.form_fields, row.fields),
+                                  form_version=form.version if form else None, form_fields=fields,
+                                  required_materials=customer_service.materials(required),
+                                  missing_materials=customer_service.materials(missing),
+                                  fields=forms.present(fields, row.fields),
                                   consent_version=row.consent_version, consent_at=row.consent_at,
                                   created_at=row.created_at)
 

@@ -21,6 +21,8 @@ class LoanApplication(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[str] = mapped_column(String(64))
     product_id: Mapped[int] = mapped_column(ForeignKey("loan_product.id"))
+    # the form version it was filled with
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("loan_product_form.id"))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     term_months: Mapped[int | None] = mapped_column(Integer)
     purpose: Mapped[str | None] = mapped_column(String(200))

@@ -64,14 +64,23 @@ class PhoneIn(_In):
 # ---------------------------------------------------------------- products and applications
 
 
+class MaterialOut(BaseModel):
+    kind: str = Field(description="attachment kind, e.g. credit_report")
+    label: str = Field(description="e.g. 征信报告")
+
+
 class ProductOut(BaseModel):
     model_config = ConfigDict(json_schema_extra=_examples({
         "code": "credit", "name": "信用贷", "form_fields": [
             {"key": "monthly_salary", "label": "税后月收入", "type": "money", "required": True, "min": 0,
-             "max": 10000000, "unit": "元"}]}))
+             "max": 10000000, "unit": "元"}],
+        "form_version": 1,
+        "required_materials": [{"kind": "credit_report", "label": "征信报告"}, {"kind": "id_card", "label": "身份证"}]}))
     code: str
     name: str
     form_fields: list[dict[str, Any]]
+    form_version: int
+    required_materials: list[MaterialOut] = Field(description="documents to send (POST /mp/attachments with `kind`)")
 
 
 class PrivacyTermsOut(BaseModel):
@@ -115,9 +124,16 @@ class ApplicationOut(BaseModel):
     model_config = ConfigDict(json_schema_extra=_examples({
         "id": 301, "product_code": "credit", "amount": "200000.00", "term_months": 36, "purpose": "装修",
         "fields": {"employer_type": "state_owned", "monthly_salary": "18000.00", "social_security_months": 48},
-        "consent_version": "2026-11", "consent_at": "2026-11-30T10:00:00Z", "created_at": "2026-11-30T10:00:00Z"}))
+        "consent_version": "2026-11", "consent_at": "2026-11-30T10:00:00Z", "created_at": "2026-11-30T10:00:00Z",
+        "form_version": 1, "form_fields": [{"key": "monthly_salary", "label": "税后月收入", "type": "money"}],
+        "required_materials": [{"kind": "credit_report", "label": "征信报告"}, {"kind": "id_card", "label": "身份证"}],
+        "missing_materials": [{"kind": "credit_report", "label": "征信报告"}]}))
     id: int
     product_code: str
+    form_version: int | None = Field(description="the version of the product's form it was filled with")
+    form_fields: list[dict[str, Any]] = Field(description="that version's fields, to show `fields` with")
+    required_materials: list[MaterialOut]
+    missing_materials: list[MaterialOut] = Field(description="required materials not yet sent")
     amount: Decimal
     term_months: int | None
     purpose: str | None

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm.core import events
 from scrm.assignment import service as assignment_service
+from scrm.core import events
 from scrm.core.config import get_settings
+from scrm.core.db import insert_ignore, utcnow
+from scrm.core.errors import AppError, Conflict, ExternalServiceError, NotFound, Unauthorized, ValidationFailed
 from scrm.customers import forms
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, LoanProduct, Stage
-from scrm.core.db import insert_ignore, utcnow
-from scrm.core.errors import AppError, Conflict, ExternalServiceError, NotFound, Unauthorized, ValidationFailed
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
 from scrm.miniprogram_api.wxa import get_wxa_client
 from scrm.referral import service as referral_service
@@ -98,11 +98,23 @@ def share_code(session: Session, customer: Customer) -> bytes:
 # applications
 
 
-def _text_of(product: LoanProduct, application: LoanApplication) -> str:
+def form_fields_of(session: Session, application: LoanApplication) -> list[dict]:
+    """The form the application was filled with (its version, not the product's current one)."""
+    form = customer_service.get_form(session, application.form_id)
+    return form.fields if form else session.get(LoanProduct, application.product_id).form_fields
+
+
+def required_materials_of(session: Session, application: LoanApplication) -> list[str]:
+    form = customer_service.get_form(session, application.form_id)
+    return form.required_materials if form else session.get(LoanProduct, application.product_id).required_materials
+
+
+def _text_of(session: Session, product: LoanProduct, application: LoanApplication) -> str:
     """The words of an application, as the tagging pipeline reads a form."""
     parts = [product.name]
-    shown = forms.present(product.form_fields, application.fields)
-    for f in product.form_fields:
+    fields = form_fields_of(session, application)
+    shown = forms.present(fields, application.fields)
+    for f in fields:
         value = shown.get(f["key"])
         if value is None:
             continue
@@ -139,7 +151,7 @@ def submit_application(session: Session, customer: Customer, *, request_id: str,
         custom_fields=fields, name=name, city=city)
     now = utcnow()
     application = LoanApplication(customer_id=customer.id, request_id=request_id, product_id=customer.product_id,
-                                  amount_fen=customer.amount_fen, term_months=term_months, purpose=purpose,
+                                  form_id=customer.product_form_id, amount_fen=customer.amount_fen, term_months=term_months, purpose=purpose,
                                   fields=dict(customer.custom_fields or {}), consent_version=consent_version,
                                   consent_at=now, created_at=now)
     try:
@@ -154,7 +166,7 @@ def submit_application(session: Session, customer: Customer, *, request_id: str,
     product = session.get(LoanProduct, application.product_id)
     events.emit(session, "customer.application_submitted", {
         "customer_id": customer.id, "application_id": application.id, "product_code": product.code,
-        "text": _text_of(product, application)[:2000], "at": now.isoformat()})
+        "text": _text_of(session, product, application)[:2000], "at": now.isoformat()})
     return application, True
 
 

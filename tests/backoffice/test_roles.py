@@ -9,6 +9,8 @@ from tests.factories.org import auth
 FINANCE_ONLY = [
     ("post", "/api/backoffice/orders/1/confirm", None),
     ("post", "/api/backoffice/orders/1/correct", {"reason": "x"}),
+    # a sign-up's amounts are set and corrected by finance only
+    ("patch", "/api/backoffice/orders/1", {"deposit": "1"}),
     ("post", "/api/backoffice/orders/1/deposit", {"processor_id": 1}),
     ("post", "/api/backoffice/refunds/1/confirm", {}),
     ("post", "/api/backoffice/refunds/1/reject", {"note": "x"}),
@@ -46,8 +48,7 @@ def test_processing_actions_refused_to_other_roles(db, client, world, method, pa
 
 
 def test_sign_up_is_for_sales_and_review_for_supervisors(db, client, world):
-    body = {"customer_id": 1, "product_code": "credit", "funder_type": "bank", "amount_applied": "1",
-            "service_fee_rate": "1"}
+    body = {"customer_id": 1, "product_code": "credit", "funder_type": "bank", "amount_applied": "1"}
     for who in (world.finance, world.processor, world.supervisor, world.manager):
         assert client.post("/api/backoffice/orders", json=body, headers=auth(who)).status_code == 403
     for who in (world.sales, world.finance, world.processor):

@@ -61,14 +61,23 @@ def make_world(db) -> World:
 
 
 def terms(**kw) -> order_service.OrderTerms:
+    """A sign-up as a salesperson enters it: the fees are left to the product's fee rule (信用贷: 3%, at least
+    1,000.00)."""
     base = dict(product_code="credit", funder_type=FunderType.bank, amount_applied_fen=20_000_000,
-                deposit_fen=500_000, service_fee_rate_bp=300)
+                deposit_fen=500_000)
     base.update(kw)
     return order_service.OrderTerms(**base)
 
 
 def signed(db, w: World, **kw) -> Order:
-    return order_service.sign_order(db, w.sales, w.customer(db).id, terms(**kw))
+    """Signed by the salesperson; fee terms given in ``kw`` are then set by finance, as only finance may."""
+    fees = {k: kw.pop(k) for k in list(kw) if k in order_service.FEE_FIELDS}
+    order = order_service.sign_order(db, w.sales, w.customer(db).id, terms(**kw))
+    if fees:
+        if fees.get("service_fee_fen") is not None and "service_fee_rate_bp" not in fees:
+            fees["service_fee_rate_bp"] = None
+        order_service.amend(db, w.finance, order, fees)
+    return order
 
 
 def processing(db, w: World, **kw) -> Order:

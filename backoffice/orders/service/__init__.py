@@ -2,8 +2,9 @@
 refunds (退定) and the customer's borrowing (借款), and processing (做单) through the disbursement (放款) to
 settlement. Only these functions move an order."""
 
-from backoffice.orders.service.contracts import (ERASED_CUSTOMER, ORDER_MACHINE, OrderFilter, OrderTerms, amend,
-                                                 confirm_contract, correct, day_start, get_order, get_visible_order,
+from backoffice.orders.service.contracts import (AMOUNT_ROLES, ERASED_CUSTOMER, FEE_FIELDS, ORDER_MACHINE, OrderFilter,
+                                                 OrderTerms, amend, confirm_contract, correct, day_start,
+                                                 expected_fee_fen, fees_from_rule, get_order, get_visible_order,
                                                  list_orders, on_customer_erased, order_condition, require_role, review,
                                                  sign_order, void)
 from backoffice.orders.service.deposits import (CASH_METHODS, allowed_actions, apply_deposit, borrowings_of,
@@ -16,7 +17,7 @@ from backoffice.orders.service.processing import (add_follow_up, check_settle, d
 
 __all__ = [
     # contracts
-    "ERASED_CUSTOMER", "ORDER_MACHINE", "OrderFilter", "OrderTerms", "amend", "confirm_contract", "correct",
+    "AMOUNT_ROLES", "ERASED_CUSTOMER", "FEE_FIELDS", "ORDER_MACHINE", "expected_fee_fen", "fees_from_rule", "OrderFilter", "OrderTerms", "amend", "confirm_contract", "correct",
     "day_start", "get_order", "get_visible_order", "list_orders", "on_customer_erased", "order_condition",
     "require_role", "review", "sign_order", "void",
     # deposits, refunds and borrowing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -19,11 +19,13 @@ from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.core.statemachine import Machine
 from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
+from scrm.customers.models import FeeKind, Stage
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
 S = OrderStatus
+# only finance's contract confirmation sets or corrects amounts: a salesperson never amends a sign-up
+AMOUNT_ROLES = (Role.finance, Role.admin)
 ORDER_MACHINE = Machine("order", "订单", {
     (S.signed, "amend"): S.signed,
     (S.signed, "confirm"): S.confirmed,
@@ -41,46 +43,95 @@ ORDER_MACHINE = Machine("order", "订单", {
     (S.processing, "refund"): S.processing,  # after disbursement the settlement settles the rest
     (S.processing, "lend"): S.processing,
     (S.disbursed, "lend"): S.disbursed,
-}, log_transition, state_labels=ORDER_STATUS_NAMES, action_labels=ORDER_ACTION_NAMES)
+}, log_transition, state_labels=ORDER_STATUS_NAMES, action_labels=ORDER_ACTION_NAMES,
+    roles={"amend": AMOUNT_ROLES, "confirm": AMOUNT_ROLES})
 
 SIGNABLE_STAGES = {Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed, Stage.settled}
 MAX_RATE_BP = 5000  # 50%: anything above is a typo
 
 
+FEE_FIELDS = {"service_fee_rate_bp": "service_fee_rate", "service_fee_fen": "service_fee",
+              "service_fee_min_fen": "service_fee_min", "other_fees_fen": "other_fees"}
+
+
 @dataclass
 class OrderTerms:
-    """What a salesperson enters at signing."""
+    """What is entered at signing. A salesperson enters product, funder type and amounts applied for and as
+    deposit; the fees (left ``None``) come from the product's fee rule. Finance sets them when correcting."""
     product_code: str
     funder_type: FunderType
     amount_applied_fen: int
     deposit_fen: int
     service_fee_rate_bp: int | None = None
     service_fee_fen: int | None = None
-    other_fees_fen: int = 0
+    other_fees_fen: int | None = None
     marketing_specialist_id: int | None = None
+    service_fee_min_fen: int | None = None
+
+    def fees_given(self) -> list[str]:
+        return [name for name in FEE_FIELDS if getattr(self, name) is not None]
 
 
-def _check_terms(session: Session, terms: OrderTerms) -> None:
-    if customer_service.get_product(session, terms.product_code) is None:
+def _check_terms(session: Session, terms: OrderTerms, *, keep_product: str | None = None) -> None:
+    product = customer_service.get_product(session, terms.product_code)
+    if product is None:
         raise ValidationFailed(f"没有代码为 {terms.product_code} 的产品", field="product_code")
+    if not product.active and terms.product_code != keep_product:
+        raise ValidationFailed(f"产品 {product.name} 已停用，不能再签单", field="product_code")
     if terms.amount_applied_fen <= 0:
         raise ValidationFailed("申请金额必须大于 0", field="amount_applied")
+    if terms.deposit_fen < 0:
+        raise ValidationFailed("定金不能为负数", field="deposit")
     if (terms.service_fee_rate_bp is None) == (terms.service_fee_fen is None):
         raise ValidationFailed("服务费请填写费率或固定金额之一", field="service_fee_rate")
     if terms.service_fee_rate_bp is not None and not 0 <= terms.service_fee_rate_bp <= MAX_RATE_BP:
         raise ValidationFailed("服务费率须在 0 到 50% 之间", field="service_fee_rate")
+    for name in ("service_fee_fen", "service_fee_min_fen", "other_fees_fen"):
+        if (getattr(terms, name) or 0) < 0:
+            raise ValidationFailed("金额不能为负数", field=FEE_FIELDS[name])
     if terms.marketing_specialist_id is not None:
         org_service.get_employee(session, terms.marketing_specialist_id)
 
 
+def fees_from_rule(session: Session, terms: OrderTerms) -> OrderTerms:
+    """``terms`` with the service fee its product's fee rule gives: a rate (the fee is worked out on the amount
+    disbursed, never below the minimum) or a fixed amount."""
+    product = customer_service.get_product(session, terms.product_code)
+    if product is None:
+        raise ValidationFailed(f"没有代码为 {terms.product_code} 的产品", field="product_code")
+    rule = customer_service.fee_rule(product)
+    if rule.kind == FeeKind.rate:
+        rate, fixed = rule.rate_bp or 0, None
+    else:
+        rate, fixed = None, rule.fee_fen(terms.amount_applied_fen)
+    return replace(terms, service_fee_rate_bp=rate, service_fee_fen=fixed, service_fee_min_fen=rule.min_fen,
+                   other_fees_fen=terms.other_fees_fen or 0)
+
+
+def expected_fee_fen(order: Order) -> int:
+    """The service fee as the contract stands: on the amount disbursed once known, else on the amount applied."""
+    if order.service_fee_rate_bp is None:
+        return order.service_fee_fen or 0
+    base = order.disbursed_amount_fen if order.disbursed_amount_fen is not None else order.amount_applied_fen
+    return max(customer_service.rate_fee_fen(base, order.service_fee_rate_bp), order.service_fee_min_fen or 0)
+
+
 def sign_order(session: Session, actor: Employee, customer_id: int, terms: OrderTerms, *,
                replaces: Order | None = None, signed_at: datetime | None = None) -> Order:
-    """Sign a customer who had an appointment; emits ``order.signed`` and moves the customer to signed."""
+    """Sign a customer who had an appointment; emits ``order.signed`` and moves the customer to signed.
+    The service fee comes from the product's fee rule; only finance (correcting) may give it instead."""
+    given = terms.fees_given()
+    if given and actor.role not in AMOUNT_ROLES:
+        raise ValidationFailed("服务费和其他费用由产品的收费规则生成，签单时不能填写；金额由财务在合同确认时核定",
+                               field=FEE_FIELDS[given[0]])
+    if terms.service_fee_rate_bp is None and terms.service_fee_fen is None:
+        terms = fees_from_rule(session, terms)
+    terms = replace(terms, other_fees_fen=terms.other_fees_fen or 0, service_fee_min_fen=terms.service_fee_min_fen or 0)
     customer = customer_service.get_visible(session, actor, customer_id)
     if customer.stage not in SIGNABLE_STAGES:
         raise InvalidTransition(f"客户 {customer.name} 处于 {customer.stage.value} 阶段，未预约到访的客户不能签单",
                                 field="customer_id")
-    _check_terms(session, terms)
+    _check_terms(session, terms, keep_product=replaces.product_code if replaces else None)
     salesperson_id = replaces.salesperson_id if replaces else (customer.owner_id or actor.id)
     salesperson = org_service.get_employee(session, salesperson_id)
     department = org_service.get_department(session, salesperson.department_id) if salesperson.department_id else None
@@ -92,9 +143,9 @@ def sign_order(session: Session, actor: Employee, customer_id: int, terms: Order
                   center_id=department.center_id if department else None,
                   product_code=terms.product_code, funder_type=terms.funder_type,
                   amount_applied_fen=terms.amount_applied_fen, service_fee_rate_bp=terms.service_fee_rate_bp,
-                  service_fee_fen=terms.service_fee_fen, deposit_fen=terms.deposit_fen,
-                  other_fees_fen=terms.other_fees_fen, status=S.signed, signed_at=signed_at,
-                  replaces_order_id=replaces.id if replaces else None)
+                  service_fee_fen=terms.service_fee_fen, service_fee_min_fen=terms.service_fee_min_fen,
+                  deposit_fen=terms.deposit_fen, other_fees_fen=terms.other_fees_fen, status=S.signed,
+                  signed_at=signed_at, replaces_order_id=replaces.id if replaces else None)
     session.add(order)
     ORDER_MACHINE.record_creation(session, order, actor_id=actor.id,
                                   note=f"更正订单 {replaces.agreement_no}" if replaces else None)
@@ -153,17 +204,17 @@ def review(session: Session, actor: Employee, order: Order, *, note: str | None 
 
 
 AMENDABLE = ("amount_applied_fen", "deposit_fen", "service_fee_rate_bp", "service_fee_fen", "other_fees_fen",
-             "product_code", "funder_type", "marketing_specialist_id")
+             "product_code", "funder_type", "marketing_specialist_id", "service_fee_min_fen")
 
 
 def amend(session: Session, actor: Employee, order: Order, changes: dict[str, Any]) -> Order:
-    """Change the terms of an order not yet confirmed; after confirmation only void + new order corrects it."""
+    """Finance sets or corrects the terms of an order not yet confirmed (a salesperson gets 403); after
+    confirmation only void + new order corrects it."""
+    ORDER_MACHINE.authorize(actor, "amend")
     ORDER_MACHINE.check(order, "amend")
-    if actor.role == Role.sales and order.salesperson_id != actor.id:
-        raise Forbidden("只能修改自己的签单")
-    require_role(actor, Role.sales, Role.finance)
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
-    _check_terms(session, terms)
+    terms = replace(terms, other_fees_fen=terms.other_fees_fen or 0, service_fee_min_fen=terms.service_fee_min_fen or 0)
+    _check_terms(session, terms, keep_product=order.product_code)
     before = {k: getattr(order, k) for k in AMENDABLE}
     for key in AMENDABLE:
         setattr(order, key, getattr(terms, key))
@@ -191,7 +242,7 @@ def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
 
 def correct(session: Session, actor: Employee, order: Order, changes: dict[str, Any], reason: str) -> Order:
     """Finance corrects a confirmed contract: the old order is voided and a new one signed, both recorded."""
-    require_role(actor, Role.finance)
+    ORDER_MACHINE.authorize(actor, "amend")
     void(session, actor, order, f"更正：{reason}")
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
     return sign_order(session, actor, order.customer_id, terms, replaces=order)

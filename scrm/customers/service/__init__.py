@@ -23,8 +23,11 @@ from scrm.customers.service.lookups import customers_by_id, duplicate_owners, na
 from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
                                                 sign_in_miniprogram)
 from scrm.customers.service.personal_data import ERASED_TEXT, erase_personal_data, on_customer_erased, view_pii
-from scrm.customers.service.records import (create_customer, get_product, list_products, phone_conflict, seed_products,
-                                            set_stage, update_customer)
+from scrm.customers.service.products import (EDITORS, FeeRule, create_product, current_form, fee_rule, get_form,
+                                             get_product, list_forms, list_products, materials, missing_materials,
+                                             product_by_code, rate_fee_fen, reinstate_product, retire_product,
+                                             seed_products, update_product)
+from scrm.customers.service.records import create_customer, phone_conflict, set_stage, update_customer
 from scrm.customers.service.search import SORTS, Refs, custom_fields_for_display, refs, search
 from scrm.customers.service.transfers import (HandedOver, HandOver, hand_over_many, mark_follow_transferred,
                                               move_open_follow_ups)
@@ -68,8 +71,22 @@ __all__ = [
     "record_transfer_failed",
     "upsert_wecom_contact",
     "create_customer",
+    "EDITORS",
+    "FeeRule",
+    "create_product",
+    "current_form",
+    "fee_rule",
+    "get_form",
     "get_product",
+    "list_forms",
     "list_products",
+    "materials",
+    "missing_materials",
+    "product_by_code",
+    "rate_fee_fen",
+    "reinstate_product",
+    "retire_product",
+    "update_product",
     "phone_conflict",
     "seed_products",
     "set_stage",

@@ -10,15 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm.core import events
+from scrm.core import crypto, events
+from scrm.core.errors import Conflict, ValidationFailed
+from scrm.core.money import from_fen
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, Stage
 from scrm.customers.service.common import (_fail, _locked, add_timeline, find_by_phone, get_by_unionid, lock_customer,
                                            log, phone_hash, set_phone)
 from scrm.customers.service.contacts import _merge
 from scrm.customers.service.records import _resolve_need
-from scrm.core.errors import Conflict, ValidationFailed
-from scrm.core.money import from_fen
-from scrm.core import crypto
 
 
 def _by_openid(session: Session, openid: str) -> Customer | None:
@@ -105,7 +104,7 @@ def apply_from_miniprogram(session: Session, customer: Customer, *, product_code
         errors.append(("name", "请填写姓名"))
     need = {"product_code": product_code, "amount": amount, "term_months": term_months, "purpose": purpose,
             "custom_fields": custom_fields or {}}
-    _resolve_need(session, customer, need, errors)
+    _resolve_need(session, customer, need, errors, new_application=True)
     _fail(errors)  # the caller's rollback drops the half-applied attributes, which were never flushed
     if name:
         customer.name = name.strip()[:64]

@@ -1,55 +1,26 @@
-"""Loan products, and customers entered by hand with their loan need and stage."""
+"""Customers entered by hand with their loan need and stage."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm.core import events
 from scrm.channels.models import Channel
+from scrm.core import crypto, events
+from scrm.core.db import utcnow
+from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from scrm.core.money import NotAnAmount, to_fen, yuan_amount
 from scrm.customers import forms
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, LoanProduct, Stage
 from scrm.customers.service.common import (MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_MONTHS, _fail, _name_of, add_timeline,
                                            find_by_phone, id_no_hash, id_no_hashes, lock_customer, phone_hashes,
                                            set_phone)
-from scrm.core.db import utcnow
-from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from scrm.core.money import NotAnAmount, to_fen, yuan_amount
+from scrm.customers.service.products import current_form, get_form, get_product
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
-from scrm.core import crypto
-
-
-def seed_products(session: Session) -> list[LoanProduct]:
-    """Create the standard loan products that are missing; existing ones (maybe edited) are left alone."""
-    session.flush()
-    have = {p.code: p for p in session.scalars(select(LoanProduct))}
-    out = []
-    for spec in forms.PRODUCTS:
-        forms.check_definition(spec["form_fields"])
-        product = have.get(spec["code"])
-        if product is None:
-            product = LoanProduct(code=spec["code"], name=spec["name"], form_fields=spec["form_fields"], active=True)
-            session.add(product)
-        out.append(product)
-    session.flush()
-    return out
-
-
-def list_products(session: Session, *, include_inactive: bool = False) -> list[LoanProduct]:
-    stmt = select(LoanProduct).order_by(LoanProduct.id)
-    if not include_inactive:
-        stmt = stmt.where(LoanProduct.active.is_(True))
-    return list(session.scalars(stmt))
-
-
-def get_product(session: Session, code: str) -> LoanProduct | None:
-    return session.scalars(select(LoanProduct).where(LoanProduct.code == code)).first()
-
 
 # ---------------------------------------------------------------------------------------------
 # manual records and the loan need
@@ -59,8 +30,9 @@ _UNSET: Any = object()
 
 
 def _resolve_need(session: Session, customer: Customer, changes: dict[str, Any],
-                  errors: list[tuple[str, str]]) -> list[str]:
-    """Apply product/amount/term/purpose/custom_fields from ``changes``; returns labels of what changed."""
+                  errors: list[tuple[str, str]], *, new_application: bool = False) -> list[str]:
+    """Apply product/amount/term/purpose/custom_fields from ``changes``; returns labels of what changed. A retired
+    product stays on a record that has it, but takes no new application."""
     touched: list[str] = []
     product = session.get(LoanProduct, customer.product_id) if customer.product_id else None
     if "product_code" in changes:
@@ -69,7 +41,7 @@ def _resolve_need(session: Session, customer: Customer, changes: dict[str, Any],
             product = None
         else:
             product = get_product(session, code)
-            if product is None or not product.active:
+            if product is None or (not product.active and (new_application or product.id != customer.product_id)):
                 errors.append(("product_code", f"没有可用的贷款产品 {code}"))
                 return touched
         if (product.id if product else None) != customer.product_id:
@@ -104,18 +76,24 @@ def _resolve_need(session: Session, customer: Customer, changes: dict[str, Any],
     if "custom_fields" in changes or "product_code" in changes:
         values = changes.get("custom_fields")
         if values is None:
-            values = forms.present(product.form_fields, customer.custom_fields) if product else {}
+            filled = get_form(session, customer.product_form_id)
+            values = forms.present(filled.fields if filled else product.form_fields,
+                                   customer.custom_fields) if product else {}
         if product is None:
             if values:
                 errors.append(("product_code", "请先选择贷款产品，再填写产品资料"))
-            elif customer.custom_fields:
-                customer.custom_fields = {}
+            elif customer.custom_fields or customer.product_form_id:
+                customer.custom_fields, customer.product_form_id = {}, None
         else:
             cleaned, field_errors = forms.clean(product.form_fields, values)
             errors.extend((e.field, e.message) for e in field_errors)
-            if not field_errors and cleaned != (customer.custom_fields or {}):
+            form = current_form(session, product)
+            if not field_errors and (cleaned != (customer.custom_fields or {})
+                                     or customer.product_form_id != (form.id if form else None)):
+                if cleaned != (customer.custom_fields or {}):
+                    touched.append("产品资料")
                 customer.custom_fields = cleaned
-                touched.append("产品资料")
+                customer.product_form_id = form.id if form else None
     return touched
 
 

@@ -15,6 +15,7 @@ from scrm.core.errors import ValidationFailed
 from scrm.customers import forms
 from scrm.customers.models import Customer, CustomerStatus, LoanProduct, Stage
 from scrm.customers.service.common import STAGE_ORDER, not_merged, phone_hashes, visible_condition
+from scrm.customers.service.products import get_form
 from scrm.org.models import Employee
 
 SHORT_NAME = 3
@@ -152,5 +153,9 @@ def refs(session: Session, customers: Iterable[Customer]) -> Refs:
 
 
 def custom_fields_for_display(session: Session, customer: Customer) -> dict[str, Any]:
+    """The loan need's product fields as filled, read with the form version they were filled with."""
+    filled = get_form(session, customer.product_form_id)
+    if filled is not None:
+        return forms.present(filled.fields, customer.custom_fields or {})
     product = session.get(LoanProduct, customer.product_id) if customer.product_id else None
     return forms.present(product.form_fields if product else [], customer.custom_fields or {})

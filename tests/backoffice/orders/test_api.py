@@ -16,7 +16,7 @@ def stage_of(db, customer_id: int) -> Stage:
 
 def sign_body(customer_id: int, **kw) -> dict:
     body = {"customer_id": customer_id, "product_code": "credit", "funder_type": "bank", "amount_applied": "200000",
-            "deposit": "5000.00", "service_fee_rate": "3", "other_fees": "0"}
+            "deposit": "5000.00"}
     body.update(kw)
     return body
 
@@ -29,7 +29,10 @@ def test_sign_confirm_review_deposit_process_disburse_settle(db, client, world):
     order = r.json()
     oid = order["id"]
     assert order["agreement_no"].startswith("HT") and order["status"] == "signed"
-    assert order["amount_applied"] == "200000.00" and order["service_fee_rate"] == "3"
+    assert order["amount_applied"] == "200000.00"
+    # the fees come from 信用贷's fee rule: 3%, at least 1,000.00
+    assert (order["service_fee_rate"], order["service_fee"], order["service_fee_min"], order["other_fees"],
+            order["expected_service_fee"]) == ("3", None, "1000.00", "0.00", "6000.00")
     assert order["customer_phone"].count("*") == 4 and order["settle_pending"] is False
     assert stage_of(db, customer.id) == Stage.signed
     assert events_named(db, "order.signed")[-1] == {
@@ -39,7 +42,10 @@ def test_sign_confirm_review_deposit_process_disburse_settle(db, client, world):
     # only finance confirms; only the supervisor reviews, and only after confirmation
     assert client.post(f"/api/backoffice/orders/{oid}/confirm", headers=auth(w.sales)).status_code == 403
     assert client.post(f"/api/backoffice/orders/{oid}/review", json={}, headers=auth(w.supervisor)).status_code == 409
-    assert client.patch(f"/api/backoffice/orders/{oid}", json={"deposit": "2000"}, headers=auth(w.sales)).json()[
+    # amounts are finance's to set: the salesperson's change is refused, finance's is taken
+    r = client.patch(f"/api/backoffice/orders/{oid}", json={"deposit": "2000"}, headers=auth(w.sales))
+    assert r.status_code == 403
+    assert client.patch(f"/api/backoffice/orders/{oid}", json={"deposit": "2000"}, headers=auth(w.finance)).json()[
         "deposit"] == "2000.00"
     assert client.post(f"/api/backoffice/orders/{oid}/confirm", headers=auth(w.finance)).status_code == 200
     assert client.post(f"/api/backoffice/orders/{oid}/confirm", headers=auth(w.finance)).status_code == 409
@@ -133,7 +139,7 @@ def test_a_customer_without_an_appointment_cannot_be_signed_and_sales_see_only_t
     assert client.post("/api/backoffice/orders", json=sign_body(lead.id), headers=auth(w.finance)).status_code == 403
     r = client.post("/api/backoffice/orders", json=sign_body(w.customer(db).id, service_fee="100"),
                     headers=auth(w.sales))
-    assert r.status_code == 422 and r.json()["field"] == "service_fee_rate"
+    assert r.status_code == 422 and r.json()["field"] == "service_fee"
     r = client.post("/api/backoffice/orders", json=sign_body(w.customer(db).id, amount_applied="1.234"),
                     headers=auth(w.sales))
     assert r.status_code == 422
