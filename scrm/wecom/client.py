@@ -225,6 +225,7 @@ class WecomClient(WeChatClient):
     TOKEN_ERRCODES = TOKEN_ERRCODES
     TOKENLESS: frozenset[str] = frozenset()  # endpoints called without an access_token
     contact_detail = api_ext.WeChatContactDetail()
+    customers = api_ext.WeChatCustomerList()
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
     join_way = api_ext.WeChatGroupJoinWay()
