@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_wecom_import_run_status'), 'wecom_import_run', ['status'], unique=False)
     op.create_table('wecom_import_cursor',
     sa.Column('id', BIG_ID, nullable=False),
-    sa.Column('run_id', sa.BigInteger(), nullable=False),
+    sa.Column('run_id', BIG_ID, nullable=False),
     sa.Column('userid', sa.String(length=64), nullable=False),
     sa.Column('cursor', sa.String(length=255), nullable=False),
     sa.Column('done', sa.Boolean(), nullable=False),
@@ -48,11 +48,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['run_id'], ['wecom_import_run.id'], name=op.f('fk_wecom_import_cursor_run_id_wecom_import_run'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wecom_import_cursor')),
-    sa.UniqueConstraint('run_id', 'userid', name=op.f('uq_wecom_import_cursor_run_id')),
+    sa.UniqueConstraint('run_id', 'userid', name=op.f('uq_wecom_import_cursor_run_id_userid')),
     )
     op.create_index(op.f('ix_wecom_import_cursor_run_id'), 'wecom_import_cursor', ['run_id'], unique=False)
     op.create_table('wecom_import_seen',
-    sa.Column('run_id', sa.BigInteger(), nullable=False),
+    sa.Column('run_id', BIG_ID, nullable=False),
     sa.Column('userid', sa.String(length=64), nullable=False),
     sa.Column('external_userid', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['wecom_import_run.id'], name=op.f('fk_wecom_import_seen_run_id_wecom_import_run'),
