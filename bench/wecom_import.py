@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import math
 import os
 import pstats
 import sys
@@ -69,20 +68,25 @@ def main() -> None:
         if profiler:
             profiler.disable()
         took = time.perf_counter() - started
+        if label == "first import":
+            first_took = took
         batch_calls = sandbox.call_count("externalcontact/batch/get_by_user")
         calls = len(sandbox.request_log())
         print(f"{label}: {figures['customers_added']} added, {figures['customers_updated']} updated in {took:.1f} s "
               f"= {company.customers / took:,.0f} customers/s; {calls} WeCom calls ({batch_calls} batch/get_by_user "
               f"pages, {sandbox.call_count('externalcontact/get')} externalcontact/get)")
     sandbox.stop()
-    busiest = max(batch_calls, sandbox.call_count("externalcontact/get"))
-    minutes = busiest / PER_MINUTE
-    print(f"at WeCom's limits (10,000 calls/min and 150,000/h per API per company, document 90312): the busiest "
-          f"API here needs {busiest} calls, {minutes * 60:.1f} s of one minute's allowance; the import's own pace "
-          f"(SCRM_WECOM_IMPORT_PAGES_PER_MINUTE, default 1,200) reads {busiest} pages in "
-          f"{math.ceil(busiest / 1200 * 60)} s. A company of 1,000,000 customers: about "
-          f"{math.ceil(1_000_000 / 100)} pages, {math.ceil(1_000_000 / 100 / 1200)} min at our pace, "
-          f"{1_000_000 / 100 / PER_HOUR:.2f} of an hour's allowance")
+    pages = batch_calls
+    pace = 1200  # SCRM_WECOM_IMPORT_PAGES_PER_MINUTE's default
+    print(f"WeCom's limits (document 90312: 10,000 calls a minute and 150,000 an hour per API per company) for "
+          f"these {pages} batch/get_by_user pages: {pages / PER_MINUTE * 60:.1f} s of one minute's allowance, "
+          f"{pages / PER_HOUR * 3600:.1f} s of the hourly one spread evenly; at the import's own pace ({pace} pages "
+          f"a minute) {pages / pace * 60:.0f} s. So at a real company this import is bound by our own processing "
+          f"({first_took:.0f} s here), not by WeCom.")
+    big = 1_000_000 / 100
+    print(f"1,000,000 customers: {big:,.0f} pages; {big / PER_MINUTE:.0f} min at WeCom's per-minute limit, "
+          f"{big / (PER_HOUR / 60):.0f} min at its hourly limit, {big / pace:.0f} min at our pace; our processing at "
+          f"this run's rate: {1_000_000 / (company.customers / first_took) / 60:.0f} min")
     queued = sum(redis.Redis.from_url(REDIS_URL).llen(f"rq:queue:{q}") for q in ("urgent", "default", "low"))
     print(f"jobs left queued for the workers (tagging of remarks and descriptions, tag sync): {queued}")
     if profiler:
