@@ -9,9 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from loan_scrm.cli import app as cli_app
+from loan_scrm.scheduler import PERIODIC
 from scrm.bot.models import Notification
-from scrm.core import events
+from scrm.core import events, jobs
 from scrm.customers.models import Customer, CustomerFollow, FollowStatus, TimelineEntry
 from scrm.ingress import importer
 from scrm.ingress import tasks as ingress_tasks
@@ -210,3 +213,26 @@ def test_import_on_the_embedded_default(committed_any, sandbox_wecom, unpaced):
     again = ingress_tasks.run_import(ImportKind.import_)
     assert again["customers_added"] == again["customers_updated"] == 0
     flush_call_log()  # SQLite's call records are written by a thread: none may reach the next test's database
+
+
+def test_scrm_wecom_import_prints_its_figures_and_a_second_run_adds_nothing(committed_db, sandbox_wecom, unpaced):
+    company = seed_company(sandbox_wecom, 250, 3, text_every=0)
+
+    first = CliRunner().invoke(cli_app, ["wecom", "import"])
+    again = CliRunner().invoke(cli_app, ["wecom", "import"])
+
+    assert first.exit_code == 0, first.output
+    assert (f"done: {company.follows} customer relationships read from 3/3 members; 250 customers added"
+            in first.output)
+    assert again.exit_code == 0 and "0 customers added, 0 updated" in again.output
+    assert count(committed_db, Customer) == 250
+
+
+@pytest.mark.pure
+def test_the_nightly_reconcile_is_scheduled_at_two_in_the_morning_beijing_time():
+    nightly = next(p for p in PERIODIC if p.job == "wecom.reconcile_nightly")
+    assert jobs.registered(nightly.job) is ingress_tasks.reconcile_nightly
+    # 18:00 UTC is 02:00 in Beijing: the slot turns then, not at midnight UTC
+    day = 1_765_000_000 // 86400 * 86400
+    slot = lambda t: int((t - nightly.offset_s) // nightly.every_s)  # noqa: E731
+    assert slot(day + 18 * 3600 - 1) != slot(day + 18 * 3600) == slot(day + 86400 + 18 * 3600 - 1)
