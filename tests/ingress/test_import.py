@@ -236,3 +236,20 @@ def test_the_nightly_reconcile_is_scheduled_at_two_in_the_morning_beijing_time()
     day = 1_765_000_000 // 86400 * 86400
     slot = lambda t: int((t - nightly.offset_s) // nightly.every_s)  # noqa: E731
     assert slot(day + 18 * 3600 - 1) != slot(day + 18 * 3600) == slot(day + 86400 + 18 * 3600 - 1)
+
+
+def test_the_sandbox_cursor_points_past_the_last_customer_returned(sandbox_wecom, wecom_client):
+    """batch/get_by_user's ``next_cursor`` is opaque (document 92994: "用于分页查询的游标，字符串类型，由上一次调用返回"):
+    customers deleted between two pages neither shift the rest nor make any repeat."""
+    seed_company(sandbox_wecom, 250, 1, shared_every=0)
+    first = wecom_client.customers.batch_get_by_user([follower_userid(0)], limit=100)
+    seen = [item["external_contact"]["external_userid"] for item in first["external_contact_list"]]
+    assert seen == [external_userid(i) for i in range(100)] and first["next_cursor"]
+    with sandbox_wecom.corp.lock:
+        for i in (3, 50, 150):
+            del sandbox_wecom.corp.contacts[external_userid(i)].follows[follower_userid(0)]
+
+    second = wecom_client.customers.batch_get_by_user([follower_userid(0)], cursor=first["next_cursor"], limit=100)
+
+    rest = [item["external_contact"]["external_userid"] for item in second["external_contact_list"]]
+    assert rest == [external_userid(i) for i in range(100, 201) if i != 150]

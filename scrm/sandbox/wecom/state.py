@@ -145,6 +145,7 @@ class Contact:
     unionid: str = ""
     corp_name: str = ""
     follows: dict[str, Follow] = field(default_factory=dict)
+    seq: int = 0  # the order WeCom lists customers in (batch/get_by_user's cursor points past one)
 
     def to_api(self) -> dict:
         out = {"external_userid": self.external_userid, "name": self.name, "type": self.type,
@@ -218,6 +219,7 @@ class Corp:
             self.departments: dict[int, Department] = {1: Department(1, "企业", 0, 100000000)}
             self.users: dict[str, User] = {}
             self.contacts: dict[str, Contact] = {}
+            self.contact_seq = 0
             self.chats: dict[str, Chat] = {}
             self.tag_groups: dict[str, TagGroup] = {}
             self.contact_ways: dict[str, dict] = {}
@@ -321,7 +323,8 @@ class Corp:
                     type: int = 1, gender: int = 0, unionid: str = "", corp_name: str = "") -> Contact:
         with self.lock:
             contact = self.contacts.get(external_userid or "") or Contact(
-                external_userid or new_id("wm"), name, type, gender, unionid or new_id("o", 28), corp_name)
+                external_userid or new_id("wm"), name, type, gender, unionid or new_id("o", 28), corp_name,
+                seq=self._next_seq())
             contact.name = name
             for spec in follow_users:
                 spec = {"userid": spec} if isinstance(spec, str) else dict(spec)
@@ -332,6 +335,10 @@ class Corp:
                 contact.follows[spec["userid"]] = Follow(tags=tags, **spec)
             self.contacts[contact.external_userid] = contact
             return contact
+
+    def _next_seq(self) -> int:
+        self.contact_seq += 1
+        return self.contact_seq
 
     def _resolve_tag(self, tag: str) -> str:
         try:
