@@ -253,3 +253,19 @@ def test_the_sandbox_cursor_points_past_the_last_customer_returned(sandbox_wecom
 
     rest = [item["external_contact"]["external_userid"] for item in second["external_contact_list"]]
     assert rest == [external_userid(i) for i in range(100, 201) if i != 150]
+
+
+def test_the_nightly_run_ends_nothing_of_a_member_whose_customers_wecom_withholds(db, sandbox_wecom, unpaced):
+    """batch/get_by_user names members without an interface licence in ``fail_info.unlicensed_userid_list``
+    (document 92994) and lists none of their customers: that is no deletion."""
+    seed_company(sandbox_wecom, 60, 2, text_every=0)
+    ingress_tasks.run_import(ImportKind.import_)
+    active = count(db, CustomerFollow, CustomerFollow.status == FollowStatus.active)
+    sandbox_wecom.corp.users[follower_userid(1)].licensed = False
+
+    figures = ingress_tasks.reconcile_nightly()
+
+    assert figures["status"] == "done" and figures["follows_ended"] == 0
+    assert count(db, CustomerFollow, CustomerFollow.status == FollowStatus.active) == active
+    assert db.scalars(select(WecomImportCursor.unlicensed).where(
+        WecomImportCursor.run_id == figures["run_id"], WecomImportCursor.userid == follower_userid(1))).one()

@@ -163,14 +163,15 @@ def batch_get_by_user(corp: Corp, q: dict, body: dict) -> dict:
     # an opaque cursor pointing past the last (member, customer) pair returned, so customers added or deleted
     # between two pages neither shift nor repeat the rest
     after = _cursor_position(body.get("cursor"))
-    rows = sorted(((i, c.seq, c, c.follows[u]) for i, u in enumerate(userids) for c in corp.contacts.values()
-                   if u in c.follows and (i, c.seq) > after), key=lambda r: r[:2])
+    unlicensed = [u for u in userids if not corp.users[u].licensed]
+    rows = sorted(((i, c.seq, c, c.follows[u]) for i, u in enumerate(userids) if u not in unlicensed
+                   for c in corp.contacts.values() if u in c.follows and (i, c.seq) > after), key=lambda r: r[:2])
     page = rows[:limit]
     next_cursor = _cursor_of(page[-1][:2]) if len(rows) > limit else ""
     return {"external_contact_list": [{"external_contact": c.to_api(),
                                        "follow_info": corp.follow_to_api(f, with_tag_details=False)}
                                       for _, _, c, f in page],
-            "next_cursor": next_cursor, "fail_info": {"unlicensed_userid_list": []}}
+            "next_cursor": next_cursor, "fail_info": {"unlicensed_userid_list": unlicensed}}
 
 
 def _cursor_of(position: tuple[int, int]) -> str:

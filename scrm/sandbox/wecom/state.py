@@ -102,6 +102,7 @@ class User:
     alias: str = ""
     status: int = 1  # 1 active, 2 disabled, 4 not activated, 5 left
     customer_contact: bool = True  # configured for 客户联系
+    licensed: bool = True  # has an interface licence (接口许可); batch/get_by_user lists an unlicensed one in fail_info
     resigned_at: int | None = None
 
     def to_api(self) -> dict:
