@@ -212,6 +212,10 @@ def test_import_on_the_embedded_default(committed_any, sandbox_wecom, unpaced):
     assert_company_imported(committed_any, company)
     again = ingress_tasks.run_import(ImportKind.import_)
     assert again["customers_added"] == again["customers_updated"] == 0
+    with sandbox_wecom.corp.lock:
+        del sandbox_wecom.corp.contacts[external_userid(1)].follows[follower_userid(1)]
+    nightly = ingress_tasks.reconcile_nightly()
+    assert (nightly["status"], nightly["follows_ended"], nightly["customers_added"]) == ("done", 1, 0)
     flush_call_log()  # SQLite's call records are written by a thread: none may reach the next test's database
 
 
