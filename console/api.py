@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from console.admin import pages as admin
+from console.admin import wecom_import
 from console.customers import pages as customers
 from console.dashboards import pages as dashboards
 from console.finance import debits, orders, referral, reimbursements, settlements
@@ -17,5 +18,5 @@ from console.sidebar import pages as sidebar
 
 router = APIRouter(include_in_schema=False)
 for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
-               settlements, debits, reimbursements, referral, admin, materials, sidebar):
+               settlements, debits, reimbursements, referral, admin, wecom_import, materials, sidebar):
     router.include_router(module.router)

@@ -85,6 +85,7 @@ MENU: list[MenuItem] = [
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
     MenuItem("话术素材", "/materials", MANAGERS),
     MenuItem("系统自检", "/admin/doctor", (Role.admin,)),
+    MenuItem("企业微信导入", "/admin/wecom-import", (Role.admin,)),
 ]
 
 
@@ -186,6 +187,8 @@ async def preview_or_save(request: Request, staff: Employee, session, *, templat
 MESSAGES = {
     "follow_up_added": "已添加跟进记录", "attachment_added": "资料已上传", "customer_saved": "客户资料已保存", "departed": "已标记离职，交接单已建立",
     "planned": "交接计划已保存", "running": "已开始转接，进度会自动刷新", "tracking": "已向企业微信查询转接结果", "excluded": "已将该项移出交接",
+    "import_started": "已开始导入，进度会自动刷新", "import_running": "已有导入在进行中",
+    "import_stopping": "已要求停止，当前这一页处理完就停下；再次开始会从这里继续",
     "rule_saved": "分配规则已保存", "rule_deleted": "分配规则已删除", "signed_out": "已退出登录",
     "reimbursement_saved": "报销单已提交", "reimbursement_confirmed": "报销单已确认", "reimbursement_paid": "报销单已付款",
     "reimbursement_voided": "报销单已作废", "reimbursement_resubmitted": "报销单已重新提交",

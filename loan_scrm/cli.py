@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Optional
@@ -20,6 +21,8 @@ from loan_scrm.tiers_cli import app as tiers_app
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.logging import configure_logging
+from scrm.ingress import tasks as ingress_tasks
+from scrm.ingress.models import ImportKind
 from scrm.migrations import upgrade
 from scrm.ops.backup import BackupError
 from scrm.ops.backup import backup as run_backup
@@ -32,6 +35,8 @@ from scrm.tagging.cli import tag_command
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Loan-broker SCRM and WeCom bot service.")
 jobs_app = typer.Typer(no_args_is_help=True, help="Background jobs.")
 app.add_typer(jobs_app, name="jobs")
+wecom_app = typer.Typer(no_args_is_help=True, help="WeCom: import and reconcile the customer list.")
+app.add_typer(wecom_app, name="wecom")
 app.add_typer(user_app, name="user", help="Staff accounts.")
 app.add_typer(pii_app, name="pii", help="Personal-data keys and their rotation.")
 app.add_typer(tagging_app, name="tagging", help="Tagging pipeline: train and evaluate the model.")
@@ -165,6 +170,37 @@ def jobs_retry_failed() -> None:
     """Re-queue every failed job."""
     _boot()
     typer.echo(f"re-queued {jobs.retry_failed()} job(s)")
+
+
+@wecom_app.command("import")
+def wecom_import(reconcile: bool = typer.Option(False, help="Also end the relationships WeCom no longer lists "
+                                                             "(what the nightly run does).")) -> None:
+    """Import the customers the company already has on WeCom: members, corp tags, every member's customers,
+    customer groups. Ctrl-C stops after the page under way; run it again to carry on. A second run changes
+    only what changed in WeCom."""
+    _boot()
+    _check_settings()
+    stop = threading.Event()
+
+    def on_page(figures: dict) -> None:
+        if figures["pages"] % 20 == 0:
+            typer.echo(f"{figures['percent']:3d}%  members {figures['followers_done']}/{figures['followers']}  "
+                       f"read {figures['rows_read']}  added {figures['customers_added']}  "
+                       f"updated {figures['customers_updated']}")
+
+    previous = signal.signal(signal.SIGINT, lambda *_: (stop.set(), typer.echo("stopping after this page…")))
+    try:
+        figures = ingress_tasks.run_import(ImportKind.reconcile if reconcile else ImportKind.import_,
+                                           should_stop=stop.is_set, on_page=on_page)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    typer.echo(f"run {figures['run_id']} {figures['status']}: {figures['rows_read']} customer relationships read "
+               f"from {figures['followers_done']}/{figures['followers']} members; {figures['customers_added']} "
+               f"customers added, {figures['customers_updated']} updated, {figures['follows_ended']} relationships "
+               f"ended, {figures['owners_changed']} owners changed, {figures['groups']} customer groups")
+    if figures["status"] != "done":
+        typer.echo("run `scrm wecom import` again to carry on from where it stopped")
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ class Periodic:
     name: str
     every_s: int
     job: str  # a registered job's name, run with no arguments
+    offset_s: int = 0  # slots turn at this many seconds past each multiple of every_s (UTC)
 
 
 PERIODIC: list[Periodic] = [
@@ -35,6 +36,8 @@ PERIODIC: list[Periodic] = [
     Periodic("debit-poll", 60, "direct_debit.poll"),
     Periodic("debit-reconcile", 24 * 3600, "direct_debit.reconcile_yesterday"),
     Periodic("org-purge-revoked-sessions", 3600, "org.purge_revoked_sessions"),
+    # WeCom's customer list read again each night (02:00 Beijing time), repairing what lost callbacks left
+    Periodic("wecom-reconcile-nightly", 24 * 3600, "wecom.reconcile_nightly", offset_s=18 * 3600),
 ]
 
 _local_claims: set[str] = set()
@@ -58,7 +61,7 @@ def tick(now: float | None = None) -> list[str]:
     now = time.time() if now is None else now
     queued = []
     for p in PERIODIC:
-        if claim_slot(p.name, int(now // p.every_s), p.every_s):
+        if claim_slot(p.name, int((now - p.offset_s) // p.every_s), p.every_s):
             jobs.enqueue(None, p.job, queue="low", retries=0)
             queued.append(p.name)
     return queued

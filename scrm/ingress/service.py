@@ -214,20 +214,31 @@ def contact_from_api(data: dict) -> tuple[ContactInfo, list[FollowInfo], dict[st
     return contact, follows, tags
 
 
-def refresh_contact(session: Session, external_userid: str, event_key: str, actor_userid: str | None = None):
-    """Re-read the customer with every member following them (all pages of ``follow_user``) and upsert."""
-    client = _client()
-    contact, follows, tags = contact_from_api(client.contact_detail.get_all(external_userid))
+def upsert_contact(session: Session, client, contact: ContactInfo, follows: list[FollowInfo],
+                   tags: dict[str, list[str]], event_key: str, *, actor_userid: str | None = None,
+                   imported: bool = False):
+    """The one upsert of a WeCom customer, for the callbacks and the import alike: the record, its follows,
+    the salespeople's tags (``tags`` covers every follower listed in ``follows``) and their remarks and
+    descriptions to the tagging pipeline."""
     result = customer_service.upsert_wecom_contact(
-        session, contact, follows, event_key=event_key, actor_userid=actor_userid)
+        session, contact, follows, event_key=event_key, actor_userid=actor_userid, imported=imported)
     if tagging_service.unknown_wecom_tags(session, tags):
         tagging_service.refresh_catalogue(session, client)
     tagging_service.apply_wecom_tags(session, result.customer.id, tags)
-    _feed_tagging(session, result.customer.id, follows)
+    feed_tagging(session, result.customer.id, follows)
     return result
 
 
-def _feed_tagging(session: Session, customer_id: int, follows: list[FollowInfo]) -> None:
+def refresh_contact(session: Session, external_userid: str, event_key: str, actor_userid: str | None = None, *,
+                    imported: bool = False):
+    """Re-read the customer with every member following them (all pages of ``follow_user``) and upsert."""
+    client = _client()
+    contact, follows, tags = contact_from_api(client.contact_detail.get_all(external_userid))
+    return upsert_contact(session, client, contact, follows, tags, event_key, actor_userid=actor_userid,
+                          imported=imported)
+
+
+def feed_tagging(session: Session, customer_id: int, follows: list[FollowInfo]) -> None:
     """What salespeople wrote about the customer in WeCom (remark, description) feeds the profile; the
     text's digest is in the key, so an unchanged text is read once and an edited one again."""
 

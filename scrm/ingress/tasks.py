@@ -1,14 +1,18 @@
-"""Jobs for WeCom: process one inbox event, send a welcome message, re-queue what was lost."""
+"""Jobs for WeCom: process one inbox event, send a welcome message, re-queue what was lost, import and reconcile
+the customer list."""
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Callable
 
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.db import session_scope
-from scrm.ingress import service
-from scrm.ingress.models import InboxStatus
+from scrm.ingress import importer, service
+from scrm.ingress.models import ImportKind, ImportStatus, InboxStatus
+from scrm.wecom.client import get_client
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +85,65 @@ def requeue_stale_inbox(older_than_s: int | None = None) -> int:
     for inbox_id in ids:
         jobs.enqueue(None, "wecom.process_inbox", inbox_id)
     return len(ids)
+
+
+def run_import(kind: ImportKind = ImportKind.import_, *, should_stop: Callable[[], bool] | None = None,
+               on_page: Callable[[dict], None] | None = None) -> dict:
+    """Import (or, ``ImportKind.reconcile``, reconcile) WeCom's customers page by page, each page committed with
+    its checkpoint; the unfinished run of the kind is carried on. Stops after the page under way when
+    ``should_stop()`` says so or someone stopped the run (the console's button). Returns the run's figures."""
+    client = get_client()
+    with session_scope() as session:
+        run_id = importer.begin(session, client, kind).id
+    pace_s = 60.0 / get_settings().wecom_import_pages_per_minute if get_settings().wecom_import_pages_per_minute > 0 \
+        else 0.0
+    try:
+        while True:
+            started = time.monotonic()
+            with session_scope() as session:
+                if (should_stop is not None and should_stop()) or importer.stop_requested(session, run_id):
+                    importer.mark_stopped(session, run_id)
+                    break
+                checkpoint = importer.next_follower(session, run_id)
+                run = importer.get_run(session, run_id)
+                if checkpoint is None:
+                    importer.finish(session, client, run)
+                    break
+                importer.import_page(session, client, run, checkpoint)
+                figures = _figures(run)
+            if on_page is not None:
+                on_page(figures)
+            wait = pace_s - (time.monotonic() - started)
+            if wait > 0:
+                time.sleep(wait)
+    except Exception as exc:
+        with session_scope() as session:
+            importer.fail(session, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    with session_scope(read_only=True) as session:
+        return _figures(importer.get_run(session, run_id))
+
+
+def _figures(run) -> dict:
+    return {"run_id": run.id, "kind": run.kind.value, "status": run.status.value, "followers": run.followers_total,
+            "followers_done": run.followers_done, "pages": run.pages, "rows_read": run.rows_read,
+            "customers_added": run.customers_added, "customers_updated": run.customers_updated,
+            "follows_ended": run.follows_ended, "owners_changed": run.owners_changed, "groups": run.groups,
+            "percent": importer.progress_percent(run)}
+
+
+@jobs.job("wecom.import_customers")
+def import_customers() -> dict:
+    """Job: import WeCom's customers (the console's button; ``scrm wecom import`` runs the same)."""
+    return run_import(ImportKind.import_)
+
+
+@jobs.job("wecom.reconcile_nightly")
+def reconcile_nightly() -> dict:
+    """Periodic, nightly: read WeCom's whole customer list again and repair what lost callbacks left behind."""
+    if not get_settings().wecom_configured:
+        return {"status": "skipped"}
+    figures = run_import(ImportKind.reconcile)
+    if figures["status"] == ImportStatus.done.value:
+        log.info("nightly WeCom reconcile: %s", figures)
+    return figures

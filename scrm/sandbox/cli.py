@@ -11,6 +11,7 @@ import typer
 from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, SANDBOX_WECOM, SANDBOX_WXA
 from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
 from scrm.sandbox.wecom import SandboxWecom
+from scrm.sandbox.wecom.company import seed_company
 from scrm.sandbox.wecom.demo import seed_demo
 from scrm.sandbox.wxa import SandboxWxa
 
@@ -47,6 +48,8 @@ def wecom(
     verify: bool = typer.Option(False, help="Do WeCom's URL handshake against --callback-url first."),
     token_ttl: int = typer.Option(7200, help="Seconds an access_token lives."),
     calls_per_minute: int = typer.Option(10000, help="The corp's API budget a minute (45009 beyond)."),
+    company: int = typer.Option(0, help="Also a company already on WeCom: this many customers (e.g. 20000)."),
+    followers: int = typer.Option(50, help="The company's salespeople with customer contact (with --company)."),
 ) -> None:
     """Run the sandbox WeCom until Ctrl-C; prints the settings that point the service at it."""
     sandbox = SandboxWecom(callback_url=callback_url or None, token_ttl_s=token_ttl,
@@ -55,6 +58,10 @@ def wecom(
     if seed:
         made = seed_demo(sandbox)
         typer.echo(f"seeded a demo company: {len(made['customers'])} customers, group {made['chat_id']}")
+    if company:
+        made_company = seed_company(sandbox, company, followers)
+        typer.echo(f"seeded a company on WeCom: {made_company.customers} customers over {made_company.followers} "
+                   f"followers ({made_company.shared} followed by several), {len(made_company.chats)} groups")
     typer.echo(f"sandbox WeCom at {base}  (controls: {sandbox.control_url}/sandbox/...)")
     typer.echo(f"SCRM_WECOM_API_BASE={base}")
     typer.echo(f"SCRM_WECOM_CORP_ID={SANDBOX_WECOM['corp_id']}")

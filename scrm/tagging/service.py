@@ -605,3 +605,49 @@ def tags_of_customer(session: Session, customer_id: int, profile: CustomerProfil
             seen.add(name)
             out.append(TagView(name, "企微手动" if source == WECOM_MANUAL else source, None))
     return out
+
+
+def manual_wecom_tags(session: Session, customer_ids: list[int]) -> tuple[set[str], dict[int, set[str]]]:
+    """The WeCom ids of the catalogue's hand-set tags (not the product's), and each customer's hand-set WeCom tags:
+    what ``apply_wecom_tags`` would compare, read for many customers at once."""
+    session.flush()
+    manual = set(session.scalars(select(Tag.wecom_tag_id).where(Tag.wecom_tag_id.is_not(None),
+                                                                Tag.created_by_app.is_(False))))
+    held: dict[int, set[str]] = {i: set() for i in customer_ids}
+    if customer_ids:
+        for customer_id, wecom_tag_id in session.execute(
+                select(CustomerTag.customer_id, Tag.wecom_tag_id).join(Tag, Tag.id == CustomerTag.tag_id)
+                .where(CustomerTag.customer_id.in_(customer_ids), CustomerTag.source == WECOM_MANUAL)):
+            held[customer_id].add(wecom_tag_id)
+    return manual, held
+
+
+def apply_wecom_tags_many(session: Session, tags_by_customer: dict[int, dict[str, list[str]]]) -> None:
+    """``apply_wecom_tags`` for many customers in a few statements (the import's pages)."""
+    if not tags_by_customer:
+        return
+    session.flush()
+    setters: dict[int, dict[str, str]] = {}
+    for customer_id, by_userid in tags_by_customer.items():
+        setter = setters.setdefault(customer_id, {})
+        for userid, wecom_tag_ids in by_userid.items():
+            for wecom_tag_id in wecom_tag_ids:
+                setter.setdefault(wecom_tag_id, userid)
+    wanted_ids = {t for setter in setters.values() for t in setter}
+    manual = {t.wecom_tag_id: t for t in session.scalars(select(Tag).where(
+        Tag.wecom_tag_id.in_(list(wanted_ids) or ["-"]))) if not t.created_by_app}
+    ids = list(tags_by_customer)
+    existing = session.execute(select(CustomerTag.id, CustomerTag.customer_id, CustomerTag.tag_id).where(
+        CustomerTag.customer_id.in_(ids), CustomerTag.source == WECOM_MANUAL)).all()
+    keep = {(cid, manual[w].id) for cid, setter in setters.items() for w in setter if w in manual}
+    stale = [row_id for row_id, cid, tag_id in existing if (cid, tag_id) not in keep]
+    if stale:
+        session.execute(delete(CustomerTag).where(CustomerTag.id.in_(stale)))
+    held = {(cid, tag_id) for _, cid, tag_id in existing}
+    staff = {e.wecom_userid: e.id for e in session.scalars(select(Employee).where(
+        Employee.wecom_userid.in_({u for s in setters.values() for u in s.values()})))}
+    session.add_all([CustomerTag(customer_id=cid, tag_id=manual[w].id, source=WECOM_MANUAL,
+                                 employee_id=staff.get(userid))
+                     for cid, setter in setters.items() for w, userid in setter.items()
+                     if w in manual and (cid, manual[w].id) not in held])
+    session.flush()

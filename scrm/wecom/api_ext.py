@@ -1,7 +1,7 @@
 """WeCom endpoints wechatpy 2.0.0a26 lacks, in wechatpy's style (``BaseWeChatAPI`` subclasses).
 
-Attached to ``scrm.wecom.client.WecomClient`` as ``client.contact_detail``, ``client.transfer``,
-``client.group_msg``, ``client.join_way`` and ``client.auth``.
+Attached to ``scrm.wecom.client.WecomClient`` as ``client.contact_detail``, ``client.customers``,
+``client.transfer``, ``client.group_msg``, ``client.join_way`` and ``client.auth``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,30 @@ class WeChatContactDetail(BaseWeChatAPI):
                 follows.setdefault(f["userid"], f)
             cursor = page.get("next_cursor")
         return {**answer, "follow_user": list(follows.values()), "next_cursor": ""}
+
+
+class WeChatCustomerList(BaseWeChatAPI):
+    """Reading the whole customer list (the import): who may have customers, and their customers page by page."""
+
+    MAX_USERIDS = 100  # batch/get_by_user: "userid_list 企业成员的userid列表，字符串类型，最多支持100个"
+    MAX_LIMIT = 100  # "limit 返回的最大记录数，整型，最大值100，默认值50"
+
+    def get_follow_user_list(self) -> dict:
+        """获取配置了客户联系功能的成员列表 https://developer.work.weixin.qq.com/document/path/92571:
+        ``{"follow_user": ["zhangsan", "lisi"]}``."""
+        return self._get("externalcontact/get_follow_user_list")
+
+    def batch_get_by_user(self, userid_list: Iterable[str], cursor: Optional[str] = None,
+                          limit: int = MAX_LIMIT) -> dict:
+        """批量获取客户详情 https://developer.work.weixin.qq.com/document/path/92994 (wechatpy sends the retired
+        single ``userid``). One page of ``external_contact_list``: each item an ``external_contact`` and the
+        ``follow_info`` of one member in ``userid_list`` (``tag_id`` holds corp tag ids); ``next_cursor``, empty on
+        the last page; ``fail_info.unlicensed_userid_list``, members without a licence."""
+        userids = list(userid_list)
+        if not 1 <= len(userids) <= self.MAX_USERIDS:
+            raise ValueError(f"userid_list must hold 1 to {self.MAX_USERIDS} userids, got {len(userids)}")
+        data = optionaldict(userid_list=userids, cursor=cursor or None, limit=min(max(limit, 1), self.MAX_LIMIT))
+        return self._post("externalcontact/batch/get_by_user", data=data)
 
 
 class WeChatCustomerTransfer(BaseWeChatAPI):

@@ -225,6 +225,7 @@ class WecomClient(WeChatClient):
     TOKEN_ERRCODES = TOKEN_ERRCODES
     TOKENLESS: frozenset[str] = frozenset()  # endpoints called without an access_token
     contact_detail = api_ext.WeChatContactDetail()
+    customers = api_ext.WeChatCustomerList()
     transfer = api_ext.WeChatCustomerTransfer()
     group_msg = api_ext.WeChatGroupMsg()
     join_way = api_ext.WeChatGroupJoinWay()
@@ -490,10 +491,17 @@ class CallLog:
     def _drain(self) -> None:
         while True:
             values = self._queue.get()
-            self._store(values)
-            with self._lock:
-                if values.get("idempotency_key") and self._pending.get(values["idempotency_key"]) is values:
-                    del self._pending[values["idempotency_key"]]
+            try:
+                self._store(values)
+                with self._lock:
+                    if values.get("idempotency_key") and self._pending.get(values["idempotency_key"]) is values:
+                        del self._pending[values["idempotency_key"]]
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until the records written so far are stored (SQLite's background writer; at once elsewhere)."""
+        self._queue.join()
 
     def _store(self, values: dict) -> None:
         model = self.model
@@ -549,6 +557,10 @@ def _stored_answer(key: str) -> dict | None:
     except Exception:
         log.exception("could not look up idempotency key %s; calling WeCom", key)
         return None
+
+
+def flush_call_log() -> None:
+    _call_log.flush()
 
 
 def shared_client(cls: type[WecomClient], app_id: str, secret: str, api_base: str) -> WecomClient:

@@ -14,7 +14,9 @@ from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_TYPES, C
                                            get_by_external_userid, get_by_unionid, get_visible, id_no_hash,
                                            id_no_hashes, list_timeline, lock_customer, not_merged, open_lead_counts,
                                            phone_hash, phone_hashes, set_owner, source_key, visible_condition)
-from scrm.customers.service.contacts import end_follow, mark_half_added, record_transfer_failed, upsert_wecom_contact
+from scrm.customers.service.contacts import (ImportSnapshot, active_wecom_follows, end_follow,
+                                             import_new_wecom_contacts, import_snapshot, mark_half_added,
+                                             record_transfer_failed, unchanged_by, upsert_wecom_contact)
 from scrm.customers.service.counts import (ChannelStats, channel_stats, follow_up_count, follow_ups_of_customer,
                                            newest_customer_id, scope_counts, stage_counts_by_channel,
                                            stage_counts_by_owner, timeline_of_customer)
@@ -70,6 +72,11 @@ __all__ = [
     "mark_half_added",
     "record_transfer_failed",
     "upsert_wecom_contact",
+    "ImportSnapshot",
+    "active_wecom_follows",
+    "import_new_wecom_contacts",
+    "import_snapshot",
+    "unchanged_by",
     "create_customer",
     "EDITORS",
     "FeeRule",

@@ -3,9 +3,11 @@ many salespeople add them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
@@ -15,15 +17,19 @@ from scrm.customers.models import (Attachment, Customer, CustomerFollow, Custome
                                    DuplicateContact, FollowStatus, FollowUp, Stage, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
 from scrm.customers.service.common import (STAGE_ORDER, TRANSFER_FAIL_REASONS, _employees_by_userid, _lock_external,
-                                           _name_of, add_timeline, find_by_phone, follows_of, get_by_external_userid,
-                                           get_by_unionid, lock_customer, log, phone_hash, phone_hashes, set_owner,
-                                           set_phone, source_key)
+                                           _name_of, add_timeline, add_timeline_many, find_by_phone, follows_of,
+                                           get_by_external_userid, get_by_unionid, lock_customer, log, phone_hash,
+                                           phone_hashes, set_owner, set_phone, source_key)
 from scrm.org.models import Employee
 
 
 def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[FollowInfo], *, event_key: str,
-                         actor_userid: str | None = None) -> UpsertResult:
-    """Create or update the customer behind a WeCom external contact and its follows; replaying changes nothing."""
+                         actor_userid: str | None = None, imported: bool = False) -> UpsertResult:
+    """Create or update the customer behind a WeCom external contact and its follows; replaying changes nothing.
+
+    ``imported``: read from WeCom's customer list rather than announced by a callback. A customer created so
+    is no new lead: its timeline says imported, ``customer.imported`` is emitted instead of ``customer.created``
+    and its last contact is the latest add, so no first-contact deadline starts."""
     session.flush()
     staff = _employees_by_userid(session, [f.userid for f in follows] + [actor_userid])
     known: list[tuple[FollowInfo, Employee]] = []
@@ -74,7 +80,10 @@ def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[F
                 changes.append("来源渠道")
     session.flush()
 
-    if created:
+    if created and imported:
+        _mark_imported(session, [customer], [max(filter(None, (f.added_at for f, _ in known)), default=None)],
+                       event_key=event_key)
+    elif created:
         add_timeline(session, customer.id, "created", f"通过企业微信添加：{customer.name or contact.external_userid}",
                      {"external_userid": contact.external_userid, "owner_id": customer.owner_id,
                       "channel_id": customer.channel_id}, actor_employee_id=actor_id, source_key=event_key)
@@ -85,6 +94,120 @@ def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[F
         add_timeline(session, customer.id, "linked" if linked else "updated", summary,
                      {"external_userid": contact.external_userid}, actor_employee_id=actor_id, source_key=event_key)
     return UpsertResult(customer=customer, created=created, duplicate_owner_id=duplicate_owner_id)
+
+
+def _mark_imported(session: Session, customers: list[Customer], last_added: list, *, event_key: str | None) -> None:
+    for customer, added_at in zip(customers, last_added):
+        if customer.last_contact_at is None:
+            customer.last_contact_at = added_at or utcnow()
+    session.flush()
+    add_timeline_many(session, [{
+        "customer_id": c.id, "kind": "imported", "summary": f"从企业微信导入：{c.name or c.wecom_external_userid}",
+        "data": {"external_userid": c.wecom_external_userid, "owner_id": c.owner_id, "channel_id": c.channel_id},
+        "source_key": source_key(event_key, None if len(customers) == 1 else c.wecom_external_userid),
+    } for c in customers])
+    events.emit(session, "customer.imported", {"customer_ids": [c.id for c in customers]})
+
+
+def import_new_wecom_contacts(session: Session, items: list[tuple[ContactInfo, FollowInfo]], employee: Employee, *,
+                              event_key: str) -> list[Customer] | None:
+    """``upsert_wecom_contact(..., imported=True)`` for many contacts of one salesperson at once, each matching
+    no record (no customer has its external_userid, unionid or remark mobiles: the caller checked with
+    ``import_snapshot``). Returns the customers in ``items``' order, or None when a concurrent writer took one
+    of them first; nothing is then written and the caller upserts them one by one."""
+    now = utcnow()
+    states = {f.state for _, f in items if f.state}
+    by_state = dict(session.execute(select(Channel.state, Channel.id).where(Channel.state.in_(states))).all()) \
+        if states else {}
+    customers = []
+    for contact, follow in items:
+        customer = Customer(wecom_external_userid=contact.external_userid, name=(contact.name or "")[:64],
+                            avatar=contact.avatar, gender=contact.gender or 0, corp_name=contact.corp_name,
+                            unionid=contact.unionid, source=CustomerSource.wecom, stage=Stage.lead,
+                            status=CustomerStatus.active, owner_id=employee.id, assigned_at=now,
+                            channel_id=by_state.get(follow.state) if follow.state else None)
+        phone = next((crypto.normalize_phone(m) for m in follow.remark_mobiles or [] if crypto.valid_mobile(m)), None)
+        if phone:
+            set_phone(customer, phone)
+        customers.append(customer)
+    try:
+        with session.begin_nested():
+            session.add_all(customers)
+            session.flush()
+            session.add_all([CustomerFollow(
+                customer_id=c.id, employee_id=employee.id, remark=_cut(f.remark, 128),
+                description=_cut(f.description, 512), state=_cut(f.state, 64), add_way=f.add_way,
+                added_at=f.added_at or now, status=FollowStatus.active) for c, (_, f) in zip(customers, items)])
+            session.flush()
+    except IntegrityError:
+        for customer in customers:
+            if customer in session:
+                session.expunge(customer)
+        return None
+    _mark_imported(session, customers, [f.added_at for _, f in items], event_key=event_key)
+    return customers
+
+
+@dataclass
+class ImportSnapshot:
+    """What the records hold for contacts in a page of WeCom's customer list."""
+
+    customers: dict[str, Customer]  # by external_userid
+    follows: dict[tuple[int, int], CustomerFollow]  # by (customer_id, employee_id)
+    unionids: set[str]  # of other customers
+    phone_hashes: set[str]  # of any customer
+
+
+def import_snapshot(session: Session, contacts: list[ContactInfo], mobiles: list[str]) -> ImportSnapshot:
+    """The customers, follows, unionids and phones a page of imported contacts may meet, in four queries."""
+    session.flush()
+    ids = [c.external_userid for c in contacts]
+    customers = {c.wecom_external_userid: c for c in session.scalars(
+        select(Customer).where(Customer.wecom_external_userid.in_(ids)))}
+    follows = {(f.customer_id, f.employee_id): f for f in session.scalars(
+        select(CustomerFollow).where(CustomerFollow.customer_id.in_([c.id for c in customers.values()])))} \
+        if customers else {}
+    unionids = [c.unionid for c in contacts if c.unionid]
+    taken = set(session.scalars(select(Customer.unionid).where(
+        Customer.unionid.in_(unionids), or_(Customer.wecom_external_userid.is_(None),
+                                            Customer.wecom_external_userid.not_in(ids))))) if unionids else set()
+    hashes = [h for m in mobiles if crypto.valid_mobile(m) for h in phone_hashes(crypto.normalize_phone(m))]
+    phones = set(session.scalars(select(Customer.phone_hash).where(Customer.phone_hash.in_(hashes)))) \
+        if hashes else set()
+    return ImportSnapshot(customers, follows, taken, phones)
+
+
+def unchanged_by(customer: Customer, follow: CustomerFollow | None, contact: ContactInfo, info: FollowInfo) -> bool:
+    """Whether ``upsert_wecom_contact`` would leave this customer and this follow as they are (the import skips
+    those, so a second run over an unchanged WeCom writes nothing)."""
+    if follow is None or customer.status == CustomerStatus.merged:
+        return False
+    if _contact_changes(customer, contact) or (contact.unionid and customer.unionid != contact.unionid):
+        return False
+    for attr, value in (("remark", _cut(info.remark, 128)), ("description", _cut(info.description, 512))):
+        if value is not None and getattr(follow, attr) != value:
+            return False
+    if (follow.state is None and info.state) or (follow.add_way is None and info.add_way is not None):
+        return False
+    if follow.status != FollowStatus.active and (info.added_at is None or info.added_at > follow.added_at):
+        return False
+    if follow.status == FollowStatus.active and customer.status == CustomerStatus.gone:
+        return False
+    valid = [crypto.normalize_phone(m) for m in info.remark_mobiles or [] if crypto.valid_mobile(m)]
+    return all(customer.phone_hash in phone_hashes(m) for m in valid)
+
+
+def active_wecom_follows(session: Session, userids: list[str]) -> set[tuple[str, str]]:
+    """(external_userid, staff userid) of every active follow by these salespeople."""
+    if not userids:
+        return set()
+    session.flush()
+    return set(session.execute(
+        select(Customer.wecom_external_userid, Employee.wecom_userid)
+        .join(CustomerFollow, CustomerFollow.customer_id == Customer.id)
+        .join(Employee, Employee.id == CustomerFollow.employee_id)
+        .where(CustomerFollow.status == FollowStatus.active, Employee.wecom_userid.in_(userids),
+               Customer.wecom_external_userid.is_not(None))).tuples())
 
 
 def _insert_wecom_customer(session: Session, contact: ContactInfo) -> tuple[Customer, bool]:
@@ -115,12 +238,17 @@ def _linkable(session: Session, contact: ContactInfo, known: list[tuple[FollowIn
     return None
 
 
+def _contact_changes(customer: Customer, contact: ContactInfo) -> list[tuple[str, Any, str]]:
+    return [(attr, value, label) for attr, value, label in (
+        ("name", (contact.name or "")[:64] or None, "昵称"), ("avatar", contact.avatar, "头像"),
+        ("gender", contact.gender or None, "性别"), ("corp_name", contact.corp_name, "企业"))
+        if value is not None and getattr(customer, attr) != value]
+
+
 def _apply_contact(customer: Customer, contact: ContactInfo, changes: list[str]) -> None:
-    for attr, value, label in (("name", (contact.name or "")[:64] or None, "昵称"), ("avatar", contact.avatar, "头像"),
-                               ("gender", contact.gender or None, "性别"), ("corp_name", contact.corp_name, "企业")):
-        if value is not None and getattr(customer, attr) != value:
-            setattr(customer, attr, value)
-            changes.append(label)
+    for attr, value, label in _contact_changes(customer, contact):
+        setattr(customer, attr, value)
+        changes.append(label)
 
 
 def _apply_follows(session: Session, customer: Customer, known: list[tuple[FollowInfo, Employee]],
@@ -306,11 +434,13 @@ def _merge(session: Session, a: Customer, b: Customer, *, event_key: str | None,
 
 
 def end_follow(session: Session, external_userid: str, userid: str, *, by_customer: bool,
-               event_key: str, by_transfer: bool = False, taker_id: int | None = None) -> Customer | None:
+               event_key: str, by_transfer: bool = False, taker_id: int | None = None,
+               unlisted: bool = False) -> Customer | None:
     """A salesperson and the customer are no longer connected on WeCom; hands ownership on or marks the customer gone.
 
     ``by_transfer``: WeCom moved the customer to a colleague (在职继承, ``taker_id`` when known). The follow
-    ends as transferred, not deleted: no deletion in the channel's figures, and the customer is never gone."""
+    ends as transferred, not deleted: no deletion in the channel's figures, and the customer is never gone.
+    ``unlisted``: no callback said so; WeCom's customer list no longer has the pair (the nightly reconcile)."""
     session.flush()
     customer = _lock_external(session, external_userid)
     if customer is None:
@@ -333,11 +463,14 @@ def end_follow(session: Session, external_userid: str, userid: str, *, by_custom
     else:
         follow.status = FollowStatus.deleted_by_customer if by_customer else FollowStatus.deleted_by_staff
         summary = f"客户删除了 {employee.name}" if by_customer else f"{employee.name} 删除了客户"
-        kind, data = "follow_ended", {"employee_id": employee.id, "by_customer": by_customer}
+        if unlisted:
+            summary = f"企业微信已不再列出 {employee.name} 与客户的好友关系（每日核对发现）"
+        kind, data = "follow_ended", {"employee_id": employee.id, "by_customer": by_customer, "unlisted": unlisted}
     follow.ended_at = utcnow()
     session.flush()
     add_timeline(session, customer.id, kind, summary, data,
-                 actor_employee_id=None if by_customer or by_transfer else employee.id, source_key=event_key)
+                 actor_employee_id=None if by_customer or by_transfer or unlisted else employee.id,
+                 source_key=event_key)
     remaining = [f for f in follows if f.status == FollowStatus.active]
     new_owner = taker.id if taker is not None else (remaining[0].employee_id if remaining else None)
     if customer.owner_id == employee.id and new_owner is not None:

@@ -219,12 +219,34 @@ def batch_get_by_user(corp: Corp, q: dict, body: dict) -> dict:
     for userid in userids:
         corp.user(userid)
     limit = min(max(_int(body.get("limit"), 50), 1), 100)
-    rows = [(c, c.follows[u]) for u in userids for c in corp.contacts.values() if u in c.follows]
-    page, next_cursor = _page(rows, body.get("cursor"), limit)
+    # an opaque cursor pointing past the last (member, customer) pair returned, so customers added or deleted
+    # between two pages neither shift nor repeat the rest
+    after = _cursor_position(body.get("cursor"))
+    unlicensed = [u for u in userids if not corp.users[u].licensed]
+    rows = sorted(((i, c.seq, c, c.follows[u]) for i, u in enumerate(userids) if u not in unlicensed
+                   for c in corp.contacts.values() if u in c.follows and (i, c.seq) > after), key=lambda r: r[:2])
+    page = rows[:limit]
+    next_cursor = _cursor_of(page[-1][:2]) if len(rows) > limit else ""
     return {"external_contact_list": [{"external_contact": c.to_api(),
                                        "follow_info": corp.follow_to_api(f, with_tag_details=False)}
-                                      for c, f in page],
-            "next_cursor": next_cursor, "fail_info": {"unlicensed_userid_list": []}}
+                                      for _, _, c, f in page],
+            "next_cursor": next_cursor, "fail_info": {"unlicensed_userid_list": unlicensed}}
+
+
+def _cursor_of(position: tuple[int, int]) -> str:
+    return f"{position[0]:04x}{position[1]:012x}".upper()
+
+
+def _cursor_position(cursor: Any) -> tuple[int, int]:
+    if not cursor:
+        return (-1, -1)
+    text = str(cursor)
+    try:
+        if len(text) != 16:
+            raise ValueError(text)
+        return int(text[:4], 16), int(text[4:], 16)
+    except ValueError:
+        raise WecomApiError(40058, "invalid cursor") from None
 
 
 CONTACT_WAY_FIELDS = ("type", "scene", "style", "remark", "skip_verify", "state", "user", "party", "is_temp",

@@ -105,6 +105,7 @@ class User:
     alias: str = ""
     status: int = 1  # 1 active, 2 disabled, 4 not activated, 5 left
     customer_contact: bool = True  # configured for 客户联系
+    licensed: bool = True  # has an interface licence (接口许可); batch/get_by_user lists an unlicensed one in fail_info
     resigned_at: int | None = None
 
     def to_api(self) -> dict:
@@ -148,6 +149,7 @@ class Contact:
     unionid: str = ""
     corp_name: str = ""
     follows: dict[str, Follow] = field(default_factory=dict)
+    seq: int = 0  # the order WeCom lists customers in (batch/get_by_user's cursor points past one)
 
     def to_api(self) -> dict:
         out = {"external_userid": self.external_userid, "name": self.name, "type": self.type,
@@ -221,6 +223,7 @@ class Corp:
             self.departments: dict[int, Department] = {1: Department(1, "企业", 0, 100000000)}
             self.users: dict[str, User] = {}
             self.contacts: dict[str, Contact] = {}
+            self.contact_seq = 0
             self.chats: dict[str, Chat] = {}
             self.tag_groups: dict[str, TagGroup] = {}
             self.contact_ways: dict[str, dict] = {}
@@ -327,7 +330,8 @@ class Corp:
                     type: int = 1, gender: int = 0, unionid: str = "", corp_name: str = "") -> Contact:
         with self.lock:
             contact = self.contacts.get(external_userid or "") or Contact(
-                external_userid or new_id("wm"), name, type, gender, unionid or new_id("o", 28), corp_name)
+                external_userid or new_id("wm"), name, type, gender, unionid or new_id("o", 28), corp_name,
+                seq=self._next_seq())
             contact.name = name
             for spec in follow_users:
                 spec = {"userid": spec} if isinstance(spec, str) else dict(spec)
@@ -338,6 +342,10 @@ class Corp:
                 contact.follows[spec["userid"]] = Follow(tags=tags, **spec)
             self.contacts[contact.external_userid] = contact
             return contact
+
+    def _next_seq(self) -> int:
+        self.contact_seq += 1
+        return self.contact_seq
 
     def _resolve_tag(self, tag: str) -> str:
         try:
