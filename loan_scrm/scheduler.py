@@ -20,6 +20,9 @@ class Periodic:
     every_s: int
     job: str  # a registered job's name, run with no arguments
     offset_s: int = 0  # slots turn at this many seconds past each multiple of every_s (UTC)
+    # without Redis the claims live in the process, so each start would find the current slot unclaimed: a job too
+    # heavy to run at every restart waits for its next slot instead
+    run_at_start: bool = True
 
 
 PERIODIC: list[Periodic] = [
@@ -37,10 +40,12 @@ PERIODIC: list[Periodic] = [
     Periodic("debit-reconcile", 24 * 3600, "direct_debit.reconcile_yesterday"),
     Periodic("org-purge-revoked-sessions", 3600, "org.purge_revoked_sessions"),
     # WeCom's customer list read again each night (02:00 Beijing time), repairing what lost callbacks left
-    Periodic("wecom-reconcile-nightly", 24 * 3600, "wecom.reconcile_nightly", offset_s=18 * 3600),
+    Periodic("wecom-reconcile-nightly", 24 * 3600, "wecom.reconcile_nightly", offset_s=18 * 3600,
+             run_at_start=False),
 ]
 
 _local_claims: set[str] = set()
+_started: set[str] = set()  # periodic jobs that have seen their first slot in this process
 _local_lock = threading.Lock()
 
 
@@ -56,12 +61,22 @@ def claim_slot(name: str, slot: int, ttl_s: int) -> bool:
         return True
 
 
+def due(p: Periodic, now: float) -> bool:
+    """Whether ``p``'s current slot is this scheduler's to run (claiming it)."""
+    slot = int((now - p.offset_s) // p.every_s)
+    if not p.run_at_start and jobs.get_redis() is None and p.name not in _started:
+        _started.add(p.name)
+        claim_slot(p.name, slot, p.every_s)
+        return False
+    return claim_slot(p.name, slot, p.every_s)
+
+
 def tick(now: float | None = None) -> list[str]:
     """Queue every periodic job whose current slot nobody has claimed; returns their names."""
     now = time.time() if now is None else now
     queued = []
     for p in PERIODIC:
-        if claim_slot(p.name, int((now - p.offset_s) // p.every_s), p.every_s):
+        if due(p, now):
             jobs.enqueue(None, p.job, queue="low", retries=0)
             queued.append(p.name)
     return queued

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from loan_scrm.cli import app as cli_app
+from loan_scrm import scheduler
 from loan_scrm.scheduler import PERIODIC
 from scrm.bot.models import Notification
 from scrm.core import events, jobs
@@ -240,6 +241,18 @@ def test_the_nightly_reconcile_is_scheduled_at_two_in_the_morning_beijing_time()
     day = 1_765_000_000 // 86400 * 86400
     slot = lambda t: int((t - nightly.offset_s) // nightly.every_s)  # noqa: E731
     assert slot(day + 18 * 3600 - 1) != slot(day + 18 * 3600) == slot(day + 86400 + 18 * 3600 - 1)
+
+
+@pytest.mark.pure
+def test_without_redis_a_restart_waits_for_the_next_night(monkeypatch):
+    """On the embedded default the slots are claimed in the process: a restart must not read all of WeCom again."""
+    monkeypatch.setattr(jobs, "get_redis", lambda: None)
+    nightly = next(p for p in PERIODIC if p.job == "wecom.reconcile_nightly")
+    start = 1_765_000_000 // 86400 * 86400 + 12 * 3600
+    assert not scheduler.due(nightly, start)
+    assert not scheduler.due(nightly, start + 3600)
+    assert scheduler.due(nightly, start + 6 * 3600)  # 02:00 Beijing time
+    assert not scheduler.due(nightly, start + 6 * 3600 + 60)
 
 
 def test_the_sandbox_cursor_points_past_the_last_customer_returned(sandbox_wecom, wecom_client):
