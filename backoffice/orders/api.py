@@ -141,7 +141,7 @@ def review(order_id: OrderId, body: schemas.ReviewIn, staff: SupervisorStaff, se
 def amend(order_id: OrderId, body: schemas.OrderAmend, staff: SalesOrFinance, session: SessionDep) -> schemas.OrderOut:
     """Change the terms of an order not yet confirmed (409 once confirmed: void and re-sign instead)."""
     order = order_service.get_visible_order(session, staff, order_id, lock=True)
-    return order_out(session, order_service.amend(session, staff, order, terms_changes(body)))
+    return order_out(session, order_service.amend(session, staff, order, schemas.AmendTerms(**terms_changes(body))))
 
 
 @router.post("/{order_id}/void", response_model=schemas.OrderOut)
@@ -155,7 +155,7 @@ def void(order_id: OrderId, body: schemas.Reason, staff: SalesOrFinance, session
 def correct(order_id: OrderId, body: schemas.OrderCorrect, staff: FinanceStaff, session: SessionDep) -> schemas.OrderOut:
     """Finance corrects a confirmed contract: the order is voided and the corrected one signed (answered)."""
     order = order_service.get_visible_order(session, staff, order_id, lock=True)
-    return order_out(session, order_service.correct(session, staff, order, terms_changes(body), body.reason))
+    return order_out(session, order_service.correct(session, staff, order, schemas.AmendTerms(**terms_changes(body)), body.reason))
 
 
 def deposit_out(session: Session, deposit: Deposit) -> schemas.DepositOut:

@@ -19,6 +19,7 @@ from scrm.customers.service.records import _resolve_need
 from scrm.core.errors import Conflict, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.core import crypto
+from scrm.customers.events import CustomerCreated
 
 
 def _by_openid(session: Session, openid: str) -> Customer | None:
@@ -64,8 +65,8 @@ def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = 
             raise
         return existing, False
     add_timeline(session, customer.id, "created", "通过小程序登录", {"openid": openid})
-    events.emit(session, "customer.created", {"customer_id": customer.id, "source": CustomerSource.miniprogram.value,
-                                              "owner_id": None, "channel_id": None})
+    events.emit(session, CustomerCreated(customer_id=customer.id, source=CustomerSource.miniprogram.value,
+                                          owner_id=None, channel_id=None))
     return customer, True
 
 
