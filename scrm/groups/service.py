@@ -202,7 +202,7 @@ def get_rule(session: Session, rule_id: int) -> TierRule:
 def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) -> TierRule:
     """Change a rule's fields; conditions are replaced as a whole."""
     rule = get_rule(session, rule_id)
-    changes = patch.model_dump(exclude_unset=True)
+    changes = patch.changes()
     if "conditions" in changes:
         rule.conditions = _stored_conditions(patch.conditions)
     if patch.name is not None:
