@@ -3,9 +3,9 @@ customers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from console.rules import read as rules_read
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
 from scrm.assignment.schemas import RuleCreate, RuleUpdate
-from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.auth import SessionDep, SupervisorStaff
 from scrm.channels import service as channel_service
 from scrm.core import commands
 from scrm.customers import service as customer_service
@@ -95,12 +95,5 @@ forms.add_editor(router, forms.Editor(
     path="/rules/assignment", template="rules/assignment_form.html", context=_form_context,
     blank={"priority": 100, "strategy": "round_robin", "active": "on"}, load=assignment_service.get_rule,
     values_of=_values_of, parse=lambda form, rule: _rule_data(form), preview=_preview_rule, save=_save_rule,
-    done=lambda: core.redirect("/rules", msg="rule_saved"), errors=lambda exc: core.field_errors(exc, FIELD_NAMES)))
-
-
-@router.post("/rules/assignment/{rule_id}/delete")
-def delete_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                session: SessionDep) -> Response:
-    core.remember(request, staff)
-    assignment_service.delete_rule(session, rule_id)
-    return core.redirect("/rules", msg="rule_deleted")
+    done=lambda: core.redirect("/rules", msg="rule_saved"), errors=lambda exc: core.field_errors(exc, FIELD_NAMES),
+    delete=assignment_service.delete_rule, deleted=lambda: core.redirect("/rules", msg="rule_deleted")))

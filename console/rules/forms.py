@@ -52,10 +52,13 @@ class Editor:
     done: Callable[[], Response]
     shown: Callable[[Any], dict[str, Any]] = lambda item: {"rule_id": item.id if item is not None else None}
     errors: Callable[[AppError], dict[str, str]] | None = None
+    delete: Callable[[Session, int], None] | None = None  # when given, POST path/{id}/delete, then ``deleted``
+    deleted: Callable[[], Response] | None = None
 
 
 def add_editor(router: APIRouter, editor: Editor) -> None:
-    """Register ``editor``'s routes on ``router``: GET path/new, GET path/{id}, POST path and POST path/{id}."""
+    """Register ``editor``'s routes on ``router``: GET path/new, GET path/{id}, POST path and POST path/{id}
+    (and POST path/{id}/delete when the editor deletes)."""
 
     def page(request: Request, staff: Employee, session: Session, item: Any, values: dict[str, Any]) -> Response:
         core.remember(request, staff)
@@ -89,3 +92,11 @@ def add_editor(router: APIRouter, editor: Editor) -> None:
     async def update_item(request: Request, item_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
                           session: SessionDep) -> Response:
         return await save(request, staff, session, editor.load(session, item_id))
+
+    if editor.delete is not None:
+        @router.post(f"{editor.path}/{{item_id}}/delete")
+        def delete_item(request: Request, item_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
+                        session: SessionDep) -> Response:
+            core.remember(request, staff)
+            editor.delete(session, item_id)
+            return editor.deleted()

@@ -3,9 +3,9 @@ service; preview runs the same checks and keeps nothing."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -103,15 +103,8 @@ forms.add_editor(router, forms.Editor(
     path="/rules/tiers", template="rules/tier_form.html", context=lambda session, staff: _tier_context(session),
     blank={"tier": "B", "position": 100, "active": "on"}, load=group_service.get_rule, values_of=_tier_values_of,
     parse=lambda form, rule: _tier_rule_in(form), preview=_preview_tiers, save=_save_tiers,
-    done=lambda: core.redirect("/rules/tiers", msg="tier_rule_saved"), errors=forms.form_errors))
-
-
-@router.post("/rules/tiers/{rule_id}/delete")
-def delete_tier_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                     session: SessionDep) -> Response:
-    core.remember(request, staff)
-    group_service.delete_rule(session, rule_id)
-    return core.redirect("/rules/tiers", msg="tier_rule_deleted")
+    done=lambda: core.redirect("/rules/tiers", msg="tier_rule_saved"), errors=forms.form_errors,
+    delete=group_service.delete_rule, deleted=lambda: core.redirect("/rules/tiers", msg="tier_rule_deleted")))
 
 
 @router.post("/rules/tiers-retier")
