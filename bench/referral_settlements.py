@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import datetime, timezone
 
 
 def main() -> None:
@@ -37,11 +38,13 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
+    from backoffice.settlements.events import SettlementClosed
     from loan_scrm.app import create_app
     from scrm.customers.models import Customer, CustomerSource, Stage
     from scrm.core.db import session_scope
     from scrm.referral import service as referral_service
     from scrm.referral.models import Referral
+    from scrm.referral.schemas import RuleIn
 
     client = TestClient(create_app())
     t = time.perf_counter()
@@ -52,10 +55,10 @@ def main() -> None:
 
     n = args.settlements
     with session_scope() as session:
-        referral_service.create_rule(session, None, {"name": "L1", "kind": "percent", "rate_percent": Decimal("10"),
-                                                     "level": 1})
-        referral_service.create_rule(session, None, {"name": "L2", "kind": "percent", "rate_percent": Decimal("3"),
-                                                     "level": 2})
+        referral_service.create_rule(session, None, RuleIn(name="L1", kind="percent", rate_percent=Decimal("10"),
+                                                           level=1))
+        referral_service.create_rule(session, None, RuleIn(name="L2", kind="percent", rate_percent=Decimal("3"),
+                                                           level=2))
         people = [Customer(name=f"客户{i}", source=CustomerSource.manual, stage=Stage.disbursed, custom_fields={})
                   for i in range(n + 2)]
         session.add_all(people)
@@ -68,10 +71,10 @@ def main() -> None:
     for start in range(0, n, 500):
         with session_scope() as session:
             for k, customer_id in enumerate(ids[start:start + 500], start=start):
-                referral_service.on_settlement_closed(session, {
-                    "settlement_id": k + 1, "order_id": k + 1, "customer_id": customer_id, "product_code": "credit",
-                    "funder_type": "bank", "service_fee_collected_fen": 123_457 + k,
-                    "disbursed_amount_fen": 10_000_000, "closed_at": None})
+                referral_service.on_settlement_closed(session, SettlementClosed(
+                    settlement_id=k + 1, order_id=k + 1, customer_id=customer_id, product_code="credit",
+                    funder_type="bank", service_fee_collected_fen=123_457 + k, disbursed_amount_fen=10_000_000,
+                    salesperson_employee_id=None, closed_at=datetime.now(timezone.utc)))
     settle_s = time.perf_counter() - t
     t = time.perf_counter()
     from scrm.referral import tasks

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import httpx
 
+from backoffice.settlements.events import SettlementClosed
 from scrm.core import events
 from scrm.core.config import SANDBOX_WXA, reset_settings
 from scrm.core.db import session_scope
@@ -66,22 +67,18 @@ def _customer(api: httpx.Client, sandbox, name: str, phone: str, product: str, a
     return headers, signed
 
 
-def _simulate_settlements(customer_ids: list[int]) -> list[dict]:
+def _simulate_settlements(customer_ids: list[int]) -> None:
     """The back-office's ``settlement.closed`` for the referred customers (it lands separately; the demo
     announces the settlements it would make)."""
-
-
-    payloads = []
-    for i, (customer_id, fee_fen, product) in enumerate(zip(customer_ids, (2_400_000, 450_000),
-                                                            ("house_mortgage", "car_mortgage")), start=1):
-        payloads.append({"settlement_id": 70000 + i, "order_id": 80000 + i, "customer_id": customer_id,
-                         "product_code": product, "funder_type": "bank", "service_fee_collected_fen": fee_fen,
-                         "disbursed_amount_fen": fee_fen * 30, "salesperson_employee_id": None,
-                         "closed_at": datetime.now(timezone.utc).isoformat()})
+    closed = [SettlementClosed(settlement_id=70000 + i, order_id=80000 + i, customer_id=customer_id,
+                               product_code=product, funder_type="bank", service_fee_collected_fen=fee_fen,
+                               disbursed_amount_fen=fee_fen * 30, salesperson_employee_id=None,
+                               closed_at=datetime.now(timezone.utc))
+              for i, (customer_id, fee_fen, product) in enumerate(zip(customer_ids, (2_400_000, 450_000),
+                                                                      ("house_mortgage", "car_mortgage")), start=1)]
     with session_scope() as session:
-        for payload in payloads:
-            events.emit(session, "settlement.closed", payload)
-    return payloads
+        for event in closed:
+            events.emit(session, event)
 
 
 def replay(api: httpx.Client, sandbox, *, admin: dict, manager: dict, employees: dict) -> dict:

@@ -77,7 +77,7 @@ def run(out: Path, customers: int = 150) -> list[Path]:
     base = f"http://127.0.0.1:{port}"
     saved: list[Path] = []
     try:
-        # Playwright comes with the test extras; only this command needs it
+        # lazy: Playwright comes with the test extras; only this command needs it
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:

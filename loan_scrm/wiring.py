@@ -11,33 +11,45 @@ import importlib
 from sqlalchemy.orm import configure_mappers
 
 from backoffice.direct_debit import tasks as debit_tasks
+from backoffice.direct_debit.events import DebitSucceeded, PaymentAlertRaised
 from backoffice.ledger import service as ledger_service
 from backoffice.orders import service as order_service
+from backoffice.orders.events import DepositRefunded, LoanDisbursed, OrderSigned
 from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
+from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from loan_scrm.scheduler import PERIODIC
 from scrm.assignment import tasks as assignment_tasks
+from scrm.assignment.events import CustomerAssigned
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.broadcast import tasks as broadcast_tasks
 from scrm.channels import tasks as channel_tasks
 from scrm.core import events, jobs
 from scrm.customers import service as customer_service
+from scrm.customers.events import (CustomerCreated, CustomerDuplicatePhone, CustomerErased, CustomerFollowEnded,
+                                   CustomerMerged, CustomerTransferFailed, FollowUpAdded)
 from scrm.groups import service as group_service
 from scrm.groups import tasks as group_tasks
 from scrm.handover import service as handover_service
 from scrm.handover import tasks as handover_tasks
+from scrm.handover.events import CustomerHandedOver
 from scrm.ingress import service as ingress_service
 from scrm.ingress import tasks as ingress_tasks
 from scrm.mandates import service as mandate_service
 from scrm.miniprogram_api import service as miniprogram_service
+from scrm.miniprogram_api.events import ApplicationSubmitted
 from scrm.org import tasks as org_tasks
+from scrm.org.events import EmployeeDeparted
 from scrm.referral import service as referral_service
 from scrm.referral import tasks as referral_tasks
+from scrm.referral.events import CommissionConfirmed, CommissionReversed, WithdrawalPaid
 from scrm.sop import service as sop_service
 from scrm.sop import tasks as sop_tasks
+from scrm.sop.events import SlaBreached
 from scrm.tagging import service as tagging_service
 from scrm.tagging import tasks as tagging_tasks
+from scrm.tagging.events import ProfileChanged
 from scrm.wechatpay import service as wechatpay_service
 from scrm.wecom import service as wecom_service
 
@@ -45,39 +57,39 @@ from scrm.wecom import service as wecom_service
 TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, group_tasks, handover_tasks, org_tasks,
                 referral_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
 
-SUBSCRIPTIONS = {
-    "customer.duplicate_phone": [bot_service.notify_duplicate_phone],
-    "employee.departed": [handover_service.on_employee_departed],
-    "customer.transfer_failed": [handover_service.on_transfer_failed],
-    "customer.handed_over": [ingress_service.on_customer_handed_over],
-    "customer.follow_up_added": [tagging_tasks.on_follow_up_added],
+SUBSCRIPTIONS: dict[type[events.Event], list] = {
+    CustomerDuplicatePhone: [bot_service.notify_duplicate_phone],
+    EmployeeDeparted: [handover_service.on_employee_departed],
+    CustomerTransferFailed: [handover_service.on_transfer_failed],
+    CustomerHandedOver: [ingress_service.on_customer_handed_over],
+    FollowUpAdded: [tagging_tasks.on_follow_up_added],
     # every module holding a copy of a customer's personal data drops it; the customers module runs last, to
     # drop from the event itself the identifiers the others needed to find their copies
-    "customer.erased": [tagging_service.on_customer_erased, mandate_service.on_customer_erased,
+    CustomerErased: [tagging_service.on_customer_erased, mandate_service.on_customer_erased,
                         referral_service.on_customer_erased, miniprogram_service.on_customer_erased,
                         wecom_service.on_customer_erased, ingress_service.on_customer_erased,
                         wechatpay_service.on_customer_erased,
                         order_service.on_customer_erased, reimbursement_service.on_customer_erased,
                         customer_service.on_customer_erased],
-    "customer.created": [referral_service.on_customer_created],
-    "customer.merged": [referral_service.on_customer_merged],
-    "customer.application_submitted": [tagging_tasks.on_application_submitted],
-    "order.signed": [referral_service.on_order_signed],
-    "settlement.closed": [miniprogram_service.on_settlement_closed, referral_service.on_settlement_closed,
+    CustomerCreated: [referral_service.on_customer_created],
+    CustomerMerged: [referral_service.on_customer_merged],
+    ApplicationSubmitted: [tagging_tasks.on_application_submitted],
+    OrderSigned: [referral_service.on_order_signed],
+    SettlementClosed: [miniprogram_service.on_settlement_closed, referral_service.on_settlement_closed,
                           sop_service.on_settlement_closed],
-    "settlement.voided": [miniprogram_service.on_settlement_voided, referral_service.on_settlement_voided,
+    SettlementVoided: [miniprogram_service.on_settlement_voided, referral_service.on_settlement_voided,
                           sop_service.on_settlement_voided],
-    "deposit.refunded": [referral_service.on_deposit_refunded],
-    "profile.changed": [group_service.on_profile_changed],
-    "customer.assigned": [bot_service.on_customer_assigned],
-    "customer.follow_ended": [bot_service.on_follow_ended],
-    "sop.sla_breached": [bot_service.on_sla_breached],
-    "loan.disbursed": [sop_service.on_loan_disbursed],
-    "debit.succeeded": [settlement_service.on_debit_succeeded],
-    "payment.alert": [bot_service.on_payment_alert],
-    "referral.commission_confirmed": [ledger_service.on_commission_confirmed],
-    "referral.commission_reversed": [ledger_service.on_commission_reversed],
-    "referral.withdrawal_paid": [ledger_service.on_withdrawal_paid],
+    DepositRefunded: [referral_service.on_deposit_refunded],
+    ProfileChanged: [group_service.on_profile_changed],
+    CustomerAssigned: [bot_service.on_customer_assigned],
+    CustomerFollowEnded: [bot_service.on_follow_ended],
+    SlaBreached: [bot_service.on_sla_breached],
+    LoanDisbursed: [sop_service.on_loan_disbursed],
+    DebitSucceeded: [settlement_service.on_debit_succeeded],
+    PaymentAlertRaised: [bot_service.on_payment_alert],
+    CommissionConfirmed: [ledger_service.on_commission_confirmed],
+    CommissionReversed: [ledger_service.on_commission_reversed],
+    WithdrawalPaid: [ledger_service.on_withdrawal_paid],
 }
 
 
@@ -86,8 +98,8 @@ BLOCKED_POOL = [sop_service.add_risk_reviews]
 
 
 def install() -> None:
-    for name, handlers in SUBSCRIPTIONS.items():
-        events.subscribe(name, *handlers)
+    for event, handlers in SUBSCRIPTIONS.items():
+        events.subscribe(event, *handlers)
     group_service.on_blocked(*BLOCKED_POOL)
 
 

@@ -106,7 +106,7 @@ def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
     if request.param == "postgresql":
         yield request.getfixturevalue("committed_db")
         return
-    path = tmp_path / "scrm.core.db"
+    path = tmp_path / "scrm.db"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     url = f"sqlite:///{path}"
     settings_env(SCRM_DATABASE_URL=url)

@@ -7,6 +7,7 @@ from scrm.core import jobs
 from scrm.core.db import session_scope
 from scrm.core.events import EventDelivery, OutboxEvent, emit
 from scrm.core.money import from_fen, parse_yuan, round_fen, to_fen
+from scrm.customers.events import CustomerStageChanged
 from scrm.org.models import Employee, Role
 
 RAN: list[int] = []
@@ -53,10 +54,10 @@ def test_pii_column_is_encrypted_at_rest(db):
 
 
 def test_event_without_subscribers_is_marked_dispatched(db):
-    event = emit(db, "nobody.listens", {"x": 1})
+    event = emit(db, CustomerStageChanged(customer_id=1, from_stage="lead", to_stage="signed"))
     assert event.dispatched_at is not None
     assert db.scalars(select(EventDelivery)).all() == []
-    assert db.get(OutboxEvent, event.id).payload == {"x": 1}
+    assert db.get(OutboxEvent, event.id).payload == {"customer_id": 1, "from_stage": "lead", "to_stage": "signed"}
 
 
 @jobs.job("tests.always_fails")

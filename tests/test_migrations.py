@@ -11,7 +11,7 @@ def test_models_and_migrations_agree_on_postgres(engine):
 
 
 def test_migrations_run_on_the_embedded_sqlite_default(tmp_path):
-    url = f"sqlite:///{tmp_path / 'scrm.core.db'}"
+    url = f"sqlite:///{tmp_path / 'scrm.db'}"
     upgrade(url)
     command.check(alembic_config(url))
     command.downgrade(alembic_config(url), "base")

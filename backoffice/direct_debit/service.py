@@ -11,6 +11,7 @@ A debit is never executed twice for the same amount due:
 """
 
 from __future__ import annotations
+from backoffice.common.loading import get_or_404
 
 import logging
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.direct_debit.events import DebitFailed, DebitSucceeded, PaymentAlertRaised
 from backoffice.direct_debit.labels import DEBIT_NAMES
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
                                             DebitStatus, PaymentAlert, Reconciliation)
@@ -27,7 +29,7 @@ from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
 from scrm.core import events, jobs
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore, utcnow
-from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from scrm.core.errors import Conflict, Forbidden, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.core.statemachine import Change, Machine
 from scrm.mandates import service as mandate_service
@@ -81,9 +83,8 @@ def alert(session: Session, kind: str, message: str, debit_id: int | None = None
     row = PaymentAlert(kind=kind, debit_id=debit_id, message=message[:255], detail=detail or {})
     session.add(row)
     session.flush()
-    events.emit(session, "payment.alert", {"alert_id": row.id, "kind": kind, "label": ALERT_NAMES.get(kind, kind),
-                                           "hourly": kind in OUTSIDE_ALERTS, "debit_id": debit_id,
-                                           "message": row.message})
+    events.emit(session, PaymentAlertRaised(alert_id=row.id, kind=kind, label=ALERT_NAMES.get(kind, kind),
+                                             hourly=kind in OUTSIDE_ALERTS, debit_id=debit_id, message=row.message))
     return row
 
 
@@ -329,9 +330,9 @@ def _succeeded(session: Session, debit: DebitOrder, attempt: DebitAttempt, outco
         return "alerted"
     DEBIT_MACHINE.advance(session, debit, "succeed", note=f"{attempt.out_trade_no} succeeded ({outcome.txn_id})")
     debit.succeeded_at, debit.provider_txn_id = utcnow(), outcome.txn_id
-    events.emit(session, "debit.succeeded", {
-        "debit_id": debit.id, "due_key": debit.due_key, "customer_id": debit.customer_id,
-        "amount_fen": debit.amount_fen, "provider": debit.provider, "succeeded_at": debit.succeeded_at.isoformat()})
+    events.emit(session, DebitSucceeded(
+        debit_id=debit.id, due_key=debit.due_key, customer_id=debit.customer_id, amount_fen=debit.amount_fen,
+        provider=debit.provider, succeeded_at=debit.succeeded_at))
     return "succeeded"
 
 
@@ -353,9 +354,9 @@ def _attempt_failed(session: Session, debit: DebitOrder, attempt: DebitAttempt, 
 def fail(session: Session, debit: DebitOrder, reason: str) -> None:
     DEBIT_MACHINE.advance(session, debit, "fail", note=reason)
     debit.failure_reason = reason[:255]
-    events.emit(session, "debit.failed", {"debit_id": debit.id, "due_key": debit.due_key,
-                                          "customer_id": debit.customer_id, "amount_fen": debit.amount_fen,
-                                          "provider": debit.provider, "reason": debit.failure_reason})
+    events.emit(session, DebitFailed(debit_id=debit.id, due_key=debit.due_key, customer_id=debit.customer_id,
+                                      amount_fen=debit.amount_fen, provider=debit.provider,
+                                      reason=debit.failure_reason))
 
 
 def handle_notification(session: Session, provider_name: str, body: bytes, headers: dict) -> tuple[bool, str]:
@@ -494,17 +495,11 @@ def reconcile(session: Session, provider_name: str, day: date) -> Reconciliation
 
 
 def get_debit(session: Session, debit_id: int) -> DebitOrder:
-    debit = session.get(DebitOrder, debit_id)
-    if debit is None:
-        raise NotFound(f"没有编号为 {debit_id} 的代扣单")
-    return debit
+    return get_or_404(session, DebitOrder, debit_id, "代扣单")
 
 
 def get_reconciliation(session: Session, reconciliation_id: int) -> Reconciliation:
-    rec = session.get(Reconciliation, reconciliation_id)
-    if rec is None:
-        raise NotFound(f"没有编号为 {reconciliation_id} 的对账记录")
-    return rec
+    return get_or_404(session, Reconciliation, reconciliation_id, "对账记录")
 
 
 def list_debits(session: Session, *, status: DebitStatus | None = None, customer_id: int | None = None,

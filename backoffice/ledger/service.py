@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.ledger.chart import CHART
 from backoffice.ledger.models import JournalEntry, JournalLine
 from scrm.core.errors import ValidationFailed
+from scrm.referral.events import CommissionConfirmed, CommissionReversed, WithdrawalPaid
 
 
 @dataclass(frozen=True)
@@ -144,25 +145,25 @@ def unbalanced_entries(session: Session) -> list[int]:
 # ---------------------------------------------------------------------------------------------
 # subscribers: referral commissions (posted here, the referral module owns the commissions)
 
-def on_commission_confirmed(session: Session, payload: dict) -> None:
+def on_commission_confirmed(session: Session, event: CommissionConfirmed) -> None:
     """``referral.commission_confirmed``: accrue the commission."""
-    amount = int(payload["amount_fen"])
+    amount = event.amount_fen
     if amount > 0:
         post(session, [dr("commission_expense", amount), cr("commissions_payable", amount)],
-             "referral.commission_confirmed", int(payload["commission_id"]), "推荐佣金计提")
+             "referral.commission_confirmed", event.commission_id, "推荐佣金计提")
 
 
-def on_commission_reversed(session: Session, payload: dict) -> None:
+def on_commission_reversed(session: Session, event: CommissionReversed) -> None:
     """``referral.commission_reversed``: reverse the accrual (a paid one leaves a claim on the referrer)."""
-    amount = int(payload["amount_fen"])
+    amount = event.amount_fen
     if amount > 0:
         post(session, [dr("commissions_payable", amount), cr("commission_expense", amount)],
-             "referral.commission_reversed", int(payload["commission_id"]), "推荐佣金冲回")
+             "referral.commission_reversed", event.commission_id, "推荐佣金冲回")
 
 
-def on_withdrawal_paid(session: Session, payload: dict) -> None:
+def on_withdrawal_paid(session: Session, event: WithdrawalPaid) -> None:
     """``referral.withdrawal_paid``: commissions paid out to the referrer."""
-    amount = int(payload["amount_fen"])
+    amount = event.amount_fen
     if amount > 0:
         post(session, [dr("commissions_payable", amount), cr("bank", amount)],
-             "referral.withdrawal_paid", int(payload["withdrawal_id"]), f"佣金提现（{payload.get('method', '')}）")
+             "referral.withdrawal_paid", event.withdrawal_id, f"佣金提现（{event.method}）")

@@ -145,7 +145,7 @@ def amend(order_id: OrderId, body: schemas.OrderAmend, staff: FinanceStaff, sess
     """Finance sets or corrects the terms of an order not yet confirmed (a salesperson gets 403; 409 once
     confirmed: correct it instead)."""
     order = order_service.get_visible_order(session, staff, order_id, lock=True)
-    return order_out(session, order_service.amend(session, staff, order, terms_changes(body)))
+    return order_out(session, order_service.amend(session, staff, order, schemas.AmendTerms(**terms_changes(body))))
 
 
 @router.post("/{order_id}/void", response_model=schemas.OrderOut)
@@ -159,7 +159,7 @@ def void(order_id: OrderId, body: schemas.Reason, staff: SalesOrFinance, session
 def correct(order_id: OrderId, body: schemas.OrderCorrect, staff: FinanceStaff, session: SessionDep) -> schemas.OrderOut:
     """Finance corrects a confirmed contract: the order is voided and the corrected one signed (answered)."""
     order = order_service.get_visible_order(session, staff, order_id, lock=True)
-    return order_out(session, order_service.correct(session, staff, order, terms_changes(body), body.reason))
+    return order_out(session, order_service.correct(session, staff, order, schemas.AmendTerms(**terms_changes(body)), body.reason))
 
 
 def deposit_out(session: Session, deposit: Deposit) -> schemas.DepositOut:

@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from backoffice.common.money import YuanIn, YuanOut
 from backoffice.orders.models import BorrowingStatus, DepositStatus, FollowUpKind, FunderType, OrderStatus, RefundStatus
+from scrm.core.commands import Command
 
 RatePercent = Decimal  # e.g. "3.5" for 3.5%
 Method = Literal["cash", "alipay", "wechat", "online_bank"]
@@ -220,3 +221,16 @@ class DisburseIn(BaseModel):
     funder_name: str = Field(min_length=1, max_length=64)
     term_months: int | None = Field(None, ge=1, le=360)
     repayment_day: int | None = Field(None, ge=1, le=28)
+
+
+class AmendTerms(Command):
+    """The amend and correct command, in the service's units (fen, basis points); only the fields set change.
+    The API builds it from ``OrderAmend`` (yuan), the console from its fee-schedule form."""
+    product_code: str | None = None
+    funder_type: FunderType | None = None
+    amount_applied_fen: int | None = None
+    deposit_fen: int | None = None
+    service_fee_rate_bp: int | None = None
+    service_fee_fen: int | None = None
+    other_fees_fen: int | None = None
+    marketing_specialist_id: int | None = None

@@ -68,4 +68,4 @@ def resubmit(item_id: ItemId, body: schemas.ReimbursementResubmit, staff: Curren
     changes = body.model_dump(exclude_unset=True, exclude={"amount"})
     if body.amount is not None:
         changes["amount_fen"] = fen_of(body.amount)
-    return reimbursement_service.rows(session, [reimbursement_service.resubmit(session, staff, item, changes)])[0]
+    return reimbursement_service.rows(session, [reimbursement_service.resubmit(session, staff, item, schemas.ClaimChanges(**changes))])[0]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.common.money import YuanIn, YuanOut
 from backoffice.orders.models import FunderType
 from backoffice.reimbursements.models import CostType, ReimbursementStatus
+from scrm.core.commands import Command
 
 
 class ReimbursementCreate(BaseModel):
@@ -69,3 +70,16 @@ class ReimbursementPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class ClaimChanges(Command):
+    """The resubmit command: what changes on a voided claim entered again (the service's units, fen); the API
+    builds it from ``ReimbursementResubmit`` (yuan), the console from its form."""
+    customer_id: int | None = None
+    cost_type: CostType | None = None
+    category: str | None = None
+    amount_fen: int | None = None
+    spent_on: date | None = None
+    order_id: int | None = None
+    manager_id: int | None = None
+    remark: str | None = None

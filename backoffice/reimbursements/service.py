@@ -19,10 +19,12 @@ from backoffice.orders.models import Order
 from backoffice.reimbursements import schemas
 from backoffice.reimbursements.labels import REIMBURSEMENT_STATUS_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
+from backoffice.reimbursements.schemas import ClaimChanges
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, NotFound, ValidationFailed
 from scrm.core.statemachine import Machine
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 
@@ -105,14 +107,14 @@ def void(session: Session, actor: Employee, item: Reimbursement, reason: str) ->
     return item
 
 
-def resubmit(session: Session, actor: Employee, item: Reimbursement, changes: dict) -> Reimbursement:
+def resubmit(session: Session, actor: Employee, item: Reimbursement, command: ClaimChanges) -> Reimbursement:
     """A voided claim entered again, corrected; the new one points at the old."""
     REIMBURSEMENT_MACHINE.check(item, "resubmit")
     if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
         raise Forbidden("只有录入人或财务可以重新提交")
     fields = {k: getattr(item, k) for k in ("customer_id", "cost_type", "category", "amount_fen", "spent_on",
                                             "order_id", "manager_id", "remark")}
-    new = submit(session, actor, Claim(**(fields | changes)), resubmits=item)
+    new = submit(session, actor, Claim(**(fields | command.changes())), resubmits=item)
     REIMBURSEMENT_MACHINE.advance(session, item, "resubmit", actor_id=actor.id, data={"resubmitted_as": new.id})
     return new
 
@@ -188,8 +190,8 @@ def rows(session: Session, items: list[Reimbursement]) -> list[schemas.Reimburse
     return out
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's reimbursements keep amounts and states; the name and the remark go."""
-    session.execute(update(Reimbursement).where(Reimbursement.customer_id == payload["customer_id"])
+    session.execute(update(Reimbursement).where(Reimbursement.customer_id == event.customer_id)
                     .values(customer_name=order_service.ERASED_CUSTOMER, remark=None))
     session.flush()

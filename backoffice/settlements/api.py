@@ -210,22 +210,24 @@ def _answer(voucher: vouchers.Voucher, fmt: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
 
+def _settlement_voucher(session: Session, staff: Employee, settlement_id: int, fmt: str, *, internal: bool) -> Response:
+    settlement = visible_settlement(session, staff, settlement_id)
+    return _answer(vouchers.settlement_voucher(session, settlement, internal=internal), fmt,
+                   f"{'internal' if internal else 'customer'}-voucher-{settlement_id}")
+
+
 @vouchers_router.get("/settlements/{settlement_id}/vouchers/customer.{fmt}", response_class=Response)
 def customer_voucher(settlement_id: Annotated[int, Path(ge=1)], fmt: Format, staff: CurrentStaff,
                      session: SessionDep) -> Response:
     """The customer voucher (客户凭证): charges, deposit applied and what is owed."""
-    settlement = visible_settlement(session, staff, settlement_id)
-    return _answer(vouchers.settlement_voucher(session, settlement, internal=False), fmt,
-                   f"customer-voucher-{settlement_id}")
+    return _settlement_voucher(session, staff, settlement_id, fmt, internal=False)
 
 
 @vouchers_router.get("/settlements/{settlement_id}/vouchers/internal.{fmt}", response_class=Response)
 def internal_voucher(settlement_id: Annotated[int, Path(ge=1)], fmt: Format, staff: InternalReader,
                      session: SessionDep) -> Response:
     """The internal voucher (内部凭证): the customer voucher plus expenses, rebates and the margin."""
-    settlement = visible_settlement(session, staff, settlement_id)
-    return _answer(vouchers.settlement_voucher(session, settlement, internal=True), fmt,
-                   f"internal-voucher-{settlement_id}")
+    return _settlement_voucher(session, staff, settlement_id, fmt, internal=True)
 
 
 @vouchers_router.get("/orders/{order_id}/deposit-receipt.{fmt}", response_class=Response)

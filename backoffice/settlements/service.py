@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from backoffice.common.history import log_transition
 from backoffice.common.loading import get_or_404
 from backoffice.direct_debit import service as debit_service
+from backoffice.direct_debit.events import DebitSucceeded
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
 from backoffice.orders import service as order_service
 from backoffice.orders.labels import ORDER_STATUS_NAMES
 from backoffice.orders.models import Borrowing, DepositStatus, Order, OrderStatus
+from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from backoffice.settlements.labels import LOAN_STEP_NAMES, SETTLEMENT_NAMES
 from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
                                            SettlementFee, SettlementPayment, SettlementStatus)
@@ -344,11 +346,11 @@ def close(session: Session, actor: Employee, settlement: Settlement, *, on: date
     order_service.settle(session, actor.id, order, settlement.closed_at)
     customer_service.set_stage(session, order.customer_id, Stage.settled, actor_employee_id=actor.id,
                                source_key=f"settlement:{settlement.id}:closed", note=f"结单 {order.agreement_no}")
-    events.emit(session, "settlement.closed", {
-        "settlement_id": settlement.id, "order_id": order.id, "customer_id": order.customer_id,
-        "product_code": order.product_code, "funder_type": order.funder_type.value,
-        "service_fee_collected_fen": t.net_service_fee_fen, "disbursed_amount_fen": order.disbursed_amount_fen,
-        "salesperson_employee_id": order.salesperson_id, "closed_at": settlement.closed_at.isoformat()})
+    events.emit(session, SettlementClosed(
+        settlement_id=settlement.id, order_id=order.id, customer_id=order.customer_id,
+        product_code=order.product_code, funder_type=order.funder_type.value,
+        service_fee_collected_fen=t.net_service_fee_fen, disbursed_amount_fen=order.disbursed_amount_fen,
+        salesperson_employee_id=order.salesperson_id, closed_at=settlement.closed_at))
     return settlement
 
 
@@ -371,8 +373,8 @@ def void(session: Session, actor: Employee, settlement: Settlement, reason: str)
     _reopen_copy(session, order, settlement, actor.id)
     customer_service.set_stage(session, order.customer_id, Stage.disbursed, actor_employee_id=actor.id,
                                source_key=f"settlement:{settlement.id}:voided", note=f"结算作废 {order.agreement_no}")
-    events.emit(session, "settlement.voided", {"settlement_id": settlement.id, "order_id": order.id,
-                                               "customer_id": order.customer_id})
+    events.emit(session, SettlementVoided(settlement_id=settlement.id, order_id=order.id,
+                                           customer_id=order.customer_id))
     return settlement
 
 
@@ -433,14 +435,15 @@ def debit_amount_due(session: Session, actor: Employee, settlement: Settlement, 
                                       again_after_failure=True)
 
 
-def on_debit_succeeded(session: Session, payload: dict) -> None:
+def on_debit_succeeded(session: Session, event: DebitSucceeded) -> None:
     """Subscriber of ``debit.succeeded``: a direct debit for ``settlement:<id>`` is recorded and posted."""
-    prefix, _, raw_id = debit_service.base_due_key(str(payload.get("due_key", ""))).partition(":")
+    prefix, _, raw_id = debit_service.base_due_key(event.due_key).partition(":")
     if prefix != "settlement" or not raw_id.isdigit():
         return
     settlement = get_settlement(session, int(raw_id))
-    record_payment(session, settlement, source=_debit_source(payload["debit_id"]), amount_fen=int(payload["amount_fen"]),
-                   provider=payload.get("provider"))
+    record_payment(session, settlement, source=_debit_source(event.debit_id), amount_fen=event.amount_fen,
+                   provider=event.provider)
+
 
 
 # ---------------------------------------------------------------------------------------------

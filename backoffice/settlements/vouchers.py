@@ -104,7 +104,7 @@ CJK_FONT = "STSong-Light"
 
 @lru_cache
 def _register_font() -> None:
-    # reportlab is needed for PDF vouchers only; the pages and the API never load it otherwise
+    # lazy: reportlab is needed for PDF vouchers only; the pages and the API never load it otherwise
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -113,7 +113,7 @@ def _register_font() -> None:
 
 def to_pdf(voucher: Voucher) -> bytes:
     """An A4 PDF; labels in the built-in CID font STSong-Light, amounts in Helvetica (so they stay searchable)."""
-    # reportlab is needed for PDF vouchers only (see _register_font)
+    # lazy: reportlab is needed for PDF vouchers only (see _register_font)
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas

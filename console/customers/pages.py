@@ -4,7 +4,6 @@ loan need and product fields, attachments), adding a follow-up, editing the need
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -14,12 +13,14 @@ from starlette.datastructures import UploadFile
 
 from console import core
 from scrm.auth import CurrentStaff, SessionDep
+from scrm.core import commands
 from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.core.errors import AppError, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.api import download_path, read_upload
 from scrm.customers.labels import ATTACHMENT_KIND_NAMES, STAGE_NAMES
 from scrm.customers.models import Customer, Stage
+from scrm.customers.schemas import CustomerUpdate
 from scrm.groups import service as groups_service
 from scrm.groups.labels import TIER_NAMES
 from scrm.org import service as org_service
@@ -172,21 +173,15 @@ async def save_need(request: Request, customer: PageCustomer, staff: CurrentStaf
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if k != core.CSRF_FIELD}
     try:
-        changes: dict[str, Any] = {"product_code": values.get("product_code") or None,
-                                   "purpose": values.get("purpose") or None}
-        amount = values.get("amount", "").replace(",", "").strip()
-        try:
-            changes["amount"] = Decimal(amount) if amount else None
-        except InvalidOperation:
-            raise ValidationFailed("请填写金额（元），例如 300000", field="amount") from None
-        changes["term_months"] = _int(values.get("term_months"), "term_months")
+        changes: dict[str, Any] = {k: values.get(k) or None for k in ("product_code", "purpose", "term_months")}
+        changes["amount"] = values.get("amount", "").replace(",", "").strip() or None
         if values.get("stage") and values["stage"] != customer.stage.value:
             changes["stage"] = values["stage"]
         product = customer_service.get_product(session, changes["product_code"]) if changes["product_code"] else None
         if product is not None and product.id == customer.product_id:
             changes["custom_fields"] = {f["key"]: values[f"cf_{f['key']}"] for f in product.form_fields
                                         if values.get(f"cf_{f['key']}", "") != ""}
-        customer_service.update_customer(session, staff, customer, changes)
+        customer_service.update_customer(session, staff, customer, commands.build(CustomerUpdate, changes))
     except AppError as exc:
         rename = {f["key"]: f"cf_{f['key']}" for p in customer_service.list_products(session) for f in p.form_fields}
         return _rerender(request, session, staff, customer.id, exc, values, rename)

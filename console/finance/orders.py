@@ -20,6 +20,7 @@ from backoffice.orders.labels import ORDER_ACTION_NAMES as ACTION_NAMES
 from backoffice.orders.labels import ORDER_STATUS_NAMES as STATUS_NAMES
 from backoffice.orders.labels import PAYMENT_LABELS, REFUND_STATUS_NAMES
 from backoffice.orders.models import DepositRefund, FunderType, Order, OrderStatus
+from backoffice.orders.schemas import AmendTerms
 from console import core
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
 from scrm.core.crypto import mask_phone
@@ -234,7 +235,7 @@ TERM_NAMES = ("product_code", "funder_type", "amount_applied", "deposit", "servi
 @router.post("/finance/orders/{order_id}/amend")
 async def amend(order_id: OrderId, request: Request, staff: FinanceStaff, session: SessionDep) -> Response:
     return await _act(request, staff, session, order_id, TERM_NAMES,
-                      lambda o, v: order_service.amend(session, staff, o, _terms_changes(v)), "order_amended")
+                      lambda o, v: order_service.amend(session, staff, o, AmendTerms(**_terms_changes(v))), "order_amended")
 
 
 @router.post("/finance/orders/{order_id}/confirm")
@@ -262,7 +263,8 @@ async def correct(order_id: OrderId, request: Request, staff: FinanceStaff, sess
     def run(order: Order, values: dict[str, str]) -> Order:
         if not values["c_reason"]:
             raise ValidationFailed("请填写更正原因", field="reason")
-        return order_service.correct(session, staff, order, _terms_changes(values, "c_"), values["c_reason"])
+        return order_service.correct(session, staff, order, AmendTerms(**_terms_changes(values, "c_")),
+                                     values["c_reason"])
 
     return await _act(request, staff, session, order_id, names, run, "order_corrected", prefix="c_")
 

@@ -3,7 +3,7 @@ on the ``scrm.referral`` service."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, Iterable, Mapping
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
@@ -19,7 +19,7 @@ from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
 from scrm.referral import service as referral_service
 from scrm.referral.labels import COMMISSION_NAMES, METHOD_NAMES, WITHDRAWAL_NAMES
-from scrm.referral.models import CommissionState, Withdrawal, WithdrawalState
+from scrm.referral.models import Withdrawal, WithdrawalState
 
 router = core.console_router()
 Id = Annotated[int, Path(ge=1)]
@@ -37,23 +37,26 @@ def _people(session: Session, ids: set[int]) -> dict[int, dict[str, str]]:
             for c in customer_service.customers_by_id(session, ids)}
 
 
-def _state(value: str | None, enum: type) -> Any:
-    return enum(value) if value in enum.__members__ else None
+def _by_state(request: Request, session: Session, path: str, sorts: Iterable[str], names: Mapping[Any, str],
+              list_rows: Callable[..., list], count_rows: Callable[..., int]) -> tuple[core.Listing, list, list]:
+    """A referral list filtered by state: the listing (with its total), the page's rows and the state choices."""
+    listing = core.Listing.read(request, path, ("state",), default_sort="-id", sorts=tuple(sorts))
+    wanted = listing.filters.get("state")
+    state = next((s for s in names if s.value == wanted), None)
+    rows = list_rows(session, state=state, limit=listing.page_size, offset=listing.offset, sort=listing.sort)
+    listing.total = count_rows(session, state=state)
+    return listing, rows, [("", "全部")] + [(s.value, n) for s, n in names.items()]
 
 
 @router.get("/referral/commissions")
 def commission_list(request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
     core.remember(request, staff)
-    listing = core.Listing.read(request, "/referral/commissions", ("state",), default_sort="-id",
-                                sorts=tuple(referral_service.COMMISSION_SORTS))
-    state = _state(listing.filters.get("state"), CommissionState)
-    rows = referral_service.list_commissions(session, state=state, limit=listing.page_size, offset=listing.offset,
-                                             sort=listing.sort)
-    listing.total = referral_service.count_commissions(session, state=state)
+    listing, rows, options = _by_state(request, session, "/referral/commissions", referral_service.COMMISSION_SORTS,
+                                       COMMISSION_NAMES, referral_service.list_commissions,
+                                       referral_service.count_commissions)
     return core.render(request, "finance/commissions.html", {
-        "listing": listing, "rows": rows, "names": COMMISSION_NAMES, "from_fen": from_fen,
+        "listing": listing, "rows": rows, "names": COMMISSION_NAMES, "from_fen": from_fen, "state_options": options,
         "people": _people(session, {c.referrer_customer_id for c in rows} | {c.referred_customer_id for c in rows}),
-        "state_options": [("", "全部")] + [(s.value, n) for s, n in COMMISSION_NAMES.items()],
     }, staff=staff)
 
 
@@ -72,16 +75,12 @@ def commission_page(commission_id: Id, request: Request, staff: ReferralViewer, 
 @router.get("/referral")
 def withdrawal_list(request: Request, staff: ReferralViewer, session: SessionDep) -> Response:
     core.remember(request, staff)
-    listing = core.Listing.read(request, "/referral", ("state",), default_sort="-id",
-                                sorts=tuple(referral_service.WITHDRAWAL_SORTS))
-    state = _state(listing.filters.get("state"), WithdrawalState)
-    rows = referral_service.list_withdrawals(session, state=state, limit=listing.page_size, offset=listing.offset,
-                                             sort=listing.sort)
-    listing.total = referral_service.count_withdrawals(session, state=state)
+    listing, rows, options = _by_state(request, session, "/referral", referral_service.WITHDRAWAL_SORTS,
+                                       WITHDRAWAL_NAMES, referral_service.list_withdrawals,
+                                       referral_service.count_withdrawals)
     return core.render(request, "finance/withdrawals.html", {
         "listing": listing, "rows": rows, "names": WITHDRAWAL_NAMES, "methods": METHOD_NAMES, "from_fen": from_fen,
-        "mask_card": mask_card, "people": _people(session, {w.customer_id for w in rows}),
-        "state_options": [("", "全部")] + [(s.value, n) for s, n in WITHDRAWAL_NAMES.items()],
+        "mask_card": mask_card, "people": _people(session, {w.customer_id for w in rows}), "state_options": options,
     }, staff=staff)
 
 

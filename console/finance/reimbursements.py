@@ -16,6 +16,7 @@ from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.labels import COST_TYPE_NAMES, PAYER_NAMES
 from backoffice.reimbursements.labels import REIMBURSEMENT_STATUS_NAMES as STATUS_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
+from backoffice.reimbursements.schemas import ClaimChanges
 from console import core
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
 from scrm.core.db import utcnow
@@ -294,7 +295,7 @@ async def reimbursement_resubmit(item_id: Id, request: Request, staff: CurrentSt
     values = _form_values(await request.form())
     try:
         changes = _claim(session, staff, values, partial=True)
-        reimbursement_service.resubmit(session, staff, item, changes)
+        reimbursement_service.resubmit(session, staff, item, ClaimChanges(**changes))
     except ValidationFailed as exc:
         session.rollback()
         item = _item(session, staff, item_id)

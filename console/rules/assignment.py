@@ -3,9 +3,9 @@ customers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,9 +14,10 @@ from console.rules import forms
 from console.rules import read as rules_read
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
-from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.assignment.schemas import RuleCreate, RuleUpdate
+from scrm.auth import SessionDep, SupervisorStaff
 from scrm.channels import service as channel_service
-from scrm.core.errors import ValidationFailed
+from scrm.core import commands
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerSource
 from scrm.org import service as org_service
@@ -63,77 +64,36 @@ def _values_of(rule) -> dict[str, Any]:
             "channel_ids": c.get("channel_ids", []), "sources": c.get("sources", [])}
 
 
-@router.get("/rules/assignment/new")
-def new_rule(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    ctx = _form_context(session, staff)
-    ctx.update(rule_id=None, values={"priority": 100, "strategy": "round_robin", "active": "on"})
-    return core.render(request, "rules/assignment_form.html", ctx, staff=staff)
-
-
-@router.get("/rules/assignment/{rule_id}")
-def edit_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-              session: SessionDep) -> Response:
-    core.remember(request, staff)
-    ctx = _form_context(session, staff)
-    ctx.update(rule_id=rule_id, values=_values_of(assignment_service.get_rule(session, rule_id)))
-    return core.render(request, "rules/assignment_form.html", ctx, staff=staff)
-
-
-def _rule_data(form) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form as the assignment service's arguments, and as values to show again."""
+def _rule_data(form) -> tuple[RuleCreate, dict[str, Any]]:
+    """The form as the assignment service's command, and as values to show again."""
     values = {k: str(form.get(k, "")) for k in ("name", "priority", "strategy", "max_open_leads", "regions",
                                                  "cities", "active")}
     for k in ("team_employee_ids", "product_codes", "channel_ids", "sources"):
         values[k] = [str(v) for v in form.getlist(k)]
-    priority = values["priority"].strip() or "100"
-    cap = values["max_open_leads"].strip()
-    if not priority.lstrip("-").isdigit():
-        raise ValidationFailed("优先级请填整数，数字小的先匹配", field="priority")
-    if cap and not cap.isdigit():
-        raise ValidationFailed("每人上限请填正整数，或留空表示不限", field="max_open_leads")
-    data = {
-        "name": values["name"], "priority": int(priority), "strategy": values["strategy"],
-        "team_employee_ids": [int(v) for v in values["team_employee_ids"] if v.isdigit()],
-        "max_open_leads": int(cap) if cap else None, "active": values["active"] == "on",
+    data = commands.build(RuleCreate, {
+        "name": values["name"], "priority": values["priority"].strip() or "100", "strategy": values["strategy"],
+        "team_employee_ids": values["team_employee_ids"], "max_open_leads": values["max_open_leads"].strip() or None,
+        "active": values["active"] == "on",
         "conditions": {"regions": forms.split(values["regions"]), "cities": forms.split(values["cities"]),
-                       "product_codes": values["product_codes"],
-                       "channel_ids": [int(v) for v in values["channel_ids"] if v.isdigit()],
-                       "sources": values["sources"]},
-    }
+                       "product_codes": values["product_codes"], "channel_ids": values["channel_ids"],
+                       "sources": values["sources"]}})
     return data, values
 
 
-@router.post("/rules/assignment")
-async def create_rule(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
-    return await _save_rule(request, staff, session, None)
+def _preview_rule(session: Session, staff: Employee, rule, data: RuleCreate, values) -> dict:
+    return {"preview": rules_read.preview_assignment_rule(session, staff, rule.id if rule else None, data)}
 
 
-@router.post("/rules/assignment/{rule_id}")
-async def update_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                      session: SessionDep) -> Response:
-    assignment_service.get_rule(session, rule_id)
-    return await _save_rule(request, staff, session, rule_id)
+def _save_rule(session: Session, staff: Employee, rule, data: RuleCreate, values) -> None:
+    if rule is None:
+        assignment_service.create_rule(session, staff, data)
+    else:
+        assignment_service.update_rule(session, staff, rule.id, RuleUpdate(**data.model_dump()))
 
 
-async def _save_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
-    def save(data: dict, values: dict) -> None:
-        if rule_id is None:
-            assignment_service.create_rule(session, staff, **data)
-        else:
-            assignment_service.update_rule(session, staff, rule_id, data)
-
-    return await core.preview_or_save(
-        request, staff, session, template="rules/assignment_form.html",
-        context={**_form_context(session, staff), "rule_id": rule_id}, parse=_rule_data,
-        preview=lambda data, values: {"preview": rules_read.preview_assignment_rule(session, staff, rule_id, data)},
-        save=save, done=core.redirect("/rules", msg="rule_saved"),
-        errors=lambda exc: core.field_errors(exc, FIELD_NAMES))
-
-
-@router.post("/rules/assignment/{rule_id}/delete")
-def delete_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                session: SessionDep) -> Response:
-    core.remember(request, staff)
-    assignment_service.delete_rule(session, rule_id)
-    return core.redirect("/rules", msg="rule_deleted")
+forms.add_editor(router, forms.Editor(
+    path="/rules/assignment", template="rules/assignment_form.html", context=_form_context,
+    blank={"priority": 100, "strategy": "round_robin", "active": "on"}, load=assignment_service.get_rule,
+    values_of=_values_of, parse=lambda form, rule: _rule_data(form), preview=_preview_rule, save=_save_rule,
+    done=lambda: core.redirect("/rules", msg="rule_saved"), errors=lambda exc: core.field_errors(exc, FIELD_NAMES),
+    delete=assignment_service.delete_rule, deleted=lambda: core.redirect("/rules", msg="rule_deleted")))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import AssignmentRule
+from scrm.assignment.schemas import RuleCreate, RuleUpdate
 from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerStatus
 from scrm.org import service as org_service
@@ -28,16 +29,16 @@ class RulePreview:
     team: list[str]
 
 
-def preview_assignment_rule(session: Session, viewer: Employee, rule_id: int | None, data: dict[str, Any]
+def preview_assignment_rule(session: Session, viewer: Employee, rule_id: int | None, data: RuleCreate
                             ) -> RulePreview:
     """Validate a rule edit with the assignment service and show which of the latest customers in scope it
     would match, and how many it would get before rules of higher priority; nothing is kept."""
     savepoint = session.begin_nested()
     try:
         if rule_id is None:
-            rule = assignment_service.create_rule(session, viewer, **data)
+            rule = assignment_service.create_rule(session, viewer, data)
         else:
-            rule = assignment_service.update_rule(session, viewer, rule_id, data)
+            rule = assignment_service.update_rule(session, viewer, rule_id, RuleUpdate(**data.model_dump()))
         rules = [r for r in assignment_service.list_rules(session) if r.active or r.id == rule.id]
         customers = customer_service.search(session, viewer, status=CustomerStatus.active, page_size=SAMPLE_SIZE).rows
         refs = customer_service.refs(session, customers)

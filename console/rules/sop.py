@@ -3,16 +3,16 @@ service; preview runs the same checks and keeps nothing."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import pydantic
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console import core
 from console.rules import forms
-from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.auth import SessionDep, SupervisorStaff
+from scrm.core import commands
 from scrm.core.errors import NotFound
 from scrm.groups.labels import TIER_NAMES
 from scrm.org.models import Employee
@@ -31,16 +31,13 @@ def _schedule_values_of(schedule) -> dict[str, Any]:
             "title": schedule.title, "active": "on" if schedule.active else ""}
 
 
-def _schedule_data(form, schedule) -> tuple[dict[str, Any], dict[str, Any]]:
+def _schedule_data(form, schedule) -> tuple[sop_schemas.ScheduleIn, dict[str, Any]]:
     values = {k: str(form.get(k, "")).strip() for k in ("name", "tier", "every_days", "hour", "title", "active")}
     if schedule is not None:  # a schedule's name and tier are fixed once made
         values.update(name=schedule.name, tier=schedule.tier)
-    try:
-        data = sop_schemas.ScheduleIn.model_validate({k: values[k] for k in ("name", "tier", "every_days", "hour",
-                                                                             "title")})
-    except pydantic.ValidationError as exc:
-        raise forms.pydantic_errors(exc) from None
-    return data.model_dump(), values
+    data = commands.build(sop_schemas.ScheduleIn, {k: values[k] for k in ("name", "tier", "every_days", "hour",
+                                                                          "title")})
+    return data, values
 
 
 def _get_schedule(session: Session, schedule_id: int):
@@ -58,50 +55,22 @@ def sop_schedules(request: Request, staff: SupervisorStaff, session: SessionDep)
     return core.render(request, "rules/sop.html", ctx, staff=staff)
 
 
-@router.get("/rules/sop/new")
-def new_schedule(request: Request, staff: ManagerStaff) -> Response:
-    core.remember(request, staff)
-    ctx = _sop_context()
-    ctx.update(schedule=None, values={"tier": "A", "every_days": 2, "hour": 9, "active": "on"})
-    return core.render(request, "rules/sop_form.html", ctx, staff=staff)
+def _preview_schedule(session: Session, staff: Employee, schedule, data: sop_schemas.ScheduleIn, values) -> dict:
+    return {"preview": sop_service.preview_schedule(
+        session, tier=data.tier, every_days=data.every_days, hour=data.hour, title=data.title,
+        schedule_id=schedule.id if schedule else None)}
 
 
-@router.get("/rules/sop/{schedule_id}")
-def edit_schedule(request: Request, schedule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                  session: SessionDep) -> Response:
-    core.remember(request, staff)
-    schedule = _get_schedule(session, schedule_id)
-    ctx = _sop_context()
-    ctx.update(schedule=schedule, values=_schedule_values_of(schedule))
-    return core.render(request, "rules/sop_form.html", ctx, staff=staff)
+def _save_schedule(session: Session, staff: Employee, schedule, data: sop_schemas.ScheduleIn, values) -> None:
+    if schedule is None:
+        sop_service.create_schedule(session, data)
+    else:
+        sop_service.update_schedule(session, schedule.id, sop_schemas.SchedulePatch(
+            every_days=data.every_days, hour=data.hour, title=data.title, active=values["active"] == "on"))
 
 
-@router.post("/rules/sop")
-async def create_schedule(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
-    return await _save_schedule(request, staff, session, None)
-
-
-@router.post("/rules/sop/{schedule_id}")
-async def update_schedule(request: Request, schedule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                          session: SessionDep) -> Response:
-    return await _save_schedule(request, staff, session, _get_schedule(session, schedule_id))
-
-
-async def _save_schedule(request: Request, staff: Employee, session: Session, schedule) -> Response:
-    def preview(data, values) -> dict:
-        return {"preview": sop_service.preview_schedule(
-            session, tier=data["tier"], every_days=data["every_days"], hour=data["hour"], title=data["title"],
-            schedule_id=schedule.id if schedule else None)}
-
-    def save(data, values) -> None:
-        if schedule is None:
-            sop_service.create_schedule(session, **data)
-        else:
-            sop_service.update_schedule(session, schedule.id, {
-                "every_days": data["every_days"], "hour": data["hour"], "title": data["title"],
-                "active": values["active"] == "on"})
-
-    return await core.preview_or_save(
-        request, staff, session, template="rules/sop_form.html", context={**_sop_context(), "schedule": schedule},
-        parse=lambda form: _schedule_data(form, schedule), preview=preview, save=save,
-        done=core.redirect("/rules/sop", msg="schedule_saved"))
+forms.add_editor(router, forms.Editor(
+    path="/rules/sop", template="rules/sop_form.html", context=lambda session, staff: _sop_context(),
+    blank={"tier": "A", "every_days": 2, "hour": 9, "active": "on"}, load=_get_schedule,
+    values_of=_schedule_values_of, parse=_schedule_data, preview=_preview_schedule, save=_save_schedule,
+    done=lambda: core.redirect("/rules/sop", msg="schedule_saved"), shown=lambda schedule: {"schedule": schedule}))

@@ -3,16 +3,16 @@ service; preview runs the same checks and keeps nothing."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import pydantic
-from fastapi import Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from console import core
 from console.rules import forms
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.core import commands
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.groups import schemas as group_schemas
@@ -59,12 +59,9 @@ def _tier_rule_in(form) -> tuple[group_schemas.TierRuleIn, dict[str, Any]]:
     for k in NUMBER_CONDITIONS:
         if values[k]:
             conditions[k] = values[k]
-    try:
-        data = group_schemas.TierRuleIn.model_validate({
-            "name": values["name"], "tier": values["tier"], "position": values["position"] or "100",
-            "conditions": conditions, "active": values["active"] == "on"})
-    except pydantic.ValidationError as exc:
-        raise forms.pydantic_errors(exc) from None
+    data = commands.build(group_schemas.TierRuleIn, {
+        "name": values["name"], "tier": values["tier"], "position": values["position"] or "100",
+        "conditions": conditions, "active": values["active"] == "on"})
     return data, values
 
 
@@ -89,60 +86,25 @@ def tier_rules(request: Request, staff: SupervisorStaff, session: SessionDep) ->
     return core.render(request, "rules/tiers.html", ctx, staff=staff)
 
 
-@router.get("/rules/tiers/new")
-def new_tier_rule(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    ctx = _tier_context(session)
-    ctx.update(rule_id=None, values={"tier": "B", "position": 100, "active": "on"})
-    return core.render(request, "rules/tier_form.html", ctx, staff=staff)
+def _preview_tiers(session: Session, staff: Employee, rule, data: group_schemas.TierRuleIn, values) -> dict:
+    moves = group_service.preview(session, _rule_set_with(session, data, rule.id if rule else None), sample_size=5)
+    names = customer_service.names_by_id(session, {i for m in moves for i in m["sample_customer_ids"]})
+    return {"moves": moves, "customer_names": names, "total_moving": sum(m["count"] for m in moves)}
 
 
-@router.get("/rules/tiers/{rule_id}")
-def edit_tier_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                   session: SessionDep) -> Response:
-    core.remember(request, staff)
-    ctx = _tier_context(session)
-    ctx.update(rule_id=rule_id, values=_tier_values_of(group_service.get_rule(session, rule_id)))
-    return core.render(request, "rules/tier_form.html", ctx, staff=staff)
+def _save_tiers(session: Session, staff: Employee, rule, data: group_schemas.TierRuleIn, values) -> None:
+    if rule is None:
+        group_service.create_rule(session, data)
+    else:
+        group_service.update_rule(session, rule.id, group_schemas.TierRulePatch(**data.model_dump()))
 
 
-@router.post("/rules/tiers")
-async def create_tier_rule(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
-    return await _save_tier_rule(request, staff, session, None)
-
-
-@router.post("/rules/tiers/{rule_id}")
-async def update_tier_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                           session: SessionDep) -> Response:
-    group_service.get_rule(session, rule_id)
-    return await _save_tier_rule(request, staff, session, rule_id)
-
-
-async def _save_tier_rule(request: Request, staff: Employee, session: Session, rule_id: int | None) -> Response:
-    def preview(data, values) -> dict:
-        moves = group_service.preview(session, _rule_set_with(session, data, rule_id), sample_size=5)
-        names = customer_service.names_by_id(session, {i for m in moves for i in m["sample_customer_ids"]})
-        return {"moves": moves, "customer_names": names, "total_moving": sum(m["count"] for m in moves)}
-
-    def save(data, values) -> None:
-        if rule_id is None:
-            group_service.create_rule(session, data)
-        else:
-            group_service.update_rule(session, rule_id, group_schemas.TierRulePatch(**data.model_dump()))
-
-    return await core.preview_or_save(
-        request, staff, session, template="rules/tier_form.html",
-        context={**_tier_context(session), "rule_id": rule_id},
-        parse=_tier_rule_in, preview=preview, save=save, done=core.redirect("/rules/tiers", msg="tier_rule_saved"),
-        errors=forms.form_errors)
-
-
-@router.post("/rules/tiers/{rule_id}/delete")
-def delete_tier_rule(request: Request, rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff,
-                     session: SessionDep) -> Response:
-    core.remember(request, staff)
-    group_service.delete_rule(session, rule_id)
-    return core.redirect("/rules/tiers", msg="tier_rule_deleted")
+forms.add_editor(router, forms.Editor(
+    path="/rules/tiers", template="rules/tier_form.html", context=lambda session, staff: _tier_context(session),
+    blank={"tier": "B", "position": 100, "active": "on"}, load=group_service.get_rule, values_of=_tier_values_of,
+    parse=lambda form, rule: _tier_rule_in(form), preview=_preview_tiers, save=_save_tiers,
+    done=lambda: core.redirect("/rules/tiers", msg="tier_rule_saved"), errors=forms.form_errors,
+    delete=group_service.delete_rule, deleted=lambda: core.redirect("/rules/tiers", msg="tier_rule_deleted")))
 
 
 @router.post("/rules/tiers-retier")

@@ -34,19 +34,14 @@ def create_rule(body: schemas.RuleCreate, staff: ManagerStaff, session: SessionD
     """Add a rule. The first active rule (by priority) whose conditions match a lead and that has a member
     below the cap gets it: `round_robin` takes turns, `least_loaded` picks the member with the fewest open
     leads, `fixed` the first member in the list with room."""
-    data = body.model_dump()
-    data["conditions"] = body.conditions.model_dump()
-    return schemas.RuleOut.model_validate(assignment_service.create_rule(session, staff, **data))
+    return schemas.RuleOut.model_validate(assignment_service.create_rule(session, staff, body))
 
 
 @router.patch("/rules/{rule_id}", response_model=schemas.RuleOut)
 def update_rule(rule_id: Annotated[int, Path(ge=1)], body: schemas.RuleUpdate, staff: ManagerStaff,
                 session: SessionDep) -> schemas.RuleOut:
     """Change a rule; only the fields sent change."""
-    changes = body.model_dump(exclude_unset=True)
-    if body.conditions is not None:
-        changes["conditions"] = body.conditions.model_dump()
-    return schemas.RuleOut.model_validate(assignment_service.update_rule(session, staff, rule_id, changes))
+    return schemas.RuleOut.model_validate(assignment_service.update_rule(session, staff, rule_id, body))
 
 
 @router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)

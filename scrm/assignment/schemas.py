@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.assignment.models import Strategy
+from scrm.core.commands import Command
 
 
 class Conditions(BaseModel):
@@ -18,19 +19,17 @@ class Conditions(BaseModel):
     sources: list[str] = Field(default_factory=list, description="wecom, miniprogram, manual, import")
 
 
-class RuleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RuleCreate(Command):
     name: str = Field(min_length=1, max_length=64)
     priority: int = Field(default=100, description="lower runs first")
     conditions: Conditions = Field(default_factory=Conditions, description="all listed must match; empty matches all")
     strategy: Strategy
-    team_employee_ids: list[int] = Field(min_length=1)
+    team_employee_ids: list[int] = Field(description="at least one")
     max_open_leads: int | None = Field(default=None, ge=1, description="open leads per member under this rule")
     active: bool = True
 
 
-class RuleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RuleUpdate(Command):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     priority: int | None = None
     conditions: Conditions | None = None

@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrm.core import events
+from scrm.assignment.events import CustomerAssigned
 from scrm.assignment.models import AssignmentRule, Strategy
+from scrm.assignment.schemas import RuleCreate, RuleUpdate
 from scrm.channels.models import Channel
+from scrm.core import events
+from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerSource, CustomerStatus, LoanProduct
-from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
 
@@ -103,23 +105,25 @@ def _clean_strategy(strategy: Any) -> Strategy:
         raise ValidationFailed(f"分配方式只能是 {', '.join(s.value for s in Strategy)}", field="strategy") from None
 
 
-def create_rule(session: Session, actor: Employee | None, *, name: str, strategy: Strategy | str,
-                team_employee_ids: list[int], priority: int = 100, conditions: dict | None = None,
-                max_open_leads: int | None = None, active: bool = True) -> AssignmentRule:
+def create_rule(session: Session, actor: Employee | None, command: RuleCreate) -> AssignmentRule:
     """A new assignment rule."""
-    rule = AssignmentRule(name=_clean_name(name), priority=int(priority), strategy=_clean_strategy(strategy),
-                          conditions=_clean_conditions(session, conditions),
-                          team_employee_ids=_clean_team(session, actor, team_employee_ids),
-                          max_open_leads=_clean_cap(max_open_leads), active=bool(active),
+    rule = AssignmentRule(name=_clean_name(command.name), priority=command.priority,
+                          strategy=_clean_strategy(command.strategy),
+                          conditions=_clean_conditions(session, command.conditions.model_dump()),
+                          team_employee_ids=_clean_team(session, actor, command.team_employee_ids),
+                          max_open_leads=_clean_cap(command.max_open_leads), active=command.active,
                           created_by=actor.id if actor else None)
     session.add(rule)
     session.flush()
     return rule
 
 
-def update_rule(session: Session, actor: Employee | None, rule_id: int, changes: dict[str, Any]) -> AssignmentRule:
-    """Change a rule; only the keys present in ``changes``."""
+def update_rule(session: Session, actor: Employee | None, rule_id: int, command: RuleUpdate) -> AssignmentRule:
+    """Change a rule; only the fields the command sets."""
     rule = get_rule(session, rule_id)
+    changes = command.changes()
+    if command.conditions is not None:
+        changes["conditions"] = command.conditions.model_dump()
     if "name" in changes:
         rule.name = _clean_name(changes["name"])
     if changes.get("priority") is not None:
@@ -233,8 +237,7 @@ def assign(session: Session, customer: Customer) -> Employee | None:
                 session, customer, employee.id, kind="assigned",
                 summary=f"按分配规则「{rule.name}」分配给 {employee.name}",
                 data={"rule_id": rule.id, "strategy": rule.strategy.value})
-            events.emit(session, "customer.assigned",
-                        {"customer_id": customer.id, "employee_id": employee.id, "rule_id": rule.id})
+            events.emit(session, CustomerAssigned(customer_id=customer.id, employee_id=employee.id, rule_id=rule.id))
             return employee
         log.info("rule %s matched customer %s but every member is at cap or departed", rule.id, customer.id)
     return None
@@ -252,8 +255,7 @@ def assign_to(session: Session, actor: Employee, customer: Customer, employee_id
     if customer_service.set_owner(session, customer, employee.id, kind="assigned",
                                   summary=f"{actor.name} 将客户分配给 {employee.name}",
                                   data={"manual": True}, actor_employee_id=actor.id):
-        events.emit(session, "customer.assigned",
-                    {"customer_id": customer.id, "employee_id": employee.id, "rule_id": None})
+        events.emit(session, CustomerAssigned(customer_id=customer.id, employee_id=employee.id, rule_id=None))
     return employee
 
 

@@ -13,23 +13,27 @@ import logging
 import re
 import time
 from datetime import datetime
+from scrm.assignment.events import CustomerAssigned
 
 import requests
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scrm.bot.models import BotMessage, Notification
+from scrm.core import events
 from scrm.core import crypto
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore_many, utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerDuplicatePhone, CustomerFollowEnded
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, CustomerStatus
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.sop import service as sop_service
+from scrm.sop.events import SlaBreached
 from scrm.tagging import service as tagging_service
 from scrm.tagging.labels import INTENT_NAMES
 from scrm.tagging.profile import INTENT_TAGS
@@ -189,47 +193,47 @@ def _names(session: Session, customer_ids: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids)))).all())
 
 
-def on_customer_assigned(session: Session, payload: dict) -> None:
+def on_customer_assigned(session: Session, event: CustomerAssigned) -> None:
     """Subscriber: tell the salesperson about a new lead."""
-    customer = session.get(Customer, payload["customer_id"])
+    customer = session.get(Customer, event.customer_id)
     if customer is None:
         return
-    notify(session, payload["employee_id"], "new_lead", f"新线索分配给你：{customer.name or '未命名客户'}"
+    notify(session, event.employee_id, "new_lead", f"新线索分配给你：{customer.name or '未命名客户'}"
            f"（{crypto.mask_phone(customer.phone) or '无手机号'}），请尽快联系",
-           dedupe_key=f"assigned:{customer.id}:{payload['employee_id']}:{customer.assigned_at or ''}"[:120])
+           dedupe_key=f"assigned:{customer.id}:{event.employee_id}:{customer.assigned_at or ''}"[:120])
 
 
-def on_follow_ended(session: Session, payload: dict) -> None:
+def on_follow_ended(session: Session, event: CustomerFollowEnded) -> None:
     """Subscriber: tell the salesperson a customer deleted them."""
-    if not payload.get("by_customer"):
+    if not event.by_customer:
         return
-    customer = session.get(Customer, payload["customer_id"])
+    customer = session.get(Customer, event.customer_id)
     name = customer.name if customer else ""
-    notify(session, payload["employee_id"], "deleted_by_customer", f"客户「{name}」已将你删除",
-           dedupe_key=f"follow_ended:{payload['customer_id']}:{payload['employee_id']}")
+    notify(session, event.employee_id, "deleted_by_customer", f"客户「{name}」已将你删除",
+           dedupe_key=f"follow_ended:{event.customer_id}:{event.employee_id}")
 
 
-def on_sla_breached(session: Session, payload: dict) -> None:
+def on_sla_breached(session: Session, event: SlaBreached) -> None:
     """Subscriber: an uncontacted lead past its SLA, to its owner, the supervisor and the team group."""
-    names = _names(session, [payload["customer_id"]])
-    name = names.get(payload["customer_id"], "")
-    owner = session.get(Employee, payload["owner_employee_id"]) if payload.get("owner_employee_id") else None
+    names = _names(session, [event.customer_id])
+    name = names.get(event.customer_id, "")
+    owner = session.get(Employee, event.owner_employee_id) if event.owner_employee_id else None
     text = f"线索「{name}」超时未联系（跟进人：{owner.name if owner else '无'}）"
-    key = f"sla:{payload['task_id']}"
-    notify(session, payload.get("owner_employee_id"), "sla_breach", text, dedupe_key=f"{key}:owner")
-    if payload.get("supervisor_employee_id"):
-        notify(session, payload["supervisor_employee_id"], "sla_breach", text, dedupe_key=f"{key}:supervisor")
+    key = f"sla:{event.task_id}"
+    notify(session, event.owner_employee_id, "sla_breach", text, dedupe_key=f"{key}:owner")
+    if event.supervisor_employee_id:
+        notify(session, event.supervisor_employee_id, "sla_breach", text, dedupe_key=f"{key}:supervisor")
     if get_settings().bot_team_webhook_url:
         notify(session, None, "sla_breach", text, dedupe_key=f"{key}:team")
 
 
-def on_payment_alert(session: Session, payload: dict) -> None:
+def on_payment_alert(session: Session, event: events.Event) -> None:
     """Subscriber: a direct-debit alert goes to every active finance employee's next digest; one the payload
     marks ``hourly`` (anyone outside can cause it) once an hour per kind."""
-    kind = payload.get("kind", "")
-    debit = f"（代扣单 {payload['debit_id']}）" if payload.get("debit_id") else ""
-    text = f"代扣告警：{payload.get('label') or kind}{debit}，请到财务中心核对。{payload.get('message', '')}"
-    scope = f"{kind}:{utcnow():%Y%m%d%H}" if payload.get("hourly") else str(payload["alert_id"])
+    kind = event.kind
+    debit = f"（代扣单 {event.debit_id}）" if event.debit_id else ""
+    text = f"代扣告警：{event.label or kind}{debit}，请到财务中心核对。{event.message}"
+    scope = f"{kind}:{utcnow():%Y%m%d%H}" if event.hourly else str(event.alert_id)
     finance = session.scalars(select(Employee.id).where(Employee.role == Role.finance,
                                                         Employee.status == EmployeeStatus.active)).all()
     for employee_id in finance:
@@ -242,17 +246,17 @@ def send_text(userid: str, content: str, *, idempotency_key: str) -> None:
     _app_client().message.send_text(settings.wecom_agent_id, userid, content, idempotency_key=idempotency_key)
 
 
-def notify_duplicate_phone(session: Session, payload: dict) -> None:
+def notify_duplicate_phone(session: Session, event: CustomerDuplicatePhone) -> None:
     """Subscriber: tell the second salesperson that the customer they added is already someone else's."""
-    other = org_service.get_employee(session, payload["other_employee_id"])
-    owner = org_service.get_employee(session, payload["owner_id"])
+    other = org_service.get_employee(session, event.other_employee_id)
+    owner = org_service.get_employee(session, event.owner_id)
     if not other.wecom_userid:
         return
-    customer = customer_service.get(session, payload["customer_id"])
+    customer = customer_service.get(session, event.customer_id)
     send_text(other.wecom_userid,
               f"您刚添加的客户与 {owner.name} 正在跟进的客户「{customer.name}」（{crypto.mask_phone(customer.phone)}）"
               f"手机号相同，该客户归属 {owner.name}，请先与其协调，避免撞单。",
-              idempotency_key=f"dup-notice:{payload['customer_id']}:{payload['other_customer_id']}")
+              idempotency_key=f"dup-notice:{event.customer_id}:{event.other_customer_id}")
 
 
 # ---------------------------------------------------------------------------------------------

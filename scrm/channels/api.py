@@ -40,7 +40,7 @@ def update_channel(channel_id: Annotated[int, Path(ge=1)], body: schemas.Channel
                    session: SessionDep) -> schemas.ChannelOut:
     """Change a channel; a new team or name goes to WeCom. The state never changes. Changing between one
     and several members makes a new QR code (WeCom cannot change a code's type)."""
-    channel = channel_service.update_channel(session, staff, channel_id, body.model_dump(exclude_unset=True))
+    channel = channel_service.update_channel(session, staff, channel_id, body)
     return schemas.ChannelOut.model_validate(channel)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.channels.models import ChannelKind, SyncStatus
+from scrm.core.commands import Command
 
 
 class _In(BaseModel):
@@ -30,7 +31,7 @@ class ChannelCreate(_In):
     skip_verify: bool = True
 
 
-class ChannelUpdate(_In):
+class ChannelUpdate(Command):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     kind: ChannelKind | None = None
     team_employee_ids: list[int] | None = Field(default=None, min_length=1, max_length=100)

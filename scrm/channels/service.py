@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
+from scrm.channels.schemas import ChannelUpdate
 from scrm.core import jobs
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
@@ -195,8 +196,9 @@ def create_channel(session: Session, actor: Employee | None, *, name: str, kind:
     return channel
 
 
-def update_channel(session: Session, actor: Employee | None, channel_id: int, changes: dict[str, Any]) -> Channel:
+def update_channel(session: Session, actor: Employee | None, channel_id: int, command: ChannelUpdate) -> Channel:
     """Change name, welcome, tags or team; the team and name go to WeCom by update_contact_way. The state never changes."""
+    changes = command.changes()
     channel = get_channel(session, channel_id)
     if not channel.active:
         raise Conflict("渠道已停用，不能修改")

@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'scrm.core.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'scrm.db').resolve()}"
 
     def startup_problem(self) -> str | None:
         """Why a process cannot start with these settings, or None. The embedded default keeps its

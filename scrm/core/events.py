@@ -1,6 +1,8 @@
 """Domain events through an outbox table.
 
-``emit`` writes the event in the caller's transaction; after commit a job delivers it to each
+Each event is declared by the module that emits it (its ``events.py``) as a frozen, strictly validated
+``Event`` subclass naming itself, so a payload of the wrong shape fails where it is built, not in a
+subscriber. ``emit`` writes the event in the caller's transaction; after commit a job delivers it to each
 subscriber, each in its own transaction together with a delivery row, so a subscriber's effect
 happens once even when the job runs twice. Subscriptions are made by the composition root
 (``loan_scrm.wiring``), so that a module hears another without importing it (``scrm`` never imports
@@ -10,9 +12,10 @@ happens once even when the job runs twice. Subscriptions are made by the composi
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any, Callable
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, ClassVar
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ForeignKey, String, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -21,16 +24,66 @@ from scrm.core.db import Base, BigId, JSONDoc, UTCDateTime, insert_ignore, sessi
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, dict], Any]
+_declared: dict[str, type[Event]] = {}
+
+
+class Event(BaseModel):
+    """A domain event: subclasses set ``name`` and declare the payload's fields. Built strictly (an ``int``
+    field refuses ``"5"``), read back from the outbox leniently (a ``datetime`` arrives as its ISO text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not cls.name:
+            raise TypeError(f"{cls.__qualname__} declares no event name")
+        known = _declared.get(cls.name)
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"event {cls.name!r} is declared twice: {known.__module__}.{known.__qualname__} "
+                            f"and {cls.__module__}.{cls.__qualname__}")
+        _declared[cls.name] = cls
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON stored in the outbox; times as ``isoformat()`` writes them."""
+        return {k: _plain(v) for k, v in self.model_dump().items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class UndeclaredEvent(LookupError):
+    pass
+
+
+def declared(name: str) -> type[Event]:
+    """The event class declared under ``name``; raises ``UndeclaredEvent`` for a name no module declares."""
+    try:
+        return _declared[name]
+    except KeyError:
+        raise UndeclaredEvent(f"no module declares an event named {name!r}") from None
+
+
+Handler = Callable[[Session, Any], Any]
 _subscribers: dict[str, list[Handler]] = {}
 _installed = False
 
 
-def subscribe(name: str, *handlers: Handler) -> None:
-    """Deliver ``name`` events to ``handlers``, in this order; the composition root calls this for every
+def subscribe(event: type[Event], *handlers: Handler) -> None:
+    """Deliver ``event`` to ``handlers``, in this order; the composition root calls this for every
     subscription before the process emits or delivers anything."""
     global _installed
-    listed = _subscribers.setdefault(name, [])
+    if not (isinstance(event, type) and issubclass(event, Event)) or declared(event.name) is not event:
+        raise UndeclaredEvent(f"subscriptions name a declared Event class, not {event!r}")
+    listed = _subscribers.setdefault(event.name, [])
     listed.extend(h for h in handlers if h not in listed)
     _installed = True
 
@@ -66,39 +119,49 @@ class EventDelivery(Base):
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def emit(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record a domain event in the caller's transaction; it is delivered after commit."""
-    event = OutboxEvent(name=name, payload=payload)
-    session.add(event)
-    session.flush()
-    if subscribers(name):
-        jobs.enqueue(session, "events.deliver", event.id, job_id=f"event-{event.id}")
-    else:
-        event.dispatched_at = utcnow()
+def _checked(event: Event) -> Event:
+    if not isinstance(event, Event):
+        raise TypeError(f"emit takes a declared Event (built from its module's events.py), not {event!r}")
+    if declared(event.name) is not type(event):
+        raise UndeclaredEvent(f"{type(event).__qualname__} is not the declared {event.name!r} event")
     return event
 
 
-def emit_many(session: Session, name: str, payloads: list[dict[str, Any]]) -> list[int]:
-    """Record many events of one kind in one INSERT; each is delivered after commit as if emitted alone."""
-    if not payloads:
+def emit(session: Session, event: Event) -> OutboxEvent:
+    """Record a domain event in the caller's transaction; it is delivered after commit."""
+    row = OutboxEvent(name=_checked(event).name, payload=event.payload())
+    session.add(row)
+    session.flush()
+    if subscribers(row.name):
+        jobs.enqueue(session, "events.deliver", row.id, job_id=f"event-{row.id}")
+    else:
+        row.dispatched_at = utcnow()
+    return row
+
+
+def emit_many(session: Session, batch: list[Event]) -> list[int]:
+    """Record many events in one INSERT; each is delivered after commit as if emitted alone."""
+    if not batch:
         return []
+    names = {_checked(event).name for event in batch}
     session.flush()
     now = utcnow()
-    subscribed = bool(subscribers(name))
-    rows = [{"name": name, "payload": payload, "created_at": now, "dispatched_at": None if subscribed else now}
-            for payload in payloads]
+    subscribed = {name: bool(subscribers(name)) for name in names}
+    rows = [{"name": event.name, "payload": event.payload(), "created_at": now,
+             "dispatched_at": None if subscribed[event.name] else now} for event in batch]
     # executemany with RETURNING: SQLAlchemy sends multi-row INSERTs and gives the ids back in payload order
     stmt = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id, sort_by_parameter_order=True)
     ids = list(session.execute(stmt, rows).scalars())
-    if subscribed:
-        for event_id in ids:
+    for event_id, event in zip(ids, batch):
+        if subscribed[event.name]:
             jobs.enqueue(session, "events.deliver", event_id, job_id=f"event-{event_id}")
     return ids
 
 
-def redact_payloads(session: Session, name: str, customer_id: int, keys: tuple[str, ...]) -> int:
-    """Empty ``keys`` in the ``name`` events about one customer (their free text or identifiers, at an erasure);
+def redact_payloads(session: Session, event: type[Event], customer_id: int, keys: tuple[str, ...]) -> int:
+    """Empty ``keys`` in the ``event`` events about one customer (their free text or identifiers, at an erasure);
     the ids stay. Returns how many events changed."""
+    name = event.name
     session.flush()
     rows = session.scalars(select(OutboxEvent).where(
         OutboxEvent.name == name, OutboxEvent.payload["customer_id"].as_integer() == customer_id)).all()
@@ -121,6 +184,7 @@ def deliver(event_id: int) -> None:
         if event is None or event.dispatched_at is not None:
             return
         name, payload = event.name, dict(event.payload)
+    typed = declared(name).model_validate(payload, strict=False)
     for handler in subscribers(name):
         with session_scope() as session:
             fresh = insert_ignore(session, EventDelivery.__table__,
@@ -128,7 +192,7 @@ def deliver(event_id: int) -> None:
                                   ["event_id", "subscriber"])
             if fresh is None:
                 continue
-            handler(session, payload)
+            handler(session, typed)
     with session_scope() as session:
         session.get(OutboxEvent, event_id).dispatched_at = utcnow()
 

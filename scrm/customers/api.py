@@ -198,7 +198,7 @@ def update_customer(body: schemas.CustomerUpdate, customer: VisibleCustomer, sta
                     session: SessionDep) -> schemas.CustomerDetail:
     """Change details, the loan need or the sales stage (lead, contacted, appointment, lost).
     Only the fields sent change; `custom_fields` is replaced as a whole."""
-    customer = customer_service.update_customer(session, staff, customer, body.model_dump(exclude_unset=True))
+    customer = customer_service.update_customer(session, staff, customer, body)
     return _detail(session, customer)
 
 

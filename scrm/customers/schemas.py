@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from scrm.core.commands import Command
 
 from scrm.customers.models import CustomerSource, CustomerStatus, FollowStatus, Stage
 
@@ -70,7 +71,7 @@ class CustomerCreate(_In):
     channel_id: int | None = None
 
 
-class CustomerUpdate(_In):
+class CustomerUpdate(Command):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     phone: str | None = Field(default=None, min_length=5, max_length=20)
     id_no: str | None = Field(default=None, max_length=18)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from scrm.core.commands import Command
 
 Tier = Literal["A", "B", "C", "blocked"]
 Intent = Literal["low", "medium", "high"]
@@ -27,8 +28,7 @@ class RuleConditions(BaseModel):
     not_contacted_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-class TierRuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TierRuleIn(Command):
     name: str = Field(min_length=1, max_length=64)
     tier: Tier
     position: int = Field(default=100, ge=0, le=100000)
@@ -36,8 +36,7 @@ class TierRuleIn(BaseModel):
     active: bool = True
 
 
-class TierRulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TierRulePatch(Command):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     tier: Tier | None = None
     position: int | None = Field(default=None, ge=0, le=100000)

@@ -22,9 +22,11 @@ from scrm.core.money import NotAnAmount, from_fen, to_fen, yuan_amount
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
 from scrm.groups import schemas
+from scrm.groups.events import TiersChanged
 from scrm.groups.models import (DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange,
                                 TierGroup, TierRule)
 from scrm.org import service as org_service
+from scrm.tagging.events import ProfileChanged
 from scrm.tagging.models import CustomerProfile
 
 AMOUNT_PROBLEMS = {"not_a_number": "金额须为元，最多两位小数（不能用科学计数法）", "decimals": "金额最多两位小数",
@@ -200,7 +202,7 @@ def get_rule(session: Session, rule_id: int) -> TierRule:
 def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) -> TierRule:
     """Change a rule's fields; conditions are replaced as a whole."""
     rule = get_rule(session, rule_id)
-    changes = patch.model_dump(exclude_unset=True)
+    changes = patch.changes()
     if "conditions" in changes:
         rule.conditions = _stored_conditions(patch.conditions)
     if patch.name is not None:
@@ -325,10 +327,8 @@ def retier(session: Session, customer_ids: list[int] | None = None, *, now: date
     blocked = select(_change.c.customer_id, _change.c.id, _change.c.at).where(of_run, _change.c.to_tier == "blocked")
     for handler in _blocked_handlers:
         handler(session, blocked)
-    payload = {"run_id": run.id, "changed": run.changed}
-    if customer_ids is not None:
-        payload["customer_ids"] = list(customer_ids)
-    events.emit(session, "tiers.changed", payload)
+    events.emit(session, TiersChanged(run_id=run.id, changed=run.changed,
+                                      customer_ids=None if customer_ids is None else list(customer_ids)))
     session.flush()
     return run
 
@@ -445,9 +445,9 @@ def preview(session: Session, rules: list[schemas.TierRuleIn], *, sample_size: i
     return out
 
 
-def on_profile_changed(session: Session, payload: dict) -> None:
+def on_profile_changed(session: Session, event: ProfileChanged) -> None:
     """Subscriber: re-tier the customer whose profile changed."""
-    retier(session, [payload["customer_id"]])
+    retier(session, [event.customer_id])
 
 
 # ---------------------------------------------------------------------------------------------

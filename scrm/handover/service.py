@@ -24,14 +24,17 @@ from scrm.core.db import insert_ignore_many, is_postgres, utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.core.statemachine import Change, Machine
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerTransferFailed
 from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups import service as group_service
 from scrm.groups.models import CustomerGroup
+from scrm.handover.events import CustomerHandedOver
 from scrm.handover.labels import CASE_STATUS_NAMES, ITEM_STATUS_NAMES
 from scrm.handover.models import (BatchStatus, CaseKind, CaseStatus, HandoverBatch, HandoverCase, HandoverItem,
                                   HandoverTransition, ItemKind, ItemStatus)
 from scrm.handover.schemas import PlanRow
 from scrm.org import service as org_service
+from scrm.org.events import EmployeeDeparted
 from scrm.org.models import Employee, EmployeeStatus
 from scrm.wecom.client import WecomError
 
@@ -46,7 +49,6 @@ RETRYABLE_ERRCODES = {-1, 45009, 45033}
 STARTED_ERRCODES = {0, 40100}
 FLAG_STAGES = (Stage.signed, Stage.processing)
 STRATEGIES = ("one", "round_robin", "least_loaded", "by_tier")
-HANDED_OVER = "customer.handed_over"
 
 FINAL = {ItemStatus.accepted, ItemStatus.refused, ItemStatus.lost, ItemStatus.rejected, ItemStatus.skipped}
 REPLAN = {ItemStatus.over_limit, ItemStatus.no_record, ItemStatus.failed}
@@ -223,13 +225,13 @@ def _recent_onjob_counts(session: Session, customer_ids: list[int]) -> dict[int,
     return dict(rows)
 
 
-def on_employee_departed(session: Session, payload: dict) -> None:
+def on_employee_departed(session: Session, event: EmployeeDeparted) -> None:
     """Subscriber of ``employee.departed``: open the departed employee's handover case."""
-    employee = session.get(Employee, payload["employee_id"])
+    employee = session.get(Employee, event.employee_id)
     if employee is None or employee.status != EmployeeStatus.departed:
         return
-    open_case(session, employee.id, kind=CaseKind.resigned, source=f"departed:{payload.get('source') or ''}",
-              opened_by_id=payload.get("by"))
+    open_case(session, employee.id, kind=CaseKind.resigned, source=f"departed:{event.source or ''}",
+              opened_by_id=event.by)
 
 
 def poll_unassigned(session: Session, client: Any) -> list[int]:
@@ -655,19 +657,20 @@ def _accept_many(session: Session, case: HandoverCase, item_ids: list[int], from
                                                 {"case_id": case.id, "item_id": item_id, "kind": case.kind.value})
                       for item_id, customer_id in moved],
             giver.id, taker.id, kind="handover")
-        events.emit_many(session, HANDED_OVER, [
-            {"customer_id": d.customer_id, "case_id": case.id, "kind": case.kind.value,
-             "from_employee_id": giver.id, "to_employee_id": taker.id, "previous_owner_id": d.previous_owner_id}
+        events.emit_many(session, [
+            CustomerHandedOver(customer_id=d.customer_id, case_id=case.id, kind=case.kind.value,
+                               from_employee_id=giver.id, to_employee_id=taker.id,
+                               previous_owner_id=d.previous_owner_id)
             for d in done])
     return [item_id for item_id, _ in rows]
 
 
-def on_transfer_failed(session: Session, payload: dict) -> None:
+def on_transfer_failed(session: Session, event: CustomerTransferFailed) -> None:
     """Subscriber of ``customer.transfer_failed``: the event names the taker, not the case, so find the
     waiting items for this customer and taker and poll their case's transfer_result."""
 
     case_ids = set(session.scalars(select(HandoverItem.case_id).where(
-        HandoverItem.customer_id == payload.get("customer_id"), HandoverItem.taker_id == payload.get("employee_id"),
+        HandoverItem.customer_id == event.customer_id, HandoverItem.taker_id == event.employee_id,
         HandoverItem.status == ItemStatus.waiting)))
 
     for case_id in sorted(case_ids):

@@ -22,10 +22,12 @@ from scrm.core import crypto, jobs
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore_many, utcnow
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import Customer, CustomerFollow, FollowStatus
 from scrm.customers.schemas import ContactInfo, FollowInfo
 from scrm.groups import service as group_service
 from scrm.handover import service as handover_service
+from scrm.handover.events import CustomerHandedOver
 from scrm.ingress.models import InboxEvent, InboxStatus
 from scrm.org import service as org_service
 from scrm.tagging import service as tagging_service
@@ -306,17 +308,17 @@ def on_transferred_away(session: Session, f: dict, key: str) -> None:
                                 taker_id=taker_id, event_key=key)
 
 
-def on_customer_handed_over(session: Session, payload: dict) -> None:
+def on_customer_handed_over(session: Session, event: CustomerHandedOver) -> None:
     """Subscriber of ``customer.handed_over``: WeCom accepted a transfer (transfer_result status 1, 接替完毕).
     "通过API进行的操作不会产生回调" (https://developer.work.weixin.qq.com/document/path/92130), so no add event
     for the taker is awaited: WeCom is re-read and the taker becomes an active follower, for tag sync and
     later deletions."""
-    if payload.get("kind") not in ("resigned", "onjob") or not get_settings().wecom_configured:
+    if event.kind not in ("resigned", "onjob") or not get_settings().wecom_configured:
         return
-    customer = session.get(Customer, payload["customer_id"])
+    customer = session.get(Customer, event.customer_id)
     if customer is None or not customer.wecom_external_userid:
         return
-    key = f"handed-over:{payload.get('case_id')}:{customer.id}:{payload.get('to_employee_id')}"
+    key = f"handed-over:{event.case_id}:{customer.id}:{event.to_employee_id}"
     try:
         refresh_contact(session, customer.wecom_external_userid, key)
     except WecomError as exc:
@@ -404,9 +406,9 @@ def send_welcome(session: Session, welcome_code: str, state: str, customer_id: i
                                   {"state": state}, source_key=f"welcome:{welcome_code}"[:80])
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the handled callbacks that name the customer's ids are blanked."""
-    ids = payload.get("external_ids") or []
+    ids = event.external_ids
     if ids:
         handled = session.scalars(select(InboxEvent).where(
             InboxEvent.status != InboxStatus.received,

@@ -20,6 +20,7 @@ from scrm.core.errors import Conflict, NotFound, TooManyRequests, ValidationFail
 from scrm.core.money import to_fen
 from scrm.core.statemachine import Change, Machine
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import Customer
 from scrm.mandates.labels import MANDATE_NAMES
 from scrm.mandates.models import Mandate, MandateChange, MandateKind, MandateStatus
@@ -249,10 +250,10 @@ def revoke(session: Session, customer: Customer, mandate_id: int) -> Mandate:
 ENDED = (MandateStatus.revoked, MandateStatus.failed, MandateStatus.expired)
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's authorisations end (at WeChat or the bank too) and lose the holder's
     name, ID number, card number, phone and openid; their ids, scope and card's last four digits stay."""
-    for mandate in list_for_customer(session, payload["customer_id"]):
+    for mandate in list_for_customer(session, event.customer_id):
         if mandate.status not in ENDED:
             try:
                 _end_at_provider(mandate, "客户注销")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,9 @@ from scrm.core.db import insert_ignore, utcnow
 from scrm.core.errors import AppError, Conflict, ExternalServiceError, NotFound, Unauthorized, ValidationFailed
 from scrm.customers import forms
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import Customer, LoanProduct, Stage
+from scrm.miniprogram_api.events import ApplicationSubmitted
 from scrm.miniprogram_api.models import LoanApplication, SettlementStatement
 from scrm.miniprogram_api.wxa import get_wxa_client
 from scrm.referral import service as referral_service
@@ -164,18 +165,18 @@ def submit_application(session: Session, customer: Customer, *, request_id: str,
 
         assignment_service.assign(session, customer)
     product = session.get(LoanProduct, application.product_id)
-    events.emit(session, "customer.application_submitted", {
-        "customer_id": customer.id, "application_id": application.id, "product_code": product.code,
-        "text": _text_of(session, product, application)[:2000], "at": now.isoformat()})
+    events.emit(session, ApplicationSubmitted(customer_id=customer.id, application_id=application.id,
+                                               product_code=product.code, text=_text_of(session, product, application)[:2000],
+                                               at=now))
     return application, True
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's applications keep product, amount, term and consent, not what they wrote."""
-    customer_id = payload["customer_id"]
+    customer_id = event.customer_id
     for application in list_applications(session, customer_id):
         application.purpose, application.fields = None, {}
-    events.redact_payloads(session, "customer.application_submitted", customer_id, ("text",))
+    events.redact_payloads(session, ApplicationSubmitted, customer_id, ("text",))
     session.flush()
 
 
@@ -212,31 +213,24 @@ def progress(session: Session, customer: Customer) -> dict[str, Any]:
     return {"stage": stage, "steps": STEPS, "statement": statement}
 
 
-def _closed_at(text: str | None) -> datetime:
-    if not text:
-        return utcnow()
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def on_settlement_closed(session: Session, payload: dict) -> None:
+def on_settlement_closed(session: Session, event: events.Event) -> None:
     """Subscriber: keep the statement the customer will read (the back-office announced it)."""
-    if session.get(Customer, payload["customer_id"]) is None:
-        log.warning("settlement %s names unknown customer %s", payload["settlement_id"], payload["customer_id"])
+    if session.get(Customer, event.customer_id) is None:
+        log.warning("settlement %s names unknown customer %s", event.settlement_id, event.customer_id)
         return
     insert_ignore(session, SettlementStatement.__table__, {
-        "settlement_id": payload["settlement_id"], "order_id": payload["order_id"],
-        "customer_id": payload["customer_id"], "product_code": payload.get("product_code"),
-        "funder_type": payload.get("funder_type"),
-        "service_fee_collected_fen": int(payload["service_fee_collected_fen"]),
-        "disbursed_amount_fen": int(payload["disbursed_amount_fen"]), "closed_at": _closed_at(payload.get("closed_at")),
+        "settlement_id": event.settlement_id, "order_id": event.order_id,
+        "customer_id": event.customer_id, "product_code": event.product_code,
+        "funder_type": event.funder_type,
+        "service_fee_collected_fen": event.service_fee_collected_fen,
+        "disbursed_amount_fen": event.disbursed_amount_fen, "closed_at": event.closed_at,
         "voided_at": None}, ["settlement_id"])
 
 
-def on_settlement_voided(session: Session, payload: dict) -> None:
+def on_settlement_voided(session: Session, event: events.Event) -> None:
     """Subscriber: a voided settlement's statement is no longer shown."""
     row = session.scalars(select(SettlementStatement).where(
-        SettlementStatement.settlement_id == payload["settlement_id"])).first()
+        SettlementStatement.settlement_id == event.settlement_id)).first()
     if row is not None and row.voided_at is None:
         row.voided_at = utcnow()
         session.flush()

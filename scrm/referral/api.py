@@ -67,19 +67,19 @@ def list_rules(staff: ManagerStaff, session: SessionDep, include_inactive: bool 
 def create_rule(body: schemas.RuleIn, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
     """A rule: a percentage of the service fee collected or a fixed amount, optionally capped. 409 when an
     active rule already covers the same product, funder type and level."""
-    return _rule_out(referral_service.create_rule(session, staff, body.model_dump()))
+    return _rule_out(referral_service.create_rule(session, staff, body))
 
 
 @router.patch("/rules/{rule_id}", response_model=schemas.RuleOut)
 def update_rule(rule_id: Id, body: schemas.RuleUpdate, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
     """Change a rule (or set `active: false`); commissions already computed keep their amounts."""
-    return _rule_out(referral_service.update_rule(session, rule_id, body.model_dump(exclude_unset=True)))
+    return _rule_out(referral_service.update_rule(session, rule_id, body))
 
 
 @router.delete("/rules/{rule_id}", response_model=schemas.RuleOut)
 def deactivate_rule(rule_id: Id, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
     """Stop a rule applying to settlements from now on (it stays on record)."""
-    return _rule_out(referral_service.update_rule(session, rule_id, {"active": False}))
+    return _rule_out(referral_service.update_rule(session, rule_id, schemas.RuleUpdate(active=False)))
 
 
 # ---------------------------------------------------------------- commissions and withdrawals (finance)

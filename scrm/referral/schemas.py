@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
+from scrm.core.commands import Command
 
 from scrm.core.money import Yuan
 
@@ -14,7 +15,7 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class RuleIn(_In):
+class RuleIn(Command):
     name: str = Field(max_length=64, examples=["信用贷 一级 5%"])
     product_code: str | None = Field(default=None, description="null: every product")
     funder_type: str | None = Field(default=None, description="null: every funder type (bank, consumer_finance …)")
@@ -25,7 +26,7 @@ class RuleIn(_In):
     cap_amount: Yuan | None = Field(default=None, description="yuan; the most one commission may be")
 
 
-class RuleUpdate(_In):
+class RuleUpdate(Command):
     name: str | None = Field(default=None, max_length=64)
     product_code: str | None = None
     funder_type: str | None = None

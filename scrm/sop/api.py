@@ -68,7 +68,7 @@ def list_schedules(staff: SupervisorStaff, session: SessionDep) -> list[schemas.
 @router.post("/schedules", response_model=schemas.ScheduleOut, status_code=201)
 def create_schedule(body: schemas.ScheduleIn, staff: ManagerStaff, session: SessionDep) -> schemas.ScheduleOut:
     """Add a recurring follow-up: every customer of `tier` gets a task for their owner every `every_days` days."""
-    return schemas.ScheduleOut.model_validate(sop_service.create_schedule(session, **body.model_dump()))
+    return schemas.ScheduleOut.model_validate(sop_service.create_schedule(session, body))
 
 
 @router.patch("/schedules/{schedule_id}", response_model=schemas.ScheduleOut)
@@ -76,4 +76,4 @@ def update_schedule(schedule_id: Annotated[int, Path(ge=1)], body: schemas.Sched
                     session: SessionDep) -> schemas.ScheduleOut:
     """Change the rhythm, hour or title, or switch the schedule off (`active: false`)."""
     return schemas.ScheduleOut.model_validate(
-        sop_service.update_schedule(session, schedule_id, body.model_dump(exclude_unset=True)))
+        sop_service.update_schedule(session, schedule_id, body))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from scrm.core.commands import Command
 
 from scrm.groups.schemas import Tier
 
@@ -45,8 +46,7 @@ class MissedOut(BaseModel):
     by_kind: dict[str, int]
 
 
-class ScheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScheduleIn(Command):
     name: str = Field(min_length=1, max_length=64)
     tier: Tier
     every_days: int = Field(ge=1, le=365)
@@ -54,8 +54,7 @@ class ScheduleIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
 
 
-class SchedulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SchedulePatch(Command):
     every_days: int | None = Field(default=None, ge=1, le=365)
     hour: int | None = Field(default=None, ge=0, le=23)
     title: str | None = Field(default=None, min_length=1, max_length=200)

@@ -33,8 +33,10 @@ from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
+from scrm.sop.events import SlaBreached
 from scrm.sop.labels import TASK_ACTION_NAMES, TASK_STATUS_NAMES
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
+from scrm.sop.schemas import ScheduleIn, SchedulePatch
 
 KIND_TITLES = {
     "call_reminder": "客户回访",
@@ -180,23 +182,24 @@ def list_schedules(session: Session) -> list[SopSchedule]:
     return list(session.scalars(select(SopSchedule).order_by(SopSchedule.tier, SopSchedule.id)))
 
 
-def create_schedule(session: Session, *, name: str, tier: str, every_days: int, hour: int, title: str) -> SopSchedule:
+def create_schedule(session: Session, command: ScheduleIn) -> SopSchedule:
     """Add a recurring follow-up for a tier."""
     session.flush()
-    if session.scalars(select(SopSchedule).where(SopSchedule.name == name)).first() is not None:
-        raise Conflict(f"已有名为「{name}」的跟进计划", field="name")
-    schedule = SopSchedule(name=name, tier=tier, every_days=every_days, hour=hour, title=title.strip(), active=True)
+    if session.scalars(select(SopSchedule).where(SopSchedule.name == command.name)).first() is not None:
+        raise Conflict(f"已有名为「{command.name}」的跟进计划", field="name")
+    schedule = SopSchedule(name=command.name, tier=command.tier, every_days=command.every_days, hour=command.hour,
+                           title=command.title.strip(), active=True)
     session.add(schedule)
     session.flush()
     return schedule
 
 
-def update_schedule(session: Session, schedule_id: int, changes: dict) -> SopSchedule:
+def update_schedule(session: Session, schedule_id: int, command: SchedulePatch) -> SopSchedule:
     """Change a schedule's rhythm, hour, title or switch it off; tasks already made stay."""
     schedule = session.get(SopSchedule, schedule_id)
     if schedule is None:
         raise NotFound(f"没有编号为 {schedule_id} 的跟进计划")
-    for name, value in changes.items():
+    for name, value in command.changes().items():
         if value is not None:
             setattr(schedule, name, value)
     session.flush()
@@ -264,9 +267,8 @@ def _sla_escalations(session: Session, now: datetime, limit: int = 1000) -> int:
     new_ids = add_tasks(session, rows)
     for task in session.scalars(select(SopTask).where(SopTask.id.in_(new_ids))) if new_ids else ():
         owner_id = session.scalar(select(Customer.owner_id).where(Customer.id == task.customer_id))
-        events.emit(session, "sop.sla_breached", {"task_id": task.id, "customer_id": task.customer_id,
-                                                  "owner_employee_id": owner_id,
-                                                  "supervisor_employee_id": task.assignee_employee_id})
+        events.emit(session, SlaBreached(task_id=task.id, customer_id=task.customer_id, owner_employee_id=owner_id,
+                                          supervisor_employee_id=task.assignee_employee_id))
     return len(new_ids)
 
 
@@ -274,33 +276,33 @@ def _sla_escalations(session: Session, now: datetime, limit: int = 1000) -> int:
 # event subscribers
 
 
-def on_loan_disbursed(session: Session, payload: dict) -> None:
+def on_loan_disbursed(session: Session, event: events.Event) -> None:
     """Subscriber: keep the repayment plan; its reminders come from the schedule."""
-    if not payload.get("term_months") or not payload.get("repayment_day"):
+    if not event.term_months or not event.repayment_day:
         return
-    disbursed_on = date.fromisoformat(str(payload["disbursed_on"])[:10])
+    disbursed_on = event.disbursed_on
     insert_ignore_many(session, RepaymentPlan.__table__, [{
-        "order_id": payload["order_id"], "customer_id": payload["customer_id"], "disbursed_on": disbursed_on,
-        "term_months": int(payload["term_months"]), "repayment_day": int(payload["repayment_day"]),
+        "order_id": event.order_id, "customer_id": event.customer_id, "disbursed_on": disbursed_on,
+        "term_months": event.term_months, "repayment_day": event.repayment_day,
         "created_at": utcnow()}], ["order_id"], [RepaymentPlan.id])
-    plan = session.scalars(select(RepaymentPlan).where(RepaymentPlan.order_id == payload["order_id"])).one()
+    plan = session.scalars(select(RepaymentPlan).where(RepaymentPlan.order_id == event.order_id)).one()
     add_tasks(session, _repayment_rows(session, [plan], local_today(utcnow())))
 
 
-def on_settlement_closed(session: Session, payload: dict) -> None:
+def on_settlement_closed(session: Session, event: events.Event) -> None:
     """Subscriber: a re-loan follow-up some months after the settlement closes."""
-    closed = datetime.fromisoformat(payload["closed_at"])
+    closed = event.closed_at
     due = add_months(local_today(closed), get_settings().sop_reloan_after_months)
-    customer = session.get(Customer, payload["customer_id"])
-    assignee = payload.get("salesperson_employee_id") or (customer.owner_id if customer else None)
-    add_tasks(session, [{"key": f"reloan:{payload['settlement_id']}", "kind": "reloan",
-                         "customer_id": payload["customer_id"], "assignee_employee_id": assignee,
+    customer = session.get(Customer, event.customer_id)
+    assignee = event.salesperson_employee_id or (customer.owner_id if customer else None)
+    add_tasks(session, [{"key": f"reloan:{event.settlement_id}", "kind": "reloan",
+                         "customer_id": event.customer_id, "assignee_employee_id": assignee,
                          "due_at": at_local(due)}])
 
 
-def on_settlement_voided(session: Session, payload: dict) -> None:
+def on_settlement_voided(session: Session, event: events.Event) -> None:
     """Subscriber: no re-loan follow-up for a settlement that was voided."""
-    task = session.scalars(select(SopTask).where(SopTask.key == f"reloan:{payload['settlement_id']}")).first()
+    task = session.scalars(select(SopTask).where(SopTask.key == f"reloan:{event.settlement_id}")).first()
     if task is not None and task.status == TaskStatus.open:
         TASK_MACHINE.advance(session, task, "cancel", note="结算已作废")
 

@@ -19,12 +19,14 @@ from scrm.core import events
 from scrm.core.db import insert_ignore, is_postgres, utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
 from scrm.org import service as org_service
 from scrm.org.models import Employee
 from scrm.tagging import pipeline
 from scrm.tagging import profile as profile_mod
 from scrm.tagging import rules as rules_mod
+from scrm.tagging.events import ProfileChanged
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TagGroup
 from scrm.wecom.client import WecomError
 
@@ -310,25 +312,25 @@ def _describe(changes: dict) -> str:
     return "画像更新：" + "；".join(parts)
 
 
-def _announcement(customer_id: int, changes: dict, new: dict, last_evidence_id: int) -> tuple[dict, dict]:
-    """The profile_changed timeline entry and the profile.changed payload for one customer's change."""
+def _announcement(customer_id: int, changes: dict, new: dict, last_evidence_id: int) -> tuple[dict, ProfileChanged]:
+    """The profile_changed timeline entry and the profile.changed event for one customer's change."""
     digest = hashlib.sha256(json.dumps(new, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     entry = {"customer_id": customer_id, "kind": "profile_changed", "summary": _describe(changes),
              "data": {"changes": changes}, "source_key": f"profile:{last_evidence_id}:{digest}"}
-    return entry, {"customer_id": customer_id, "changes": changes, **new}
+    return entry, ProfileChanged(customer_id=customer_id, changes=changes, **new)
 
 
-def _announce_many(session: Session, announcements: list[tuple[dict, dict]]) -> None:
+def _announce_many(session: Session, announcements: list[tuple[dict, ProfileChanged]]) -> None:
     """Timeline entries and profile.changed events for many changes: two INSERTs whatever their number."""
     if not announcements:
         return
     customer_service.add_timeline_many(session, [entry for entry, _ in announcements])
-    events.emit_many(session, "profile.changed", [payload for _, payload in announcements])
+    events.emit_many(session, [event for _, event in announcements])
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's own words go from the evidence; the tags they led to stay."""
-    customer_id = payload["customer_id"]
+    customer_id = event.customer_id
     session.execute(update(TagEvidence).where(TagEvidence.customer_id == customer_id).values(excerpt=""))
     for tag in session.scalars(select(CustomerTag).where(CustomerTag.customer_id == customer_id)):
         if "excerpt" in (tag.evidence or {}):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from scrm.core import events
 
 from sqlalchemy import select
 
 from scrm.core import jobs
 from scrm.core.config import get_settings
 from scrm.core.db import session_scope
+from scrm.customers.events import FollowUpAdded
 from scrm.tagging import service
 from scrm.tagging.models import CustomerProfile
 from scrm.wecom.client import get_client
@@ -63,18 +65,18 @@ def record_behaviour(customer_id: int, event: str, source_key: str, at: str | No
         return changed
 
 
-def on_follow_up_added(session, payload: dict) -> None:
+def on_follow_up_added(session, event: FollowUpAdded) -> None:
     """Subscriber: what a salesperson wrote in a follow-up feeds the customer's profile."""
-    jobs.enqueue(session, "tagging.tag_text", payload["customer_id"], payload["content"], "follow_up",
-                 f"follow-up:{payload['follow_up_id']}", payload.get("at"))
+    jobs.enqueue(session, "tagging.tag_text", event.customer_id, event.content, "follow_up",
+                 f"follow-up:{event.follow_up_id}", event.at.isoformat())
 
 
-def on_application_submitted(session, payload: dict) -> None:
+def on_application_submitted(session, event: events.Event) -> None:
     """Subscriber: a mini-program application's text feeds the profile, and applying is a behaviour."""
-    key = f"application:{payload['application_id']}"
-    jobs.enqueue(session, "tagging.tag_text", payload["customer_id"], payload["text"], "form", key, payload.get("at"))
-    jobs.enqueue(session, "tagging.record_behaviour", payload["customer_id"], "application_submitted", f"{key}:applied",
-                 payload.get("at"))
+    key = f"application:{event.application_id}"
+    jobs.enqueue(session, "tagging.tag_text", event.customer_id, event.text, "form", key, event.at.isoformat())
+    jobs.enqueue(session, "tagging.record_behaviour", event.customer_id, "application_submitted", f"{key}:applied",
+                 event.at.isoformat())
 
 
 @jobs.job("tagging.sync_tags")

@@ -46,7 +46,7 @@ def tokenizer():
     if _tokenizer is None:
         with _jieba_lock:
             if _tokenizer is None:
-                # jieba is imported when a text is first segmented: importing it and loading its
+                # lazy: jieba is imported when a text is first segmented: importing it and loading its
                 # dictionary takes about a second that the web process should not pay at start
                 import jieba
 

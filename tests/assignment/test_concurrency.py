@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
+from scrm.assignment.schemas import RuleCreate
 from scrm.core.db import session_scope
 from scrm.customers.models import Customer
 from tests.factories.customers import make_customer
@@ -40,8 +41,8 @@ def _assign_all(customer_ids: list[int], threads: int = 6) -> list[BaseException
 def test_concurrent_round_robin_deals_evenly(committed_db):
     db = committed_db
     team = [make_employee(db) for _ in range(3)]
-    assignment_service.create_rule(db, None, name="轮流", strategy=Strategy.round_robin,
-                                   team_employee_ids=[e.id for e in team])
+    assignment_service.create_rule(db, None, RuleCreate(name="轮流", strategy=Strategy.round_robin,
+                                                        team_employee_ids=[e.id for e in team]))
     ids = [make_customer(db).id for _ in range(30)]
     db.commit()
 
@@ -55,8 +56,8 @@ def test_concurrent_round_robin_deals_evenly(committed_db):
 def test_concurrent_assignment_never_overfills_a_cap(committed_db):
     db = committed_db
     team = [make_employee(db, max_open_leads=4) for _ in range(2)]
-    assignment_service.create_rule(db, None, name="最少", strategy=Strategy.least_loaded,
-                                   team_employee_ids=[e.id for e in team])
+    assignment_service.create_rule(db, None, RuleCreate(name="最少", strategy=Strategy.least_loaded,
+                                                        team_employee_ids=[e.id for e in team]))
     ids = [make_customer(db).id for _ in range(12)]
     db.commit()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from scrm.assignment import service as assignment_service
 from scrm.assignment.models import Strategy
+from scrm.assignment.schemas import RuleCreate, RuleUpdate
 from scrm.channels.models import Channel, ChannelKind
+from scrm.core import commands
 from scrm.customers.models import CustomerSource, CustomerStatus, Stage, TimelineEntry
 from scrm.org.models import EmployeeStatus
 from tests.factories.common import events_named
@@ -13,8 +15,8 @@ from tests.factories.org import make_employee
 
 
 def rule(db, team, strategy=Strategy.round_robin, **kw):
-    return assignment_service.create_rule(db, None, name=kw.pop("name", "规则"), strategy=strategy,
-                                          team_employee_ids=[e.id for e in team], **kw)
+    return assignment_service.create_rule(db, None, commands.build(RuleCreate, {
+        "name": kw.pop("name", "规则"), "strategy": strategy, "team_employee_ids": [e.id for e in team], **kw}))
 
 
 def lead(db, **kw):
@@ -31,7 +33,7 @@ def test_round_robin_takes_turns_and_remembers_the_turn(db):
     assert [e.id for e in owners(db, 7)] == [a.id, b.id, c.id, a.id, b.id, c.id, a.id]
     assert r.last_employee_id == a.id
     # editing the team keeps the turn: b is next
-    assignment_service.update_rule(db, None, r.id, {"team_employee_ids": [a.id, b.id, c.id]})
+    assignment_service.update_rule(db, None, r.id, RuleUpdate(team_employee_ids=[a.id, b.id, c.id]))
     assert assignment_service.assign(db, lead(db)).id == b.id
 
 
@@ -99,7 +101,7 @@ def test_no_matching_rule_leaves_the_lead_in_the_pool(db):
     assert pooled.owner_id is None
     inactive = rule(db, [a], active=False)
     assert assignment_service.assign(db, pooled) is None
-    assignment_service.update_rule(db, None, inactive.id, {"active": True})
+    assignment_service.update_rule(db, None, inactive.id, RuleUpdate(active=True))
     assert assignment_service.assign_pool(db) == 1
     assert pooled.owner_id == a.id
 
@@ -148,8 +150,8 @@ def test_rule_validation_names_the_field(db):
             rule(db, [a], **kwargs)
         assert info.value.field == field
     with pytest.raises(ValidationFailed) as info:
-        assignment_service.create_rule(db, None, name="x", strategy="lottery", team_employee_ids=[a.id])
+        rule(db, [a], strategy="lottery")
     assert info.value.field == "strategy"
     with pytest.raises(ValidationFailed) as info:
-        assignment_service.create_rule(db, None, name="x", strategy="fixed", team_employee_ids=[987654])
+        assignment_service.create_rule(db, None, RuleCreate(name="x", strategy="fixed", team_employee_ids=[987654]))
     assert info.value.field == "team_employee_ids"

@@ -5,7 +5,7 @@ and every rate is rounded once."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timezone
 from fractions import Fraction
 
 import pytest
@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from backoffice.direct_debit.events import DebitSucceeded
 from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalLine
 from backoffice.orders import service as order_service
@@ -20,6 +21,7 @@ from backoffice.orders.models import Deposit, DepositStatus, FollowUpKind, Refun
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from scrm.core.errors import AppError
+from scrm.referral.events import CommissionConfirmed, CommissionReversed
 from tests.factories.backoffice import terms
 
 STATS: Counter = Counter()
@@ -104,18 +106,18 @@ def run(db, w, order, op, amount, bp, step):
         settlement_service.void(db, w.finance, _settlement(db, order), "作废")
     elif op == "debit":
         s = _settlement(db, order)
-        settlement_service.on_debit_succeeded(db, {"debit_id": step, "due_key": f"settlement:{s.id}",
-                                                   "amount_fen": min(amount, max(settlement_service.amount_due_fen(db, s.id), 1)),
-                                                   "customer_id": order.customer_id, "provider": "bank",
-                                                   "succeeded_at": "2026-11-02T00:00:00+00:00"})
+        settlement_service.on_debit_succeeded(db, DebitSucceeded(
+            debit_id=step, due_key=f"settlement:{s.id}",
+            amount_fen=min(amount, max(settlement_service.amount_due_fen(db, s.id), 1)),
+            customer_id=order.customer_id, provider="bank", succeeded_at=datetime(2026, 11, 2, tzinfo=timezone.utc)))
     elif op == "void_order":
         order_service.void(db, w.finance, order, "录错")
     elif op == "commission":
-        ledger.on_commission_confirmed(db, {"commission_id": step, "amount_fen": amount, "settlement_id": 1,
-                                            "referrer_customer_id": 1})
+        ledger.on_commission_confirmed(db, CommissionConfirmed(commission_id=step, amount_fen=amount, settlement_id=1,
+                                                               referrer_customer_id=1))
         if bp % 2:
-            ledger.on_commission_reversed(db, {"commission_id": step, "amount_fen": amount, "was_paid": False,
-                                               "referrer_customer_id": 1})
+            ledger.on_commission_reversed(db, CommissionReversed(commission_id=step, amount_fen=amount, was_paid=False,
+                                                                 referrer_customer_id=1))
 
 
 def check_invariants(db, order_ids):

@@ -8,16 +8,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from scrm.assignment.events import CustomerAssigned
 from scrm.bot import service as bot_service
 from scrm.bot import tasks as bot_tasks
 from scrm.bot.models import BotMessage, Notification
 from scrm.core import events
 from scrm.core.db import utcnow
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerFollowEnded
 from scrm.customers.models import FollowUp, Stage
 from scrm.groups.models import CustomerTier
 from scrm.org.models import Role
 from scrm.sop import service as sop_service
+from scrm.sop.events import SlaBreached
 from scrm.tagging.models import CustomerProfile
 from tests.factories.common import events_named
 from tests.factories.customers import make_customer
@@ -159,12 +162,12 @@ def test_a_failed_send_is_retried_by_the_next_flush(db, team, sandbox_wecom):
 
 def test_events_become_notifications(db, team):
     customer = make_customer(db, team["zhangsan"], "新客户", "13500005555", assigned_at=utcnow())
-    bot_service.on_customer_assigned(db, {"customer_id": customer.id, "employee_id": team["zhangsan"].id,
-                                          "rule_id": None})
-    bot_service.on_follow_ended(db, {"customer_id": customer.id, "employee_id": team["zhangsan"].id,
-                                     "by_customer": True, "remaining": 0})
-    bot_service.on_follow_ended(db, {"customer_id": customer.id, "employee_id": team["lisi"].id,
-                                     "by_customer": False, "remaining": 0})
+    bot_service.on_customer_assigned(db, CustomerAssigned(customer_id=customer.id, employee_id=team["zhangsan"].id,
+                                                          rule_id=None))
+    bot_service.on_follow_ended(db, CustomerFollowEnded(customer_id=customer.id, employee_id=team["zhangsan"].id,
+                                                        by_customer=True, by_transfer=False, remaining=0))
+    bot_service.on_follow_ended(db, CustomerFollowEnded(customer_id=customer.id, employee_id=team["lisi"].id,
+                                                        by_customer=False, by_transfer=False, remaining=0))
     texts = db.scalars(select(Notification.text).where(Notification.employee_id == team["zhangsan"].id)
                        .order_by(Notification.id)).all()
     assert texts == ["新线索分配给你：新客户（135****5555），请尽快联系", "客户「新客户」已将你删除"]
@@ -176,8 +179,9 @@ def test_sla_breach_reaches_owner_and_supervisor(db, team):
     make_customer(db, team["zhangsan"], "晾着的线索", assigned_at=utcnow() - timedelta(days=2))
     sop_service.generate(db)
     (event,) = db.scalars(select(events.OutboxEvent).where(events.OutboxEvent.name == "sop.sla_breached")).all()
-    bot_service.on_sla_breached(db, event.payload)
-    bot_service.on_sla_breached(db, event.payload)
+    breached = SlaBreached.model_validate(event.payload, strict=False)
+    bot_service.on_sla_breached(db, breached)
+    bot_service.on_sla_breached(db, breached)
     rows = db.scalars(select(Notification.employee_id).where(Notification.kind == "sla_breach")).all()
     assert sorted(rows) == sorted([team["zhangsan"].id, team["boss"].id])
 

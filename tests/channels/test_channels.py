@@ -8,6 +8,7 @@ from sqlalchemy import event
 from scrm.channels import service as channel_service
 from scrm.channels import tasks as channel_tasks
 from scrm.channels.models import Channel, ChannelKind, SyncStatus
+from scrm.channels.schemas import ChannelUpdate
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
@@ -70,7 +71,7 @@ def test_single_member_makes_a_single_person_code_and_growing_the_team_replaces_
     first_id = channel.wecom_config_id
     assert way(wecom_client, first_id)["type"] == 1
 
-    channel_service.update_channel(db, manager, channel.id, {"team_employee_ids": [m.id for m in members]})
+    channel_service.update_channel(db, manager, channel.id, ChannelUpdate(team_employee_ids=[m.id for m in members]))
     channel_tasks.sync_channel(channel.id)
     db.refresh(channel)
     assert channel.wecom_config_id != first_id and channel.wecom_type == 2
@@ -79,8 +80,8 @@ def test_single_member_makes_a_single_person_code_and_growing_the_team_replaces_
 
     # same type: an update in place, the QR code stays
     second_id = channel.wecom_config_id
-    channel_service.update_channel(db, manager, channel.id, {"team_employee_ids": [members[2].id, members[0].id],
-                                                             "name": "朋友圈二月"})
+    channel_service.update_channel(db, manager, channel.id, ChannelUpdate(
+        team_employee_ids=[members[2].id, members[0].id], name="朋友圈二月"))
     channel_tasks.sync_channel(channel.id)
     db.refresh(channel)
     assert channel.wecom_config_id == second_id

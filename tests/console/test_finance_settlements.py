@@ -10,6 +10,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from backoffice.direct_debit.events import DebitSucceeded
 from backoffice.direct_debit.models import DebitOrder, DebitStatus
 from backoffice.orders.models import FunderType
 from backoffice.settlements import service as settlement_service
@@ -267,8 +268,9 @@ def test_one_click_debit_through_the_sandbox_then_the_debit_pages(db, world, pay
     db.flush()
     waiting = client.get(url).text
     assert 'id="debit-posting"' in waiting and 'http-equiv="refresh"' in waiting and 'id="debit-button"' not in waiting
-    settlement_service.on_debit_succeeded(db, {"due_key": debit.due_key, "debit_id": debit.id,
-                                               "amount_fen": debit.amount_fen, "provider": debit.provider})
+    settlement_service.on_debit_succeeded(db, DebitSucceeded(
+        debit_id=debit.id, due_key=debit.due_key, customer_id=debit.customer_id, amount_fen=debit.amount_fen,
+        provider=debit.provider, succeeded_at=debit.succeeded_at))
     db.flush()
     credited = client.get(url).text
     assert 'id="debit-posting"' not in credited and 'http-equiv="refresh"' not in credited

@@ -88,6 +88,11 @@ def test_assignment_rule_edit_is_validated_previewed_without_saving_then_saved(d
     rule = db.query(AssignmentRule).one()
     assert rule.conditions == {"cities": ["济南"]} and rule.team_employee_ids == [seller.id]
 
+    edit = client.get(f"/console/rules/assignment/{rule.id}")
+    assert edit.status_code == 200 and "济南电话线索" in edit.text
+    gone = client.post(f"/console/rules/assignment/{rule.id}/delete", data={"csrf_token": csrf_of(edit.text)})
+    assert "分配规则已删除" in gone.text and db.query(AssignmentRule).count() == 0
+
 
 def test_tagging_rule_trial_compares_an_edit_with_the_shipped_rules(db, client, sign_in):
     manager = make_employee(db, role=Role.manager, department=make_department(db))

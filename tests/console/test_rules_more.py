@@ -14,6 +14,7 @@ from scrm.org.models import Role
 from scrm.referral.models import CommissionRule
 from scrm.sop import service as sop_service
 from scrm.sop.models import SopSchedule, SopTask
+from scrm.sop.schemas import ScheduleIn
 from tests.console.conftest import csrf_of
 from tests.factories.customers import make_customer
 from tests.factories.org import make_department, make_employee
@@ -137,7 +138,7 @@ def test_preview_schedule_leaves_out_tasks_already_made(db):
     db.add(TierRule(name="签约为 A", tier="A", position=1, conditions={"stages_in": ["signed"]}, active=True))
     db.flush()
     group_service.retier(db)
-    schedule = sop_service.create_schedule(db, name="A 每两天", tier="A", every_days=2, hour=9, title="回访")
+    schedule = sop_service.create_schedule(db, ScheduleIn(name="A 每两天", tier="A", every_days=2, hour=9, title="回访"))
     now = utcnow()
     before = sop_service.preview_schedule(db, tier="A", every_days=2, hour=9, title="回访", schedule_id=schedule.id,
                                           now=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String, select, type_coerce
 
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import Customer, CustomerStatus, FollowUp, TimelineEntry
 from scrm.org.models import Role
 from scrm.tagging import service as tagging_service
@@ -43,7 +44,7 @@ def test_manager_erases_a_customer_at_their_request(db, client):
     assert all("李秀英" not in s and "历下" not in s for s in summaries)
     assert events_named(db, "customer.erased") == [{"customer_id": customer.id, "external_ids": [], "files": []}]
 
-    tagging_service.on_customer_erased(db, {"customer_id": customer.id})  # what the event's delivery runs
+    tagging_service.on_customer_erased(db, CustomerErased(customer_id=customer.id, external_ids=[], files=[]))  # what the event's delivery runs
     excerpts = db.scalars(select(TagEvidence.excerpt).where(TagEvidence.customer_id == customer.id)).all()
     assert excerpts and set(excerpts) == {""}
     profile = tagging_service.get_profile(db, customer.id)

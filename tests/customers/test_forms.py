@@ -9,6 +9,7 @@ import pytest
 from scrm.core.errors import ValidationFailed
 from scrm.customers import forms
 from scrm.customers import service as customer_service
+from scrm.customers.schemas import CustomerUpdate
 from tests.factories.customers import phone
 from tests.factories.org import make_employee
 
@@ -102,10 +103,10 @@ def test_custom_fields_need_a_product_and_a_new_product_rechecks_them(db, produc
     customer = customer_service.create_customer(db, sales, name="客户", phone=phone(91), product_code="credit",
                                                 custom_fields=VALID["credit"])
     with pytest.raises(ValidationFailed) as info:
-        customer_service.update_customer(db, sales, customer, {"product_code": "car_mortgage"})
+        customer_service.update_customer(db, sales, customer, CustomerUpdate(product_code="car_mortgage"))
     assert info.value.field.startswith("custom_fields.")
-    customer_service.update_customer(db, sales, customer, {"product_code": "car_mortgage",
-                                                           "custom_fields": VALID["car_mortgage"]})
+    customer_service.update_customer(db, sales, customer, CustomerUpdate(product_code="car_mortgage",
+                                                                         custom_fields=VALID["car_mortgage"]))
     assert customer.product_id == products["car_mortgage"].id
     assert customer.custom_fields["car_price"] == 22000000
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from scrm.core import events
 from scrm.core.db import utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.core.events import OutboxEvent, deliver
@@ -17,6 +18,7 @@ from scrm.groups import service as group_service
 from scrm.groups.models import TierChange
 from scrm.org.models import Role
 from scrm.sop.models import SopTask
+from scrm.tagging.events import ProfileChanged
 from scrm.tagging.models import CustomerProfile
 from tests.factories.customers import make_customer
 from tests.factories.org import auth, make_department, make_employee
@@ -140,9 +142,9 @@ def test_preview_counts_moves_without_changing_anything(db, team, standard_rules
 def test_profile_changed_event_retiers_that_customer(db, team, standard_rules):
     customer = profiled(db, team["sales"], "事件客户", intent="high", amount_fen=50_000_000)
     other = profiled(db, team["sales"], "旁人", intent="high")
-    from scrm.core import events
-
-    event = events.emit(db, "profile.changed", {"customer_id": customer.id, "changes": {"intent": "high"}})
+    event = events.emit(db, ProfileChanged(customer_id=customer.id, changes={"intent": [None, "high"]}, product=None,
+                                           intent="high", amount_fen=50_000_000, term_months=None, city=None,
+                                           tags=[]))
     db.flush()
     deliver(event.id)
     assert group_service.tier_of(db, customer.id) == "A"

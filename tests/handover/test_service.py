@@ -15,6 +15,7 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
 from scrm.groups.models import CustomerGroup, CustomerTier
 from scrm.handover import service, tasks
+from scrm.handover.events import CustomerHandedOver
 from scrm.handover.models import CaseKind, CaseStatus, HandoverItem, HandoverTransition, ItemStatus
 from scrm.wecom.client import WecomError
 from tests.factories.common import events_named
@@ -291,7 +292,7 @@ def test_local_record_moves_with_history(db, wecom_client, sandbox_wecom):
                                                    TimelineEntry.kind == "handover")).one()
     assert "老王" in entry.summary and "接替0" in entry.summary and entry.data["follow_up_ids"] == [due.id]
     assert entry.data["from_employee_id"] == w.giver.id
-    moved = {e["customer_id"] for e in events_named(db, service.HANDED_OVER)}
+    moved = {e["customer_id"] for e in events_named(db, CustomerHandedOver.name)}
     assert moved == {customer.id, local.id, signed.id}
     assert service.get_case(db, case.id).status == CaseStatus.closed
     assert "（A）" in sandbox_wecom.messages[0]["text"]["content"]

@@ -58,5 +58,6 @@ def settle(db, customer_id: int, *, fee_fen: int, order_id: int | None = None, p
 
 
 def emit(db, name: str, payload: dict) -> None:
-    events.emit(db, name, payload)
+    """Emit the event declared as ``name`` from its JSON payload, as the outbox would hand it on."""
+    events.emit(db, events.declared(name).model_validate(payload, strict=False))
     db.commit()

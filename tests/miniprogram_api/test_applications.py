@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from scrm.assignment import service as assignment_service
+from scrm.assignment.schemas import RuleCreate
 from scrm.customers.models import Customer
 from scrm.miniprogram_api.models import LoanApplication
 from scrm.tagging.models import TagEvidence
@@ -63,8 +64,9 @@ def test_without_consent_nothing_is_kept(db, client, sandbox_wxa, products):
 def test_an_application_records_consent_becomes_an_assigned_lead_and_feeds_tagging(db, client, sandbox_wxa,
                                                                                      products):
     sales = make_employee(db)
-    assignment_service.create_rule(db, None, name="小程序", strategy="round_robin", team_employee_ids=[sales.id],
-                                   conditions={"sources": ["miniprogram"], "product_codes": ["house_mortgage"]})
+    assignment_service.create_rule(db, None, RuleCreate(
+        name="小程序", strategy="round_robin", team_employee_ids=[sales.id],
+        conditions={"sources": ["miniprogram"], "product_codes": ["house_mortgage"]}))
     db.commit()
     headers, me = login(client, sandbox_wxa)
     body = application(product_code="house_mortgage", amount="800000", purpose="经营周转", fields={

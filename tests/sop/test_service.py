@@ -4,11 +4,13 @@ reassign; missed counts; two schedulers at once."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
 
+from backoffice.orders.events import LoanDisbursed
+from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from scrm.core import events
 from scrm.core.db import session_scope, utcnow
 from scrm.core.errors import InvalidTransition, NotFound
@@ -64,10 +66,10 @@ def test_tier_a_call_reminder_every_two_days(db, team):
 
 def test_repayment_reminders_three_days_before_each_due_date(db, team):
     customer = make_customer(db, team["sales"], "还款客户", stage=Stage.disbursed)
-    payload = {"order_id": 77, "customer_id": customer.id, "amount_fen": 10_000_000, "disbursed_on": "2026-01-10",
-               "funder_name": "某银行", "term_months": 3, "repayment_day": 15}
+    disbursed = LoanDisbursed(order_id=77, customer_id=customer.id, amount_fen=10_000_000,
+                              disbursed_on=date(2026, 1, 10), funder_name="某银行", term_months=3, repayment_day=15)
     for _ in range(2):
-        sop_service.on_loan_disbursed(db, payload)
+        sop_service.on_loan_disbursed(db, disbursed)
     assert db.scalar(select(func.count()).select_from(RepaymentPlan)) == 1
     sop_service.generate(db, datetime(2026, 2, 11, 10, tzinfo=CST))
     assert tasks_of(db, "repayment_reminder") == []
@@ -82,21 +84,22 @@ def test_repayment_reminders_three_days_before_each_due_date(db, team):
 
 def test_loan_without_schedule_makes_no_plan(db, team):
     customer = make_customer(db, team["sales"])
-    sop_service.on_loan_disbursed(db, {"order_id": 8, "customer_id": customer.id, "amount_fen": 1, "disbursed_on":
-                                       "2026-01-10", "funder_name": "x", "term_months": None, "repayment_day": None})
+    sop_service.on_loan_disbursed(db, LoanDisbursed(order_id=8, customer_id=customer.id, amount_fen=1,
+                                                    disbursed_on=date(2026, 1, 10), funder_name="x", term_months=None,
+                                                    repayment_day=None))
     assert db.scalar(select(func.count()).select_from(RepaymentPlan)) == 0
 
 
 def test_settled_customer_gets_a_reloan_follow_up_three_months_later_unless_voided(db, team):
     customer = make_customer(db, team["sales"], "结清客户", stage=Stage.settled)
-    closed = {"settlement_id": 5, "order_id": 9, "customer_id": customer.id, "product_code": "house",
-              "funder_type": "bank", "service_fee_collected_fen": 100, "disbursed_amount_fen": 1000,
-              "salesperson_employee_id": team["sales"].id, "closed_at": "2026-01-31T15:00:00+08:00"}
+    closed = SettlementClosed(settlement_id=5, order_id=9, customer_id=customer.id, product_code="house",
+                              funder_type="bank", service_fee_collected_fen=100, disbursed_amount_fen=1000,
+                              salesperson_employee_id=team["sales"].id, closed_at=datetime(2026, 1, 31, 15, tzinfo=CST))
     sop_service.on_settlement_closed(db, closed)
     sop_service.on_settlement_closed(db, closed)
     (task,) = tasks_of(db, "reloan")
     assert task.due_at == datetime(2026, 4, 30, 9, tzinfo=CST)
-    sop_service.on_settlement_voided(db, {"settlement_id": 5, "order_id": 9, "customer_id": customer.id})
+    sop_service.on_settlement_voided(db, SettlementVoided(settlement_id=5, order_id=9, customer_id=customer.id))
     assert task.status == TaskStatus.cancelled
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -12,13 +11,16 @@ from sqlalchemy.orm import Session
 from backoffice.common.history import log_transition
 from backoffice.common.loading import get_or_404
 from backoffice.common.numbers import next_agreement_no
+from backoffice.orders.events import OrderSigned
 from backoffice.orders.labels import ORDER_ACTION_NAMES, ORDER_STATUS_NAMES
 from backoffice.orders.models import FunderType, Order, OrderStatus, ProcessingFollowUp
+from backoffice.orders.schemas import AmendTerms
 from scrm.core import crypto, events
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.core.statemachine import Machine
 from scrm.customers import service as customer_service
+from scrm.customers.events import CustomerErased
 from scrm.customers.models import FeeKind, Stage
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
@@ -151,10 +153,10 @@ def sign_order(session: Session, actor: Employee, customer_id: int, terms: Order
                                   note=f"更正订单 {replaces.agreement_no}" if replaces else None)
     customer_service.set_stage(session, customer.id, Stage.signed, actor_employee_id=actor.id,
                                source_key=f"order:{order.id}:signed", note=f"签单 {order.agreement_no}")
-    events.emit(session, "order.signed", {
-        "order_id": order.id, "customer_id": customer.id, "salesperson_employee_id": salesperson.id,
-        "product_code": order.product_code, "funder_type": order.funder_type.value,
-        "amount_applied_fen": order.amount_applied_fen})
+    events.emit(session, OrderSigned(
+        order_id=order.id, customer_id=customer.id, salesperson_employee_id=salesperson.id,
+        product_code=order.product_code, funder_type=order.funder_type.value,
+        amount_applied_fen=order.amount_applied_fen))
     return order
 
 
@@ -207,10 +209,11 @@ AMENDABLE = ("amount_applied_fen", "deposit_fen", "service_fee_rate_bp", "servic
              "product_code", "funder_type", "marketing_specialist_id", "service_fee_min_fen")
 
 
-def amend(session: Session, actor: Employee, order: Order, changes: dict[str, Any]) -> Order:
+def amend(session: Session, actor: Employee, order: Order, command: AmendTerms) -> Order:
     """Finance sets or corrects the terms of an order not yet confirmed (a salesperson gets 403); after
     confirmation only void + new order corrects it."""
     ORDER_MACHINE.authorize(actor, "amend")
+    changes = command.changes()
     ORDER_MACHINE.check(order, "amend")
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
     terms = replace(terms, other_fees_fen=terms.other_fees_fen or 0, service_fee_min_fen=terms.service_fee_min_fen or 0)
@@ -240,9 +243,10 @@ def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
     return order
 
 
-def correct(session: Session, actor: Employee, order: Order, changes: dict[str, Any], reason: str) -> Order:
+def correct(session: Session, actor: Employee, order: Order, command: AmendTerms, reason: str) -> Order:
     """Finance corrects a confirmed contract: the old order is voided and a new one signed, both recorded."""
     ORDER_MACHINE.authorize(actor, "amend")
+    changes = command.changes()
     void(session, actor, order, f"更正：{reason}")
     terms = OrderTerms(**{k: changes.get(k, getattr(order, k)) for k in AMENDABLE})
     return sign_order(session, actor, order.customer_id, terms, replaces=order)
@@ -319,12 +323,12 @@ def list_orders(session: Session, viewer: Employee, flt: OrderFilter, *, sort: s
 ERASED_CUSTOMER = "已删除客户"
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's orders keep their ids, amounts and states; the name and phone copied
     at signing go, and the processing notes on them lose their text (kinds and times stay)."""
-    session.execute(update(Order).where(Order.customer_id == payload["customer_id"])
+    session.execute(update(Order).where(Order.customer_id == event.customer_id)
                     .values(customer_name=ERASED_CUSTOMER, customer_phone_masked=None))
-    orders = select(Order.id).where(Order.customer_id == payload["customer_id"])
+    orders = select(Order.id).where(Order.customer_id == event.customer_id)
     session.execute(update(ProcessingFollowUp).where(ProcessingFollowUp.order_id.in_(orders))
                     .values(content=customer_service.ERASED_TEXT))
     session.flush()

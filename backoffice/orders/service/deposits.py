@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.common.history import log_transition
-from backoffice.common.loading import get_or_404
+from backoffice.common.loading import get_or_404, one_or_raise
 from backoffice.ledger import service as ledger
 from backoffice.ledger.chart import PAYMENT_ACCOUNT
 from backoffice.ledger.service import cr, dr
+from backoffice.orders.events import DepositRefunded
 from backoffice.orders.labels import DEPOSIT_STATUS_NAMES, REFUND_STATUS_NAMES
 from backoffice.orders.models import (Borrowing, BorrowingStatus, Deposit, DepositRefund, DepositStatus, Order,
                                       RefundStatus)
@@ -103,13 +104,8 @@ def refundable_fen(session: Session, deposit: Deposit) -> int:
 
 
 def _deposit_for(session: Session, order: Order, *, lock: bool = False) -> Deposit:
-    stmt = select(Deposit).where(Deposit.order_id == order.id)
-    if lock:
-        stmt = stmt.with_for_update()
-    deposit = session.scalar(stmt)
-    if deposit is None:
-        raise InvalidTransition(f"订单 {order.agreement_no} 尚未确认定金")
-    return deposit
+    return one_or_raise(session, Deposit, Deposit.order_id == order.id,
+                        InvalidTransition(f"订单 {order.agreement_no} 尚未确认定金"), lock=lock)
 
 
 def file_refund(session: Session, actor: Employee, order: Order, amount_fen: int, reason: str) -> DepositRefund:
@@ -161,9 +157,8 @@ def confirm_refund(session: Session, actor: Employee, refund: DepositRefund, *, 
         ORDER_MACHINE.advance(session, order, "refund_all", actor_id=actor.id, note=refund.reason)
         customer_service.set_stage(session, order.customer_id, Stage.lost, actor_employee_id=actor.id,
                                    source_key=f"order:{order.id}:refunded", note=f"全额退定 {order.agreement_no}")
-    events.emit(session, "deposit.refunded", {"deposit_id": deposit.id, "order_id": order.id,
-                                              "customer_id": order.customer_id, "amount_fen": refund.amount_fen,
-                                              "full": full})
+    events.emit(session, DepositRefunded(deposit_id=deposit.id, order_id=order.id, customer_id=order.customer_id,
+                                          amount_fen=refund.amount_fen, full=full))
     return refund
 
 

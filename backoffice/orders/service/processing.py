@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.orders.events import LoanDisbursed
 from backoffice.orders.models import FollowUpKind, Order, ProcessingFollowUp
 from backoffice.orders.service.contracts import ORDER_MACHINE, require_role
 from scrm.core import events
@@ -63,10 +64,9 @@ def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int
     order.funder_name, order.term_months, order.repayment_day = funder_name.strip()[:64], term_months, repayment_day
     customer_service.set_stage(session, order.customer_id, Stage.disbursed, actor_employee_id=actor.id,
                                source_key=f"order:{order.id}:disbursed", note=f"放款 {order.agreement_no}")
-    events.emit(session, "loan.disbursed", {
-        "order_id": order.id, "customer_id": order.customer_id, "amount_fen": amount_fen,
-        "disbursed_on": disbursed_on.isoformat(), "funder_name": order.funder_name, "term_months": term_months,
-        "repayment_day": repayment_day})
+    events.emit(session, LoanDisbursed(
+        order_id=order.id, customer_id=order.customer_id, amount_fen=amount_fen, disbursed_on=disbursed_on,
+        funder_name=order.funder_name, term_months=term_months, repayment_day=repayment_day))
     return order
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from scrm.channels.models import Channel
 from scrm.core import crypto, events
 from scrm.core.db import insert_ignore, utcnow
+from scrm.customers.events import (CustomerCreated, CustomerDuplicatePhone, CustomerFollowEnded, CustomerMerged,
+                                   CustomerOwnerChanged, CustomersImported, CustomerTransferFailed)
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerSource, CustomerStatus,
                                    DuplicateContact, FollowStatus, FollowUp, Stage, TimelineEntry)
 from scrm.customers.schemas import ContactInfo, FollowInfo, UpsertResult
@@ -87,8 +89,8 @@ def upsert_wecom_contact(session: Session, contact: ContactInfo, follows: list[F
         add_timeline(session, customer.id, "created", f"通过企业微信添加：{customer.name or contact.external_userid}",
                      {"external_userid": contact.external_userid, "owner_id": customer.owner_id,
                       "channel_id": customer.channel_id}, actor_employee_id=actor_id, source_key=event_key)
-        events.emit(session, "customer.created", {"customer_id": customer.id, "source": customer.source.value,
-                                                  "owner_id": customer.owner_id, "channel_id": customer.channel_id})
+        events.emit(session, CustomerCreated(customer_id=customer.id, source=customer.source.value,
+                                              owner_id=customer.owner_id, channel_id=customer.channel_id))
     elif linked or changes:
         summary = "关联企业微信客户" if linked else "企业微信资料更新：" + "、".join(dict.fromkeys(changes))
         add_timeline(session, customer.id, "linked" if linked else "updated", summary,
@@ -106,7 +108,7 @@ def _mark_imported(session: Session, customers: list[Customer], last_added: list
         "data": {"external_userid": c.wecom_external_userid, "owner_id": c.owner_id, "channel_id": c.channel_id},
         "source_key": source_key(event_key, None if len(customers) == 1 else c.wecom_external_userid),
     } for c in customers])
-    events.emit(session, "customer.imported", {"customer_ids": [c.id for c in customers]})
+    events.emit(session, CustomersImported(customer_ids=[c.id for c in customers]))
 
 
 def import_new_wecom_contacts(session: Session, items: list[tuple[ContactInfo, FollowInfo]], employee: Employee, *,
@@ -302,8 +304,8 @@ def _settle_owner(session: Session, customer: Customer, follows: list[CustomerFo
     previous = customer.owner_id
     if set_owner(session, customer, new_owner, data={"reason": "wecom_follow"}, actor_employee_id=actor_id,
                  source_key=source_key(event_key, "owner")):
-        events.emit(session, "customer.owner_changed", {"customer_id": customer.id, "from_employee_id": previous,
-                                                        "to_employee_id": new_owner, "reason": "wecom_follow"})
+        events.emit(session, CustomerOwnerChanged(customer_id=customer.id, from_employee_id=previous,
+                                                   to_employee_id=new_owner, reason="wecom_follow"))
 
 
 def _first_touch_channel(session: Session, follows: list[CustomerFollow]) -> int | None:
@@ -363,9 +365,8 @@ def _record_duplicate(session: Session, customer: Customer, other: Customer, has
                  {"other_customer_id": customer.id, "other_employee_id": employee.id},
                  source_key=source_key(event_key, f"dup-of:{customer.id}"))
     if foreign_owner is not None:
-        events.emit(session, "customer.duplicate_phone", {
-            "customer_id": other.id, "owner_id": other.owner_id,
-            "other_employee_id": employee.id, "other_customer_id": customer.id})
+        events.emit(session, CustomerDuplicatePhone(customer_id=other.id, owner_id=other.owner_id,
+                                                     other_employee_id=employee.id, other_customer_id=customer.id))
     return foreign_owner
 
 
@@ -429,7 +430,7 @@ def _merge(session: Session, a: Customer, b: Customer, *, event_key: str | None,
                  actor_employee_id=actor_id, source_key=source_key(event_key, f"merge:{drop.id}"))
     add_timeline(session, drop.id, "merged", f"已合并到客户 #{keep.id}", {"merged_into_id": keep.id},
                  actor_employee_id=actor_id, source_key=source_key(event_key, f"merged:{keep.id}"))
-    events.emit(session, "customer.merged", {"customer_id": keep.id, "merged_id": drop.id})
+    events.emit(session, CustomerMerged(customer_id=keep.id, merged_id=drop.id))
     return keep
 
 
@@ -476,16 +477,15 @@ def end_follow(session: Session, external_userid: str, userid: str, *, by_custom
     if customer.owner_id == employee.id and new_owner is not None:
         reason = "transferred" if by_transfer else "follow_ended"
         set_owner(session, customer, new_owner, data={"reason": reason}, source_key=source_key(event_key, "owner"))
-        events.emit(session, "customer.owner_changed", {"customer_id": customer.id, "from_employee_id": employee.id,
-                                                        "to_employee_id": new_owner, "reason": reason})
+        events.emit(session, CustomerOwnerChanged(customer_id=customer.id, from_employee_id=employee.id,
+                                                   to_employee_id=new_owner, reason=reason))
     if not remaining and not by_transfer and customer.status == CustomerStatus.active:
         customer.status = CustomerStatus.gone
         add_timeline(session, customer.id, "gone", "已无销售与客户保持企业微信好友关系", {},
                      source_key=source_key(event_key, "gone"))
     session.flush()
-    events.emit(session, "customer.follow_ended", {"customer_id": customer.id, "employee_id": employee.id,
-                                                   "by_customer": by_customer, "by_transfer": by_transfer,
-                                                   "remaining": len(remaining)})
+    events.emit(session, CustomerFollowEnded(customer_id=customer.id, employee_id=employee.id, by_customer=by_customer,
+                                              by_transfer=by_transfer, remaining=len(remaining)))
     return customer
 
 
@@ -512,6 +512,6 @@ def record_transfer_failed(session: Session, external_userid: str, userid: str, 
                          {"employee_id": employee.id if employee else None, "userid": userid,
                           "fail_reason": fail_reason}, source_key=event_key)
     if entry is not None:
-        events.emit(session, "customer.transfer_failed", {
-            "customer_id": customer.id, "employee_id": employee.id if employee else None, "fail_reason": fail_reason})
+        events.emit(session, CustomerTransferFailed(customer_id=customer.id, employee_id=employee.id if employee else None,
+                                                     fail_reason=fail_reason))
     return entry

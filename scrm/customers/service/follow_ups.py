@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.db import utcnow
+from scrm.customers.events import FollowUpAdded
 from scrm.customers.models import Customer, CustomerFollow, FollowUp, Stage
 from scrm.customers.service.common import FOLLOW_UP_KINDS, _fail, add_timeline
 from scrm.org.models import Employee
@@ -38,8 +39,8 @@ def add_follow_up(session: Session, customer: Customer, *, employee_id: int | No
     add_timeline(session, customer.id, "follow_up", f"{kind}：{content[:200]}",
                  {"follow_up_id": follow_up.id, "next_at": next_at.isoformat() if next_at else None},
                  actor_employee_id=employee_id)
-    events.emit(session, "customer.follow_up_added", {"customer_id": customer.id, "follow_up_id": follow_up.id,
-                                                      "content": content[:2000], "at": now.isoformat()})
+    events.emit(session, FollowUpAdded(customer_id=customer.id, follow_up_id=follow_up.id, content=content[:2000],
+                                        at=now))
     return follow_up
 
 

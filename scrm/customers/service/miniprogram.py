@@ -18,6 +18,7 @@ from scrm.customers.service.common import (_fail, _locked, add_timeline, find_by
                                            log, phone_hash, set_phone)
 from scrm.customers.service.contacts import _merge
 from scrm.customers.service.records import _resolve_need
+from scrm.customers.events import CustomerCreated
 
 
 def _by_openid(session: Session, openid: str) -> Customer | None:
@@ -63,8 +64,8 @@ def sign_in_miniprogram(session: Session, *, openid: str, unionid: str | None = 
             raise
         return existing, False
     add_timeline(session, customer.id, "created", "通过小程序登录", {"openid": openid})
-    events.emit(session, "customer.created", {"customer_id": customer.id, "source": CustomerSource.miniprogram.value,
-                                              "owner_id": None, "channel_id": None})
+    events.emit(session, CustomerCreated(customer_id=customer.id, source=CustomerSource.miniprogram.value,
+                                          owner_id=None, channel_id=None))
     return customer, True
 
 

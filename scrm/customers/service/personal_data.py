@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from scrm.core import events, storage
 from scrm.core.errors import Conflict, Forbidden, ValidationFailed
+from scrm.customers.events import CustomerErased, FollowUpAdded
 from scrm.customers.models import (Attachment, Customer, CustomerFollow, CustomerStatus, DuplicateContact, FollowUp,
                                    TimelineEntry)
 from scrm.customers.service.attachments import stored_keys
@@ -63,17 +64,17 @@ def erase_personal_data(session: Session, actor: Employee | None, customer: Cust
     session.execute(update(DuplicateContact).where(or_(DuplicateContact.customer_id == customer.id,
                                                        DuplicateContact.existing_customer_id == customer.id))
                     .values(phone_hash=""))
-    events.redact_payloads(session, "customer.follow_up_added", customer.id, ("content",))
+    events.redact_payloads(session, FollowUpAdded, customer.id, ("content",))
     session.flush()
     add_timeline(session, customer.id, "personal_data_erased", "个人信息已按客户要求删除",
                  {"reason": reason[:200]}, actor_employee_id=actor.id if actor else None)
-    events.emit(session, "customer.erased", {"customer_id": customer.id, "external_ids": external_ids, "files": files})
+    events.emit(session, CustomerErased(customer_id=customer.id, external_ids=external_ids, files=files))
     return customer
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber, the erasure's last: the customer's stored files are deleted (after the erasure
     committed, so a rolled-back erasure keeps them; a failed delete is retried with the delivery), and the
     event forgets the ids the other subscribers looked for."""
-    storage.delete(payload.get("files") or [])
-    events.redact_payloads(session, "customer.erased", payload["customer_id"], ("external_ids", "files"))
+    storage.delete(event.files)
+    events.redact_payloads(session, CustomerErased, event.customer_id, ("external_ids", "files"))

@@ -21,6 +21,8 @@ from scrm.customers.service.common import (MANUAL_STAGES, MAX_AMOUNT, MAX_TERM_M
 from scrm.customers.service.products import current_form, get_form, get_product
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.customers.events import CustomerCreated, CustomerStageChanged
+from scrm.customers.schemas import CustomerUpdate
 
 # ---------------------------------------------------------------------------------------------
 # manual records and the loan need
@@ -160,13 +162,14 @@ def create_customer(session: Session, actor: Employee, *, name: str, phone: str,
         raise
     add_timeline(session, customer.id, "created", f"{actor.name} 录入客户", {"owner_id": customer.owner_id},
                  actor_employee_id=actor.id)
-    events.emit(session, "customer.created", {"customer_id": customer.id, "source": source.value,
-                                              "owner_id": customer.owner_id, "channel_id": channel_id})
+    events.emit(session, CustomerCreated(customer_id=customer.id, source=source.value, owner_id=customer.owner_id,
+                                          channel_id=channel_id))
     return customer
 
 
-def update_customer(session: Session, actor: Employee, customer: Customer, changes: dict[str, Any]) -> Customer:
-    """Change the record's details, loan need or (sales) stage; only the keys present in ``changes``."""
+def update_customer(session: Session, actor: Employee, customer: Customer, command: CustomerUpdate) -> Customer:
+    """Change the record's details, loan need or (sales) stage; only the fields the command sets."""
+    changes = command.changes()
     errors: list[tuple[str, str]] = []
     touched: list[str] = []
     session.flush()
@@ -228,6 +231,5 @@ def set_stage(session: Session, customer_id: int, stage: Stage, *, actor_employe
         add_timeline(session, customer.id, "stage_changed", note or f"阶段：{old.value} → {stage.value}",
                      {"from": old.value, "to": stage.value}, actor_employee_id=actor_employee_id,
                      source_key=source_key)
-        events.emit(session, "customer.stage_changed", {"customer_id": customer.id, "from": old.value,
-                                                        "to": stage.value})
+        events.emit(session, CustomerStageChanged(customer_id=customer.id, from_stage=old.value, to_stage=stage.value))
     return customer

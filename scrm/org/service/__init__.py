@@ -14,7 +14,6 @@ role, scope, username and password.
 from __future__ import annotations
 
 from scrm.org.service.common import (
-    EMPLOYEE_DEPARTED,
     UNSET,
     can_see_employee,
     employee_center_id,
@@ -92,7 +91,6 @@ from scrm.org.service.wecom_sync import (
 )
 
 __all__ = [
-    "EMPLOYEE_DEPARTED",
     "UNSET",
     "can_see_employee",
     "employee_center_id",

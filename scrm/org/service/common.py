@@ -15,7 +15,6 @@ from scrm.core.crypto import blind_index, blind_indexes, normalize_phone, valid_
 
 log = logging.getLogger(__name__)
 
-EMPLOYEE_DEPARTED = "employee.departed"
 
 
 class _Unset:

@@ -6,14 +6,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scrm.core import events
+from scrm.core.crypto import normalize_phone
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, ValidationFailed
+from scrm.org.events import EmployeeDeparted
 from scrm.org.models import DEFAULT_SCOPE, DataScope, Employee, EmployeeStatus, Role
-from scrm.org.service.common import (EMPLOYEE_DEPARTED, UNSET, _clean_mobile, _clean_name, _clean_username,
+from scrm.org.service.common import (UNSET, _clean_mobile, _clean_name, _clean_username,
                                      _clean_wecom_userid, _coerce_enum, _employee_condition, find_by_username,
                                      find_by_wecom_userid, get_department, get_employee)
 from scrm.org.service.passwords import hash_password
-from scrm.core.crypto import normalize_phone
 
 
 def _check_username_free(session: Session, username: str, exclude_id: int | None = None) -> None:
@@ -172,12 +173,7 @@ def mark_departed(session: Session, employee_id: int, by: int | None = None, sou
     employee.status = EmployeeStatus.departed
     employee.departed_at = utcnow()
     session.flush()
-    events.emit(session, EMPLOYEE_DEPARTED, {
-        "employee_id": employee.id,
-        "wecom_userid": employee.wecom_userid,
-        "department_id": employee.department_id,
-        "by": by,
-        "source": source,
-        "departed_at": employee.departed_at.isoformat(),
-    })
+    events.emit(session, EmployeeDeparted(employee_id=employee.id, wecom_userid=employee.wecom_userid,
+                                           department_id=employee.department_id, by=by, source=source,
+                                           departed_at=employee.departed_at))
     return employee

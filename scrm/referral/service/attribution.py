@@ -15,6 +15,7 @@ from scrm.core.config import get_settings
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.core.db import utcnow
+from scrm.customers.events import CustomerCreated, CustomerMerged
 from scrm.referral.models import Commission, Referral, ReferralCode, Withdrawal
 from scrm.referral.service.common import log
 
@@ -105,16 +106,16 @@ def attribute(session: Session, referred: Customer, code: str | None, *, source:
     return Attribution(referral)
 
 
-def on_customer_created(session: Session, payload: dict) -> None:
+def on_customer_created(session: Session, event: CustomerCreated) -> None:
     """Subscriber: a customer who added a salesperson through a referrer's WeCom channel code is referred."""
-    channel_id = payload.get("channel_id")
+    channel_id = event.channel_id
     if not channel_id:
         return
     channel = session.get(Channel, channel_id)
     if channel is None or channel.referrer_customer_id is None:
         return
     code = session.scalars(select(ReferralCode.code).where(ReferralCode.customer_id == channel.referrer_customer_id)).first()
-    customer = session.get(Customer, payload["customer_id"])
+    customer = session.get(Customer, event.customer_id)
     if customer is not None and code:
         result = attribute(session, customer, code, source="wecom")
         if result.rejected:
@@ -122,9 +123,9 @@ def on_customer_created(session: Session, payload: dict) -> None:
                      result.rejected)
 
 
-def on_customer_merged(session: Session, payload: dict) -> None:
+def on_customer_merged(session: Session, event: CustomerMerged) -> None:
     """Subscriber: two records of one person were merged; their referrals, code and commissions follow the kept one."""
-    keep, drop = payload["customer_id"], payload["merged_id"]
+    keep, drop = event.customer_id, event.merged_id
     session.flush()
     theirs = session.scalars(select(Referral).where(Referral.referred_customer_id == drop)).first()
     if theirs is not None:

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.config import get_settings
-from scrm.customers.models import Customer
 from scrm.core.db import utcnow
 from scrm.core.money import from_fen
+from scrm.customers.models import Customer
 from scrm.referral import commission as arithmetic
+from scrm.referral.events import CommissionConfirmed, CommissionReversed
 from scrm.referral.models import Commission, CommissionState, Withdrawal
 from scrm.referral.service.attribution import upline
 from scrm.referral.service.common import COMMISSION_MACHINE, CS, LEDGER_STATES
@@ -36,42 +37,42 @@ def _new_commission(session: Session, *, referrer_id: int, referred: Customer, l
     return row
 
 
-def on_order_signed(session: Session, payload: dict) -> None:
+def on_order_signed(session: Session, event: events.Event) -> None:
     """Subscriber: a referred customer signed; their referrers' commissions are pending until settlement."""
-    referred = session.get(Customer, payload["customer_id"])
+    referred = session.get(Customer, event.customer_id)
     if referred is None:
         return
     for level, referrer_id in enumerate(upline(session, referred.id, get_settings().referral_depth), start=1):
-        exists = session.scalar(select(Commission.id).where(Commission.order_id == payload["order_id"],
+        exists = session.scalar(select(Commission.id).where(Commission.order_id == event.order_id,
                                                             Commission.level == level))
         if exists is None:
             _new_commission(session, referrer_id=referrer_id, referred=referred, level=level,
-                            order_id=payload["order_id"], product_code=payload.get("product_code"),
-                            funder_type=payload.get("funder_type"), reason=f"订单 #{payload['order_id']} 已签约")
+                            order_id=event.order_id, product_code=event.product_code,
+                            funder_type=event.funder_type, reason=f"订单 #{event.order_id} 已签约")
 
 
-def on_settlement_closed(session: Session, payload: dict) -> list[Commission]:
+def on_settlement_closed(session: Session, event: events.Event) -> list[Commission]:
     """Subscriber: the referred customer's settlement closed; each referrer level's commission is confirmed
     with its amount. Replaying the event changes nothing (one commission per settlement and level)."""
-    settlement_id = payload["settlement_id"]
-    referred = session.get(Customer, payload["customer_id"])
+    settlement_id = event.settlement_id
+    referred = session.get(Customer, event.customer_id)
     if referred is None:
         return []
     settings = get_settings()
     referrers = upline(session, referred.id, settings.referral_depth)
-    product_code, funder_type = payload.get("product_code"), payload.get("funder_type")
-    fee_fen = int(payload["service_fee_collected_fen"])
+    product_code, funder_type = event.product_code, event.funder_type
+    fee_fen = event.service_fee_collected_fen
     rules = [rule_for(session, level, product_code, funder_type) for level in range(1, len(referrers) + 1)]
     amounts = arithmetic.split(fee_fen, [_level_rule(r) for r in rules], settings.referral_max_fee_share_percent)
     done = set(session.scalars(select(Commission.level).where(Commission.settlement_id == settlement_id)))
     confirmed = []
-    closed_at = datetime.fromisoformat(payload["closed_at"]) if payload.get("closed_at") else utcnow()
+    closed_at = event.closed_at
     if closed_at.tzinfo is None:
         closed_at = closed_at.replace(tzinfo=timezone.utc)
     for level, (referrer_id, rule, amount) in enumerate(zip(referrers, rules, amounts), start=1):
         if level in done:
             continue
-        row = _pending_for(session, payload["order_id"], level)
+        row = _pending_for(session, event.order_id, level)
         if amount <= 0:
             if row is not None:
                 COMMISSION_MACHINE.advance(session, row, "reverse", note="结算未产生佣金（无适用规则或实收服务费为 0）")
@@ -79,7 +80,7 @@ def on_settlement_closed(session: Session, payload: dict) -> list[Commission]:
             continue
         if row is None:
             row = _new_commission(session, referrer_id=referrer_id, referred=referred, level=level,
-                                  order_id=payload["order_id"], product_code=product_code, funder_type=funder_type,
+                                  order_id=event.order_id, product_code=product_code, funder_type=funder_type,
                                   reason=f"结算 #{settlement_id} 关闭")
         row.settlement_id, row.rule_id, row.amount_fen, row.fee_collected_fen = settlement_id, rule.id, amount, fee_fen
         row.product_code, row.funder_type = product_code, funder_type
@@ -87,9 +88,8 @@ def on_settlement_closed(session: Session, payload: dict) -> list[Commission]:
         row.withdrawable_after = row.confirmed_at + timedelta(hours=settings.referral_cooling_off_hours)
         COMMISSION_MACHINE.advance(session, row, "confirm", note=f"结算 #{settlement_id} 关闭，实收服务费 {from_fen(fee_fen)} 元",
                                    data={"rule_id": rule.id, "closed_at": closed_at.isoformat()})
-        events.emit(session, "referral.commission_confirmed", {
-            "commission_id": row.id, "referrer_customer_id": referrer_id, "amount_fen": amount,
-            "settlement_id": settlement_id})
+        events.emit(session, CommissionConfirmed(commission_id=row.id, referrer_customer_id=referrer_id,
+                                                  amount_fen=amount, settlement_id=settlement_id))
         confirmed.append(row)
     return confirmed
 
@@ -107,9 +107,8 @@ def reverse(session: Session, row: Commission, reason: str, *, actor_id: int | N
     COMMISSION_MACHINE.advance(session, row, "reverse", note=reason, actor_id=actor_id, data={"was_paid": row.was_paid})
     row.reversed_at = utcnow()
     if was_state in LEDGER_STATES:
-        events.emit(session, "referral.commission_reversed", {
-            "commission_id": row.id, "referrer_customer_id": row.referrer_customer_id, "amount_fen": row.amount_fen,
-            "was_paid": row.was_paid})
+        events.emit(session, CommissionReversed(commission_id=row.id, referrer_customer_id=row.referrer_customer_id,
+                                                 amount_fen=row.amount_fen, was_paid=row.was_paid))
     return row
 
 
@@ -119,17 +118,17 @@ def _reverse_where(session: Session, condition, reason: str) -> list[Commission]
     return [reverse(session, row, reason) for row in session.scalars(stmt).all()]
 
 
-def on_settlement_voided(session: Session, payload: dict) -> None:
+def on_settlement_voided(session: Session, event: events.Event) -> None:
     """Subscriber: a voided settlement takes its commissions back."""
-    _reverse_where(session, Commission.settlement_id == payload["settlement_id"],
-                   f"结算 #{payload['settlement_id']} 已作废")
+    _reverse_where(session, Commission.settlement_id == event.settlement_id,
+                   f"结算 #{event.settlement_id} 已作废")
 
 
-def on_deposit_refunded(session: Session, payload: dict) -> None:
+def on_deposit_refunded(session: Session, event: events.Event) -> None:
     """Subscriber: a fully refunded deposit takes back the order's commissions (a partial refund does not)."""
-    if not payload.get("full"):
+    if not event.full:
         return
-    _reverse_where(session, Commission.order_id == payload["order_id"], f"订单 #{payload['order_id']} 定金已全额退还")
+    _reverse_where(session, Commission.order_id == event.order_id, f"订单 #{event.order_id} 定金已全额退还")
 
 
 def release_withdrawable(session: Session, now: datetime | None = None, limit: int = 1000) -> int:

@@ -15,6 +15,7 @@ from scrm.core.money import from_fen, to_fen
 from scrm.org.models import Employee
 from scrm.referral import commission as arithmetic
 from scrm.referral.models import CommissionRule, RuleKind
+from scrm.referral.schemas import RuleIn, RuleUpdate
 from scrm.referral.service.common import FUNDER_TYPE_RE
 
 
@@ -82,9 +83,9 @@ def _clashing_rule(session: Session, values: dict, exclude_id: int | None) -> Co
     return session.scalars(stmt).first()
 
 
-def create_rule(session: Session, actor: Employee | None, values: dict[str, Any]) -> CommissionRule:
+def create_rule(session: Session, actor: Employee | None, command: RuleIn) -> CommissionRule:
     """A commission rule; 409 when an active rule already covers the same product, funder type and level."""
-    clean = _clean_rule(session, values)
+    clean = _clean_rule(session, command.model_dump())
     other = _clashing_rule(session, clean, None)
     if other is not None:
         raise Conflict(f"规则「{other.name}」已覆盖同一产品、资金方类型和层级", field="product_code")
@@ -101,9 +102,10 @@ def get_rule(session: Session, rule_id: int) -> CommissionRule:
     return rule
 
 
-def update_rule(session: Session, rule_id: int, changes: dict[str, Any]) -> CommissionRule:
+def update_rule(session: Session, rule_id: int, command: RuleUpdate) -> CommissionRule:
     """Change a rule; commissions already computed keep their amounts."""
     rule = get_rule(session, rule_id)
+    changes = command.changes()
     current = {"name": rule.name, "level": rule.level, "product_code": rule.product_code,
                "funder_type": rule.funder_type, "kind": rule.kind.value, "rate_percent": rule.rate_percent,
                "fixed_amount": from_fen(rule.fixed_fen) if rule.fixed_fen is not None else None,
@@ -146,10 +148,10 @@ def _level_rule(rule: CommissionRule | None) -> arithmetic.LevelRule | None:
     return arithmetic.LevelRule(rule.kind.value, rule.rate_percent, rule.fixed_fen, rule.cap_fen)
 
 
-def preview_rule(session: Session, values: dict[str, Any], fee_fen: int, *, rule_id: int | None = None) -> list[dict]:
+def preview_rule(session: Session, command: RuleIn, fee_fen: int, *, rule_id: int | None = None) -> list[dict]:
     """What each referrer level would earn on a settlement collecting ``fee_fen`` if this draft rule were
     in force at its level (the other levels keep their current rules), by the same arithmetic as closing."""
-    clean = _clean_rule(session, values)
+    clean = _clean_rule(session, command.model_dump())
     if fee_fen < 0:
         _fail([("sample_fee", "服务费不能为负")])
     draft = arithmetic.LevelRule(clean["kind"].value, clean["rate_percent"], clean["fixed_fen"], clean["cap_fen"])

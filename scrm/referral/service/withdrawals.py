@@ -18,6 +18,8 @@ from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.org.models import Employee
 from scrm.core import crypto
+from scrm.customers.events import CustomerErased
+from scrm.referral.events import WithdrawalPaid
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 from scrm.referral.payout import PayoutFailed, provider_for
 from scrm.referral.service.common import CHINA, COMMISSION_MACHINE, CS, OPEN_WITHDRAWALS, WITHDRAWAL_MACHINE, WS
@@ -212,15 +214,15 @@ def pay_withdrawal(session: Session, actor: Employee, withdrawal_id: int, *,
     for c in session.scalars(select(Commission).where(Commission.withdrawal_id == row.id).order_by(Commission.id)):
         COMMISSION_MACHINE.advance(session, c, "pay", note=f"随提现 #{row.id} 付款", actor_id=actor.id)
         c.paid_at = row.paid_at
-    events.emit(session, "referral.withdrawal_paid", {"withdrawal_id": row.id, "customer_id": row.customer_id,
-                                                      "amount_fen": row.amount_fen, "method": row.method.value})
+    events.emit(session, WithdrawalPaid(withdrawal_id=row.id, customer_id=row.customer_id, amount_fen=row.amount_fen,
+                                         method=row.method.value))
     return row
 
 
-def on_customer_erased(session: Session, payload: dict) -> None:
+def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's withdrawals keep their amounts, states and references but lose the card,
     the account name, the bank and the provider's record; one not yet paid is rejected, as nobody could pay it."""
-    customer_id = payload["customer_id"]
+    customer_id = event.customer_id
     for row in session.scalars(select(Withdrawal).where(Withdrawal.customer_id == customer_id)
                                .order_by(Withdrawal.id)).all():
         if "reject" in WITHDRAWAL_MACHINE.allowed_actions(row):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from backoffice.direct_debit.events import DebitSucceeded
 from backoffice.ledger import service as ledger
 from backoffice.ledger.service import cr, dr
 from scrm.core.errors import ValidationFailed
+from scrm.referral.events import CommissionConfirmed, CommissionReversed, WithdrawalPaid
 
 
 def test_post_refuses_unbalanced_and_unknown_accounts_and_writes_nothing(db):
@@ -44,15 +46,14 @@ def test_reverse_mirrors_an_entry_once(db):
 
 
 def test_referral_commission_events_post_accrual_reversal_and_payout(db):
-    ledger.on_commission_confirmed(db, {"commission_id": 1, "referrer_customer_id": 9, "amount_fen": 30_000,
-                                        "settlement_id": 4})
-    ledger.on_commission_confirmed(db, {"commission_id": 2, "referrer_customer_id": 9, "amount_fen": 10_000,
-                                        "settlement_id": 5})
-    ledger.on_commission_confirmed(db, {"commission_id": 1, "referrer_customer_id": 9, "amount_fen": 30_000,
-                                        "settlement_id": 4})  # delivered twice
-    ledger.on_commission_reversed(db, {"commission_id": 2, "referrer_customer_id": 9, "amount_fen": 10_000,
-                                       "was_paid": False})
-    ledger.on_withdrawal_paid(db, {"withdrawal_id": 1, "customer_id": 9, "amount_fen": 30_000, "method": "wechat"})
+    first = CommissionConfirmed(commission_id=1, referrer_customer_id=9, amount_fen=30_000, settlement_id=4)
+    ledger.on_commission_confirmed(db, first)
+    ledger.on_commission_confirmed(db, CommissionConfirmed(commission_id=2, referrer_customer_id=9, amount_fen=10_000,
+                                                           settlement_id=5))
+    ledger.on_commission_confirmed(db, first)  # delivered twice
+    ledger.on_commission_reversed(db, CommissionReversed(commission_id=2, referrer_customer_id=9, amount_fen=10_000,
+                                                         was_paid=False))
+    ledger.on_withdrawal_paid(db, WithdrawalPaid(withdrawal_id=1, customer_id=9, amount_fen=30_000, method="wechat"))
     b = ledger.balances(db)
     assert b["commission_expense"] == 30_000 and b["commissions_payable"] == 0 and b["bank"] == -30_000
 
@@ -62,9 +63,9 @@ def test_the_back_office_subscriptions_resolve_to_their_handlers():
     from backoffice.settlements import service as settlement_service
     from scrm.core import events
 
-    wanted = {"debit.succeeded": settlement_service.on_debit_succeeded,
-              "referral.commission_confirmed": ledger.on_commission_confirmed,
-              "referral.commission_reversed": ledger.on_commission_reversed,
-              "referral.withdrawal_paid": ledger.on_withdrawal_paid}
+    wanted = {DebitSucceeded.name: settlement_service.on_debit_succeeded,
+              CommissionConfirmed.name: ledger.on_commission_confirmed,
+              CommissionReversed.name: ledger.on_commission_reversed,
+              WithdrawalPaid.name: ledger.on_withdrawal_paid}
     for name, handler in wanted.items():
         assert handler in events.subscribers(name), name

@@ -17,6 +17,7 @@ from backoffice.common.history import history
 from backoffice.orders.labels import ORDER_STATUS_NAMES
 from backoffice.orders import service as order_service
 from backoffice.orders.models import FollowUpKind, OrderStatus
+from backoffice.orders.schemas import AmendTerms
 from backoffice.orders.service import ORDER_MACHINE
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import PaymentMethod, SettlementStatus
@@ -123,7 +124,7 @@ def act(db, w, order, action: str):
     settlement = settlement_service.current_settlement(db, order.id)
     deposit = order_service.deposit_of(db, order.id)
     if action == "amend":
-        order_service.amend(db, w.finance, order, {"deposit_fen": order.deposit_fen + 100})
+        order_service.amend(db, w.finance, order, AmendTerms(deposit_fen=order.deposit_fen + 100))
     elif action == "confirm":
         order_service.confirm_contract(db, w.finance, order)
     elif action == "review":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
+from backoffice.direct_debit.events import DebitSucceeded
 from backoffice.ledger import service as ledger
 from backoffice.orders import service as order_service
 from backoffice.orders.models import BorrowingStatus
@@ -41,11 +42,12 @@ def test_direct_debit_settlement_with_borrowing_fixed_discount_and_payments(db, 
     with pytest.raises(InvalidTransition):
         settlement_service.add_fee(db, w.finance, s, "下户费", 1)
 
-    payload = {"debit_id": 41, "due_key": f"settlement:{s.id}", "customer_id": order.customer_id,
-               "amount_fen": 910_000, "provider": "wechat_papay", "succeeded_at": "2026-11-12T02:00:00+00:00"}
-    settlement_service.on_debit_succeeded(db, payload)
-    settlement_service.on_debit_succeeded(db, payload)  # delivered twice
-    settlement_service.on_debit_succeeded(db, payload | {"due_key": "withdrawal:3", "debit_id": 42})
+    succeeded = DebitSucceeded(debit_id=41, due_key=f"settlement:{s.id}", customer_id=order.customer_id,
+                               amount_fen=910_000, provider="wechat_papay",
+                               succeeded_at=datetime(2026, 11, 12, 2, tzinfo=timezone.utc))
+    settlement_service.on_debit_succeeded(db, succeeded)
+    settlement_service.on_debit_succeeded(db, succeeded)  # delivered twice
+    settlement_service.on_debit_succeeded(db, succeeded.model_copy(update={"due_key": "withdrawal:3", "debit_id": 42}))
     assert settlement_service.amount_due_fen(db, s.id) == 0
     b = ledger.balances(db, order_id=order.id)
     assert b["customer_receivable"] == 0 and b["loan_receivable"] == 0 and b["interest_income"] == 10_000
