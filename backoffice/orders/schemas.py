@@ -233,4 +233,5 @@ class AmendTerms(Command):
     service_fee_rate_bp: int | None = None
     service_fee_fen: int | None = None
     other_fees_fen: int | None = None
+    service_fee_min_fen: int | None = None
     marketing_specialist_id: int | None = None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from scrm.customers import service as customer_service
 from scrm.customers.models import LoanProduct
+from scrm.customers.schemas import CustomerUpdate
 from scrm.org.models import Role
 from tests.console.conftest import csrf_of
 from tests.factories.customers import make_customer
@@ -89,9 +90,9 @@ def test_a_customer_page_keeps_the_form_version_they_filled(db, sign_in):
     sales = make_employee(db, department=dept)
     manager = make_employee(db, role=Role.manager, department=dept)
     customer = make_customer(db, sales, "周八")
-    customer_service.update_customer(db, sales, customer, {"product_code": "credit", "custom_fields": {
+    customer_service.update_customer(db, sales, customer, CustomerUpdate(product_code="credit", custom_fields={
         "employer_type": "state_owned", "monthly_salary": "18000", "social_security_months": 48,
-        "credit_overdue": "none"}})
+        "credit_overdue": "none"}))
     credit = customer_service.product_by_code(db, "credit")
     fields = [f for f in credit.form_fields if f["key"] != "credit_overdue"]
     customer_service.update_product(db, manager, credit, {"form_fields": fields})
