@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from scrm.auth import CurrentStaff, SessionDep
-from scrm.customers import service as customer_service
 from scrm.core.errors import ERROR_RESPONSES, NotFound
+from scrm.customers import service as customer_service
 from scrm.tagging import schemas
 from scrm.tagging import service as tagging_service
 

@@ -5,6 +5,7 @@ Nothing here touches the database; the dictionary and word lists are package dat
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -27,11 +28,28 @@ def data_text(name: str) -> str:
 _MEANINGLESS_SPACE = re.compile(r"(?<=\d)\s+(?=(?:万|千|元|块|期|年|个月|月|[wk](?![a-z])))")
 
 
+@lru_cache(maxsize=1)
+def _voices() -> tuple[re.Pattern, dict[str, str]]:
+    """One pattern for every rewrite in ``data/voices.json``: dialect, abbreviations, typos and homophones."""
+    doc = json.loads(data_text("voices.json"))
+    table = {**doc["words"], **doc["ascii"]}
+    words = sorted(doc["words"], key=len, reverse=True)
+    ascii_words = sorted(doc["ascii"], key=len, reverse=True)
+    pattern = "|".join([rf"(?<![a-z]){re.escape(w)}(?![a-z])" for w in ascii_words] + [re.escape(w) for w in words])
+    return re.compile(pattern), table
+
+
+def rewrite_voices(text: str) -> str:
+    """俺 → 我, 喺 → 在, xyd → 信用贷, 带款 → 贷款 …: the words of many voices as the rules know them."""
+    pattern, table = _voices()
+    return pattern.sub(lambda m: table[m.group()], text)
+
+
 def normalize(text: str) -> str:
-    """Bounded, NFKC (full-width digits and letters to ASCII), lower case, whitespace collapsed."""
+    """Bounded, NFKC (full-width digits and letters to ASCII), lower case, whitespace collapsed, voices rewritten."""
     text = unicodedata.normalize("NFKC", (text or "")[: MAX_TEXT_CHARS * 2])
     text = re.sub(r"\s+", " ", text).strip().lower()
-    return _MEANINGLESS_SPACE.sub("", text)[:MAX_TEXT_CHARS]
+    return rewrite_voices(_MEANINGLESS_SPACE.sub("", text))[:MAX_TEXT_CHARS]
 
 
 # ---------------------------------------------------------------------------------------------- jieba
@@ -126,10 +144,17 @@ _RANGE_SEP = re.compile(r"\s*(?:-|~|到|至|—)\s*$")
 
 _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水", "月供", "负债", "欠", "估值", "值", "价值", "首付",
                      "房价", "车价", "买的", "买了", "营业额", "利润", "还了", "已还", "信用卡", "花呗", "借呗", "网贷",
-                     "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款")
-_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付")
+                     "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款",
+                     "保费", "年缴", "年交", "交了", "缴了", "纳税", "还剩", "剩", "评估", "市值", "值了", "卖了", "欠着",
+                     "一年", "每年", "营收", "进账", "到手", "白条", "微粒贷", "额度五", "用了")
+# a figure after one of these in its clause is a correction: it replaces every figure before it
+_MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实")
+_MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
+_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
+                    "工资", "的额度", "网贷", "保费", "左右的车", "的车")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
+_COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
 
@@ -142,9 +167,14 @@ def _before(text: str, start: int, n: int = 8) -> str:
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
     good, plain = [], []
+    corrected: int | None = None
     text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
+        if not unit and len(num) > 2 and num[-1] in CN_DIGITS and num[-2] in "万w" and \
+                text[m.end():m.end() + 1] in _COUNTED:
+            num = num[:-1]  # 十万一年: 一 counts the years, it is not 十万一
+
         if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] in "别不要记"):
             continue
         has_mag = any(c in num for c in "万亿w") or (unit and any(c in num for c in "千k"))
@@ -170,6 +200,12 @@ def extract_amount(text: str) -> int | None:
             (good or plain).pop()
         yuan = int(value.to_integral_value())
         (good if any(g in before for g in _MONEY_GOOD_BEFORE) else plain).append(yuan)
+        clause = _before(text, m.start(), 12)
+        if (good or plain) and (any(c in clause for c in _MONEY_CORRECTION)
+                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
+            corrected = yuan
+    if corrected is not None and len(good) + len(plain) > 1:
+        return corrected
     if good:
         return good[0]
     return plain[0] if plain else None
@@ -180,9 +216,11 @@ _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<
                    rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
 _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
-                    "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每")
+                    "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
+                    "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做")
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
-                   "初", "后")
+                   "初", "后", "查", "被查", "申请", "没", "逾期", "就还", "还完", "才", "的车", "的房", "班", "两万",
+                   "一万", "交", "缴", "保费", "被", "借了", "点了", "利息")
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
 
