@@ -1,7 +1,7 @@
 """Merging evidence into a profile (画像): pure functions, no database.
 
 Every statement is time-stamped; per tag and per field the newest statement wins (a tag asserted,
-then negated later, is gone). The intent is the newest decisive signal — an explicit statement in
+then negated later, is gone, and ``evidence["retracted"][tag]`` keeps both the statement and its denial). The intent is the newest decisive signal — an explicit statement in
 text, an application submitted, the customer deleting the salesperson — then moved one step by
 recent activity (several replies or a visit in the last 7 days: up; no contact for 30 days: down).
 """
@@ -58,6 +58,7 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
     items = sorted(items, key=lambda i: (i.at, i.id))
     out = ProfileData()
     asserted: dict[str, bool] = {}
+    retracted: dict[str, dict] = {}
     decisive: tuple[datetime, str, dict] | None = None
     replies_recent = 0
     visit_recent = False
@@ -78,12 +79,19 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
                 decisive = (item.at, "low", _why(item, event))
             continue
         phrases = r.get("phrases") or {}
+        implied = r.get("implied") or {}
         for tag, on in (r.get("asserted") or {}).items():
+            was = asserted.get(tag)
             asserted[tag] = on
             if on:
                 out.evidence[tag] = _why(item, phrases.get(tag))
+                if tag in implied:
+                    out.evidence[tag]["implied_by"] = implied[tag]
+                retracted.pop(tag, None)
             else:
-                out.evidence.pop(tag, None)
+                stated = out.evidence.pop(tag, None)
+                if was and stated is not None:
+                    retracted[tag] = {"stated": stated, "denied": _why(item, phrases.get(tag))}
         if r.get("product"):
             out.product = r["product"]
             out.evidence["product"] = _why(item, phrases.get("product"))
@@ -113,6 +121,8 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
         if tag in manual_tags:
             out.intent = level_name
             out.evidence["intent"] = {"source": "wecom_manual"}
+    if retracted:
+        out.evidence["retracted"] = retracted
     tags = {t for t, on in asserted.items() if on and t not in INTENT_TAGS.values()}
     if out.product:
         tags.add(out.product)

@@ -316,8 +316,15 @@ def on_customer_erased(session: Session, payload: dict) -> None:
             tag.evidence = {f: v for f, v in tag.evidence.items() if f != "excerpt"}
     profile = get_profile(session, customer_id)
     if profile is not None:
-        profile.evidence = {k: {f: v for f, v in why.items() if f != "excerpt"} for k, why in profile.evidence.items()}
+        profile.evidence = _without_excerpts(profile.evidence)
         session.flush()
+
+
+def _without_excerpts(doc):
+    """The evidence with every quoted excerpt removed, at any depth (retractions keep two pieces of evidence)."""
+    if isinstance(doc, dict):
+        return {k: _without_excerpts(v) for k, v in doc.items() if k != "excerpt"}
+    return doc
 
 
 def get_profile(session: Session, customer_id: int) -> CustomerProfile | None:
