@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from scrm.tagging.text import data_text, parse_number
+from scrm.tagging.text import data_text, parse_number, trie_pattern
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Rule:
     negative: tuple[str, ...]
     negatable: bool
     negative_patterns: tuple[re.Pattern, ...] = ()
+    gates: dict = field(default_factory=dict, compare=False, hash=False)  # pattern -> literals one of which it needs
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Count:
     tag: str
     pattern: re.Pattern  # with a group ``n``
     least: int
+    needs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Named:
     tag: str
     names: tuple[str, ...]
     least: int
+    pattern: re.Pattern | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Ratio:
     spend: re.Pattern  # with a group ``n``: the monthly repayment
     income: re.Pattern  # with a group ``n``: the monthly income
     share: float
+    needs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class Reasoning:
     present: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
     together: tuple[str, ...] = ()
+    # compiled once: every loss word, every enumeration word, every named platform, every topic
+    losses_re: re.Pattern | None = field(default=None, compare=False)
+    enum_re: re.Pattern | None = field(default=None, compare=False)
+    topic_re: re.Pattern | None = field(default=None, compare=False)
+    topic_tags: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,6 +158,7 @@ def parse_rules(doc: dict) -> RuleSet:
                           tuple(re.compile(p) for p in r.get("patterns", [])), tuple(r.get("negative", [])),
                           bool(r.get("negatable", True)),
                           tuple(re.compile(p) for p in r.get("negative_patterns", []))))
+        rules[-1].gates.update({p: gate(p.pattern) for p in (*rules[-1].patterns, *rules[-1].negative_patterns)})
     neg = doc["negation"]
     breaks = sorted(neg["clause_breaks"], key=len, reverse=True)
     phrases = sorted({p for r in rules for p in (*r.keywords, *r.negative)}, key=len, reverse=True)
@@ -158,7 +168,7 @@ def parse_rules(doc: dict) -> RuleSet:
     return RuleSet(int(doc["version"]), vocabulary, doc["intent_tags"], tuple(rules),
                    tuple(sorted(neg["negators"], key=len, reverse=True)), tuple(neg["fillers"]),
                    re.compile("|".join(map(re.escape, breaks))),
-                   re.compile("(?=(" + _trie_pattern(phrases) + "))"), reasoning)
+                   re.compile("(?=(" + trie_pattern(phrases) + "))"), reasoning)
 
 
 def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
@@ -168,11 +178,12 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
             raise ValueError(f"{what} {item.get('id', '')}: tag {item['tag']} is not in the vocabulary")
         return item["tag"]
 
-    counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]))
+    counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]), gate(c["pattern"]))
                    for c in doc.get("counts", []))
-    named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"])) for n in doc.get("named", []))
+    named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]), _alternation(tuple(n["names"])))
+                  for n in doc.get("named", []))
     ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
-                         float(r["share"])) for r in doc.get("ratios", []))
+                         float(r["share"]), gate(r["spend"])) for r in doc.get("ratios", []))
     denials = []
     for d in doc.get("denials", []):
         unknown = set(d["tags"]) - tags
@@ -192,36 +203,52 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
     if any(t not in tags for _, t in topics):
         raise ValueError("topics: every topic names a tag in the vocabulary")
     enum, scopes = doc.get("enumerations", {}), doc.get("scopes", {})
+    losses = tuple(sorted(doc.get("losses", []), key=len, reverse=True))
+    enum_assert, enum_deny = tuple(enum.get("assert", [])), tuple(enum.get("deny", []))
     return Reasoning(counts, named, ratios, tuple(denials), tuple(implications), tuple(collateral.get("words", [])),
-                     tuple(collateral.get("products", {}).items()), topics,
-                     tuple(sorted(doc.get("losses", []), key=len, reverse=True)),
-                     tuple(enum.get("assert", [])), tuple(enum.get("deny", [])),
+                     tuple(collateral.get("products", {}).items()), topics, losses, enum_assert, enum_deny,
                      tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
-                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])))
+                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])),
+                     _alternation(losses), _alternation(enum_assert + enum_deny),
+                     _alternation(tuple(w for w, _ in topics)), dict(topics))
 
 
-def _trie_pattern(phrases: list[str]) -> str:
-    """One regex for many phrases, shaped as a trie: Python's ``re`` tries a flat alternation of hundreds
-    of phrases one by one at every position, but a trie only follows the characters present. Greedy
-    optional tails keep the longest phrase at each position, as the flat longest-first alternation did."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for ch in phrase:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+_META = set(".^$*+?{}[]\\|()")
 
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else body + "?"
-        return body
 
-    return build(trie)
+def gate(pattern: str) -> tuple[str, ...] | None:
+    """Literals one of which any match of ``pattern`` contains, read from its start ("(房子|房产)…抵押" needs 房子
+    or 房产; "抵押[^，]…" needs 抵押), so a text without them skips the regex; None when the start is no literal."""
+    depth = 0
+    for ch in pattern.replace("\\(", "").replace("\\)", "").replace("\\|", ""):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            return None  # a top-level alternative may start anywhere
+    if pattern.startswith("("):
+        depth, i = 0, 0
+        for i, ch in enumerate(pattern):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                break
+        inner = pattern[1:i]
+        inner = inner[2:] if inner.startswith("?:") else inner
+        alternatives = inner.split("|")
+        if pattern[i + 1:i + 2] not in ("?", "*", "{") and all(a and not (set(a) & _META) for a in alternatives):
+            return tuple(alternatives)
+        return None
+    run = ""
+    for i, ch in enumerate(pattern):
+        if ch in _META:
+            if ch in "?*{" and run:
+                run = run[:-1]
+            break
+        run += ch
+    return (run,) if run else None
+
+
+def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))) if words else None
 
 
 @lru_cache(maxsize=1)
@@ -265,12 +292,13 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         for rule, positive in index[phrase]:
             matches.append((m.start(), m.start() + len(phrase), rule, positive, phrase))
     for rule in rules.rules:
-        for pattern in rule.patterns:
-            for m in pattern.finditer(text):
-                matches.append((m.start(), m.end(), rule, True, m.group()))
-        for pattern in rule.negative_patterns:
-            for m in pattern.finditer(text):
-                matches.append((m.start(), m.end(), rule, False, m.group()))
+        for patterns, positive in ((rule.patterns, True), (rule.negative_patterns, False)):
+            for pattern in patterns:
+                needs = rule.gates.get(pattern)
+                if needs and not any(n in text for n in needs):
+                    continue
+                for m in pattern.finditer(text):
+                    matches.append((m.start(), m.end(), rule, positive, m.group()))
     if rules.reasoning is not None:
         matches.extend(reasoning_matches(text, rules.reasoning))
         matches.extend(topic_matches(text, rules.reasoning))
@@ -355,6 +383,8 @@ def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, boo
     """Counts, named platforms and ratios in a text, as rule matches (asserting or denying a tag)."""
     out = []
     for c in r.counts:
+        if c.needs and not any(n in text for n in c.needs):
+            continue
         rule = Rule(c.id, c.tag, None, None, (), (), (), False)
         for m in c.pattern.finditer(text):
             n = count_value(next(v for v in m.groupdict().values() if v))
@@ -362,15 +392,15 @@ def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, boo
                 out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
     for nm in r.named:
         seen: dict[str, int] = {}
-        for name in nm.names:
-            at = text.find(name)
-            if at >= 0 and not any(name in other for other in seen):
-                seen[name] = at + len(name)
+        for m in nm.pattern.finditer(text):
+            seen.setdefault(m.group(), m.end())
         if len(seen) >= nm.least:
             end = sorted(seen.values())[nm.least - 1]
             out.append((min(seen.values()) - 1, end, Rule(nm.id, nm.tag, None, None, (), (), (), False), True,
                         "、".join(sorted(seen, key=seen.get))))
     for ratio in r.ratios:
+        if ratio.needs and not any(n in text for n in ratio.needs):
+            continue
         spend = [(m.end(), count_money(m.group("n"))) for m in ratio.spend.finditer(text)]
         income = [(m.end(), count_money(m.group("n"))) for m in ratio.income.finditer(text)]
         spend = [(e, v) for e, v in spend if v]
@@ -398,33 +428,27 @@ def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, s
     """Loss words deny the nearest topic before them (车也卖了, 辞职后断了); 都有 / 都没有 assert or deny every
     topic listed before them in the sentence (房子车子公积金都有)."""
     out = []
-    topic_re = _topic_re(r)
-    for word in r.losses:
-        at = text.find(word)
-        while at >= 0:
-            window = text[max(0, at - 10):at]
-            found = list(topic_re.finditer(window))
-            if found:
-                tag = dict(r.topics)[found[-1].group()]
-                out.append((at, at + len(word), Rule(f"loss:{tag}", tag, None, None, (), (), (), False), False,
-                            found[-1].group() + "…" + word))
-            at = text.find(word, at + len(word))
-    for words, positive in ((r.enum_assert, True), (r.enum_deny, False)):
-        for word in words:
-            at = text.find(word)
-            while at >= 0:
-                window = re.split(r"[，,。!！?？;；]", text[max(0, at - 20):at])[-1]
-                for m in topic_re.finditer(window):
-                    tag = dict(r.topics)[m.group()]
-                    out.append((at, at + len(word), Rule(f"enum:{tag}", tag, None, None, (), (), (), False),
-                                positive, m.group() + "…" + word))
-                at = text.find(word, at + len(word))
+    if r.topic_re is None:
+        return out
+    for lm in r.losses_re.finditer(text) if r.losses_re else ():
+        at, word = lm.start(), lm.group()
+        found = list(r.topic_re.finditer(text[max(0, at - 10):at]))
+        if found:
+            tag = r.topic_tags[found[-1].group()]
+            out.append((at, at + len(word), Rule(f"loss:{tag}", tag, None, None, (), (), (), False), False,
+                        found[-1].group() + "…" + word))
+    for em in r.enum_re.finditer(text) if r.enum_re else ():
+        at, word = em.start(), em.group()
+        positive = word in r.enum_assert
+        window = _SENTENCE_PART.split(text[max(0, at - 20):at])[-1]
+        for m in r.topic_re.finditer(window):
+            tag = r.topic_tags[m.group()]
+            out.append((at, at + len(word), Rule(f"enum:{tag}", tag, None, None, (), (), (), False),
+                        positive, m.group() + "…" + word))
     return out
 
 
-@lru_cache(maxsize=8)
-def _topic_re(r: Reasoning) -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w, _ in sorted(r.topics, key=lambda x: -len(x[0]))))
+_SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
 
 
 def count_money(s: str) -> int | None:
