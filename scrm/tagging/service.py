@@ -9,8 +9,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import ColumnElement, String, delete, insert, or_, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, delete, func, insert, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -22,10 +23,12 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus
 from scrm.org import service as org_service
 from scrm.org.models import Employee
-from scrm.tagging import pipeline
+from scrm.tagging import dataset, pipeline
 from scrm.tagging import profile as profile_mod
 from scrm.tagging import rules as rules_mod
-from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TagGroup
+from scrm.tagging import training
+from scrm.tagging.models import (CustomerProfile, CustomerTag, Tag, TagEvidence, TaggingCorrection, TaggingModel,
+                                 TagGroup)
 from scrm.wecom.client import WecomError
 
 log = logging.getLogger(__name__)
@@ -153,9 +156,10 @@ SOURCES = {"message", "follow_up", "form", "remark", "description", "channel", "
 MAX_EXCERPT = 200
 
 
-def preview(texts: list[str]) -> list[dict]:
-    """What the pipeline reads in each text (nothing is stored)."""
-    return [a.public() for a in pipeline.analyze_many(texts)]
+def preview(texts: list[str], session: Session | None = None) -> list[dict]:
+    """What the pipeline reads in each text with the model in use (nothing is stored)."""
+    path = active_model_path(session) if session is not None else None
+    return [a.public() for a in pipeline.analyze_many(texts, model_path=path)]
 
 
 def _add_evidence(session: Session, customer_id: int, source: str, source_key: str, at: datetime | None,
@@ -171,7 +175,7 @@ def tag_text(session: Session, customer_id: int, text: str, *, source: str, sour
              at: datetime | None = None) -> CustomerProfile | None:
     """Read one text about the customer into its evidence and profile; None when this source_key was already read."""
     customer_service.get(session, customer_id)
-    analysis = pipeline.analyze(text)
+    analysis = pipeline.analyze(text, model_path=active_model_path(session))
     if _add_evidence(session, customer_id, source, source_key, at, text.strip(), analysis.to_evidence()) is None:
         return None
     return recompute_profile(session, customer_id)[0]
@@ -311,6 +315,7 @@ def on_customer_erased(session: Session, payload: dict) -> None:
     """Event subscriber: the customer's own words go from the evidence; the tags they led to stay."""
     customer_id = payload["customer_id"]
     session.execute(update(TagEvidence).where(TagEvidence.customer_id == customer_id).values(excerpt=""))
+    session.execute(delete(TaggingCorrection).where(TaggingCorrection.customer_id == customer_id))
     for tag in session.scalars(select(CustomerTag).where(CustomerTag.customer_id == customer_id)):
         if "excerpt" in (tag.evidence or {}):
             tag.evidence = {f: v for f, v in tag.evidence.items() if f != "excerpt"}
@@ -592,3 +597,182 @@ def tags_of_customer(session: Session, customer_id: int, profile: CustomerProfil
             seen.add(name)
             out.append(TagView(name, "企微手动" if source == WECOM_MANUAL else source, None))
     return out
+
+
+# ---------------------------------------------------------------------------------------------- learning from staff
+
+CORRECTABLE = ("tag", "product", "intent", "amount_yuan", "term_months", "city")
+STAFF_PHRASE = "员工更正"
+
+
+def _check_correction(field_name: str, tag: str | None, value):
+    ruleset = rules_mod.shipped_rules()
+    if field_name not in CORRECTABLE:
+        raise ValidationFailed(f"只能更正 {', '.join(CORRECTABLE)}", field="field")
+    if field_name == "tag":
+        if tag not in ruleset.vocabulary_order or tag in ruleset.intent_tags.values() or tag in ruleset.product_tags:
+            raise ValidationFailed("标签必须是画像的资产或风险标签（产品和意向请更正 product / intent）", field="tag")
+        if not isinstance(value, bool):
+            raise ValidationFailed("标签更正的值是 true（有）或 false（没有）", field="value")
+    elif tag is not None:
+        raise ValidationFailed("只有更正标签时才填 tag", field="tag")
+    elif field_name == "product" and value is not None and value not in ruleset.product_tags:
+        raise ValidationFailed(f"产品必须是 {'、'.join(ruleset.product_tags)} 之一或 null", field="value")
+    elif field_name == "intent" and value not in pipeline.INTENTS:
+        raise ValidationFailed("意向必须是 high、medium 或 low", field="value")
+    elif field_name in ("amount_yuan", "term_months") and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        raise ValidationFailed("金额（元）和期限（月）是正整数或 null", field="value")
+    elif field_name == "city" and value is not None and (not isinstance(value, str) or not 0 < len(value) <= 32):
+        raise ValidationFailed("城市是 1 到 32 个字或 null", field="value")
+
+
+def record_correction(session: Session, *, field_name: str, value, tag: str | None = None, text: str | None = None,
+                      evidence_id: int | None = None, customer_id: int | None = None,
+                      employee_id: int | None = None) -> TaggingCorrection:
+    """Store a staff correction with the text it concerns (given, or the evidence's); with a customer, the
+    correction is also the newest statement about them, so their profile follows it at once."""
+    _check_correction(field_name, tag, value)
+    if evidence_id is not None:
+        ev = session.get(TagEvidence, evidence_id)
+        if ev is None or (customer_id is not None and ev.customer_id != customer_id) or ev.source == "behaviour":
+            raise ValidationFailed(f"没有这条文本依据 {evidence_id}", field="evidence_id")
+        customer_id, text = ev.customer_id, ev.excerpt
+    if not text or not text.strip():
+        raise ValidationFailed("请给出更正所针对的文本", field="text")
+    if customer_id is not None:
+        customer_service.get(session, customer_id)
+    text = text.strip()[:2000]
+    analysis = pipeline.analyze(text, model_path=active_model_path(session))
+    previous = (tag in analysis.tags) if field_name == "tag" else getattr(analysis, field_name)
+    row = TaggingCorrection(customer_id=customer_id, evidence_id=evidence_id, text=text, field=field_name, tag=tag,
+                            value={"v": value}, previous={"v": previous}, employee_id=employee_id, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    if customer_id is not None:
+        if field_name == "tag":
+            result = {"asserted": {tag: value}, "phrases": {tag: STAFF_PHRASE}}
+        elif field_name == "intent":
+            result = {"intent": value, "intent_by": "rule", "phrases": {"intent": STAFF_PHRASE}}
+        elif field_name == "product":
+            result = {"product": value, "phrases": {"product": STAFF_PHRASE}}
+        else:
+            result = {field_name: value}
+        _add_evidence(session, customer_id, "manual", f"correction:{row.id}", row.created_at, text, result)
+        recompute_profile(session, customer_id)
+    return row
+
+
+def corrections(session: Session) -> list[dict]:
+    """Every correction, oldest first, as training and evaluation read them."""
+    rows = session.scalars(select(TaggingCorrection).order_by(TaggingCorrection.id)).all()
+    return [{"id": r.id, "text": r.text, "field": r.field, "tag": r.tag, "value": (r.value or {}).get("v"),
+             "previous": (r.previous or {}).get("v")} for r in rows]
+
+
+def correction_examples(items: list[dict], model_path) -> list[dataset.Example]:
+    """Corrections as labelled examples: what the pipeline reads in each text, with every correction of that
+    text applied in order (the last one wins)."""
+    texts = list(dict.fromkeys(c["text"] for c in items))
+    base = {a.text: a for a in pipeline.analyze_many(texts, model_path=model_path)}
+    out = {}
+    for c in items:
+        ex = out.get(c["text"])
+        if ex is None:
+            a = base[c["text"]]
+            ex = out[c["text"]] = dataset.Example(
+                text=c["text"], product=a.product, intent=a.intent,
+                tags=sorted(t for t, on in a.asserted.items() if on), amount_yuan=a.amount_yuan,
+                term_months=a.term_months, city=a.city, origin="correction")
+        if c["field"] == "tag":
+            ex.tags = sorted((set(ex.tags) | {c["tag"]}) if c["value"] else (set(ex.tags) - {c["tag"]}))
+        else:
+            setattr(ex, c["field"], c["value"])
+    return list(out.values())
+
+
+def active_model(session: Session) -> TaggingModel | None:
+    return session.scalars(select(TaggingModel).where(TaggingModel.active.is_(True))).first()
+
+
+def active_model_path(session: Session):
+    """The file of the model in use; None means the shipped one."""
+    row = active_model(session)
+    return None if row is None else Path(row.path)
+
+
+@dataclass
+class TrainOutcome:
+    model: TaggingModel
+    activated: bool
+    reason: str
+    metrics: dict  # {"new": {...}, "current": {...}}
+
+
+RECENT_SHARE = 5  # the newest fifth of the corrections (at least one) is kept out of training to judge the model
+
+
+def train_and_activate(session: Session, *, models_dir: Path, generated: int = 3000,
+                       seed: int = dataset.SEED) -> TrainOutcome:
+    """Train a new versioned model on the data set plus staff corrections, and activate it only if it is not
+    worse than the model in use on the held-out set (tag micro-F1) or on the recent corrections it never saw
+    (share agreed with). The artefact and its metrics are kept either way; the outcome says why."""
+    items = corrections(session)
+    recent = items[-max(1, len(items) // RECENT_SHARE):] if items else []
+    older = items[:len(items) - len(recent)]
+    current = active_model(session)
+    current_path = Path(current.path) if current else None
+    n = (session.scalar(select(func.count()).select_from(TaggingModel)) or 0) + 1
+    version = f"tagger-{n}-{utcnow():%Y%m%d%H%M%S}"
+    path = Path(models_dir) / f"{version}.joblib"
+    meta = training.train(n=generated, seed=seed, out=path,
+                          extra=correction_examples(older, current_path), version=version)
+    new = {"heldout": _headline(meta["metrics"]["heldout"]), "corrections": training.agreement(path, recent)}
+    old = {"heldout": _headline(training.evaluate_heldout(current_path)),
+           "corrections": training.agreement(current_path, recent)}
+    worse = []
+    if new["heldout"]["micro_f1"] < old["heldout"]["micro_f1"]:
+        worse.append(f"held-out micro-F1 {new['heldout']['micro_f1']} < {old['heldout']['micro_f1']}")
+    if recent and new["corrections"]["agree"] < old["corrections"]["agree"]:
+        worse.append(f"agreement with the {len(recent)} recent corrections {new['corrections']['agree']} < "
+                     f"{old['corrections']['agree']}")
+    who = current.version if current else "the shipped model"
+    reason = (f"refused: worse than {who} on " + "; ".join(worse)) if worse else f"activated: not worse than {who}"
+    row = TaggingModel(version=version, path=str(path), metrics={"new": new, "current": old, "report": meta},
+                       corrections_upto=older[-1]["id"] if older else 0, active=False, note=reason,
+                       created_at=utcnow())
+    session.add(row)
+    if not worse:
+        if current is not None:
+            current.active = False
+        session.flush()
+        row.active, row.activated_at = True, utcnow()
+    session.flush()
+    return TrainOutcome(row, not worse, reason, {"new": new, "current": old})
+
+
+def _headline(m: dict) -> dict:
+    return {k: m.get(k) for k in ("n", "micro_f1", "micro_precision", "micro_recall", "intent_accuracy",
+                                  "amount_exact", "amount_n", "amount_spurious", "term_exact", "term_spurious")}
+
+
+def rollback_model(session: Session) -> TaggingModel | None:
+    """Retire the model in use and go back to the one active before it (or to the shipped model)."""
+    current = active_model(session)
+    if current is None:
+        raise ValidationFailed("没有可回滚的模型：正在使用的是随程序发布的模型", field="model")
+    current.active, current.retired_at = False, utcnow()
+    current.note = (current.note + "; rolled back").strip("; ")
+    session.flush()
+    previous = session.scalars(select(TaggingModel).where(TaggingModel.id != current.id,
+                                                          TaggingModel.activated_at.is_not(None),
+                                                          TaggingModel.retired_at.is_(None))
+                               .order_by(TaggingModel.activated_at.desc(), TaggingModel.id.desc())).first()
+    if previous is not None:
+        previous.active, previous.activated_at = True, utcnow()
+    session.flush()
+    return previous
+
+
+def list_models(session: Session) -> list[TaggingModel]:
+    return list(session.scalars(select(TaggingModel).order_by(TaggingModel.id.desc())))

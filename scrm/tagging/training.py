@@ -11,12 +11,18 @@ from scrm.tagging import rules as rules_mod
 from scrm.tagging import text as textmod
 
 
-def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None) -> dict:
-    """Train and save; returns the metadata written beside the model (hash, sizes, held-out metrics)."""
+def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None,
+          extra: list[dataset.Example] = (), version: str | None = None) -> dict:
+    """Train and save; returns the metadata written beside the model (hash, sizes, held-out metrics).
+    ``extra`` examples (staff corrections) join the training set; a text of the held-out set never does."""
     train_set, test_set = dataset.build(n, seed)
+    held = {e.text for e in dataset.labelled("heldout")}
+    train_set = train_set + [e for e in extra if e.text not in held]
     norm = [textmod.normalize(e.text) for e in train_set]
     toks = [textmod.segment(x) for x in norm]
     fitted = tagger.fit(norm, toks, [e.product for e in train_set], [e.intent for e in train_set])
+    if version:
+        fitted.version = version
     out = out or tagger.shipped_path()
     ruleset = rules_mod.shipped_rules()
     # evaluate through the whole pipeline (rules + model + extractors), as the service runs it
@@ -45,10 +51,34 @@ def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None) -
     meta = {"training_data_sha256": dataset.data_hash(train_set), "held_out_sha256": dataset.data_hash(test_set),
             "train_size": len(train_set), "held_out_size": len(test_set),
             "held_out_handwritten_size": metrics["held_out_handwritten"]["n"], "generator_seed": seed,
+            "corrections_trained": len(extra),
             "generated": n, "rules_version": ruleset.version, "metrics": metrics}
     tagger.save(fitted, out, meta)
     tagger._loaded.pop(str(out), None)
     return tagger.metadata(out)
+
+
+def evaluate_heldout(model_path: Path | None) -> dict:
+    """The whole pipeline with this model on the hand-labelled held-out set."""
+    heldout = dataset.labelled("heldout")
+    m = pipeline.evaluate(heldout, pipeline.analyze_many([e.text for e in heldout], model_path=model_path))
+    m["errors"] = m["errors"][:30]
+    return m
+
+
+def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
+    """How many staff corrections the pipeline with this model now agrees with. Each correction is
+    {"text", "field", "tag", "value"}; a tag correction agrees when the tag is present exactly when ``value``."""
+    if not corrections:
+        return {"n": 0, "agree": None}
+    analyses = pipeline.analyze_many([c["text"] for c in corrections], model_path=model_path)
+    ok = 0
+    for c, a in zip(corrections, analyses):
+        if c["field"] == "tag":
+            ok += (c["tag"] in a.tags) == bool(c["value"])
+        else:
+            ok += getattr(a, c["field"]) == c["value"]
+    return {"n": len(corrections), "agree": round(ok / len(corrections), 4)}
 
 
 SET_NAMES = {
