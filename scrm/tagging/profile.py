@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-BEHAVIOURS = ("replied", "visit", "application_submitted", "deleted_salesperson")
+BEHAVIOURS = ("replied", "replied_fast", "asked_rates", "sent_materials", "visit", "application_submitted",
+              "deleted_salesperson")
+# how much each recent behaviour says about interest; BUSY_REPLIES points in the last 7 days move the intent up
+ACTIVITY_POINTS = {"replied": 1, "replied_fast": 2, "asked_rates": 2}
+BEHAVIOUR_NAMES = {"replied": "回复", "replied_fast": "很快回复", "asked_rates": "问了利率", "sent_materials": "发来材料",
+                   "visit": "到访", "application_submitted": "提交了申请", "deleted_salesperson": "删除了跟进人"}
+LEVEL_NAMES = {"low": "低", "medium": "中", "high": "高"}
 LEVELS = ("low", "medium", "high")
 INTENT_TAGS = {"high": "高意向", "medium": "中意向", "low": "低意向"}
 RECENT = timedelta(days=7)
@@ -62,6 +68,7 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
     decisive: tuple[datetime, str, dict] | None = None
     replies_recent = 0
     visit_recent = False
+    seen_recent: dict[str, int] = {}
     last_seen = last_contact_at
     for item in items:
         r = item.result
@@ -69,11 +76,13 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
         event = r.get("behaviour")
         if event:
             recent = now - item.at <= RECENT
-            if event == "replied" and recent:
-                replies_recent += 1
+            if event in ACTIVITY_POINTS and recent:
+                replies_recent += ACTIVITY_POINTS[event]
+                seen_recent[event] = seen_recent.get(event, 0) + 1
             elif event == "visit" and recent:
                 visit_recent = True
-            elif event == "application_submitted":
+                seen_recent[event] = seen_recent.get(event, 0) + 1
+            elif event in ("application_submitted", "sent_materials"):
                 decisive = (item.at, "high", _why(item, event))
             elif event == "deleted_salesperson":
                 decisive = (item.at, "low", _why(item, event))
@@ -102,17 +111,29 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
         if r.get("intent_by") in ("rule", "model"):
             decisive = (item.at, r["intent"], _why(item, phrases.get("intent")))
     level = 1
+    reasons = []
     if decisive is not None:
         level = LEVELS.index(decisive[1])
-        out.evidence["intent"] = decisive[2]
+        out.evidence["intent"] = dict(decisive[2])
+        why = decisive[2]
+        said = BEHAVIOUR_NAMES.get(why.get("phrase", ""))
+        reasons.append(f"{said}：{LEVEL_NAMES[decisive[1]]}" if said
+                       else f"“{why.get('phrase') or why.get('excerpt', '')}”：{LEVEL_NAMES[decisive[1]]}")
+    else:
+        reasons.append("没有明确的意向表达：中")
     if gone:
         level = 0
         out.evidence["intent"] = {"source": "customer", "phrase": "客户已删除全部跟进人"}
+        reasons = ["客户已删除全部跟进人：低"]
     elif replies_recent >= BUSY_REPLIES or visit_recent:
         level = min(2, level + 1)
+        done = "、".join(f"{BEHAVIOUR_NAMES[e]}{n}次" for e, n in seen_recent.items())
+        reasons.append(f"近7天{done}：上调一级")
     elif last_seen is not None and now - last_seen > STALE:
         level = max(0, level - 1)
+        reasons.append(f"{(now - last_seen).days}天没有联系：下调一级")
     out.intent = LEVELS[level]
+    out.evidence.setdefault("intent", {})["reason"] = "；".join(reasons)
     # staff's hand-set tags win over the pipeline for the same name (and an intent tag sets the intent)
     for tag in manual_tags:
         asserted[tag] = True
@@ -120,7 +141,7 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
     for level_name, tag in INTENT_TAGS.items():
         if tag in manual_tags:
             out.intent = level_name
-            out.evidence["intent"] = {"source": "wecom_manual"}
+            out.evidence["intent"] = {"source": "wecom_manual", "reason": f"企微手动标签 {tag}"}
     if retracted:
         out.evidence["retracted"] = retracted
     tags = {t for t, on in asserted.items() if on and t not in INTENT_TAGS.values()}

@@ -57,3 +57,31 @@ def test_a_salesperson_note_and_the_customers_words_make_one_profile():
     p = replay(["客户说开了个五金店，有营业执照，想贷三十万周转", "征信查了十几次，网贷有五六个", "客户已发流水，约周四面签"])
     assert {"企业主", "查询过多", "网贷较多", "经营贷", "高意向"} <= set(p.tags)
     assert p.amount_yuan == 300000 and p.intent == "high"
+
+
+def behaviour(i: int, event: str, at: datetime) -> Item:
+    return Item(100 + i, "behaviour", f"b{i}", at, event, {"behaviour": event})
+
+
+def test_intent_from_text_and_behaviour_together_with_the_reason_shown():
+    now = T0 + timedelta(days=1)
+    said = Item(1, "message", "m1", T0 - timedelta(days=2), "想做个车抵，五万",
+                pipeline.analyze("想做个车抵，五万").to_evidence())
+    order = shipped_rules().vocabulary_order
+    assert merge([said], now=now, vocabulary_order=order).intent == "medium"
+    busy = [said, behaviour(1, "replied_fast", T0), behaviour(2, "asked_rates", T0 + timedelta(hours=1))]
+    p = merge(busy, now=now, vocabulary_order=order)
+    assert p.intent == "high" and "很快回复1次" in p.evidence["intent"]["reason"]
+    assert "问了利率1次" in p.evidence["intent"]["reason"] and "上调一级" in p.evidence["intent"]["reason"]
+    sent = merge([said, behaviour(3, "sent_materials", T0)], now=now, vocabulary_order=order)
+    assert sent.intent == "high" and sent.evidence["intent"]["reason"].startswith("发来材料：高")
+    gone = merge(busy + [behaviour(4, "deleted_salesperson", T0 + timedelta(hours=2))], now=now,
+                 vocabulary_order=order)
+    assert gone.intent == "medium" and "删除了跟进人：低" in gone.evidence["intent"]["reason"]  # then busy: up one
+
+
+def test_silence_lowers_the_intent_and_says_for_how_long():
+    said = Item(1, "message", "m1", T0, "急用，今天就要", pipeline.analyze("急用，今天就要").to_evidence())
+    p = merge([said], now=T0 + timedelta(days=40), vocabulary_order=shipped_rules().vocabulary_order)
+    assert p.intent == "medium"
+    assert p.evidence["intent"]["reason"] == "“今天就要”：高；40天没有联系：下调一级"
