@@ -89,6 +89,7 @@ class Reasoning:
     present: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
     together: tuple[str, ...] = ()
+    future: tuple[str, ...] = ()
     # compiled once: every loss word, every enumeration word, every named platform, every topic
     losses_re: re.Pattern | None = field(default=None, compare=False)
     enum_re: re.Pattern | None = field(default=None, compare=False)
@@ -208,7 +209,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
     return Reasoning(counts, named, ratios, tuple(denials), tuple(implications), tuple(collateral.get("words", [])),
                      tuple(collateral.get("products", {}).items()), topics, losses, enum_assert, enum_deny,
                      tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
-                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])),
+                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
                      _alternation(losses), _alternation(enum_assert + enum_deny),
                      _alternation(tuple(w for w, _ in topics)), dict(topics))
 
@@ -322,7 +323,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         clause_start = breaks[i - 1] if i else 0
         if positive and rule.negatable and _negated(rules, text[clause_start:start]):
             positive = False
-        if positive and rule.tag in assets and out_of_scope(text, clause_start, rules.reasoning):
+        if positive and rule.tag is not None and rules.reasoning is not None and out_of_scope(
+                text, clause_start, start, rules.reasoning, rule.tag in assets):
             continue
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
@@ -414,14 +416,19 @@ def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, boo
     return out
 
 
-def out_of_scope(text: str, clause_start: int, r: Reasoning) -> bool:
-    """A clause about the past (以前…, when the text goes on to 现在) or about someone else (老公…, unless the
-    text says 我们 / 一起): an asset stated there is not the customer's now."""
+def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool) -> bool:
+    """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
+    customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
+    (想买一辆…): the asset is not the customer's now."""
+    if (text[clause_start:clause_start + 3].lstrip("我").startswith(tuple(o.lstrip("我") for o in r.others))
+            and not any(t in text for t in r.together)):
+        return True
+    if not asset:
+        return False
     clause = text[clause_start:clause_start + 4].lstrip("我的")
     if clause.startswith(r.past) and any(p in text[clause_start:] for p in r.present):
         return True
-    return (text[clause_start:clause_start + 3].lstrip("我").startswith(tuple(o.lstrip("我") for o in r.others))
-            and not any(t in text for t in r.together))
+    return any(f in text[clause_start:start] for f in r.future)
 
 
 def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:

@@ -176,7 +176,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "房价", "车价", "买的", "买了", "营业额", "利润", "还了", "已还", "信用卡", "花呗", "借呗", "网贷",
                      "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款",
                      "保费", "年缴", "年交", "交了", "缴了", "纳税", "还剩", "剩", "评估", "市值", "值了", "卖了", "欠着",
-                     "一年", "每年", "营收", "进账", "到手", "白条", "微粒贷", "额度五", "用了")
+                     "一年", "每年", "营收", "进账", "到手", "白条", "微粒贷", "额度五", "用了", "不想要", "不要",
+                     "不需要", "租金", "月入")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
@@ -184,6 +185,7 @@ _MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
+_GE = re.compile(rf"((?:贷|借|要|押|抵押|批|做|下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个(?![月人网平口工小])")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
@@ -199,6 +201,7 @@ def extract_amount(text: str) -> int | None:
     good, plain = [], []
     corrected: int | None = None
     text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
+    text = _GE.sub(r"\1\2万", text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
         if not unit and len(num) > 2 and num[-1] in CN_DIGITS and num[-2] in "万w" and \
@@ -247,10 +250,11 @@ _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<
 _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
-                    "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做")
+                    "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少")
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "就还", "还完", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息")
+_CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
 
@@ -278,8 +282,8 @@ def extract_term(text: str) -> int | None:
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
         if any(b in before for b in _TERM_BAD_BEFORE) and not before.endswith(("分", "贷", "借", "期限")):
             continue
-        if after.startswith(_TERM_BAD_AFTER):
-            continue
+        if after.startswith(_TERM_BAD_AFTER) or (after and (after[0].isdigit() or after[0] in _CN_DIGIT_CHARS)):
+            continue  # 一个月三四千, 一年两万: a rate per period, not a term
         (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
     if good:
         return good[0]
