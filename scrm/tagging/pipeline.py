@@ -59,7 +59,9 @@ def analyze_many(texts: list[str], *, model_path: Path | None = None,
     predictions: list[dict | None] = [None] * len(texts)
     if undecided:
         norm = [normalized[i] for i in undecided]
-        for i, p in zip(undecided, tagger.load(model_path).predict(norm, [textmod.segment(n) for n in norm])):
+        fitted = tagger.load(model_path)
+        tokens = [textmod.segment(n) for n in norm] if getattr(fitted, "uses_tokens", True) else None
+        for i, p in zip(undecided, fitted.predict(norm, tokens)):
             predictions[i] = p
     return [_combine(t, n, r, p, ruleset) for t, n, r, p in zip(texts, normalized, decided, predictions)]
 

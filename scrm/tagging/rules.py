@@ -90,6 +90,7 @@ class Reasoning:
     others: tuple[str, ...] = ()
     together: tuple[str, ...] = ()
     future: tuple[str, ...] = ()
+    others_bare: tuple[str, ...] = ()  # ``others`` without a leading 我 (老公 for 我老公)
     # compiled once: every loss word, every enumeration word, every named platform, every topic
     losses_re: re.Pattern | None = field(default=None, compare=False)
     enum_re: re.Pattern | None = field(default=None, compare=False)
@@ -210,6 +211,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                      tuple(collateral.get("products", {}).items()), topics, losses, enum_assert, enum_deny,
                      tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
                      tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
+                     tuple(o.lstrip("我") for o in scopes.get("others", [])),
                      _alternation(losses), _alternation(enum_assert + enum_deny),
                      _alternation(tuple(w for w, _ in topics)), dict(topics))
 
@@ -218,34 +220,62 @@ _META = set(".^$*+?{}[]\\|()")
 
 
 def gate(pattern: str) -> tuple[str, ...] | None:
-    """Literals one of which any match of ``pattern`` contains, read from its start ("(房子|房产)…抵押" needs 房子
-    or 房产; "抵押[^，]…" needs 抵押), so a text without them skips the regex; None when the start is no literal."""
-    depth = 0
-    for ch in pattern.replace("\\(", "").replace("\\)", "").replace("\\|", ""):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "|" and depth == 0:
-            return None  # a top-level alternative may start anywhere
-    if pattern.startswith("("):
-        depth, i = 0, 0
-        for i, ch in enumerate(pattern):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0:
-                break
-        inner = pattern[1:i]
-        inner = inner[2:] if inner.startswith("?:") else inner
-        alternatives = inner.split("|")
-        if pattern[i + 1:i + 2] not in ("?", "*", "{") and all(a and not (set(a) & _META) for a in alternatives):
-            return tuple(alternatives)
-        return None
-    run = ""
-    for i, ch in enumerate(pattern):
+    """Literals one of which every match of ``pattern`` contains ("(房子|房产)…抵押" needs 抵押; "做[^，]{0,4}生意"
+    needs 生意), the longest such piece found at the top level, so a text without them skips the regex; None
+    when the pattern has no such piece (or top-level alternatives)."""
+    pieces: list[tuple[str, ...]] = []
+    run, i, depth = "", 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        quantified = pattern[i + 1:i + 2] in ("?", "*", "{", "+")
+        if ch == "\\":
+            pieces.append((run,)) if run else None
+            run, i = "", i + 2
+            continue
+        if ch == "[":
+            pieces.append((run,)) if run else None
+            run = ""
+            i = pattern.index("]", i + 1) + 1
+            continue
+        if ch == "(":
+            pieces.append((run,)) if run else None
+            run, depth, j = "", 0, i
+            while j < len(pattern):
+                depth += (pattern[j] == "(") - (pattern[j] == ")")
+                if depth == 0:
+                    break
+                j += 1
+            inner = pattern[i + 1:j]
+            inner = inner[2:] if inner.startswith("?:") else inner
+            alternatives = inner.split("|")
+            optional = pattern[j + 1:j + 2] in ("?", "*") or pattern[j + 1:j + 3] == "{0"
+            if not optional and all(a and not (set(a) & _META) for a in alternatives):
+                pieces.append(tuple(alternatives))
+            i = j + 1
+            continue
+        if ch == "|":
+            return None
         if ch in _META:
-            if ch in "?*{" and run:
+            if run and ch in "?*{":
                 run = run[:-1]
-            break
-        run += ch
-    return (run,) if run else None
+            pieces.append((run,)) if run else None
+            run = ""
+            if ch == "{":
+                i = pattern.index("}", i) + 1
+                continue
+            i += 1
+            continue
+        if quantified and pattern[i + 1] != "+":
+            pieces.append((run,)) if run else None
+            run = ""
+        else:
+            run += ch
+        i += 1
+    if run:
+        pieces.append((run,))
+    if not pieces:
+        return None
+    return max(pieces, key=lambda p: min(len(a) for a in p) * 10 - len(p))
 
 
 def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
@@ -273,6 +303,20 @@ def _phrase_index(rules: RuleSet) -> dict[str, list[tuple[Rule, bool]]]:
     return index
 
 
+@lru_cache(maxsize=8)
+def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple]:
+    """Every rule pattern with the literals it needs (one of them), and all those literals: a text is searched
+    for each literal once, and a pattern runs only when one of its literals is there."""
+    checks = []
+    for rule in rules.rules:
+        for patterns, positive in ((rule.patterns, True), (rule.negative_patterns, False)):
+            for pattern in patterns:
+                needs = rule.gates.get(pattern)
+                checks.append((rule, pattern, positive, frozenset(needs) if needs else None))
+    literals = tuple(sorted({lit for *_, needs in checks if needs for lit in needs}))
+    return literals, tuple(checks)
+
+
 def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     for filler in rules.fillers:
         if clause_prefix.endswith(filler):
@@ -292,14 +336,13 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         phrase = m.group(1)
         for rule, positive in index[phrase]:
             matches.append((m.start(), m.start() + len(phrase), rule, positive, phrase))
-    for rule in rules.rules:
-        for patterns, positive in ((rule.patterns, True), (rule.negative_patterns, False)):
-            for pattern in patterns:
-                needs = rule.gates.get(pattern)
-                if needs and not any(n in text for n in needs):
-                    continue
-                for m in pattern.finditer(text):
-                    matches.append((m.start(), m.end(), rule, positive, m.group()))
+    literals, checks = _pattern_checks(rules)
+    present = {lit for lit in literals if lit in text}
+    for rule, pattern, positive, needs in checks:
+        if needs is not None and present.isdisjoint(needs):
+            continue
+        for m in pattern.finditer(text):
+            matches.append((m.start(), m.end(), rule, positive, m.group()))
     if rules.reasoning is not None:
         matches.extend(reasoning_matches(text, rules.reasoning))
         matches.extend(topic_matches(text, rules.reasoning))
@@ -420,7 +463,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
-    if (text[clause_start:clause_start + 3].lstrip("我").startswith(tuple(o.lstrip("我") for o in r.others))
+    if (text[clause_start:clause_start + 3].lstrip("我").startswith(r.others_bare)
             and not any(t in text for t in r.together)):
         return True
     if not asset:

@@ -190,10 +190,16 @@ _COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
 
+_CLAUSE_CHARS = frozenset("，。！？；,.!?;\n ")
+
+
 def _before(text: str, start: int, n: int = 8) -> str:
+    """Up to ``n`` characters before ``start``, within the clause."""
     chunk = text[max(0, start - n):start]
-    cut = max((m.end() for m in _CLAUSE.finditer(chunk)), default=0)
-    return chunk[cut:]
+    for i in range(len(chunk) - 1, -1, -1):
+        if chunk[i] in _CLAUSE_CHARS:
+            return chunk[i + 1:]
+    return chunk
 
 
 def extract_amount(text: str) -> int | None:
