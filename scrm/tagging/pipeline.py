@@ -80,7 +80,10 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
     phrases = {k: h.phrase for k, h in r.hits.items() if not k.startswith("product:")}
     product, product_by = r.product, "rule" if r.product else None
     if product is None:
-        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products}
+        # never a product the text declines, nor one whose implied asset it denies (公积金停了: no 公积金贷)
+        denied = {imp.product for imp in (ruleset.reasoning.implications if ruleset.reasoning else ())
+                  if r.tags.get(imp.tag) is False}
+        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products and k not in denied}
         label, p = tagger.argmax(probs)
         if label != tagger.NO_PRODUCT and p >= PRODUCT_MIN_P:
             product, product_by = label, "model"

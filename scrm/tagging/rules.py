@@ -91,6 +91,7 @@ class Reasoning:
     together: tuple[str, ...] = ()
     future: tuple[str, ...] = ()
     others_bare: tuple[str, ...] = ()  # ``others`` without a leading 我 (老公 for 我老公)
+    purposes: tuple[tuple[tuple[str, ...], str, str], ...] = ()  # (words, tag, product): 周转 by an 企业主 ⇒ 经营贷
     # compiled once: every loss word, every enumeration word, every named platform, every topic
     losses_re: re.Pattern | None = field(default=None, compare=False)
     enum_re: re.Pattern | None = field(default=None, compare=False)
@@ -212,6 +213,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                      tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
                      tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
                      tuple(o.lstrip("我") for o in scopes.get("others", [])),
+                     tuple((tuple(p["words"]), p["tag"], p["product"]) for p in doc.get("purposes", [])),
                      _alternation(losses), _alternation(enum_assert + enum_deny),
                      _alternation(tuple(w for w, _ in topics)), dict(topics))
 
@@ -509,6 +511,12 @@ def count_money(s: str) -> int | None:
 def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
     """"有套房…想抵押": a pledge word with exactly one pledgeable asset stated gives that asset's product."""
     r = rules.reasoning
+    for words, tag, product in r.purposes:
+        if result.tags.get(tag):
+            for word in words:
+                at = text.find(word)
+                if at >= 0:
+                    return product, Hit("purpose", word, True, at + len(word))
     assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
     if len(assets) != 1:
         return None

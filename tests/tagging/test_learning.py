@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from scrm.tagging import model as tagger
 from scrm.tagging import pipeline, service
 from scrm.tagging.models import TaggingCorrection, TaggingModel
 from tests.factories.customers import make_customer
@@ -57,7 +58,9 @@ def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_
     # the same unusual phrase corrected again and again: the model learns it
     for i in range(12):
         service.record_correction(db, field_name="product", value="车抵贷", text=f"我那台座驾第{i}号能周转点不")
-    first = service.train_and_activate(db, models_dir=tmp_path, generated=SMALL)
+    shipped = tagger.metadata()  # the same data set as the shipped model, plus the corrections
+    first = service.train_and_activate(db, models_dir=tmp_path, generated=shipped["generated"],
+                                       seed=shipped["generator_seed"])
     assert first.model.metrics["report"]["corrections_trained"] == 12 - 12 // service.RECENT_SHARE
     assert Path(first.model.path).exists() and first.model.version.startswith("tagger-1-")
     assert set(first.metrics["new"]) == {"heldout", "corrections"}
@@ -68,7 +71,8 @@ def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_
     text = "我那台座驾第99号能周转点不"
     assert pipeline.analyze(text, model_path=service.active_model_path(db)).product == "车抵贷"
 
-    second = service.train_and_activate(db, models_dir=tmp_path, generated=SMALL)
+    second = service.train_and_activate(db, models_dir=tmp_path, generated=shipped["generated"],
+                                        seed=shipped["generator_seed"])
     assert second.activated, second.reason  # same data, same model: not worse
     assert service.active_model(db).id == second.model.id
     back = service.rollback_model(db)
