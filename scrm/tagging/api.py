@@ -45,3 +45,10 @@ def get_profile(customer_id: Annotated[int, Path(ge=1)], staff: CurrentStaff, se
     if profile is None:
         raise NotFound(f"客户 {customer_id} 还没有画像")
     return schemas.ProfileOut.model_validate(profile)
+
+
+@router.get("/precision", response_model=dict[str, schemas.TagPrecision])
+def precision(staff: CurrentStaff, session: SessionDep) -> dict[str, schemas.TagPrecision]:
+    """Per tag, what staff corrections reveal: confirmed, removed (the pipeline was wrong), added (it missed
+    one), and precision = confirmed / (confirmed + removed)."""
+    return {t: schemas.TagPrecision(**v) for t, v in tagging_service.precision_from_corrections(session).items()}

@@ -60,3 +60,10 @@ class CorrectionOut(BaseModel):
     value: dict
     previous: dict
     created_at: datetime
+
+
+class TagPrecision(BaseModel):
+    confirmed: int
+    removed: int
+    added: int
+    precision: float | None

@@ -774,5 +774,33 @@ def rollback_model(session: Session) -> TaggingModel | None:
     return previous
 
 
+def precision_from_corrections(session: Session) -> dict[str, dict]:
+    """Per tag, what staff corrections reveal: how often the pipeline's tag was confirmed or removed, and how
+    often staff added it where the pipeline missed it. A product or intent corrected from X to Y removes X and
+    adds Y; a correction equal to what the pipeline read confirms it."""
+    ruleset = rules_mod.shipped_rules()
+    out: dict[str, dict] = {}
+
+    def bump(tag: str | None, key: str) -> None:
+        if tag and key:
+            out.setdefault(tag, {"confirmed": 0, "removed": 0, "added": 0})[key] += 1
+
+    for c in corrections(session):
+        if c["field"] == "tag":
+            was, now = bool(c["previous"]), bool(c["value"])
+            bump(c["tag"], "confirmed" if was and now else "removed" if was else "added" if now else "")
+        elif c["field"] in ("product", "intent"):
+            name = (lambda v: ruleset.intent_tags.get(v)) if c["field"] == "intent" else (lambda v: v)
+            if c["previous"] == c["value"]:
+                bump(name(c["value"]), "confirmed")
+            else:
+                bump(name(c["previous"]), "removed")
+                bump(name(c["value"]), "added")
+    for tag, s in out.items():
+        seen = s["confirmed"] + s["removed"]
+        s["precision"] = round(s["confirmed"] / seen, 3) if seen else None
+    return dict(sorted(out.items()))
+
+
 def list_models(session: Session) -> list[TaggingModel]:
     return list(session.scalars(select(TaggingModel).order_by(TaggingModel.id.desc())))

@@ -104,3 +104,15 @@ def test_rollback_with_only_the_shipped_model_is_refused(db):
         assert "回滚" in str(exc)
     else:
         raise AssertionError("a rollback with nothing to roll back must be refused")
+
+
+def test_per_tag_precision_as_corrections_reveal_it(db, client):
+    service.record_correction(db, field_name="tag", tag="有房产", value=False, text="房子是租的，想借点钱")  # not read
+    service.record_correction(db, field_name="tag", tag="有房产", value=True, text="名下有套房")  # confirmed
+    service.record_correction(db, field_name="tag", tag="有房产", value=False, text="客户说名下有套房，其实是他爸的")
+    service.record_correction(db, field_name="intent", value="low", text="急用，今天就要")
+    got = client.get("/api/tagging/precision", headers=auth(make_employee(db, "王经理")))
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["有房产"] == {"confirmed": 1, "removed": 1, "added": 0, "precision": 0.5}
+    assert body["高意向"]["removed"] == 1 and body["低意向"]["added"] == 1
