@@ -91,6 +91,7 @@ class Reasoning:
     together: tuple[str, ...] = ()
     future: tuple[str, ...] = ()
     others_bare: tuple[str, ...] = ()  # ``others`` without a leading 我 (老公 for 我老公)
+    about_to: tuple[str, ...] = ()  # right before an asset (想开个店, 借钱开公司): not had yet
     purposes: tuple[tuple[tuple[str, ...], str, str], ...] = ()  # (words, tag, product): 周转 by an 企业主 ⇒ 经营贷
     # compiled once: every loss word, every enumeration word, every named platform, every topic
     losses_re: re.Pattern | None = field(default=None, compare=False)
@@ -213,6 +214,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                      tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
                      tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
                      tuple(o.lstrip("我") for o in scopes.get("others", [])),
+                     tuple(scopes.get("about_to", [])),
                      tuple((tuple(p["words"]), p["tag"], p["product"]) for p in doc.get("purposes", [])),
                      _alternation(losses), _alternation(enum_assert + enum_deny),
                      _alternation(tuple(w for w, _ in topics)), dict(topics))
@@ -473,7 +475,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     clause = text[clause_start:clause_start + 4].lstrip("我的")
     if clause.startswith(r.past) and any(p in text[clause_start:] for p in r.present):
         return True
-    return any(f in text[clause_start:start] for f in r.future)
+    return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to)
 
 
 def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
@@ -509,24 +511,24 @@ def count_money(s: str) -> int | None:
 
 
 def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
-    """"有套房…想抵押": a pledge word with exactly one pledgeable asset stated gives that asset's product."""
+    """"有套房…想抵押": a pledge word with exactly one pledgeable asset stated gives that asset's product;
+    without a pledge, 周转 or 进货 by someone who runs a business gives a business loan."""
     r = rules.reasoning
-    for words, tag, product in r.purposes:
+    assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
+    if len(assets) == 1:
+        breaks = [m.end() for m in rules.clause_break.finditer(text)]
+        for word in r.collateral_words:
+            at = text.find(word)
+            while at >= 0:
+                i = bisect_right(breaks, at)
+                start = breaks[i - 1] if i else 0
+                if not _negated(rules, text[start:at]):
+                    return assets[0][1], Hit("collateral", word, True, at + len(word))
+                at = text.find(word, at + 1)
+    for words, tag, product in r.purposes:  # no pledge: money for a business by its owner
         if result.tags.get(tag):
             for word in words:
                 at = text.find(word)
                 if at >= 0:
                     return product, Hit("purpose", word, True, at + len(word))
-    assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
-    if len(assets) != 1:
-        return None
-    breaks = [m.end() for m in rules.clause_break.finditer(text)]
-    for word in r.collateral_words:
-        at = text.find(word)
-        while at >= 0:
-            i = bisect_right(breaks, at)
-            start = breaks[i - 1] if i else 0
-            if not _negated(rules, text[start:at]):
-                return assets[0][1], Hit("collateral", word, True, at + len(word))
-            at = text.find(word, at + 1)
     return None
