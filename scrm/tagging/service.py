@@ -710,6 +710,9 @@ class TrainOutcome:
 
 
 RECENT_SHARE = 5  # the newest fifth of the corrections (at least one) is kept out of training to judge the model
+# retraining moves a tag or two of the held-out set either way; a drop within this much micro-F1 (about three
+# tags in 287 messages) is noise, not a worse model
+HELDOUT_TOLERANCE = 0.003
 
 
 def train_and_activate(session: Session, *, models_dir: Path, generated: int = 3000,
@@ -731,7 +734,7 @@ def train_and_activate(session: Session, *, models_dir: Path, generated: int = 3
     old = {"heldout": _headline(training.evaluate_heldout(current_path)),
            "corrections": training.agreement(current_path, recent)}
     worse = []
-    if new["heldout"]["micro_f1"] < old["heldout"]["micro_f1"]:
+    if new["heldout"]["micro_f1"] < old["heldout"]["micro_f1"] - HELDOUT_TOLERANCE:
         worse.append(f"held-out micro-F1 {new['heldout']['micro_f1']} < {old['heldout']['micro_f1']}")
     if recent and new["corrections"]["agree"] < old["corrections"]["agree"]:
         worse.append(f"agreement with the {len(recent)} recent corrections {new['corrections']['agree']} < "

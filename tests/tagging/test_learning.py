@@ -57,7 +57,7 @@ def test_corrections_api_checks_each_field(db, client):
 def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_rolled_back(db, tmp_path: Path):
     # the same unusual phrase corrected again and again: the model learns it
     for i in range(12):
-        service.record_correction(db, field_name="product", value="车抵贷", text=f"我那台座驾第{i}号能周转点不")
+        service.record_correction(db, field_name="product", value="车抵贷", text=f"那台座驾{i}号能当多少")
     shipped = tagger.metadata()  # the same data set as the shipped model, plus the corrections
     first = service.train_and_activate(db, models_dir=tmp_path, generated=shipped["generated"],
                                        seed=shipped["generator_seed"])
@@ -68,7 +68,7 @@ def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_
     assert first.activated, first.reason
     assert first.reason == "activated: not worse than the shipped model"
     assert service.active_model(db).id == first.model.id
-    text = "我那台座驾第99号能周转点不"
+    text = "那台座驾99号能当多少"
     assert pipeline.analyze(text, model_path=service.active_model_path(db)).product == "车抵贷"
 
     second = service.train_and_activate(db, models_dir=tmp_path, generated=shipped["generated"],
