@@ -9,7 +9,10 @@ from typing import Optional
 
 import typer
 
-from scrm.tagging import pipeline
+from scrm.core.config import get_settings
+from scrm.core.db import session_scope
+from scrm.core.errors import AppError
+from scrm.tagging import learning, pipeline
 from scrm.tagging.training import report
 from scrm.tagging.training import train as run
 
@@ -19,13 +22,53 @@ CHUNK = 256
 
 
 @app.command("train")
-def train(out: Optional[Path] = typer.Option(None, help="Where to write the model (default: the shipped file)."),
+def train(ship: bool = typer.Option(False, "--ship", help="Rebuild the model shipped with the program (no database, "
+                                                          "no corrections) instead of a new versioned model."),
+          out: Optional[Path] = typer.Option(None, help="With --ship: where to write the model (default: the shipped file)."),
           generated: int = typer.Option(3000, min=100, help="How many template examples to generate."),
           seed: int = typer.Option(20251122, help="Generator seed (the same seed gives the same data set).")) -> None:
-    """Build the labelled data set, train, print per-tag precision/recall on the held-out split, save the model."""
-    meta = run(n=generated, seed=seed, out=out)
-    typer.echo(report(meta))
-    typer.echo(f"\nsaved {out or 'the shipped model'} (+ .json with the data hash and metrics)")
+    """Train a new versioned model on the labelled data set plus staff corrections, print its figures on the
+    held-out set and on recent corrections, and activate it only if it is not worse than the model in use."""
+    if ship:
+        meta = run(n=generated, seed=seed, out=out)
+        typer.echo(report(meta))
+        typer.echo(f"\nsaved {out or 'the shipped model'} (+ .json with the data hash and metrics)")
+        return
+    with session_scope() as session:
+        outcome = learning.train_and_activate(session, models_dir=get_settings().data_dir / "models",
+                                             generated=generated, seed=seed)
+        typer.echo(report(outcome.model.metrics["report"]))
+        for name, m in outcome.metrics.items():
+            h, c = m["heldout"], m["corrections"]
+            typer.echo(f"\n{name:<8} held-out micro-F1={h['micro_f1']}  intent={h['intent_accuracy']}  "
+                       f"amount exact={h['amount_exact']} (spurious {h['amount_spurious']})  "
+                       f"recent corrections agreed={c['agree']} (of {c['n']})")
+        typer.echo(f"\nmodel {outcome.model.version}: {outcome.reason}")
+        if not outcome.activated:
+            raise typer.Exit(1)
+
+
+@app.command("rollback")
+def rollback() -> None:
+    """Retire the model in use and go back to the one active before it (or to the shipped model)."""
+    with session_scope() as session:
+        before = learning.active_model(session)
+        try:
+            now = learning.rollback_model(session)
+        except AppError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"rolled back {before.version}; now using {now.version if now else 'the shipped model'}")
+
+
+@app.command("models")
+def models() -> None:
+    """The trained models, newest first, with their held-out figures and which one is in use."""
+    with session_scope(read_only=True) as session:
+        for row in learning.list_models(session):
+            h = row.metrics.get("new", {}).get("heldout", {})
+            flag = "*" if row.active else " "
+            typer.echo(f"{flag} {row.version}  held-out micro-F1={h.get('micro_f1')}  {row.note}")
 
 
 def tag_command() -> None:

@@ -80,6 +80,8 @@ INTENT = {
              "下午过去面签可以吗", "这周就要", "怎么申请"],
     "low": ["不急", "随便问问", "先了解一下", "以后再说", "暂时不需要", "先看看", "还没想好", "过段时间再说", "问问而已"],
 }
+# docs/tagging-guideline.md: the product asked for implies these, unless the text says otherwise
+IMPLIED = {"房抵贷": "有房产", "车抵贷": "有车辆", "公积金贷": "有公积金", "经营贷": "企业主"}
 CN_SMALL = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
 
 
@@ -190,6 +192,9 @@ def generate(n: int = 3000, seed: int = SEED) -> list[Example]:
             clauses.append(rng.choice(INTENT[ex.intent]))
         if not clauses:
             clauses.append(rng.choice(["你好", "在吗", "请问你们是做贷款的吗", "想咨询一下"]))
+        implied = IMPLIED.get(ex.product or "")
+        if implied and implied not in said:
+            ex.tags.append(implied)  # the guideline: asking to pledge a house says there is one
         rng.shuffle(clauses)
         sep = rng.choice(["，", "，", "。", " ", ","])
         text = sep.join(clauses)
@@ -213,6 +218,42 @@ def handwritten() -> list[Example]:
     return out
 
 
+VOCABULARY_TAGS = frozenset("有房产 有车辆 有社保 有公积金 有保单 企业主 工薪族 征信逾期 查询过多 负债过高 网贷较多".split())
+PRODUCTS = frozenset(PRODUCT_EXPLICIT)
+LABELLED_SETS = {"dev": "dev.psv", "heldout": "heldout.psv"}
+
+
+def parse_labelled(doc: str, origin: str) -> list[Example]:
+    """A hand-labelled set: ``text | product | intent | tags | amount_yuan | term_months | city`` per line,
+    ``#`` lines are comments (docs/tagging-guideline.md). A malformed line is an error naming it."""
+    out = []
+    for number, line in enumerate(doc.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        f = [x.strip() for x in line.rsplit("|", 6)]
+        if len(f) != 7:
+            raise ValueError(f"{origin} line {number}: expected 7 fields separated by |")
+        text, product, intent, tags, amount, term, city = f
+        tag_list = sorted(t for t in tags.split(";") if t)
+        if product and product not in PRODUCTS:
+            raise ValueError(f"{origin} line {number}: unknown product {product}")
+        if intent not in ("", "high", "medium", "low"):
+            raise ValueError(f"{origin} line {number}: unknown intent {intent}")
+        if set(tag_list) - VOCABULARY_TAGS:
+            raise ValueError(f"{origin} line {number}: unknown tags {sorted(set(tag_list) - VOCABULARY_TAGS)}")
+        if (amount and not amount.isdigit()) or (term and not term.isdigit()):
+            raise ValueError(f"{origin} line {number}: amount and term are whole numbers")
+        out.append(Example(text=text, product=product or None, intent=intent or "medium", tags=tag_list,
+                           amount_yuan=int(amount) if amount else None, term_months=int(term) if term else None,
+                           city=city or None, origin=origin))
+    return out
+
+
+def labelled(name: str) -> list[Example]:
+    """A shipped hand-labelled set: ``dev`` (read while writing rules) or ``heldout`` (never tuned on)."""
+    return parse_labelled(data_text(LABELLED_SETS[name]), name)
+
+
 def _bucket(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10
 
@@ -231,7 +272,13 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 
 
 def build(n: int = 3000, seed: int = SEED) -> tuple[list[Example], list[Example]]:
-    return split(generate(n, seed) + handwritten())
+    """(train, test): templates and the old hand-written cases split by hash, plus the whole dev set in training.
+    The held-out set is never part of either; it is evaluated on its own."""
+    train, test = split(generate(n, seed) + handwritten())
+    held = {e.text for e in labelled("heldout")}
+    seen = {e.text for e in train} | {e.text for e in test}
+    train += [e for e in labelled("dev") if e.text not in seen and e.text not in held]
+    return [e for e in train if e.text not in held], [e for e in test if e.text not in held]
 
 
 def data_hash(examples: list[Example]) -> str:

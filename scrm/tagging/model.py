@@ -1,4 +1,5 @@
-"""The product and intent classifier: TF-IDF over jieba tokens and character n-grams, logistic regression.
+"""The product and intent classifier: TF-IDF over character n-grams (and, in models that say so, jieba tokens),
+logistic regression.
 
 ``fit`` and ``predict`` are pure; the trained model is a versioned joblib file in ``data/`` with a JSON
 beside it holding the training data's hash, the rules version and the held-out metrics.
@@ -29,13 +30,16 @@ def _identity(tokens: list[str]) -> list[str]:
 
 @dataclass
 class TaggerModel:
-    words: TfidfVectorizer
+    words: TfidfVectorizer | None  # None: the character n-grams alone (1–3) stand for words
     chars: TfidfVectorizer
     product: LogisticRegression
     intent: LogisticRegression
     version: str = MODEL_VERSION
+    uses_tokens: bool = True  # False: no segmentation is needed
 
-    def features(self, normalized: list[str], tokens: list[list[str]]):
+    def features(self, normalized: list[str], tokens: list[list[str]] | None):
+        if not self.uses_tokens:
+            return self.chars.transform(normalized)
         return sp.hstack([self.words.transform(tokens), self.chars.transform(normalized)], format="csr")
 
     def predict(self, normalized: list[str], tokens: list[list[str]]) -> list[dict]:
@@ -51,17 +55,24 @@ class TaggerModel:
         return out
 
 
-def fit(normalized: list[str], tokens: list[list[str]], products: list[str | None], intents: list[str],
+def fit(normalized: list[str], tokens: list[list[str]] | None, products: list[str | None], intents: list[str],
         *, seed: int = 0) -> TaggerModel:
-    """Train on normalised texts, their tokens and labels (product None means no product)."""
-    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
-    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=60000)
-    x = sp.hstack([words.fit_transform(tokens), chars.fit_transform(normalized)], format="csr")
+    """Train on normalised texts, their tokens (None: character 1–3-grams alone, and the model needs no
+    segmentation) and labels (product None means no product)."""
+    if tokens is None:
+        words = None
+        chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=100000,
+                                lowercase=False)
+        x = chars.fit_transform(normalized)
+    else:
+        words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
+        chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=60000)
+        x = sp.hstack([words.fit_transform(tokens), chars.fit_transform(normalized)], format="csr")
     product = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
     product.fit(x, [p or NO_PRODUCT for p in products])
     intent = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
     intent.fit(x, intents)
-    return TaggerModel(words, chars, product, intent)
+    return TaggerModel(words, chars, product, intent, uses_tokens=tokens is not None)
 
 
 # ---------------------------------------------------------------------------------------------- files

@@ -83,3 +83,37 @@ class CustomerProfile(Base):
     # field or tag -> {"source", "source_key", "at", "excerpt", "phrase"}: why the profile says so
     evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaggingCorrection(Base):
+    """Staff correcting what the pipeline read in a text: a tag (``value`` true or false), the product, the
+    intent, the amount, the term or the city. Kept with the text it concerns, so training can learn from it."""
+
+    __tablename__ = "tagging_correction"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(String(2000))
+    field: Mapped[str] = mapped_column(String(16))  # tag | product | intent | amount_yuan | term_months | city
+    tag: Mapped[str | None] = mapped_column(String(30))
+    value: Mapped[dict] = mapped_column(JSONDoc, default=dict)  # {"v": the corrected value}
+    previous: Mapped[dict] = mapped_column(JSONDoc, default=dict)  # {"v": what the pipeline had read}
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaggingModel(Base):
+    """One trained model: its file, its metrics on the held-out set and on recent corrections, and whether it
+    is the one in use. At most one is active; with none, the shipped model is used."""
+
+    __tablename__ = "tagging_model"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    metrics: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    corrections_upto: Mapped[int] = mapped_column(BigInteger, default=0)  # corrections with id <= this trained it
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # rolled back: never re-activated by a rollback
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,7 @@ class Analysis:
     intent_by: str = "default"  # rule | model | default
     intent_p: float = 0.0
     phrases: dict[str, str] = field(default_factory=dict)  # tag / product / intent -> the phrase that fired
+    implied: dict[str, str] = field(default_factory=dict)  # tag -> the product it follows from (房抵贷 ⇒ 有房产)
 
     def public(self) -> dict:
         """The answer of ``scrm tag`` and the preview API."""
@@ -58,7 +59,9 @@ def analyze_many(texts: list[str], *, model_path: Path | None = None,
     predictions: list[dict | None] = [None] * len(texts)
     if undecided:
         norm = [normalized[i] for i in undecided]
-        for i, p in zip(undecided, tagger.load(model_path).predict(norm, [textmod.segment(n) for n in norm])):
+        fitted = tagger.load(model_path)
+        tokens = [textmod.segment(n) for n in norm] if getattr(fitted, "uses_tokens", True) else None
+        for i, p in zip(undecided, fitted.predict(norm, tokens)):
             predictions[i] = p
     return [_combine(t, n, r, p, ruleset) for t, n, r, p in zip(texts, normalized, decided, predictions)]
 
@@ -77,7 +80,10 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
     phrases = {k: h.phrase for k, h in r.hits.items() if not k.startswith("product:")}
     product, product_by = r.product, "rule" if r.product else None
     if product is None:
-        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products}
+        # never a product the text declines, nor one whose implied asset it denies (公积金停了: no 公积金贷)
+        denied = {imp.product for imp in (ruleset.reasoning.implications if ruleset.reasoning else ())
+                  if r.tags.get(imp.tag) is False}
+        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products and k not in denied}
         label, p = tagger.argmax(probs)
         if label != tagger.NO_PRODUCT and p >= PRODUCT_MIN_P:
             product, product_by = label, "model"
@@ -88,7 +94,12 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
         intent_by = "model" if intent_p >= INTENT_CONFIDENT else "default"
         if intent_by == "default":
             intent = "medium"
-    tags = [t for t, on in r.tags.items() if on]
+    asserted = dict(r.tags)
+    implied = implications(ruleset, asserted, product, r.negated_products)
+    for tag, source in implied.items():
+        asserted[tag] = True
+        phrases[tag] = phrases.get("product") or source
+    tags = [t for t, on in asserted.items() if on]
     if product:
         tags.append(product)
     tags.append(ruleset.intent_tags[intent])
@@ -96,8 +107,20 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
     tags.sort(key=lambda t: order.get(t, 999))
     return Analysis(text=original, tags=tags, product=product, intent=intent,
                     amount_yuan=textmod.extract_amount(norm), term_months=textmod.extract_term(norm),
-                    city=textmod.extract_city(norm), asserted=dict(r.tags), product_by=product_by,
-                    intent_by=intent_by, intent_p=round(float(intent_p), 3), phrases=phrases)
+                    city=textmod.extract_city(norm), asserted=asserted, product_by=product_by,
+                    intent_by=intent_by, intent_p=round(float(intent_p), 3), phrases=phrases, implied=implied)
+
+
+def implications(ruleset: rules_mod.RuleSet, asserted: dict[str, bool], product: str | None,
+                 declined: set[str]) -> dict[str, str]:
+    """Tags implied by the product (房抵贷 ⇒ 有房产), unless the text states the tag either way."""
+    out: dict[str, str] = {}
+    for imp in ruleset.reasoning.implications if ruleset.reasoning else ():
+        if imp.tag in asserted or imp.tag in out:
+            continue
+        if product == imp.product or (imp.mention and imp.product in declined):
+            out[imp.tag] = imp.product
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- evaluation
@@ -113,6 +136,7 @@ def evaluate(examples: list, analyses: list[Analysis], ruleset: rules_mod.RuleSe
     fp: dict[str, int] = {}
     fn: dict[str, int] = {}
     amount_ok = amount_n = term_ok = term_n = city_ok = city_n = 0
+    amount_spurious = term_spurious = intent_ok = 0
     errors = []
     for ex, a in zip(examples, analyses):
         want, got = expected_tags(ex, ruleset), set(a.tags)
@@ -122,18 +146,23 @@ def evaluate(examples: list, analyses: list[Analysis], ruleset: rules_mod.RuleSe
             fp[t] = fp.get(t, 0) + 1
         for t in want - got:
             fn[t] = fn.get(t, 0) + 1
+        intent_ok += a.intent == ex.intent
         if ex.amount_yuan is not None:
             amount_n += 1
             amount_ok += a.amount_yuan == ex.amount_yuan
+        elif a.amount_yuan is not None:
+            amount_spurious += 1
         if ex.term_months is not None:
             term_n += 1
             term_ok += a.term_months == ex.term_months
+        elif a.term_months is not None:
+            term_spurious += 1
         if ex.city is not None:
             city_n += 1
             city_ok += a.city == ex.city
-        if want != got or a.amount_yuan != ex.amount_yuan:
+        if want != got or a.amount_yuan != ex.amount_yuan or a.term_months != ex.term_months:
             errors.append({"text": ex.text, "missing": sorted(want - got), "extra": sorted(got - want),
-                           "amount": [ex.amount_yuan, a.amount_yuan]})
+                           "amount": [ex.amount_yuan, a.amount_yuan], "term": [ex.term_months, a.term_months]})
     per_tag = {}
     for t in sorted(set(tp) | set(fp) | set(fn)):
         p_den, r_den = tp.get(t, 0) + fp.get(t, 0), tp.get(t, 0) + fn.get(t, 0)
@@ -145,6 +174,8 @@ def evaluate(examples: list, analyses: list[Analysis], ruleset: rules_mod.RuleSe
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"n": len(examples), "micro_precision": round(precision, 4), "micro_recall": round(recall, 4),
             "micro_f1": round(f1, 4), "amount_exact": round(amount_ok / amount_n, 4) if amount_n else None,
-            "amount_n": amount_n, "term_exact": round(term_ok / term_n, 4) if term_n else None,
+            "amount_n": amount_n, "amount_spurious": amount_spurious,
+            "term_exact": round(term_ok / term_n, 4) if term_n else None, "term_spurious": term_spurious,
+            "intent_accuracy": round(intent_ok / len(examples), 4) if examples else None,
             "city_exact": round(city_ok / city_n, 4) if city_n else None, "per_tag": per_tag,
-            "errors": errors[:30]}
+            "errors": errors}

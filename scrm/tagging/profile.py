@@ -1,7 +1,7 @@
 """Merging evidence into a profile (画像): pure functions, no database.
 
 Every statement is time-stamped; per tag and per field the newest statement wins (a tag asserted,
-then negated later, is gone). The intent is the newest decisive signal — an explicit statement in
+then negated later, is gone, and ``evidence["retracted"][tag]`` keeps both the statement and its denial). The intent is the newest decisive signal — an explicit statement in
 text, an application submitted, the customer deleting the salesperson — then moved one step by
 recent activity (several replies or a visit in the last 7 days: up; no contact for 30 days: down).
 """
@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-BEHAVIOURS = ("replied", "visit", "application_submitted", "deleted_salesperson")
+BEHAVIOURS = ("replied", "replied_fast", "asked_rates", "sent_materials", "visit", "application_submitted",
+              "deleted_salesperson")
+# how much each recent behaviour says about interest; BUSY_REPLIES points in the last 7 days move the intent up
+ACTIVITY_POINTS = {"replied": 1, "replied_fast": 2, "asked_rates": 2}
+BEHAVIOUR_NAMES = {"replied": "回复", "replied_fast": "很快回复", "asked_rates": "问了利率", "sent_materials": "发来材料",
+                   "visit": "到访", "application_submitted": "提交了申请", "deleted_salesperson": "删除了跟进人"}
+LEVEL_NAMES = {"low": "低", "medium": "中", "high": "高"}
 LEVELS = ("low", "medium", "high")
 INTENT_TAGS = {"high": "高意向", "medium": "中意向", "low": "低意向"}
 RECENT = timedelta(days=7)
@@ -58,9 +64,11 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
     items = sorted(items, key=lambda i: (i.at, i.id))
     out = ProfileData()
     asserted: dict[str, bool] = {}
+    retracted: dict[str, dict] = {}
     decisive: tuple[datetime, str, dict] | None = None
     replies_recent = 0
     visit_recent = False
+    seen_recent: dict[str, int] = {}
     last_seen = last_contact_at
     for item in items:
         r = item.result
@@ -68,22 +76,31 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
         event = r.get("behaviour")
         if event:
             recent = now - item.at <= RECENT
-            if event == "replied" and recent:
-                replies_recent += 1
+            if event in ACTIVITY_POINTS and recent:
+                replies_recent += ACTIVITY_POINTS[event]
+                seen_recent[event] = seen_recent.get(event, 0) + 1
             elif event == "visit" and recent:
                 visit_recent = True
-            elif event == "application_submitted":
+                seen_recent[event] = seen_recent.get(event, 0) + 1
+            elif event in ("application_submitted", "sent_materials"):
                 decisive = (item.at, "high", _why(item, event))
             elif event == "deleted_salesperson":
                 decisive = (item.at, "low", _why(item, event))
             continue
         phrases = r.get("phrases") or {}
+        implied = r.get("implied") or {}
         for tag, on in (r.get("asserted") or {}).items():
+            was = asserted.get(tag)
             asserted[tag] = on
             if on:
                 out.evidence[tag] = _why(item, phrases.get(tag))
+                if tag in implied:
+                    out.evidence[tag]["implied_by"] = implied[tag]
+                retracted.pop(tag, None)
             else:
-                out.evidence.pop(tag, None)
+                stated = out.evidence.pop(tag, None)
+                if was and stated is not None:
+                    retracted[tag] = {"stated": stated, "denied": _why(item, phrases.get(tag))}
         if r.get("product"):
             out.product = r["product"]
             out.evidence["product"] = _why(item, phrases.get("product"))
@@ -94,17 +111,29 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
         if r.get("intent_by") in ("rule", "model"):
             decisive = (item.at, r["intent"], _why(item, phrases.get("intent")))
     level = 1
+    reasons = []
     if decisive is not None:
         level = LEVELS.index(decisive[1])
-        out.evidence["intent"] = decisive[2]
+        out.evidence["intent"] = dict(decisive[2])
+        why = decisive[2]
+        said = BEHAVIOUR_NAMES.get(why.get("phrase", ""))
+        reasons.append(f"{said}：{LEVEL_NAMES[decisive[1]]}" if said
+                       else f"“{why.get('phrase') or why.get('excerpt', '')}”：{LEVEL_NAMES[decisive[1]]}")
+    else:
+        reasons.append("没有明确的意向表达：中")
     if gone:
         level = 0
         out.evidence["intent"] = {"source": "customer", "phrase": "客户已删除全部跟进人"}
+        reasons = ["客户已删除全部跟进人：低"]
     elif replies_recent >= BUSY_REPLIES or visit_recent:
         level = min(2, level + 1)
+        done = "、".join(f"{BEHAVIOUR_NAMES[e]}{n}次" for e, n in seen_recent.items())
+        reasons.append(f"近7天{done}：上调一级")
     elif last_seen is not None and now - last_seen > STALE:
         level = max(0, level - 1)
+        reasons.append(f"{(now - last_seen).days}天没有联系：下调一级")
     out.intent = LEVELS[level]
+    out.evidence.setdefault("intent", {})["reason"] = "；".join(reasons)
     # staff's hand-set tags win over the pipeline for the same name (and an intent tag sets the intent)
     for tag in manual_tags:
         asserted[tag] = True
@@ -112,7 +141,9 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
     for level_name, tag in INTENT_TAGS.items():
         if tag in manual_tags:
             out.intent = level_name
-            out.evidence["intent"] = {"source": "wecom_manual"}
+            out.evidence["intent"] = {"source": "wecom_manual", "reason": f"企微手动标签 {tag}"}
+    if retracted:
+        out.evidence["retracted"] = retracted
     tags = {t for t, on in asserted.items() if on and t not in INTENT_TAGS.values()}
     if out.product:
         tags.add(out.product)

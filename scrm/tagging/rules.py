@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from scrm.tagging.text import data_text
+from scrm.tagging.text import data_text, parse_number, trie_pattern
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,83 @@ class Rule:
     patterns: tuple[re.Pattern, ...]
     negative: tuple[str, ...]
     negatable: bool
+    negative_patterns: tuple[re.Pattern, ...] = ()
+    gates: dict = field(default_factory=dict, compare=False, hash=False)  # pattern -> literals one of which it needs
+
+
+@dataclass(frozen=True)
+class Count:
+    """"查询了十几次", "网贷有五六个": a tag asserted when the counted number reaches ``least``, denied below it."""
+    id: str
+    tag: str
+    pattern: re.Pattern  # with a group ``n``
+    least: int
+    needs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Named:
+    """借呗, 微粒贷, 花呗 …: ``least`` distinct names in one text assert the tag."""
+    id: str
+    tag: str
+    names: tuple[str, ...]
+    least: int
+    pattern: re.Pattern | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Monthly repayments against income: repayments of at least ``share`` of the income assert the tag."""
+    id: str
+    tag: str
+    spend: re.Pattern  # with a group ``n``: the monthly repayment
+    income: re.Pattern  # with a group ``n``: the monthly income
+    share: float
+    needs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Denial:
+    """"名下啥都没有": one phrase denying several tags."""
+    id: str
+    tags: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Implication:
+    """A product asked about (or, with ``mention``, merely named) implies a tag: 房抵贷 ⇒ 有房产."""
+    product: str
+    tag: str
+    mention: bool
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    counts: tuple[Count, ...] = ()
+    named: tuple[Named, ...] = ()
+    ratios: tuple[Ratio, ...] = ()
+    denials: tuple[Denial, ...] = ()
+    implications: tuple[Implication, ...] = ()
+    collateral_words: tuple[str, ...] = ()
+    collateral: tuple[tuple[str, str], ...] = ()  # (asset tag, product) for a pledge of that asset
+    topics: tuple[tuple[str, str], ...] = ()  # (word, tag): what a loss word or an enumeration refers back to
+    losses: tuple[str, ...] = ()
+    enum_assert: tuple[str, ...] = ()
+    enum_deny: tuple[str, ...] = ()
+    past: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    together: tuple[str, ...] = ()
+    future: tuple[str, ...] = ()
+    others_bare: tuple[str, ...] = ()  # ``others`` without a leading 我 (老公 for 我老公)
+    about_to: tuple[str, ...] = ()  # right before an asset (想开个店, 借钱开公司): not had yet
+    purposes: tuple[tuple[tuple[str, ...], str, str], ...] = ()  # (words, tag, product): 周转 by an 企业主 ⇒ 经营贷
+    # compiled once: every loss word, every enumeration word, every named platform, every topic
+    losses_re: re.Pattern | None = field(default=None, compare=False)
+    enum_re: re.Pattern | None = field(default=None, compare=False)
+    topic_re: re.Pattern | None = field(default=None, compare=False)
+    topic_tags: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +110,7 @@ class RuleSet:
     fillers: tuple[str, ...]
     clause_break: re.Pattern
     scanner: re.Pattern  # every keyword and negative phrase of every rule, longest first
+    reasoning: Reasoning | None = None
 
     @property
     def vocabulary_order(self) -> list[str]:
@@ -82,38 +160,130 @@ def parse_rules(doc: dict) -> RuleSet:
             raise ValueError("WeCom tag names are at most 30 characters")
         rules.append(Rule(r["id"], tag, fld, r.get("value"), tuple(r.get("any", [])),
                           tuple(re.compile(p) for p in r.get("patterns", [])), tuple(r.get("negative", [])),
-                          bool(r.get("negatable", True))))
+                          bool(r.get("negatable", True)),
+                          tuple(re.compile(p) for p in r.get("negative_patterns", []))))
+        rules[-1].gates.update({p: gate(p.pattern) for p in (*rules[-1].patterns, *rules[-1].negative_patterns)})
     neg = doc["negation"]
     breaks = sorted(neg["clause_breaks"], key=len, reverse=True)
     phrases = sorted({p for r in rules for p in (*r.keywords, *r.negative)}, key=len, reverse=True)
+    reasoning = parse_reasoning(doc.get("reasoning") or {}, known, set(vocabulary["贷款产品"]))
+    denial_phrases = [p for d in reasoning.denials for p in d.phrases]
+    phrases = sorted(set(phrases) | set(denial_phrases), key=len, reverse=True)
     return RuleSet(int(doc["version"]), vocabulary, doc["intent_tags"], tuple(rules),
                    tuple(sorted(neg["negators"], key=len, reverse=True)), tuple(neg["fillers"]),
                    re.compile("|".join(map(re.escape, breaks))),
-                   re.compile("(?=(" + _trie_pattern(phrases) + "))"))
+                   re.compile("(?=(" + trie_pattern(phrases) + "))"), reasoning)
 
 
-def _trie_pattern(phrases: list[str]) -> str:
-    """One regex for many phrases, shaped as a trie: Python's ``re`` tries a flat alternation of hundreds
-    of phrases one by one at every position, but a trie only follows the characters present. Greedy
-    optional tails keep the longest phrase at each position, as the flat longest-first alternation did."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for ch in phrase:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
+    """The reasoning section of a rules document: counts, named platforms, ratios, denials, implications."""
+    def tag_of(item: dict, what: str) -> str:
+        if item["tag"] not in tags:
+            raise ValueError(f"{what} {item.get('id', '')}: tag {item['tag']} is not in the vocabulary")
+        return item["tag"]
 
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else body + "?"
-        return body
+    counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]), gate(c["pattern"]))
+                   for c in doc.get("counts", []))
+    named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]), _alternation(tuple(n["names"])))
+                  for n in doc.get("named", []))
+    ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
+                         float(r["share"]), gate(r["spend"])) for r in doc.get("ratios", []))
+    denials = []
+    for d in doc.get("denials", []):
+        unknown = set(d["tags"]) - tags
+        if unknown:
+            raise ValueError(f"denial {d['id']}: tags {sorted(unknown)} are not in the vocabulary")
+        denials.append(Denial(d["id"], tuple(d["tags"]), tuple(d["any"])))
+    implications = []
+    for i in doc.get("implications", []):
+        if i["product"] not in products:
+            raise ValueError(f"implication: product {i['product']} is not in the vocabulary")
+        implications.append(Implication(i["product"], tag_of(i, "implication"), bool(i.get("mention", False))))
+    collateral = doc.get("collateral", {})
+    for tag, product in collateral.get("products", {}).items():
+        if tag not in tags or product not in products:
+            raise ValueError(f"collateral: {tag} → {product} names an unknown tag or product")
+    topics = tuple((w, t) for w, t in doc.get("topics", []))
+    if any(t not in tags for _, t in topics):
+        raise ValueError("topics: every topic names a tag in the vocabulary")
+    enum, scopes = doc.get("enumerations", {}), doc.get("scopes", {})
+    losses = tuple(sorted(doc.get("losses", []), key=len, reverse=True))
+    enum_assert, enum_deny = tuple(enum.get("assert", [])), tuple(enum.get("deny", []))
+    return Reasoning(counts, named, ratios, tuple(denials), tuple(implications), tuple(collateral.get("words", [])),
+                     tuple(collateral.get("products", {}).items()), topics, losses, enum_assert, enum_deny,
+                     tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
+                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
+                     tuple(o.lstrip("我") for o in scopes.get("others", [])),
+                     tuple(scopes.get("about_to", [])),
+                     tuple((tuple(p["words"]), p["tag"], p["product"]) for p in doc.get("purposes", [])),
+                     _alternation(losses), _alternation(enum_assert + enum_deny),
+                     _alternation(tuple(w for w, _ in topics)), dict(topics))
 
-    return build(trie)
+
+_META = set(".^$*+?{}[]\\|()")
+
+
+def gate(pattern: str) -> tuple[str, ...] | None:
+    """Literals one of which every match of ``pattern`` contains ("(房子|房产)…抵押" needs 抵押; "做[^，]{0,4}生意"
+    needs 生意), the longest such piece found at the top level, so a text without them skips the regex; None
+    when the pattern has no such piece (or top-level alternatives)."""
+    pieces: list[tuple[str, ...]] = []
+    run, i, depth = "", 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        quantified = pattern[i + 1:i + 2] in ("?", "*", "{", "+")
+        if ch == "\\":
+            pieces.append((run,)) if run else None
+            run, i = "", i + 2
+            continue
+        if ch == "[":
+            pieces.append((run,)) if run else None
+            run = ""
+            i = pattern.index("]", i + 1) + 1
+            continue
+        if ch == "(":
+            pieces.append((run,)) if run else None
+            run, depth, j = "", 0, i
+            while j < len(pattern):
+                depth += (pattern[j] == "(") - (pattern[j] == ")")
+                if depth == 0:
+                    break
+                j += 1
+            inner = pattern[i + 1:j]
+            inner = inner[2:] if inner.startswith("?:") else inner
+            alternatives = inner.split("|")
+            optional = pattern[j + 1:j + 2] in ("?", "*") or pattern[j + 1:j + 3] == "{0"
+            if not optional and all(a and not (set(a) & _META) for a in alternatives):
+                pieces.append(tuple(alternatives))
+            i = j + 1
+            continue
+        if ch == "|":
+            return None
+        if ch in _META:
+            if run and ch in "?*{":
+                run = run[:-1]
+            pieces.append((run,)) if run else None
+            run = ""
+            if ch == "{":
+                i = pattern.index("}", i) + 1
+                continue
+            i += 1
+            continue
+        if quantified and pattern[i + 1] != "+":
+            pieces.append((run,)) if run else None
+            run = ""
+        else:
+            run += ch
+        i += 1
+    if run:
+        pieces.append((run,))
+    if not pieces:
+        return None
+    return max(pieces, key=lambda p: min(len(a) for a in p) * 10 - len(p))
+
+
+def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))) if words else None
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +299,26 @@ def _phrase_index(rules: RuleSet) -> dict[str, list[tuple[Rule, bool]]]:
             index.setdefault(k, []).append((rule, True))
         for k in rule.negative:
             index.setdefault(k, []).append((rule, False))
+    for d in rules.reasoning.denials if rules.reasoning else ():
+        for tag in d.tags:
+            rule = Rule(f"{d.id}:{tag}", tag, None, None, (), (), d.phrases, False)
+            for k in d.phrases:
+                index.setdefault(k, []).append((rule, False))
     return index
+
+
+@lru_cache(maxsize=8)
+def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple]:
+    """Every rule pattern with the literals it needs (one of them), and all those literals: a text is searched
+    for each literal once, and a pattern runs only when one of its literals is there."""
+    checks = []
+    for rule in rules.rules:
+        for patterns, positive in ((rule.patterns, True), (rule.negative_patterns, False)):
+            for pattern in patterns:
+                needs = rule.gates.get(pattern)
+                checks.append((rule, pattern, positive, frozenset(needs) if needs else None))
+    literals = tuple(sorted({lit for *_, needs in checks if needs for lit in needs}))
+    return literals, tuple(checks)
 
 
 def _negated(rules: RuleSet, clause_prefix: str) -> bool:
@@ -151,12 +340,19 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         phrase = m.group(1)
         for rule, positive in index[phrase]:
             matches.append((m.start(), m.start() + len(phrase), rule, positive, phrase))
-    for rule in rules.rules:
-        for pattern in rule.patterns:
-            for m in pattern.finditer(text):
-                matches.append((m.start(), m.end(), rule, True, m.group()))
+    literals, checks = _pattern_checks(rules)
+    present = {lit for lit in literals if lit in text}
+    for rule, pattern, positive, needs in checks:
+        if needs is not None and present.isdisjoint(needs):
+            continue
+        for m in pattern.finditer(text):
+            matches.append((m.start(), m.end(), rule, positive, m.group()))
+    if rules.reasoning is not None:
+        matches.extend(reasoning_matches(text, rules.reasoning))
+        matches.extend(topic_matches(text, rules.reasoning))
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+    assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
     covered: dict[str, int] = {}
     field_spans: dict[str, list[tuple[int, int]]] = {}
     result = RuleResult()
@@ -174,6 +370,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         clause_start = breaks[i - 1] if i else 0
         if positive and rule.negatable and _negated(rules, text[clause_start:start]):
             positive = False
+        if positive and rule.tag is not None and rules.reasoning is not None and out_of_scope(
+                text, clause_start, start, rules.reasoning, rule.tag in assets):
+            continue
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
             key = rule.tag
@@ -203,4 +402,133 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         rule = next(r for r in rules.rules if r.id == result.hits["intent"].rule)
         result.intent = rule.value
     result.negated_products.discard(result.product or "")
+    if result.product is None and rules.reasoning is not None:
+        pledged = pledge(text, rules, result)
+        if pledged is not None:
+            result.product, result.hits["product"] = pledged
     return result
+
+
+# ---------------------------------------------------------------------------------------------- reasoning
+
+_CN_COUNT = {"几": 3, "好几": 5, "十几": 12, "几十": 30, "一大堆": 10, "好多": 10, "很多": 10, "多": 3}
+
+
+def count_value(s: str) -> int | None:
+    """The number in a count as people say it: 8, 八, 十几 (12), 五六 (6), 二十多 (20), 好几 (5)."""
+    s = s.rstrip("多来余")
+    if s in _CN_COUNT:
+        return _CN_COUNT[s]
+    if s.endswith("几"):
+        base = count_value(s[:-1])
+        return (base or 0) + 2
+    if len(s) == 2 and all(c in "一二两三四五六七八九" for c in s):
+        s = s[1]  # 五六个: the larger
+    n = parse_number(s)
+    return int(n) if n is not None else None
+
+
+def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
+    """Counts, named platforms and ratios in a text, as rule matches (asserting or denying a tag)."""
+    out = []
+    for c in r.counts:
+        if c.needs and not any(n in text for n in c.needs):
+            continue
+        rule = Rule(c.id, c.tag, None, None, (), (), (), False)
+        for m in c.pattern.finditer(text):
+            n = count_value(next(v for v in m.groupdict().values() if v))
+            if n is not None:
+                out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
+    for nm in r.named:
+        seen: dict[str, int] = {}
+        for m in nm.pattern.finditer(text):
+            seen.setdefault(m.group(), m.end())
+        if len(seen) >= nm.least:
+            end = sorted(seen.values())[nm.least - 1]
+            out.append((min(seen.values()) - 1, end, Rule(nm.id, nm.tag, None, None, (), (), (), False), True,
+                        "、".join(sorted(seen, key=seen.get))))
+    for ratio in r.ratios:
+        if ratio.needs and not any(n in text for n in ratio.needs):
+            continue
+        spend = [(m.end(), count_money(m.group("n"))) for m in ratio.spend.finditer(text)]
+        income = [(m.end(), count_money(m.group("n"))) for m in ratio.income.finditer(text)]
+        spend = [(e, v) for e, v in spend if v]
+        income = [(e, v) for e, v in income if v]
+        if spend and income:
+            s_end, s_val = max(spend, key=lambda x: x[1])
+            i_end, i_val = max(income, key=lambda x: x[1])
+            start, end = min(s_end, i_end) - 1, max(s_end, i_end)
+            out.append((start, end, Rule(ratio.id, ratio.tag, None, None, (), (), (), False),
+                        s_val >= ratio.share * i_val, text[start:end]))
+    return out
+
+
+def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool) -> bool:
+    """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
+    customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
+    (想买一辆…): the asset is not the customer's now."""
+    if (text[clause_start:clause_start + 3].lstrip("我").startswith(r.others_bare)
+            and not any(t in text for t in r.together)):
+        return True
+    if not asset:
+        return False
+    clause = text[clause_start:clause_start + 4].lstrip("我的")
+    if clause.startswith(r.past) and any(p in text[clause_start:] for p in r.present):
+        return True
+    return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to)
+
+
+def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
+    """Loss words deny the nearest topic before them (车也卖了, 辞职后断了); 都有 / 都没有 assert or deny every
+    topic listed before them in the sentence (房子车子公积金都有)."""
+    out = []
+    if r.topic_re is None:
+        return out
+    for lm in r.losses_re.finditer(text) if r.losses_re else ():
+        at, word = lm.start(), lm.group()
+        found = list(r.topic_re.finditer(text[max(0, at - 10):at]))
+        if found:
+            tag = r.topic_tags[found[-1].group()]
+            out.append((at, at + len(word), Rule(f"loss:{tag}", tag, None, None, (), (), (), False), False,
+                        found[-1].group() + "…" + word))
+    for em in r.enum_re.finditer(text) if r.enum_re else ():
+        at, word = em.start(), em.group()
+        positive = word in r.enum_assert
+        window = _SENTENCE_PART.split(text[max(0, at - 20):at])[-1]
+        for m in r.topic_re.finditer(window):
+            tag = r.topic_tags[m.group()]
+            out.append((at, at + len(word), Rule(f"enum:{tag}", tag, None, None, (), (), (), False),
+                        positive, m.group() + "…" + word))
+    return out
+
+
+_SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
+
+
+def count_money(s: str) -> int | None:
+    n = parse_number(s)
+    return int(n) if n is not None else None
+
+
+def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
+    """"有套房…想抵押": a pledge word with exactly one pledgeable asset stated gives that asset's product;
+    without a pledge, 周转 or 进货 by someone who runs a business gives a business loan."""
+    r = rules.reasoning
+    assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
+    if len(assets) == 1:
+        breaks = [m.end() for m in rules.clause_break.finditer(text)]
+        for word in r.collateral_words:
+            at = text.find(word)
+            while at >= 0:
+                i = bisect_right(breaks, at)
+                start = breaks[i - 1] if i else 0
+                if not _negated(rules, text[start:at]):
+                    return assets[0][1], Hit("collateral", word, True, at + len(word))
+                at = text.find(word, at + 1)
+    for words, tag, product in r.purposes:  # no pledge: money for a business by its owner
+        if result.tags.get(tag):
+            for word in words:
+                at = text.find(word)
+                if at >= 0:
+                    return product, Hit("purpose", word, True, at + len(word))
+    return None

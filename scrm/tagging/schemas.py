@@ -37,3 +37,33 @@ class ProfileOut(BaseModel):
     tags: list[str]
     evidence: dict
     updated_at: datetime
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str = Field(description="tag | product | intent | amount_yuan | term_months | city")
+    tag: str | None = Field(None, description="with field=tag: the asset or risk tag corrected")
+    value: bool | int | str | None = Field(description="tag: true / false; product: a product or null; intent: "
+                                                       "high | medium | low; amount (yuan), term (months), city")
+    text: str | None = Field(None, max_length=2000, description="the text the correction concerns")
+    evidence_id: int | None = Field(None, ge=1, description="or the profile evidence whose text it concerns")
+    customer_id: int | None = Field(None, ge=1, description="the customer: their profile follows the correction")
+
+
+class CorrectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    customer_id: int | None
+    text: str
+    field: str
+    tag: str | None
+    value: dict
+    previous: dict
+    created_at: datetime
+
+
+class TagPrecision(BaseModel):
+    confirmed: int
+    removed: int
+    added: int
+    precision: float | None

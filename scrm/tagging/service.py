@@ -26,8 +26,9 @@ from scrm.org.models import Employee
 from scrm.tagging import pipeline
 from scrm.tagging import profile as profile_mod
 from scrm.tagging import rules as rules_mod
+from scrm.tagging.artefacts import active_model_path
 from scrm.tagging.events import ProfileChanged
-from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TagGroup
+from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TaggingCorrection, TagGroup
 from scrm.wecom.client import WecomError
 
 log = logging.getLogger(__name__)
@@ -155,12 +156,13 @@ SOURCES = {"message", "follow_up", "form", "remark", "description", "channel", "
 MAX_EXCERPT = 200
 
 
-def preview(texts: list[str]) -> list[dict]:
-    """What the pipeline reads in each text (nothing is stored)."""
-    return [a.public() for a in pipeline.analyze_many(texts)]
+def preview(texts: list[str], session: Session | None = None) -> list[dict]:
+    """What the pipeline reads in each text with the model in use (nothing is stored)."""
+    path = active_model_path(session) if session is not None else None
+    return [a.public() for a in pipeline.analyze_many(texts, model_path=path)]
 
 
-def _add_evidence(session: Session, customer_id: int, source: str, source_key: str, at: datetime | None,
+def add_evidence(session: Session, customer_id: int, source: str, source_key: str, at: datetime | None,
                   excerpt: str, result: dict) -> int | None:
     if source not in SOURCES:
         raise ValidationFailed(f"未知的来源 {source}", field="source")
@@ -173,8 +175,8 @@ def tag_text(session: Session, customer_id: int, text: str, *, source: str, sour
              at: datetime | None = None) -> CustomerProfile | None:
     """Read one text about the customer into its evidence and profile; None when this source_key was already read."""
     customer_service.get(session, customer_id)
-    analysis = pipeline.analyze(text)
-    if _add_evidence(session, customer_id, source, source_key, at, text.strip(), analysis.to_evidence()) is None:
+    analysis = pipeline.analyze(text, model_path=active_model_path(session))
+    if add_evidence(session, customer_id, source, source_key, at, text.strip(), analysis.to_evidence()) is None:
         return None
     return recompute_profile(session, customer_id)[0]
 
@@ -185,7 +187,7 @@ def record_behaviour(session: Session, customer_id: int, event: str, *, source_k
     if event not in profile_mod.BEHAVIOURS:
         raise ValidationFailed(f"未知的行为 {event}", field="event")
     customer_service.get(session, customer_id)
-    if _add_evidence(session, customer_id, "behaviour", source_key, at, event, {"behaviour": event}) is None:
+    if add_evidence(session, customer_id, "behaviour", source_key, at, event, {"behaviour": event}) is None:
         return None
     return recompute_profile(session, customer_id)[0]
 
@@ -204,7 +206,7 @@ def set_tag_by_staff(session: Session, customer_id: int, tag: str, on: bool, *, 
         raise ValidationFailed(f"“{tag[:30]}”不是系统标签，请从列表中选择", field="tag")
     customer_service.get(session, customer_id)
     action = "添加" if on else "移除"
-    _add_evidence(session, customer_id, "manual", source_key, None, f"销售{action}标签：{tag}",
+    add_evidence(session, customer_id, "manual", source_key, None, f"销售{action}标签：{tag}",
                   {"asserted": {tag: on}, "phrases": {tag: f"销售手动{action}"}, "employee_id": employee_id})
     return recompute_profile(session, customer_id)[0]
 
@@ -332,13 +334,21 @@ def on_customer_erased(session: Session, event: CustomerErased) -> None:
     """Event subscriber: the customer's own words go from the evidence; the tags they led to stay."""
     customer_id = event.customer_id
     session.execute(update(TagEvidence).where(TagEvidence.customer_id == customer_id).values(excerpt=""))
+    session.execute(delete(TaggingCorrection).where(TaggingCorrection.customer_id == customer_id))
     for tag in session.scalars(select(CustomerTag).where(CustomerTag.customer_id == customer_id)):
         if "excerpt" in (tag.evidence or {}):
             tag.evidence = {f: v for f, v in tag.evidence.items() if f != "excerpt"}
     profile = get_profile(session, customer_id)
     if profile is not None:
-        profile.evidence = {k: {f: v for f, v in why.items() if f != "excerpt"} for k, why in profile.evidence.items()}
+        profile.evidence = _without_excerpts(profile.evidence)
         session.flush()
+
+
+def _without_excerpts(doc):
+    """The evidence with every quoted excerpt removed, at any depth (retractions keep two pieces of evidence)."""
+    if isinstance(doc, dict):
+        return {k: _without_excerpts(v) for k, v in doc.items() if k != "excerpt"}
+    return doc
 
 
 def get_profile(session: Session, customer_id: int) -> CustomerProfile | None:

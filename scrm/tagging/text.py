@@ -5,6 +5,7 @@ Nothing here touches the database; the dictionary and word lists are package dat
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -27,11 +28,58 @@ def data_text(name: str) -> str:
 _MEANINGLESS_SPACE = re.compile(r"(?<=\d)\s+(?=(?:万|千|元|块|期|年|个月|月|[wk](?![a-z])))")
 
 
+def trie_pattern(phrases: list[str]) -> str:
+    """One regex for many phrases, shaped as a trie: Python's ``re`` tries a flat alternation of hundreds
+    of phrases one by one at every position, but a trie only follows the characters present. Greedy
+    optional tails keep the longest phrase at each position, as the flat longest-first alternation did."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=1)
+def _voices() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
+    """The rewrites in ``data/voices.json`` (dialect, abbreviations, typos and homophones): one trie-shaped pattern
+    for the words, one for the Latin abbreviations (only as whole words), and the table."""
+    doc = json.loads(data_text("voices.json"))
+    table = {**doc["words"], **doc["ascii"]}
+    ascii_words = sorted(doc["ascii"], key=len, reverse=True)
+    return (re.compile(trie_pattern(list(doc["words"]))),
+            re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, ascii_words)) + r")(?![a-z])"), table)
+
+
+_LATIN = re.compile(r"[a-z]{2}")
+
+
+def rewrite_voices(text: str) -> str:
+    """俺 → 我, 喺 → 在, xyd → 信用贷, 带款 → 贷款 …: the words of many voices as the rules know them."""
+    words, ascii_words, table = _voices()
+    text = words.sub(lambda m: table[m.group()], text)
+    if _LATIN.search(text):
+        text = ascii_words.sub(lambda m: table[m.group()], text)
+    return text
+
+
 def normalize(text: str) -> str:
-    """Bounded, NFKC (full-width digits and letters to ASCII), lower case, whitespace collapsed."""
+    """Bounded, NFKC (full-width digits and letters to ASCII), lower case, whitespace collapsed, voices rewritten."""
     text = unicodedata.normalize("NFKC", (text or "")[: MAX_TEXT_CHARS * 2])
     text = re.sub(r"\s+", " ", text).strip().lower()
-    return _MEANINGLESS_SPACE.sub("", text)[:MAX_TEXT_CHARS]
+    return rewrite_voices(_MEANINGLESS_SPACE.sub("", text))[:MAX_TEXT_CHARS]
 
 
 # ---------------------------------------------------------------------------------------------- jieba
@@ -126,25 +174,50 @@ _RANGE_SEP = re.compile(r"\s*(?:-|~|到|至|—)\s*$")
 
 _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水", "月供", "负债", "欠", "估值", "值", "价值", "首付",
                      "房价", "车价", "买的", "买了", "营业额", "利润", "还了", "已还", "信用卡", "花呗", "借呗", "网贷",
-                     "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款")
-_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付")
+                     "年收", "挣", "赚", "存款", "存了", "余额", "利息", "押金", "基数", "每个月", "一个月", "每月", "月入", "还款",
+                     "保费", "年缴", "年交", "交了", "缴了", "纳税", "还剩", "剩", "评估", "市值", "值了", "卖了", "欠着",
+                     "一年", "每年", "营收", "进账", "到手", "白条", "微粒贷", "额度五", "用了", "不想要", "不要",
+                     "不需要", "租金", "月入", "借了", "借过", "贷了", "贷过", "加起来", "注册资金", "注册资本",
+                     "总共欠", "一共欠")
+# a figure after one of these in its clause is a correction: it replaces every figure before it
+_MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高")
+_MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
+_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
+                    "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
+_GE = re.compile(rf"((?:贷|借|要|押|抵押|批|做|下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个(?![月人网平口工小])")
+_COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
 
+_CLAUSE_CHARS = frozenset("，。！？；,.!?;\n ")
+
+
 def _before(text: str, start: int, n: int = 8) -> str:
+    """Up to ``n`` characters before ``start``, within the clause."""
     chunk = text[max(0, start - n):start]
-    cut = max((m.end() for m in _CLAUSE.finditer(chunk)), default=0)
-    return chunk[cut:]
+    for i in range(len(chunk) - 1, -1, -1):
+        if chunk[i] in _CLAUSE_CHARS:
+            return chunk[i + 1:]
+    return chunk
 
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
     good, plain = [], []
+    corrected: int | None = None
     text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
+    text = _GE.sub(r"\1\2万", text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
+    text = text.replace("个w", "w").replace("个万", "万")  # 6个w
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
+        if text[m.start() - 1:m.start()] == "几" and m.start() > 0:
+            continue  # 几千, 十几万: no figure stated
+        if not unit and len(num) > 2 and num[-1] in CN_DIGITS and num[-2] in "万w" and \
+                text[m.end():m.end() + 1] in _COUNTED:
+            num = num[:-1]  # 十万一年: 一 counts the years, it is not 十万一
+
         if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] in "别不要记"):
             continue
         has_mag = any(c in num for c in "万亿w") or (unit and any(c in num for c in "千k"))
@@ -170,6 +243,12 @@ def extract_amount(text: str) -> int | None:
             (good or plain).pop()
         yuan = int(value.to_integral_value())
         (good if any(g in before for g in _MONEY_GOOD_BEFORE) else plain).append(yuan)
+        clause = _before(text, m.start(), 12)
+        if (good or plain) and (any(c in clause for c in _MONEY_CORRECTION)
+                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
+            corrected = yuan
+    if corrected is not None and len(good) + len(plain) > 1:
+        return corrected
     if good:
         return good[0]
     return plain[0] if plain else None
@@ -180,9 +259,13 @@ _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<
                    rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
 _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
-                    "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每")
+                    "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
+                    "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少")
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
-                   "初", "后")
+                   "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "还完", "才", "的车", "的房", "班", "两万",
+                   "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
+                   "能挣", "能赚", "收入")
+_CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
 
@@ -210,8 +293,8 @@ def extract_term(text: str) -> int | None:
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
         if any(b in before for b in _TERM_BAD_BEFORE) and not before.endswith(("分", "贷", "借", "期限")):
             continue
-        if after.startswith(_TERM_BAD_AFTER):
-            continue
+        if after.startswith(_TERM_BAD_AFTER) or (after and (after[0].isdigit() or after[0] in _CN_DIGIT_CHARS)):
+            continue  # 一个月三四千, 一年两万: a rate per period, not a term
         (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
     if good:
         return good[0]

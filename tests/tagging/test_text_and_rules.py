@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import (MAX_TEXT_CHARS, extract_amount, extract_city, extract_term, normalize, parse_number,
-                               segment)
+                               segment, trie_pattern)
 
 pytestmark = pytest.mark.pure
 
@@ -106,10 +108,6 @@ def test_mortgaging_a_named_property_is_a_house_loan():
 @given(st.lists(st.text(alphabet="房抵贷车押.?", min_size=1, max_size=4), min_size=1, max_size=12, unique=True),
        st.text(alphabet="房抵贷车押.? ", max_size=30))
 def test_the_phrase_scanner_finds_the_longest_phrase_at_every_position(phrases, text):
-    import re
-
-    from scrm.tagging.rules import _trie_pattern
-
     flat = re.compile("(?=(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + "))")
-    trie = re.compile("(?=(" + _trie_pattern(phrases) + "))")
+    trie = re.compile("(?=(" + trie_pattern(phrases) + "))")
     assert [(m.start(), m.group(1)) for m in trie.finditer(text)] == [(m.start(), m.group(1)) for m in flat.finditer(text)]

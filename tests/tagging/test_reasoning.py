@@ -1,0 +1,190 @@
+"""Reasoning kept as data, one kind at a time: implications, number roles, negation and loss, counts and
+named platforms, repayments against income, voices. Pure: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging import pipeline
+from scrm.tagging.rules import apply_rules, count_value
+from scrm.tagging.text import extract_amount, extract_term, normalize
+
+pytestmark = pytest.mark.pure
+
+
+def tags(text: str) -> set[str]:
+    return set(pipeline.analyze(text).tags)
+
+
+def asserted(text: str) -> dict[str, bool]:
+    return apply_rules(normalize(text)).tags
+
+
+# ---------------------------------------------------------------------------------------------- implications
+
+@pytest.mark.parametrize("text, product, implied", [
+    ("想做个房抵，急用", "房抵贷", "有房产"),
+    ("抵押房子能借多少", "房抵贷", "有房产"),
+    ("押车能借多少", "车抵贷", "有车辆"),
+    ("想做车抵", "车抵贷", "有车辆"),
+    ("想用公积金贷款买房", "公积金贷", "有公积金"),
+    ("想做个经营贷", "经营贷", "企业主"),
+])
+def test_a_product_asked_for_implies_the_asset_with_its_evidence(text, product, implied):
+    a = pipeline.analyze(text)
+    assert a.product == product and implied in a.tags
+    assert a.implied[implied] == product and a.asserted[implied] is True
+    assert a.phrases[implied]  # the phrase the product was read from
+
+
+def test_an_implication_never_overrides_what_the_text_says():
+    a = pipeline.analyze("想办个车抵，车在我老公名下")
+    assert a.product == "车抵贷" and "有车辆" not in a.tags
+    # a pledge declined still says the house is there
+    assert "有房产" in tags("我不想做房抵，想做信用贷")
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("公积金一个月交一千二", "有公积金"), ("社保已缴三年", "有社保"), ("保险每年交两万多", "有保单"),
+    ("开了个奶茶店有营业执照", "企业主"), ("保费一年两万，交了三年了", "有保单"),
+])
+def test_paying_into_a_fund_or_running_a_shop_means_having_it(text, tag):
+    assert asserted(text).get(tag) is True
+
+
+def test_a_pledge_word_with_one_asset_named_gives_that_assets_product():
+    assert pipeline.analyze("我有套房在洛阳，想抵押弄个四十万").product == "房抵贷"
+    assert pipeline.analyze("有车但不想押").product != "车抵贷"
+
+
+# ---------------------------------------------------------------------------------------------- number roles
+
+@pytest.mark.parametrize("text, yuan", [
+    ("月薪一万二，想借二十万", 200000),
+    ("房子值三百万，想贷一百万", 1000000),
+    ("年流水五百万，想借一百万", 1000000),
+    ("保险每年交一万五，想借五万", 50000),
+    ("存款有二十万，还想借三十万", 300000),
+    ("几十万吧，我要二十万", 200000),
+    ("先说十万，改成六万吧", 60000),
+    ("本来想借五十万，现在三十万就够", 300000),
+    ("开店两年了，想借十万一年", 100000),
+])
+def test_the_loan_amount_is_told_from_salary_valuation_turnover_premium_and_corrections(text, yuan):
+    assert extract_amount(normalize(text)) == yuan
+
+
+@pytest.mark.parametrize("text", ["3k工资能贷多少", "保费一年两万，交了三年了", "欠了十五万网贷", "营业额一个月二十万",
+                                  "要个十几万吧", "房子估值三百万左右，能贷多少出来"])
+def test_no_amount_where_only_other_figures_are_stated(text):
+    assert extract_amount(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text", ["一个月查了八次", "社保已缴三年", "先养半年征信再贷", "房贷还有十年还完", "上了十年班",
+                                  "保费一年两万", "最近三个月查询了七次"])
+def test_durations_that_are_not_the_loan_term(text):
+    assert extract_term(normalize(text)) is None
+
+
+def test_loan_terms_still_read():
+    assert extract_term(normalize("工作三年了，想贷两年的")) == 24
+    assert extract_term(normalize("借十万，一年半还")) == 18
+
+
+# ---------------------------------------------------------------------------------------------- negation and loss
+
+@pytest.mark.parametrize("text, tag", [
+    ("房子是租的，车也卖了", "有车辆"),
+    ("名下啥都没有", "有房产"),
+    ("名下啥都没有", "有车辆"),
+    ("社保去年就停缴了", "有社保"),
+    ("本来有公积金，辞职后断了", "有公积金"),
+    ("没有逾期，征信干净的很", "征信逾期"),
+    ("名下的房子前年卖了，车还在", "有房产"),
+    ("冇社保", "有社保"),
+])
+def test_denials_and_losses_deny_the_tag(text, tag):
+    assert asserted(text).get(tag) is False
+    assert tag not in tags(text)
+
+
+def test_the_later_statement_in_a_text_wins():
+    assert asserted("名下啥都没有，只有社保交着") == {"有房产": False, "有车辆": False, "有社保": True}
+    assert asserted("名下的房子前年卖了，车还在")["有车辆"] is True
+
+
+def test_enumerations_assert_or_deny_each_topic():
+    a = asserted("房子、车子、公积金、社保都有，征信也好")
+    assert all(a[t] for t in ("有房产", "有车辆", "有公积金", "有社保"))
+    assert asserted("房子车子都没有") == {"有房产": False, "有车辆": False}
+
+
+def test_someone_elses_assets_and_past_ones_are_not_the_customers():
+    assert "企业主" not in tags("我老公做生意，我上班")
+    assert "工薪族" not in tags("以前上班，现在自己做生意")
+    assert "工薪族" in tags("我老公是公务员，我们想贷款装修")  # borrowing together
+
+
+# ---------------------------------------------------------------------------------------------- risk and debt
+
+@pytest.mark.parametrize("said, n", [("8", 8), ("八", 8), ("十几", 12), ("五六", 6), ("二十多", 20), ("好几", 5), ("三", 3)])
+def test_counts_as_people_say_them(said, n):
+    assert count_value(said) == n
+
+
+@pytest.mark.parametrize("text, on", [
+    ("征信查询了十几次", True), ("一个月查了八次", True), ("最近半年被查了二十多次征信", True),
+    ("一个月前查过三次征信", False),
+])
+def test_inquiry_counts(text, on):
+    assert asserted(text).get("查询过多") is on
+
+
+@pytest.mark.parametrize("text", ["借呗欠两万，微粒贷欠一万", "花呗借呗京东白条都在用", "网贷有五六个，都没逾期",
+                                  "网贷撸了十几个"])
+def test_many_online_loans_named_or_counted(text):
+    assert "网贷较多" in tags(text)
+
+
+def test_one_named_online_loan_is_not_many():
+    assert "网贷较多" not in tags("网贷就一个借呗，没逾期")
+
+
+@pytest.mark.parametrize("text", ["信用卡全刷爆了", "每个月要还一万五，工资才一万", "房贷每月还六千，工资才八千",
+                                  "信用卡套现还卡，快撑不住了", "信用卡欠了十万，想贷款还上"])
+def test_high_debt_said_colloquially_or_by_repayments_against_income(text):
+    assert "负债过高" in tags(text)
+
+
+def test_repayments_well_below_income_are_not_high_debt():
+    assert "负债过高" not in tags("月供三千，工资两万")
+
+
+# ---------------------------------------------------------------------------------------------- voices
+
+@pytest.mark.parametrize("written, read", [
+    ("xyd 20w", "信用贷 20w"), ("zx有yq", "征信有逾期"), ("俺想借钱", "我想借钱"), ("喺深圳有层楼", "在深圳有套房"),
+    ("带款十万", "贷款十万"), ("低押", "抵押"), ("愈期", "逾期"), ("公机金", "公积金"), ("冇车", "没车"),
+])
+def test_voices_are_rewritten_to_the_words_the_rules_know(written, read):
+    assert normalize(written) == read
+
+
+def test_latin_abbreviations_only_as_whole_words():
+    assert normalize("zxcv") == "zxcv"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("zx花了还能做吗", "征信逾期"), ("征信有愈期", "征信逾期"), ("公机金交了两年了", "有公积金"),
+    ("喺广州有层楼，想攞笔钱", "有房产"), ("俺征信不咋好", "征信逾期"),
+])
+def test_tags_read_through_dialect_abbreviations_and_typos(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("客户已提交身份证和银行流水，约周四面签", "high"), ("跟进记录：客户已删除好友", "low"),
+    ("客户15天没联系了", "low"), ("👌 那我明天过去面签", "high"), ("客户说先养半年征信再办，暂时不做", "low"),
+])
+def test_salesperson_notes_carry_the_customers_intent(text, intent):
+    assert pipeline.analyze(text).intent == intent
