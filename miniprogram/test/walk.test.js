@@ -79,7 +79,7 @@ async function fillCredit(form, values) {
 async function signOrder(customerId) {
   await h.staff('sales', 'PATCH', `/api/customers/${customerId}`, {stage: 'appointment'})
   return h.staff('sales', 'POST', '/api/backoffice/orders', {customer_id: customerId, product_code: 'credit',
-    funder_type: 'bank', amount_applied: '200000', deposit: '2000', service_fee_rate: '3'})
+    funder_type: 'bank', amount_applied: '200000', deposit: '2000'})  // the fee comes from the product's rule (信用贷 3%)
 }
 async function intoProcessing(orderId) {
   await h.staff('finance', 'POST', `/api/backoffice/orders/${orderId}/confirm`)

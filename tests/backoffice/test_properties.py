@@ -18,6 +18,7 @@ from backoffice.ledger import service as ledger
 from backoffice.ledger.models import JournalLine
 from backoffice.orders import service as order_service
 from backoffice.orders.models import Deposit, DepositStatus, FollowUpKind, RefundStatus
+from backoffice.orders.schemas import AmendTerms
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementStatus
 from scrm.core.errors import AppError
@@ -166,7 +167,7 @@ ADVANCE_SECOND = ("advance", 1, 500_000, 100)
 def signed_at_rate(db, world, i: int):
     """Signed by the salesperson, the rate then set by finance (only finance sets amounts)."""
     order = order_service.sign_order(db, world.sales, world.customer(db).id, terms(deposit_fen=100_000 + 1000 * i))
-    return order_service.amend(db, world.finance, order, {"service_fee_rate_bp": 250 + i})
+    return order_service.amend(db, world.finance, order, AmendTerms(service_fee_rate_bp=250 + i))
 
 
 @PROPS

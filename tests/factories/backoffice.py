@@ -8,6 +8,7 @@ from datetime import date
 
 from backoffice.orders import service as order_service
 from backoffice.orders.models import FollowUpKind, FunderType, Order
+from backoffice.orders.schemas import AmendTerms
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import Settlement
 from scrm.customers import service as customer_service
@@ -76,7 +77,7 @@ def signed(db, w: World, **kw) -> Order:
     if fees:
         if fees.get("service_fee_fen") is not None and "service_fee_rate_bp" not in fees:
             fees["service_fee_rate_bp"] = None
-        order_service.amend(db, w.finance, order, fees)
+        order_service.amend(db, w.finance, order, AmendTerms(**fees))
     return order
 
 

@@ -62,7 +62,7 @@ def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_
     shipped = tagger.metadata()  # the same data set as the shipped model, plus the corrections
     first = learning.train_and_activate(db, models_dir=tmp_path, generated=shipped["generated"],
                                        seed=shipped["generator_seed"])
-    assert first.model.metrics["report"]["corrections_trained"] == 12 - 12 // service.RECENT_SHARE
+    assert first.model.metrics["report"]["corrections_trained"] == 12 - 12 // learning.RECENT_SHARE
     assert Path(first.model.path).exists() and first.model.version.startswith("tagger-1-")
     assert set(first.metrics["new"]) == {"heldout", "corrections"}
     assert first.metrics["new"]["heldout"]["n"] == 287
