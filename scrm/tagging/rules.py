@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from scrm.tagging.text import data_text, parse_number, trie_pattern
@@ -98,6 +98,10 @@ class Reasoning:
     enum_re: re.Pattern | None = field(default=None, compare=False)
     topic_re: re.Pattern | None = field(default=None, compare=False)
     topic_tags: dict = field(default_factory=dict, compare=False, hash=False)
+    answers: tuple[str, ...] = ()  # "征信有问题吗? 没问题": a question answered with one of these denies what it asked
+    declines: tuple[str, ...] = ()  # "车抵不做了": right after a product, declines it
+    changes: tuple[str, ...] = ()  # "不要了, 改成二十万": a low-intent phrase followed by one is a change of plan
+    recoveries: dict = field(default_factory=dict, compare=False, hash=False)  # tag -> phrases that do not retract it
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +188,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
 
     counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]), gate(c["pattern"]))
                    for c in doc.get("counts", []))
-    named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]), _alternation(tuple(n["names"])))
+    named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]),
+                        _alternation(tuple(n["names"])))
                   for n in doc.get("named", []))
     ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
                          float(r["share"]), gate(r["spend"])) for r in doc.get("ratios", []))
@@ -209,15 +214,20 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
     enum, scopes = doc.get("enumerations", {}), doc.get("scopes", {})
     losses = tuple(sorted(doc.get("losses", []), key=len, reverse=True))
     enum_assert, enum_deny = tuple(enum.get("assert", [])), tuple(enum.get("deny", []))
-    return Reasoning(counts, named, ratios, tuple(denials), tuple(implications), tuple(collateral.get("words", [])),
-                     tuple(collateral.get("products", {}).items()), topics, losses, enum_assert, enum_deny,
-                     tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
-                     tuple(scopes.get("others", [])), tuple(scopes.get("together", [])), tuple(scopes.get("future", [])),
-                     tuple(o.lstrip("我") for o in scopes.get("others", [])),
-                     tuple(scopes.get("about_to", [])),
-                     tuple((tuple(p["words"]), p["tag"], p["product"]) for p in doc.get("purposes", [])),
-                     _alternation(losses), _alternation(enum_assert + enum_deny),
-                     _alternation(tuple(w for w, _ in topics)), dict(topics))
+    reasoning = Reasoning(counts, named, ratios, tuple(denials), tuple(implications),
+                          tuple(collateral.get("words", [])), tuple(collateral.get("products", {}).items()), topics,
+                          losses, enum_assert, enum_deny,
+                          tuple(scopes.get("past", [])), tuple(scopes.get("present", [])),
+                          tuple(scopes.get("others", [])), tuple(scopes.get("together", [])),
+                          tuple(scopes.get("future", [])), tuple(o.lstrip("我") for o in scopes.get("others", [])),
+                          tuple(scopes.get("about_to", [])),
+                          tuple((tuple(p["words"]), p["tag"], p["product"]) for p in doc.get("purposes", [])),
+                          _alternation(losses), _alternation(enum_assert + enum_deny),
+                          _alternation(tuple(w for w, _ in topics)), dict(topics))
+    return replace(reasoning,
+                   answers=tuple(doc.get("answers", [])), declines=tuple(doc.get("declines", [])),
+                   changes=tuple(doc.get("changes", [])),
+                   recoveries={tag_of(x, "recovery"): frozenset(x["phrases"]) for x in doc.get("recoveries", [])})
 
 
 _META = set(".^$*+?{}[]\\|()")
@@ -354,6 +364,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
     covered: dict[str, int] = {}
+    asked = "?" in text
     field_spans: dict[str, list[tuple[int, int]]] = {}
     result = RuleResult()
     for start, end, rule, positive, phrase in matches:
@@ -370,8 +381,18 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         clause_start = breaks[i - 1] if i else 0
         if positive and rule.negatable and _negated(rules, text[clause_start:start]):
             positive = False
-        if positive and rule.tag is not None and rules.reasoning is not None and out_of_scope(
-                text, clause_start, start, rules.reasoning, rule.tag in assets):
+        clause_end = breaks[i] if i < len(breaks) else len(text)
+        if positive and rules.reasoning is not None and (
+                (asked and rule.tag is not None and answered_no(text, clause_end, rules.reasoning))
+                or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
+            positive = False
+        if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
+                and any(c in text[end:end + 8] for c in rules.reasoning.changes)):
+            continue
+        in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
+        if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
+                text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
+                past_only=rule.tag is None):
             continue
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
@@ -383,6 +404,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if key is None:
             continue
         previous = result.hits.get(key)
+        if (previous is not None and previous.positive and not hit.positive and rules.reasoning is not None
+                and phrase in rules.reasoning.recoveries.get(key, ())):
+            continue  # 逾期过, 现在征信好了: the overdue stays on the report
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
             result.hits[key] = hit
     for key, hit in result.hits.items():
@@ -463,18 +487,26 @@ def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, boo
     return out
 
 
-def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool) -> bool:
+def answered_no(text: str, clause_end: int, r: Reasoning) -> bool:
+    """A question ("征信有问题吗?") answered in the next clause with a denial ("没问题", "没有"): what it asked is denied."""
+    return (text[clause_end - 1:clause_end] == "?" and text[clause_end - 2:clause_end - 1] in "吗么"
+            and text[clause_end:clause_end + 3].lstrip().startswith(r.answers))
+
+
+def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool, past_only: bool = False) -> bool:
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
-    if (text[clause_start:clause_start + 3].lstrip("我").startswith(r.others_bare)
+    if (not past_only and text[clause_start:clause_start + 3].lstrip("我").startswith(r.others_bare)
             and not any(t in text for t in r.together)):
         return True
     if not asset:
         return False
     clause = text[clause_start:clause_start + 4].lstrip("我的")
-    if clause.startswith(r.past) and any(p in text[clause_start:] for p in r.present):
+    if clause.startswith(r.past) and any(p in text for p in r.present):
         return True
+    if past_only:
+        return False
     return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to)
 
 

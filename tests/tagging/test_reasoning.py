@@ -188,3 +188,80 @@ def test_tags_read_through_dialect_abbreviations_and_typos(text, tag):
 ])
 def test_salesperson_notes_carry_the_customers_intent(text, intent):
     assert pipeline.analyze(text).intent == intent
+
+
+# ---------------------------------------------------------------------------------------------- second round
+
+def test_a_question_answered_with_a_denial_denies_what_it_asked():
+    assert asserted("征信有问题吗？没问题，就是负债有点高") == {"征信逾期": False, "负债过高": True}
+    assert asserted("征信有问题吗？有，逾期过两次")["征信逾期"] is True  # answered yes
+
+
+def test_a_product_declined_right_after_it_is_named_is_not_asked_for():
+    a = pipeline.analyze("车抵不做了，想做房抵")
+    assert a.product == "房抵贷" and "车抵贷" not in a.tags
+    assert "有车辆" in a.tags  # declined, but named: the car is still the customer's
+    assert pipeline.analyze("房抵不做了").product is None
+
+
+def test_a_decline_followed_by_a_new_figure_is_a_change_of_plan_not_low_intent():
+    assert pipeline.analyze("之前说的三十万不要了，改成二十万").intent != "low"
+    assert pipeline.analyze("三十万不要了").intent == "low"
+
+
+def test_a_past_overdue_stays_on_the_report_when_the_text_says_it_is_fine_now():
+    assert asserted("三年前逾期过，现在征信好了")["征信逾期"] is True
+    assert asserted("征信好了")["征信逾期"] is False  # nothing before it to keep
+
+
+def test_past_clauses_are_out_of_scope_whichever_side_the_present_is_on():
+    assert "工薪族" not in tags("我现在失业了，以前在工厂上班")
+    assert "车抵贷" not in tags("之前是车抵，现在车卖了")
+    assert "企业主" not in tags("以前开过店，现在关了，在厂里上班")
+
+
+def test_working_at_a_place_is_not_owning_it():
+    t = tags("我在厂里上班")
+    assert "工薪族" in t and "企业主" not in t
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("房子120平，在郑州", "有房产"),
+    ("厂房是自己的，要流动资金", "有房产"),
+    ("房子还在按揭，月供三千", "有房产"),
+    ("房子有一套", "有房产"),
+    ("分期付款买的车", "有车辆"),
+    ("车贷还没还完", "有车辆"),
+    ("房子车子都没有，只有一个公积金", "有公积金"),
+])
+def test_an_asset_read_from_what_is_said_about_it(text, tag):
+    assert tag in tags(text)
+
+
+def test_pledging_everything_asserts_every_asset_listed():
+    assert {"有房产", "有车辆"} <= tags("我房子车子都抵押过了，还能做信用贷吗")
+
+
+def test_counts_of_months_or_of_rejections_are_not_counts_of_loans_or_inquiries():
+    assert "网贷较多" not in tags("去年网贷逾期了三个月")
+    assert "网贷较多" in tags("网贷有三个")
+    assert asserted("征信查询太多被拒了好几次")["查询过多"] is True
+
+
+@pytest.mark.parametrize("text, yuan", [
+    ("五万八万都行，越快越好", 80000),  # alternatives: the larger
+    ("想给店里换设备，差不多要20来万", 200000),
+])
+def test_alternative_and_approximate_figures(text, yuan):
+    assert extract_amount(normalize(text)) == yuan
+
+
+@pytest.mark.parametrize("text", ["微粒贷借了三万，京东白条一万，分期乐五千", "负债不高，就房贷一个"])
+def test_figures_owed_on_named_loans_are_not_the_amount(text):
+    assert extract_amount(normalize(text)) is None
+
+
+def test_a_term_said_as_paying_off_in_n_years_and_a_young_licence_is_not_a_term():
+    assert extract_term(normalize("我想借二十万，五年还完")) == 60
+    assert extract_term(normalize("营业执照刚办下来不到一年")) is None
+    assert extract_term(normalize("车贷还有一年就还完了")) is None
