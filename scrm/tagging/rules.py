@@ -101,6 +101,9 @@ class Reasoning:
     answers: tuple[str, ...] = ()  # "征信有问题吗? 没问题": a question answered with one of these denies what it asked
     declines: tuple[str, ...] = ()  # "车抵不做了": right after a product, declines it
     changes: tuple[str, ...] = ()  # "不要了, 改成二十万": a low-intent phrase followed by one is a change of plan
+    gains: tuple[str, ...] = ()  # "离婚后归我了": asserts the nearest topic before it, as a loss word denies it
+    pronouns: tuple[str, ...] = ()  # a clause opening with one is about the someone else the text named
+    gains_re: re.Pattern | None = field(default=None, compare=False)
     recoveries: dict = field(default_factory=dict, compare=False, hash=False)  # tag -> phrases that do not retract it
 
 
@@ -214,6 +217,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
     enum, scopes = doc.get("enumerations", {}), doc.get("scopes", {})
     losses = tuple(sorted(doc.get("losses", []), key=len, reverse=True))
     enum_assert, enum_deny = tuple(enum.get("assert", [])), tuple(enum.get("deny", []))
+    gains = tuple(sorted(doc.get("gains", []), key=len, reverse=True))
     reasoning = Reasoning(counts, named, ratios, tuple(denials), tuple(implications),
                           tuple(collateral.get("words", [])), tuple(collateral.get("products", {}).items()), topics,
                           losses, enum_assert, enum_deny,
@@ -226,7 +230,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                           _alternation(tuple(w for w, _ in topics)), dict(topics))
     return replace(reasoning,
                    answers=tuple(doc.get("answers", [])), declines=tuple(doc.get("declines", [])),
-                   changes=tuple(doc.get("changes", [])),
+                   changes=tuple(doc.get("changes", [])), gains=gains, gains_re=_alternation(gains),
+                   pronouns=tuple(scopes.get("pronouns", [])),
                    recoveries={tag_of(x, "recovery"): frozenset(x["phrases"]) for x in doc.get("recoveries", [])})
 
 
@@ -497,9 +502,12 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
-    if (not past_only and text[clause_start:clause_start + 3].lstrip("我").startswith(r.others_bare)
-            and not any(t in text for t in r.together)):
-        return True
+    if not past_only and not any(t in text for t in r.together):
+        opening = text[clause_start:clause_start + 3]
+        if opening.lstrip("我").startswith(r.others_bare):
+            return True
+        if opening.startswith(r.pronouns) and any(o in text[:clause_start] for o in r.others):
+            return True
     if not asset:
         return False
     clause = text[clause_start:clause_start + 4].lstrip("我的")
@@ -516,13 +524,15 @@ def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, s
     out = []
     if r.topic_re is None:
         return out
-    for lm in r.losses_re.finditer(text) if r.losses_re else ():
-        at, word = lm.start(), lm.group()
-        found = list(r.topic_re.finditer(text[max(0, at - 10):at]))
-        if found:
-            tag = r.topic_tags[found[-1].group()]
-            out.append((at, at + len(word), Rule(f"loss:{tag}", tag, None, None, (), (), (), False), False,
-                        found[-1].group() + "…" + word))
+    for positive, words in ((False, r.losses_re), (True, r.gains_re)):
+        for lm in words.finditer(text) if words else ():
+            at, word = lm.start(), lm.group()
+            found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 10)):at]))
+            if found:
+                tag = r.topic_tags[found[-1].group()]
+                kind = "gain" if positive else "loss"
+                out.append((at, at + len(word), Rule(f"{kind}:{tag}", tag, None, None, (), (), (), False), positive,
+                            found[-1].group() + "…" + word))
     for em in r.enum_re.finditer(text) if r.enum_re else ():
         at, word = em.start(), em.group()
         positive = word in r.enum_assert

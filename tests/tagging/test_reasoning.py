@@ -265,3 +265,19 @@ def test_a_term_said_as_paying_off_in_n_years_and_a_young_licence_is_not_a_term(
     assert extract_term(normalize("我想借二十万，五年还完")) == 60
     assert extract_term(normalize("营业执照刚办下来不到一年")) is None
     assert extract_term(normalize("车贷还有一年就还完了")) is None
+
+
+def test_a_gain_word_asserts_the_topic_before_it_as_a_loss_word_denies_it():
+    assert asserted("房子是我和前夫一起买的，离婚后归我了")["有房产"] is True
+    assert asserted("车也卖了")["有车辆"] is False
+
+
+def test_a_clause_opening_with_he_or_she_is_about_the_someone_else_named_before():
+    assert "有车辆" not in tags("我老公上班，他有车")
+    assert "有房产" in tags("客户说他在厦门有两套房")  # a note: 他 is the customer
+
+
+def test_paying_wages_is_not_earning_them_and_colloquial_bad_credit():
+    assert asserted("老板说厂里要发工资，差八十万").get("工薪族") is not True
+    assert asserted("下个月发工资就还")["工薪族"] is True
+    assert asserted("俺在村里种地的，征信也不咋地")["征信逾期"] is True
