@@ -281,3 +281,18 @@ def test_paying_wages_is_not_earning_them_and_colloquial_bad_credit():
     assert asserted("老板说厂里要发工资，差八十万").get("工薪族") is not True
     assert asserted("下个月发工资就还")["工薪族"] is True
     assert asserted("俺在村里种地的，征信也不咋地")["征信逾期"] is True
+
+
+def test_repayments_said_as_yue_huan_and_counts_said_with_lai():
+    assert asserted("客户月入八千，负债月还六千")["负债过高"] is True
+    assert asserted("一个月被查了十来次")["查询过多"] is True
+
+
+def test_an_asset_handed_to_someone_else_is_lost_and_no_product_is_read_from_it():
+    a = pipeline.analyze("车子过户给我弟了")
+    assert a.asserted.get("有车辆") is False and a.product is None
+
+
+def test_a_house_bought_on_a_loan_and_a_second_mortgage():
+    assert "有房产" in tags("我贷款买的房，现在还月供")
+    assert pipeline.analyze("二按可以吗，我房子还有按揭").product == "房抵贷"
