@@ -296,3 +296,13 @@ def test_an_asset_handed_to_someone_else_is_lost_and_no_product_is_read_from_it(
 def test_a_house_bought_on_a_loan_and_a_second_mortgage():
     assert "有房产" in tags("我贷款买的房，现在还月供")
     assert pipeline.analyze("二按可以吗，我房子还有按揭").product == "房抵贷"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我再比较一下其他家", "low"),  # comparing without need
+    ("客户在比较几家", "low"),
+    ("我现在就在你们公司楼下", "high"),
+    ("快啲得唔得", "high"),  # Cantonese: 快点行不行
+])
+def test_intent_from_comparing_arriving_and_hurrying_in_any_voice(text, intent):
+    assert pipeline.analyze(text).intent == intent
