@@ -183,11 +183,13 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "不需要", "租金", "月入", "借了", "借过", "贷了", "贷过", "加起来", "注册资金", "注册资本",
                      "总共欠", "一共欠",
                      # named online loans: the figure after one is what is owed on it
+                     "每期", "每次", "亏了", "亏", "赔了", "损失", "下降了", "少了",
                      "分期乐", "金条", "美团", "有钱花", "360", "安逸花", "招联", "度小满", "借条", "拍拍贷", "月付")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
-_MONEY_BAD_AFTER = ("的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
+_MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
+                    "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
@@ -271,7 +273,7 @@ _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", 
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
-                   "能挣", "能赚", "收入")
+                   "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
@@ -300,7 +302,8 @@ def extract_term(text: str) -> int | None:
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
         if any(b in before for b in _TERM_BAD_BEFORE) and not before.endswith(("分", "贷", "借", "期限")):
             continue
-        if after.startswith(_TERM_BAD_AFTER) or (after and (after[0].isdigit() or after[0] in _CN_DIGIT_CHARS)):
+        paid = after.lstrip("要还交缴付")  # 一个月还八千: what is paid per period
+        if after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS)):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
     if good:

@@ -306,3 +306,13 @@ def test_a_house_bought_on_a_loan_and_a_second_mortgage():
 ])
 def test_intent_from_comparing_arriving_and_hurrying_in_any_voice(text, intent):
     assert pipeline.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["我有二十万存款", "投资亏了一百万", "分12期，每期还三千", "交了三万保证金"])
+def test_savings_losses_deposits_and_instalments_are_not_the_amount(text):
+    assert extract_amount(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text", ["公司一年流水五百万", "一个月还八千"])
+def test_a_period_that_measures_turnover_or_a_repayment_is_not_the_term(text):
+    assert extract_term(normalize(text)) is None
