@@ -316,3 +316,21 @@ def test_savings_losses_deposits_and_instalments_are_not_the_amount(text):
 @pytest.mark.parametrize("text", ["公司一年流水五百万", "一个月还八千"])
 def test_a_period_that_measures_turnover_or_a_repayment_is_not_the_term(text):
     assert extract_term(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("征信不太干净", "征信逾期"),
+    ("上了黑名单", "征信逾期"),
+    ("欠了一屁股债", "负债过高"),
+    ("撸了好多口子", "网贷较多"),
+    ("硬查好多", "查询过多"),
+    ("干个体的", "企业主"),
+    ("每年交两万的保险", "有保单"),  # paying a premium means having the policy
+])
+def test_colloquial_risk_and_implied_assets(text, tag):
+    assert asserted(text)[tag] is True
+
+
+@pytest.mark.parametrize("text, tag", [("没交保险", "有保单"), ("没上黑名单", "征信逾期")])
+def test_colloquial_phrases_negated_assert_nothing(text, tag):
+    assert tag not in tags(text)
