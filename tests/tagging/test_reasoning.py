@@ -334,3 +334,8 @@ def test_colloquial_risk_and_implied_assets(text, tag):
 @pytest.mark.parametrize("text, tag", [("没交保险", "有保单"), ("没上黑名单", "征信逾期")])
 def test_colloquial_phrases_negated_assert_nothing(text, tag):
     assert tag not in tags(text)
+
+
+def test_offering_the_deed_is_pledging_the_house():
+    a = pipeline.analyze("想用房本借点钱")
+    assert a.product == "房抵贷" and "有房产" in a.tags
