@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from console import core
 from scrm.auth import ManagerStaff, SessionDep
+from scrm.core import commands
 from scrm.core.errors import AppError, ValidationFailed
 from scrm.core.money import NotAnAmount, to_fen, yuan_amount
 from scrm.customers import forms
 from scrm.customers import service as customer_service
 from scrm.customers.labels import ATTACHMENT_KIND_NAMES, FEE_KIND_NAMES, FIELD_TYPE_NAMES
 from scrm.customers.models import LoanProduct
+from scrm.customers.schemas import ProductChanges
 from scrm.org.models import Employee
 
 router = core.console_router()
@@ -223,7 +225,7 @@ async def _save(request: Request, staff: Employee, session: Session, code: str |
             msg = "product_saved"
         else:
             version = product.form_version
-            product = customer_service.update_product(session, staff, product, data)
+            product = customer_service.update_product(session, staff, product, commands.build(ProductChanges, data))
             msg = "product_form_saved" if product.form_version != version else "product_saved"
     except AppError as exc:
         if exc.status_code == 403:

@@ -149,7 +149,7 @@ def update_product(code: ProductCode, body: schemas.ProductUpdate, staff: Manage
     if "form_fields" in changes:
         changes["form_fields"] = _fields(body.form_fields)
     product = customer_service.product_by_code(session, code)
-    return product_out(customer_service.update_product(session, staff, product, changes))
+    return product_out(customer_service.update_product(session, staff, product, schemas.ProductChanges(**changes)))
 
 
 @router.put("/products/{code}/form", response_model=schemas.LoanProductOut, tags=["loan products"])
@@ -160,7 +160,7 @@ def replace_form(code: ProductCode, body: schemas.ProductFormIn, staff: ManagerS
     if body.required_materials is not None:
         changes["required_materials"] = body.required_materials
     product = customer_service.product_by_code(session, code)
-    return product_out(customer_service.update_product(session, staff, product, changes))
+    return product_out(customer_service.update_product(session, staff, product, schemas.ProductChanges(**changes)))
 
 
 @router.get("/products/{code}/forms", response_model=list[schemas.ProductFormOut], tags=["loan products"])

@@ -269,6 +269,17 @@ class ProductCreate(_In):
     fee_rule: FeeRuleIO
 
 
+class ProductChanges(Command):
+    """The update command of a product, built by the API from ``ProductUpdate`` and by the console from its form:
+    the form's fields as definitions and the fee rule as a mapping, each checked by the products service, which
+    names every bad part at once (``form_fields[2].options``, ``fee_rule.rate_bp`` …)."""
+
+    name: Any = None
+    form_fields: Any = None
+    required_materials: Any = None
+    fee_rule: Any = None
+
+
 class ProductUpdate(_In):
     """Only the keys sent change. A new `form_fields` or `required_materials` is a new form version."""
 

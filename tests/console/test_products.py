@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from scrm.customers import service as customer_service
 from scrm.customers.models import LoanProduct
-from scrm.customers.schemas import CustomerUpdate
+from scrm.customers.schemas import CustomerUpdate, ProductChanges
 from scrm.org.models import Role
 from tests.console.conftest import csrf_of
 from tests.factories.customers import make_customer
@@ -95,7 +95,7 @@ def test_a_customer_page_keeps_the_form_version_they_filled(db, sign_in):
         "credit_overdue": "none"}))
     credit = customer_service.product_by_code(db, "credit")
     fields = [f for f in credit.form_fields if f["key"] != "credit_overdue"]
-    customer_service.update_product(db, manager, credit, {"form_fields": fields})
+    customer_service.update_product(db, manager, credit, ProductChanges(form_fields=fields))
 
     page = sign_in(sales).get(f"/console/customers/{customer.id}")
     assert page.status_code == 200

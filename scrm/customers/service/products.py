@@ -19,6 +19,7 @@ from scrm.core.money import from_fen, round_fen, to_fen
 from scrm.customers import forms
 from scrm.customers.labels import ATTACHMENT_KIND_NAMES
 from scrm.customers.models import Attachment, FeeKind, LoanProduct, LoanProductForm
+from scrm.customers.schemas import ProductChanges
 from scrm.customers.service.common import ATTACHMENT_KINDS, _fail
 from scrm.org.models import Employee, Role
 
@@ -239,9 +240,10 @@ def create_product(session: Session, actor: Employee | None, *, code: Any, name:
     return product
 
 
-def update_product(session: Session, actor: Employee, product: LoanProduct, changes: dict[str, Any]) -> LoanProduct:
-    """Change the name, the fee rule or the form (only the keys present). A changed form or list of required
-    materials is a new version; applications already made keep theirs."""
+def update_product(session: Session, actor: Employee, product: LoanProduct, command: ProductChanges) -> LoanProduct:
+    """Change the name, the fee rule or the form (only the fields the command sets). A changed form or list of
+    required materials is a new version; applications already made keep theirs."""
+    changes = command.changes()
     require_editor(actor)
     errors: list[tuple[str, str]] = []
     product = product_by_code(session, product.code, lock=True)
