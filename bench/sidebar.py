@@ -29,12 +29,10 @@ import redis  # noqa: E402
 import requests  # noqa: E402
 
 from bench.common import PG_ADMIN, PII_KEY, REDIS_URL, ROOT, free_port, fresh_database, wait_port  # noqa: E402
+from bench.console_pages import STAGES, TAGS  # noqa: E402
 
 DB_NAME = "scrm_bench_sidebar"
 SECRET = "bench-sidebar"
-TAGS = ["房抵贷", "信用贷", "车抵贷", "有房产", "有社保", "企业主", "征信逾期", "高意向", "中意向", "低意向"]
-STAGES = ["lead"] * 50 + ["contacted"] * 25 + ["appointment"] * 8 + ["signed"] * 6 + ["processing"] * 3 + \
-         ["disbursed"] * 3 + ["settled"] * 2 + ["lost"] * 3
 
 
 def seed(n: int) -> None:
