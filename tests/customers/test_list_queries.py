@@ -18,7 +18,7 @@ from scrm.org.models import Role
 from scrm.tagging import service as tagging_service
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagGroup
 from tests.factories.customers import make_customer
-from tests.factories.org import make_employee
+from tests.factories.org import make_department, make_employee
 
 
 def _pages(db, viewer, page_size, **filters) -> list[int]:
@@ -38,10 +38,14 @@ def admin(committed_any):
 
 def test_sorting_by_owner_follows_the_owners_names_with_the_unassigned_last(committed_any, admin):
     db = committed_any
-    staff = {name: make_employee(db, name=name) for name in ("王五", "张三", "李四")}
+    team = make_department(db)
+    staff = {name: make_employee(db, name=name, department=team) for name in ("王五", "张三", "李四")}
+    outsider = make_employee(db, name="赵六")  # in no department: outside the supervisor's scope
     made = []
     for i in range(14):
         owner = None if i % 5 == 0 else list(staff.values())[i % 3]
+        if i == 7:
+            owner = outsider
         made.append(make_customer(db, owner=owner, stage=Stage.contacted if i % 4 else Stage.lead))
     db.commit()
     contacted = [c for c in made if c.stage == Stage.contacted]
@@ -53,9 +57,15 @@ def test_sorting_by_owner_follows_the_owners_names_with_the_unassigned_last(comm
         unowned = sorted((c for c in contacted if not c.owner_id), key=lambda c: c.id, reverse=descending)
         return [c.id for c in owned + unowned]
 
+    names[outsider.id] = outsider.name
     for page_size in (3, 4, 50):
         assert _pages(db, admin, page_size, stage=Stage.contacted, sort="owner") == expected(False)
         assert _pages(db, admin, page_size, stage=Stage.contacted, sort="-owner") == expected(True)
+    # a department's scope (a recursive query over the department tree) keeps the order and leaves the outsider out
+    supervisor = make_employee(db, role=Role.supervisor, department=team)
+    db.commit()
+    in_team = [i for i in expected(False) if next(c for c in made if c.id == i).owner_id != outsider.id]
+    assert _pages(db, supervisor, 3, stage=Stage.contacted, sort="owner") == in_team
     # the sort keeps the viewer's scope: a salesperson sees their own customers only, still in order
     own = staff["张三"]
     assert _pages(db, own, 2, sort="owner") == sorted(c.id for c in made if c.owner_id == own.id)
