@@ -38,6 +38,8 @@ class Order(Base):
         Index("ix_bo_order_status_signed_at", "status", "signed_at"),
         Index("ix_bo_order_signed_at", "signed_at"),
         Index("ix_bo_order_disbursed_on", "disbursed_on"),
+        # the settlement list filtered by state and funder type, newest disbursement first
+        Index("ix_bo_order_status_funder_disbursed_on", "status", "funder_type", "disbursed_on"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agreement_no: Mapped[str] = mapped_column(String(32), unique=True)
