@@ -38,14 +38,15 @@ def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None,
         hand = [(e, a) for e, a in zip(test_set, held) if e.origin == "handwritten"]
         heldout = dataset.labelled("heldout")
         dev = dataset.labelled("dev")
-        rotated = dataset.labelled("heldout1")
+        rotated = {name: dataset.labelled(name) for name in ("heldout1", "heldout2")}
         metrics = {
             "heldout": pipeline.evaluate(
                 heldout, pipeline.analyze_many([e.text for e in heldout], model_path=tmp, ruleset=ruleset), ruleset),
             "dev": pipeline.evaluate(
                 dev, pipeline.analyze_many([e.text for e in dev], model_path=tmp, ruleset=ruleset), ruleset),
-            "heldout1": pipeline.evaluate(
-                rotated, pipeline.analyze_many([e.text for e in rotated], model_path=tmp, ruleset=ruleset), ruleset),
+            **{name: pipeline.evaluate(
+                exs, pipeline.analyze_many([e.text for e in exs], model_path=tmp, ruleset=ruleset), ruleset)
+               for name, exs in rotated.items()},
             "held_out": pipeline.evaluate(test_set, held, ruleset),
             "held_out_handwritten": pipeline.evaluate([e for e, _ in hand], [a for _, a in hand], ruleset),
         }
@@ -89,9 +90,11 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout": "hand-labelled held-out set 2 (data/heldout.psv): never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv + heldout1.psv): read while writing rules, and trained on",
+    "heldout": "hand-labelled held-out set 3 (data/heldout.psv): never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv + heldout1.psv + heldout2.psv): read while writing rules, "
+           "and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
+    "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
     "held_out": "template examples and old hand-written cases held out by hash",
     "held_out_handwritten": "the old hand-written cases among them (data/handwritten.csv)",
     "corrections": "staff corrections since the last model, not trained on",
