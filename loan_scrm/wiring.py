@@ -27,6 +27,7 @@ from scrm.broadcast import tasks as broadcast_tasks
 from scrm.channels import tasks as channel_tasks
 from scrm.core import events, jobs
 from scrm.customers import service as customer_service
+from scrm.customers import tasks as customer_tasks
 from scrm.customers.events import (CustomerCreated, CustomerDuplicatePhone, CustomerErased, CustomerFollowEnded,
                                    CustomerMerged, CustomerTransferFailed, FollowUpAdded)
 from scrm.groups import service as group_service
@@ -54,8 +55,8 @@ from scrm.wechatpay import service as wechatpay_service
 from scrm.wecom import service as wecom_service
 
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
-TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, group_tasks, handover_tasks, org_tasks,
-                referral_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
+TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
+                org_tasks, referral_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
 
 SUBSCRIPTIONS: dict[type[events.Event], list] = {
     CustomerDuplicatePhone: [bot_service.notify_duplicate_phone],

@@ -17,9 +17,10 @@ from scrm.customers.service.common import (ATTACHMENT_KINDS, ATTACHMENT_TYPES, C
 from scrm.customers.service.contacts import (ImportSnapshot, active_wecom_follows, end_follow,
                                              import_new_wecom_contacts, import_snapshot, mark_half_added,
                                              record_transfer_failed, unchanged_by, upsert_wecom_contact)
-from scrm.customers.service.counts import (ChannelStats, channel_stats, follow_up_count, follow_ups_of_customer,
-                                           newest_customer_id, scope_counts, stage_counts_by_channel,
-                                           stage_counts_by_owner, timeline_of_customer)
+from scrm.customers.service.counts import (ChannelStats, MonthSpan, channel_stats, compact_month_counts,
+                                           follow_up_count, follow_ups_of_customer, month_span, newest_customer_id,
+                                           scope_counts, stage_counts_by_channel, stage_counts_by_owner,
+                                           timeline_of_customer)
 from scrm.customers.service.follow_ups import add_follow_up, list_follow_ups, list_follows
 from scrm.customers.service.lookups import customers_by_id, duplicate_owners, names_by_id
 from scrm.customers.service.miniprogram import (amount_yuan, apply_from_miniprogram, set_verified_phone,
@@ -136,6 +137,9 @@ __all__ = [
     "follow_ups_of_customer",
     "newest_customer_id",
     "scope_counts",
+    "compact_month_counts",
+    "month_span",
+    "MonthSpan",
     "stage_counts_by_channel",
     "stage_counts_by_owner",
     "timeline_of_customer",

@@ -168,7 +168,12 @@ def not_merged() -> ColumnElement[bool]:
 
 def visible_condition(session: Session, viewer: Employee) -> ColumnElement[bool]:
     """WHERE condition: customers in the viewer's data scope (and the unassigned pool for supervisors up)."""
-    return org_service.owner_filter(session, viewer, Customer.owner_id, include_unowned=viewer.role in POOL_ROLES)
+    return visible_owner_condition(session, viewer, Customer.owner_id)
+
+
+def visible_owner_condition(session: Session, viewer: Employee, owner_column: Any) -> ColumnElement[bool]:
+    """``visible_condition`` over another table's copy of the owner (the month counts)."""
+    return org_service.owner_filter(session, viewer, owner_column, include_unowned=viewer.role in POOL_ROLES)
 
 
 def can_see(session: Session, viewer: Employee, customer: Customer) -> bool:

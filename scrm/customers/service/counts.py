@@ -3,18 +3,24 @@ its paged lists."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
 from scrm.core import db
-from scrm.customers.models import Customer, CustomerFollow, CustomerStatus, FollowStatus, FollowUp, Stage, TimelineEntry
-from scrm.customers.service.common import CONVERTED_STAGES, OPEN_STAGES, not_merged, visible_condition
+from scrm.customers.models import (Customer, CustomerChannelMonth, CustomerFollow, CustomerStageMonth, CustomerStatus,
+                                   FollowMonth, FollowStatus, FollowUp, Stage, TimelineEntry)
+from scrm.customers.service.common import (CONVERTED_STAGES, OPEN_STAGES, not_merged, visible_condition,
+                                           visible_owner_condition)
 from scrm.org import service as org_service
 from scrm.org.models import Employee
+
+BEIJING = timezone(timedelta(hours=8))
 
 
 def stage_counts_by_channel(session: Session, viewer: Employee, *, created_from: datetime | None = None,
@@ -57,37 +63,44 @@ class ChannelStats:
 
 def channel_stats(session: Session, viewer: Employee, *, since: datetime | None = None,
                   until: datetime | None = None) -> list[ChannelStats]:
-    """Adds, deletions and conversions per channel, counted within the viewer's data scope, in one query."""
+    """Adds, deletions and conversions per channel, counted within the viewer's data scope: whole months from
+    the month counts, the days before the first and after the last from the tables themselves."""
     session.flush()
-    follow_filter = [org_service.owner_filter(session, viewer, CustomerFollow.employee_id)]
-    customer_filter = [org_service.owner_filter(session, viewer, Customer.owner_id),
-                       Customer.status != CustomerStatus.merged]
-    if since is not None:
-        follow_filter.append(CustomerFollow.added_at >= since)
-        customer_filter.append(Customer.created_at >= since)
-    if until is not None:
-        follow_filter.append(CustomerFollow.added_at < until)
-        customer_filter.append(Customer.created_at < until)
+    span = month_span(since, until)
     ended = CustomerFollow.status.in_([FollowStatus.deleted_by_staff, FollowStatus.deleted_by_customer])
-    follows = (select(CustomerFollow.state.label("state"), func.count().label("adds"),
-                      func.sum(case((ended, 1), else_=0)).label("deletions"))
-               .where(CustomerFollow.state.is_not(None), *follow_filter)
-               .group_by(CustomerFollow.state).subquery())
-    converted = Customer.stage.in_(CONVERTED_STAGES)
-    customers = (select(Customer.channel_id.label("channel_id"), func.count().label("customers"),
-                        func.sum(case((converted, 1), else_=0)).label("conversions"))
-                 .where(Customer.channel_id.is_not(None), *customer_filter)
-                 .group_by(Customer.channel_id).subquery())
-    rows = session.execute(
-        select(Channel.id, Channel.name, Channel.kind, Channel.active,
-               func.coalesce(follows.c.adds, 0), func.coalesce(follows.c.deletions, 0),
-               func.coalesce(customers.c.customers, 0), func.coalesce(customers.c.conversions, 0))
-        .outerjoin(follows, follows.c.state == Channel.state)
-        .outerjoin(customers, and_(customers.c.channel_id == Channel.id))
-        .order_by(Channel.id)).all()
-    return [ChannelStats(channel_id=r[0], name=r[1], kind=r[2].value, active=r[3], adds=int(r[4]),
-                         deletions=int(r[5]), customers=int(r[6]), conversions=int(r[7]),
-                         conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]
+    follows: Counter[tuple[str, bool]] = Counter()
+    customers: Counter[tuple[int, bool]] = Counter()
+    if span.months:
+        follows.update({(state, bool(e)): int(n) for state, e, n in session.execute(
+            select(FollowMonth.state, FollowMonth.ended, func.sum(FollowMonth.n))
+            .where(org_service.owner_filter(session, viewer, FollowMonth.employee_id), *span.months_where(FollowMonth))
+            .group_by(FollowMonth.state, FollowMonth.ended))})
+        customers.update({(channel, bool(c)): int(n) for channel, c, n in session.execute(
+            select(CustomerChannelMonth.channel_id, CustomerChannelMonth.converted, func.sum(CustomerChannelMonth.n))
+            .where(org_service.owner_filter(session, viewer, CustomerChannelMonth.owner_id),
+                   *span.months_where(CustomerChannelMonth))
+            .group_by(CustomerChannelMonth.channel_id, CustomerChannelMonth.converted))})
+    if span.days:
+        follows.update({(state, bool(e)): int(n) for state, e, n in session.execute(
+            select(CustomerFollow.state, ended, func.count())
+            .where(CustomerFollow.state.is_not(None), org_service.owner_filter(session, viewer, CustomerFollow.employee_id),
+                   span.days_where(CustomerFollow.added_at))
+            .group_by(CustomerFollow.state, ended))})
+        converted = Customer.stage.in_(CONVERTED_STAGES)
+        customers.update({(channel, bool(c)): int(n) for channel, c, n in session.execute(
+            select(Customer.channel_id, converted, func.count())
+            .where(Customer.channel_id.is_not(None), org_service.owner_filter(session, viewer, Customer.owner_id),
+                   not_merged(), span.days_where(Customer.created_at))
+            .group_by(Customer.channel_id, converted))})
+    out = []
+    for channel_id, name, kind, active, state in session.execute(
+            select(Channel.id, Channel.name, Channel.kind, Channel.active, Channel.state).order_by(Channel.id)):
+        adds, deletions = follows[(state, False)] + follows[(state, True)], follows[(state, True)]
+        n, conversions = customers[(channel_id, False)] + customers[(channel_id, True)], customers[(channel_id, True)]
+        out.append(ChannelStats(channel_id=channel_id, name=name, kind=kind.value, active=active, adds=adds,
+                                deletions=deletions, customers=n, conversions=conversions,
+                                conversion_rate=round(conversions / n, 4) if n else 0.0))
+    return out
 
 
 def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count]:
@@ -100,14 +113,91 @@ def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count
 def stage_counts_by_owner(session: Session, viewer: Employee, *, created_from: datetime, created_to: datetime,
                           owner_ids: Select | None = None) -> list[tuple[int | None, Stage, int]]:
     """(owner id, stage, customers) for the customers in the viewer's scope created in the period, owned by one of
-    ``owner_ids`` when given; one GROUP BY."""
-    where = [visible_condition(session, viewer), not_merged(), Customer.created_at >= created_from,
-             Customer.created_at < created_to]
-    if owner_ids is not None:
-        where.append(Customer.owner_id.in_(owner_ids))
-    return [(o, st, int(n)) for o, st, n in session.execute(
-        select(Customer.owner_id, Customer.stage, func.count()).where(*where).group_by(Customer.owner_id,
-                                                                                          Customer.stage))]
+    ``owner_ids`` when given: whole months from the month counts, the rest from the customers."""
+    session.flush()
+    span = month_span(created_from, created_to)
+    totals: Counter[tuple[int | None, str]] = Counter()
+    if span.months:
+        where = [visible_owner_condition(session, viewer, CustomerStageMonth.owner_id),
+                 *span.months_where(CustomerStageMonth)]
+        if owner_ids is not None:
+            where.append(CustomerStageMonth.owner_id.in_(owner_ids))
+        totals.update({(o, st): int(n) for o, st, n in session.execute(
+            select(CustomerStageMonth.owner_id, CustomerStageMonth.stage, func.sum(CustomerStageMonth.n))
+            .where(*where).group_by(CustomerStageMonth.owner_id, CustomerStageMonth.stage))})
+    if span.days:
+        where = [visible_condition(session, viewer), not_merged(), span.days_where(Customer.created_at)]
+        if owner_ids is not None:
+            where.append(Customer.owner_id.in_(owner_ids))
+        totals.update({(o, st.value): int(n) for o, st, n in session.execute(
+            select(Customer.owner_id, Customer.stage, func.count()).where(*where)
+            .group_by(Customer.owner_id, Customer.stage))})
+    return [(o, Stage(st), n) for (o, st), n in totals.items() if n]
+
+
+@dataclass(frozen=True)
+class MonthSpan:
+    """A period cut into whole Beijing months (``first`` up to ``last``, each None when open) read from the
+    month counts, and the stretches of days around them (``days``) read from the tables."""
+    first: date | None
+    last: date | None
+    months: bool
+    days: list[tuple[datetime, datetime]]
+
+    def months_where(self, table: Any) -> list[ColumnElement[bool]]:
+        where = []
+        if self.first is not None:
+            where.append(table.month >= self.first)
+        if self.last is not None:
+            where.append(table.month < self.last)
+        return where
+
+    def days_where(self, column: Any) -> ColumnElement[bool]:
+        return or_(*[and_(column >= since, column < until) for since, until in self.days])
+
+
+def _month_start(at: datetime) -> datetime:
+    local = at.astimezone(BEIJING)
+    return datetime(local.year, local.month, 1, tzinfo=BEIJING)
+
+
+def month_span(since: datetime | None, until: datetime | None) -> MonthSpan:
+    first = None if since is None else _month_start(since)
+    if first is not None and first < since:
+        first = _month_start(first + timedelta(days=32))
+    last = None if until is None else _month_start(until)
+    if first is not None and last is not None and first >= last:
+        return MonthSpan(None, None, False, [(since, until)])
+    days = []
+    if since is not None and since < first:
+        days.append((since, first))
+    if until is not None and last < until:
+        days.append((last, until))
+    return MonthSpan(first and first.date(), last and last.date(), True, days)
+
+
+def compact_month_counts(session: Session) -> int:
+    """Fold the month counts' appended +1 and -1 rows into one row per key (dropping keys that sum to zero);
+    returns how many rows were folded. Safe beside writers and a second compactor: on PostgreSQL each table is
+    folded by one statement over one snapshot, on SQLite inside the one write transaction."""
+    folded = 0
+    for table, key in ((CustomerStageMonth, ("month", "owner_id", "stage")),
+                       (CustomerChannelMonth, ("month", "owner_id", "channel_id", "converted")),
+                       (FollowMonth, ("month", "employee_id", "state", "ended"))):
+        name, columns = table.__tablename__, ", ".join(key)
+        if session.get_bind().dialect.name == "postgresql":
+            folded += session.execute(text(
+                f"WITH folded AS (DELETE FROM {name} RETURNING {columns}, n), "
+                f"kept AS (INSERT INTO {name} ({columns}, n) SELECT {columns}, sum(n) FROM folded "
+                f"GROUP BY {columns} HAVING sum(n) <> 0) SELECT count(*) FROM folded")).scalar_one()
+        else:
+            upto = session.scalar(select(func.max(table.id)))
+            if upto is None:
+                continue
+            session.execute(text(f"INSERT INTO {name} ({columns}, n) SELECT {columns}, sum(n) FROM {name} "
+                                 f"WHERE id <= :upto GROUP BY {columns} HAVING sum(n) <> 0"), {"upto": upto})
+            folded += session.execute(text(f"DELETE FROM {name} WHERE id <= :upto"), {"upto": upto}).rowcount
+    return folded
 
 
 def follow_ups_of_customer(session: Session, customer_id: int) -> int:
