@@ -95,7 +95,8 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
         if intent_by == "default":
             intent = "medium"
     asserted = dict(r.tags)
-    implied = implications(ruleset, asserted, product, r.negated_products)
+    implied = {tag: source for tag, source in implications(ruleset, asserted, product, r.negated_products).items()
+               if tag not in r.elsewhere}
     for tag, source in implied.items():
         asserted[tag] = True
         phrases[tag] = phrases.get("product") or source

@@ -105,6 +105,10 @@ class Reasoning:
     pronouns: tuple[str, ...] = ()  # a clause opening with one is about the someone else the text named
     gains_re: re.Pattern | None = field(default=None, compare=False)
     recoveries: dict = field(default_factory=dict, compare=False, hash=False)  # tag -> phrases that do not retract it
+    product_asides: tuple[str, ...] = ()  # right before a product: 啥是 / 做过 (asked what it is, or had it before)
+    comparisons: tuple[str, ...] = ()  # "公积金贷和信用贷哪个…": two products compared, neither is asked for
+    bases: tuple[tuple[str, str, tuple[str, ...], frozenset], ...] = ()  # (tag, product, loan words, other tags)
+    pledged_states: tuple[str, ...] = ()  # 已抵押, 抵押着: a pledge that exists, not one offered
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +150,7 @@ class RuleResult:
     negated_products: set[str] = field(default_factory=set)
     intent: str | None = None
     hits: dict[str, Hit] = field(default_factory=dict)  # tag / "product" / "intent" -> the deciding hit
+    elsewhere: set[str] = field(default_factory=set)  # assets the text names as someone else's (他的房子)
 
 
 def parse_rules(doc: dict) -> RuleSet:
@@ -232,7 +237,17 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    answers=tuple(doc.get("answers", [])), declines=tuple(doc.get("declines", [])),
                    changes=tuple(doc.get("changes", [])), gains=gains, gains_re=_alternation(gains),
                    pronouns=tuple(scopes.get("pronouns", [])),
-                   recoveries={tag_of(x, "recovery"): frozenset(x["phrases"]) for x in doc.get("recoveries", [])})
+                   recoveries={tag_of(x, "recovery"): frozenset(x["phrases"]) for x in doc.get("recoveries", [])},
+                   product_asides=tuple(doc.get("product_asides", [])), comparisons=tuple(doc.get("comparisons", [])),
+                   bases=tuple((tag_of(b, "basis"), _product_of(b, products), tuple(b["words"]), frozenset(b["unless"]))
+                               for b in doc.get("bases", [])),
+                   pledged_states=tuple(doc.get("pledged_states", [])))
+
+
+def _product_of(item: dict, products: set[str]) -> str:
+    if item["product"] not in products:
+        raise ValueError(f"product {item['product']} is not in the vocabulary")
+    return item["product"]
 
 
 _META = set(".^$*+?{}[]\\|()")
@@ -340,8 +355,10 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     for filler in rules.fillers:
         if clause_prefix.endswith(filler):
             head = clause_prefix[: len(clause_prefix) - len(filler)]
-            if head.endswith(rules.negators):
-                return True
+            neg = next((n for n in rules.negators if head.endswith(n)), None)
+            if neg is not None:
+                # 要不要押车, 有没有逾期: a question, not a negation
+                return not (len(head) > len(neg) and head[-len(neg) - 1] == neg[-1])
     return False
 
 
@@ -391,6 +408,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 (asked and rule.tag is not None and answered_no(text, clause_end, rules.reasoning))
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
+        if (positive and rule.field == "product" and rules.reasoning is not None
+                and text[max(0, start - 4):start].endswith(rules.reasoning.product_asides)):
+            positive = False  # 啥是房抵, 之前做过车抵: not what is asked for now
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
                 and any(c in text[end:end + 8] for c in rules.reasoning.changes)):
             continue
@@ -431,6 +451,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         rule = next(r for r in rules.rules if r.id == result.hits["intent"].rule)
         result.intent = rule.value
     result.negated_products.discard(result.product or "")
+    if rules.reasoning is not None:
+        _reconsider_product(text, rules.reasoning, result)
+        result.elsewhere = elsewhere(text, rules.reasoning)
     if result.product is None and rules.reasoning is not None:
         pledged = pledge(text, rules, result)
         if pledged is not None:
@@ -440,12 +463,12 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
 
 # ---------------------------------------------------------------------------------------------- reasoning
 
-_CN_COUNT = {"几": 3, "好几": 5, "十几": 12, "几十": 30, "一大堆": 10, "好多": 10, "很多": 10, "多": 3}
+_CN_COUNT = {"几": 3, "好几": 5, "十几": 12, "几十": 30, "好几十": 30, "一大堆": 10, "好多": 10, "很多": 10, "多": 3}
 
 
 def count_value(s: str) -> int | None:
     """The number in a count as people say it: 8, 八, 十几 (12), 五六 (6), 二十多 (20), 好几 (5)."""
-    s = s.rstrip("多来余")
+    s = re.sub("[多来余](?=[万w])", "", s.rstrip("多来余"))  # 三十多万: thirty
     if s in _CN_COUNT:
         return _CN_COUNT[s]
     if s.endswith("几"):
@@ -503,19 +526,54 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
     if not past_only and not any(t in text for t in r.together):
-        opening = text[clause_start:clause_start + 3]
+        opening = _opening(text, clause_start)
         if opening.lstrip("我").startswith(r.others_bare):
             return True
         if opening.startswith(r.pronouns) and any(o in text[:clause_start] for o in r.others):
             return True
     if not asset:
         return False
-    clause = text[clause_start:clause_start + 4].lstrip("我的")
-    if clause.startswith(r.past) and any(p in text for p in r.present):
+    if _in_the_past(text, clause_start, start, r):
         return True
     if past_only:
         return False
-    return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to)
+    return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to) \
+        or _purpose_ahead(text, clause_start, start)
+
+
+_NOTE_OPENINGS = ("跟进:", "跟进记录:", "客户说", "客户")
+
+
+def _opening(text: str, clause_start: int) -> str:
+    """The first characters of a clause, past a salesperson's "客户…" (客户老婆开美容院: about his wife)."""
+    clause = text[clause_start:clause_start + 12]
+    for o in _NOTE_OPENINGS:
+        if clause.startswith(o):
+            clause = clause[len(o):]
+    return clause[:6]
+
+
+def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
+    """以前 / 之前 … before the phrase in its clause, with 现在 said somewhere and not in between: a run-on
+    "之前借了很多网贷…现在每个月还款…工资才八千" has its present half after 现在."""
+    if not any(p in text for p in r.present):
+        return False
+    before = text[clause_start:start]
+    at = max((before.rfind(p) for p in r.past), default=-1)
+    if at < 0:
+        return False
+    if at > 4 and not before[:at].lstrip("我的这边").startswith(r.others_bare):
+        # deep in a clause only when the past word opens what is said (我老公之前做生意…), not "卖了之前的车"
+        return False
+    return not any(p in before[at:] for p in r.present)
+
+
+_PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押)[^，。,.;；!！?？ ]{0,8}$")
+
+
+def _purpose_ahead(text: str, clause_start: int, start: int) -> bool:
+    """想贷款三十万做生意, 想抵押出来开店: the business is what the money is for, not one the customer runs."""
+    return text[start:start + 1] in "做开" and _PURPOSE.search(text[clause_start:start]) is not None
 
 
 def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
@@ -564,9 +622,16 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
             while at >= 0:
                 i = bisect_right(breaks, at)
                 start = breaks[i - 1] if i else 0
-                if not _negated(rules, text[start:at]):
+                if not _negated(rules, text[start:at]) and not _pledged_already(text, at, word, r):
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
+    for tag, product, words, unless in r.bases:  # 公积金交了六年, 能贷多少: the one thing stated is the basis
+        hit = result.hits.get(tag)
+        if result.tags.get(tag) and not any(result.tags.get(t) for t in unless):
+            for word in words:
+                at = text.find(word, hit.end - len(hit.phrase) if hit else 0)
+                if at >= 0:
+                    return product, Hit("basis", word, True, at + len(word))
     for words, tag, product in r.purposes:  # no pledge: money for a business by its owner
         if result.tags.get(tag):
             for word in words:
@@ -574,3 +639,43 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
                 if at >= 0:
                     return product, Hit("purpose", word, True, at + len(word))
     return None
+
+
+def _pledged_already(text: str, at: int, word: str, r: Reasoning) -> bool:
+    """名下一套房已抵押, 车抵押着: the asset is pledged already, which is not offering it."""
+    around = text[max(0, at - 2):at + len(word) + 1]
+    return any(state in around for state in r.pledged_states)
+
+
+def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
+    """A product whose asset is lost later in the text (想做车抵, 但车已经卖了; not 车在老公名下) or one of two compared
+    (公积金贷和信用贷哪个利息低) is not asked for."""
+    if result.product is None:
+        return
+    hit = result.hits.get("product")
+    for imp in r.implications:
+        if imp.product == result.product and imp.mention:
+            denial = result.hits.get(imp.tag)
+            if (denial is not None and not denial.positive and hit is not None and denial.end > hit.end
+                    and any(loss in denial.phrase for loss in r.losses)):
+                result.negated_products.add(result.product)
+                result.product = None
+                result.hits.pop("product", None)
+                return
+    compared = {k for k, h in result.hits.items() if k.startswith("product:") and h.positive}
+    if len(compared) >= 2 and any(c in text for c in r.comparisons):
+        result.product = None
+        result.hits.pop("product", None)
+
+
+def elsewhere(text: str, r: Reasoning) -> set[str]:
+    """Assets named as someone else's (他的房子, 嫂子家的车, 我爸有套房): no product implies them for the customer."""
+    out: set[str] = set()
+    if r.topic_re is None or any(t in text for t in r.together):
+        return out
+    for m in r.topic_re.finditer(text):
+        before = text[max(0, m.start() - 6):m.start()]
+        before = _SENTENCE_PART.split(before)[-1]
+        if before.rstrip("的家有一套辆台个").endswith(r.others_bare + ("他", "她")):
+            out.add(r.topic_tags[m.group()])
+    return out

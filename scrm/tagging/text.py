@@ -184,13 +184,17 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "总共欠", "一共欠",
                      # named online loans: the figure after one is what is owed on it
                      "每期", "每次", "亏了", "亏", "赔了", "损失", "下降了", "少了",
-                     "分期乐", "金条", "美团", "有钱花", "360", "安逸花", "招联", "度小满", "借条", "拍拍贷", "月付")
+                     "分期乐", "金条", "美团", "有钱花", "360", "安逸花", "招联", "度小满", "借条", "拍拍贷", "月付",
+                     # what a car cost (落地十五万), a valuation, contributions, the figure corrected away (不是二十万)
+                     "落地", "估价", "月缴", "月交", "缴存", "不是")
+# a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
+_MONEY_WANT = ("需要", "想借", "想贷", "要借", "要贷", "借个", "贷个", "借款", "申请", "还差", "差", "缺")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
                     "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
-                    "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了")
+                    "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了", "房贷", "车贷", "的房贷", "的车贷")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个(?![月人网平口工小])")
@@ -244,7 +248,7 @@ def extract_amount(text: str) -> int | None:
         if value < 1000 or value > 1_000_000_000:
             continue
         before = _before(text, m.start())
-        if any(b in before for b in _MONEY_BAD_BEFORE) or after.startswith(_MONEY_BAD_AFTER):
+        if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before):
             continue
         if _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) and plain + good:
             # "30-50万": the upper end replaces the lower one just seen
@@ -262,6 +266,13 @@ def extract_amount(text: str) -> int | None:
     return plain[0] if plain else None
 
 
+def _bad_before(before: str) -> bool:
+    bad = max((before.rfind(b) + len(b) for b in _MONEY_BAD_BEFORE if b in before), default=-1)
+    if bad < 0:
+        return False
+    return not any(w in before[bad:] for w in _MONEY_WANT)
+
+
 _TERM_NUM = rf"(?:\d+|[{_CN}]+)"
 _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<years>{_TERM_NUM})年半|(?P<half>半)年"
                    rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
@@ -269,7 +280,8 @@ _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", 
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
                     "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少",
-                    "不到", "刚", "办下来")
+                    "不到", "刚", "办下来", "断", "借了", "停")
+_CALENDAR_YEAR = re.compile(r"一[七八九]|二[〇零一二三]")  # 一九年的车, 二〇年买的
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
@@ -292,6 +304,8 @@ def extract_term(text: str) -> int | None:
         elif g["half"]:
             months = 6
         elif g["y"]:
+            if _CALENDAR_YEAR.fullmatch(g["y"]):
+                continue
             n = parse_number(g["y"])
             months = int(n * 12) if n is not None and n <= 30 else None
         else:

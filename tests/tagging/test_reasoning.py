@@ -339,3 +339,100 @@ def test_colloquial_phrases_negated_assert_nothing(text, tag):
 def test_offering_the_deed_is_pledging_the_house():
     a = pipeline.analyze("想用房本借点钱")
     assert a.product == "房抵贷" and "有房产" in a.tags
+
+
+# ---------------------------------------------------------------------------------------------- third round
+
+def test_a_run_on_message_has_its_present_half_after_xianzai():
+    a = asserted("之前做生意赔了现在在工地干活工资一天三百")
+    assert "企业主" not in a and a["工薪族"] is True
+    assert "企业主" not in tags("我老公之前做生意现在我们家有套房想抵押")
+
+
+def test_a_business_the_money_is_for_is_not_one_the_customer_runs():
+    assert "企业主" not in asserted("想贷三十万开店")
+    assert asserted("想借五十万，店开了三年")["企业主"] is True
+
+
+@pytest.mark.parametrize("text, product", [("啥叫车抵？", "车抵贷"), ("之前办过房抵，已经还完了", "房抵贷")])
+def test_a_product_asked_about_or_had_before_is_not_asked_for(text, product):
+    assert pipeline.analyze(text).product != product
+
+
+def test_a_product_whose_asset_is_lost_afterwards_is_not_asked_for():
+    a = pipeline.analyze("想做车抵，可是车已经卖了")
+    assert a.product is None and "有车辆" not in a.tags
+    assert pipeline.analyze("想办个车抵，车在我老公名下").product == "车抵贷"  # someone else's is not lost
+
+
+def test_two_products_compared_leave_none_asked_for():
+    assert apply_rules(normalize("房抵和车抵哪个下款快")).product is None
+
+
+def test_the_housing_fund_alone_is_the_basis_of_the_loan():
+    assert apply_rules(normalize("公积金缴了四年，能贷多少")).product == "公积金贷"
+    assert apply_rules(normalize("公积金和社保都交着，想借二十万")).product is None
+
+
+def test_an_asset_pledged_already_is_not_offered():
+    r = apply_rules(normalize("名下有套房已抵押，开了家超市，想借钱周转"))
+    assert r.product == "经营贷" and r.tags["有房产"] is True
+
+
+def test_an_asset_named_as_someone_elses_implies_nothing():
+    a = pipeline.analyze("我哥有辆车，能用来押吗")
+    assert "有车辆" not in a.tags
+
+
+def test_a_yes_no_question_is_not_a_negation():
+    assert apply_rules(normalize("能贷多少，要不要押车")).product == "车抵贷"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("信用卡碌爆咗", "负债过高"), ("征心不好", "征信逾期"), ("公鸡金交了三年", "有公积金"),
+    ("欠了三十多万", "负债过高"), ("负债较重", "负债过高"), ("年薪二十万", "工薪族"), ("在这家公司干了八年", "工薪族"),
+    ("房产估值三百万", "有房产"), ("房子还有贷款", "有房产"), ("车是前年十几万买的", "有车辆"),
+])
+def test_third_round_voices_and_phrases(text, tag):
+    assert asserted(text)[tag] is True
+
+
+@pytest.mark.parametrize("text, tag", [("公积金销户了", "有公积金"), ("保单退保了", "有保单"), ("征信没花", "征信逾期"),
+                                       ("以前有房，离婚给前妻了", "有房产"), ("执照吊销了", "企业主")])
+def test_closing_an_account_or_a_licence_is_a_loss(text, tag):
+    assert tag not in tags(text)
+
+
+def test_count_words_with_hao_and_duo():
+    assert count_value("好几十") == 30 and asserted("被查了好几十次")["查询过多"] is True
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("把欠的钱还了大概需要四十万", 400000), ("房子估价两百万，能贷多少", None), ("落地二十万的车能押多少", None),
+    ("不是五万，是八万", 80000), ("房子值一百万还有三十万房贷", None), ("公积金月缴两千", None),
+])
+def test_third_round_number_roles(text, amount):
+    assert extract_amount(normalize(text)) == amount
+
+
+@pytest.mark.parametrize("text", ["一八年的车想押", "社保断了三个月", "借了半年网贷"])
+def test_a_calendar_year_or_a_lapse_is_not_the_term(text):
+    assert extract_term(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("跟进：电话一直未接通", "low"), ("不是很着急，先问问", "low"), ("下周来签约", "high"),
+    ("资料已收齐", "high"), ("上次那笔批下来没", "high"), ("你们这比银行还贵", "low"),
+])
+def test_third_round_intent(text, intent):
+    assert pipeline.analyze(text).intent == intent
+
+
+def test_a_clause_of_a_note_about_the_customers_spouse_is_the_spouses():
+    a = asserted("客户老公是开厂的，客户自己在超市上班")
+    assert "企业主" not in a and a["工薪族"] is True
+
+
+@pytest.mark.parametrize("text, product", [("房本和身份证都发你了", "房抵贷"), ("行驶证拍给你了", "车抵贷")])
+def test_sending_the_deed_offers_the_asset(text, product):
+    assert pipeline.analyze(text).product == product
