@@ -38,6 +38,7 @@ from scrm.materials import api as materials_api
 from scrm.miniprogram_api import api as miniprogram_api
 from scrm.org import api as org_api
 from scrm.referral import api as referral_api
+from scrm.risk import api as risk_api
 from scrm.sop import api as sop_api
 from scrm.tagging import api as tagging_api
 
@@ -60,6 +61,8 @@ ROUTERS = (
     sop_api.router,
     broadcast_api.router,
     materials_api.router,
+    risk_api.router,
+    risk_api.customers_router,
     console_api.router,
     bo_orders_api.router,
     bo_orders_api.deposits_router,

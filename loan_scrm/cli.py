@@ -28,6 +28,7 @@ from scrm.ops.backup import BackupError
 from scrm.ops.backup import backup as run_backup
 from scrm.ops.backup import restore as run_restore
 from scrm.org.cli import app as user_app
+from scrm.risk.cli import app as risk_app
 from scrm.sandbox.cli import app as sandbox_app
 from scrm.tagging.cli import app as tagging_app
 from scrm.tagging.cli import tag_command
@@ -45,6 +46,7 @@ app.add_typer(sandbox_app, name="sandbox", help="Sandboxes of WeCom and WeChat P
 app.add_typer(tiers_app, name="tiers", help="Tiers, follow-up tasks and the bot: re-tier, create tasks, notify.")
 app.command("screenshots", help="Save PNGs of the console's main pages (demo data, chromium).")(screenshots_command)
 app.add_typer(debits_app, name="debits", help="Direct debit: reconciliation and polling.")
+app.add_typer(risk_app, name="risk", help="Risk control: evaluate the risk rules.")
 
 
 def _boot() -> None:

@@ -23,6 +23,7 @@ from scrm.miniprogram_api import models as _miniprogram  # noqa: F401
 from scrm.org import models as _org  # noqa: F401
 from scrm.privacy import models as _privacy  # noqa: F401
 from scrm.referral import models as _referral  # noqa: F401
+from scrm.risk import models as _risk  # noqa: F401
 from scrm.sop import models as _sop  # noqa: F401
 from scrm.tagging import models as _tagging  # noqa: F401
 from scrm.wechatpay import models as _wechatpay  # noqa: F401

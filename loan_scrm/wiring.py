@@ -45,6 +45,8 @@ from scrm.org.events import EmployeeDeparted
 from scrm.referral import service as referral_service
 from scrm.referral import tasks as referral_tasks
 from scrm.referral.events import CommissionConfirmed, CommissionReversed, WithdrawalPaid
+from scrm.risk import tasks as risk_tasks
+from scrm.risk.events import RiskNotice
 from scrm.sop import service as sop_service
 from scrm.sop import tasks as sop_tasks
 from scrm.sop.events import SlaBreached
@@ -56,7 +58,7 @@ from scrm.wecom import service as wecom_service
 
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
 TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
-                org_tasks, referral_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
+                org_tasks, referral_tasks, risk_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
 
 SUBSCRIPTIONS: dict[type[events.Event], list] = {
     CustomerDuplicatePhone: [bot_service.notify_duplicate_phone],
@@ -88,6 +90,7 @@ SUBSCRIPTIONS: dict[type[events.Event], list] = {
     LoanDisbursed: [sop_service.on_loan_disbursed],
     DebitSucceeded: [settlement_service.on_debit_succeeded],
     PaymentAlertRaised: [bot_service.on_payment_alert],
+    RiskNotice: [bot_service.on_risk_notice],
     CommissionConfirmed: [ledger_service.on_commission_confirmed],
     CommissionReversed: [ledger_service.on_commission_reversed],
     WithdrawalPaid: [ledger_service.on_withdrawal_paid],

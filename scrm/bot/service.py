@@ -32,6 +32,7 @@ from scrm.customers.models import Customer, CustomerStatus
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.risk.events import RiskNotice
 from scrm.sop import service as sop_service
 from scrm.sop.events import SlaBreached
 from scrm.tagging import service as tagging_service
@@ -238,6 +239,14 @@ def on_payment_alert(session: Session, event: events.Event) -> None:
                                                         Employee.status == EmployeeStatus.active)).all()
     for employee_id in finance:
         notify(session, employee_id, "payment_alert", text, dedupe_key=f"payment-alert:{scope}:{employee_id}")
+
+
+def on_risk_notice(session: Session, event: RiskNotice) -> None:
+    """Subscriber: a risk rule's alert, approval request, return or reject-pool notice to each person it names, and
+    to the team group when it says so."""
+    for employee_id in [*event.employee_ids, *([None] if event.to_team else [])]:
+        notify(session, employee_id, f"risk_{event.kind}", event.text,
+               dedupe_key=f"{event.dedupe_key}:{employee_id or 'team'}")
 
 
 def send_text(userid: str, content: str, *, idempotency_key: str) -> None:

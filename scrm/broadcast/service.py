@@ -20,6 +20,7 @@ from scrm.groups import service as group_service
 from scrm.groups.models import CustomerTier, InviteBatch, TierChange, TierGroup
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus
+from scrm.risk import service as risk_service
 from scrm.tagging.models import CustomerProfile
 
 MAX_RECIPIENTS = 10_000  # add_msg_template: external_userid holds at most 10,000 customers
@@ -28,10 +29,11 @@ STATUS_FIELDS = {0: "unsent", 1: "sent", 2: "not_friend", 3: "already_received"}
 
 
 def _reachable():
-    """Customers a mass message can reach: active, on WeCom, owned by an active salesperson on WeCom."""
+    """Customers a mass message can reach: active, on WeCom, owned by an active salesperson on WeCom, not in the
+    risk reject pool (拒绝池)."""
     senders = select(Employee.id).where(Employee.status == EmployeeStatus.active, Employee.wecom_userid.is_not(None))
     return [Customer.status == CustomerStatus.active, Customer.wecom_external_userid.is_not(None),
-            Customer.owner_id.in_(senders)]
+            Customer.owner_id.in_(senders), risk_service.not_in_reject_pool(Customer.id)]
 
 
 def draft(session: Session, actor: Employee, data: BroadcastIn) -> MassMessage:

@@ -10,6 +10,8 @@ The schedules (times from settings):
 | reloan             | settled customers (``settlement.closed``) | ``sop_reloan_after_months`` after closing |
 | sla_escalation     | leads never contacted, to the supervisor  | ``sop_lead_sla_hours`` after assignment   |
 | risk_review        | customers entering the blocked pool       | at once (created by re-tiering)           |
+
+Customers in the risk reject pool (拒绝池) get no call reminders and no SLA escalations.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from scrm.customers.models import Customer, CustomerStatus, Stage
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
+from scrm.risk import service as risk_service
 from scrm.sop.events import SlaBreached
 from scrm.sop.labels import TASK_ACTION_NAMES, TASK_STATUS_NAMES
 from scrm.sop.models import RepaymentPlan, SopSchedule, SopTask, TaskStatus
@@ -144,7 +147,8 @@ def _schedule_rows(schedule: SopSchedule, today: date) -> Select:
                    c.c.owner_id, literal(at_local(slot_start, schedule.hour), UTCDateTime),
                    literal(schedule.title, String))
             .select_from(c.join(t, t.c.customer_id == c.c.id))
-            .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None)))
+            .where(t.c.tier == schedule.tier, c.c.status == CustomerStatus.active, c.c.owner_id.is_not(None),
+                   risk_service.not_in_reject_pool(c.c.id)))
 
 
 def _call_reminders(session: Session, now: datetime) -> int:
@@ -257,7 +261,8 @@ def _sla_escalations(session: Session, now: datetime, limit: int = 1000) -> int:
     since = func.coalesce(Customer.assigned_at, Customer.created_at)
     late = session.execute(select(Customer.id, Customer.owner_id, since).where(
         Customer.stage == Stage.lead, Customer.status == CustomerStatus.active, Customer.owner_id.is_not(None),
-        Customer.last_contact_at.is_(None), since < cutoff).order_by(Customer.id).limit(limit)).all()
+        Customer.last_contact_at.is_(None), since < cutoff, risk_service.not_in_reject_pool(Customer.id))
+        .order_by(Customer.id).limit(limit)).all()
     rows = []
     for customer_id, owner_id, assigned_at in late:
         supervisor = supervisor_of(session, owner_id)
