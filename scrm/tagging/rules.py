@@ -527,7 +527,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     (想买一辆…): the asset is not the customer's now."""
     if not past_only and not any(t in text for t in r.together):
         opening = _opening(text, clause_start)
-        if opening.lstrip("我").startswith(r.others_bare):
+        if opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start):
             return True
         if opening.startswith(r.pronouns) and any(o in text[:clause_start] for o in r.others):
             return True
@@ -537,8 +537,15 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         return True
     if past_only:
         return False
-    return any(f in text[clause_start:start] for f in r.future) or text[max(0, start - 2):start].endswith(r.about_to) \
-        or _purpose_ahead(text, clause_start, start)
+    # 想用社保贷款: using what one has is not about to have it
+    about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
+    return any(f in text[clause_start:start] for f in r.future) or about_to or _purpose_ahead(text, clause_start, start)
+
+
+def _i_again(text: str, clause_start: int, start: int) -> bool:
+    """我老婆上班我开出租的: a 我 after the someone else opens what is the customer's own."""
+    at = text.rfind("我", clause_start + 2, start)
+    return at >= 0 and not text.startswith(("我们", "我俩"), at)
 
 
 _NOTE_OPENINGS = ("跟进:", "跟进记录:", "客户说", "客户")

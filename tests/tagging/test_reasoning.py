@@ -436,3 +436,17 @@ def test_a_clause_of_a_note_about_the_customers_spouse_is_the_spouses():
 @pytest.mark.parametrize("text, product", [("房本和身份证都发你了", "房抵贷"), ("行驶证拍给你了", "车抵贷")])
 def test_sending_the_deed_offers_the_asset(text, product):
     assert pipeline.analyze(text).product == product
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("绿本在我这", "有车辆"), ("我是快递员", "工薪族"), ("我是个体", "企业主"), ("公司是我的", "企业主"),
+    ("想用社保贷款", "有社保"),  # using what one has is not about to have it
+    ("我老婆上班我开出租的", "有车辆"),  # a 我 after the someone else is the customer again
+    ("征信花了，但是没有逾期", "征信逾期"),  # a report described as 花 stays, whatever the overdue
+])
+def test_guideline_words_and_the_customer_named_again(text, tag):
+    assert asserted(text)[tag] is True
+
+
+def test_going_over_now_is_high_intent():
+    assert pipeline.analyze("我现在过去").intent == "high"
