@@ -68,8 +68,8 @@ def test_a_bad_rule_is_a_422_naming_the_field_and_the_problem(client, db, staff,
 
 def _counts(db) -> dict[str, int]:
     db.flush()
-    names = [t for t in metadata.tables if t.startswith("risk_")] + ["timeline_entry", Notification.__tablename__, "tag_evidence",
-                                                                    "outbox_event", "customer_profile"]
+    names = [t for t in metadata.tables if t.startswith("risk_")] + [
+        "timeline_entry", Notification.__tablename__, "tag_evidence", "outbox_event", "customer_profile"]
     return {n: db.scalar(select(func.count()).select_from(metadata.tables[n])) for n in names}
 
 
