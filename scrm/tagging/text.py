@@ -186,7 +186,7 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "每期", "每次", "亏了", "亏", "赔了", "损失", "下降了", "少了",
                      "分期乐", "金条", "美团", "有钱花", "360", "安逸花", "招联", "度小满", "借条", "拍拍贷", "月付",
                      # what a car cost (落地十五万), a valuation, contributions, the figure corrected away (不是二十万)
-                     "落地", "估价", "月缴", "月交", "缴存", "不是")
+                     "落地", "估价", "月缴", "月交", "缴存", "不是", "开票", "销售额", "产值")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "想借", "想贷", "要借", "要贷", "借个", "贷个", "借款", "申请", "还差", "差", "缺")
 # a figure after one of these in its clause is a correction: it replaces every figure before it

@@ -372,6 +372,7 @@ def test_two_products_compared_leave_none_asked_for():
 def test_the_housing_fund_alone_is_the_basis_of_the_loan():
     assert apply_rules(normalize("公积金缴了四年，能贷多少")).product == "公积金贷"
     assert apply_rules(normalize("公积金和社保都交着，想借二十万")).product is None
+    assert apply_rules(normalize("公积金基数一万二，借了网贷")).product is None  # a loan had is not one wanted
 
 
 def test_an_asset_pledged_already_is_not_offered():
@@ -410,6 +411,7 @@ def test_count_words_with_hao_and_duo():
 @pytest.mark.parametrize("text, amount", [
     ("把欠的钱还了大概需要四十万", 400000), ("房子估价两百万，能贷多少", None), ("落地二十万的车能押多少", None),
     ("不是五万，是八万", 80000), ("房子值一百万还有三十万房贷", None), ("公积金月缴两千", None),
+    ("公司开票有三千万，税贷能批多少", None),
 ])
 def test_third_round_number_roles(text, amount):
     assert extract_amount(normalize(text)) == amount
