@@ -37,7 +37,8 @@ def test_scrm_risk_evaluate(db, staff):
     customer = make_customer(db, staff.sales, "命令行")
     risk_service.set_facts(db, staff.sales, customer.id, {"inquiries_6m": 30})
     risk_service.create_rule(db, staff.manager, name="半年查询多",
-                             condition={"fact": "inquiries_6m", "op": ">", "value": 20}, actions=[{"type": "add_tag", "tag": "高风险"}])
+                             condition={"fact": "inquiries_6m", "op": ">", "value": 20},
+                             actions=[{"type": "add_tag", "tag": "高风险"}])
 
     first = CliRunner().invoke(cli_app, ["risk", "evaluate"])
     second = CliRunner().invoke(cli_app, ["risk", "evaluate"])

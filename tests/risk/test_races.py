@@ -1,0 +1,60 @@
+"""Salespeople changing one customer's facts at the same moment, through the served app on PostgreSQL and on the
+embedded default: every change is applied in turn, and the rule fires once, with one tag, one alert and one
+firing on record."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from scrm.bot.models import Notification
+from scrm.customers.models import TimelineEntry
+from scrm.risk.models import RiskFact, RiskFiring, RiskMatch
+from scrm.tagging.models import TagEvidence
+from tests.conftest import race
+from tests.factories.customers import make_customer
+from tests.factories.org import auth
+from tests.risk.conftest import make_staff, write_seed_rules
+from tests.wecom.conftest import LiveService
+
+
+@pytest.fixture
+def live(committed_any):
+    service = LiveService()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def test_six_fact_changes_at_once_fire_the_rule_once(committed_any, live):
+    db = committed_any
+    staff = make_staff(db)
+    customer = make_customer(db, staff.sales, "并发")
+    db.commit()
+    with httpx.Client(base_url=live.url, timeout=60) as client:
+        write_seed_rules(client, staff)
+    url = f"{live.url}/api/customers/{customer.id}/risk/facts"
+
+    answers = race(6, lambda i: httpx.patch(url, headers=auth(staff.sales), timeout=60,
+                                            json={"inquiries_3m": 11 + i, "online_loans": i}))
+
+    assert [getattr(a, "status_code", a) for a in answers] == [200] * 6, [getattr(a, "text", a) for a in answers]
+    db.expire_all()
+    fact = db.get(RiskFact, customer.id)
+    assert fact.version == 6  # each change applied on top of the one before
+    assert db.scalar(select(func.count()).select_from(TimelineEntry).where(
+        TimelineEntry.customer_id == customer.id, TimelineEntry.kind == "risk_facts_changed")) == 6
+    firings = db.execute(select(RiskFiring.rule_name, RiskFiring.evidence)
+                         .where(RiskFiring.customer_id == customer.id)).all()
+    names = sorted(f.rule_name for f in firings)
+    # the inquiries rule once, the materials rule once (nothing on file), the score rule once (45 or 35: under 60)
+    assert names == ["征信查询过多", "资料缺少关键项", "资质评分不足"]
+    inquiries = next(f.evidence for f in firings if f.rule_name == "征信查询过多")
+    assert 11 <= inquiries["inquiries_3m"] <= 16
+    assert db.scalar(select(func.count()).select_from(RiskMatch).where(RiskMatch.customer_id == customer.id)) == 3
+    assert db.scalar(select(func.count()).select_from(TagEvidence).where(
+        TagEvidence.customer_id == customer.id, TagEvidence.source_key.like("risk:%"))) == 1
+    assert db.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "risk_alert", Notification.employee_id == staff.sales.id)) == 1
