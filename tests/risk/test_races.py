@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from scrm.bot.models import Notification
 from scrm.customers.models import TimelineEntry
-from scrm.risk.models import RiskFact, RiskFiring, RiskMatch
+from scrm.risk.models import RiskFact, RiskFiring, RiskMatch, RiskRule
 from scrm.tagging.models import TagEvidence
 from tests.conftest import race
 from tests.factories.customers import make_customer
@@ -58,3 +58,18 @@ def test_six_fact_changes_at_once_fire_the_rule_once(committed_any, live):
         TagEvidence.customer_id == customer.id, TagEvidence.source_key.like("risk:%"))) == 1
     assert db.scalar(select(func.count()).select_from(Notification).where(
         Notification.kind == "risk_alert", Notification.employee_id == staff.sales.id)) == 1
+
+
+def test_one_rule_name_written_six_times_at_once_is_created_once(committed_any, live):
+    db = committed_any
+    staff = make_staff(db)
+    db.commit()
+    rule = {"name": "网贷较多", "condition": {"fact": "online_loans", "op": ">", "value": 3},
+            "actions": [{"type": "alert"}]}
+
+    answers = race(6, lambda i: httpx.post(f"{live.url}/api/risk/rules", headers=auth(staff.manager), timeout=60,
+                                           json=rule | {"position": i}))
+
+    codes = sorted(getattr(a, "status_code", 0) for a in answers)
+    assert codes == [201, 409, 409, 409, 409, 409], [getattr(a, "text", a) for a in answers]
+    assert db.scalar(select(func.count()).select_from(RiskRule)) == 1

@@ -27,6 +27,7 @@ MONEY_FACTS = ("total_debt_fen", "monthly_income_fen")
 NUMBER_FACTS = (*COUNT_FACTS, *MONEY_FACTS, "debt_ratio", "score")
 FACTS = (*NUMBER_FACTS, "worst_overdue", "materials")
 MAX_ITEMS = 20
+MAX_NUMBER = 10**12  # past any count, and past a 100 亿元 amount in fen
 
 _f = RiskFact.__table__
 COLUMNS = {name: _f.c[name] for name in (*COUNT_FACTS, *MONEY_FACTS, "score", "worst_overdue")}
@@ -52,6 +53,8 @@ def _number(fact: str, value: Any, field: str) -> int | str:
         _fail(field, f"「{FACT_NAMES[fact]}」要和一个整数比较（金额以分为单位）")
     if value < 0:
         _fail(field, f"「{FACT_NAMES[fact]}」不会小于 0")
+    if value > MAX_NUMBER:
+        _fail(field, f"「{FACT_NAMES[fact]}」的比较值太大")
     if fact == "score" and value > 100:
         _fail(field, "资质评分在 0 到 100 之间")
     return value

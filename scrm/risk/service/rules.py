@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrm.core import jobs
@@ -67,8 +68,8 @@ def _check_action(session: Session, action: Any, condition: dict, field: str) ->
                 _fail(f"{field}.role", f"未知的角色 {str(role)[:20]!r}；可选：{'、'.join(r.value for r in Role)}")
             out["role"] = role
         else:
-            employee = (session.get(Employee, employee_id)
-                        if isinstance(employee_id, int) and not isinstance(employee_id, bool) else None)
+            known = isinstance(employee_id, int) and not isinstance(employee_id, bool) and 0 < employee_id < 2**53
+            employee = session.get(Employee, employee_id) if known else None
             if employee is None or employee.status != EmployeeStatus.active:
                 _fail(f"{field}.employee_id", f"没有在职的员工 {str(employee_id)[:20]}")
             out["employee_id"] = employee.id
@@ -131,8 +132,12 @@ def create_rule(session: Session, actor: Employee, *, name: str, condition: Any,
     _unique_name(session, name)
     rule = RiskRule(name=name, condition=cond, actions=acts, position=position, active=active, version=1,
                     created_by=actor.id)
-    session.add(rule)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same name created twice at once: the second is a 409, not a 500
+            session.add(rule)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"已有名为「{name}」的风控规则", field="name") from None
     if active:
         jobs.enqueue(session, "risk.evaluate_all")
     return rule
