@@ -477,6 +477,9 @@ def count_value(s: str) -> int | None:
     if len(s) == 2 and all(c in "一二两三四五六七八九" for c in s):
         s = s[1]  # 五六个: the larger
     n = parse_number(s)
+    if n is None and s[-1:] in ("万", "w") and "几" in s:
+        base = count_value(s[:-1])  # 十几万: a dozen ten-thousands
+        return base * 10_000 if base is not None else None
     return int(n) if n is not None else None
 
 

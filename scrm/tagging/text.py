@@ -241,6 +241,8 @@ def extract_amount(text: str) -> int | None:
         if value is None:
             continue
         after = text[m.end():m.end() + 3]
+        if after.startswith("火急"):
+            continue  # 十万火急: urgency, not a figure
         if not unit and not has_mag and num[-1] not in "千k":
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度"))):

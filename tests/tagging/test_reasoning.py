@@ -452,3 +452,30 @@ def test_guideline_words_and_the_customer_named_again(text, tag):
 
 def test_going_over_now_is_high_intent():
     assert pipeline.analyze("我现在过去").intent == "high"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("月底前要", "high"), ("周五之前要到账", "high"), ("三天内要", "high"), ("在线等", "high"), ("等钱用", "high"),
+    ("没需求", "low"), ("不想借了", "low"), ("下次吧", "low"),
+])
+def test_a_deadline_is_urgency_and_no_need_is_low(text, intent):
+    r = apply_rules(normalize(text))
+    assert r.intent == intent
+
+
+def test_an_idiom_with_a_figure_is_no_amount():
+    assert extract_amount(normalize("十万火急")) is None
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("房贷断供了", "征信逾期"), ("停息挂账", "征信逾期"), ("被限高了", "征信逾期"), ("信用卡透支了十几万", "负债过高"),
+    ("社保是公司交的", "有社保"), ("社保基数五千", "有社保"), ("我是包工头", "企业主"), ("我开网约车", "有车辆"),
+    ("有个铺面", "有房产"), ("有一栋自建楼", "有房产"), ("房子是全款的", "有房产"),
+])
+def test_loan_domain_words(text, tag):
+    assert asserted(text)[tag] is True
+
+
+@pytest.mark.parametrize("text, tag", [("公积金封存了", "有公积金"), ("社保停保了", "有社保"), ("租的公寓", "有房产")])
+def test_a_sealed_fund_or_a_rented_flat_is_not_had(text, tag):
+    assert tag not in tags(text)
