@@ -24,10 +24,13 @@ def test_only_managers_and_admins_write_rules_and_the_scorecard(client, db, staf
     admin = make_employee(db, "管理员", role=Role.admin)
     for who in (staff.sales, staff.director):
         assert client.post("/api/risk/rules", json=INQUIRIES, headers=auth(who)).status_code == 403
-        assert client.post("/api/risk/rules/preview", json=INQUIRIES | {"name": None},
-                           headers=auth(who)).status_code in (403, 422)
+        assert client.post("/api/risk/rules/preview", json={"condition": INQUIRIES["condition"]},
+                           headers=auth(who)).status_code == 403
+        assert client.post("/api/risk/scorecard/preview", json={"base": 60, "bands": []},
+                           headers=auth(who)).status_code == 403
         assert client.put("/api/risk/scorecard", json={"base": 60, "bands": []}, headers=auth(who)).status_code == 403
     assert client.post("/api/risk/rules", json=INQUIRIES, headers=auth(admin)).status_code == 201
+    assert "inquiries_3m" in client.get("/api/risk/labels", headers=auth(staff.sales)).json()["facts"]
     rule_id = client.get("/api/risk/rules", headers=auth(staff.sales)).json()[0]["id"]
     assert client.patch(f"/api/risk/rules/{rule_id}", json={"active": False},
                         headers=auth(staff.sales)).status_code == 403
