@@ -1,4 +1,4 @@
-"""The people of the risk tests and the four rules the brief's examples write, as a manager writes them."""
+"""The people of the risk tests and the four standard rules (issue #19's examples), as a manager writes them."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def any_client(committed_any):
 
 
 def seed_rules(director_id: int) -> list[dict]:
-    """The brief's four examples, as written through the API."""
+    """The four standard examples, as written through the API."""
     return [
         {"name": "征信查询过多", "condition": {"fact": "inquiries_3m", "op": ">", "value": 10},
          "actions": [{"type": "add_tag", "tag": "高风险"}, {"type": "alert"}]},

@@ -165,3 +165,17 @@ def test_the_seed_rules_as_written_are_accepted_and_described(client, db, staff)
     described = [r["description"] for r in client.get("/api/risk/rules", headers=auth(staff.sales)).json()]
     assert described == ["征信近3个月查询次数大于10", "负债率大于70%", "资料缺少任一：身份证、征信报告、银行流水",
                          "资质评分小于60"]
+
+
+def test_an_alert_reaches_the_owner_and_the_role_it_names(client, db, staff):
+    customer = make_customer(db, staff.sales, "预警")
+    rule = {"name": "网贷较多", "condition": {"fact": "online_loans", "op": ">", "value": 3},
+            "actions": [{"type": "alert", "role": "supervisor", "text": "请主管复核"}]}
+    assert client.post("/api/risk/rules", json=rule, headers=auth(staff.manager)).status_code == 201
+
+    client.patch(f"/api/customers/{customer.id}/risk/facts", json={"online_loans": 5}, headers=auth(staff.sales))
+
+    told = dict(db.execute(select(Notification.employee_id, Notification.text)
+                           .where(Notification.kind == "risk_alert")).all())
+    assert set(told) == {staff.sales.id, staff.director.id}
+    assert "网贷笔数 5" in told[staff.director.id] and told[staff.director.id].endswith("请主管复核")

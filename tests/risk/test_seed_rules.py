@@ -1,5 +1,5 @@
-"""The brief's four examples, written through the API by a manager, fire on the customers with those facts and on
-no other, each with the facts that fired it; on PostgreSQL and on the embedded SQLite default."""
+"""The four standard examples (issue #19), written through the API by a manager, fire on the customers with those
+facts and on no other, each with the facts that fired it; on PostgreSQL and on the embedded SQLite default."""
 
 from __future__ import annotations
 

@@ -157,11 +157,13 @@ def _fire(session: Session, rule: RiskRule, customer_id: int, actor_id: int | No
             tagged = True
             done.append({"type": kind, "tag": action["tag"]})
         elif kind == "alert":
-            reviewer = get_settings().risk_reviewer_employee_id or None
+            # the risk role: the employees of the role the rule names, else the configured risk reviewer, else
+            # the team group
+            reviewers = (_approvers(session, {"role": action["role"]})[0] if "role" in action
+                         else [get_settings().risk_reviewer_employee_id or None])
             text = f"风控预警：{head}" + (f"。{action['text']}" if action.get("text") else "")
-            # the risk role is the configured risk reviewer; with none, the team group
-            done.append({"type": kind, **_notice(session, firing, "alert", [customer.owner_id, reviewer], text,
-                                                 team=reviewer is None)})
+            done.append({"type": kind, **_notice(session, firing, "alert", [customer.owner_id, *reviewers], text,
+                                                 team=not any(reviewers))})
         elif kind == "route_approval":
             approvers, title = _approvers(session, action)
             decision = _decision(session, customer_id)

@@ -38,13 +38,19 @@ def _text(action: dict, key: str, field: str, limit: int = MAX_TEXT) -> str | No
     return value.strip()
 
 
+def _role(role: Any, field: str) -> str:
+    if role not in {r.value for r in Role}:
+        _fail(f"{field}.role", f"未知的角色 {str(role)[:20]!r}；可选：{'、'.join(r.value for r in Role)}")
+    return role
+
+
 def _check_action(session: Session, action: Any, condition: dict, field: str) -> dict:
     if not isinstance(action, dict):
         _fail(field, "动作写成 {\"type\": ...}")
     kind = action.get("type")
     if kind not in ACTION_NAMES:
         _fail(f"{field}.type", f"未知的动作 {str(kind)[:30]!r}；可选：{'、'.join(ACTION_NAMES)}")
-    allowed = {"add_tag": {"tag"}, "alert": {"text"}, "route_approval": {"role", "employee_id", "title"},
+    allowed = {"add_tag": {"tag"}, "alert": {"text", "role"}, "route_approval": {"role", "employee_id", "title"},
                "return": {"materials"}, "reject_pool": {"reason"}}[kind] | {"type"}
     extra = set(action) - allowed
     if extra:
@@ -59,14 +65,14 @@ def _check_action(session: Session, action: Any, condition: dict, field: str) ->
         key = "text" if kind == "alert" else "reason"
         if (text := _text(action, key, field)) is not None:
             out[key] = text
+        if kind == "alert" and action.get("role") is not None:
+            out["role"] = _role(action["role"], field)
     elif kind == "route_approval":
         role, employee_id = action.get("role"), action.get("employee_id")
         if (role is None) == (employee_id is None):
             _fail(field, "审批流转要写 role（角色）或 employee_id（指定人员）之一")
         if role is not None:
-            if role not in {r.value for r in Role}:
-                _fail(f"{field}.role", f"未知的角色 {str(role)[:20]!r}；可选：{'、'.join(r.value for r in Role)}")
-            out["role"] = role
+            out["role"] = _role(role, field)
         else:
             known = isinstance(employee_id, int) and not isinstance(employee_id, bool) and 0 < employee_id < 2**53
             employee = session.get(Employee, employee_id) if known else None
