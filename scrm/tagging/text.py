@@ -188,7 +188,7 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # what a car cost (落地十五万), a valuation, contributions, the figure corrected away (不是二十万)
                      "落地", "估价", "月缴", "月交", "缴存", "不是", "开票", "销售额", "产值")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
-_MONEY_WANT = ("需要", "想借", "想贷", "要借", "要贷", "借个", "贷个", "借款", "申请", "还差", "差", "缺")
+_MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
@@ -282,12 +282,14 @@ _TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", 
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
                     "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少",
-                    "不到", "刚", "办下来", "断", "借了", "停")
+                    "不到", "刚", "办下来", "断", "借了", "停", "拖", "用了", "利润", "流水", "营业额", "营收",
+                    "收入", "年薪", "赚", "挣")
 _CALENDAR_YEAR = re.compile(r"一[七八九]|二[〇零一二三]")  # 一九年的车, 二〇年买的
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
-                   "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水")
+                   "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老")
+_TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
@@ -319,7 +321,8 @@ def extract_term(text: str) -> int | None:
         if any(b in before for b in _TERM_BAD_BEFORE) and not before.endswith(("分", "贷", "借", "期限")):
             continue
         paid = after.lstrip("要还交缴付")  # 一个月还八千: what is paid per period
-        if after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS)):
+        if not text.startswith(_TERM_PAID_OFF, m.end()) and (
+                after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
     if good:

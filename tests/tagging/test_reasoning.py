@@ -479,3 +479,19 @@ def test_loan_domain_words(text, tag):
 @pytest.mark.parametrize("text, tag", [("公积金封存了", "有公积金"), ("社保停保了", "有社保"), ("租的公寓", "有房产")])
 def test_a_sealed_fund_or_a_rented_flat_is_not_had(text, tag):
     assert tag not in tags(text)
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("年收入30万借20万", 200000), ("工资5千借3千", 3000), ("车值8万押5万", 50000),  # a want after the income
+    ("欠了借呗三万", None), ("欠了网贷三万", None),  # a figure owed stays owed
+])
+def test_a_want_after_an_income_or_a_valuation_is_the_amount(text, amount):
+    assert extract_amount(normalize(text)) == amount
+
+
+@pytest.mark.parametrize("text, term", [
+    ("拖了两个月", None), ("十年老客户", None), ("手机用了两年", None), ("利润一年百来万借五十万", None),
+    ("两年内还清", 24), ("想借十万用两年", 24),
+])
+def test_paid_off_within_a_period_is_the_term_and_time_used_is_not(text, term):
+    assert extract_term(normalize(text)) == term
