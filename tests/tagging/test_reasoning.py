@@ -495,3 +495,11 @@ def test_a_want_after_an_income_or_a_valuation_is_the_amount(text, amount):
 ])
 def test_paid_off_within_a_period_is_the_term_and_time_used_is_not(text, term):
     assert extract_term(normalize(text)) == term
+
+
+@pytest.mark.parametrize("text, product", [
+    ("想做个消费贷", "信用贷"), ("拿保单借", "信用贷"), ("社保能贷多少", "信用贷"), ("凭执照贷", "经营贷"),
+    ("押大本能借多少", "车抵贷"),
+])
+def test_loan_names_brokers_use(text, product):
+    assert apply_rules(normalize(text)).product == product
