@@ -548,7 +548,8 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
 def _i_again(text: str, clause_start: int, start: int) -> bool:
     """我老婆上班我开出租的: a 我 after the someone else opens what is the customer's own."""
     at = text.rfind("我", clause_start + 2, start)
-    return at >= 0 and not text.startswith(("我们", "我俩"), at)
+    # 我老公跟我说他有套房: a 我 told or asked something is not the subject again
+    return at >= 0 and not text.startswith(("我们", "我俩"), at) and text[at - 1] not in "让跟和给叫帮替对问"
 
 
 _NOTE_OPENINGS = ("跟进:", "跟进记录:", "客户说", "客户")

@@ -503,3 +503,7 @@ def test_paid_off_within_a_period_is_the_term_and_time_used_is_not(text, term):
 ])
 def test_loan_names_brokers_use(text, product):
     assert apply_rules(normalize(text)).product == product
+
+
+def test_a_me_told_something_is_not_the_subject_again():
+    assert "有房产" not in asserted("我老公跟我说他有套房")
