@@ -11,6 +11,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Risk control
 
 @app.command("evaluate")
 def evaluate() -> None:
-    """Re-score every customer with risk facts and evaluate every active rule; prints the firings."""
+    """Evaluate every active rule for every customer with risk facts; prints the firings."""
     result = evaluate_all()
     typer.echo(f"{result['fired']} firings, {result['ended']} matches ended")

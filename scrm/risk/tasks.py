@@ -9,9 +9,8 @@ from scrm.risk import service as risk_service
 
 @jobs.job("risk.evaluate_all")
 def evaluate_all() -> dict[str, int]:
-    """Re-score every customer with facts and evaluate every active rule, set-based; safe to run any number of
-    times (a rule fires once per match). Returns how many firings began and how many matches ended."""
+    """Evaluate every active rule for every customer with facts, set-based; safe to run any number of times (a rule
+    fires once per match). Returns how many firings began and how many matches ended."""
     with session_scope() as session:
-        risk_service.rescore_all(session)
         outcome = risk_service.evaluate(session)
         return {"fired": len(outcome.fired), "ended": outcome.ended}

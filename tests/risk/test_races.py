@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from scrm.bot.models import Notification
 from scrm.customers.models import TimelineEntry
+from scrm.risk import service as risk_service
+from scrm.risk import tasks as risk_tasks
 from scrm.risk.models import RiskFact, RiskFiring, RiskMatch, RiskRule
 from scrm.tagging.models import TagEvidence
 from tests.conftest import race
@@ -73,3 +75,34 @@ def test_one_rule_name_written_six_times_at_once_is_created_once(committed_any, 
     codes = sorted(getattr(a, "status_code", 0) for a in answers)
     assert codes == [201, 409, 409, 409, 409, 409], [getattr(a, "text", a) for a in answers]
     assert db.scalar(select(func.count()).select_from(RiskRule)) == 1
+
+
+def test_evaluate_all_beside_fact_changes_fires_each_customer_once(committed_any, live):
+    db = committed_any
+    staff = make_staff(db)
+    customers = [make_customer(db, staff.sales, f"批量{i}") for i in range(40)]
+    for customer in customers:
+        risk_service.set_facts(db, staff.sales, customer.id, {"inquiries_3m": 12, "materials": ["id_card"]})
+    # a rule already stored (as a migration or an import would leave it) that nothing has evaluated yet
+    db.add(RiskRule(name="征信查询过多", condition={"fact": "inquiries_3m", "op": ">", "value": 10},
+                    actions=[{"type": "add_tag", "tag": "高风险"}, {"type": "return", "materials": ["credit_report"]}],
+                    position=1, active=True, version=1))
+    ids, headers = [c.id for c in customers], auth(staff.sales)
+    db.commit()  # (on SQLite the test's own reads see the file as it was when their transaction began)
+
+    def work(i: int):
+        if i == 0:
+            return risk_tasks.evaluate_all()
+        # the job fires in id order and takes a while over 40 customers: these change facts while it runs
+        return httpx.patch(f"{live.url}/api/customers/{ids[-3 * i]}/risk/facts", headers=headers, timeout=60,
+                           json={"online_loans": i})
+
+    answers = race(6, work)
+
+    assert isinstance(answers[0], dict), answers[0]
+    assert [getattr(a, "status_code", a) for a in answers[1:]] == [200] * 5, answers
+    db.expire_all()
+    fired = sorted(db.scalars(select(RiskFiring.customer_id)))
+    assert fired == sorted(ids), (answers[0], [a.json()["firings"] for a in answers[1:]])
+    by_the_job = db.scalar(select(func.count()).select_from(RiskFiring).where(RiskFiring.facts_version == 1))
+    assert answers[0]["fired"] == by_the_job

@@ -10,18 +10,11 @@ from scrm.risk.service.facts import clear_decision, customer_risk, debt_ratio_bp
 from scrm.risk.service.rules import check_rule, create_rule, get_rule, list_rules, require_editor, update_rule
 from scrm.risk.service.scorecard import current as current_scorecard
 from scrm.risk.service.scorecard import preview as preview_scorecard
-from scrm.risk.service.scorecard import recompute as _recompute
 from scrm.risk.service.scorecard import save as save_scorecard
-
-
-def rescore_all(session) -> None:
-    """Write every customer's score under the scorecard in use (one UPDATE)."""
-    _recompute(session, None)
-
 
 __all__ = [
     "Outcome", "check_condition", "check_rule", "clear_decision", "create_rule", "current_scorecard",
     "customer_risk", "debt_ratio_bp", "describe", "evaluate", "facts_view", "get_rule", "in_reject_pool",
-    "list_rules", "not_in_reject_pool", "preview_condition", "preview_scorecard", "require_editor", "rescore_all",
+    "list_rules", "not_in_reject_pool", "preview_condition", "preview_scorecard", "require_editor",
     "save_scorecard", "set_facts", "update_rule",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, delete, func, literal, select
+from sqlalchemy import BigInteger, Select, delete, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,6 +60,7 @@ def evaluate(session: Session, customer_ids: list[int] | None = None, *, actor_i
         stale = [_m.c.rule_id == rule.id, _m.c.customer_id.not_in(matching)]
         if customer_ids is not None:
             stale.append(_m.c.customer_id.in_(customer_ids))
+        _lock_changing(session, rule, matching, stale)
         out.ended += session.execute(delete(_m).where(*stale), execution_options={"preserve_rowcount": True}).rowcount
         new = select(literal(rule.id, BigInteger), _f.c.customer_id, literal(utcnow(), UTCDateTime)) \
             .select_from(source).where(*where, conditions.to_sql(rule.condition))
@@ -70,6 +71,18 @@ def evaluate(session: Session, customer_ids: list[int] | None = None, *, actor_i
             out.fired.append(_fire(session, rule, customer_id, actor_id))
     session.flush()
     return out
+
+
+def _lock_changing(session: Session, rule: RiskRule, matching: Select, stale: list) -> None:
+    """Lock the customers whose match of ``rule`` is about to begin or end, in id order, before touching their
+    match rows: a fact change locks its customer first too, so neither waits for the other holding what it needs."""
+    if not is_postgres(session):
+        return  # SQLite's transactions already run one at a time
+    held = exists().where(_m.c.rule_id == rule.id, _m.c.customer_id == _f.c.customer_id)
+    starting = matching.where(~held)
+    ending = select(_m.c.customer_id).where(*stale)
+    session.execute(select(_c.c.id).where(or_(_c.c.id.in_(starting), _c.c.id.in_(ending)))
+                    .order_by(_c.c.id).with_for_update())
 
 
 def preview(session: Session, condition: dict, *, sample_size: int = SAMPLE) -> dict:

@@ -99,7 +99,9 @@ def recompute(session: Session, customer_ids: list[int] | None = None, card: Car
     if customer_ids is not None:
         stmt = stmt.where(_f.c.customer_id.in_(customer_ids))
     session.execute(stmt, execution_options={"synchronize_session": False})
-    session.expire_all()
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, RiskFact):
+            session.expire(obj, ["score"])
 
 
 def save(session: Session, actor: Employee, base: Any, bands: Any) -> RiskScorecard:
