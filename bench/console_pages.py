@@ -33,7 +33,8 @@ def seed(n: int) -> None:
     from sqlalchemy import insert
 
     from scrm.customers import service as customer_service
-    from scrm.customers.models import Customer, FollowUp, TimelineEntry
+    from scrm.channels.models import Channel, ChannelKind
+    from scrm.customers.models import Customer, CustomerFollow, FollowStatus, FollowUp, TimelineEntry
     from scrm.core.db import session_scope
     from scrm.handover import service as handover_service
     from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
@@ -60,6 +61,11 @@ def seed(n: int) -> None:
         s.add_all(staff)
         s.flush()
         sales_ids = [e.id for e in staff if e.role == Role.sales]
+        channels = [Channel(name=f"渠道{i}", kind=ChannelKind.poster, state=f"bench{i}") for i in range(12)]
+        s.add_all(channels)
+        s.flush()
+        channel_ids = [c.id for c in channels]
+        channel_states = {c.id: c.state for c in channels}
     with session_scope() as s:
         batch = 10_000
         for start in range(0, n, batch):
@@ -67,6 +73,7 @@ def seed(n: int) -> None:
                 "name": f"客户{i:06d}", "owner_id": sales_ids[i % len(sales_ids)] if i % 50 else None,
                 "stage": rng.choice(STAGES), "phone_tail": f"{rng.randrange(10000):04d}",
                 "product_id": products[i % len(products)].id if i % 3 else None,
+                "channel_id": channel_ids[i % len(channel_ids)] if i % 3 else None,
                 "amount_fen": rng.randrange(1, 100) * 1_000_000, "custom_fields": {}, "city": "济南",
                 "created_at": now - timedelta(minutes=rng.randrange(180 * 24 * 60)),
             } for i in range(start, min(n, start + batch))])
@@ -74,9 +81,16 @@ def seed(n: int) -> None:
     with session_scope() as s:
         from sqlalchemy import select
 
-        ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
+        rows = s.execute(select(Customer.id, Customer.owner_id, Customer.channel_id, Customer.created_at)
+                         .order_by(Customer.id)).all()
+        ids = [r.id for r in rows]
         for start in range(0, len(ids), 10_000):
             chunk = ids[start:start + 10_000]
+            # every WeCom add is a follow: the owner's, through the channel's code when there was one
+            s.execute(insert(CustomerFollow), [{
+                "customer_id": r.id, "employee_id": r.owner_id, "state": channel_states.get(r.channel_id),
+                "added_at": r.created_at, "status": FollowStatus.deleted_by_customer if r.id % 20 == 0
+                else FollowStatus.active} for r in rows[start:start + 10_000] if r.owner_id])
             s.execute(insert(CustomerProfile), [{
                 "customer_id": c, "intent": rng.choice(["high", "medium", "low"]),
                 "tags": rng.sample(TAGS, 3), "evidence": {}, "updated_at": now} for c in chunk if c % 2])
@@ -104,6 +118,9 @@ def seed(n: int) -> None:
         giver.status = EmployeeStatus.departed
         s.flush()
         handover_service.open_case(s, giver.id)
+    with session_scope() as s:
+        # what the scheduler does every minute
+        customer_service.compact_month_counts(s)
     print(f"seeded {n:,} customers in {time.perf_counter() - started:.0f} s")
 
 
@@ -113,7 +130,7 @@ def measure(runs: int) -> None:
 
     from console.dashboards.pages import forget_charts
     from loan_scrm.app import create_app
-    from scrm.customers.models import Customer
+    from scrm.customers.models import Customer, LoanProduct
     from scrm.core.db import session_scope
     from scrm.handover.models import HandoverCase
     from scrm.org.models import Employee, Role
@@ -126,6 +143,7 @@ def measure(runs: int) -> None:
                          .order_by(Employee.id))
         customer = s.scalar(select(Customer.id).where(Customer.owner_id == sales).order_by(Customer.id.desc()))
         case = s.scalar(select(HandoverCase.id))
+        product = s.scalar(select(LoanProduct.code).order_by(LoanProduct.id))
     client = TestClient(create_app())
     pages = [
         ("home (admin)", admin, "/console/"),
@@ -142,6 +160,16 @@ def measure(runs: int) -> None:
         ("handover case, 2k items (admin)", admin, f"/console/handover/{case}"),
         ("rules (admin)", admin, "/console/rules"),
         ("tagging rules (admin)", admin, "/console/rules/tagging"),
+        ("tier rules (admin)", admin, "/console/rules/tiers"),
+        ("SOP rules (admin)", admin, "/console/rules/sop"),
+        ("commission rules (admin)", admin, "/console/rules/commission"),
+        ("products (admin)", admin, "/console/products"),
+        ("product page (admin)", admin, f"/console/products/{product}"),
+        ("new product form (admin)", admin, "/console/products/new"),
+        ("materials (admin)", admin, "/console/materials"),
+        ("referrals (admin)", admin, "/console/referral"),
+        ("referral commissions (admin)", admin, "/console/referral/commissions"),
+        ("WeCom import (admin)", admin, "/console/admin/wecom-import"),
         ("dashboards, 30 days (admin)", admin, "/console/dashboards"),
         ("dashboards, all time (admin)", admin, "/console/dashboards?since=2000-01-01"),
         ("dashboards, center (manager)", manager, "/console/dashboards?since=2000-01-01"),

@@ -94,6 +94,9 @@ class Customer(Base):
         Index("ix_customer_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         # one salesperson's customers in id order: their list, and the list sorted by owner
         Index("ix_customer_owner_id_id", "owner_id", "id"),
+        # the dashboards' days outside whole months read from the index alone on PostgreSQL (CustomerStageMonth)
+        Index("ix_customer_created_at_counted", "created_at",
+              postgresql_include=["owner_id", "stage", "channel_id", "status"]),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), default="")
@@ -147,7 +150,11 @@ class CustomerFollow(Base):
     """A salesperson who has the customer on WeCom (WeCom's follow_user); one of them is the owner."""
 
     __tablename__ = "customer_follow"
-    __table_args__ = (UniqueConstraint("customer_id", "employee_id"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "employee_id"),
+        # the dashboards' days outside whole months read from the index alone on PostgreSQL (FollowMonth)
+        Index("ix_customer_follow_added_at", "added_at", postgresql_include=["employee_id", "state", "status"]),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
@@ -155,8 +162,7 @@ class CustomerFollow(Base):
     description: Mapped[str | None] = mapped_column(String(512))
     state: Mapped[str | None] = mapped_column(String(64))
     add_way: Mapped[int | None] = mapped_column(Integer)
-    # indexed for the dashboards' days outside whole months (FollowMonth)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[FollowStatus] = mapped_column(enum_column(FollowStatus), default=FollowStatus.active)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
