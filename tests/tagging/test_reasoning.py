@@ -507,3 +507,20 @@ def test_loan_names_brokers_use(text, product):
 
 def test_a_me_told_something_is_not_the_subject_again():
     assert "有房产" not in asserted("我老公跟我说他有套房")
+
+
+@pytest.mark.parametrize("text", [
+    "一万个放心", "车跑了三万公里", "2万块的手机", "年底有二十万回款", "装修花了三十万", "罚款五千", "手续费一千",
+])
+def test_money_spent_charged_or_counted_otherwise_is_no_amount(text):
+    assert extract_amount(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text", ["在深圳待了五年", "12个月的银行流水", "两年多", "三年左右的车", "店面租期五年"])
+def test_how_long_something_has_been_is_no_term(text):
+    assert extract_term(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text, term", [("贷三年多少利息", 36), ("借两年", 24), ("想借十万三年", 36)])
+def test_a_term_wanted_is_still_read(text, term):
+    assert extract_term(normalize(text)) == term
