@@ -524,3 +524,11 @@ def test_how_long_something_has_been_is_no_term(text):
 @pytest.mark.parametrize("text, term", [("贷三年多少利息", 36), ("借两年", 24), ("想借十万三年", 36)])
 def test_a_term_wanted_is_still_read(text, term):
     assert extract_term(normalize(text)) == term
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("那你先帮我申请", "high"), ("客户说下周来", "high"), ("合同已签", "high"), ("明天补资料", "high"),
+    ("客户催了好几次", "high"), ("客户考虑中", "low"), ("客户在比价", "low"), ("有空再聊", "low"),
+])
+def test_notes_of_acting_and_of_waiting(text, intent):
+    assert apply_rules(normalize(text)).intent == intent
