@@ -59,6 +59,16 @@ def test_only_managers_and_admins_write_rules_and_the_scorecard(client, db, staf
     ({"actions": [{"type": "route_approval", "employee_id": 999999}]}, "actions[0].employee_id", "没有在职的员工"),
     ({"actions": [{"type": "return"}]}, "actions[0].materials", "驳回要列出"),
     ({"actions": [{"type": "alert"}, {"type": "alert"}]}, "actions[1].type", "只能写一次"),
+    # shapes nobody would write, answered as calmly
+    ({"condition": {"fact": ["score"], "op": "<", "value": 1}}, "condition.fact", "未知的资料项"),
+    ({"condition": {"fact": "worst_overdue", "op": "in", "value": [{"m1": 1}]}}, "condition.value", "未知的逾期等级"),
+    ({"condition": {"fact": "debt_ratio", "op": ">", "value": [70]}}, "condition.value", "百分数"),
+    ({"condition": {"fact": "online_loans", "op": ">", "value": 10**30}}, "condition.value", "太大"),
+    ({"condition": []}, "condition", "条件要写成"),
+    ({"actions": [{"type": {"x": 1}}]}, "actions[0].type", "未知的动作"),
+    ({"actions": [{"type": "alert", "role": ["manager"]}]}, "actions[0].role", "未知的角色"),
+    ({"actions": [{"type": "return", "materials": [["id_card"]]}]}, "actions[0].materials", "资料从这些里选"),
+    ({"actions": "alert"}, "actions", "至少要有一个动作"),
 ])
 def test_a_bad_rule_is_a_422_naming_the_field_and_the_problem(client, db, staff, rule, field, words):
     answer = client.post("/api/risk/rules", json=INQUIRIES | rule, headers=auth(staff.manager))

@@ -63,7 +63,7 @@ def _number(fact: str, value: Any, field: str) -> int | str:
 def _choices(value: Any, allowed: dict[str, str], field: str, what: str) -> list[str]:
     if not isinstance(value, list) or not value:
         _fail(field, f"请列出{what}（至少一项）")
-    bad = [str(v)[:20] for v in value if v not in allowed]
+    bad = [str(v)[:20] for v in value if not isinstance(v, str) or v not in allowed]
     if bad:
         _fail(field, f"未知的{what}：{'、'.join(bad)}；可选：{'、'.join(allowed)}")
     return [k for k in allowed if k in value]
@@ -74,7 +74,7 @@ def check_leaf(cond: dict, field: str) -> dict:
     if extra:
         _fail(f"{field}.{sorted(extra)[0]}", "条件只有 fact、op、value 三项")
     fact = cond.get("fact")
-    if fact not in FACTS:
+    if not isinstance(fact, str) or fact not in FACTS:
         _fail(f"{field}.fact", f"未知的资料项 {str(fact)[:30]!r}；可选：{'、'.join(FACTS)}")
     op = cond.get("op")
     op = OP_ALIASES.get(op, op) if isinstance(op, str) else op

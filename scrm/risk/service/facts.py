@@ -50,11 +50,9 @@ def _label(name: str) -> str:
 
 
 def _check(values: dict[str, Any]) -> None:
-    counts = [values.get(k) for k in ("inquiries_1m", "inquiries_3m", "inquiries_6m")]
-    for (short, n_short), (long, n_long) in (((0, counts[0]), (1, counts[1])), ((1, counts[1]), (2, counts[2]))):
-        if n_short is not None and n_long is not None and n_short > n_long:
-            names = ("inquiries_1m", "inquiries_3m", "inquiries_6m")
-            raise ValidationFailed(f"{_label(names[short])}不会多于{_label(names[long])}", field=names[short])
+    for short, long in (("inquiries_1m", "inquiries_3m"), ("inquiries_3m", "inquiries_6m")):
+        if values[short] is not None and values[long] is not None and values[short] > values[long]:
+            raise ValidationFailed(f"{_label(short)}不会多于{_label(long)}", field=short)
 
 
 def set_facts(session: Session, actor: Employee | None, customer_id: int, changes: dict[str, Any]) -> RiskFact:

@@ -39,7 +39,7 @@ def _text(action: dict, key: str, field: str, limit: int = MAX_TEXT) -> str | No
 
 
 def _role(role: Any, field: str) -> str:
-    if role not in {r.value for r in Role}:
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
         _fail(f"{field}.role", f"未知的角色 {str(role)[:20]!r}；可选：{'、'.join(r.value for r in Role)}")
     return role
 
@@ -48,7 +48,7 @@ def _check_action(session: Session, action: Any, condition: dict, field: str) ->
     if not isinstance(action, dict):
         _fail(field, "动作写成 {\"type\": ...}")
     kind = action.get("type")
-    if kind not in ACTION_NAMES:
+    if not isinstance(kind, str) or kind not in ACTION_NAMES:
         _fail(f"{field}.type", f"未知的动作 {str(kind)[:30]!r}；可选：{'、'.join(ACTION_NAMES)}")
     allowed = {"add_tag": {"tag"}, "alert": {"text", "role"}, "route_approval": {"role", "employee_id", "title"},
                "return": {"materials"}, "reject_pool": {"reason"}}[kind] | {"type"}
@@ -87,7 +87,8 @@ def _check_action(session: Session, action: Any, condition: dict, field: str) ->
             if not conditions.required_materials(condition):
                 _fail(f"{field}.materials", "驳回要列出应补充的资料（或在条件里写明缺少哪些资料）")
         else:
-            if not isinstance(materials, list) or not materials or any(m not in MATERIAL_NAMES for m in materials):
+            if (not isinstance(materials, list) or not materials
+                    or any(not isinstance(m, str) or m not in MATERIAL_NAMES for m in materials)):
                 _fail(f"{field}.materials", f"资料从这些里选：{'、'.join(MATERIAL_NAMES)}")
             out["materials"] = [m for m in MATERIAL_NAMES if m in materials]
     return out
