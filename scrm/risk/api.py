@@ -35,14 +35,14 @@ def customer_risk(customer_id: Id, staff: CurrentStaff, session: SessionDep) -> 
 def set_facts(customer_id: Id, body: schemas.FactsIn, staff: CurrentStaff, session: SessionDep) -> dict:
     """Change some risk facts (money in fen; ``null`` clears one). The change goes on the timeline with who made it;
     the score is recomputed and the rules evaluated in the same transaction."""
-    risk_service.set_facts(session, staff, customer_id, body.changes())
+    risk_service.set_facts(session, staff, customer_id, body)
     return risk_service.customer_risk(session, staff, customer_id)
 
 
 @customers_router.post("/{customer_id}/risk/clear", response_model=schemas.CustomerRiskOut)
 def clear(customer_id: Id, body: schemas.ClearIn, staff: ManagerStaff, session: SessionDep) -> dict:
     """Take the customer out of the reject pool, or end the awaiting approval or the return for materials."""
-    risk_service.clear_decision(session, staff, customer_id, body.what)
+    risk_service.clear_decision(session, staff, customer_id, body)
     return risk_service.customer_risk(session, staff, customer_id)
 
 
@@ -63,14 +63,13 @@ def list_rules(staff: CurrentStaff, session: SessionDep) -> list[schemas.RuleOut
 def create_rule(body: schemas.RuleIn, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
     """Add a rule. A bad condition or action is a 422 naming the field (``condition.all[1].value``) and the problem.
     Every customer with facts is evaluated against it after commit."""
-    return _rule_out(risk_service.create_rule(session, staff, name=body.name, condition=body.condition,
-                                              actions=body.actions, position=body.position, active=body.active))
+    return _rule_out(risk_service.create_rule(session, staff, body))
 
 
 @router.patch("/rules/{rule_id}", response_model=schemas.RuleOut)
 def update_rule(rule_id: Id, body: schemas.RulePatch, staff: ManagerStaff, session: SessionDep) -> schemas.RuleOut:
     """Change a rule; a new condition or new actions make a new version, which fires afresh where it matches."""
-    return _rule_out(risk_service.update_rule(session, staff, rule_id, body.changes()))
+    return _rule_out(risk_service.update_rule(session, staff, rule_id, body))
 
 
 @router.post("/rules/preview", response_model=schemas.RulePreviewOut)
@@ -93,7 +92,7 @@ def get_scorecard(staff: CurrentStaff, session: SessionDep) -> schemas.Scorecard
 @router.put("/scorecard", response_model=schemas.ScorecardOut)
 def save_scorecard(body: schemas.ScorecardIn, staff: ManagerStaff, session: SessionDep) -> schemas.ScorecardOut:
     """Replace the scorecard; every customer with facts is re-scored at once, the rules evaluated after commit."""
-    row = risk_service.save_scorecard(session, staff, body.base, body.bands)
+    row = risk_service.save_scorecard(session, staff, body)
     return schemas.ScorecardOut(id=row.id, base=row.base, bands=row.bands)
 
 

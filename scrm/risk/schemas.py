@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrm.core.commands import Command
 from scrm.risk.labels import MATERIALS
 
 Overdue = Literal["none", "m1", "m2", "m3_plus"]
@@ -15,10 +16,10 @@ Material = Literal[MATERIALS]  # type: ignore[valid-type]
 Count = Field(default=None, ge=0, le=1000)
 
 
-class FactsIn(BaseModel):
+class FactsIn(Command):
     """The facts to change; one left out stays as it is, ``null`` clears it. Money in fen."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"example": {
         "inquiries_1m": 2, "inquiries_3m": 12, "inquiries_6m": 15, "overdue_count": 1, "worst_overdue": "m1",
         "total_debt_fen": 30000000, "monthly_income_fen": 2500000, "online_loans": 2,
         "materials": ["id_card", "credit_report"], "social_security_months": 30}})
@@ -32,9 +33,6 @@ class FactsIn(BaseModel):
     online_loans: int | None = Count
     materials: list[Material] | None = Field(default=None, max_length=len(MATERIALS) * 2)
     social_security_months: int | None = Field(default=None, ge=0, le=600)
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class FactsOut(BaseModel):
@@ -105,8 +103,9 @@ class CustomerRiskOut(BaseModel):
     firings: list[FiringOut]
 
 
-class ClearIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ClearIn(Command):
+    """Which decision in force to end."""
+
     what: Literal["reject_pool", "approval", "returned"]
 
 
@@ -114,12 +113,12 @@ SEED_EXAMPLE = {"name": "征信查询过多", "condition": {"fact": "inquiries_3
                 "actions": [{"type": "add_tag", "tag": "高风险"}, {"type": "alert"}]}
 
 
-class RuleIn(BaseModel):
+class RuleIn(Command):
     """A rule: ``condition`` is a leaf ``{"fact", "op", "value"}`` or ``{"all": [...]}`` / ``{"any": [...]}`` (nested
     once); ``actions`` are ``add_tag`` {tag}, ``alert`` {text?}, ``route_approval`` {role | employee_id, title?},
     ``return`` {materials?}, ``reject_pool`` {reason?}."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": SEED_EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"example": SEED_EXAMPLE})
     name: str = Field(min_length=1, max_length=64)
     condition: Any
     actions: Any
@@ -127,22 +126,19 @@ class RuleIn(BaseModel):
     active: bool = True
 
 
-class RulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RulePatch(Command):
+    """The fields to change; a condition or actions given replace the old ones whole."""
+
     name: str | None = Field(default=None, min_length=1, max_length=64)
     condition: Any = None
     actions: Any = None
     position: int | None = Field(default=None, ge=0, le=10000)
     active: bool | None = None
 
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
-
-class RuleDraft(BaseModel):
+class RuleDraft(Command):
     """A rule to try out: its condition (and actions, checked too)."""
 
-    model_config = ConfigDict(extra="forbid")
     condition: Any
     actions: Any = None
 
@@ -174,11 +170,11 @@ class RulePreviewOut(BaseModel):
     sample: list[PreviewSample]
 
 
-class ScorecardIn(BaseModel):
+class ScorecardIn(Command):
     """``bands``: ``[{"label", "when": condition, "points"}]``; the score is ``base`` plus the points of every band
     that holds, capped to 0–100."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"base": 60, "bands": [
+    model_config = ConfigDict(json_schema_extra={"example": {"base": 60, "bands": [
         {"label": "社保满 24 个月", "when": {"fact": "social_security_months", "op": ">=", "value": 24}, "points": 15},
         {"label": "严重逾期", "when": {"fact": "worst_overdue", "op": "in", "value": ["m3_plus"]}, "points": -40}]}})
     base: Any

@@ -10,17 +10,19 @@ from scrm.customers.models import CustomerStatus
 from scrm.risk import service as risk_service
 from scrm.risk import tasks as risk_tasks
 from scrm.risk.models import RiskFact, RiskFiring, RiskMatch
+from scrm.risk.schemas import FactsIn, RuleIn
 from tests.factories.customers import make_customer
 
 
 def test_evaluate_all_fires_once_per_matching_customer_and_ends_stale_matches(db, staff):
     customers = [make_customer(db, staff.sales, f"批量{i}") for i in range(6)]
     for i, customer in enumerate(customers):
-        risk_service.set_facts(db, staff.sales, customer.id, {"online_loans": i})
+        risk_service.set_facts(db, staff.sales, customer.id, FactsIn(online_loans=i))
     merged = make_customer(db, staff.sales, "已合并", status=CustomerStatus.merged)
-    risk_service.set_facts(db, None, merged.id, {"online_loans": 9})
-    risk_service.create_rule(db, staff.manager, name="网贷多", condition={"fact": "online_loans", "op": ">=", "value": 3},
-                             actions=[{"type": "alert", "text": "请核实网贷"}])
+    risk_service.set_facts(db, None, merged.id, FactsIn(online_loans=9))
+    rule = RuleIn(name="网贷多", condition={"fact": "online_loans", "op": ">=", "value": 3},
+                  actions=[{"type": "alert", "text": "请核实网贷"}])
+    risk_service.create_rule(db, staff.manager, rule)
 
     assert risk_tasks.evaluate_all() == {"fired": 3, "ended": 0}
 
@@ -35,10 +37,10 @@ def test_evaluate_all_fires_once_per_matching_customer_and_ends_stale_matches(db
 
 def test_scrm_risk_evaluate(db, staff):
     customer = make_customer(db, staff.sales, "命令行")
-    risk_service.set_facts(db, staff.sales, customer.id, {"inquiries_6m": 30})
-    risk_service.create_rule(db, staff.manager, name="半年查询多",
-                             condition={"fact": "inquiries_6m", "op": ">", "value": 20},
-                             actions=[{"type": "add_tag", "tag": "高风险"}])
+    risk_service.set_facts(db, staff.sales, customer.id, FactsIn(inquiries_6m=30))
+    rule = RuleIn(name="半年查询多", condition={"fact": "inquiries_6m", "op": ">", "value": 20},
+                  actions=[{"type": "add_tag", "tag": "高风险"}])
+    risk_service.create_rule(db, staff.manager, rule)
 
     first = CliRunner().invoke(cli_app, ["risk", "evaluate"])
     second = CliRunner().invoke(cli_app, ["risk", "evaluate"])

@@ -13,6 +13,7 @@ from scrm.customers.models import TimelineEntry
 from scrm.risk import service as risk_service
 from scrm.risk import tasks as risk_tasks
 from scrm.risk.models import RiskFact, RiskFiring, RiskMatch, RiskRule
+from scrm.risk.schemas import FactsIn
 from scrm.tagging.models import TagEvidence
 from tests.conftest import race
 from tests.factories.customers import make_customer
@@ -82,7 +83,7 @@ def test_evaluate_all_beside_fact_changes_fires_each_customer_once(committed_any
     staff = make_staff(db)
     customers = [make_customer(db, staff.sales, f"批量{i}") for i in range(40)]
     for customer in customers:
-        risk_service.set_facts(db, staff.sales, customer.id, {"inquiries_3m": 12, "materials": ["id_card"]})
+        risk_service.set_facts(db, staff.sales, customer.id, FactsIn(inquiries_3m=12, materials=["id_card"]))
     # a rule already stored (as a migration or an import would leave it) that nothing has evaluated yet
     db.add(RiskRule(name="征信查询过多", condition={"fact": "inquiries_3m", "op": ">", "value": 10},
                     actions=[{"type": "add_tag", "tag": "高风险"}, {"type": "return", "materials": ["credit_report"]}],

@@ -11,6 +11,7 @@ from scrm.broadcast.models import MassTask
 from scrm.core.db import utcnow
 from scrm.groups.models import CustomerTier
 from scrm.risk import service as risk_service
+from scrm.risk.schemas import FactsIn, RuleIn
 from scrm.sop import service as sop_service
 from scrm.sop.models import SopTask
 from tests.factories.customers import make_customer
@@ -26,9 +27,9 @@ def _two_tier_a_customers(db, staff):
     for customer in (kept, pooled):
         db.add(CustomerTier(customer_id=customer.id, tier="A", updated_at=utcnow()))
     db.flush()
-    risk_service.create_rule(db, staff.manager, **POOL_RULE)
-    risk_service.set_facts(db, staff.sales, kept.id, {"social_security_months": 36})
-    risk_service.set_facts(db, staff.sales, pooled.id, {"worst_overdue": "m3_plus"})
+    risk_service.create_rule(db, staff.manager, RuleIn(**POOL_RULE))
+    risk_service.set_facts(db, staff.sales, kept.id, FactsIn(social_security_months=36))
+    risk_service.set_facts(db, staff.sales, pooled.id, FactsIn(worst_overdue="m3_plus"))
     return kept, pooled
 
 
@@ -36,7 +37,7 @@ def test_sop_generation_skips_the_reject_pool(db, staff):
     ensure_a_schedule(db)
     kept, pooled = _two_tier_a_customers(db, staff)
     lead = make_customer(db, staff.sales, "丙", assigned_at=utcnow() - timedelta(days=3))
-    risk_service.set_facts(db, staff.sales, lead.id, {"worst_overdue": "m3_plus"})
+    risk_service.set_facts(db, staff.sales, lead.id, FactsIn(worst_overdue="m3_plus"))
 
     sop_service.generate(db, datetime(2026, 12, 14, 10, tzinfo=timezone.utc))
 

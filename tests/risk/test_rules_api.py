@@ -12,6 +12,7 @@ from scrm.customers.models import TimelineEntry
 from scrm.org.models import Role
 from scrm.risk import service as risk_service
 from scrm.risk.models import RiskFiring
+from scrm.risk.schemas import FactsIn
 from tests.factories.customers import make_customer
 from tests.factories.org import auth, make_employee
 from tests.risk.conftest import FULL, seed_rules
@@ -89,7 +90,7 @@ def _counts(db) -> dict[str, int]:
 def test_a_preview_counts_and_samples_and_writes_nothing(client, db, staff):
     customers = [make_customer(db, staff.sales, f"客户{i}") for i in range(4)]
     for i, customer in enumerate(customers):
-        risk_service.set_facts(db, staff.sales, customer.id, {"inquiries_3m": 8 + i, "materials": FULL[:i]})
+        risk_service.set_facts(db, staff.sales, customer.id, FactsIn(inquiries_3m=8 + i, materials=FULL[:i]))
     before = _counts(db)
 
     answer = client.post("/api/risk/rules/preview", headers=auth(staff.manager), json={

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from scrm.risk import service as risk_service
 from scrm.risk.models import RiskFact, RiskScorecard
+from scrm.risk.schemas import FactsIn
 from tests.factories.customers import make_customer
 from tests.factories.org import auth
 from tests.risk.conftest import FULL
@@ -23,7 +24,7 @@ def test_a_scorecard_preview_shows_the_distribution_and_writes_nothing(client, d
     for facts in ({"social_security_months": 30}, {"worst_overdue": "m3_plus"}, {"materials": FULL,
                                                                                   "social_security_months": 30}):
         ids.append(make_customer(db, staff.sales).id)
-        risk_service.set_facts(db, staff.sales, ids[-1], facts)
+        risk_service.set_facts(db, staff.sales, ids[-1], FactsIn(**facts))
     scores = dict(db.execute(select(RiskFact.customer_id, RiskFact.score)).all())
     assert [scores[i] for i in ids] == [75, 20, 85]  # the built-in scorecard: base 60
 
@@ -47,7 +48,8 @@ def test_a_scorecard_preview_shows_the_distribution_and_writes_nothing(client, d
 
 def test_saving_a_scorecard_rescores_everyone_and_rules_on_the_score_act(client, db, staff):
     customer = make_customer(db, staff.sales, "评分")
-    risk_service.set_facts(db, staff.sales, customer.id, {"social_security_months": 30})  # 75 on the built-in card
+    # 75 on the built-in card
+    risk_service.set_facts(db, staff.sales, customer.id, FactsIn(social_security_months=30))
     rule = {"name": "资质不足", "condition": {"fact": "score", "op": "<", "value": 60},
             "actions": [{"type": "reject_pool"}]}
     assert client.post("/api/risk/rules", json=rule, headers=auth(staff.manager)).status_code == 201

@@ -15,7 +15,9 @@ from scrm.customers import service as customer_service
 from scrm.org.models import Employee
 from scrm.risk.labels import FACT_NAMES, MATERIAL_NAMES, OVERDUE_NAMES
 from scrm.risk.models import RiskDecision, RiskFact, RiskFiring, RiskMatch, RiskRule
+from scrm.risk.schemas import ClearIn, FactsIn
 from scrm.risk.service import conditions, evaluation, scorecard
+from scrm.risk.service.rules import require_editor
 from scrm.tagging import service as tagging_service
 
 ENTERED = ("inquiries_1m", "inquiries_3m", "inquiries_6m", "overdue_count", "worst_overdue", "total_debt_fen",
@@ -55,12 +57,10 @@ def _check(values: dict[str, Any]) -> None:
             raise ValidationFailed(f"{_label(short)}不会多于{_label(long)}", field=short)
 
 
-def set_facts(session: Session, actor: Employee | None, customer_id: int, changes: dict[str, Any]) -> RiskFact:
-    """Change some of a customer's facts (a None clears one); records who and when on the timeline, re-scores and
+def set_facts(session: Session, actor: Employee | None, customer_id: int, command: FactsIn) -> RiskFact:
+    """Change the facts the command sets (a None clears one); records who and when on the timeline, re-scores and
     evaluates the rules in the same transaction. Nothing changes: nothing is written."""
-    bad = set(changes) - set(ENTERED)
-    if bad:
-        raise ValidationFailed(f"未知的资料项：{'、'.join(sorted(bad))}", field=sorted(bad)[0])
+    changes = command.changes()
     if actor is not None:
         customer_service.get_visible(session, actor, customer_id)
     else:
@@ -185,9 +185,11 @@ def firing_view(firing: RiskFiring) -> dict:
             "done": firing.done, "at": firing.at}
 
 
-def clear_decision(session: Session, actor: Employee, customer_id: int, what: str) -> RiskDecision | None:
+def clear_decision(session: Session, actor: Employee, customer_id: int, command: ClearIn) -> RiskDecision | None:
     """A manager takes a customer out of the reject pool, or closes the awaiting approval or the return; on the
     timeline."""
+    require_editor(actor)
+    what = command.what
     customer_service.get_visible(session, actor, customer_id)
     customer_service.lock_customer(session, customer_id)
     decision = session.get(RiskDecision, customer_id, populate_existing=True)

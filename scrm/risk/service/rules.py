@@ -14,6 +14,7 @@ from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.org.models import Employee, EmployeeStatus, Role
 from scrm.risk.labels import ACTION_NAMES, MATERIAL_NAMES
 from scrm.risk.models import RiskMatch, RiskRule
+from scrm.risk.schemas import RuleIn, RulePatch
 from scrm.risk.service import conditions
 
 EDITORS = (Role.manager, Role.admin)
@@ -131,11 +132,11 @@ def get_rule(session: Session, rule_id: int) -> RiskRule:
     return rule
 
 
-def create_rule(session: Session, actor: Employee, *, name: str, condition: Any, actions: Any, position: int = 100,
-                active: bool = True) -> RiskRule:
+def create_rule(session: Session, actor: Employee, command: RuleIn) -> RiskRule:
     """Add a rule; every customer with facts is evaluated against it after commit (``risk.evaluate_all``)."""
     require_editor(actor)
-    cond, acts = check_rule(session, condition, actions)
+    cond, acts = check_rule(session, command.condition, command.actions)
+    name, position, active = command.name, command.position, command.active
     _unique_name(session, name)
     rule = RiskRule(name=name, condition=cond, actions=acts, position=position, active=active, version=1,
                     created_by=actor.id)
@@ -150,10 +151,11 @@ def create_rule(session: Session, actor: Employee, *, name: str, condition: Any,
     return rule
 
 
-def update_rule(session: Session, actor: Employee, rule_id: int, changes: dict[str, Any]) -> RiskRule:
+def update_rule(session: Session, actor: Employee, rule_id: int, command: RulePatch) -> RiskRule:
     """Change a rule. A new condition or new actions make a new version: the customers it matched are forgotten,
     so it fires afresh (on the next evaluation, queued after commit) where the new version matches."""
     require_editor(actor)
+    changes = command.changes()
     rule = get_rule(session, rule_id)
     cond = rule.condition
     if "condition" in changes:

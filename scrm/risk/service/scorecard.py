@@ -15,6 +15,7 @@ from scrm.core.db import utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.org.models import Employee
 from scrm.risk.models import RiskFact, RiskScorecard
+from scrm.risk.schemas import ScorecardIn
 from scrm.risk.service import conditions
 from scrm.risk.service.rules import require_editor
 
@@ -104,11 +105,11 @@ def recompute(session: Session, customer_ids: list[int] | None = None, card: Car
             session.expire(obj, ["score"])
 
 
-def save(session: Session, actor: Employee, base: Any, bands: Any) -> RiskScorecard:
+def save(session: Session, actor: Employee, command: ScorecardIn) -> RiskScorecard:
     """Save a new version of the scorecard and re-score every customer with facts in the same transaction; the
     rules are evaluated after commit (``risk.evaluate_all``)."""
     require_editor(actor)
-    base, bands = check_bands(base, bands)
+    base, bands = check_bands(command.base, command.bands)
     row = RiskScorecard(base=base, bands=bands, created_by=actor.id, created_at=utcnow())
     session.add(row)
     session.flush()
