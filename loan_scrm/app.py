@@ -63,6 +63,7 @@ ROUTERS = (
     materials_api.router,
     risk_api.router,
     risk_api.customers_router,
+    risk_api.mp_router,
     console_api.router,
     bo_orders_api.router,
     bo_orders_api.deposits_router,

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Path
 
 from scrm.auth import CurrentStaff, ManagerStaff, SessionDep
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.customers.identity import MP_ERRORS, CurrentCustomer
 from scrm.risk import labels, schemas
 from scrm.risk import service as risk_service
 
 router = APIRouter(prefix="/api/risk", tags=["risk"], responses=ERROR_RESPONSES)
 customers_router = APIRouter(prefix="/api/customers", tags=["risk"], responses=ERROR_RESPONSES)
+mp_router = APIRouter(prefix="/mp", tags=["mini-program"], responses=MP_ERRORS)
 
 Id = Annotated[int, Path(ge=1)]
 
@@ -100,3 +102,22 @@ def save_scorecard(body: schemas.ScorecardIn, staff: ManagerStaff, session: Sess
 def preview_scorecard(body: schemas.ScorecardIn, staff: ManagerStaff, session: SessionDep) -> dict:
     """The score distribution a draft scorecard would give, in bands of 10 beside today's; writes nothing."""
     return risk_service.preview_scorecard(session, body.base, body.bands)
+
+
+def _own_facts(session, customer_id: int) -> schemas.OwnFactsOut:
+    facts = risk_service.facts_view(session, risk_service.get_facts(session, customer_id))
+    return schemas.OwnFactsOut.model_validate(facts or {})
+
+
+@mp_router.get("/risk/facts", response_model=schemas.OwnFactsOut, summary="My credit and income details")
+def own_facts(customer: CurrentCustomer, session: SessionDep) -> schemas.OwnFactsOut:
+    """The credit and income details the customer or their salesperson entered (no score, no decisions)."""
+    return _own_facts(session, customer.id)
+
+
+@mp_router.patch("/risk/facts", response_model=schemas.OwnFactsOut, summary="Fill in my credit and income details")
+def set_own_facts(body: schemas.FactsIn, customer: CurrentCustomer, session: SessionDep) -> schemas.OwnFactsOut:
+    """The customer fills in or corrects their own details (money in fen; ``null`` clears one). The change goes on
+    their timeline as made by the customer, and is scored and checked against the rules as a salesperson's is."""
+    risk_service.set_facts(session, None, customer.id, body)
+    return _own_facts(session, customer.id)

@@ -35,6 +35,22 @@ class FactsIn(Command):
     social_security_months: int | None = Field(default=None, ge=0, le=600)
 
 
+class OwnFactsOut(BaseModel):
+    """What the customer sees of their own facts in the mini-program."""
+
+    inquiries_1m: int | None = None
+    inquiries_3m: int | None = None
+    inquiries_6m: int | None = None
+    overdue_count: int | None = None
+    worst_overdue: str | None = None
+    total_debt_fen: int | None = None
+    monthly_income_fen: int | None = None
+    online_loans: int | None = None
+    materials: list[str] = []
+    social_security_months: int | None = None
+    updated_at: datetime | None = None
+
+
 class FactsOut(BaseModel):
     inquiries_1m: int | None
     inquiries_3m: int | None

@@ -118,6 +118,11 @@ def set_facts(session: Session, actor: Employee | None, customer_id: int, comman
 # what a page shows
 
 
+def get_facts(session: Session, customer_id: int) -> RiskFact | None:
+    session.flush()
+    return session.get(RiskFact, customer_id, populate_existing=True)
+
+
 def facts_view(session: Session, fact: RiskFact | None) -> dict | None:
     if fact is None:
         return None
