@@ -355,8 +355,8 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     for filler in rules.fillers:
         if clause_prefix.endswith(filler):
             head = clause_prefix[: len(clause_prefix) - len(filler)]
-            neg = next((n for n in rules.negators if head.endswith(n)), None)
-            if neg is not None:
+            if head.endswith(rules.negators):
+                neg = next(n for n in rules.negators if head.endswith(n))
                 # 要不要押车, 有没有逾期: a question, not a negation
                 return not (len(head) > len(neg) and head[-len(neg) - 1] == neg[-1])
     return False
