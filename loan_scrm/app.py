@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from backoffice.accounting import api as bo_accounting_api
 from backoffice.direct_debit import api as bo_direct_debit_api
 from backoffice.ledger import api as bo_ledger_api
 from backoffice.orders import api as bo_orders_api
@@ -77,6 +78,7 @@ ROUTERS = (
     bo_reports_api.router,
     mandates_api.router,
     bo_direct_debit_api.router,
+    bo_accounting_api.router,
 )
 
 DESCRIPTION = """

@@ -1,5 +1,6 @@
 """Every package's tables, so that ``metadata`` is complete (migrations, the app, backups, the tests)."""
 
+from backoffice.accounting import models as _accounting  # noqa: F401
 from backoffice.common import models as _backoffice_common  # noqa: F401
 from backoffice.direct_debit import models as _direct_debit  # noqa: F401
 from backoffice.ledger import models as _ledger  # noqa: F401
