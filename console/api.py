@@ -8,7 +8,7 @@ from console.admin import pages as admin
 from console.admin import wecom_import
 from console.customers import pages as customers
 from console.dashboards import pages as dashboards
-from console.finance import debits, orders, referral, reimbursements, settlements
+from console.finance import accounting, debits, orders, referral, reimbursements, settlements
 from console.handover import pages as handover
 from console.home import pages as home
 from console.materials import pages as materials
@@ -18,5 +18,5 @@ from console.sidebar import pages as sidebar
 
 router = APIRouter(include_in_schema=False)
 for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
-               settlements, debits, reimbursements, referral, admin, wecom_import, materials, sidebar):
+               settlements, debits, accounting, reimbursements, referral, admin, wecom_import, materials, sidebar):
     router.include_router(module.router)

@@ -81,6 +81,7 @@ MENU: list[MenuItem] = [
     MenuItem("定金", "/finance/deposits", (Role.finance, Role.processor, Role.manager)),
     MenuItem("结算", "/finance/settlements", (Role.finance, Role.manager, Role.admin)),
     MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("凭证导出", "/finance/accounting", (Role.finance, Role.admin)),
     MenuItem("报销", "/reimbursements", EVERYONE),
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
     MenuItem("话术素材", "/materials", MANAGERS),
@@ -199,6 +200,7 @@ MESSAGES = {
     "debit_polled": "已向渠道查询", "reconciled": "对账完成", "tier_rule_saved": "分层规则已保存，下次重新分层时生效",
     "tier_rule_deleted": "分层规则已删除", "retiered": "已按现行规则重新分层", "commission_rule_saved": "佣金规则已保存",
     "commission_rule_deactivated": "佣金规则已停用", "schedule_saved": "跟进计划已保存",
+    "mapping_saved": "科目对照已保存", "vouchers_exported": "凭证已导出，可在导出记录中下载",
 }
 
 
