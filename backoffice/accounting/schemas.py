@@ -34,7 +34,7 @@ class ExportIn(Command):
     """A month (``2026-12``) or a range of days, Beijing time, both ends included."""
 
     target: Target
-    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    month: str | None = Field(default=None, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")
     date_from: date | None = None
     date_to: date | None = None
     force: bool = False

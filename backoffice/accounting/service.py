@@ -34,6 +34,7 @@ from scrm.org.models import Department, Employee, Role
 
 BEIJING = timezone(timedelta(hours=8))
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 SUMMARY_LIMIT = 60  # U8 takes 60 characters of 摘要
 
 
@@ -78,6 +79,8 @@ def period_of(data: ExportIn) -> tuple[date, date]:
         return date(year, month, 1), date(year, month, monthrange(year, month)[1])
     if not data.date_from or not data.date_to:
         raise ValidationFailed("请填写导出的月份，或者起止日期", field="month")
+    if not all(EARLIEST <= d <= LATEST for d in (data.date_from, data.date_to)):
+        raise ValidationFailed(f"日期须在 {EARLIEST} 至 {LATEST} 之间", field="date_from")
     if data.date_to < data.date_from:
         raise ValidationFailed("结束日期早于开始日期", field="date_to")
     if (data.date_to - data.date_from).days >= MAX_DAYS:
