@@ -4,14 +4,18 @@ per month from 1 and on after earlier exports, a repeated period warned about, u
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backoffice.accounting import service as accounting
 from backoffice.accounting.models import AccountingExport
-from backoffice.accounting.schemas import ExportIn
+from backoffice.accounting.schemas import ExportIn, MappingIn
+from backoffice.ledger.models import JournalEntry, JournalLine
+from backoffice.reimbursements import service as reimbursement_service
+from backoffice.reimbursements.models import CostType
 from scrm.core.errors import Conflict, Forbidden, ValidationFailed
 from tests.backoffice.accounting.helpers import (CODES, amount, entries_of, map_accounts, move_to, settled_order,
                                                  vouchers)
@@ -117,3 +121,41 @@ def test_only_finance_exports_and_an_empty_period_is_refused(db, world):
     with pytest.raises(ValidationFailed, match="结束日期早于开始日期"):
         accounting.export(db, world.finance, ExportIn(target="yonyou_u8", date_from="2026-11-02",
                                                       date_to="2026-11-01"))
+
+
+def test_an_entry_without_the_auxiliary_item_its_account_needs_is_refused_by_name(db, world):
+    map_accounts(db, world.finance)
+    accounting.set_mapping(db, world.finance, "reimbursement_expense",
+                           MappingIn(code="5602.01", name="做单报销", aux_employee=True))
+    customer = world.customer(db)
+    claim = reimbursement_service.submit(db, world.sales, reimbursement_service.Claim(
+        customer_id=customer.id, cost_type=CostType.processing, category="交通", amount_fen=8_650,
+        spent_on=date(2026, 11, 2)))  # on no order: no salesperson to name as 职员
+    reimbursement_service.confirm(db, world.finance, claim)
+    reimbursement_service.pay(db, world.finance, claim, "cash")
+    entry = db.scalar(select(JournalEntry).where(JournalEntry.source_type == "reimbursement.paid"))
+    move_to(db, [entry], "2026-11-03")
+
+    with pytest.raises(ValidationFailed) as exc:
+        accounting.export(db, world.finance, ExportIn(target="yonyou_u8", month="2026-11"))
+
+    assert f"分录 #{entry.id}" in exc.value.message and "做单报销缺少职员" in exc.value.message
+    assert db.scalar(select(func.count()).select_from(AccountingExport)) == 0
+
+
+def test_a_voucher_that_does_not_balance_is_refused_and_nothing_is_recorded(db, world):
+    """The ledger refuses an unbalanced entry; a line changed behind its back (a restore, a hand edit) is caught
+    before the file is written."""
+    map_accounts(db, world.finance)
+    entries = entries_of(db, settled_order(db, world).id)
+    move_to(db, entries, "2026-11-04")
+    line = db.scalars(select(JournalLine).where(JournalLine.entry_id == entries[0].id)).first()
+    db.execute(update(JournalLine).where(JournalLine.id == line.id).values(
+        debit_fen=JournalLine.debit_fen + (1 if line.debit_fen else 0),
+        credit_fen=JournalLine.credit_fen + (0 if line.debit_fen else 1)))
+
+    with pytest.raises(ValidationFailed) as exc:
+        accounting.export(db, world.finance, ExportIn(target="kingdee_k3cloud", month="2026-11"))
+
+    assert f"分录 #{entries[0].id} 借贷不平衡" in exc.value.message
+    assert db.scalar(select(func.count()).select_from(AccountingExport)) == 0
