@@ -26,7 +26,7 @@ from backoffice.ledger.chart import CHART
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.orders.models import Order
 from scrm.core import storage
-from scrm.core.errors import Conflict, Forbidden, ValidationFailed
+from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.core.spreadsheet import text_row
 from scrm.org import service as org_service
@@ -281,4 +281,7 @@ def get_export(session: Session, actor: Employee, export_id: int) -> AccountingE
 
 def file_of(export_: AccountingExport) -> bytes:
     """The recorded file, as it was written."""
-    return storage.load(export_.storage_key)
+    try:
+        return storage.load(export_.storage_key)
+    except storage.FileMissing:
+        raise NotFound(f"导出 #{export_.id} 的文件已不在文件存储中，请重新导出") from None

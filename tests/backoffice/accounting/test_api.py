@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.accounting.models import AccountingExport, ExportedVoucher
 from backoffice.ledger.models import JournalEntry
+from scrm.core import storage
 from tests.backoffice.accounting.helpers import amount, entries_of, map_accounts, move_to, settled_order, vouchers
 from tests.conftest import race
 from tests.factories.backoffice import make_world
@@ -94,3 +95,15 @@ def test_exports_pressed_at_once_never_share_a_voucher_number(committed_any, ser
     assert sorted(numbers) == list(range(1, 5 * n + 1))
     assert db.scalar(select(func.count()).select_from(AccountingExport)) == 5
     db.commit()
+
+
+def test_a_file_gone_from_storage_is_a_404_naming_the_export(db, client, world):
+    map_accounts(db, world.finance)
+    move_to(db, entries_of(db, settled_order(db, world).id), "2026-11-09")
+    made = client.post(f"{BASE}/exports", headers=auth(world.finance), json={"target": "yonyou_u8", "month": "2026-11"})
+    storage.delete([db.get(AccountingExport, made.json()["id"]).storage_key])
+
+    gone = client.get(made.json()["download_url"], headers=auth(world.finance))
+
+    assert gone.status_code == 404 and f"导出 #{made.json()['id']}" in gone.json()["message"]
+    assert client.get(f"{BASE}/exports/999999/file", headers=auth(world.finance)).status_code == 404
