@@ -50,6 +50,12 @@ def main() -> None:
         ("direct debits", FINANCE, "/console/finance/debits"),
         ("reimbursements", FINANCE, "/console/reimbursements"),
         ("referral withdrawals", FINANCE, "/console/referral"),
+        ("referral commissions", FINANCE, "/console/referral/commissions"),
+        ("new reimbursement form", FINANCE, "/console/reimbursements/new"),
+        ("direct-debit mandates", FINANCE, "/console/finance/debits/mandates"),
+        ("customer voucher (print)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/customer.html"),
+        ("internal voucher (print)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/internal.html"),
+        ("customer voucher (PDF)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/customer.pdf"),
     ], args.runs)
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
