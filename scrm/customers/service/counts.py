@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
@@ -63,44 +63,48 @@ class ChannelStats:
 
 def channel_stats(session: Session, viewer: Employee, *, since: datetime | None = None,
                   until: datetime | None = None) -> list[ChannelStats]:
-    """Adds, deletions and conversions per channel, counted within the viewer's data scope: whole months from
-    the month counts, the days before the first and after the last from the tables themselves."""
+    """Adds, deletions and conversions per channel, counted within the viewer's data scope, in one query: whole
+    months from the month counts, the days before the first and after the last from the tables themselves."""
     session.flush()
     span = month_span(since, until)
     ended = CustomerFollow.status.in_([FollowStatus.deleted_by_staff, FollowStatus.deleted_by_customer])
-    follows: Counter[tuple[str, bool]] = Counter()
-    customers: Counter[tuple[int, bool]] = Counter()
+    converted = Customer.stage.in_(CONVERTED_STAGES)
+    follows, customers = [], []
     if span.months:
-        follows.update({(state, bool(e)): int(n) for state, e, n in session.execute(
-            select(FollowMonth.state, FollowMonth.ended, func.sum(FollowMonth.n))
-            .where(org_service.owner_filter(session, viewer, FollowMonth.employee_id), *span.months_where(FollowMonth))
-            .group_by(FollowMonth.state, FollowMonth.ended))})
-        customers.update({(channel, bool(c)): int(n) for channel, c, n in session.execute(
-            select(CustomerChannelMonth.channel_id, CustomerChannelMonth.converted, func.sum(CustomerChannelMonth.n))
-            .where(org_service.owner_filter(session, viewer, CustomerChannelMonth.owner_id),
-                   *span.months_where(CustomerChannelMonth))
-            .group_by(CustomerChannelMonth.channel_id, CustomerChannelMonth.converted))})
+        follows.append(select(FollowMonth.state.label("key"), FollowMonth.n.label("total"),
+                              case((FollowMonth.ended, FollowMonth.n), else_=0).label("part"))
+                       .where(org_service.owner_filter(session, viewer, FollowMonth.employee_id),
+                              *span.months_where(FollowMonth)))
+        customers.append(select(CustomerChannelMonth.channel_id.label("key"), CustomerChannelMonth.n.label("total"),
+                                case((CustomerChannelMonth.converted, CustomerChannelMonth.n), else_=0).label("part"))
+                         .where(org_service.owner_filter(session, viewer, CustomerChannelMonth.owner_id),
+                                *span.months_where(CustomerChannelMonth)))
     if span.days:
-        follows.update({(state, bool(e)): int(n) for state, e, n in session.execute(
-            select(CustomerFollow.state, ended, func.count())
-            .where(CustomerFollow.state.is_not(None), org_service.owner_filter(session, viewer, CustomerFollow.employee_id),
-                   span.days_where(CustomerFollow.added_at))
-            .group_by(CustomerFollow.state, ended))})
-        converted = Customer.stage.in_(CONVERTED_STAGES)
-        customers.update({(channel, bool(c)): int(n) for channel, c, n in session.execute(
-            select(Customer.channel_id, converted, func.count())
-            .where(Customer.channel_id.is_not(None), org_service.owner_filter(session, viewer, Customer.owner_id),
-                   not_merged(), span.days_where(Customer.created_at))
-            .group_by(Customer.channel_id, converted))})
-    out = []
-    for channel_id, name, kind, active, state in session.execute(
-            select(Channel.id, Channel.name, Channel.kind, Channel.active, Channel.state).order_by(Channel.id)):
-        adds, deletions = follows[(state, False)] + follows[(state, True)], follows[(state, True)]
-        n, conversions = customers[(channel_id, False)] + customers[(channel_id, True)], customers[(channel_id, True)]
-        out.append(ChannelStats(channel_id=channel_id, name=name, kind=kind.value, active=active, adds=adds,
-                                deletions=deletions, customers=n, conversions=conversions,
-                                conversion_rate=round(conversions / n, 4) if n else 0.0))
-    return out
+        follows.append(select(CustomerFollow.state.label("key"), literal(1).label("total"),
+                              case((ended, 1), else_=0).label("part"))
+                       .where(CustomerFollow.state.is_not(None),
+                              org_service.owner_filter(session, viewer, CustomerFollow.employee_id),
+                              span.days_where(CustomerFollow.added_at)))
+        customers.append(select(Customer.channel_id.label("key"), literal(1).label("total"),
+                                case((converted, 1), else_=0).label("part"))
+                         .where(Customer.channel_id.is_not(None),
+                                org_service.owner_filter(session, viewer, Customer.owner_id), not_merged(),
+                                span.days_where(Customer.created_at)))
+    f, c = (_summed(parts) for parts in (follows, customers))
+    rows = session.execute(
+        select(Channel.id, Channel.name, Channel.kind, Channel.active, func.coalesce(f.c.total, 0),
+               func.coalesce(f.c.part, 0), func.coalesce(c.c.total, 0), func.coalesce(c.c.part, 0))
+        .outerjoin(f, f.c.key == Channel.state).outerjoin(c, c.c.key == Channel.id).order_by(Channel.id)).all()
+    return [ChannelStats(channel_id=r[0], name=r[1], kind=r[2].value, active=r[3], adds=int(r[4]),
+                         deletions=int(r[5]), customers=int(r[6]), conversions=int(r[7]),
+                         conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]
+
+
+def _summed(parts: list[Select]) -> Any:
+    """(key, total, part) rows from the month counts and the days, added up per key."""
+    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return (select(rows.c.key, func.sum(rows.c.total).label("total"), func.sum(rows.c.part).label("part"))
+            .group_by(rows.c.key).subquery())
 
 
 def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count]:
