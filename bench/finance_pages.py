@@ -53,6 +53,7 @@ def main() -> None:
         ("referral commissions", FINANCE, "/console/referral/commissions"),
         ("new reimbursement form", FINANCE, "/console/reimbursements/new"),
         ("direct-debit mandates", FINANCE, "/console/finance/debits/mandates"),
+        ("accounting export (凭证导出)", FINANCE, "/console/finance/accounting"),
         ("customer voucher (print)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/customer.html"),
         ("internal voucher (print)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/internal.html"),
         ("customer voucher (PDF)", FINANCE, f"/console/finance/settlements/{settlement}/vouchers/customer.pdf"),

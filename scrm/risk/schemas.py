@@ -19,10 +19,10 @@ Count = Field(default=None, ge=0, le=1000)
 class FactsIn(Command):
     """The facts to change; one left out stays as it is, ``null`` clears it. Money in fen."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "inquiries_1m": 2, "inquiries_3m": 12, "inquiries_6m": 15, "overdue_count": 1, "worst_overdue": "m1",
         "total_debt_fen": 30000000, "monthly_income_fen": 2500000, "online_loans": 2,
-        "materials": ["id_card", "credit_report"], "social_security_months": 30}})
+        "materials": ["id_card", "credit_report"], "social_security_months": 30}]})
     inquiries_1m: int | None = Count
     inquiries_3m: int | None = Count
     inquiries_6m: int | None = Count
@@ -38,6 +38,10 @@ class FactsIn(Command):
 class OwnFactsOut(BaseModel):
     """What the customer sees of their own facts in the mini-program."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "inquiries_1m": 1, "inquiries_3m": 3, "inquiries_6m": 5, "overdue_count": 0, "worst_overdue": "none",
+        "total_debt_fen": 12000000, "monthly_income_fen": 1800000, "online_loans": 1,
+        "materials": ["id_card"], "social_security_months": 36, "updated_at": "2026-12-05T09:30:00+08:00"}]})
     inquiries_1m: int | None = None
     inquiries_3m: int | None = None
     inquiries_6m: int | None = None
