@@ -39,6 +39,7 @@ SERVICE_FIXTURES = frozenset({
     "engine", "db", "committed_db", "committed_any", "sqlite_template", "redis_url", "client", "products",
     "sandbox_wecom", "wecom_client", "sandbox_wxa", "sandbox_wechatpay", "live_service", "console_server",
     "chromium", "pay_live", "pay_client", "committed_client", "people", "world", "org", "a_schedule", "sign_in",
+    "served_any",
 })
 
 

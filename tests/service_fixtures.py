@@ -26,6 +26,7 @@ from scrm.core import db as scrm_db
 from scrm.customers import service as customer_service
 from scrm.migrations import upgrade
 from tests.conftest import TEST_DB_URL, TEST_REDIS_URL, reset_caches
+from tests.wecom.conftest import LiveService
 
 # every process starts through the composition root, which installs the event subscriptions; the tests
 # call services and jobs directly, so they install them here (after the root conftest's settings)
@@ -121,6 +122,16 @@ def committed_any(request, settings_env, tmp_path) -> Iterator[Session]:
         session.close()
         scrm_db.set_engine(None)
         engine.dispose()
+
+
+@pytest.fixture
+def served_any(committed_any) -> Iterator[LiveService]:
+    """The app served on loopback over ``committed_any``'s database: for requests racing from several threads."""
+    service = LiveService()
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ a code is created once."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from scrm.customers import service as customer_service
@@ -13,24 +12,14 @@ from scrm.customers.models import LoanProduct, LoanProductForm
 from scrm.org.models import Role
 from tests.conftest import race
 from tests.factories.org import auth, make_department, make_employee
-from tests.wecom.conftest import LiveService
 
 
-@pytest.fixture
-def live(committed_any):
-    service = LiveService()
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-def test_six_form_edits_at_once_make_six_versions(committed_any, live):
+def test_six_form_edits_at_once_make_six_versions(committed_any, served_any):
     db = committed_any
     customer_service.seed_products(db)
     manager = make_employee(db, role=Role.manager, department=make_department(db))
     db.commit()
-    url = f"{live.url}/api/customers/products/credit/form"
+    url = f"{served_any.url}/api/customers/products/credit/form"
 
     answers = race(6, lambda i: httpx.put(url, headers=auth(manager), timeout=60, json={"form_fields": [
         {"key": "monthly_salary", "label": f"税后月收入（第 {i} 稿）", "type": "money", "required": True}]}))
@@ -46,13 +35,14 @@ def test_six_form_edits_at_once_make_six_versions(committed_any, live):
     assert product.form_version == versions[-1].version and product.form_fields == versions[-1].fields
 
 
-def test_one_code_created_six_times_at_once_is_created_once(committed_any, live):
+def test_one_code_created_six_times_at_once_is_created_once(committed_any, served_any):
     db = committed_any
     customer_service.seed_products(db)
     manager = make_employee(db, role=Role.manager, department=make_department(db))
     db.commit()
 
-    answers = race(6, lambda i: httpx.post(f"{live.url}/api/customers/products", headers=auth(manager), timeout=60,
+    url = f"{served_any.url}/api/customers/products"
+    answers = race(6, lambda i: httpx.post(url, headers=auth(manager), timeout=60,
                                            json={"code": "bridge", "name": f"过桥贷{i}", "form_fields": [],
                                                  "fee_rule": {"kind": "rate", "rate_bp": 100}}))
 

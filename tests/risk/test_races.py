@@ -5,7 +5,6 @@ firing on record."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from scrm.bot.models import Notification
@@ -19,26 +18,16 @@ from tests.conftest import race
 from tests.factories.customers import make_customer
 from tests.factories.org import auth
 from tests.risk.conftest import make_staff, write_seed_rules
-from tests.wecom.conftest import LiveService
 
 
-@pytest.fixture
-def live(committed_any):
-    service = LiveService()
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-def test_six_fact_changes_at_once_fire_the_rule_once(committed_any, live):
+def test_six_fact_changes_at_once_fire_the_rule_once(committed_any, served_any):
     db = committed_any
     staff = make_staff(db)
     customer = make_customer(db, staff.sales, "并发")
     db.commit()
-    with httpx.Client(base_url=live.url, timeout=60) as client:
+    with httpx.Client(base_url=served_any.url, timeout=60) as client:
         write_seed_rules(client, staff)
-    url = f"{live.url}/api/customers/{customer.id}/risk/facts"
+    url = f"{served_any.url}/api/customers/{customer.id}/risk/facts"
 
     answers = race(6, lambda i: httpx.patch(url, headers=auth(staff.sales), timeout=60,
                                             json={"inquiries_3m": 11 + i, "online_loans": i}))
@@ -63,14 +52,14 @@ def test_six_fact_changes_at_once_fire_the_rule_once(committed_any, live):
         Notification.kind == "risk_alert", Notification.employee_id == staff.sales.id)) == 1
 
 
-def test_one_rule_name_written_six_times_at_once_is_created_once(committed_any, live):
+def test_one_rule_name_written_six_times_at_once_is_created_once(committed_any, served_any):
     db = committed_any
     staff = make_staff(db)
     db.commit()
     rule = {"name": "网贷较多", "condition": {"fact": "online_loans", "op": ">", "value": 3},
             "actions": [{"type": "alert"}]}
 
-    answers = race(6, lambda i: httpx.post(f"{live.url}/api/risk/rules", headers=auth(staff.manager), timeout=60,
+    answers = race(6, lambda i: httpx.post(f"{served_any.url}/api/risk/rules", headers=auth(staff.manager), timeout=60,
                                            json=rule | {"position": i}))
 
     codes = sorted(getattr(a, "status_code", 0) for a in answers)
@@ -78,7 +67,7 @@ def test_one_rule_name_written_six_times_at_once_is_created_once(committed_any, 
     assert db.scalar(select(func.count()).select_from(RiskRule)) == 1
 
 
-def test_evaluate_all_beside_fact_changes_fires_each_customer_once(committed_any, live):
+def test_evaluate_all_beside_fact_changes_fires_each_customer_once(committed_any, served_any):
     db = committed_any
     staff = make_staff(db)
     customers = [make_customer(db, staff.sales, f"批量{i}") for i in range(40)]
@@ -95,7 +84,7 @@ def test_evaluate_all_beside_fact_changes_fires_each_customer_once(committed_any
         if i == 0:
             return risk_tasks.evaluate_all()
         # the job fires in id order and takes a while over 40 customers: these change facts while it runs
-        return httpx.patch(f"{live.url}/api/customers/{ids[-3 * i]}/risk/facts", headers=headers, timeout=60,
+        return httpx.patch(f"{served_any.url}/api/customers/{ids[-3 * i]}/risk/facts", headers=headers, timeout=60,
                            json={"online_loans": i})
 
     answers = race(6, work)

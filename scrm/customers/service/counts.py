@@ -3,7 +3,6 @@ its paged lists."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -100,11 +99,12 @@ def channel_stats(session: Session, viewer: Employee, *, since: datetime | None 
                          conversion_rate=round(int(r[7]) / int(r[6]), 4) if r[6] else 0.0) for r in rows]
 
 
-def _summed(parts: list[Select]) -> Any:
-    """(key, total, part) rows from the month counts and the days, added up per key."""
+def _summed(parts: list[Select], keys: int = 1) -> Any:
+    """The rows of ``parts`` (their first ``keys`` columns, then numbers) from the month counts and the days, the
+    numbers added up per key."""
     rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    return (select(rows.c.key, func.sum(rows.c.total).label("total"), func.sum(rows.c.part).label("part"))
-            .group_by(rows.c.key).subquery())
+    key, numbers = list(rows.c)[:keys], list(rows.c)[keys:]
+    return select(*key, *[func.sum(c).label(c.name) for c in numbers]).group_by(*key).subquery()
 
 
 def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count]:
@@ -117,26 +117,25 @@ def scope_counts(session: Session, viewer: Employee) -> tuple[db.Count, db.Count
 def stage_counts_by_owner(session: Session, viewer: Employee, *, created_from: datetime, created_to: datetime,
                           owner_ids: Select | None = None) -> list[tuple[int | None, Stage, int]]:
     """(owner id, stage, customers) for the customers in the viewer's scope created in the period, owned by one of
-    ``owner_ids`` when given: whole months from the month counts, the rest from the customers."""
+    ``owner_ids`` when given, in one query: whole months from the month counts, the rest from the customers."""
     session.flush()
     span = month_span(created_from, created_to)
-    totals: Counter[tuple[int | None, str]] = Counter()
+    parts = []
     if span.months:
         where = [visible_owner_condition(session, viewer, CustomerStageMonth.owner_id),
                  *span.months_where(CustomerStageMonth)]
         if owner_ids is not None:
             where.append(CustomerStageMonth.owner_id.in_(owner_ids))
-        totals.update({(o, st): int(n) for o, st, n in session.execute(
-            select(CustomerStageMonth.owner_id, CustomerStageMonth.stage, func.sum(CustomerStageMonth.n))
-            .where(*where).group_by(CustomerStageMonth.owner_id, CustomerStageMonth.stage))})
+        parts.append(select(CustomerStageMonth.owner_id.label("owner_id"), CustomerStageMonth.stage.label("stage"),
+                            CustomerStageMonth.n.label("total")).where(*where))
     if span.days:
         where = [visible_condition(session, viewer), not_merged(), span.days_where(Customer.created_at)]
         if owner_ids is not None:
             where.append(Customer.owner_id.in_(owner_ids))
-        totals.update({(o, st.value): int(n) for o, st, n in session.execute(
-            select(Customer.owner_id, Customer.stage, func.count()).where(*where)
-            .group_by(Customer.owner_id, Customer.stage))})
-    return [(o, Stage(st), n) for (o, st), n in totals.items() if n]
+        parts.append(select(Customer.owner_id.label("owner_id"), Customer.stage.label("stage"),
+                            literal(1).label("total")).where(*where))
+    counts = _summed(parts, keys=2)
+    return [(o, Stage(st), int(n)) for o, st, n in session.execute(select(counts)) if n]
 
 
 @dataclass(frozen=True)
