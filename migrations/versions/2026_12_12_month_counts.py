@@ -70,6 +70,11 @@ def _follow_rows(row: str, sign: str, month: str) -> list[str]:
     ]
 
 
+# (table, trigger name, its appends, the columns a count depends on, the month's column, which rows count)
+TRACKED = (('customer', 'customer_month_counts', _customer_rows, CUSTOMER_KEY, 'created_at', "{}.status <> 'merged'"),
+           ('customer_follow', 'follow_month_counts', _follow_rows, FOLLOW_KEY, 'added_at', 'TRUE'))
+
+
 def _changed(key: tuple[str, ...], distinct: str) -> str:
     return ' OR '.join(f'OLD.{c} {distinct} NEW.{c}' for c in key)
 
@@ -78,9 +83,7 @@ def _postgresql() -> None:
     def month(row: str, column: str) -> str:
         return f"(date_trunc('month', {row}.{column} AT TIME ZONE 'Asia/Shanghai'))::date"
 
-    for table, name, rows, key, column, counted in (
-            ('customer', 'customer_month_counts', _customer_rows, CUSTOMER_KEY, 'created_at', "{}.status <> 'merged'"),
-            ('customer_follow', 'follow_month_counts', _follow_rows, FOLLOW_KEY, 'added_at', 'TRUE')):
+    for table, name, rows, key, column, counted in TRACKED:
         old = ';\n    '.join(rows('OLD', '-', month('OLD', column)))
         new = ';\n    '.join(rows('NEW', '+', month('NEW', column)))
         op.execute(f"""
@@ -105,9 +108,7 @@ def _sqlite() -> None:
         # the seconds' fraction cut off: SQLite rounds it to milliseconds, which would carry 23:59:59.9999 across
         return f"date(substr({row}.{column}, 1, 19), '+8 hours', 'start of month')"
 
-    for table, name, rows, key, column, counted in (
-            ('customer', 'customer_month_counts', _customer_rows, CUSTOMER_KEY, 'created_at', "{}.status <> 'merged'"),
-            ('customer_follow', 'follow_month_counts', _follow_rows, FOLLOW_KEY, 'added_at', '1')):
+    for table, name, rows, key, column, counted in TRACKED:
         old = ';\n  '.join(rows('OLD', '-', month('OLD', column)))
         new = ';\n  '.join(rows('NEW', '+', month('NEW', column)))
         changed = _changed(key, 'IS NOT')
