@@ -14,11 +14,13 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backoffice.accounting import api as bo_accounting_api
+from backoffice.budgets import api as bo_budgets_api
 from backoffice.direct_debit import api as bo_direct_debit_api
 from backoffice.ledger import api as bo_ledger_api
 from backoffice.orders import api as bo_orders_api
 from backoffice.reimbursements import api as bo_reimbursements_api
 from backoffice.reports import api as bo_reports_api
+from backoffice.reports.builder import api as bo_report_builder_api
 from backoffice.settlements import api as bo_settlements_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
@@ -38,6 +40,7 @@ from scrm.mandates import api as mandates_api
 from scrm.materials import api as materials_api
 from scrm.miniprogram_api import api as miniprogram_api
 from scrm.org import api as org_api
+from scrm.pipeline import api as pipeline_api
 from scrm.referral import api as referral_api
 from scrm.risk import api as risk_api
 from scrm.sop import api as sop_api
@@ -65,6 +68,8 @@ ROUTERS = (
     risk_api.router,
     risk_api.customers_router,
     risk_api.mp_router,
+    pipeline_api.router,
+    pipeline_api.customers_router,
     console_api.router,
     bo_orders_api.router,
     bo_orders_api.deposits_router,
@@ -76,6 +81,8 @@ ROUTERS = (
     bo_settlements_api.vouchers_router,
     bo_reimbursements_api.router,
     bo_reports_api.router,
+    bo_budgets_api.router,
+    bo_report_builder_api.router,
     mandates_api.router,
     bo_direct_debit_api.router,
     bo_accounting_api.router,

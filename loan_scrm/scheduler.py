@@ -32,6 +32,7 @@ PERIODIC: list[Periodic] = [
     Periodic("handover-poll", 300, "handover.poll"),
     Periodic("referral-release-withdrawable", 600, "referral.release_withdrawable"),
     Periodic("sop-generate", 300, "sop.generate"),
+    Periodic("pipeline-escalate", 300, "pipeline.escalate"),
     Periodic("bot-morning", 300, "bot.morning"),
     Periodic("bot-flush", 300, "bot.flush"),
     Periodic("groups-retier", 3600, "groups.retier_all"),

@@ -42,9 +42,13 @@ from scrm.miniprogram_api import service as miniprogram_service
 from scrm.miniprogram_api.events import ApplicationSubmitted
 from scrm.org import tasks as org_tasks
 from scrm.org.events import EmployeeDeparted
+from scrm.pipeline import service as pipeline_service
+from scrm.pipeline import tasks as pipeline_tasks
+from scrm.pipeline.events import StageSlaBreached
 from scrm.referral import service as referral_service
 from scrm.referral import tasks as referral_tasks
 from scrm.referral.events import CommissionConfirmed, CommissionReversed, WithdrawalPaid
+from scrm.risk import service as risk_service
 from scrm.risk import tasks as risk_tasks
 from scrm.risk.events import RiskNotice
 from scrm.sop import service as sop_service
@@ -58,7 +62,8 @@ from scrm.wecom import service as wecom_service
 
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
 TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
-                org_tasks, referral_tasks, risk_tasks, sop_tasks, tagging_tasks, ingress_tasks, debit_tasks, events)
+                org_tasks, pipeline_tasks, referral_tasks, risk_tasks, sop_tasks, tagging_tasks, ingress_tasks,
+                debit_tasks, events)
 
 SUBSCRIPTIONS: dict[type[events.Event], list] = {
     CustomerDuplicatePhone: [bot_service.notify_duplicate_phone],
@@ -74,20 +79,21 @@ SUBSCRIPTIONS: dict[type[events.Event], list] = {
                         wechatpay_service.on_customer_erased,
                         order_service.on_customer_erased, reimbursement_service.on_customer_erased,
                         customer_service.on_customer_erased],
-    CustomerCreated: [referral_service.on_customer_created],
+    CustomerCreated: [referral_service.on_customer_created, pipeline_service.on_customer_created],
     CustomerMerged: [referral_service.on_customer_merged],
     ApplicationSubmitted: [tagging_tasks.on_application_submitted],
-    OrderSigned: [referral_service.on_order_signed],
+    OrderSigned: [referral_service.on_order_signed, pipeline_service.on_order_signed],
     SettlementClosed: [miniprogram_service.on_settlement_closed, referral_service.on_settlement_closed,
                           sop_service.on_settlement_closed],
     SettlementVoided: [miniprogram_service.on_settlement_voided, referral_service.on_settlement_voided,
                           sop_service.on_settlement_voided],
     DepositRefunded: [referral_service.on_deposit_refunded],
-    ProfileChanged: [group_service.on_profile_changed],
+    ProfileChanged: [group_service.on_profile_changed, risk_service.on_profile_changed],
     CustomerAssigned: [bot_service.on_customer_assigned],
     CustomerFollowEnded: [bot_service.on_follow_ended],
     SlaBreached: [bot_service.on_sla_breached],
-    LoanDisbursed: [sop_service.on_loan_disbursed],
+    StageSlaBreached: [bot_service.on_stage_sla_breached],
+    LoanDisbursed: [sop_service.on_loan_disbursed, pipeline_service.on_loan_disbursed],
     DebitSucceeded: [settlement_service.on_debit_succeeded],
     PaymentAlertRaised: [bot_service.on_payment_alert],
     RiskNotice: [bot_service.on_risk_notice],

@@ -32,6 +32,7 @@ from scrm.customers.models import Customer, CustomerStatus
 from scrm.groups import service as group_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.pipeline.events import StageSlaBreached
 from scrm.risk.events import RiskNotice
 from scrm.sop import service as sop_service
 from scrm.sop.events import SlaBreached
@@ -226,6 +227,19 @@ def on_sla_breached(session: Session, event: SlaBreached) -> None:
         notify(session, event.supervisor_employee_id, "sla_breach", text, dedupe_key=f"{key}:supervisor")
     if get_settings().bot_team_webhook_url:
         notify(session, None, "sla_breach", text, dedupe_key=f"{key}:team")
+
+
+def on_stage_sla_breached(session: Session, event: StageSlaBreached) -> None:
+    """Subscriber: a customer past a pipeline stage's SLA, to the task's assignee (level 2: the supervisor) and the
+    step's owner."""
+    name = _names(session, [event.customer_id]).get(event.customer_id, "")
+    hours = event.sla_hours * event.level
+    text = (f"客户「{name}」在「{event.stage_name}」阶段已超过 {hours} 小时" +
+            ("，已升级给主管" if event.level == 2 else "，请尽快推进"))
+    key = f"stage_sla:{event.task_id}"
+    notify(session, event.assignee_employee_id, "stage_sla", text, dedupe_key=f"{key}:assignee")
+    if event.owner_employee_id and event.owner_employee_id != event.assignee_employee_id:
+        notify(session, event.owner_employee_id, "stage_sla", text, dedupe_key=f"{key}:owner")
 
 
 def on_payment_alert(session: Session, event: events.Event) -> None:

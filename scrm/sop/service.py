@@ -47,6 +47,7 @@ KIND_TITLES = {
     "reloan": "结清客户复贷回访",
     "sla_escalation": "线索超时未联系",
     "risk_review": "风控复核",
+    "stage_sla": "销售流程阶段超时",
 }
 
 
@@ -126,6 +127,13 @@ def add_tasks(session: Session, rows: list[dict]) -> list[int]:
                "title": KIND_TITLES.get(r["kind"], r["kind"]), **r} for r in rows]
     session.flush()
     return [r[0] for r in insert_ignore_many(session, _task, values, ["key"], [_task.c.id])]
+
+
+def tasks_by_id(session: Session, task_ids: list[int]) -> list[SopTask]:
+    """The tasks with these ids (the ones ``add_tasks`` just made), in id order."""
+    if not task_ids:
+        return []
+    return list(session.scalars(select(SopTask).where(SopTask.id.in_(task_ids)).order_by(SopTask.id)))
 
 
 # ---------------------------------------------------------------------------------------------
