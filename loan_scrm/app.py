@@ -25,6 +25,7 @@ from backoffice.settlements import api as bo_settlements_api
 from console import api as console_api
 from loan_scrm import models  # noqa: F401  (every table known before the first request)
 from loan_scrm import doctor, wiring
+from scrm.approvals import api as approvals_api
 from scrm.assignment import api as assignment_api
 from scrm.broadcast import api as broadcast_api
 from scrm.channels import api as channels_api
@@ -68,6 +69,7 @@ ROUTERS = (
     risk_api.router,
     risk_api.customers_router,
     risk_api.mp_router,
+    approvals_api.router,
     pipeline_api.router,
     pipeline_api.customers_router,
     console_api.router,

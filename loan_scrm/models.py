@@ -9,6 +9,7 @@ from backoffice.orders import models as _orders  # noqa: F401
 from backoffice.reimbursements import models as _reimbursements  # noqa: F401
 from backoffice.reports.builder import models as _report_builder  # noqa: F401
 from backoffice.settlements import models as _settlements  # noqa: F401
+from scrm.approvals import models as _approvals  # noqa: F401
 from scrm.assignment import models as _assignment  # noqa: F401
 from scrm.bot import models as _bot  # noqa: F401
 from scrm.broadcast import models as _broadcast  # noqa: F401
