@@ -8,15 +8,17 @@ from console.admin import pages as admin
 from console.admin import wecom_import
 from console.customers import pages as customers
 from console.dashboards import pages as dashboards
-from console.finance import accounting, debits, orders, referral, reimbursements, settlements
+from console.finance import accounting, debits, expenses, orders, performance, referral, reimbursements, settlements
 from console.handover import pages as handover
 from console.home import pages as home
 from console.materials import pages as materials
 from console.products import pages as products
+from console.reports import pages as reports
 from console.rules import assignment, commission, sop, tagging, tiers
 from console.sidebar import pages as sidebar
 
 router = APIRouter(include_in_schema=False)
-for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, orders,
-               settlements, debits, accounting, reimbursements, referral, admin, wecom_import, materials, sidebar):
+for module in (home, customers, products, handover, assignment, tagging, tiers, commission, sop, dashboards, reports,
+               orders, settlements, debits, accounting, performance, expenses, reimbursements, referral, admin,
+               wecom_import, materials, sidebar):
     router.include_router(module.router)

@@ -76,12 +76,16 @@ MENU: list[MenuItem] = [
     MenuItem("贷款产品", "/products", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
+    MenuItem("报表", "/reports", SUPERVISORS),
     # a salesperson follows their own sign-ups through confirmation here (the service scopes the list)
     MenuItem("合同确认", "/finance/contracts", (Role.sales, Role.finance, Role.supervisor, Role.manager)),
     MenuItem("定金", "/finance/deposits", (Role.finance, Role.processor, Role.manager)),
     MenuItem("结算", "/finance/settlements", (Role.finance, Role.manager, Role.admin)),
     MenuItem("代扣", "/finance/debits", (Role.finance, Role.manager, Role.admin)),
     MenuItem("凭证导出", "/finance/accounting", (Role.finance, Role.admin)),
+    MenuItem("财务业绩", "/finance/performance", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("费用与预算", "/finance/expenses", (Role.finance, Role.manager, Role.admin)),
+    MenuItem("支出类型", "/finance/expense-types", (Role.finance, Role.admin)),
     MenuItem("报销", "/reimbursements", EVERYONE),
     MenuItem("推荐佣金", "/referral", (Role.finance, Role.manager, Role.admin)),
     MenuItem("话术素材", "/materials", MANAGERS),
@@ -200,7 +204,9 @@ MESSAGES = {
     "debit_polled": "已向渠道查询", "reconciled": "对账完成", "tier_rule_saved": "分层规则已保存，下次重新分层时生效",
     "tier_rule_deleted": "分层规则已删除", "retiered": "已按现行规则重新分层", "commission_rule_saved": "佣金规则已保存",
     "commission_rule_deactivated": "佣金规则已停用", "schedule_saved": "跟进计划已保存",
+    "report_saved": "报表已保存到看板", "report_deleted": "报表已从看板移除",
     "mapping_saved": "科目对照已保存", "vouchers_exported": "凭证已导出，可在导出记录中下载",
+    "budget_saved": "费用预算已保存", "expense_type_saved": "支出类型已保存", "expense_type_deleted": "支出类型已删除",
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.common.models import status_enum
+from scrm.core.crypto import EncryptedText
 from scrm.core.db import Base, BigId, UTCDateTime, utcnow
 
 
@@ -45,5 +46,9 @@ class Reimbursement(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payer: Mapped[str | None] = mapped_column(String(16))  # the account it was paid from: cash, online_bank, …
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # who the money goes to (收款人): the account number is personal data, encrypted, shown masked
+    payee_name: Mapped[str | None] = mapped_column(String(64))
+    payee_account: Mapped[str | None] = mapped_column(EncryptedText)
+    payee_bank: Mapped[str | None] = mapped_column(String(64))
     resubmits_id: Mapped[int | None] = mapped_column(ForeignKey("bo_reimbursement.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

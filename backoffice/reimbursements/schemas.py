@@ -21,6 +21,9 @@ class ReimbursementCreate(BaseModel):
     spent_on: date
     manager_id: int | None = None
     remark: str | None = Field(None, max_length=500)
+    payee_name: str | None = Field(None, max_length=64, description="收款人")
+    payee_account: str | None = Field(None, max_length=40, description="8–30 digits; stored encrypted, shown masked")
+    payee_bank: str | None = Field(None, max_length=64, description="开户行")
 
 
 class ReimbursementResubmit(BaseModel):
@@ -29,6 +32,9 @@ class ReimbursementResubmit(BaseModel):
     amount: YuanIn | None = None
     spent_on: date | None = None
     remark: str | None = Field(None, max_length=500)
+    payee_name: str | None = Field(None, max_length=64)
+    payee_account: str | None = Field(None, max_length=40)
+    payee_bank: str | None = Field(None, max_length=64)
 
 
 class PayIn(BaseModel):
@@ -63,6 +69,9 @@ class ReimbursementOut(BaseModel):
     entered_by_name: str | None
     created_at: datetime
     resubmits_id: int | None
+    payee_name: str | None = None
+    payee_account_masked: str | None = Field(None, description="the last four digits only (**** 1234)")
+    payee_bank: str | None = None
 
 
 class ReimbursementPage(BaseModel):
@@ -83,3 +92,6 @@ class ClaimChanges(Command):
     order_id: int | None = None
     manager_id: int | None = None
     remark: str | None = None
+    payee_name: str | None = None
+    payee_account: str | None = None
+    payee_bank: str | None = None

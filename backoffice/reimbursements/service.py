@@ -20,6 +20,7 @@ from backoffice.reimbursements import schemas
 from backoffice.reimbursements.labels import REIMBURSEMENT_STATUS_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from backoffice.reimbursements.schemas import ClaimChanges
+from scrm.core.crypto import mask_card
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, NotFound, ValidationFailed
 from scrm.core.statemachine import Machine
@@ -49,6 +50,27 @@ class Claim:
     order_id: int | None = None
     manager_id: int | None = None
     remark: str | None = None
+    payee_name: str | None = None  # 收款人
+    payee_account: str | None = None  # their bank card or account number (personal data: stored encrypted)
+    payee_bank: str | None = None
+
+
+def clean_payee(name: str | None, account: str | None, bank: str | None) -> tuple[str | None, str | None, str | None]:
+    """The payee (收款人) as stored: all three blank, or a name and an account number of 8–30 digits (spaces
+    dropped); the bank is optional."""
+    name, bank = (name or "").strip(), (bank or "").strip()
+    account = "".join((account or "").split())
+    if not (name or account or bank):
+        return None, None, None
+    if not name:
+        raise ValidationFailed("请填写收款人姓名", field="payee_name")
+    if len(name) > 64:
+        raise ValidationFailed("收款人姓名最多 64 字", field="payee_name")
+    if not account.isdigit() or not 8 <= len(account) <= 30:
+        raise ValidationFailed("收款账号应为 8 到 30 位数字", field="payee_account")
+    if len(bank) > 64:
+        raise ValidationFailed("开户行最多 64 字", field="payee_bank")
+    return name, account, bank or None
 
 
 def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbursement | None = None) -> Reimbursement:
@@ -66,11 +88,13 @@ def submit(session: Session, actor: Employee, claim: Claim, *, resubmits: Reimbu
             raise ValidationFailed("该订单不属于这位客户", field="order_id")
     if claim.manager_id is not None:
         org_service.get_employee(session, claim.manager_id)
+    payee_name, payee_account, payee_bank = clean_payee(claim.payee_name, claim.payee_account, claim.payee_bank)
     item = Reimbursement(customer_id=customer.id, customer_name=customer.name, order_id=claim.order_id,
                          cost_type=claim.cost_type, category=claim.category.strip()[:32], amount_fen=claim.amount_fen,
                          spent_on=claim.spent_on, manager_id=claim.manager_id,
                          remark=(claim.remark or "").strip()[:500] or None, entered_by_id=actor.id,
-                         resubmits_id=resubmits.id if resubmits else None)
+                         resubmits_id=resubmits.id if resubmits else None, payee_name=payee_name,
+                         payee_account=payee_account, payee_bank=payee_bank)
     session.add(item)
     REIMBURSEMENT_MACHINE.record_creation(session, item, actor_id=actor.id,
                                           note=f"重新提交 #{resubmits.id}" if resubmits else None)
@@ -113,7 +137,8 @@ def resubmit(session: Session, actor: Employee, item: Reimbursement, command: Cl
     if actor.role not in (Role.finance, Role.admin) and item.entered_by_id != actor.id:
         raise Forbidden("只有录入人或财务可以重新提交")
     fields = {k: getattr(item, k) for k in ("customer_id", "cost_type", "category", "amount_fen", "spent_on",
-                                            "order_id", "manager_id", "remark")}
+                                            "order_id", "manager_id", "remark", "payee_name", "payee_account",
+                                            "payee_bank")}
     new = submit(session, actor, Claim(**(fields | command.changes())), resubmits=item)
     REIMBURSEMENT_MACHINE.advance(session, item, "resubmit", actor_id=actor.id, data={"resubmitted_as": new.id})
     return new
@@ -186,7 +211,8 @@ def rows(session: Session, items: list[Reimbursement]) -> list[schemas.Reimburse
             manager_id=i.manager_id, remark=i.remark, status=i.status,
             confirmed=i.status in (ReimbursementStatus.confirmed, ReimbursementStatus.paid),
             confirmed_at=i.confirmed_at, payer=i.payer, paid_at=i.paid_at, entered_by_id=i.entered_by_id,
-            entered_by_name=names.get(i.entered_by_id), created_at=i.created_at, resubmits_id=i.resubmits_id))
+            entered_by_name=names.get(i.entered_by_id), created_at=i.created_at, resubmits_id=i.resubmits_id,
+            payee_name=i.payee_name, payee_account_masked=mask_card(i.payee_account), payee_bank=i.payee_bank))
     return out
 
 

@@ -4,29 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.orders import service as order_service
-from backoffice.orders.models import Order, OrderStatus
+from backoffice.orders.labels import FUNDER_LABELS
+from backoffice.orders.models import FunderType, Order, OrderStatus
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
 from scrm.core.config import get_settings
 from scrm.core.db import utcnow
-from scrm.core.errors import ValidationFailed
+from scrm.core.errors import Forbidden, ValidationFailed
 from scrm.customers import service as customer_service
-from scrm.customers.models import Stage
+from scrm.customers.models import LoanProduct, Stage
+from scrm.org import service as org_service
 from scrm.org.models import Center, Department, Employee
 
 # revenue = fees collected (service, other fees, interest) less discounts and rebates, as the journal has them
 REVENUE_ACCOUNTS = ("fee_revenue", "other_fee_revenue", "interest_income", "fee_discounts", "rebate_expense")
+BEIJING_TZ = "Asia/Shanghai"
 DISBURSED = (OrderStatus.disbursed, OrderStatus.settled)
 DECIDED = (OrderStatus.disbursed, OrderStatus.settled, OrderStatus.refunded)
-GroupBy = Literal["center", "department", "employee", "funder_type"]
+GroupBy = Literal["center", "department", "employee", "product", "funder_type"]
 KEYS = {"center": Order.center_id, "department": Order.department_id, "employee": Order.salesperson_id,
-        "funder_type": Order.funder_type}
+        "product": Order.product_code, "funder_type": Order.funder_type}
+GROUP_NAMES = {"center": "中心", "department": "部门", "employee": "员工", "product": "产品", "funder_type": "资方类型"}
+# the funder-type ranking always lists these, with zeros where nothing happened
+RANKED_FUNDERS = (FunderType.bank, FunderType.consumer_finance, FunderType.credit_insurance, FunderType.microloan)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,48 @@ class Period:
         return datetime(self.end.year, self.end.month, self.end.day, tzinfo=timezone.utc) + timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class PerformanceFilter:
+    """Which orders count: the salesperson's centre and department at signing, the salesperson, the product and
+    the funder type; every one optional."""
+
+    center_id: int | None = None
+    department_id: int | None = None
+    employee_id: int | None = None
+    product_code: str | None = None
+    funder_type: FunderType | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        pairs = ((Order.center_id, self.center_id), (Order.department_id, self.department_id),
+                 (Order.salesperson_id, self.employee_id), (Order.product_code, self.product_code),
+                 (Order.funder_type, self.funder_type))
+        return [column == value for column, value in pairs if value is not None]
+
+
+def check_filter(session: Session, viewer: Employee, flt: PerformanceFilter) -> None:
+    """A filter naming nothing is a 422 naming the field; a centre, department or employee outside the viewer's
+    data scope is a 403 (a centre manager asking for another centre is refused, not quietly shown their own)."""
+    visible = org_service.visible_department_ids(session, viewer)
+    if flt.center_id is not None:
+        if session.get(Center, flt.center_id) is None:
+            raise ValidationFailed(f"没有编号为 {flt.center_id} 的中心", field="center_id")
+        if visible is not None and not session.scalar(select(func.count()).select_from(Department).where(
+                Department.center_id == flt.center_id, Department.id.in_(visible or [-1]))):
+            raise Forbidden("只能查看本人数据范围内的中心")
+    if flt.department_id is not None:
+        if session.get(Department, flt.department_id) is None:
+            raise ValidationFailed(f"没有编号为 {flt.department_id} 的部门", field="department_id")
+        if visible is not None and flt.department_id not in visible:
+            raise Forbidden("只能查看本人数据范围内的部门")
+    if flt.employee_id is not None:
+        if session.get(Employee, flt.employee_id) is None:
+            raise ValidationFailed(f"没有编号为 {flt.employee_id} 的员工", field="employee_id")
+        if not org_service.can_see_employee(session, viewer, flt.employee_id):
+            raise Forbidden("只能查看本人数据范围内的员工")
+    if flt.product_code is not None and customer_service.get_product(session, flt.product_code) is None:
+        raise ValidationFailed(f"没有代码为 {flt.product_code} 的贷款产品", field="product_code")
+
+
 @dataclass
 class PerformanceRow:
     key: str | int | None
@@ -57,27 +106,60 @@ class PerformanceRow:
     disbursed_fen: int = 0
     revenue_fen: int = 0
     reached_disbursement: int = 0  # of the orders signed in the period
+    days_to_disbursement: int = 0  # summed over the orders disbursed in the period
 
     @property
     def success_rate(self) -> float | None:
         return None if not self.signups else round(self.reached_disbursement / self.signups, 4)
 
+    @property
+    def average_days(self) -> Decimal | None:
+        """Days from sign-up (Beijing date) to disbursement, averaged over the loans disbursed, to 0.1 day."""
+        if not self.disbursed_count:
+            return None
+        return (Decimal(self.days_to_disbursement) / self.disbursed_count).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def total_row(rows: list[PerformanceRow]) -> PerformanceRow:
+    """The rows added up (a rate and an average over the sums, never an average of rates)."""
+    total = PerformanceRow(key=None, name="合计")
+    for r in rows:
+        for name in ("signups", "signed_fen", "disbursed_count", "disbursed_fen", "revenue_fen",
+                     "reached_disbursement", "days_to_disbursement"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    return total
+
 
 def _names(session: Session, group_by: str, keys: set) -> dict:
     keys = {k for k in keys if k is not None}
     if group_by == "funder_type":
-        return {k: k.value for k in keys}
-    model = {"center": Center, "department": Department, "employee": Employee}[group_by]
+        return {k: FUNDER_LABELS.get(k.value, k.value) for k in keys}
     if not keys:
         return {}
+    if group_by == "product":
+        return dict(session.execute(select(LoanProduct.code, LoanProduct.name).where(LoanProduct.code.in_(keys))).all())
+    model = {"center": Center, "department": Department, "employee": Employee}[group_by]
     return dict(session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
 
 
-def performance(session: Session, viewer: Employee, period: Period, group_by: GroupBy) -> list[PerformanceRow]:
-    """Sign-ups, disbursements, revenue and success rate per center, department, employee or funder type;
+def _days_to_disbursement(session: Session) -> ColumnElement:
+    """Whole days from the Beijing date of signing to the disbursement date, in SQL for either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Order.disbursed_on - func.date(func.timezone(BEIJING_TZ, Order.signed_at))
+    return func.cast(func.julianday(Order.disbursed_on) - func.julianday(func.date(Order.signed_at, "+8 hours")),
+                     Integer)
+
+
+def performance(session: Session, viewer: Employee, period: Period, group_by: GroupBy,
+                flt: PerformanceFilter | None = None) -> list[PerformanceRow]:
+    """Sign-ups, disbursements, revenue, success rate and days to disbursement per center, department, employee,
+    product or funder type (the ranking), for the orders the filter and the viewer's scope let through;
     two GROUP BY queries, largest revenue first."""
+    flt = flt or PerformanceFilter()
+    check_filter(session, viewer, flt)
     key = KEYS[group_by]
     scope: ColumnElement[bool] = order_service.order_condition(session, viewer)
+    where = [scope, *flt.conditions()]
     in_period = (Order.signed_at >= period.since) & (Order.signed_at < period.until) & (
         Order.status != OrderStatus.voided)
     paid_out = (Order.disbursed_on >= period.start) & (Order.disbursed_on <= period.end) & Order.status.in_(DISBURSED)
@@ -86,32 +168,37 @@ def performance(session: Session, viewer: Employee, period: Period, group_by: Gr
         select(key, func.count().filter(in_period),
                func.coalesce(func.sum(Order.amount_applied_fen).filter(in_period), 0),
                func.count().filter(in_period & Order.status.in_(DISBURSED)),
-               func.count().filter(paid_out), func.coalesce(func.sum(Order.disbursed_amount_fen).filter(paid_out), 0))
-        .where(scope, in_period | paid_out)
+               func.count().filter(paid_out), func.coalesce(func.sum(Order.disbursed_amount_fen).filter(paid_out), 0),
+               func.coalesce(func.sum(_days_to_disbursement(session)).filter(paid_out), 0))
+        .where(*where, in_period | paid_out)
         .group_by(key)).all()
     revenue = session.execute(
         select(key, func.coalesce(func.sum(JournalLine.credit_fen - JournalLine.debit_fen), 0))
         .select_from(JournalEntry)
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .join(Order, Order.id == JournalEntry.order_id)
-        .where(scope, JournalEntry.posted_at >= period.since, JournalEntry.posted_at < period.until,
+        .where(*where, JournalEntry.posted_at >= period.since, JournalEntry.posted_at < period.until,
                JournalLine.account.in_(REVENUE_ACCOUNTS))
         .group_by(key)).all()
     rows: dict = {}
-    names = _names(session, group_by, {r[0] for r in orders} | {r[0] for r in revenue})
+    names = _names(session, group_by, {r[0] for r in orders} | {r[0] for r in revenue} | (
+        set(RANKED_FUNDERS) if group_by == "funder_type" else set()))
 
     def row(k) -> PerformanceRow:
         if k not in rows:
             rows[k] = PerformanceRow(key=getattr(k, "value", k), name=names.get(k, "（未分配）"))
         return rows[k]
 
-    for k, n, amount, reached, n_paid, paid_fen in orders:
+    for k, n, amount, reached, n_paid, paid_fen, days in orders:
         r = row(k)
         r.signups, r.signed_fen, r.reached_disbursement = int(n), int(amount), int(reached)
-        r.disbursed_count, r.disbursed_fen = int(n_paid), int(paid_fen)
+        r.disbursed_count, r.disbursed_fen, r.days_to_disbursement = int(n_paid), int(paid_fen), int(days)
     for k, amount in revenue:
         row(k).revenue_fen = int(amount)
-    return sorted(rows.values(), key=lambda r: (-r.revenue_fen, -r.disbursed_fen, str(r.key)))
+    if group_by == "funder_type" and flt.funder_type is None:
+        for k in RANKED_FUNDERS:
+            row(k)
+    return sorted(rows.values(), key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
 
 
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,

@@ -18,6 +18,7 @@ from starlette.background import BackgroundTask
 from backoffice.common.money import fen_of, yuan
 from backoffice.direct_debit.api import debit_out
 from backoffice.direct_debit.schemas import DebitOut
+from backoffice.ledger.chart import CHART
 from backoffice.orders import service as order_service
 from backoffice.orders.api import Filter, OrderId, ProcessorStaff
 from backoffice.orders.schemas import DisburseIn
@@ -45,13 +46,16 @@ def settlement_out(session: Session, s: Settlement) -> schemas.SettlementOut:
     totals = schemas.TotalsOut(**{k[:-4]: yuan(v) for k, v in t.items() if k[:-4] in schemas.TotalsOut.model_fields})
     totals.appraisal, totals.rebates = yuan(t["appraisal_fen"]), yuan(t["rebates_fen"])
     value = Decimal(s.discount_value) / 100
+    names = settlement_service.expense_type_names(session)
     return schemas.SettlementOut(
         id=s.id, order_id=s.order_id, agreement_no=order.agreement_no, customer_name=order.customer_name,
-        status=s.status, discount_kind=s.discount_kind, discount_value=value, payment_method=s.payment_method,
+        status=s.status, discount_kind=s.discount_kind, discount_value=value, loan_count=s.loan_count,
+        payment_method=s.payment_method,
         fees=[schemas.FeeOut(id=f.id, name=f.name, amount=yuan(f.amount_fen))
               for f in settlement_service.fees_of(session, s.id)],
-        expenses=[schemas.ExpenseOut(id=e.id, kind=e.kind, payee=e.payee, amount=yuan(e.amount_fen),
-                                     confirmed=e.confirmed, corrected_from=yuan(e.corrected_from_fen))
+        expenses=[schemas.ExpenseOut(id=e.id, kind=e.kind, kind_name=names.get(e.kind, e.kind), payee=e.payee,
+                                     amount=yuan(e.amount_fen), confirmed=e.confirmed,
+                                     corrected_from=yuan(e.corrected_from_fen))
                   for e in settlement_service.expenses_of(session, s.id)],
         totals=totals, opened_at=s.opened_at, closed_at=s.closed_at, voided_at=s.voided_at, void_reason=s.void_reason)
 
@@ -100,9 +104,10 @@ def set_charges(settlement_id: SettlementId, body: schemas.ChargesIn, staff: Fin
     value = None
     if body.discount_kind == DiscountKind.percent:
         value = int((body.discount_percent or Decimal(0)) * 100)
-    elif body.discount_kind == DiscountKind.fixed:
+    elif body.discount_kind in (DiscountKind.fixed, DiscountKind.per_count):
         value = fen_of(body.discount_amount or Decimal(0))
     settlement_service.set_charges(session, staff, settlement, discount_kind=body.discount_kind, discount_value=value,
+                                   loan_count=body.loan_count,
                                    installment_fee_fen=fen_of(body.installment_fee),
                                    payment_method=body.payment_method, service_fee_fen=fen_of(body.service_fee))
     return settlement_out(session, settlement)
@@ -244,3 +249,41 @@ def my_loan(customer: CurrentCustomer, session: SessionDep) -> schemas.MyLoanOut
     disbursed and settled with when each happened, the deposit, the amount disbursed, the settlement's parts
     and `owed_fen`, what is still to pay once the settlement is closed. Every amount is in fen."""
     return schemas.MyLoanOut(loan=settlement_service.customer_loan(session, customer.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# expense types (支出类型), kept by finance
+
+TypeId = Annotated[int, Path(ge=1)]
+
+
+def _type_out(row) -> schemas.ExpenseTypeOut:
+    return schemas.ExpenseTypeOut(id=row.id, code=row.code, name=row.name, account=row.account,
+                                  account_name=CHART[row.account].name, active=row.active)
+
+
+@router.get("/expense-types", response_model=list[schemas.ExpenseTypeOut])
+def list_expense_types(staff: CurrentStaff, session: SessionDep) -> list[schemas.ExpenseTypeOut]:
+    """The expense types (评估费, 返点 and those finance added), active and inactive."""
+    return [_type_out(t) for t in settlement_service.expense_types(session)]
+
+
+@router.post("/expense-types", response_model=schemas.ExpenseTypeOut, status_code=status.HTTP_201_CREATED)
+def add_expense_type(body: schemas.ExpenseTypeIn, staff: FinanceStaff, session: SessionDep) -> schemas.ExpenseTypeOut:
+    """Add an expense type; `account` says where its expenses post (渠道返点 reduces revenue, 评估费 is a cost)."""
+    return _type_out(settlement_service.add_expense_type(session, staff, body.name, body.account))
+
+
+@router.patch("/expense-types/{type_id}", response_model=schemas.ExpenseTypeOut)
+def update_expense_type(type_id: TypeId, body: schemas.ExpenseTypeUpdate, staff: FinanceStaff,
+                        session: SessionDep) -> schemas.ExpenseTypeOut:
+    """Rename a type, change its account, or deactivate it (no longer offered for new expenses)."""
+    row = settlement_service.get_expense_type(session, type_id, lock=True)
+    return _type_out(settlement_service.update_expense_type(session, staff, row, **body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/expense-types/{type_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_expense_type(type_id: TypeId, staff: FinanceStaff, session: SessionDep) -> Response:
+    """Delete a type no expense uses; one in use is a 409 (deactivate it instead)."""
+    settlement_service.delete_expense_type(session, staff, settlement_service.get_expense_type(session, type_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.common.models import status_enum
@@ -23,6 +23,7 @@ class DiscountKind(str, enum.Enum):
     none = "none"
     percent = "percent"
     fixed = "fixed"
+    per_count = "per_count"  # a fixed amount per disbursed loan (按笔数)
 
 
 class PaymentMethod(str, enum.Enum):
@@ -34,8 +35,26 @@ class PaymentMethod(str, enum.Enum):
 
 
 class ExpenseKind(str, enum.Enum):
+    """The two expense types every installation starts with (seeded rows of ``ExpenseType``)."""
+
     appraisal = "appraisal"  # 评估费
     rebate = "rebate"  # 返点
+
+
+# the journal accounts an expense type may post to: a rebate reduces revenue, any other is a cost of the order
+EXPENSE_ACCOUNTS = ("rebate_expense", "appraisal_expense")
+
+
+class ExpenseType(Base):
+    """A kind of expense paid out on an order (评估费, 返点, 下户费 …), kept by finance."""
+
+    __tablename__ = "bo_expense_type"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    account: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Settlement(Base):
@@ -46,8 +65,10 @@ class Settlement(Base):
     status: Mapped[SettlementStatus] = mapped_column(status_enum(SettlementStatus), default=SettlementStatus.open)
     service_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_kind: Mapped[DiscountKind] = mapped_column(status_enum(DiscountKind), default=DiscountKind.none)
-    # percent in basis points (1250 = 12.5%) or a fixed reduction in fen
+    # percent in basis points (1250 = 12.5%), a fixed reduction in fen, or fen per disbursed loan (per_count)
     discount_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # how many loans were disbursed under the order (a per-count discount is multiplied by it)
+    loan_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     installment_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_method: Mapped[PaymentMethod | None] = mapped_column(status_enum(PaymentMethod))
     # fixed at closing, from the parts (see service.totals)
@@ -79,7 +100,8 @@ class SettlementExpense(Base):
     __tablename__ = "bo_settlement_expense"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     settlement_id: Mapped[int] = mapped_column(ForeignKey("bo_settlement.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ExpenseKind] = mapped_column(status_enum(ExpenseKind))
+    # the code of an ExpenseType (a type that is referenced cannot be deleted)
+    kind: Mapped[str] = mapped_column(String(24))
     payee: Mapped[str] = mapped_column(String(64))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.common.money import YuanIn, YuanOut
-from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, SettlementStatus
+from backoffice.settlements.models import EXPENSE_ACCOUNTS, DiscountKind, PaymentMethod, SettlementStatus
 
 
 class ChargesIn(BaseModel):
@@ -14,7 +15,8 @@ class ChargesIn(BaseModel):
     service_fee: YuanIn | None = None
     discount_kind: DiscountKind | None = None
     discount_percent: Decimal | None = Field(None, ge=0, le=100, decimal_places=2)
-    discount_amount: YuanIn | None = None
+    discount_amount: YuanIn | None = Field(None, description="fixed: the reduction; per_count: the amount per loan")
+    loan_count: int | None = Field(None, ge=1, le=100, description="loans disbursed under the order (per_count)")
     installment_fee: YuanIn | None = None
     payment_method: PaymentMethod | None = None
 
@@ -27,7 +29,7 @@ class FeeIn(BaseModel):
 
 class ExpenseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: ExpenseKind
+    kind: str = Field(min_length=1, max_length=24, description="the code of an active expense type (appraisal, rebate, …)")
     payee: str = Field(min_length=1, max_length=64)
     amount: YuanIn
 
@@ -35,6 +37,29 @@ class ExpenseIn(BaseModel):
 class ExpenseConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: YuanIn | None = Field(None, description="the corrected amount, when finance corrects it")
+
+
+class ExpenseTypeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=32)
+    account: Literal[EXPENSE_ACCOUNTS] = Field(description="rebate_expense (a rebate, reduces revenue) or "
+                                                            "appraisal_expense (a cost of the order)")
+
+
+class ExpenseTypeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=32)
+    account: Literal[EXPENSE_ACCOUNTS] | None = None
+    active: bool | None = None
+
+
+class ExpenseTypeOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    account: str
+    account_name: str
+    active: bool
 
 
 class VoidIn(BaseModel):
@@ -55,7 +80,8 @@ class FeeOut(BaseModel):
 
 class ExpenseOut(BaseModel):
     id: int
-    kind: ExpenseKind
+    kind: str
+    kind_name: str
     payee: str
     amount: YuanOut
     confirmed: bool
@@ -87,7 +113,8 @@ class SettlementOut(BaseModel):
     customer_name: str
     status: SettlementStatus
     discount_kind: DiscountKind
-    discount_value: Decimal = Field(description="percent, or yuan for a fixed reduction")
+    discount_value: Decimal = Field(description="percent, yuan for a fixed reduction, or yuan per loan (per_count)")
+    loan_count: int
     payment_method: PaymentMethod | None
     fees: list[FeeOut]
     expenses: list[ExpenseOut]

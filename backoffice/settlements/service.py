@@ -21,10 +21,11 @@ from backoffice.orders.labels import ORDER_STATUS_NAMES
 from backoffice.orders.models import Borrowing, DepositStatus, Order, OrderStatus
 from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from backoffice.settlements.labels import LOAN_STEP_NAMES, SETTLEMENT_NAMES
-from backoffice.settlements.models import (DiscountKind, ExpenseKind, PaymentMethod, Settlement, SettlementExpense,
-                                           SettlementFee, SettlementPayment, SettlementStatus)
+from backoffice.settlements.models import (EXPENSE_ACCOUNTS, DiscountKind, ExpenseKind, ExpenseType, PaymentMethod,
+                                           Settlement, SettlementExpense, SettlementFee, SettlementPayment,
+                                           SettlementStatus)
 from scrm.core import events
-from scrm.core.db import utcnow
+from scrm.core.db import insert_ignore_many, utcnow
 from scrm.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from scrm.core.money import from_fen, round_fen, to_fen
 from scrm.core.statemachine import Machine
@@ -97,36 +98,46 @@ def _editable(settlement: Settlement) -> None:
     SETTLEMENT_MACHINE.check(settlement, "edit")
 
 
-def discount_fen(service_fee_fen: int, kind: DiscountKind, value: int) -> int:
+def discount_fen(service_fee_fen: int, kind: DiscountKind, value: int, loan_count: int = 1) -> int:
+    """The discount in fen: a rate on the fee (rounded once), a fixed amount, or an amount per disbursed loan."""
     if kind == DiscountKind.none:
         return 0
     if kind == DiscountKind.percent:
         return fee_from_rate(service_fee_fen, value)
+    if kind == DiscountKind.per_count:
+        return value * loan_count
     return value
 
 
 def set_charges(session: Session, actor: Employee, settlement: Settlement, *, discount_kind: DiscountKind | None = None,
                 discount_value: int | None = None, installment_fee_fen: int | None = None,
-                payment_method: PaymentMethod | None = None, service_fee_fen: int | None = None) -> Settlement:
-    """Finance completes the charges: discount (none, percent in basis points, or fixed fen), fees, payment method."""
+                payment_method: PaymentMethod | None = None, service_fee_fen: int | None = None,
+                loan_count: int | None = None) -> Settlement:
+    """Finance completes the charges: discount (none, percent in basis points, fixed fen, or fen per disbursed
+    loan times the number of loans), fees, payment method."""
     _require(actor)
     _editable(settlement)
     fee = settlement.service_fee_fen if service_fee_fen is None else service_fee_fen
     kind = settlement.discount_kind if discount_kind is None else discount_kind
     value = settlement.discount_value if discount_value is None else discount_value
+    count = settlement.loan_count if loan_count is None else loan_count
     if kind == DiscountKind.none:
         value = 0
+    if not 1 <= count <= 100:
+        raise ValidationFailed("放款笔数须在 1 到 100 之间", field="loan_count")
     if fee < 0:
         raise ValidationFailed("服务费不能为负数", field="service_fee")
     if value < 0 or (kind == DiscountKind.percent and value > 10000):
         raise ValidationFailed("折扣比例须在 0 到 100% 之间", field="discount_value")
-    if discount_fen(fee, kind, value) > fee:
+    if discount_fen(fee, kind, value, count) > fee:
         raise ValidationFailed("减免金额不能超过服务费", field="discount_value")
     if installment_fee_fen is not None and installment_fee_fen < 0:
         raise ValidationFailed("分期费不能为负数", field="installment_fee")
     before = {"service_fee_fen": settlement.service_fee_fen, "discount_kind": settlement.discount_kind.value,
-              "discount_value": settlement.discount_value, "installment_fee_fen": settlement.installment_fee_fen}
+              "discount_value": settlement.discount_value, "installment_fee_fen": settlement.installment_fee_fen,
+              "loan_count": settlement.loan_count}
     settlement.service_fee_fen, settlement.discount_kind, settlement.discount_value = fee, kind, value
+    settlement.loan_count = count
     if installment_fee_fen is not None:
         settlement.installment_fee_fen = installment_fee_fen
     if payment_method is not None:
@@ -162,11 +173,17 @@ def remove_fee(session: Session, actor: Employee, settlement: Settlement, fee_id
     session.flush()
 
 
-def add_expense(session: Session, actor: Employee, settlement: Settlement, kind: ExpenseKind, payee: str,
+def add_expense(session: Session, actor: Employee, settlement: Settlement, kind: str, payee: str,
                 amount_fen: int) -> SettlementExpense:
-    """An expense on the order (评估费, 返点 to a channel); finance confirms it before closing."""
+    """An expense on the order of one of the active expense types (评估费, 返点 to a channel, …); finance
+    confirms it before closing."""
     _require(actor)
     _editable(settlement)
+    kind = getattr(kind, "value", kind)
+    _ensure_builtin(session)
+    expense_type = session.scalar(select(ExpenseType).where(ExpenseType.code == kind))
+    if expense_type is None or not expense_type.active:
+        raise ValidationFailed(f"没有可用的支出类型 {kind}", field="kind")
     if amount_fen <= 0:
         raise ValidationFailed("支出金额必须大于 0", field="amount")
     if not (payee or "").strip():
@@ -206,6 +223,98 @@ def expenses_of(session: Session, settlement_id: int) -> list[SettlementExpense]
     session.flush()
     return list(session.scalars(select(SettlementExpense).where(SettlementExpense.settlement_id == settlement_id)
                                 .order_by(SettlementExpense.id)))
+
+
+# ---------------------------------------------------------------------------------------------
+# expense types (支出类型), kept by finance
+
+# the two types every installation has (seeded by the migration, and put back here if a table was emptied)
+BUILTIN_TYPES = {ExpenseKind.appraisal.value: ("评估费", "appraisal_expense"),
+                 ExpenseKind.rebate.value: ("返点", "rebate_expense")}
+
+
+def _ensure_builtin(session: Session) -> None:
+    session.flush()
+    have = set(session.scalars(select(ExpenseType.code).where(ExpenseType.code.in_(BUILTIN_TYPES))))
+    if len(have) < len(BUILTIN_TYPES):
+        insert_ignore_many(session, ExpenseType.__table__, [
+            {"code": code, "name": name, "account": account, "active": True, "created_at": utcnow()}
+            for code, (name, account) in BUILTIN_TYPES.items() if code not in have], ["code"], [ExpenseType.id])
+
+
+def expense_types(session: Session, *, active_only: bool = False) -> list[ExpenseType]:
+    _ensure_builtin(session)
+    stmt = select(ExpenseType).order_by(ExpenseType.id)
+    if active_only:
+        stmt = stmt.where(ExpenseType.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def expense_accounts(session: Session) -> dict[str, str]:
+    """Each expense type's journal account, by code."""
+    _ensure_builtin(session)
+    return dict(session.execute(select(ExpenseType.code, ExpenseType.account)).all())
+
+
+def expense_type_names(session: Session) -> dict[str, str]:
+    _ensure_builtin(session)
+    return dict(session.execute(select(ExpenseType.code, ExpenseType.name)).all())
+
+
+def _check_type(session: Session, name: str, account: str, *, except_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 32:
+        raise ValidationFailed("类型名称须为 1 到 32 个字", field="name")
+    if account not in EXPENSE_ACCOUNTS:
+        raise ValidationFailed(f"记入科目只能是 {'、'.join(EXPENSE_ACCOUNTS)} 之一", field="account")
+    clash = session.scalar(select(ExpenseType.id).where(ExpenseType.name == name))
+    if clash is not None and clash != except_id:
+        raise Conflict(f"已有名为「{name}」的支出类型", field="name")
+    return name
+
+
+def add_expense_type(session: Session, actor: Employee, name: str, account: str) -> ExpenseType:
+    """A new expense type; its code is made from its id (``t<id>``), so a name can change freely."""
+    _require(actor)
+    name = _check_type(session, name, account)
+    row = ExpenseType(code=f"new-{utcnow().timestamp()}", name=name, account=account, active=True)
+    session.add(row)
+    session.flush()
+    row.code = f"t{row.id}"
+    session.flush()
+    return row
+
+
+def get_expense_type(session: Session, type_id: int, *, lock: bool = False) -> ExpenseType:
+    return get_or_404(session, ExpenseType, type_id, "支出类型", lock=lock)
+
+
+def update_expense_type(session: Session, actor: Employee, row: ExpenseType, *, name: str | None = None,
+                        account: str | None = None, active: bool | None = None) -> ExpenseType:
+    """Rename, re-point or (de)activate a type; an inactive type is no longer offered for new expenses."""
+    _require(actor)
+    new_name = _check_type(session, row.name if name is None else name, row.account if account is None else account,
+                           except_id=row.id)
+    row.name = new_name
+    if account is not None:
+        row.account = account
+    if active is not None:
+        row.active = active
+    session.flush()
+    return row
+
+
+def delete_expense_type(session: Session, actor: Employee, row: ExpenseType) -> None:
+    """Delete a type no expense uses; a type in use is a 409 (deactivate it instead)."""
+    _require(actor)
+    row = get_expense_type(session, row.id, lock=True)
+    if row.code in BUILTIN_TYPES:
+        raise Conflict(f"「{row.name}」是内置的支出类型，不能删除，可以停用", field="type_id")
+    used = session.scalar(select(func.count()).select_from(SettlementExpense).where(SettlementExpense.kind == row.code))
+    if used:
+        raise Conflict(f"支出类型「{row.name}」已被 {used} 笔支出使用，不能删除，可以停用", field="type_id")
+    session.delete(row)
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -270,9 +379,11 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
     deposit = order_service.deposit_of(session, settlement.order_id)
     fees = fees_of(session, settlement.id)
     expenses = expenses_of(session, settlement.id)
+    accounts = expense_accounts(session)
     return Totals(
         service_fee_fen=settlement.service_fee_fen,
-        discount_fen=discount_fen(settlement.service_fee_fen, settlement.discount_kind, settlement.discount_value),
+        discount_fen=discount_fen(settlement.service_fee_fen, settlement.discount_kind, settlement.discount_value,
+                                  settlement.loan_count),
         installment_fee_fen=settlement.installment_fee_fen,
         extra_fees_fen=sum(f.amount_fen for f in fees),
         borrowing_principal_fen=sum(b.principal_fen for b in borrowings),
@@ -282,8 +393,8 @@ def totals(session: Session, settlement: Settlement, *, on: date | None = None) 
                              if deposit and deposit.status == DepositStatus.held else 0),
         collected_at_close_fen=0,
         paid_fen=paid,
-        appraisal_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.appraisal),
-        rebates_fen=sum(e.amount_fen for e in expenses if e.kind == ExpenseKind.rebate),
+        appraisal_fen=sum(e.amount_fen for e in expenses if accounts.get(e.kind) != "rebate_expense"),
+        rebates_fen=sum(e.amount_fen for e in expenses if accounts.get(e.kind) == "rebate_expense"),
     )
 
 
@@ -381,8 +492,8 @@ def void(session: Session, actor: Employee, settlement: Settlement, reason: str)
 def _reopen_copy(session: Session, order: Order, voided: Settlement, actor_id: int) -> Settlement:
     """A fresh open settlement with the voided one's charges, fees and expenses (to be confirmed again)."""
     fresh = open_settlement(session, order, actor_id=actor_id)
-    fresh.service_fee_fen, fresh.discount_kind, fresh.discount_value = (
-        voided.service_fee_fen, voided.discount_kind, voided.discount_value)
+    fresh.service_fee_fen, fresh.discount_kind, fresh.discount_value, fresh.loan_count = (
+        voided.service_fee_fen, voided.discount_kind, voided.discount_value, voided.loan_count)
     fresh.installment_fee_fen, fresh.payment_method = voided.installment_fee_fen, voided.payment_method
     for fee in fees_of(session, fresh.id):
         session.delete(fee)

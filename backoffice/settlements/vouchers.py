@@ -67,8 +67,8 @@ def settlement_voucher(session: Session, settlement: Settlement, *, internal: bo
     totals.append(("尚欠金额", _y(t.amount_due_fen)))
     if not internal:
         return Voucher("客户凭证", f"结算单 {settlement.id}", fields, rows, totals)
-    labels = {"appraisal": "评估费", "rebate": "返点"}
-    expense_rows = [(f"支出·{labels[e.kind.value]}（{e.payee}）{'' if e.confirmed else '（未确认）'}", _y(e.amount_fen))
+    labels = settlement_service.expense_type_names(session)
+    expense_rows = [(f"支出·{labels.get(e.kind, e.kind)}（{e.payee}）{'' if e.confirmed else '（未确认）'}", _y(e.amount_fen))
                     for e in settlement_service.expenses_of(session, settlement.id)]
     margin = t.total_charges_fen - t.borrowing_principal_fen - t.expenses_fen
     totals += [("支出合计", _y(t.expenses_fen)), ("本单毛利", _y(margin))]

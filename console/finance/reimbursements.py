@@ -32,7 +32,8 @@ Id = Annotated[int, Path(ge=1)]
 CATEGORIES = ("交通", "办公用品", "餐费", "资料费", "快递", "其他")
 R_FILTERS = ("status", "cost_type", "customer_id", "entered_by_id", "spent_from", "spent_to")
 R_SORTS = tuple(reimbursement_service.SORTS)
-CLAIM_FIELDS = ("customer_id", "order_id", "cost_type", "category", "amount", "spent_on", "manager_id", "remark")
+CLAIM_FIELDS = ("customer_id", "order_id", "cost_type", "category", "amount", "spent_on", "manager_id", "remark",
+                "payee_name", "payee_account", "payee_bank")
 FINANCE = (Role.finance, Role.admin)
 
 
@@ -137,6 +138,13 @@ def _claim(session: Session, staff: Employee, values: dict[str, str], *, partial
     out["remark"] = (values.get("remark") or "").strip() or None
     if out["remark"] and len(out["remark"]) > 500:
         errors.append({"field": "remark", "message": "备注最多 500 字"})
+    try:
+        payee = reimbursement_service.clean_payee(values.get("payee_name"), values.get("payee_account"),
+                                                  values.get("payee_bank"))
+        if any(payee) or not partial:
+            out["payee_name"], out["payee_account"], out["payee_bank"] = payee
+    except ValidationFailed as exc:
+        errors.append({"field": exc.field, "message": exc.message})
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
     return out

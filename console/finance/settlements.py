@@ -20,8 +20,8 @@ from backoffice.orders.models import FunderType, OrderStatus
 from backoffice.settlements import api as settlement_api
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements import vouchers
-from backoffice.settlements.labels import DISCOUNT_NAMES, EXPENSE_NAMES, SETTLEMENT_NAMES
-from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMethod, Settlement
+from backoffice.settlements.labels import DISCOUNT_NAMES, SETTLEMENT_NAMES
+from backoffice.settlements.models import DiscountKind, PaymentMethod, Settlement
 from console import core
 from console.finance.debits import DEBIT_NAMES, MANDATE_KINDS, MANDATE_NAMES
 from scrm.auth import SessionDep, require_roles
@@ -137,12 +137,12 @@ def _yuan_text(fen: int | None) -> str:
 def _charges_values(s: Settlement) -> dict[str, Any]:
     if s.discount_kind == DiscountKind.percent:
         discount = f"{s.discount_value / 100:g}"
-    elif s.discount_kind == DiscountKind.fixed:
+    elif s.discount_kind in (DiscountKind.fixed, DiscountKind.per_count):
         discount = _yuan_text(s.discount_value)
     else:
         discount = ""
     return {"service_fee": _yuan_text(s.service_fee_fen), "discount_kind": s.discount_kind.value,
-            "discount_value": discount, "installment_fee": _yuan_text(s.installment_fee_fen),
+            "discount_value": discount, "loan_count": s.loan_count, "installment_fee": _yuan_text(s.installment_fee_fen),
             "payment_method": s.payment_method.value if s.payment_method else ""}
 
 
@@ -170,11 +170,12 @@ def _context(request: Request, session: Session, staff: Employee, s: Settlement)
         "debit_pending": any(d.status in debit_service.LIVE or (d.status == DebitStatus.created and d.not_before is None)
                              for d in debits),
         "settlement_names": SETTLEMENT_NAMES, "order_names": ORDER_NAMES, "funder_labels": FUNDER_LABELS,
-        "payment_labels": PAYMENT_LABELS, "expense_names": EXPENSE_NAMES, "debit_names": DEBIT_NAMES,
+        "payment_labels": PAYMENT_LABELS, "expense_names": settlement_service.expense_type_names(session),
+        "debit_names": DEBIT_NAMES,
         "mandate_names": MANDATE_NAMES, "mandate_kinds": MANDATE_KINDS,
         "discount_options": [(k.value, n) for k, n in DISCOUNT_NAMES.items()],
         "payment_options": [("", "请选择")] + [(m.value, PAYMENT_LABELS[m.value]) for m in PaymentMethod],
-        "expense_options": [(k.value, n) for k, n in EXPENSE_NAMES.items()],
+        "expense_options": [(t.code, t.name) for t in settlement_service.expense_types(session, active_only=True)],
         "mandate_options": [("", "自动选择可用授权")] + [
             (m.id, f"{MANDATE_KINDS[m.kind.value]}{' 尾号 ' + m.card_last4 if m.card_last4 else ''}") for m in active],
         "base": f"/finance/settlements/{s.id}",
@@ -212,7 +213,7 @@ def _lock(session: Session, staff: Employee, settlement: Settlement) -> Settleme
 @router.post("/finance/settlements/{settlement_id}/charges")
 async def save_charges(request: Request, settlement: PageSettlement, staff: FinanceReader,
                        session: SessionDep) -> Response:
-    values = await _form(request, ("service_fee", "discount_kind", "discount_value", "installment_fee",
+    values = await _form(request, ("service_fee", "discount_kind", "discount_value", "loan_count", "installment_fee",
                                    "payment_method"))
     try:
         s = _lock(session, staff, settlement)
@@ -226,14 +227,17 @@ async def save_charges(request: Request, settlement: PageSettlement, staff: Fina
                 discount = parse_yuan(values["discount_value"], "discount_value")  # percent × 100 = basis points
             except ValidationFailed:
                 raise ValidationFailed("请填写 0 到 100 之间的百分比，最多两位小数", field="discount_value") from None
-        elif kind == DiscountKind.fixed:
+        elif kind in (DiscountKind.fixed, DiscountKind.per_count):
             discount = parse_yuan(values["discount_value"], "discount_value")
+        count = values["loan_count"] or "1"
+        if not count.isdigit():
+            raise ValidationFailed("放款笔数须为 1 到 100 的整数", field="loan_count")
         method = values["payment_method"]
         if method and method not in PaymentMethod.__members__:
             raise ValidationFailed("请选择收款方式", field="payment_method")
         settlement_service.set_charges(
             session, staff, s, service_fee_fen=parse_yuan(values["service_fee"], "service_fee"),
-            discount_kind=kind, discount_value=discount,
+            discount_kind=kind, discount_value=discount, loan_count=int(count),
             installment_fee_fen=parse_yuan(values["installment_fee"] or "0", "installment_fee"),
             payment_method=PaymentMethod(method) if method else None)
     except AppError as exc:
@@ -271,10 +275,10 @@ async def add_expense(request: Request, settlement: PageSettlement, staff: Finan
     rename = {"amount": "expense_amount", "kind": "expense_kind"}
     try:
         s = _lock(session, staff, settlement)
-        if values["expense_kind"] not in ExpenseKind.__members__:
+        if not values["expense_kind"]:
             raise ValidationFailed("请选择支出类型", field="expense_kind")
         amount = parse_yuan(values["expense_amount"], "expense_amount")
-        settlement_service.add_expense(session, staff, s, ExpenseKind(values["expense_kind"]), values["payee"], amount)
+        settlement_service.add_expense(session, staff, s, values["expense_kind"], values["payee"], amount)
     except AppError as exc:
         return _failed(request, session, staff, settlement.id, exc, values, rename)
     return core.redirect(f"/finance/settlements/{settlement.id}", msg="expense_added")

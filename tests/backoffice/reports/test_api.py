@@ -43,8 +43,10 @@ def test_performance_rows_and_funder_ranking(db, client, world):
     assert me["success_rate"] == 0.5
     ranking = client.get(f"/api/backoffice/reports/performance?{q}&group_by=funder_type",
                          headers=auth(w.manager)).json()["rows"]
-    assert [(x["key"], x["rank"], x["revenue"]) for x in ranking] == [("microloan", 1, "2600.00"),
-                                                                      ("bank", 2, "0.00")]
+    # the four funder types are always ranked, those with nothing in the period at zero
+    assert [(x["key"], x["name"], x["rank"], x["revenue"]) for x in ranking] == [
+        ("microloan", "小贷", 1, "2600.00"), ("bank", "银行", 2, "0.00"), ("consumer_finance", "消金", 3, "0.00"),
+        ("credit_insurance", "信保", 4, "0.00")]
     dept = client.get(f"/api/backoffice/reports/performance?{q}&group_by=department",
                       headers=auth(w.finance)).json()["rows"]
     assert [(x["key"], x["signups"]) for x in dept] == [(w.dept_id, 4)]
