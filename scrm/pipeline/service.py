@@ -43,6 +43,21 @@ EDITORS = (Role.manager, Role.admin)
 _cp = CustomerPipeline.__table__
 
 
+# the standard eight steps (the migration made them): key, name, lifecycle stage, owner kind, owner role, SLA hours,
+# entry requirements
+DEFAULT_STAGES = [
+    ("lead_entry", "线索录入", Stage.lead, OwnerKind.salesperson, None, 24, []),
+    ("assignment", "客户分配", Stage.lead, OwnerKind.role, "supervisor", 24, []),
+    ("qualification", "资质初审", Stage.contacted, OwnerKind.salesperson, None, 48, [{"kind": "product_chosen"}]),
+    ("plan_matching", "方案匹配", Stage.appointment, OwnerKind.salesperson, None, 72, [{"kind": "product_chosen"}]),
+    ("risk_review", "风控复审", Stage.appointment, OwnerKind.role, "supervisor", 48,
+     [{"kind": "product_chosen"}, {"kind": "materials_complete"}, {"kind": "min_score", "value": 60}]),
+    ("contract", "合同签署", Stage.signed, OwnerKind.salesperson, None, 72, [{"kind": "materials_complete"}]),
+    ("disbursement", "放款", Stage.disbursed, OwnerKind.role, "processor", 168, []),
+    ("post_loan", "贷后跟踪", Stage.disbursed, OwnerKind.salesperson, None, None, []),
+]
+
+
 class RequirementsMissing(Conflict):
     code = "requirements_missing"
 
@@ -55,6 +70,18 @@ def list_stages(session: Session) -> list[PipelineStage]:
     """Every stage in board order."""
     session.flush()
     return list(session.scalars(select(PipelineStage).order_by(PipelineStage.position, PipelineStage.id)))
+
+
+def seed_stages(session: Session) -> list[PipelineStage]:
+    """The standard eight stages when there are none (the tests call this after emptying the tables)."""
+    stages = list_stages(session)
+    if stages:
+        return stages
+    now = utcnow()
+    session.add_all([PipelineStage(key=key, name=name, position=n, lifecycle_stage=life, owner_kind=kind,
+                                   owner_role=role, sla_hours=sla, requirements=reqs, created_at=now, updated_at=now)
+                     for n, (key, name, life, kind, role, sla, reqs) in enumerate(DEFAULT_STAGES, start=1)])
+    return list_stages(session)
 
 
 def get_stage(session: Session, stage_id: int, *, field: str | None = None) -> PipelineStage:
