@@ -19,6 +19,8 @@ from backoffice.reimbursements import service as reimbursement_service
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from loan_scrm.scheduler import PERIODIC
+from scrm.approvals import service as approval_service
+from scrm.approvals import tasks as approval_tasks
 from scrm.assignment import tasks as assignment_tasks
 from scrm.assignment.events import CustomerAssigned
 from scrm.bot import service as bot_service
@@ -61,7 +63,7 @@ from scrm.wechatpay import service as wechatpay_service
 from scrm.wecom import service as wecom_service
 
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
-TASK_MODULES = (assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
+TASK_MODULES = (approval_tasks, assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
                 org_tasks, pipeline_tasks, referral_tasks, risk_tasks, sop_tasks, tagging_tasks, ingress_tasks,
                 debit_tasks, events)
 
@@ -96,7 +98,7 @@ SUBSCRIPTIONS: dict[type[events.Event], list] = {
     LoanDisbursed: [sop_service.on_loan_disbursed, pipeline_service.on_loan_disbursed],
     DebitSucceeded: [settlement_service.on_debit_succeeded],
     PaymentAlertRaised: [bot_service.on_payment_alert],
-    RiskNotice: [bot_service.on_risk_notice],
+    RiskNotice: [bot_service.on_risk_notice, approval_service.on_risk_notice],
     CommissionConfirmed: [ledger_service.on_commission_confirmed],
     CommissionReversed: [ledger_service.on_commission_reversed],
     WithdrawalPaid: [ledger_service.on_withdrawal_paid],
@@ -107,10 +109,16 @@ SUBSCRIPTIONS: dict[type[events.Event], list] = {
 BLOCKED_POOL = [sop_service.add_risk_reviews]
 
 
+# who acts, inside the deciding transaction, when an approval of that kind of subject ends
+APPROVAL_FINISHED = {"contract": [order_service.on_contract_approval_finished]}
+
+
 def install() -> None:
     for event, handlers in SUBSCRIPTIONS.items():
         events.subscribe(event, *handlers)
     group_service.on_blocked(*BLOCKED_POOL)
+    for subject_kind, handlers in APPROVAL_FINISHED.items():
+        approval_service.on_finished(subject_kind, *handlers)
 
 
 def job_modules() -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from scrm.approvals import service as approval_service
 from scrm.bot import service as bot_service
 from scrm.channels import service as channel_service
 from scrm.core import crypto, jobs
@@ -367,8 +368,13 @@ def on_app_text(session: Session, f: dict, key: str) -> None:
     bot_service.handle_text(session, f, key)
 
 
+def on_template_card_event(session: Session, f: dict, key: str) -> None:
+    approval_service.on_card_event(session, f, key)
+
+
 HANDLERS: dict[str, Callable[[Session, dict, str], None]] = {
     "msg:text": on_app_text,
+    "event:template_card_event": on_template_card_event,
     "event:change_external_contact:add_external_contact": on_add_contact,
     "event:change_external_contact:add_half_external_contact": on_add_contact,
     "event:change_external_contact:edit_external_contact": on_edit_contact,

@@ -171,3 +171,14 @@ class WeChatAuth(BaseWeChatAPI):
     def get_user_info(self, code: str) -> dict:
         """``userid`` (a member) or ``openid`` (not a member) for an OAuth ``code``."""
         return self._get("auth/getuserinfo", params={"code": code})
+
+
+class WeChatTemplateCard(BaseWeChatAPI):
+    """更新模版卡片消息 https://developer.work.weixin.qq.com/document/path/94888 (wechatpy has ``update_taskcard`` for
+    the retired task card only): after a button_interaction card's button was pressed, the app turns its buttons into
+    one grey, unclickable text with the ``response_code`` of the click ("72小时内有效，且只能使用一次")."""
+
+    def update_button(self, agent_id: int, userids: Iterable[str], response_code: str, replace_name: str) -> dict:
+        data = {"userids": list(userids), "agentid": agent_id, "response_code": response_code,
+                "button": {"replace_name": replace_name}}
+        return self._post("message/update_template_card", data=data)

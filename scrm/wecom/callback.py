@@ -155,6 +155,10 @@ IDENTIFYING_FIELDS = (
     "FailReason", "Source", "NewUserID",
 )
 
+# 模板卡片事件推送 (https://developer.work.weixin.qq.com/document/path/90240) has no MsgId; two approvers pressing one
+# card's buttons in the same second differ in FromUserName and ResponseCode, which a retry repeats.
+CARD_EVENT_FIELDS = ("CreateTime", "Event", "FromUserName", "TaskId", "EventKey", "ResponseCode")
+
 
 def _text(value) -> str:
     if isinstance(value, dict):
@@ -168,7 +172,8 @@ def dedupe_key(fields: dict) -> str:
     msg_id = fields.get("MsgId")
     if msg_id:
         return f"msg:{msg_id}"
-    material = "\x1f".join(f"{name}={_text(fields.get(name))}" for name in IDENTIFYING_FIELDS)
+    names = CARD_EVENT_FIELDS if fields.get("Event") == "template_card_event" else IDENTIFYING_FIELDS
+    material = "\x1f".join(f"{name}={_text(fields.get(name))}" for name in names)
     return "evt:" + hashlib.sha256(material.encode()).hexdigest()
 
 

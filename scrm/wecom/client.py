@@ -230,6 +230,7 @@ class WecomClient(WeChatClient):
     group_msg = api_ext.WeChatGroupMsg()
     join_way = api_ext.WeChatGroupJoinWay()
     auth = api_ext.WeChatAuth()
+    template_card = api_ext.WeChatTemplateCard()
 
     def __init__(self, corp_id: str, secret: str, *, api_base: str, storage, redis=None,
                  timeout: Any = REQUEST_TIMEOUT):

@@ -15,6 +15,9 @@ from backoffice.orders.events import OrderSigned
 from backoffice.orders.labels import ORDER_ACTION_NAMES, ORDER_STATUS_NAMES
 from backoffice.orders.models import FunderType, Order, OrderStatus, ProcessingFollowUp
 from backoffice.orders.schemas import AmendTerms
+from scrm.approvals import service as approval_service
+from scrm.approvals.models import ApprovalInstance, ApprovalStatus
+from scrm.approvals.schemas import ActIn
 from scrm.core import crypto, events
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -134,6 +137,9 @@ def sign_order(session: Session, actor: Employee, customer_id: int, terms: Order
         raise InvalidTransition(f"客户 {customer.name} 处于 {customer.stage.value} 阶段，未预约到访的客户不能签单",
                                 field="customer_id")
     _check_terms(session, terms, keep_product=replaces.product_code if replaces else None)
+    blocked = None if replaces else approval_service.application_block(session, customer.id)
+    if blocked:
+        raise InvalidTransition(f"客户 {customer.name} 的{blocked}", field="customer_id")
     salesperson_id = replaces.salesperson_id if replaces else (customer.owner_id or actor.id)
     salesperson = org_service.get_employee(session, salesperson_id)
     department = org_service.get_department(session, salesperson.department_id) if salesperson.department_id else None
@@ -192,17 +198,40 @@ def confirm_contract(session: Session, actor: Employee, order: Order) -> Order:
     require_role(actor, Role.finance)
     ORDER_MACHINE.advance(session, order, "confirm", actor_id=actor.id)
     order.confirmed_at, order.confirmed_by_id = utcnow(), actor.id
+    contract_approval(session, order, actor_id=actor.id)
     return order
+
+
+def contract_approval(session: Session, order: Order, *, actor_id: int | None) -> ApprovalInstance:
+    """The confirmed contract's review (合同审核) in the approval flow of its product: the one under way, or a new one
+    (also for a contract confirmed before approval flows existed)."""
+    current = approval_service.latest(session, "contract", order.id)
+    if current is not None and current.status != ApprovalStatus.cancelled:
+        return current
+    return approval_service.start(session, subject_kind="contract", subject_id=order.id, customer_id=order.customer_id,
+                                  product_code=order.product_code, amount_fen=order.amount_applied_fen,
+                                  applicant_id=order.salesperson_id, actor_id=actor_id,
+                                  note=f"合同 {order.agreement_no} 已确认")
 
 
 def review(session: Session, actor: Employee, order: Order, *, note: str | None = None) -> Order:
-    """A supervisor (or manager) over the salesperson reviews the sign-up."""
-    require_role(actor, Role.supervisor, Role.manager)
-    if not org_service.can_see_employee(session, actor, order.salesperson_id):
-        raise Forbidden("只能审核本部门的签单")
-    ORDER_MACHINE.advance(session, order, "review", actor_id=actor.id, note=note)
-    order.reviewed_at, order.reviewed_by_id = utcnow(), actor.id
+    """The actor approves the current step of the contract's approval flow (by default one step: the salesperson's
+    supervisor, or a manager over them); the order is reviewed when the last step approves."""
+    ORDER_MACHINE.check(order, "review")
+    instance = contract_approval(session, order, actor_id=actor.id)
+    approval_service.act(session, actor, instance.id, ActIn(action="approve", comment=note))
     return order
+
+
+def on_contract_approval_finished(session: Session, instance: ApprovalInstance, actor_id: int | None) -> None:
+    """Installed by the composition root: an approved contract review moves the order to reviewed, from the console,
+    the API or a WeCom card alike. A rejection or return leaves it confirmed, the comment in its approval history;
+    finance voids or corrects it, or the salesperson resubmits a returned one."""
+    if instance.status != ApprovalStatus.approved:
+        return
+    order = get_order(session, instance.subject_id)
+    ORDER_MACHINE.advance(session, order, "review", actor_id=actor_id, note=approval_service.last_comment(session, instance))
+    order.reviewed_at, order.reviewed_by_id = utcnow(), actor_id
 
 
 AMENDABLE = ("amount_applied_fen", "deposit_fen", "service_fee_rate_bp", "service_fee_fen", "other_fees_fen",
@@ -238,6 +267,7 @@ def void(session: Session, actor: Employee, order: Order, reason: str) -> Order:
             raise Forbidden("合同确认后只有财务可以作废")
     ORDER_MACHINE.advance(session, order, "void", actor_id=actor.id, note=reason)
     order.void_reason = reason.strip()[:200]
+    approval_service.cancel_open(session, "contract", order.id, actor_id=actor.id, note=f"订单作废：{order.void_reason}")
     customer_service.set_stage(session, order.customer_id, Stage.appointment, actor_employee_id=actor.id,
                                source_key=f"order:{order.id}:voided", note=f"订单 {order.agreement_no} 作废")
     return order

@@ -115,11 +115,98 @@ def message_send(corp: Corp, q: dict, body: dict) -> dict:
         invalid = [u for u in touser if u not in valid]
     if not valid and not body.get("toparty") and not body.get("totag"):
         raise WecomApiError(81013, invaliduser="|".join(invalid))
+    card = check_template_card(corp, body[msgtype]) if msgtype == "template_card" else None
     msgid = new_id("msg", 40)
     corp.messages.append({"msgid": msgid, "agentid": corp.agent_id, "touser": valid, "msgtype": msgtype,
                           msgtype: body[msgtype], "time": int(corp.now())})
-    return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "",
-            "msgid": msgid}
+    answer = {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "",
+              "msgid": msgid}
+    if card is not None:
+        corp.template_cards[card["task_id"]] = {"card": card, "touser": valid, "msgid": msgid, "clicks": [],
+                                                "updates": []}
+        if card["card_type"] in INTERACTIVE_CARDS:
+            # "response_code 仅消息类型为“按钮交互型”，“投票选择型”和“多项选择型”的模板卡片消息返回"
+            answer["response_code"] = issue_response_code(corp, card["task_id"], None)
+    return answer
+
+
+# ---------------------------------------------------------------- template cards
+# 发送应用消息 · 模板卡片消息 (https://developer.work.weixin.qq.com/document/path/90236) and 更新模版卡片消息
+# (https://developer.work.weixin.qq.com/document/path/94888). WeCom answers a card it cannot show with 40058 (invalid
+# parameter); the sandbox names the field in errmsg.
+
+CARD_TYPES = ("text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction")
+INTERACTIVE_CARDS = ("button_interaction", "vote_interaction", "multiple_interaction")
+TASK_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-@")
+MAX_BUTTONS = 6  # "按钮列表，列表长度不超过6"
+MAX_KEY_BYTES = 1024  # "按钮key值，用户点击后，会产生回调事件将本参数作为EventKey返回，最长支持1024字节，不可重复"
+RESPONSE_CODE_TTL_S = 72 * 3600  # "72小时内有效，且只能使用一次"
+
+
+def _bad_card(field: str, problem: str) -> WecomApiError:
+    return WecomApiError(40058, f"invalid template_card.{field}: {problem}")
+
+
+def check_template_card(corp: Corp, card: Any) -> dict:
+    """The card as WeCom requires it; a missing or malformed required field is errcode 40058."""
+    if not isinstance(card, dict):
+        raise _bad_card("", "must be an object")
+    kind = card.get("card_type")
+    if kind not in CARD_TYPES:
+        raise _bad_card("card_type", f"must be one of {', '.join(CARD_TYPES)}")
+    title = (card.get("main_title") or {}).get("title") if isinstance(card.get("main_title"), dict) else None
+    if not title and not card.get("sub_title_text"):
+        # "main_title.title 和 sub_title_text 必须有一项填写"
+        raise _bad_card("main_title.title", "main_title.title or sub_title_text is required")
+    if kind in INTERACTIVE_CARDS or card.get("task_id") is not None:
+        task_id = card.get("task_id")
+        if not isinstance(task_id, str) or not task_id or len(task_id.encode()) > 128 or set(task_id) - TASK_ID_CHARS:
+            raise _bad_card("task_id", "required; up to 128 bytes of digits, letters and _-@")
+        if task_id in corp.template_cards:
+            raise _bad_card("task_id", "task_id exists (同一个应用任务id不能重复)")
+    if kind == "button_interaction":
+        buttons = card.get("button_list")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+            raise _bad_card("button_list", f"required, 1 to {MAX_BUTTONS} buttons")
+        keys = set()
+        for i, button in enumerate(buttons):
+            if not isinstance(button, dict) or not button.get("text"):
+                raise _bad_card(f"button_list[{i}].text", "required")
+            key = button.get("key")
+            if button.get("type", 0) == 0:
+                if not isinstance(key, str) or not key or len(key.encode()) > MAX_KEY_BYTES:
+                    raise _bad_card(f"button_list[{i}].key", f"required, up to {MAX_KEY_BYTES} bytes")
+                if key in keys:
+                    raise _bad_card(f"button_list[{i}].key", "keys must not repeat")
+                keys.add(key)
+    return card
+
+
+def issue_response_code(corp: Corp, task_id: str, userid: str | None) -> str:
+    code = new_id("rc", 32)
+    corp.response_codes[code] = {"task_id": task_id, "userid": userid, "used": False,
+                                 "expires_at": corp.now() + RESPONSE_CODE_TTL_S}
+    return code
+
+
+@endpoint("message/update_template_card")
+def update_template_card(corp: Corp, q: dict, body: dict) -> dict:
+    if _int(body.get("agentid"), 0) != corp.agent_id:
+        raise WecomApiError(40056)
+    code = corp.response_codes.get(str(body.get("response_code") or ""))
+    if code is None or code["used"] or code["expires_at"] < corp.now():
+        raise WecomApiError(40058, "invalid response_code: unknown, used or past its 72 hours")
+    replace = (body.get("button") or {}).get("replace_name") if isinstance(body.get("button"), dict) else None
+    if not replace and not isinstance(body.get("template_card"), dict):
+        raise WecomApiError(40058, "button.replace_name or template_card is required")
+    if replace is not None and (not isinstance(replace, str) or len(replace) > 20):
+        raise WecomApiError(40058, "invalid button.replace_name")
+    userids = body.get("userids") or []
+    code["used"] = True
+    corp.template_cards[code["task_id"]]["updates"].append(
+        {"userids": list(userids), "replace_name": replace, "template_card": body.get("template_card"),
+         "time": int(corp.now())})
+    return {"invaliduser": []}
 
 
 # ---------------------------------------------------------------- JS-SDK tickets and temporary media

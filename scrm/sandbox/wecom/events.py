@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, Iterable
 
+from scrm.sandbox.wecom.endpoints import issue_response_code
 from scrm.sandbox.wecom.state import TRANSFER_ACCEPTED, TRANSFER_OVER_LIMIT, TRANSFER_REFUSED, TRANSFER_WAITING, Follow
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ SIMULATIONS = (
     "group_created", "group_members_joined", "group_members_left", "group_owner_changed", "group_renamed",
     "group_notice_changed", "group_dismissed", "tag_created", "tag_updated", "tag_deleted", "tags_shuffled",
     "user_created", "user_updated", "user_deleted", "party_created", "party_updated", "party_deleted", "app_message",
+    "card_clicked",
 )
 """The methods ``POST /sandbox/simulate/{name}`` may call."""
 
@@ -336,6 +338,24 @@ class EventsMixin:
         return self._emit(fields, wait)
 
     # ------------------------------------------------------------ a member writes to the app
+
+    def card_clicked(self, userid: str, task_id: str, key: str, *, wait: bool = True) -> SentEvent:
+        """The member presses a button of a template card the app sent them: WeCom sends template_card_event
+        (模板卡片事件推送, https://developer.work.weixin.qq.com/document/path/90240) with the button's key as EventKey
+        and a ResponseCode the app may update the card with once."""
+        with self.corp.lock:
+            sent = self.corp.template_cards.get(task_id)
+            if sent is None or userid not in sent["touser"]:
+                raise KeyError(f"no template card {task_id!r} was sent to {userid!r}")
+            keys = [b.get("key") for b in sent["card"].get("button_list") or []]
+            if key not in keys:
+                raise ValueError(f"the card has no button {key!r}; its keys: {keys}")
+            code = issue_response_code(self.corp, task_id, userid)
+            sent["clicks"].append({"userid": userid, "key": key, "response_code": code})
+            fields = {"ToUserName": self.corp.corp_id, "FromUserName": userid, "CreateTime": int(self.corp.now()),
+                      "MsgType": "event", "Event": "template_card_event", "EventKey": key, "TaskId": task_id,
+                      "CardType": sent["card"]["card_type"], "ResponseCode": code, "AgentID": self.corp.agent_id}
+        return self._emit(fields, wait)
 
     def app_message(self, userid: str, content: str, *, wait: bool = True) -> SentEvent:
         with self.corp.lock:

@@ -243,6 +243,12 @@ class SandboxWecom(EventsMixin, LoopbackSandbox):
         return list(self.corp.messages)
 
     @property
+    def template_cards(self) -> dict[str, dict]:
+        """task_id -> the template card sent, ``touser``, ``clicks`` and ``updates`` (update_template_card)."""
+        with self.corp.lock:
+            return {k: dict(v) for k, v in self.corp.template_cards.items()}
+
+    @property
     def welcome_messages(self) -> list[dict]:
         return list(self.corp.welcome_messages)
 

@@ -231,6 +231,8 @@ class Corp:
             self.welcome_codes: dict[str, dict] = {}
             self.transfers: list[Transfer] = []
             self.messages: list[dict] = []  # message/send
+            self.template_cards: dict[str, dict] = {}  # task_id -> the card sent, who got it, clicks, updates
+            self.response_codes: dict[str, dict] = {}  # response_code -> task_id, userid, used, expires_at
             self.welcome_messages: list[dict] = []  # send_welcome_msg
             self.msg_templates: dict[str, dict] = {}  # add_msg_template
             self.join_ways: dict[str, dict] = {}  # groupchat/add_join_way
