@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from console import charts, core
 from console.dashboards import read as dashboard_read
+from console.reports import pages as report_pages
 from scrm.auth import SessionDep, SupervisorStaff
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
@@ -71,6 +72,9 @@ def _build_panels(session: Session, staff: Employee, period: dashboard_read.Peri
         charts.bars("团队排名（线索数）", [t[0] for t in teams],
                     {"线索": [t[1] for t in teams], "转化": [t[2] for t in teams]},
                     ("团队", "线索", "转化"), teams),
+        # per product and channel, in the viewer's scope for the period (the center and department choice narrows
+        # the charts above only)
+        *report_pages.kpi_panels(session, staff, period.since.date(), (period.until - timedelta(days=1)).date()),
     ]
 
 
@@ -114,8 +118,10 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
     panels, counted_at = _panels(session, staff, period)
     centers = org_service.list_centers(session, staff)
     departments = org_service.list_departments(session, staff)
+    # saved reports are run on every view (one grouped query each), so one just saved shows at once
     return core.render(request, "dashboards/index.html", {
         "listing": listing, "panels": panels, "errors": errors, "counted_at": counted_at,
+        "saved_reports": report_pages.saved_panels(session, staff),
         "cache_seconds": CACHE_SECONDS,
         "values": {"since": period.since.date().isoformat(),
                    "until": (period.until - timedelta(days=1)).date().isoformat()},

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.orders.models import Order
 from backoffice.reports.builder import registry as reg
-from backoffice.reports.builder.service import BEIJING, MAX_DAYS, names_of, percent, unnamed
+from backoffice.reports.builder.service import BEIJING, names_of, percent, unnamed
 from backoffice.reports.service import DECIDED, DISBURSED
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
@@ -67,8 +67,6 @@ class KpiRow:
 def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     if date_to < date_from:
         raise ValidationFailed("结束日期早于开始日期", field="date_to")
-    if (date_to - date_from).days >= MAX_DAYS:
-        raise ValidationFailed("期间最长三年", field="date_from")
     return (datetime.combine(date_from, time.min, BEIJING),
             datetime.combine(date_to + timedelta(days=1), time.min, BEIJING))
 
