@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
+from scrm.auth import CurrentStaff, ManagerStaff, SessionDep, SupervisorStaff
 from scrm.core.errors import ERROR_RESPONSES, Conflict
 from scrm.groups import schemas
 from scrm.groups import service as group_service
@@ -15,6 +15,43 @@ from scrm.wecom.client import get_client
 router = APIRouter(prefix="/api/tiers", tags=["tiers"], responses=ERROR_RESPONSES)
 
 RuleId = Annotated[int, Path(ge=1)]
+TierKey = Annotated[str, Path(min_length=1, max_length=10)]
+
+
+def _tier_out(tier, usage: dict, default: str) -> schemas.TierOut:
+    used = usage.get(tier.key, {})
+    return schemas.TierOut(key=tier.key, name=tier.name, position=tier.position, colour=tier.colour,
+                           reserved=tier.reserved, default=tier.key == default, customers=used.get("customers", 0),
+                           rules=used.get("rules", 0), groups=used.get("groups", 0))
+
+
+@router.get("/definitions", response_model=list[schemas.TierOut])
+def list_tiers(staff: CurrentStaff, session: SessionDep) -> list[schemas.TierOut]:
+    """The tiers, best first, the reserved blocked pool (拦截池) last, each with the customers in it and the rules and
+    WeCom groups naming it. A customer no rule matches goes to the last tier of the list (`default`)."""
+    usage, default = group_service.tier_usage(session), group_service.default_tier(session)
+    return [_tier_out(t, usage, default) for t in group_service.list_tiers(session)]
+
+
+@router.post("/definitions", response_model=schemas.TierOut, status_code=status.HTTP_201_CREATED)
+def create_tier(body: schemas.TierIn, staff: ManagerStaff, session: SessionDep) -> schemas.TierOut:
+    """Add a tier (managers and admins). A key already used is a 409; a bad key or colour a 422 naming the field."""
+    tier = group_service.create_tier(session, body)
+    return _tier_out(tier, {}, group_service.default_tier(session))
+
+
+@router.patch("/definitions/{key}", response_model=schemas.TierOut)
+def update_tier(key: TierKey, body: schemas.TierPatch, staff: ManagerStaff, session: SessionDep) -> schemas.TierOut:
+    """Rename, recolour or reorder a tier; the blocked pool takes a name and a colour only."""
+    tier = group_service.update_tier(session, key, body)
+    return _tier_out(tier, group_service.tier_usage(session), group_service.default_tier(session))
+
+
+@router.delete("/definitions/{key}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_tier(key: TierKey, staff: ManagerStaff, session: SessionDep) -> None:
+    """Delete a tier. A 409 names how many customers are still in it and how many rules and groups name it
+    (`customers`, `rules`, `groups`); the blocked pool and the last tier are never deleted."""
+    group_service.delete_tier(session, key)
 
 
 def _out(rule) -> schemas.TierRuleOut:
@@ -89,7 +126,7 @@ def add_group(body: schemas.TierGroupIn, staff: ManagerStaff, session: SessionDe
 
 
 @router.post("/groups/{tier}/join-way", response_model=schemas.TierGroupOut)
-def join_way(tier: schemas.Tier, staff: ManagerStaff, session: SessionDep) -> schemas.TierGroupOut:
+def join_way(tier: Annotated[str, Path(min_length=1, max_length=10)], staff: ManagerStaff, session: SessionDep) -> schemas.TierGroupOut:
     """The tier's current group (the first with room) and its join-way QR code, created on first use.
     409 when every group of the tier is full."""
 

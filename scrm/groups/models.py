@@ -36,8 +36,26 @@ class GroupMember(Base):
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-TIERS = ("A", "B", "C", "blocked")
-DEFAULT_TIER = "C"
+TIERS = ("A", "B", "C", "blocked")  # the tiers a fresh database starts with (migration 0024), in order
+TIER_POSITIONS = {"A": 10, "B": 20, "C": 30, "blocked": 1000}
+TIER_COLOURS = {"A": "#d93025", "B": "#f29900", "C": "#1a73e8", "blocked": "#5f6368"}
+DEFAULT_TIER = "C"  # until the tier table says otherwise (the last of its list)
+BLOCKED = "blocked"  # reserved: the risk pool, evaluated first, never edited or deleted
+KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,9}$"
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class TierDef(Base):
+    """A tier customers are put in, as managers list them: ``position`` orders them (best first); a customer no
+    rule matches goes to the last. ``reserved`` marks the blocked pool, which stays as it is."""
+
+    __tablename__ = "tier"
+    key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    colour: Mapped[str] = mapped_column(String(7), default="#888888")
+    reserved: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TierRule(Base):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
 from scrm.core.commands import Command
 
-Tier = Literal["A", "B", "C", "blocked"]
+# a tier's key (scrm.groups.models.TierDef): A, B, C and the blocked pool to begin with, then what managers list
+Tier = Annotated[str, StringConstraints(min_length=1, max_length=10)]
 Intent = Literal["low", "medium", "high"]
 
 
@@ -101,3 +103,34 @@ class TierGroupOut(BaseModel):
     full: bool
     join_way_config_id: str | None
     join_way_qr_code: str | None
+
+
+class TierIn(Command):
+    """A tier: ``key`` is what rules, groups and mass messages name (a letter, then letters, digits or _; at most
+    10), ``name`` what people see, ``position`` its place in the list (best first; a customer no rule matches goes
+    to the last), ``colour`` as #RRGGBB."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"key": "VIP", "name": "VIP 客户", "position": 5,
+                                                             "colour": "#8e24aa"}})
+    key: str = Field(min_length=1, max_length=10)
+    name: str = Field(min_length=1, max_length=20)
+    position: int = Field(default=100, ge=0, le=10000)
+    colour: str = Field(default="#888888", min_length=1, max_length=20)
+
+
+class TierPatch(Command):
+    name: str | None = Field(default=None, min_length=1, max_length=20)
+    position: int | None = Field(default=None, ge=0, le=10000)
+    colour: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class TierOut(BaseModel):
+    key: str
+    name: str
+    position: int
+    colour: str
+    reserved: bool = Field(description="the blocked pool: always matched first, never deleted")
+    default: bool = Field(description="where a customer no rule matches goes (the last tier of the list)")
+    customers: int
+    rules: int
+    groups: int

@@ -3,6 +3,7 @@ tiering rules and the tier each customer is in."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -12,19 +13,22 @@ from sqlalchemy import (BigInteger, Select, String, and_, case, cast, delete, ex
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.config import get_settings
-from scrm.core.db import UTCDateTime, is_postgres, utcnow
+from scrm.core.db import UTCDateTime, insert_ignore, is_postgres, utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.core.money import NotAnAmount, from_fen, to_fen, yuan_amount
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage, TimelineEntry
 from scrm.groups import schemas
 from scrm.groups.events import TiersChanged
-from scrm.groups.models import (DEFAULT_TIER, CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange,
-                                TierGroup, TierRule)
+from scrm.groups.labels import TIER_NAMES
+from scrm.groups.models import (BLOCKED, COLOUR_PATTERN, DEFAULT_TIER, KEY_PATTERN, TIER_COLOURS, TIER_POSITIONS, TIERS,
+                                CustomerGroup, CustomerTier, GroupMember, RetierRun, TierChange, TierDef, TierGroup,
+                                TierRule)
 from scrm.org import service as org_service
 from scrm.tagging.events import ProfileChanged
 from scrm.tagging.models import CustomerProfile
@@ -184,6 +188,7 @@ def _unique_name(session: Session, name: str, rule_id: int | None = None) -> Non
 def create_rule(session: Session, data: schemas.TierRuleIn) -> TierRule:
     """Add a tiering rule (it applies at the next re-tiering)."""
     conditions = _stored_conditions(data.conditions)
+    require_tier(session, data.tier)
     _unique_name(session, data.name)
     rule = TierRule(name=data.name, tier=data.tier, position=data.position, conditions=conditions,
                     active=data.active)
@@ -208,6 +213,8 @@ def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) ->
     if patch.name is not None:
         _unique_name(session, patch.name, rule.id)
         rule.name = patch.name
+    if changes.get("tier") is not None:
+        require_tier(session, changes["tier"])
     for name in ("tier", "position", "active"):
         if changes.get(name) is not None:
             setattr(rule, name, changes[name])
@@ -268,12 +275,13 @@ def _condition(session: Session, cond: dict, now: datetime):
     return and_(*parts)
 
 
-def _tier_case(session: Session, rules: list[Rule], now: datetime):
-    """One CASE for the tier and one for the deciding rule, first matching rule winning."""
+def _tier_case(session: Session, rules: list[Rule], now: datetime, *, lock: bool = False):
+    """One CASE for the tier and one for the deciding rule, first matching rule winning; no match: the last tier."""
+    fallback = default_tier(session, lock=lock)
     if not rules:
-        return literal(DEFAULT_TIER, String), null()
+        return literal(fallback, String), null()
     whens = [(_condition(session, r.conditions, now), r) for r in rules]
-    tier = case(*[(cond, literal(r.tier, String)) for cond, r in whens], else_=literal(DEFAULT_TIER, String))
+    tier = case(*[(cond, literal(r.tier, String)) for cond, r in whens], else_=literal(fallback, String))
     rule = case(*[(cond, literal(r.id, BigInteger)) for cond, r in whens], else_=null())
     return tier, rule
 
@@ -303,7 +311,7 @@ def retier(session: Session, customer_ids: list[int] | None = None, *, now: date
     run = RetierRun(scope="all" if customer_ids is None else "customers", started_at=now)
     session.add(run)
     session.flush()
-    tier_expr, rule_expr = _tier_case(session, active_rules(session), now)
+    tier_expr, rule_expr = _tier_case(session, active_rules(session), now, lock=True)
     source, where = _tiered_customers(customer_ids)
     moving = (select(literal(run.id, BigInteger), _customer.c.id, _tier.c.tier, tier_expr, rule_expr,
                      literal(now, UTCDateTime))
@@ -324,7 +332,7 @@ def retier(session: Session, customer_ids: list[int] | None = None, *, now: date
                                         _change.c.from_tier.is_not(None))
                     .values(tier=_change.c.to_tier, rule_id=_change.c.rule_id, updated_at=now))
     _timeline_for_run(session, run.id)
-    blocked = select(_change.c.customer_id, _change.c.id, _change.c.at).where(of_run, _change.c.to_tier == "blocked")
+    blocked = select(_change.c.customer_id, _change.c.id, _change.c.at).where(of_run, _change.c.to_tier == BLOCKED)
     for handler in _blocked_handlers:
         handler(session, blocked)
     events.emit(session, TiersChanged(run_id=run.id, changed=run.changed,
@@ -456,6 +464,7 @@ def on_profile_changed(session: Session, event: ProfileChanged) -> None:
 
 def add_tier_group(session: Session, data: schemas.TierGroupIn) -> TierGroup:
     """Put a customer group (known from WeCom's callbacks or ``groupchat/list``) in a tier's list."""
+    require_tier(session, data.tier)
     group = get_by_chat_id(session, data.chat_id)
     if group is None or group.dismissed:
         raise NotFound(f"没有 chat_id 为 {data.chat_id} 的客户群（群需先在企业微信建好并同步）")
@@ -511,3 +520,144 @@ def tier_join_way(session: Session, client, tier: str) -> TierGroup | None:
     """The tier's current group with its QR code ready; None when every group of the tier is full."""
     tier_group = current_group(session, tier)
     return ensure_join_way(session, client, tier_group) if tier_group is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the tiers, as managers list them
+
+
+def _standard_tiers() -> list[dict]:
+    return [{"key": k, "name": TIER_NAMES[k], "position": TIER_POSITIONS[k], "colour": TIER_COLOURS[k],
+             "reserved": k == BLOCKED, "updated_at": utcnow()} for k in TIERS]
+
+
+def _ensure_tiers(session: Session) -> None:
+    """A database whose tier list was emptied by hand gets the standard tiers back before one is named."""
+    if session.scalar(select(func.count()).select_from(TierDef)) == 0:
+        for row in _standard_tiers():
+            insert_ignore(session, TierDef.__table__, row, ["key"])
+
+
+def list_tiers(session: Session) -> list[TierDef]:
+    """Every tier, best first, the reserved blocked pool last (the standard ones while the list is empty)."""
+    session.flush()
+    rows = list(session.scalars(select(TierDef).order_by(TierDef.reserved, TierDef.position, TierDef.key)))
+    return rows or [TierDef(**row) for row in _standard_tiers()]
+
+
+def tier_names(session: Session) -> dict[str, str]:
+    """Tier key -> the name people see, in the tiers' order."""
+    return {t.key: t.name for t in list_tiers(session)}
+
+
+def tier_colours(session: Session) -> dict[str, str]:
+    return {t.key: t.colour for t in list_tiers(session)}
+
+
+def default_tier(session: Session, *, lock: bool = False) -> str:
+    """Where a customer no rule matches goes: the last tier of the list. ``lock``: share-lock it (PostgreSQL) so it
+    is not deleted while a re-tiering puts customers in it."""
+    stmt = (select(TierDef.key).where(TierDef.reserved.is_(False))
+            .order_by(TierDef.position.desc(), TierDef.key.desc()).limit(1))
+    if lock and is_postgres(session):
+        stmt = stmt.with_for_update(read=True)
+    return session.scalar(stmt) or DEFAULT_TIER
+
+
+def require_tier(session: Session, key: str, field: str = "tier") -> TierDef:
+    """The tier ``key`` names, share-locked until commit on PostgreSQL (a rule naming it and its deletion cannot
+    interleave), or a 422 naming the field."""
+    _ensure_tiers(session)
+    stmt = select(TierDef).where(TierDef.key == key)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(read=True)
+    tier = session.scalars(stmt).first()
+    if tier is None:
+        known = "、".join(f"{t.key}（{t.name}）" for t in list_tiers(session))
+        raise ValidationFailed(f"没有分层 {str(key)[:10]!r}；现有：{known}", field=field)
+    return tier
+
+
+def _check_tier_fields(name: str | None, colour: str | None) -> None:
+    if name is not None and not name.strip():
+        raise ValidationFailed("请写分层名称", field="name")
+    if colour is not None and not re.fullmatch(COLOUR_PATTERN, colour):
+        raise ValidationFailed(f"颜色要写成 #RRGGBB（六位十六进制），例如 #d93025，不是 {colour[:10]!r}", field="colour")
+
+
+def create_tier(session: Session, data: schemas.TierIn) -> TierDef:
+    """Add a tier; its key is what rules, groups and mass messages name."""
+    if not re.fullmatch(KEY_PATTERN, data.key):
+        raise ValidationFailed("代码以字母开头，由字母、数字或下划线组成，至多 10 个字符，例如 A 或 VIP", field="key")
+    _check_tier_fields(data.name, data.colour)
+    _ensure_tiers(session)
+    if session.get(TierDef, data.key) is not None or data.key.lower() == BLOCKED:
+        raise Conflict(f"已有代码为 {data.key} 的分层", field="key")
+    tier = TierDef(key=data.key, name=data.name.strip(), position=data.position, colour=data.colour.lower(),
+                   reserved=False, updated_at=utcnow())
+    try:
+        with session.begin_nested():  # the same key added twice at once: the second is a 409, not a 500
+            session.add(tier)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"已有代码为 {data.key} 的分层", field="key") from None
+    return tier
+
+
+def get_tier(session: Session, key: str, *, lock: bool = False) -> TierDef:
+    _ensure_tiers(session)
+    stmt = select(TierDef).where(TierDef.key == key)
+    if lock:
+        stmt = stmt.with_for_update()
+    tier = session.scalars(stmt).first()
+    if tier is None:
+        raise NotFound(f"没有代码为 {str(key)[:10]} 的分层")
+    return tier
+
+
+def update_tier(session: Session, key: str, patch: schemas.TierPatch) -> TierDef:
+    """Rename, recolour or reorder a tier (the blocked pool: name and colour only)."""
+    tier = get_tier(session, key, lock=True)
+    changes = patch.changes()
+    _check_tier_fields(changes.get("name"), changes.get("colour"))
+    if tier.reserved and changes.get("position") is not None:
+        raise Conflict("拦截池是保留分层，总是最先匹配，不能调整顺序", field="position")
+    if changes.get("name") is not None:
+        tier.name = changes["name"].strip()
+    if changes.get("colour") is not None:
+        tier.colour = changes["colour"].lower()
+    if changes.get("position") is not None:
+        tier.position = changes["position"]
+    tier.updated_at = utcnow()
+    session.flush()
+    return tier
+
+
+def tier_usage(session: Session) -> dict[str, dict[str, int]]:
+    """Per tier key: the customers in it, the rules and the WeCom groups naming it."""
+    session.flush()
+    out: dict[str, dict[str, int]] = {}
+    for what, column in (("customers", CustomerTier.tier), ("rules", TierRule.tier), ("groups", TierGroup.tier)):
+        for key, n in session.execute(select(column, func.count()).group_by(column)):
+            out.setdefault(key, {"customers": 0, "rules": 0, "groups": 0})[what] = n
+    return out
+
+
+def delete_tier(session: Session, key: str) -> None:
+    """Delete a tier nobody is in and nothing names: a 409 naming how many customers, rules or groups still do.
+    The tier is locked first, so a re-tiering or a rule naming it waits and then finds it gone."""
+    tier = get_tier(session, key, lock=True)
+    if tier.reserved:
+        raise Conflict("拦截池是保留分层，风控规则依赖它，不能删除", field="key")
+    if session.scalar(select(func.count()).select_from(TierDef).where(TierDef.reserved.is_(False))) <= 1:
+        raise Conflict("至少要保留一个分层", field="key")
+    customers = session.scalar(select(func.count()).select_from(CustomerTier).where(CustomerTier.tier == key)) or 0
+    rules = session.scalar(select(func.count()).select_from(TierRule).where(TierRule.tier == key)) or 0
+    groups = session.scalar(select(func.count()).select_from(TierGroup).where(TierGroup.tier == key)) or 0
+    held = [f"{n} {what}" for n, what in ((customers, "位客户在该分层"), (rules, "条分层规则分到该分层"),
+                                          (groups, "个客户群服务该分层")) if n]
+    if held:
+        raise Conflict(f"不能删除分层「{tier.name}」：还有" + "，".join(held), field="key",
+                       **{"customers": customers, "rules": rules, "groups": groups})
+    session.delete(tier)
+    session.flush()

@@ -31,6 +31,10 @@ class RiskFact(Base):
     materials_count: Mapped[int] = mapped_column(Integer, default=0)
     social_security_months: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[int | None] = mapped_column(Integer, index=True)
+    # counts the customer stated in their chats (the tagging profile's counts): fact -> {"value", "held", and
+    # where: "source", "source_key", "at", "excerpt", "phrase"}. ``held``: the fact's column holds this value,
+    # because nobody entered one (what staff or the customer enter wins)
+    text_facts: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -72,6 +72,11 @@ class FactsOut(BaseModel):
     version: int
     updated_by: int | None
     updated_at: datetime
+    from_text: dict[str, dict[str, Any]] = Field(
+        default={}, description="the facts whose value the customer stated in a chat, nobody having entered one: "
+                                "fact -> value, phrase, excerpt, source, at")
+    stated_in_chats: dict[str, dict[str, Any]] = Field(
+        default={}, description="every count the chats state, ``held`` false where an entered value wins")
 
 
 class FiringOut(BaseModel):
@@ -105,6 +110,7 @@ class ProfileFactsOut(BaseModel):
 
     tags: list[str]
     amount_fen: int | None
+    counts: dict[str, int] = {}
     product: str | None
     updated_at: datetime | None
 

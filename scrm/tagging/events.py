@@ -18,3 +18,4 @@ class ProfileChanged(Event):
     term_months: int | None
     city: str | None
     tags: list[str]
+    counts: dict[str, int] = {}

@@ -80,6 +80,8 @@ class CustomerProfile(Base):
     term_months: Mapped[int | None] = mapped_column(Integer)
     city: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # the risk counts the customer stated (scrm.tagging.counts.FACTS -> n); where, in evidence["counts"]
+    counts: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     # field or tag -> {"source", "source_key", "at", "excerpt", "phrase"}: why the profile says so
     evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from scrm.tagging import counts as counts_mod
 from scrm.tagging import model as tagger
 from scrm.tagging import rules as rules_mod
 from scrm.tagging import text as textmod
@@ -36,6 +37,7 @@ class Analysis:
     intent_p: float = 0.0
     phrases: dict[str, str] = field(default_factory=dict)  # tag / product / intent -> the phrase that fired
     implied: dict[str, str] = field(default_factory=dict)  # tag -> the product it follows from (房抵贷 ⇒ 有房产)
+    counts: dict[str, dict] = field(default_factory=dict)  # risk counts stated (scrm.tagging.counts)
 
     def public(self) -> dict:
         """The answer of ``scrm tag`` and the preview API."""
@@ -109,7 +111,8 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
     return Analysis(text=original, tags=tags, product=product, intent=intent,
                     amount_yuan=textmod.extract_amount(norm), term_months=textmod.extract_term(norm),
                     city=textmod.extract_city(norm), asserted=asserted, product_by=product_by,
-                    intent_by=intent_by, intent_p=round(float(intent_p), 3), phrases=phrases, implied=implied)
+                    intent_by=intent_by, intent_p=round(float(intent_p), 3), phrases=phrases, implied=implied,
+                    counts=counts_mod.extract(norm))
 
 
 def implications(ruleset: rules_mod.RuleSet, asserted: dict[str, bool], product: str | None,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from scrm.tagging import counts as counts_mod
+
 BEHAVIOURS = ("replied", "replied_fast", "asked_rates", "sent_materials", "visit", "application_submitted",
               "deleted_salesperson")
 # how much each recent behaviour says about interest; BUSY_REPLIES points in the last 7 days move the intent up
@@ -46,9 +48,11 @@ class ProfileData:
     city: str | None = None
     tags: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # the risk counts stated, newest winning
 
     def comparable(self) -> tuple:
-        return (self.product, self.intent, self.amount_yuan, self.term_months, self.city, tuple(self.tags))
+        return (self.product, self.intent, self.amount_yuan, self.term_months, self.city, tuple(self.tags),
+                tuple(sorted(self.counts.items())))
 
 
 def _why(item: Item, phrase: str | None = None) -> dict:
@@ -110,6 +114,10 @@ def merge(items: list[Item], *, now: datetime, last_contact_at: datetime | None 
                 out.evidence[name] = _why(item)
         if r.get("intent_by") in ("rule", "model"):
             decisive = (item.at, r["intent"], _why(item, phrases.get("intent")))
+    stated = counts_mod.newest(items, _why)
+    if stated:
+        out.counts = {fact: said["value"] for fact, said in stated.items()}
+        out.evidence["counts"] = stated
     level = 1
     reasons = []
     if decisive is not None:

@@ -28,6 +28,7 @@ from scrm.tagging import profile as profile_mod
 from scrm.tagging import rules as rules_mod
 from scrm.tagging.artefacts import active_model_path
 from scrm.tagging.events import ProfileChanged
+from scrm.tagging.labels import COUNT_NAMES
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagEvidence, TaggingCorrection, TagGroup
 from scrm.wecom.client import WecomError
 
@@ -253,13 +254,13 @@ _INTENT_CN = {"high": "高", "medium": "中", "low": "低"}
 
 
 PROFILE_FIELDS = (CustomerProfile.product, CustomerProfile.intent, CustomerProfile.amount_fen, CustomerProfile.term_months,
-                  CustomerProfile.city, CustomerProfile.tags, CustomerProfile.updated_at)
+                  CustomerProfile.city, CustomerProfile.tags, CustomerProfile.counts, CustomerProfile.updated_at)
 
 
 def _values(merged: profile_mod.ProfileData) -> dict:
     return {"product": merged.product, "intent": merged.intent,
             "amount_fen": None if merged.amount_yuan is None else merged.amount_yuan * 100,
-            "term_months": merged.term_months, "city": merged.city, "tags": merged.tags}
+            "term_months": merged.term_months, "city": merged.city, "tags": merged.tags, "counts": merged.counts}
 
 
 def _changes(current, new: dict) -> dict:
@@ -307,6 +308,8 @@ def _describe(changes: dict) -> str:
             parts.append(f"意向 {_INTENT_CN.get(before, '—')}→{_INTENT_CN[after]}")
         elif k == "amount_fen":
             parts.append(f"金额 {'—' if after is None else f'{after // 100}元'}")
+        elif k == "counts":
+            parts.append("风控数字 " + ("、".join(f"{COUNT_NAMES[f]} {n}" for f, n in (after or {}).items()) or "—"))
         elif k == "term_months":
             parts.append(f"期限 {'—' if after is None else f'{after}个月'}")
         else:

@@ -27,6 +27,7 @@ MONEY_FACTS = ("total_debt_fen", "monthly_income_fen")
 NUMBER_FACTS = (*COUNT_FACTS, *MONEY_FACTS, "debt_ratio", "score")
 FACTS = (*NUMBER_FACTS, "worst_overdue", "materials")
 MAX_ITEMS = 20
+QUOTED = ("phrase", "excerpt", "source", "source_key", "at")
 MAX_NUMBER = 10**12  # past any count, and past a 100 亿元 amount in fen
 
 _f = RiskFact.__table__
@@ -194,6 +195,10 @@ def evidence(fact: RiskFact, cond: dict) -> dict:
     if wanted:
         held = set(kinds_of(fact.materials_mask))
         out["materials_missing"] = [m for m in wanted if m not in held]
+    said = {name: {k: v for k, v in stated.items() if k in QUOTED}
+            for name, stated in (fact.text_facts or {}).items() if name in out and stated.get("held")}
+    if said:
+        out["from_text"] = said  # the words in the customer's chats that gave these values
     return out
 
 

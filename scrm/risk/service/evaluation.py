@@ -114,7 +114,10 @@ def _decision(session: Session, customer_id: int) -> RiskDecision:
 
 def _evidence_text(evidence: dict) -> str:
     parts = []
+    said = evidence.get("from_text") or {}
     for name, value in evidence.items():
+        if name == "from_text":
+            continue
         if name == "materials_missing":
             parts.append("缺少：" + ("、".join(MATERIAL_NAMES[m] for m in value) or "无"))
         elif name == "materials":
@@ -122,7 +125,8 @@ def _evidence_text(evidence: dict) -> str:
         else:
             label = FACT_NAMES[name].replace("（%）", "").replace("（分）", "")
             shown = "未填写" if value is None else (f"{value}%" if name == "debt_ratio" else value)
-            parts.append(f"{label} {shown}")
+            quote = said.get(name, {}).get("phrase") or said.get(name, {}).get("excerpt")
+            parts.append(f"{label} {shown}" + (f"（聊天中：“{quote}”）" if quote else ""))
     return "，".join(parts)
 
 

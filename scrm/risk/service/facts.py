@@ -1,5 +1,9 @@
 """A customer's risk facts: entered by staff who can see the customer, each change on the timeline with who made it;
-the score and the rules follow in the same transaction. And what a page shows of a customer's risk."""
+the score and the rules follow in the same transaction. And what a page shows of a customer's risk.
+
+The counts a customer states in their chats (征信查询, 逾期, 网贷: the tagging profile's ``counts``, newest statement
+winning) fill the facts nobody entered, each kept with the words that said it (``RiskFact.text_facts``); a value staff
+or the customer enter wins over them, and clearing it lets the chat's figure show again."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from scrm.risk.schemas import ClearIn, FactsIn
 from scrm.risk.service import conditions, evaluation, scorecard
 from scrm.risk.service.rules import require_editor
 from scrm.tagging import service as tagging_service
+from scrm.tagging.counts import FACTS as STATED_FACTS
+from scrm.tagging.events import ProfileChanged
 
 ENTERED = ("inquiries_1m", "inquiries_3m", "inquiries_6m", "overdue_count", "worst_overdue", "total_debt_fen",
            "monthly_income_fen", "online_loans", "materials", "social_security_months")
@@ -51,8 +57,11 @@ def _label(name: str) -> str:
     return FACT_NAMES[name].replace("（分）", "")
 
 
-def _check(values: dict[str, Any]) -> None:
+def _check(values: dict[str, Any], from_text: set[str]) -> None:
+    """What a person enters must agree with itself; figures from chats are kept as the customer said them."""
     for short, long in (("inquiries_1m", "inquiries_3m"), ("inquiries_3m", "inquiries_6m")):
+        if short in from_text or long in from_text:
+            continue
         if values[short] is not None and values[long] is not None and values[short] > values[long]:
             raise ValidationFailed(f"{_label(short)}不会多于{_label(long)}", field=short)
 
@@ -69,7 +78,7 @@ def set_facts(session: Session, actor: Employee | None, customer_id: int, comman
     fact = session.get(RiskFact, customer_id, populate_existing=True)
     new = fact is None
     if new:
-        fact = RiskFact(customer_id=customer_id, materials_mask=0, materials_count=0, version=0)
+        fact = RiskFact(customer_id=customer_id, materials_mask=0, materials_count=0, version=0, text_facts={})
     before = {name: conditions.fact_value(fact, name) if name == "materials" else getattr(fact, name)
               for name in ENTERED}
     order = list(MATERIAL_NAMES).index
@@ -77,7 +86,15 @@ def set_facts(session: Session, actor: Employee | None, customer_id: int, comman
                           for k, v in changes.items()}}
     if after.get("materials") is None:
         after["materials"] = []
-    _check(after)
+    said = {name: dict(v) for name, v in (fact.text_facts or {}).items()}
+    for name in changes:
+        if name in said:  # entered: it wins; cleared: the chat's figure shows again
+            said[name]["held"] = changes[name] is None
+            if changes[name] is None:
+                after[name] = said[name]["value"]
+    _check(after, {name for name, v in said.items() if v.get("held")})
+    if said != (fact.text_facts or {}):
+        fact.text_facts = said
     diff = {name: [before[name], after[name]] for name in ENTERED if before[name] != after[name]}
     if not diff and not new:
         return fact
@@ -114,6 +131,64 @@ def set_facts(session: Session, actor: Employee | None, customer_id: int, comman
     return fact
 
 
+def on_profile_changed(session: Session, event: ProfileChanged) -> None:
+    """Subscriber: the counts the customer stated in their chats changed; take them into the facts."""
+    if "counts" in event.changes:
+        take_stated_counts(session, event.customer_id)
+
+
+def take_stated_counts(session: Session, customer_id: int) -> RiskFact | None:
+    """The counts of the customer's profile fill the facts nobody entered (each with the words that said it); a
+    figure no chat states any more goes. Re-scored and evaluated in the same transaction, on the timeline."""
+    profile = tagging_service.get_profile(session, customer_id)
+    stated = ((profile.evidence or {}).get("counts") or {}) if profile is not None else {}
+    customer_service.lock_customer(session, customer_id)
+    fact = session.get(RiskFact, customer_id, populate_existing=True)
+    if fact is None:
+        if not stated:
+            return None
+        fact = RiskFact(customer_id=customer_id, materials_mask=0, materials_count=0, version=0, text_facts={})
+        session.add(fact)
+    before = fact.text_facts or {}
+    said, diff = {}, {}
+    for name in STATED_FACTS:
+        now, was_held = getattr(fact, name), before.get(name, {}).get("held", False)
+        entered = now is not None and not was_held
+        if name not in stated:
+            if was_held:
+                diff[name] = [now, None]
+                setattr(fact, name, None)
+            continue
+        value = stated[name]["value"]
+        said[name] = {**stated[name], "held": not entered}
+        if not entered and now != value:
+            diff[name] = [now, value]
+            setattr(fact, name, value)
+    if said == before and not diff:
+        return fact
+    fact.text_facts = said
+    if not diff:
+        session.flush()
+        return fact
+    fact.version += 1
+    fact.updated_by, fact.updated_at = None, utcnow()
+    score_before = fact.score
+    session.flush()
+    scorecard.recompute(session, [customer_id])
+    fact = session.get(RiskFact, customer_id)
+    parts = [f"{_label(k)} {_shown(k, old)} → {_shown(k, new_)}"
+             + (f"（“{said[k].get('phrase') or said[k].get('excerpt', '')}”）" if k in said else "")
+             for k, (old, new_) in diff.items()]
+    data: dict[str, Any] = {"changes": diff, "version": fact.version, "from_text": {k: said[k] for k in diff if k in said}}
+    if fact.score != score_before:
+        data["score"] = [score_before, fact.score]
+        parts.append(f"资质评分 {'未评' if score_before is None else score_before} → {fact.score}")
+    customer_service.add_timeline(session, customer_id, "risk_facts_changed", "聊天中提到的风控资料：" + "；".join(parts),
+                                  data, source_key=f"risk_facts:{customer_id}:{fact.version}")
+    evaluation.evaluate(session, [customer_id])
+    return fact
+
+
 # ---------------------------------------------------------------------------------------------
 # what a page shows
 
@@ -130,7 +205,9 @@ def facts_view(session: Session, fact: RiskFact | None) -> dict | None:
     out.update({"materials": conditions.kinds_of(fact.materials_mask), "materials_count": fact.materials_count,
                 "debt_ratio": None if fact.debt_ratio_bp is None else conditions.percent(fact.debt_ratio_bp),
                 "score": fact.score, "version": fact.version, "updated_by": fact.updated_by,
-                "updated_at": fact.updated_at})
+                "updated_at": fact.updated_at,
+                "from_text": {k: v for k, v in (fact.text_facts or {}).items() if v.get("held")},
+                "stated_in_chats": fact.text_facts or {}})
     return out
 
 
@@ -176,7 +253,7 @@ def customer_risk(session: Session, viewer: Employee, customer_id: int) -> dict:
         "facts": facts_view(session, fact),
         "score_bands": scorecard.bands_held(session, card, customer_id) if fact is not None else [],
         "profile": None if profile is None else {
-            "tags": list(profile.tags or []), "amount_fen": profile.amount_fen,
+            "tags": list(profile.tags or []), "amount_fen": profile.amount_fen, "counts": profile.counts or {},
             "product": profile.product, "updated_at": profile.updated_at},
         **state,
         "matching_rules": matching,
