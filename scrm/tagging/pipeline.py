@@ -85,7 +85,8 @@ def _combine(original: str, norm: str, r: rules_mod.RuleResult, pred: dict | Non
         # never a product the text declines, nor one whose implied asset it denies (公积金停了: no 公积金贷)
         denied = {imp.product for imp in (ruleset.reasoning.implications if ruleset.reasoning else ())
                   if r.tags.get(imp.tag) is False}
-        probs = {k: v for k, v in pred["product"].items() if k not in r.negated_products and k not in denied}
+        probs = {k: v for k, v in pred["product"].items()
+                 if k not in r.negated_products and k not in denied and k not in r.asked_about}
         label, p = tagger.argmax(probs)
         if label != tagger.NO_PRODUCT and p >= PRODUCT_MIN_P:
             product, product_by = label, "model"

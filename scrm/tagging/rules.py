@@ -106,6 +106,7 @@ class Reasoning:
     gains_re: re.Pattern | None = field(default=None, compare=False)
     recoveries: dict = field(default_factory=dict, compare=False, hash=False)  # tag -> phrases that do not retract it
     product_asides: tuple[str, ...] = ()  # right before a product: 啥是 / 做过 (asked what it is, or had it before)
+    product_questions: tuple[str, ...] = ()  # of the asides, those asking what it is: 啥叫车抵 implies no car
     comparisons: tuple[str, ...] = ()  # "公积金贷和信用贷哪个…": two products compared, neither is asked for
     bases: tuple[tuple[str, str, tuple[str, ...], frozenset], ...] = ()  # (tag, product, loan words, other tags)
     pledged_states: tuple[str, ...] = ()  # 已抵押, 抵押着: a pledge that exists, not one offered
@@ -151,6 +152,9 @@ class RuleResult:
     intent: str | None = None
     hits: dict[str, Hit] = field(default_factory=dict)  # tag / "product" / "intent" -> the deciding hit
     elsewhere: set[str] = field(default_factory=set)  # assets the text names as someone else's (他的房子)
+    # products only asked what they are (啥叫车抵), compared (房抵和经营贷有啥区别) or pledged already (车抵押在银行):
+    # not asked for, and no asset implied by them
+    asked_about: set[str] = field(default_factory=set)
 
 
 def parse_rules(doc: dict) -> RuleSet:
@@ -239,6 +243,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    pronouns=tuple(scopes.get("pronouns", [])),
                    recoveries={tag_of(x, "recovery"): frozenset(x["phrases"]) for x in doc.get("recoveries", [])},
                    product_asides=tuple(doc.get("product_asides", [])), comparisons=tuple(doc.get("comparisons", [])),
+                   product_questions=tuple(doc.get("product_questions", [])),
                    bases=tuple((tag_of(b, "basis"), _product_of(b, products), tuple(b["words"]), frozenset(b["unless"]))
                                for b in doc.get("bases", [])),
                    pledged_states=tuple(doc.get("pledged_states", [])))
@@ -362,6 +367,10 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     return False
 
 
+# a figure with its magnitude right after a refusal (算了要八万) makes the refusal a change of plan
+_FIGURE = re.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:万|w|千|k)")
+
+
 def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     """Tags and fields the rules assert for one normalised text; the last statement in the text wins."""
     rules = rules or shipped_rules()
@@ -409,11 +418,18 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
         if (positive and rule.field == "product" and rules.reasoning is not None
+                and any(state in text[start:end + 3] for state in rules.reasoning.pledged_states)):
+            result.asked_about.add(rule.value)  # nor one the model should guess
+            continue  # 车抵押在银行了, 房子已经抵押了: a pledge that exists is not one offered
+        if (positive and rule.field == "product" and rules.reasoning is not None
                 and text[max(0, start - 4):start].endswith(rules.reasoning.product_asides)):
-            positive = False  # 啥是房抵, 之前做过车抵: not what is asked for now
+            if text[max(0, start - 4):start].endswith(rules.reasoning.product_questions):
+                result.asked_about.add(rule.value)  # 啥叫车抵: a question about the word, nothing about the car
+                continue
+            positive = False  # 之前做过车抵: not what is asked for now
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
-                and any(c in text[end:end + 8] for c in rules.reasoning.changes)):
-            continue
+                and (any(c in text[end:end + 8] for c in rules.reasoning.changes) or _FIGURE.search(text[end:end + 6]))):
+            continue  # 不要了, 改成二十万 / 算了要八万: a change of plan, not a refusal
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
@@ -451,6 +467,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         rule = next(r for r in rules.rules if r.id == result.hits["intent"].rule)
         result.intent = rule.value
     result.negated_products.discard(result.product or "")
+    result.asked_about.discard(result.product or "")
     if rules.reasoning is not None:
         _reconsider_product(text, rules.reasoning, result)
         result.elsewhere = elsewhere(text, rules.reasoning)
@@ -654,7 +671,7 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
 
 def _pledged_already(text: str, at: int, word: str, r: Reasoning) -> bool:
     """名下一套房已抵押, 车抵押着: the asset is pledged already, which is not offering it."""
-    around = text[max(0, at - 2):at + len(word) + 1]
+    around = text[max(0, at - 4):at + len(word) + 2]
     return any(state in around for state in r.pledged_states)
 
 
@@ -677,6 +694,7 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
     if len(compared) >= 2 and any(c in text for c in r.comparisons):
         result.product = None
         result.hits.pop("product", None)
+        result.asked_about |= {k[len("product:"):] for k in compared}
 
 
 def elsewhere(text: str, r: Reasoning) -> set[str]:

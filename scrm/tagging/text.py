@@ -188,11 +188,16 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # what a car cost (落地十五万), a valuation, contributions, the figure corrected away (不是二十万)
                      "落地", "估价", "月缴", "月交", "缴存", "不是", "开票", "销售额", "产值",
                      # money spent or charged, not wanted
-                     "花了", "花费", "罚款", "手续费", "服务费", "违约金", "管理费")
+                     "花了", "花费", "罚款", "手续费", "服务费", "违约金", "管理费",
+                     # paid into a fund or a policy (一共缴三千)
+                     "缴", "一共交", "每年交", "每月交")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
-_MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高")
+_MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高",
+                     "降到", "降为", "减到", "最后", "定了", "算了")
+# a figure taken back at once (十万, 不对, 二十万): the word stands in the clause before the new figure
+_MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错", "写错", "错了")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
                     "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
@@ -226,8 +231,9 @@ def extract_amount(text: str) -> int | None:
     text = text.replace("个w", "w").replace("个万", "万")  # 6个w
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
-        if text[m.start() - 1:m.start()] == "几" and m.start() > 0:
-            continue  # 几千, 十几万: no figure stated
+        if text[m.start() - 1:m.start()] == "几" and m.start() > 0 and not (
+                m.start() >= 2 and text[m.start() - 2] in _CN_FIG[2:] and any(c in num for c in "万w")):
+            continue  # 几千, 十几万: no figure stated; but 十几二十万 is a range with its upper end stated
         if not unit and len(num) > 2 and num[-1] in CN_DIGITS and num[-2] in "万w" and \
                 text[m.end():m.end() + 1] in _COUNTED:
             num = num[:-1]  # 十万一年: 一 counts the years, it is not 十万一
@@ -262,6 +268,7 @@ def extract_amount(text: str) -> int | None:
         (good if any(g in before for g in _MONEY_GOOD_BEFORE) else plain).append(yuan)
         clause = _before(text, m.start(), 12)
         if (good or plain) and (any(c in clause for c in _MONEY_CORRECTION)
+                                or any(c in text[max(0, m.start() - 6):m.start()] for c in _MONEY_RETRACTION)
                                 or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
             corrected = yuan
     if corrected is not None and len(good) + len(plain) > 1:
@@ -294,6 +301,8 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老",
                    "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
+# 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
+_TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 
@@ -327,7 +336,7 @@ def extract_term(text: str) -> int | None:
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
         paid = after.lstrip("要还交缴付")  # 一个月还八千: what is paid per period
-        if not text.startswith(_TERM_PAID_OFF, m.end()) and (
+        if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
