@@ -181,7 +181,8 @@ def add_expense(session: Session, actor: Employee, settlement: Settlement, kind:
     _editable(settlement)
     kind = getattr(kind, "value", kind)
     _ensure_builtin(session)
-    expense_type = session.scalar(select(ExpenseType).where(ExpenseType.code == kind))
+    # FOR SHARE: a delete of the type (FOR UPDATE) waits for this expense, or this waits and finds it gone
+    expense_type = session.scalar(select(ExpenseType).where(ExpenseType.code == kind).with_for_update(read=True))
     if expense_type is None or not expense_type.active:
         raise ValidationFailed(f"没有可用的支出类型 {kind}", field="kind")
     if amount_fen <= 0:
