@@ -328,8 +328,10 @@ def _enter(session: Session, customer: Customer, current: Placement, target: Pip
            by: int | None, source: str) -> CustomerPipeline:
     now = utcnow()
     if current.row is None:
-        session.add(PipelineStay(customer_id=customer.id, stage_id=current.stage.id, stage_name=current.stage.name,
-                                 entered_at=current.entered_at, left_at=now, source="placed"))
+        if current.stage.id != target.id:
+            session.add(PipelineStay(customer_id=customer.id, stage_id=current.stage.id,
+                                     stage_name=current.stage.name, entered_at=current.entered_at, left_at=now,
+                                     source="placed"))
         row = CustomerPipeline(customer_id=customer.id, stage_id=target.id, entered_at=now, moved_by_id=by,
                                escalated=0)
         session.add(row)
@@ -372,15 +374,16 @@ def move(session: Session, actor: Employee, customer_id: int, command: MoveIn) -
 
 
 def _advance_to(session: Session, customer_id: int, lifecycle: Stage, source: str) -> None:
-    """Move the customer forward to the first stage standing for ``lifecycle``; never back, so a replay does
-    nothing. No entry requirement is checked: the back-office's own machine already allowed it."""
+    """Move the customer forward to the first stage standing for ``lifecycle``; never back, so a replay or a late
+    event does nothing. No entry requirement is checked: the back-office's own machine already allowed it."""
     stages = list_stages(session)
     target = next((s for s in stages if s.lifecycle_stage == lifecycle), None)
     customer = customer_service.lock_customer(session, customer_id) if target else None
     if customer is None:
         return
     current = placement(session, customer, stages)
-    if current.stage.position >= target.position:
+    # a customer only placed by their lifecycle stage (which the back-office just set) gets a recorded stay here
+    if current.stage.position > target.position or (current.row is not None and current.stage.id == target.id):
         return
     _enter(session, customer, current, target, by=None, source=source)
 
@@ -534,6 +537,19 @@ def step_owner(session: Session, stage: PipelineStage, customer_owner_id: int | 
     return cache[key]
 
 
+def supervisor_of(session: Session, employee_id: int | None) -> Employee | None:
+    """Whom an escalation goes to past the step's owner: their department's supervisor (``sop``'s rule), or, when the
+    owner is that supervisor, a manager of their centre."""
+    found = sop_service.supervisor_of(session, employee_id)
+    if found is None or found.id != employee_id:
+        return found
+    center = session.scalar(select(Department.center_id).join(Employee, Employee.department_id == Department.id)
+                            .where(Employee.id == employee_id))
+    return session.scalars(select(Employee).join(Department, Department.id == Employee.department_id).where(
+        Employee.status == EmployeeStatus.active, Employee.role == Role.manager, Department.center_id == center)
+        .order_by(Employee.id)).first() if center is not None else None
+
+
 def escalate(session: Session, now: datetime | None = None, *, limit: int = ESCALATION_BATCH) -> dict[str, int]:
     """Periodic: an SOP task for each stay past its stage's SLA (level 1, to the step's owner) and past twice it
     (level 2, to that owner's supervisor). Safe to run any number of times at once: a task's key is
@@ -556,7 +572,7 @@ def escalate(session: Session, now: datetime | None = None, *, limit: int = ESCA
             tasks, owners = [], {}
             for customer_id, entered_at, owner_id, name in late:
                 owner = step_owner(session, stage, owner_id, cache)
-                supervisor = sop_service.supervisor_of(session, owner) if level == 2 else None
+                supervisor = supervisor_of(session, owner) if level == 2 else None
                 owners[customer_id] = owner
                 title = (f"阶段超时：「{name or '未命名客户'}」在「{stage.name}」已超过 {stage.sla_hours} 小时"
                          if level == 1 else
