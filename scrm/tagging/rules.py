@@ -428,7 +428,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 continue
             positive = False  # 之前做过车抵: not what is asked for now
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
-                and (any(c in text[end:end + 8] for c in rules.reasoning.changes) or _FIGURE.search(text[end:end + 6]))):
+                and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
+                     or _FIGURE.search(text[end:end + 6]))):
             continue  # 不要了, 改成二十万 / 算了要八万: a change of plan, not a refusal
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(

@@ -198,3 +198,42 @@ def test_a_deed_ready_offers_the_asset_and_is_high_intent():
 ])
 def test_intent_around_a_change_of_plan_silence_and_a_deadline(text, intent):
     assert pipeline.analyze(text).intent == intent
+
+
+# ---------------------------------------------------------------------------------------------- more voices and scopes
+
+def test_traditional_characters_are_read_as_simplified():
+    a = pipeline.analyze("我有一套樓，想貸五十萬")
+    assert normalize("我有一套樓，想貸五十萬") == "我有一套楼,想贷五十万"
+    assert a.amount_yuan == 500_000 and "有房产" in a.tags
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("社保在老家交的，交了六年", "有社保"),
+    ("保险一年交三万，想借二十万", "有保单"),
+    ("信用卡三张都透支满了", "负债过高"),
+    ("还款压力山大", "负债过高"),
+    ("查询次数有点多，十多次", "查询过多"),
+])
+def test_paying_in_and_colloquial_risk(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("房子给儿子了", "有房产"),
+    ("店盘出去了", "企业主"),
+    ("保险没续了", "有保单"),
+    ("征信没问题，一次逾期都没有", "征信逾期"),
+    ("逾期记录也没有", "征信逾期"),
+])
+def test_given_away_sold_on_lapsed_or_denied(text, tag):
+    assert tag not in tags(text)
+
+
+def test_pledging_the_papers_is_a_car_pledge():
+    a = pipeline.analyze("跟进：客户说车在用，想押证")
+    assert a.product == "车抵贷" and "有车辆" in a.tags
+
+
+def test_a_phone_switched_off_is_silence():
+    assert pipeline.analyze("跟进：客户电话关机").intent == "low"
