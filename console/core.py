@@ -72,9 +72,12 @@ class MenuItem:
 MENU: list[MenuItem] = [
     MenuItem("首页", "/", EVERYONE),
     MenuItem("客户", "/customers", EVERYONE),
+    MenuItem("销售流程", "/pipeline", EVERYONE),
     MenuItem("离职交接", "/handover", MANAGERS),
     MenuItem("贷款产品", "/products", MANAGERS),
     MenuItem("规则", "/rules", SUPERVISORS),
+    MenuItem("风控", "/risk", SUPERVISORS),
+    MenuItem("审批", "/approvals", EVERYONE),
     MenuItem("数据看板", "/dashboards", SUPERVISORS),
     MenuItem("报表", "/reports", SUPERVISORS),
     # a salesperson follows their own sign-ups through confirmation here (the service scopes the list)
@@ -202,10 +205,13 @@ MESSAGES = {
     "fee_removed": "已删除费用", "expense_added": "已添加支出", "expense_confirmed": "支出已确认",
     "settlement_closed": "已结单", "settlement_voided": "结算单已作废，已生成新的结算单", "debit_started": "已发起代扣，状态会自动刷新",
     "debit_polled": "已向渠道查询", "reconciled": "对账完成", "tier_rule_saved": "分层规则已保存，下次重新分层时生效",
-    "tier_rule_deleted": "分层规则已删除", "retiered": "已按现行规则重新分层", "commission_rule_saved": "佣金规则已保存",
+    "tier_rule_deleted": "分层规则已删除", "risk_rule_saved": "风控规则已保存，正在重新评估客户",
+    "scorecard_saved": "评分卡已保存，已给全部客户重新评分", "risk_facts_saved": "风控资料已保存",
+    "risk_cleared": "已更新风控结论", "tier_saved": "分层已保存", "tier_deleted": "分层已删除", "retiered": "已按现行规则重新分层", "commission_rule_saved": "佣金规则已保存",
     "commission_rule_deactivated": "佣金规则已停用", "schedule_saved": "跟进计划已保存",
     "report_saved": "报表已保存到看板", "report_deleted": "报表已从看板移除",
     "mapping_saved": "科目对照已保存", "vouchers_exported": "凭证已导出，可在导出记录中下载",
+    "pipeline_moved": "客户已移到新阶段", "pipeline_stage_saved": "流程阶段已保存", "pipeline_stage_deleted": "流程阶段已删除",
     "budget_saved": "费用预算已保存", "expense_type_saved": "支出类型已保存", "expense_type_deleted": "支出类型已删除",
 }
 

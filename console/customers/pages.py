@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from console import core
+from scrm.approvals import service as approval_service
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.core import commands
 from scrm.core.crypto import mask_id_no, mask_phone
@@ -22,9 +23,10 @@ from scrm.customers.labels import ATTACHMENT_KIND_NAMES, STAGE_NAMES
 from scrm.customers.models import Customer, Stage
 from scrm.customers.schemas import CustomerUpdate
 from scrm.groups import service as groups_service
-from scrm.groups.labels import TIER_NAMES
 from scrm.org import service as org_service
 from scrm.org.models import Employee, Role
+from scrm.pipeline import service as pipeline_service
+from scrm.risk import service as risk_service
 from scrm.tagging import service as tagging_service
 
 router = core.console_router()
@@ -61,9 +63,10 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
     f = listing.filters
     errors: dict[str, str] = {}
     rows: list[Customer] = []
+    tier_names = groups_service.tier_names(session)
     try:
         stage = Stage(f["stage"]) if f.get("stage") in Stage.__members__ else None
-        where = [groups_service.tier_condition(f["tier"])] if f.get("tier") in TIER_NAMES else []
+        where = [groups_service.tier_condition(f["tier"])] if f.get("tier") in tier_names else []
         found = customer_service.search(
             session, staff, q=f.get("q"), phone_tail=f.get("phone_tail"), stage=stage,
             owner_id=_int(f.get("owner_id"), "owner_id"), sort=listing.sort, page=listing.page,
@@ -77,8 +80,8 @@ def customer_list(request: Request, staff: CurrentStaff, session: SessionDep) ->
         "listing": listing, "rows": rows, "refs": refs, "errors": errors, "mask_phone": mask_phone,
         "product_names": {p.code: p.name for p in customer_service.list_products(session, include_inactive=True)},
         "tags": tagging_service.profile_tags_of(session, [c.id for c in rows]),
-        "tiers": groups_service.tiers_of(session, [c.id for c in rows]), "tier_names": TIER_NAMES,
-        "tier_options": list(TIER_NAMES.items()),
+        "tiers": groups_service.tiers_of(session, [c.id for c in rows]), "tier_names": tier_names,
+        "tier_options": list(tier_names.items()), "tier_colours": groups_service.tier_colours(session),
         "tag_options": [(t, t) for t in tagging_service.searchable_tags(session)], "stage_names": STAGE_NAMES,
         "stage_options": [(s.value, n) for s, n in STAGE_NAMES.items()],
         "owners": org_service.owner_choices(session, staff) if staff.role != Role.sales else [],
@@ -125,7 +128,11 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
         "stage_names": STAGE_NAMES, "kinds": FOLLOW_UP_KINDS, "kind_names": KIND_NAMES,
         "manual_stages": customer_service.MANUAL_STAGES,
         "stage_choices": [(s.value, STAGE_NAMES[s]) for s in customer_service.MANUAL_STAGES],
-        "tier": TIER_NAMES.get(groups_service.tier_of(session, customer.id) or ""),
+        "tier": groups_service.tier_names(session).get(groups_service.tier_of(session, customer.id) or ""),
+        "risk": risk_service.customer_risk(session, staff, customer.id),
+        "pipeline": pipeline_service.history(session, staff, customer.id),
+        "approvals": [approval_service.instance_view(session, i, staff)
+                      for i in approval_service.history_of_customer(session, staff, customer.id)],
     }
 
 
