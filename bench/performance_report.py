@@ -1,4 +1,7 @@
-"""The performance report over 100,000 orders: latency per grouping (p50 / p95 over repeated runs).
+"""The performance report (财务业绩) over 100,000 orders on PostgreSQL: latency of the service per grouping
+(p50 / p95 over repeated runs), then the server time of the 财务业绩 console page and its Excel export with
+filters (in-process, the app's whole request path), for finance and for a centre manager. The orders are spread
+over the five seeded products before timing.
 
     .venv/bin/python bench/performance_report.py [--orders 100000] [--runs 20]
 """
@@ -16,6 +19,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
+from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
+
+FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
+CENTRE_MANAGER = 203  # added here: a manager whose scope is centre 1
+
+
+def _prepare() -> None:
+    """Products and a centre manager: the five seeded products, each order given one of them in turn."""
+    from sqlalchemy import text
+
+    from scrm.core.db import session_scope
+    from scrm.customers import service as customer_service
+
+    with session_scope() as s:
+        codes = [p.code for p in customer_service.seed_products(s)]
+        s.execute(text("UPDATE bo_order SET product_code = (CAST(:codes AS text[]))[id % :n + 1]"), {"codes": codes, "n": len(codes)})
+        s.execute(text("INSERT INTO employee (id, name, wecom_userid, department_id, role, scope, status, created_at) "
+                       "VALUES (:id, '中心经理', 'bench203', 1, 'manager', 'center', 'active', now())"),
+                  {"id": CENTRE_MANAGER})
+    vacuum_analyze()
 
 
 def main() -> None:
@@ -24,17 +47,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     fresh_with_orders("scrm_bench_report", args.orders)
+    _prepare()
+
+    from fastapi.testclient import TestClient
 
     from backoffice.reports import service as report_service
+    from loan_scrm.app import create_app
     from scrm.core.db import session_scope
     from scrm.org.models import Employee
 
     year = report_service.Period(date(2025, 12, 1), date(2026, 11, 30))
     quarter = report_service.Period(date(2026, 9, 1), date(2026, 11, 30))
     with session_scope() as session:
-        finance = session.get(Employee, 202)
+        finance = session.get(Employee, FINANCE)
         cases = [(f"{g} / {label}", lambda g=g, p=p: report_service.performance(session, finance, p, g))
-                 for g in ("center", "department", "employee", "funder_type")
+                 for g in ("center", "department", "employee", "product", "funder_type")
                  for label, p in (("12 months", year), ("quarter", quarter))]
         cases.append(("funnel and KPIs / 12 months", lambda: report_service.funnel_and_kpis(session, finance, year)))
         for name, run in cases:
@@ -48,6 +75,21 @@ def main() -> None:
             p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
             rows = len(result) if isinstance(result, list) else len(result.funnel)
             print(f"{name:32s} rows {rows:4d}   p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+
+    page = "/console/finance/performance"
+    month = "date_from=2026-11-01&date_to=2026-11-30"
+    quarter_q = "date_from=2026-09-01&date_to=2026-11-30"
+    year_q = "date_from=2025-12-01&date_to=2026-11-30"
+    time_pages(TestClient(create_app()), [
+        ("财务业绩, a month, by employee", FINANCE, f"{page}?{month}"),
+        ("财务业绩, a quarter, by centre", FINANCE, f"{page}?{quarter_q}&group_by=center"),
+        ("财务业绩, a quarter, bank, by product", FINANCE, f"{page}?{quarter_q}&group_by=product&funder_type=bank"),
+        ("财务业绩, a quarter, one department", FINANCE, f"{page}?{quarter_q}&department_id=3"),
+        ("财务业绩, 12 months, by employee", FINANCE, f"{page}?{year_q}"),
+        ("财务业绩, 12 months, 信用贷, by funder", FINANCE, f"{page}?{year_q}&group_by=funder_type&product_code=credit"),
+        ("财务业绩, centre manager, a quarter", CENTRE_MANAGER, f"{page}?{quarter_q}&group_by=department"),
+        ("财务业绩 Excel, a quarter, by employee", FINANCE, f"{page}.xlsx?{quarter_q}"),
+    ], args.runs)
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

@@ -155,50 +155,67 @@ def performance(session: Session, viewer: Employee, period: Period, group_by: Gr
     """Sign-ups, disbursements, revenue, success rate and days to disbursement per center, department, employee,
     product or funder type (the ranking), for the orders the filter and the viewer's scope let through;
     two GROUP BY queries, largest revenue first."""
+    return performance_views(session, viewer, period, (group_by,), flt)[group_by]
+
+
+def performance_views(session: Session, viewer: Employee, period: Period, groupings: tuple[GroupBy, ...],
+                      flt: PerformanceFilter | None = None) -> dict[str, list[PerformanceRow]]:
+    """``performance`` for several groupings at once (the page's table and its funder ranking): the two
+    queries group by all the groupings' columns together and the rows are added up here per grouping, so the
+    orders and the journal are read once."""
     flt = flt or PerformanceFilter()
     check_filter(session, viewer, flt)
-    key = KEYS[group_by]
-    scope: ColumnElement[bool] = order_service.order_condition(session, viewer)
-    where = [scope, *flt.conditions()]
+    wanted = list(dict.fromkeys(groupings))
+    keys = [KEYS[g] for g in wanted]
+    where = [order_service.order_condition(session, viewer), *flt.conditions()]
     in_period = (Order.signed_at >= period.since) & (Order.signed_at < period.until) & (
         Order.status != OrderStatus.voided)
     paid_out = (Order.disbursed_on >= period.start) & (Order.disbursed_on <= period.end) & Order.status.in_(DISBURSED)
     # one scan of the orders signed or disbursed in the period answers both sides
     orders = session.execute(
-        select(key, func.count().filter(in_period),
+        select(*keys, func.count().filter(in_period),
                func.coalesce(func.sum(Order.amount_applied_fen).filter(in_period), 0),
                func.count().filter(in_period & Order.status.in_(DISBURSED)),
                func.count().filter(paid_out), func.coalesce(func.sum(Order.disbursed_amount_fen).filter(paid_out), 0),
                func.coalesce(func.sum(_days_to_disbursement(session)).filter(paid_out), 0))
         .where(*where, in_period | paid_out)
-        .group_by(key)).all()
+        .group_by(*keys)).all()
     revenue = session.execute(
-        select(key, func.coalesce(func.sum(JournalLine.credit_fen - JournalLine.debit_fen), 0))
+        select(*keys, func.coalesce(func.sum(JournalLine.credit_fen - JournalLine.debit_fen), 0))
         .select_from(JournalEntry)
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .join(Order, Order.id == JournalEntry.order_id)
         .where(*where, JournalEntry.posted_at >= period.since, JournalEntry.posted_at < period.until,
                JournalLine.account.in_(REVENUE_ACCOUNTS))
-        .group_by(key)).all()
-    rows: dict = {}
-    names = _names(session, group_by, {r[0] for r in orders} | {r[0] for r in revenue} | (
-        set(RANKED_FUNDERS) if group_by == "funder_type" else set()))
+        .group_by(*keys)).all()
+    width = len(keys)
+    out = {}
+    for i, group_by in enumerate(wanted):
+        rows: dict = {}
+        names = _names(session, group_by, {r[i] for r in orders} | {r[i] for r in revenue} | (
+            set(RANKED_FUNDERS) if group_by == "funder_type" else set()))
 
-    def row(k) -> PerformanceRow:
-        if k not in rows:
-            rows[k] = PerformanceRow(key=getattr(k, "value", k), name=names.get(k, "（未分配）"))
-        return rows[k]
+        def row(k, rows=rows, names=names) -> PerformanceRow:
+            if k not in rows:
+                rows[k] = PerformanceRow(key=getattr(k, "value", k), name=names.get(k, "（未分配）"))
+            return rows[k]
 
-    for k, n, amount, reached, n_paid, paid_fen, days in orders:
-        r = row(k)
-        r.signups, r.signed_fen, r.reached_disbursement = int(n), int(amount), int(reached)
-        r.disbursed_count, r.disbursed_fen, r.days_to_disbursement = int(n_paid), int(paid_fen), int(days)
-    for k, amount in revenue:
-        row(k).revenue_fen = int(amount)
-    if group_by == "funder_type" and flt.funder_type is None:
-        for k in RANKED_FUNDERS:
-            row(k)
-    return sorted(rows.values(), key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
+        for found in orders:
+            n, amount, reached, n_paid, paid_fen, days = found[width:]
+            r = row(found[i])
+            r.signups += int(n)
+            r.signed_fen += int(amount)
+            r.reached_disbursement += int(reached)
+            r.disbursed_count += int(n_paid)
+            r.disbursed_fen += int(paid_fen)
+            r.days_to_disbursement += int(days)
+        for found in revenue:
+            row(found[i]).revenue_fen += int(found[width])
+        if group_by == "funder_type" and flt.funder_type is None:
+            for k in RANKED_FUNDERS:
+                row(k)
+        out[group_by] = sorted(rows.values(), key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
+    return out
 
 
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,

@@ -153,8 +153,8 @@ def read_query(f: dict[str, str]) -> Query:
 def tables(session: Session, staff: Employee, q: Query) -> list[Table]:
     """The table grouped as asked and, beside it, the funder-type ranking (银行、消金、信保、小贷)."""
     out = []
-    for key in dict.fromkeys((q.group_by, "funder_type")):
-        rows = report_service.performance(session, staff, q.period, key, q.flt)
+    views = report_service.performance_views(session, staff, q.period, (q.group_by, "funder_type"), q.flt)
+    for key, rows in views.items():
         title = "资方类型排名" if key == "funder_type" else f"按{GROUP_NAMES[key]}"
         out.append(Table(key, title, rows, report_service.total_row(rows), _chart(f"{title}：营收与放款金额", rows)))
     return out
