@@ -14,7 +14,7 @@ from console.rules import forms
 from scrm.auth import SessionDep, SupervisorStaff
 from scrm.core import commands
 from scrm.core.errors import NotFound
-from scrm.groups.labels import TIER_NAMES
+from scrm.groups import service as group_service
 from scrm.org.models import Employee
 from scrm.sop import schemas as sop_schemas
 from scrm.sop import service as sop_service
@@ -22,8 +22,9 @@ from scrm.sop import service as sop_service
 router = core.console_router()
 
 
-def _sop_context() -> dict[str, Any]:
-    return {"tiers": list(TIER_NAMES.items()), "tier_names": TIER_NAMES}
+def _sop_context(session) -> dict[str, Any]:
+    names = group_service.tier_names(session)
+    return {"tiers": list(names.items()), "tier_names": names}
 
 
 def _schedule_values_of(schedule) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _get_schedule(session: Session, schedule_id: int):
 @router.get("/rules/sop")
 def sop_schedules(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
     core.remember(request, staff)
-    ctx = _sop_context()
+    ctx = _sop_context(session)
     ctx.update(schedules=sop_service.list_schedules(session), may_edit=forms.may_edit(staff))
     return core.render(request, "rules/sop.html", ctx, staff=staff)
 
@@ -70,7 +71,7 @@ def _save_schedule(session: Session, staff: Employee, schedule, data: sop_schema
 
 
 forms.add_editor(router, forms.Editor(
-    path="/rules/sop", template="rules/sop_form.html", context=lambda session, staff: _sop_context(),
+    path="/rules/sop", template="rules/sop_form.html", context=lambda session, staff: _sop_context(session),
     blank={"tier": "A", "every_days": 2, "hour": 9, "active": "on"}, load=_get_schedule,
     values_of=_schedule_values_of, parse=_schedule_data, preview=_preview_schedule, save=_save_schedule,
     done=lambda: core.redirect("/rules/sop", msg="schedule_saved"), shown=lambda schedule: {"schedule": schedule}))

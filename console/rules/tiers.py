@@ -3,9 +3,9 @@ service; preview runs the same checks and keeps nothing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,11 @@ from console import core
 from console.rules import forms
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff
 from scrm.core import commands
+from scrm.core.errors import AppError
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.groups import schemas as group_schemas
 from scrm.groups import service as group_service
-from scrm.groups.labels import TIER_NAMES
 from scrm.org.models import Employee
 from scrm.tagging.labels import INTENT_NAMES
 
@@ -28,7 +28,8 @@ NUMBER_CONDITIONS = ("amount_min_yuan", "amount_max_yuan", "contacted_within_day
 
 
 def _tier_context(session: Session) -> dict[str, Any]:
-    return {"tiers": list(TIER_NAMES.items()), "tier_names": TIER_NAMES, "intents": list(INTENT_NAMES.items()),
+    names = group_service.tier_names(session)
+    return {"tiers": list(names.items()), "tier_names": names, "intents": list(INTENT_NAMES.items()),
             "stages": [(s.value, n) for s, n in STAGE_NAMES.items()]}
 
 
@@ -76,14 +77,70 @@ def _rule_set_with(session: Session, draft: group_schemas.TierRuleIn, rule_id: i
     return out + [draft]
 
 
-@router.get("/rules/tiers")
-def tier_rules(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
+def _tiers_page(request: Request, staff: Employee, session: Session, *, errors: dict[str, str] | None = None,
+                values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     counts = group_service.tier_counts(session)
     ctx = _tier_context(session)
     ctx.update(rules=[(r, group_service.public_conditions(r.conditions)) for r in group_service.list_rules(session)],
-               counts=[(t, counts.get(t, 0)) for t in TIER_NAMES], may_edit=forms.may_edit(staff))
-    return core.render(request, "rules/tiers.html", ctx, staff=staff)
+               counts=[(t, counts.get(t, 0)) for t in ctx["tier_names"]], may_edit=forms.may_edit(staff),
+               tier_list=group_service.list_tiers(session), usage=group_service.tier_usage(session),
+               default_tier=group_service.default_tier(session), errors=errors or {}, values=values or {})
+    return core.render(request, "rules/tiers.html", ctx, staff=staff, status_code=status_code)
+
+
+@router.get("/rules/tiers")
+def tier_rules(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
+    core.remember(request, staff)
+    return _tiers_page(request, staff, session)
+
+
+async def _tier_form(request: Request, prefix: str = "") -> dict[str, str]:
+    form = await request.form()
+    return {k: str(form.get(prefix + k, "")).strip() for k in ("key", "name", "position", "colour")}
+
+
+@router.post("/rules/tier-list")
+async def add_tier(request: Request, staff: ManagerStaff, session: SessionDep) -> Response:
+    """Add a tier to the list (key, name, order, colour)."""
+    core.remember(request, staff)
+    values = await _tier_form(request, "new_")
+    try:
+        group_service.create_tier(session, commands.build(group_schemas.TierIn, {
+            **values, "position": values["position"] or "100", "colour": values["colour"] or "#888888"}))
+    except AppError as exc:
+        session.rollback()
+        return _tiers_page(request, staff, session, errors={f"new_{k}": v for k, v in core.field_errors(exc).items()},
+                           values={f"new_{k}": v for k, v in values.items()}, status_code=422)
+    return core.redirect("/rules/tiers", msg="tier_saved")
+
+
+@router.post("/rules/tier-list/{key}")
+async def edit_tier(request: Request, key: Annotated[str, Path(min_length=1, max_length=10)], staff: ManagerStaff,
+                    session: SessionDep) -> Response:
+    """Rename, recolour or reorder one tier."""
+    core.remember(request, staff)
+    values = await _tier_form(request)
+    try:
+        group_service.update_tier(session, key, commands.build(group_schemas.TierPatch, {
+            k: values[k] or None for k in ("name", "position", "colour")}))
+    except AppError as exc:
+        session.rollback()
+        return _tiers_page(request, staff, session, errors={f"{key}_{k}": v for k, v in core.field_errors(exc).items()},
+                           values={f"{key}_{k}": v for k, v in values.items()}, status_code=exc.status_code)
+    return core.redirect("/rules/tiers", msg="tier_saved")
+
+
+@router.post("/rules/tier-list/{key}/delete")
+def remove_tier(request: Request, key: Annotated[str, Path(min_length=1, max_length=10)], staff: ManagerStaff,
+                session: SessionDep) -> Response:
+    """Delete a tier; refused with how many customers, rules and groups still hold it."""
+    core.remember(request, staff)
+    try:
+        group_service.delete_tier(session, key)
+    except AppError as exc:
+        session.rollback()
+        return _tiers_page(request, staff, session, errors={"tier_list": exc.message}, status_code=exc.status_code)
+    return core.redirect("/rules/tiers", msg="tier_deleted")
 
 
 def _preview_tiers(session: Session, staff: Employee, rule, data: group_schemas.TierRuleIn, values) -> dict:

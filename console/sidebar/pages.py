@@ -28,7 +28,6 @@ from scrm.core.errors import AppError, Forbidden, NotFound, Unauthorized, Valida
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer
 from scrm.groups import service as groups_service
-from scrm.groups.labels import TIER_NAMES
 from scrm.materials import service as materials_service
 from scrm.materials.labels import KIND_NAMES
 from scrm.org import service as org_service
@@ -227,7 +226,7 @@ def group_page(request: Request, session: SessionDep, chat: str = "") -> Respons
     if not read.may_see_group(session, staff, summary):
         return _refusal(request, staff, "你不在这个客户群里，群主也不在你的数据范围内，不能查看该群资料。")
     return _page(request, "sidebar/group.html", {"title": summary.group.name or "客户群", "s": summary,
-                                                 "tier": TIER_NAMES.get(summary.tier or "")}, staff, sign=False)
+                                                 "tier": groups_service.tier_names(session).get(summary.tier or "")}, staff, sign=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import Customer, FollowStatus
 from scrm.groups import service as groups_service
-from scrm.groups.labels import TIER_NAMES
 from scrm.miniprogram_api import service as miniprogram_service
 from scrm.org import service as org_service
 from scrm.org.models import Employee
@@ -96,7 +95,7 @@ def customer_card(session: Session, staff: Employee, customer: Customer) -> dict
         "follows": follows, "follow_ups": follow_ups, "names": names,
         "duplicates": [(cid, names.get(owner) if owner else None) for cid, owner in duplicates if cid != customer.id],
         "stage_name": STAGE_NAMES.get(customer.stage, customer.stage.value),
-        "tier": TIER_NAMES.get(groups_service.tier_of(session, customer.id) or ""),
+        "tier": groups_service.tier_names(session).get(groups_service.tier_of(session, customer.id) or ""),
         "tasks": sop_service.open_tasks_of_customer(session, staff, customer.id),
         "product": products.get(customer.product_id) if customer.product_id else None,
         "amount": customer_service.amount_yuan(customer),
