@@ -75,8 +75,8 @@ def kpi_chart(title: str, first: str, rows: list[kpi_service.KpiRow]) -> charts.
 
 def kpi_panels(session: Session, staff: Employee, date_from: date, date_to: date) -> list[charts.Chart]:
     """The KPIs per product and per channel for the dashboards."""
-    return [kpi_chart("产品指标", "产品", kpi_service.kpis(session, staff, date_from, date_to, "product")),
-            kpi_chart("渠道指标", "渠道", kpi_service.kpis(session, staff, date_from, date_to, "channel"))]
+    by_product, by_channel = kpi_service.kpis(session, staff, date_from, date_to)
+    return [kpi_chart("产品指标", "产品", by_product), kpi_chart("渠道指标", "渠道", by_channel)]
 
 
 def saved_panels(session: Session, staff: Employee) -> list[dict]:

@@ -173,6 +173,6 @@ def kpis(staff: CurrentStaff, session: SessionDep, date_from: date, date_to: dat
     the overdue rate of fees left to direct debit (settlements closed in the period still owing
     `SCRM_SETTLEMENT_DUE_DAYS` after closing). Percent strings with two decimals; in your data scope
     (a salesperson sees their own customers and orders)."""
-    return KpisByOut(date_from=date_from, date_to=date_to,
-                     by_product=[kpi_out(r) for r in kpi_service.kpis(session, staff, date_from, date_to, "product")],
-                     by_channel=[kpi_out(r) for r in kpi_service.kpis(session, staff, date_from, date_to, "channel")])
+    by_product, by_channel = kpi_service.kpis(session, staff, date_from, date_to)
+    return KpisByOut(date_from=date_from, date_to=date_to, by_product=[kpi_out(r) for r in by_product],
+                     by_channel=[kpi_out(r) for r in by_channel])

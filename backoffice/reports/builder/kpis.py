@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +19,6 @@ from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, FollowUp, LoanProduct
 from scrm.org.models import Employee
 
-By = Literal["product", "channel"]
 
 
 @dataclass
@@ -71,58 +68,65 @@ def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
             datetime.combine(date_to + timedelta(days=1), time.min, BEIJING))
 
 
-def _grouped(session: Session, viewer: Employee, source: reg.Source, by: By, aggregates: list, since: datetime,
+def _grouped(session: Session, viewer: Employee, source: reg.Source, aggregates: list, since: datetime,
              until: datetime, base=None, customer_join: bool = False) -> list:
+    """(product key, channel key, *aggregates) rows: one scan answers both tables."""
     q = reg.Query(base if base is not None else source.base())
     if customer_join:
         reg.order_customer(q)
-    key = reg.reach(source, by, q)
-    return session.execute(select(key, *aggregates).select_from(q.froms)
+    keys = [reg.reach(source, "product", q), reg.reach(source, "channel", q)]
+    return session.execute(select(*keys, *aggregates).select_from(q.froms)
                            .where(*source.where(), source.scope(session, viewer), reg.in_period(source, since, until))
-                           .group_by(key)).all()
+                           .group_by(*keys)).all()
 
 
-def kpis(session: Session, viewer: Employee, date_from: date, date_to: date, by: By) -> list[KpiRow]:
+def _add(target: KpiRow, leads=0, signed=0, follow_ups=0, signups=0, days=0.0, passed=0, decided=0, due=0,
+         late=0) -> None:
+    target.leads += int(leads)
+    target.signed += int(signed)
+    target.follow_ups += int(follow_ups)
+    target.signups += int(signups)
+    target.days_to_sign_total += float(days or 0)
+    target.approval_passed += int(passed)
+    target.approval_decided += int(decided)
+    target.debits_due += int(due)
+    target.debits_overdue += int(late)
+
+
+def kpis(session: Session, viewer: Employee, date_from: date, date_to: date) -> tuple[list[KpiRow], list[KpiRow]]:
     """The KPIs of the Beijing days date_from..date_to per product (customers by the product they asked for, orders
-    by the product signed) or per channel (the customer's first channel), in the viewer's scope; most leads first."""
+    by the product signed) and per channel (the customer's first channel), in the viewer's scope, most leads first:
+    four grouped queries (customers, their follow-ups, orders, settlements left to direct debit), each grouped by
+    product and channel together and added up into both tables here."""
     since, until = _window(date_from, date_to)
     session.flush()
     customers, orders, overdue = reg.SOURCES["customers"], reg.SOURCES["orders"], reg.SOURCES["overdue"]
     converted = Customer.stage.in_(customer_service.CONVERTED_STAGES)
-    lead_rows = _grouped(session, viewer, customers, by, [func.count(), func.count().filter(converted)], since, until)
-    follow_rows = _grouped(session, viewer, customers, by, [func.count(FollowUp.id)], since, until,
-                           base=Customer.__table__.join(FollowUp, FollowUp.customer_id == Customer.id))
-    order_rows = _grouped(session, viewer, orders, by, [
-        func.count(), func.coalesce(func.sum(reg.days_between(Customer.created_at, Order.signed_at)), 0),
-        func.count().filter(Order.status.in_(DISBURSED)), func.count().filter(Order.status.in_(DECIDED))],
-        since, until, customer_join=True)
-    debit_rows = _grouped(session, viewer, overdue, by, [func.count(), func.count().filter(reg.OWING > 0)],
-                          since, until)
-    if by == "product":
-        # customers name the product they asked for by id, orders by code: one key, the code
-        codes = dict(session.execute(select(LoanProduct.id, LoanProduct.code)).all())
-        lead_rows = [(codes.get(k), *rest) for k, *rest in lead_rows]
-        follow_rows = [(codes.get(k), *rest) for k, *rest in follow_rows]
-    rows: dict = {}
-
-    def row(k) -> KpiRow:
-        if k not in rows:
-            rows[k] = KpiRow(key=k, name="")
-        return rows[k]
-
-    for k, leads, signed in lead_rows:
-        r = row(k)
-        r.leads, r.signed = r.leads + int(leads), r.signed + int(signed)
-    for k, n in follow_rows:
-        row(k).follow_ups += int(n)
-    for k, n, days, passed, decided in order_rows:
-        r = row(k)
-        r.signups, r.days_to_sign_total = int(n), float(days or 0)
-        r.approval_passed, r.approval_decided = int(passed), int(decided)
-    for k, due, late in debit_rows:
-        r = row(k)
-        r.debits_due, r.debits_overdue = int(due), int(late)
-    names = names_of(session, by, "orders" if by == "product" else "customers", set(rows))
-    for k, r in rows.items():
-        r.name = names.get(k, unnamed(by))
-    return sorted(rows.values(), key=lambda r: (-r.leads, -r.signups, r.name))
+    # customers name the product they asked for by id, orders by code: one key, the code
+    codes = dict(session.execute(select(LoanProduct.id, LoanProduct.code)).all())
+    found: list[tuple] = []
+    for p, c, leads, signed in _grouped(session, viewer, customers, [func.count(), func.count().filter(converted)],
+                                        since, until):
+        found.append((codes.get(p), c, dict(leads=leads, signed=signed)))
+    for p, c, n in _grouped(session, viewer, customers, [func.count(FollowUp.id)], since, until,
+                            base=Customer.__table__.join(FollowUp, FollowUp.customer_id == Customer.id)):
+        found.append((codes.get(p), c, dict(follow_ups=n)))
+    for p, c, n, days, passed, decided in _grouped(session, viewer, orders, [
+            func.count(), func.coalesce(func.sum(reg.days_between(Customer.created_at, Order.signed_at)), 0),
+            func.count().filter(Order.status.in_(DISBURSED)), func.count().filter(Order.status.in_(DECIDED))],
+            since, until, customer_join=True):
+        found.append((p, c, dict(signups=n, days=days, passed=passed, decided=decided)))
+    for p, c, due, late in _grouped(session, viewer, overdue, [func.count(), func.count().filter(reg.OWING > 0)],
+                                    since, until, customer_join=True):
+        found.append((p, c, dict(due=due, late=late)))
+    tables = []
+    for index, by in ((0, "product"), (1, "channel")):
+        rows: dict = {}
+        for figures in found:
+            k = figures[index]
+            _add(rows.setdefault(k, KpiRow(key=k, name="")), **figures[2])
+        names = names_of(session, by, "orders" if by == "product" else "customers", set(rows))
+        for k, r in rows.items():
+            r.name = names.get(k, unnamed(by))
+        tables.append(sorted(rows.values(), key=lambda r: (-r.leads, -r.signups, r.name)))
+    return tables[0], tables[1]

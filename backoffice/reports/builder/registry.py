@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Literal
 
-from sqlalchemy import ColumnElement, String, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -35,10 +35,9 @@ Kind = Literal["count", "amount", "rate"]
 # -- time buckets, the same key strings on both databases (Beijing time) -----------------------------------------
 
 class bucket(FunctionElement):
-    """``YYYY-MM`` / ``YYYY-MM-DD`` (the day, or the Monday of the week) of a UTC timestamp in Beijing time, or of a
-    date column as it is. One subclass per unit and column type, so each has its own statement-cache key."""
+    """The month, week (from Monday) or day of a UTC timestamp in Beijing time, or of a date column as it is: a
+    timestamp on PostgreSQL, ``YYYY-MM`` / ``YYYY-MM-DD`` text on SQLite (``key_text`` makes both the text). One subclass per unit and column type, so each has its own statement-cache key."""
 
-    type = String()
     inherit_cache = True
     unit = "day"
     is_date = False
@@ -52,12 +51,9 @@ BUCKETS = {(unit, is_date): type(f"bucket_{unit}{'_date' if is_date else ''}", (
 @compiles(bucket, "postgresql")
 def _bucket_pg(element: bucket, compiler: Any, **kw: Any) -> str:
     column = compiler.process(list(element.clauses)[0], **kw)
+    # grouped as a timestamp (far cheaper per row than to_char); ``key_text`` formats the few groups
     local = column if element.is_date else f"({column} AT TIME ZONE 'Asia/Shanghai')"
-    if element.unit == "month":
-        return f"to_char({local}, 'YYYY-MM')"
-    if element.unit == "week":
-        return f"to_char(date_trunc('week', {local}), 'YYYY-MM-DD')"
-    return f"to_char({local}, 'YYYY-MM-DD')"
+    return f"date_trunc('{element.unit}', {local})"
 
 
 @compiles(bucket)
@@ -281,6 +277,12 @@ def dimension_applies(measure: Measure, dimension: str) -> bool:
 def reach(source: Source, name: str, q: Query) -> ColumnElement:
     """The column a dimension (or its filter) reads for this source's rows, joining what it needs."""
     return source.reach[name](q)
+
+
+def key_text(key: Any, unit: str) -> str:
+    if hasattr(key, "strftime"):
+        return key.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d")
+    return str(key)
 
 
 def time_bucket(source: Source, unit: str) -> ColumnElement:

@@ -184,17 +184,18 @@ def run(session: Session, viewer: Employee, definition: Definition, *, on: date 
     session.flush()
     found = session.execute(select(key.label("k"), *aggregates).select_from(q.froms).where(*where)
                             .group_by(key)).all()
-    names = names_of(session, definition.dimension, source.key, {r[0] for r in found})
+    names = {} if dimension.unit else names_of(session, definition.dimension, source.key, {r[0] for r in found})
     rows = []
     for k, *values in found:
-        k = getattr(k, "value", k)
+        k = reg.key_text(k, dimension.unit) if dimension.unit and k is not None else getattr(k, "value", k)
+        name = k if dimension.unit else names.get(k, unnamed(definition.dimension))
         if measure.kind == "rate":
-            rows.append(Row(k, names.get(k, unnamed(definition.dimension)), percent(int(values[0]), int(values[1])),
+            rows.append(Row(k, name, percent(int(values[0]), int(values[1])),
                             int(values[0]), int(values[1])))
         elif measure.kind == "amount":
-            rows.append(Row(k, names.get(k, unnamed(definition.dimension)), Decimal(int(values[0])) / 100))
+            rows.append(Row(k, name, Decimal(int(values[0])) / 100))
         else:
-            rows.append(Row(k, names.get(k, unnamed(definition.dimension)), int(values[0])))
+            rows.append(Row(k, name, int(values[0])))
     if dimension.unit:
         rows.sort(key=lambda r: str(r.key))
     else:
