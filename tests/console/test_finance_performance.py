@@ -185,3 +185,36 @@ def test_budget_form_and_expense_types_pages(db, sign_in, world):
     assert made.status_code == 303
     assert "下户费" in client.get("/console/finance/expense-types").text
     assert sign_in(w.manager).get("/console/finance/expense-types").status_code == 403
+
+
+def test_the_settlement_page_takes_a_per_count_discount_and_a_payee_on_a_reimbursement(db, sign_in, world):
+    from backoffice.settlements import service as settlement_service
+    from tests.factories.backoffice import disbursed
+
+    w = world
+    order, s = disbursed(db, w)  # service fee 5,400.00
+    client = sign_in(w.finance)
+    url = f"/console/finance/settlements/{s.id}"
+    page = client.get(url)
+    assert "按笔数（元/笔）" in page.text and 'id="f-loan_count"' in page.text
+    form = {"csrf_token": csrf_of(page.text), "service_fee": "5400", "discount_kind": "per_count",
+            "discount_value": "150", "loan_count": "2", "installment_fee": "", "payment_method": "cash"}
+    saved = client.post(f"{url}/charges", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    db.expire_all()
+    assert settlement_service.totals(db, s).discount_fen == 30_000
+    bad = client.post(f"{url}/charges", data=form | {"loan_count": "两"})
+    assert bad.status_code == 422 and 'id="err-loan_count"' in bad.text
+
+    sales = sign_in(w.sales)
+    new = sales.get("/console/reimbursements/new")
+    claim = {"csrf_token": csrf_of(new.text), "customer_id": order.customer_id, "cost_type": "processing",
+             "category": "交通", "amount": "20", "spent_on": "2026-11-20", "payee_name": "王五",
+             "payee_account": "6222 0000 1111 2222", "payee_bank": "建设银行"}
+    assert sales.post("/console/reimbursements", data=claim, follow_redirects=False).status_code == 303
+    listing = sign_in(w.finance).get("/console/reimbursements").text
+    assert "王五 **** 2222" in listing and "6222000011112222" not in listing and "6222 0000" not in listing
+    sales = sign_in(w.sales)
+    token = csrf_of(sales.get("/console/reimbursements/new").text)
+    refused = sales.post("/console/reimbursements", data=claim | {"payee_account": "abc", "csrf_token": token})
+    assert refused.status_code == 422 and 'id="err-payee_account"' in refused.text
