@@ -136,12 +136,23 @@ def run(out: Path, customers: int = 150) -> list[Path]:
                                ("14-finance-settlements", "/console/finance/settlements"),
                                ("15-finance-settlement", f"/console/finance/settlements/{settlement}"),
                                ("16-finance-debits", "/console/finance/debits"),
-                               ("17-finance-reimbursements", "/console/reimbursements")):
+                               ("17-finance-reimbursements", "/console/reimbursements"),
+                               ("21-finance-performance", "/console/finance/performance?group_by=center&date_from="
+                                + time.strftime("%Y-%m-%d", time.localtime(time.time() - 365 * 86400))),
+                               ("22-finance-expenses", "/console/finance/expenses")):
                 page.goto(path)
                 shot(page, name)
             page = session(manager)
             page.goto("/console/rules/tiers")
             shot(page, "18-tiering-rules")
+            page.goto("/console/reports?measure=signed_amount&dimension=product&period=12m")
+            page.fill("#f-name", "近12个月各产品签单金额")
+            shot(page, "19-report-builder")
+            page.click("#save-button")
+            page.wait_for_url("**/console/dashboards?msg=report_saved")
+            path = out / "20-saved-report.png"
+            page.locator(".saved-report").last.screenshot(path=str(path))
+            saved.append(path)
             browser.close()
     finally:
         server.should_exit = True
