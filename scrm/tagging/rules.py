@@ -110,6 +110,9 @@ class Reasoning:
     comparisons: tuple[str, ...] = ()  # "公积金贷和信用贷哪个…": two products compared, neither is asked for
     bases: tuple[tuple[str, str, tuple[str, ...], frozenset], ...] = ()  # (tag, product, loan words, other tags)
     pledged_states: tuple[str, ...] = ()  # 已抵押, 抵押着: a pledge that exists, not one offered
+    # 在外贸公司上班, 在餐饮店打工: a business named as where the customer works says nothing of running one
+    workplace_tags: frozenset = frozenset()
+    workplace_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +249,10 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    product_questions=tuple(doc.get("product_questions", [])),
                    bases=tuple((tag_of(b, "basis"), _product_of(b, products), tuple(b["words"]), frozenset(b["unless"]))
                                for b in doc.get("bases", [])),
-                   pledged_states=tuple(doc.get("pledged_states", [])))
+                   pledged_states=tuple(doc.get("pledged_states", [])),
+                   workplace_tags=frozenset(tag_of({"tag": t}, "workplace")
+                                            for t in doc.get("workplaces", {}).get("tags", [])),
+                   workplace_after=tuple(doc.get("workplaces", {}).get("after", [])))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -431,6 +437,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
                      or _FIGURE.search(text[end:end + 6]))):
             continue  # 不要了, 改成二十万 / 算了要八万: a change of plan, not a refusal
+        if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
+                and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
+            continue
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
@@ -561,6 +570,11 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     # 想用社保贷款: using what one has is not about to have it
     about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
     return any(f in text[clause_start:start] for f in r.future) or about_to or _purpose_ahead(text, clause_start, start)
+
+
+def _workplace(text: str, clause_start: int, start: int, end: int, clause_end: int, r: Reasoning) -> bool:
+    """在外贸公司上班: the phrase sits between 在 and a word of working, in one clause."""
+    return "在" in text[clause_start:start] and any(w in text[end:clause_end] for w in r.workplace_after)
 
 
 def _i_again(text: str, clause_start: int, start: int) -> bool:

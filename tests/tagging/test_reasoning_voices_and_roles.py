@@ -237,3 +237,39 @@ def test_pledging_the_papers_is_a_car_pledge():
 
 def test_a_phone_switched_off_is_silence():
     assert pipeline.analyze("跟进：客户电话关机").intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "每个月工资全拿去还债了", "还完贷款就不剩啥了", "负债累累", "入不敷出", "外债六十万",
+    "房贷车贷加信用卡每个月一万多，收入一万二",
+])
+def test_debt_said_colloquially_or_as_repayments_against_income(text):
+    assert "负债过高" in tags(text)
+
+
+def test_a_debt_is_not_the_amount():
+    assert extract_amount(normalize("外债六十万")) is None
+
+
+@pytest.mark.parametrize("text", ["最近被查烂了", "征信上全是查询", "申请了一堆都被拒", "点了好多个平台都没过", "查询太频繁"])
+def test_many_inquiries_said_without_a_count(text):
+    assert "查询过多" in tags(text)
+
+
+@pytest.mark.parametrize("text, owner", [
+    ("我在外贸公司上班", False),
+    ("在餐饮店打工", False),
+    ("在淘宝上买东西", False),
+    ("我在郑州开了个店", True),
+    ("工程垫资需要一百万", True),
+])
+def test_a_business_named_as_a_workplace_is_not_one_run(text, owner):
+    assert ("企业主" in tags(text)) is owner
+
+
+def test_a_workplace_is_silent_about_running_a_business_not_a_denial():
+    assert "企业主" not in asserted("我在外贸公司上班")
+
+
+def test_a_house_of_storeys_is_a_house():
+    assert "有房产" in tags("我家有两层小楼")
