@@ -273,3 +273,13 @@ def test_a_workplace_is_silent_about_running_a_business_not_a_denial():
 
 def test_a_house_of_storeys_is_a_house():
     assert "有房产" in tags("我家有两层小楼")
+
+
+@pytest.mark.parametrize("text", ["利息可以商量吗", "银行不同意，所以找你们", "能不能先不押车", "不考虑利息，能批就行"])
+def test_a_refusal_word_about_something_else_is_not_low_intent(text):
+    assert apply_rules(normalize(text)).intent != "low"
+
+
+@pytest.mark.parametrize("text", ["客户表示近期不需要", "别给我打电话了，不需要", "家里人不同意", "先不借了，谢谢"])
+def test_a_refusal_of_the_loan_is_low_intent(text):
+    assert apply_rules(normalize(text)).intent == "low"
