@@ -114,8 +114,12 @@ def expenses(session: Session, viewer: Employee, first: str, last: str, *, cente
     _check_period(first, last)
     if center_id is not None:
         _check_center(session, viewer, center_id)
-    if department_id is not None and session.get(Department, department_id) is None:
-        raise ValidationFailed(f"没有编号为 {department_id} 的部门", field="department_id")
+    if department_id is not None:
+        if session.get(Department, department_id) is None:
+            raise ValidationFailed(f"没有编号为 {department_id} 的部门", field="department_id")
+        visible = org_service.visible_department_ids(session, viewer)
+        if visible is not None and department_id not in visible:
+            raise Forbidden("只能查看本人数据范围内的部门")
     session.flush()
     since, until = _month_bounds(first, last)
     month = _month_of_date(session, Reimbursement.spent_on)

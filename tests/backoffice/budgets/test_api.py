@@ -85,6 +85,8 @@ def test_budget_input_and_scope(db, client, world):
     assert client.put("/api/backoffice/budgets", json=body, headers=auth(head)).status_code == 200
     # the centre manager reads their centre only
     assert client.get(f"/api/backoffice/expenses?{NOV}&center_id={theirs}", headers=auth(head)).status_code == 403
+    assert client.get(f"/api/backoffice/expenses?{NOV}&department_id={w.other_sales.department_id}",
+                      headers=auth(head)).status_code == 403
     seen = client.get(f"/api/backoffice/expenses?{NOV}", headers=auth(head)).json()["budgets"]
     assert [b["center_id"] for b in seen] == [mine]
     bad = client.get("/api/backoffice/expenses?month_from=2026-11&month_to=2026-10", headers=auth(head))
