@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, null, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -449,30 +449,42 @@ def board(session: Session, viewer: Employee, *, owner_id: int | None = None,
         lost = counts.pop(None, 0)
     else:
         lost = session.scalar(select(func.count()).select_from(Customer).where(*where, Customer.stage == Stage.lost))
-    mapping = implicit_map(stages)
-    columns = []
-    for stage in stages:
-        count = counts.get(stage.id, 0)
-        rows: list[tuple] = []
-        if count:
-            explicit = session.execute(
-                select(Customer.id, Customer.name, Customer.owner_id, CustomerPipeline.entered_at)
-                .join(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
-                .where(*where, CustomerPipeline.stage_id == stage.id, Customer.stage != Stage.lost)
-                .order_by(CustomerPipeline.entered_at, Customer.id).limit(per_column)).all()
-            lifecycles = [s for s, sid in mapping.items() if sid == stage.id]
-            implicit = session.execute(
-                select(Customer.id, Customer.name, Customer.owner_id, Customer.created_at)
-                .outerjoin(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
-                .where(*where, CustomerPipeline.customer_id.is_(None), Customer.stage.in_(lifecycles))
-                .order_by(Customer.created_at, Customer.id).limit(per_column)).all() if lifecycles else []
-            rows = sorted([*explicit, *implicit], key=lambda r: (r[3], r[0]))[:per_column]
-        columns.append({"stage": stage, "count": count, "rows": rows})
+    firsts = _longest_in_stage(session, stages, [s for s in stages if counts.get(s.id)], where, per_column)
+    columns = [{"stage": stage, "count": counts.get(stage.id, 0), "rows": firsts.get(stage.id, [])}
+               for stage in stages]
     owners = _employee_names(session, {r[2] for c in columns for r in c["rows"]})
     return {"total": sum(c["count"] for c in columns), "lost": lost, "columns": [
         {"stage": stage_view(session, c["stage"]), "count": c["count"], "customers": [
             {"id": r[0], "name": r[1] or "未命名客户", "owner_id": r[2], "owner_name": owners.get(r[2]),
              "entered_at": r[3], "hours_in_stage": _hours(r[3], now)} for r in c["rows"]]} for c in columns]}
+
+
+def _longest_in_stage(session: Session, stages: list[PipelineStage], shown: list[PipelineStage],
+                      where: list[ColumnElement[bool]], limit: int) -> dict[int, list[tuple]]:
+    """The first ``limit`` customers of each stage in ``shown`` by time of entry: per stage those with a row (the
+    index on stage and entry time) and those placed by their lifecycle stage (by creation), each stage's two lists
+    in one UNION ALL statement of per-stage LIMIT queries, merged here."""
+    if not shown:
+        return {}
+    mapping = implicit_map(stages)
+    parts = []
+    for stage in shown:
+        parts.append(select(literal(stage.id).label("sid"), Customer.id, Customer.name, Customer.owner_id,
+                            CustomerPipeline.entered_at.label("since"))
+                     .join(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
+                     .where(*where, CustomerPipeline.stage_id == stage.id, Customer.stage != Stage.lost)
+                     .order_by(CustomerPipeline.entered_at, Customer.id).limit(limit).subquery())
+        lifecycles = [lifecycle for lifecycle, sid in mapping.items() if sid == stage.id]
+        if lifecycles:
+            parts.append(select(literal(stage.id).label("sid"), Customer.id, Customer.name, Customer.owner_id,
+                                Customer.created_at.label("since"))
+                         .outerjoin(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
+                         .where(*where, CustomerPipeline.customer_id.is_(None), Customer.stage.in_(lifecycles))
+                         .order_by(Customer.created_at, Customer.id).limit(limit).subquery())
+    out: dict[int, list[tuple]] = {}
+    for sid, *row in session.execute(union_all(*(select(*part.c) for part in parts))):
+        out.setdefault(sid, []).append(tuple(row))
+    return {sid: sorted(rows, key=lambda r: (r[3], r[0]))[:limit] for sid, rows in out.items()}
 
 
 def _employee_names(session: Session, ids: set[int | None]) -> dict[int, str]:
