@@ -10,6 +10,7 @@ The schedules (times from settings):
 | reloan             | settled customers (``settlement.closed``) | ``sop_reloan_after_months`` after closing |
 | sla_escalation     | leads never contacted, to the supervisor  | ``sop_lead_sla_hours`` after assignment   |
 | risk_review        | customers entering the blocked pool       | at once (created by re-tiering)           |
+| stage_sla          | customers past a pipeline stage's SLA     | by ``scrm.pipeline``'s own job            |
 
 Customers in the risk reject pool (拒绝池) get no call reminders and no SLA escalations.
 """
