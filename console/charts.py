@@ -22,6 +22,7 @@ class Chart:
     svg: str
     headers: Sequence[str]
     rows: list[Sequence]
+    wide: bool = False  # a table of many columns: drawn under the chart instead of beside it
 
 
 @lru_cache

@@ -66,11 +66,13 @@ def kpi_chart(title: str, first: str, rows: list[kpi_service.KpiRow]) -> charts.
               "—" if r.follow_ups_per_conversion is None else f"{r.follow_ups_per_conversion}", r.signups,
               "—" if r.days_to_sign is None else f"{r.days_to_sign}", pct(r.approval_pass_percent),
               pct(r.overdue_percent)) for r in rows]
-    return charts.bars(title, [r.name for r in rows],
-                       {"转化率（%）": [float(r.conversion_percent or 0) for r in rows],
-                        "审批通过率（%）": [float(r.approval_pass_percent or 0) for r in rows],
-                        "代扣逾期率（%）": [float(r.overdue_percent or 0) for r in rows]},
-                       (first, *KPI_HEADERS), table)
+    chart = charts.bars(title, [r.name for r in rows],
+                        {"转化率（%）": [float(r.conversion_percent or 0) for r in rows],
+                         "审批通过率（%）": [float(r.approval_pass_percent or 0) for r in rows],
+                         "代扣逾期率（%）": [float(r.overdue_percent or 0) for r in rows]},
+                        (first, *KPI_HEADERS), table)
+    chart.wide = True
+    return chart
 
 
 def kpi_panels(session: Session, staff: Employee, date_from: date, date_to: date) -> list[charts.Chart]:
