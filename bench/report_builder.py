@@ -6,7 +6,7 @@ then spreads them over the five products and 12 channels, leaves a quarter of th
 (a third of those paid), tiers a third of the customers, records a follow-up on every other customer, and saves
 six reports for the finance user (scope all) and two for a centre manager.
 
-    .venv/bin/python bench/report_builder.py [--orders 1000000] [--runs 20]
+    .venv/bin/python bench/report_builder.py [--orders 1000000] [--runs 20] [--reuse]
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
+from bench.common import PG_ADMIN, PII_KEY  # noqa: E402
 from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
 
+DB_NAME = "scrm_bench_report_builder"
 FINANCE = 202  # scope all (bench.backoffice_data)
 MANAGER = 203  # a centre manager, added here
 PRODUCTS = ("house_mortgage", "credit", "car_mortgage", "business", "provident_fund")
@@ -74,13 +76,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
     args = parser.parse_args()
-    url = fresh_with_orders("scrm_bench_report_builder", args.orders)
-    enrich(url)
+    if args.reuse:
+        from scrm.migrations import upgrade
+
+        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
+        upgrade(url)
+        os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    else:
+        url = fresh_with_orders(DB_NAME, args.orders)
+        enrich(url)
 
     from fastapi.testclient import TestClient
 
+    from sqlalchemy import delete
+
     from backoffice.reports.builder import service as builder
+    from backoffice.reports.builder.models import SavedReport
     from loan_scrm.app import create_app
     from scrm.core.db import session_scope
     from scrm.org.models import Employee
@@ -88,6 +101,7 @@ def main() -> None:
     vacuum_analyze()
     pages = []
     with session_scope() as session:
+        session.execute(delete(SavedReport))
         for viewer_id, reports, who in ((FINANCE, REPORTS, "finance"), (MANAGER, MANAGER_REPORTS, "centre manager")):
             viewer = session.get(Employee, viewer_id)
             for name, definition in reports:
