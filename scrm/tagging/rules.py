@@ -201,7 +201,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
             raise ValueError(f"{what} {item.get('id', '')}: tag {item['tag']} is not in the vocabulary")
         return item["tag"]
 
-    counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]), gate(c["pattern"]))
+    counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]),
+                         tuple(c["needs"]) if c.get("needs") else gate(c["pattern"]))
                    for c in doc.get("counts", []))
     named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]),
                         _alternation(tuple(n["names"])))
@@ -358,7 +359,10 @@ def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple]:
             for pattern in patterns:
                 needs = rule.gates.get(pattern)
                 checks.append((rule, pattern, positive, frozenset(needs) if needs else None))
-    literals = tuple(sorted({lit for *_, needs in checks if needs for lit in needs}))
+    reasoning = rules.reasoning
+    needed = [c.needs for c in (*reasoning.counts, *reasoning.ratios) if c.needs] if reasoning else []
+    literals = tuple(sorted({lit for *_, needs in checks if needs for lit in needs}
+                            | {lit for n in needed for lit in n}))
     return literals, tuple(checks)
 
 
@@ -395,7 +399,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         for m in pattern.finditer(text):
             matches.append((m.start(), m.end(), rule, positive, m.group()))
     if rules.reasoning is not None:
-        matches.extend(reasoning_matches(text, rules.reasoning))
+        matches.extend(reasoning_matches(text, rules.reasoning, present))
         matches.extend(topic_matches(text, rules.reasoning))
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
@@ -510,11 +514,15 @@ def count_value(s: str) -> int | None:
     return int(n) if n is not None else None
 
 
-def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
-    """Counts, named platforms and ratios in a text, as rule matches (asserting or denying a tag)."""
+def reasoning_matches(text: str, r: Reasoning,
+                      present: set[str] | None = None) -> list[tuple[int, int, Rule, bool, str]]:
+    """Counts, named platforms and ratios in a text, as rule matches (asserting or denying a tag). ``present``:
+    the literals the patterns need that the text holds, when the caller has looked for them already."""
     out = []
+    if present is None:
+        present = {n for c in (*r.counts, *r.ratios) if c.needs for n in c.needs if n in text}
     for c in r.counts:
-        if c.needs and not any(n in text for n in c.needs):
+        if c.needs and present.isdisjoint(c.needs):
             continue
         rule = Rule(c.id, c.tag, None, None, (), (), (), False)
         for m in c.pattern.finditer(text):
@@ -530,7 +538,7 @@ def reasoning_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, boo
             out.append((min(seen.values()) - 1, end, Rule(nm.id, nm.tag, None, None, (), (), (), False), True,
                         "、".join(sorted(seen, key=seen.get))))
     for ratio in r.ratios:
-        if ratio.needs and not any(n in text for n in ratio.needs):
+        if ratio.needs and present.isdisjoint(ratio.needs):
             continue
         spend = [(m.end(), count_money(m.group("n"))) for m in ratio.spend.finditer(text)]
         income = [(m.end(), count_money(m.group("n"))) for m in ratio.income.finditer(text)]

@@ -53,13 +53,17 @@ def trie_pattern(phrases: list[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _voices() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
-    """The rewrites in ``data/voices.json`` (dialect, abbreviations, typos and homophones): one trie-shaped pattern
-    for the words, one for the Latin abbreviations (only as whole words), and the table."""
+def _voices() -> tuple[re.Pattern, dict[int, str], re.Pattern, re.Pattern, dict[str, str]]:
+    """The rewrites in ``data/voices.json`` (dialect, abbreviations, typos and homophones): a character table for
+    single characters no other word contains (萬 → 万, traditional characters), one trie-shaped pattern for the other
+    words, one for the Latin abbreviations (only as whole words), and the table."""
     doc = json.loads(data_text("voices.json"))
     table = {**doc["words"], **doc["ascii"]}
+    single = {k: v for k, v in doc["words"].items()
+              if len(k) == 1 and not any(k in other for other in doc["words"] if other != k)}
     ascii_words = sorted(doc["ascii"], key=len, reverse=True)
-    return (re.compile(trie_pattern(list(doc["words"]))),
+    return (re.compile("[" + "".join(map(re.escape, single)) + "]"), str.maketrans(single),
+            re.compile(trie_pattern([w for w in doc["words"] if w not in single])),
             re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, ascii_words)) + r")(?![a-z])"), table)
 
 
@@ -68,7 +72,9 @@ _LATIN = re.compile(r"[a-z]{2}")
 
 def rewrite_voices(text: str) -> str:
     """俺 → 我, 喺 → 在, xyd → 信用贷, 带款 → 贷款 …: the words of many voices as the rules know them."""
-    words, ascii_words, table = _voices()
+    single, chars, words, ascii_words, table = _voices()
+    if single.search(text):
+        text = text.translate(chars)
     text = words.sub(lambda m: table[m.group()], text)
     if _LATIN.search(text):
         text = ascii_words.sub(lambda m: table[m.group()], text)
