@@ -3,7 +3,7 @@
 filters (in-process, the app's whole request path), for finance and for a centre manager. The orders are spread
 over the five seeded products before timing.
 
-    .venv/bin/python bench/performance_report.py [--orders 100000] [--runs 20]
+    .venv/bin/python bench/performance_report.py [--orders 100000] [--runs 20] [--reuse] [--pages-only]
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
+from bench.common import PG_ADMIN, PII_KEY  # noqa: E402
 from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
 
 FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
 CENTRE_MANAGER = 203  # added here: a manager whose scope is centre 1
+DB_NAME = "scrm_bench_report"
 
 
 def _prepare() -> None:
@@ -45,9 +47,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
+    parser.add_argument("--pages-only", action="store_true", help="time the console page only")
     args = parser.parse_args()
-    fresh_with_orders("scrm_bench_report", args.orders)
-    _prepare()
+    if args.reuse:
+        from scrm.migrations import upgrade
+
+        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
+        upgrade(url)
+        os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
+    else:
+        fresh_with_orders(DB_NAME, args.orders)
+        _prepare()
 
     from fastapi.testclient import TestClient
 
@@ -60,10 +71,14 @@ def main() -> None:
     quarter = report_service.Period(date(2026, 9, 1), date(2026, 11, 30))
     with session_scope() as session:
         finance = session.get(Employee, FINANCE)
-        cases = [(f"{g} / {label}", lambda g=g, p=p: report_service.performance(session, finance, p, g))
-                 for g in ("center", "department", "employee", "product", "funder_type")
-                 for label, p in (("12 months", year), ("quarter", quarter))]
-        cases.append(("funnel and KPIs / 12 months", lambda: report_service.funnel_and_kpis(session, finance, year)))
+        if args.pages_only:
+            cases = []
+        else:
+            cases = [(f"{g} / {label}", lambda g=g, p=p: report_service.performance(session, finance, p, g))
+                     for g in ("center", "department", "employee", "product", "funder_type")
+                     for label, p in (("12 months", year), ("quarter", quarter))]
+            cases.append(("funnel and KPIs / 12 months",
+                          lambda: report_service.funnel_and_kpis(session, finance, year)))
         for name, run in cases:
             run()  # warm the caches once
             times = []
