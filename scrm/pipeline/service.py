@@ -438,18 +438,27 @@ def board(session: Session, viewer: Employee, *, owner_id: int | None = None,
     where = _board_filter(session, viewer, owner_id)
     now = utcnow()
     counts: dict[Any, int] = {}
+    with_row: set[int] = set()  # stages holding customers in scope with a row, and placed by their lifecycle stage
+    by_lifecycle: set[int] = set()
     lost = 0
     if stages:
         sid = func.coalesce(CustomerPipeline.stage_id, _implicit_stage_sql(stages))
+        placed = CustomerPipeline.customer_id.is_not(None)
         grouped = session.execute(
-            select(case((Customer.stage == Stage.lost, null()), else_=sid).label("sid"), func.count())
+            select(case((Customer.stage == Stage.lost, null()), else_=sid).label("sid"), placed.label("placed"),
+                   func.count())
             .select_from(Customer).outerjoin(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
-            .where(*where).group_by("sid")).all()
-        counts = {row[0]: int(row[1]) for row in grouped}
+            .where(*where).group_by("sid", "placed")).all()
+        for stage_id, has_row, n in grouped:
+            counts[stage_id] = counts.get(stage_id, 0) + int(n)
+            if has_row:
+                with_row.add(stage_id)
+            else:
+                by_lifecycle.add(stage_id)
         lost = counts.pop(None, 0)
     else:
         lost = session.scalar(select(func.count()).select_from(Customer).where(*where, Customer.stage == Stage.lost))
-    firsts = _longest_in_stage(session, stages, [s for s in stages if counts.get(s.id)], where, per_column)
+    firsts = _longest_in_stage(session, stages, with_row, by_lifecycle, where, per_column)
     columns = [{"stage": stage, "count": counts.get(stage.id, 0), "rows": firsts.get(stage.id, [])}
                for stage in stages]
     owners = _employee_names(session, {r[2] for c in columns for r in c["rows"]})
@@ -459,30 +468,32 @@ def board(session: Session, viewer: Employee, *, owner_id: int | None = None,
              "entered_at": r[3], "hours_in_stage": _hours(r[3], now)} for r in c["rows"]]} for c in columns]}
 
 
-def _longest_in_stage(session: Session, stages: list[PipelineStage], shown: list[PipelineStage],
+def _longest_in_stage(session: Session, stages: list[PipelineStage], with_row: set[int], by_lifecycle: set[int],
                       where: list[ColumnElement[bool]], limit: int) -> dict[int, list[tuple]]:
-    """The first ``limit`` customers of each stage in ``shown`` by time of entry: per stage those with a row (the
-    index on stage and entry time) and those placed by their lifecycle stage (by creation), each stage's two lists
-    in one UNION ALL statement of per-stage LIMIT queries, merged here."""
-    if not shown:
+    """The first ``limit`` customers of each stage by time of entry: those with a row (the index on stage and entry
+    time) where the stage has some in scope, and those placed by their lifecycle stage (by creation) where it has
+    some, in one UNION ALL statement of per-stage LIMIT queries, merged here."""
+    if not with_row and not by_lifecycle:
         return {}
     mapping = implicit_map(stages)
     parts = []
-    for stage in shown:
-        parts.append(select(literal(stage.id).label("sid"), Customer.id, Customer.name, Customer.owner_id,
-                            CustomerPipeline.entered_at.label("since"))
-                     .join(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
-                     .where(*where, CustomerPipeline.stage_id == stage.id, Customer.stage != Stage.lost)
-                     .order_by(CustomerPipeline.entered_at, Customer.id).limit(limit).subquery())
+    for stage in stages:
+        if stage.id in with_row:
+            parts.append(select(literal(stage.id).label("sid"), Customer.id, Customer.name, Customer.owner_id,
+                                CustomerPipeline.entered_at.label("since"))
+                         .join(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
+                         .where(*where, CustomerPipeline.stage_id == stage.id, Customer.stage != Stage.lost)
+                         .order_by(CustomerPipeline.entered_at, Customer.id).limit(limit).subquery())
         lifecycles = [lifecycle for lifecycle, sid in mapping.items() if sid == stage.id]
-        if lifecycles:
+        if lifecycles and stage.id in by_lifecycle:
             parts.append(select(literal(stage.id).label("sid"), Customer.id, Customer.name, Customer.owner_id,
                                 Customer.created_at.label("since"))
                          .outerjoin(CustomerPipeline, CustomerPipeline.customer_id == Customer.id)
                          .where(*where, CustomerPipeline.customer_id.is_(None), Customer.stage.in_(lifecycles))
                          .order_by(Customer.created_at, Customer.id).limit(limit).subquery())
+    selects = [select(*part.c) for part in parts]
     out: dict[int, list[tuple]] = {}
-    for sid, *row in session.execute(union_all(*(select(*part.c) for part in parts))):
+    for sid, *row in session.execute(union_all(*selects) if len(selects) > 1 else selects[0]):
         out.setdefault(sid, []).append(tuple(row))
     return {sid: sorted(rows, key=lambda r: (r[3], r[0]))[:limit] for sid, rows in out.items()}
 
