@@ -283,3 +283,11 @@ def test_a_refusal_word_about_something_else_is_not_low_intent(text):
 @pytest.mark.parametrize("text", ["客户表示近期不需要", "别给我打电话了，不需要", "家里人不同意", "先不借了，谢谢"])
 def test_a_refusal_of_the_loan_is_low_intent(text):
     assert apply_rules(normalize(text)).intent == "low"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我有个两居室", "有房产"), ("有套三室一厅", "有房产"), ("家里盖了新房", "有房产"),
+    ("我的店是自己开的", "企业主"), ("我在市场有个摊位", "企业主"), ("搞养殖的，养了几百头猪", "企业主"),
+])
+def test_homes_by_their_rooms_and_businesses_by_their_trade(text, tag):
+    assert tag in tags(text)
