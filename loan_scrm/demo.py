@@ -26,7 +26,7 @@ from backoffice import demo as backoffice_demo
 from backoffice.direct_debit import demo as debit_demo_module
 from console import demo as console_demo_module
 from loan_scrm import miniprogram_demo as mp_demo
-from loan_scrm import approvals_demo, tiers_demo
+from loan_scrm import approvals_demo, risk_demo, tiers_demo
 from loan_scrm.app import create_app
 from scrm.core import db
 from scrm.core.config import SANDBOX_WECOM, get_settings, reset_settings
@@ -322,7 +322,7 @@ def _replay(sandbox, api: httpx.Client, rng: random.Random, customers: int, admi
     return {"delivered": day.delivered, "channels": stats, "customers_total": page["total"],
             "assigned": assigned, "sandbox": sandbox, "employees": len(employees), "tiers": tiers,
             "admin": admin, "manager": manager, "staff": employees, "backoffice": backoffice, "approvals": approvals,
-            "console": console_demo.prepare(api, admin, employees)}
+            "console": console_demo.prepare(api, admin, employees), "risk": risk_demo.run(api, manager, employees)}
 
 
 def _print_summary(s: dict, base: str, admin_password: str) -> None:
@@ -379,6 +379,7 @@ def _print_summary(s: dict, base: str, admin_password: str) -> None:
     orders_line, *ledger_lines = backoffice_demo.summary_lines(s["backoffice"])
     print(orders_line)
     print(approvals_demo.summary_line(s["approvals"]))
+    print("\n".join(risk_demo.summary_lines(s["risk"])))
     debit_demo_module.print_summary(s["payments"])
     print("\n".join(ledger_lines))
     print(f"elapsed                      : {s['elapsed_s']} s")
