@@ -77,7 +77,6 @@ def _flow_context(session: Session, staff: Employee) -> dict[str, Any]:
 @router.get("/approvals/flows")
 def flows_page(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
     ctx = _flow_context(session, staff)
-    names = org_service.employee_names(session, [])
     flows = approval_service.list_flows(session)
     names = org_service.employee_names(session, [s["approver"].get("employee_id") for f in flows for s in f.steps])
     ctx["flows"] = [approval_service.flow_view(f, names) for f in flows]

@@ -1,7 +1,7 @@
 """WeCom endpoints wechatpy 2.0.0a26 lacks, in wechatpy's style (``BaseWeChatAPI`` subclasses).
 
 Attached to ``scrm.wecom.client.WecomClient`` as ``client.contact_detail``, ``client.customers``,
-``client.transfer``, ``client.group_msg``, ``client.join_way`` and ``client.auth``.
+``client.transfer``, ``client.group_msg``, ``client.join_way``, ``client.auth`` and ``client.template_card``.
 """
 
 from __future__ import annotations

@@ -36,6 +36,12 @@ def test_routed_application_waits_for_the_director_who_approves_from_the_card(db
     assert pending["customer_name"] == "周**" and pending["routed_title"] == "风控总监"
     assert [s["state"] for s in pending["steps"]] == ["current", "waiting"]
     assert client.get("/api/approvals/pending", headers=auth(team.director)).json() == []
+    # another department's supervisor neither sees nor decides it
+    assert client.get("/api/approvals/pending", headers=auth(team.other_supervisor)).json() == []
+    outsider = client.post(f"/api/approvals/instances/{pending['id']}/act", headers=auth(team.other_supervisor),
+                           json={"action": "approve", "step": 1})
+    assert outsider.status_code == 403 and "您不是这一步的审批人" in outsider.json()["message"]
+    assert client.get(f"/api/approvals/instances/{pending['id']}", headers=auth(team.other_sales)).status_code == 404
     # it waits: no sign-up while it is being approved
     sign = {"customer_id": customer.id, "product_code": "credit", "funder_type": "bank", "amount_applied": "200000"}
     refused = client.post("/api/backoffice/orders", json=sign, headers=auth(team.sales))
