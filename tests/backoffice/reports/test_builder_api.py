@@ -175,7 +175,8 @@ def test_saved_reports_round_trip_and_run_in_the_viewers_scope(db, client, world
     assert ran.status_code == 200, ran.text
     rows = ran.json()["result"]["rows"]
     # the centre manager sees their centre's department only, not the other centre's sign-up
-    assert [(x["key"], x["value"]) for x in rows] == [(w.dept_id, f"{sum(o.amount_applied_fen for o in mine) / 100:.2f}")]
+    total = sum(o.amount_applied_fen for o in mine)
+    assert [(x["key"], x["value"]) for x in rows] == [(w.dept_id, f"{total / 100:.2f}")]
     # the same definition run by finance (scope: all) shows both
     everyone = client.post(f"{BASE}/builder/preview", headers=auth(w.finance), json=definition).json()["rows"]
     assert {x["key"] for x in everyone} == {w.dept_id, w.other_sales.department_id}
