@@ -72,23 +72,28 @@ def _build_panels(session: Session, staff: Employee, period: dashboard_read.Peri
         charts.bars("团队排名（线索数）", [t[0] for t in teams],
                     {"线索": [t[1] for t in teams], "转化": [t[2] for t in teams]},
                     ("团队", "线索", "转化"), teams),
-        # per product and channel, in the viewer's scope for the period (the center and department choice narrows
-        # the charts above only)
-        *report_pages.kpi_panels(session, staff, period.since.date(), (period.until - timedelta(days=1)).date()),
     ]
 
 
-def _panels(session: Session, staff: Employee, period: dashboard_read.Period) -> tuple[list[charts.Chart], datetime]:
-    """The charts and when they were counted, from the short-lived cache when fresh."""
+def _build_kpi_panels(session: Session, staff: Employee, period: dashboard_read.Period) -> list[charts.Chart]:
+    """Per product and channel, in the viewer's scope for the period (the center and department choice does not
+    narrow them). They read every order and customer of the period, so they are a tab of their own and the main
+    dashboard stays quick."""
+    return report_pages.kpi_panels(session, staff, period.since.date(), (period.until - timedelta(days=1)).date())
+
+
+def _panels(session: Session, staff: Employee, period: dashboard_read.Period,
+            build=_build_panels) -> tuple[list[charts.Chart], datetime]:
+    """The charts ``build`` draws and when they were counted, from the short-lived cache when fresh."""
     newest = customer_service.newest_customer_id(session)
-    key = (staff.id, staff.role, staff.scope, staff.department_id, period.since, period.until, period.center_id,
-           period.department_id, newest)
+    key = (build.__name__, staff.id, staff.role, staff.scope, staff.department_id, period.since, period.until,
+           period.center_id, period.department_id, newest)
     now = clock.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    value = (_build_panels(session, staff, period), datetime.now(BEIJING))
+    value = (build(session, staff, period), datetime.now(BEIJING))
     with _cache_lock:
         for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
             del _cache[old]
@@ -104,10 +109,8 @@ def forget_charts() -> None:
         _cache.clear()
 
 
-@router.get("/dashboards")
-def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
-    core.remember(request, staff)
-    listing = core.Listing.read(request, "/dashboards", ("since", "until", "center_id", "department_id"))
+def _read_period(request: Request, path: str) -> tuple[core.Listing, dashboard_read.Period, dict[str, str]]:
+    listing = core.Listing.read(request, path, ("since", "until", "center_id", "department_id"))
     errors: dict[str, str] = {}
     try:
         period = _period(listing)
@@ -115,6 +118,26 @@ def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) ->
         errors = core.field_errors(exc)
         listing.filters = {}
         period = _period(listing)
+    return listing, period, errors
+
+
+@router.get("/dashboards/kpis")
+def kpi_dashboard(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
+    core.remember(request, staff)
+    listing, period, errors = _read_period(request, "/dashboards/kpis")
+    panels, counted_at = _panels(session, staff, period, build=_build_kpi_panels)
+    return core.render(request, "dashboards/kpis.html", {
+        "listing": listing, "panels": panels, "errors": errors, "counted_at": counted_at,
+        "cache_seconds": CACHE_SECONDS,
+        "values": {"since": period.since.date().isoformat(),
+                   "until": (period.until - timedelta(days=1)).date().isoformat()},
+    }, staff=staff)
+
+
+@router.get("/dashboards")
+def dashboards(request: Request, staff: SupervisorStaff, session: SessionDep) -> Response:
+    core.remember(request, staff)
+    listing, period, errors = _read_period(request, "/dashboards")
     panels, counted_at = _panels(session, staff, period)
     centers = org_service.list_centers(session, staff)
     departments = org_service.list_departments(session, staff)

@@ -48,7 +48,9 @@ def test_the_builder_shows_names_and_saves_to_the_dashboard(db, client, world, s
     board = client.get("/console/dashboards?msg=report_saved")
     assert board.status_code == 200
     assert "报表已保存到看板" in board.text and "<h3>产品签单金额</h3>" in board.text
-    assert "<h3>产品指标</h3>" in board.text and "<h3>渠道指标</h3>" in board.text
+    kpis = client.get("/console/dashboards/kpis")
+    assert kpis.status_code == 200
+    assert "<h3>产品指标</h3>" in kpis.text and "<h3>渠道指标</h3>" in kpis.text
     cells = _cells(board.text)
     assert "12,345.00" in cells and "信用贷" in cells
 

@@ -45,7 +45,9 @@ def test_a_manager_builds_saves_and_sees_a_report_on_the_dashboard(chromium, con
         saved = page.locator(".saved-report").filter(has_text="近30天各产品签单金额")
         assert saved.count() == 1
         assert "30,000.00" in saved.locator("table").inner_text()
-        assert "产品指标" in page.locator("main").inner_text()
+        page.click("#kpi-tab")
+        page.wait_for_url("**/console/dashboards/kpis**")
+        assert "产品指标" in page.locator("main").inner_text() and "渠道指标" in page.locator("main").inner_text()
         db.expire_all()
         report = db.scalar(select(SavedReport))
         assert (report.owner_id, report.definition) == (w.manager.id, {
