@@ -6,6 +6,7 @@ from __future__ import annotations
 from scrm.approvals import service as approval_service
 from scrm.approvals.schemas import SubmitIn
 from scrm.customers import service as customer_service
+from scrm.pipeline import service as pipeline_service
 from tests.approvals.conftest import applicant, make_team
 from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (fixture)
 
@@ -13,6 +14,7 @@ from tests.console.test_browser import browser_page, signed_in  # noqa: F401  (f
 def test_supervisor_returns_an_application_from_the_console(committed_db, browser_page, console_server):
     db = committed_db
     products = {p.code: p for p in customer_service.seed_products(db)}
+    pipeline_service.seed_stages(db)  # the customer page places the customer in the sales pipeline
     team = make_team(db)
     customer = applicant(db, team, "吴小姐", product=products["credit"])
     instance = approval_service.submit_application(db, team.sales, SubmitIn(customer_id=customer.id))
