@@ -20,7 +20,7 @@ router = core.console_router()
 
 OAUTH_STATE_COOKIE = "scrm_oauth_state"
 STATIC = {"console.css": "text/css", "console.js": "text/javascript", "sidebar.css": "text/css",
-          "sidebar.js": "text/javascript"}
+          "sidebar.js": "text/javascript", "pipeline.js": "text/javascript"}
 
 
 def _safe_next(value: str | None) -> str:

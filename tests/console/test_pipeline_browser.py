@@ -1,6 +1,6 @@
-"""In a real headless Chromium: a salesperson opens 销售流程 from the menu, moves a customer with its button and sees
-the columns' counts change, then tries a stage whose entry requirements the customer misses and reads what is
-missing."""
+"""In a real headless Chromium: a salesperson opens 销售流程 from the menu, moves a customer with its button (and back by
+dragging its card) and sees the columns' counts change, then tries a stage whose entry requirements the customer
+misses and reads what is missing."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def test_salesperson_moves_a_customer_on_the_board(committed_db, browser_page, c
     assert "客户已移到新阶段" in page.inner_text(".flash")
     assert count(page, "线索录入") == 1 and count(page, "客户分配") == 1
 
+    # dragged back onto 线索录入: the same move as the button
+    page.locator(f".deal[data-customer='{customer.id}']").drag_to(page.locator("section.column[aria-label='线索录入']"))
+    page.wait_for_url("**/console/pipeline?msg=pipeline_moved")
+    assert count(page, "线索录入") == 2 and count(page, "客户分配") == 0
+
     card = page.locator(f".deal[data-customer='{customer.id}']")
     card.locator("select[name=stage_id]").select_option(str(stages["风控复审"].id))
     card.locator("button:has-text('移动')").click()
@@ -44,4 +49,4 @@ def test_salesperson_moves_a_customer_on_the_board(committed_db, browser_page, c
     refused = page.inner_text("#move-refused")
     assert "「冯女士」未能移动" in refused
     assert "未选择贷款产品" in refused and "尚无资质评分（需 ≥ 60 分）" in refused
-    assert count(page, "客户分配") == 1 and count(page, "风控复审") == 0
+    assert count(page, "线索录入") == 2 and count(page, "风控复审") == 0
