@@ -74,7 +74,7 @@ class FactsOut(BaseModel):
     updated_at: datetime
     from_text: dict[str, dict[str, Any]] = Field(
         default={}, description="the facts whose value the customer stated in a chat, nobody having entered one: "
-                                "fact -> value, phrase, excerpt, source, at")
+                                "fact -> value, phrase, source, source_key, at")
     stated_in_chats: dict[str, dict[str, Any]] = Field(
         default={}, description="every count the chats state, ``held`` false where an entered value wins")
 

@@ -59,6 +59,7 @@ def test_manager_writes_previews_saves_a_risk_rule_and_reads_a_firings_evidence(
     assert db.scalar(select(func.count()).select_from(RiskFiring)) == 2  # evaluated after the save's commit
 
     page.goto(f"/console/customers/{chatty.id}")
+    page.wait_for_selector("#risk-summary", timeout=60_000)  # the server may still be delivering the firings' events
     assert "征信查询过多" in page.inner_text("#risk-summary")
     page.click("#risk-summary a")
     page.wait_for_url(f"**/console/customers/{chatty.id}/risk")

@@ -65,7 +65,7 @@ def test_chat_count_fires_the_seed_rule_with_the_words_as_evidence(committed_any
     evidence = risk["firings"][0]["evidence"]
     assert evidence["inquiries_3m"] == 12
     assert evidence["from_text"]["inquiries_3m"]["phrase"] == "近3个月征信查询了12次"
-    assert evidence["from_text"]["inquiries_3m"]["excerpt"] == "我近3个月征信查询了12次，能做吗"
+    assert evidence["from_text"]["inquiries_3m"]["source"] == "follow_up"
     quiet_risk = _risk(client, staff, quiet.id)
     assert quiet_risk["facts"]["inquiries_3m"] == 3 and quiet_risk["firings"] == []
 

@@ -27,7 +27,7 @@ MONEY_FACTS = ("total_debt_fen", "monthly_income_fen")
 NUMBER_FACTS = (*COUNT_FACTS, *MONEY_FACTS, "debt_ratio", "score")
 FACTS = (*NUMBER_FACTS, "worst_overdue", "materials")
 MAX_ITEMS = 20
-QUOTED = ("phrase", "excerpt", "source", "source_key", "at")
+QUOTED = ("phrase", "source", "source_key", "at")
 MAX_NUMBER = 10**12  # past any count, and past a 100 亿元 amount in fen
 
 _f = RiskFact.__table__

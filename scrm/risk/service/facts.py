@@ -160,7 +160,9 @@ def take_stated_counts(session: Session, customer_id: int) -> RiskFact | None:
                 setattr(fact, name, None)
             continue
         value = stated[name]["value"]
-        said[name] = {**stated[name], "held": not entered}
+        # the words that said it, not the whole message: the message stays with the profile, which an erasure
+        # empties
+        said[name] = {**{k: v for k, v in stated[name].items() if k != "excerpt"}, "held": not entered}
         if not entered and now != value:
             diff[name] = [now, value]
             setattr(fact, name, value)
@@ -177,7 +179,7 @@ def take_stated_counts(session: Session, customer_id: int) -> RiskFact | None:
     scorecard.recompute(session, [customer_id])
     fact = session.get(RiskFact, customer_id)
     parts = [f"{_label(k)} {_shown(k, old)} → {_shown(k, new_)}"
-             + (f"（“{said[k].get('phrase') or said[k].get('excerpt', '')}”）" if k in said else "")
+             + (f"（“{said[k].get('phrase', '')}”）" if k in said else "")
              for k, (old, new_) in diff.items()]
     data: dict[str, Any] = {"changes": diff, "version": fact.version, "from_text": {k: said[k] for k in diff if k in said}}
     if fact.score != score_before:
