@@ -130,7 +130,9 @@ def _detail_context(request: Request, session: Session, staff: Employee, custome
         "stage_choices": [(s.value, STAGE_NAMES[s]) for s in customer_service.MANUAL_STAGES],
         "tier": groups_service.tier_names(session).get(groups_service.tier_of(session, customer.id) or ""),
         "risk": risk_service.customer_risk(session, staff, customer.id),
-        "pipeline": pipeline_service.history(session, staff, customer.id),
+        # a database without stages (every table emptied) shows no pipeline rather than refusing the page
+        "pipeline": pipeline_service.history(session, staff, customer.id)
+        if pipeline_service.list_stages(session) else None,
         "approvals": [approval_service.instance_view(session, i, staff)
                       for i in approval_service.history_of_customer(session, staff, customer.id)],
     }
