@@ -33,6 +33,7 @@ from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.core.statemachine import Change, Machine
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus, Stage
+from scrm.groups import service as group_service
 from scrm.groups.models import CustomerTier
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, EmployeeStatus, Role
@@ -200,6 +201,7 @@ def create_schedule(session: Session, command: ScheduleIn) -> SopSchedule:
     session.flush()
     if session.scalars(select(SopSchedule).where(SopSchedule.name == command.name)).first() is not None:
         raise Conflict(f"已有名为「{command.name}」的跟进计划", field="name")
+    group_service.require_tier(session, command.tier)  # a tier managers listed (a 422 naming ``tier`` otherwise)
     schedule = SopSchedule(name=command.name, tier=command.tier, every_days=command.every_days, hour=command.hour,
                            title=command.title.strip(), active=True)
     session.add(schedule)

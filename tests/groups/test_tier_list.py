@@ -95,3 +95,12 @@ def test_the_last_tier_is_never_deleted(client, db):
         assert client.delete(f"/api/tiers/definitions/{key}", headers=auth(manager)).status_code == 204
     last = client.delete("/api/tiers/definitions/C", headers=auth(manager))
     assert last.status_code == 409 and "至少" in last.json()["message"]
+
+
+def test_an_sop_schedule_names_a_listed_tier(client, db):
+    manager, _ = _team(db)
+    body = {"name": "Z类回访", "tier": "Z", "every_days": 3, "hour": 10, "title": "回访"}
+    answer = client.post("/api/sop/schedules", json=body, headers=auth(manager))
+    assert answer.status_code == 422 and answer.json()["field"] == "tier", answer.text
+    client.post("/api/tiers/definitions", json={"key": "Z", "name": "Z 类"}, headers=auth(manager)).raise_for_status()
+    assert client.post("/api/sop/schedules", json=body, headers=auth(manager)).status_code == 201
