@@ -6,11 +6,13 @@ and a settlement voided and closed again; two settlements are left to direct deb
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from scrm.auth import issue_staff_token
+from scrm.core.config import get_settings
 
 
 def _h(employee_id: int) -> dict[str, str]:
@@ -32,7 +34,7 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
     customers = _ok(api.get("/api/customers", params={"owner_id": employees[salesperson]["id"], "page_size": orders},
                             headers=sales))["items"]
     done = {"signed": 0, "settled": 0, "refunded": 0, "voided": 0, "settlement_voided": 0, "to_debit": []}
-    today = date.today()
+    beijing_today = datetime.now(ZoneInfo(get_settings().timezone)).date()  # the day the contracts were signed
     for i, customer in enumerate(customers):
         # the customer came in for an appointment (预约到访); only then can they be signed
         _ok(api.patch(f"/api/customers/{customer['id']}", json={"stage": "appointment"}, headers=sales))
@@ -67,7 +69,7 @@ def run(api: httpx.Client, employees: dict[str, dict], rng: random.Random, *, sa
         _ok(api.post(f"/api/backoffice/orders/{oid}/follow-ups", headers=proc,
                      json={"kind": "disbursed_pending", "content": "已放款待结算"}))
         settlement = _ok(api.post(f"/api/backoffice/orders/{oid}/disburse", headers=proc, json={
-            "amount": str(amount * rng.choice([8, 9, 10]) // 10), "disbursed_on": str(today - timedelta(days=2)),
+            "amount": str(amount * rng.choice([8, 9, 10]) // 10), "disbursed_on": str(beijing_today),
             "funder_name": rng.choice(["招商银行", "建设银行", "马上消费金融"]), "term_months": 36,
             "repayment_day": 15}))
         if i == len(customers) - 1:
