@@ -14,8 +14,35 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
+
+
+def _worker_services() -> None:
+    """Under ``pytest -n`` (pytest-xdist) each worker gets its own PostgreSQL database, named after the run's,
+    and its own Redis database number, so workers never see each other's rows, truncations or queues."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("SCRM_TEST_DATABASE_URL")
+    if not worker or not url or os.environ.get("SCRM_TEST_WORKER") == worker:
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    with psycopg.connect(host=base.host, port=base.port or 5432, user=base.username, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["SCRM_TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    redis_url = os.environ.get("SCRM_TEST_REDIS_URL")
+    if redis_url:
+        prefix, _, number = redis_url.rpartition("/")
+        index = int(worker.removeprefix("gw"))
+        os.environ["SCRM_TEST_REDIS_URL"] = f"{prefix}/{(int(number or 1) - 1 + index) % 15 + 1}"
+    os.environ["SCRM_TEST_WORKER"] = worker
+
+
+_worker_services()
 TEST_DB_URL = os.environ.get("SCRM_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("SCRM_TEST_REDIS_URL")
 # without a test database the settings point at a port nothing listens on: a pure test that reaches for
