@@ -23,6 +23,7 @@ _CLAUSE = re.compile(r"[^,，。.;；!！?？\n]+")
 _INQUIRY = re.compile(r"(?:查询|查了|被查|查过|点了|查征信|查)[^,，。;；!！?？ 拒逾]{0,5}?" + _N + r"(?:次|条)")
 _WINDOW = re.compile(r"(?:近|最近|过去|这)?(?P<w>\d{1,2}|[一二两三六十]{1,2}|半)(?:个)?(?P<unit>月|年)")
 _OVERDUE = re.compile(r"逾期(?:了|过)?" + _N + r"(?:次|回)|" + _N.replace("<n>", "<n2>") + r"(?:次|回)(?:的)?逾期")
+_PLATFORMS = ("网贷", "口子", "小贷平台", "借贷平台")
 _ONLINE = re.compile(r"(?:网贷|口子|小贷平台|借贷平台)[^,，。;；!！?？]{0,4}?" + _N + r"(?:个|家|笔)(?!月)|"
                      + _N.replace("<n>", "<n2>") + r"(?:个|家|笔)(?:网贷|口子|小贷平台|借贷平台)")
 _NOT_ME = ("老公", "老婆", "我爸", "我妈", "朋友", "同事", "别人", "他家", "她家")
@@ -48,11 +49,16 @@ def _window(text: str) -> tuple[int, int] | None:
 def extract(text: str) -> dict[str, dict]:
     """``{fact: {"value": n, "phrase": the words}}`` for every count the text states (the last one said wins)."""
     out: dict[str, dict] = {}
+    inquiries, overdue = "查" in text or "点了" in text, "逾期" in text
+    online = any(w in text for w in _PLATFORMS)
+    if not (inquiries or overdue or online):
+        return out
+    patterns = (("overdue_count", _OVERDUE),) * overdue + (("online_loans", _ONLINE),) * online
     for clause in _CLAUSE.finditer(text):
         part, offset = clause.group(), clause.start()
         if any(w in part for w in _NOT_ME):
             continue
-        for m in _INQUIRY.finditer(part):
+        for m in _INQUIRY.finditer(part) if inquiries else ():
             n = _number(m)
             if n is None:
                 continue
@@ -62,7 +68,7 @@ def extract(text: str) -> dict[str, dict]:
                 continue
             start = m.start() if window is None else window[1]
             out[fact] = {"value": n, "phrase": text[offset + start:offset + m.end()]}
-        for fact, pattern in (("overdue_count", _OVERDUE), ("online_loans", _ONLINE)):
+        for fact, pattern in patterns:
             for m in pattern.finditer(part):
                 n = _number(m)
                 if n is not None:

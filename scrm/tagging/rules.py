@@ -350,9 +350,10 @@ def _phrase_index(rules: RuleSet) -> dict[str, list[tuple[Rule, bool]]]:
 
 
 @lru_cache(maxsize=8)
-def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple]:
+def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple, tuple[int, ...], dict[str, tuple[int, ...]]]:
     """Every rule pattern with the literals it needs (one of them), and all those literals: a text is searched
-    for each literal once, and a pattern runs only when one of its literals is there."""
+    for each literal once, and a pattern runs only when one of its literals is there. Also the positions of the
+    patterns that need no literal, and for each literal the positions of the patterns it lets run."""
     checks = []
     for rule in rules.rules:
         for patterns, positive in ((rule.patterns, True), (rule.negative_patterns, False)):
@@ -363,7 +364,12 @@ def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple]:
     needed = [c.needs for c in (*reasoning.counts, *reasoning.ratios) if c.needs] if reasoning else []
     literals = tuple(sorted({lit for *_, needs in checks if needs for lit in needs}
                             | {lit for n in needed for lit in n}))
-    return literals, tuple(checks)
+    ungated = tuple(i for i, (*_, needs) in enumerate(checks) if needs is None)
+    by_literal: dict[str, list[int]] = {}
+    for i, (*_, needs) in enumerate(checks):
+        for lit in needs or ():
+            by_literal.setdefault(lit, []).append(i)
+    return literals, tuple(checks), ungated, {lit: tuple(ids) for lit, ids in by_literal.items()}
 
 
 def _negated(rules: RuleSet, clause_prefix: str) -> bool:
@@ -391,11 +397,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         phrase = m.group(1)
         for rule, positive in index[phrase]:
             matches.append((m.start(), m.start() + len(phrase), rule, positive, phrase))
-    literals, checks = _pattern_checks(rules)
+    literals, checks, ungated, by_literal = _pattern_checks(rules)
     present = {lit for lit in literals if lit in text}
-    for rule, pattern, positive, needs in checks:
-        if needs is not None and present.isdisjoint(needs):
-            continue
+    gated = {i for lit in present for i in by_literal.get(lit, ())}
+    for i in sorted(gated.union(ungated)) if gated else ungated:  # in the rules' order, as ties keep it
+        rule, pattern, positive, _ = checks[i]
         for m in pattern.finditer(text):
             matches.append((m.start(), m.end(), rule, positive, m.group()))
     if rules.reasoning is not None:
