@@ -23,12 +23,20 @@ PII_KEY = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDE="
 wiring.install()
 
 
+def database_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
 def fresh_database(name: str) -> str:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    url = f"{base}/{name}"
+    return reused_database(name)
+
+
+def reused_database(name: str) -> str:
+    """The database a previous run left (``--reuse``), brought up to the newest migration."""
+    url = database_url(name)
     from scrm.migrations import upgrade
 
     upgrade(url)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG_ADMIN, PII_KEY, fresh_database  # noqa: E402
+from bench.common import PII_KEY, fresh_database, reused_database  # noqa: E402
 
 DB_NAME = "scrm_bench_console"
 TAGS = ["房抵贷", "信用贷", "车抵贷", "有房产", "有社保", "企业主", "征信逾期", "高意向", "中意向", "低意向"]
@@ -32,10 +32,10 @@ STAGES = ["lead"] * 50 + ["contacted"] * 25 + ["appointment"] * 8 + ["signed"] *
 def seed(n: int) -> None:
     from sqlalchemy import insert
 
-    from scrm.customers import service as customer_service
     from scrm.channels.models import Channel, ChannelKind
-    from scrm.customers.models import Customer, CustomerFollow, FollowStatus, FollowUp, TimelineEntry
     from scrm.core.db import session_scope
+    from scrm.customers import service as customer_service
+    from scrm.customers.models import Customer, CustomerFollow, FollowStatus, FollowUp, TimelineEntry
     from scrm.handover import service as handover_service
     from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
     from scrm.tagging.models import CustomerProfile, CustomerTag, Tag, TagGroup
@@ -130,8 +130,8 @@ def measure(runs: int) -> None:
 
     from console.dashboards.pages import forget_charts
     from loan_scrm.app import create_app
-    from scrm.customers.models import Customer, LoanProduct
     from scrm.core.db import session_scope
+    from scrm.customers.models import Customer, LoanProduct
     from scrm.handover.models import HandoverCase
     from scrm.org.models import Employee, Role
 
@@ -249,13 +249,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
     args = parser.parse_args()
-    if args.reuse:
-        from scrm.migrations import upgrade
-
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
-        upgrade(url)
-    else:
-        url = fresh_database(DB_NAME)
+    url = reused_database(DB_NAME) if args.reuse else fresh_database(DB_NAME)
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     from scrm.core.config import reset_settings
 

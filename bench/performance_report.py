@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
-from bench.common import PG_ADMIN, PII_KEY  # noqa: E402
+from bench.common import PII_KEY, reused_database  # noqa: E402
 from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
 
 FINANCE = 202  # the finance employee (scope: all) of bench.backoffice_data
@@ -51,10 +51,7 @@ def main() -> None:
     parser.add_argument("--pages-only", action="store_true", help="time the console page only")
     args = parser.parse_args()
     if args.reuse:
-        from scrm.migrations import upgrade
-
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
-        upgrade(url)
+        url = reused_database(DB_NAME)
         os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     else:
         fresh_with_orders(DB_NAME, args.orders)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG_ADMIN, PII_KEY, fresh_database  # noqa: E402
+from bench.common import PII_KEY, fresh_database, reused_database  # noqa: E402
 from bench.console_pages import seed, time_pages, vacuum_analyze  # noqa: E402
 
 DB_NAME = "scrm_bench_pipeline"
@@ -80,13 +80,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
     args = parser.parse_args()
-    if args.reuse:
-        from scrm.migrations import upgrade
-
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
-        upgrade(url)
-    else:
-        url = fresh_database(DB_NAME)
+    url = reused_database(DB_NAME) if args.reuse else fresh_database(DB_NAME)
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     from scrm.core.config import reset_settings
 

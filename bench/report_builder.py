@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from bench.backoffice_data import fresh_with_orders  # noqa: E402
-from bench.common import PG_ADMIN, PII_KEY  # noqa: E402
+from bench.common import PII_KEY, reused_database  # noqa: E402
 from bench.console_pages import time_pages, vacuum_analyze  # noqa: E402
 
 DB_NAME = "scrm_bench_report_builder"
@@ -79,17 +79,13 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the database of the previous run again")
     args = parser.parse_args()
     if args.reuse:
-        from scrm.migrations import upgrade
-
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
-        upgrade(url)
+        url = reused_database(DB_NAME)
         os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     else:
         url = fresh_with_orders(DB_NAME, args.orders)
         enrich(url)
 
     from fastapi.testclient import TestClient
-
     from sqlalchemy import delete
 
     from backoffice.reports.builder import service as builder

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import PG_ADMIN, PII_KEY, REDIS_URL, ROOT, free_port, fresh_database, wait_port  # noqa: E402
+from bench.common import PII_KEY, REDIS_URL, ROOT, free_port, fresh_database, reused_database, wait_port  # noqa: E402
 from bench.console_pages import STAGES, TAGS  # noqa: E402
 
 DB_NAME = "scrm_bench_sidebar"
@@ -184,13 +184,7 @@ def main() -> None:
 
     sandbox = SandboxWecom(**SANDBOX_WECOM)
     base = sandbox.start()
-    if args.reuse:
-        from scrm.migrations import upgrade
-
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB_NAME}"
-        upgrade(url)
-    else:
-        url = fresh_database(DB_NAME)
+    url = reused_database(DB_NAME) if args.reuse else fresh_database(DB_NAME)
     env = {"SCRM_DATABASE_URL": url, "SCRM_PII_KEY": PII_KEY, "SCRM_SECRET_KEY": SECRET, "SCRM_REDIS_URL": "",
            "SCRM_WECOM_API_BASE": base, "SCRM_WECOM_CORP_ID": SANDBOX_WECOM["corp_id"],
            "SCRM_WECOM_SECRET": SANDBOX_WECOM["secret"], "SCRM_WECOM_AGENT_ID": str(SANDBOX_WECOM["agent_id"])}
