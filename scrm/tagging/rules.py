@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from scrm.tagging.text import data_text, parse_number, trie_pattern
+from scrm.tagging.text import any_of, data_text, parse_number, trie_pattern
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,6 @@ class RuleSet:
     negators: tuple[str, ...]
     fillers: tuple[str, ...]
     clause_break: re.Pattern
-    scanner: re.Pattern  # every keyword and negative phrase of every rule, longest first
     reasoning: Reasoning | None = None
 
     @property
@@ -184,14 +183,10 @@ def parse_rules(doc: dict) -> RuleSet:
         rules[-1].gates.update({p: gate(p.pattern) for p in (*rules[-1].patterns, *rules[-1].negative_patterns)})
     neg = doc["negation"]
     breaks = sorted(neg["clause_breaks"], key=len, reverse=True)
-    phrases = sorted({p for r in rules for p in (*r.keywords, *r.negative)}, key=len, reverse=True)
     reasoning = parse_reasoning(doc.get("reasoning") or {}, known, set(vocabulary["贷款产品"]))
-    denial_phrases = [p for d in reasoning.denials for p in d.phrases]
-    phrases = sorted(set(phrases) | set(denial_phrases), key=len, reverse=True)
     return RuleSet(int(doc["version"]), vocabulary, doc["intent_tags"], tuple(rules),
                    tuple(sorted(neg["negators"], key=len, reverse=True)), tuple(neg["fillers"]),
-                   re.compile("|".join(map(re.escape, breaks))),
-                   re.compile("(?=(" + trie_pattern(phrases) + "))"), reasoning)
+                   re.compile("|".join(map(re.escape, breaks))), reasoning)
 
 
 def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
@@ -372,7 +367,51 @@ def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple, tuple[int, 
     return literals, tuple(checks), ungated, {lit: tuple(ids) for lit, ids in by_literal.items()}
 
 
+@dataclass(frozen=True)
+class Scanner:
+    """One pass over a text for every rule phrase and every word something else needs (a pattern's literals, a count's
+    key words, the named platforms, the topics): a trie of all of them matched at each position where one starts,
+    the longest there. A shorter phrase or word starting at that position is a prefix of that match, so the match
+    tells the longest rule phrase in it and the words in it."""
+    pattern: re.Pattern
+    phrase: dict[str, str | None]  # a match -> the longest rule phrase it starts with
+    words: dict[str, tuple[str, ...]]  # a match -> the watched words it starts with
+
+    def scan(self, text: str) -> tuple[list[tuple[int, str]], set[str]]:
+        """The rule phrases found (position, the longest phrase there) and the set of watched words in ``text``."""
+        found, present = [], set()
+        m = self.pattern.search(text)
+        while m is not None:
+            token = m.group()
+            phrase = self.phrase[token]
+            if phrase is not None:
+                found.append((m.start(), phrase))
+            present.update(self.words[token])
+            m = self.pattern.search(text, m.start() + 1)
+        return found, present
+
+
+@lru_cache(maxsize=8)
+def _scanner(rules: RuleSet) -> Scanner:
+    phrases = set(_phrase_index(rules))
+    words = set(_pattern_checks(rules)[0])
+    r = rules.reasoning
+    if r is not None:
+        words |= {n for nm in r.named for n in nm.names} | {w for w, _ in r.topics}
+    tokens = phrases | words
+    return Scanner(re.compile(trie_pattern(sorted(tokens))),
+                   {t: next((t[:k] for k in range(len(t), 0, -1) if t[:k] in phrases), None) for t in tokens},
+                   {t: tuple(t[:k] for k in range(1, len(t) + 1) if t[:k] in words) for t in tokens})
+
+
+@lru_cache(maxsize=8)
+def _negators(rules: RuleSet) -> re.Pattern:
+    return re.compile(trie_pattern(list(rules.negators)))
+
+
 def _negated(rules: RuleSet, clause_prefix: str) -> bool:
+    if _negators(rules).search(clause_prefix) is None:
+        return False  # most clauses hold no negator at all
     for filler in rules.fillers:
         if clause_prefix.endswith(filler):
             head = clause_prefix[: len(clause_prefix) - len(filler)]
@@ -393,12 +432,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     index = _phrase_index(rules)
     breaks = [m.end() for m in rules.clause_break.finditer(text)]
     matches: list[tuple[int, int, Rule, bool, str]] = []
-    for m in rules.scanner.finditer(text):
-        phrase = m.group(1)
+    found, present = _scanner(rules).scan(text)
+    for at, phrase in found:
         for rule, positive in index[phrase]:
-            matches.append((m.start(), m.start() + len(phrase), rule, positive, phrase))
-    literals, checks, ungated, by_literal = _pattern_checks(rules)
-    present = {lit for lit in literals if lit in text}
+            matches.append((at, at + len(phrase), rule, positive, phrase))
+    _, checks, ungated, by_literal = _pattern_checks(rules)
     gated = {i for lit in present for i in by_literal.get(lit, ())}
     for i in sorted(gated.union(ungated)) if gated else ungated:  # in the rules' order, as ties keep it
         rule, pattern, positive, _ = checks[i]
@@ -406,7 +444,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             matches.append((m.start(), m.end(), rule, positive, m.group()))
     if rules.reasoning is not None:
         matches.extend(reasoning_matches(text, rules.reasoning, present))
-        matches.extend(topic_matches(text, rules.reasoning))
+        matches.extend(topic_matches(text, rules.reasoning, present))
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
@@ -490,7 +528,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     result.asked_about.discard(result.product or "")
     if rules.reasoning is not None:
         _reconsider_product(text, rules.reasoning, result)
-        result.elsewhere = elsewhere(text, rules.reasoning)
+        result.elsewhere = elsewhere(text, rules.reasoning, present)
     if result.product is None and rules.reasoning is not None:
         pledged = pledge(text, rules, result)
         if pledged is not None:
@@ -525,6 +563,7 @@ def reasoning_matches(text: str, r: Reasoning,
     """Counts, named platforms and ratios in a text, as rule matches (asserting or denying a tag). ``present``:
     the literals the patterns need that the text holds, when the caller has looked for them already."""
     out = []
+    named_seen = present  # the named platforms in the text, when the caller looked for them
     if present is None:
         present = {n for c in (*r.counts, *r.ratios) if c.needs for n in c.needs if n in text}
     for c in r.counts:
@@ -536,6 +575,8 @@ def reasoning_matches(text: str, r: Reasoning,
             if n is not None:
                 out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
     for nm in r.named:
+        if named_seen is not None and len(named_seen.intersection(nm.names)) < nm.least:
+            continue
         seen: dict[str, int] = {}
         for m in nm.pattern.finditer(text):
             seen.setdefault(m.group(), m.end())
@@ -569,11 +610,11 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
-    if not past_only and not any(t in text for t in r.together):
+    if not past_only and any_of(r.together).search(text) is None:
         opening = _opening(text, clause_start)
         if opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start):
             return True
-        if opening.startswith(r.pronouns) and any(o in text[:clause_start] for o in r.others):
+        if opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start):
             return True
     if not asset:
         return False
@@ -583,7 +624,8 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         return False
     # 想用社保贷款: using what one has is not about to have it
     about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
-    return any(f in text[clause_start:start] for f in r.future) or about_to or _purpose_ahead(text, clause_start, start)
+    return (any_of(r.future).search(text, clause_start, start) is not None or about_to
+            or _purpose_ahead(text, clause_start, start))
 
 
 def _workplace(text: str, clause_start: int, start: int, end: int, clause_end: int, r: Reasoning) -> bool:
@@ -613,7 +655,7 @@ def _opening(text: str, clause_start: int) -> str:
 def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
     """以前 / 之前 … before the phrase in its clause, with 现在 said somewhere and not in between: a run-on
     "之前借了很多网贷…现在每个月还款…工资才八千" has its present half after 现在."""
-    if not any(p in text for p in r.present):
+    if any_of(r.present).search(text) is None:
         return False
     before = text[clause_start:start]
     at = max((before.rfind(p) for p in r.past), default=-1)
@@ -633,11 +675,12 @@ def _purpose_ahead(text: str, clause_start: int, start: int) -> bool:
     return text[start:start + 1] in "做开" and _PURPOSE.search(text[clause_start:start]) is not None
 
 
-def topic_matches(text: str, r: Reasoning) -> list[tuple[int, int, Rule, bool, str]]:
+def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> list[tuple[int, int, Rule, bool, str]]:
     """Loss words deny the nearest topic before them (车也卖了, 辞职后断了); 都有 / 都没有 assert or deny every
-    topic listed before them in the sentence (房子车子公积金都有)."""
+    topic listed before them in the sentence (房子车子公积金都有). ``present``: the topics in the text, when the
+    caller has looked for them already (none: nothing to find)."""
     out = []
-    if r.topic_re is None:
+    if r.topic_re is None or (present is not None and present.isdisjoint(r.topic_tags)):
         return out
     for positive, words in ((False, r.losses_re), (True, r.gains_re)):
         for lm in words.finditer(text) if words else ():
@@ -726,10 +769,11 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
         result.asked_about |= {k[len("product:"):] for k in compared}
 
 
-def elsewhere(text: str, r: Reasoning) -> set[str]:
+def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[str]:
     """Assets named as someone else's (他的房子, 嫂子家的车, 我爸有套房): no product implies them for the customer."""
     out: set[str] = set()
-    if r.topic_re is None or any(t in text for t in r.together):
+    if (r.topic_re is None or (present is not None and present.isdisjoint(r.topic_tags))
+            or any_of(r.together).search(text) is not None):
         return out
     for m in r.topic_re.finditer(text):
         before = text[max(0, m.start() - 6):m.start()]

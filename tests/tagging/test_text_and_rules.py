@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import (MAX_TEXT_CHARS, extract_amount, extract_city, extract_term, normalize, parse_number,
-                               segment, trie_pattern)
+from scrm.tagging.rules import Scanner, apply_rules
+from scrm.tagging.text import (MAX_TEXT_CHARS, any_of, extract_amount, extract_city, extract_term, normalize,
+                               parse_number, segment, trie_pattern)
 
 pytestmark = pytest.mark.pure
 
@@ -111,3 +111,23 @@ def test_the_phrase_scanner_finds_the_longest_phrase_at_every_position(phrases, 
     flat = re.compile("(?=(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + "))")
     trie = re.compile("(?=(" + trie_pattern(phrases) + "))")
     assert [(m.start(), m.group(1)) for m in trie.finditer(text)] == [(m.start(), m.group(1)) for m in flat.finditer(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="房抵贷车押", min_size=1, max_size=4), min_size=1, max_size=10, unique=True),
+       st.lists(st.text(alphabet="房抵贷车押", min_size=1, max_size=3), max_size=6, unique=True),
+       st.text(alphabet="房抵贷车押.? ", max_size=30))
+def test_one_scan_finds_every_phrase_and_every_watched_word(phrases, words, text):
+    tokens = set(phrases) | set(words)
+    scanner = Scanner(re.compile(trie_pattern(sorted(tokens))),
+                      {t: next((t[:k] for k in range(len(t), 0, -1) if t[:k] in phrases), None) for t in tokens},
+                      {t: tuple(t[:k] for k in range(1, len(t) + 1) if t[:k] in words) for t in tokens})
+    flat = re.compile("(?=(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + "))")
+    found, present = scanner.scan(text)
+    assert found == [(m.start(), m.group(1)) for m in flat.finditer(text)]
+    assert present == {w for w in words if w in text}
+
+
+def test_a_search_for_any_of_no_words_finds_nothing():
+    assert any_of(()).search("房抵贷") is None
+    assert any_of(("抵押", "押车")).search("想押车").group() == "押车"
