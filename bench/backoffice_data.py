@@ -20,8 +20,10 @@ def _copy(cur, table: str, columns: list[str], rows) -> None:
             copy.write_row(row)
 
 
-def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int = 7) -> None:
-    """``orders`` orders; ``settled_share`` of them settled, the rest spread over the earlier states."""
+def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int = 7,
+             products: tuple[str, ...] = ("credit",)) -> None:
+    """``orders`` orders; ``settled_share`` of them settled, the rest spread over the earlier states; order ``i``
+    is of ``products[i % len(products)]``. The database's triggers keep their counts as the rows are copied in."""
     rnd = random.Random(seed)
     url = pg_url.replace("postgresql+psycopg://", "postgresql://")
     now = datetime(2026, 11, 30, tzinfo=timezone.utc)
@@ -53,7 +55,7 @@ def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int 
             amount = applied * rnd.randint(80, 100) // 100 if disbursed else None
             closed_at = signed_at + timedelta(days=rnd.randint(5, 40)) if settled else None
             order_rows.append((i, f"HT{signed_at:%Y%m%d}-{i:06d}", i, f"客户{i}", "139****0000", emp_id, 201, dept,
-                               (dept - 1) // 5 + 1, "credit", rnd.choice(FUNDERS), applied, 300, 500_000, 0, status,
+                               (dept - 1) // 5 + 1, products[i % len(products)], rnd.choice(FUNDERS), applied, 300, 500_000, 0, status,
                                signed_at, amount, (signed_at + timedelta(days=3)).date() if disbursed else None,
                                "银行" if disbursed else None, closed_at))
             if settled:
@@ -90,17 +92,24 @@ def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int 
         cur.execute("ANALYZE")
 
 
-def fresh_with_orders(db_name: str, orders: int) -> str:
+def fresh_with_orders(db_name: str, orders: int, products: tuple[str, ...] = ("credit",)) -> str:
     """A fresh database with ``orders`` generated orders, half of them settled, and this process's
-    settings pointed at it (as a bench's app or service calls need)."""
+    settings pointed at it (as a bench's app or service calls need); the month counts the triggers appended are
+    then folded, as the scheduler does every minute."""
     import os
     import time
 
+    from backoffice.reports import service as report_service
     from bench.common import PII_KEY, fresh_database
+    from scrm.core.db import session_scope
 
     url = fresh_database(db_name)
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     t0 = time.perf_counter()
-    generate(url, orders, settled_share=0.5)
+    generate(url, orders, settled_share=0.5, products=products)
     print(f"generated {orders:,} orders (half settled, with their journal entries) in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    with session_scope() as session:
+        folded = report_service.compact_order_months(session)
+    print(f"folded {folded:,} month-count rows in {time.perf_counter() - t0:.1f} s")
     return url

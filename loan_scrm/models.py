@@ -7,6 +7,7 @@ from backoffice.direct_debit import models as _direct_debit  # noqa: F401
 from backoffice.ledger import models as _ledger  # noqa: F401
 from backoffice.orders import models as _orders  # noqa: F401
 from backoffice.reimbursements import models as _reimbursements  # noqa: F401
+from backoffice.reports import models as _reports  # noqa: F401
 from backoffice.reports.builder import models as _report_builder  # noqa: F401
 from backoffice.settlements import models as _settlements  # noqa: F401
 from scrm.approvals import models as _approvals  # noqa: F401

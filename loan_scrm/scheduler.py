@@ -29,6 +29,7 @@ PERIODIC: list[Periodic] = [
     Periodic("requeue-stale-inbox", 30, "wecom.requeue_stale_inbox"),
     Periodic("redeliver-stale-events", 60, "events.redeliver_stale"),
     Periodic("customers-compact-month-counts", 60, "customers.compact_month_counts"),
+    Periodic("reports-compact-order-months", 60, "reports.compact_order_months"),
     Periodic("handover-poll", 300, "handover.poll"),
     Periodic("referral-release-withdrawable", 600, "referral.release_withdrawable"),
     Periodic("sop-generate", 300, "sop.generate"),

@@ -16,6 +16,7 @@ from backoffice.ledger import service as ledger_service
 from backoffice.orders import service as order_service
 from backoffice.orders.events import DepositRefunded, LoanDisbursed, OrderSigned
 from backoffice.reimbursements import service as reimbursement_service
+from backoffice.reports import tasks as report_tasks
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.events import SettlementClosed, SettlementVoided
 from loan_scrm.scheduler import PERIODIC
@@ -65,7 +66,7 @@ from scrm.wecom import service as wecom_service
 # the modules whose functions run as jobs, registered by name as they are imported (jobs.job)
 TASK_MODULES = (approval_tasks, assignment_tasks, bot_tasks, broadcast_tasks, channel_tasks, customer_tasks, group_tasks, handover_tasks,
                 org_tasks, pipeline_tasks, referral_tasks, risk_tasks, sop_tasks, tagging_tasks, ingress_tasks,
-                debit_tasks, events)
+                debit_tasks, report_tasks, events)
 
 SUBSCRIPTIONS: dict[type[events.Event], list] = {
     CustomerDuplicatePhone: [bot_service.notify_duplicate_phone],

@@ -7,25 +7,28 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Integer, func, select
+from sqlalchemy import ColumnElement, Integer, func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.orders import service as order_service
 from backoffice.orders.labels import FUNDER_LABELS
 from backoffice.orders.models import FunderType, Order, OrderStatus
+from backoffice.reports.models import KEY, MEASURES, OrderMonth
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
 from scrm.core.config import get_settings
-from scrm.core.db import utcnow
+from scrm.core.db import fold_appended, utcnow
 from scrm.core.errors import Forbidden, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import LoanProduct, Stage
+from scrm.customers.service import MonthSpan
 from scrm.org import service as org_service
-from scrm.org.models import Center, Department, Employee
+from scrm.org.models import Center, Department, Employee, Role
 
 # revenue = fees collected (service, other fees, interest) less discounts and rebates, as the journal has them
 REVENUE_ACCOUNTS = ("fee_revenue", "other_fee_revenue", "interest_income", "fee_discounts", "rebate_expense")
 BEIJING_TZ = "Asia/Shanghai"
+BEIJING = timezone(timedelta(hours=8))
 DISBURSED = (OrderStatus.disbursed, OrderStatus.settled)
 DECIDED = (OrderStatus.disbursed, OrderStatus.settled, OrderStatus.refunded)
 GroupBy = Literal["center", "department", "employee", "product", "funder_type"]
@@ -47,11 +50,13 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=timezone.utc)
+        """Beijing midnight starting the first day."""
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=BEIJING)
 
     @property
     def until(self) -> datetime:
-        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=timezone.utc) + timedelta(days=1)
+        """Beijing midnight ending the last day."""
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=BEIJING) + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,12 @@ class PerformanceFilter:
     product_code: str | None = None
     funder_type: FunderType | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        pairs = ((Order.center_id, self.center_id), (Order.department_id, self.department_id),
-                 (Order.salesperson_id, self.employee_id), (Order.product_code, self.product_code),
-                 (Order.funder_type, self.funder_type))
+    def conditions(self, table: type[Order] | type[OrderMonth] = Order) -> list[ColumnElement[bool]]:
+        """On the orders, or on the month counts (which keep the funder type as its text)."""
+        funder = self.funder_type if table is Order or self.funder_type is None else self.funder_type.value
+        pairs = ((table.center_id, self.center_id), (table.department_id, self.department_id),
+                 (table.salesperson_id, self.employee_id), (table.product_code, self.product_code),
+                 (table.funder_type, funder))
         return [column == value for column, value in pairs if value is not None]
 
 
@@ -146,8 +153,9 @@ def _days_to_disbursement(session: Session) -> ColumnElement:
     """Whole days from the Beijing date of signing to the disbursement date, in SQL for either database."""
     if session.get_bind().dialect.name == "postgresql":
         return Order.disbursed_on - func.date(func.timezone(BEIJING_TZ, Order.signed_at))
-    return func.cast(func.julianday(Order.disbursed_on) - func.julianday(func.date(Order.signed_at, "+8 hours")),
-                     Integer)
+    # the seconds' fraction cut off as the month counts' trigger does (SQLite would round it to milliseconds)
+    return func.cast(func.julianday(Order.disbursed_on)
+                     - func.julianday(func.date(func.substr(Order.signed_at, 1, 19), "+8 hours")), Integer)
 
 
 def performance(session: Session, viewer: Employee, period: Period, group_by: GroupBy,
@@ -160,18 +168,83 @@ def performance(session: Session, viewer: Employee, period: Period, group_by: Gr
 
 def performance_views(session: Session, viewer: Employee, period: Period, groupings: tuple[GroupBy, ...],
                       flt: PerformanceFilter | None = None) -> dict[str, list[PerformanceRow]]:
-    """``performance`` for several groupings at once (the page's table and its funder ranking): the two
-    queries group by all the groupings' columns together and the rows are added up here per grouping, so the
-    orders and the journal are read once."""
+    """``performance`` for several groupings at once (the page's table and its funder ranking): the whole Beijing
+    months of the period are read from the month counts (``OrderMonth``), the days around them from the orders
+    and the journal, all grouped by every grouping's columns together, and the rows are added up here per
+    grouping."""
     flt = flt or PerformanceFilter()
     check_filter(session, viewer, flt)
     wanted = list(dict.fromkeys(groupings))
+    session.flush()
+    # a processor also sees the files they process, which the month counts do not key on
+    span = customer_service.month_span(period.since, period.until)
+    if viewer.role == Role.processor:
+        span = MonthSpan(None, None, False, [(period.since, period.until)])
+    found = _month_rows(session, viewer, wanted, span, flt) if span.months else []
+    if span.days:
+        found += _day_rows(session, viewer, wanted, span.days, flt)
+    width = len(wanted)
+    out = {}
+    for i, group_by in enumerate(wanted):
+        rows: dict = {}
+        names = _names(session, group_by, {r[i] for r in found} | (
+            set(RANKED_FUNDERS) if group_by == "funder_type" else set()))
+
+        def row(k, rows=rows, names=names) -> PerformanceRow:
+            if k not in rows:
+                rows[k] = PerformanceRow(key=getattr(k, "value", k), name=names.get(k, "（未分配）"))
+            return rows[k]
+
+        for one in found:
+            n, amount, reached, n_paid, paid_fen, days, revenue = one[width:]
+            r = row(one[i])
+            r.signups += int(n)
+            r.signed_fen += int(amount)
+            r.reached_disbursement += int(reached)
+            r.disbursed_count += int(n_paid)
+            r.disbursed_fen += int(paid_fen)
+            r.days_to_disbursement += int(days)
+            r.revenue_fen += int(revenue)
+        if group_by == "funder_type" and flt.funder_type is None:
+            for k in RANKED_FUNDERS:
+                row(k)
+        out[group_by] = sorted((r for r in rows.values() if r.key in RANKED_FUNDERS or _counted(r)),
+                               key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
+    return out
+
+
+def _counted(row: PerformanceRow) -> bool:
+    """Whether anything happened in the row (folded month counts can leave keys that add up to nothing)."""
+    return any((row.signups, row.signed_fen, row.disbursed_count, row.disbursed_fen, row.revenue_fen))
+
+
+def _month_rows(session: Session, viewer: Employee, wanted: list[str], span: MonthSpan,
+                flt: PerformanceFilter) -> list[tuple]:
+    keys = [getattr(OrderMonth, KEYS[g].key) for g in wanted]
+    sums = [func.coalesce(func.sum(getattr(OrderMonth, m)), 0) for m in (
+        "signed_n", "signed_fen", "reached_n", "disbursed_n", "disbursed_fen", "disbursed_days", "revenue_fen")]
+    found = session.execute(
+        select(*keys, *sums)
+        .where(org_service.owner_filter(session, viewer, OrderMonth.salesperson_id), *span.months_where(OrderMonth),
+               *flt.conditions(OrderMonth))
+        .group_by(*keys)).all()
+    # the month counts keep the funder type as its text; the orders' rows carry the enum
+    at = wanted.index("funder_type") if "funder_type" in wanted else None
+    if at is None:
+        return [tuple(r) for r in found]
+    return [(*r[:at], FunderType(r[at]) if r[at] is not None else None, *r[at + 1:]) for r in found]
+
+
+def _day_rows(session: Session, viewer: Employee, wanted: list[str], stretches: list[tuple[datetime, datetime]],
+              flt: PerformanceFilter) -> list[tuple]:
+    """The same figures counted from the orders and the journal, over stretches of Beijing days."""
     keys = [KEYS[g] for g in wanted]
     where = [order_service.order_condition(session, viewer), *flt.conditions()]
-    in_period = (Order.signed_at >= period.since) & (Order.signed_at < period.until) & (
+    in_period = or_(*[(Order.signed_at >= since) & (Order.signed_at < until) for since, until in stretches]) & (
         Order.status != OrderStatus.voided)
-    paid_out = (Order.disbursed_on >= period.start) & (Order.disbursed_on <= period.end) & Order.status.in_(DISBURSED)
-    # one scan of the orders signed or disbursed in the period answers both sides
+    paid_out = or_(*[(Order.disbursed_on >= _beijing_date(since)) & (Order.disbursed_on < _beijing_date(until))
+                     for since, until in stretches]) & Order.status.in_(DISBURSED)
+    # one scan of the orders signed or disbursed in the stretches answers both sides
     orders = session.execute(
         select(*keys, func.count().filter(in_period),
                func.coalesce(func.sum(Order.amount_applied_fen).filter(in_period), 0),
@@ -180,42 +253,25 @@ def performance_views(session: Session, viewer: Employee, period: Period, groupi
                func.coalesce(func.sum(_days_to_disbursement(session)).filter(paid_out), 0))
         .where(*where, in_period | paid_out)
         .group_by(*keys)).all()
+    posted = or_(*[(JournalEntry.posted_at >= since) & (JournalEntry.posted_at < until) for since, until in stretches])
     revenue = session.execute(
         select(*keys, func.coalesce(func.sum(JournalLine.credit_fen - JournalLine.debit_fen), 0))
         .select_from(JournalEntry)
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .join(Order, Order.id == JournalEntry.order_id)
-        .where(*where, JournalEntry.posted_at >= period.since, JournalEntry.posted_at < period.until,
-               JournalLine.account.in_(REVENUE_ACCOUNTS))
+        .where(*where, posted, JournalLine.account.in_(REVENUE_ACCOUNTS))
         .group_by(*keys)).all()
     width = len(keys)
-    out = {}
-    for i, group_by in enumerate(wanted):
-        rows: dict = {}
-        names = _names(session, group_by, {r[i] for r in orders} | {r[i] for r in revenue} | (
-            set(RANKED_FUNDERS) if group_by == "funder_type" else set()))
+    return [(*r, 0) for r in orders] + [(*r[:width], 0, 0, 0, 0, 0, 0, r[width]) for r in revenue]
 
-        def row(k, rows=rows, names=names) -> PerformanceRow:
-            if k not in rows:
-                rows[k] = PerformanceRow(key=getattr(k, "value", k), name=names.get(k, "（未分配）"))
-            return rows[k]
 
-        for found in orders:
-            n, amount, reached, n_paid, paid_fen, days = found[width:]
-            r = row(found[i])
-            r.signups += int(n)
-            r.signed_fen += int(amount)
-            r.reached_disbursement += int(reached)
-            r.disbursed_count += int(n_paid)
-            r.disbursed_fen += int(paid_fen)
-            r.days_to_disbursement += int(days)
-        for found in revenue:
-            row(found[i]).revenue_fen += int(found[width])
-        if group_by == "funder_type" and flt.funder_type is None:
-            for k in RANKED_FUNDERS:
-                row(k)
-        out[group_by] = sorted(rows.values(), key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
-    return out
+def compact_order_months(session: Session) -> int:
+    """Fold the month counts' appended rows into one per key; returns how many rows were folded."""
+    return fold_appended(session, OrderMonth.__tablename__, KEY, MEASURES)
+
+
+def _beijing_date(at: datetime) -> date:
+    return at.astimezone(BEIJING).date()
 
 
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,

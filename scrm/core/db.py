@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import psycopg
 from sqlalchemy import (JSON, BigInteger, DateTime, Enum, Integer, MetaData, Select, create_engine, event, func, select,
-                        union)
+                        text, union)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -183,6 +183,27 @@ def insert_ignore(session: Session, table, values: dict, conflict_cols: list[str
     """INSERT ... ON CONFLICT DO NOTHING; returns the new primary key, or None when the row existed."""
     inserted = insert_ignore_many(session, table, [values], conflict_cols, list(table.primary_key.columns))
     return inserted[0][0] if inserted else None
+
+
+def fold_appended(session: Session, table: str, key: tuple[str, ...], values: tuple[str, ...]) -> int:
+    """Fold the +/- rows triggers append to a counts table into one row per key (dropping keys whose values all
+    sum to zero); returns how many rows were folded. Safe beside writers and a second folder: on PostgreSQL one
+    statement over one snapshot, on SQLite inside the one write transaction."""
+    columns = ", ".join(key + values)
+    sums = ", ".join(f"sum({v})" for v in values)
+    nonzero = " OR ".join(f"sum({v}) <> 0" for v in values)
+    grouped = ", ".join(key)
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text(
+            f"WITH folded AS (DELETE FROM {table} RETURNING {columns}), "
+            f"kept AS (INSERT INTO {table} ({columns}) SELECT {grouped}, {sums} FROM folded "
+            f"GROUP BY {grouped} HAVING {nonzero}) SELECT count(*) FROM folded")).scalar_one())
+    upto = session.scalar(text(f"SELECT max(id) FROM {table}"))
+    if upto is None:
+        return 0
+    session.execute(text(f"INSERT INTO {table} ({columns}) SELECT {grouped}, {sums} FROM {table} "
+                         f"WHERE id <= :upto GROUP BY {grouped} HAVING {nonzero}"), {"upto": upto})
+    return session.execute(text(f"DELETE FROM {table} WHERE id <= :upto"), {"upto": upto}).rowcount
 
 
 def is_postgres(session: Session) -> bool:

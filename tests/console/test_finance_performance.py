@@ -18,9 +18,9 @@ from backoffice.orders.models import FunderType
 from scrm.org.models import Center, DataScope, Department, Role
 from tests.console.conftest import csrf_of
 from tests.factories.org import auth, make_employee
-from tests.factories.performance import Case, beijing, drive, expected
+from tests.factories.performance import Case, beijing, beijing_today, drive, expected
 
-TODAY = date.today().isoformat()
+TODAY = beijing_today().isoformat()
 PAGE = "/console/finance/performance"
 PERIOD = f"date_from=2026-11-01&date_to={TODAY}"
 TABLE = re.compile(r'<table class="num performance" data-group="(\w+)">(.*?)</table>', re.S)

@@ -73,6 +73,11 @@ def drive(db, w: World, case: Case) -> Case:
     return case
 
 
+def beijing_today() -> date:
+    """Today's date in Beijing: the last day a period ending today covers (财务业绩 counts Beijing days)."""
+    return datetime.now(BEIJING).date()
+
+
 def beijing(y: int, m: int, d: int, hour: int = 10) -> datetime:
     """A moment given in Beijing time, as UTC."""
     return datetime(y, m, d, hour, tzinfo=BEIJING).astimezone(timezone.utc)

@@ -20,6 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.orders import service as order_service
 from backoffice.orders.models import FunderType, Order, OrderStatus
+from backoffice.reports.models import OrderMonth
 from backoffice.reports.service import DECIDED, DISBURSED, REVENUE_ACCOUNTS
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
 from scrm.core.config import get_settings
@@ -208,6 +209,8 @@ class Measure:
     # one aggregate (count, sum in fen) or, for a rate, numerator and denominator
     aggregates: Callable[[], tuple[ColumnElement, ...]]
     note: str = ""
+    # the same aggregates as columns of the month counts (``OrderMonth``), where they keep it
+    month_columns: tuple[str, ...] = ()
 
 
 def _count() -> tuple[ColumnElement, ...]:
@@ -219,20 +222,21 @@ MEASURES: dict[str, Measure] = {m.key: m for m in [
     Measure("conversion_rate", "转化率", "rate", "customers",
             lambda: (func.count().filter(Customer.stage.in_(customer_service.CONVERTED_STAGES)), func.count()),
             "期间新增客户中已签约及以后的比例"),
-    Measure("signups", "签单数", "count", "orders", _count, "期间签单（作废的除外）"),
+    Measure("signups", "签单数", "count", "orders", _count, "期间签单（作废的除外）", ("signed_n",)),
     Measure("signed_amount", "签单金额", "amount", "orders",
-            lambda: (func.coalesce(func.sum(Order.amount_applied_fen), 0),), "期间签单的申请金额"),
+            lambda: (func.coalesce(func.sum(Order.amount_applied_fen), 0),), "期间签单的申请金额", ("signed_fen",)),
     Measure("disbursement_rate", "放款成功率", "rate", "orders",
-            lambda: (func.count().filter(Order.status.in_(DISBURSED)), func.count()), "期间签单中已放款的比例"),
+            lambda: (func.count().filter(Order.status.in_(DISBURSED)), func.count()), "期间签单中已放款的比例",
+            ("reached_n", "signed_n")),
     Measure("approval_pass_rate", "审批通过率", "rate", "orders",
             lambda: (func.count().filter(Order.status.in_(DISBURSED)), func.count().filter(Order.status.in_(DECIDED))),
-            "期间签单中已有结果的（放款或退定）放款的比例"),
-    Measure("disbursed_count", "放款笔数", "count", "disbursed", _count, "期间放款的订单"),
+            "期间签单中已有结果的（放款或退定）放款的比例", ("reached_n", "decided_n")),
+    Measure("disbursed_count", "放款笔数", "count", "disbursed", _count, "期间放款的订单", ("disbursed_n",)),
     Measure("disbursed_amount", "放款金额", "amount", "disbursed",
-            lambda: (func.coalesce(func.sum(Order.disbursed_amount_fen), 0),), "期间放款的金额"),
+            lambda: (func.coalesce(func.sum(Order.disbursed_amount_fen), 0),), "期间放款的金额", ("disbursed_fen",)),
     Measure("revenue", "创收", "amount", "revenue",
             lambda: (func.coalesce(func.sum(JournalLine.credit_fen - JournalLine.debit_fen), 0),),
-            "期间入账的服务费、其他费用和利息，减去优惠和返点"),
+            "期间入账的服务费、其他费用和利息，减去优惠和返点", ("revenue_fen",)),
     Measure("overdue_rate", "逾期率", "rate", "overdue",
             lambda: (func.count().filter(OWING > 0), func.count()),
             "期间结单、留待代扣且已过还款期限的结算中仍有欠款的比例"),
@@ -297,3 +301,9 @@ def in_period(source: Source, since, until) -> ColumnElement[bool]:
 
 
 FUNDER_TYPES = {f.value for f in FunderType}
+# what the month counts are keyed on: a definition naming only these (and whole months) is read from them
+MONTH_KEYS = {"month": OrderMonth.month, "center": OrderMonth.center_id, "department": OrderMonth.department_id,
+              "employee": OrderMonth.salesperson_id, "product": OrderMonth.product_code,
+              "funder_type": OrderMonth.funder_type}
+# the month counts' column saying a key had rows of the source (revenue: the amount itself)
+MONTH_PRESENCE = {"orders": "signed_n", "disbursed": "disbursed_n"}

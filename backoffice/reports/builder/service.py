@@ -8,19 +8,23 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.orders.labels import FUNDER_LABELS, ORDER_STATUS_NAMES
 from backoffice.orders.models import OrderStatus
 from backoffice.reports.builder import registry as reg
 from backoffice.reports.builder.models import SavedReport
+from backoffice.reports.models import OrderMonth
 from scrm.channels.models import Channel
 from scrm.core.errors import NotFound, ValidationFailed
+from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import LoanProduct, Stage
+from scrm.customers.service import MonthSpan
 from scrm.groups.labels import TIER_NAMES
-from scrm.org.models import Center, Department, Employee
+from scrm.org import service as org_service
+from scrm.org.models import Center, Department, Employee, Role
 
 BEIJING = timezone(timedelta(hours=8))
 MAX_DAYS = 3 * 366
@@ -163,16 +167,75 @@ def check(data: Any) -> Definition:
 
 
 def run(session: Session, viewer: Employee, definition: Definition, *, on: date | None = None) -> Result:
-    """The report: one SELECT grouped by the dimension, limited by the filters and the viewer's data scope."""
+    """The report, limited by the filters and the viewer's data scope: for a measure the month counts keep,
+    grouped by what they are keyed on, the whole Beijing months are read from them and the days around them from
+    the tables; otherwise one SELECT over the source grouped by the dimension."""
     measure = reg.MEASURES[definition.measure]
-    source = reg.SOURCES[measure.source]
     dimension = reg.DIMENSIONS[definition.dimension]
     start, end = period_of(definition.filters, on)
     since = datetime.combine(start, time.min, BEIJING)
     until = datetime.combine(end + timedelta(days=1), time.min, BEIJING)
+    session.flush()
+    span = MonthSpan(None, None, False, [(since, until)])
+    if _from_month_counts(viewer, measure, definition):
+        span = customer_service.month_span(since, until)
+    totals: dict = {}
+    found = _month_rows(session, viewer, measure, definition, span) if span.months else []
+    if span.days:
+        found += _table_rows(session, viewer, measure, definition, span.days)
+    for k, *values in found:
+        k = reg.key_text(k, dimension.unit) if dimension.unit and k is not None else getattr(k, "value", k)
+        totals[k] = [a + int(b) for a, b in zip(totals.get(k, [0] * len(values)), values)]
+    # the last number is how many rows the group had (folded month counts can keep keys that add up to nothing)
+    totals = {k: values[:-1] for k, values in totals.items() if values[-1]}
+    names = {} if dimension.unit else names_of(session, definition.dimension, measure.source, set(totals))
+    rows = []
+    for k, values in totals.items():
+        name = k if dimension.unit else names.get(k, unnamed(definition.dimension))
+        if measure.kind == "rate":
+            rows.append(Row(k, name, percent(values[0], values[1]), values[0], values[1]))
+        elif measure.kind == "amount":
+            rows.append(Row(k, name, Decimal(values[0]) / 100))
+        else:
+            rows.append(Row(k, name, values[0]))
+    if dimension.unit:
+        rows.sort(key=lambda r: str(r.key))
+    else:
+        rows.sort(key=lambda r: (r.value is None, -(r.value or 0), str(r.name)))
+    return Result(definition, measure.name, dimension.name, measure.kind, start, end, rows)
+
+
+def _from_month_counts(viewer: Employee, measure: reg.Measure, definition: Definition) -> bool:
+    """Whether the month counts answer the definition: they keep the measure, the dimension is one of their keys
+    (or the month), every filter names one, and the viewer's scope is by salesperson (a processor also sees the
+    files they process)."""
+    filters = [reg.FILTERS[name] for name in definition.filters if name in reg.FILTERS]
+    return (bool(measure.month_columns) and definition.dimension in reg.MONTH_KEYS
+            and all(f in reg.MONTH_KEYS for f in filters) and viewer.role != Role.processor)
+
+
+def _month_rows(session: Session, viewer: Employee, measure: reg.Measure, definition: Definition,
+                span: MonthSpan) -> list[tuple]:
+    key = reg.MONTH_KEYS[definition.dimension]
+    where = [org_service.owner_filter(session, viewer, OrderMonth.salesperson_id), *span.months_where(OrderMonth)]
+    for name, value in definition.filters.items():
+        if name in reg.FILTERS:
+            where.append(reg.MONTH_KEYS[reg.FILTERS[name]] == value)
+    sums = [func.coalesce(func.sum(getattr(OrderMonth, c)), 0)
+            for c in (*measure.month_columns, reg.MONTH_PRESENCE.get(measure.source, measure.month_columns[0]))]
+    return [tuple(r) for r in session.execute(select(key, *sums).where(*where).group_by(key))]
+
+
+def _table_rows(session: Session, viewer: Employee, measure: reg.Measure, definition: Definition,
+                stretches: list[tuple[datetime, datetime]]) -> list[tuple]:
+    """One SELECT over the measure's source for the rows whose time falls in the stretches, grouped by the
+    dimension."""
+    source = reg.SOURCES[measure.source]
+    dimension = reg.DIMENSIONS[definition.dimension]
     q = reg.Query(source.base())
     key = reg.time_bucket(source, dimension.unit) if dimension.unit else reg.reach(source, dimension.key, q)
-    where = [*source.where(), source.scope(session, viewer), reg.in_period(source, since, until)]
+    where = [*source.where(), source.scope(session, viewer),
+             or_(*[reg.in_period(source, since, until) for since, until in stretches])]
     for name, value in definition.filters.items():
         if name in reg.FILTERS:
             column = reg.reach(source, reg.FILTERS[name], q)
@@ -180,27 +243,9 @@ def run(session: Session, viewer: Employee, definition: Definition, *, on: date 
                 where.append(column.in_(select(LoanProduct.id).where(LoanProduct.code == value)))
             else:
                 where.append(column == value)
-    aggregates = measure.aggregates()
-    session.flush()
-    found = session.execute(select(key.label("k"), *aggregates).select_from(q.froms).where(*where)
-                            .group_by(key)).all()
-    names = {} if dimension.unit else names_of(session, definition.dimension, source.key, {r[0] for r in found})
-    rows = []
-    for k, *values in found:
-        k = reg.key_text(k, dimension.unit) if dimension.unit and k is not None else getattr(k, "value", k)
-        name = k if dimension.unit else names.get(k, unnamed(definition.dimension))
-        if measure.kind == "rate":
-            rows.append(Row(k, name, percent(int(values[0]), int(values[1])),
-                            int(values[0]), int(values[1])))
-        elif measure.kind == "amount":
-            rows.append(Row(k, name, Decimal(int(values[0])) / 100))
-        else:
-            rows.append(Row(k, name, int(values[0])))
-    if dimension.unit:
-        rows.sort(key=lambda r: str(r.key))
-    else:
-        rows.sort(key=lambda r: (r.value is None, -(r.value or 0), str(r.name)))
-    return Result(definition, measure.name, dimension.name, measure.kind, start, end, rows)
+    return [tuple(r) for r in session.execute(select(key.label("k"), *measure.aggregates(), func.count())
+                                              .select_from(q.froms)
+                                              .where(*where).group_by(key))]
 
 
 def unnamed(dimension: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
@@ -183,24 +183,10 @@ def compact_month_counts(session: Session) -> int:
     """Fold the month counts' appended +1 and -1 rows into one row per key (dropping keys that sum to zero);
     returns how many rows were folded. Safe beside writers and a second compactor: on PostgreSQL each table is
     folded by one statement over one snapshot, on SQLite inside the one write transaction."""
-    folded = 0
-    for table, key in ((CustomerStageMonth, ("month", "owner_id", "stage")),
-                       (CustomerChannelMonth, ("month", "owner_id", "channel_id", "converted")),
-                       (FollowMonth, ("month", "employee_id", "state", "ended"))):
-        name, columns = table.__tablename__, ", ".join(key)
-        if session.get_bind().dialect.name == "postgresql":
-            folded += session.execute(text(
-                f"WITH folded AS (DELETE FROM {name} RETURNING {columns}, n), "
-                f"kept AS (INSERT INTO {name} ({columns}, n) SELECT {columns}, sum(n) FROM folded "
-                f"GROUP BY {columns} HAVING sum(n) <> 0) SELECT count(*) FROM folded")).scalar_one()
-        else:
-            upto = session.scalar(select(func.max(table.id)))
-            if upto is None:
-                continue
-            session.execute(text(f"INSERT INTO {name} ({columns}, n) SELECT {columns}, sum(n) FROM {name} "
-                                 f"WHERE id <= :upto GROUP BY {columns} HAVING sum(n) <> 0"), {"upto": upto})
-            folded += session.execute(text(f"DELETE FROM {name} WHERE id <= :upto"), {"upto": upto}).rowcount
-    return folded
+    return sum(db.fold_appended(session, table.__tablename__, key, ("n",))
+               for table, key in ((CustomerStageMonth, ("month", "owner_id", "stage")),
+                                  (CustomerChannelMonth, ("month", "owner_id", "channel_id", "converted")),
+                                  (FollowMonth, ("month", "employee_id", "state", "ended"))))
 
 
 def follow_ups_of_customer(session: Session, customer_id: int) -> int:

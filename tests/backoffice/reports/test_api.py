@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from backoffice.orders import service as order_service
@@ -12,8 +12,9 @@ from backoffice.settlements.models import DiscountKind, ExpenseKind, PaymentMeth
 from scrm.customers.models import Stage
 from tests.factories.backoffice import disbursed, processing, signed, terms
 from tests.factories.org import auth
+from tests.factories.performance import beijing_today
 
-TODAY = date.today().isoformat()
+TODAY = beijing_today().isoformat()
 
 
 def test_performance_rows_and_funder_ranking(db, client, world):
@@ -90,7 +91,7 @@ def test_overdue_rate_counts_fees_left_to_direct_debit_and_still_owed_after_the_
                                       provider="papay")
     settlement_service.record_payment(db, owing, source="debit:test-2", amount_fen=100, provider="papay")  # 1 yuan
     db.flush()
-    since = (date.today() - timedelta(days=30)).isoformat()
+    since = (beijing_today() - timedelta(days=30)).isoformat()
     k = client.get(f"/api/backoffice/reports/funnel?date_from={since}&date_to={TODAY}", headers=auth(w.finance)).json()
     o = k["overdue"]
     assert (o["due_days"], o["due"], o["overdue"], o["rate"]) == (3, 2, 1, 0.5)

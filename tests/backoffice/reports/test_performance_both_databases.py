@@ -11,7 +11,7 @@ from backoffice.orders.models import FunderType
 from backoffice.reports import service as report_service
 from backoffice.settlements import service as settlement_service
 from tests.factories.backoffice import make_world
-from tests.factories.performance import Case, beijing, drive, expected
+from tests.factories.performance import Case, beijing, beijing_today, drive, expected
 
 
 def test_figures_agree_on_both_databases(committed_any):
@@ -27,7 +27,7 @@ def test_figures_agree_on_both_databases(committed_any):
     )]
     settlement_service.current_settlement(db, cases[0].order.id).closed_at = beijing(2026, 11, 30, 23)
     db.commit()
-    period = report_service.Period(date(2026, 11, 1), date.today())
+    period = report_service.Period(date(2026, 11, 1), beijing_today())
     rows = report_service.performance(db, w.finance, period, "employee")
     got = {r.key: {"signups": r.signups, "signed_amount": f"{r.signed_fen / 100:.2f}",
                    "disbursed_count": r.disbursed_count, "disbursed_amount": f"{r.disbursed_fen / 100:.2f}",

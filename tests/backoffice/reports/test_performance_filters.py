@@ -14,9 +14,9 @@ from backoffice.orders.models import FunderType
 from backoffice.reports.service import REVENUE_ACCOUNTS
 from scrm.org.models import DataScope, Department, Role
 from tests.factories.org import auth, make_employee
-from tests.factories.performance import Case, beijing, drive, expected
+from tests.factories.performance import Case, beijing, beijing_today, drive, expected
 
-TODAY = date.today().isoformat()
+TODAY = beijing_today().isoformat()
 BASE = f"/api/backoffice/reports/performance?date_from=2026-11-01&date_to={TODAY}"
 
 
