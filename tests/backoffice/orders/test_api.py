@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from backoffice.ledger import service as ledger
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
@@ -74,6 +76,12 @@ def test_sign_confirm_review_deposit_process_disburse_settle(db, client, world):
     r = client.post(f"/api/backoffice/orders/{oid}/disburse", json=disb, headers=auth(w.processor))
     assert r.status_code == 409 and "已放款待结算" in r.json()["message"]
     assert client.post(f"/api/backoffice/orders/{oid}/follow-ups", json=fu, headers=auth(w.processor)).status_code == 201
+    # a disbursement dated after today (Beijing) is a typing slip: refused, naming the field, nothing written
+    tomorrow = (datetime.now(timezone(timedelta(hours=8))).date() + timedelta(days=1)).isoformat()
+    r = client.post(f"/api/backoffice/orders/{oid}/disburse", json={**disb, "disbursed_on": tomorrow},
+                    headers=auth(w.processor))
+    assert r.status_code == 422 and r.json()["field"] == "disbursed_on", r.text
+    assert client.get(f"/api/backoffice/orders/{oid}", headers=auth(w.processor)).json()["status"] == "processing"
     r = client.post(f"/api/backoffice/orders/{oid}/disburse", json=disb, headers=auth(w.processor))
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
