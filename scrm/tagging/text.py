@@ -215,10 +215,13 @@ _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
                     "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了", "房贷", "车贷", "的房贷", "的车贷",
-                    "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意")
+                    "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意", "医疗")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
-_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个(?![月人网平口工小])")
+# 贷二十个 (not 名下有两个商铺; 30个w is 30w)
+_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个"
+                 rf"(?![月人网平口工小w万])")
+_COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}])$")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
@@ -256,9 +259,9 @@ def extract_amount(text: str) -> int | None:
         if text[m.start() - 1:m.start()] == "几" and m.start() > 0 and not (
                 m.start() >= 2 and text[m.start() - 2] in _CN_FIG[2:] and any(c in num for c in "万w")):
             continue  # 几千, 十几万: no figure stated; but 十几二十万 is a range with its upper end stated
-        if not unit and len(num) > 2 and num[-1] in CN_DIGITS and num[-2] in "万w" and \
-                text[m.end():m.end() + 1] in _COUNTED:
-            num = num[:-1]  # 十万一年: 一 counts the years, it is not 十万一
+        counted = _COUNT_AFTER_FIGURE.match(num) if not unit and text[m.end():m.end() + 1] in _COUNTED else None
+        if counted:
+            num = counted.group(1)  # 十万一年, 15万36期: the digits after 万 count the years or periods
 
         if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] in "别不要记"):
             continue
@@ -326,7 +329,7 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
                    "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老",
-                   "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的")
+                   "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的", "就查", "光还")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
@@ -337,6 +340,7 @@ _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
     good, plain = [], []
+    last: list[int] | None = None
     for m in _TERM.finditer(text):
         g = m.groupdict()
         if g["periods"] or g["p2"]:
@@ -348,8 +352,9 @@ def extract_term(text: str) -> int | None:
         elif g["half"]:
             months = 6
         elif g["y"]:
-            if _CALENDAR_YEAR.fullmatch(g["y"]):
-                continue
+            if _CALENDAR_YEAR.fullmatch(g["y"]) or (len(g["y"]) == 2 and g["y"].isdigit()
+                                                      and text.startswith("的", m.end())):
+                continue  # 一九年的车, 19年的朗逸: a calendar year
             n = parse_number(g["y"])
             months = int(n * 12) if n is not None and n <= 30 else None
         else:
@@ -358,15 +363,19 @@ def extract_term(text: str) -> int | None:
         if not months or months > 360:
             continue
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
-        if _TERM_BAD_BEFORE_RE.search(before) and not before.endswith(("分", "贷", "借", "期限")):
+        # 贷30万3年: a term right after the amount
+        if _TERM_BAD_BEFORE_RE.search(before) and not before.endswith(("分", "贷", "借", "期限", "万", "w")):
             continue
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
-        paid = after.lstrip("要还交缴付")  # 一个月还八千: what is paid per period
+        paid = after.lstrip("要还交缴付就")  # 一个月还八千, 半年就2次: what is paid or done per period
         if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
-        (good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain).append(months)
+        if last is not None and _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]):
+            last.pop()  # 半年到一年, 1年到3年: the upper end replaces the lower one just seen
+        last = good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain
+        last.append(months)
     if good:
         return good[0]
     return plain[0] if plain else None
