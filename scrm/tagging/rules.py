@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -409,6 +409,15 @@ def _negators(rules: RuleSet) -> re.Pattern:
     return re.compile(trie_pattern(list(rules.negators)))
 
 
+def _starts(pattern: re.Pattern, text: str) -> list[int]:
+    """Every position where ``pattern`` matches, overlapping ones included."""
+    out, m = [], pattern.search(text)
+    while m is not None:
+        out.append(m.start())
+        m = pattern.search(text, m.start() + 1)
+    return out
+
+
 def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     if _negators(rules).search(clause_prefix) is None:
         return False  # most clauses hold no negator at all
@@ -433,6 +442,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     breaks = [m.end() for m in rules.clause_break.finditer(text)]
     matches: list[tuple[int, int, Rule, bool, str]] = []
     found, present = _scanner(rules).scan(text)
+    negators = _starts(_negators(rules), text)
     for at, phrase in found:
         for rule, positive in index[phrase]:
             matches.append((at, at + len(phrase), rule, positive, phrase))
@@ -464,7 +474,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             spans.append((start, end))
         i = bisect_right(breaks, start)
         clause_start = breaks[i - 1] if i else 0
-        if positive and rule.negatable and _negated(rules, text[clause_start:start]):
+        if (positive and rule.negatable and bisect_left(negators, clause_start) < bisect_left(negators, start)
+                and _negated(rules, text[clause_start:start])):
             positive = False
         clause_end = breaks[i] if i < len(breaks) else len(text)
         if positive and rules.reasoning is not None and (
@@ -569,10 +580,11 @@ def reasoning_matches(text: str, r: Reasoning,
     for c in r.counts:
         if c.needs and present.isdisjoint(c.needs):
             continue
-        rule = Rule(c.id, c.tag, None, None, (), (), (), False)
+        rule = None  # made on the first count found: most texts with the key words state none
         for m in c.pattern.finditer(text):
             n = count_value(next(v for v in m.groupdict().values() if v))
             if n is not None:
+                rule = rule or Rule(c.id, c.tag, None, None, (), (), (), False)
                 out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
     for nm in r.named:
         if named_seen is not None and len(named_seen.intersection(nm.names)) < nm.least:
@@ -610,12 +622,12 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
-    if not past_only and any_of(r.together).search(text) is None:
+    if not past_only:
         opening = _opening(text, clause_start)
-        if opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start):
-            return True
-        if opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start):
-            return True
+        if ((opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start))
+                or (opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start))):
+            if any_of(r.together).search(text) is None:
+                return True
     if not asset:
         return False
     if _in_the_past(text, clause_start, start, r):
@@ -655,7 +667,7 @@ def _opening(text: str, clause_start: int) -> str:
 def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
     """以前 / 之前 … before the phrase in its clause, with 现在 said somewhere and not in between: a run-on
     "之前借了很多网贷…现在每个月还款…工资才八千" has its present half after 现在."""
-    if any_of(r.present).search(text) is None:
+    if any_of(r.past).search(text, clause_start, start) is None or any_of(r.present).search(text) is None:
         return False
     before = text[clause_start:start]
     at = max((before.rfind(p) for p in r.past), default=-1)
