@@ -34,23 +34,24 @@ def bench_messages(n: int) -> dict:
     texts = messages(n)
     jieba.lcut("预热")  # both sides start with their dictionaries loaded
     pipeline.analyze_many(texts[:10])
-    # alternate the two, three rounds each, and keep each side's best: other load on the machine hits both
-    bare = whole = float("inf")
+    # alternate the two, three rounds each, and keep each side's best: other load on the machine hits both. The
+    # process's CPU time is kept too: on a shared machine it moves less with the others' load than the wall clock
+    bare = whole = bare_cpu = whole_cpu = float("inf")
     for _ in range(3):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for text in texts:
             jieba.lcut(text)
-        bare = min(bare, time.perf_counter() - t)
-        t = time.perf_counter()
+        bare, bare_cpu = min(bare, time.perf_counter() - t), min(bare_cpu, time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         for i in range(0, len(texts), 256):  # the way `scrm tag` and the jobs' batches run it
             pipeline.analyze_many(texts[i:i + 256])
-        whole = min(whole, time.perf_counter() - t)
+        whole, whole_cpu = min(whole, time.perf_counter() - t), min(whole_cpu, time.process_time() - c)
     t = time.perf_counter()
     for text in texts[:2000]:
         pipeline.analyze(text)
     single = (time.perf_counter() - t) / min(2000, len(texts))
     return {"messages": n, "bare_jieba_per_s": n / bare, "pipeline_per_s": n / whole, "ratio": bare / whole,
-            "pipeline_one_at_a_time_per_s": 1 / single}
+            "cpu_ratio": bare_cpu / whole_cpu, "pipeline_one_at_a_time_per_s": 1 / single}
 
 
 def bench_reprofile(n_customers: int, per_customer: int = 3) -> dict:
@@ -117,6 +118,7 @@ def main() -> None:
     print(f"messages: {m['messages']}")
     print(f"  bare jieba.lcut        {m['bare_jieba_per_s']:10,.0f} msg/s")
     print(f"  whole pipeline (batch) {m['pipeline_per_s']:10,.0f} msg/s   ratio {m['ratio']:.2f}x (target >= 0.5x)")
+    print(f"  in CPU time of this process                            ratio {m['cpu_ratio']:.2f}x")
     print(f"  whole pipeline (1 by 1){m['pipeline_one_at_a_time_per_s']:10,.0f} msg/s")
     if not args.skip_reprofile:
         r = bench_reprofile(args.customers)
