@@ -21,9 +21,13 @@ def _copy(cur, table: str, columns: list[str], rows) -> None:
 
 
 def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int = 7,
-             products: tuple[str, ...] = ("credit",)) -> None:
+             products: tuple[str, ...] = ("credit",), time_ordered: bool = False) -> None:
     """``orders`` orders; ``settled_share`` of them settled, the rest spread over the earlier states; order ``i``
-    is of ``products[i % len(products)]``. The database's triggers keep their counts as the rows are copied in."""
+    is of ``products[i % len(products)]``. The database's triggers keep their counts as the rows are copied in.
+
+    ``time_ordered`` numbers the orders in the order they were signed, as a live database does (an order's id is
+    taken when it is signed), so a period's orders sit together on disk; otherwise each order's signing time is
+    drawn at random, the worst case for reading a period from the table."""
     rnd = random.Random(seed)
     url = pg_url.replace("postgresql+psycopg://", "postgresql://")
     now = datetime(2026, 11, 30, tzinfo=timezone.utc)
@@ -43,10 +47,13 @@ def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int 
                 "{}", now - timedelta(days=rnd.randint(0, 365)), now, 0, None) for i in range(1, orders * 2 + 1)))
         order_rows, settlement_rows, entry_rows, line_rows = [], [], [], []
         line_id = 0
+        moments = sorted(now - timedelta(days=rnd.randint(0, 365), minutes=rnd.randint(0, 1440))
+                         for _ in range(orders)) if time_ordered else None
         for i in range(1, orders + 1):
             emp_id = (i % 200) + 1
             dept = (emp_id - 1) % 20 + 1
-            signed_at = now - timedelta(days=rnd.randint(0, 365), minutes=rnd.randint(0, 1440))
+            signed_at = moments[i - 1] if moments else now - timedelta(days=rnd.randint(0, 365),
+                                                                       minutes=rnd.randint(0, 1440))
             applied = rnd.randint(50_000, 1_000_000) * 100
             settled = rnd.random() < settled_share
             status = "settled" if settled else rnd.choice(["signed", "confirmed", "reviewed", "processing",
@@ -92,7 +99,8 @@ def generate(pg_url: str, orders: int, *, settled_share: float = 1.0, seed: int 
         cur.execute("ANALYZE")
 
 
-def fresh_with_orders(db_name: str, orders: int, products: tuple[str, ...] = ("credit",)) -> str:
+def fresh_with_orders(db_name: str, orders: int, products: tuple[str, ...] = ("credit",),
+                      time_ordered: bool = False) -> str:
     """A fresh database with ``orders`` generated orders, half of them settled, and this process's
     settings pointed at it (as a bench's app or service calls need); the month counts the triggers appended are
     then folded, as the scheduler does every minute."""
@@ -106,7 +114,7 @@ def fresh_with_orders(db_name: str, orders: int, products: tuple[str, ...] = ("c
     url = fresh_database(db_name)
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
     t0 = time.perf_counter()
-    generate(url, orders, settled_share=0.5, products=products)
+    generate(url, orders, settled_share=0.5, products=products, time_ordered=time_ordered)
     print(f"generated {orders:,} orders (half settled, with their journal entries) in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     with session_scope() as session:
