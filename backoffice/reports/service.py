@@ -45,6 +45,9 @@ class Period:
     end: date  # inclusive
 
     def __post_init__(self) -> None:
+        for name, day in (("date_from", self.start), ("date_to", self.end)):
+            if not 2000 <= day.year <= 2099:
+                raise ValidationFailed("日期须在 2000–2099 年之间", field=name)
         if self.end < self.start:
             raise ValidationFailed("结束日期早于开始日期", field="date_to")
 

@@ -153,6 +153,8 @@ def test_bad_filters_come_back_next_to_their_field_and_a_salesperson_is_refused(
     bad = client.get(f"{PAGE}?center_id=999999")
     assert bad.status_code == 422 and 'id="err-center_id"' in bad.text
     assert client.get(f"{PAGE}.xlsx?funder_type=pawnshop").status_code == 422
+    bad = client.get(f"{PAGE}?date_from=9999-01-01&date_to=9999-12-31")
+    assert bad.status_code == 422 and 'id="err-date_from"' in bad.text
     assert sign_in(w.sales).get(PAGE).status_code == 403
     assert "财务业绩" in sign_in(w.manager).get("/console/").text
 

@@ -105,6 +105,13 @@ def test_bad_filter_values_are_422_naming_the_field(client, world, cases):
                          ("&center_id=abc", "center_id")):
         r = client.get(BASE + query, headers=auth(w.finance))
         assert r.status_code == 422 and r.json()["field"] == field, (query, r.text)
+    # a date outside 2000–2099 (the first day of year 1 or the last of 9999 would overflow a Beijing midnight)
+    for query, field in (("date_from=0001-01-01&date_to=2026-11-30", "date_from"),
+                         ("date_from=2026-11-01&date_to=9999-12-31", "date_to")):
+        r = client.get(f"/api/backoffice/reports/performance?{query}", headers=auth(w.finance))
+        assert r.status_code == 422 and r.json()["field"] == field, (query, r.text)
+        r = client.get(f"/api/backoffice/reports/funnel?{query}", headers=auth(w.finance))
+        assert r.status_code == 422 and r.json()["field"] == field, (query, r.text)
 
 
 def test_a_centre_manager_sees_their_centre_and_is_refused_another(db, client, world, cases):
