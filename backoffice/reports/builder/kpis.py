@@ -62,6 +62,9 @@ class KpiRow:
 
 
 def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if not 2000 <= day.year <= 2099:
+            raise ValidationFailed("日期须在 2000–2099 年之间", field=name)
     if date_to < date_from:
         raise ValidationFailed("结束日期早于开始日期", field="date_to")
     return (datetime.combine(date_from, time.min, BEIJING),

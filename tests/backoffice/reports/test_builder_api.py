@@ -109,6 +109,8 @@ def test_kpis_by_product_and_channel_equal_the_hand_counted_figures(db, client, 
     assert everyone["地推海报"][:3] == (5, 3, "60.00")
     bad = client.get(f"{BASE}/kpis?date_from={_today().isoformat()}&date_to=2020-01-01", headers=auth(w.finance))
     assert bad.status_code == 422 and bad.json()["field"] == "date_to"
+    bad = client.get(f"{BASE}/kpis?date_from=0001-01-01&date_to=2020-01-01", headers=auth(w.finance))
+    assert bad.status_code == 422 and bad.json()["field"] == "date_from"
 
 
 def test_revenue_and_overdue_in_the_builder_agree_with_the_other_reports(db, client, world, products):
