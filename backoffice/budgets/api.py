@@ -15,7 +15,7 @@ from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice", tags=["backoffice: expenses and budgets"], responses=ERROR_RESPONSES)
 Reader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+Month = Annotated[str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 
 
 def budget_out(b: budget_service.BudgetRow) -> schemas.BudgetOut:

@@ -8,7 +8,7 @@ from backoffice.common.money import YuanIn, YuanOut
 class BudgetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     center_id: int = Field(ge=1)
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
+    month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])
     amount: YuanIn
 
 

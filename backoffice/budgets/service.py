@@ -29,7 +29,7 @@ from scrm.org import service as org_service
 from scrm.org.models import Center, Department, Employee, Role
 
 BEIJING = timezone(timedelta(hours=8))
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
 COUNTED = (ReimbursementStatus.confirmed, ReimbursementStatus.paid)
 MAX_MONTHS = 36
 MAX_BUDGET_FEN = 10 ** 13  # 1,000 亿元: anything more is a typing mistake
@@ -37,7 +37,7 @@ MAX_BUDGET_FEN = 10 ** 13  # 1,000 亿元: anything more is a typing mistake
 
 def parse_month(value: str | None, field: str) -> str:
     if not value or not MONTH.match(value.strip()):
-        raise ValidationFailed("月份格式应为 YYYY-MM，例如 2026-11", field=field)
+        raise ValidationFailed("月份格式应为 YYYY-MM（2000–2099 年），例如 2026-11", field=field)
     return value.strip()
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from backoffice.orders import service as order_service
 from backoffice.orders.models import Borrowing, Deposit, FunderType, Order, OrderStatus
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, SupervisorStaff, require_roles
 from scrm.core.errors import ERROR_RESPONSES, NotFound
+from scrm.core.params import Day
 from scrm.org.models import Employee, Role
 
 router = APIRouter(prefix="/api/backoffice/orders", tags=["backoffice: orders"], responses=ERROR_RESPONSES)
@@ -80,7 +80,7 @@ def order_out(session: Session, order: Order) -> schemas.OrderOut:
 
 
 def order_filter(status_: Annotated[list[OrderStatus] | None, Query(alias="status")] = None,
-                 signed_from: date | None = None, signed_to: date | None = None, center_id: int | None = None,
+                 signed_from: Day | None = None, signed_to: Day | None = None, center_id: int | None = None,
                  department_id: int | None = None, employee_id: int | None = None,
                  funder_type: FunderType | None = None, customer_id: int | None = None
                  ) -> order_service.OrderFilter:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -13,6 +12,7 @@ from backoffice.reimbursements import service as reimbursement_service
 from backoffice.reimbursements.models import CostType, ReimbursementStatus
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.params import Day
 
 router = APIRouter(prefix="/api/backoffice/reimbursements", tags=["backoffice: reimbursements"],
                    responses=ERROR_RESPONSES)
@@ -30,7 +30,7 @@ def submit(body: schemas.ReimbursementCreate, staff: CurrentStaff, session: Sess
 def list_reimbursements(staff: CurrentStaff, session: SessionDep,
                         status_: Annotated[ReimbursementStatus | None, Query(alias="status")] = None,
                         cost_type: CostType | None = None, customer_id: int | None = None,
-                        entered_by_id: int | None = None, spent_from: date | None = None, spent_to: date | None = None,
+                        entered_by_id: int | None = None, spent_from: Day | None = None, spent_to: Day | None = None,
                         limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
     """Claims you entered or that your scope covers (finance: all), newest first, filtered."""
     flt = reimbursement_service.ReimbursementFilter(status=status_, cost_type=cost_type, customer_id=customer_id,

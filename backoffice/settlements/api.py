@@ -28,6 +28,7 @@ from backoffice.settlements import vouchers
 from backoffice.settlements.models import DiscountKind, Settlement
 from scrm.auth import CurrentStaff, FinanceStaff, SessionDep, require_roles
 from scrm.core.errors import ERROR_RESPONSES, NotFound
+from scrm.core.params import Day
 from scrm.customers.identity import MP_ERRORS, CurrentCustomer
 from scrm.org.models import Employee, Role
 
@@ -192,8 +193,8 @@ ExportReader = Annotated[Employee, Depends(require_roles(Role.finance, Role.mana
 
 
 @router.get("/exports/settlements.xlsx", response_class=FileResponse)
-def export_settlements(staff: ExportReader, session: SessionDep, flt: Filter, closed_from: date | None = None,
-                       closed_to: date | None = None) -> FileResponse:
+def export_settlements(staff: ExportReader, session: SessionDep, flt: Filter, closed_from: Day | None = None,
+                       closed_to: Day | None = None) -> FileResponse:
     """Settled orders in your scope as Excel, with the order filters and the closing period; a second sheet
     lists the filters used."""
     tmp = tempfile.NamedTemporaryFile(prefix="settlements-", suffix=".xlsx", delete=False)

@@ -317,5 +317,7 @@ def channel_stats(staff: SupervisorStaff, session: SessionDep,
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise ValidationFailed("时间需要带时区，例如 2025-01-01T00:00:00+08:00", field=name)
+        if value is not None and not 2000 <= value.year <= 2099:
+            raise ValidationFailed("时间须在 2000–2099 年之间", field=name)
     return [channel_schemas.ChannelStatsOut(**asdict(s))
             for s in customer_service.channel_stats(session, staff, since=since, until=until)]

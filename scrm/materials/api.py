@@ -3,13 +3,13 @@ console's 话术素材 page; salespeople send from the chat sidebar."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from scrm.auth import CurrentStaff, ManagerStaff, SessionDep
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.params import Instant
 from scrm.materials import schemas
 from scrm.materials import service as materials_service
 from scrm.materials.models import MaterialKind
@@ -47,7 +47,7 @@ def set_active(material_id: MaterialId, body: schemas.ActiveIn, staff: ManagerSt
 
 
 @router.get("/usage", response_model=list[schemas.UsageOut])
-def usage(staff: ManagerStaff, session: SessionDep, since: datetime | None = None) -> list[schemas.UsageOut]:
+def usage(staff: ManagerStaff, session: SessionDep, since: Instant | None = None) -> list[schemas.UsageOut]:
     """Sends per script or material (by how many salespeople, to how many customers) and the customers who
     signed after they got it; most sent first."""
     return [schemas.UsageOut(material_id=u.material.id, title=u.material.title, kind=u.material.kind, sends=u.sends,

@@ -3,16 +3,16 @@ the leaderboard and the commission cost per channel. Figures are company-wide, s
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
 from scrm.auth import FinanceStaff, ManagerStaff, SessionDep
-from scrm.customers.models import Customer
+from scrm.core.crypto import mask_card
 from scrm.core.errors import ERROR_RESPONSES
 from scrm.core.money import from_fen
-from scrm.core.crypto import mask_card
+from scrm.core.params import Instant
+from scrm.customers.models import Customer
 from scrm.referral import schemas
 from scrm.referral import service as referral_service
 from scrm.referral.models import Commission, CommissionRule, CommissionState, Withdrawal, WithdrawalState
@@ -147,7 +147,7 @@ def withdrawal_history(withdrawal_id: Id, staff: FinanceStaff, session: SessionD
 
 
 @router.get("/leaderboard", response_model=list[schemas.LeaderRow])
-def leaderboard(staff: ManagerStaff, session: SessionDep, since: datetime | None = None,
+def leaderboard(staff: ManagerStaff, session: SessionDep, since: Instant | None = None,
                 limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[schemas.LeaderRow]:
     """Referrers by commission earned (confirmed, withdrawable or paid), with friends referred and settled."""
     return [schemas.LeaderRow(customer_id=r["customer_id"], name=r["name"], referred=r["referred"],
@@ -156,7 +156,7 @@ def leaderboard(staff: ManagerStaff, session: SessionDep, since: datetime | None
 
 
 @router.get("/cost-by-channel", response_model=list[schemas.ChannelCostRow])
-def cost_by_channel(staff: ManagerStaff, session: SessionDep, since: datetime | None = None) -> list[schemas.ChannelCostRow]:
+def cost_by_channel(staff: ManagerStaff, session: SessionDep, since: Instant | None = None) -> list[schemas.ChannelCostRow]:
     """What referral commissions cost per channel the referred customers came in by (net of reversals),
     and how much was clawed back from commissions already paid."""
     return [schemas.ChannelCostRow(channel_id=r["channel_id"], channel=r["channel"], commissions=r["commissions"],

@@ -1,0 +1,23 @@
+"""Query-parameter types shared by the APIs: instants with a time zone and days, both within 2000–2099.
+
+A date a person means is in that range; outside it the Beijing-midnight and UTC arithmetic behind every period
+would overflow (year 1, year 9999), so such input is a 422 naming the parameter, never a 500."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime
+
+T = TypeVar("T", bound=date)
+
+
+def _this_century(value: T) -> T:
+    if not 2000 <= value.year <= 2099:
+        raise ValueError("must fall between the years 2000 and 2099")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_this_century)]
+Day = Annotated[date, AfterValidator(_this_century)]
