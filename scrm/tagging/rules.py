@@ -114,6 +114,10 @@ class Reasoning:
     workplace_tags: frozenset = frozenset()
     workplace_after: tuple[str, ...] = ()
 
+    @property
+    def purpose_products(self) -> tuple[str, ...]:
+        return tuple(product for *_, product in self.purposes)
+
 
 @dataclass(frozen=True, eq=False)
 class RuleSet:
@@ -544,6 +548,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         pledged = pledge(text, rules, result)
         if pledged is not None:
             result.product, result.hits["product"] = pledged
+    elif rules.reasoning is not None and result.product in rules.reasoning.purpose_products:
+        # 有间商铺…想抵押贷点钱做生意: money for a business raised on a pledge (not a valuation) is the pledge's loan
+        pledged = collateral(text, rules, result, tuple(w for w in rules.reasoning.collateral_words if "押" in w))
+        if pledged is not None:
+            result.product, result.hits["product"] = pledged
     return result
 
 
@@ -722,14 +731,15 @@ def count_money(s: str) -> int | None:
     return int(n) if n is not None else None
 
 
-def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
-    """"有套房…想抵押": a pledge word with exactly one pledgeable asset stated gives that asset's product;
-    without a pledge, 周转 or 进货 by someone who runs a business gives a business loan."""
+def collateral(text: str, rules: RuleSet, result: RuleResult,
+               words: tuple[str, ...] | None = None) -> tuple[str, Hit] | None:
+    """"有套房…想抵押": a pledge word (of ``words``, by default all of them, valuations included) with exactly one
+    pledgeable asset stated gives that asset's product."""
     r = rules.reasoning
     assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
     if len(assets) == 1:
         breaks = [m.end() for m in rules.clause_break.finditer(text)]
-        for word in r.collateral_words:
+        for word in words or r.collateral_words:
             at = text.find(word)
             while at >= 0:
                 i = bisect_right(breaks, at)
@@ -737,6 +747,16 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
                 if not _negated(rules, text[start:at]) and not _pledged_already(text, at, word, r):
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
+    return None
+
+
+def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
+    """A pledge (see ``collateral``); without one, 周转 or 进货 by someone who runs a business gives a business
+    loan, and the housing fund stated alone with a loan wanted a housing-fund loan."""
+    r = rules.reasoning
+    pledged = collateral(text, rules, result)
+    if pledged is not None:
+        return pledged
     for tag, product, words, unless in r.bases:  # 公积金交了六年, 能贷多少: the one thing stated is the basis
         hit = result.hits.get(tag)
         if result.tags.get(tag) and not any(result.tags.get(t) for t in unless):

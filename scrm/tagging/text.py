@@ -210,7 +210,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # money spent or charged, not wanted
                      "花了", "花费", "罚款", "手续费", "服务费", "违约金", "管理费",
                      # paid into a fund or a policy (一共缴三千)
-                     "缴", "一共交", "每年交", "每月交")
+                     "缴", "一共交", "每年交", "每月交",
+                     # a pension, what is used of a card's limit, repayments on loans had
+                     "退休金", "养老金", "已用", "车贷", "房贷")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
@@ -336,7 +338,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
                    "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老",
-                   "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的", "就查", "光还")
+                   "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的", "就查", "光还",
+                   # 一个月申了7个平台, 一个月下来查询十几次, 一个月有十几条, 一个月得还一万五: counts per period
+                   "申", "下来", "有十", "有好", "有几", "得还")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
