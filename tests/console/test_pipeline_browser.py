@@ -38,8 +38,10 @@ def test_salesperson_moves_a_customer_on_the_board(committed_db, browser_page, c
     assert count(page, "线索录入") == 1 and count(page, "客户分配") == 1
 
     # dragged back onto 线索录入: the same move as the button
-    page.locator(f".deal[data-customer='{customer.id}']").drag_to(page.locator("section.column[aria-label='线索录入']"))
-    page.wait_for_url("**/console/pipeline?msg=pipeline_moved")
+    # the page is already at ?msg=pipeline_moved, so wait for the drop's own navigation, not for the address
+    with page.expect_navigation(url="**/console/pipeline?msg=pipeline_moved"):
+        page.locator(f".deal[data-customer='{customer.id}']").drag_to(
+            page.locator("section.column[aria-label='线索录入']"))
     assert count(page, "线索录入") == 2 and count(page, "客户分配") == 0
 
     card = page.locator(f".deal[data-customer='{customer.id}']")
