@@ -50,8 +50,8 @@ def test_finance_exports_a_month_twice_on_purpose(chromium, console_server, comm
         page.click("form.filters button:has-text('导出')")
         assert "已经导出过" in page.locator("#earlier").inner_text()
         page.screenshot(path=str(tmp_path / "accounting.png"), full_page=True)
-        page.click("button:has-text('仍然导出')")
-        page.wait_for_url("**msg=vouchers_exported*")
+        with page.expect_navigation(url="**msg=vouchers_exported*"):
+            page.click("button:has-text('仍然导出')")
         assert questions and "重复记账" in questions[-1]
         assert "重新导出" in page.locator("#exports tbody tr").first.inner_text()
 
