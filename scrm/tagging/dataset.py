@@ -222,11 +222,13 @@ VOCABULARY_TAGS = frozenset("有房产 有车辆 有社保 有公积金 有保�
 PRODUCTS = frozenset(PRODUCT_EXPLICIT)
 # heldout1.psv and heldout2.psv are the first two held-out sets, rotated into the dev material once they had been read;
 # heldout4.psv, heldout5.psv and heldout6.psv were written before the fourth, fifth and sixth rounds of rules and, like
-# heldout.psv, are never trained on; dev4.psv, dev5.psv and dev6.psv are the dev material written for those rounds
-LABELLED_SETS = {"dev": ("dev.psv", "heldout1.psv", "heldout2.psv", "dev4.psv", "dev5.psv", "dev6.psv"),
+# heldout.psv, are never trained on; dev4.psv to dev7.psv are the dev material written for the fourth to seventh rounds
+LABELLED_SETS = {"dev": ("dev.psv", "heldout1.psv", "heldout2.psv", "dev4.psv", "dev5.psv", "dev6.psv",
+                         "dev7.psv"),
                  "heldout": ("heldout.psv",), "heldout4": ("heldout4.psv",), "heldout5": ("heldout5.psv",),
                  "heldout6": ("heldout6.psv",), "heldout1": ("heldout1.psv",),
-                 "heldout2": ("heldout2.psv",), "dev4": ("dev4.psv",), "dev5": ("dev5.psv",), "dev6": ("dev6.psv",)}
+                 "heldout2": ("heldout2.psv",), "dev4": ("dev4.psv",), "dev5": ("dev5.psv",), "dev6": ("dev6.psv",),
+                 "dev7": ("dev7.psv",)}
 HELD_OUT_SETS = ("heldout", "heldout4", "heldout5", "heldout6")
 
 

@@ -506,8 +506,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
-                past_only=rule.tag is None):
+                past_only=rule.tag is None, end=end):
             continue
+        if (not positive and rule.tag is not None and rules.reasoning is not None
+                and out_of_scope(text, clause_start, start, rules.reasoning, False)):
+            continue  # 老婆不上班: what someone else lacks is not denied of the customer
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
             key = rule.tag
@@ -595,6 +598,10 @@ def reasoning_matches(text: str, r: Reasoning,
             if n is not None:
                 rule = rule or Rule(c.id, c.tag, None, None, (), (), (), False)
                 out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
+    if out:
+        # 被查了18次 近一月5次: the largest count of a tag decides, a smaller window after it does not retract it
+        many = {rule.tag for _, _, rule, positive, _ in out if positive}
+        out = [x for x in out if x[3] or x[2].tag not in many]
     for nm in r.named:
         if named_seen is not None and len(named_seen.intersection(nm.names)) < nm.least:
             continue
@@ -627,7 +634,8 @@ def answered_no(text: str, clause_end: int, r: Reasoning) -> bool:
             and text[clause_end:clause_end + 3].lstrip().startswith(r.answers))
 
 
-def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool, past_only: bool = False) -> bool:
+def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool, past_only: bool = False,
+                 end: int | None = None) -> bool:
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
     (想买一辆…): the asset is not the customer's now."""
@@ -646,7 +654,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     # 想用社保贷款: using what one has is not about to have it
     about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
     return (any_of(r.future).search(text, clause_start, start) is not None or about_to
-            or _purpose_ahead(text, clause_start, start))
+            or _purpose_ahead(text, clause_start, start, start if end is None else end))
 
 
 def _workplace(text: str, clause_start: int, start: int, end: int, clause_end: int, r: Reasoning) -> bool:
@@ -688,12 +696,14 @@ def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool
     return not any(p in before[at:] for p in r.present)
 
 
-_PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押)[^，。,.;；!！?？ ]{0,8}$")
+_PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押|抵)[^，。,.;；!！?？ ]{0,8}$")
 
 
-def _purpose_ahead(text: str, clause_start: int, start: int) -> bool:
-    """想贷款三十万做生意, 想抵押出来开店: the business is what the money is for, not one the customer runs."""
-    return text[start:start + 1] in "做开" and _PURPOSE.search(text[clause_start:start]) is not None
+def _purpose_ahead(text: str, clause_start: int, start: int, end: int) -> bool:
+    """想贷款三十万做生意, 想抵点钱出来开店, …做生意用: the business is what the money is for, not one the customer
+    runs."""
+    return text[start:start + 1] in "做开" and (_PURPOSE.search(text[clause_start:start]) is not None
+                                               or text[end:end + 1] == "用")
 
 
 def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> list[tuple[int, int, Rule, bool, str]]:

@@ -37,7 +37,7 @@ def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None,
         held = pipeline.analyze_many([e.text for e in test_set], model_path=tmp, ruleset=ruleset)
         hand = [(e, a) for e, a in zip(test_set, held) if e.origin == "handwritten"]
         dev = dataset.labelled("dev")
-        rotated = {name: dataset.labelled(name) for name in ("heldout1", "heldout2", "dev4", "dev5", "dev6")}
+        rotated = {name: dataset.labelled(name) for name in ("heldout1", "heldout2", "dev4", "dev5", "dev6", "dev7")}
         metrics = {
             **{name: pipeline.evaluate(
                 exs, pipeline.analyze_many([e.text for e in exs], model_path=tmp, ruleset=ruleset), ruleset)
@@ -98,13 +98,14 @@ SET_NAMES = {
                 "never trained or tuned on",
     "heldout6": "hand-labelled held-out set 6 (data/heldout6.psv): written before the sixth round of rules, "
                 "never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv + heldout1.psv + heldout2.psv + dev4.psv + dev5.psv + dev6.psv): "
+    "dev": "hand-labelled dev material (data/dev.psv + heldout1.psv + heldout2.psv + dev4.psv to dev7.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
     "dev6": "of which the sixth round's dev material (data/dev6.psv)",
+    "dev7": "of which the seventh round's dev material (data/dev7.psv)",
     "held_out": "template examples and old hand-written cases held out by hash",
     "held_out_handwritten": "the old hand-written cases among them (data/handwritten.csv)",
     "corrections": "staff corrections since the last model, not trained on",
