@@ -10,16 +10,9 @@ import pytest
 from scrm.tagging import pipeline
 from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, extract_term, normalize
+from tests.tagging.reasoning import asserted, tags
 
 pytestmark = pytest.mark.pure
-
-
-def tags(text: str) -> set[str]:
-    return set(pipeline.analyze(text).tags)
-
-
-def asserted(text: str) -> dict[str, bool]:
-    return apply_rules(normalize(text)).tags
 
 
 # ---------------------------------------------------------------------------------------------- numbers
