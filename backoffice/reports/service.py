@@ -19,6 +19,7 @@ from backoffice.settlements.models import PaymentMethod, Settlement, SettlementP
 from scrm.core.config import get_settings
 from scrm.core.db import fold_appended, utcnow
 from scrm.core.errors import Forbidden, ValidationFailed
+from scrm.core.params import in_this_century
 from scrm.customers import service as customer_service
 from scrm.customers.models import LoanProduct, Stage
 from scrm.customers.service import MonthSpan
@@ -46,7 +47,7 @@ class Period:
 
     def __post_init__(self) -> None:
         for name, day in (("date_from", self.start), ("date_to", self.end)):
-            if not 2000 <= day.year <= 2099:
+            if not in_this_century(day):
                 raise ValidationFailed("日期须在 2000–2099 年之间", field=name)
         if self.end < self.start:
             raise ValidationFailed("结束日期早于开始日期", field="date_to")
@@ -179,9 +180,8 @@ def performance_views(session: Session, viewer: Employee, period: Period, groupi
     check_filter(session, viewer, flt)
     wanted = list(dict.fromkeys(groupings))
     session.flush()
-    # a processor also sees the files they process, which the month counts do not key on
     span = customer_service.month_span(period.since, period.until)
-    if viewer.role == Role.processor:
+    if not month_counts_cover(viewer):
         span = MonthSpan(None, None, False, [(period.since, period.until)])
     found = _month_rows(session, viewer, wanted, span, flt) if span.months else []
     if span.days:
@@ -214,6 +214,12 @@ def performance_views(session: Session, viewer: Employee, period: Period, groupi
         out[group_by] = sorted((r for r in rows.values() if r.key in RANKED_FUNDERS or _counted(r)),
                                key=lambda r: (-r.revenue_fen, -r.disbursed_fen, -r.signups, str(r.key)))
     return out
+
+
+def month_counts_cover(viewer: Employee) -> bool:
+    """Whether the order month counts hold the viewer's scope: it is by salesperson, except a processor's, who
+    also sees the files they process (which the counts are not keyed on)."""
+    return viewer.role != Role.processor
 
 
 def _counted(row: PerformanceRow) -> bool:

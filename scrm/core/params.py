@@ -13,8 +13,13 @@ from pydantic import AfterValidator, AwareDatetime
 T = TypeVar("T", bound=date)
 
 
+def in_this_century(day: date) -> bool:
+    """Whether a date (or instant) is one the period arithmetic takes: 2000–2099."""
+    return 2000 <= day.year <= 2099
+
+
 def _this_century(value: T) -> T:
-    if not 2000 <= value.year <= 2099:
+    if not in_this_century(value):
         raise ValueError("must fall between the years 2000 and 2099")
     return value
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,10 +16,10 @@ from backoffice.reports.builder import registry as reg
 from backoffice.reports.builder.service import BEIJING, names_of, percent, unnamed
 from backoffice.reports.service import DECIDED, DISBURSED
 from scrm.core.errors import ValidationFailed
+from scrm.core.params import in_this_century
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, FollowUp, LoanProduct
 from scrm.org.models import Employee
-
 
 
 @dataclass
@@ -63,7 +64,7 @@ class KpiRow:
 
 def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     for name, day in (("date_from", date_from), ("date_to", date_to)):
-        if not 2000 <= day.year <= 2099:
+        if not in_this_century(day):
             raise ValidationFailed("日期须在 2000–2099 年之间", field=name)
     if date_to < date_from:
         raise ValidationFailed("结束日期早于开始日期", field="date_to")

@@ -13,18 +13,20 @@ from sqlalchemy.orm import Session
 
 from backoffice.orders.labels import FUNDER_LABELS, ORDER_STATUS_NAMES
 from backoffice.orders.models import OrderStatus
+from backoffice.reports import service as report_service
 from backoffice.reports.builder import registry as reg
 from backoffice.reports.builder.models import SavedReport
 from backoffice.reports.models import OrderMonth
 from scrm.channels.models import Channel
 from scrm.core.errors import NotFound, ValidationFailed
+from scrm.core.params import in_this_century
 from scrm.customers import service as customer_service
 from scrm.customers.labels import STAGE_NAMES
 from scrm.customers.models import LoanProduct, Stage
 from scrm.customers.service import MonthSpan
 from scrm.groups.labels import TIER_NAMES
 from scrm.org import service as org_service
-from scrm.org.models import Center, Department, Employee, Role
+from scrm.org.models import Center, Department, Employee
 
 BEIJING = timezone(timedelta(hours=8))
 MAX_DAYS = 3 * 366
@@ -78,7 +80,7 @@ def _date(value: Any, name: str) -> date:
         d = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
         raise ValidationFailed(f"{reg.FILTER_NAMES[name]}不是日期（YYYY-MM-DD）", field=f"filters.{name}") from None
-    if not 2000 <= d.year <= 2099:
+    if not in_this_century(d):
         raise ValidationFailed(f"{reg.FILTER_NAMES[name]}须在 2000–2099 年之间", field=f"filters.{name}")
     return d
 
@@ -207,11 +209,10 @@ def run(session: Session, viewer: Employee, definition: Definition, *, on: date 
 
 def _from_month_counts(viewer: Employee, measure: reg.Measure, definition: Definition) -> bool:
     """Whether the month counts answer the definition: they keep the measure, the dimension is one of their keys
-    (or the month), every filter names one, and the viewer's scope is by salesperson (a processor also sees the
-    files they process)."""
+    (or the month), every filter names one, and they hold the viewer's scope."""
     filters = [reg.FILTERS[name] for name in definition.filters if name in reg.FILTERS]
     return (bool(measure.month_columns) and definition.dimension in reg.MONTH_KEYS
-            and all(f in reg.MONTH_KEYS for f in filters) and viewer.role != Role.processor)
+            and all(f in reg.MONTH_KEYS for f in filters) and report_service.month_counts_cover(viewer))
 
 
 def _month_rows(session: Session, viewer: Employee, measure: reg.Measure, definition: Definition,
