@@ -32,8 +32,9 @@ def main() -> None:
     url = fresh_database("scrm_bench_debits")
     os.environ.update(SCRM_DATABASE_URL=url, SCRM_PII_KEY=PII_KEY, SCRM_REDIS_URL="", SCRM_SECRET_KEY="bench")
 
+    from scrm.core.clock import BEIJING
     from scrm.sandbox.loopback import LoopbackServer
-    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+    from scrm.sandbox.wechatpay import SandboxWechatPay
 
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY, notice_required=True)
     base = sandbox.start()
@@ -55,8 +56,8 @@ def main() -> None:
 
     from backoffice.direct_debit import service
     from backoffice.direct_debit.models import DebitOrder, DebitStatus
-    from scrm.customers.models import Customer
     from scrm.core.db import session_scope, utcnow
+    from scrm.customers.models import Customer
     from scrm.mandates.models import Mandate, MandateKind, MandateStatus
     from scrm.org.models import Employee, Role
 

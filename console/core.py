@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
@@ -34,6 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from scrm.auth import COOKIE_NAME, csrf_checked, sign
 from scrm.core import db
+from scrm.core.clock import BEIJING
 from scrm.core.errors import AppError, Forbidden, ServiceUnavailable, Unauthorized, ValidationFailed
 from scrm.org.labels import ROLE_NAMES
 from scrm.org.models import Employee, Role
@@ -46,7 +47,6 @@ CSRF_FIELD = "csrf_token"
 # Pages load only their own CSS and JS; the inline SVG charts carry style attributes.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-SHANGHAI_OFFSET_H = 8
 
 # Shared layouts and macros live in console/templates; each area's pages live in <area>/templates and are named
 # "<area>/<page>.html" (customers/list.html is console/customers/templates/list.html).
@@ -355,7 +355,7 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
 
-    return value.astimezone(timezone(timedelta(hours=SHANGHAI_OFFSET_H))).strftime(fmt)
+    return value.astimezone(BEIJING).strftime(fmt)
 
 
 def yuan(value: Any) -> str:

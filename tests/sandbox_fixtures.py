@@ -75,8 +75,9 @@ def sandbox_wechatpay(settings_env) -> Iterator:
     go to ``SCRM_WECHATPAY_NOTIFY_BASE`` (a live service's URL, when the test sets one)."""
     from datetime import datetime
 
+    from scrm.core.clock import BEIJING
     from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
-    from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+    from scrm.sandbox.wechatpay import SandboxWechatPay
 
     sandbox = SandboxWechatPay(**SANDBOX_WECHATPAY, notify_retry_intervals_s=(0.05, 0.1))
     base = sandbox.start()

@@ -8,7 +8,7 @@ import io
 import uuid
 from calendar import monthrange
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -26,13 +26,13 @@ from backoffice.ledger.chart import CHART
 from backoffice.ledger.models import JournalEntry, JournalLine
 from backoffice.orders.models import Order
 from scrm.core import storage
+from scrm.core.clock import BEIJING, beijing_day_start
 from scrm.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.core.spreadsheet import text_row
 from scrm.org import service as org_service
 from scrm.org.models import Department, Employee, Role
 
-BEIJING = timezone(timedelta(hours=8))
 MAX_DAYS = 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 SUMMARY_LIMIT = 60  # U8 takes 60 characters of 摘要
@@ -88,14 +88,10 @@ def period_of(data: ExportIn) -> tuple[date, date]:
     return data.date_from, data.date_to
 
 
-def _start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=BEIJING)
-
-
 def entries_in(session: Session, date_from: date, date_to: date) -> list[JournalEntry]:
     session.flush()
     return list(session.scalars(select(JournalEntry).where(
-        JournalEntry.posted_at >= _start(date_from), JournalEntry.posted_at < _start(date_to + timedelta(days=1)))
+        JournalEntry.posted_at >= beijing_day_start(date_from), JournalEntry.posted_at < beijing_day_start(date_to, 1))
         .order_by(JournalEntry.posted_at, JournalEntry.id)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,12 +23,12 @@ from backoffice.orders.models import Order
 from backoffice.reimbursements.labels import COST_TYPE_NAMES
 from backoffice.reimbursements.models import CostType, Reimbursement, ReimbursementStatus
 from backoffice.settlements.models import ExpenseType, Settlement, SettlementExpense, SettlementStatus
+from scrm.core.clock import beijing_day_start
 from scrm.core.db import is_postgres, utcnow
 from scrm.core.errors import Forbidden, ValidationFailed
 from scrm.org import service as org_service
 from scrm.org.models import Center, Department, Employee, Role
 
-BEIJING = timezone(timedelta(hours=8))
 MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
 COUNTED = (ReimbursementStatus.confirmed, ReimbursementStatus.paid)
 MAX_MONTHS = 36
@@ -144,8 +144,8 @@ def expenses(session: Session, viewer: Employee, first: str, last: str, *, cente
                 .join(Order, Order.id == Settlement.order_id)
                 .outerjoin(ExpenseType, ExpenseType.code == SettlementExpense.kind)
                 .where(Settlement.status == SettlementStatus.closed,
-                       Settlement.closed_at >= datetime.combine(since, time.min, BEIJING),
-                       Settlement.closed_at < datetime.combine(until, time.min, BEIJING),
+                       Settlement.closed_at >= beijing_day_start(since),
+                       Settlement.closed_at < beijing_day_start(until),
                        order_service.order_condition(session, viewer))
                 .group_by(Order.center_id, Order.department_id, ExpenseType.name, closed_month))
     if center_id is not None:

@@ -14,8 +14,9 @@ from decimal import Decimal
 import httpx
 
 from scrm.auth import issue_customer_token
+from scrm.core.clock import BEIJING
 from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, reset_settings
-from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+from scrm.sandbox.wechatpay import SandboxWechatPay
 
 
 def start_sandbox(port: int):

@@ -9,10 +9,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from scrm.mandates.models import Mandate, MandateKind
+from scrm.core.clock import beijing_date
 from scrm.core.money import to_fen
+from scrm.mandates.models import Mandate, MandateKind
 from scrm.wechatpay import bank as bank_api
-from scrm.wechatpay.client import BEIJING, PayError, beijing_now, get_pay_client, notify_url, verify_notification
+from scrm.wechatpay.client import PayError, beijing_now, get_pay_client, notify_url, verify_notification
 
 RETRYABLE_CODES = {"SYSTEMERROR", "SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANKERROR"}
 
@@ -177,4 +178,4 @@ def for_mandate(mandate: Mandate) -> Provider:
 
 def bill_day(at: datetime) -> date:
     """The provider's bill date of a moment: its Beijing calendar day."""
-    return at.astimezone(BEIJING).date()
+    return beijing_date(at)

@@ -11,7 +11,6 @@ A debit is never executed twice for the same amount due:
 """
 
 from __future__ import annotations
-from backoffice.common.loading import get_or_404
 
 import logging
 from dataclasses import dataclass
@@ -21,12 +20,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.common.loading import get_or_404
 from backoffice.direct_debit.events import DebitFailed, DebitSucceeded, PaymentAlertRaised
 from backoffice.direct_debit.labels import DEBIT_NAMES
 from backoffice.direct_debit.models import (AttemptStatus, DebitAttempt, DebitChange, DebitNotification, DebitOrder,
                                             DebitStatus, PaymentAlert, Reconciliation)
 from backoffice.direct_debit.providers import PROVIDERS, Outcome, for_mandate
 from scrm.core import events, jobs
+from scrm.core.clock import BEIJING
 from scrm.core.config import get_settings
 from scrm.core.db import insert_ignore, utcnow
 from scrm.core.errors import Conflict, Forbidden, ValidationFailed
@@ -35,7 +36,7 @@ from scrm.core.statemachine import Change, Machine
 from scrm.mandates import service as mandate_service
 from scrm.mandates.models import Mandate, MandateStatus
 from scrm.org.models import Employee, Role
-from scrm.wechatpay.client import BEIJING, PayError, beijing_now, papay_window_opens
+from scrm.wechatpay.client import PayError, beijing_now, papay_window_opens
 from scrm.wechatpay.signing import BadSignature
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -16,6 +16,7 @@ from backoffice.orders.labels import FUNDER_LABELS
 from backoffice.orders.models import FunderType, Order, OrderStatus
 from backoffice.reports.models import KEY, MEASURES, OrderMonth
 from backoffice.settlements.models import PaymentMethod, Settlement, SettlementPayment, SettlementStatus
+from scrm.core.clock import beijing_date, beijing_day_start
 from scrm.core.config import get_settings
 from scrm.core.db import fold_appended, utcnow
 from scrm.core.errors import Forbidden, ValidationFailed
@@ -29,7 +30,6 @@ from scrm.org.models import Center, Department, Employee, Role
 # revenue = fees collected (service, other fees, interest) less discounts and rebates, as the journal has them
 REVENUE_ACCOUNTS = ("fee_revenue", "other_fee_revenue", "interest_income", "fee_discounts", "rebate_expense")
 BEIJING_TZ = "Asia/Shanghai"
-BEIJING = timezone(timedelta(hours=8))
 DISBURSED = (OrderStatus.disbursed, OrderStatus.settled)
 DECIDED = (OrderStatus.disbursed, OrderStatus.settled, OrderStatus.refunded)
 GroupBy = Literal["center", "department", "employee", "product", "funder_type"]
@@ -55,12 +55,12 @@ class Period:
     @property
     def since(self) -> datetime:
         """Beijing midnight starting the first day."""
-        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=BEIJING)
+        return beijing_day_start(self.start)
 
     @property
     def until(self) -> datetime:
         """Beijing midnight ending the last day."""
-        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=BEIJING) + timedelta(days=1)
+        return beijing_day_start(self.end, 1)
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ def _day_rows(session: Session, viewer: Employee, wanted: list[str], stretches: 
     where = [order_service.order_condition(session, viewer), *flt.conditions()]
     in_period = or_(*[(Order.signed_at >= since) & (Order.signed_at < until) for since, until in stretches]) & (
         Order.status != OrderStatus.voided)
-    paid_out = or_(*[(Order.disbursed_on >= _beijing_date(since)) & (Order.disbursed_on < _beijing_date(until))
+    paid_out = or_(*[(Order.disbursed_on >= beijing_date(since)) & (Order.disbursed_on < beijing_date(until))
                      for since, until in stretches]) & Order.status.in_(DISBURSED)
     # one scan of the orders signed or disbursed in the stretches answers both sides
     orders = session.execute(
@@ -279,8 +279,6 @@ def compact_order_months(session: Session) -> int:
     return fold_appended(session, OrderMonth.__tablename__, KEY, MEASURES)
 
 
-def _beijing_date(at: datetime) -> date:
-    return at.astimezone(BEIJING).date()
 
 
 FUNNEL = [Stage.lead, Stage.contacted, Stage.appointment, Stage.signed, Stage.processing, Stage.disbursed,

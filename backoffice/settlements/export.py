@@ -3,7 +3,7 @@ straight into a write-only workbook, so memory stays flat however many orders ma
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import IO
 
 from openpyxl import Workbook
@@ -15,6 +15,7 @@ from backoffice.orders.labels import FUNDER_LABELS, PAYMENT_LABELS
 from backoffice.orders.models import Order
 from backoffice.settlements.models import Settlement, SettlementStatus
 from backoffice.settlements.service import Totals
+from scrm.core.clock import BEIJING, beijing_day_start
 from scrm.core.money import from_fen
 from scrm.core.spreadsheet import text_row
 from scrm.org.models import Employee
@@ -27,7 +28,7 @@ BATCH = 2000
 
 def _tz_naive(at: datetime | None) -> datetime | None:
     # Excel has no time zones: Beijing time, as finance reads it
-    return None if at is None else (at.astimezone(timezone(timedelta(hours=8)))).replace(tzinfo=None)
+    return None if at is None else at.astimezone(BEIJING).replace(tzinfo=None)
 
 
 def export_settled(session: Session, viewer: Employee, flt: order_service.OrderFilter, out: IO[bytes], *,
@@ -45,9 +46,9 @@ def export_settled(session: Session, viewer: Employee, flt: order_service.OrderF
             .order_by(Settlement.closed_at, Settlement.id))
     stmt = flt.apply(stmt)
     if closed_from:
-        stmt = stmt.where(Settlement.closed_at >= order_service.day_start(closed_from))
+        stmt = stmt.where(Settlement.closed_at >= beijing_day_start(closed_from))
     if closed_to:
-        stmt = stmt.where(Settlement.closed_at < order_service.day_start(closed_to, 1))
+        stmt = stmt.where(Settlement.closed_at < beijing_day_start(closed_to, 1))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("已结算订单")
     ws.append(COLUMNS)

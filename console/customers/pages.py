@@ -3,7 +3,7 @@ loan need and product fields, attachments), adding a follow-up, editing the need
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -15,6 +15,7 @@ from console import core
 from scrm.approvals import service as approval_service
 from scrm.auth import CurrentStaff, SessionDep
 from scrm.core import commands
+from scrm.core.clock import BEIJING
 from scrm.core.crypto import mask_id_no, mask_phone
 from scrm.core.errors import AppError, ValidationFailed
 from scrm.customers import service as customer_service
@@ -161,7 +162,7 @@ def _local_datetime(value: str) -> datetime | None:
         naive = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationFailed("请选择有效的日期和时间", field="next_at") from None
-    return naive.replace(tzinfo=timezone(timedelta(hours=core.SHANGHAI_OFFSET_H)))
+    return naive.replace(tzinfo=BEIJING)
 
 
 @router.post("/customers/{customer_id}/follow-ups")

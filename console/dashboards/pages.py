@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time as clock
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +16,7 @@ from console import charts, core
 from console.dashboards import read as dashboard_read
 from console.reports import pages as report_pages
 from scrm.auth import SessionDep, SupervisorStaff
+from scrm.core.clock import BEIJING, beijing_day_start, beijing_today
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.org import service as org_service
@@ -23,7 +24,6 @@ from scrm.org.models import Employee
 
 router = core.console_router()
 
-BEIJING = timezone(timedelta(hours=core.SHANGHAI_OFFSET_H))
 DEFAULT_DAYS = 30
 # Counting a long period scans the customer table (about 100 ms at 100,000 customers) and drawing the
 # four charts takes about 50 ms more; the drawn charts are kept this long per viewer and filters, and
@@ -37,15 +37,14 @@ _cache_lock = threading.Lock()
 
 def _period(listing: core.Listing) -> dashboard_read.Period:
     f = listing.filters
-    until_day = core.form_date(f.get("until"), "until") or datetime.now(BEIJING).date()
+    until_day = core.form_date(f.get("until"), "until") or beijing_today()
     since_day = core.form_date(f.get("since"), "since") or until_day - timedelta(days=DEFAULT_DAYS - 1)
     if since_day > until_day:
         raise ValidationFailed("开始日期不能晚于结束日期", field="since")
     center = f.get("center_id", "")
     department = f.get("department_id", "")
     return dashboard_read.Period(
-        since=datetime.combine(since_day, time.min, BEIJING), until=datetime.combine(until_day + timedelta(days=1),
-                                                                                    time.min, BEIJING),
+        since=beijing_day_start(since_day), until=beijing_day_start(until_day, 1),
         center_id=int(center) if center.isdigit() else None, department_id=int(department) if department.isdigit()
         else None)
 

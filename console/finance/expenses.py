@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -17,6 +17,7 @@ from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import EXPENSE_ACCOUNTS
 from console import core
 from scrm.auth import FinanceStaff, ManagerStaff, SessionDep, require_roles
+from scrm.core.clock import BEIJING
 from scrm.core.errors import AppError, ValidationFailed
 from scrm.core.money import from_fen
 from scrm.org import service as org_service
@@ -26,7 +27,6 @@ router = core.console_router()
 PAGE = "/finance/expenses"
 TYPES = "/finance/expense-types"
 Reader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
-BEIJING = timezone(timedelta(hours=core.SHANGHAI_OFFSET_H))
 ACCOUNT_NAMES = {a: CHART[a].name for a in EXPENSE_ACCOUNTS}
 
 

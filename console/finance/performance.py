@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Callable
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from backoffice.reports import service as report_service
 from backoffice.reports.service import GROUP_NAMES, PerformanceFilter, PerformanceRow
 from console import charts, core
 from scrm.auth import SessionDep, require_roles
+from scrm.core.clock import beijing_today
 from scrm.core.errors import ValidationFailed
 from scrm.core.money import from_fen
 from scrm.core.spreadsheet import text_row
@@ -34,7 +34,6 @@ PAGE = "/finance/performance"
 Reader = Annotated[Employee, Depends(require_roles(Role.finance, Role.manager))]
 FILTERS = ("date_from", "date_to", "group_by", "center_id", "department_id", "employee_id", "product_code",
            "funder_type")
-BEIJING = timezone(timedelta(hours=core.SHANGHAI_OFFSET_H))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHART_ROWS = 15  # the chart draws the first rows; the table lists them all
 
@@ -126,7 +125,7 @@ def read_query(f: dict[str, str]) -> Query:
         except ValidationFailed as exc:
             errors.append({"field": name, "message": exc.message})
 
-    today = datetime.now(BEIJING).date()
+    today = beijing_today()
     check("date_to", lambda: core.form_date(f.get("date_to"), "date_to") or today)
     check("date_from", lambda: core.form_date(f.get("date_from"), "date_from") or (out.get("date_to") or today)
           .replace(day=1))

@@ -8,8 +8,9 @@ from datetime import datetime
 
 import typer
 
+from scrm.core.clock import BEIJING
 from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY, SANDBOX_WECOM, SANDBOX_WXA
-from scrm.sandbox.wechatpay import BEIJING, SandboxWechatPay
+from scrm.sandbox.wechatpay import SandboxWechatPay
 from scrm.sandbox.wecom import SandboxWecom
 from scrm.sandbox.wecom.company import seed_company
 from scrm.sandbox.wecom.demo import seed_demo

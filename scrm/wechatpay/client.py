@@ -21,6 +21,7 @@ from wechatpy.exceptions import WeChatPayException
 from wechatpy.pay import WeChatPay
 from wechatpy.pay.api.withhold import WeChatWithhold
 
+from scrm.core.clock import BEIJING
 from scrm.core.config import get_settings
 from scrm.core.errors import ExternalServiceError
 from scrm.wechatpay import signing
@@ -29,7 +30,6 @@ from scrm.wecom.client import CallLog, WecomClient
 
 log = logging.getLogger(__name__)
 
-BEIJING = timezone(timedelta(hours=8))
 PAPAY_HOURS = (7, 22)
 RETRYABLE = {"pay/paporderquery", "pay/orderquery", "papay/querycontract", "papay/predeductnotify",
              "pay/downloadbill", "mmpaymkttransfers/promotion/transfers", "mmpaymkttransfers/gettransferinfo"}

@@ -16,7 +16,7 @@ from backoffice.orders.models import FunderType
 from backoffice.settlements import service as settlement_service
 from backoffice.settlements.models import ExpenseKind, PaymentMethod, SettlementFee, SettlementPayment, SettlementStatus
 from scrm.auth import COOKIE_NAME, issue_staff_token
-from scrm.sandbox.wechatpay import BEIJING
+from scrm.core.clock import BEIJING
 from tests.backoffice.conftest import world  # noqa: F401  (fixture)
 from tests.console.conftest import csrf_of
 from tests.factories.backoffice import disbursed

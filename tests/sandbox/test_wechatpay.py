@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from scrm.sandbox.wechatpay import BEIJING
+from scrm.core.clock import BEIJING
 from scrm.wechatpay import signing
 from scrm.wechatpay.bank import get_bank_client
 from scrm.wechatpay.client import PayError, get_pay_client

@@ -3,10 +3,10 @@ refunds (退定) and the customer's borrowing (借款), and processing (做单) 
 settlement. Only these functions move an order."""
 
 from backoffice.orders.service.contracts import (AMOUNT_ROLES, ERASED_CUSTOMER, FEE_FIELDS, ORDER_MACHINE, OrderFilter,
-                                                 OrderTerms, amend, confirm_contract, contract_approval, correct, day_start,
+                                                 OrderTerms, amend, confirm_contract, contract_approval, correct,
                                                  expected_fee_fen, fees_from_rule, get_order, get_visible_order,
-                                                 list_orders, on_contract_approval_finished, on_customer_erased, order_condition, require_role, review,
-                                                 sign_order, void)
+                                                 list_orders, on_contract_approval_finished, on_customer_erased,
+                                                 order_condition, require_role, review, sign_order, void)
 from backoffice.orders.service.deposits import (CASH_METHODS, allowed_actions, apply_deposit, borrowings_of,
                                                 confirm_deposit, confirm_refund, deposit_of, deposits_of, file_refund,
                                                 get_borrowing, get_refund, interest_fen, lend, mark_repaid,
@@ -18,7 +18,7 @@ from backoffice.orders.service.processing import (add_follow_up, check_settle, d
 __all__ = [
     # contracts
     "AMOUNT_ROLES", "ERASED_CUSTOMER", "FEE_FIELDS", "ORDER_MACHINE", "expected_fee_fen", "fees_from_rule", "OrderFilter", "OrderTerms", "amend", "confirm_contract", "contract_approval", "correct",
-    "day_start", "get_order", "get_visible_order", "list_orders", "on_contract_approval_finished", "on_customer_erased", "order_condition",
+    "get_order", "get_visible_order", "list_orders", "on_contract_approval_finished", "on_customer_erased", "order_condition",
     "require_role", "review", "sign_order", "void",
     # deposits, refunds and borrowing
     "CASH_METHODS", "allowed_actions", "apply_deposit", "borrowings_of", "confirm_deposit", "confirm_refund", "deposit_of", "deposits_of",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from scrm.approvals import service as approval_service
 from scrm.approvals.models import ApprovalInstance, ApprovalStatus
 from scrm.approvals.schemas import ActIn
 from scrm.core import crypto, events
+from scrm.core.clock import beijing_day_start
 from scrm.core.db import utcnow
 from scrm.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from scrm.core.statemachine import Machine
@@ -311,9 +312,9 @@ class OrderFilter:
         if self.disbursed_to:
             stmt = stmt.where(Order.disbursed_on <= self.disbursed_to)
         if self.signed_from:
-            stmt = stmt.where(Order.signed_at >= day_start(self.signed_from))
+            stmt = stmt.where(Order.signed_at >= beijing_day_start(self.signed_from))
         if self.signed_to:
-            stmt = stmt.where(Order.signed_at < day_start(self.signed_to, 1))
+            stmt = stmt.where(Order.signed_at < beijing_day_start(self.signed_to, 1))
         for value, column in ((self.center_id, Order.center_id), (self.department_id, Order.department_id),
                               (self.employee_id, Order.salesperson_id), (self.funder_type, Order.funder_type),
                               (self.customer_id, Order.customer_id)):
@@ -330,10 +331,6 @@ class OrderFilter:
                 continue
             out[key] = ",".join(v.value for v in value) if isinstance(value, list) else getattr(value, "value", str(value))
         return out
-
-
-def day_start(day: date, plus_days: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=plus_days)
 
 
 def list_orders(session: Session, viewer: Employee, flt: OrderFilter, *, sort: str = "-signed_at",

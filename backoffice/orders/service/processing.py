@@ -3,7 +3,7 @@ settlement."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,12 +12,11 @@ from backoffice.orders.events import LoanDisbursed
 from backoffice.orders.models import FollowUpKind, Order, ProcessingFollowUp
 from backoffice.orders.service.contracts import ORDER_MACHINE, require_role
 from scrm.core import events
+from scrm.core.clock import beijing_today
 from scrm.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
 from scrm.org.models import Employee, Role
-
-BEIJING = timezone(timedelta(hours=8))
 
 
 def _check_processor(actor: Employee, order: Order) -> None:
@@ -58,7 +57,7 @@ def disburse(session: Session, actor: Employee, order: Order, *, amount_fen: int
         raise ValidationFailed("期数须在 1 到 360 之间", field="term_months")
     if repayment_day is not None and not 1 <= repayment_day <= 28:
         raise ValidationFailed("还款日须在 1 到 28 之间", field="repayment_day")
-    if disbursed_on > datetime.now(BEIJING).date():
+    if disbursed_on > beijing_today():
         raise ValidationFailed("放款日期不能晚于今天", field="disbursed_on")
     ORDER_MACHINE.check(order, "disburse")
     if not any(f.kind == FollowUpKind.disbursed_pending for f in follow_ups(session, order.id)):

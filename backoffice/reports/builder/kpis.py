@@ -5,7 +5,7 @@ through the report builder's sources (so scope, joins and names are the builder'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from backoffice.orders.models import Order
 from backoffice.reports.builder import registry as reg
-from backoffice.reports.builder.service import BEIJING, names_of, percent, unnamed
+from backoffice.reports.builder.service import names_of, percent, unnamed
 from backoffice.reports.service import DECIDED, DISBURSED
+from scrm.core.clock import beijing_day_start
 from scrm.core.errors import ValidationFailed
 from scrm.core.params import in_this_century
 from scrm.customers import service as customer_service
@@ -68,8 +69,7 @@ def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
             raise ValidationFailed("日期须在 2000–2099 年之间", field=name)
     if date_to < date_from:
         raise ValidationFailed("结束日期早于开始日期", field="date_to")
-    return (datetime.combine(date_from, time.min, BEIJING),
-            datetime.combine(date_to + timedelta(days=1), time.min, BEIJING))
+    return beijing_day_start(date_from), beijing_day_start(date_to, 1)
 
 
 def _grouped(session: Session, viewer: Employee, source: reg.Source, aggregates: list, since: datetime,

@@ -4,7 +4,7 @@ grouped query in the viewer's scope, and saved reports on a manager's dashboard.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from backoffice.reports.builder import registry as reg
 from backoffice.reports.builder.models import SavedReport
 from backoffice.reports.models import OrderMonth
 from scrm.channels.models import Channel
+from scrm.core.clock import beijing_day_start, beijing_today
 from scrm.core.errors import NotFound, ValidationFailed
 from scrm.core.params import in_this_century
 from scrm.customers import service as customer_service
@@ -28,7 +29,6 @@ from scrm.groups.labels import TIER_NAMES
 from scrm.org import service as org_service
 from scrm.org.models import Center, Department, Employee
 
-BEIJING = timezone(timedelta(hours=8))
 MAX_DAYS = 3 * 366
 MAX_SAVED = 20
 HUNDRED = Decimal(100)
@@ -64,10 +64,6 @@ class Result:
     rows: list[Row]
 
 
-def today() -> date:
-    return datetime.now(BEIJING).date()
-
-
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """An exact share in percent, two decimals, half up; None when nothing was counted."""
     if not denominator:
@@ -96,7 +92,7 @@ def _int(value: Any, name: str) -> int:
 
 def period_of(filters: dict[str, Any], on: date | None = None) -> tuple[date, date]:
     """The Beijing days (both included) a definition's filters name: an explicit range or a relative period."""
-    on = on or today()
+    on = on or beijing_today()
     if "date_from" in filters or "date_to" in filters:
         start = _date(filters.get("date_from") or filters.get("date_to"), "date_from")
         end = _date(filters.get("date_to") or on.isoformat(), "date_to")
@@ -175,8 +171,8 @@ def run(session: Session, viewer: Employee, definition: Definition, *, on: date 
     measure = reg.MEASURES[definition.measure]
     dimension = reg.DIMENSIONS[definition.dimension]
     start, end = period_of(definition.filters, on)
-    since = datetime.combine(start, time.min, BEIJING)
-    until = datetime.combine(end + timedelta(days=1), time.min, BEIJING)
+    since = beijing_day_start(start)
+    until = beijing_day_start(end, 1)
     session.flush()
     span = MonthSpan(None, None, False, [(since, until)])
     if _from_month_counts(viewer, measure, definition):

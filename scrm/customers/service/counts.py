@@ -4,7 +4,7 @@ its paged lists."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
 from scrm.core import db
+from scrm.core.clock import beijing_month_start
 from scrm.customers.models import (Customer, CustomerChannelMonth, CustomerFollow, CustomerStageMonth, CustomerStatus,
                                    FollowMonth, FollowStatus, FollowUp, Stage, TimelineEntry)
 from scrm.customers.service.common import (CONVERTED_STAGES, OPEN_STAGES, not_merged, visible_condition,
                                            visible_owner_condition)
 from scrm.org import service as org_service
 from scrm.org.models import Employee
-
-BEIJING = timezone(timedelta(hours=8))
 
 
 def stage_counts_by_channel(session: Session, viewer: Employee, *, created_from: datetime | None = None,
@@ -159,16 +158,11 @@ class MonthSpan:
         return or_(*[and_(column >= since, column < until) for since, until in self.days])
 
 
-def _month_start(at: datetime) -> datetime:
-    local = at.astimezone(BEIJING)
-    return datetime(local.year, local.month, 1, tzinfo=BEIJING)
-
-
 def month_span(since: datetime | None, until: datetime | None) -> MonthSpan:
-    first = None if since is None else _month_start(since)
+    first = None if since is None else beijing_month_start(since)
     if first is not None and first < since:
-        first = _month_start(first + timedelta(days=32))
-    last = None if until is None else _month_start(until)
+        first = beijing_month_start(first + timedelta(days=32))
+    last = None if until is None else beijing_month_start(until)
     if first is not None and last is not None and first >= last:
         return MonthSpan(None, None, False, [(since, until)])
     days = []

@@ -26,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from scrm.core.clock import BEIJING
 from scrm.core.config import SANDBOX_BANKPAY, SANDBOX_WECHATPAY
 from scrm.sandbox.loopback import LoopbackSandbox, take_fault
 from scrm.wechatpay import signing
 
-BEIJING = timezone(timedelta(hours=8))
 PAPAY_HOURS = (7, 22)  # deductions only from 07:00 to 22:00 Beijing time
 SMS_TTL_S = 300
 SMS_MAX_TRIES = 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from backoffice.direct_debit.models import DebitStatus
-from scrm.sandbox.wechatpay import BEIJING
+from scrm.core.clock import BEIJING
 from tests.factories.mandates import bind_card, customer_auth, sign_papay
 from tests.factories.org import auth
 

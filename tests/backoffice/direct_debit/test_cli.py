@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from backoffice.direct_debit import service
 from backoffice.direct_debit.cli import app
 from backoffice.direct_debit.models import DebitStatus
-from scrm.sandbox.wechatpay import BEIJING
+from scrm.core.clock import BEIJING
 from tests.factories.mandates import sign_papay
 
 

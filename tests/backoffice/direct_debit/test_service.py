@@ -11,8 +11,8 @@ from sqlalchemy import select
 from backoffice.direct_debit import service, tasks
 from backoffice.direct_debit.labels import DEBIT_NAMES
 from backoffice.direct_debit.models import AttemptStatus, DebitChange, DebitOrder, DebitStatus, PaymentAlert
+from scrm.core.clock import BEIJING
 from scrm.core.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
-from scrm.sandbox.wechatpay import BEIJING
 from tests.factories.common import events_named
 from tests.factories.mandates import bind_card, customer_auth, sign_papay
 

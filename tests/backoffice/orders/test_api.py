@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from backoffice.ledger import service as ledger
 from scrm.customers import service as customer_service
 from scrm.customers.models import Stage
@@ -190,3 +192,23 @@ def test_void_and_correction_are_recorded(db, client, world):
     assert client.post(f"/api/backoffice/orders/{oid}/void", json={"reason": "x"},
                        headers=auth(w.finance)).status_code == 409
     assert ledger.trial_balance(db) and ledger.unbalanced_entries(db) == []
+
+
+def test_the_signed_date_filter_counts_beijing_days(db, client, world):
+    """Staff pick dates in Beijing: an order signed at 00:30 on 3 March in Beijing (16:30 on 2 March in UTC) is a
+    3 March order in the list, and in no 2 March list."""
+    w = world
+    oid = client.post("/api/backoffice/orders", json=sign_body(w.customer(db).id), headers=auth(w.sales)).json()["id"]
+    db.execute(text("UPDATE bo_order SET signed_at = :at WHERE id = :id"),
+               {"at": datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc), "id": oid})
+    db.commit()
+
+    def listed(**days) -> list[int]:
+        r = client.get("/api/backoffice/orders", params=days, headers=auth(w.finance))
+        assert r.status_code == 200, r.text
+        return [o["id"] for o in r.json()["items"]]
+
+    assert listed(signed_from="2026-03-03", signed_to="2026-03-03") == [oid]
+    assert listed(signed_from="2026-03-02", signed_to="2026-03-02") == []
+    assert listed(signed_to="2026-03-02") == []
+    assert listed(signed_from="2026-03-03") == [oid]
