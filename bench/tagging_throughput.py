@@ -19,7 +19,7 @@ def messages(n: int) -> list[str]:
     from scrm.tagging import dataset
 
     base = ([e.text for e in dataset.generate(min(n, 5000), seed=99)] + [e.text for e in dataset.handwritten()]
-            + [e.text for name in dataset.LABELLED_SETS for e in dataset.labelled(name)])
+            + [e.text for e in dataset.labelled("dev")])
     return [base[i % len(base)] for i in range(n)]
 
 

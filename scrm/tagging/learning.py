@@ -138,7 +138,8 @@ def train_and_activate(session: Session, *, models_dir: Path, generated: int = 3
     path = Path(models_dir) / f"{version}.joblib"
     meta = training.train(n=generated, seed=seed, out=path,
                           extra=correction_examples(older, current_path), version=version)
-    new = {"heldout": _headline(meta["metrics"]["heldout"]), "corrections": training.agreement(path, recent)}
+    new = {"heldout": _headline(meta["metrics"][dataset.HELD_OUT_SETS[0]]),
+           "corrections": training.agreement(path, recent)}
     old = {"heldout": _headline(training.evaluate_heldout(current_path)),
            "corrections": training.agreement(current_path, recent)}
     worse = []

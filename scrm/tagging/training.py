@@ -37,7 +37,7 @@ def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None,
         held = pipeline.analyze_many([e.text for e in test_set], model_path=tmp, ruleset=ruleset)
         hand = [(e, a) for e, a in zip(test_set, held) if e.origin == "handwritten"]
         dev = dataset.labelled("dev")
-        rotated = {name: dataset.labelled(name) for name in ("heldout1", "heldout2", "dev4", "dev5", "dev6", "dev7")}
+        rotated = {name: dataset.labelled(name) for name in dataset.ROTATED_SETS}
         metrics = {
             **{name: pipeline.evaluate(
                 exs, pipeline.analyze_many([e.text for e in exs], model_path=tmp, ruleset=ruleset), ruleset)
@@ -68,8 +68,8 @@ def train(*, n: int = 3000, seed: int = dataset.SEED, out: Path | None = None,
 
 
 def evaluate_heldout(model_path: Path | None) -> dict:
-    """The whole pipeline with this model on the hand-labelled held-out set."""
-    heldout = dataset.labelled("heldout")
+    """The whole pipeline with this model on the hand-labelled held-out set (totals only)."""
+    heldout = dataset.labelled(dataset.HELD_OUT_SETS[0])
     m = pipeline.evaluate(heldout, pipeline.analyze_many([e.text for e in heldout], model_path=model_path))
     m["errors"] = []
     return m
@@ -91,21 +91,22 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout": "hand-labelled held-out set 3 (data/heldout.psv): never trained or tuned on",
-    "heldout4": "hand-labelled held-out set 4 (data/heldout4.psv): written before the fourth round of rules, "
-                "never trained or tuned on",
-    "heldout5": "hand-labelled held-out set 5 (data/heldout5.psv): written before the fifth round of rules, "
-                "never trained or tuned on",
-    "heldout6": "hand-labelled held-out set 6 (data/heldout6.psv): written before the sixth round of rules, "
-                "never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv + heldout1.psv + heldout2.psv + dev4.psv to dev7.psv): "
+    "heldout7": "hand-labelled held-out set 7 (data/heldout7.psv): written from the guideline alone for the eighth "
+                "round of rules, never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout6.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
+    "heldout": "of which the third held-out set (data/heldout.psv), rotated into the dev material",
+    "heldout4": "of which the fourth held-out set (data/heldout4.psv), rotated into the dev material",
+    "heldout5": "of which the fifth held-out set (data/heldout5.psv), rotated into the dev material",
+    "heldout6": "of which the sixth held-out set (data/heldout6.psv), rotated into the dev material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
     "dev6": "of which the sixth round's dev material (data/dev6.psv)",
     "dev7": "of which the seventh round's dev material (data/dev7.psv)",
+    "dev8": "of which the eighth round's dev material, first writer (data/dev8.psv)",
+    "dev9": "of which the eighth round's dev material, second writer (data/dev9.psv)",
     "held_out": "template examples and old hand-written cases held out by hash",
     "held_out_handwritten": "the old hand-written cases among them (data/handwritten.csv)",
     "corrections": "staff corrections since the last model, not trained on",

@@ -65,7 +65,7 @@ def test_corrections_train_the_next_model_which_is_activated_when_not_worse_and_
     assert first.model.metrics["report"]["corrections_trained"] == 12 - 12 // learning.RECENT_SHARE
     assert Path(first.model.path).exists() and first.model.version.startswith("tagger-1-")
     assert set(first.metrics["new"]) == {"heldout", "corrections"}
-    assert first.metrics["new"]["heldout"]["n"] == len(dataset.labelled("heldout"))
+    assert first.metrics["new"]["heldout"]["n"] == len(dataset.labelled(dataset.HELD_OUT_SETS[0]))
     assert first.activated, first.reason
     assert first.reason == "activated: not worse than the shipped model"
     assert learning.active_model(db).id == first.model.id
