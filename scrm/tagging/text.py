@@ -212,7 +212,11 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # paid into a fund or a policy (一共缴三千)
                      "缴", "一共交", "每年交", "每月交",
                      # a pension, what is used of a card's limit, repayments on loans had
-                     "退休金", "养老金", "已用", "车贷", "房贷")
+                     "退休金", "养老金", "已用", "车贷", "房贷",
+                     # a policy's premium or cover (教育险两万, 保单十万)
+                     "险", "保单",
+                     # repayments, totals owed, money in hand (月还1.2w, 网贷总额6万, 手里有一百万)
+                     "月还", "总额", "手里有", "手上有", "手头有")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
@@ -224,12 +228,18 @@ _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
                     "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了", "房贷", "车贷", "的房贷", "的车贷",
-                    "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意", "医疗")
+                    "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意", "医疗",
+                    # still owed (一押还有40万没还), an area (厂房三千平)
+                    "没还", "未还", "还没还", "平", "平米", "平方", "㎡")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
 _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个"
                  rf"(?![月人网平口工小w万])")
+# 想弄个经营贷 五十个 两年, 20个左右: a figure of 个 standing as its own clause in a message about a loan
+_GE_ALONE = re.compile(rf"(?:^|(?<=[，。,.;；!！?？ ]))((?:\d+|[{_CN_FIG}])+)个(?=左右|上下|吧|$|[，。,.;；!！?？ ])")
+_LOAN_WORD = re.compile(r"贷|借|押|抵|周转")
+_COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|[家笔张套辆台间]")
 _COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}])$")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
@@ -240,7 +250,21 @@ _NUMERAL = re.compile(rf"[\d{_CN}]")
 
 
 _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION, _MONEY_RETRACTION, _MONEY_BAD_BEFORE))
-_WANT_RE = any_of(_MONEY_WANT)
+# 信用卡额度五万, 借呗额度三万: a card's or an online loan's limit, which is had, not wanted
+_LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
+_WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不多四万 is no want
+# 押车贷二十万, 抵押厂房贷三百万: a loan on a pledged car or house, not a car loan or mortgage owed
+_PLEDGE_LOAN = re.compile(r"押[^，。,.;；!！?？ ]{0,4}[房车]贷款?$")
+# 流水贷五十万, 发票贷两百万: a loan product named by what it rests on, right before the figure (not 房贷, 车贷,
+# 网贷 or 微粒贷 owed)
+_NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵|保单|公积金|社保|工资|消费)贷款?$")
+
+
+def _ten_thousands_alone(m: re.Match) -> str:
+    """网贷多，七八个吧, wd 5个: a count of the loans or cards just named stays a count."""
+    if _COUNTED_THINGS.search(m.string, max(0, m.start() - 16), m.start()):
+        return m.group()
+    return m.group(1) + "万"
 
 
 def _before(text: str, start: int, n: int = 8) -> str:
@@ -262,6 +286,8 @@ def extract_amount(text: str) -> int | None:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
         text = _GE.sub(r"\1\2万", text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
+        if _LOAN_WORD.search(text):
+            text = _GE_ALONE.sub(_ten_thousands_alone, text)
         text = text.replace("个w", "w").replace("个万", "万")  # 6个w
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
@@ -272,7 +298,7 @@ def extract_amount(text: str) -> int | None:
         if counted:
             num = counted.group(1)  # 十万一年, 15万36期: the digits after 万 count the years or periods
 
-        if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] in "别不要记"):
+        if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] and text[m.end()] in "别不要记"):
             continue
         has_mag = any(c in num for c in "万亿w") or (unit and any(c in num for c in "千k"))
         bare_arabic = num.isdigit() and not unit
@@ -293,7 +319,8 @@ def extract_amount(text: str) -> int | None:
         if value < 1000 or value > 1_000_000_000:
             continue
         before = _before(text, m.start())
-        if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before):
+        if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before) or _LIMIT.search(text, max(0, m.start() - 14),
+                                                                                        m.start()):
             continue
         if _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) and plain + good:
             # "30-50万": the upper end replaces the lower one just seen
@@ -314,6 +341,8 @@ def extract_amount(text: str) -> int | None:
 
 def _bad_before(before: str) -> bool:
     """A word of money had or owed before the figure (月薪, 欠), and no want after that word."""
+    if _PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before):
+        return False
     bad, m = -1, _BAD_BEFORE_RE.search(before)
     while m is not None:  # where the last of them ends: the longest at each position where one starts
         bad = max(bad, m.end())

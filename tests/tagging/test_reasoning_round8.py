@@ -1,0 +1,66 @@
+"""The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
+policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
+clause of their own; a policy as the basis of an unsecured loan. Pure: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging import pipeline
+from scrm.tagging.text import extract_amount, normalize
+
+pytestmark = pytest.mark.pure
+
+
+def amount(text: str) -> int | None:
+    return extract_amount(normalize(text))
+
+
+# ---------------------------------------------------------------------------------------------- amounts wanted
+
+@pytest.mark.parametrize("text, want", [
+    ("打算拿公司开票记录做个税贷八十万", 800_000),
+    ("用工资流水贷三十万行不行", 300_000),
+    ("我想抵押门面房贷两百万", 2_000_000),
+    ("奔驰一台，打算押车贷四十万", 400_000),
+    ("公司要做一笔经营贷一千万", 10_000_000),
+])
+def test_a_loan_named_by_its_basis_or_a_pledge_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想做个车抵 三十个 一年", 300_000),
+    ("房子在南宁，想抵押，八十个左右吧", 800_000),
+])
+def test_ten_thousands_counted_as_ge_in_their_own_clause_are_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "网贷挺多的，五六个吧，想贷款",
+    "口子借了有 4个 还能借吗",
+    "信用卡有三张 额度八万 刷了一半，能借不",
+    "给儿子买的重疾险三万一年，我能贷款吗",
+    "月还1.5w，收入2w，还能贷吗",
+    "手里有八十万 想买房 能贷吗",
+    "一押还有三十万没还清，想二押",
+    "厂房两千平 想抵押",
+])
+def test_a_count_a_limit_a_premium_a_repayment_money_in_hand_a_debt_or_an_area_is_no_amount(text):
+    assert amount(text) is None
+
+
+def test_an_amount_roughly_owed_is_not_the_amount_wanted():
+    assert amount("信用卡欠了差不多六万，想借八万一次还清") == 80_000
+
+
+# ---------------------------------------------------------------------------------------------- product
+
+@pytest.mark.parametrize("text", ["我每年交一份寿险，交了六年了，能贷多少", "保单年交一万五，凭这个能借吗"])
+def test_a_policy_as_the_one_basis_of_a_loan_is_an_unsecured_loan(text):
+    assert pipeline.analyze(text).product == "信用贷"
+
+
+def test_a_policy_beside_a_house_is_not_the_basis():
+    assert pipeline.analyze("有一套房，保单也交了三年，想贷款").product != "信用贷"
