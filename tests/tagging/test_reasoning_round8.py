@@ -64,3 +64,25 @@ def test_a_policy_as_the_one_basis_of_a_loan_is_an_unsecured_loan(text):
 
 def test_a_policy_beside_a_house_is_not_the_basis():
     assert pipeline.analyze("有一套房，保单也交了三年，想贷款").product != "信用贷"
+
+
+# ---------------------------------------------------------------------------------------------- intent
+
+@pytest.mark.parametrize("text", [
+    "营业执照复印件礼拜三送过去",
+    "想借十万，下礼拜能签不",
+    "客户说材料周四带来",
+    "年前就得拿到这笔钱",
+    "押车贷能当天放不",
+    "这个贷款在哪里办，要十万，能快就快",
+])
+def test_a_day_set_for_acting_or_asking_where_to_apply_is_high_intent(text):
+    assert pipeline.analyze(text).intent == "high"
+
+
+def test_a_car_pledged_elsewhere_is_no_loan_taken_elsewhere():
+    assert pipeline.analyze("我的车押在别家了，想转过来").intent != "low"
+
+
+def test_a_day_for_something_else_is_not_high_intent():
+    assert pipeline.analyze("明天回复你，想借五万").intent != "high"
