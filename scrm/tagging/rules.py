@@ -113,6 +113,7 @@ class Reasoning:
     # 在外贸公司上班, 在餐饮店打工: a business named as where the customer works says nothing of running one
     workplace_tags: frozenset = frozenset()
     workplace_after: tuple[str, ...] = ()
+    workplace_nouns: frozenset = frozenset()  # 我们公司, 厂里: a place an employee names as well as an owner
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -252,7 +253,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    pledged_states=tuple(doc.get("pledged_states", [])),
                    workplace_tags=frozenset(tag_of({"tag": t}, "workplace")
                                             for t in doc.get("workplaces", {}).get("tags", [])),
-                   workplace_after=tuple(doc.get("workplaces", {}).get("after", [])))
+                   workplace_after=tuple(doc.get("workplaces", {}).get("after", [])),
+                   workplace_nouns=frozenset(doc.get("workplaces", {}).get("nouns", [])))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -531,6 +533,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             continue
         if key != "intent":
             result.tags[key] = hit.positive
+    if rules.reasoning is not None:
+        _employees_workplace(rules.reasoning, result)
     products = sorted(((h.end, k[8:], h) for k, h in result.hits.items() if k.startswith("product:")))
     for _, product, hit in products:
         if hit.positive:
@@ -660,6 +664,17 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
 def _workplace(text: str, clause_start: int, start: int, end: int, clause_end: int, r: Reasoning) -> bool:
     """在外贸公司上班: the phrase sits between 在 and a word of working, in one clause."""
     return "在" in text[clause_start:start] and any(w in text[end:clause_end] for w in r.workplace_after)
+
+
+def _employees_workplace(r: Reasoning, result: RuleResult) -> None:
+    """月薪七千, 我们公司代发; 在厂里上了五年班: a salaried customer naming only a workplace (or a topic another word
+    asserted, 厂…都有) runs no business."""
+    for tag in r.workplace_tags:
+        hit = result.hits.get(tag)
+        if (result.tags.get(tag) and result.tags.get("工薪族") and hit is not None
+                and (hit.phrase in r.workplace_nouns or hit.rule.startswith(("gain:", "enum:")))):
+            del result.tags[tag]
+            del result.hits[tag]
 
 
 def _i_again(text: str, clause_start: int, start: int) -> bool:

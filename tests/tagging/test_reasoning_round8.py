@@ -8,6 +8,7 @@ import pytest
 
 from scrm.tagging import pipeline
 from scrm.tagging.text import extract_amount, normalize
+from tests.tagging.reasoning import tags
 
 pytestmark = pytest.mark.pure
 
@@ -86,3 +87,23 @@ def test_a_car_pledged_elsewhere_is_no_loan_taken_elsewhere():
 
 def test_a_day_for_something_else_is_not_high_intent():
     assert pipeline.analyze("明天回复你，想借五万").intent != "high"
+
+
+# ---------------------------------------------------------------------------------------------- business owner
+
+@pytest.mark.parametrize("text", [
+    "我们公司工资是银行代发的，月薪九千",
+    "在厂里干了三年的活，工资每月一号发",
+    "我在厂子里打工 社保医保都有",
+])
+def test_a_salaried_customer_naming_only_a_workplace_runs_no_business(text):
+    assert "企业主" not in tags(text)
+    assert "工薪族" in tags(text)
+
+
+def test_a_salaried_customer_who_also_opened_a_shop_runs_one():
+    assert "企业主" in tags("我上班拿工资，另外还开了个奶茶店")
+
+
+def test_a_visit_to_the_shop_front_is_no_business():
+    assert "企业主" not in tags("客户明天到店面签合同")
