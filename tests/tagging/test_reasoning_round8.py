@@ -107,3 +107,21 @@ def test_a_salaried_customer_who_also_opened_a_shop_runs_one():
 
 def test_a_visit_to_the_shop_front_is_no_business():
     assert "企业主" not in tags("客户明天到店面签合同")
+
+
+# ---------------------------------------------------------------------------------------------- house
+
+@pytest.mark.parametrize("text", [
+    "想借三十万，房子在柳州",
+    "老房子在老家县城，能贷吗",
+    "名下商铺两间，想周转一下",
+    "手上有好几套房，想贷点钱",
+    "门面是俺自己买的，想借钱",
+])
+def test_a_house_located_counted_or_bought_is_owned(text):
+    assert "有房产" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["房子在我哥名下，我能贷吗", "房子写的我女儿名字，想借钱"])
+def test_a_house_in_a_relatives_name_is_not_the_customers(text):
+    assert "有房产" not in tags(text)
