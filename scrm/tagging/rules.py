@@ -468,6 +468,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     asked = "?" in text
     field_spans: dict[str, list[tuple[int, int]]] = {}
     result = RuleResult()
+    products_at = [(s, e) for s, e, rule, _, _ in matches if rule.field == "product"]
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
@@ -526,6 +527,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (previous is not None and previous.positive and not hit.positive and rules.reasoning is not None
                 and phrase in rules.reasoning.recoveries.get(key, ())):
             continue  # 逾期过, 现在征信好了: the overdue stays on the report
+        if (previous is not None and not previous.positive and hit.positive and previous.rule.startswith("loss:")
+                and any(s < end and start < e for s, e in products_at)):
+            continue  # 保单退了, 还能做保单贷吗: a product named after the asset is lost does not give it back
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
             result.hits[key] = hit
     for key, hit in result.hits.items():

@@ -125,3 +125,18 @@ def test_a_house_located_counted_or_bought_is_owned(text):
 @pytest.mark.parametrize("text", ["房子在我哥名下，我能贷吗", "房子写的我女儿名字，想借钱"])
 def test_a_house_in_a_relatives_name_is_not_the_customers(text):
     assert "有房产" not in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- losses
+
+@pytest.mark.parametrize("text", [
+    "寿险保单前年就退掉了，想借两万",
+    "保险停交一年多了，能贷吗",
+    "保单去年退保了，现在还能做保单贷不",
+])
+def test_a_policy_given_up_stays_lost_when_a_policy_loan_is_named_after(text):
+    assert "有保单" not in tags(text)
+
+
+def test_a_policy_that_is_a_parents_is_not_the_customers():
+    assert "有保单" not in tags("那份保险是我妈的，她每年交")
