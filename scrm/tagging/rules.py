@@ -113,7 +113,10 @@ class Reasoning:
     # 在外贸公司上班, 在餐饮店打工: a business named as where the customer works says nothing of running one
     workplace_tags: frozenset = frozenset()
     workplace_after: tuple[str, ...] = ()
-    workplace_nouns: frozenset = frozenset()  # 我们公司, 厂里: a place an employee names as well as an owner
+    workplace_nouns: frozenset = frozenset()
+    # 二押 said of a car (车子押在别家了, 还能二押吗): a pledge word of no asset of its own takes the one named
+    second_pledges: tuple[str, ...] = ()
+    asset_words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (product, words naming its asset)  # 我们公司, 厂里: a place an employee names as well as an owner
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -254,7 +257,10 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    workplace_tags=frozenset(tag_of({"tag": t}, "workplace")
                                             for t in doc.get("workplaces", {}).get("tags", [])),
                    workplace_after=tuple(doc.get("workplaces", {}).get("after", [])),
-                   workplace_nouns=frozenset(doc.get("workplaces", {}).get("nouns", [])))
+                   workplace_nouns=frozenset(doc.get("workplaces", {}).get("nouns", [])),
+                   second_pledges=tuple(doc.get("second_pledges", {}).get("words", [])),
+                   asset_words=tuple((_product_of({"product": p}, products), tuple(w))
+                                     for p, w in doc.get("second_pledges", {}).get("assets", {}).items()))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -814,6 +820,11 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
     if result.product is None:
         return
     hit = result.hits.get("product")
+    if hit is not None and hit.phrase in r.second_pledges:
+        named = [p for p, words in r.asset_words if any(w in text for w in words)]
+        if len(named) == 1 and named[0] != result.product:
+            result.product = named[0]
+            return
     for imp in r.implications:
         if imp.product == result.product and imp.mention:
             denial = result.hits.get(imp.tag)

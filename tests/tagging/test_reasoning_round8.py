@@ -140,3 +140,15 @@ def test_a_policy_given_up_stays_lost_when_a_policy_loan_is_named_after(text):
 
 def test_a_policy_that_is_a_parents_is_not_the_customers():
     assert "有保单" not in tags("那份保险是我妈的，她每年交")
+
+
+# ---------------------------------------------------------------------------------------------- second pledge
+
+def test_a_second_pledge_of_a_car_is_a_car_pledge():
+    a = pipeline.analyze("面包车在一家公司押着，能不能二押")
+    assert a.product == "车抵贷" and "有房产" not in a.tags
+
+
+@pytest.mark.parametrize("text", ["做二押要什么材料", "房子还有银行的一押，想二押"])
+def test_a_second_pledge_of_no_car_stays_a_house_pledge(text):
+    assert pipeline.analyze(text).product == "房抵贷"
