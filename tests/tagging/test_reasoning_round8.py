@@ -152,3 +152,14 @@ def test_a_second_pledge_of_a_car_is_a_car_pledge():
 @pytest.mark.parametrize("text", ["做二押要什么材料", "房子还有银行的一押，想二押"])
 def test_a_second_pledge_of_no_car_stays_a_house_pledge(text):
     assert pipeline.analyze(text).product == "房抵贷"
+
+
+# ---------------------------------------------------------------------------------------------- business loan
+
+@pytest.mark.parametrize("text", ["我是开面馆的个体户，想贷八万把店面装修一下", "开了个理发店，想借点钱换个门面"])
+def test_refitting_or_moving_the_shop_of_a_business_owner_is_a_business_loan(text):
+    assert pipeline.analyze(text).product == "经营贷"
+
+
+def test_refitting_a_home_is_no_business_loan():
+    assert pipeline.analyze("上班族，想借五万装修房子").product != "经营贷"
