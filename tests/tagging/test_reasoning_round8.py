@@ -163,3 +163,14 @@ def test_refitting_or_moving_the_shop_of_a_business_owner_is_a_business_loan(tex
 
 def test_refitting_a_home_is_no_business_loan():
     assert pipeline.analyze("上班族，想借五万装修房子").product != "经营贷"
+
+
+# ---------------------------------------------------------------------------------------------- salaried
+
+@pytest.mark.parametrize("text", ["你们礼拜六上班吗，我想过来", "你们几点上班，我九点到"])
+def test_asking_when_the_broker_works_is_no_salary(text):
+    assert "工薪族" not in tags(text)
+
+
+def test_a_parents_job_is_not_the_customers():
+    assert "工薪族" not in tags("客户说妈妈在医院上班，自己想借两万")
