@@ -1,6 +1,7 @@
 """The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
-clause of their own; a policy as the basis of an unsecured loan. Pure: no database."""
+clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈). Pure: no
+database."""
 
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ def test_a_car_pledged_elsewhere_is_no_loan_taken_elsewhere():
 
 def test_a_day_for_something_else_is_not_high_intent():
     assert pipeline.analyze("明天回复你，想借五万").intent != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "面谈后：客户在电子厂上班，月薪六千，想借三万",
+    "12.2 面谈：客户开了家花店，想做经营贷二十万",
+    "客户面谈：名下一套房，想了解房抵",
+])
+def test_a_note_of_a_meeting_held_is_not_high_intent(text):
+    assert pipeline.analyze(text).intent != "high"
+
+
+@pytest.mark.parametrize("text", ["客户约了周五过来面谈，要五十万", "我已经在你们公司门口了"])
+def test_a_meeting_to_come_or_standing_at_the_brokers_door_is_high_intent(text):
+    assert pipeline.analyze(text).intent == "high"
+
+
+def test_a_door_where_the_customer_works_is_no_visit():
+    assert pipeline.analyze("我在学校门口开了个文具店，能贷吗").intent != "high"
 
 
 # ---------------------------------------------------------------------------------------------- business owner
