@@ -117,6 +117,9 @@ class Reasoning:
     # 二押 said of a car (车子押在别家了, 还能二押吗): a pledge word of no asset of its own takes the one named
     second_pledges: tuple[str, ...] = ()
     asset_words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (product, words naming its asset)  # 我们公司, 厂里: a place an employee names as well as an owner
+    # 车抵贷利息多少: a pledge loan only named (one of these names) in a question about the lender's terms (these words)
+    terms_names: tuple[str, ...] = ()
+    terms_words: tuple[str, ...] = ()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -161,7 +164,8 @@ class RuleResult:
     negated_products: set[str] = field(default_factory=set)
     intent: str | None = None
     hits: dict[str, Hit] = field(default_factory=dict)  # tag / "product" / "intent" -> the deciding hit
-    elsewhere: set[str] = field(default_factory=set)  # assets the text names as someone else's (他的房子)
+    # assets the text names as someone else's (他的房子) or names only by a loan asked about (车抵贷利息多少)
+    elsewhere: set[str] = field(default_factory=set)
     # products only asked what they are (啥叫车抵), compared (房抵和经营贷有啥区别) or pledged already (车抵押在银行):
     # not asked for, and no asset implied by them
     asked_about: set[str] = field(default_factory=set)
@@ -260,7 +264,9 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    workplace_nouns=frozenset(doc.get("workplaces", {}).get("nouns", [])),
                    second_pledges=tuple(doc.get("second_pledges", {}).get("words", [])),
                    asset_words=tuple((_product_of({"product": p}, products), tuple(w))
-                                     for p, w in doc.get("second_pledges", {}).get("assets", {}).items()))
+                                     for p, w in doc.get("second_pledges", {}).get("assets", {}).items()),
+                   terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
+                   terms_words=tuple(doc.get("terms_questions", {}).get("words", [])))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -561,6 +567,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     if rules.reasoning is not None:
         _reconsider_product(text, rules.reasoning, result)
         result.elsewhere = elsewhere(text, rules.reasoning, present)
+        result.elsewhere |= _terms_only(text, rules.reasoning, result)
     if result.product is None and rules.reasoning is not None:
         pledged = pledge(text, rules, result)
         if pledged is not None:
@@ -839,6 +846,16 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
         result.product = None
         result.hits.pop("product", None)
         result.asked_about |= {k[len("product:"):] for k in compared}
+
+
+def _terms_only(text: str, r: Reasoning, result: RuleResult) -> set[str]:
+    """请问车抵贷要不要装gps, 随便问问房抵利息多少: a pledge loan named only by its name in a question about the
+    lender's terms, with no figure and nothing said of the asset, does not say the asset is the customer's."""
+    hit = result.hits.get("product")
+    if (hit is None or hit.phrase not in r.terms_names or _FIGURE.search(text)
+            or not any(w in text for w in r.terms_words)):
+        return set()
+    return {tag for tag, product in r.collateral if product == result.product and tag not in result.tags}
 
 
 def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[str]:

@@ -1,7 +1,7 @@
 """The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
-clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈). Pure: no
-database."""
+clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
+named only in a question about its terms (车抵贷利息多少). Pure: no database."""
 
 from __future__ import annotations
 
@@ -193,3 +193,24 @@ def test_asking_when_the_broker_works_is_no_salary(text):
 
 def test_a_parents_job_is_not_the_customers():
     assert "工薪族" not in tags("客户说妈妈在医院上班，自己想借两万")
+
+
+# ---------------------------------------------------------------------------------------------- terms asked
+
+@pytest.mark.parametrize("text, tag", [
+    ("问一下车抵贷的利率是多少", "有车辆"),
+    ("车抵要什么条件啊", "有车辆"),
+    ("你们房抵贷能做几成", "有房产"),
+])
+def test_a_pledge_loan_named_only_in_a_question_about_its_terms_says_nothing_of_the_asset(text, tag):
+    a = pipeline.analyze(text)
+    assert tag not in a.tags and a.product is not None
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("车抵利息多少，车是自己的全款", "有车辆"),
+    ("房抵贷利息多少，想贷五十万", "有房产"),
+    ("押车利息多少", "有车辆"),
+])
+def test_a_pledge_with_the_asset_a_figure_or_a_verb_of_pledging_still_implies_it(text, tag):
+    assert tag in tags(text)
