@@ -120,6 +120,7 @@ class Reasoning:
     # 车抵贷利息多少: a pledge loan only named (one of these names) in a question about the lender's terms (these words)
     terms_names: tuple[str, ...] = ()
     terms_words: tuple[str, ...] = ()
+    owners: re.Pattern | None = field(default=None, compare=False)  # in a denial: the asset is someone else's (车是我爸的)
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -266,7 +267,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    asset_words=tuple((_product_of({"product": p}, products), tuple(w))
                                      for p, w in doc.get("second_pledges", {}).get("assets", {}).items()),
                    terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
-                   terms_words=tuple(doc.get("terms_questions", {}).get("words", [])))
+                   terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
+                   owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None)
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -779,6 +781,9 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
     pledgeable asset stated gives that asset's product."""
     r = rules.reasoning
     assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
+    if not assets:  # 车子是我老婆名下的, 能押吗: an asset someone else owns, pledged (not valued)
+        assets = [(tag, product) for tag, product in r.collateral if _owned_elsewhere(r, result.hits.get(tag))]
+        words = tuple(w for w in words or r.collateral_words if "押" in w)
     if len(assets) == 1:
         breaks = [m.end() for m in rules.clause_break.finditer(text)]
         for word in words or r.collateral_words:
@@ -790,6 +795,11 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
     return None
+
+
+def _owned_elsewhere(r: Reasoning, hit: Hit | None) -> bool:
+    """车是我爸的, 老婆名下: a denial that names who owns the asset (it exists, and is someone else's)."""
+    return hit is not None and not hit.positive and r.owners is not None and r.owners.search(hit.phrase) is not None
 
 
 def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | None:
@@ -836,7 +846,7 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
         if imp.product == result.product and imp.mention:
             denial = result.hits.get(imp.tag)
             if (denial is not None and not denial.positive and hit is not None and denial.end > hit.end
-                    and any(loss in denial.phrase for loss in r.losses)):
+                    and any(loss in denial.phrase for loss in r.losses) and not _owned_elsewhere(r, denial)):
                 result.negated_products.add(result.product)
                 result.product = None
                 result.hits.pop("product", None)

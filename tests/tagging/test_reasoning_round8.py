@@ -1,7 +1,8 @@
 """The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
 clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
-named only in a question about its terms (车抵贷利息多少). Pure: no database."""
+named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗). Pure:
+no database."""
 
 from __future__ import annotations
 
@@ -214,3 +215,24 @@ def test_a_pledge_loan_named_only_in_a_question_about_its_terms_says_nothing_of_
 ])
 def test_a_pledge_with_the_asset_a_figure_or_a_verb_of_pledging_still_implies_it(text, tag):
     assert tag in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- someone else's asset
+
+@pytest.mark.parametrize("text, product", [
+    ("我想办车抵，不过车是我妈的", "车抵贷"),
+    ("车在我媳妇名下，可以押吗", "车抵贷"),
+    ("房子在我哥名下，能拿来抵押不", "房抵贷"),
+])
+def test_a_pledge_of_an_asset_someone_else_owns_is_still_that_pledges_loan(text, product):
+    a = pipeline.analyze(text)
+    assert a.product == product
+    assert {"有车辆", "有房产"}.isdisjoint(a.tags)
+
+
+def test_an_asset_sold_takes_the_pledge_back():
+    assert pipeline.analyze("想做车抵，但是车上个月卖了").product != "车抵贷"
+
+
+def test_an_asset_someone_else_owns_only_valued_is_no_pledge():
+    assert pipeline.analyze("车是我爸的，估值大概十万").product != "车抵贷"
