@@ -1,8 +1,8 @@
 """The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
 clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
-named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗). Pure:
-no database."""
+named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗); money
+taken out of a house (再贷点出来). Pure: no database."""
 
 from __future__ import annotations
 
@@ -236,3 +236,20 @@ def test_an_asset_sold_takes_the_pledge_back():
 
 def test_an_asset_someone_else_owns_only_valued_is_no_pledge():
     assert pipeline.analyze("车是我爸的，估值大概十万").product != "车抵贷"
+
+
+# ---------------------------------------------------------------------------------------------- money out of a house
+
+@pytest.mark.parametrize("text", [
+    "房子还有十年按揭，想再贷个十万出来",
+    "家里那套房能不能抵点钱出来周转",
+    "按揭还没还完，想用房子再贷点",
+])
+def test_money_taken_out_of_a_house_is_a_house_pledge(text):
+    a = pipeline.analyze(text)
+    assert a.product == "房抵贷" and "有房产" in a.tags
+
+
+@pytest.mark.parametrize("text", ["网贷太多了，想一次性借出来全还掉", "月薪八千，房贷每月三千，想再借五万"])
+def test_money_wanted_without_the_house_as_its_source_is_no_house_pledge(text):
+    assert pipeline.analyze(text).product != "房抵贷"
