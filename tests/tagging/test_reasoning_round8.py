@@ -105,6 +105,15 @@ def test_a_meeting_to_come_or_standing_at_the_brokers_door_is_high_intent(text):
     assert pipeline.analyze(text).intent == "high"
 
 
+@pytest.mark.parametrize("text", [
+    "面谈后：客户要房抵五十万，材料已收",
+    "客户材料收齐了，车抵八万",
+    "客户房子没贷款，要房抵三十万，条件合适马上签",
+])
+def test_materials_received_or_signing_at_once_are_high_intent_after_a_meeting_held(text):
+    assert pipeline.analyze(text).intent == "high"
+
+
 def test_a_door_where_the_customer_works_is_no_visit():
     assert pipeline.analyze("我在学校门口开了个文具店，能贷吗").intent != "high"
 
