@@ -2,7 +2,7 @@
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
 clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
 named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗); money
-taken out of a house (再贷点出来). Pure: no database."""
+taken out of a house (再贷点出来); the owner of a named business (火锅店老板). Pure: no database."""
 
 from __future__ import annotations
 
@@ -132,6 +132,27 @@ def test_a_salaried_customer_naming_only_a_workplace_runs_no_business(text):
 
 def test_a_salaried_customer_who_also_opened_a_shop_runs_one():
     assert "企业主" in tags("我上班拿工资，另外还开了个奶茶店")
+
+
+@pytest.mark.parametrize("text", [
+    "我是做装修的，装修公司老板，想借五十万",
+    "客户为火锅店老板，想做经营贷",
+    "运输老板说的就是我，开物流的，物流老板一个",
+    "在老家开农家乐民宿，想贷二十万",
+    "开了个烧烤排档，生意还行",
+])
+def test_the_owner_of_a_named_business_runs_one(text):
+    assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我们老板发工资一直很准时",
+    "厂里老板说下个月涨工资，我在车间上班",
+    "我是服装店老板娘的司机",
+    "车是公司老板的，我是司机",
+])
+def test_a_boss_who_is_someone_else_is_no_business(text):
+    assert "企业主" not in tags(text)
 
 
 def test_a_visit_to_the_shop_front_is_no_business():
