@@ -2,7 +2,8 @@
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
 clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
 named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗); money
-taken out of a house (再贷点出来); the owner of a named business (火锅店老板). Pure: no database."""
+taken out of a house (再贷点出来); the owner of a named business (火锅店老板); a policy named by its kind (重疾险, 团险). Pure:
+no database."""
 
 from __future__ import annotations
 
@@ -178,6 +179,22 @@ def test_a_house_in_a_relatives_name_is_not_the_customers(text):
 
 
 # ---------------------------------------------------------------------------------------------- losses
+
+@pytest.mark.parametrize("text", [
+    "社保公积金都有，另外还有保险",
+    "给自己买了份重疾险，一年三千",
+    "家里有两份人寿保险，都是我交的",
+    "单位给上了团险，我在单位干了五年",
+    "商业保险一直在交，想借五万",
+])
+def test_a_policy_named_by_its_kind_is_one(text):
+    assert "有保单" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["我没有保险，也没社保", "五险一金都交了"])
+def test_no_insurance_or_social_insurance_alone_is_no_policy(text):
+    assert "有保单" not in tags(text)
+
 
 @pytest.mark.parametrize("text", [
     "寿险保单前年就退掉了，想借两万",
