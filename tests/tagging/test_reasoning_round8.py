@@ -1,9 +1,9 @@
 """The eighth round of reasoning, one kind at a time: figures that are a loan named by its basis or by a pledge, a
 policy's premium, a card's limit, a repayment, money in hand, an area or a count; ten-thousands counted as 个 in a
-clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge loan
-named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗); money
-taken out of a house (再贷点出来); the owner of a named business (火锅店老板); a policy named by its kind (重疾险, 团险). Pure:
-no database."""
+clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge
+loan named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗);
+money taken out of a house (再贷点出来); the owner of a named business (火锅店老板); a policy named by its kind (重疾险,
+团险); social insurance or a housing fund with a duration or a payer (社保五年, 社保是自己交的). Pure: no database."""
 
 from __future__ import annotations
 
@@ -179,6 +179,22 @@ def test_a_house_in_a_relatives_name_is_not_the_customers(text):
 
 
 # ---------------------------------------------------------------------------------------------- losses
+
+@pytest.mark.parametrize("text, tag", [
+    ("没逾期，社保三年多", "有社保"),
+    ("公积金八年，想贷款", "有公积金"),
+    ("社保是自己按灵活就业交的", "有社保"),
+    ("公积金是单位按最高比例缴的", "有公积金"),
+    ("社保公积金顶格交", "有社保"),
+])
+def test_social_insurance_or_a_housing_fund_with_a_duration_or_a_payer_is_paid(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [("社保断了三年", "有社保"), ("公积金是前年停缴的", "有公积金")])
+def test_a_duration_of_a_stop_is_no_payment(text, tag):
+    assert tag not in tags(text)
+
 
 @pytest.mark.parametrize("text", [
     "社保公积金都有，另外还有保险",
