@@ -3,7 +3,8 @@ policy's premium, a card's limit, a repayment, money in hand, an area or a count
 clause of their own; a policy as the basis of an unsecured loan; a meeting held (面谈后) or to come (约了面谈); a pledge
 loan named only in a question about its terms (车抵贷利息多少); a pledge of an asset someone else owns (车是我爸的, 能押吗);
 money taken out of a house (再贷点出来); the owner of a named business (火锅店老板); a policy named by its kind (重疾险,
-团险); social insurance or a housing fund with a duration or a payer (社保五年, 社保是自己交的). Pure: no database."""
+团险); social insurance or a housing fund with a duration or a payer (社保五年, 社保是自己交的); a car's
+registration in hand (绿本在手). Pure: no database."""
 
 from __future__ import annotations
 
@@ -316,3 +317,10 @@ def test_money_taken_out_of_a_house_is_a_house_pledge(text):
 @pytest.mark.parametrize("text", ["网贷太多了，想一次性借出来全还掉", "月薪八千，房贷每月三千，想再借五万"])
 def test_money_wanted_without_the_house_as_its_source_is_no_house_pledge(text):
     assert pipeline.analyze(text).product != "房抵贷"
+
+
+# ---------------------------------------------------------------------------------------------- a car's papers in hand
+
+@pytest.mark.parametrize("text", ["车是全款的，绿本在手，想借八万", "大本在手，能借多少"])
+def test_a_cars_registration_in_hand_is_a_car_pledge_as_a_red_book_is_a_house_pledge(text):
+    assert pipeline.analyze(text).product == "车抵贷"
