@@ -227,9 +227,9 @@ ROTATED_SETS = ("heldout1", "heldout2", "heldout", "heldout4", "heldout5", "held
                 "dev8", "dev9")
 LABELLED_SETS = {"dev": ("dev.psv", "heldout1.psv", "heldout2.psv", "heldout.psv", "heldout4.psv", "heldout5.psv",
                          "heldout6.psv", "dev4.psv", "dev5.psv", "dev6.psv", "dev7.psv", "dev8.psv", "dev9.psv"),
-                 **{name: (f"{name}.psv",) for name in ROTATED_SETS}, "heldout7": ("heldout7.psv",)}
+                 **{name: (f"{name}.psv",) for name in ROTATED_SETS}, "heldout7": ("heldout7.psv", "heldout7b.psv")}
 # the one held-out set: the activation check compares models on it, and only its totals are ever kept
-HELD_OUT_SETS: tuple[str, ...] = ()
+HELD_OUT_SETS: tuple[str, ...] = ("heldout7",)
 
 
 def parse_labelled(doc: str, origin: str) -> list[Example]:

@@ -91,8 +91,8 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout7": "hand-labelled held-out set 7 (data/heldout7.psv): written from the guideline alone for the eighth "
-                "round of rules, never trained or tuned on",
+    "heldout7": "hand-labelled held-out set 7 (data/heldout7.psv, heldout7b.psv): written by two writers from the "
+                "guideline alone during the eighth round of rules, never trained or tuned on",
     "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout6.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
