@@ -208,7 +208,7 @@ def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) ->
     """Change a rule's fields; conditions are replaced as a whole."""
     rule = get_rule(session, rule_id)
     changes = patch.changes()
-    if "conditions" in changes:
+    if patch.conditions is not None:
         rule.conditions = _stored_conditions(patch.conditions)
     if patch.name is not None:
         _unique_name(session, patch.name, rule.id)

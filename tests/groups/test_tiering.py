@@ -177,6 +177,19 @@ def test_api_rules_preview_and_retier(client, db, team):
     assert client.post("/api/tiers/retier", headers=auth(manager)).json()["changed"] == 1
 
 
+def test_a_patch_with_null_fields_changes_nothing_it_names(db, client, team):
+    """Found by the API fuzzing: a PATCH with "conditions": null answered 500. A null field is left as it is,
+    as for the other fields."""
+    manager = team["manager"]
+    body = {"name": "有房", "tier": "A", "conditions": {"tags_all": ["有房产"]}}
+    created = client.post("/api/tiers/rules", json=body, headers=auth(manager)).json()
+    patched = client.patch(f"/api/tiers/rules/{created['id']}", headers=auth(manager),
+                           json={"active": None, "conditions": None, "name": "有房产的", "position": 0})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["name"], patched.json()["position"], patched.json()["conditions"], patched.json()["active"]) \
+        == ("有房产的", 0, {"tags_all": ["有房产"]}, True)
+
+
 @pytest.mark.parametrize("amount", [1.7976931348623157e308, 1e26, "1e30", "NaN", "12.345", "2000000000"])
 def test_an_amount_condition_that_is_no_amount_is_refused_on_its_field(db, client, team, amount):
     """Found by the API fuzzing: a huge JSON number in a tier condition answered 500 (the fen conversion
