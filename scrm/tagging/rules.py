@@ -113,10 +113,10 @@ class Reasoning:
     # 在外贸公司上班, 在餐饮店打工: a business named as where the customer works says nothing of running one
     workplace_tags: frozenset = frozenset()
     workplace_after: tuple[str, ...] = ()
-    workplace_nouns: frozenset = frozenset()
+    workplace_nouns: frozenset = frozenset()  # 我们公司, 厂里: a place an employee names as well as an owner
     # 二押 said of a car (车子押在别家了, 还能二押吗): a pledge word of no asset of its own takes the one named
     second_pledges: tuple[str, ...] = ()
-    asset_words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (product, words naming its asset)  # 我们公司, 厂里: a place an employee names as well as an owner
+    asset_words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (product, words naming its asset)
     # 车抵贷利息多少: a pledge loan only named (one of these names) in a question about the lender's terms (these words)
     terms_names: tuple[str, ...] = ()
     terms_words: tuple[str, ...] = ()
