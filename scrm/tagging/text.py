@@ -188,11 +188,11 @@ def parse_number(s: str) -> Decimal | None:
 
 _CN = "零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟"
 _CN_FIG = "零〇一二两三四五六七八九十百千"
-_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}])(?:\d+(?:\.\d+)?|[{_CN}万亿wk])*"
+_NUM = rf"(?:\d++(?:\.\d++)?|[{_CN}])(?:\d++(?:\.\d++)?|[{_CN}万亿wk])*"
 _AMOUNT = re.compile(rf"(?P<num>{_NUM})(?P<unit>块钱|元|块)?")
 _APPROX = re.compile(r"([十百千]|\d0)(来|多)(万|w)")
 # 五万八万都行: two figures said together, each with its magnitude, are alternatives (the larger counts)
-_ALTERNATIVES = re.compile(rf"^((?:\d+(?:\.\d+)?|[{_CN_FIG}])+[万w])((?:\d+(?:\.\d+)?|[{_CN_FIG}])+[万w])$")
+_ALTERNATIVES = re.compile(rf"^((?:\d++(?:\.\d++)?|[{_CN_FIG}])+[万w])((?:\d++(?:\.\d++)?|[{_CN_FIG}])+[万w])$")
 _RANGE_SEP = re.compile(r"\s*(?:-|~|到|至|—)\s*$")
 
 _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水", "月供", "负债", "欠", "估值", "值", "价值", "首付",
@@ -237,7 +237,7 @@ _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", 
 _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个"
                  rf"(?![月人网平口工小w万])")
 # 想弄个经营贷 五十个 两年, 20个左右: a figure of 个 standing as its own clause in a message about a loan
-_GE_ALONE = re.compile(rf"(?:^|(?<=[，。,.;；!！?？ ]))((?:\d+|[{_CN_FIG}])+)个(?=左右|上下|吧|$|[，。,.;；!！?？ ])")
+_GE_ALONE = re.compile(rf"(?:^|(?<=[，。,.;；!！?？ ]))((?:\d++|[{_CN_FIG}])+)个(?=左右|上下|吧|$|[，。,.;；!！?？ ])")
 _LOAN_WORD = re.compile(r"贷|借|押|抵|周转")
 _COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|[家笔张套辆台间]")
 _COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}])$")

@@ -38,6 +38,16 @@ def test_amount_in_yuan_from_mixed_units(text, yuan):
     assert extract_amount(normalize(text)) == yuan
 
 
+@pytest.mark.parametrize("text, yuan", [
+    ("转账备注：6222020200112233445566778899001122334455，想借五万", 50000),
+    ("0" * 60, None), ("8" * 300 + "个", None),
+])
+def test_a_long_run_of_digits_is_read_like_any_other(text, yuan):
+    """Found by the API fuzzing: a follow-up of forty digits never finished tagging (the figure patterns
+    backtracked exponentially over a run of digits), holding the request and, on SQLite, the write lock."""
+    assert extract_amount(normalize(text)) == yuan
+
+
 @pytest.mark.parametrize("text, months", [
     ("贷3年", 36), ("分24期", 24), ("半年", 6), ("一年半", 18), ("36个月", 36), ("贷两年", 24), ("十年期", 120),
     ("工作3年了，想贷5年", 60), ("分 24 期", 24), ("社保交了两年", None), ("最近半年查询多", None), ("3年前逾期过", None),
