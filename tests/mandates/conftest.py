@@ -23,10 +23,13 @@ def pay_live(sandbox_wechatpay, settings_env):
 
 
 @pytest.fixture
-def pay_client(db, sandbox_wechatpay, pay_live):
+def pay_client(db, sandbox_wechatpay, pay_live, settings_env):
     """A TestClient on the rolled-back ``db``; the sandbox delivers notifications before answering, so the
-    live service and the test never use the shared connection at once."""
+    live service and the test never use the shared connection at once. The service waits for that answer
+    however long the notification takes on a busy machine (a call given up while the notification is still
+    being handled would put both on the connection)."""
     sandbox_wechatpay.notify_inline = True
+    settings_env(SCRM_WECHATPAY_TIMEOUT_S="60")
     with TestClient(create_app()) as client:
         yield client
 
