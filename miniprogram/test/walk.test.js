@@ -336,10 +336,13 @@ describe('a customer in the mini-program', () => {
     ref = await h.open('pages/referral/referral')
     expect(h.text(ref, '#friend-0')).toContain('李*')
     expect(h.text(ref, '#friends')).not.toContain(B.name)
-    // the scheduler makes the commission withdrawable once its cooling-off (none here) is over
+    // the scheduler makes the commission withdrawable once its cooling-off (none here) is over; the page reads
+    // the balance and the list in parallel, so the move can land between the two reads: wait for both to show it
     await h.until(async () => {
       await ref.instance.load()
-      return ref.instance.data.commissions.length === 1 && ref.instance.data.commissions[0].state === 'withdrawable'
+      const {commissions, centre} = ref.instance.data
+      return commissions.length === 1 && commissions[0].state === 'withdrawable' &&
+        Number(centre.balance.withdrawable) === Number(commissions[0].amount)
     }, 'the commission withdrawable')
     const [commission] = await h.customerApi(A.token, '/mp/referral/commissions')
     expect(commission.friend).toBe('李*')
