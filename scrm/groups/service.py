@@ -205,19 +205,18 @@ def get_rule(session: Session, rule_id: int) -> TierRule:
 
 
 def update_rule(session: Session, rule_id: int, patch: schemas.TierRulePatch) -> TierRule:
-    """Change a rule's fields; conditions are replaced as a whole."""
+    """Change a rule's fields; conditions are replaced as a whole, and a field sent as null is left as it is."""
     rule = get_rule(session, rule_id)
-    changes = patch.changes()
     if patch.conditions is not None:
         rule.conditions = _stored_conditions(patch.conditions)
     if patch.name is not None:
         _unique_name(session, patch.name, rule.id)
         rule.name = patch.name
-    if changes.get("tier") is not None:
-        require_tier(session, changes["tier"])
+    if patch.tier is not None:
+        require_tier(session, patch.tier)
     for name in ("tier", "position", "active"):
-        if changes.get(name) is not None:
-            setattr(rule, name, changes[name])
+        if getattr(patch, name) is not None:
+            setattr(rule, name, getattr(patch, name))
     session.flush()
     return rule
 
