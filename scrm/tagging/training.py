@@ -91,9 +91,9 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout7": "hand-labelled held-out set 7 (data/heldout7.psv, heldout7b.psv): written by two writers from the "
-                "guideline alone during the eighth round of rules, never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout6.psv, dev4.psv to dev9.psv): "
+    "heldout8": "hand-labelled held-out set 8 (data/heldout8.psv, heldout8b.psv): written by two writers from the "
+                "guideline alone before the ninth round of rules, never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout7b.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
@@ -101,6 +101,7 @@ SET_NAMES = {
     "heldout4": "of which the fourth held-out set (data/heldout4.psv), rotated into the dev material",
     "heldout5": "of which the fifth held-out set (data/heldout5.psv), rotated into the dev material",
     "heldout6": "of which the sixth held-out set (data/heldout6.psv), rotated into the dev material",
+    "heldout7": "of which the seventh held-out set (data/heldout7.psv, heldout7b.psv), rotated into the dev material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
     "dev6": "of which the sixth round's dev material (data/dev6.psv)",
