@@ -54,6 +54,9 @@ class Ratio:
     income: re.Pattern  # with a group ``n``: the monthly income
     share: float
     needs: tuple[str, ...] | None = None
+    # 房贷每月一万二, 车贷四千: the repayments of several loans add up (a figure in group ``b``, said with no word of a
+    # month, counts only when it is no more than the income: above it, it is what is owed, not a month's repayment)
+    total: bool = False
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,9 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                         _alternation(tuple(n["names"])))
                   for n in doc.get("named", []))
     ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
-                         float(r["share"]), gate(r["spend"])) for r in doc.get("ratios", []))
+                         float(r["share"]), tuple(r["needs"]) if r.get("needs") else gate(r["spend"]),
+                         bool(r.get("total", False)))
+                   for r in doc.get("ratios", []))
     denials = []
     for d in doc.get("denials", []):
         unknown = set(d["tags"]) - tags
@@ -638,17 +643,32 @@ def reasoning_matches(text: str, r: Reasoning,
     for ratio in r.ratios:
         if ratio.needs and present.isdisjoint(ratio.needs):
             continue
-        spend = [(m.end(), count_money(m.group("n"))) for m in ratio.spend.finditer(text)]
-        income = [(m.end(), count_money(m.group("n"))) for m in ratio.income.finditer(text)]
-        spend = [(e, v) for e, v in spend if v]
+        spend = [(m.end(), _monthly(text, m), m.groupdict().get("b") is not None) for m in ratio.spend.finditer(text)]
+        income = [(m.end(), _monthly(text, m)) for m in ratio.income.finditer(text)]
         income = [(e, v) for e, v in income if v]
+        if income:
+            i_end, i_val = max(income, key=lambda x: x[1])
+            spend = [(e, v) for e, v, bare in spend if v and not (bare and v > i_val)]
         if spend and income:
             s_end, s_val = max(spend, key=lambda x: x[1])
-            i_end, i_val = max(income, key=lambda x: x[1])
+            if ratio.total:
+                s_end, s_val = max(e for e, _ in spend), max(s_val, sum(v for _, v in spend))
             start, end = min(s_end, i_end) - 1, max(s_end, i_end)
             out.append((start, end, Rule(ratio.id, ratio.tag, None, None, (), (), (), False),
                         s_val >= ratio.share * i_val, text[start:end]))
     return out
+
+
+_MORE = {"千": 500, "k": 500, "万": 5000, "w": 5000, "百": 50}
+
+
+def _monthly(text: str, m: re.Match) -> int | None:
+    """The figure of a ratio's match (its one group that matched); 三千多 is taken as halfway to the next thousand."""
+    figure = next((v for v in m.groupdict().values() if v), None)
+    value = count_money(figure) if figure else None
+    if value and text.startswith("多", m.end()) and figure[-1] in _MORE:
+        value += _MORE[figure[-1]]
+    return value
 
 
 def answered_no(text: str, clause_end: int, r: Reasoning) -> bool:
