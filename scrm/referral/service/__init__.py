@@ -9,7 +9,6 @@ which the next withdrawal nets off; it may be negative.
 from __future__ import annotations
 
 from scrm.referral.service.common import (
-    CHINA,
     CODE_ALPHABET,
     COMMISSION_MACHINE,
     FUNDER_TYPE_RE,
@@ -78,7 +77,6 @@ from scrm.referral.service.figures import (
 )
 
 __all__ = [
-    "CHINA",
     "CODE_ALPHABET",
     "COMMISSION_MACHINE",
     "FUNDER_TYPE_RE",

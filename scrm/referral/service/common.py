@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,7 +44,6 @@ OPEN_WITHDRAWALS = (WS.requested, WS.approved, WS.failed)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SCENE_PREFIX = "r="
 FUNDER_TYPE_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scrm.core import events
+from scrm.core import clock, crypto, events
 from scrm.core.config import get_settings
-from scrm.customers import service as customer_service
-from scrm.customers.models import Customer
 from scrm.core.db import utcnow
 from scrm.core.errors import Conflict, NotFound, ValidationFailed
 from scrm.core.money import from_fen
-from scrm.org.models import Employee
-from scrm.core import crypto
+from scrm.customers import service as customer_service
 from scrm.customers.events import CustomerErased
+from scrm.customers.models import Customer
+from scrm.org.models import Employee
 from scrm.referral.events import WithdrawalPaid
 from scrm.referral.models import Commission, CommissionState, Withdrawal, WithdrawalMethod, WithdrawalState
 from scrm.referral.payout import PayoutFailed, provider_for
-from scrm.referral.service.common import CHINA, COMMISSION_MACHINE, CS, OPEN_WITHDRAWALS, WITHDRAWAL_MACHINE, WS
+from scrm.referral.service.common import COMMISSION_MACHINE, CS, OPEN_WITHDRAWALS, WITHDRAWAL_MACHINE, WS
 from scrm.referral.service.rules import _fail
 
 
@@ -53,7 +52,7 @@ def balance(session: Session, customer_id: int) -> dict[str, int]:
 
 
 def _today_withdrawn(session: Session, customer_id: int) -> int:
-    start = datetime.now(CHINA).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    start = clock.beijing_day_start(clock.beijing_today()).astimezone(timezone.utc)
     return int(session.scalar(select(func.coalesce(func.sum(Withdrawal.amount_fen), 0)).where(
         Withdrawal.customer_id == customer_id, Withdrawal.requested_at >= start,
         Withdrawal.state.not_in([WS.rejected]))) or 0)
