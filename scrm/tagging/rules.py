@@ -549,6 +549,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (previous is not None and not previous.positive and hit.positive and previous.rule.startswith("loss:")
                 and any(s < end and start < e for s, e in products_at)):
             continue  # 保单退了, 还能做保单贷吗: a product named after the asset is lost does not give it back
+        if (previous is not None and previous.positive and hit.positive and rules.reasoning is not None
+                and phrase in rules.reasoning.workplace_nouns and previous.phrase not in rules.reasoning.workplace_nouns):
+            continue  # 老婆开服装店…店里进点货: the noun refers back to the business named, which stays the hit
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
             result.hits[key] = hit
     for key, hit in result.hits.items():

@@ -60,3 +60,47 @@ def test_online_loans_all_paid_off_are_not_many(text):
 
 def test_a_count_of_inquiries_in_hui_counts():
     assert "查询过多" in tags("这个月征信被查了九回了")
+
+
+# ---------------------------------------------------------------------------------------------- work and business
+
+@pytest.mark.parametrize("text", [
+    "我啥也没有 就有个工作 月入四千 想借一万",
+    "gz 8k 想借两万",
+    "等年终奖发了就能还上，先借一万",
+    "我们两口子都是老师，想一起贷点钱",
+])
+def test_a_job_a_salary_or_a_bonus_is_salaried(text):
+    assert "工薪族" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我开了个服装厂，每月工资要发三十多万，想做经营贷",
+    "我开的饭店欠了伙计钱，想借点钱发工资",
+])
+def test_an_employer_paying_wages_is_not_salaried(text):
+    assert "工薪族" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我是开五金店的老细，想借钱周转",
+    "这家公司老板就是我，想贷款",
+    "有套房想抵押一百万给厂里周转",
+    "老婆开了个水果店，我上班，我们俩一起贷，店里进点货",
+])
+def test_the_owner_of_a_business_in_many_voices_runs_one(text):
+    assert "企业主" in tags(text)
+
+
+def test_a_fathers_factory_is_not_the_customers():
+    assert "企业主" not in tags("我老豆开了个厂，我在厂里帮忙，能贷款吗")
+
+
+@pytest.mark.parametrize("text", [
+    "我开面馆的，想借十万换厨房设备",
+    "开农资店的，想借点钱进化肥",
+    "我们做五金加工的，厂里的设备能抵押吗",
+    "公司是我的，能凭开票贷款吗",
+])
+def test_money_for_a_business_by_its_owner_is_a_business_loan(text):
+    assert "经营贷" in tags(text)
