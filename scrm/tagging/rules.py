@@ -124,6 +124,10 @@ class Reasoning:
     terms_names: tuple[str, ...] = ()
     terms_words: tuple[str, ...] = ()
     owners: re.Pattern | None = field(default=None, compare=False)  # in a denial: the asset is someone else's (车是我爸的)
+    # 想做经营贷…最好不用抵押: a wish for no pledge (these words of the unsecured product) said of another loan that
+    # needs none (these products) is that loan's
+    unsecured: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
+    choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -273,7 +277,11 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                      for p, w in doc.get("second_pledges", {}).get("assets", {}).items()),
                    terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
-                   owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None)
+                   owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
+                   choices=tuple(doc.get("choices", [])),
+                   unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
+                               tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
+                              if doc.get("unsecured") else None))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -567,8 +575,16 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             result.product = product
         else:
             result.negated_products.add(product)
+    unpledged = False  # the loan asked for is wished unsecured: no pledge makes it the pledge's loan
     if result.product is not None:
         result.hits["product"] = next(h for _, p, h in products if p == result.product)
+        unsecured = rules.reasoning.unsecured if rules.reasoning is not None else None
+        if unsecured is not None and result.product == unsecured[0] and result.hits["product"].phrase in unsecured[1]:
+            # named as a loan (经营贷, 公积金贷), not only by its purpose (进货 … 不想抵押, 有没有信用的)
+            other = [(end, p, h) for end, p, h in products if h.positive and p in unsecured[2] and "贷" in h.phrase]
+            if other:
+                _, result.product, result.hits["product"] = max(other, key=lambda x: x[0])
+                unpledged = True
     if "intent" in result.hits:
         rule = next(r for r in rules.rules if r.id == result.hits["intent"].rule)
         result.intent = rule.value
@@ -582,12 +598,37 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         pledged = pledge(text, rules, result)
         if pledged is not None:
             result.product, result.hits["product"] = pledged
-    elif rules.reasoning is not None and result.product in rules.reasoning.purpose_products:
+    elif rules.reasoning is not None and result.product in rules.reasoning.purpose_products and not unpledged:
         # 有间商铺…想抵押贷点钱做生意: money for a business raised on a pledge (not a valuation) is the pledge's loan
         pledged = collateral(text, rules, result, tuple(w for w in rules.reasoning.collateral_words if "押" in w))
         if pledged is not None:
             result.product, result.hits["product"] = pledged
+    if rules.reasoning is not None and rules.reasoning.choices:
+        _final_choice(text, rules, result)
     return result
+
+
+def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
+    """问了房抵和经营贷, 最后说还是想走经营贷; 想用店面抵押, 另外再做个信用贷, 最终还是做抵押吧: after a word of
+    deciding, the first product named (or a pledge of the one asset stated) is the one asked for, whatever was
+    weighed before it."""
+    r = rules.reasoning
+    found = list(any_of(r.choices).finditer(text))
+    if not found:
+        return
+    at = found[-1].end()
+    named = sorted((h.end - len(h.phrase), k[len("product:"):]) for k, h in result.hits.items()
+                   if k.startswith("product:") and h.positive and h.end - len(h.phrase) >= at)
+    if named:
+        product = named[0][1]
+        result.product, result.hits["product"] = product, result.hits[f"product:{product}"]
+        result.asked_about.discard(product)
+        result.negated_products.discard(product)
+        return
+    words = tuple(w for w in r.collateral_words if "押" in w and w in text[at:])
+    pledged = collateral(text[at:], rules, result, words) if words else None
+    if pledged is not None:
+        result.product, result.hits["product"] = pledged[0], Hit("choice", pledged[1].phrase, True, at + pledged[1].end)
 
 
 # ---------------------------------------------------------------------------------------------- reasoning

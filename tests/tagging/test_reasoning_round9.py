@@ -104,3 +104,23 @@ def test_a_fathers_factory_is_not_the_customers():
 ])
 def test_money_for_a_business_by_its_owner_is_a_business_loan(text):
     assert "经营贷" in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- the loan decided on
+
+@pytest.mark.parametrize("text, want", [
+    ("跟进：客户比较了车抵和信用贷，最后决定做信用贷，十万", "信用贷"),
+    ("厂房是自己的，本来想抵押，又问了税贷，最终还是要经营贷", "经营贷"),
+    ("名下有套房，也想过信用贷，最后还是抵押吧，一百万", "房抵贷"),
+])
+def test_the_product_named_after_a_decision_is_the_one_asked_for(text, want):
+    assert want in tags(text)
+
+
+def test_a_business_loan_wished_without_a_pledge_stays_a_business_loan():
+    found = tags("我公司要做个经营贷五十万，有房子可以押，但最好不用抵押")
+    assert "经营贷" in found and "信用贷" not in found and "房抵贷" not in found
+
+
+def test_a_purpose_with_no_pledge_wished_is_still_an_unsecured_loan():
+    assert "信用贷" in tags("开了家饭店，想进货缺十万，不想抵押，有信用的吗")
