@@ -728,7 +728,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     (想买一辆…): the asset is not the customer's now."""
     if not past_only:
         opening = _opening(text, clause_start)
-        if ((opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start))
+        if ((opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
                 or (opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start))):
             if any_of(r.together).search(text) is None:
                 return True
@@ -760,11 +760,12 @@ def _employees_workplace(r: Reasoning, result: RuleResult) -> None:
             del result.hits[tag]
 
 
-def _i_again(text: str, clause_start: int, start: int) -> bool:
+def _i_again(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
     """我老婆上班我开出租的: a 我 after the someone else opens what is the customer's own."""
     at = text.rfind("我", clause_start + 2, start)
-    # 我老公跟我说他有套房: a 我 told or asked something is not the subject again
-    return at >= 0 and not text.startswith(("我们", "我俩"), at) and text[at - 1] not in "让跟和给叫帮替对问"
+    # 我老公跟我说他有套房: a 我 told or asked something is not the subject again; 我爹我娘: nor one naming another
+    return (at >= 0 and not text.startswith(("我们", "我俩"), at) and text[at - 1] not in "让跟和给叫帮替对问"
+            and not text.startswith(r.others_bare, at + 1))
 
 
 _NOTE_OPENINGS = ("跟进:", "跟进记录:", "客户说", "客户")
@@ -845,17 +846,22 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
     pledgeable asset stated gives that asset's product."""
     r = rules.reasoning
     assets = [(tag, product) for tag, product in r.collateral if result.tags.get(tag)]
-    if not assets:  # 车子是我老婆名下的, 能押吗: an asset someone else owns, pledged (not valued)
-        assets = [(tag, product) for tag, product in r.collateral if _owned_elsewhere(r, result.hits.get(tag))]
+    if not assets:  # 车子是我老婆名下的, 能押吗; 我爸有套房, 能拿来抵押不: an asset someone else owns, pledged (not valued)
+        assets = [(tag, product) for tag, product in r.collateral
+                  if _owned_elsewhere(r, result.hits.get(tag)) or tag in result.elsewhere]
         words = tuple(w for w in words or r.collateral_words if "押" in w)
     if len(assets) == 1:
         breaks = [m.end() for m in rules.clause_break.finditer(text)]
-        for word in words or r.collateral_words:
+        words = words or r.collateral_words
+        for word in words:
+            # 押 inside 抵押 is that word, negated or not with it (他不同意抵押)
+            longer = tuple(w for w in words if len(w) > len(word) and w.endswith(word))
             at = text.find(word)
             while at >= 0:
                 i = bisect_right(breaks, at)
                 start = breaks[i - 1] if i else 0
-                if not _negated(rules, text[start:at]) and not _pledged_already(text, at, word, r):
+                inside = any(text.startswith(w, at + len(word) - len(w)) for w in longer)
+                if not inside and not _negated(rules, text[start:at]) and not _pledged_already(text, at, word, r):
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
     return None
@@ -941,6 +947,6 @@ def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[s
     for m in r.topic_re.finditer(text):
         before = text[max(0, m.start() - 6):m.start()]
         before = _SENTENCE_PART.split(before)[-1]
-        if before.rstrip("的家有一套辆台个").endswith(r.others_bare + ("他", "她")):
+        if before.rstrip("的家有一套辆台个老").endswith(r.others_bare + ("他", "她", "他们", "她们")):
             out.add(r.topic_tags[m.group()])
     return out

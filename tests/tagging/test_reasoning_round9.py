@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, normalize
 from tests.tagging.reasoning import tags
 
@@ -124,3 +125,54 @@ def test_a_business_loan_wished_without_a_pledge_stays_a_business_loan():
 
 def test_a_purpose_with_no_pledge_wished_is_still_an_unsecured_loan():
     assert "信用贷" in tags("开了家饭店，想进货缺十万，不想抵押，有信用的吗")
+
+
+# ---------------------------------------------------------------------------------------------- pledges and assets
+
+@pytest.mark.parametrize("text, want", [
+    ("明天去面签，身份证和房本都带齐了", "房抵贷"),
+    ("客户上午到公司签约，带了房产证和户口本", "房抵贷"),
+    ("周五面签，行驶证和登记证书我都带齐", "车抵贷"),
+    ("我有间铺在佛山，铺头押一押能借多少", "房抵贷"),
+    ("自己住的楼想做加按，借三十万", "房抵贷"),
+    ("车还在按揭，想用车再贷点出来", "车抵贷"),
+    ("我家有两台半挂，想拿一台押二十万", "车抵贷"),
+])
+def test_a_pledge_in_other_words_is_that_pledges_loan(text, want):
+    assert want in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我妈有套房在长春，能拿来抵押不",
+    "我爹我娘在县城有套房，想拿他们的房子抵押",
+    "我阿爸用他套老房子抵押，我来还",
+])
+def test_a_parents_house_pledged_is_a_house_pledge_but_not_the_customers_house(text):
+    found = tags(text)
+    assert "房抵贷" in found and "有房产" not in found
+
+
+def test_a_pledge_someone_refuses_is_no_pledge():
+    assert "车抵贷" not in tags("老婆的车，她不同意抵押，我能不能贷")
+
+
+def test_a_flat_bought_on_a_housing_fund_loan_is_a_house_and_a_fund_not_a_fund_loan():
+    found = tags("我们是用公积金贷款买的房，现在想借十万装修")
+    assert {"有房产", "有公积金"} <= found and "公积金贷" not in found
+
+
+def test_a_policy_pledged_is_a_policy_loan_not_a_house_pledge():
+    found = tags("我的保单能抵押吗")
+    assert "信用贷" in found and "房抵贷" not in found
+
+
+@pytest.mark.parametrize("text", [
+    "在银行上班，公积金基数八千，想贷二十万",
+    "我是护士，公积金交了五年，想借十五万装修",
+])
+def test_a_salaried_customers_housing_fund_with_a_loan_wanted_is_no_fund_loan(text):
+    assert apply_rules(normalize(text)).product is None
+
+
+def test_a_housing_fund_loan_abbreviated_is_asked_for():
+    assert "公积金贷" in tags("gjj dk 可以吗")
