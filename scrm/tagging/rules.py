@@ -728,7 +728,8 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     (想买一辆…): the asset is not the customer's now."""
     if not past_only:
         opening = _opening(text, clause_start)
-        if ((opening.lstrip("我").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
+        # 客户说他媳妇公积金交了八年: in a note 他 is the customer, and his wife someone else
+        if ((opening.lstrip("我他她").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
                 or (opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start))):
             if any_of(r.together).search(text) is None:
                 return True

@@ -176,3 +176,25 @@ def test_a_salaried_customers_housing_fund_with_a_loan_wanted_is_no_fund_loan(te
 
 def test_a_housing_fund_loan_abbreviated_is_asked_for():
     assert "公积金贷" in tags("gjj dk 可以吗")
+
+
+# ---------------------------------------------------------------------------------------------- insurance, fund, credit
+
+@pytest.mark.parametrize("text, tag", [
+    ("身份证、银行流水、社保清单我都备好了", "有社保"),
+    ("车也卖了，就剩个社保了，能贷不", "有社保"),
+    ("公积金去年断了又续上了，能贷多少", "有公积金"),
+    ("我征信前两年黑过，现在好了吧", "征信逾期"),
+])
+def test_what_a_list_a_remainder_or_a_resumption_says_is_had(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("社保以前交过，辞职后就断了", "有社保"),
+    ("公积金之前缴过，换了工作就没了", "有公积金"),
+    ("客户说他老婆公积金交了六年，他自己没有", "有公积金"),
+    ("我征信好得很，啥逾期都没有", "征信逾期"),
+])
+def test_what_was_paid_once_is_someone_elses_or_is_denied_is_not_had(text, tag):
+    assert tag not in tags(text)
