@@ -466,6 +466,7 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
 
 # a figure with its magnitude right after a refusal (算了要八万) makes the refusal a change of plan
 _FIGURE = re.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:万|w|千|k)")
+_FIGURE_BEFORE = re.compile(r"(?:\d|[一二两三四五六七八九十百])(?:万|w|千|k)(?:块|元)?(?:的)?$")  # 十五万不要了: that figure dropped
 
 
 def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
@@ -528,8 +529,10 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             positive = False  # 之前做过车抵: not what is asked for now
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
                 and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
-                     or _FIGURE.search(text[end:end + 6]))):
-            continue  # 不要了, 改成二十万 / 算了要八万: a change of plan, not a refusal
+                     or _FIGURE.search(text[end:end + 6])
+                     or (_FIGURE_BEFORE.search(text, max(0, start - 6), start) and len(_FIGURE.findall(text)) > 1))):
+            # 不要了, 改成二十万 / 算了要八万 / 八万就行, 十五万不要了 (another figure stated): a change of plan
+            continue
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
             continue

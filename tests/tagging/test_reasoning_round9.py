@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from scrm.tagging import pipeline
 from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, normalize
 from tests.tagging.reasoning import tags
@@ -198,3 +199,24 @@ def test_what_a_list_a_remainder_or_a_resumption_says_is_had(text, tag):
 ])
 def test_what_was_paid_once_is_someone_elses_or_is_denied_is_not_had(text, tag):
     assert tag not in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- intent
+
+def intent(text: str) -> str:
+    return pipeline.analyze(text).intent
+
+
+@pytest.mark.parametrize("text, want", [
+    ("今天一定要借到两万，帮帮忙", "high"),
+    ("利息无所谓，就是要快", "high"),
+    ("都说了不要了，再打我就投诉", "low"),
+    ("贷款的事我谂一下", "low"),
+    ("车的首付五万准备好了，剩下的想贷", "medium"),
+    ("以前在别家办过车贷，这次想借五万", "medium"),
+    ("我帮他算了利息，他说想贷二十万", "medium"),
+    ("要押金的话就算了，不要押金就做", "medium"),
+    ("五万够了，之前说的十万不要了", "medium"),
+])
+def test_intent_said_in_other_words(text, want):
+    assert intent(text) == want
