@@ -2,9 +2,10 @@
 
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from loan_scrm.app import create_app
-from scrm.org.models import Role
+from scrm.org.models import Department, Role
 from tests.factories.org import auth, make_employee
 
 
@@ -14,3 +15,21 @@ def test_an_id_past_what_the_database_holds_is_a_422(db):
         answer = client.get(f"/api/customers/{2**63}", headers=auth(admin))
     assert answer.status_code == 422
     assert answer.json() == {"error": "invalid", "message": "a value in the request is out of range"}
+
+
+def test_numbers_past_64_bits_are_refused_on_both_databases_and_write_nothing(committed_any):
+    """PostgreSQL refuses them with a DataError; the sqlite3 driver raised a bare OverflowError, a 500 on the
+    embedded default (found by API fuzzing: an id, an offset and a parent department past 2^63)."""
+    db = committed_any
+    admin = make_employee(db, role=Role.admin)
+    db.commit()
+    with TestClient(create_app()) as client:
+        for path in (f"/api/broadcasts/{2**63}", f"/api/referral/commissions?offset={2**78}",
+                     f"/api/sop/tasks?offset={2**76}"):
+            answer = client.get(path, headers=auth(admin))
+            assert answer.status_code == 422, (path, answer.text)
+            assert answer.json()["message"].endswith("out of range"), (path, answer.text)
+        answer = client.post("/api/org/departments", json={"name": "营销九部", "parent_id": 2**106}, headers=auth(admin))
+    assert 400 <= answer.status_code < 500, answer.text
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Department)) == 0

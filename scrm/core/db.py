@@ -16,7 +16,7 @@ from sqlalchemy import (JSON, BigInteger, DateTime, Enum, Integer, MetaData, Sel
                         text, union)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -93,6 +93,14 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN IMMEDIATE"))
+
+        @event.listens_for(engine, "handle_error")
+        def _sqlite_out_of_range(context):
+            # a number past 64 bits (an id of 2^63, an offset past it): PostgreSQL refuses it with a
+            # DataError, the sqlite3 driver with a bare OverflowError; the same DataError here, so the
+            # app answers both with its 422 instead of a 500 on the embedded default
+            if isinstance(context.original_exception, OverflowError):
+                return DataError(context.statement, context.parameters, context.original_exception)
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
