@@ -216,9 +216,13 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # a policy's premium or cover (教育险两万, 保单十万)
                      "险", "保单",
                      # repayments, totals owed, money in hand (月还1.2w, 网贷总额6万, 手里有一百万)
-                     "月还", "总额", "手里有", "手上有", "手头有")
+                     "月还", "总额", "手里有", "手上有", "手头有",
+                     # a loan had before (之前在银行做过一千万的经营贷)
+                     "做过", "办过")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
-_MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押")
+_MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
+               # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
+               "下贷", "下的贷", "下要贷", "下想贷")
 # a figure after one of these in its clause is a correction: it replaces every figure before it
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高",
                      "降到", "降为", "减到", "最后", "定了", "算了")
@@ -234,8 +238,17 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
-_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})(\d+|[{_CN}]+)个"
-                 rf"(?![月人网平口工小w万])")
+# 要10到15个: a range of 个 counts both ends as ten-thousands
+_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})"
+                 rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个(?![月人网平口工小w万])")
+
+
+_RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
+
+
+def _ten_thousands(m: re.Match) -> str:
+    low = f"{m.group(2)}万{m.group(3)}" if m.group(2) else ""
+    return f"{m.group(1)}{low}{m.group(4)}万"
 # 想弄个经营贷 五十个 两年, 20个左右: a figure of 个 standing as its own clause in a message about a loan
 _GE_ALONE = re.compile(rf"(?:^|(?<=[，。,.;；!！?？ ]))((?:\d++|[{_CN_FIG}])+)个(?=左右|上下|吧|$|[，。,.;；!！?？ ])")
 _LOAN_WORD = re.compile(r"贷|借|押|抵|周转")
@@ -285,7 +298,7 @@ def extract_amount(text: str) -> int | None:
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
-        text = _GE.sub(r"\1\2万", text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
+        text = _GE.sub(_ten_thousands, text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
         if _LOAN_WORD.search(text):
             text = _GE_ALONE.sub(_ten_thousands_alone, text)
         text = text.replace("个w", "w").replace("个万", "万")  # 6个w
@@ -312,6 +325,8 @@ def extract_amount(text: str) -> int | None:
         after = text[m.end():m.end() + 3]
         if after.startswith("火急"):
             continue  # 十万火急: urgency, not a figure
+        if value in (1000, 10000) and _RATE_UNIT.match(text, m.end()):
+            continue  # 一万块一个月多少钱: the unit a rate is asked for, not the loan
         if not unit and not has_mag and num[-1] not in "千k":
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度"))):
@@ -355,7 +370,7 @@ def _bad_before(before: str) -> bool:
 _TERM_NUM = rf"(?:\d+|[{_CN}]+)"
 _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<years>{_TERM_NUM})年半|(?P<half>半)年"
                    rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
-_TERM_BAD_BEFORE = ("工作", "上班", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
+_TERM_BAD_BEFORE = ("工作", "上班", "打工", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
                     "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少",
@@ -369,7 +384,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老",
                    "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的", "就查", "光还",
                    # 一个月申了7个平台, 一个月下来查询十几次, 一个月有十几条, 一个月得还一万五: counts per period
-                   "申", "下来", "有十", "有好", "有几", "得还")
+                   "申", "下来", "有十", "有好", "有几", "得还",
+                   # 半年以后再找你, 一个月多少钱: after a wait, a price per period
+                   "以后", "之后", "多少钱")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
@@ -404,11 +421,12 @@ def extract_term(text: str) -> int | None:
             continue
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
         # 贷30万3年: a term right after the amount
-        if _TERM_BAD_BEFORE_RE.search(before) and not before.endswith(("分", "贷", "借", "期限", "万", "w")):
+        # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
+        if _TERM_BAD_BEFORE_RE.search(before) and not before.endswith(("分", "贷", "借", "期限", "万", "w", "做")):
             continue
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
-        paid = after.lstrip("要还交缴付就")  # 一个月还八千, 半年就2次: what is paid or done per period
+        paid = after.lstrip("要还交缴付就跑")  # 一个月还八千, 半年就2次: what is paid or done per period
         if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term

@@ -10,7 +10,7 @@ import pytest
 
 from scrm.tagging import pipeline
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import extract_amount, normalize
+from scrm.tagging.text import extract_amount, extract_term, normalize
 from tests.tagging.reasoning import tags
 
 pytestmark = pytest.mark.pure
@@ -220,3 +220,40 @@ def intent(text: str) -> str:
 ])
 def test_intent_said_in_other_words(text, want):
     assert intent(text) == want
+
+
+# ---------------------------------------------------------------------------------------------- amounts and terms
+
+def term(text: str) -> int | None:
+    return extract_term(normalize(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想押车，大概要20到30个", 300_000),
+    ("首付五万有了，剩下贷十五万", 150_000),
+    ("以前办过八百万的经营贷已经还了，这次想借三百万", 3_000_000),
+])
+def test_a_range_of_ge_the_rest_borrowed_and_a_loan_had_before(text, want):
+    assert amount(text) == want
+
+
+def test_the_unit_a_rate_is_asked_for_is_no_amount():
+    assert amount("想问下一万块一个月利息多少") is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("行，那就做两年吧", 24),
+    ("经营贷可以做十年吗", 120),
+])
+def test_a_term_done_is_the_term(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "在外面打工八年了，想借五万",
+    "跑网约车的，一个月跑一万多，能贷吗",
+    "征信花了，先养一年，一年以后再来",
+    "一千块一个月多少钱利息",
+])
+def test_years_worked_a_months_takings_a_wait_or_a_price_per_month_is_no_term(text):
+    assert term(text) is None
