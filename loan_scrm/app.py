@@ -148,6 +148,21 @@ def _bounded_error(error: dict) -> dict:
     return out
 
 
+DATABASE_INTEGERS = range(-2**63, 2**63)  # a BIGINT on PostgreSQL, an INTEGER on SQLite
+
+
+def _past_64_bits(request: Request) -> str | None:
+    """The path or query parameter holding a whole number the database cannot, if one does."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        try:
+            number = int(str(value))
+        except ValueError:  # not a number, or too many digits even to read
+            continue
+        if number not in DATABASE_INTEGERS:
+            return name
+    return None
+
+
 def create_app() -> FastAPI:
     problem = get_settings().startup_problem()
     if problem:  # fail at start, not at the first request that reads a phone number
@@ -184,6 +199,12 @@ def create_app() -> FastAPI:
     async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
         # a number or text the database cannot hold (an id past 2^63, …): the caller's input, not our fault
         log.info("input the database refused: %s %s: %s", request.method, request.url.path, exc.orig)
+        field = _past_64_bits(request)
+        if field:
+            return JSONResponse({"error": "invalid", "field": field,
+                                 "message": f"{field}: out of range, must be between {DATABASE_INTEGERS.start} "
+                                            f"and {DATABASE_INTEGERS.stop - 1}"},
+                                status_code=422)
         return JSONResponse({"error": "invalid", "message": "a value in the request is out of range"}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)

@@ -14,7 +14,8 @@ def test_an_id_past_what_the_database_holds_is_a_422(db):
     with TestClient(create_app()) as client:
         answer = client.get(f"/api/customers/{2**63}", headers=auth(admin))
     assert answer.status_code == 422
-    assert answer.json() == {"error": "invalid", "message": "a value in the request is out of range"}
+    assert answer.json() == {"error": "invalid", "field": "customer_id",
+                             "message": f"customer_id: out of range, must be between {-2**63} and {2**63 - 1}"}
 
 
 def test_numbers_past_64_bits_are_refused_on_both_databases_and_write_nothing(committed_any):
@@ -24,11 +25,13 @@ def test_numbers_past_64_bits_are_refused_on_both_databases_and_write_nothing(co
     admin = make_employee(db, role=Role.admin)
     db.commit()
     with TestClient(create_app()) as client:
-        for path in (f"/api/broadcasts/{2**63}", f"/api/referral/commissions?offset={2**78}",
-                     f"/api/sop/tasks?offset={2**76}"):
+        for path, field in ((f"/api/broadcasts/{2**63}", "mass_id"),
+                            (f"/api/referral/commissions?offset={2**78}", "offset"),
+                            (f"/api/sop/tasks?limit=5&offset={2**76}", "offset")):
             answer = client.get(path, headers=auth(admin))
             assert answer.status_code == 422, (path, answer.text)
-            assert answer.json()["message"].endswith("out of range"), (path, answer.text)
+            assert answer.json()["field"] == field, (path, answer.text)
+            assert answer.json()["message"].startswith(f"{field}: out of range"), (path, answer.text)
         answer = client.post("/api/org/departments", json={"name": "营销九部", "parent_id": 2**106}, headers=auth(admin))
     assert 400 <= answer.status_code < 500, answer.text
     db.expire_all()
