@@ -127,6 +127,7 @@ class Reasoning:
     # 想做经营贷…最好不用抵押: a wish for no pledge (these words of the unsecured product) said of another loan that
     # needs none (these products) is that loan's
     unsecured: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
+    enough: tuple[str, ...] = ()  # 资金够用: right after a purpose word, the money is not needed
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
 
     @property
@@ -278,7 +279,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
-                   choices=tuple(doc.get("choices", [])),
+                   choices=tuple(doc.get("choices", [])), enough=tuple(doc.get("purposes_enough", [])),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
                                tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
                               if doc.get("unsecured") else None))
@@ -816,14 +817,17 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
     out = []
     if r.topic_re is None or (present is not None and present.isdisjoint(r.topic_tags)):
         return out
+    note = text.startswith(_NOTE_OPENINGS)
     for positive, words in ((False, r.losses_re), (True, r.gains_re)):
         for lm in words.finditer(text) if words else ():
             at, word = lm.start(), lm.group()
             found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 10)):at]))
             if found:
                 tag = r.topic_tags[found[-1].group()]
-                kind = "gain" if positive else "loss"
-                out.append((at, at + len(word), Rule(f"{kind}:{tag}", tag, None, None, (), (), (), False), positive,
+                # 跟进: …房子判给她的: in a note 他 / 她 is the customer, so what went to them is gained
+                gained = positive or (note and word.endswith(("他", "她")))
+                kind = "gain" if gained else "loss"
+                out.append((at, at + len(word), Rule(f"{kind}:{tag}", tag, None, None, (), (), (), False), gained,
                             found[-1].group() + "…" + word))
     for em in r.enum_re.finditer(text) if r.enum_re else ():
         at, word = em.start(), em.group()
@@ -894,7 +898,7 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
         if result.tags.get(tag):
             for word in words:
                 at = text.find(word)
-                if at >= 0:
+                if at >= 0 and not text.startswith(r.enough, at + len(word)):  # not 他的厂子资金够用
                     return product, Hit("purpose", word, True, at + len(word))
     return None
 

@@ -257,3 +257,32 @@ def test_a_term_done_is_the_term(text, want):
 ])
 def test_years_worked_a_months_takings_a_wait_or_a_price_per_month_is_no_term(text):
     assert term(text) is None
+
+
+# ---------------------------------------------------------------------------------------------- whose, and what is needed
+
+@pytest.mark.parametrize("text, tag", [
+    ("想押房子借三十万给我儿子开店", "企业主"),
+    ("我老公有车，我没车，能用他的车贷款吗", "有车辆"),
+    ("客户开货车，还欠着十五万车贷，想押车借五万", "负债过高"),
+])
+def test_someone_elses_business_or_car_and_a_car_loan_balance_are_not_the_customers_tag(text, tag):
+    assert tag not in tags(text)
+
+
+def test_a_business_whose_money_is_enough_asks_no_business_loan():
+    assert "经营贷" not in tags("跟进：客户说先不用了，他的店现在资金充足")
+
+
+def test_what_went_to_him_in_a_note_is_the_customers():
+    found = tags("跟进：客户明天来签，带了房本，离婚时房子判给他了，要五十万")
+    assert {"有房产", "房抵贷"} <= found
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我是东莞做玩具厂的，想借钱", "企业主"),
+    ("我们俩公积金加起来一个月四千，能贷多少", "有公积金"),
+    ("公积金在交，想做个公积金信用贷十万", "公积金贷"),
+])
+def test_a_factory_run_a_fund_added_up_and_a_fund_credit_loan(text, tag):
+    assert tag in tags(text)
