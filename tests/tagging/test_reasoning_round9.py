@@ -286,3 +286,14 @@ def test_what_went_to_him_in_a_note_is_the_customers():
 ])
 def test_a_factory_run_a_fund_added_up_and_a_fund_credit_loan(text, tag):
     assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "要收手续费吗？收费的话我就不做了",
+    "能批到三十万吗？批不了我就不做了",
+    "跟进：客户网贷多，查询十几次，建议先养三个月",
+    "之前说二十万，后来算了一下，十五万就够",
+    "我到处借都借不到，还有办法吗",
+])
+def test_a_conditional_refusal_the_salespersons_advice_or_money_worked_out_is_not_low_or_high(text):
+    assert intent(text) == "medium"
