@@ -297,3 +297,18 @@ def test_a_factory_run_a_fund_added_up_and_a_fund_credit_loan(text, tag):
 ])
 def test_a_conditional_refusal_the_salespersons_advice_or_money_worked_out_is_not_low_or_high(text):
     assert intent(text) == "medium"
+
+
+@pytest.mark.parametrize("text, tag, has", [
+    ("平时就是打零工，日结的，能借点不", "工薪族", False),
+    ("工作稳定，社保也有，想借五万", "工薪族", True),
+    ("在职一年多，想借两万", "工薪族", True),
+    ("前两年做生意失败了，现在想借点钱", "企业主", False),
+    ("做生意亏了不少，欠了一些钱", "企业主", False),
+])
+def test_odd_jobs_a_steady_job_and_a_business_that_failed(text, tag, has):
+    assert (tag in tags(text)) is has
+
+
+def test_time_in_a_job_is_no_term():
+    assert term("在职半年，想借三万") is None
