@@ -955,6 +955,6 @@ def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[s
     for m in r.topic_re.finditer(text):
         before = text[max(0, m.start() - 6):m.start()]
         before = _SENTENCE_PART.split(before)[-1]
-        if before.rstrip("的家有一套辆台个老").endswith(r.others_bare + ("他", "她", "他们", "她们")):
+        if before.rstrip("的家有一套辆台个老名下").endswith(r.others_bare + ("他", "她", "他们", "她们")):
             out.add(r.topic_tags[m.group()])
     return out

@@ -312,3 +312,13 @@ def test_odd_jobs_a_steady_job_and_a_business_that_failed(text, tag, has):
 
 def test_time_in_a_job_is_no_term():
     assert term("在职半年，想借三万") is None
+
+
+@pytest.mark.parametrize("text", [
+    "能做车抵吗？车是我姐的",
+    "我对象名下的车能押吗",
+    "我老婆名下有辆车，我能拿去押吗",
+    "以前有辆车，后来报废了",
+])
+def test_a_car_someone_else_owns_or_scrapped_is_not_the_customers(text):
+    assert "有车辆" not in tags(text)
