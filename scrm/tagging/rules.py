@@ -33,6 +33,8 @@ class Count:
     pattern: re.Pattern  # with a group ``n``
     least: int
     needs: tuple[str, ...] | None = None
+    # 上周被查了三次, 这周又查了四次: counts of windows that do not overlap (said with one of these words) add up
+    adds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
         return item["tag"]
 
     counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]),
-                         tuple(c["needs"]) if c.get("needs") else gate(c["pattern"]))
+                         tuple(c["needs"]) if c.get("needs") else gate(c["pattern"]), tuple(c.get("adds", [])))
                    for c in doc.get("counts", []))
     named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]),
                         _alternation(tuple(n["names"])))
@@ -665,6 +667,7 @@ def reasoning_matches(text: str, r: Reasoning,
     named_seen = present  # the named platforms in the text, when the caller looked for them
     if present is None:
         present = {n for c in (*r.counts, *r.ratios) if c.needs for n in c.needs if n in text}
+    added: dict[str, list[tuple[int, int, int, int]]] = {}  # tag -> (start, end, count, least) of counts that add up
     for c in r.counts:
         if c.needs and present.isdisjoint(c.needs):
             continue
@@ -674,6 +677,14 @@ def reasoning_matches(text: str, r: Reasoning,
             if n is not None:
                 rule = rule or Rule(c.id, c.tag, None, None, (), (), (), False)
                 out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
+                if c.adds and any(w in text for w in c.adds):
+                    found = added.setdefault(c.tag, [])
+                    if not any(s < m.end() and m.start() < e for s, e, _, _ in found):
+                        found.append((m.start(), m.end(), n, c.least))
+    for tag, found in added.items():
+        if len(found) > 1 and sum(n for *_, n, _ in found) >= min(least for *_, least in found):
+            start, end = min(s for s, *_ in found), max(e for _, e, *_ in found)
+            out.append((start, end, Rule(f"sum:{tag}", tag, None, None, (), (), (), False), True, text[start:end]))
     if out:
         # 被查了18次 近一月5次: the largest count of a tag decides, a smaller window after it does not retract it
         many = {rule.tag for _, _, rule, positive, _ in out if positive}

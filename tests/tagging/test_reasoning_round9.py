@@ -322,3 +322,20 @@ def test_time_in_a_job_is_no_term():
 ])
 def test_a_car_someone_else_owns_or_scrapped_is_not_the_customers(text):
     assert "有车辆" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "上个月被查了四次，这个月又查了三次",
+    "征信查询这周3次，上周3次",
+    "上个月申了两家，这个月又申了四家",
+])
+def test_counts_of_windows_that_do_not_overlap_add_up(text):
+    assert "查询过多" in tags(text)
+
+
+def test_nested_windows_do_not_add_up():
+    assert "查询过多" not in tags("近半年查询4次，近三个月查询3次")
+
+
+def test_borrowing_from_online_loans_to_pay_cards_is_many_online_loans():
+    assert "网贷较多" in tags("卡都刷爆了，只能拿网贷还卡")
