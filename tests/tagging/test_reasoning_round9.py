@@ -339,3 +339,20 @@ def test_nested_windows_do_not_add_up():
 
 def test_borrowing_from_online_loans_to_pay_cards_is_many_online_loans():
     assert "网贷较多" in tags("卡都刷爆了，只能拿网贷还卡")
+
+
+@pytest.mark.parametrize("text", [
+    "信用卡额度八万，已经用了七万六",
+    "信用卡10万额度用了9万7",
+    "每个月光还款就八千多，工资九千",
+    "两张卡透支严重，还能借吗",
+    "查询多，负债也高，还有机会吗",
+    "花呗借呗额度都满了",
+    "征信显示信用卡使用率百分之九十",
+])
+def test_a_limit_used_up_or_debts_said_in_other_words_are_high_debt(text):
+    assert "负债过高" in tags(text)
+
+
+def test_a_card_half_used_is_not_high_debt():
+    assert "负债过高" not in tags("信用卡额度十万，用了五万")
