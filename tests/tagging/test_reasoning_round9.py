@@ -356,3 +356,15 @@ def test_a_limit_used_up_or_debts_said_in_other_words_are_high_debt(text):
 
 def test_a_card_half_used_is_not_high_debt():
     assert "负债过高" not in tags("信用卡额度十万，用了五万")
+
+
+@pytest.mark.parametrize("text, has", [
+    ("给朋友做担保，结果我征信被拖累了", True),
+    ("房车都没有，征信也不好", True),
+    ("征信花过，不过现在没有当前逾期", True),
+    ("逾期？没有的事", False),
+    ("查询两次，逾期无，负债不高", False),
+    ("征信干净，没有一点逾期", False),
+])
+def test_an_overdue_said_or_denied_in_other_words(text, has):
+    assert ("征信逾期" in tags(text)) is has
