@@ -218,7 +218,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # repayments, totals owed, money in hand (月还1.2w, 网贷总额6万, 手里有一百万)
                      "月还", "总额", "手里有", "手上有", "手头有",
                      # a loan had before (之前在银行做过一千万的经营贷)
-                     "做过", "办过")
+                     "做过", "办过",
+                     # approved already (额度批了5w), a base pay, a total owed
+                     "批了", "只批", "批下来", "底薪", "一共", "总共")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -243,6 +245,7 @@ _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)
                  rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个(?![月人网平口工小w万])")
 
 
+_WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
 _RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
 
 
@@ -253,7 +256,7 @@ def _ten_thousands(m: re.Match) -> str:
 _GE_ALONE = re.compile(rf"(?:^|(?<=[，。,.;；!！?？ ]))((?:\d++|[{_CN_FIG}])+)个(?=左右|上下|吧|$|[，。,.;；!！?？ ])")
 _LOAN_WORD = re.compile(r"贷|借|押|抵|周转")
 _COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|[家笔张套辆台间]")
-_COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}])$")
+_COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}]+)$")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
@@ -293,6 +296,8 @@ def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
     good, plain = [], []
     corrected: int | None = None
+    if "万把" in text:
+        text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if _NUMERAL.search(text) is None:
         return None
     if "来" in text or "多" in text:
@@ -370,21 +375,21 @@ def _bad_before(before: str) -> bool:
 _TERM_NUM = rf"(?:\d+|[{_CN}]+)"
 _TERM = re.compile(rf"分(?P<periods>{_TERM_NUM})期|(?P<p2>{_TERM_NUM})期|(?P<years>{_TERM_NUM})年半|(?P<half>半)年"
                    rf"|(?P<y>{_TERM_NUM})年|(?P<m>{_TERM_NUM})个?月(?!份)")
-_TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
+_TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", "干了", "开了", "经营", "做了", "买了", "交了", "缴了", "社保", "公积金", "住了",
                     "逾期", "成立", "营业", "执照", "注册", "开店", "开厂", "生意", "车龄", "房龄", "已经", "最近", "近",
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
                     "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少",
                     "不到", "刚", "办下来", "断", "借了", "停", "拖", "用了", "利润", "流水", "营业额", "营收",
                     "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
-_CALENDAR_YEAR = re.compile(r"一[七八九]|二[〇零一二三]")  # 一九年的车, 二〇年买的
+_CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]")  # 一九年的车, 二〇年买的
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
                    "能挣", "能赚", "收入", "流水", "营业额", "营收", "利润", "开票", "的流水", "老",
                    "的银行", "的工资", "的社保", "的公积", "的记录", "的账", "左右的", "就查", "光还",
                    # 一个月申了7个平台, 一个月下来查询十几次, 一个月有十几条, 一个月得还一万五: counts per period
-                   "申", "下来", "有十", "有好", "有几", "得还",
+                   "申", "下来", "有十", "有好", "有几", "得还", "硬查", "连续",
                    # 半年以后再找你, 一个月多少钱: after a wait, a price per period
                    "以后", "之后", "多少钱")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
@@ -398,6 +403,7 @@ def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
     good, plain = [], []
     last: list[int] | None = None
+    corrected: int | None = None
     for m in _TERM.finditer(text):
         g = m.groupdict()
         if g["periods"] or g["p2"]:
@@ -422,11 +428,15 @@ def extract_term(text: str) -> int | None:
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
         # 贷30万3年: a term right after the amount
         # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
-        if _TERM_BAD_BEFORE_RE.search(before) and not before.endswith(("分", "贷", "借", "期限", "万", "w", "做")):
-            continue
+        if _TERM_BAD_BEFORE_RE.search(before) and (not before.endswith(("分", "贷", "借", "期限", "万", "w", "做"))
+                                                   or before.endswith("养贷")):
+            continue  # (以贷养贷半年: how long it has gone on)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
-        paid = after.lstrip("要还交缴付就跑")  # 一个月还八千, 半年就2次: what is paid or done per period
+        paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period
+        if months == 1 and g["m"] and after.lstrip("要得光").startswith(("还", "多少")) and not after.startswith(
+                ("还清", "还完")):
+            continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan
         if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
@@ -434,6 +444,10 @@ def extract_term(text: str) -> int | None:
             last.pop()  # 半年到一年, 1年到3年: the upper end replaces the lower one just seen
         last = good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain
         last.append(months)
+        if _CORRECTION_RE.search(_before(text, m.start(), 12)):
+            corrected = months  # 先说五年还, 后来说三年就行: the last said
+    if corrected is not None and len(good) + len(plain) > 1:
+        return corrected
     if good:
         return good[0]
     return plain[0] if plain else None

@@ -368,3 +368,38 @@ def test_a_card_half_used_is_not_high_debt():
 ])
 def test_an_overdue_said_or_denied_in_other_words(text, has):
     assert ("征信逾期" in tags(text)) is has
+
+
+@pytest.mark.parametrize("text, want", [
+    ("信用贷额度只批了6w，我想要12w", 120_000),
+    ("底薪四千，想借两万块", 20_000),
+    ("借个万把块钱应急", 10_000),
+    ("想做房抵八十万十年", 800_000),
+])
+def test_an_approved_limit_a_base_pay_and_a_figure_before_a_term(text, want):
+    assert amount(text) == want
+
+
+def test_a_total_owed_is_no_amount():
+    assert amount("网贷加信用卡一共二十万，每个月还不上") is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("开始说贷三年，后来改成两年", 24),
+    ("想分五年，其实三年就行", 36),
+])
+def test_a_term_corrected_is_the_last_said(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "车是一五年的大众，能押吗",
+    "以贷养贷一年了",
+    "征信有两个月连续逾期",
+    "去年一年查了十几次",
+    "一个月还网贷要八千，工资才一万",
+    "我在亲戚店里帮忙，一个月给我三千五",
+    "一个月多少利息啊",
+])
+def test_a_calendar_year_a_duration_a_window_or_a_months_repayment_is_no_term(text):
+    assert term(text) is None
