@@ -462,8 +462,9 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
             head = clause_prefix[: len(clause_prefix) - len(filler)]
             if head.endswith(rules.negators):
                 neg = next(n for n in rules.negators if head.endswith(n))
-                # 要不要押车, 有没有逾期: a question, not a negation
-                return not (len(head) > len(neg) and head[-len(neg) - 1] == neg[-1])
+                # 要不要押车, 有没有逾期, 有没得做: a question, not a negation
+                return not (len(head) > len(neg) and (head[-len(neg) - 1] == neg[-1]
+                                                      or (neg[0] == "没" and head[-len(neg) - 1] == "有")))
     return False
 
 
@@ -832,6 +833,8 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
     for positive, words in ((False, r.losses_re), (True, r.gains_re)):
         for lm in words.finditer(text) if words else ():
             at, word = lm.start(), lm.group()
+            if positive and r.topic_re.search(text, at + len(word), at + len(word) + 3):
+                continue  # 他自己只有一辆车, 有一辆货车: the gain names its own object, not a topic before it
             found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 10)):at]))
             if found:
                 tag = r.topic_tags[found[-1].group()]
@@ -845,6 +848,8 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
         positive = word in r.enum_assert
         window = _SENTENCE_PART.split(text[max(0, at - 20):at])[-1]
         for m in r.topic_re.finditer(window):
+            if window[m.start() - 1:m.start()] in _NOT_LISTED:
+                continue  # 无房 租房 花呗白条都有: a topic denied or rented is not one of those had
             tag = r.topic_tags[m.group()]
             out.append((at, at + len(word), Rule(f"enum:{tag}", tag, None, None, (), (), (), False),
                         positive, m.group() + "…" + word))
@@ -852,6 +857,7 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
 
 
 _SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
+_NOT_LISTED = frozenset("无没租")
 
 
 def count_money(s: str) -> int | None:

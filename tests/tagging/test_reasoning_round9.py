@@ -403,3 +403,24 @@ def test_a_term_corrected_is_the_last_said(text, want):
 ])
 def test_a_calendar_year_a_duration_a_window_or_a_months_repayment_is_no_term(text):
     assert term(text) is None
+
+
+# ---------------------------------------------------------------------------------------------- houses listed or owned
+
+@pytest.mark.parametrize("text", [
+    "客户 无房 租房 社保公积金都有",
+    "房子是我爸名下 我自己只有一辆车",
+    "名下没得房子 有一辆货车",
+    "老家有自建房 写的父亲名字",
+    "我在厂里上班 厂房是老板的",
+])
+def test_a_house_denied_rented_or_someone_elses_is_not_the_customers(text):
+    assert "有房产" not in tags(text)
+
+
+def test_a_down_payment_paid_is_a_house():
+    assert "有房产" in tags("首付已经交了，下个月交房")
+
+
+def test_a_question_with_you_mei_de_is_no_denial():
+    assert "信用贷" in tags("我是护士，有冇得做信用贷啊")
