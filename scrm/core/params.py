@@ -1,14 +1,16 @@
-"""Query-parameter types shared by the APIs: instants with a time zone and days, both within 2000–2099.
+"""Parameter types shared by the APIs: instants with a time zone and days, both within 2000–2099, and row ids.
 
 A date a person means is in that range; outside it the Beijing-midnight and UTC arithmetic behind every period
-would overflow (year 1, year 9999), so such input is a 422 naming the parameter, never a 500."""
+would overflow (year 1, year 9999), so such input is a 422 naming the parameter, never a 500. An id is what a
+row's id column holds (a BIGINT on PostgreSQL, an INTEGER on SQLite): past 2^63 the database would refuse it
+without saying which field it was."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, Field
 
 T = TypeVar("T", bound=date)
 
@@ -26,3 +28,6 @@ def _this_century(value: T) -> T:
 
 Instant = Annotated[AwareDatetime, AfterValidator(_this_century)]
 Day = Annotated[date, AfterValidator(_this_century)]
+
+ROW_ID_MAX = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]

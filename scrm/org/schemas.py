@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.org.models import Center, DataScope, Department, Employee, EmployeeStatus, Role
 from scrm.core.crypto import mask_phone
+from scrm.core.params import RowId
 
 
 class WriteModel(BaseModel):
@@ -124,21 +125,21 @@ class CenterUpdate(WriteModel):
 
 class DepartmentIn(WriteModel):
     name: str = Field(max_length=200)
-    center_id: int | None = None
-    parent_id: int | None = Field(None, description="A department of the same center to nest under.")
+    center_id: RowId | None = None
+    parent_id: RowId | None = Field(None, description="A department of the same center to nest under.")
 
 
 class DepartmentUpdate(WriteModel):
     name: str | None = Field(None, max_length=200)
-    center_id: int | None = None
-    parent_id: int | None = None
+    center_id: RowId | None = None
+    parent_id: RowId | None = None
 
 
 class EmployeeIn(WriteModel):
     name: str = Field(max_length=200)
     role: Role = Role.sales
     scope: DataScope | None = Field(None, description="Defaults to the role's usual scope.")
-    department_id: int | None = None
+    department_id: RowId | None = None
     username: str | None = Field(None, max_length=200)
     password: str | None = Field(None, max_length=256)
     mobile: str | None = Field(None, max_length=32)
@@ -151,7 +152,7 @@ class EmployeeUpdate(WriteModel):
     """Only the fields sent are changed; ``null`` clears a field."""
 
     name: str | None = Field(None, max_length=200)
-    department_id: int | None = None
+    department_id: RowId | None = None
     username: str | None = Field(None, max_length=200)
     mobile: str | None = Field(None, max_length=32)
     wecom_userid: str | None = Field(None, max_length=200)

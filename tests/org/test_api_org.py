@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from scrm.core.events import OutboxEvent
 from scrm.org import service as org_service
-from scrm.org.models import Employee, EmployeeStatus, Role
+from scrm.org.models import Department, Employee, EmployeeStatus, Role
 from tests.factories.org import auth, new_employee
 
 READ_ENDPOINTS = [
@@ -138,6 +138,7 @@ def test_manager_cannot_reach_outside_or_above(db, client, org):
     ({"name": "x", "username": "newbie", "password": "short"}, "password"),
     ({"name": "x", "password": "s3cret-pass"}, "username"),
     ({"name": "x", "department_id": 999999}, "department_id"),
+    ({"name": "x", "department_id": 2**63}, "department_id"),
     ({"name": "x", "max_open_leads": -1}, "max_open_leads"),
 ])
 def test_invalid_employee_names_the_field(db, client, org, body, field):
@@ -220,6 +221,25 @@ def test_departments_by_manager(db, client, org):
     assert loop.status_code == 422 and loop.json()["field"] == "parent_id"
     listed = {d["id"] for d in client.get("/api/org/departments", headers=headers).json()}
     assert org.b1.id not in listed and created.json()["id"] in listed
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "营销九部", "parent_id": 10895809284293250761043075923968}, "parent_id"),  # found by API fuzzing
+    ({"name": "营销九部", "center_id": 2**63}, "center_id"),
+    ({"name": "营销九部", "parent_id": 0}, "parent_id"),
+])
+def test_a_department_id_no_row_can_have_is_a_422_naming_it_and_writes_nothing(db, client, org, body, field):
+    """Past 64 bits the embedded SQLite refused the number with a 500 (PostgreSQL looked for it: a 404); an id no
+    row can have is the payload's shape, the same 422 on both."""
+    before = db.scalar(select(func.count()).select_from(Department))
+    created = client.post("/api/org/departments", json=body, headers=auth(org.admin))
+    moved = client.patch(f"/api/org/departments/{org.a1.id}", json={field: body[field]}, headers=auth(org.admin))
+    for answer in (created, moved):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == field
+    assert db.scalar(select(func.count()).select_from(Department)) == before
+    db.refresh(org.a1)
+    assert (org.a1.parent_id, org.a1.center_id) == (None, org.center_a.id)
 
 
 def test_moving_a_department_moves_its_subtree_to_the_new_center(db, client, org):
