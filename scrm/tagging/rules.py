@@ -636,6 +636,15 @@ def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
     pledged = collateral(text[at:], rules, result, words) if words else None
     if pledged is not None:
         result.product, result.hits["product"] = pledged[0], Hit("choice", pledged[1].phrase, True, at + pledged[1].end)
+        return
+    # 我最后还是想做公积金的: the basis of one loan named after the decision is that loan
+    based = dict(r.collateral) | {tag: product for tag, product, *_ in r.bases}
+    topic = r.topic_re.search(text, at, at + 12) if r.topic_re is not None else None
+    if (topic is not None and based.get(r.topic_tags[topic.group()]) is not None
+            and not _negated(rules, text[at:topic.start()])):
+        result.product = based[r.topic_tags[topic.group()]]
+        result.hits["product"] = Hit("choice", topic.group(), True, topic.end())
+        result.asked_about.discard(result.product)
 
 
 # ---------------------------------------------------------------------------------------------- reasoning

@@ -424,3 +424,32 @@ def test_a_down_payment_paid_is_a_house():
 
 def test_a_question_with_you_mei_de_is_no_denial():
     assert "信用贷" in tags("我是护士，有冇得做信用贷啊")
+
+
+# ---------------------------------------------------------------------------------------------- more roles and assets
+
+@pytest.mark.parametrize("text, tag, has", [
+    ("之前在公司上班，上个月辞职了", "工薪族", False),
+    ("在电子厂当普工，想借一万", "工薪族", True),
+    ("我的保险是公司团险", "工薪族", True),
+    ("名下有一台皮卡，想押车", "有车辆", True),
+    ("有辆电动车，能借钱吗", "有车辆", False),
+    ("摆摊好几年了，想借三万换个门面", "有房产", False),
+    ("开饭店的，店是自己买的", "有房产", True),
+    ("名下啥都没有，社保公积金也没交", "有公积金", False),
+])
+def test_a_job_left_a_job_named_a_vehicle_named_and_premises_owned_or_wanted(text, tag, has):
+    assert (tag in tags(text)) is has
+
+
+def test_a_loan_left_for_later_is_not_the_one_asked_for():
+    found = tags("想先做个信用贷十万，后面再考虑房抵")
+    assert "信用贷" in found and "房抵贷" not in found and "低意向" not in found
+
+
+def test_the_basis_named_after_a_decision_gives_its_loan():
+    assert "公积金贷" in tags("信用贷和公积金贷比了一下，最后还是想做公积金的")
+
+
+def test_a_first_pledges_balance_is_not_high_debt():
+    assert "负债过高" not in tags("一押还欠银行五十万，还能二押吗")
