@@ -8,14 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrm.core.params import RowId
 from scrm.handover.models import CaseKind, CaseStatus, ItemKind, ItemStatus
 
 
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    employee_id: int = Field(ge=1, description="the giver: departed for `resigned`, active for `onjob`")
+    employee_id: RowId = Field(description="the giver: departed for `resigned`, active for `onjob`")
     kind: CaseKind = CaseKind.resigned
-    customer_ids: list[int] | None = Field(default=None, description="on-job: only these customers; left out: all")
+    customer_ids: list[RowId] | None = Field(default=None, description="on-job: only these customers; left out: all")
     transfer_msg: str | None = Field(default=None, max_length=200,
                                      description="on-job: the message WeCom shows the customer")
 
@@ -23,10 +24,10 @@ class CaseCreate(BaseModel):
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     strategy: Literal["one", "round_robin", "least_loaded", "by_tier"]
-    taker_ids: list[int] = Field(default_factory=list)
-    department_id: int | None = Field(default=None, description="add this team's active members as takers")
-    tier_takers: dict[str, list[int]] = Field(default_factory=dict,
-                                              description='by_tier: {"A": [ids], "B": [ids], "*": [ids]}')
+    taker_ids: list[RowId] = Field(default_factory=list)
+    department_id: RowId | None = Field(default=None, description="add this team's active members as takers")
+    tier_takers: dict[str, list[RowId]] = Field(default_factory=dict,
+                                                description='by_tier: {"A": [ids], "B": [ids], "*": [ids]}')
 
 
 class CaseOut(BaseModel):

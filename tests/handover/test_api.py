@@ -45,3 +45,26 @@ def test_manager_previews_plans_runs_and_follows_a_case(db, client, wecom_client
     assert client.get("/api/handover/cases", headers=h).json() == []  # open ones only
     assert len(client.get("/api/handover/cases?open_only=false", headers=h).json()) == 1
     assert client.post(f"/api/handover/cases/{case_id}/replan", json=body, headers=h).status_code == 409
+
+
+def test_taker_and_giver_ids_no_row_can_have_are_a_422_naming_them_and_plan_nothing(db, client, wecom_client,
+                                                                                   sandbox_wecom):
+    """Found by API fuzzing: a taker id past 2^63 was a 500 on SQLite (a 404 or a 422 naming nothing since)."""
+    w = build_world(db, sandbox_wecom, 3, 2)
+    h = auth(w.manager)
+    case_id = client.post("/api/handover/cases", json={"employee_id": w.giver.id}, headers=h).json()["id"]
+    takers = [t.id for t in w.takers]
+    for body, field in (({"strategy": "one", "taker_ids": [takers[0], 2**63]}, "taker_ids.1"),
+                        ({"strategy": "by_tier", "tier_takers": {"A": [9223372036854775808]}}, "tier_takers.A.0"),
+                        ({"strategy": "round_robin", "taker_ids": takers, "department_id": 2**64}, "department_id"),
+                        ({"strategy": "least_loaded", "taker_ids": [-87597909986]}, "taker_ids.0")):
+        for step in ("preview", "plan"):
+            r = client.post(f"/api/handover/cases/{case_id}/{step}", json=body, headers=h)
+            assert r.status_code == 422 and r.json()["field"] == field, (step, body, r.text)
+    case = client.get(f"/api/handover/cases/{case_id}", headers=h).json()
+    assert case["status"] == "open" and case["progress"] == {"pending": 3}
+    r = client.post("/api/handover/cases", json={"employee_id": 2**63}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "employee_id"
+    r = client.post("/api/handover/cases", json={"employee_id": w.giver.id, "kind": "onjob", "customer_ids": [2**70]},
+                    headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "customer_ids.0"
