@@ -649,6 +649,7 @@ def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
 
 # ---------------------------------------------------------------------------------------------- reasoning
 
+_WEEK = re.compile(r"周|星期|礼拜")
 _CN_COUNT = {"几": 3, "好几": 5, "十几": 12, "几十": 30, "好几十": 30, "一大堆": 10, "好多": 10, "很多": 10, "多": 3}
 
 
@@ -686,7 +687,9 @@ def reasoning_matches(text: str, r: Reasoning,
             n = count_value(next(v for v in m.groupdict().values() if v))
             if n is not None:
                 rule = rule or Rule(c.id, c.tag, None, None, (), (), (), False)
-                out.append((m.start(), m.end(), rule, n >= c.least, m.group()))
+                # 一周查了五次: a week's count is held to half the mark of a month's
+                least = c.least // 2 if c.least < 100 and _WEEK.search(text, max(0, m.start() - 6), m.end()) else c.least
+                out.append((m.start(), m.end(), rule, n >= least, m.group()))
                 if c.adds and any(w in text for w in c.adds):
                     found = added.setdefault(c.tag, [])
                     if not any(s < m.end() and m.start() < e for s, e, _, _ in found):

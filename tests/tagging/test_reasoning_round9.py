@@ -453,3 +453,33 @@ def test_the_basis_named_after_a_decision_gives_its_loan():
 
 def test_a_first_pledges_balance_is_not_high_debt():
     assert "负债过高" not in tags("一押还欠银行五十万，还能二押吗")
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("这周被查了四次", "查询过多"),
+    ("征信查询了30多次", "查询过多"),
+    ("网贷也多，征信也花", "网贷较多"),
+    ("在国企上班，公积金蛮高的", "有公积金"),
+    ("房贷每月五千，公积金冲抵一部分", "有公积金"),
+    ("社保断了一年，上个月刚续上", "有社保"),
+    ("上个月换了工作，想借两万", "工薪族"),
+    ("公司名下有厂房，想抵押", "有房产"),
+    ("有套厂房，想抵押做经营周转", "企业主"),
+    ("客户说他是老板，做建材的", "企业主"),
+])
+def test_more_ways_of_saying_a_tag(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("这个月查了五次", "查询过多"),
+    ("我叔让我问问，他那厂子想贷款", "企业主"),
+    ("有厂房，不过厂房是租的", "有房产"),
+])
+def test_a_months_count_below_the_mark_someone_elses_factory_and_a_rented_one(text, tag):
+    assert tag not in tags(text)
+
+
+def test_a_change_to_a_pledge_is_that_pledges_loan():
+    found = tags("本来问房抵，房子是我妈的，后来改成押我自己的车")
+    assert "车抵贷" in found and "房抵贷" not in found
