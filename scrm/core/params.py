@@ -31,3 +31,4 @@ Day = Annotated[date, AfterValidator(_this_century)]
 
 ROW_ID_MAX = 2**63 - 1
 RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+INTEGER_MIN, INTEGER_MAX = -2**31, 2**31 - 1  # what an INTEGER column holds on PostgreSQL

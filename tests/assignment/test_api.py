@@ -60,3 +60,28 @@ def test_supervisor_sees_the_pool_and_hands_out_leads(db, client):
     assert r.json() == {"customer_id": pooled.id, "owner_id": sales.id, "owner_name": "小王"}
     assert client.get("/api/assignment/pool", headers=h).json()["total"] == 0
     assert client.get(f"/api/customers/{pooled.id}", headers=auth(sales)).status_code == 200
+
+
+def test_ids_and_numbers_no_column_holds_are_a_422_naming_the_field_and_write_no_rule(db, client):
+    """Found by API fuzzing: a team member's id past 2^63 was a 500 on SQLite; a priority past 2^31 is refused
+    by PostgreSQL's INTEGER column without a field."""
+    dept = make_department(db)
+    manager = make_employee(db, role=Role.manager, department=dept)
+    member = make_employee(db, department=dept)
+    h = auth(manager)
+    body = {"name": "上海线索", "strategy": "round_robin", "team_employee_ids": [member.id]}
+    for change, field in (({"team_employee_ids": [-904, -52368492, -5034526299667797377024]}, "team_employee_ids.0"),
+                          ({"team_employee_ids": [member.id, 2**63]}, "team_employee_ids.1"),
+                          ({"conditions": {"channel_ids": [2**64]}}, "conditions.channel_ids.0"),
+                          ({"priority": 2**31}, "priority"),
+                          ({"max_open_leads": 2**40}, "max_open_leads")):
+        r = client.post("/api/assignment/rules", json={**body, **change}, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == field, (change, r.text)
+    assert client.get("/api/assignment/rules", headers=h).json() == []
+    rule_id = client.post("/api/assignment/rules", json=body, headers=h).json()["id"]
+    r = client.patch(f"/api/assignment/rules/{rule_id}", json={"team_employee_ids": [2**63]}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "team_employee_ids.0"
+    assert client.get("/api/assignment/rules", headers=h).json()[0]["team_employee_ids"] == [member.id]
+    pooled = make_customer(db, owner=None)
+    r = client.post(f"/api/assignment/customers/{pooled.id}/assign", json={"employee_id": 2**63}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "employee_id"
