@@ -131,6 +131,9 @@ class Reasoning:
     unsecured: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
     enough: tuple[str, ...] = ()  # 资金够用: right after a purpose word, the money is not needed
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
+    # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
+    scope_res: dict = field(default_factory=dict, compare=False, hash=False)
+    elsewhere_ends: tuple[str, ...] = ()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -282,6 +285,11 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
                    choices=tuple(doc.get("choices", [])), enough=tuple(doc.get("purposes_enough", [])),
+                   scope_res={name: any_of(tuple(words)) for name, words in (
+                       ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
+                       ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
+                       ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])))},
+                   elsewhere_ends=reasoning.others_bare + ("他", "她", "他们", "她们"),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
                                tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
                               if doc.get("unsecured") else None))
@@ -620,7 +628,7 @@ def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
     deciding, the first product named (or a pledge of the one asset stated) is the one asked for, whatever was
     weighed before it."""
     r = rules.reasoning
-    found = list(any_of(r.choices).finditer(text))
+    found = list(r.scope_res["choices"].finditer(text))
     if not found:
         return
     at = found[-1].end()
@@ -758,8 +766,8 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         opening = _opening(text, clause_start)
         # 客户说他媳妇公积金交了八年: in a note 他 is the customer, and his wife someone else
         if ((opening.lstrip("我他她").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
-                or (opening.startswith(r.pronouns) and any_of(r.others).search(text, 0, clause_start))):
-            if any_of(r.together).search(text) is None:
+                or (opening.startswith(r.pronouns) and r.scope_res["others"].search(text, 0, clause_start))):
+            if r.scope_res["together"].search(text) is None:
                 return True
     if not asset:
         return False
@@ -769,7 +777,7 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         return False
     # 想用社保贷款: using what one has is not about to have it
     about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
-    return (any_of(r.future).search(text, clause_start, start) is not None or about_to
+    return (r.scope_res["future"].search(text, clause_start, start) is not None or about_to
             or _purpose_ahead(text, clause_start, start, start if end is None else end))
 
 
@@ -812,7 +820,7 @@ def _opening(text: str, clause_start: int) -> str:
 def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
     """以前 / 之前 … before the phrase in its clause, with 现在 said somewhere and not in between: a run-on
     "之前借了很多网贷…现在每个月还款…工资才八千" has its present half after 现在."""
-    if any_of(r.past).search(text, clause_start, start) is None or any_of(r.present).search(text) is None:
+    if r.scope_res["past"].search(text, clause_start, start) is None or r.scope_res["present"].search(text) is None:
         return False
     before = text[clause_start:start]
     at = max((before.rfind(p) for p in r.past), default=-1)
@@ -890,9 +898,7 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
     if len(assets) == 1:
         breaks = [m.end() for m in rules.clause_break.finditer(text)]
         words = words or r.collateral_words
-        for word in words:
-            # 押 inside 抵押 is that word, negated or not with it (他不同意抵押)
-            longer = tuple(w for w in words if len(w) > len(word) and w.endswith(word))
+        for word, longer in _with_longer(words):
             at = text.find(word)
             while at >= 0:
                 i = bisect_right(breaks, at)
@@ -902,6 +908,13 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
     return None
+
+
+@lru_cache(maxsize=32)
+def _with_longer(words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each pledge word with the longer ones ending in it: 押 inside 抵押 is that word, negated or not with it
+    (他不同意抵押)."""
+    return tuple((word, tuple(w for w in words if len(w) > len(word) and w.endswith(word))) for word in words)
 
 
 def _owned_elsewhere(r: Reasoning, hit: Hit | None) -> bool:
@@ -979,11 +992,11 @@ def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[s
     """Assets named as someone else's (他的房子, 嫂子家的车, 我爸有套房): no product implies them for the customer."""
     out: set[str] = set()
     if (r.topic_re is None or (present is not None and present.isdisjoint(r.topic_tags))
-            or any_of(r.together).search(text) is not None):
+            or r.scope_res["together"].search(text) is not None):
         return out
     for m in r.topic_re.finditer(text):
         before = text[max(0, m.start() - 6):m.start()]
         before = _SENTENCE_PART.split(before)[-1]
-        if before.rstrip("的家有一套辆台个老名下").endswith(r.others_bare + ("他", "她", "他们", "她们")):
+        if before.rstrip("的家有一套辆台个老名下").endswith(r.elsewhere_ends):
             out.add(r.topic_tags[m.group()])
     return out
