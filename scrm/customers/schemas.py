@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from scrm.core.commands import Command
+from scrm.core.params import INTEGER_MAX, RowId
 
 from scrm.customers.models import CustomerSource, CustomerStatus, FollowStatus, Stage
 
@@ -66,9 +67,9 @@ class CustomerCreate(_In):
     term_months: int | None = None
     purpose: str | None = Field(default=None, max_length=200)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
-    owner_id: int | None = Field(default=None, description="defaults to the caller when a salesperson creates it; "
-                                                           "otherwise the assignment rules pick one")
-    channel_id: int | None = None
+    owner_id: RowId | None = Field(default=None, description="defaults to the caller when a salesperson creates it; "
+                                                             "otherwise the assignment rules pick one")
+    channel_id: RowId | None = None
 
 
 class CustomerUpdate(Command):
@@ -162,13 +163,13 @@ class CustomerSearch(BaseModel):
     phone_tail: str | None = Field(None, pattern=r"^\d{4}$", description="last four digits (尾号)")
     stage: Stage | None = None
     status_: CustomerStatus | None = Field(None, alias="status")
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     unassigned: bool = False
-    channel_id: int | None = None
+    channel_id: RowId | None = None
     product_code: str | None = None
     sort: str = Field("-created_at", description="name, stage, owner, channel, created_at, assigned_at, "
                                                  "last_contact_at or amount; prefix - for descending")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=INTEGER_MAX)
     page_size: int = Field(20, ge=1, le=200)
 
 

@@ -63,6 +63,23 @@ def test_bad_phone_and_extra_fields_are_refused(db, client, products):
     assert r.status_code == 422
 
 
+def test_owner_channel_and_page_numbers_no_column_holds_are_a_422_naming_them(db, client, products):
+    """Past 2^63 an owner or channel id was refused by the database naming no field (a 500 on SQLite), and a page
+    number whose offset passes 2^63 the same."""
+    manager = make_employee(db, role=Role.manager)
+    for field, value in (("owner_id", 2**64), ("channel_id", 2**63), ("owner_id", 0)):
+        r = client.post("/api/customers", json=create_body(**{field: value}), headers=auth(manager))
+        assert r.status_code == 422 and r.json()["field"] == field, r.text
+        for answer in (client.get(f"/api/customers?{field}={value}", headers=auth(manager)),
+                       client.post("/api/customers/search", json={field: value}, headers=auth(manager))):
+            assert answer.status_code == 422 and answer.json()["field"] == field, answer.text
+    assert db.scalar(select(Customer.id)) is None
+    for answer in (client.get(f"/api/customers?page={2**62}&page_size=100", headers=auth(manager)),
+                   client.post("/api/customers/search", json={"page": 2**62}, headers=auth(manager))):
+        assert answer.status_code == 422 and answer.json()["field"] == "page", answer.text
+    assert client.get(f"/api/customers?page={2**31 - 1}&page_size=200", headers=auth(manager)).json()["items"] == []
+
+
 def test_finance_may_not_create_customers(db, client, products):
     finance = make_employee(db, role=Role.finance)
     assert client.post("/api/customers", json=create_body(), headers=auth(finance)).status_code == 403
