@@ -530,7 +530,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
         if (positive and rule.field == "product" and rules.reasoning is not None
-                and any(state in text[start:end + 3] for state in rules.reasoning.pledged_states)):
+                and any(state in text[start:end + (6 if text.startswith("在", end) else 3)]
+                        for state in rules.reasoning.pledged_states)):  # 红本在银行押着: where, then the state
             result.asked_about.add(rule.value)  # nor one the model should guess
             continue  # 车抵押在银行了, 房子已经抵押了: a pledge that exists is not one offered
         if (positive and rule.field == "product" and rules.reasoning is not None

@@ -483,3 +483,8 @@ def test_a_months_count_below_the_mark_someone_elses_factory_and_a_rented_one(te
 def test_a_change_to_a_pledge_is_that_pledges_loan():
     found = tags("本来问房抵，房子是我妈的，后来改成押我自己的车")
     assert "车抵贷" in found and "房抵贷" not in found
+
+
+def test_a_red_book_held_by_a_bank_is_a_house_pledged_already_not_offered():
+    found = tags("房子红本在银行押着，想再贷点信用的")
+    assert "有房产" in found and "房抵贷" not in found and "信用贷" in found
