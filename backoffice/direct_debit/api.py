@@ -14,6 +14,7 @@ from backoffice.direct_debit.providers import for_mandate
 from scrm.auth import FinanceStaff, SessionDep
 from scrm.customers import service as customer_service
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.params import INTEGER_MAX
 from scrm.mandates.api import RawBody, xml_ack, xml_refused
 from scrm.core.money import from_fen, to_fen
 from scrm.wechatpay.client import papay_window_opens
@@ -61,7 +62,7 @@ def create(body: schemas.DebitCreate, user: FinanceStaff, session: SessionDep):
 def list_debits(user: FinanceStaff, session: SessionDep,
                 status_: Annotated[DebitStatus | None, Query(alias="status")] = None,
                 customer_id: Annotated[int | None, Query(ge=1)] = None,
-                page: Annotated[int, Query(ge=1)] = 1,
+                page: Annotated[int, Query(ge=1, le=INTEGER_MAX)] = 1,
                 page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> schemas.DebitPage:
     """Debit orders, newest first, filtered by status and customer."""
     items, total = debit_service.list_debits(session, status=status_, customer_id=customer_id, page=page,

@@ -10,6 +10,7 @@ from scrm.assignment import schemas
 from scrm.assignment import service as assignment_service
 from scrm.auth import ManagerStaff, SessionDep, SupervisorStaff, require_roles
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.params import INTEGER_MAX
 from scrm.customers import api as customer_api
 from scrm.customers import schemas as customer_schemas
 from scrm.customers import service as customer_service
@@ -51,7 +52,7 @@ def delete_rule(rule_id: Annotated[int, Path(ge=1)], staff: ManagerStaff, sessio
 
 
 @router.get("/pool", response_model=customer_schemas.CustomerPage)
-def pool(staff: SupervisorStaff, session: SessionDep, page: Annotated[int, Query(ge=1)] = 1,
+def pool(staff: SupervisorStaff, session: SessionDep, page: Annotated[int, Query(ge=1, le=INTEGER_MAX)] = 1,
          page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> customer_schemas.CustomerPage:
     """Leads nobody owns yet (no rule matched, or every member was at cap), oldest first."""
     found = customer_service.search(session, staff, unassigned=True, sort="created_at", page=page,

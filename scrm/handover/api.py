@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, status
 from scrm.core import jobs
 from scrm.auth import ManagerStaff, SessionDep
 from scrm.core.errors import ERROR_RESPONSES
+from scrm.core.params import INTEGER_MAX
 from scrm.handover import schemas
 from scrm.handover import service as handover_service
 from scrm.handover.models import CaseStatus, HandoverCase, ItemStatus
@@ -64,7 +65,7 @@ def get_case(case_id: CaseId, staff: ManagerStaff, session: SessionDep) -> schem
 @router.get("/cases/{case_id}/items", response_model=schemas.ItemPage)
 def list_items(case_id: CaseId, staff: ManagerStaff, session: SessionDep,
                status_: Annotated[ItemStatus | None, Query(alias="status")] = None, failures: bool = False,
-               page: Annotated[int, Query(ge=1)] = 1,
+               page: Annotated[int, Query(ge=1, le=INTEGER_MAX)] = 1,
                page_size: Annotated[int, Query(ge=1, le=500)] = 100) -> schemas.ItemPage:
     """Progress per customer and group. `failures=true`: lost, refused, rejected, failed and unplanned ones."""
     case = handover_service.get_visible_case(session, staff, case_id)

@@ -85,3 +85,11 @@ def test_ids_and_numbers_no_column_holds_are_a_422_naming_the_field_and_write_no
     pooled = make_customer(db, owner=None)
     r = client.post(f"/api/assignment/customers/{pooled.id}/assign", json={"employee_id": 2**63}, headers=h)
     assert r.status_code == 422 and r.json()["field"] == "employee_id"
+
+
+def test_a_pool_page_whose_offset_no_database_holds_is_a_422_naming_the_page(db, client):
+    supervisor = make_employee(db, role=Role.supervisor, department=make_department(db))
+    answer = client.get(f"/api/assignment/pool?page={2**62}&page_size=100", headers=auth(supervisor))
+    assert answer.status_code == 422 and answer.json()["field"] == "page", answer.text
+    last = client.get(f"/api/assignment/pool?page={2**31 - 1}&page_size=200", headers=auth(supervisor))
+    assert last.status_code == 200 and last.json()["items"] == []

@@ -68,3 +68,14 @@ def test_taker_and_giver_ids_no_row_can_have_are_a_422_naming_them_and_plan_noth
     r = client.post("/api/handover/cases", json={"employee_id": w.giver.id, "kind": "onjob", "customer_ids": [2**70]},
                     headers=h)
     assert r.status_code == 422 and r.json()["field"] == "customer_ids.0"
+
+
+def test_an_items_page_whose_offset_no_database_holds_is_a_422_naming_the_page(db, client, wecom_client,
+                                                                             sandbox_wecom):
+    w = build_world(db, sandbox_wecom, 2, 1)
+    h = auth(w.manager)
+    case_id = client.post("/api/handover/cases", json={"employee_id": w.giver.id}, headers=h).json()["id"]
+    answer = client.get(f"/api/handover/cases/{case_id}/items?page={2**62}&page_size=500", headers=h)
+    assert answer.status_code == 422 and answer.json()["field"] == "page", answer.text
+    last = client.get(f"/api/handover/cases/{case_id}/items?page={2**31 - 1}&page_size=500", headers=h)
+    assert last.status_code == 200 and last.json()["items"] == []

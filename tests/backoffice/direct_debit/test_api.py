@@ -85,3 +85,11 @@ def test_preview_outside_papay_hours_says_when(pay_client, people, sandbox_wecha
     preview = pay_client.post("/api/backoffice/debits", headers=auth(people.finance), json={
         "customer_id": people.bob.id, "due_key": "settlement:1", "amount": "100"}).json()
     assert datetime.fromisoformat(preview["not_before"]).astimezone(BEIJING).hour == 7
+
+
+def test_a_page_whose_offset_no_database_holds_is_a_422_naming_the_page(pay_client, people):
+    finance = auth(people.finance)
+    answer = pay_client.get(f"/api/backoffice/debits?page={2**62}&page_size=200", headers=finance)
+    assert answer.status_code == 422 and answer.json()["field"] == "page", answer.text
+    last = pay_client.get(f"/api/backoffice/debits?page={2**31 - 1}&page_size=200", headers=finance)
+    assert last.status_code == 200 and last.json()["items"] == []
