@@ -488,3 +488,12 @@ def test_a_change_to_a_pledge_is_that_pledges_loan():
 def test_a_red_book_held_by_a_bank_is_a_house_pledged_already_not_offered():
     found = tags("房子红本在银行押着，想再贷点信用的")
     assert "有房产" in found and "房抵贷" not in found and "信用贷" in found
+
+
+@pytest.mark.parametrize("text", [
+    "我表哥的公司我挂了个名当法人，我自己上班",
+    "我是给老板看店的，工资五千",
+    "车挂在亲戚公司名下，不是我的",
+])
+def test_a_name_lent_running_someone_elses_shop_or_their_company_is_no_business_of_ones_own(text):
+    assert "企业主" not in tags(text)
