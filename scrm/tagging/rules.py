@@ -624,6 +624,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     return result
 
 
+_CHOSEN = ("做", "要", "走", "选", "用", "办", "拿")  # 最后还是想做公积金的: the basis taken, not only named
+
+
 def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
     """问了房抵和经营贷, 最后说还是想走经营贷; 想用店面抵押, 另外再做个信用贷, 最终还是做抵押吧: after a word of
     deciding, the first product named (or a pledge of the one asset stated) is the one asked for, whatever was
@@ -650,7 +653,7 @@ def _final_choice(text: str, rules: RuleSet, result: RuleResult) -> None:
     based = dict(r.collateral) | {tag: product for tag, product, *_ in r.bases}
     topic = r.topic_re.search(text, at, at + 12) if r.topic_re is not None else None
     if (topic is not None and based.get(r.topic_tags[topic.group()]) is not None
-            and not _negated(rules, text[at:topic.start()])):
+            and text[at:topic.start()].endswith(_CHOSEN) and not _negated(rules, text[at:topic.start()])):
         result.product = based[r.topic_tags[topic.group()]]
         result.hits["product"] = Hit("choice", topic.group(), True, topic.end())
         result.asked_about.discard(result.product)

@@ -497,3 +497,7 @@ def test_a_red_book_held_by_a_bank_is_a_house_pledged_already_not_offered():
 ])
 def test_a_name_lent_running_someone_elses_shop_or_their_company_is_no_business_of_ones_own(text):
     assert "企业主" not in tags(text)
+
+
+def test_a_basis_only_named_after_a_change_of_figure_is_no_choice_of_loan():
+    assert "房抵贷" not in tags("之前说三十万，改成二十万，房子在杭州")
