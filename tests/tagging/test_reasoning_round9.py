@@ -501,3 +501,7 @@ def test_a_name_lent_running_someone_elses_shop_or_their_company_is_no_business_
 
 def test_a_basis_only_named_after_a_change_of_figure_is_no_choice_of_loan():
     assert "房抵贷" not in tags("之前说三十万，改成二十万，房子在杭州")
+
+
+def test_a_fund_not_resumed_is_not_paid():
+    assert "有社保" not in tags("社保断了半年，一直没续上")
