@@ -245,6 +245,7 @@ _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)
                  rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个(?![月人网平口工小w万])")
 
 
+_SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷", "需要", "想要")
 _WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
 _RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
 
@@ -339,6 +340,8 @@ def extract_amount(text: str) -> int | None:
         if value < 1000 or value > 1_000_000_000:
             continue
         before = _before(text, m.start())
+        if not before and text[m.start() - 1:m.start()] == " " and text.endswith(_SPACED_WANTS, 0, m.start() - 1):
+            before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
         if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before) or _LIMIT.search(text, max(0, m.start() - 14),
                                                                                         m.start()):
             continue

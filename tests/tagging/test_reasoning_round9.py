@@ -505,3 +505,11 @@ def test_a_basis_only_named_after_a_change_of_figure_is_no_choice_of_loan():
 
 def test_a_fund_not_resumed_is_not_paid():
     assert "有社保" not in tags("社保断了半年，一直没续上")
+
+
+def test_a_want_one_space_before_a_figure_makes_it_the_amount():
+    assert amount("月入 7k 想dk 5w") == 50_000
+
+
+def test_a_loan_had_one_space_before_a_figure_keeps_it_the_figure_said():
+    assert amount("借了网贷 五万块 想借 八万") == 80_000
