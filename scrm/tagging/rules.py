@@ -288,7 +288,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
-                       ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])))},
+                       ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])),
+                ("someone", (*reasoning.others_bare, "他", "她")))},
                    elsewhere_ends=reasoning.others_bare + ("他", "她", "他们", "她们"),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
                                tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
@@ -506,6 +507,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
     covered: dict[str, int] = {}
     asked = "?" in text
+    # the text names someone else (老公, 他): only then can a clause be about them
+    someone = rules.reasoning is not None and rules.reasoning.scope_res["someone"].search(text) is not None
     field_spans: dict[str, list[tuple[int, int]]] = {}
     result = RuleResult()
     products_at = [(s, e) for s, e, rule, _, _ in matches if rule.field == "product"]
@@ -552,10 +555,10 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
-                past_only=rule.tag is None, end=end):
+                past_only=rule.tag is None, end=end, someone=someone):
             continue
         if (not positive and rule.tag is not None and rules.reasoning is not None
-                and out_of_scope(text, clause_start, start, rules.reasoning, False)):
+                and someone and out_of_scope(text, clause_start, start, rules.reasoning, False)):
             continue  # 老婆不上班: what someone else lacks is not denied of the customer
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
@@ -762,11 +765,12 @@ def answered_no(text: str, clause_end: int, r: Reasoning) -> bool:
 
 
 def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: bool, past_only: bool = False,
-                 end: int | None = None) -> bool:
+                 end: int | None = None, someone: bool = True) -> bool:
     """A clause about someone else (老公…, 别人…, unless the text says 我们 / 一起): nothing stated there is the
     customer's. For assets also a clause about the past (以前…, when the text goes on to 现在) or the future
-    (想买一辆…): the asset is not the customer's now."""
-    if not past_only:
+    (想买一辆…): the asset is not the customer's now. ``someone``: False when the text names no one else at all
+    (no relative, no 他 / 她), which the caller has looked for once."""
+    if not past_only and someone:
         opening = _opening(text, clause_start)
         # 客户说他媳妇公积金交了八年: in a note 他 is the customer, and his wife someone else
         if ((opening.lstrip("我他她").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
