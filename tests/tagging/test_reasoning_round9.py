@@ -513,3 +513,8 @@ def test_a_want_one_space_before_a_figure_makes_it_the_amount():
 
 def test_a_loan_had_one_space_before_a_figure_keeps_it_the_figure_said():
     assert amount("借了网贷 五万块 想借 八万") == 80_000
+
+
+@pytest.mark.parametrize("text", ["征信被查了好多次", "征信查询了20多次", "查了二十多次了"])
+def test_a_count_of_inquiries_said_with_duo_counts(text):
+    assert "查询过多" in tags(text)
