@@ -33,6 +33,7 @@ from scrm.core import db
 from scrm.core.bodylimit import BodyLimit
 from scrm.core.config import get_settings
 from scrm.core.errors import AppError, ServiceUnavailable
+from scrm.core.nultext import NulText
 from scrm.customers import api as customers_api
 from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
@@ -213,6 +214,7 @@ def create_app() -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(NulText)  # inside BodyLimit: reads a body already bounded
     app.add_middleware(BodyLimit, limit_for=body_limit)
     ingress_api.mount_fast_path(app)  # outside BodyLimit: it bounds its own body
     return app

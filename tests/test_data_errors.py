@@ -36,3 +36,31 @@ def test_numbers_past_64_bits_are_refused_on_both_databases_and_write_nothing(co
     assert 400 <= answer.status_code < 500, answer.text
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Department)) == 0
+
+
+def test_text_with_a_nul_character_is_a_422_naming_the_field_on_both_databases_and_writes_nothing(committed_any):
+    """PostgreSQL cannot store U+0000 in text and refused it naming no field ("out of range"), after the service
+    had run; SQLite stored it. Now both refuse it before routing, naming where it was."""
+    db = committed_any
+    admin = make_employee(db, role=Role.admin)
+    db.commit()
+    with TestClient(create_app()) as client:
+        for method, path, body, field in (
+                ("post", "/api/org/departments", {"name": "营销\x00部"}, "name"),
+                ("post", "/api/org/centers", {"name": "中心\x00"}, "name"),
+                ("post", "/api/customers", {"name": "甲", "phone": "13800138003", "custom_fields": {"a\x00": 1}},
+                 "custom_fields.a\\u0000"),
+                ("post", "/api/customers/search", {"q": "王", "stage": None, "phone_tail": "\x001234"}, "phone_tail"),
+                ("post", "/api/assignment/rules", {"name": "规则", "strategy": "fixed", "team_employee_ids": [admin.id],
+                                                   "conditions": {"cities": ["上海", "北\x00京"]}},
+                 "conditions.cities.1"),
+                ("get", "/api/customers?stage=lead&q=%00abc", None, "q"),
+                ("post", "/api/auth/login", {"username": "admin\x00", "password": "x"}, "username")):
+            answer = client.request(method, path, json=body, headers=auth(admin))
+            assert answer.status_code == 422, (path, answer.text)
+            assert answer.json()["field"] == field, (path, answer.text)
+            assert "NUL" in answer.json()["message"], (path, answer.text)
+        kept = client.post("/api/org/departments", json={"name": "营销\\u0000部"}, headers=auth(admin))
+        assert kept.status_code == 201 and kept.json()["name"] == "营销\\u0000部"
+    db.expire_all()
+    assert db.scalars(select(Department.name)).all() == ["营销\\u0000部"]
