@@ -220,7 +220,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # a loan had before (之前在银行做过一千万的经营贷)
                      "做过", "办过",
                      # approved already (额度批了5w), a base pay, a total owed
-                     "批了", "只批", "批下来", "底薪", "一共", "总共")
+                     "批了", "只批", "批下来", "底薪", "一共", "总共",
+                     # a purchase price said the southern way (当时买成八万多), a fee paid first (先交两千块)
+                     "买成", "先交")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -236,7 +238,9 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了", "房贷", "车贷", "的房贷", "的车贷",
                     "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意", "医疗",
                     # still owed (一押还有40万没还), an area (厂房三千平)
-                    "没还", "未还", "还没还", "平", "平米", "平方", "㎡")
+                    "没还", "未还", "还没还", "平", "平米", "平方", "㎡",
+                    # a loan still owed (还有一百万贷款没还), a fee (两千块手续费)
+                    "贷款没还", "贷款未还", "贷款还没", "的贷款没", "手续费", "的手续费", "服务费", "的服务费")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
@@ -271,7 +275,12 @@ _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION,
 _LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
 _WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不多四万 is no want
 # 押车贷二十万, 抵押厂房贷三百万: a loan on a pledged car or house, not a car loan or mortgage owed
-_PLEDGE_LOAN = re.compile(r"押[^，。,.;；!！?？ ]{0,4}[房车]贷款?$")
+_PLEDGE_LOAN = re.compile(r"押[^，。,.;；!！?？ ]{0,4}[房车]贷[款个]?$")  # (抵押车贷个二十万)
+# 想整合债务20w: the debts to be paid off with the loan, not a debt stated
+_DEBT_MERGED = re.compile(r"整合(?:一下)?(?:债务|负债|网贷|欠款)$")
+_LISTED_DEBTS = frozenset(("银行贷款", "银行贷", "银行欠", "欠银行"))
+# 最多能做四十万，客户嫌少: a figure offered that the customer finds too small is not what they want
+_TOO_SMALL = re.compile(r"[^。！？!?]{0,6}?(?:嫌少|嫌低|太少了|太少)")
 # 流水贷五十万, 发票贷两百万: a loan product named by what it rests on, right before the figure (not 房贷, 车贷,
 # 网贷 or 微粒贷 owed)
 _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵|保单|公积金|社保|工资|消费)贷款?$")
@@ -301,6 +310,7 @@ def extract_amount(text: str) -> int | None:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if _NUMERAL.search(text) is None:
         return None
+    too_small = "嫌" in text or "太少" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
@@ -328,16 +338,20 @@ def extract_amount(text: str) -> int | None:
         value = max(parse_number(alt.group(1)), parse_number(alt.group(2))) if alt else parse_number(num)
         if value is None:
             continue
-        after = text[m.end():m.end() + 3]
+        after = text[m.end():m.end() + 4]
         if after.startswith("火急"):
             continue  # 十万火急: urgency, not a figure
         if value in (1000, 10000) and _RATE_UNIT.match(text, m.end()):
             continue  # 一万块一个月多少钱: the unit a rate is asked for, not the loan
         if not unit and not has_mag and num[-1] not in "千k":
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
-            if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度"))):
+            # (进货差5000: money short for a purpose is wanted)
+            if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度",
+                                                                                               "差", "缺"))):
                 continue
         if value < 1000 or value > 1_000_000_000:
+            continue
+        if too_small and _TOO_SMALL.match(text, m.end()):
             continue
         before = _before(text, m.start())
         if not before and text[m.start() - 1:m.start()] == " " and text.endswith(_SPACED_WANTS, 0, m.start() - 1):
@@ -364,8 +378,10 @@ def extract_amount(text: str) -> int | None:
 
 def _bad_before(before: str) -> bool:
     """A word of money had or owed before the figure (月薪, 欠), and no want after that word."""
-    if _PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before):
+    if _PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before) or _DEBT_MERGED.search(before):
         return False
+    if before in _LISTED_DEBTS:
+        return True  # 负债高 银行贷款1500w: a loan listed among a note's facts, no want in its clause
     bad, m = -1, _BAD_BEFORE_RE.search(before)
     while m is not None:  # where the last of them ends: the longest at each position where one starts
         bad = max(bad, m.end())

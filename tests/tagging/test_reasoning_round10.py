@@ -1,0 +1,44 @@
+"""The tenth round of reasoning, one kind at a time: a figure with a role other than the loan wanted is no amount
+(a debt still owed, 还有八十万贷款没还; a fee paid first, 先交三千块手续费; a purchase price said the southern way,
+当时买成十二万; a bank loan listed in a note, 银行贷款500w; an offer the customer finds too small, 最多能批三十万 嫌少),
+while a pledge verb before 贷个 (押车贷个十五万), money short for a purpose (进货差8000) and debts to be merged
+(整合债务15w) are wanted. Pure: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging import pipeline
+from scrm.tagging.rules import apply_rules
+from scrm.tagging.text import extract_amount, extract_term, normalize
+from tests.tagging.reasoning import tags
+
+pytestmark = pytest.mark.pure
+
+
+def amount(text: str) -> int | None:
+    return extract_amount(normalize(text))
+
+
+# ---------------------------------------------------------------------------------------------- amounts
+
+@pytest.mark.parametrize("text", [
+    "房子值两百万，还有八十万贷款没还，还能再押吗",
+    "之前有个平台让我先交三千块手续费，我没交",
+    "车是前年买的，当时买成十二万，现在能借多少",
+    "门面当时买成六十万，想拿来抵押",
+    "客户 男 45岁 开厂 负债高 银行贷款500w 月还30w",
+    "银行说最多能批三十万，客户嫌少，再看看",
+])
+def test_a_figure_with_another_role_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("家里有辆面包车，想抵押车贷个十五万", 150_000),
+    ("开杂货铺的，这周进货差8000，能借吗", 8_000),
+    ("卡和网贷太多，想整合债务15w", 150_000),
+    ("手续费多少？想贷二十万", 200_000),
+])
+def test_a_want_said_around_such_words_is_the_amount(text, want):
+    assert amount(text) == want
