@@ -91,9 +91,9 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout8": "hand-labelled held-out set 8 (data/heldout8.psv, heldout8b.psv): written by two writers from the "
-                "guideline alone before the ninth round of rules, never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout7b.psv, dev4.psv to dev9.psv): "
+    "heldout9": "hand-labelled held-out set 9 (data/heldout9.psv, heldout9b.psv): written by two writers from the "
+                "guideline alone before the tenth round of rules, never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout8b.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
@@ -102,6 +102,7 @@ SET_NAMES = {
     "heldout5": "of which the fifth held-out set (data/heldout5.psv), rotated into the dev material",
     "heldout6": "of which the sixth held-out set (data/heldout6.psv), rotated into the dev material",
     "heldout7": "of which the seventh held-out set (data/heldout7.psv, heldout7b.psv), rotated into the dev material",
+    "heldout8": "of which the eighth held-out set (data/heldout8.psv, heldout8b.psv), rotated into the dev material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
     "dev6": "of which the sixth round's dev material (data/dev6.psv)",
