@@ -42,3 +42,28 @@ def test_a_figure_with_another_role_is_no_amount(text):
 ])
 def test_a_want_said_around_such_words_is_the_amount(text, want):
     assert amount(text) == want
+
+
+# ---------------------------------------------------------------------------------------------- traditional and Cantonese
+
+@pytest.mark.parametrize("text, want", [
+    ("想借三十萬，幾時可以放款", "什么时候"),
+    ("請問要準備什麼資料", "请问要准备什么资料"),
+    ("我淨係有份糧", "工资"),
+    ("開咗間士多，想入貨", "小卖部"),
+    ("開咗間士多，想入貨", "进货"),
+    ("要几久能放款", "多久"),
+])
+def test_traditional_characters_and_cantonese_words_are_read_as_the_rules_know_them(text, want):
+    assert want in normalize(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我冇車，淨係有份糧，每月一萬二，想借五萬", "工薪族"),
+    ("我喺東莞開咗間士多，有牌照，想攞十萬入貨", "经营贷"),
+    ("喺廣州，公積金交咗三年，想攞二十萬，幾時可以批", "高意向"),
+    ("我喺江門有層樓，想加按攞三十萬，唔該盡快", "高意向"),
+    ("唔使喇，唔該", "低意向"),
+])
+def test_what_is_said_in_traditional_characters_or_cantonese_is_tagged_as_in_mandarin(text, tag):
+    assert tag in tags(text)
