@@ -130,6 +130,8 @@ class Reasoning:
     # needs none (these products) is that loan's
     unsecured: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
     enough: tuple[str, ...] = ()  # 资金够用: right after a purpose word, the money is not needed
+    # 想房抵二十万…还在比较几家: comparing lenders with a need stated (a figure) is no low intent
+    comparing: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
     # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
     scope_res: dict = field(default_factory=dict, compare=False, hash=False)
@@ -284,7 +286,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
-                   choices=tuple(doc.get("choices", [])), enough=tuple(doc.get("purposes_enough", [])),
+                   choices=tuple(doc.get("choices", [])), comparing=tuple(doc.get("comparing_with_need", [])),
+                   enough=tuple(doc.get("purposes_enough", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -546,8 +549,10 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
                 and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
                      or _FIGURE.search(text[end:end + 6])
-                     or (_FIGURE_BEFORE.search(text, max(0, start - 6), start) and len(_FIGURE.findall(text)) > 1))):
-            # 不要了, 改成二十万 / 算了要八万 / 八万就行, 十五万不要了 (another figure stated): a change of plan
+                     or (_FIGURE_BEFORE.search(text, max(0, start - 6), start) and len(_FIGURE.findall(text)) > 1)
+                     or (phrase in rules.reasoning.comparing and _FIGURE.search(text)))):
+            # 不要了, 改成二十万 / 算了要八万 / 八万就行, 十五万不要了 (another figure stated): a change of plan;
+            # 要三十万, 在比较几家: comparing with a need stated
             continue
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):

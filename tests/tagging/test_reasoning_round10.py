@@ -67,3 +67,37 @@ def test_traditional_characters_and_cantonese_words_are_read_as_the_rules_know_t
 ])
 def test_what_is_said_in_traditional_characters_or_cantonese_is_tagged_as_in_mandarin(text, tag):
     assert tag in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- intent
+
+@pytest.mark.parametrize("text", [
+    "想抵押房子借三十万装修，还在比较几家银行的利息",
+    "客户要做信用贷十五万，嫌利息高，在对比几家",
+])
+def test_comparing_lenders_with_a_figure_wanted_is_a_need_not_low_intent(text):
+    assert "中意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "还在比较几家，你们利息多少",
+    "利息这么高，不搞咧",
+    "我就是帮朋友问问哈",
+    "just asking，不一定办",
+    "征信有点花，等养好了再来找你们",
+    "今年应该不会办，先加个微信",
+])
+def test_asking_for_someone_else_declining_in_dialect_or_waiting_is_low_intent(text):
+    assert "低意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户查询太多，这次批不了，建议客户先养三个月",
+    "回访：征信有逾期，暂时办不了，叫他先等半年",
+])
+def test_a_salespersons_advice_to_wait_is_not_the_customers_low_intent(text):
+    assert "低意向" not in tags(text)
+
+
+def test_short_of_money_is_no_decline():
+    assert "低意向" not in tags("最近手头紧，想借两万块")
