@@ -101,3 +101,22 @@ def test_a_salespersons_advice_to_wait_is_not_the_customers_low_intent(text):
 
 def test_short_of_money_is_no_decline():
     assert "低意向" not in tags("最近手头紧，想借两万块")
+
+
+# ---------------------------------------------------------------------------------------------- whose name an asset is in
+
+def test_a_house_in_the_husbands_name_pledged_by_the_couple_is_a_house_pledge_not_a_car_one():
+    got = tags("房子写的我老公名下，我们夫妻一起贷，想抵押借五十万")
+    assert "房抵贷" in got and "有房产" in got and "车抵贷" not in got
+
+
+@pytest.mark.parametrize("text", [
+    "有一台宝马，房子在老婆名下",
+    "我有辆车，房本在我爸名下",
+])
+def test_someone_elses_name_on_the_house_denies_nothing_of_the_car(text):
+    assert "有车辆" in tags(text)
+
+
+def test_a_car_in_the_wifes_name_is_still_not_the_customers():
+    assert "有车辆" not in tags("车子在我老婆名下，我自己啥也没有")
