@@ -120,3 +120,32 @@ def test_someone_elses_name_on_the_house_denies_nothing_of_the_car(text):
 
 def test_a_car_in_the_wifes_name_is_still_not_the_customers():
     assert "有车辆" not in tags("车子在我老婆名下，我自己啥也没有")
+
+
+# ---------------------------------------------------------------------------------------------- cars and houses named
+
+@pytest.mark.parametrize("text", [
+    "我那台宝马想押一下，要多少利息",
+    "这辆凯美瑞押了才给三万，太少",
+    "那就算了，我那车就不押了",
+])
+def test_a_car_named_by_its_make_or_measure_word_pledged_or_not_is_a_car_pledge(text):
+    got = tags(text)
+    assert "车抵贷" in got and "有车辆" in got
+
+
+@pytest.mark.parametrize("text", [
+    "车抵贷要不要装定位？我车在成都",
+    "有一台奔驰，想问问利息",
+])
+def test_my_car_somewhere_or_a_make_had_is_a_car(text):
+    assert "有车辆" in tags(text)
+
+
+def test_a_house_not_to_be_touched_is_still_had():
+    assert "有房产" in tags("想做信用贷十万，房子不想动，一家人住着")
+
+
+def test_a_house_seized_by_a_court_is_still_the_customers():
+    got = tags("我的房子被法院查封了，还能抵押借钱吗")
+    assert "有房产" in got and "房抵贷" in got
