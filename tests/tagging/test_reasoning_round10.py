@@ -149,3 +149,30 @@ def test_a_house_not_to_be_touched_is_still_had():
 def test_a_house_seized_by_a_court_is_still_the_customers():
     got = tags("我的房子被法院查封了，还能抵押借钱吗")
     assert "有房产" in got and "房抵贷" in got
+
+
+# ---------------------------------------------------------------------------------------------- business, salary and funds
+
+@pytest.mark.parametrize("text, tag", [
+    ("我在东莞有厂，想拿厂房抵押", "企业主"),
+    ("我搞养殖的，有个体户执照，想借三万买鸡苗", "经营贷"),
+    ("我在公司上班做了三年，想借五万", "工薪族"),
+    ("我在单位干了六年，想贷十万", "工薪族"),
+    ("单位在滨江，公积金交了四年，想贷二十万", "工薪族"),
+    ("我在国企上班，社保公积金都是单位交的", "有公积金"),
+    ("我在国企上班，社保公积金都是单位交的", "有社保"),
+])
+def test_a_factory_had_a_purpose_of_a_farm_a_workplace_and_funds_paid_by_it(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("开了个家具厂，有二十几个工人，想贷一百万周转", "工薪族"),
+    ("厂里周转要五十万，工人工资也要发", "工薪族"),
+    ("我在快递公司上班，社保是公司交的", "有公积金"),
+    ("公积金交到去年年底，今年停了", "有公积金"),
+    ("公司要备货，资金压力大，想做经营贷", "负债过高"),
+    ("名下有厂房，想抵押", "企业主"),
+])
+def test_workers_employed_a_fund_stopped_or_money_short_for_stock_are_not_these_tags(text, tag):
+    assert tag not in tags(text)
