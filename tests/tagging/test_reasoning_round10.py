@@ -176,3 +176,25 @@ def test_a_factory_had_a_purpose_of_a_farm_a_workplace_and_funds_paid_by_it(text
 ])
 def test_workers_employed_a_fund_stopped_or_money_short_for_stock_are_not_these_tags(text, tag):
     assert tag not in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- overdue and online loans
+
+def test_a_past_overdue_repaid_stays_on_the_report_when_it_is_normal_now():
+    assert "征信逾期" in tags("以前信用卡逾期过一次，早还了，现在征信正常")
+
+
+def test_a_normal_report_alone_is_no_overdue():
+    assert "征信逾期" not in tags("征信正常，想借十万")
+
+
+@pytest.mark.parametrize("text", [
+    "网贷有六个，想借一笔把网贷全部还清",
+    "口子有五六个要全部结清，能贷吗",
+])
+def test_online_loans_to_be_paid_off_are_still_many(text):
+    assert "网贷较多" in tags(text)
+
+
+def test_online_loans_paid_off_are_not_many():
+    assert "网贷较多" not in tags("以前有几个网贷，现在网贷都结清了")
