@@ -198,3 +198,17 @@ def test_online_loans_to_be_paid_off_are_still_many(text):
 
 def test_online_loans_paid_off_are_not_many():
     assert "网贷较多" not in tags("以前有几个网贷，现在网贷都结清了")
+
+
+# ---------------------------------------------------------------------------------------------- a business stated stays stated
+
+def test_a_visit_to_the_brokers_shop_takes_back_no_business_already_stated():
+    assert "企业主" in tags("客户开了家水果店，有执照，想做经营贷十万，约了明天来店里面签")
+
+
+def test_a_visit_to_the_brokers_shop_alone_is_still_no_business():
+    assert "企业主" not in tags("我明天来店里面签")
+
+
+def test_money_said_to_be_plentiful_gives_no_business_loan_by_the_rules():
+    assert apply_rules(normalize("开了个五金店，有执照，目前资金比较宽裕，暂时不需要贷款，先了解一下")).product is None
