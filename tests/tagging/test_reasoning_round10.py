@@ -212,3 +212,25 @@ def test_a_visit_to_the_brokers_shop_alone_is_still_no_business():
 
 def test_money_said_to_be_plentiful_gives_no_business_loan_by_the_rules():
     assert apply_rules(normalize("开了个五金店，有执照，目前资金比较宽裕，暂时不需要贷款，先了解一下")).product is None
+
+
+# ---------------------------------------------------------------------------------------------- a note's own words
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户想做房抵，房子在她爸名下，需父亲到场签字",
+    "客户 想用老公的车抵押 需要老公签字",
+])
+def test_a_signature_someone_must_give_is_no_readiness(text):
+    assert "高意向" not in tags(text)
+
+
+def test_asking_whether_a_signature_is_needed_is_still_ready():
+    assert "签字" in normalize("问了需不需要本人签字") and "高意向" in tags("资料都准备好了，需不需要本人签字")
+
+
+def test_a_salespersons_middling_intent_is_medium():
+    assert "中意向" in tags("客户意向中，有套房，想贷三十万")
+
+
+def test_a_house_said_to_be_in_a_mothers_name_is_not_the_customers():
+    assert "有房产" not in tags("跟进：客户想做房抵，房产为其母亲名下")
