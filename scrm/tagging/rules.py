@@ -845,14 +845,17 @@ def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool
     return not any(p in before[at:] for p in r.present)
 
 
-_PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押|抵)[^，。,.;；!！?？ ]{0,8}$")
+_PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押|抵)[^，。,.;；!！?？ ]{0,12}$")
+
+
+_PURPOSE_VERBS = ("做点", "做个", "开个", "开家", "开间", "搞点", "搞个")  # 想押了做点小买卖
 
 
 def _purpose_ahead(text: str, clause_start: int, start: int, end: int) -> bool:
     """想贷款三十万做生意, 想抵点钱出来开店, …做生意用: the business is what the money is for, not one the customer
     runs."""
-    return text[start:start + 1] in "做开" and (_PURPOSE.search(text[clause_start:start]) is not None
-                                               or text[end:end + 1] == "用")
+    return (text[start:start + 1] in "做开" or text[max(0, start - 2):start] in _PURPOSE_VERBS) and (
+        _PURPOSE.search(text[clause_start:start]) is not None or text[end:end + 1] == "用")
 
 
 def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> list[tuple[int, int, Rule, bool, str]]:

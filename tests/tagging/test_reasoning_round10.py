@@ -234,3 +234,17 @@ def test_a_salespersons_middling_intent_is_medium():
 
 def test_a_house_said_to_be_in_a_mothers_name_is_not_the_customers():
     assert "有房产" not in tags("跟进：客户想做房抵，房产为其母亲名下")
+
+
+# ---------------------------------------------------------------------------------------------- a business the money is for
+
+@pytest.mark.parametrize("text", [
+    "想拿房子抵点钱出来跟我表哥合伙做生意",
+    "有套房，想押了做点小买卖，三十万左右",
+])
+def test_a_business_the_pledge_money_is_for_is_not_one_run(text):
+    assert "企业主" not in tags(text)
+
+
+def test_a_business_run_with_a_partner_is_run():
+    assert "企业主" in tags("我跟朋友合伙做生意十年了，想贷五十万周转")
