@@ -248,3 +248,15 @@ def test_a_business_the_pledge_money_is_for_is_not_one_run(text):
 
 def test_a_business_run_with_a_partner_is_run():
     assert "企业主" in tags("我跟朋友合伙做生意十年了，想贷五十万周转")
+
+
+@pytest.mark.parametrize("text", [
+    "我先生开了个公司，我自己在家带孩子，想借五万",
+    "我丈夫是做生意的，我没工作，想借三万",
+])
+def test_a_husband_said_as_xiansheng_or_zhangfu_is_someone_else(text):
+    assert "企业主" not in tags(text)
+
+
+def test_a_customer_called_mr_in_a_note_is_still_the_customer():
+    assert "企业主" in tags("跟进：王先生开了个公司，想做经营贷五十万")
