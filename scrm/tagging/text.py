@@ -222,7 +222,10 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # approved already (额度批了5w), a base pay, a total owed
                      "批了", "只批", "批下来", "底薪", "一共", "总共",
                      # a purchase price said the southern way (当时买成八万多), a fee paid first (先交两千块)
-                     "买成", "先交")
+                     "买成", "先交",
+                     # rent, money put in or saved, a broker's fee, what a lender would only give (只给十万, 才批三万)
+                     "房租", "月租", "投了", "投资了", "投入", "攒了", "中介费", "介绍费",
+                     "只给", "只能给", "只肯给", "只能批", "只能贷", "才给", "才批", "才贷")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed

@@ -29,6 +29,9 @@ def amount(text: str) -> int | None:
     "门面当时买成六十万，想拿来抵押",
     "客户 男 45岁 开厂 负债高 银行贷款500w 月还30w",
     "银行说最多能批三十万，客户嫌少，再看看",
+    "银行只给批十万，不够用",
+    "店里前前后后投了五十万，现在周转不开",
+    "房租一个月三千五，能借吗",
 ])
 def test_a_figure_with_another_role_is_no_amount(text):
     assert amount(text) is None
@@ -39,6 +42,9 @@ def test_a_figure_with_another_role_is_no_amount(text):
     ("开杂货铺的，这周进货差8000，能借吗", 8_000),
     ("卡和网贷太多，想整合债务15w", 150_000),
     ("手续费多少？想贷二十万", 200_000),
+    ("银行只给批十万，我想要二十万", 200_000),
+    ("店里投了五十万，想再贷二十万", 200_000),
+    ("十万太少了，要二十万", 200_000),
 ])
 def test_a_want_said_around_such_words_is_the_amount(text, want):
     assert amount(text) == want
