@@ -8,10 +8,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from backoffice.accounting import api as bo_accounting_api
 from backoffice.budgets import api as bo_budgets_api
@@ -164,6 +167,13 @@ def _past_64_bits(request: Request) -> str | None:
     return None
 
 
+BODY_UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it could not decode
+
+
+def _unreadable_body(problem: str) -> JSONResponse:
+    return JSONResponse({"error": "bad_request", "field": "body", "message": f"body: {problem}"}, status_code=400)
+
+
 def create_app() -> FastAPI:
     problem = get_settings().startup_problem()
     if problem:  # fail at start, not at the first request that reads a phone number
@@ -191,10 +201,24 @@ def create_app() -> FastAPI:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_bounded_error(e) for e in exc.errors()]
         first = errors[0] if errors else {}
-        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+        loc = first.get("loc", ())
+        # a part's path past where it is ("body", "name"), or the part itself when the whole of it is wrong
+        field = ".".join(str(part) for part in loc[1:]) or (str(loc[0]) if loc else None)
         message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid payload"))
+        if first.get("type") == "json_invalid":  # loc is ("body", the character it failed at)
+            field = "body"
+            message = f"body: not valid JSON ({first.get('ctx', {}).get('error', 'unreadable')} at character {loc[-1]})"
         body = {"error": "invalid", "message": message, "field": field, "detail": errors}
         return JSONResponse(jsonable_encoder({k: v for k, v in body.items() if v is not None}), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        cause = exc.__cause__ or exc.__context__
+        if exc.status_code == 400 and isinstance(cause, MultiPartException):
+            return _unreadable_body(f"not a readable multipart form ({exc.detail})")
+        if exc.status_code == 400 and exc.detail == BODY_UNREADABLE:
+            return _unreadable_body("not UTF-8 text" if isinstance(cause, UnicodeDecodeError) else "not readable JSON")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:

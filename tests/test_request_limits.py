@@ -115,3 +115,20 @@ def test_the_wecom_callback_keeps_its_own_limit(client):
     answer = client.post("/wecom/callback", params={"msg_signature": "a", "timestamp": "1", "nonce": "1"},
                          content=b"<xml>" + b"x" * 70_000 + b"</xml>")
     assert answer.status_code == 413
+
+
+def test_a_body_that_is_no_json_object_is_refused_naming_the_body(client):
+    """Found by API fuzzing: bytes that are not UTF-8 came back as FastAPI's bare {"detail": …} 400, and a JSON
+    array, a truncated document or a bad multipart form named no field."""
+    login = "/api/auth/login"
+    for content, headers, status, message in (
+            (b"\xa5", {"content-type": "application/json"}, 400, "body: not UTF-8 text"),
+            (b'{"username": "a", "password": ', {"content-type": "application/json"}, 422, "body: not valid JSON"),
+            (b"[null, null]", {"content-type": "application/json"}, 422, "body: Input should be a valid dictionary"),
+            (b"-2.00001", {"content-type": "multipart/form-data"}, 400, "body: not a readable multipart form")):
+        path = "/mp/attachments" if headers["content-type"].startswith("multipart") else login
+        answer = client.post(path, content=content, headers=headers)
+        assert answer.status_code == status, (content, answer.text)
+        assert answer.json()["field"] == "body", (content, answer.text)
+        assert answer.json()["message"].startswith(message), (content, answer.text)
+    assert client.get("/api/no-such-thing").json() == {"detail": "Not Found"}  # other HTTP errors as they were
