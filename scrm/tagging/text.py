@@ -225,7 +225,11 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "买成", "先交",
                      # rent, money put in or saved, a broker's fee, what a lender would only give (只给十万, 才批三万)
                      "房租", "月租", "投了", "投资了", "投入", "攒了", "中介费", "介绍费",
-                     "只给", "只能给", "只肯给", "只能批", "只能贷", "才给", "才批", "才贷")
+                     "只给", "只能给", "只肯给", "只能批", "只能贷", "才给", "才批", "才贷",
+                     # a price (入手价, 总价八十万, 裸车十二万)
+                     "入手", "价格", "售价", "总价", "成交价", "单价", "市价", "原价", "裸车",
+                     # what a loan had still comes to (贷款还有五十万, 按揭还有三十万)
+                     "贷款还有", "按揭还有", "贷还有", "贷款余", "按揭余", "本金还有", "本金还剩")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed

@@ -32,6 +32,9 @@ def amount(text: str) -> int | None:
     "银行只给批十万，不够用",
     "店里前前后后投了五十万，现在周转不开",
     "房租一个月三千五，能借吗",
+    "房子贷款还有六十万，能二押吗",
+    "入手价十八万的车能押多少",
+    "那套房总价九十万，现在能做吗",
 ])
 def test_a_figure_with_another_role_is_no_amount(text):
     assert amount(text) is None
@@ -45,6 +48,8 @@ def test_a_figure_with_another_role_is_no_amount(text):
     ("银行只给批十万，我想要二十万", 200_000),
     ("店里投了五十万，想再贷二十万", 200_000),
     ("十万太少了，要二十万", 200_000),
+    ("按揭还有四十万，想二押借十五万", 150_000),
+    ("总价八十万，首付二十万，贷六十万", 600_000),
 ])
 def test_a_want_said_around_such_words_is_the_amount(text, want):
     assert amount(text) == want
