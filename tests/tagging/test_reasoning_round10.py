@@ -271,3 +271,11 @@ def test_a_husband_said_as_xiansheng_or_zhangfu_is_someone_else(text):
 
 def test_a_customer_called_mr_in_a_note_is_still_the_customer():
     assert "企业主" in tags("跟进：王先生开了个公司，想做经营贷五十万")
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我没有一辆奔驰，只有电动车", "有车辆"),
+    ("我没有厂，想借钱开一个", "企业主"),
+])
+def test_a_make_or_a_factory_denied_is_not_had(text, tag):
+    assert tag not in tags(text)
