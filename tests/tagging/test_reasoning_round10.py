@@ -279,3 +279,13 @@ def test_a_customer_called_mr_in_a_note_is_still_the_customer():
 ])
 def test_a_make_or_a_factory_denied_is_not_had(text, tag):
     assert tag not in tags(text)
+
+
+# ---------------------------------------------------------------------------------------------- debt
+
+def test_an_online_loans_limit_used_up_is_no_high_debt():
+    assert "负债过高" not in tags("微粒贷额度用完了，想借个一万")
+
+
+def test_a_credit_cards_limit_used_up_still_is():
+    assert "负债过高" in tags("两张信用卡额度都用完了，还能借吗")
