@@ -289,3 +289,18 @@ def test_an_online_loans_limit_used_up_is_no_high_debt():
 
 def test_a_credit_cards_limit_used_up_still_is():
     assert "负债过高" in tags("两张信用卡额度都用完了，还能借吗")
+
+
+# ---------------------------------------------------------------------------------------------- funds in a note's list
+
+@pytest.mark.parametrize("text, tag", [
+    ("客户 男 30岁 长沙 文员 月薪5k 社保 名下无房 需2w", "有社保"),
+    ("客户 快递员 社保有 公积金有 想借5w", "有公积金"),
+    ("老师，月薪八千，公积金一千五，想贷十万", "有公积金"),
+])
+def test_a_fund_named_as_an_item_of_a_note_or_with_its_monthly_figure_is_paid(text, tag):
+    assert tag in tags(text)
+
+
+def test_a_fund_not_paid_beside_one_paid_is_not_paid():
+    assert "有公积金" not in tags("公司只交社保不交公积金，想借三万")
