@@ -304,3 +304,14 @@ def test_a_fund_named_as_an_item_of_a_note_or_with_its_monthly_figure_is_paid(te
 
 def test_a_fund_not_paid_beside_one_paid_is_not_paid():
     assert "有公积金" not in tags("公司只交社保不交公积金，想借三万")
+
+
+# ---------------------------------------------------------------------------------------------- what remains after a loss
+
+def test_one_house_left_after_one_is_sold_is_a_house():
+    got = tags("有两套房，一套去年卖了，还剩一套没贷款，想抵押借五十万")
+    assert "有房产" in got and "房抵贷" in got
+
+
+def test_named_online_loans_borrowed_and_all_paid_off_are_not_many():
+    assert "网贷较多" not in tags("安逸花、拍拍贷、分期乐都借过，现在全部还清了")
