@@ -315,3 +315,12 @@ def test_one_house_left_after_one_is_sold_is_a_house():
 
 def test_named_online_loans_borrowed_and_all_paid_off_are_not_many():
     assert "网贷较多" not in tags("安逸花、拍拍贷、分期乐都借过，现在全部还清了")
+
+
+@pytest.mark.parametrize("text, tag, present", [
+    ("外賣騎手，有台電動車，可以借錢嗎", "有车辆", False),
+    ("紅本在我手上，想抵押借三十萬", "房抵贷", True),
+    ("綠本在手，想押車借五萬", "车抵贷", True),
+])
+def test_more_traditional_characters_are_read_as_simplified(text, tag, present):
+    assert (tag in tags(text)) is present
