@@ -229,7 +229,11 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # a price (入手价, 总价八十万, 裸车十二万)
                      "入手", "价格", "售价", "总价", "成交价", "单价", "市价", "原价", "裸车",
                      # what a loan had still comes to (贷款还有五十万, 按揭还有三十万)
-                     "贷款还有", "按揭还有", "贷还有", "贷款余", "按揭余", "本金还有", "本金还剩")
+                     "贷款还有", "按揭还有", "贷还有", "贷款余", "按揭余", "本金还有", "本金还剩",
+                     # money handed over or lost (给了中介两千块, 被骗了五万), what a lender would give at most
+                     # (银行最多给十万), a loan taken before (之前做了个信用贷三十万)
+                     "给了", "骗了", "被骗", "最多给", "最多能给", "最多只能", "最多批", "做了个", "办了个",
+                     "做了一笔", "办了一笔")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -285,6 +289,8 @@ _WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不�
 _PLEDGE_LOAN = re.compile(r"押[^，。,.;；!！?？ ]{0,4}[房车]贷[款个]?$")  # (抵押车贷个二十万)
 # 想整合债务20w: the debts to be paid off with the loan, not a debt stated
 _DEBT_MERGED = re.compile(r"整合(?:一下)?(?:债务|负债|网贷|欠款)$")
+# 之前做了个信用贷三十万: a loan named after a verb of one taken is one had, not one wanted
+_LOAN_HAD_RE = re.compile(r"(?:做|办|贷|借)(?:了|过)")
 _LISTED_DEBTS = frozenset(("银行贷款", "银行贷", "银行欠", "欠银行"))
 # 最多能做四十万，客户嫌少: a figure offered that the customer finds too small is not what they want
 _TOO_SMALL = re.compile(r"[^。！？!?]{0,6}?(?:嫌少|嫌低|太少了|太少)")
@@ -385,7 +391,9 @@ def extract_amount(text: str) -> int | None:
 
 def _bad_before(before: str) -> bool:
     """A word of money had or owed before the figure (月薪, 欠), and no want after that word."""
-    if _PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before) or _DEBT_MERGED.search(before):
+    if (_PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before)) and not _LOAN_HAD_RE.search(before):
+        return False
+    if _DEBT_MERGED.search(before):
         return False
     if before in _LISTED_DEBTS:
         return True  # 负债高 银行贷款1500w: a loan listed among a note's facts, no want in its clause

@@ -35,6 +35,10 @@ def amount(text: str) -> int | None:
     "房子贷款还有六十万，能二押吗",
     "入手价十八万的车能押多少",
     "那套房总价九十万，现在能做吗",
+    "给了中介两千块，钱一直没下来",
+    "去年被骗了六万，心里难受",
+    "银行说最多给十万",
+    "前年做了个信用贷三十万，还在还",
 ])
 def test_a_figure_with_another_role_is_no_amount(text):
     assert amount(text) is None
@@ -50,6 +54,8 @@ def test_a_figure_with_another_role_is_no_amount(text):
     ("十万太少了，要二十万", 200_000),
     ("按揭还有四十万，想二押借十五万", 150_000),
     ("总价八十万，首付二十万，贷六十万", 600_000),
+    ("之前做过信用贷三十万，这次想再做个二十万", 200_000),
+    ("想做个经营贷八十万", 800_000),
 ])
 def test_a_want_said_around_such_words_is_the_amount(text, want):
     assert amount(text) == want
