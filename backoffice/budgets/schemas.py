@@ -3,11 +3,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.common.money import YuanIn, YuanOut
+from scrm.core.params import RowId
 
 
 class BudgetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    center_id: int = Field(ge=1)
+    center_id: RowId
     month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])
     amount: YuanIn
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.direct_debit.models import AttemptStatus, DebitStatus
 from scrm.core.money import Yuan
+from scrm.core.params import RowId
 
 
 class DebitCreate(BaseModel):
@@ -17,12 +18,12 @@ class DebitCreate(BaseModel):
                               json_schema_extra={"examples": [{"customer_id": 12, "due_key": "settlement:34",
                                                                "amount": "3200.00", "description": "服务费",
                                                                "confirm": True}]})
-    customer_id: int = Field(ge=1)
+    customer_id: RowId
     due_key: str = Field(min_length=1, max_length=120, description="what is due, e.g. `settlement:34`; "
                          "the same key and amount never make a second debit")
     amount: Yuan = Field(gt=0, description="yuan, at most two decimals")
     description: str = Field(default="代扣", max_length=128)
-    mandate_id: int | None = Field(default=None, description="which authorisation; left out: the customer's active one")
+    mandate_id: RowId | None = Field(default=None, description="which authorisation; left out: the customer's active one")
     confirm: bool = Field(default=False, description="false: answer a preview and debit nothing; true: debit")
 
 

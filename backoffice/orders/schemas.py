@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 from backoffice.common.money import YuanIn, YuanOut
 from backoffice.orders.models import BorrowingStatus, DepositStatus, FollowUpKind, FunderType, OrderStatus, RefundStatus
 from scrm.core.commands import Command
+from scrm.core.params import RowId
 
 RatePercent = Decimal  # e.g. "3.5" for 3.5%
 Method = Literal["cash", "alipay", "wechat", "online_bank"]
@@ -24,7 +25,7 @@ class OrderTermsIn(BaseModel):
     service_fee_rate: Decimal | None = Field(None, ge=0, le=50, decimal_places=2, description="percent of the disbursed amount")
     service_fee: YuanIn | None = None
     other_fees: YuanIn = Decimal(0)
-    marketing_specialist_id: int | None = None
+    marketing_specialist_id: RowId | None = None
 
 
 class OrderCreate(BaseModel):
@@ -32,12 +33,12 @@ class OrderCreate(BaseModel):
     product's fee rule; fee fields sent here are refused (422 naming the field): finance sets amounts."""
 
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: RowId
     product_code: str = Field(min_length=1, max_length=32)
     funder_type: FunderType
     amount_applied: YuanIn
     deposit: YuanIn = Decimal(0)
-    marketing_specialist_id: int | None = None
+    marketing_specialist_id: RowId | None = None
     # accepted only to be refused by name (or taken from finance and admins)
     service_fee_rate: SkipJsonSchema[Decimal | None] = Field(None, ge=0, le=50, decimal_places=2)
     service_fee: SkipJsonSchema[YuanIn | None] = None
@@ -54,7 +55,7 @@ class OrderAmend(BaseModel):
     service_fee: YuanIn | None = None
     service_fee_min: YuanIn | None = Field(None, description="the least a rate may come to")
     other_fees: YuanIn | None = None
-    marketing_specialist_id: int | None = None
+    marketing_specialist_id: RowId | None = None
 
 
 class OrderCorrect(OrderAmend):
@@ -126,7 +127,7 @@ class TransitionOut(BaseModel):
 
 class DepositConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    processor_id: int
+    processor_id: RowId
     amount: YuanIn | None = Field(None, description="defaults to the contract's deposit")
     method: Method = "cash"
 

@@ -9,17 +9,18 @@ from backoffice.common.money import YuanIn, YuanOut
 from backoffice.orders.models import FunderType
 from backoffice.reimbursements.models import CostType, ReimbursementStatus
 from scrm.core.commands import Command
+from scrm.core.params import RowId
 
 
 class ReimbursementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
-    order_id: int | None = None
+    customer_id: RowId
+    order_id: RowId | None = None
     cost_type: CostType
     category: str = Field(min_length=1, max_length=32, description="交通, 办公用品, …")
     amount: YuanIn
     spent_on: date
-    manager_id: int | None = None
+    manager_id: RowId | None = None
     remark: str | None = Field(None, max_length=500)
     payee_name: str | None = Field(None, max_length=64, description="收款人")
     payee_account: str | None = Field(None, max_length=40, description="8–30 digits; stored encrypted, shown masked")
