@@ -233,7 +233,10 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # money handed over or lost (给了中介两千块, 被骗了五万), what a lender would give at most
                      # (银行最多给十万), a loan taken before (之前做了个信用贷三十万)
                      "给了", "骗了", "被骗", "最多给", "最多能给", "最多只能", "最多批", "做了个", "办了个",
-                     "做了一笔", "办了一笔")
+                     "做了一笔", "办了一笔",
+                     # approved before (给我批的十万), money advanced, received or spent (垫了, 分红拿了, 开支), a
+                     # fund's balance (公积金账户有六万)
+                     "批的", "垫了", "垫付", "拿了", "分红", "开支", "支出", "成本", "花销", "账户")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -251,7 +254,9 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     # still owed (一押还有40万没还), an area (厂房三千平)
                     "没还", "未还", "还没还", "平", "平米", "平方", "㎡",
                     # a loan still owed (还有一百万贷款没还), a fee (两千块手续费)
-                    "贷款没还", "贷款未还", "贷款还没", "的贷款没", "手续费", "的手续费", "服务费", "的服务费")
+                    "贷款没还", "贷款未还", "贷款还没", "的贷款没", "手续费", "的手续费", "服务费", "的服务费",
+                    # an overdue of that much (一笔两万的逾期)
+                    "的逾期", "逾期")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)

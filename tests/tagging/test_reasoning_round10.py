@@ -39,6 +39,10 @@ def amount(text: str) -> int | None:
     "去年被骗了六万，心里难受",
     "银行说最多给十万",
     "前年做了个信用贷三十万，还在还",
+    "上次你们给我批的十万还没用完",
+    "工地上垫了二十万进去",
+    "征信上有一笔两万的逾期",
+    "公积金账户有六万",
 ])
 def test_a_figure_with_another_role_is_no_amount(text):
     assert amount(text) is None
