@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scrm.channels.models import ChannelKind, SyncStatus
 from scrm.core.commands import Command
+from scrm.core.params import RowId
 
 
 class _In(BaseModel):
@@ -23,8 +24,8 @@ WELCOME_DOC = ('WeCom send_welcome_msg shape without welcome_code: {"text": {"co
 class ChannelCreate(_In):
     name: str = Field(min_length=1, max_length=64)
     kind: ChannelKind = ChannelKind.other
-    team_employee_ids: list[int] = Field(min_length=1, max_length=100,
-                                         description="who receives the customers; more than one makes a multi-person code")
+    team_employee_ids: list[RowId] = Field(min_length=1, max_length=100,
+                                           description="who receives the customers; more than one makes a multi-person code")
     welcome: dict[str, Any] | None = Field(default=None, description=WELCOME_DOC)
     auto_tags: list[str] = Field(default_factory=list, description="WeCom tag ids put on customers from this channel")
     state: str | None = Field(default=None, max_length=30, description="generated when left out")
@@ -34,7 +35,7 @@ class ChannelCreate(_In):
 class ChannelUpdate(Command):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     kind: ChannelKind | None = None
-    team_employee_ids: list[int] | None = Field(default=None, min_length=1, max_length=100)
+    team_employee_ids: list[RowId] | None = Field(default=None, min_length=1, max_length=100)
     welcome: dict[str, Any] | None = Field(default=None, description=WELCOME_DOC)
     auto_tags: list[str] | None = None
     skip_verify: bool | None = None

@@ -43,6 +43,20 @@ def way(wecom_client, config_id: str) -> dict:
     return wecom_client.external_contact.get_contact_way(config_id)["contact_way"]
 
 
+def test_team_member_ids_no_row_can_have_are_a_422_naming_the_member_and_make_no_channel(db, client, team):
+    """Found by API fuzzing on PostgreSQL: a team member id past 2^64 was refused by the database naming nothing."""
+    manager, members = team
+    for ids, field in (([-2311, 475894464142599913472], "team_employee_ids.0"),
+                       ([members[0].id, 475894464142599913472], "team_employee_ids.1")):
+        r = client.post("/api/channels", headers=auth(manager), json={"name": "海报", "team_employee_ids": ids})
+        assert r.status_code == 422 and r.json()["field"] == field, r.text
+    assert db.query(Channel).count() == 0
+    channel_id = client.post("/api/channels", headers=auth(manager),
+                             json={"name": "海报", "team_employee_ids": [members[0].id]}).json()["id"]
+    r = client.patch(f"/api/channels/{channel_id}", headers=auth(manager), json={"team_employee_ids": [2**63]})
+    assert r.status_code == 422 and r.json()["field"] == "team_employee_ids.0", r.text
+
+
 def test_manager_creates_a_multi_person_qr_code(db, client, team, wecom_client):
     manager, members = team
     r = client.post("/api/channels", headers=auth(manager), json={
