@@ -236,7 +236,11 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "做了一笔", "办了一笔",
                      # approved before (给我批的十万), money advanced, received or spent (垫了, 分红拿了, 开支), a
                      # fund's balance (公积金账户有六万)
-                     "批的", "垫了", "垫付", "拿了", "分红", "开支", "支出", "成本", "花销", "账户")
+                     "批的", "垫了", "垫付", "拿了", "分红", "开支", "支出", "成本", "花销", "账户",
+                     # a sale, money owed to the customer, stock held, fees and bonuses (能卖个五万, 应收账款八十万,
+                     # 压了二十万的货, 转让费二十万, 年终奖五万)
+                     "能卖", "卖个", "应收", "账款", "工程款", "货款", "压了", "转让费", "会员费", "保证金", "定金",
+                     "订金", "年终奖", "奖金", "提成")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -256,7 +260,9 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     # a loan still owed (还有一百万贷款没还), a fee (两千块手续费)
                     "贷款没还", "贷款未还", "贷款还没", "的贷款没", "手续费", "的手续费", "服务费", "的服务费",
                     # an overdue of that much (一笔两万的逾期)
-                    "的逾期", "逾期")
+                    "的逾期", "逾期",
+                    # money not yet paid to the customer, stock (工程款还有五十万没结, 二十万的货)
+                    "没结", "未结", "没回", "没收回", "的货")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)

@@ -43,6 +43,10 @@ def amount(text: str) -> int | None:
     "工地上垫了二十万进去",
     "征信上有一笔两万的逾期",
     "公积金账户有六万",
+    "车子二手卖能卖个五万",
+    "工程款还有五十万没结",
+    "手上压了二十万的货",
+    "年终奖八万，年后发",
 ])
 def test_a_figure_with_another_role_is_no_amount(text):
     assert amount(text) is None
@@ -60,6 +64,7 @@ def test_a_figure_with_another_role_is_no_amount(text):
     ("总价八十万，首付二十万，贷六十万", 600_000),
     ("之前做过信用贷三十万，这次想再做个二十万", 200_000),
     ("想做个经营贷八十万", 800_000),
+    ("工程款没结，想借五十万周转", 500_000),
 ])
 def test_a_want_said_around_such_words_is_the_amount(text, want):
     assert amount(text) == want
