@@ -55,6 +55,7 @@ def test_text_with_a_nul_character_is_a_422_naming_the_field_on_both_databases_a
                                                    "conditions": {"cities": ["上海", "北\x00京"]}},
                  "conditions.cities.1"),
                 ("get", "/api/customers?stage=lead&q=%00abc", None, "q"),
+                ("get", "/api/customers?=%F1%AE%A6%AC%00", None, "query"),  # found by API fuzzing: named ""
                 ("post", "/api/auth/login", {"username": "admin\x00", "password": "x"}, "username")):
             answer = client.request(method, path, json=body, headers=auth(admin))
             assert answer.status_code == 422, (path, answer.text)

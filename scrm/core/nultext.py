@@ -51,7 +51,7 @@ def _in_query(query_string: bytes) -> str | None:
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                                  errors="replace"):
         if NUL in name or NUL in value:
-            return _printable(name)
+            return _printable(name) or "query"  # a parameter with no name: the query string is where it is
     return None
 
 
