@@ -339,3 +339,7 @@ def test_named_online_loans_borrowed_and_all_paid_off_are_not_many():
 ])
 def test_more_traditional_characters_are_read_as_simplified(text, tag, present):
     assert (tag in tags(text)) is present
+
+
+def test_how_far_along_a_pregnancy_is_is_no_term():
+    assert extract_term(normalize("老婆怀孕七个月了，想借两万")) is None
