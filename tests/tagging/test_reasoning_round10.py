@@ -343,3 +343,21 @@ def test_more_traditional_characters_are_read_as_simplified(text, tag, present):
 
 def test_how_far_along_a_pregnancy_is_is_no_term():
     assert extract_term(normalize("老婆怀孕七个月了，想借两万")) is None
+
+
+@pytest.mark.parametrize("text", [
+    "要几天能下款",
+    "多长时间能到账啊",
+    "啥时候能下来，等着装修",
+])
+def test_more_speed_questions_are_high_intent(text):
+    assert "高意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "暂时用不到，先了解了解",
+    "替我表哥问一下利息",
+    "有需要再找你",
+])
+def test_no_need_yet_or_asking_for_a_cousin_is_low_intent(text):
+    assert "低意向" in tags(text)
