@@ -361,3 +361,13 @@ def test_more_speed_questions_are_high_intent(text):
 ])
 def test_no_need_yet_or_asking_for_a_cousin_is_low_intent(text):
     assert "低意向" in tags(text)
+
+
+@pytest.mark.parametrize("text, has, lacks", [
+    ("屋企層樓係我老豆嘅", set(), {"有房产"}),
+    ("我老婆有樓，我哋一齊借", {"有房产"}, set()),
+    ("我阿爸有樓，可唔可以用佢層樓借錢", {"房抵贷"}, {"有房产"}),
+])
+def test_cantonese_family_words_and_a_flat_had_keep_whose_it_is(text, has, lacks):
+    got = tags(text)
+    assert has <= got and not (lacks & got)
