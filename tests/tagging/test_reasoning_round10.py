@@ -371,3 +371,18 @@ def test_no_need_yet_or_asking_for_a_cousin_is_low_intent(text):
 def test_cantonese_family_words_and_a_flat_had_keep_whose_it_is(text, has, lacks):
     got = tags(text)
     assert has <= got and not (lacks & got)
+
+
+# ---------------------------------------------------------------------------------------------- drivers and the broker's shop
+
+@pytest.mark.parametrize("text", [
+    "客户是开大货的货车司机，自己有两台车，想押一台借三十万",
+    "我是滴滴司机，车是自己的",
+    "约了明天来门店面签，带身份证",
+])
+def test_a_driver_with_his_own_trucks_or_a_visit_to_the_brokers_shop_is_no_business(text):
+    assert "企业主" not in tags(text)
+
+
+def test_a_driver_with_a_licence_for_his_transport_business_runs_one():
+    assert "企业主" in tags("客户 货车司机 自有半挂两辆 个体运输户 有营业执照 想车抵四十万")
