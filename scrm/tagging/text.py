@@ -378,8 +378,11 @@ def extract_amount(text: str) -> int | None:
         if too_small and _TOO_SMALL.match(text, m.end()):
             continue
         before = _before(text, m.start())
-        if not before and text[m.start() - 1:m.start()] == " " and text.endswith(_SPACED_WANTS, 0, m.start() - 1):
-            before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
+        if not before and text[m.start() - 1:m.start()] == " ":
+            if text.endswith(_SPACED_WANTS, 0, m.start() - 1):
+                before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
+            elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
+                continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
         if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before) or _LIMIT.search(text, max(0, m.start() - 14),
                                                                                         m.start()):
             continue

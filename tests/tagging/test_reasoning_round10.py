@@ -386,3 +386,23 @@ def test_a_driver_with_his_own_trucks_or_a_visit_to_the_brokers_shop_is_no_busin
 
 def test_a_driver_with_a_licence_for_his_transport_business_runs_one():
     assert "企业主" in tags("客户 货车司机 自有半挂两辆 个体运输户 有营业执照 想车抵四十万")
+
+
+# ---------------------------------------------------------------------------------------------- a space before the figure
+
+@pytest.mark.parametrize("text", [
+    "欠了 8w 网贷",
+    "房子 估值 260w",
+    "salary 15k，credit ok",
+    "my car worth 120k",
+])
+def test_money_had_or_owed_one_space_or_an_english_word_before_the_figure_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("网贷 5w 想借 3w", 30_000),
+    ("xyd利息多少 8w 3年", 80_000),
+])
+def test_a_want_or_a_question_before_a_spaced_figure_still_gives_it(text, want):
+    assert amount(text) == want
