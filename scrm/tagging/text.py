@@ -90,7 +90,8 @@ def rewrite_voices(text: str) -> str:
         text = text.translate(chars)
     text = words.sub(lambda m: table[m.group()], text)
     if _LATIN.search(text):
-        text = ascii_words.sub(lambda m: table[m.group()], text)
+        # for 12 months → 12 个月 → 12个月: a unit read from English joins its figure as a Chinese one does
+        text = _MEANINGLESS_SPACE.sub("", ascii_words.sub(lambda m: table[m.group()], text))
     return text
 
 

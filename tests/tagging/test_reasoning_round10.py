@@ -406,3 +406,11 @@ def test_money_had_or_owed_one_space_or_an_english_word_before_the_figure_is_no_
 ])
 def test_a_want_or_a_question_before_a_spaced_figure_still_gives_it(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, months", [
+    ("want 80k for 24 months", 24),
+    ("借10w 3 years", 36),
+])
+def test_a_term_said_in_english_is_the_term(text, months):
+    assert extract_term(normalize(text)) == months
