@@ -414,3 +414,12 @@ def test_a_want_or_a_question_before_a_spaced_figure_still_gives_it(text, want):
 ])
 def test_a_term_said_in_english_is_the_term(text, months):
     assert extract_term(normalize(text)) == months
+
+
+@pytest.mark.parametrize("text, has, lacks", [
+    ("单位给交的社保没有公积金工资五千多", "有社保", "有公积金"),
+    ("社保没有，公积金有", "有公积金", "有社保"),
+])
+def test_one_fund_said_without_the_other_in_a_run_on_sentence(text, has, lacks):
+    got = tags(text)
+    assert has in got and lacks not in got
