@@ -474,9 +474,10 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
             head = clause_prefix[: len(clause_prefix) - len(filler)]
             if head.endswith(rules.negators):
                 neg = next(n for n in rules.negators if head.endswith(n))
-                # 要不要押车, 有没有逾期, 有没得做: a question, not a negation
+                # 要不要押车, 有没有逾期, 有没得做, 做不做经营贷: a question, not a negation
                 return not (len(head) > len(neg) and (head[-len(neg) - 1] == neg[-1]
-                                                      or (neg[0] == "没" and head[-len(neg) - 1] == "有")))
+                                                      or (neg[0] == "没" and head[-len(neg) - 1] == "有")
+                                                      or (filler and head[-len(neg) - 1] == filler[0])))
     return False
 
 

@@ -423,3 +423,17 @@ def test_a_term_said_in_english_is_the_term(text, months):
 def test_one_fund_said_without_the_other_in_a_run_on_sentence(text, has, lacks):
     got = tags(text)
     assert has in got and lacks not in got
+
+
+# ---------------------------------------------------------------------------------------------- A-not-A questions
+
+@pytest.mark.parametrize("text, tag", [
+    ("你们做不做经营贷？我有个厂，想贷五十万", "经营贷"),
+    ("办不办房抵？有套房想押", "房抵贷"),
+])
+def test_a_verb_not_verb_question_before_a_product_asks_for_it(text, tag):
+    assert tag in tags(text)
+
+
+def test_a_plain_refusal_with_the_verb_still_declines():
+    assert apply_rules(normalize("我不做经营贷")).product is None
