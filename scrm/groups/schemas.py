@@ -90,7 +90,7 @@ class TierGroupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tier: Tier
     chat_id: str = Field(min_length=1, max_length=64)
-    position: int = Field(default=0, ge=0)
+    position: int = Field(default=0, ge=0, le=10000)
 
 
 class TierGroupOut(BaseModel):

@@ -74,6 +74,10 @@ def test_join_way_api_says_when_every_group_is_full(client, db, world, sandbox_w
     assert unknown.status_code == 404
     again = client.post("/api/tiers/groups", json={"tier": "B", "chat_id": world["chats"][0]}, headers=auth(manager))
     assert again.status_code == 409
+    # past what PostgreSQL's INTEGER holds the database refused it naming nothing (SQLite stored it)
+    far = client.post("/api/tiers/groups", json={"tier": "B", "chat_id": world["chats"][0], "position": 2**40},
+                      headers=auth(manager))
+    assert far.status_code == 422 and far.json()["field"] == "position", far.text
 
 
 def test_customers_whose_tier_changed_are_invited_in_one_batch_per_owner(db, world, sandbox_wecom, wecom_client):
