@@ -294,6 +294,8 @@ _NUMERAL = re.compile(rf"[\d{_CN}]")
 
 
 _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION, _MONEY_RETRACTION, _MONEY_BAD_BEFORE))
+_GOOD_BEFORE_RE = any_of(_MONEY_GOOD_BEFORE)  # one search, not a substring test per word
+_MAGNITUDE, _SMALL_MAGNITUDE = re.compile("[万亿w]"), re.compile("[千k]")
 # 信用卡额度五万, 借呗额度三万: a card's or an online loan's limit, which is had, not wanted
 _LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
 _WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不多四万 is no want
@@ -354,7 +356,7 @@ def extract_amount(text: str) -> int | None:
 
         if num in ("千万", "万万") or (num.endswith("千万") and text[m.end():m.end() + 1] and text[m.end()] in "别不要记"):
             continue
-        has_mag = any(c in num for c in "万亿w") or (unit and any(c in num for c in "千k"))
+        has_mag = _MAGNITUDE.search(num) is not None or (unit and _SMALL_MAGNITUDE.search(num) is not None)
         bare_arabic = num.isdigit() and not unit
         if not (has_mag or unit or (num[-1] in "千k")):
             if not bare_arabic:
@@ -391,7 +393,7 @@ def extract_amount(text: str) -> int | None:
             # "30-50万": the upper end replaces the lower one just seen
             (good or plain).pop()
         yuan = int(value.to_integral_value())
-        (good if any(g in before for g in _MONEY_GOOD_BEFORE) else plain).append(yuan)
+        (good if _GOOD_BEFORE_RE.search(before) else plain).append(yuan)
         clause = _before(text, m.start(), 12)
         if (good or plain) and (_CORRECTION_RE.search(clause)
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
@@ -446,6 +448,7 @@ _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内�
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
+_TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
 
 
 def extract_term(text: str) -> int | None:
@@ -491,7 +494,7 @@ def extract_term(text: str) -> int | None:
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         if last is not None and _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]):
             last.pop()  # 半年到一年, 1年到3年: the upper end replaces the lower one just seen
-        last = good if any(g_ in before for g_ in _TERM_GOOD_BEFORE) else plain
+        last = good if _TERM_GOOD_BEFORE_RE.search(before) else plain
         last.append(months)
         if _CORRECTION_RE.search(_before(text, m.start(), 12)):
             corrected = months  # 先说五年还, 后来说三年就行: the last said
