@@ -20,6 +20,8 @@ from scrm.tagging.artefacts import active_model, active_model_path
 from scrm.tagging.models import TagEvidence, TaggingCorrection, TaggingModel
 
 CORRECTABLE = ("tag", "product", "intent", "amount_yuan", "term_months", "city")
+# ten billion yuan and fifty years: past any loan a broker arranges, and within what the profile's columns hold
+CORRECTION_MAX = {"amount_yuan": 10**10, "term_months": 600}
 STAFF_PHRASE = "员工更正"
 
 
@@ -39,8 +41,9 @@ def _check_correction(field_name: str, tag: str | None, value):
     elif field_name == "intent" and value not in pipeline.INTENTS:
         raise ValidationFailed("意向必须是 high、medium 或 low", field="value")
     elif field_name in ("amount_yuan", "term_months") and value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-        raise ValidationFailed("金额（元）和期限（月）是正整数或 null", field="value")
+            isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= CORRECTION_MAX[field_name]):
+        raise ValidationFailed(f"金额（元）是 1 到 {CORRECTION_MAX['amount_yuan']} 的整数，期限（月）是 1 到 "
+                               f"{CORRECTION_MAX['term_months']} 的整数，或 null", field="value")
     elif field_name == "city" and value is not None and (not isinstance(value, str) or not 0 < len(value) <= 32):
         raise ValidationFailed("城市是 1 到 32 个字或 null", field="value")
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrm.core.params import RowId
+
 
 class PreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -46,8 +48,8 @@ class CorrectionIn(BaseModel):
     value: bool | int | str | None = Field(description="tag: true / false; product: a product or null; intent: "
                                                        "high | medium | low; amount (yuan), term (months), city")
     text: str | None = Field(None, max_length=2000, description="the text the correction concerns")
-    evidence_id: int | None = Field(None, ge=1, description="or the profile evidence whose text it concerns")
-    customer_id: int | None = Field(None, ge=1, description="the customer: their profile follows the correction")
+    evidence_id: RowId | None = Field(None, description="or the profile evidence whose text it concerns")
+    customer_id: RowId | None = Field(None, description="the customer: their profile follows the correction")
 
 
 class CorrectionOut(BaseModel):

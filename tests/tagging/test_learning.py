@@ -49,6 +49,17 @@ def test_corrections_api_checks_each_field(db, client):
         r = client.post("/api/tagging/corrections", headers=auth(sales), json=body)
         assert r.status_code == 422 and field in r.text, (body, r.text)
     assert db.scalar(select(TaggingCorrection.id).where(TaggingCorrection.field != "product")) is None
+    # past what a row id, the profile's amount in fen or its term column holds: a 422 naming the field, nothing kept
+    for body, field in [({"field": "intent", "value": "high", "text": "x", "customer_id": 2**63}, "customer_id"),
+                        ({"field": "intent", "value": "high", "evidence_id": 2**64}, "evidence_id"),
+                        ({"field": "amount_yuan", "value": 2**62, "text": "x", "customer_id": c.id}, "value"),
+                        ({"field": "term_months", "value": 2**31, "text": "x", "customer_id": c.id}, "value")]:
+        r = client.post("/api/tagging/corrections", headers=auth(sales), json=body)
+        assert r.status_code == 422 and r.json()["field"] == field, (body, r.text)
+    assert db.scalar(select(TaggingCorrection.id).where(TaggingCorrection.field != "product")) is None
+    ok = client.post("/api/tagging/corrections", headers=auth(sales),
+                     json={"field": "amount_yuan", "value": 10**10, "text": "要一百亿", "customer_id": c.id})
+    assert ok.status_code == 201, ok.text
     other = make_employee(db, "李四")
     r = client.post("/api/tagging/corrections", headers=auth(other),
                     json={"field": "intent", "value": "low", "text": "算了", "customer_id": c.id})
