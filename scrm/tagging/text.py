@@ -241,7 +241,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # a sale, money owed to the customer, stock held, fees and bonuses (能卖个五万, 应收账款八十万,
                      # 压了二十万的货, 转让费二十万, 年终奖五万)
                      "能卖", "卖个", "应收", "账款", "工程款", "货款", "压了", "转让费", "会员费", "保证金", "定金",
-                     "订金", "年终奖", "奖金", "提成")
+                     "订金", "年终奖", "奖金", "提成",
+                     # a purchase price however said (当时买才七万多, 买的时候十万, 买来八万, 落地价十二万)
+                     "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -252,6 +254,12 @@ _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要�
 # a figure taken back at once (十万, 不对, 二十万): the word stands in the clause before the new figure
 _MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错", "写错", "错了")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
+_SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)")  # 急，5000就行: a bare figure that suffices
+# 有十五万的额度吗: a limit asked for, not one had
+_LIMIT_ASKED = re.compile(r"的?额度(?:吗|么|嘛|没|不|呢|有没有|可以)")
+# 剩下的四十万想全用公积金贷: the rest borrowed, the want said after the figure
+_REST = re.compile(r"剩下的?$")
+_WANT_AFTER = re.compile(r"(?:的话)?(?:想|要|打算|准备|需要)[^，。,.;；!！?？ ]{0,6}(?:贷|借)")
 _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保证金", "的保证金",
                     "的房子", "的房产", "的车子", "月供", "利息", "的流水", "的收入", "的工资", "的负债", "的网贷", "的首付", "首付",
                     "工资", "的额度", "网贷", "保费", "左右的车", "的车", "买的", "买了", "房贷", "车贷", "的房贷", "的车贷",
@@ -373,8 +381,9 @@ def extract_amount(text: str) -> int | None:
         if not unit and not has_mag and num[-1] not in "千k":
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             # (进货差5000: money short for a purpose is wanted)
-            if not (len(num) <= 9 and value >= 1000 and _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度",
-                                                                                               "差", "缺"))):
+            if not (len(num) <= 9 and value >= 1000 and (
+                    _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度", "差", "缺"))
+                    or (len(num) <= 7 and _SUFFICES_RE.match(text, m.end())))):
                 continue
         if value < 1000 or value > 1_000_000_000:
             continue
@@ -386,8 +395,12 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
-        if after.startswith(_MONEY_BAD_AFTER) or _bad_before(before) or _LIMIT.search(text, max(0, m.start() - 14),
-                                                                                        m.start()):
+        if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
+                text, m.end())):
+            continue
+        if _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
+            continue
+        if _LIMIT.search(text, max(0, m.start() - 14), m.start()):
             continue
         if _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) and plain + good:
             # "30-50万": the upper end replaces the lower one just seen
@@ -433,7 +446,7 @@ _TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", 
                     "不到", "刚", "办下来", "断", "借了", "停", "拖", "用了", "利润", "流水", "营业额", "营收",
                     "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期", "怀孕", "怀了")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
-_CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]")  # 一九年的车, 二〇年买的
+_CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]|[零〇][一二三四五六七八九]")  # 一九年的车, 二〇年买的, 零八年的桑塔纳
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
@@ -449,6 +462,8 @@ _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 _TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
+# 想贷二十年的房抵: a term said as an attribute of the loan wanted
+_TERM_OF_LOAN = re.compile(r"的(?:[房车]抵|[房车]贷|抵押贷?|经营贷|信用贷|贷款|公积金贷)")
 
 
 def extract_term(text: str) -> int | None:
@@ -489,7 +504,8 @@ def extract_term(text: str) -> int | None:
         if months == 1 and g["m"] and after.lstrip("要得光").startswith(("还", "多少")) and not after.startswith(
                 ("还清", "还完")):
             continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan
-        if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())) and (
+        if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())
+                or (before.endswith(("贷", "借", "做", "办")) and _TERM_OF_LOAN.match(text, m.end()))) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         if last is not None and _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]):

@@ -1,0 +1,72 @@
+"""The eleventh round of reasoning, one kind at a time: a purchase price however said (当时买才九万, 买的时候十五万,
+落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that suffices after a
+need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want said after it
+(剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term.
+Pure: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging.text import extract_amount, extract_term, normalize
+
+pytestmark = pytest.mark.pure
+
+
+def amount(text: str) -> int | None:
+    return extract_amount(normalize(text))
+
+
+def term(text: str) -> int | None:
+    return extract_term(normalize(text))
+
+
+# ---------------------------------------------------------------------------------------------- amounts and terms
+
+@pytest.mark.parametrize("text", [
+    "车是一七年的朗逸，当时买才九万，现在能押多少",
+    "那台车买的时候十五万，开了五年了",
+    "落地价二十万的车能贷吗",
+])
+def test_a_purchase_price_however_said_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "我那辆零九年的老捷达还能押吗",
+    "车是〇七年的面包车，能借点不",
+])
+def test_a_calendar_year_said_with_zero_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("征信不太好，急用钱，8000就行", 8_000),
+    ("有贰拾万的额度吗，急用", 200_000),
+    ("有没有拾伍万的额度吗", 150_000),
+    ("首付交了三十万，剩下的三十万想用公积金贷", 300_000),
+    ("买店面总价八十万，剩下五十万打算找银行贷", 500_000),
+])
+def test_a_figure_that_suffices_a_limit_asked_for_or_the_rest_borrowed_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "信用卡有五万的额度",
+    "月供3000",
+    "还剩二十万没还",
+])
+def test_a_limit_had_a_repayment_or_a_balance_is_still_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, months", [
+    ("最长能做几年？我想贷十五年的房抵", 180),
+    ("想借五年的经营贷", 60),
+])
+def test_a_term_said_as_an_attribute_of_the_loan_is_the_term(text, months):
+    assert term(text) == months
+
+
+def test_a_mortgage_paid_for_years_is_still_no_term():
+    assert term("还了十年的房贷") is None
