@@ -104,6 +104,19 @@ def test_a_manager_cannot_reset_their_own_password_without_the_current_one(db, c
     _unchanged(client, db, manager, Role.manager, DataScope.center)
 
 
+@pytest.mark.parametrize("what", ["role", "scope"])
+def test_nobody_changes_their_own_role_or_scope_not_even_an_admin(db, client, org, what):
+    """An admin demoting themselves could leave the company with no admin (found by API fuzzing: the fuzzer's admin
+    demoted itself and every later request was a 403); another admin or `scrm user add` does it."""
+    admin = new_employee(db, None, Role.admin, password=PASSWORD)
+    manager = new_employee(db, org.a1, Role.manager, password=PASSWORD)
+    for actor, role, scope in ((admin, Role.admin, DataScope.all), (manager, Role.manager, DataScope.center)):
+        answer = _change(client, actor, actor, what)
+        assert answer.status_code == 403 and answer.json()["field"] == "role", answer.text
+        _unchanged(client, db, actor, role, scope)
+    assert _change(client, org.admin, admin, what).status_code == 200
+
+
 @pytest.mark.parametrize("what", ["password", "role", "wecom_userid", "username", "depart"])
 def test_allowed_changes_still_work(db, client, org, company_manager, what):
     center_peer = new_employee(db, org.a2, Role.manager, password=PASSWORD)

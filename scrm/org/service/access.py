@@ -51,10 +51,13 @@ def ensure_can_manage_employee(session: Session, actor: Employee, employee: Empl
     The employee must be inside the actor's data scope (NotFound, as for reading them), their role's
     rights and their data scope no wider than the actor's, and a role, scope or department given one
     the actor holds. ``action`` is "update", "role", "password" or "depart". Admins may do everything
-    but mark themselves departed.
+    but mark themselves departed or change their own role or scope: either could leave the company with no
+    admin, so another admin (or the operator's ``scrm user add``) does it.
     """
     if employee is not None and employee.id == actor.id and action == "depart":
         raise Forbidden("you cannot mark yourself departed")
+    if employee is not None and employee.id == actor.id and action == "role":
+        raise Forbidden("you cannot change your own role or scope", field="role")
     if actor.role == Role.admin:
         return
     if employee is not None:
@@ -62,8 +65,6 @@ def ensure_can_manage_employee(session: Session, actor: Employee, employee: Empl
             raise NotFound(f"no employee with id {employee.id}")
         if employee.role == Role.admin:
             raise Forbidden("only an admin can change an admin's account")
-        if employee.id == actor.id and action == "role":
-            raise Forbidden("you cannot change your own role or scope")
         if employee.id == actor.id and action == "password":
             raise Forbidden("change your own password with your current one (POST /api/auth/password)")
         if employee.role not in _ROLE_COVERS[actor.role]:
