@@ -132,6 +132,8 @@ class Reasoning:
     enough: tuple[str, ...] = ()  # 资金够用: right after a purpose word, the money is not needed
     # 想房抵二十万…还在比较几家: comparing lenders with a need stated (a figure) is no low intent
     comparing: tuple[str, ...] = ()
+    # 想贷二十万，不急 / 下周再联系: no hurry with a need stated (a figure) is no low intent by itself
+    calm: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
     # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
     scope_res: dict = field(default_factory=dict, compare=False, hash=False)
@@ -287,6 +289,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
                    choices=tuple(doc.get("choices", [])), comparing=tuple(doc.get("comparing_with_need", [])),
+                   calm=tuple(doc.get("calm_with_need", [])),
                    enough=tuple(doc.get("purposes_enough", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
@@ -555,6 +558,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             # 不要了, 改成二十万 / 算了要八万 / 八万就行, 十五万不要了 (another figure stated): a change of plan;
             # 要三十万, 在比较几家: comparing with a need stated
             continue
+        if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
+                and phrase in rules.reasoning.calm and _FIGURE.search(text)):
+            continue  # 想借五万，不急 / 下周再联系: no hurry with a need stated is no decline; the rest of the text decides
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
             continue

@@ -1,13 +1,14 @@
 """The eleventh round of reasoning, one kind at a time: a purchase price however said (当时买才九万, 买的时候十五万,
 落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that suffices after a
 need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want said after it
-(剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term.
-Pure: no database."""
+(剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the
+rules. Pure: no database."""
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, extract_term, normalize
 
 pytestmark = pytest.mark.pure
@@ -70,3 +71,22 @@ def test_a_term_said_as_an_attribute_of_the_loan_is_the_term(text, months):
 
 def test_a_mortgage_paid_for_years_is_still_no_term():
     assert term("还了十年的房贷") is None
+
+
+# ---------------------------------------------------------------------------------------------- intent
+
+@pytest.mark.parametrize("text", [
+    "想借八万装修，分两年，不急",
+    "客户想做公积金贷二十五万，说不着急，下周再联系",
+    "店里周转要十万，等我对完账再联系",
+])
+def test_no_hurry_with_a_need_stated_is_no_decline_by_the_rules(text):
+    assert apply_rules(normalize(text)).intent != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "不急，就是问问利息",
+    "先这样吧，有空再联系",
+])
+def test_no_hurry_without_a_need_stated_is_still_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
