@@ -2,7 +2,9 @@
 落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that suffices after a
 need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want said after it
 (剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the
-rules. Pure: no database."""
+rules; a call refused (别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求,
+我不是要贷款) and a wait (下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait. Pure: no
+database."""
 
 from __future__ import annotations
 
@@ -90,3 +92,19 @@ def test_no_hurry_with_a_need_stated_is_no_decline_by_the_rules(text):
 ])
 def test_no_hurry_without_a_need_stated_is_still_low(text):
     assert apply_rules(normalize(text)).intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "又是贷款的吧，别打了",
+    "钱家里给凑上了，这个贷款就不用办了",
+    "老婆死活不让贷，算球了",
+    "客户在做建材批发，目前没有资金需求，下季度再回访",
+    "想借五万，不过要等下个月再看",
+    "我不是要贷款，就想问问提前还款要不要违约金",
+])
+def test_a_call_refused_a_loan_no_longer_needed_or_no_need_at_all_is_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
+
+
+def test_an_overdue_that_lasted_months_is_no_wait():
+    assert apply_rules(normalize("前年信用卡逾期过几个月，想押房子借二十万")).intent != "low"
