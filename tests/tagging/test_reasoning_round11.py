@@ -1,10 +1,11 @@
-"""The eleventh round of reasoning, one kind at a time: a purchase price however said (当时买才九万, 买的时候十五万,
-落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that suffices after a
-need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want said after it
-(剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the
-rules; a call refused (别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求,
-我不是要贷款) and a wait (下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait. Pure: no
-database."""
+"""The eleventh round of reasoning, one kind at a time: a purchase price however said (当时买才九万,
+买的时候十五万, 落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that
+suffices after a need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want
+said after it (剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵)
+the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the rules; a call refused
+(别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求, 我不是要贷款) and a wait
+(下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait; the employer paying social
+insurance (社保单位交着) is no policy. Pure: no database."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, extract_term, normalize
+from tests.tagging.reasoning import tags
 
 pytestmark = pytest.mark.pure
 
@@ -108,3 +110,21 @@ def test_a_call_refused_a_loan_no_longer_needed_or_no_need_at_all_is_low(text):
 
 def test_an_overdue_that_lasted_months_is_no_wait():
     assert apply_rules(normalize("前年信用卡逾期过几个月，想押房子借二十万")).intent != "low"
+
+
+# ---------------------------------------------------------------------------------------------- tags
+
+@pytest.mark.parametrize("text", [
+    "在厦门做保安，社保单位有交，想借三万",
+    "公积金和社保单位都交着，想贷二十万",
+])
+def test_the_employer_paying_social_insurance_is_no_policy(text):
+    assert "有保单" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "有份平安的保单，交了六年，能贷吗",
+    "想用保单贷十万",
+])
+def test_a_policy_named_is_still_one(text):
+    assert "有保单" in tags(text)
