@@ -5,7 +5,8 @@ said after it (剩下的三十万想用公积金贷) are the amount, and a term 
 the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the rules; a call refused
 (别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求, 我不是要贷款) and a wait
 (下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait; the employer paying social
-insurance (社保单位交着) is no policy. Pure: no database."""
+insurance (社保单位交着) is no policy; a car not yet bought (还没买车, 没提车) is no car, nor denies the house. Pure:
+no database."""
 
 from __future__ import annotations
 
@@ -128,3 +129,21 @@ def test_the_employer_paying_social_insurance_is_no_policy(text):
 ])
 def test_a_policy_named_is_still_one(text):
     assert "有保单" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "听说你们能做车贷，我还没买车，想贷款买一辆",
+    "车还没提车，首付不够",
+])
+def test_a_car_not_yet_bought_is_no_car_nor_a_car_pledge(text):
+    got = tags(text)
+    assert "有车辆" not in got and "车抵贷" not in got
+
+
+def test_a_car_not_yet_bought_denies_nothing_of_the_house():
+    got = tags("我有套房，还没买车，想贷款买一台")
+    assert "有房产" in got and "有车辆" not in got
+
+
+def test_a_car_had_without_its_insurance_bought_is_still_a_car():
+    assert "有车辆" in tags("有辆车，还没买车险")
