@@ -6,7 +6,8 @@ the term; no hurry with a need stated (想借八万，不急; 要十万，下周
 (别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求, 我不是要贷款) and a wait
 (下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait; the employer paying social
 insurance (社保单位交着) is no policy; a car not yet bought (还没买车, 没提车) is no car, nor denies the house. Pure:
-no database."""
+no database. Also: a licence of one's own (执照是我的), a business of these kinds (饭馆, 注塑厂, 车行, 驾校) is an owner, seed,
+fertiliser or feed bought (买种子化肥, 买饲料) a business loan."""
 
 from __future__ import annotations
 
@@ -147,3 +148,23 @@ def test_a_car_not_yet_bought_denies_nothing_of_the_house():
 
 def test_a_car_had_without_its_insurance_bought_is_still_a_car():
     assert "有车辆" in tags("有辆车，还没买车险")
+
+
+@pytest.mark.parametrize("text", [
+    "老家开的小饭馆，执照是我的，想借五万",
+    "执照在我名下，想贷点钱",
+    "店才开三个月，流水不多",
+    "我在县城开了十年的驾校",
+    "自己开了个二手车行，想周转",
+    "陈总，台州，注塑厂，想押车",
+])
+def test_a_licence_of_ones_own_or_a_business_of_these_kinds_is_an_owner(text):
+    assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "合作社开春要买种子化肥，想贷十万",
+    "养了三百头猪，要买饲料，想借二十万",
+])
+def test_seed_fertiliser_or_feed_bought_is_a_business_loan(text):
+    assert "经营贷" in tags(text)
