@@ -7,7 +7,8 @@ the term; no hurry with a need stated (想借八万，不急; 要十万，下周
 (下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait; the employer paying social
 insurance (社保单位交着) is no policy; a car not yet bought (还没买车, 没提车) is no car, nor denies the house. Pure:
 no database. Also: a licence of one's own (执照是我的), a business of these kinds (饭馆, 注塑厂, 车行, 驾校) is an owner, seed,
-fertiliser or feed bought (买种子化肥, 买饲料) a business loan."""
+fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleaner, a shop assistant, 体制内 are salaried, wages
+to pay each month (工资每月要发) no salary."""
 
 from __future__ import annotations
 
@@ -168,3 +169,17 @@ def test_a_licence_of_ones_own_or_a_business_of_these_kinds_is_an_owner(text):
 ])
 def test_seed_fertiliser_or_feed_bought_is_a_business_loan(text):
     assert "经营贷" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "在杭州做保洁，想借一万",
+    "在商场当导购，有社保",
+    "我在体制内，公积金交了八年",
+])
+def test_a_cleaner_a_shop_assistant_or_a_state_employee_is_salaried(text):
+    assert "工薪族" in tags(text)
+
+
+def test_wages_to_pay_each_month_are_no_salary_of_the_owners():
+    got = tags("开服装厂的，工资每月要发八十多万，想周转一百万")
+    assert "企业主" in got and "工薪族" not in got
