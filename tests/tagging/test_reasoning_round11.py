@@ -8,7 +8,8 @@ the term; no hurry with a need stated (想借八万，不急; 要十万，下周
 insurance (社保单位交着) is no policy; a car not yet bought (还没买车, 没提车) is no car, nor denies the house. Pure:
 no database. Also: a licence of one's own (执照是我的), a business of these kinds (饭馆, 注塑厂, 车行, 驾校) is an owner, seed,
 fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleaner, a shop assistant, 体制内 are salaried, wages
-to pay each month (工资每月要发) no salary."""
+to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
+pledge."""
 
 from __future__ import annotations
 
@@ -183,3 +184,11 @@ def test_a_cleaner_a_shop_assistant_or_a_state_employee_is_salaried(text):
 def test_wages_to_pay_each_month_are_no_salary_of_the_owners():
     got = tags("开服装厂的，工资每月要发八十多万，想周转一百万")
     assert "企业主" in got and "工薪族" not in got
+
+
+@pytest.mark.parametrize("text", [
+    "在东莞打工，老家有套房，能用来贷款吗",
+    "名下有套小房子，可以拿来给我贷点钱不",
+])
+def test_a_house_put_to_use_for_the_loan_is_a_house_pledge(text):
+    assert "房抵贷" in tags(text)
