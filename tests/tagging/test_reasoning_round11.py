@@ -9,7 +9,8 @@ insurance (社保单位交着) is no policy; a car not yet bought (还没买车,
 no database. Also: a licence of one's own (执照是我的), a business of these kinds (饭馆, 注塑厂, 车行, 驾校) is an owner, seed,
 fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleaner, a shop assistant, 体制内 are salaried, wages
 to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
-pledge."""
+pledge; the salesperson sending rates (让我先把利率发过去), a note's heading (面谈记录) and a deadline that is no
+hurry (年前办下来就行) are no readiness."""
 
 from __future__ import annotations
 
@@ -192,3 +193,16 @@ def test_wages_to_pay_each_month_are_no_salary_of_the_owners():
 ])
 def test_a_house_put_to_use_for_the_loan_is_a_house_pledge(text):
     assert "房抵贷" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "客户想办公积金贷二十万，分五年，让我先把利率发过去",
+    "想贷二十万，还是分三年，回头我把方案发他",
+    "面谈记录：客户在县医院上班，想贷十万，分三年",
+])
+def test_the_salesperson_sending_rates_or_a_notes_heading_is_no_readiness(text):
+    assert apply_rules(normalize(text)).intent != "high"
+
+
+def test_materials_the_customer_sends_are_still_readiness():
+    assert apply_rules(normalize("身份证和流水已经发你了")).intent == "high"
