@@ -10,7 +10,8 @@ no database. Also: a licence of one's own (执照是我的), a business of these
 fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleaner, a shop assistant, 体制内 are salaried, wages
 to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
 pledge; the salesperson sending rates (让我先把利率发过去), a note's heading (面谈记录) and a deadline that is no
-hurry (年前办下来就行) are no readiness."""
+hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
+to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are."""
 
 from __future__ import annotations
 
@@ -206,3 +207,12 @@ def test_the_salesperson_sending_rates_or_a_notes_heading_is_no_readiness(text):
 
 def test_materials_the_customer_sends_are_still_readiness():
     assert apply_rules(normalize("身份证和流水已经发你了")).intent == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "客户想做信用贷五万，身份证和流水已经发我了，资料我转给风控了",
+    "想抵押二十万，啥时候能来看房子",
+    "想做房抵，这礼拜就能把房本拿过去",
+])
+def test_materials_received_a_visit_to_the_house_or_a_deed_brought_this_week_is_high(text):
+    assert apply_rules(normalize(text)).intent == "high"
