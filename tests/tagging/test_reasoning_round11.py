@@ -11,7 +11,8 @@ fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleane
 to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
 pledge; the salesperson sending rates (让我先把利率发过去), a note's heading (面谈记录) and a deadline that is no
 hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
-to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are."""
+to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
+for later (…再说) is low, more later if not enough (不够再说) no wait."""
 
 from __future__ import annotations
 
@@ -216,3 +217,15 @@ def test_materials_the_customer_sends_are_still_readiness():
 ])
 def test_materials_received_a_visit_to_the_house_or_a_deed_brought_this_week_is_high(text):
     assert apply_rules(normalize(text)).intent == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "老婆让我先问清楚利息怎么算的再说",
+    "先这样，过了这阵子再说吧",
+])
+def test_a_matter_left_for_later_is_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
+
+
+def test_more_later_if_not_enough_is_no_wait():
+    assert apply_rules(normalize("先借五万，不够再说")).intent != "low"
