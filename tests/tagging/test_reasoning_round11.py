@@ -12,7 +12,8 @@ to pay each month (工资每月要发) no salary; a house put to use for the loa
 pledge; the salesperson sending rates (让我先把利率发过去), a note's heading (面谈记录) and a deadline that is no
 hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
 to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
-for later (…再说) is low, more later if not enough (不够再说) no wait."""
+for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
+business of one's own."""
 
 from __future__ import annotations
 
@@ -229,3 +230,16 @@ def test_a_matter_left_for_later_is_low(text):
 
 def test_more_later_if_not_enough_is_no_wait():
     assert apply_rules(normalize("先借五万，不够再说")).intent != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "在一家超市当理货员，干了三年了",
+    "在这家超市上班五年了",
+])
+def test_work_in_a_supermarket_is_no_business_of_ones_own(text):
+    got = tags(text)
+    assert "企业主" not in got
+
+
+def test_a_supermarket_of_ones_own_is_still_a_business():
+    assert "企业主" in tags("我在镇上开了家超市，想周转十万")
