@@ -13,7 +13,7 @@ pledge; the salesperson sending rates (让我先把利率发过去), a note's he
 hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
 to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
 for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
-business of one's own."""
+business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt."""
 
 from __future__ import annotations
 
@@ -243,3 +243,16 @@ def test_work_in_a_supermarket_is_no_business_of_ones_own(text):
 
 def test_a_supermarket_of_ones_own_is_still_a_business():
     assert "企业主" in tags("我在镇上开了家超市，想周转十万")
+
+
+@pytest.mark.parametrize("text", [
+    "负债也就八万，月入一万五，负担不重",
+    "房贷月供五千，负债率三成，不算高吧",
+    "每个月还款压力不大，想再借十万",
+])
+def test_a_debt_said_to_be_light_is_no_high_debt(text):
+    assert "负债过高" not in tags(text)
+
+
+def test_a_debt_said_to_be_heavy_is_still_high():
+    assert "负债过高" in tags("负债太高了，每个月还不过来")
