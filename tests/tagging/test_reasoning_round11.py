@@ -13,7 +13,8 @@ pledge; the salesperson sending rates (让我先把利率发过去), a note's he
 hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
 to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
 for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
-business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt."""
+business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
+(交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence."""
 
 from __future__ import annotations
 
@@ -256,3 +257,21 @@ def test_a_debt_said_to_be_light_is_no_high_debt(text):
 
 def test_a_debt_said_to_be_heavy_is_still_high():
     assert "负债过高" in tags("负债太高了，每个月还不过来")
+
+
+@pytest.mark.parametrize("text", [
+    "社保交了三年后来断了",
+    "保险交了两年后停了",
+    "车押给朋友了，一直拿不回来",
+    "最近货款收不回来，想周转",
+])
+def test_years_then_a_stop_or_something_not_got_back_is_no_wait_nor_silence(text):
+    assert apply_rules(normalize(text)).intent != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "年后再说吧",
+    "客户三天不回消息",
+])
+def test_after_new_year_or_no_reply_is_still_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
