@@ -14,7 +14,8 @@ hurry (年前办下来就行) are no readiness, while materials the salesperson 
 to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
 for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
 business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
-(交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence."""
+(交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
+given up (以前是做生意的，后来不做了) is no owner and no loan declined."""
 
 from __future__ import annotations
 
@@ -275,3 +276,16 @@ def test_years_then_a_stop_or_something_not_got_back_is_no_wait_nor_silence(text
 ])
 def test_after_new_year_or_no_reply_is_still_low(text):
     assert apply_rules(normalize(text)).intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "我以前是做生意的，后来不做了，现在给别人开车，想借一万",
+    "之前开过淘宝店，现在不做了，想借两万",
+])
+def test_a_business_given_up_is_no_owner_nor_a_loan_declined(text):
+    result = apply_rules(normalize(text))
+    assert result.intent != "low" and not result.tags.get("企业主")
+
+
+def test_a_loan_given_up_is_still_declined():
+    assert apply_rules(normalize("之前问的房抵，现在不做了")).intent == "low"
