@@ -15,7 +15,8 @@ to see the house asked for (啥时候能来看房子) or a deed brought this wee
 for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
 business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
 (交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
-given up (以前是做生意的，后来不做了) is no owner and no loan declined."""
+given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
+or a factory of one's own (工厂是自己盖的) is an owner."""
 
 from __future__ import annotations
 
@@ -289,3 +290,12 @@ def test_a_business_given_up_is_no_owner_nor_a_loan_declined(text):
 
 def test_a_loan_given_up_is_still_declined():
     assert apply_rules(normalize("之前问的房抵，现在不做了")).intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "在烟台开了家海鲜酒楼，想抵押两百万",
+    "開咗間茶餐廳有牌照，想借三十萬",
+    "做五金加工，工厂是自己盖的",
+])
+def test_a_restaurant_a_licence_or_a_factory_of_ones_own_is_an_owner(text):
+    assert "企业主" in tags(text)
