@@ -16,7 +16,7 @@ for later (…再说) is low, more later if not enough (不够再说) no wait; w
 business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
 (交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
 given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
-or a factory of one's own (工厂是自己盖的) is an owner."""
+or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none."""
 
 from __future__ import annotations
 
@@ -299,3 +299,15 @@ def test_a_loan_given_up_is_still_declined():
 ])
 def test_a_restaurant_a_licence_or_a_factory_of_ones_own_is_an_owner(text):
     assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "上个月辞职了，打算自己开店",
+    "准备在老家开个小吃店，想借五万",
+])
+def test_a_shop_only_planned_is_no_business(text):
+    assert "企业主" not in tags(text)
+
+
+def test_another_branch_planned_by_an_owner_is_still_a_business():
+    assert "企业主" in tags("开了个奶茶店，生意不错，想再开一家分店")
