@@ -16,7 +16,8 @@ for later (…再说) is low, more later if not enough (不够再说) no wait; w
 business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
 (交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
 given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
-or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none."""
+or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none; online loans repaid
+each month (网贷每个月要还五千) or summed with the cards (网贷信用卡加起来) are many."""
 
 from __future__ import annotations
 
@@ -311,3 +312,12 @@ def test_a_shop_only_planned_is_no_business(text):
 
 def test_another_branch_planned_by_an_owner_is_still_a_business():
     assert "企业主" in tags("开了个奶茶店，生意不错，想再开一家分店")
+
+
+@pytest.mark.parametrize("text", [
+    "工资四千，网贷每个月要还五千",
+    "信用卡加网贷月还一万，工资八千",
+    "网贷信用卡加起来三十多万",
+])
+def test_online_loans_repaid_each_month_beside_the_pay_are_many(text):
+    assert "网贷较多" in tags(text)
