@@ -17,7 +17,8 @@ business of one's own; a debt said to be light (负担不重, 不算高, 压力�
 (交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
 given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
 or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none; online loans repaid
-each month (网贷每个月要还五千) or summed with the cards (网贷信用卡加起来) are many."""
+each month (网贷每个月要还五千) or summed with the cards (网贷信用卡加起来) are many, applied for and refused
+(网贷申请了一堆都没过) not."""
 
 from __future__ import annotations
 
@@ -321,3 +322,11 @@ def test_another_branch_planned_by_an_owner_is_still_a_business():
 ])
 def test_online_loans_repaid_each_month_beside_the_pay_are_many(text):
     assert "网贷较多" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "一个月查了八次征信，网贷申请了一堆都没过",
+    "口子点了好多都被拒了",
+])
+def test_online_loans_applied_for_and_refused_are_not_many(text):
+    assert "网贷较多" not in tags(text)
