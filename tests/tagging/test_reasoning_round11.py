@@ -18,7 +18,8 @@ business of one's own; a debt said to be light (负担不重, 不算高, 压力�
 given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
 or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none; online loans repaid
 each month (网贷每个月要还五千) or summed with the cards (网贷信用卡加起来) are many, applied for and refused
-(网贷申请了一堆都没过) not; facts volunteered (客户主动说明) are no readiness."""
+(网贷申请了一堆都没过) not; facts volunteered (客户主动说明) are no readiness; a car pledged to someone (押给朋友了)
+or sold (车都卖了还咋押) is no car pledge offered."""
 
 from __future__ import annotations
 
@@ -334,3 +335,15 @@ def test_online_loans_applied_for_and_refused_are_not_many(text):
 
 def test_a_customer_who_volunteered_facts_is_not_thereby_ready():
     assert apply_rules(normalize("客户主动说明：征信查询二十多次，需要五万过年")).intent != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "车子押给朋友了，一直拿不回来",
+    "我车都卖了还咋押",
+])
+def test_a_car_pledged_to_someone_or_sold_is_no_car_pledge_offered(text):
+    assert "车抵贷" not in tags(text)
+
+
+def test_a_car_offered_is_still_a_car_pledge():
+    assert "车抵贷" in tags("我的车想押一下，借五万")
