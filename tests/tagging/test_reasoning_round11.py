@@ -1,25 +1,26 @@
-"""The eleventh round of reasoning, one kind at a time: a purchase price however said (当时买才九万,
-买的时候十五万, 落地价二十万) is no amount, nor a calendar year said with 零 (零九年的车) a term; a bare figure that
-suffices after a need (急，8000就行), a limit asked for (有贰拾万的额度吗), the rest of a price borrowed with the want
-said after it (剩下的三十万想用公积金贷) are the amount, and a term said as an attribute of the loan (想贷十五年的房抵)
-the term; no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the rules; a call refused
-(别打了), a loan no longer needed (不用办了, 算球了), no need of money at all (目前没有资金需求, 我不是要贷款) and a wait
-(下个月再看, 下月再回访) are low, an overdue that lasted months (逾期过几个月) no wait; the employer paying social
-insurance (社保单位交着) is no policy; a car not yet bought (还没买车, 没提车) is no car, nor denies the house. Pure:
-no database. Also: a licence of one's own (执照是我的), a business of these kinds (饭馆, 注塑厂, 车行, 驾校) is an owner, seed,
-fertiliser or feed bought (买种子化肥, 买饲料) a business loan; a cleaner, a shop assistant, 体制内 are salaried, wages
-to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
-pledge; the salesperson sending rates (让我先把利率发过去), a note's heading (面谈记录) and a deadline that is no
-hurry (年前办下来就行) are no readiness, while materials the salesperson has received (已经发我了, 转给风控), a visit
-to see the house asked for (啥时候能来看房子) or a deed brought this week (这礼拜就能把房本拿过去) are; a matter left
-for later (…再说) is low, more later if not enough (不够再说) no wait; work in a supermarket (在一家超市当理货员) is no
-business of one's own; a debt said to be light (负担不重, 不算高, 压力不大) is no high debt; years and then a stop
-(交了两年后来断了) is no wait after the new year, something not got back (拿不回来, 收不回来) no silence; a business
-given up (以前是做生意的，后来不做了) is no owner and no loan declined; a restaurant (酒楼, 茶餐厅), a licence (有牌照)
-or a factory of one's own (工厂是自己盖的) is an owner, a shop only planned (打算自己开店) none; online loans repaid
-each month (网贷每个月要还五千) or summed with the cards (网贷信用卡加起来) are many, applied for and refused
-(网贷申请了一堆都没过) not; facts volunteered (客户主动说明) are no readiness; a car pledged to someone (押给朋友了)
-or sold (车都卖了还咋押) is no car pledge offered."""
+"""The eleventh round of reasoning, one kind at a time:
+- amounts and terms: a purchase price however said (当时买才九万, 买的时候十五万, 落地价二十万) is no amount, nor a
+  calendar year said with 零 (零九年的车) a term; a bare figure that suffices after a need (急，8000就行), a limit asked
+  for (有贰拾万的额度吗) and the rest of a price borrowed with the want after it (剩下的三十万想用公积金贷) are the
+  amount, and a term said as an attribute of the loan (想贷十五年的房抵) the term;
+- intent: no hurry with a need stated (想借八万，不急; 要十万，下周再联系) is no decline by the rules; a call refused
+  (别打了), a loan no longer needed (不用办了, 算球了), no need of money (目前没有资金需求, 我不是要贷款), a wait (下个月再看,
+  下月再回访) and a matter left for later (…再说) are low, while an overdue that lasted months (逾期过几个月), more
+  later if not enough (不够再说), years and then a stop (交了两年后来断了), something not got back (拿不回来) and a
+  business given up (后来不做了) are no wait and no decline; the salesperson sending rates (让我先把利率发过去), a note's
+  heading (面谈记录), facts volunteered (主动说明) and a deadline that is no hurry (年前办下来就行) are no readiness, while
+  materials the salesperson has received (已经发我了, 转给风控), a visit to see the house asked for (啥时候能来看房子)
+  and a deed brought this week (这礼拜就能把房本拿过去) are;
+- tags and products: the employer paying social insurance (社保单位交着) is no policy; a car not yet bought (还没买车)
+  is no car, nor denies the house; a licence of one's own (执照是我的, 有牌照), a business of these kinds (饭馆, 酒楼,
+  茶餐厅, 注塑厂, 车行, 驾校) or a factory of one's own (工厂是自己盖的) is an owner, a business given up or a shop only
+  planned (打算自己开店) none, and work in a supermarket (在一家超市当理货员) is no business of one's own; seed,
+  fertiliser or feed bought (买种子化肥, 买饲料) is a business loan; a cleaner, a shop assistant and 体制内 are salaried,
+  wages to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
+  pledge, a car pledged to someone (押给朋友了) or sold (车都卖了还咋押) no car pledge offered; a debt said to be light
+  (负担不重, 不算高) is no high debt; online loans repaid each month (网贷每个月要还五千) or summed with the cards
+  (网贷信用卡加起来) are many, applied for and refused (网贷申请了一堆都没过) not.
+Pure: no database."""
 
 from __future__ import annotations
 
