@@ -19,7 +19,8 @@
   wages to pay each month (工资每月要发) no salary; a house put to use for the loan (老家有套房，能用来贷款吗) is a house
   pledge, a car pledged to someone (押给朋友了) or sold (车都卖了还咋押) no car pledge offered; a debt said to be light
   (负担不重, 不算高) is no high debt; online loans repaid each month (网贷每个月要还五千) or summed with the cards
-  (网贷信用卡加起来) are many, applied for and refused (网贷申请了一堆都没过) not.
+  (网贷信用卡加起来) are many, applied for and refused (网贷申请了一堆都没过) not; fd being paid or had (fd在供, fd有)
+  is a mortgage, not a house pledge asked for.
 Pure: no database."""
 
 from __future__ import annotations
@@ -348,3 +349,17 @@ def test_a_car_pledged_to_someone_or_sold_is_no_car_pledge_offered(text):
 
 def test_a_car_offered_is_still_a_car_pledge():
     assert "车抵贷" in tags("我的车想押一下，借五万")
+
+
+@pytest.mark.parametrize("text", [
+    "额度能到30w吗，我fd在供",
+    "有个fd在还，想再借点",
+    "dk10w，fd有，能做吗",
+])
+def test_fd_paid_or_had_is_a_mortgage_not_a_house_pledge_asked_for(text):
+    got = tags(text)
+    assert "房抵贷" not in got and "有房产" in got
+
+
+def test_fd_asked_for_is_still_a_house_pledge():
+    assert "房抵贷" in tags("我想做fd，房抵有什么要求")
