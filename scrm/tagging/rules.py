@@ -134,6 +134,8 @@ class Reasoning:
     comparing: tuple[str, ...] = ()
     # 想贷二十万，不急 / 下周再联系: no hurry with a need stated (a figure) is no low intent by itself
     calm: tuple[str, ...] = ()
+    # 她不同意抵押: a pledge someone refuses leaves no pledge loan for the model to guess, and says nothing of the asset
+    pledge_refusals: tuple[tuple[str, ...], frozenset] = ((), frozenset())
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
     # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
     scope_res: dict = field(default_factory=dict, compare=False, hash=False)
@@ -290,6 +292,9 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
                    choices=tuple(doc.get("choices", [])), comparing=tuple(doc.get("comparing_with_need", [])),
                    calm=tuple(doc.get("calm_with_need", [])),
+                   pledge_refusals=(tuple(doc.get("pledge_refusals", {}).get("words", [])),
+                                    frozenset(_product_of({"product": p}, products)
+                                              for p in doc.get("pledge_refusals", {}).get("products", []))),
                    enough=tuple(doc.get("purposes_enough", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
@@ -625,7 +630,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         _reconsider_product(text, rules.reasoning, result)
         result.elsewhere = elsewhere(text, rules.reasoning, present)
         result.elsewhere |= _terms_only(text, rules.reasoning, result)
-    if result.product is None and rules.reasoning is not None:
+    refused = rules.reasoning is not None and any(w in text for w in rules.reasoning.pledge_refusals[0])
+    if result.product is None and rules.reasoning is not None and not refused:
         pledged = pledge(text, rules, result)
         if pledged is not None:
             result.product, result.hits["product"] = pledged
@@ -636,6 +642,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             result.product, result.hits["product"] = pledged
     if rules.reasoning is not None and rules.reasoning.choices:
         _final_choice(text, rules, result)
+    if result.product is None and refused:
+        result.asked_about |= rules.reasoning.pledge_refusals[1]
     return result
 
 

@@ -20,7 +20,8 @@
   pledge, a car pledged to someone (押给朋友了) or sold (车都卖了还咋押) no car pledge offered; a debt said to be light
   (负担不重, 不算高) is no high debt; online loans repaid each month (网贷每个月要还五千) or summed with the cards
   (网贷信用卡加起来) are many, applied for and refused (网贷申请了一堆都没过) not; fd being paid or had (fd在供, fd有)
-  is a mortgage, not a house pledge asked for.
+  is a mortgage, not a house pledge asked for; a pledge someone refuses (她不同意抵押, 不让抵押) leaves no pledge loan,
+  by the rules or the model, and says nothing of the asset.
 Pure: no database."""
 
 from __future__ import annotations
@@ -363,3 +364,13 @@ def test_fd_paid_or_had_is_a_mortgage_not_a_house_pledge_asked_for(text):
 
 def test_fd_asked_for_is_still_a_house_pledge():
     assert "房抵贷" in tags("我想做fd，房抵有什么要求")
+
+
+@pytest.mark.parametrize("text", [
+    "老婆的车，她不同意抵押，我能不能贷",
+    "房子是我妈的，她不让抵押，还有别的办法借钱吗",
+    "家里人不肯抵押，那我还能贷点啥",
+])
+def test_a_pledge_someone_refuses_leaves_no_pledge_loan_to_guess_and_no_asset(text):
+    got = tags(text)
+    assert not got & {"车抵贷", "房抵贷", "有车辆", "有房产"}, got
