@@ -23,7 +23,7 @@ def run_tag(stdin: str) -> subprocess.CompletedProcess:
 @pytest.mark.pure
 def test_scrm_tag_writes_one_line_per_input():
     lines = [{"text": "我在济南，名下有套房，想周转个五十万，急用"}, {"text": "你好"},
-             {"text": "没有房，征信没问题，想借三万五，分24期，不急"}]
+             {"text": "没有房，征信没问题，想借三万五，分24期，先了解一下"}]
     done = run_tag("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
     assert done.returncode == 0, done.stderr
     out = [json.loads(x) for x in done.stdout.splitlines()]
