@@ -243,7 +243,12 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "能卖", "卖个", "应收", "账款", "工程款", "货款", "压了", "转让费", "会员费", "保证金", "定金",
                      "订金", "年终奖", "奖金", "提成",
                      # a purchase price however said (当时买才七万多, 买的时候十万, 买来八万, 落地价十二万)
-                     "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买")
+                     # a quoted price (设备报价四十八万)
+                     "报价",
+                     "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
+                     # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
+                     # 之前借的3万)
+                     "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -271,7 +276,9 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     # an overdue of that much (一笔两万的逾期)
                     "的逾期", "逾期",
                     # money not yet paid to the customer, stock (工程款还有五十万没结, 二十万的货)
-                    "没结", "未结", "没回", "没收回", "的货")
+                    "没结", "未结", "没回", "没收回", "的货",
+                    # a debt of that much (还有四十多万的债)
+                    "的债", "的外债", "债")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
