@@ -451,9 +451,13 @@ _TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", 
                     "前", "过去", "工龄", "满", "连续", "结婚", "毕业", "每", "已缴", "养", "还有", "还剩", "剩", "上了",
                     "入职", "保费", "交", "缴", "提前", "等", "过", "这", "干", "开", "跑", "做", "利息", "多少",
                     "不到", "刚", "办下来", "断", "借了", "停", "拖", "用了", "利润", "流水", "营业额", "营收",
-                    "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期", "怀孕", "怀了")
+                    "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期", "怀孕", "怀了",
+                    # time since a purchase (车才提两个月, 刚提三个月)
+                    "提车", "才提", "刚提", "才买", "才开")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
 _CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]|[零〇][一二三四五六七八九]")  # 一九年的车, 二〇年买的, 零八年的桑塔纳
+# 十八年的途观: a model year said as a number of tens (2018), unless a loan word comes just before (贷十五年的)
+_TENS_YEAR = re.compile(r"十[一二三四五六七八九]")
 _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", "以上", "工龄", "社保", "公积金", "度", "份", "底",
                    "初", "后", "查", "被查", "申请", "没", "逾期", "的逾期", "才", "的车", "的房", "班", "两万",
                    "一万", "交", "缴", "保费", "被", "借了", "点了", "利息", "加起来", "收入", "工资", "挣", "赚",
@@ -462,11 +466,17 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    # 一个月申了7个平台, 一个月下来查询十几次, 一个月有十几条, 一个月得还一万五: counts per period
                    "申", "下来", "有十", "有好", "有几", "得还", "硬查", "连续",
                    # 半年以后再找你, 一个月多少钱: after a wait, a price per period
-                   "以后", "之后", "多少钱")
+                   "以后", "之后", "多少钱",
+                   # a record kept that long (两年纳税记录, 三年的经营流水)
+                   "纳税", "的纳税", "经营", "的经营", "完税", "的完税")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
+# 不要超过五年, 最长不超过三年: a ceiling on the term wanted, not a time gone by (过)
+_TERM_CEILING = ("不超过", "不要超过", "不好超过", "别超过", "不能超过", "不想超过", "最长")
+# 六个月能不能先还一半: when part is paid back, not the term
+_TERM_PART_PAID = re.compile(r"(?:能不能|能否|可不可以|可以|能|就)?先还")
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 _TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
 # 想贷二十年的房抵: a term said as an attribute of the loan wanted
@@ -490,7 +500,9 @@ def extract_term(text: str) -> int | None:
             months = 6
         elif g["y"]:
             if _CALENDAR_YEAR.fullmatch(g["y"]) or (len(g["y"]) == 2 and g["y"].isdigit()
-                                                      and text.startswith("的", m.end())):
+                                                      and text.startswith("的", m.end())) or (
+                    _TENS_YEAR.fullmatch(g["y"]) and text.startswith("的", m.end())
+                    and not _TERM_GOOD_BEFORE_RE.search(_before(text, m.start(), 3))):
                 continue  # 一九年的车, 19年的朗逸: a calendar year
             n = parse_number(g["y"])
             months = int(n * 12) if n is not None and n <= 30 else None
@@ -503,11 +515,13 @@ def extract_term(text: str) -> int | None:
         # 贷30万3年: a term right after the amount
         # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
         if _TERM_BAD_BEFORE_RE.search(before) and (not before.endswith(("分", "贷", "借", "期限", "万", "w", "做"))
-                                                   or before.endswith("养贷")):
+                                                   or before.endswith("养贷")) and not before.endswith(_TERM_CEILING):
             continue  # (以贷养贷半年: how long it has gone on)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
         paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period
+        if _TERM_PART_PAID.match(text, m.end()):
+            continue
         if months == 1 and g["m"] and after.lstrip("要得光").startswith(("还", "多少")) and not after.startswith(
                 ("还清", "还完")):
             continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan

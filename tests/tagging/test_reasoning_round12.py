@@ -1,20 +1,27 @@
 """The twelfth round of reasoning, one kind at a time:
 - amounts: sales over a period (月销八十万, 年销两千万), a base pay said in English (base 30k), a loan taken before
   (上次借的两万, 之前贷的五万), a quoted price (报价六十万) and a debt of that much (还欠着三十多万的债) are no amount,
-  while the figure wanted beside them still is.
+  while the figure wanted beside them still is;
+- terms: a model year said as tens (十六年的卡罗拉) is no term unless a loan word stands just before it (贷十五年的);
+  time since a car was bought (车才提三个月), a record kept that long (三年纳税记录, 两年的经营流水) and when part is paid
+  back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term.
 Pure: no database."""
 
 from __future__ import annotations
 
 import pytest
 
-from scrm.tagging.text import extract_amount, normalize
+from scrm.tagging.text import extract_amount, extract_term, normalize
 
 pytestmark = pytest.mark.pure
 
 
 def amount(text: str) -> int | None:
     return extract_amount(normalize(text))
+
+
+def term(text: str) -> int | None:
+    return extract_term(normalize(text))
 
 
 # ------------------------------------------------------------------------------------------------------ amounts
@@ -36,3 +43,26 @@ def test_sales_a_base_pay_or_a_debt_is_no_amount(text):
 ])
 def test_a_loan_taken_before_or_a_quoted_price_leaves_the_figure_wanted(text, want):
     assert amount(text) == want
+
+
+# -------------------------------------------------------------------------------------------------------- terms
+
+@pytest.mark.parametrize("text", [
+    "十六年的卡罗拉，全款的，能押多少",
+    "车才提三个月，还能抵押贷款吗",
+    "公司有三年纳税记录，想做个税贷，三十万",
+    "有两年的经营流水，想贷二十万",
+    "想借二十万，三个月能不能先还一半",
+])
+def test_a_model_year_time_since_a_purchase_a_record_or_a_part_paid_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text,months", [
+    ("想贷十五年的房贷", 180),
+    ("拿厂房抵押借两百万，不要超过五年", 60),
+    ("用铺面抵押攞一百万，唔好超过三年", 36),
+    ("想借十万，最长不超过两年", 24),
+])
+def test_a_loan_word_before_the_years_or_a_ceiling_on_the_term_is_the_term(text, months):
+    assert term(text) == months
