@@ -4,7 +4,8 @@
   while the figure wanted beside them still is;
 - terms: a model year said as tens (十六年的卡罗拉) is no term unless a loan word stands just before it (贷十五年的);
   time since a car was bought (车才提三个月), a record kept that long (三年纳税记录, 两年的经营流水) and when part is paid
-  back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term.
+  back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term;
+- tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职).
 Pure: no database."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from scrm.tagging.text import extract_amount, extract_term, normalize
+from tests.tagging.reasoning import tags
 
 pytestmark = pytest.mark.pure
 
@@ -66,3 +68,15 @@ def test_a_model_year_time_since_a_purchase_a_record_or_a_part_paid_is_no_term(t
 ])
 def test_a_loan_word_before_the_years_or_a_ceiling_on_the_term_is_the_term(text, months):
     assert term(text) == months
+
+
+# --------------------------------------------------------------------------------------------------------- tags
+
+@pytest.mark.parametrize("text", [
+    "我在县公安局当辅警，想借三万买个电动车",
+    "在镇上小学教书，编制内的，想了解下信用贷",
+    "在电子厂流水线上做操作工，能借两万吗",
+    "我在一家物流公司做行政，有社保，想贷五万",
+])
+def test_salaried_work_named_by_its_post_is_salaried(text):
+    assert "工薪族" in tags(text)
