@@ -5,7 +5,9 @@
 - terms: a model year said as tens (十六年的卡罗拉) is no term unless a loan word stands just before it (贷十五年的);
   time since a car was bought (车才提三个月), a record kept that long (三年纳税记录, 两年的经营流水) and when part is paid
   back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term;
-- tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职).
+- tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职); a fear
+  of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
+  (网贷太多了还不起) still are.
 Pure: no database."""
 
 from __future__ import annotations
@@ -80,3 +82,20 @@ def test_a_loan_word_before_the_years_or_a_ceiling_on_the_term_is_the_term(text,
 ])
 def test_salaried_work_named_by_its_post_is_salaried(text):
     assert "工薪族" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "开出租的，想借三万，别贷太多了到时候还不起",
+    "够用就行，不敢借多了，怕以后还不起",
+    "给我少批点，免得还不起",
+])
+def test_a_fear_of_borrowing_too_much_is_no_high_debt(text):
+    assert "负债过高" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "网贷太多了还不起，天天有人催",
+    "信用卡透支了二十多万，真的还不起了",
+])
+def test_debts_that_cannot_be_repaid_are_still_high_debt(text):
+    assert "负债过高" in tags(text)
