@@ -7,7 +7,9 @@
   back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term;
 - tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职); a fear
   of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
-  (网贷太多了还不起) still are.
+  (网贷太多了还不起) still are;
+- products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
+  opened (再开一间分店) are money for a business.
 Pure: no database."""
 
 from __future__ import annotations
@@ -99,3 +101,13 @@ def test_a_fear_of_borrowing_too_much_is_no_high_debt(text):
 ])
 def test_debts_that_cannot_be_repaid_are_still_high_debt(text):
     assert "负债过高" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我在佛山开了间糖水铺，有执照，想借八万装修下门面",
+    "在菜市场卖水果的，个体户，想借两万扩大摊位",
+    "我個體戶，在台中賣滷味，想借三萬擴大攤位",
+    "奶茶店生意不错，想再开一家分店，需要四十万",
+])
+def test_a_shop_front_fitted_out_or_a_branch_opened_is_a_business_loan(text):
+    assert "经营贷" in tags(text)
