@@ -9,13 +9,16 @@
   of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
   (网贷太多了还不起) still are;
 - products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
-  opened (再开一间分店) are money for a business.
+  opened (再开一间分店) are money for a business;
+- intent: a near deadline with the loan's next step (下礼拜就要用, 这个月必须办下来, 这周能批下来吗, 能不能这周把流程走完,
+  今个礼拜想搞掂, 明天能去你们那) is high.
 Pure: no database."""
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import extract_amount, extract_term, normalize
 from tests.tagging.reasoning import tags
 
@@ -111,3 +114,26 @@ def test_debts_that_cannot_be_repaid_are_still_high_debt(text):
 ])
 def test_a_shop_front_fitted_out_or_a_branch_opened_is_a_business_loan(text):
     assert "经营贷" in tags(text)
+
+
+
+# ------------------------------------------------------------------------------------------------------- intent
+
+@pytest.mark.parametrize("text", [
+    "老家房子想抵押借二十万，下礼拜就要用",
+    "要三十万周转，这个月必须办下来",
+    "税贷五十万，这周能批下来吗",
+    "额度降到六万也行，能不能这周把流程走完",
+    "想押车借八万，今个礼拜想搞掂",
+    "车在我名下，想押了借五万，明天能去你们那办吗",
+])
+def test_a_near_deadline_with_the_next_step_is_high(text):
+    assert apply_rules(normalize(text)).intent == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "不急，下周再说吧",
+    "今天只是随便问问利息",
+])
+def test_a_day_named_without_a_step_is_not_high(text):
+    assert apply_rules(normalize(text)).intent != "high"
