@@ -11,7 +11,8 @@
 - products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
   opened (再开一间分店) are money for a business;
 - intent: a near deadline with the loan's next step (下礼拜就要用, 这个月必须办下来, 这周能批下来吗, 能不能这周把流程走完,
-  今个礼拜想搞掂, 明天能去你们那) is high.
+  今个礼拜想搞掂, 明天能去你们那) is high; only asking said other ways (只是咨询下, 我就问问, 就是想问问) is low, unless
+  urgency is said too.
 Pure: no database."""
 
 from __future__ import annotations
@@ -137,3 +138,16 @@ def test_a_near_deadline_with_the_next_step_is_high(text):
 ])
 def test_a_day_named_without_a_step_is_not_high(text):
     assert apply_rules(normalize(text)).intent != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "只是咨询下，社保交了八年能贷多少",
+    "我就问问，在银行上班的能做信用贷吗",
+    "没什么急事，就是想问问房抵的利息",
+])
+def test_only_asking_said_other_ways_is_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
+
+
+def test_only_asking_with_urgency_said_too_is_still_high():
+    assert apply_rules(normalize("就是想问问，急用，今天能办吗")).intent == "high"
