@@ -7,7 +7,8 @@
   back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term;
 - tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职); a fear
   of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
-  (网贷太多了还不起) still are;
+  (网贷太多了还不起) still are; wages owed to one's workers (工人年底要结工资, 厂里下个月要发工资) and a job looked for
+  (在找工作) are no salary, while one's own pay day (公司每月十号发工资) still is;
 - products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
   opened (再开一间分店) are money for a business;
 - intent: a near deadline with the loan's next step (下礼拜就要用, 这个月必须办下来, 这周能批下来吗, 能不能这周把流程走完,
@@ -151,3 +152,17 @@ def test_only_asking_said_other_ways_is_low(text):
 
 def test_only_asking_with_urgency_said_too_is_still_high():
     assert apply_rules(normalize("就是想问问，急用，今天能办吗")).intent == "high"
+
+
+
+@pytest.mark.parametrize("text", [
+    "包工程的，工人月底要结工资，急需六十万",
+    "工厂下个月等着发工资，需要周转一百万",
+    "店关了，现在在找工作，想借两万先用着",
+])
+def test_wages_owed_to_workers_or_a_job_looked_for_is_no_salary(text):
+    assert "工薪族" not in tags(text)
+
+
+def test_ones_own_pay_day_is_still_a_salary():
+    assert "工薪族" in tags("我在公司上班，公司每月十五号发工资，想借一万")
