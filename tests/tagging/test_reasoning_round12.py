@@ -8,7 +8,8 @@
 - tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职); a fear
   of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
   (网贷太多了还不起) still are; wages owed to one's workers (工人年底要结工资, 厂里下个月要发工资) and a job looked for
-  (在找工作) are no salary, while one's own pay day (公司每月十号发工资) still is;
+  (在找工作) are no salary, while one's own pay day (公司每月十号发工资) still is; a post held in a business (工厂主管,
+  公司经理) and a district named with 开 (开发区) are no business of one's own;
 - products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
   opened (再开一间分店) are money for a business;
 - intent: a near deadline with the loan's next step (下礼拜就要用, 这个月必须办下来, 这周能批下来吗, 能不能这周把流程走完,
@@ -166,3 +167,16 @@ def test_wages_owed_to_workers_or_a_job_looked_for_is_no_salary(text):
 
 def test_ones_own_pay_day_is_still_a_salary():
     assert "工薪族" in tags("我在公司上班，公司每月十五号发工资，想借一万")
+
+
+
+@pytest.mark.parametrize("text", [
+    "客户赵女士，经济开发区工厂主管，月薪一万二，想了解信用贷",
+    "我在一家物流公司经理岗位，想借十万",
+])
+def test_a_post_held_in_a_business_or_a_district_named_with_kai_is_no_owner(text):
+    assert "企业主" not in tags(text)
+
+
+def test_a_business_opened_in_a_district_is_still_an_owner():
+    assert "企业主" in tags("在苏州工业园区开了个厂，想贷款周转")
