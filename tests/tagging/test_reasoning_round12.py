@@ -7,7 +7,8 @@
   back (三个月能不能先还一半) are no term; a ceiling on the term (不要超过五年, 唔好超过三年, 最长不超过两年) is the term;
 - tags: more salaried work named by its post (辅警, 协警, 教书, 编制内, 挡车工, 操作工, 流水线, 做行政, 做文职); a fear
   of borrowing more than can be repaid (别借太多还不起, 怕以后还不起) is no high debt, while debts that cannot be repaid
-  (网贷太多了还不起) still are; wages owed to one's workers (工人年底要结工资, 厂里下个月要发工资) and a job looked for
+  (网贷太多了还不起) still are, and so are cards run up to the limit (刷到爆) and online loans or cards taken too far
+  (网贷借太多了), but not a caution against it (网贷不敢借太多); wages owed to one's workers (工人年底要结工资, 厂里下个月要发工资) and a job looked for
   (在找工作) are no salary, while one's own pay day (公司每月十号发工资) still is; a post held in a business (工厂主管,
   公司经理) and a district named with 开 (开发区) are no business of one's own;
 - products: a shop front fitted out or enlarged (装修铺面, 扩大摊位, written traditionally too: 擴大攤位) and a branch
@@ -180,3 +181,16 @@ def test_a_post_held_in_a_business_or_a_district_named_with_kai_is_no_owner(text
 
 def test_a_business_opened_in_a_district_is_still_an_owner():
     assert "企业主" in tags("在苏州工业园区开了个厂，想贷款周转")
+
+
+
+@pytest.mark.parametrize("text", [
+    "两张信用卡都刷到爆了，想借钱周转",
+    "前几年网贷借太多了，现在好几家都逾期",
+])
+def test_cards_run_up_or_online_loans_taken_too_far_are_high_debt(text):
+    assert "负债过高" in tags(text)
+
+
+def test_a_caution_against_borrowing_too_much_online_is_no_high_debt():
+    assert "负债过高" not in tags("网贷不敢借太多，想在你们这借两万")
