@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from scrm.tagging import pipeline
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import extract_amount, extract_term, normalize
-from tests.tagging.reasoning import tags
+from scrm.tagging.text import extract_term, normalize
+from tests.tagging.reasoning import amount, tags
 
 pytestmark = pytest.mark.pure
-
-
-def amount(text: str) -> int | None:
-    return extract_amount(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------- amounts

@@ -29,18 +29,10 @@ from __future__ import annotations
 import pytest
 
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import extract_amount, extract_term, normalize
-from tests.tagging.reasoning import tags
+from scrm.tagging.text import normalize
+from tests.tagging.reasoning import amount, tags, term
 
 pytestmark = pytest.mark.pure
-
-
-def amount(text: str) -> int | None:
-    return extract_amount(normalize(text))
-
-
-def term(text: str) -> int | None:
-    return extract_term(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------- amounts and terms

@@ -23,18 +23,10 @@ from __future__ import annotations
 import pytest
 
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import extract_amount, extract_term, normalize
-from tests.tagging.reasoning import tags
+from scrm.tagging.text import normalize
+from tests.tagging.reasoning import amount, tags, term
 
 pytestmark = pytest.mark.pure
-
-
-def amount(text: str) -> int | None:
-    return extract_amount(normalize(text))
-
-
-def term(text: str) -> int | None:
-    return extract_term(normalize(text))
 
 
 # ------------------------------------------------------------------------------------------------------ amounts
@@ -120,7 +112,6 @@ def test_a_shop_front_fitted_out_or_a_branch_opened_is_a_business_loan(text):
     assert "经营贷" in tags(text)
 
 
-
 # ------------------------------------------------------------------------------------------------------- intent
 
 @pytest.mark.parametrize("text", [
@@ -156,7 +147,6 @@ def test_only_asking_with_urgency_said_too_is_still_high():
     assert apply_rules(normalize("就是想问问，急用，今天能办吗")).intent == "high"
 
 
-
 @pytest.mark.parametrize("text", [
     "包工程的，工人月底要结工资，急需六十万",
     "工厂下个月等着发工资，需要周转一百万",
@@ -170,7 +160,6 @@ def test_ones_own_pay_day_is_still_a_salary():
     assert "工薪族" in tags("我在公司上班，公司每月十五号发工资，想借一万")
 
 
-
 @pytest.mark.parametrize("text", [
     "客户赵女士，经济开发区工厂主管，月薪一万二，想了解信用贷",
     "我在一家物流公司经理岗位，想借十万",
@@ -181,7 +170,6 @@ def test_a_post_held_in_a_business_or_a_district_named_with_kai_is_no_owner(text
 
 def test_a_business_opened_in_a_district_is_still_an_owner():
     assert "企业主" in tags("在苏州工业园区开了个厂，想贷款周转")
-
 
 
 @pytest.mark.parametrize("text", [

@@ -11,14 +11,9 @@ from __future__ import annotations
 import pytest
 
 from scrm.tagging import pipeline
-from scrm.tagging.text import extract_amount, normalize
-from tests.tagging.reasoning import tags
+from tests.tagging.reasoning import amount, tags
 
 pytestmark = pytest.mark.pure
-
-
-def amount(text: str) -> int | None:
-    return extract_amount(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------- amounts wanted

@@ -10,14 +10,10 @@ import pytest
 
 from scrm.tagging import pipeline
 from scrm.tagging.rules import apply_rules
-from scrm.tagging.text import extract_amount, extract_term, normalize
-from tests.tagging.reasoning import tags
+from scrm.tagging.text import normalize
+from tests.tagging.reasoning import amount, tags, term
 
 pytestmark = pytest.mark.pure
-
-
-def amount(text: str) -> int | None:
-    return extract_amount(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------- debts and loans
@@ -223,9 +219,6 @@ def test_intent_said_in_other_words(text, want):
 
 
 # ---------------------------------------------------------------------------------------------- amounts and terms
-
-def term(text: str) -> int | None:
-    return extract_term(normalize(text))
 
 
 @pytest.mark.parametrize("text, want", [
