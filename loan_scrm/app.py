@@ -37,6 +37,7 @@ from scrm.core.bodylimit import BodyLimit
 from scrm.core.config import get_settings
 from scrm.core.errors import AppError, ServiceUnavailable
 from scrm.core.nultext import NulText
+from scrm.core.params import BIGINT
 from scrm.customers import api as customers_api
 from scrm.groups import api as groups_api
 from scrm.handover import api as handover_api
@@ -152,9 +153,6 @@ def _bounded_error(error: dict) -> dict:
     return out
 
 
-DATABASE_INTEGERS = range(-2**63, 2**63)  # a BIGINT on PostgreSQL, an INTEGER on SQLite
-
-
 def _past_64_bits(request: Request) -> str | None:
     """The path or query parameter holding a whole number the database cannot, if one does."""
     for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
@@ -162,7 +160,7 @@ def _past_64_bits(request: Request) -> str | None:
             number = int(str(value))
         except ValueError:  # not a number, or too many digits even to read
             continue
-        if number not in DATABASE_INTEGERS:
+        if number not in BIGINT:
             return name
     return None
 
@@ -227,8 +225,8 @@ def create_app() -> FastAPI:
         field = _past_64_bits(request)
         if field:
             return JSONResponse({"error": "invalid", "field": field,
-                                 "message": f"{field}: out of range, must be between {DATABASE_INTEGERS.start} "
-                                            f"and {DATABASE_INTEGERS.stop - 1}"},
+                                 "message": f"{field}: out of range, must be between {BIGINT.start} "
+                                            f"and {BIGINT.stop - 1}"},
                                 status_code=422)
         return JSONResponse({"error": "invalid", "message": "a value in the request is out of range"}, status_code=422)
 

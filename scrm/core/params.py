@@ -29,6 +29,6 @@ def _this_century(value: T) -> T:
 Instant = Annotated[AwareDatetime, AfterValidator(_this_century)]
 Day = Annotated[date, AfterValidator(_this_century)]
 
-ROW_ID_MAX = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+BIGINT = range(-2**63, 2**63)  # what an id column holds: a BIGINT on PostgreSQL, an INTEGER on SQLite
+RowId = Annotated[int, Field(ge=1, le=BIGINT.stop - 1)]
 INTEGER_MIN, INTEGER_MAX = -2**31, 2**31 - 1  # what an INTEGER column holds on PostgreSQL
