@@ -300,7 +300,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
                        ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])),
-                ("someone", (*reasoning.others_bare, "他", "她")))},
+                       ("someone", (*reasoning.others_bare, "他", "她")))},
                    elsewhere_ends=reasoning.others_bare + ("他", "她", "他们", "她们"),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
                                tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
