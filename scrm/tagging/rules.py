@@ -636,8 +636,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if pledged is not None:
             result.product, result.hits["product"] = pledged
     elif rules.reasoning is not None and result.product in rules.reasoning.purpose_products and not unpledged:
-        # 有间商铺…想抵押贷点钱做生意: money for a business raised on a pledge (not a valuation) is the pledge's loan
-        pledged = collateral(text, rules, result, tuple(w for w in rules.reasoning.collateral_words if "押" in w))
+        # 有间商铺…想抵押贷点钱做生意: money for a business raised on a pledge (not a valuation) is the pledge's loan,
+        # and so is one raised on a pledge loan named (想用厂房抵押借一百五十万出粮)
+        named = _pledge_named(rules.reasoning, result)
+        pledged = named or collateral(text, rules, result, tuple(w for w in rules.reasoning.collateral_words
+                                                                  if "押" in w or "抵" in w))
         if pledged is not None:
             result.product, result.hits["product"] = pledged
     if rules.reasoning is not None and rules.reasoning.choices:
@@ -645,6 +648,17 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     if result.product is None and refused:
         result.asked_about |= rules.reasoning.pledge_refusals[1]
     return result
+
+
+def _pledge_named(r: Reasoning, result: RuleResult) -> tuple[str, Hit] | None:
+    """The last pledge loan (房抵贷, 车抵贷) the text asks for, said as a pledge rule's phrase."""
+    pledges = {product for _, product in r.collateral}
+    named = [(h.end, k[len("product:"):], h) for k, h in result.hits.items()
+             if k.startswith("product:") and h.positive and k[len("product:"):] in pledges]
+    if not named:
+        return None
+    _, product, hit = max(named, key=lambda x: x[0])
+    return product, hit
 
 
 _CHOSEN = ("做", "要", "走", "选", "用", "办", "拿")  # 最后还是想做公积金的: the basis taken, not only named
@@ -965,15 +979,25 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
         if result.tags.get(tag) and not any(result.tags.get(t) for t in unless):
             for word in words:
                 at = text.find(word, hit.end - len(hit.phrase) if hit else 0)
-                if at >= 0:
+                # 暂时不打算贷款: a loan said not to be wanted gives no basis
+                if at >= 0 and not _negated(rules, text[_clause_start(rules, text, at):at]):
                     return product, Hit("basis", word, True, at + len(word))
     for words, tag, product in r.purposes:  # no pledge: money for a business by its owner
         if result.tags.get(tag):
             for word in words:
                 at = text.find(word)
-                if at >= 0 and not text.startswith(r.enough, at + len(word)):  # not 他的厂子资金够用
+                # not 他的厂子资金够用, 资金很充裕, 手上的资金还够用
+                if at >= 0 and not text[at + len(word):at + len(word) + 8].lstrip(_DEGREE).startswith(r.enough):
                     return product, Hit("purpose", word, True, at + len(word))
     return None
+
+
+_DEGREE = "很挺还都也比较非常算蛮"
+
+
+def _clause_start(rules: RuleSet, text: str, at: int) -> int:
+    starts = [m.end() for m in rules.clause_break.finditer(text, 0, at)]
+    return starts[-1] if starts else 0
 
 
 def _pledged_already(text: str, at: int, word: str, r: Reasoning) -> bool:

@@ -258,6 +258,11 @@ _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要�
                      "降到", "降为", "减到", "最后", "定了", "算了")
 # a figure taken back at once (十万, 不对, 二十万): the word stands in the clause before the new figure
 _MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错", "写错", "错了")
+# 问了月供又说改成六万: a change of the figure said after a word of money had makes the figure the amount again
+_MONEY_CHANGE = ("改成", "改为", "改到", "降到", "降为", "减到", "换成")
+# 原计划贷三十万…改做信用贷，要八万: a figure marked as the first plan is replaced by any figure wanted after it
+_MONEY_FIRST_PLAN = ("原计划", "原来要", "原来想", "原来说", "原本", "本来要", "本来想", "本来说", "先说", "一开始",
+                     "起初", "刚开始", "开始说")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)")  # 急，5000就行: a bare figure that suffices
 # 有十五万的额度吗: a limit asked for, not one had
@@ -310,6 +315,13 @@ _NUMERAL = re.compile(rf"[\d{_CN}]")
 
 _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION, _MONEY_RETRACTION, _MONEY_BAD_BEFORE))
 _GOOD_BEFORE_RE = any_of(_MONEY_GOOD_BEFORE)  # one search, not a substring test per word
+_CHANGE_RE, _FIRST_PLAN_RE = any_of(_MONEY_CHANGE), any_of(_MONEY_FIRST_PLAN)
+# 房子不值钱，估计也就二十来万: a figure in the clause after one about what an asset is worth is that worth
+_WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价")
+_MONEY_FIGURE = re.compile(rf"[\d{_CN}][万千亿wk块元]")
+# 老公月薪一万二，我八千: a figure after only who earns it, in the clause after a figure of money had, is more of it
+_LISTED_OWNERS = frozenset(("我", "我的", "他", "她", "他的", "她的", "老婆", "老公", "媳妇", "爱人", "我老婆", "我老公",
+                            "我媳妇", "我爱人", "另一个", "另一张", "另一家", "另外一个", "自己", "我自己"))
 _MAGNITUDE, _SMALL_MAGNITUDE = re.compile("[万亿w]"), re.compile("[千k]")
 # 信用卡额度五万, 借呗额度三万: a card's or an online loan's limit, which is had, not wanted
 _LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
@@ -346,8 +358,9 @@ def _before(text: str, start: int, n: int = 8) -> str:
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
-    good, plain = [], []
+    good, plain, said = [], [], []
     corrected: int | None = None
+    bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if _NUMERAL.search(text) is None:
@@ -406,6 +419,14 @@ def extract_amount(text: str) -> int | None:
                 text, m.end())):
             continue
         if _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
+            bad_at = m.end()
+            continue
+        if (bad_at >= 0 and before in _LISTED_OWNERS
+                and sum(c in _CLAUSE_CHARS for c in text[bad_at:m.start()]) == 1):
+            bad_at = m.end()
+            continue
+        if (not _GOOD_BEFORE_RE.search(before) and not _CORRECTION_RE.search(before)
+                and _worth_goes_on(text, m.start() - len(before))):
             continue
         if _LIMIT.search(text, max(0, m.start() - 14), m.start()):
             continue
@@ -414,16 +435,29 @@ def extract_amount(text: str) -> int | None:
             (good or plain).pop()
         yuan = int(value.to_integral_value())
         (good if _GOOD_BEFORE_RE.search(before) else plain).append(yuan)
+        said.append(yuan)
         clause = _before(text, m.start(), 12)
+        if first_plan < 0 and _FIRST_PLAN_RE.search(clause):
+            first_plan = len(said)
         if (good or plain) and (_CORRECTION_RE.search(clause)
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
                                 or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
             corrected = yuan
     if corrected is not None and len(good) + len(plain) > 1:
         return corrected
+    if 0 < first_plan < len(said):
+        return said[-1]
     if good:
         return good[0]
     return plain[0] if plain else None
+
+
+def _worth_goes_on(text: str, head: int) -> bool:
+    """房子不值钱，估计也就二十来万: the clause before says what an asset is worth and states no figure itself."""
+    if head <= 0:
+        return False
+    previous = _before(text, head - 1, 16)
+    return _WORTH.search(previous) is not None and _MONEY_FIGURE.search(previous) is None
 
 
 def _bad_before(before: str) -> bool:
@@ -440,7 +474,7 @@ def _bad_before(before: str) -> bool:
         m = _BAD_BEFORE_RE.search(before, m.start() + 1)
     if bad < 0:
         return False
-    return _WANT_RE.search(before, bad) is None
+    return _WANT_RE.search(before, bad) is None and _CHANGE_RE.search(before, bad) is None
 
 
 _TERM_NUM = rf"(?:\d+|[{_CN}]+)"
@@ -483,12 +517,19 @@ _TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
 _TERM_OF_LOAN = re.compile(r"的(?:[房车]抵|[房车]贷|抵押贷?|经营贷|信用贷|贷款|公积金贷)")
 
 
+# 分36期和分60期利息差多少, 三年还是五年划算: two terms weighed against each other, neither is chosen
+_TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
+
+
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
     good, plain = [], []
     last: list[int] | None = None
     corrected: int | None = None
+    compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []
     for m in _TERM.finditer(text):
+        if compared and any(s < m.end() and m.start() < e for s, e in compared):
+            continue
         g = m.groupdict()
         if g["periods"] or g["p2"]:
             n = parse_number(g["periods"] or g["p2"])
@@ -497,6 +538,8 @@ def extract_term(text: str) -> int | None:
             n = parse_number(g["years"])
             months = int(n * 12 + 6) if n is not None else None
         elif g["half"]:
+            if text[m.start() - 1:m.start()] in ("上", "下") and m.start() > 0:
+                continue  # 下半年再看: a half of the calendar year
             months = 6
         elif g["y"]:
             if _CALENDAR_YEAR.fullmatch(g["y"]) or (len(g["y"]) == 2 and g["y"].isdigit()
