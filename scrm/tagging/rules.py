@@ -140,6 +140,9 @@ class Reasoning:
     # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
     scope_res: dict = field(default_factory=dict, compare=False, hash=False)
     elsewhere_ends: tuple[str, ...] = ()
+    planned: tuple[str, ...] = ()  # right before a loss word (房子要卖了, 准备卖掉): a loss to come, the asset had now
+    # 营业执照是我老婆的…我们家想借: what the spouse holds is the couple's when they borrow together
+    couple_losses: frozenset = frozenset()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -296,6 +299,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                     frozenset(_product_of({"product": p}, products)
                                               for p in doc.get("pledge_refusals", {}).get("products", []))),
                    enough=tuple(doc.get("purposes_enough", [])),
+                   planned=tuple(sorted(doc.get("planned_losses", []), key=len, reverse=True)),
+                   couple_losses=frozenset(doc.get("couple_losses", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -608,6 +613,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     products = sorted(((h.end, k[8:], h) for k, h in result.hits.items() if k.startswith("product:")))
     for _, product, hit in products:
         if hit.positive:
+            # 原计划做房抵…改做信用贷: a pledge loan given up for a later one is declined, its asset still offered
+            if result.product is not None and result.product != product and rules.reasoning is not None:
+                result.negated_products.add(result.product)
             result.product = product
         else:
             result.negated_products.add(product)
@@ -900,7 +908,12 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
             at, word = lm.start(), lm.group()
             if positive and r.topic_re.search(text, at + len(word), at + len(word) + 3):
                 continue  # 他自己只有一辆车, 有一辆货车: the gain names its own object, not a topic before it
-            found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 10)):at]))
+            if not positive and text[max(0, at - 4):at].endswith(r.planned):
+                continue  # 房子要卖了: still had
+            if not positive and word in r.couple_losses and r.scope_res["together"].search(text) is not None:
+                continue
+            # 公积金交了六年，去年换工作停缴了: a loss reaches back over one short clause to its topic
+            found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 14)):at]))
             if found:
                 tag = r.topic_tags[found[-1].group()]
                 # 跟进: …房子判给她的: in a note 他 / 她 is the customer, so what went to them is gained
@@ -1031,6 +1044,7 @@ def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
         result.product = None
         result.hits.pop("product", None)
         result.asked_about |= {k[len("product:"):] for k in compared}
+        result.negated_products -= result.asked_about  # weighed, not given up
 
 
 def _terms_only(text: str, r: Reasoning, result: RuleResult) -> set[str]:

@@ -9,7 +9,26 @@
   pledge said as 抵出来 / 抵一套 of the one asset stated; a loan said not to be wanted (暂时不打算贷款) gives the
   housing fund no loan; money said to be enough with a word of degree between (资金很充裕, 资金还够用) asks no
   business loan;
-- intent: 不再 negates what follows it (不再主动联系 is no eagerness).
+- products: a pledge loan given up for a later one (原计划做房抵…改做信用贷) still offers its asset, while pledge loans
+  only weighed (房抵和信用贷有啥区别) offer none; money for stock after a loan word (贷点款进茶叶) and a shop's rent
+  (铺租) are money for a business;
+- tags, the funds: who pays said between the fund and its payment (社保单位一直在交, 社保还是自己在交) and a bare
+  "had" after the fund (公积金有，社保也有) assert it; a loss reaches back over one short clause (公积金交了六年，去年换
+  工作停缴了);
+- tags, work and business: a post held (是中学老师, 县医院的护士) is salaried; workers under one (手底下六七个工人,
+  包点小活) make an owner and no wage earner; selling online or live (微商, 直播卖货) is a business; a site that needs
+  money (工地要垫资) is no salary; a wish for the lender's business (祝你生意兴隆) is no business; a licence held by the
+  spouse of a couple borrowing together (执照是我老婆的…我们家想借) stays the couple's;
+- tags, assets: a mortgage to be applied for (以后办房贷) is no house; a mortgage being paid on a flat (二手房按揭还了
+  三年), a sale only planned (房子要卖了, 车准备卖掉), the one left after another is sold (另一套, 剩下一辆) and one's own
+  shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班);
+- tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
+  贷款) are many online loans; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
+- intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
+  said the Cantonese way (算啦, 唔俾我借) are low; materials sent over (发来营业执照和流水), coming over now (现在过来,
+  现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能 and the step (今天可不可以申请) and asking when one
+  can apply (什么时候可以申请) are high; giving up only if refused (批不下来就算了) and a figure not yet settled (具体多少
+  还没想好) are not low.
 Pure: no database."""
 
 from __future__ import annotations
@@ -120,3 +139,208 @@ def test_no_longer_eager_is_not_high(text):
 
 def test_tags_helper_still_reads_an_owner():
     assert "企业主" in tags("我开了家饭店，想借二十万周转")
+
+
+# --------------------------------------------------------------------------------------------- tags: the funds
+
+@pytest.mark.parametrize("text,tag", [
+    ("在物流公司开叉车，社保公司一直帮我交", "有社保"),
+    ("社保还是我自己在交，想借三万", "有社保"),
+    ("公积金单位每月按时在缴，能贷多少", "有公积金"),
+    ("月薪一万，公积金有，社保也有", "有公积金"),
+    ("工资八千，社保有，想借两万", "有社保"),
+])
+def test_who_pays_between_the_fund_and_its_payment_or_a_bare_had_asserts_it(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("公积金有没有都无所谓吧，想借两万", "有公积金"),
+    ("社保没在交了，想借一万", "有社保"),
+])
+def test_a_question_or_a_stop_is_no_fund(text, tag):
+    assert tag not in tags(text)
+
+
+def test_a_fund_stopped_a_clause_later_is_denied():
+    assert "有公积金" not in tags("之前公积金交了五年，去年辞职后停缴了，还能贷吗")
+
+
+# ------------------------------------------------------------------------------------- tags: work and business
+
+@pytest.mark.parametrize("text", [
+    "客户是中学老师，想借五万",
+    "我是县医院的护士，能贷多少",
+    "我在镇上当小学教师，有编制",
+])
+def test_a_post_held_is_salaried(text):
+    assert "工薪族" in tags(text)
+
+
+def test_addressing_someone_as_teacher_is_no_post():
+    assert "工薪族" not in tags("老师你好，想问问房抵利息")
+
+
+@pytest.mark.parametrize("text", [
+    "我在县里包点小活，手底下六七个工人，急用两万",
+    "搞装修的，手下带着十来个师傅，想借二十万",
+])
+def test_workers_under_one_is_an_owner_not_a_wage_earner(text):
+    got = tags(text)
+    assert "企业主" in got and "工薪族" not in got
+
+
+@pytest.mark.parametrize("text", [
+    "我做微商两年了，卖护肤品，想借三万进货",
+    "在抖音直播卖货的，想贷十万备货",
+])
+def test_selling_online_or_live_is_an_owner(text):
+    assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "开茶叶店的，想贷点款进茶叶",
+    "我卖水果的，借点钱进一批货",
+    "开烧烤店的，铺租到期了要交十万",
+])
+def test_money_for_stock_or_the_shop_rent_is_a_business_loan(text):
+    assert apply_rules(normalize(text)).product == "经营贷"
+
+
+def test_money_to_go_to_town_is_no_business_loan():
+    assert apply_rules(normalize("想借点钱进城看病")).product != "经营贷"
+
+
+def test_a_site_that_needs_money_is_no_salary():
+    assert "工薪族" not in tags("我是做装修的个体户，工地要垫资，想借五十万")
+
+
+def test_a_wish_for_the_lenders_business_is_no_business():
+    assert "企业主" not in tags("在厂里上班，利息太高了不借了，祝你生意兴隆")
+
+
+@pytest.mark.parametrize("text", [
+    "我家开小卖部的，执照是我老婆的，我们家想借五万进货",
+    "我们两口子开饭店，营业执照是老公的，想一起贷二十万",
+])
+def test_a_licence_held_by_the_spouse_of_a_couple_borrowing_together_is_theirs(text):
+    assert "企业主" in tags(text)
+
+
+def test_a_licence_held_by_the_spouse_alone_is_not_the_customers():
+    assert "企业主" not in asserted_true("我在厂里上班，店的营业执照是我老婆的")
+
+
+def asserted_true(text):
+    return {t for t, on in apply_rules(normalize(text)).tags.items() if on}
+
+
+# ---------------------------------------------------------------------------------------------- tags: assets
+
+@pytest.mark.parametrize("text", [
+    "微粒贷逾期了两天，会影响我以后办房贷吗",
+    "打算明年申请房贷买房，先问问",
+])
+def test_a_mortgage_to_be_applied_for_is_no_house(text):
+    assert "有房产" not in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("房子还有房贷，想再借点", "有房产"),
+    ("二手房按揭还了两年，想借十万装修", "有房产"),
+    ("房子要卖了，在这之前想先借二十万周转", "有房产"),
+    ("车准备卖掉，现在还能押吗", "有车辆"),
+    ("两套房一套去年卖了，另一套还在还按揭", "有房产"),
+    ("两辆车卖了一辆，剩下一辆想押了借钱", "有车辆"),
+    ("在佛山有间自己的铺，想借二十万入货", "有房产"),
+])
+def test_a_mortgage_paid_a_sale_planned_or_the_one_left_is_still_had(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("房子去年卖了，现在租房住", "有房产"),
+    ("车子上个月卖掉了，想借两万", "有车辆"),
+])
+def test_a_sale_made_is_still_a_loss(text, tag):
+    assert tag not in tags(text)
+
+
+def test_a_retired_customers_work_before_is_past():
+    assert "工薪族" not in tags("我退休了，以前在纺织厂上班，每个月退休金三千，想借两万")
+
+
+# ----------------------------------------------------------------------------------------------- tags: risks
+
+@pytest.mark.parametrize("text", [
+    "之前在分期乐借过，晚还了几天",
+    "信用卡有一次还晚了，不知道影响大不大",
+    "去年有个贷款迟还过一回",
+])
+def test_a_late_repayment_said_plainly_is_an_overdue(text):
+    assert "征信逾期" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "征信报告上有三笔小额贷款，没逾期",
+    "有两个小额贷还在还",
+])
+def test_small_loans_counted_are_many_online_loans(text):
+    assert "网贷较多" in tags(text)
+
+
+def test_one_small_loan_is_not_many():
+    assert "网贷较多" not in tags("只有一笔小额贷款，马上还完")
+
+
+@pytest.mark.parametrize("text", [
+    "每月还款快赶上收入了，想借三万先把网贷清掉",
+    "月供都接近我工资了",
+    "还款占了工资一大半，压力不小",
+])
+def test_repayments_near_the_income_are_high_debt(text):
+    assert "负债过高" in tags(text)
+
+
+def test_income_caught_up_with_in_other_words_is_no_high_debt():
+    assert "负债过高" not in tags("今年工资终于涨上来了，想借五万装修")
+
+
+# ------------------------------------------------------------------------------------------ products: changes
+
+def test_a_pledge_loan_given_up_for_another_still_offers_its_asset():
+    assert "有房产" in tags("客户原计划做房抵，后来改做信用贷，要八万")
+
+
+def test_pledge_loans_only_weighed_imply_no_asset():
+    assert "有房产" not in tags("房抵和信用贷有啥区别")
+
+
+# ------------------------------------------------------------------------------------------------ intent again
+
+@pytest.mark.parametrize("text", [
+    "我想了解下车抵贷的流程",
+    "家里人不让我借，所以算啦",
+])
+def test_learning_about_it_or_giving_up_said_other_ways_is_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "客户微信发来营业执照和半年流水，要做税贷",
+    "我系东莞开厂嘅，今日可唔可以过嚟睇下厂",
+    "今天可不可以申请？",
+    "阿拉现在过来寻侬",
+    "车是自己的，现在就开车过来评估",
+    "资料齐了，什么时候可以申请",
+])
+def test_materials_sent_or_coming_over_now_is_high(text):
+    assert apply_rules(normalize(text)).intent == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "想借五万，批不下来就算了",
+    "要几十万周转，具体多少还没想好",
+])
+def test_a_conditional_give_up_or_an_undecided_figure_is_not_low(text):
+    assert apply_rules(normalize(text)).intent != "low"
