@@ -421,7 +421,7 @@ def extract_amount(text: str) -> int | None:
         if _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
             continue
-        if (bad_at >= 0 and before in _LISTED_OWNERS
+        if (bad_at >= 0 and before.rstrip("也都就才") in _LISTED_OWNERS
                 and sum(c in _CLAUSE_CHARS for c in text[bad_at:m.start()]) == 1):
             bad_at = m.end()
             continue

@@ -61,6 +61,7 @@ def test_a_changed_figure_or_one_after_the_first_plan_is_the_amount(text, want):
     "这辆车开了八年了不值钱，大概三万吧，能借多少啊",
     "两口子都上班，我工资七千，老婆五千，想借点钱",
     "老公月薪一万，我六千，能借多少",
+    "老公工资一万，我也一万，能贷多少",
 ])
 def test_a_worth_said_on_or_another_salary_listed_is_no_amount(text):
     assert amount(text) is None
@@ -184,6 +185,7 @@ def test_addressing_someone_as_teacher_is_no_post():
 @pytest.mark.parametrize("text", [
     "我在县里包点小活，手底下六七个工人，急用两万",
     "搞装修的，手下带着十来个师傅，想借二十万",
+    "做钢结构的，手下管着二十多个工人",
 ])
 def test_workers_under_one_is_an_owner_not_a_wage_earner(text):
     got = tags(text)
@@ -266,8 +268,12 @@ def test_a_sale_made_is_still_a_loss(text, tag):
     assert tag not in tags(text)
 
 
-def test_a_retired_customers_work_before_is_past():
-    assert "工薪族" not in tags("我退休了，以前在纺织厂上班，每个月退休金三千，想借两万")
+@pytest.mark.parametrize("text", [
+    "我退休了，以前在纺织厂上班，每个月退休金三千，想借两万",
+    "我退休三年了，原来是中学老师",
+])
+def test_a_retired_customers_work_before_is_past(text):
+    assert "工薪族" not in tags(text)
 
 
 # ----------------------------------------------------------------------------------------------- tags: risks
