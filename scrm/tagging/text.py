@@ -327,7 +327,8 @@ _MAGNITUDE, _SMALL_MAGNITUDE = re.compile("[万亿w]"), re.compile("[千k]")
 _LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
 _WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不多四万 is no want
 # 押车贷二十万, 抵押厂房贷三百万: a loan on a pledged car or house, not a car loan or mortgage owed
-_PLEDGE_LOAN = re.compile(r"押[^，。,.;；!！?？ ]{0,4}[房车]贷[款个]?$")  # (抵押车贷个二十万)
+# (抵押车贷个二十万, 用厂房贷两百万, 拿车贷五万)
+_PLEDGE_LOAN = re.compile(r"(?:押[^，。,.;；!！?？ ]{0,4}|(?:用|拿)[^，。,.;；!！?？ ]{0,3})[房车]贷[款个]?$")
 # 想整合债务20w: the debts to be paid off with the loan, not a debt stated
 _DEBT_MERGED = re.compile(r"整合(?:一下)?(?:债务|负债|网贷|欠款)$")
 # 之前做了个信用贷三十万: a loan named after a verb of one taken is one had, not one wanted

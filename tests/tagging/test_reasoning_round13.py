@@ -28,7 +28,10 @@
   said the Cantonese way (算啦, 唔俾我借) are low; materials sent over (发来营业执照和流水), coming over now (现在过来,
   现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能 and the step (今天可不可以申请) and asking when one
   can apply (什么时候可以申请) are high; giving up only if refused (批不下来就算了) and a figure not yet settled (具体多少
-  还没想好) are not low.
+  还没想好) are not low; more voices: 勿急 (Shanghai) is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop
+  (到你们店里) is no business of the customer's;
+- pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
+  figure after it is the amount.
 Pure: no database."""
 
 from __future__ import annotations
@@ -350,3 +353,39 @@ def test_materials_sent_or_coming_over_now_is_high(text):
 ])
 def test_a_conditional_give_up_or_an_undecided_figure_is_not_low(text):
     assert apply_rules(normalize(text)).intent != "low"
+
+
+# ------------------------------------------------------------------------------- pledges of premises, and voices
+
+@pytest.mark.parametrize("text,want", [
+    ("用厂房贷两百万扩产", 2_000_000),
+    ("拿车贷五万周转一下", 50_000),
+])
+def test_a_loan_raised_with_a_premises_or_a_car_is_wanted(text, want):
+    assert amount(text) == want
+
+
+def test_a_mortgage_used_to_buy_is_no_amount():
+    assert amount("我用房贷买的房，月供五千") is None
+
+
+@pytest.mark.parametrize("text", [
+    "我有个铺面，想拿铺面贷点钱进货",
+    "拿门面去贷款行不行",
+])
+def test_premises_used_for_a_loan_is_a_pledge_loan(text):
+    assert apply_rules(normalize(text)).product == "房抵贷"
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("侬帮我问问看，勿急的", "low"),
+    ("冇需要喇", "low"),
+    ("现在不方便，回头再聊", "low"),
+    ("我马上到你们店里", "high"),
+])
+def test_more_voices_of_intent(text, intent):
+    assert apply_rules(normalize(text)).intent == intent
+
+
+def test_the_lenders_shop_is_no_business_of_the_customer():
+    assert "企业主" not in tags("我马上到你们店里")
