@@ -248,7 +248,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
                      # 之前借的3万)
-                     "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的")
+                     "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
+                     # what a purpose costs in all, and a guarantee given for someone (装修预算三十万, 给别人担保了五十万)
+                     "预算", "担保")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -503,7 +505,10 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    # 半年以后再找你, 一个月多少钱: after a wait, a price per period
                    "以后", "之后", "多少钱",
                    # a record kept that long (两年纳税记录, 三年的经营流水)
-                   "纳税", "的纳税", "经营", "的经营", "完税", "的完税")
+                   "纳税", "的纳税", "经营", "的经营", "完税", "的完税",
+                   # what a year yields, costs or is owed in interest (一年产值两个亿, 一年学费三万, 还一年的利息)
+                   "产值", "的产值", "销售", "销量", "产量", "开支", "花销", "学费", "房租", "租金", "的租金", "车险",
+                   "的利息", "的利")
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
@@ -518,6 +523,7 @@ _TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
 _TERM_OF_LOAN = re.compile(r"的(?:[房车]抵|[房车]贷|抵押贷?|经营贷|信用贷|贷款|公积金贷)")
 
 
+_MONTH_DAY = re.compile(r"(?:\d+|[一二三四五六七八九十]+)(?:号|日)|初|底|中旬|上旬|下旬|末")
 # 分36期和分60期利息差多少, 三年还是五年划算: two terms weighed against each other, neither is chosen
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
@@ -551,6 +557,9 @@ def extract_term(text: str) -> int | None:
             n = parse_number(g["y"])
             months = int(n * 12) if n is not None and n <= 30 else None
         else:
+            if text[m.end() - 2:m.end() - 1] != "个" and (
+                    text[max(0, m.start() - 1):m.start()] in ("年", "到", "在") or _MONTH_DAY.match(text, m.end())):
+                continue  # 明年九月上学, 到三月, 五月十号: a month of the calendar, not a number of months
             n = parse_number(g["m"])
             months = int(n) if n is not None else None
         if not months or months > 360:

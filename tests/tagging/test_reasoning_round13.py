@@ -30,6 +30,9 @@
   can apply (什么时候可以申请) are high; giving up only if refused (批不下来就算了) and a figure not yet settled (具体多少
   还没想好) are not low; more voices: 勿急 (Shanghai) is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop
   (到你们店里) is no business of the customer's;
+- more figures that are no loan: a budget for the purpose (装修预算三十万) and a guarantee given (担保了五十万) are no
+  amount; what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
+  五月十号) are no term, while a number of months (借3月, 三个月) still is;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -389,3 +392,38 @@ def test_more_voices_of_intent(text, intent):
 
 def test_the_lenders_shop_is_no_business_of_the_customer():
     assert "企业主" not in tags("我马上到你们店里")
+
+
+# -------------------------------------------------------------------------------- more figures that are no loan
+
+@pytest.mark.parametrize("text", [
+    "装修预算三十万，手上有二十万，差的想贷",
+    "我给别人担保了五十万，现在被追着还",
+])
+def test_a_budget_or_a_guarantee_is_no_amount(text):
+    assert amount(text) is None
+
+
+def test_a_loan_wanted_after_a_budget_is_still_the_amount():
+    assert amount("预算二十万，想贷十五万") == 150_000
+
+
+@pytest.mark.parametrize("text", [
+    "厂里一年产值两个亿",
+    "我能还一年的利息",
+    "孩子一年学费三万",
+    "孩子明年九月上学，想借两万",
+    "等到三月再还",
+    "五月十号之前要到账",
+])
+def test_a_years_yield_or_cost_or_a_month_of_the_calendar_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text,months", [
+    ("借3月就还", 3),
+    ("想借两万，用三个月", 3),
+    ("借十万，两三年还完", 36),
+])
+def test_a_number_of_months_or_years_is_still_the_term(text, months):
+    assert term(text) == months
