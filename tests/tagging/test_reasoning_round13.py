@@ -33,6 +33,9 @@
 - more figures that are no loan: a budget for the purpose (装修预算三十万) and a guarantee given (担保了五十万) are no
   amount; what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
   五月十号) are no term, while a number of months (借3月, 三个月) still is;
+- whose asset: a house or car said to be any relative's (房是我爹的, 车是我姐的) is not had, nor a fund drawn out
+  (公积金提出来了); a house in the couple's names (写的我和老婆两个人的名字), an asset inherited (我爷爷留下的) and a
+  business run in partnership (合伙开的) are had, a partnership to come (想…合伙做生意) is not;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -427,3 +430,30 @@ def test_a_years_yield_or_cost_or_a_month_of_the_calendar_is_no_term(text):
 ])
 def test_a_number_of_months_or_years_is_still_the_term(text, months):
     assert term(text) == months
+
+
+# ---------------------------------------------------------------------------------- whose asset, and partners
+
+@pytest.mark.parametrize("text,tag", [
+    ("我家那套房是我爹的", "有房产"),
+    ("房子是我舅的，我住着", "有房产"),
+    ("车是我姐的，我开着", "有车辆"),
+    ("公积金去年提出来了", "有公积金"),
+])
+def test_an_asset_of_any_relative_or_a_fund_drawn_out_is_not_had(text, tag):
+    assert tag not in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("房子写的我和老婆两个人的名字", "有房产"),
+    ("房本上写我俩的名字", "有房产"),
+    ("房子是我爷爷留下的", "有房产"),
+    ("车是我爸留下的，我在开", "有车辆"),
+    ("店是我和我哥合伙开的", "企业主"),
+])
+def test_an_asset_held_jointly_or_inherited_and_a_business_run_in_partnership_are_had(text, tag):
+    assert tag in tags(text)
+
+
+def test_a_partnership_to_come_is_no_business():
+    assert "企业主" not in tags("想拿房子抵点钱出来跟朋友合伙做生意，要三十万")
