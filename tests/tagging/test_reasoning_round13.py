@@ -36,6 +36,7 @@
 - whose asset: a house or car said to be any relative's (房是我爹的, 车是我姐的) is not had, nor a fund drawn out
   (公积金提出来了); a house in the couple's names (写的我和老婆两个人的名字), an asset inherited (我爷爷留下的) and a
   business run in partnership (合伙开的) are had, a partnership to come (想…合伙做生意) is not;
+  a landlord collecting rent (我是房东, 收租) owns a house; a herd kept (养了两百头猪) is a business;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -457,3 +458,21 @@ def test_an_asset_held_jointly_or_inherited_and_a_business_run_in_partnership_ar
 
 def test_a_partnership_to_come_is_no_business():
     assert "企业主" not in tags("想拿房子抵点钱出来跟朋友合伙做生意，要三十万")
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("我是房东，收租为主", "有房产"),
+    ("县城有两间铺面一直在收租", "有房产"),
+    ("我在村里养了两百头猪，想扩栏", "企业主"),
+    ("家里养着三十箱蜂", "企业主"),
+])
+def test_a_landlord_owns_and_a_herd_kept_is_a_business(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("养了半年征信，现在能贷了吗", "企业主"),
+    ("房东不让转租，想换个地方", "有房产"),
+])
+def test_a_report_left_to_heal_or_ones_landlord_is_neither(text, tag):
+    assert tag not in tags(text)
