@@ -136,6 +136,7 @@ class Reasoning:
     calm: tuple[str, ...] = ()
     # 她不同意抵押: a pledge someone refuses leaves no pledge loan for the model to guess, and says nothing of the asset
     pledge_refusals: tuple[tuple[str, ...], frozenset] = ((), frozenset())
+    refusal_re: re.Pattern | None = field(default=None, compare=False)  # 不想拿房子去押: a refusal naming the asset
     choices: tuple[str, ...] = ()  # 最后说还是想走经营贷: the product named first after one of these is the one asked for
     # compiled once (texts are many): the scope words, and the ends of what names someone else's asset (他的, 老公)
     scope_res: dict = field(default_factory=dict, compare=False, hash=False)
@@ -299,6 +300,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                     frozenset(_product_of({"product": p}, products)
                                               for p in doc.get("pledge_refusals", {}).get("products", []))),
                    enough=tuple(doc.get("purposes_enough", [])),
+                   refusal_re=(re.compile(doc["pledge_refusals"]["pattern"])
+                               if doc.get("pledge_refusals", {}).get("pattern") else None),
                    planned=tuple(sorted(doc.get("planned_losses", []), key=len, reverse=True)),
                    couple_losses=frozenset(doc.get("couple_losses", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
@@ -638,7 +641,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         _reconsider_product(text, rules.reasoning, result)
         result.elsewhere = elsewhere(text, rules.reasoning, present)
         result.elsewhere |= _terms_only(text, rules.reasoning, result)
-    refused = rules.reasoning is not None and any(w in text for w in rules.reasoning.pledge_refusals[0])
+    refused = rules.reasoning is not None and (
+        any(w in text for w in rules.reasoning.pledge_refusals[0])
+        or (rules.reasoning.refusal_re is not None and rules.reasoning.refusal_re.search(text) is not None))
     if result.product is None and rules.reasoning is not None and not refused:
         pledged = pledge(text, rules, result)
         if pledged is not None:

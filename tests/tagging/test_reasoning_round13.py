@@ -37,6 +37,8 @@
   (公积金提出来了); a house in the couple's names (写的我和老婆两个人的名字), an asset inherited (我爷爷留下的) and a
   business run in partnership (合伙开的) are had, a partnership to come (想…合伙做生意) is not;
   a landlord collecting rent (我是房东, 收租) owns a house; a herd kept (养了两百头猪) is a business;
+- no pledge, or refused: a loan without a pledge said other ways (免抵押, 不用押东西) is unsecured; a pledge refused
+  with its asset named (不想拿房子去押, 舍不得把车押出去) keeps the asset and leaves no pledge loan to guess;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -476,3 +478,23 @@ def test_a_landlord_owns_and_a_herd_kept_is_a_business(text, tag):
 ])
 def test_a_report_left_to_heal_or_ones_landlord_is_neither(text, tag):
     assert tag not in tags(text)
+
+
+# ------------------------------------------------------------------------------------- no pledge, or refused
+
+@pytest.mark.parametrize("text", [
+    "免抵押的贷款有吗",
+    "不用押东西能借吗",
+    "有没有不需要押的，凭工资借",
+])
+def test_a_loan_without_a_pledge_said_other_ways_is_unsecured(text):
+    assert apply_rules(normalize(text)).product == "信用贷"
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("不想拿房子去押，有没有别的办法", "有房产"),
+    ("舍不得把车押出去，还有别的路子吗", "有车辆"),
+])
+def test_a_pledge_refused_with_its_asset_named_keeps_the_asset_and_gives_no_pledge_loan(text, tag):
+    got = tags(text)
+    assert tag in got and not got & {"房抵贷", "车抵贷"}
