@@ -23,7 +23,9 @@
   三年), a sale only planned (房子要卖了, 车准备卖掉), the one left after another is sold (另一套, 剩下一辆) and one's own
   shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班);
 - tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
-  贷款) are many online loans; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
+  贷款) are many online loans; late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
+  repaid late (拖了半年才还) and a flaw on the report (征信有瑕疵, 有点小问题) are an overdue, while instalments still due
+  (还有两期没还完) and a question (会不会晚还一天就上征信) are not; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
   said the Cantonese way (算啦, 唔俾我借) are low; materials sent over (发来营业执照和流水), coming over now (现在过来,
   现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能 and the step (今天可不可以申请) and asking when one
@@ -498,3 +500,24 @@ def test_a_loan_without_a_pledge_said_other_ways_is_unsecured(text):
 def test_a_pledge_refused_with_its_asset_named_keeps_the_asset_and_gives_no_pledge_loan(text, tag):
     got = tags(text)
     assert tag in got and not got & {"房抵贷", "车抵贷"}
+
+
+@pytest.mark.parametrize("text", [
+    "征信上有几次晚还",
+    "信用卡有一期没还上",
+    "之前有笔贷款拖了半年才还",
+    "征信有点小瑕疵",
+    "征信有点小问题，不严重",
+])
+def test_a_repayment_missed_or_a_flaw_on_the_report_is_an_overdue(text):
+    assert "征信逾期" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "征信没有不良记录",
+    "从来没有晚还过",
+    "会不会晚还一天就上征信",
+    "车贷还有两期没还完",
+])
+def test_no_flaw_a_question_or_instalments_still_due_is_no_overdue(text):
+    assert "征信逾期" not in tags(text)
