@@ -25,10 +25,11 @@
 - tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
   贷款) are many online loans; late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
   repaid late (拖了半年才还) and a flaw on the report (征信有瑕疵, 有点小问题) are an overdue, while instalments still due
-  (还有两期没还完) and a question (会不会晚还一天就上征信) are not; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
+  (还有两期没还完) and a question (会不会晚还一天就上征信) are not; an overdue denied after the word (逾期没有, yq没有)
+  is denied, and cx is 查询; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
-  said the Cantonese way (算啦, 唔俾我借) are low; materials sent over (发来营业执照和流水), coming over now (现在过来,
-  现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能 and the step (今天可不可以申请) and asking when one
+  said the Cantonese way (算啦, 唔俾我借) or in English (just curious) are low; materials sent over
+  (发来营业执照和流水), coming over now (现在过来, 现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能 and the step (今天可不可以申请) and asking when one
   can apply (什么时候可以申请) are high; giving up only if refused (批不下来就算了) and a figure not yet settled (具体多少
   还没想好) are not low; more voices: 勿急 (Shanghai) is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop
   (到你们店里) is no business of the customer's;
@@ -521,3 +522,16 @@ def test_a_repayment_missed_or_a_flaw_on_the_report_is_an_overdue(text):
 ])
 def test_no_flaw_a_question_or_instalments_still_due_is_no_overdue(text):
     assert "征信逾期" not in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("cx有点多，yq没有", "查询过多"),
+    ("逾期没有，查询比较多", "查询过多"),
+])
+def test_an_inquiry_abbreviation_and_an_overdue_denied_after_it(text, tag):
+    got = tags(text)
+    assert tag in got and "征信逾期" not in got
+
+
+def test_just_curious_is_low():
+    assert apply_rules(normalize("just curious 问下利率")).intent == "low"
