@@ -201,7 +201,8 @@ def create_app() -> FastAPI:
         first = errors[0] if errors else {}
         loc = first.get("loc", ())
         # a part's path past where it is ("body", "name"), or the part itself when the whole of it is wrong
-        field = ".".join(str(part) for part in loc[1:]) or (str(loc[0]) if loc else None)
+        # a key that is the empty string is still named, as "", rather than read as the whole part
+        field = ".".join(str(part) if part != "" else '""' for part in loc[1:]) or (str(loc[0]) if loc else None)
         message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid payload"))
         if first.get("type") == "json_invalid":  # loc is ("body", the character it failed at)
             field = "body"

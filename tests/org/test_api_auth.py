@@ -37,6 +37,11 @@ def test_login_refuses_extra_and_missing_fields(db, client):
     assert extra.status_code == 422
     assert extra.json()["detail"][0]["type"] == "extra_forbidden"
     assert client.post("/api/auth/login", json={"username": "a"}).status_code == 422
+    nameless = client.post("/api/auth/login", json={"username": "a", "password": "b", "": None})
+    assert nameless.status_code == 422
+    assert nameless.json()["field"] == '""'
+    assert nameless.json()["message"].startswith('"": ')
+    assert extra.json()["field"] == "role"
 
 
 def test_requests_without_a_valid_token_are_401(db, client):
