@@ -30,9 +30,9 @@
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
   said the Cantonese way (算啦, 唔俾我借) or in English (just curious) are low; materials sent over
   (发来营业执照和流水), coming over now (现在过来, 现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能
-  and the step (今天可不可以申请) and asking when one can apply (什么时候可以申请) are high; giving up only if refused (批不下来就算了) and a figure not yet settled (具体多少
-  还没想好) are not low; more voices: 勿急 (Shanghai) is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop
-  (到你们店里) is no business of the customer's;
+  and the step (今天可不可以申请) and asking when one can apply (什么时候可以申请) are high; giving up only if
+  refused (批不下来就算了) and a figure not yet settled (具体多少还没想好) are not low; more voices: 勿急 (Shanghai)
+  is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
 - more figures that are no loan: a budget for the purpose (装修预算三十万) and a guarantee given (担保了五十万) are no
   amount; what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
   五月十号) are no term, while a number of months (借3月, 三个月) still is;
