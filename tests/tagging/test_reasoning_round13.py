@@ -33,6 +33,7 @@
   and the step (今天可不可以申请) and asking when one can apply (什么时候可以申请) are high; giving up only if
   refused (批不下来就算了) and a figure not yet settled (具体多少还没想好) are not low; more voices: 勿急 (Shanghai)
   is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
+  time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule;
 - more figures that are no loan: a budget for the purpose (装修预算三十万) and a guarantee given (担保了五十万) are no
   amount; what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
   五月十号) are no term, while a number of months (借3月, 三个月) still is;
@@ -535,3 +536,13 @@ def test_an_inquiry_abbreviation_and_an_overdue_denied_after_it(text, tag):
 
 def test_just_curious_is_low():
     assert apply_rules(normalize("just curious 问下利率")).intent == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "逾期的事现在过去两年了，能贷吗",
+    "现在过去了半年，征信好了吗",
+    "什么时候才能申请，征信刚养",
+])
+def test_time_gone_by_or_waiting_to_be_able_to_apply_is_not_high_by_rule(text):
+    result = apply_rules(normalize(text))
+    assert result.intent != "high"
