@@ -40,7 +40,8 @@
 - whose asset: a house or car said to be any relative's (房是我爹的, 车是我姐的) is not had, nor a fund drawn out
   (公积金提出来了); a house in the couple's names (写的我和老婆两个人的名字), an asset inherited (我爷爷留下的) and a
   business run in partnership (合伙开的) are had, a partnership to come (想…合伙做生意) is not;
-  a landlord collecting rent (我是房东, 收租) owns a house; a herd kept (养了两百头猪) is a business;
+  a landlord collecting rent (我是房东, 收租) owns a house, not one paying it (房东收租太狠了); a herd of tens or more
+  kept (养了两百头猪) is a business, a pet or two is not;
 - no pledge, or refused: a loan without a pledge said other ways (免抵押, 不用押东西) is unsecured; a pledge refused
   with its asset named (不想拿房子去押, 舍不得把车押出去) keeps the asset and leaves no pledge loan to guess;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
@@ -546,3 +547,16 @@ def test_just_curious_is_low():
 def test_time_gone_by_or_waiting_to_be_able_to_apply_is_not_high_by_rule(text):
     result = apply_rules(normalize(text))
     assert result.intent != "high"
+
+
+# ------------------------------------------------------------------------------ what the new kinds must not catch
+
+@pytest.mark.parametrize("text,tag", [
+    ("另外一台电脑也坏了", "有车辆"),
+    ("另外一套方案利息高", "有房产"),
+    ("房东收租太狠了，想借钱换个地方", "有房产"),
+    ("抢红包活动还有吗", "企业主"),
+    ("家里养了两只猫", "企业主"),
+])
+def test_the_new_kinds_do_not_catch_look_alikes(text, tag):
+    assert tag not in tags(text)
