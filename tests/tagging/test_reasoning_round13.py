@@ -226,8 +226,12 @@ def test_money_for_stock_or_the_shop_rent_is_a_business_loan(text):
     assert apply_rules(normalize(text)).product == "经营贷"
 
 
-def test_money_to_go_to_town_is_no_business_loan():
-    assert apply_rules(normalize("想借点钱进城看病")).product != "经营贷"
+@pytest.mark.parametrize("text", [
+    "想借点钱进城看病",
+    "想借钱进医院看病",
+])
+def test_money_to_go_somewhere_is_no_business_loan(text):
+    assert apply_rules(normalize(text)).product != "经营贷"
 
 
 def test_a_site_that_needs_money_is_no_salary():
