@@ -44,6 +44,8 @@
   kept (养了两百头猪) is a business, a pet or two is not;
 - no pledge, or refused: a loan without a pledge said other ways (免抵押, 不用押东西) is unsecured; a pledge refused
   with its asset named (不想拿房子去押, 舍不得把车押出去) keeps the asset and leaves no pledge loan to guess;
+- funds and policies: a credit loan on the housing fund (用公积金贷信用贷, 凭公积金做信用贷) is a fund loan; a policy
+  bought (保险买了十年了, 买了教育金, 买了份商业保险) is had, car or social insurance is not;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -564,3 +566,35 @@ def test_time_gone_by_or_waiting_to_be_able_to_apply_is_not_high_by_rule(text):
 ])
 def test_the_new_kinds_do_not_catch_look_alikes(text, tag):
     assert tag not in tags(text)
+
+
+# ------------------------------------------------------------------------------------------ funds and policies
+
+@pytest.mark.parametrize("text", [
+    "公积金月缴两千，想用公积金贷信用贷三十万",
+    "凭公积金做个信用贷",
+])
+def test_a_credit_loan_on_the_housing_fund_is_a_fund_loan(text):
+    assert apply_rules(normalize(text)).product == "公积金贷"
+
+
+def test_a_credit_loan_beside_a_fund_had_stays_a_credit_loan():
+    assert apply_rules(normalize("有公积金，想做信用贷")).product == "信用贷"
+
+
+@pytest.mark.parametrize("text", [
+    "保险买了十年了",
+    "给孩子买了教育金",
+    "买了份商业保险",
+])
+def test_a_policy_bought_is_had(text):
+    assert "有保单" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "买了车险",
+    "社会保险买了",
+    "没买过保险",
+])
+def test_car_or_social_insurance_or_none_bought_is_no_policy(text):
+    assert "有保单" not in tags(text)
