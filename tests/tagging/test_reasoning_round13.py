@@ -46,6 +46,8 @@
   with its asset named (不想拿房子去押, 舍不得把车押出去) keeps the asset and leaves no pledge loan to guess;
 - funds and policies: a credit loan on the housing fund (用公积金贷信用贷, 凭公积金做信用贷) is a fund loan; a policy
   bought (保险买了十年了, 买了教育金, 买了份商业保险) is had, car or social insurance is not;
+- southern voices: 食头路 (Minnan) is a job; 系自己嘅 / 系我自己 (Cantonese) is 是自己的, so premises said so are
+  owned, and a shop said to be one's own by the measure word (间铺是我自己的) is had; 小卖店 is a business;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -598,3 +600,15 @@ def test_a_policy_bought_is_had(text):
 ])
 def test_car_or_social_insurance_or_none_bought_is_no_policy(text):
     assert "有保单" not in tags(text)
+
+
+# -------------------------------------------------------------------------------------------- southern voices
+
+@pytest.mark.parametrize("text,tag", [
+    ("阮佇厦门食头路", "工薪族"),
+    ("我在温州开厂，厂房系自己的", "有房产"),
+    ("间铺系我自己嘅，想借钱", "有房产"),
+    ("俺们那旮旯有个小卖店", "企业主"),
+])
+def test_a_job_or_own_premises_said_in_minnan_or_cantonese(text, tag):
+    assert tag in tags(text)
