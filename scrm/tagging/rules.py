@@ -144,6 +144,10 @@ class Reasoning:
     planned: tuple[str, ...] = ()  # right before a loss word (房子要卖了, 准备卖掉): a loss to come, the asset had now
     # 营业执照是我老婆的…我们家想借: what the spouse holds is the couple's when they borrow together
     couple_losses: frozenset = frozenset()
+    # 两套房都没贷款: a denying enumeration word followed by one of these denies that, not the topics listed
+    deny_objects: tuple[str, ...] = ()
+    # 房子是我老婆名下的，我们俩一起贷: an asset denied as the spouse's is the couple's when they borrow together
+    spouses: re.Pattern | None = field(default=None, compare=False)
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -304,6 +308,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                if doc.get("pledge_refusals", {}).get("pattern") else None),
                    planned=tuple(sorted(doc.get("planned_losses", []), key=len, reverse=True)),
                    couple_losses=frozenset(doc.get("couple_losses", [])),
+                   deny_objects=tuple(enum.get("deny_objects", [])),
+                   spouses=_alternation(tuple(doc.get("spouses", []))),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -613,6 +619,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             result.tags[key] = hit.positive
     if rules.reasoning is not None:
         _employees_workplace(rules.reasoning, result)
+        _couples_assets(text, rules.reasoning, result, assets)
     products = sorted(((h.end, k[8:], h) for k, h in result.hits.items() if k.startswith("product:")))
     for _, product, hit in products:
         if hit.positive:
@@ -852,6 +859,19 @@ def _employees_workplace(r: Reasoning, result: RuleResult) -> None:
             del result.hits[tag]
 
 
+def _couples_assets(text: str, r: Reasoning, result: RuleResult, assets: frozenset) -> None:
+    """房子是我老婆名下的，我们俩一起贷: an asset denied only by naming the spouse as its owner is the couple's when the
+    text says they borrow together (我们, 一起)."""
+    if r.spouses is None or r.scope_res["together"].search(text) is None:
+        return
+    for tag in assets:
+        hit = result.hits.get(tag)
+        if (result.tags.get(tag) is False and hit is not None and r.spouses.search(hit.phrase) is not None
+                and (hit.rule.startswith(("asset-", "loss:")))):
+            result.tags[tag] = True
+            result.hits[tag] = Hit(hit.rule, hit.phrase, True, hit.end)
+
+
 def _i_again(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
     """我老婆上班我开出租的: a 我 after the someone else opens what is the customer's own."""
     at = text.rfind("我", clause_start + 2, start)
@@ -929,6 +949,8 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
     for em in r.enum_re.finditer(text) if r.enum_re else ():
         at, word = em.start(), em.group()
         positive = word in r.enum_assert
+        if not positive and text.startswith(r.deny_objects, em.end()):
+            continue
         window = _SENTENCE_PART.split(text[max(0, at - 20):at])[-1]
         for m in r.topic_re.finditer(window):
             if window[m.start() - 1:m.start()] in _NOT_LISTED:

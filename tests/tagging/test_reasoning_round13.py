@@ -48,6 +48,10 @@
   bought (保险买了十年了, 买了教育金, 买了份商业保险) is had, car or social insurance is not;
 - southern voices: 食头路 (Minnan) is a job; 系自己嘅 / 系我自己 (Cantonese) is 是自己的, so premises said so are
   owned, and a shop said to be one's own by the measure word (间铺是我自己的) is had; 小卖店 is a business;
+- assets kept: 没得房产证 is 没有房产证; a denying enumeration with an object of its own (两套房都没贷款) denies the
+  object, not the assets listed; a house denied as the spouse's (房子是我老婆名下的) is the couple's when they borrow
+  together (我们俩一起贷), not otherwise; houses said to be one's own in Minnan (两间厝都是阮的, 收厝租) and a
+  resettlement flat (安置房) are had; 毋 (Minnan) is 不;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -612,3 +616,28 @@ def test_car_or_social_insurance_or_none_bought_is_no_policy(text):
 ])
 def test_a_job_or_own_premises_said_in_minnan_or_cantonese(text, tag):
     assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("屋里是自建房，没得房产证，能抵押不", "有房产"),
+    ("家里有两套房都没贷款", "有房产"),
+    ("房子是我老婆名下的，我们俩一起贷，拿这房子抵押能行不", "有房产"),
+    ("两间厝都是阮的，靠收厝租过日子", "有房产"),
+    ("我们家的房子是拆迁安置房，还没办证", "有房产"),
+    ("个铺系自己买嘅，想借钱入货", "有房产"),
+])
+def test_assets_kept_whatever_the_words_around_them(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("房子车子都没有", "有房产"),
+    ("房子是我老婆名下的，我想自己借点钱", "有房产"),
+    ("阮毋上班，靠收租过日子", "工薪族"),
+])
+def test_assets_denied_or_the_spouses_alone_or_no_work_stay_denied(text, tag):
+    assert tag not in tags(text)
+
+
+def test_assets_never_pledged_are_not_denied():
+    assert apply_rules(normalize("车子房子都没抵押过")).tags.get("有车辆") is not False
