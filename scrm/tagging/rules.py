@@ -937,6 +937,9 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
                 continue  # 房子要卖了: still had
             if not positive and word in r.couple_losses and r.scope_res["together"].search(text) is not None:
                 continue
+            if (not positive and _ONE_OF.search(_SENTENCE_PART.split(text[max(0, at - 6):at])[-1])
+                    and _SEVERAL.search(text, 0, at)):
+                continue  # 两台车，一台是老婆名下的: one of several lost, the others kept
             # 公积金交了六年，去年换工作停缴了: a loss reaches back over one short clause to its topic
             found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 14)):at]))
             if found:
@@ -962,6 +965,8 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
 
 
 _SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
+_ONE_OF = re.compile(r"(?<![那这])一[台套辆间栋部个]")
+_SEVERAL = re.compile(r"[两二三四五六七八九几\d][台套辆间栋部个]")
 _NOT_LISTED = frozenset("无没租")
 
 
@@ -1091,8 +1096,10 @@ def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[s
             or r.scope_res["together"].search(text) is not None):
         return out
     for m in r.topic_re.finditer(text):
-        before = text[max(0, m.start() - 6):m.start()]
+        before = text[max(0, m.start() - 9):m.start()]
         before = _SENTENCE_PART.split(before)[-1]
-        if before.rstrip("的家有一套辆台个老名下").endswith(r.elsewhere_ends):
+        at = before.rfind("在")  # 我老爸在贵阳有套房: where it is stands between the owner and the asset
+        if (before.rstrip("的家有一套辆台个老名下").endswith(r.elsewhere_ends)
+                or (at > 0 and before[:at].rstrip("的家老").endswith(r.elsewhere_ends))):
             out.add(r.topic_tags[m.group()])
     return out

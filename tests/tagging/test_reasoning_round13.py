@@ -52,6 +52,10 @@
   object, not the assets listed; a house denied as the spouse's (房子是我老婆名下的) is the couple's when they borrow
   together (我们俩一起贷), not otherwise; houses said to be one's own in Minnan (两间厝都是阮的, 收厝租) and a
   resettlement flat (安置房) are had; 毋 (Minnan) is 不;
+- someone else's, or one of several: an asset said later to be in a relative's or the spouse's name (不过是我爸妈名
+  下的, 在老公名下) is not the customer's unless the couple borrows together; an owner named before where the asset is
+  (我老爸在贵阳有套房) makes it someone else's; stalls run (两个档口) are no house; one of several lost (两台车，一台是老
+  婆名下的; 两套房一套卖了) leaves the others, the only one lost does not;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -641,3 +645,33 @@ def test_assets_denied_or_the_spouses_alone_or_no_work_stay_denied(text, tag):
 
 def test_assets_never_pledged_are_not_denied():
     assert apply_rules(normalize("车子房子都没抵押过")).tags.get("有车辆") is not False
+
+
+# ----------------------------------------------------------------------------- someone else's, or one of several
+
+@pytest.mark.parametrize("text,tag", [
+    ("我在武汉有套房，不过是我爸妈名下的，能抵押吗", "有房产"),
+    ("家里一套房子在老公名下，想用公积金贷十五万", "有房产"),
+    ("我老爸在贵阳有套房，可以拿来给我贷款不", "有房产"),
+    ("在市场里有两个档口，想贷二十万进货", "有房产"),
+])
+def test_an_asset_in_someone_elses_name_or_a_stall_run_is_not_the_customers_house(text, tag):
+    assert tag not in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("家里一套房子在老公名下，我们两口子想一起贷", "有房产"),
+    ("我有两台车，一台是老婆名下的，我自己那台想拿去抵押", "有车辆"),
+    ("两套房一套去年卖了", "有房产"),
+    ("两台车一台卖了，还剩一台", "有车辆"),
+])
+def test_a_couple_borrowing_together_or_one_of_several_lost_keeps_the_asset(text, tag):
+    assert tag in tags(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("我那一套房子卖了", "有房产"),
+    ("车卖了，现在坐公交", "有车辆"),
+])
+def test_the_only_one_lost_is_still_lost(text, tag):
+    assert tag not in tags(text)
