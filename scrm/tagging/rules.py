@@ -148,6 +148,8 @@ class Reasoning:
     deny_objects: tuple[str, ...] = ()
     # 房子是我老婆名下的，我们俩一起贷: an asset denied as the spouse's is the couple's when they borrow together
     spouses: re.Pattern | None = field(default=None, compare=False)
+    # 想贷款三十万做生意: a business loan named only by a business to start implies no business run now
+    ventures: tuple[str, ...] = ()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -310,6 +312,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    couple_losses=frozenset(doc.get("couple_losses", [])),
                    deny_objects=tuple(enum.get("deny_objects", [])),
                    spouses=_alternation(tuple(doc.get("spouses", []))),
+                   ventures=tuple(doc.get("ventures", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -667,6 +670,11 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         _final_choice(text, rules, result)
     if result.product is None and refused:
         result.asked_about |= rules.reasoning.pledge_refusals[1]
+    if rules.reasoning is not None and rules.reasoning.ventures and result.product is not None:
+        hit = result.hits.get("product")
+        if hit is not None and hit.phrase[:1] in "借贷" and hit.phrase.endswith(rules.reasoning.ventures):
+            result.elsewhere |= {i.tag for i in rules.reasoning.implications
+                                 if i.product == result.product and i.tag not in result.tags}
     return result
 
 

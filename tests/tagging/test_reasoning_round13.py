@@ -44,6 +44,8 @@
   kept (养了两百头猪) is a business, a pet or two is not;
 - no pledge, or refused: a loan without a pledge said other ways (免抵押, 不用押东西) is unsecured; a pledge refused
   with its asset named (不想拿房子去押, 舍不得把车押出去) keeps the asset and leaves no pledge loan to guess;
+- a business to start: a business loan named only by the business it will start (想贷款三十万做生意, 借钱创业)
+  implies no business run now;
 - funds and policies: a credit loan on the housing fund (用公积金贷信用贷, 凭公积金做信用贷) is a fund loan; a policy
   bought (保险买了十年了, 买了教育金, 买了份商业保险) is had, car or social insurance is not;
 - southern voices: 食头路 (Minnan) is a job; 系自己嘅 / 系我自己 (Cantonese) is 是自己的, so premises said so are
@@ -675,3 +677,15 @@ def test_a_couple_borrowing_together_or_one_of_several_lost_keeps_the_asset(text
 ])
 def test_the_only_one_lost_is_still_lost(text, tag):
     assert tag not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "想贷款三十万做生意",
+    "手上有点钱，想再借二十万创业",
+])
+def test_a_business_to_start_implies_no_business_run(text):
+    assert "企业主" not in tags(text)
+
+
+def test_a_business_run_with_money_for_it_is_still_an_owner():
+    assert "企业主" in tags("我开饭店的，想借二十万做生意周转")
