@@ -21,7 +21,8 @@
   spouse of a couple borrowing together (执照是我老婆的…我们家想借) stays the couple's;
 - tags, assets: a mortgage to be applied for (以后办房贷) is no house; a mortgage being paid on a flat (二手房按揭还了
   三年), a sale only planned (房子要卖了, 车准备卖掉), the one left after another is sold (另一套, 剩下一辆) and one's own
-  shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班);
+  shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班), and so is
+  pay before a job left (刚辞职，之前月薪一万五);
 - tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
   贷款) are many online loans; late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
   repaid late (拖了半年才还) and a flaw on the report (征信有瑕疵, 有点小问题) are an overdue, while instalments still due
@@ -689,3 +690,11 @@ def test_a_business_to_start_implies_no_business_run(text):
 
 def test_a_business_run_with_money_for_it_is_still_an_owner():
     assert "企业主" in tags("我开饭店的，想借二十万做生意周转")
+
+
+@pytest.mark.parametrize("text", [
+    "我上个月刚辞职，之前月薪一万五，想借十万",
+    "之前在国企上班，去年离职了，现在自己开店",
+])
+def test_pay_before_a_job_left_is_past(text):
+    assert "工薪族" not in tags(text)
