@@ -150,6 +150,7 @@ class Reasoning:
     spouses: re.Pattern | None = field(default=None, compare=False)
     # 想贷款三十万做生意: a business loan named only by a business to start implies no business run now
     ventures: tuple[str, ...] = ()
+    weak_lows: frozenset = frozenset()  # 了解下, 想了解: low only when the text states no urgency at all
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -313,6 +314,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    deny_objects=tuple(enum.get("deny_objects", [])),
                    spouses=_alternation(tuple(doc.get("spouses", []))),
                    ventures=tuple(doc.get("ventures", [])),
+                   weak_lows=frozenset(doc.get("weak_lows", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -541,6 +543,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     field_spans: dict[str, list[tuple[int, int]]] = {}
     result = RuleResult()
     products_at = [(s, e) for s, e, rule, _, _ in matches if rule.field == "product"]
+    eager: Hit | None = None  # the last high intent the text states
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
@@ -613,8 +616,13 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (previous is not None and previous.positive and hit.positive and rules.reasoning is not None
                 and phrase in rules.reasoning.workplace_nouns and previous.phrase not in rules.reasoning.workplace_nouns):
             continue  # 老婆开服装店…店里进点货: the noun refers back to the business named, which stays the hit
+        if key == "intent" and rule.value == "high":
+            eager = hit
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
             result.hits[key] = hit
+    if (eager is not None and rules.reasoning is not None and "intent" in result.hits
+            and result.hits["intent"].phrase in rules.reasoning.weak_lows):
+        result.hits["intent"] = eager  # 今天就要…了解下利息: a wish to learn more does not undo urgency said
     for key, hit in result.hits.items():
         if key.startswith("product:"):
             continue

@@ -249,8 +249,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
                      # 之前借的3万)
                      "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
-                     # what a purpose costs in all, and a guarantee given for someone (装修预算三十万, 给别人担保了五十万)
-                     "预算", "担保")
+                     # what a purpose costs in all (装修预算三十万; a budget alone is the loan's: 预算五十万左右), and a
+                     # guarantee given for someone (给别人担保了五十万)
+                     "装修预算", "总预算", "买车预算", "买房预算", "工程预算", "项目预算", "担保")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -460,7 +461,9 @@ def _worth_goes_on(text: str, head: int) -> bool:
     if head <= 0:
         return False
     previous = _before(text, head - 1, 16)
-    return _WORTH.search(previous) is not None and _MONEY_FIGURE.search(previous) is None
+    # (按房产评估价能贷几成，十万左右: a clause asking what can be lent is no worth)
+    return (_WORTH.search(previous) is not None and _MONEY_FIGURE.search(previous) is None
+            and _LOAN_WORD.search(previous) is None)
 
 
 def _bad_before(before: str) -> bool:

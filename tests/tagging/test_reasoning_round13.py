@@ -34,9 +34,11 @@
   and the step (今天可不可以申请) and asking when one can apply (什么时候可以申请) are high; giving up only if
   refused (批不下来就算了) and a figure not yet settled (具体多少还没想好) are not low; more voices: 勿急 (Shanghai)
   is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
-  time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule;
-- more figures that are no loan: a budget for the purpose (装修预算三十万) and a guarantee given (担保了五十万) are no
-  amount; what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
+  time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule; a wish to
+  learn more (了解下, 想了解) does not undo urgency said elsewhere in the text (今天就要…了解下利息);
+- more figures that are no loan: a budget for the purpose (装修预算三十万; a budget alone is the loan's) and a guarantee
+  given (担保了五十万) are no amount, nor is a figure after a clause on worth, unless that clause asks what can be lent
+  (按房产评估价能贷几成，十万左右); what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
   五月十号) are no term, while a number of months (借3月, 三个月) still is;
 - whose asset: a house or car said to be any relative's (房是我爹的, 车是我姐的) is not had, nor a fund drawn out
   (公积金提出来了); a house in the couple's names (写的我和老婆两个人的名字), an asset inherited (我爷爷留下的) and a
@@ -698,3 +700,27 @@ def test_a_business_run_with_money_for_it_is_still_an_owner():
 ])
 def test_pay_before_a_job_left_is_past(text):
     assert "工薪族" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "缺8万，今天就要，了解下车抵贷的利息",
+    "资料都准备好了，想了解下房抵的利息",
+])
+def test_urgency_said_is_not_undone_by_a_wish_to_learn_more(text):
+    assert apply_rules(normalize(text)).intent == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "了解下车抵贷的利息",
+    "我想了解下车抵贷，不用着急",
+])
+def test_a_wish_to_learn_more_with_no_urgency_is_low(text):
+    assert apply_rules(normalize(text)).intent == "low"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("按房产评估价能贷几成，十万左右", 100_000),
+    ("预算五十万左右，期限越长越好", 500_000),
+])
+def test_a_clause_asking_what_can_be_lent_or_a_budget_alone_leaves_the_amount(text, want):
+    assert amount(text) == want
