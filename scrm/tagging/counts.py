@@ -49,8 +49,10 @@ def _window(text: str) -> tuple[int, int] | None:
 def extract(text: str) -> dict[str, dict]:
     """``{fact: {"value": n, "phrase": the words}}`` for every count the text states (the last one said wins)."""
     out: dict[str, dict] = {}
-    inquiries, overdue = "查" in text or "点了" in text, "逾期" in text
-    online = any(w in text for w in _PLATFORMS)
+    # a pattern that finds nothing in the whole text finds nothing in any of its clauses: most texts stop here
+    inquiries = ("查" in text or "点了" in text) and _INQUIRY.search(text) is not None
+    overdue = "逾期" in text and _OVERDUE.search(text) is not None
+    online = any(w in text for w in _PLATFORMS) and _ONLINE.search(text) is not None
     if not (inquiries or overdue or online):
         return out
     patterns = (("overdue_count", _OVERDUE),) * overdue + (("online_loans", _ONLINE),) * online
