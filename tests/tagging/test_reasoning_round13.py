@@ -24,7 +24,7 @@
   shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班), and so is
   pay before a job left (刚辞职，之前月薪一万五);
 - tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
-  贷款) are many online loans; late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
+  贷款) are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
   repaid late (拖了半年才还) and a flaw on the report (征信有瑕疵, 有点小问题) are an overdue, while instalments still due
   (还有两期没还完) and a question (会不会晚还一天就上征信) are not; an overdue denied after the word (逾期没有, yq没有)
   is denied, and cx is 查询; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
@@ -724,3 +724,11 @@ def test_a_wish_to_learn_more_with_no_urgency_is_low(text):
 ])
 def test_a_clause_asking_what_can_be_lent_or_a_budget_alone_leaves_the_amount(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "还有个建行快贷没还完，微粒贷也有两万",
+    "借贷宝和花呗都有在还",
+])
+def test_more_platforms_named_count_as_online_loans(text):
+    assert "网贷较多" in tags(text)
