@@ -732,3 +732,19 @@ def test_a_clause_asking_what_can_be_lent_or_a_budget_alone_leaves_the_amount(te
 ])
 def test_more_platforms_named_count_as_online_loans(text):
     assert "网贷较多" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我开饭店的，想借钱换个大点的门面",
+    "想租个临街的铺面开店",
+])
+def test_premises_to_be_changed_or_rented_are_not_had(text):
+    assert "有房产" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "开厂的，想买机器",
+    "包工程的，工程款没结，要先垫付工人工资",
+])
+def test_machines_or_wages_advanced_by_an_owner_are_a_business_loan(text):
+    assert apply_rules(normalize(text)).product == "经营贷"
