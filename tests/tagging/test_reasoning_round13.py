@@ -11,7 +11,8 @@
   business loan;
 - products: a pledge loan given up for a later one (原计划做房抵…改做信用贷) still offers its asset, while pledge loans
   only weighed (房抵和信用贷有啥区别) offer none; money for stock after a loan word (贷点款进茶叶) and a shop's rent
-  (铺租) are money for a business;
+  (铺租) are money for a business, and so are machines bought (买机器, 添设备), wages advanced (垫付) and materials
+  stocked (备料) by an owner; premises to be changed or rented (换个大点的门面, 租个铺面) are not had;
 - tags, the funds: who pays said between the fund and its payment (社保单位一直在交, 社保还是自己在交) and a bare
   "had" after the fund (公积金有，社保也有) assert it; a loss reaches back over one short clause (公积金交了六年，去年换
   工作停缴了);
