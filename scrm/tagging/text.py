@@ -322,6 +322,7 @@ _CHANGE_RE, _FIRST_PLAN_RE = any_of(_MONEY_CHANGE), any_of(_MONEY_FIRST_PLAN)
 # 房子不值钱，估计也就二十来万: a figure in the clause after one about what an asset is worth is that worth
 _WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价")
 _MONEY_FIGURE = re.compile(rf"[\d{_CN}][万千亿wk块元]")
+_EITHER = re.compile(r"(?:或者|或是|或|要么)(?:借|贷|要|是)?$")
 # 老公月薪一万二，我八千: a figure after only who earns it, in the clause after a figure of money had, is more of it
 _LISTED_OWNERS = frozenset(("我", "我的", "他", "她", "他的", "她的", "老婆", "老公", "媳妇", "爱人", "我老婆", "我老公",
                             "我媳妇", "我爱人", "另一个", "另一张", "另一家", "另外一个", "自己", "我自己"))
@@ -438,6 +439,14 @@ def extract_amount(text: str) -> int | None:
             # "30-50万": the upper end replaces the lower one just seen
             (good or plain).pop()
         yuan = int(value.to_integral_value())
+        if said and _EITHER.search(text, max(0, m.start() - 6), m.start()):
+            # 借三万或者五万都行, 要么借十万要么借十五万: alternatives, the larger counts (as a range's upper end)
+            previous = said.pop()
+            for figures in (good, plain):
+                if figures and figures[-1] == previous:
+                    figures.pop()
+                    break
+            yuan = max(yuan, previous)
         (good if _GOOD_BEFORE_RE.search(before) else plain).append(yuan)
         said.append(yuan)
         clause = _before(text, m.start(), 12)

@@ -37,6 +37,8 @@
   is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
   time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule; a wish to
   learn more (了解下, 想了解) does not undo urgency said elsewhere in the text (今天就要…了解下利息);
+- alternatives: two figures offered as alternatives (三万或者五万, 要么十万要么十五万) give the larger, as a range its
+  upper end;
 - more figures that are no loan: a budget for the purpose (装修预算三十万; a budget alone is the loan's) and a guarantee
   given (担保了五十万) are no amount, nor is a figure after a clause on worth, unless that clause asks what can be lent
   (按房产评估价能贷几成，十万左右); what a year yields or costs (一年产值, 一年学费, 还一年的利息) and a month of the calendar (明年九月, 到三月,
@@ -749,3 +751,16 @@ def test_premises_to_be_changed_or_rented_are_not_had(text):
 ])
 def test_machines_or_wages_advanced_by_an_owner_are_a_business_loan(text):
     assert apply_rules(normalize(text)).product == "经营贷"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("要么借十万，要么借十五万", 150_000),
+    ("借三万或者五万都行", 50_000),
+    ("五万或十万", 100_000),
+])
+def test_alternatives_give_the_larger(text, want):
+    assert amount(text) == want
+
+
+def test_a_salary_before_an_alternative_word_is_still_no_amount():
+    assert amount("月薪一万或者更多，想借五万") == 50_000
