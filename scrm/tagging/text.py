@@ -249,6 +249,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
                      # 之前借的3万)
                      "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
+                     # a figure of the time something was bought (车开了三年，当初十二万)
+                     "当初", "当年",
                      # what a purpose costs in all (装修预算三十万; a budget alone is the loan's: 预算五十万左右), and a
                      # guarantee given for someone (给别人担保了五十万)
                      "装修预算", "总预算", "买车预算", "买房预算", "工程预算", "项目预算", "担保")
@@ -584,6 +586,10 @@ def extract_term(text: str) -> int | None:
             continue  # (以贷养贷半年: how long it has gone on)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
+        if (months in (1, 12) and not _TERM_GOOD_BEFORE_RE.search(before)
+                and _MONEY_FIGURE.search(_CLAUSE.split(text[m.end():m.end() + 7], 1)[0])
+                and not after.startswith(("期", "内", "之内", "以内", "还", "就还", "的"))):
+            continue  # 一个月到手六千五, 一年能赚个二三十万: money per period, not a term
         paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period
         if _TERM_PART_PAID.match(text, m.end()):
             continue

@@ -37,6 +37,9 @@
   is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
   time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule; a wish to
   learn more (了解下, 想了解) does not undo urgency said elsewhere in the text (今天就要…了解下利息);
+- money per period: a month or a year followed in its clause by a figure of money (一个月到手六千五, 一年能赚个二三
+  十万) is no term unless a loan word stands before it (贷一年，五万) or it is the term said (一年期, 一年内还清); a
+  figure of the time something was bought (当初十二万) is no amount;
 - alternatives: two figures offered as alternatives (三万或者五万, 要么十万要么十五万) give the larger, as a range its
   upper end;
 - more figures that are no loan: a budget for the purpose (装修预算三十万; a budget alone is the loan's) and a guarantee
@@ -764,3 +767,26 @@ def test_alternatives_give_the_larger(text, want):
 
 def test_a_salary_before_an_alternative_word_is_still_no_amount():
     assert amount("月薪一万或者更多，想借五万") == 50_000
+
+
+@pytest.mark.parametrize("text", [
+    "我一个月到手六千五",
+    "我老公一个月能拿一万",
+    "店里一个月纯利三万",
+    "一年能赚个二三十万",
+])
+def test_money_per_month_or_year_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text,months", [
+    ("贷一年，五万", 12),
+    ("一年期的，十万", 12),
+    ("一年内还清，借三万就行", 12),
+])
+def test_a_year_wanted_beside_a_figure_is_still_the_term(text, months):
+    assert term(text) == months
+
+
+def test_a_figure_of_the_time_something_was_bought_is_no_amount():
+    assert amount("车开了三年，当初十二万") is None
