@@ -65,7 +65,8 @@
   resettlement flat (安置房) are had; 毋 (Minnan) is 不;
 - someone else's, or one of several: an asset said later to be in a relative's or the spouse's name (不过是我爸妈名
   下的, 在老公名下) is not the customer's unless the couple borrows together; an owner named before where the asset is
-  (我老爸在贵阳有套房) makes it someone else's; stalls run (两个档口) are no house; one of several lost (两台车，一台是老
+  (我老爸在贵阳有套房) makes it someone else's; a house bought some time ago (三年前买的房) is had, one bought for a
+  child (给儿子买的房) is not; stalls run (两个档口) are no house; one of several lost (两台车，一台是老
   婆名下的; 两套房一套卖了) leaves the others, the only one lost does not;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
@@ -790,3 +791,11 @@ def test_a_year_wanted_beside_a_figure_is_still_the_term(text, months):
 
 def test_a_figure_of_the_time_something_was_bought_is_no_amount():
     assert amount("车开了三年，当初十二万") is None
+
+
+def test_a_house_bought_years_ago_is_had():
+    assert "有房产" in tags("三年前买的房，想抵押借点")
+
+
+def test_a_house_bought_for_a_child_is_not():
+    assert "有房产" not in tags("给儿子前年买的房")
