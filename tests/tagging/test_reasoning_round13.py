@@ -24,11 +24,12 @@
   三年), a sale only planned (房子要卖了, 车准备卖掉), the one left after another is sold (另一套, 剩下一辆) and one's own
   shop premises (自己的铺) are had; a retired customer's work before is past (退休了，以前在纺织厂上班), and so is
   pay before a job left (刚辞职，之前月薪一万五);
-- tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue; small loans counted (三笔小额
-  贷款) are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); late repayments counted (有几次晚还), an instalment missed (有一期没还上), a loan
-  repaid late (拖了半年才还) and a flaw on the report (征信有瑕疵, 有点小问题) are an overdue, while instalments still due
-  (还有两期没还完) and a question (会不会晚还一天就上征信) are not; an overdue denied after the word (逾期没有, yq没有)
-  is denied, and cx is 查询; repayments near the income (快赶上收入, 接近工资, 占了工资一大半) are high debt;
+- tags, risks: a late repayment said plainly (晚还了几天, 还晚了, 迟还过) is an overdue, and so are late repayments
+  counted (有几次晚还), an instalment missed (有一期没还上), a loan repaid late (拖了半年才还) and a flaw on the report
+  (征信有瑕疵, 有点小问题), while instalments still due (还有两期没还完) and a question (会不会晚还一天就上征信) are
+  not; an overdue denied after the word (逾期没有, yq没有) is denied, and cx is 查询; small loans counted (三笔小额贷款)
+  are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); repayments near the income
+  (快赶上收入, 接近工资, 占了工资一大半) are high debt;
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
   said the Cantonese way (算啦, 唔俾我借) or in English (just curious) are low; materials sent over
   (发来营业执照和流水), coming over now (现在过来, 现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能
