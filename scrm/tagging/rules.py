@@ -883,7 +883,7 @@ def _couples_assets(text: str, r: Reasoning, result: RuleResult, assets: frozens
     for tag in assets:
         hit = result.hits.get(tag)
         if (result.tags.get(tag) is False and hit is not None and r.spouses.search(hit.phrase) is not None
-                and (hit.rule.startswith(("asset-", "loss:")))):
+                and hit.rule.startswith(("asset-", "loss:"))):
             result.tags[tag] = True
             result.hits[tag] = Hit(hit.rule, hit.phrase, True, hit.end)
 
