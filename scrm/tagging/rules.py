@@ -547,6 +547,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
+        if rule.tag is not None and (_asked_having(text, start)
+                                     or (phrase.endswith("有") and text.startswith(("没有", "没"), end))):
+            continue  # 有没有社保都行, 有无逾期, 社保有没有交: a question of having it says neither
         covered[rule.id] = max(covered.get(rule.id, -1), end)
         if rule.field is not None:
             # 急用 overlapping 不着急用: a phrase overlapping an earlier one about the same field is part of it
@@ -695,6 +698,15 @@ def _pledge_named(r: Reasoning, result: RuleResult) -> tuple[str, Hit] | None:
         return None
     _, product, hit = max(named, key=lambda x: x[0])
     return product, hit
+
+
+def _asked_having(text: str, start: int) -> bool:
+    """The phrase at ``start`` is what 有没有 / 有无 asks about (its own 有 or 没有 included)."""
+    for word in ("有没有", "有无"):
+        at = text.rfind(word, max(0, start - len(word)), start + len(word) - 1)
+        if at >= 0 and at + len(word) >= start:
+            return True
+    return False
 
 
 _CHOSEN = ("做", "要", "走", "选", "用", "办", "拿")  # 最后还是想做公积金的: the basis taken, not only named

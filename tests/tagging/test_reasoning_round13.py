@@ -69,6 +69,9 @@
   (我老爸在贵阳有套房) makes it someone else's; a house bought some time ago (三年前买的房) is had, one bought for a
   child (给儿子买的房) is not; stalls run (两个档口) are no house; one of several lost (两台车，一台是老
   婆名下的; 两套房一套卖了) leaves the others, the only one lost does not;
+- questions of having: a tag phrase inside 有没有 / 有无 / …有没有 (有没有逾期都能贷吗, 有冇社保都得, 社保有没有交)
+  says neither that the customer has it nor that they lack it; more Cantonese and Shanghai words (琴日, 而家, 宜家,
+  屋企, 屋里厢, 伊拉, 有冇);
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -800,3 +803,31 @@ def test_a_house_bought_years_ago_is_had():
 
 def test_a_house_bought_for_a_child_is_not():
     assert "有房产" not in tags("给儿子前年买的房")
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("有没有逾期都能贷吗", "征信逾期"),
+    ("有冇社保都得", "有社保"),
+    ("有无逾期影响大吗", "征信逾期"),
+    ("社保有没有交都行吗", "有社保"),
+    ("房子有没有都可以吗", "有房产"),
+])
+def test_a_question_of_having_it_says_neither(text, tag):
+    assert tag not in apply_rules(normalize(text)).tags
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("有没有问题，我有社保", "有社保"),
+    ("社保有，没逾期", "有社保"),
+])
+def test_having_it_said_after_a_question_is_still_had(text, tag):
+    assert apply_rules(normalize(text)).tags.get(tag) is True
+
+
+@pytest.mark.parametrize("text,want", [
+    ("琴日已经发咗资料", "昨天已经发了资料"),
+    ("而家想借十万", "现在想借十万"),
+    ("屋企有层楼", "家里有套房"),
+])
+def test_more_cantonese_words(text, want):
+    assert normalize(text) == want
