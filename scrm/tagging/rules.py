@@ -151,6 +151,7 @@ class Reasoning:
     # 想贷款三十万做生意: a business loan named only by a business to start implies no business run now
     ventures: tuple[str, ...] = ()
     weak_lows: frozenset = frozenset()  # 了解下, 想了解: low only when the text states no urgency at all
+    exceptions: re.Pattern | None = field(default=None, compare=False)  # 除了: the topic after it is kept
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -315,6 +316,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    spouses=_alternation(tuple(doc.get("spouses", []))),
                    ventures=tuple(doc.get("ventures", [])),
                    weak_lows=frozenset(doc.get("weak_lows", [])),
+                   exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -634,6 +636,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     if rules.reasoning is not None:
         _employees_workplace(rules.reasoning, result)
         _couples_assets(text, rules.reasoning, result, assets)
+        _excepted(text, rules.reasoning, result)
     products = sorted(((h.end, k[8:], h) for k, h in result.hits.items() if k.startswith("product:")))
     for _, product, hit in products:
         if hit.positive:
@@ -898,6 +901,22 @@ def _couples_assets(text: str, r: Reasoning, result: RuleResult, assets: frozens
                 and hit.rule.startswith(("asset-", "loss:"))):
             result.tags[tag] = True
             result.hits[tag] = Hit(hit.rule, hit.phrase, True, hit.end)
+
+
+def _excepted(text: str, r: Reasoning, result: RuleResult) -> None:
+    """除了一套房什么都没有, 除了车别的都卖了: the topic named after an exception word is kept, whatever a denial after it
+    says of everything else."""
+    if r.exceptions is None or r.topic_re is None:
+        return
+    for m in r.exceptions.finditer(text):
+        topic = r.topic_re.search(text, m.end(), m.end() + 4)
+        if topic is None:
+            continue
+        tag = r.topic_tags[topic.group()]
+        hit = result.hits.get(tag)
+        if result.tags.get(tag) is False and hit is not None and hit.end > topic.end():
+            result.tags[tag] = True
+            result.hits[tag] = Hit("except", text[m.start():topic.end()], True, topic.end())
 
 
 def _i_again(text: str, clause_start: int, start: int, r: Reasoning) -> bool:

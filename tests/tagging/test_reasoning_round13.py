@@ -72,6 +72,8 @@
 - questions of having: a tag phrase inside 有没有 / 有无 / …有没有 (有没有逾期都能贷吗, 有冇社保都得, 社保有没有交)
   says neither that the customer has it nor that they lack it; more Cantonese and Shanghai words (琴日, 而家, 宜家,
   屋企, 屋里厢, 伊拉, 有冇);
+- exceptions: the topic right after 除了 / 除开 (除了一套房什么都没有, 除了车别的都卖了) is kept whatever a denial after it
+  says of everything else; a contract worker (合同工, 劳务派遣) is salaried;
 - pledges of premises: a shop front, plant or office used for a loan (拿铺面贷, 用厂房贷两百万) is a house pledge, and the
   figure after it is the amount.
 Pure: no database."""
@@ -831,3 +833,21 @@ def test_having_it_said_after_a_question_is_still_had(text, tag):
 ])
 def test_more_cantonese_words(text, want):
     assert normalize(text) == want
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("除了社保啥也没有", "有社保"),
+    ("除了一套房什么都没有", "有房产"),
+    ("除了车别的都卖了", "有车辆"),
+    ("房子卖了，除了车啥也没有", "有车辆"),
+])
+def test_the_one_thing_excepted_from_a_denial_is_kept(text, tag):
+    assert tag in tags(text)
+
+
+def test_besides_said_of_a_loss_keeps_nothing():
+    assert "有车辆" not in tags("除了房子，车也卖了")
+
+
+def test_a_contract_worker_is_salaried():
+    assert "工薪族" in tags("不是公务员，是合同工")
