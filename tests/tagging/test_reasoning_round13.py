@@ -851,3 +851,11 @@ def test_besides_said_of_a_loss_keeps_nothing():
 
 def test_a_contract_worker_is_salaried():
     assert "工薪族" in tags("不是公务员，是合同工")
+
+
+@pytest.mark.parametrize("text", [
+    "月供接近工资的一半",
+    "快到工资日了，到时候还",
+])
+def test_half_the_income_or_a_pay_day_coming_is_no_high_debt(text):
+    assert "负债过高" not in tags(text)
