@@ -836,7 +836,9 @@ _MORE = {"千": 500, "k": 500, "万": 5000, "w": 5000, "百": 50}
 
 def _monthly(text: str, m: re.Match) -> int | None:
     """The figure of a ratio's match (its one group that matched); 三千多 is taken as halfway to the next thousand."""
-    figure = next((v for v in m.groupdict().values() if v), None)
+    name, figure = next(((k, v) for k, v in m.groupdict().items() if v), (None, None))
+    if figure is not None and text.startswith(("半", "分之", "成"), m.end(name)):
+        return None  # 工资的一半, 三分之一, 七成: a share, not a sum
     value = count_money(figure) if figure else None
     if value and text.startswith("多", m.end()) and figure[-1] in _MORE:
         value += _MORE[figure[-1]]

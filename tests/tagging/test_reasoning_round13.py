@@ -29,7 +29,7 @@
   (征信有瑕疵, 有点小问题), while instalments still due (还有两期没还完) and a question (会不会晚还一天就上征信) are
   not; an overdue denied after the word (逾期没有, yq没有) is denied, and cx is 查询; small loans counted (三笔小额贷款)
   are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); repayments near the income
-  (快赶上收入, 接近工资, 占了工资一大半) are high debt;
+  (快赶上收入, 接近工资, 占了工资一大半) are high debt, a share of it (工资的一半) is no monthly sum for the ratio;
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
   said the Cantonese way (算啦, 唔俾我借) or in English (just curious) are low; materials sent over
   (发来营业执照和流水), coming over now (现在过来, 现在就开车过来, 今日可唔可以过嚟), a day with 可不可以 / 能不能
@@ -859,3 +859,7 @@ def test_a_contract_worker_is_salaried():
 ])
 def test_a_share_of_the_income_or_a_pay_day_coming_is_no_high_debt(text):
     assert "负债过高" not in tags(text)
+
+
+def test_a_share_of_the_salary_is_no_monthly_sum():
+    assert "负债过高" not in tags("月供接近工资的一半")
