@@ -544,6 +544,8 @@ _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|
 
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
+    if "期" not in text and "年" not in text and "月" not in text:
+        return None  # every term is said with one of them
     good, plain = [], []
     last: list[int] | None = None
     corrected: int | None = None
