@@ -36,6 +36,7 @@
   and the step (今天可不可以申请) and asking when one can apply (什么时候可以申请) are high; giving up only if
   refused (批不下来就算了) and a figure not yet settled (具体多少还没想好) are not low; more voices: 勿急 (Shanghai)
   is no hurry, 冇需要 and 回头再聊 are low, and the lender's shop (到你们店里) is no business of the customer's;
+  a visit on its way (明早九点到你们那, 我赶过去) and idioms of urgency (等米下锅, 火烧眉毛) are high;
   time gone by (现在过去两年了) and waiting until one can apply (什么时候才能申请) are not high by rule; a wish to
   learn more (了解下, 想了解) does not undo urgency said elsewhere in the text (今天就要…了解下利息);
 - money per period: a month or a year followed in its clause by a figure of money (一个月到手六千五, 一年能赚个二三
@@ -863,3 +864,17 @@ def test_a_share_of_the_income_or_a_pay_day_coming_is_no_high_debt(text):
 
 def test_a_share_of_the_salary_is_no_monthly_sum():
     assert "负债过高" not in tags("月供接近工资的一半")
+
+
+@pytest.mark.parametrize("text", [
+    "明早九点到你们那",
+    "你们几点下班，我赶过去",
+    "等米下锅，能快点批吗",
+    "真是火烧眉毛了",
+])
+def test_a_visit_on_its_way_or_an_idiom_of_urgency_is_high(text):
+    assert apply_rules(normalize(text)).intent == "high"
+
+
+def test_a_visit_made_before_is_not_high():
+    assert apply_rules(normalize("之前去你们那问过")).intent != "high"
