@@ -28,7 +28,8 @@
   counted (有几次晚还), an instalment missed (有一期没还上), a loan repaid late (拖了半年才还) and a flaw on the report
   (征信有瑕疵, 有点小问题), while instalments still due (还有两期没还完) and a question (会不会晚还一天就上征信) are
   not; an overdue denied after the word (逾期没有, yq没有) is denied, and cx is 查询; small loans counted (三笔小额贷款)
-  are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); repayments near the income
+  are many online loans, and so are more platforms named (快贷, 借贷宝, 还呗, 任性付); inquiries too often (查得有点勤,
+  申请太频繁) and apps applied to, counted (点了七八个贷款app), are many inquiries; repayments near the income
   (快赶上收入, 接近工资, 占了工资一大半) are high debt, a share of it (工资的一半) is no monthly sum for the ratio;
 - intent: 不再 negates what follows it (不再主动联系 is no eagerness); learning about it (了解下, 想了解) and giving up
   said the Cantonese way (算啦, 唔俾我借) or in English (just curious) are low; materials sent over
@@ -878,3 +879,16 @@ def test_a_visit_on_its_way_or_an_idiom_of_urgency_is_high(text):
 
 def test_a_visit_made_before_is_not_high():
     assert apply_rules(normalize("之前去你们那问过")).intent != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "最近征信查得有点勤",
+    "这半年点了七八个贷款app",
+    "近期申请太频繁了",
+])
+def test_inquiries_too_often_or_apps_counted_are_many_inquiries(text):
+    assert "查询过多" in tags(text)
+
+
+def test_two_apps_are_not_many_inquiries():
+    assert "查询过多" not in tags("点了两个app")
