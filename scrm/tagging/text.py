@@ -251,6 +251,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
                      # a figure of the time something was bought (车开了三年，当初十二万)
                      "当初", "当年",
+                     # what is paid into a fund each month (个人和单位各交一千, 公积金月存两千)
+                     "各交", "各缴", "月存", "每月存",
                      # what a purpose costs in all (装修预算三十万; a budget alone is the loan's: 预算五十万左右), and a
                      # guarantee given for someone (给别人担保了五十万)
                      "装修预算", "总预算", "买车预算", "买房预算", "工程预算", "项目预算", "担保")

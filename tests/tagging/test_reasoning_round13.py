@@ -16,6 +16,8 @@
 - tags, the funds: who pays said between the fund and its payment (社保单位一直在交, 社保还是自己在交) and a bare
   "had" after the fund (公积金有，社保也有) assert it; a loss reaches back over one short clause (公积金交了六年，去年换
   工作停缴了);
+- tags, social insurance bought for one (公司给买了社保) or paid as self-employed (灵活就业社保) is had; what is paid
+  into the fund (各交一千, 月存两千) is no amount;
 - tags, work and business: a post held (是中学老师, 县医院的护士) is salaried; workers under one (手底下六七个工人,
   包点小活) make an owner and no wage earner; selling online or live (微商, 直播卖货) is a business; a site that needs
   money (工地要垫资) is no salary; a wish for the lender's business (祝你生意兴隆) is no business; a licence held by the
@@ -892,3 +894,27 @@ def test_inquiries_too_often_or_apps_counted_are_many_inquiries(text):
 
 def test_two_apps_are_not_many_inquiries():
     assert "查询过多" not in tags("点了两个app")
+
+
+@pytest.mark.parametrize("text", [
+    "公司给买了社保",
+    "个人缴纳的灵活就业社保",
+])
+def test_social_insurance_bought_for_one_or_paid_as_self_employed_is_had(text):
+    assert "有社保" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "没买社保",
+    "想买社保",
+])
+def test_social_insurance_not_bought_or_to_be_bought_is_not(text):
+    assert "有社保" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "公积金个人和单位各交一千",
+    "住房公积金月存两千",
+])
+def test_what_is_paid_into_the_fund_is_no_amount(text):
+    assert amount(text) is None
