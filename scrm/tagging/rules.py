@@ -115,6 +115,7 @@ class Reasoning:
     comparisons: tuple[str, ...] = ()  # "公积金贷和信用贷哪个…": two products compared, neither is asked for
     bases: tuple[tuple[str, str, tuple[str, ...], frozenset], ...] = ()  # (tag, product, loan words, other tags)
     pledged_states: tuple[str, ...] = ()  # 已抵押, 抵押着: a pledge that exists, not one offered
+    pledged_re: re.Pattern = field(default=re.compile("(?!)"), compare=False)  # any of them, in one search
     # 在外贸公司上班, 在餐饮店打工: a business named as where the customer works says nothing of running one
     workplace_tags: frozenset = frozenset()
     workplace_after: tuple[str, ...] = ()
@@ -292,6 +293,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bases=tuple((tag_of(b, "basis"), _product_of(b, products), tuple(b["words"]), frozenset(b["unless"]))
                                for b in doc.get("bases", [])),
                    pledged_states=tuple(doc.get("pledged_states", [])),
+                   pledged_re=any_of(tuple(doc.get("pledged_states", []))),
                    workplace_tags=frozenset(tag_of({"tag": t}, "workplace")
                                             for t in doc.get("workplaces", {}).get("tags", [])),
                    workplace_after=tuple(doc.get("workplaces", {}).get("after", [])),
@@ -570,8 +572,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
         if (positive and rule.field == "product" and rules.reasoning is not None
-                and any(state in text[start:end + (6 if text.startswith("在", end) else 3)]
-                        for state in rules.reasoning.pledged_states)):  # 红本在银行押着: where, then the state
+                and rules.reasoning.pledged_re.search(text[start:end + (6 if text.startswith("在", end) else 3)])
+                is not None):  # 红本在银行押着: where, then the state
             result.asked_about.add(rule.value)  # nor one the model should guess
             continue  # 车抵押在银行了, 房子已经抵押了: a pledge that exists is not one offered
         if (positive and rule.field == "product" and rules.reasoning is not None
@@ -1097,7 +1099,7 @@ def _clause_start(rules: RuleSet, text: str, at: int) -> int:
 def _pledged_already(text: str, at: int, word: str, r: Reasoning) -> bool:
     """名下一套房已抵押, 车抵押着: the asset is pledged already, which is not offering it."""
     around = text[max(0, at - 4):at + len(word) + 2]
-    return any(state in around for state in r.pledged_states)
+    return r.pledged_re.search(around) is not None
 
 
 def _reconsider_product(text: str, r: Reasoning, result: RuleResult) -> None:
