@@ -255,7 +255,11 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "各交", "各缴", "月存", "每月存",
                      # what a purpose costs in all (装修预算三十万; a budget alone is the loan's: 预算五十万左右), and a
                      # guarantee given for someone (给别人担保了五十万)
-                     "装修预算", "总预算", "买车预算", "买房预算", "工程预算", "项目预算", "担保")
+                     "装修预算", "总预算", "买车预算", "买房预算", "工程预算", "项目预算", "担保",
+                     # invoices issued (去年开的票有三百来万), money held back from the customer (甲方拖了四十万), and
+                     # counts that are not money at all (粉丝有两万多, 播放量十万)
+                     "开的票", "开了票", "票开了", "发票开了", "拖了", "拖着", "欠我", "粉丝", "播放", "点赞", "关注",
+                     "订单")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -269,7 +273,9 @@ _MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错",
 _MONEY_CHANGE = ("改成", "改为", "改到", "降到", "降为", "减到", "换成")
 # 原计划贷三十万…改做信用贷，要八万: a figure marked as the first plan is replaced by any figure wanted after it
 _MONEY_FIRST_PLAN = ("原计划", "原来要", "原来想", "原来说", "原本", "本来要", "本来想", "本来说", "先说", "一开始",
-                     "起初", "刚开始", "开始说")
+                     "起初", "刚开始", "开始说",
+                     # 之前跟你们说要50万…就先弄20万: a figure said to the salesperson before
+                     "之前说", "之前跟你", "之前和你", "上次说", "上次跟你", "上次和你", "刚才说", "前面说", "前几天说")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)")  # 急，5000就行: a bare figure that suffices
 # 有十五万的额度吗: a limit asked for, not one had
@@ -290,7 +296,11 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     # money not yet paid to the customer, stock (工程款还有五十万没结, 二十万的货)
                     "没结", "未结", "没回", "没收回", "的货",
                     # a debt of that much (还有四十多万的债)
-                    "的债", "的外债", "债")
+                    "的债", "的外债", "债",
+                    # money owed to the customer (拖了四十万工程款), followers (两万多粉丝)
+                    "工程款", "的工程款", "货款", "的货款", "尾款", "的尾款", "欠款", "的欠款", "粉丝", "的粉丝")
+# 贷个五万块钱利息怎么算: the interest asked on a figure makes it the figure borrowed, not an interest stated
+_INTEREST_ASKED = re.compile(r"的?利息(?:怎么|咋|多少|是多少|几|高不高|贵不贵|大概|一般)")
 _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", "周转", "缺", "差", "批", "下款", "放款", "申请",
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
@@ -425,7 +435,8 @@ def extract_amount(text: str) -> int | None:
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
         if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
-                text, m.end())):
+                text, m.end())) and not (has_mag and after.startswith(("利息", "的利息"))
+                                         and _INTEREST_ASKED.match(text, m.end())):
             continue
         if _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
@@ -525,7 +536,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    # what a year yields, costs or is owed in interest (一年产值两个亿, 一年学费三万, 还一年的利息)
                    "产值", "的产值", "销售", "销量", "产量", "开支", "花销", "学费", "房租", "租金", "的租金", "车险",
                    "的利息", "的利")
-_TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")  # 两年内还清: the term
+# 两年内还清: the term; 半年后还, 一年以后一次性还清: repaid when the period is over, the term too
+_TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清", "后还", "后就还", "后就能还", "后能还", "之后还", "以后还",
+                  "后一次性还", "后一起还", "后全部还", "后结清")
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
@@ -576,8 +589,9 @@ def extract_term(text: str) -> int | None:
             months = int(n * 12) if n is not None and n <= 30 else None
         else:
             if text[m.end() - 2:m.end() - 1] != "个" and (
-                    text[max(0, m.start() - 1):m.start()] in ("年", "到", "在") or _MONTH_DAY.match(text, m.end())):
-                continue  # 明年九月上学, 到三月, 五月十号: a month of the calendar, not a number of months
+                    text[max(0, m.start() - 1):m.start()] in ("年", "到", "在") or _MONTH_DAY.match(text, m.end())
+                    or (not g["m"].isdigit() and not _TERM_GOOD_BEFORE_RE.search(_before(text, m.start(), 3)))):
+                continue  # 明年九月上学, 到三月, 五月十号, 娃九月要上学: a month of the calendar, not a number of months
             n = parse_number(g["m"])
             months = int(n) if n is not None else None
         if not months or months > 360:
