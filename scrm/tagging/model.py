@@ -8,9 +8,11 @@ beside it holding the training data's hash, the rules version and the held-out m
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +30,68 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
+_RUNS_OF_SPACE = re.compile(r"\s\s+")  # what the fitted vectorizer folds to one space before taking n-grams
+_SLOT = 21  # bits for one character (code points end at 0x10FFFF) plus one, so that 0 is "no character"
+
+
+class CharGrams:
+    """The fitted character 1–3-gram TF-IDF, computed for a whole batch at once with numpy: each n-gram is one
+    integer (its characters' code points, plus one, in 21-bit slots) looked up in the sorted vocabulary. scikit-learn
+    builds and looks up every n-gram of every text in Python, which cost the pipeline a fifth of its time; this gives
+    the same matrix (sublinear tf, idf, l2 norm)."""
+
+    def __init__(self, fitted: TfidfVectorizer) -> None:
+        settings = (fitted.analyzer, fitted.ngram_range, fitted.lowercase, fitted.sublinear_tf, fitted.norm)
+        if settings != ("char", (1, 3), False, True, "l2"):
+            raise ValueError(f"batch n-grams are for the model's own character TF-IDF, not {settings}")
+        keys, columns = [], []
+        for gram, column in fitted.vocabulary_.items():
+            keys.append(_gram_key([ord(c) + 1 for c in gram]))
+            columns.append(column)
+        order = np.argsort(np.array(keys, dtype=np.int64))
+        self.keys = np.array(keys, dtype=np.int64)[order]
+        self.columns = np.array(columns, dtype=np.int64)[order]
+        self.idf = fitted.idf_
+        self.width = len(fitted.vocabulary_)
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        texts = [_RUNS_OF_SPACE.sub(" ", t) for t in texts]
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        rows, cols = [], []
+        for n in (1, 2, 3):
+            if len(codes) < n:
+                break
+            key = codes[:len(codes) - n + 1].copy()
+            for k in range(1, n):
+                key = (key << _SLOT) | codes[k:len(codes) - n + 1 + k]
+            whole = doc[:len(key)] == doc[n - 1:]  # the n-gram does not run into the next text
+            at = np.searchsorted(self.keys, key)
+            at[at == len(self.keys)] = 0
+            known = whole & (self.keys[at] == key)
+            rows.append(doc[:len(key)][known])
+            cols.append(self.columns[at[known]])
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        x = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(texts), self.width))
+        x.sum_duplicates()
+        np.log(x.data, x.data)
+        x.data += 1.0
+        x.data *= self.idf[x.indices]
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        x.data /= np.repeat(norms, np.diff(x.indptr))
+        return x
+
+
+def _gram_key(codes: list[int]) -> int:
+    key = 0
+    for c in codes:
+        key = (key << _SLOT) | c
+    return key
+
+
 @dataclass
 class TaggerModel:
     words: TfidfVectorizer | None  # None: the character n-grams alone (1–3) stand for words
@@ -37,9 +101,13 @@ class TaggerModel:
     version: str = MODEL_VERSION
     uses_tokens: bool = True  # False: no segmentation is needed
 
+    @cached_property
+    def char_grams(self) -> CharGrams:
+        return CharGrams(self.chars)
+
     def features(self, normalized: list[str], tokens: list[list[str]] | None):
         if not self.uses_tokens:
-            return self.chars.transform(normalized)
+            return self.char_grams.transform(normalized)
         return sp.hstack([self.words.transform(tokens), self.chars.transform(normalized)], format="csr")
 
     def predict(self, normalized: list[str], tokens: list[list[str]]) -> list[dict]:
@@ -47,12 +115,9 @@ class TaggerModel:
         if not normalized:
             return []
         x = self.features(normalized, tokens)
-        pp, ip = self.product.predict_proba(x), self.intent.predict_proba(x)
-        out = []
-        for i in range(len(normalized)):
-            out.append({"product": dict(zip(self.product.classes_, pp[i].tolist())),
-                        "intent": dict(zip(self.intent.classes_, ip[i].tolist()))})
-        return out
+        products, intents = self.product.classes_.tolist(), self.intent.classes_.tolist()
+        return [{"product": dict(zip(products, p)), "intent": dict(zip(intents, i))}
+                for p, i in zip(self.product.predict_proba(x).tolist(), self.intent.predict_proba(x).tolist())]
 
 
 def fit(normalized: list[str], tokens: list[list[str]] | None, products: list[str | None], intents: list[str],
