@@ -59,6 +59,9 @@ class Ratio:
     # 房贷每月一万二, 车贷四千: the repayments of several loans add up (a figure in group ``b``, said with no word of a
     # month, counts only when it is no more than the income: above it, it is what is owed, not a month's repayment)
     total: bool = False
+    # 月供控制在三千以内, 月供别超过四千: a repayment wished for (one of these words in the match or right after it),
+    # not one paid now
+    wished: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                   for n in doc.get("named", []))
     ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
                          float(r["share"]), tuple(r["needs"]) if r.get("needs") else gate(r["spend"]),
-                         bool(r.get("total", False)))
+                         bool(r.get("total", False)), tuple(r.get("wished", [])))
                    for r in doc.get("ratios", []))
     denials = []
     for d in doc.get("denials", []):
@@ -817,9 +820,13 @@ def reasoning_matches(text: str, r: Reasoning,
     for ratio in r.ratios:
         if ratio.needs and present.isdisjoint(ratio.needs):
             continue
-        spend = [(m.end(), _monthly(text, m), m.groupdict().get("b") is not None) for m in ratio.spend.finditer(text)]
         income = [(m.end(), _monthly(text, m)) for m in ratio.income.finditer(text)]
-        income = [(e, v) for e, v in income if v]
+        income = [(e, v) for e, v in income if v and v >= _LEAST_INCOME]  # 收入掉了一大半: a drop, not an income
+        # 工资加起来一万二: a figure that is the income is not a repayment too
+        spend = [(m.end(), _monthly(text, m), m.groupdict().get("b") is not None) for m in ratio.spend.finditer(text)
+                 if not any(e == m.end() for e, _ in income)
+                 and not (ratio.wished and (any(w in m.group() for w in ratio.wished)
+                                            or text.startswith(ratio.wished, m.end())))]
         if income:
             i_end, i_val = max(income, key=lambda x: x[1])
             spend = [(e, v) for e, v, bare in spend if v and not (bare and v > i_val)]
@@ -834,6 +841,7 @@ def reasoning_matches(text: str, r: Reasoning,
 
 
 _MORE = {"千": 500, "k": 500, "万": 5000, "w": 5000, "百": 50}
+_LEAST_INCOME = 500
 
 
 def _monthly(text: str, m: re.Match) -> int | None:
@@ -841,7 +849,7 @@ def _monthly(text: str, m: re.Match) -> int | None:
     name, figure = next(((k, v) for k, v in m.groupdict().items() if v), (None, None))
     if figure is not None and text.startswith(("半", "分之", "成"), m.end(name)):
         return None  # 工资的一半, 三分之一, 七成: a share, not a sum
-    value = count_money(figure) if figure else None
+    value = count_money(figure.replace("多", "").replace("来", "")) if figure else None  # 六十多万: sixty
     if value and text.startswith("多", m.end()) and figure[-1] in _MORE:
         value += _MORE[figure[-1]]
     return value
@@ -982,10 +990,13 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
     for positive, words in ((False, r.losses_re), (True, r.gains_re)):
         for lm in words.finditer(text) if words else ():
             at, word = lm.start(), lm.group()
-            if positive and r.topic_re.search(text, at + len(word), at + len(word) + 3):
-                continue  # 他自己只有一辆车, 有一辆货车: the gain names its own object, not a topic before it
+            if positive and r.topic_re.search(
+                    text, at + len(word), _own_object_end(text, at + len(word), word[-1] in _CLASSIFIERS)):
+                continue  # 他自己只有一辆车, 有一套自己全款的房子: the gain names its own object, not a topic before it
             if not positive and text[max(0, at - 4):at].endswith(r.planned):
                 continue  # 房子要卖了: still had
+            if not positive and text[at - 1:at] in _NOT_LOST and not word.startswith("没") and at > 0:
+                continue  # 社保没停缴, 公积金未断交: a loss denied
             if not positive and word in r.couple_losses and r.scope_res["together"].search(text) is not None:
                 continue
             if (not positive and _ONE_OF.search(_SENTENCE_PART.split(text[max(0, at - 6):at])[-1])
@@ -993,6 +1004,9 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
                 continue  # 两台车，一台是老婆名下的: one of several lost, the others kept
             # 公积金交了六年，去年换工作停缴了: a loss reaches back over one short clause to its topic
             found = list(r.topic_re.finditer(text[max(0, at - (16 if positive else 14)):at]))
+            if found and positive and word in _STILL and r.losses_re is not None and r.losses_re.search(
+                    text, max(0, at - 16) + found[-1].end(), at):
+                continue  # 公积金停缴了, 换了工作还在试用期: what was lost is not what is still there
             if found:
                 tag = r.topic_tags[found[-1].group()]
                 # 跟进: …房子判给她的: in a note 他 / 她 is the customer, so what went to them is gained
@@ -1016,6 +1030,18 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
 
 
 _SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
+_CLASSIFIERS = frozenset("套辆台")
+_NOT_LOST = frozenset("没未")
+_STILL = ("还在", "也有")  # gains that say a thing stays (not 续上, which brings back what was lost)
+
+
+def _own_object_end(text: str, at: int, counted: bool) -> int:
+    """Where a gain's own object may end: right after it, or (a gain with a classifier, 有一套) up to the end of
+    its clause part, ten characters at most."""
+    if not counted:
+        return at + 3
+    part = _SENTENCE_PART.search(text, at, at + 10)
+    return part.start() if part is not None else at + 10
 _ONE_OF = re.compile(r"(?<![那这])一[台套辆间栋部个]")
 _SEVERAL = re.compile(r"[两二三四五六七八九几\d][台套辆间栋部个]")
 _NOT_LISTED = frozenset("无没租")
