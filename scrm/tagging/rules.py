@@ -948,7 +948,14 @@ def _opening(text: str, clause_start: int) -> str:
     for o in _NOTE_OPENINGS:
         if clause.startswith(o):
             clause = clause[len(o):]
+    if clause.startswith(_VOCATIVES):  # 哥我征信黑了: the salesperson addressed, then the customer's own words
+        v = next(v for v in _VOCATIVES if clause.startswith(v))
+        if clause.startswith(("我", "俺"), len(v)):
+            clause = clause[len(v):]
     return clause[:6]
+
+
+_VOCATIVES = ("大哥", "大姐", "老哥", "哥哥", "姐姐", "哥们", "兄弟", "老弟", "哥", "姐")
 
 
 def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
@@ -1124,7 +1131,7 @@ def _clause_start(rules: RuleSet, text: str, at: int) -> int:
 
 def _pledged_already(text: str, at: int, word: str, r: Reasoning) -> bool:
     """名下一套房已抵押, 车抵押着: the asset is pledged already, which is not offering it."""
-    around = text[max(0, at - 4):at + len(word) + 2]
+    around = text[max(0, at - 4):at + len(word) + 4]
     return r.pledged_re.search(around) is not None
 
 
