@@ -537,8 +537,8 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "产值", "的产值", "销售", "销量", "产量", "开支", "花销", "学费", "房租", "租金", "的租金", "车险",
                    "的利息", "的利")
 # 两年内还清: the term; 半年后还, 一年以后一次性还清: repaid when the period is over, the term too
-_TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清", "后还", "后就还", "后就能还", "后能还", "之后还", "以后还",
-                  "后一次性还", "后一起还", "后全部还", "后结清")
+_TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")
+_TERM_PAID_AFTER = re.compile(r"(?:之|以)?后(?:就|能|就能|再)?(?:一次性|一起|全部)?(?:还|结清)(?![要有没不是在得])")
 # 半年内就能还上, 一年之内肯定还完: paid off within the period, a few words between
 _TERM_PAID_WITHIN = re.compile(r"(?:之|以)?内[^，。,.;；!！?？ \d]{0,4}(?:还|结清)")
 _CN_DIGIT_CHARS = "一二两三四五六七八九十几"
@@ -615,6 +615,7 @@ def extract_term(text: str) -> int | None:
                 ("还清", "还完")):
             continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan
         if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())
+                or _TERM_PAID_AFTER.match(text, m.end())
                 or (before.endswith(("贷", "借", "做", "办")) and _TERM_OF_LOAN.match(text, m.end()))) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term

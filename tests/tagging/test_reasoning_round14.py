@@ -1,0 +1,241 @@
+"""The fourteenth round of reasoning, one kind at a time:
+- figures that are no loan: invoices issued (去年开的票有三百来万), money held back from the customer (甲方拖了四十万
+  工程款, 还有二十万货款没结) and counts that are not money (粉丝有两万多, 播放量十万) are no amount; a figure whose
+  interest is asked (贷个五万块钱利息怎么算) is the figure borrowed, not an interest stated;
+- a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
+- terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
+  个 and without a loan word (娃九月要上学, 三月开学) is no term;
+- intent: a repayment after a period (半年后还) is no "年后"; a business given up after a loss (去年亏了就不做了) is no
+  decline of the loan; advice only reported (听说征信要先养半年) is not the customer's own wait;
+- high debt: a repayment wished for (月供控制在三千以内, 月供别超过四千) is not one paid, a figure that is the income
+  (工资加起来一万二) is not a repayment too, a drop (收入掉了一大半) is no income, and the mortgage still owed to the
+  bank (还欠银行八十万) is no debt of its own;
+- whose words: a clause opening by addressing the salesperson (哥我征信黑了, 姐我…) is the customer's own;
+- gains and losses: a gain with a classifier names its own object within its clause (有一套自己全款的房子), a gain that
+  says a thing stays (还在) does not reach back over a loss (公积金停缴了…还在试用期), a loss denied (社保没停缴) is no
+  loss, and a fund said never to have lapsed (社保没断过) is had; a shop shut down (小店被封了, 店黄了) is lost;
+- work: wages paid to one's drivers or staff (司机工资等着发) are no salary, a studio of one's own (有工作室) is no job,
+  work come back from (打工回来了) is past, posts held (当主管, 店长, 分拣员) and leaving work (我下班了) are salaried,
+  gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business;
+- business: any licence held (有合作社执照, 有个体执照), a dealer (车商) and a trader's premises open for years
+  (车行开了五年, 诊所开了三年) make an owner;
+- assets: a building or a courtyard owned (有栋两层的房子, 有个小院), a car counted by its classifier (还有一辆老捷达)
+  and a car pledged to another lender (车已经抵押给别家了) are had, while a car pledged to a friend offers no pledge;
+- choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging.rules import apply_rules
+from scrm.tagging.text import normalize
+from tests.tagging.reasoning import amount, asserted, term
+
+pytestmark = pytest.mark.pure
+
+
+def intent(text: str) -> str | None:
+    return apply_rules(normalize(text)).intent
+
+
+def product(text: str) -> str | None:
+    return apply_rules(normalize(text)).product
+
+
+@pytest.mark.parametrize("text", [
+    "我做建材批发的，去年开的票有三百来万，想做个发票贷",
+    "公司今年开了票八百多万，能做税贷吗",
+    "搞装修的，甲方拖了四十万工程款，工人要发工资，想借钱周转",
+    "还有二十万货款没结，手头紧",
+    "做直播的，粉丝有两万多，能贷款吗",
+    "我的视频播放量十万多，有流水，可以贷吗",
+])
+def test_figures_that_are_no_loan(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("能不能用车抵押贷个五万块钱利息怎么算", 50000),
+    ("借十万的利息是多少", 100000),
+    ("贷二十万利息高不高", 200000),
+])
+def test_the_interest_asked_on_a_figure_makes_it_the_loan(text, want):
+    assert amount(text) == want
+
+
+def test_an_interest_stated_is_still_no_amount():
+    assert amount("利息两千太贵了") is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我之前跟你们说要50万 现在我媳妇不同意 就先弄20万吧", 200000),
+    ("上次说三十万，想了下十五万就行", 150000),
+    ("之前说借八万，现在要五万", 50000),
+])
+def test_a_figure_said_before_gives_way_to_a_later_one(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("能不能贷十万先用，半年后还", 6),
+    ("借五万，一年以后一次性还清", 12),
+    ("两年后就还，想借二十万", 24),
+])
+def test_repaid_after_a_period_is_the_term(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "娃九月要上学，想借个2万",
+    "孩子三月开学，学费还差点",
+    "五月要交房租，想借一万",
+])
+def test_a_calendar_month_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借3个月就行", 3),
+    ("贷六个月", 6),
+])
+def test_months_counted_are_still_a_term(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "存款没到期，能不能贷十万先用，半年后还",
+    "之前在做淘宝，去年亏了就不做了，现在上班，要贷六万",
+    "店开了两年赔了就不干了，现在跑物流",
+    "我在遵义开诊所 听说征信要先养半年才能贷 是真的吗",
+])
+def test_no_low_intent(text):
+    assert intent(text) != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "利息太高了，不做了",
+    "算了，年后再说",
+    "客户说先养半年征信再办",
+])
+def test_declines_stay_low(text):
+    assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "房子是按揭的，想借十五万，月供能控制在三千以内最好，我和老公工资加起来一万二",
+    "想借二十万分五年，月供别超过四千，我工资八千",
+    "在中介上班 这两年收入掉了一大半 房贷月供六千 想借点钱周转",
+    "房子评估价两百五 还欠银行八十万 想再贷一百万",
+])
+def test_no_high_debt(text):
+    assert asserted(text).get("负债过高") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "欠款加起来大概六十多万，收入一个月一万",
+    "每个月要还八千，工资才九千",
+    "欠了三十多万网贷，还不上了",
+])
+def test_high_debt_still_found(text):
+    assert asserted(text).get("负债过高") is True
+
+
+@pytest.mark.parametrize("text", [
+    "哥我征信黑了，还有希望吗",
+    "姐我征信花了能贷吗",
+    "大哥我逾期过两次",
+])
+def test_the_salesperson_addressed_leaves_the_customers_words(text):
+    assert asserted(text).get("征信逾期") is True
+
+
+def test_a_brother_named_is_still_someone_else():
+    assert asserted("我哥征信黑了").get("征信逾期") is not True
+
+
+@pytest.mark.parametrize("text, tag, want", [
+    ("没公积金没社保 但是有一套自己全款的房子在贵阳", "有社保", False),
+    ("没公积金没社保 但是有一套自己全款的房子在贵阳", "有房产", True),
+    ("公积金上个月停缴了，换了工作还在试用期", "有公积金", False),
+    ("社保没断过，公积金也有", "有社保", True),
+    ("社保一直没停缴", "有社保", True),
+    ("社保断了半年，刚续上", "有社保", True),
+    ("之前开了个抖音小店被封了，现在上班", "企业主", False),
+    ("店黄了，现在给人开车", "企业主", False),
+])
+def test_gains_and_losses(text, tag, want):
+    assert bool(asserted(text).get(tag)) is want
+
+
+@pytest.mark.parametrize("text", [
+    "跑物流的，两台车，这个月司机工资等着发",
+    "开美容院的，技师工资还没发",
+    "自己有工作室 有执照 想贷款周转",
+    "在外地打工回来了，想在家建房",
+    "我在重庆跑外卖 车是租的",
+    "送外卖的，没社保，想借五千",
+])
+def test_no_salary(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "在超市当主管 有社保",
+    "我是店长，月底发工资就还",
+    "在快递公司当分拣员，月薪四千",
+    "好的收到，我下班了把资料发你",
+])
+def test_salaried(text):
+    assert asserted(text).get("工薪族") is True
+
+
+@pytest.mark.parametrize("text, want", [
+    ("客户在装修公司当项目经理 月薪1.5w", False),
+    ("客户在广告公司做会计", False),
+    ("养牛的，有合作社执照", True),
+    ("有个体执照，卖早点的", True),
+    ("二手车商，车行开了五年", True),
+    ("诊所开了三年了", True),
+])
+def test_owner_or_not(text, want):
+    assert bool(asserted(text).get("企业主")) is want
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("屋里有栋两层的房子，冇得车", "有房产"),
+    ("我在武清有个小院 想抵押借二十万", "有房产"),
+    ("在老家有座院子", "有房产"),
+    ("有套楼房 还有一辆老捷达", "有车辆"),
+    ("车已经抵押给别家了，还欠六万没还，想再借三万", "有车辆"),
+])
+def test_assets_had(text, tag):
+    assert asserted(text).get(tag) is True
+
+
+@pytest.mark.parametrize("text", [
+    "家里有一辆电动车",
+    "想买一辆车",
+])
+def test_no_car(text):
+    assert asserted(text).get("有车辆") is not True
+
+
+def test_a_courtyard_pledged_is_a_house_pledge():
+    assert product("我在天津有个小院 想抵押借二十万") == "房抵贷"
+
+
+def test_a_car_pledged_to_a_friend_is_no_pledge_offered():
+    assert product("车子押给朋友了，一直拿不回来") != "车抵贷"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我本来想房抵的 后来想了想还是车抵吧 车是我自己的", "车抵贷"),
+    ("原来想做信用贷，想来想去还是房抵吧", "房抵贷"),
+])
+def test_a_mind_changed_chooses_the_later_product(text, want):
+    assert product(text) == want
+
+
+def test_products_only_compared_choose_none():
+    assert product("房抵和车抵哪个利息低") is None
