@@ -21,7 +21,10 @@
   (车行开了五年, 诊所开了三年) make an owner;
 - assets: a building or a courtyard owned (有栋两层的房子, 有个小院), a car counted by its classifier (还有一辆老捷达)
   and a car pledged to another lender (车已经抵押给别家了) are had, while a car pledged to a friend offers no pledge;
-- choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it.
+- choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
+- intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
+  up said the northern way (甭弄了, 甭办了) is low;
+- online loans all paid back (网贷…现在都还上了) are not many, as the guideline's 网贷都结清了.
 """
 
 from __future__ import annotations
@@ -239,3 +242,34 @@ def test_a_mind_changed_chooses_the_later_product(text, want):
 
 def test_products_only_compared_choose_none():
     assert product("房抵和车抵哪个利息低") is None
+
+
+@pytest.mark.parametrize("text", [
+    "我是医生 编制内 想信用贷 最快多久到账",
+    "想再抵押借点钱 大概二三十万 要好久能下来哦",
+    "车抵几天能放款",
+    "多长时间可以下款",
+])
+def test_asking_how_soon_is_high(text):
+    assert intent(text) == "high"
+
+
+def test_waiting_long_is_no_speed_question():
+    assert intent("好久没联系了，还在做贷款吗") != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "一会儿要身份证一会儿要流水 甭弄了",
+    "太麻烦 甭办了",
+])
+def test_giving_up_the_northern_way_is_low(text):
+    assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("之前有几个网贷逾期了现在都还上了", False),
+    ("网贷三个全部还上了", False),
+    ("有几个网贷还在还", True),
+])
+def test_online_loans_paid_back_are_not_many(text, want):
+    assert bool(asserted(text).get("网贷较多")) is want
