@@ -24,7 +24,12 @@
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
-- online loans all paid back (网贷…现在都还上了) are not many, as the guideline's 网贷都结清了.
+- online loans all paid back (网贷…现在都还上了) are not many, as the guideline's 网贷都结清了;
+- high debt: a debt ratio stated low (负债率30%) or asked about (负债率多少算高), and no debt at all said more ways
+  (没有任何负债, 没啥负债), are no high debt;
+- someone else: more words for relatives (老汉儿 for a father in Sichuan, 老爷子, 家父, 我外婆) and a clause opening with
+  her or his pay or funds (她工资八千多, 他公积金…) after a relative is named are about them; a couple named as such
+  (两公婆, 两口子, 夫妻俩) borrows together; Hakka 𠊎 / 涯 before a person or a verb is 我.
 """
 
 from __future__ import annotations
@@ -273,3 +278,39 @@ def test_giving_up_the_northern_way_is_low(text):
 ])
 def test_online_loans_paid_back_are_not_many(text, want):
     assert bool(asserted(text).get("网贷较多")) is want
+
+
+@pytest.mark.parametrize("text", [
+    "客户 负债率30% 无逾期 公积金基数6k",
+    "负债率多少算高？我月收入两万 每个月还款五千",
+    "以前以贷养贷 后来全还清了 现在没有任何负债",
+    "上班五年，没啥负债",
+])
+def test_a_low_or_asked_debt_ratio_is_no_high_debt(text):
+    assert asserted(text).get("负债过高") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "负债率80%以上，信用卡都刷爆了",
+    "负债率太高了银行不批",
+])
+def test_a_high_debt_ratio_stays_high(text):
+    assert asserted(text).get("负债过高") is True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我老汉儿那套房子在安顺 写的他名字", "有房产"),
+    ("我女儿在医院当护士 她想贷款买车 我帮她问问 她工资八千多", "工薪族"),
+    ("我老婆想问下，她公积金交了4年基数6000，能贷多少", "有公积金"),
+    ("家父在国企上班，公积金交了二十年", "工薪族"),
+])
+def test_what_a_relative_has_is_not_the_customers(text, tag):
+    assert asserted(text).get(tag) is not True
+
+
+@pytest.mark.parametrize("text", [
+    "涯老公系医生 涯在屋家冇做事 两公婆想借钱买车",
+    "两口子想一起贷，老公在国企上班",
+])
+def test_a_couple_borrowing_together_shares_the_job(text):
+    assert asserted(text).get("工薪族") is True
