@@ -29,7 +29,9 @@
   (没有任何负债, 没啥负债), are no high debt;
 - someone else: more words for relatives (老汉儿 for a father in Sichuan, 老爷子, 家父, 我外婆) and a clause opening with
   her or his pay or funds (她工资八千多, 他公积金…) after a relative is named are about them; a couple named as such
-  (两公婆, 两口子, 夫妻俩) borrows together; Hakka 𠊎 / 涯 before a person or a verb is 我.
+  (两公婆, 两口子, 夫妻俩) borrows together; Hakka 𠊎 / 涯 before a person or a verb is 我;
+- intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
+  figure) is no decline by itself, as 不急 with a figure.
 """
 
 from __future__ import annotations
@@ -314,3 +316,20 @@ def test_what_a_relative_has_is_not_the_customers(text, tag):
 ])
 def test_a_couple_borrowing_together_shares_the_job(text):
     assert asserted(text).get("工薪族") is True
+
+
+@pytest.mark.parametrize("text", [
+    "想押证不押车借二十万，分三年，说要先跟家里商量一下再定",
+    "名下一套房，想二押贷40万，让她回去跟老公商量下",
+    "要借五万，我再考虑考虑利息",
+])
+def test_talking_it_over_with_a_need_is_not_low(text):
+    assert intent(text) != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "我回去跟老婆商量一下",
+    "利息有点高，再考虑吧",
+])
+def test_talking_it_over_alone_is_low(text):
+    assert intent(text) == "low"
