@@ -31,7 +31,8 @@
   her or his pay or funds (她工资八千多, 他公积金…) after a relative is named are about them; a couple named as such
   (两公婆, 两口子, 夫妻俩) borrows together; Hakka 𠊎 / 涯 before a person or a verb is 我;
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
-  figure) is no decline by itself, as 不急 with a figure.
+  figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
+  before the loan it names (现在想办信用贷: what is wanted now, after a past told).
 """
 
 from __future__ import annotations
@@ -333,3 +334,11 @@ def test_talking_it_over_with_a_need_is_not_low(text):
 ])
 def test_talking_it_over_alone_is_low(text):
     assert intent(text) == "low"
+
+
+def test_ready_now_standing_alone_is_high():
+    assert intent("老板，我之前在你这问过，现在想办了，怎么弄") == "high"
+
+
+def test_wanting_a_loan_now_after_a_past_is_not_high_by_itself():
+    assert intent("征信上那个逾期是几年前的 早还清了 现在想办信用贷") != "high"
