@@ -398,7 +398,11 @@ def gate(pattern: str) -> tuple[str, ...] | None:
         pieces.append((run,))
     if not pieces:
         return None
-    return max(pieces, key=lambda p: min(len(a) for a in p) * 10 - len(p))
+    # of pieces as long, one without a character most texts hold (有, 在, 不 …) lets fewer texts through
+    return max(pieces, key=lambda p: min(len(a) for a in p) * 10 - len(p) - 3 * any(a in _COMMON for a in p))
+
+
+_COMMON = frozenset("有在不没是的我了要想你")
 
 
 def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
