@@ -875,7 +875,8 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         opening = _opening(text, clause_start)
         # 客户说他媳妇公积金交了八年: in a note 他 is the customer, and his wife someone else
         if ((opening.lstrip("我他她").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
-                or (opening.startswith(r.pronouns) and r.scope_res["others"].search(text, 0, clause_start))):
+                or (opening.startswith(r.pronouns) and r.scope_res["others"].search(text, 0, clause_start)
+                    and not text.startswith(_NOTES))):
             if r.scope_res["together"].search(text) is None:
                 return True
     if not asset:
@@ -944,6 +945,8 @@ def _i_again(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
 
 
 _NOTE_OPENINGS = ("跟进:", "跟进记录:", "客户说", "客户")
+# a salesperson's note (回访: 李姐说…她名下没房): 他 / 她 in it is the customer, whoever else it names
+_NOTES = ("跟进", "回访", "备注", "面谈", "客户", "【跟进】", "已加微信", "已加v", "今天电话")
 
 
 def _opening(text: str, clause_start: int) -> str:

@@ -30,6 +30,9 @@
 - someone else: more words for relatives (老汉儿 for a father in Sichuan, 老爷子, 家父, 我外婆) and a clause opening with
   her or his pay or funds (她工资八千多, 他公积金…) after a relative is named are about them; a couple named as such
   (两公婆, 两口子, 夫妻俩) borrows together; Hakka 𠊎 / 涯 before a person or a verb is 我;
+- whose words, notes: in a salesperson's note (跟进, 回访, 客户…) 他 / 她 is the customer even after a relative is named
+  (客户说老婆不同意…他在荆州上班), while in the customer's own words a clause opening with 她名下 / 他名下 after a
+  relative is about that relative (我老婆开了个美容院…她名下有套房子);
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
   figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
   before the loan it names (现在想办信用贷: what is wanted now, after a past told).
@@ -342,3 +345,15 @@ def test_ready_now_standing_alone_is_high():
 
 def test_wanting_a_loan_now_after_a_past_is_not_high_by_itself():
     assert intent("征信上那个逾期是几年前的 早还清了 现在想办信用贷") != "high"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("客户说老婆不同意贷款，他在荆州上班，有社保", "工薪族"),
+    ("回访：李姐说老公不同意抵押，她自己在商场做导购有社保", "有社保"),
+])
+def test_in_a_note_he_or_she_is_the_customer(text, tag):
+    assert asserted(text).get(tag) is True
+
+
+def test_in_the_customers_words_her_assets_after_a_relative_are_the_relatives():
+    assert asserted("我老婆开了个美容院，她名下有套房子全款的").get("有房产") is not True
