@@ -332,6 +332,7 @@ _NUMERAL = re.compile(rf"[\d{_CN}]")
 
 _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION, _MONEY_RETRACTION, _MONEY_BAD_BEFORE))
 _GOOD_BEFORE_RE = any_of(_MONEY_GOOD_BEFORE)  # one search, not a substring test per word
+_LOAN_VERB = re.compile(r"贷|借|押|抵|额度|融资|批")
 _CHANGE_RE, _FIRST_PLAN_RE = any_of(_MONEY_CHANGE), any_of(_MONEY_FIRST_PLAN)
 # 房子不值钱，估计也就二十来万: a figure in the clause after one about what an asset is worth is that worth
 _WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价")
@@ -377,7 +378,7 @@ def _before(text: str, start: int, n: int = 8) -> str:
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
-    good, plain, said = [], [], []
+    good, plain, said, borrowed = [], [], [], []
     corrected: int | None = None
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     if "万把" in text:
@@ -463,6 +464,8 @@ def extract_amount(text: str) -> int | None:
                     break
             yuan = max(yuan, previous)
         (good if _GOOD_BEFORE_RE.search(before) else plain).append(yuan)
+        if _LOAN_VERB.search(before):
+            borrowed.append(yuan)
         said.append(yuan)
         clause = _before(text, m.start(), 12)
         if first_plan < 0 and _FIRST_PLAN_RE.search(clause):
@@ -476,7 +479,8 @@ def extract_amount(text: str) -> int | None:
     if 0 < first_plan < len(said):
         return said[-1]
     if good:
-        return good[0]
+        # 彩礼要二十万，想借十万: what a purpose costs gives way to the figure said with a word of borrowing
+        return borrowed[0] if borrowed and good[0] not in borrowed else good[0]
     return plain[0] if plain else None
 
 

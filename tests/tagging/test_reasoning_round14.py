@@ -2,6 +2,8 @@
 - figures that are no loan: invoices issued (去年开的票有三百来万), money held back from the customer (甲方拖了四十万
   工程款, 还有二十万货款没结) and counts that are not money (粉丝有两万多, 播放量十万) are no amount; a figure whose
   interest is asked (贷个五万块钱利息怎么算) is the figure borrowed, not an interest stated;
+- what a purpose costs (彩礼要二十万, 装修要三十万) gives way to a figure said with a word of borrowing (想借十万);
+  a cost alone (学费要两万，急) is still the amount;
 - a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
 - terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
   个 and without a loan word (娃九月要上学, 三月开学) is no term;
@@ -357,3 +359,15 @@ def test_in_a_note_he_or_she_is_the_customer(text, tag):
 
 def test_in_the_customers_words_her_assets_after_a_relative_are_the_relatives():
     assert asserted("我老婆开了个美容院，她名下有套房子全款的").get("有房产") is not True
+
+
+@pytest.mark.parametrize("text, want", [
+    ("彩礼要二十万，想借十万", 100000),
+    ("装修要三十万，手上有二十万，想贷十万", 100000),
+    ("孩子学费要两万，想借一万五", 15000),
+    ("孩子学费要两万，急", 20000),
+    ("需要二十万", 200000),
+    ("借30-50万", 500000),
+])
+def test_a_cost_gives_way_to_the_figure_borrowed(text, want):
+    assert amount(text) == want
