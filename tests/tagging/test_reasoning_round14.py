@@ -16,6 +16,8 @@
 - gains and losses: a gain with a classifier names its own object within its clause (有一套自己全款的房子), a gain that
   says a thing stays (还在) does not reach back over a loss (公积金停缴了…还在试用期), a loss denied (社保没停缴) is no
   loss, and a fund said never to have lapsed (社保没断过) is had; a shop shut down (小店被封了, 店黄了) is lost;
+- a fund lapsed and paid again (社保去年断了，今年补上了, 公积金停了半年…又恢复了) is had; a retired teacher or doctor
+  (我是退休老师, 退休的医生) holds no post now;
 - work: wages paid to one's drivers or staff (司机工资等着发) are no salary, a studio of one's own (有工作室) is no job,
   work come back from (打工回来了) is past, posts held (当主管, 店长, 分拣员) and leaving work (我下班了) are salaried,
   gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business;
@@ -371,3 +373,15 @@ def test_in_the_customers_words_her_assets_after_a_relative_are_the_relatives():
 ])
 def test_a_cost_gives_way_to_the_figure_borrowed(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, tag, want", [
+    ("社保去年断了，今年补上了", "有社保", True),
+    ("公积金停了半年，上个月又恢复了", "有公积金", True),
+    ("社保去年断了，现在没交", "有社保", False),
+    ("我是退休老师", "工薪族", False),
+    ("我是退休的医生，退休金六千", "工薪族", False),
+    ("我是中学老师", "工薪族", True),
+])
+def test_funds_paid_again_and_posts_retired_from(text, tag, want):
+    assert bool(asserted(text).get(tag)) is want
