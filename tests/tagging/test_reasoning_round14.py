@@ -28,6 +28,10 @@
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
+- intent, more ways of being ready: a day and materials brought (明天上午我带资料过去, 周五我拿房本过来), materials
+  said to be ready (资料我已经整理好了, 准备一下材料) and asking when it will be approved (啥时候能批下来) are high, while
+  materials to be ready later (材料下周备齐) are not; only asking said more ways (随便问一下, 问一下而已) and money found
+  elsewhere (已经在别的地方贷到了) are low;
 - online loans all paid back (网贷…现在都还上了) are not many, as the guideline's 网贷都结清了;
 - high debt: a debt ratio stated low (负债率30%) or asked about (负债率多少算高), and no debt at all said more ways
   (没有任何负债, 没啥负债), are no high debt;
@@ -385,3 +389,27 @@ def test_a_cost_gives_way_to_the_figure_borrowed(text, want):
 ])
 def test_funds_paid_again_and_posts_retired_from(text, tag, want):
     assert bool(asserted(text).get(tag)) is want
+
+
+@pytest.mark.parametrize("text", [
+    "明天上午我带资料过去",
+    "周五我拿房本过来",
+    "资料我已经整理好了",
+    "好的，我准备一下材料",
+    "啥时候能批下来",
+])
+def test_more_ways_of_being_ready(text):
+    assert intent(text) == "high"
+
+
+def test_materials_to_be_ready_later_are_not_high():
+    assert intent("想做经营贷300万，材料下周备齐") != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "我就是随便问一下",
+    "问一下而已，不急",
+    "已经在别的地方贷到了",
+])
+def test_only_asking_or_served_elsewhere_is_low(text):
+    assert intent(text) == "low"
