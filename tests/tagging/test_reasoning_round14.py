@@ -25,6 +25,8 @@
   (车行开了五年, 诊所开了三年) make an owner;
 - assets: a building or a courtyard owned (有栋两层的房子, 有个小院), a car counted by its classifier (还有一辆老捷达)
   and a car pledged to another lender (车已经抵押给别家了) are had, while a car pledged to a friend offers no pledge;
+- pledges named by their papers or premises: the car's registration used (用绿本借钱, 拿大本) is a car pledge, and a
+  shop's premises pledged (想用铺面抵押, 押店面) or a house asked what it can raise (房子能贷几成) a house pledge;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -413,3 +415,22 @@ def test_materials_to_be_ready_later_are_not_high():
 ])
 def test_only_asking_or_served_elsewhere_is_low(text):
     assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("用绿本借钱", "车抵贷"),
+    ("拿大本能贷多少", "车抵贷"),
+    ("想用铺面抵押", "房抵贷"),
+    ("押店面能借多少", "房抵贷"),
+    ("房子能贷几成", "房抵贷"),
+])
+def test_pledges_named_by_papers_or_premises(text, want):
+    assert product(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("绿本在我手上", True),
+    ("没有绿本，车是公司的", False),
+])
+def test_the_registration_held_is_a_car(text, want):
+    assert bool(asserted(text).get("有车辆")) is want
