@@ -27,6 +27,9 @@
   and a car pledged to another lender (车已经抵押给别家了) are had, while a car pledged to a friend offers no pledge;
 - pledges named by their papers or premises: the car's registration used (用绿本借钱, 拿大本) is a car pledge, and a
   shop's premises pledged (想用铺面抵押, 押店面) or a house asked what it can raise (房子能贷几成) a house pledge;
+- risks said more ways: a dirty report (征信有点脏) and an overdue grade (m3, M2) are overdue, a report with no problem
+  said with 没得 (征信没得问题) is none; online loans by the heap (网贷借了一屁股) are many; cards used up (卡都用完了)
+  are high debt;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -434,3 +437,16 @@ def test_pledges_named_by_papers_or_premises(text, want):
 ])
 def test_the_registration_held_is_a_car(text, want):
     assert bool(asserted(text).get("有车辆")) is want
+
+
+@pytest.mark.parametrize("text, tag, want", [
+    ("征信有点脏，能贷吗", "征信逾期", True),
+    ("信用卡有过M3", "征信逾期", True),
+    ("之前有过m2，现在正常了", "征信逾期", True),
+    ("征信没得问题", "征信逾期", False),
+    ("手机是iphone 13，想分期", "征信逾期", False),
+    ("网贷借了一屁股", "网贷较多", True),
+    ("信用卡都用完了，还不上", "负债过高", True),
+])
+def test_risks_said_more_ways(text, tag, want):
+    assert bool(asserted(text).get(tag)) is want
