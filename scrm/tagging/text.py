@@ -259,7 +259,10 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # invoices issued (去年开的票有三百来万), money held back from the customer (甲方拖了四十万), and
                      # counts that are not money at all (粉丝有两万多, 播放量十万)
                      "开的票", "开了票", "票开了", "发票开了", "拖了", "拖着", "欠我", "粉丝", "播放", "点赞", "关注",
-                     "订单")
+                     "订单",
+                     # money borrowed from people before (借朋友的五万要还)
+                     "借朋友的", "借亲戚的", "借别人的", "借家里的", "借同事的", "借同学的", "借老乡的",
+                     "朋友借的", "亲戚借的", "别人借的", "家里借的")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -323,6 +326,7 @@ _LOAN_WORD = re.compile(r"贷|借|押|抵|周转")
 _COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|[家笔张套辆台间]")
 _COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}]+)$")
 _COUNTED = set("年个月期天次套辆台家张笔")
+_MEASURES = frozenset("只头亩棵株箱斤吨件匹羽条")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
 
@@ -416,6 +420,8 @@ def extract_amount(text: str) -> int | None:
         after = text[m.end():m.end() + 4]
         if after.startswith("火急"):
             continue  # 十万火急: urgency, not a figure
+        if not unit and after[:1] in _MEASURES:
+            continue  # 养了两千只鸡, 三万斤: a count of things, not money
         if value in (1000, 10000) and _RATE_UNIT.match(text, m.end()):
             continue  # 一万块一个月多少钱: the unit a rate is asked for, not the loan
         if not unit and not has_mag and num[-1] not in "千k":

@@ -4,6 +4,8 @@
   interest is asked (贷个五万块钱利息怎么算) is the figure borrowed, not an interest stated;
 - what a purpose costs (彩礼要二十万, 装修要三十万) gives way to a figure said with a word of borrowing (想借十万);
   a cost alone (学费要两万，急) is still the amount;
+- a figure followed by a measure word (两千只鸡, 三万斤苹果, 五百头猪) is a count of things, and money borrowed from
+  people before (借朋友的五万要还) is owed: neither is the amount;
 - a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
 - terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
   个 and without a loan word (娃九月要上学, 三月开学) is no term;
@@ -450,3 +452,14 @@ def test_the_registration_held_is_a_car(text, want):
 ])
 def test_risks_said_more_ways(text, tag, want):
     assert bool(asserted(text).get(tag)) is want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("养了两千只鸡", None),
+    ("三万斤苹果卖不出去", None),
+    ("借朋友的五万要还", None),
+    ("养了两万只鸭，想贷二十万", 200000),
+    ("果园三百亩，想借十万", 100000),
+])
+def test_counts_of_things_and_money_owed_to_people(text, want):
+    assert amount(text) == want
