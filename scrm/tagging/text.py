@@ -418,6 +418,8 @@ def extract_amount(text: str) -> int | None:
         if value is None:
             continue
         after = text[m.end():m.end() + 4]
+        if text[m.start() - 1:m.start()] == "上" and m.start() > 0 and num[0] in "百千万":
+            continue  # 上百万, 上千万: a vague figure, none stated
         if after.startswith("火急"):
             continue  # 十万火急: urgency, not a figure
         if not unit and after[:1] in _MEASURES:
@@ -428,7 +430,7 @@ def extract_amount(text: str) -> int | None:
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             # (进货差5000: money short for a purpose is wanted)
             if not (len(num) <= 9 and value >= 1000 and (
-                    _before(text, m.start(), 3).endswith(("贷", "贷款", "借", "额度", "差", "缺"))
+                    _before(text, m.start(), 4).rstrip(":").endswith(("贷", "贷款", "借", "额度", "差", "缺", "金额"))
                     or (len(num) <= 7 and _SUFFICES_RE.match(text, m.end())))):
                 continue
         if value < 1000 or value > 1_000_000_000:

@@ -6,6 +6,8 @@
   a cost alone (学费要两万，急) is still the amount;
 - a figure followed by a measure word (两千只鸡, 三万斤苹果, 五百头猪) is a count of things, and money borrowed from
   people before (借朋友的五万要还) is owed: neither is the amount;
+- a vague figure said with 上 (上百万, 上千万) is none stated; a bare figure after a form's 金额 (借款金额：80000) is the
+  amount;
 - a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
 - terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
   个 and without a loan word (娃九月要上学, 三月开学) is no term;
@@ -462,4 +464,14 @@ def test_risks_said_more_ways(text, tag, want):
     ("果园三百亩，想借十万", 100000),
 ])
 def test_counts_of_things_and_money_owed_to_people(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("需要上百万", None),
+    ("流水上千万，想贷三百万", 3000000),
+    ("借款金额：80000", 80000),
+    ("贷款金额:120000元", 120000),
+])
+def test_vague_figures_and_form_fields(text, want):
     assert amount(text) == want
