@@ -24,7 +24,8 @@
   (我是退休老师, 退休的医生) holds no post now;
 - work: wages paid to one's drivers or staff (司机工资等着发) are no salary, a studio of one's own (有工作室) is no job,
   work come back from (打工回来了) is past, posts held (当主管, 店长, 分拣员) and leaving work (我下班了) are salaried,
-  gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business;
+  gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business, and driving,
+  delivering or serving at one (在物流公司开车, 超市收银) is salaried work;
 - business: any licence held (有合作社执照, 有个体执照), a dealer (车商) and a trader's premises open for years
   (车行开了五年, 诊所开了三年) make an owner;
 - assets: a building or a courtyard owned (有栋两层的房子, 有个小院), a car counted by its classifier (还有一辆老捷达)
@@ -475,3 +476,13 @@ def test_counts_of_things_and_money_owed_to_people(text, want):
 ])
 def test_vague_figures_and_form_fields(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "在物流公司开车，一个月七千",
+    "在装修公司开车送货",
+    "超市收银，想借五千",
+])
+def test_driving_or_serving_at_a_business_is_salaried_and_runs_none(text):
+    tags_ = asserted(text)
+    assert tags_.get("工薪族") is True and tags_.get("企业主") is not True
