@@ -51,6 +51,9 @@
 - whose words, notes: in a salesperson's note (跟进, 回访, 客户…) 他 / 她 is the customer even after a relative is named
   (客户说老婆不同意…他在荆州上班), while in the customer's own words a clause opening with 她名下 / 他名下 after a
   relative is about that relative (我老婆开了个美容院…她名下有套房子);
+- intent, declines of something else: giving up online loans or cards (之前的网贷都不借了), blocking platforms (拉黑了好
+  几个网贷平台), weighing a detail (考虑一下分几期好, 商量一下分期的事) and money needed after the new year (年后开学要交
+  学费, 过完年就要用钱) are no decline of the loan;
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
   figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
   before the loan it names (现在想办信用贷: what is wanted now, after a past told).
@@ -486,3 +489,24 @@ def test_vague_figures_and_form_fields(text, want):
 def test_driving_or_serving_at_a_business_is_salaried_and_runs_none(text):
     tags_ = asserted(text)
     assert tags_.get("工薪族") is True and tags_.get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "之前的网贷都不借了，现在只想要一笔大的",
+    "拉黑了好几个网贷平台",
+    "考虑一下分几期好",
+    "商量一下分期的事",
+    "年后开学要交学费",
+    "过完年就要用钱",
+])
+def test_declines_of_something_else_are_not_low(text):
+    assert intent(text) != "low"
+
+
+@pytest.mark.parametrize("text", [
+    "年后再说吧",
+    "客户把我拉黑了",
+    "我考虑一下",
+])
+def test_the_same_words_alone_stay_low(text):
+    assert intent(text) == "low"
