@@ -54,6 +54,9 @@
 - intent, declines of something else: giving up online loans or cards (之前的网贷都不借了), blocking platforms (拉黑了好
   几个网贷平台), weighing a detail (考虑一下分几期好, 商量一下分期的事) and money needed after the new year (年后开学要交
   学费, 过完年就要用钱) are no decline of the loan;
+- intent, urgency denied by degree or in the past: 急也不算太急, 不算很急, 急倒是不急 are no urgency (low alone, the rest
+  of the text deciding when a figure is stated), and urgency in a clause about the past (之前急用钱借了网贷, 当时急需用钱
+  才借的) is not urgency now;
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
   figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
   before the loan it names (现在想办信用贷: what is wanted now, after a past told).
@@ -510,3 +513,23 @@ def test_declines_of_something_else_are_not_low(text):
 ])
 def test_the_same_words_alone_stay_low(text):
     assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "急也不算太急",
+    "想借五万，急也不算太急",
+    "不算很急",
+    "急倒是不急",
+    "之前急用钱借了网贷",
+    "当时急需用钱才借的，现在想换个利息低的",
+])
+def test_urgency_denied_by_degree_or_past_is_not_high(text):
+    assert intent(text) != "high"
+
+
+@pytest.mark.parametrize("text", [
+    "急用五万",
+    "之前借过，现在急用钱",
+])
+def test_urgency_now_stays_high(text):
+    assert intent(text) == "high"
