@@ -22,6 +22,8 @@
   loss, and a fund said never to have lapsed (社保没断过) is had; a shop shut down (小店被封了, 店黄了) is lost;
 - a fund lapsed and paid again (社保去年断了，今年补上了, 公积金停了半年…又恢复了) is had; a retired teacher or doctor
   (我是退休老师, 退休的医生) holds no post now;
+- funds: a negator with 给 / 帮 before the payment (单位没给交公积金, 老板没帮我交社保) denies it; pension insurance paid
+  (有养老保险, 职工养老) is social insurance;
 - work: wages paid to one's drivers or staff (司机工资等着发) are no salary, a studio of one's own (有工作室) is no job,
   work come back from (打工回来了) is past, posts held (当主管, 店长, 分拣员) and leaving work (我下班了) are salaried,
   gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business, and driving,
@@ -533,3 +535,18 @@ def test_urgency_denied_by_degree_or_past_is_not_high(text):
 ])
 def test_urgency_now_stays_high(text):
     assert intent(text) == "high"
+
+
+@pytest.mark.parametrize("text, tag, want", [
+    ("单位没给交公积金", "有公积金", False),
+    ("公司不给缴社保", "有社保", False),
+    ("老板没帮我交社保", "有社保", False),
+    ("单位给交公积金", "有公积金", True),
+    ("有养老保险，交了十年", "有社保", True),
+])
+def test_payments_denied_with_give_and_pension_insurance(text, tag, want):
+    assert bool(asserted(text).get(tag)) is want
+
+
+def test_a_question_about_pension_insurance_is_no_social_insurance():
+    assert asserted("城乡居民养老保险算社保吗").get("有社保") is not True
