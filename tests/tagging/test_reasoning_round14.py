@@ -59,6 +59,8 @@
 - intent, urgency denied by degree or in the past: 急也不算太急, 不算很急, 急倒是不急 are no urgency (low alone, the rest
   of the text deciding when a figure is stated), and urgency in a clause about the past (之前急用钱借了网贷, 当时急需用钱
   才借的) is not urgency now;
+- voices for the spouse (婆娘, 堂客, 老伴, 孩子他爸) name someone else; a shop's premises said to be one's own the
+  Cantonese way (间铺系我嘅) are had; Minnan 毋免 is 不用 (毋免抵押: no pledge);
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
   figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
   before the loan it names (现在想办信用贷: what is wanted now, after a past told).
@@ -550,3 +552,21 @@ def test_payments_denied_with_give_and_pension_insurance(text, tag, want):
 
 def test_a_question_about_pension_insurance_is_no_social_insurance():
     assert asserted("城乡居民养老保险算社保吗").get("有社保") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "婆娘在上班，我莫得工作",
+    "老伴在上班，我在家",
+    "孩子他爸在工地上班，我在家带娃",
+    "我堂客在医院当护士",
+])
+def test_the_spouse_in_other_voices_is_someone_else(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+def test_a_shop_owned_the_cantonese_way_is_had():
+    assert asserted("间铺系我嘅，想攞二十万").get("有房产") is True
+
+
+def test_no_pledge_the_minnan_way_is_unsecured():
+    assert product("毋免抵押的有无") == "信用贷"
