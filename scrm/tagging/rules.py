@@ -155,6 +155,7 @@ class Reasoning:
     # 想贷款三十万做生意: a business loan named only by a business to start implies no business run now
     ventures: tuple[str, ...] = ()
     weak_lows: frozenset = frozenset()  # 了解下, 想了解: low only when the text states no urgency at all
+    declared: frozenset = frozenset()  # 意向中, 意向较强: a salesperson's own word for the intent, whatever else is said
     exceptions: re.Pattern | None = field(default=None, compare=False)  # 除了: the topic after it is kept
 
     @property
@@ -321,6 +322,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    spouses=_alternation(tuple(doc.get("spouses", []))),
                    ventures=tuple(doc.get("ventures", [])),
                    weak_lows=frozenset(doc.get("weak_lows", [])),
+                   declared=frozenset(doc.get("declared_intents", [])),
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
@@ -555,6 +557,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     result = RuleResult()
     products_at = [(s, e) for s, e, rule, _, _ in matches if rule.field == "product"]
     eager: Hit | None = None  # the last high intent the text states
+    declared: Hit | None = None  # the last intent a salesperson's note names in so many words
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
@@ -632,11 +635,15 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             continue  # 老婆开服装店…店里进点货: the noun refers back to the business named, which stays the hit
         if key == "intent" and rule.value == "high":
             eager = hit
+        if key == "intent" and rules.reasoning is not None and phrase in rules.reasoning.declared:
+            declared = hit
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
             result.hits[key] = hit
     if (eager is not None and rules.reasoning is not None and "intent" in result.hits
             and result.hits["intent"].phrase in rules.reasoning.weak_lows):
         result.hits["intent"] = eager  # 今天就要…了解下利息: a wish to learn more does not undo urgency said
+    if declared is not None:
+        result.hits["intent"] = declared  # 客户意向中…但要等年后: the note's own word for the intent decides
     for key, hit in result.hits.items():
         if key.startswith("product:"):
             continue

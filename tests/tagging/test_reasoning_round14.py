@@ -61,6 +61,8 @@
   才借的) is not urgency now;
 - voices for the spouse (婆娘, 堂客, 老伴, 孩子他爸) name someone else; a shop's premises said to be one's own the
   Cantonese way (间铺系我嘅) are had; Minnan 毋免 is 不用 (毋免抵押: no pledge);
+- intent declared: a note's own word for the intent (意向中, 意向较强, 意向不强) decides it, whatever else the note says
+  (客户意向中…但要等年后);
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
   figure) is no decline by itself, as 不急 with a figure; 现在想办 is readiness only standing alone (现在想办了), not
   before the loan it names (现在想办信用贷: what is wanted now, after a past told).
@@ -570,3 +572,12 @@ def test_a_shop_owned_the_cantonese_way_is_had():
 
 def test_no_pledge_the_minnan_way_is_unsecured():
     assert product("毋免抵押的有无") == "信用贷"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("客户意向中 有房 按揭 想贷50w 但要等年后", "medium"),
+    ("客户意向较强，但说先了解一下", "high"),
+    ("客户意向不强，说今天就要", "low"),
+])
+def test_the_intent_a_note_declares_decides(text, want):
+    assert intent(text) == want
