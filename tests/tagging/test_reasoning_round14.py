@@ -61,6 +61,7 @@
   才借的) is not urgency now;
 - voices for the spouse (婆娘, 堂客, 老伴, 孩子他爸) name someone else; a shop's premises said to be one's own the
   Cantonese way (间铺系我嘅) are had; Minnan 毋免 is 不用 (毋免抵押: no pledge);
+- intent, part of it later: the rest put off (先贷四十万，剩下的明年再说) is no decline of what is asked now;
 - intent declared: a note's own word for the intent (意向中, 意向较强, 意向不强) decides it, whatever else the note says
   (客户意向中…但要等年后);
 - intent: talking it over at home (跟老婆商量一下, 跟家里商量商量) or thinking again (再考虑) with a need stated (a
@@ -581,3 +582,12 @@ def test_no_pledge_the_minnan_way_is_unsecured():
 ])
 def test_the_intent_a_note_declares_decides(text, want):
     assert intent(text) == want
+
+
+@pytest.mark.parametrize("text, want_low", [
+    ("客户原来说要八十万，后来说先贷四十万，剩下的明年再说", False),
+    ("先借十万，其余的以后再说", False),
+    ("明年再说吧", True),
+])
+def test_the_rest_put_off(text, want_low):
+    assert (intent(text) == "low") is want_low
