@@ -36,7 +36,7 @@
   shop's premises pledged (想用铺面抵押, 押店面) or a house asked what it can raise (房子能贷几成) a house pledge;
 - risks said more ways: a dirty report (征信有点脏) and an overdue grade (m3, M2) are overdue, a report with no problem
   said with 没得 (征信没得问题) is none; online loans by the heap (网贷借了一屁股) are many; cards used up (卡都用完了)
-  are high debt;
+  are high debt, and so are repayments more than what is earned (每个月还款比挣的还多);
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -591,3 +591,11 @@ def test_the_intent_a_note_declares_decides(text, want):
 ])
 def test_the_rest_put_off(text, want_low):
     assert (intent(text) == "low") is want_low
+
+
+@pytest.mark.parametrize("text", [
+    "每个月还款比挣的还多",
+    "一个月要还的比赚的多",
+])
+def test_repayments_above_earnings_are_high_debt(text):
+    assert asserted(text).get("负债过高") is True
