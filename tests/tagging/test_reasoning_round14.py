@@ -37,6 +37,9 @@
 - risks said more ways: a dirty report (征信有点脏) and an overdue grade (m3, M2) are overdue, a report with no problem
   said with 没得 (征信没得问题) is none; online loans by the heap (网贷借了一屁股) are many; cards used up (卡都用完了)
   are high debt, and so are repayments more than what is earned (每个月还款比挣的还多);
+- assets said more ways: a small old flat (老破小), the home one lives in said to be one's own (我住的房子是自己的, 住的
+  是自己家的房子), a mortgage paid off (房贷已还清), a car in one's name (车子在我名下) and a car just picked up (刚提了辆
+  新车) are had; a house said not to be one's own (房子不是自己的) or rented, and a car not in one's name, are not;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -599,3 +602,18 @@ def test_the_rest_put_off(text, want_low):
 ])
 def test_repayments_above_earnings_are_high_debt(text):
     assert asserted(text).get("负债过高") is True
+
+
+@pytest.mark.parametrize("text, tag, want", [
+    ("家里有套老破小", "有房产", True),
+    ("我住的房子是自己的", "有房产", True),
+    ("住的是自己家的房子", "有房产", True),
+    ("房贷已还清", "有房产", True),
+    ("房子不是自己的", "有房产", False),
+    ("房子是自己租的", "有房产", False),
+    ("车子在我名下", "有车辆", True),
+    ("车不在我名下", "有车辆", False),
+    ("刚提了辆新车", "有车辆", True),
+])
+def test_assets_said_more_ways(text, tag, want):
+    assert bool(asserted(text).get(tag)) is want
