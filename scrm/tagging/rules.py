@@ -582,8 +582,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
         if (positive and rule.field == "product" and rules.reasoning is not None
-                and rules.reasoning.pledged_re.search(text[start:end + (6 if text.startswith("在", end) else 3)])
-                is not None):  # 红本在银行押着: where, then the state
+                and _pledged(rules.reasoning, text[start:end + (6 if text.startswith("在", end) else 3)])):
+            # 红本在银行押着: where, then the state
             result.asked_about.add(rule.value)  # nor one the model should guess
             continue  # 车抵押在银行了, 房子已经抵押了: a pledge that exists is not one offered
         if (positive and rule.field == "product" and rules.reasoning is not None
@@ -706,6 +706,13 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             result.elsewhere |= {i.tag for i in rules.reasoning.implications
                                  if i.product == result.product and i.tag not in result.tags}
     return result
+
+
+def _pledged(r: Reasoning, segment: str) -> bool:
+    """A pledged state in ``segment`` (抵押着, 有抵押), not one denied (没有抵押物: no pledge at all)."""
+    m = r.pledged_re.search(segment)
+    return m is not None and not (m.group().startswith("有") and segment[m.start() - 1:m.start()] in ("没", "无")
+                                  and m.start() > 0)
 
 
 def _pledge_named(r: Reasoning, result: RuleResult) -> tuple[str, Hit] | None:

@@ -40,6 +40,9 @@
 - assets said more ways: a small old flat (老破小), the home one lives in said to be one's own (我住的房子是自己的, 住的
   是自己家的房子), a mortgage paid off (房贷已还清), a car in one's name (车子在我名下) and a car just picked up (刚提了辆
   新车) are had; a house said not to be one's own (房子不是自己的) or rented, and a car not in one's name, are not;
+- unsecured said more ways: a credit one (想做个信用的), no collateral at all (没有抵押物能贷吗; 没有 before 有抵押 is no
+  pledge that exists) and a loan on one's pay slips (靠工资流水贷) ask for a credit loan, and 工资流水贷 is no business
+  loan;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -617,3 +620,21 @@ def test_repayments_above_earnings_are_high_debt(text):
 ])
 def test_assets_said_more_ways(text, tag, want):
     assert bool(asserted(text).get(tag)) is want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想做个信用的", "信用贷"),
+    ("没有抵押物能贷吗", "信用贷"),
+    ("靠工资流水贷", "信用贷"),
+])
+def test_unsecured_said_more_ways(text, want):
+    assert product(text) == want
+
+
+@pytest.mark.parametrize("text", ["工资流水贷", "凭工资流水能贷吗"])
+def test_pay_slips_ask_no_business_loan(text):
+    assert product(text) != "经营贷"
+
+
+def test_a_pledge_that_exists_still_offers_none():
+    assert product("车有抵押，还能押吗") != "车抵贷"
