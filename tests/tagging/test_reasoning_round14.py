@@ -43,6 +43,7 @@
 - unsecured said more ways: a credit one (想做个信用的), no collateral at all (没有抵押物能贷吗; 没有 before 有抵押 is no
   pledge that exists) and a loan on one's pay slips (靠工资流水贷) ask for a credit loan, and 工资流水贷 is no business
   loan;
+- more online lenders named (马上消费, 捷信, 平安普惠, 拿去花, 中原消费 …): two of them are many online loans;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -638,3 +639,12 @@ def test_pay_slips_ask_no_business_loan(text):
 
 def test_a_pledge_that_exists_still_offers_none():
     assert product("车有抵押，还能押吗") != "车抵贷"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("马上消费和捷信都有在还", True),
+    ("平安普惠借了两万，携程拿去花也用了", True),
+    ("只有一个捷信", False),
+])
+def test_more_online_lenders_named(text, want):
+    assert bool(asserted(text).get("网贷较多")) is want
