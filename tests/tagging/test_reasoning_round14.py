@@ -15,7 +15,8 @@
   decline of the loan; advice only reported (听说征信要先养半年) is not the customer's own wait;
 - high debt: a repayment wished for (月供控制在三千以内, 月供别超过四千) is not one paid, a figure that is the income
   (工资加起来一万二) is not a repayment too, a drop (收入掉了一大半) is no income, and the mortgage still owed to the
-  bank (还欠银行八十万) is no debt of its own;
+  bank (还欠银行八十万) is no debt of its own; a repayment one can bear or hopes for (月供四千能接受, 月供希望在四千
+  左右) is wished, not paid;
 - whose words: a clause opening by addressing the salesperson (哥我征信黑了, 姐我…) is the customer's own;
 - gains and losses: a gain with a classifier names its own object within its clause (有一套自己全款的房子), a gain that
   says a thing stays (还在) does not reach back over a loss (公积金停缴了…还在试用期), a loss denied (社保没停缴) is no
@@ -648,3 +649,12 @@ def test_a_pledge_that_exists_still_offers_none():
 ])
 def test_more_online_lenders_named(text, want):
     assert bool(asserted(text).get("网贷较多")) is want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("月供四千能接受，工资五千", False),
+    ("月供希望在四千左右，我工资五千", False),
+    ("月供四千，工资五千", True),
+])
+def test_a_repayment_one_can_bear_is_wished(text, want):
+    assert bool(asserted(text).get("负债过高")) is want
