@@ -45,6 +45,8 @@
   pledge that exists) and a loan on one's pay slips (靠工资流水贷) ask for a credit loan, and 工资流水贷 is no business
   loan;
 - more online lenders named (马上消费, 捷信, 平安普惠, 拿去花, 中原消费 …): two of them are many online loans;
+- an overdue feared or supposed (怕逾期, 担心逾期, 会不会逾期, 万一逾期, 逾期了会怎么样) is none on the report, and takes
+  back none stated before it (信用卡逾期了，逾期利息怎么算);
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -658,3 +660,22 @@ def test_more_online_lenders_named(text, want):
 ])
 def test_a_repayment_one_can_bear_is_wished(text, want):
     assert bool(asserted(text).get("负债过高")) is want
+
+
+@pytest.mark.parametrize("text", [
+    "信用卡明天到期，怕逾期，想借点钱先还上",
+    "会不会逾期啊",
+    "逾期了会怎么样",
+    "担心逾期上征信",
+    "万一逾期怎么办",
+])
+def test_an_overdue_feared_is_none(text):
+    assert asserted(text).get("征信逾期") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "信用卡逾期了，逾期利息怎么算",
+    "之前逾期过，怕再逾期",
+])
+def test_an_overdue_stated_stays_beside_one_feared(text):
+    assert asserted(text).get("征信逾期") is True
