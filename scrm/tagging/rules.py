@@ -156,6 +156,8 @@ class Reasoning:
     ventures: tuple[str, ...] = ()
     weak_lows: frozenset = frozenset()  # 了解下, 想了解: low only when the text states no urgency at all
     declared: frozenset = frozenset()  # 意向中, 意向较强: a salesperson's own word for the intent, whatever else is said
+    # 怕征信花了, 万一还不上: right before a risk, what is feared or supposed, not what the customer has
+    fears: tuple[str, ...] = ()
     exceptions: re.Pattern | None = field(default=None, compare=False)  # 除了: the topic after it is kept
 
     @property
@@ -323,6 +325,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    ventures=tuple(doc.get("ventures", [])),
                    weak_lows=frozenset(doc.get("weak_lows", [])),
                    declared=frozenset(doc.get("declared_intents", [])),
+                   fears=tuple(doc.get("fears", [])),
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
@@ -549,6 +552,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
+    risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
+             else frozenset())
     covered: dict[str, int] = {}
     asked = "?" in text
     # the text names someone else (老公, 他): only then can a clause be about them
@@ -603,6 +608,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
                 and phrase in rules.reasoning.calm and _FIGURE.search(text)):
             continue  # 想借五万，不急 / 下周再联系: no hurry with a need stated is no decline; the rest of the text decides
+        if (positive and rule.tag in risks and text[max(0, start - 6):start].endswith(rules.reasoning.fears)
+                and start > clause_start):
+            continue  # 怕查询太多, 担心负债太高批不了: feared, not had
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
             continue

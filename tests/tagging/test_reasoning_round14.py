@@ -46,7 +46,8 @@
   loan;
 - more online lenders named (马上消费, 捷信, 平安普惠, 拿去花, 中原消费 …): two of them are many online loans;
 - an overdue feared or supposed (怕逾期, 担心逾期, 会不会逾期, 万一逾期, 逾期了会怎么样) is none on the report, and takes
-  back none stated before it (信用卡逾期了，逾期利息怎么算);
+  back none stated before it (信用卡逾期了，逾期利息怎么算); any risk right after a word of fearing or supposing (怕查询
+  太多, 担心负债太高, 万一还不上, 怕网贷太多) is feared, not had;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -679,3 +680,22 @@ def test_an_overdue_feared_is_none(text):
 ])
 def test_an_overdue_stated_stays_beside_one_feared(text):
     assert asserted(text).get("征信逾期") is True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("怕查询太多，不敢乱点", "查询过多"),
+    ("担心负债太高批不了", "负债过高"),
+    ("万一还不上怎么办", "负债过高"),
+    ("怕网贷太多影响审批", "网贷较多"),
+    ("怕征信花了", "征信逾期"),
+])
+def test_a_risk_feared_is_not_had(text, tag):
+    assert asserted(text).get(tag) is not True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("查询太多了，怕批不了", "查询过多"),
+    ("负债太高了，担心批不了", "负债过高"),
+])
+def test_a_risk_had_stays_beside_a_fear(text, tag):
+    assert asserted(text).get(tag) is True
