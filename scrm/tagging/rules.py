@@ -158,6 +158,8 @@ class Reasoning:
     declared: frozenset = frozenset()  # 意向中, 意向较强: a salesperson's own word for the intent, whatever else is said
     # 怕征信花了, 万一还不上: right before a risk, what is feared or supposed, not what the customer has
     fears: tuple[str, ...] = ()
+    # 如果有房子, 要是有车的话, 要求有车吗: right before an asset (or 的话 right after it), an asset supposed, not had
+    suppositions: tuple[str, ...] = ()
     exceptions: re.Pattern | None = field(default=None, compare=False)  # 除了: the topic after it is kept
 
     @property
@@ -326,6 +328,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    weak_lows=frozenset(doc.get("weak_lows", [])),
                    declared=frozenset(doc.get("declared_intents", [])),
                    fears=tuple(doc.get("fears", [])),
+                   suppositions=tuple(doc.get("suppositions", [])),
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
@@ -554,6 +557,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
     risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
              else frozenset())
+    supposable = assets if rules.reasoning is not None and rules.reasoning.suppositions else frozenset()
     covered: dict[str, int] = {}
     asked = "?" in text
     # the text names someone else (老公, 他): only then can a clause be about them
@@ -611,6 +615,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (positive and rule.tag in risks and text[max(0, start - 6):start].endswith(rules.reasoning.fears)
                 and start > clause_start):
             continue  # 怕查询太多, 担心负债太高批不了: feared, not had
+        if (positive and rule.tag in supposable and (text.startswith("的话", end)
+                                                     or text[max(0, start - 6):start].endswith(rules.reasoning.suppositions))):
+            continue  # 如果有房子能贷多少, 有公积金的话: supposed, not had
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
             continue

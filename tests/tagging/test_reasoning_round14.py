@@ -48,6 +48,8 @@
 - an overdue feared or supposed (怕逾期, 担心逾期, 会不会逾期, 万一逾期, 逾期了会怎么样) is none on the report, and takes
   back none stated before it (信用卡逾期了，逾期利息怎么算); any risk right after a word of fearing or supposing (怕查询
   太多, 担心负债太高, 万一还不上, 怕网贷太多) is feared, not had;
+- assets supposed: an asset right after a word of supposing or requiring (如果有房子, 假如我有公积金, 要求有车吗) or
+  right before 的话 (有公积金的话能贷多少) is supposed, not had;
 - choices: a mind changed (本来想房抵的，后来想了想还是车抵吧) chooses the product after it;
 - intent: asking how soon the money comes, any way it is said (最快多久到账, 要好久能下来, 几天能放款) is high; giving
   up said the northern way (甭弄了, 甭办了) is low;
@@ -698,4 +700,23 @@ def test_a_risk_feared_is_not_had(text, tag):
     ("负债太高了，担心批不了", "负债过高"),
 ])
 def test_a_risk_had_stays_beside_a_fear(text, tag):
+    assert asserted(text).get(tag) is True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("假如我有公积金，能贷多少", "有公积金"),
+    ("要是有车的话能借多少", "有车辆"),
+    ("有公积金的话能贷多少", "有公积金"),
+    ("要求有车吗", "有车辆"),
+    ("如果有社保，利息能低点吗", "有社保"),
+])
+def test_an_asset_supposed_is_not_had(text, tag):
+    assert asserted(text).get(tag) is not True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我有房，有车", "有车辆"),
+    ("负债大概一百多万，主要是房贷", "有房产"),
+])
+def test_assets_stated_stay(text, tag):
     assert asserted(text).get(tag) is True
