@@ -327,6 +327,7 @@ _COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|
 _COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}]+)$")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _MEASURES = frozenset("只头亩棵株箱斤吨件匹羽条")
+_THOUSANDS_AND = re.compile(r"[千k](?:[一二两三四五六七八九\d]|[一二两三四五六七八九]百)$")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
 
@@ -410,7 +411,7 @@ def extract_amount(text: str) -> int | None:
             continue
         has_mag = _MAGNITUDE.search(num) is not None or (unit and _SMALL_MAGNITUDE.search(num) is not None)
         bare_arabic = num.isdigit() and not unit
-        if not (has_mag or unit or (num[-1] in "千k")):
+        if not (has_mag or unit or (num[-1] in "千k") or _THOUSANDS_AND.search(num)):  # 一千五, 3k5: thousands
             if not bare_arabic:
                 continue
         alt = _ALTERNATIVES.match(num)

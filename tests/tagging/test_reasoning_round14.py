@@ -8,6 +8,7 @@
   people before (借朋友的五万要还) is owed: neither is the amount;
 - a vague figure said with 上 (上百万, 上千万) is none stated; a bare figure after a form's 金额 (借款金额：80000) is the
   amount;
+- thousands said with the next digit and no unit (借一千五, 两千八, 3k5, 一千五百) are figures of money;
 - a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
 - terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
   个 and without a loan word (娃九月要上学, 三月开学) is no term;
@@ -720,3 +721,14 @@ def test_an_asset_supposed_is_not_had(text, tag):
 ])
 def test_assets_stated_stay(text, tag):
     assert asserted(text).get(tag) is True
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借一千五", 1500),
+    ("借两千八急用", 2800),
+    ("借3k5", 3500),
+    ("想借一千五百", 1500),
+    ("月薪三千五，想借五万", 50000),
+])
+def test_thousands_with_the_next_digit(text, want):
+    assert amount(text) == want
