@@ -26,6 +26,7 @@
   (我是退休老师, 退休的医生) holds no post now;
 - funds: a negator with 给 / 帮 before the payment (单位没给交公积金, 老板没帮我交社保) denies it; pension insurance paid
   (有养老保险, 职工养老) is social insurance;
+- a housing fund drawn out in full (公积金取完了, 去年全取了) is lost, unless paid again after (又交上了);
 - work: wages paid to one's drivers or staff (司机工资等着发) are no salary, a studio of one's own (有工作室) is no job,
   work come back from (打工回来了) is past, posts held (当主管, 店长, 分拣员) and leaving work (我下班了) are salaried,
   gig delivery (送外卖, 跑外卖) is not; a post at a business (在装修公司当项目经理) runs no business, and driving,
@@ -732,3 +733,12 @@ def test_assets_stated_stay(text, tag):
 ])
 def test_thousands_with_the_next_digit(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("公积金取完了", False),
+    ("公积金交了五年，去年全取了", False),
+    ("公积金取完了又交上了", True),
+])
+def test_a_fund_drawn_out(text, want):
+    assert bool(asserted(text).get("有公积金")) is want
