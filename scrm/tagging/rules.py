@@ -615,8 +615,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (positive and rule.tag in risks and text[max(0, start - 6):start].endswith(rules.reasoning.fears)
                 and start > clause_start):
             continue  # 怕查询太多, 担心负债太高批不了: feared, not had
-        if (positive and rule.tag in supposable and (text.startswith("的话", end)
-                                                     or text[max(0, start - 6):start].endswith(rules.reasoning.suppositions))):
+        if (positive and rule.tag in supposable
+                and (text.startswith("的话", end)
+                     or text[max(0, start - 6):start].endswith(rules.reasoning.suppositions))):
             continue  # 如果有房子能贷多少, 有公积金的话: supposed, not had
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
