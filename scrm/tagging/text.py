@@ -327,6 +327,7 @@ _COUNTED_THINGS = re.compile(r"网贷|wd|网带|口子|卡|平台|借呗|花呗|
 _COUNT_AFTER_FIGURE = re.compile(rf"(.+[万w])(?:\d+|[{_CN_FIG}]+)$")
 _COUNTED = set("年个月期天次套辆台家张笔")
 _MEASURES = frozenset("只头亩棵株箱斤吨件匹羽条")
+_DATE_UNITS = frozenset("年月号日点期次天")
 _THOUSANDS_AND = re.compile(r"[千k](?:[一二两三四五六七八九\d]|[一二两三四五六七八九]百)$")
 _CLAUSE = re.compile(r"[，。！？；,.!?;\n ]")
 
@@ -428,10 +429,12 @@ def extract_amount(text: str) -> int | None:
         if value in (1000, 10000) and _RATE_UNIT.match(text, m.end()):
             continue  # 一万块一个月多少钱: the unit a rate is asked for, not the loan
         if not unit and not has_mag and num[-1] not in "千k":
+            if after[:1] and after[0] in _DATE_UNITS:
+                continue  # 贷款2024年到期, 贷款1015号: a date or a count, not money
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             # (进货差5000: money short for a purpose is wanted)
             if not (len(num) <= 9 and value >= 1000 and (
-                    _before(text, m.start(), 4).rstrip(":").endswith(("贷", "贷款", "借", "额度", "差", "缺", "金额"))
+                    _before(text, m.start(), 4).rstrip(":").endswith(("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额"))
                     or (len(num) <= 7 and _SUFFICES_RE.match(text, m.end())))):
                 continue
         if value < 1000 or value > 1_000_000_000:

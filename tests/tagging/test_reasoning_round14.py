@@ -9,6 +9,8 @@
 - a vague figure said with 上 (上百万, 上千万) is none stated; a bare figure after a form's 金额 (借款金额：80000) is the
   amount;
 - thousands said with the next digit and no unit (借一千五, 两千八, 3k5, 一千五百) are figures of money;
+- a bare number after a loan word followed by a unit of time (贷款2024年到期) is a date, not money; one after 借款 is
+  the amount (借款5000，3个月);
 - a figure said to the salesperson before (之前跟你们说要50万, 上次说三十万) gives way to any figure wanted after it;
 - terms: repaid when a period is over (半年后还, 一年以后一次性还清) is the term; a month of the calendar said without
   个 and without a loan word (娃九月要上学, 三月开学) is no term;
@@ -742,3 +744,12 @@ def test_thousands_with_the_next_digit(text, want):
 ])
 def test_a_fund_drawn_out(text, want):
     assert bool(asserted(text).get("有公积金")) is want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("贷款2024年到期", None),
+    ("借款5000，3个月", 5000),
+    ("贷款20000分12期", 20000),
+])
+def test_bare_numbers_as_dates_or_amounts(text, want):
+    assert amount(text) == want
