@@ -78,6 +78,8 @@
   才借的) is not urgency now;
 - voices for the spouse (婆娘, 堂客, 老伴, 孩子他爸) name someone else; a shop's premises said to be one's own the
   Cantonese way (间铺系我嘅) are had; Minnan 毋免 is 不用 (毋免抵押: no pledge);
+- giving up in more voices (Wu 覅了, Cantonese 我唔借喇, Hunan 算咯 / 不搞咯, Sichuan 莫搞了, 算逑) and no interest
+  (没兴趣, 不感兴趣) are low; 算了算了 is giving up, 算了算利息 is reckoning;
 - intent, part of it later: the rest put off (先贷四十万，剩下的明年再说) is no decline of what is asked now;
 - intent declared: a note's own word for the intent (意向中, 意向较强, 意向不强) decides it, whatever else the note says
   (客户意向中…但要等年后);
@@ -753,3 +755,22 @@ def test_a_fund_drawn_out(text, want):
 ])
 def test_bare_numbers_as_dates_or_amounts(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "覅了，谢谢",
+    "我唔借喇",
+    "算咯算咯",
+    "不搞咯",
+    "莫搞了",
+    "搞不成算逑",
+    "冇兴趣",
+    "算了算了，不借了",
+])
+def test_giving_up_in_more_voices_is_low(text):
+    assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text", ["我算了算利息，太高", "好咯，我明天过去"])
+def test_reckoning_or_agreeing_is_not_giving_up(text):
+    assert intent(text) != "low"
