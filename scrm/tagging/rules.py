@@ -560,6 +560,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     supposable = assets if rules.reasoning is not None and rules.reasoning.suppositions else frozenset()
     covered: dict[str, int] = {}
     asked = "?" in text
+    asking = "有没有" in text or "有无" in text  # most texts ask of no asset whether it is had
     # the text names someone else (老公, 他): only then can a clause be about them
     someone = rules.reasoning is not None and rules.reasoning.scope_res["someone"].search(text) is not None
     field_spans: dict[str, list[tuple[int, int]]] = {}
@@ -570,7 +571,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
-        if rule.tag is not None and (_asked_having(text, start)
+        if rule.tag is not None and ((asking and _asked_having(text, start))
                                      or (phrase.endswith("有") and text.startswith(("没有", "没"), end))):
             continue  # 有没有社保都行, 有无逾期, 社保有没有交: a question of having it says neither
         covered[rule.id] = max(covered.get(rule.id, -1), end)
