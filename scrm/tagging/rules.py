@@ -334,6 +334,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
                        ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])),
+                       ("fears", doc.get("fears", [])), ("suppositions", doc.get("suppositions", [])),
                        ("someone", (*reasoning.others_bare, "他", "她")))},
                    elsewhere_ends=reasoning.others_bare + ("他", "她", "他们", "她们"),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
@@ -555,9 +556,12 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
+    # only a text holding a word of fearing or supposing can have a risk feared or an asset supposed
     risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
-             else frozenset())
-    supposable = assets if rules.reasoning is not None and rules.reasoning.suppositions else frozenset()
+             and rules.reasoning.scope_res["fears"].search(text) is not None else frozenset())
+    supposable = (assets if rules.reasoning is not None and rules.reasoning.suppositions
+                  and ("的话" in text or rules.reasoning.scope_res["suppositions"].search(text) is not None)
+                  else frozenset())
     covered: dict[str, int] = {}
     asked = "?" in text
     asking = "有没有" in text or "有无" in text  # most texts ask of no asset whether it is had
