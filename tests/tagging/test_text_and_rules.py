@@ -63,6 +63,20 @@ def test_city_prefers_where_they_are():
     assert extract_city(normalize("想贷款")) is None
 
 
+@pytest.mark.parametrize("text, city", [
+    ("俺在周口开了个超市", "周口"), ("人在邵阳，想贷五万", "邵阳"), ("坐标宝鸡", "宝鸡"), ("老家上饶的，在义乌做生意", "义乌"),
+    ("石嘴山这边能办吗", "石嘴山"), ("我在齐齐哈尔", "齐齐哈尔"),
+])
+def test_prefecture_cities_are_found(text, city):
+    assert extract_city(normalize(text)) == city
+
+
+@pytest.mark.parametrize("text", ["祝您一路平安顺利", "早上吃了个三明治", "客厅铺的大理石", "祝您身体安康", "进了一车哈密瓜",
+                                  "朝阳区的房子"])
+def test_words_that_only_contain_a_city_name_are_no_city(text):
+    assert extract_city(normalize(text)) is None
+
+
 @pytest.mark.parametrize("text, tag, asserted", [
     ("没有房", "有房产", False), ("名下有套房", "有房产", True), ("房子是租的", "有房产", False),
     ("征信没问题", "征信逾期", False), ("征信有逾期", "征信逾期", True), ("从来没有逾期过", "征信逾期", False),
