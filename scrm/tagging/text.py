@@ -650,8 +650,7 @@ def extract_term(text: str) -> int | None:
 
 @lru_cache(maxsize=1)
 def _city_re() -> re.Pattern:
-    cities = sorted({c.strip() for c in data_text("cities.txt").splitlines() if c.strip()}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, cities)))
+    return re.compile(trie_pattern(sorted({c.strip() for c in data_text("cities.txt").splitlines() if c.strip()})))
 
 
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口")
