@@ -1112,15 +1112,13 @@ def collateral(text: str, rules: RuleSet, result: RuleResult,
                   if _owned_elsewhere(r, result.hits.get(tag)) or tag in result.elsewhere]
         words = tuple(w for w in words or r.collateral_words if "押" in w)
     if len(assets) == 1:
-        breaks = [m.end() for m in rules.clause_break.finditer(text)]
         words = words or r.collateral_words
         for word, longer in _with_longer(words):
             at = text.find(word)
             while at >= 0:
-                i = bisect_right(breaks, at)
-                start = breaks[i - 1] if i else 0
                 inside = any(text.startswith(w, at + len(word) - len(w)) for w in longer)
-                if not inside and not _negated(rules, text[start:at]) and not _pledged_already(text, at, word, r):
+                if (not inside and not _negated(rules, text[_clause_start(rules, text, at):at])
+                        and not _pledged_already(text, at, word, r)):
                     return assets[0][1], Hit("collateral", word, True, at + len(word))
                 at = text.find(word, at + 1)
     return None
@@ -1167,6 +1165,7 @@ _DEGREE = "很挺还都也比较非常算蛮"
 
 
 def _clause_start(rules: RuleSet, text: str, at: int) -> int:
+    """Where the clause holding position ``at`` begins: just after the last clause break before it."""
     starts = [m.end() for m in rules.clause_break.finditer(text, 0, at)]
     return starts[-1] if starts else 0
 
