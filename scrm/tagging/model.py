@@ -105,6 +105,10 @@ class TaggerModel:
     def char_grams(self) -> CharGrams:
         return CharGrams(self.chars)
 
+    def __getstate__(self) -> dict:
+        # the batch n-grams are derived from the vectorizer on first use, never stored in the artefact
+        return {k: v for k, v in self.__dict__.items() if k != "char_grams"}
+
     def features(self, normalized: list[str], tokens: list[list[str]] | None):
         if not self.uses_tokens:
             return self.char_grams.transform(normalized)

@@ -45,3 +45,13 @@ def test_predictions_come_from_the_batch_features(fitted):
     assert [max(p["product"], key=p["product"].get) for p in got] == \
         fitted.product.classes_[want_product.argmax(axis=1)].tolist()
     assert np.allclose([[p["product"][c] for c in fitted.product.classes_] for p in got], want_product, atol=1e-12)
+
+
+def test_a_saved_model_keeps_no_batch_n_grams_and_rebuilds_them(fitted, tmp_path):
+    texts = ["想做房子抵押贷款", "今天就要用钱"]
+    before = fitted.predict(texts, None)  # builds the batch n-grams on this instance
+    path = tmp_path / "m.joblib"
+    tagger.save(fitted, path, {})
+    loaded = tagger.load(path)
+    assert "char_grams" not in vars(loaded)
+    assert loaded.predict(texts, None) == before
