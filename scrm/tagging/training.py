@@ -91,9 +91,9 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout13": "hand-labelled held-out set 13 (data/heldout13.psv, heldout13b.psv): written by two writers from the "
-                 "guideline alone as the fourteenth round of rules began, never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout12b.psv, dev4.psv to dev9.psv): "
+    "heldout14": "hand-labelled held-out set 14 (data/heldout14.psv, heldout14b.psv): written by two writers from the "
+                 "guideline alone as the fifteenth round of rules began, never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout13b.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
@@ -108,6 +108,8 @@ SET_NAMES = {
     "heldout11": "of which the eleventh held-out set (data/heldout11.psv, heldout11b.psv), rotated into the dev "
                  "material",
     "heldout12": "of which the twelfth held-out set (data/heldout12.psv, heldout12b.psv), rotated into the dev "
+                 "material",
+    "heldout13": "of which the thirteenth held-out set (data/heldout13.psv, heldout13b.psv), rotated into the dev "
                  "material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
