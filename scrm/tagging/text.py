@@ -244,7 +244,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "订金", "年终奖", "奖金", "提成",
                      # a purchase price however said (当时买才七万多, 买的时候十万, 买来八万, 落地价十二万)
                      # a quoted price (设备报价四十八万)
-                     "报价",
+                     "报价", "要价", "开价", "叫价", "标价",
+                     # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
+                     "评",
                      "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
                      # 之前借的3万)
@@ -298,6 +300,8 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     "的逾期", "逾期",
                     # money not yet paid to the customer, stock (工程款还有五十万没结, 二十万的货)
                     "没结", "未结", "没回", "没收回", "的货",
+                    # a card or an online loan had, named by its limit (额度五十万的信用卡刷爆了)
+                    "的信用卡", "的卡", "的借呗", "的花呗", "的白条", "的微粒贷",
                     # a debt of that much (还有四十多万的债)
                     "的债", "的外债", "债",
                     # money owed to the customer (拖了四十万工程款), followers (两万多粉丝)
@@ -308,8 +312,11 @@ _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", 
                       "办", "做")
 # 贷二十个 (not 名下有两个商铺; 30个w is 30w)
 # 要10到15个: a range of 个 counts both ends as ten-thousands
+# 个 stands for 万 only where no noun follows it: the clause ends, a question or a term follows (借二十个吗, 要二十个
+# 分三年), not 借一个信用贷, 做了两个分期乐, 网贷有两个在还
 _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})"
-                 rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个(?![月人网平口工小w万])")
+                 rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个"
+                 rf"(?![月人网平口工小w万])(?=$|[^\u4e00-\u9fff]|[吗嘛么呢吧啊呀哦哈急能就够也左上期{_CN_FIG}]|分[\d{_CN_FIG}]|的话)")
 
 
 _SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷", "需要", "想要")
@@ -349,8 +356,12 @@ _LISTED_OWNERS = frozenset(("我", "我的", "他", "她", "他的", "她的", "
                             "我媳妇", "我爱人", "另一个", "另一张", "另一家", "另外一个", "自己", "我自己"))
 _MAGNITUDE, _SMALL_MAGNITUDE = re.compile("[万亿w]"), re.compile("[千k]")
 # 信用卡额度五万, 借呗额度三万: a card's or an online loan's limit, which is had, not wanted
-_LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷)[^贷借要批想能申]{0,8}额度$")
-_WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)")  # 差不多四万 is no want
+# (建行的额度是20万: a bank's limit had; 有没有额度高点的 is asked, no figure)
+_LIMIT = re.compile(r"(?:信用卡|卡|借呗|花呗|微粒贷|白条|金条|网贷|银行|[工农中建交招邮兴]行)[^贷借要批想能申]{0,8}"
+                    r"额度(?:是|有|才|就|只有)?$")
+# 差不多四万 is no want; 总共贷二十四万, 再贷十万: 贷 said as a verb right before the figure is a want (not 贷了, 房贷,
+# 做了个信用贷三十万)
+_WANT_RE = re.compile(f"(?:{any_of(_MONEY_WANT).pattern})(?!不多)|(?<=[共再就先])贷$|(?<=一起)贷$")
 # 押车贷二十万, 抵押厂房贷三百万: a loan on a pledged car or house, not a car loan or mortgage owed
 # (抵押车贷个二十万, 用厂房贷两百万, 拿车贷五万)
 _PLEDGE_LOAN = re.compile(r"(?:押[^，。,.;；!！?？ ]{0,4}|(?:用|拿)[^，。,.;；!！?？ ]{0,3})[房车]贷[款个]?$")
@@ -364,6 +375,14 @@ _TOO_SMALL = re.compile(r"[^。！？!?]{0,6}?(?:嫌少|嫌低|太少了|太少)
 # 流水贷五十万, 发票贷两百万: a loan product named by what it rests on, right before the figure (not 房贷, 车贷,
 # 网贷 or 微粒贷 owed)
 _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵|保单|公积金|社保|工资|消费)贷款?$")
+
+
+_PLEDGED = ("押了", "押过", "抵了", "押过了")
+_PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
+# 三百万的贷款下个月到期, 200万下月到期, 五十万经营贷快到期了: a loan had, named by when it falls due (not 借十万一年到期)
+_FALLS_DUE = re.compile(r"(?:块钱|元|块)?(?:的|那笔|一笔)?(?:[^，。,.;；!！?？ \d]{0,5}?(?:贷款?|借款|按揭))?"
+                        r"(?:下个?月|下周|月底|年底|明年|今年|马上|快要?|就要|即将|已经|已|这个月|本月|"
+                        r"[\d一二三四五六七八九十]+月份?|[\d一二三四五六七八九十]+号)到期")
 
 
 def _ten_thousands_alone(m: re.Match) -> str:
@@ -389,9 +408,12 @@ def extract_amount(text: str) -> int | None:
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
+    if "廿" in text or "卅" in text:
+        text = text.replace("廿", "二十").replace("卅", "三十")  # 想借廿万: twenty, the old way of writing it
     if _NUMERAL.search(text) is None:
         return None
     too_small = "嫌" in text or "太少" in text
+    due = "到期" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
@@ -447,6 +469,10 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
+        if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
+            continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
+        if due and _FALLS_DUE.match(text, m.end()):
+            continue  # 那笔三百万的贷款下个月到期, 经营贷200万下月到期: a loan had that falls due, not one wanted
         if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
                 text, m.end())) and not (has_mag and after.startswith(("利息", "的利息"))
                                          and _INTEREST_ASKED.match(text, m.end())):
