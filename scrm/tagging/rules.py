@@ -161,6 +161,12 @@ class Reasoning:
     # 如果有房子, 要是有车的话, 要求有车吗: right before an asset (or 的话 right after it), an asset supposed, not had
     suppositions: tuple[str, ...] = ()
     exceptions: re.Pattern | None = field(default=None, compare=False)  # 除了: the topic after it is kept
+    # 过桥, 转贷: money to repay a bank loan falling due until it is renewed is a bridge, none of the products; the
+    # bank's loan named as falling due (经营贷下个月到期) and the advance (垫资) are no business loan asked for
+    bridges: tuple[str, ...] = ()
+    bridge_product: str | None = None
+    bridge_advances: tuple[str, ...] = ()
+    bridge_due: tuple[str, ...] = ()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -330,6 +336,10 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    fears=tuple(doc.get("fears", [])),
                    suppositions=tuple(doc.get("suppositions", [])),
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
+                   bridges=tuple(doc.get("bridges", {}).get("words", [])),
+                   bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
+                   bridge_advances=tuple(doc.get("bridges", {}).get("advances", [])),
+                   bridge_due=tuple(doc.get("bridges", {}).get("due", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -721,12 +731,28 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         _final_choice(text, rules, result)
     if result.product is None and refused:
         result.asked_about |= rules.reasoning.pledge_refusals[1]
+    if rules.reasoning is not None and rules.reasoning.bridges and any(w in text for w in rules.reasoning.bridges):
+        _bridge(text, rules.reasoning, result)
     if rules.reasoning is not None and rules.reasoning.ventures and result.product is not None:
         hit = result.hits.get("product")
         if hit is not None and hit.phrase[:1] in "借贷" and hit.phrase.endswith(rules.reasoning.ventures):
             result.elsewhere |= {i.tag for i in rules.reasoning.implications
                                  if i.product == result.product and i.tag not in result.tags}
     return result
+
+
+def _bridge(text: str, r: Reasoning, result: RuleResult) -> None:
+    """需要过桥垫资三百万, 经营贷下个月到期…能给垫资一下不, 过个桥就还: a bridge to repay the bank's loan until it is
+    renewed asks for none of the products. The business loan stays when the business's own need is said
+    (厂里周转不开…做60万过桥), and a pledge offered (房本) is still a pledge."""
+    hit = result.hits.get("product")
+    if result.product == r.bridge_product and hit is not None and (
+            hit.phrase in r.bridge_advances
+            or ("贷" in hit.phrase and any(w in text[hit.end:hit.end + 8] for w in r.bridge_due))):
+        result.product = None
+        result.hits.pop("product", None)
+    if result.product is None:
+        result.asked_about.add(r.bridge_product)  # nor one the model should guess
 
 
 def _pledged(r: Reasoning, segment: str) -> bool:
@@ -921,9 +947,16 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
     if past_only:
         return False
     # 想用社保贷款: using what one has is not about to have it
-    about_to = text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
+    about_to = (text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
+                and not _must_work(text, start))
     return (r.scope_res["future"].search(text, clause_start, start) is not None or about_to
             or _purpose_ahead(text, clause_start, start, start if end is None else end))
+
+
+def _must_work(text: str, start: int) -> bool:
+    """我平时要上班, 白天得上班: work one has to go to is a job held, not one wanted (想要上班, 想上班)."""
+    return (text.startswith(("上班", "加班"), start) and text[start - 1:start] in ("要", "得")
+            and text[max(0, start - 2):start - 1] not in ("想", "打", "准", "需"))
 
 
 def _workplace(text: str, clause_start: int, start: int, end: int, clause_end: int, r: Reasoning) -> bool:

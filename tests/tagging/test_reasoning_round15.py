@@ -1,0 +1,122 @@
+"""The fifteenth round of reasoning, one kind at a time:
+- farming is no business: a farmer growing crops (种大棚, 种枸杞, 地是承包的) and a member of a co-operative (合作社的社员,
+  合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社, 合作社法人, 理事长, 合作社是我牵头搞的)
+  and a contractor (承包工程) do;
+- where one works is not what one has: a company one has (在义乌有个小公司主要做出口) is no workplace;
+- the lender's hours asked (你们周六日上班不, 你们几点下班) are no job of the customer's, while work one has to go to
+  (我平时要上班) is;
+- wages paid to one's drivers or staff (付油钱和司机工资, 公司周转发工资) are no salary;
+- premises to be bought (想贷款回老家买门面, 贷个五十万买铺面) are not owned, and a premises whose landlord sells it
+  (租的这个门面房东要卖) is the landlord's;
+- a bridge to repay the bank's loan until it is renewed (过桥, 过个桥, 转贷) asks for none of the products: the advance
+  (垫资) and the bank's loan named as falling due (经营贷下个月到期) are no business loan asked for, while the business's
+  own need said (厂里周转不开…做过桥) still is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.tagging.rules import apply_rules
+from scrm.tagging.text import normalize
+from tests.tagging.reasoning import asserted, tags
+
+pytestmark = pytest.mark.pure
+
+
+def product(text: str) -> str | None:
+    return apply_rules(normalize(text)).product
+
+
+@pytest.mark.parametrize("text", [
+    "俺在聊城种大棚，想贷款买个三轮车，中不中",
+    "俺是种地的，家里种了三十亩枸杞，想给俺们合作社再添几台播种机用",
+    "俺们合作社的社员能不能贷款买农机啊？",
+    "跟进：客户在甘肃酒泉种枸杞，合作社成员，社保一直自己在交，想贷款买烘干设备",
+    "我在文昌种槟榔的啦，有一百多亩，地是承包的，想贷个二三十万补种",
+])
+def test_farming_is_no_business(text):
+    assert asserted(text).get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户在榆中办了个蔬菜合作社，任理事长，想办贷款买拖拉机",
+    "我在普洱种茶叶的，合作社法人，想贷一百二十万",
+    "我在西双版纳种橡胶的，合作社是我牵头搞的，想贷个二三十万",
+    "我是搞装修的，承包工程十几年了，想借点钱",
+    "自己弄了个合作社，想贷点款买种子",
+])
+def test_a_cooperative_headed_or_a_contract_taken_is_a_business(text):
+    assert asserted(text).get("企业主") is True
+
+
+def test_a_company_one_has_is_no_workplace():
+    text = "我是做外贸的在义乌有个小公司主要做饰品出口，想贷点款让公司先撑一下"
+    assert asserted(text).get("工薪族") is not True
+    assert asserted(text).get("企业主") is True
+
+
+@pytest.mark.parametrize("text", ["您好，请问你们周六日上班不", "你们几点下班", "你们周末上不上班"])
+def test_the_lenders_hours_are_no_job(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "你们周末上班不，我平时要上班只有周末有空",
+    "我白天得上班，晚上才有空",
+    "我在县医院食堂当厨师，社保交了六年了",
+])
+def test_work_one_has_to_go_to_is_a_job(text):
+    assert asserted(text).get("工薪族") is True
+
+
+def test_work_wanted_is_no_job():
+    assert asserted("我现在没工作，想上班，能贷款吗").get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "阿拉两夫妻在宁波北仑开物流公司，有三辆货车，下礼拜要付油钱和司机工资",
+    "我自己有个劳务公司，想先贷五十万公司周转发工资，急",
+    "厂里月底要结工人的工资，想借三十万",
+])
+def test_wages_paid_to_ones_staff_are_no_salary(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我在北京当了八年保安了，想贷点钱回老家甘肃平凉买门面，得几十万吧",
+    "我想贷个50万买铺面，我在北京开餐馆五六年了，现在租的这个门面房东要卖",
+    "想贷款买个商铺，首付准备好了",
+])
+def test_premises_to_be_bought_are_not_owned(text):
+    assert asserted(text).get("有房产") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我有个门面，想抵押贷三十万",
+    "门面要卖了，还能先押一下吗",
+    "门面是我自己的，想贷点钱",
+])
+def test_premises_owned_or_to_be_sold_are_had(text):
+    assert asserted(text).get("有房产") is True
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：赵总，建材公司法人，工行那笔300万下月到期要续贷，需要过桥垫资300万用一个月，今天必须定下来",
+    "兄弟，我开了个机械加工厂，在银行的经营贷下个月到期，续贷之前得先还上，能给垫资一下不，一百万，过个桥就还",
+    "现在银行那笔三百万的贷款下个月到期，银行说不给续了，想问你们能不能帮做转贷",
+])
+def test_a_bridge_asks_for_no_business_loan(text):
+    assert product(text) is None
+    assert "经营贷" not in tags(text)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("客户王总，开服装厂8年，工行经营贷200万下月到期，续贷要先还后贷，厂里周转不开，想在我们这做60万过桥", "经营贷"),
+    ("做工程的，垫资太多了，想找个50-80万的经营贷，急", "经营贷"),
+    ("装修公司老板，接了个大单要垫资，想做税贷两百万", "经营贷"),
+    ("我建行那笔经营贷明年三月到期，厂里还要用，不晓得能不能续", "经营贷"),
+    ("客户急，明天要还银行的过桥，需50w，按揭房一套，已发房本照片，想抵押", "房抵贷"),
+])
+def test_a_business_need_or_a_pledge_still_decides(text, want):
+    assert product(text) == want
