@@ -377,6 +377,10 @@ _TOO_SMALL = re.compile(r"[^。！？!?]{0,6}?(?:嫌少|嫌低|太少了|太少)
 _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵|保单|公积金|社保|工资|消费)贷款?$")
 
 
+# a verb with 了 or 过 before the figure in its clause: something done (not 算了, 好了, 对了, 不要了: a correction)
+_DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)")
+# a want anywhere in the clause before the figure (想抵押了整个三十万, 住院了急需三万)
+_WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|缺")
 _PLEDGED = ("押了", "押过", "抵了", "押过了")
 _PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
 # 三百万的贷款下个月到期, 200万下月到期, 五十万经营贷快到期了: a loan had, named by when it falls due (not 借十万一年到期)
@@ -469,6 +473,10 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
+        if "了" in before or "过" in before:
+            done = _DONE.search(before)
+            if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
+                continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
             continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
         if due and _FALLS_DUE.match(text, m.end()):
@@ -599,6 +607,10 @@ _MONTH_DAY = re.compile(r"(?:\d+|[一二三四五六七八九十]+)(?:号|日)|�
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
 
+# 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
+_INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:账单)?分期 ?(?:了|的|是|还有|还剩)?$")
+
+
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
     if "期" not in text and "年" not in text and "月" not in text:
@@ -606,6 +618,7 @@ def extract_term(text: str) -> int | None:
     good, plain = [], []
     last: list[int] | None = None
     corrected: int | None = None
+    instalments = "分期" in text
     compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []
     for m in _TERM.finditer(text):
         if compared and any(s < m.end() and m.start() < e for s, e in compared):
@@ -639,6 +652,8 @@ def extract_term(text: str) -> int | None:
         if not months or months > 360:
             continue
         before, after = _before(text, m.start(), 6), text[m.end():m.end() + 3]
+        if instalments and _INSTALMENTS_HAD.search(text, max(0, m.start() - 9), m.start()):
+            continue  # 信用卡分期 24期 月还2千: a card's instalments being repaid, not the term of the loan wanted
         # 贷30万3年: a term right after the amount
         # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
         if _TERM_BAD_BEFORE_RE.search(before) and (not before.endswith(("分", "贷", "借", "期限", "万", "w", "做"))
@@ -647,7 +662,7 @@ def extract_term(text: str) -> int | None:
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
         if (months in (1, 12) and not _TERM_GOOD_BEFORE_RE.search(before)
-                and _MONEY_FIGURE.search(_CLAUSE.split(text[m.end():m.end() + 7], 1)[0])
+                and _MONEY_FIGURE.search(_CLAUSE.split(text[m.end():m.end() + 10], 1)[0])
                 and not after.startswith(("期", "内", "之内", "以内", "还", "就还", "的"))):
             continue  # 一个月到手六千五, 一年能赚个二三十万: money per period, not a term
         paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period
