@@ -1,0 +1,150 @@
+"""The fifteenth round of reasoning about figures, one kind at a time: a figure is the amount only where the words
+around it say it is the loan wanted.
+- a loan had that falls due (那笔三百万的贷款下个月到期, 经营贷200万下月到期) is no amount; a loan wanted with its term
+  (借十万一年到期) still is;
+- a pledge already made (已经在银行抵押了一百万) is no amount; a pledge wanted (想抵押了整个三十万, 押了借二十万) is;
+- a card or an online loan named by its limit (额度五十万的信用卡刷爆了) and a bank's limit had (建行的额度是20万) are no
+  amount; the figure wanted after it (还想再要30万) is;
+- a price asked (人家要价八十万) and a valuation (别家说能给评一百二十万) are no amount; the shortfall (还差五十万) is;
+- 个 stands for 万 only where no noun follows it (借二十个, 要二十个分三年), never in 想弄一个信用贷 or 做了两个分期乐;
+- 廿 is twenty (想借廿万); 贷 said as a verb right after a word of money had (总共贷二十四万) is a want again;
+- structure: a figure after a verb of something done (上个月付了两万, 之前输了三十万, 转过五万) with no word of wanting
+  in its clause is no amount, whatever the verb; with one (住院了急需三万, 想抵押了整个三十万) it is;
+- terms: a card's instalments being repaid (信用卡分期 24期 月还2千) and a year's interest paid (一年光利息就交了四万多)
+  are no term; a term wanted with instalments (分24期) still is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tagging.reasoning import amount, term
+
+pytestmark = pytest.mark.pure
+
+
+@pytest.mark.parametrize("text", [
+    "现在银行那笔三百万的贷款下个月到期，银行说不给续了，想问你们能不能帮做转贷",
+    "我有一笔五十万的经营贷月底到期，续不了了，怎么办",
+    "之前在建行贷的八十万明年到期，想问问续贷的事",
+])
+def test_a_loan_falling_due_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("工行经营贷200万下月到期，续贷要先还后贷，想在我们这做60万过桥", 600000),
+    ("想借十万一年到期还本", 100000),
+    ("工行那笔300万下月到期要续贷，需要过桥垫资300万", 3000000),
+])
+def test_a_figure_wanted_beside_a_loan_falling_due_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我房子已经在银行抵押了一百万，还能再押吗",
+    "车子去年押过五万，早还清了，还能做车抵吗",
+])
+def test_a_pledge_already_made_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("俺家在郑州有套房，想抵押了整个三十万，中不中", 300000),
+    ("家里就一套房子，能不能先押了借二十万", 200000),
+])
+def test_a_pledge_wanted_gives_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "额度五十万的信用卡刷爆了，还有借呗，能不能帮我做个整合",
+    "我有张额度三万的借呗，一直按时还",
+    "建行的额度是20万，已经用完了",
+])
+def test_a_limit_had_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("建行的额度是20万，还想再要30万", 300000),
+    ("有十五万的额度吗，我要急用", 150000),
+    ("额度要20个 期限36个", 200000),
+])
+def test_a_limit_wanted_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我这房子全款的，别家说能给评一百二十万，利息还低",
+    "那个门面人家要价八十万，我再考虑考虑",
+])
+def test_a_price_or_a_valuation_is_no_amount(text):
+    assert amount(text) is None
+
+
+def test_the_shortfall_after_a_price_is_the_amount():
+    assert amount("想把楼上的门面买下来，人家要价八十万，我手头有三十万，还差五十万么，你们能给贷不") == 500000
+
+
+@pytest.mark.parametrize("text", [
+    "想弄一个信用贷，我啥也没有，就有个工作",
+    "做了两个分期乐一个京东白条，能不能再借点",
+    "网贷有两个在还，征信没花",
+])
+def test_ge_followed_by_a_noun_is_a_count(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借二十个", 200000),
+    ("要二十个分三年", 200000),
+    ("我能借个三十个吗急着还信用卡", 300000),
+    ("想贷二十个，三年", 200000),
+])
+def test_ge_ending_its_figure_is_ten_thousands(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("伊在汕头开拖鞋厂，想借廿万，有无啥款可以做", 200000),
+    ("想办经营贷买两台拖拉机，报价一台十二万，总共贷二十四万，分三年", 240000),
+])
+def test_figures_said_other_ways(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "之前赌博输了三十万，现在还能贷款吗",
+    "上个月刚付了两万定金给装修队，手头紧，能借点不",
+    "我转过五万给朋友，他不还，能贷吗",
+    "车子前年修了三万多，现在想押车",
+])
+def test_a_figure_of_something_done_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我妈住院了急需三万块钱，今天能到账吗", 30000),
+    ("算了，二十万就行", 200000),
+    ("借了十万已经还清了，想再借二十万", 200000),
+])
+def test_a_figure_wanted_after_something_done_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "跟进 黄小姐 上班族 月薪8k 信用卡分期 24期 月还2千 要5w xyd",
+    "花呗分期12期还有半年，想问能不能借点",
+    "之前借了民间借贷，月息三分，一年光利息就交了四万多，想贷个十二万把它平了",
+])
+def test_instalments_had_and_interest_paid_are_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借五万，分24期", 24),
+    ("信用贷 10w 36期 可以不", 36),
+])
+def test_a_term_wanted_is_still_the_term(text, want):
+    assert term(text) == want
