@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scrm.channels.models import Channel
 from scrm.core import events
-from scrm.core.db import insert_ignore, is_postgres, utcnow
+from scrm.core.db import insert_ignore, insert_ignore_many, is_postgres, utcnow
 from scrm.core.errors import ValidationFailed
 from scrm.customers import service as customer_service
 from scrm.customers.events import CustomerErased
@@ -165,11 +165,22 @@ def preview(texts: list[str], session: Session | None = None) -> list[dict]:
 
 def add_evidence(session: Session, customer_id: int, source: str, source_key: str, at: datetime | None,
                   excerpt: str, result: dict) -> int | None:
+    added = add_evidence_many(session, source, [(customer_id, source_key, at, excerpt, result)])
+    return added[0] if added else None
+
+
+def add_evidence_many(session: Session, source: str, items: list[tuple[int, str, datetime | None, str, dict]],
+                      ) -> list[int]:
+    """Evidence from one source for many customers, as ``(customer_id, source_key, at, excerpt, result)``, in one
+    INSERT; returns the ids of the rows added (a source_key already there adds nothing)."""
     if source not in SOURCES:
         raise ValidationFailed(f"未知的来源 {source}", field="source")
-    return insert_ignore(session, TagEvidence.__table__, {
-        "customer_id": customer_id, "source": source, "source_key": source_key[:80], "at": at or utcnow(),
-        "excerpt": excerpt[:MAX_EXCERPT], "result": result, "created_at": utcnow()}, ["customer_id", "source_key"])
+    now = utcnow()
+    rows = [{"customer_id": customer_id, "source": source, "source_key": source_key[:80], "at": at or now,
+             "excerpt": excerpt[:MAX_EXCERPT], "result": result, "created_at": now}
+            for customer_id, source_key, at, excerpt, result in items]
+    return [r[0] for r in insert_ignore_many(session, TagEvidence.__table__, rows, ["customer_id", "source_key"],
+                                             [TagEvidence.id])]
 
 
 def tag_text(session: Session, customer_id: int, text: str, *, source: str, source_key: str,

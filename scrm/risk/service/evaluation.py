@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Select, delete, exists, func, literal, select, union
+from sqlalchemy import BigInteger, Select, bindparam, delete, exists, func, literal, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from scrm.core import events
 from scrm.core.config import get_settings
-from scrm.core.db import UTCDateTime, insert_ignore, is_postgres, utcnow
+from scrm.core.db import UTCDateTime, insert_ignore_many, is_postgres, utcnow
 from scrm.customers import service as customer_service
 from scrm.customers.models import Customer, CustomerStatus
 from scrm.org.labels import ROLE_NAMES
@@ -31,6 +31,7 @@ from scrm.tagging import service as tagging_service
 
 SAMPLE = 10
 MAX_APPROVERS = 20
+FIRE_BATCH = 500
 _f, _m, _c = RiskFact.__table__, RiskMatch.__table__, Customer.__table__
 LIVE = (CustomerStatus.merged, CustomerStatus.erased)
 
@@ -67,8 +68,7 @@ def evaluate(session: Session, customer_ids: list[int] | None = None, *, actor_i
         started = session.execute(ins(_m).from_select(["rule_id", "customer_id", "since"], new)
                                   .on_conflict_do_nothing(index_elements=["rule_id", "customer_id"])
                                   .returning(_m.c.customer_id)).scalars().all()
-        for customer_id in sorted(started):
-            out.fired.append(_fire(session, rule, customer_id, actor_id))
+        out.fired += _fire_all(session, rule, sorted(started), actor_id)
     session.flush()
     return out
 
@@ -106,11 +106,15 @@ def preview(session: Session, condition: dict, *, sample_size: int = SAMPLE) -> 
 # firing
 
 
-def _decision(session: Session, customer_id: int) -> RiskDecision:
-    insert_ignore(session, RiskDecision.__table__, {"customer_id": customer_id, "reject_pool": False,
-                                                    "updated_at": utcnow()}, ["customer_id"])
-    return session.scalars(select(RiskDecision).where(RiskDecision.customer_id == customer_id)
-                           .with_for_update().execution_options(populate_existing=True)).one()
+def _decisions(session: Session, customer_ids: list[int]) -> dict[int, RiskDecision]:
+    """The customers' decision rows, created where missing, locked in id order."""
+    now = utcnow()
+    insert_ignore_many(session, RiskDecision.__table__,
+                       [{"customer_id": i, "reject_pool": False, "updated_at": now} for i in customer_ids],
+                       ["customer_id"], [RiskDecision.customer_id])
+    return {d.customer_id: d for d in session.scalars(
+        select(RiskDecision).where(RiskDecision.customer_id.in_(customer_ids)).order_by(RiskDecision.customer_id)
+        .with_for_update().execution_options(populate_existing=True))}
 
 
 def _evidence_text(evidence: dict) -> str:
@@ -141,88 +145,119 @@ def _approvers(session: Session, action: dict) -> tuple[list[int], str]:
     return ids, action.get("title") or ROLE_NAMES[Role(action["role"])]
 
 
-def _notice(session: Session, firing: RiskFiring, kind: str, employee_ids: list[int | None], text: str, *,
+def _reviewers(session: Session, action: dict) -> list[int | None]:
+    """Who an alert tells besides the owner: the employees of the role the rule names, else the configured risk
+    reviewer, else (nobody) the team group."""
+    if "role" in action:
+        return list(_approvers(session, {"role": action["role"]})[0])
+    return [get_settings().risk_reviewer_employee_id or None]
+
+
+def _notice(notices: list[RiskNotice], firing: RiskFiring, kind: str, employee_ids: list[int | None], text: str, *,
             team: bool = False) -> dict:
     """Tell these people (and the team group when ``team``, or when nobody is named) through the bot."""
     ids = sorted({i for i in employee_ids if i})
     team = team or not ids
-    events.emit(session, RiskNotice(customer_id=firing.customer_id, firing_id=firing.id, kind=kind, employee_ids=ids,
-                                    to_team=team, text=text, dedupe_key=f"risk:{firing.id}:{kind}"))
+    notices.append(RiskNotice(customer_id=firing.customer_id, firing_id=firing.id, kind=kind, employee_ids=ids,
+                              to_team=team, text=text, dedupe_key=f"risk:{firing.id}:{kind}"))
     return {"to": ids, "team": team}
 
 
-def _fire(session: Session, rule: RiskRule, customer_id: int, actor_id: int | None) -> RiskFiring:
-    fact = session.get(RiskFact, customer_id)
-    customer = session.get(Customer, customer_id)
-    evidence = conditions.evidence(fact, rule.condition)
-    firing = RiskFiring(rule_id=rule.id, rule_version=rule.version, rule_name=rule.name, customer_id=customer_id,
-                        facts_version=fact.version, evidence=evidence, done=[], at=utcnow())
-    session.add(firing)
+def _fire_all(session: Session, rule: RiskRule, customer_ids: list[int], actor_id: int | None) -> list[RiskFiring]:
+    """Act on the rule's new matches, ``FIRE_BATCH`` customers at a time: each firing is recorded with its
+    evidence, actions, notices and timeline entry as one alone would be, in a few statements for the batch."""
+    fired = []
+    for at in range(0, len(customer_ids), FIRE_BATCH):
+        fired += _fire_batch(session, rule, customer_ids[at:at + FIRE_BATCH], actor_id)
+    return fired
+
+
+def _fire_batch(session: Session, rule: RiskRule, customer_ids: list[int], actor_id: int | None) -> list[RiskFiring]:
+    facts = {f.customer_id: f for f in session.scalars(select(RiskFact).where(RiskFact.customer_id.in_(customer_ids)))}
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))}
+    now = utcnow()
+    firings = [RiskFiring(rule_id=rule.id, rule_version=rule.version, rule_name=rule.name, customer_id=i,
+                          facts_version=facts[i].version, evidence=conditions.evidence(facts[i], rule.condition),
+                          done=[], at=now) for i in customer_ids]
+    session.add_all(firings)
     session.flush()
-    session.execute(_m.update().where(_m.c.rule_id == rule.id, _m.c.customer_id == customer_id)
-                    .values(firing_id=firing.id))
-    why = _evidence_text(evidence)
-    head = f"客户「{customer.name}」命中风控规则「{rule.name}」（{why}）"
-    done, tagged = [], False
-    for action in rule.actions:
-        kind = action["type"]
-        if kind == "add_tag":
-            tagging_service.add_evidence(
-                session, customer_id, "manual", f"risk:{firing.id}:{action['tag']}"[:80], None,
-                f"风控规则「{rule.name}」添加标签：{action['tag']}",
-                {"asserted": {action["tag"]: True}, "phrases": {action["tag"]: f"风控规则「{rule.name}」"},
-                 "risk_firing_id": firing.id})
-            tagged = True
-            done.append({"type": kind, "tag": action["tag"]})
-        elif kind == "alert":
-            # the risk role: the employees of the role the rule names, else the configured risk reviewer, else
-            # the team group
-            reviewers = (_approvers(session, {"role": action["role"]})[0] if "role" in action
-                         else [get_settings().risk_reviewer_employee_id or None])
-            text = f"风控预警：{head}" + (f"。{action['text']}" if action.get("text") else "")
-            done.append({"type": kind, **_notice(session, firing, "alert", [customer.owner_id, *reviewers], text,
-                                                 team=not any(reviewers))})
-        elif kind == "route_approval":
-            approvers, title = _approvers(session, action)
-            decision = _decision(session, customer_id)
-            decision.awaiting_approval_role = action.get("role")
-            decision.awaiting_approval_employee_id = action.get("employee_id")
-            decision.awaiting_approval_title = title
-            decision.approval_firing_id, decision.approval_routed_at = firing.id, firing.at
-            decision.updated_at = firing.at
-            sent = _notice(session, firing, "approval", approvers, f"待您审批：{head}，已流转至{title}")
-            done.append({"type": kind, "awaiting": title, "role": action.get("role"),
-                         "employee_id": action.get("employee_id"), **sent})
-        elif kind == "return":
-            wanted = action.get("materials") or conditions.required_materials(rule.condition)
-            held = set(conditions.kinds_of(fact.materials_mask))
-            missing = [m for m in wanted if m not in held]
-            decision = _decision(session, customer_id)
-            decision.returned_missing, decision.returned_firing_id = missing, firing.id
-            decision.returned_at = decision.updated_at = firing.at
-            names = "、".join(MATERIAL_NAMES[m] for m in missing) or "（无）"
-            sent = _notice(session, firing, "return", [customer.owner_id],
-                           f"已自动驳回：客户「{customer.name}」资料不全（规则「{rule.name}」），请补充：{names}")
-            done.append({"type": kind, "missing": missing, **sent})
-        elif kind == "reject_pool":
-            decision = _decision(session, customer_id)
-            decision.reject_pool, decision.reject_pool_firing_id = True, firing.id
-            decision.reject_pool_at = decision.updated_at = firing.at
-            reason = action.get("reason") or ""
-            sent = _notice(session, firing, "reject_pool", [customer.owner_id],
-                           f"已终止：{head}，客户已归入拒绝池" + (f"（{reason}）" if reason else ""))
-            done.append({"type": kind, **({"reason": reason} if reason else {}), **sent})
-    firing.done = done
-    summary = "；".join(ACTION_NAMES[d["type"]] + (f"「{d['tag']}」" if "tag" in d else "")
-                       + (f"至{d['awaiting']}" if "awaiting" in d else "") for d in done)
-    customer_service.add_timeline(
-        session, customer_id, "risk_rule_fired", f"风控规则「{rule.name}」命中（{why}）：{summary}",
-        {"firing_id": firing.id, "rule_id": rule.id, "rule_version": rule.version, "evidence": evidence, "done": done},
-        actor_employee_id=actor_id, source_key=f"risk_firing:{firing.id}")
-    if tagged:
-        tagging_service.recompute_profile(session, customer_id)
+    session.execute(_m.update().where(_m.c.rule_id == rule.id, _m.c.customer_id == bindparam("match_customer"))
+                    .values(firing_id=bindparam("match_firing")),
+                    [{"match_customer": f.customer_id, "match_firing": f.id} for f in firings])
+    kinds = {action["type"] for action in rule.actions}
+    decisions = (_decisions(session, customer_ids) if kinds & {"route_approval", "return", "reject_pool"}
+                 else {})
+    # the same people for every firing of the batch
+    reviewers = {n: _reviewers(session, a) for n, a in enumerate(rule.actions) if a["type"] == "alert"}
+    approvers = {n: _approvers(session, a) for n, a in enumerate(rule.actions) if a["type"] == "route_approval"}
+    notices: list[RiskNotice] = []
+    tag_evidence: list[tuple] = []
+    timeline: list[dict] = []
+    for firing in firings:
+        customer, fact = customers[firing.customer_id], facts[firing.customer_id]
+        why = _evidence_text(firing.evidence)
+        head = f"客户「{customer.name}」命中风控规则「{rule.name}」（{why}）"
+        done = []
+        for n, action in enumerate(rule.actions):
+            kind = action["type"]
+            if kind == "add_tag":
+                tag_evidence.append((
+                    firing.customer_id, f"risk:{firing.id}:{action['tag']}", None,
+                    f"风控规则「{rule.name}」添加标签：{action['tag']}",
+                    {"asserted": {action["tag"]: True}, "phrases": {action["tag"]: f"风控规则「{rule.name}」"},
+                     "risk_firing_id": firing.id}))
+                done.append({"type": kind, "tag": action["tag"]})
+            elif kind == "alert":
+                text = f"风控预警：{head}" + (f"。{action['text']}" if action.get("text") else "")
+                done.append({"type": kind, **_notice(notices, firing, "alert", [customer.owner_id, *reviewers[n]],
+                                                     text, team=not any(reviewers[n]))})
+            elif kind == "route_approval":
+                ids, title = approvers[n]
+                decision = decisions[firing.customer_id]
+                decision.awaiting_approval_role = action.get("role")
+                decision.awaiting_approval_employee_id = action.get("employee_id")
+                decision.awaiting_approval_title = title
+                decision.approval_firing_id, decision.approval_routed_at = firing.id, firing.at
+                decision.updated_at = firing.at
+                sent = _notice(notices, firing, "approval", ids, f"待您审批：{head}，已流转至{title}")
+                done.append({"type": kind, "awaiting": title, "role": action.get("role"),
+                             "employee_id": action.get("employee_id"), **sent})
+            elif kind == "return":
+                wanted = action.get("materials") or conditions.required_materials(rule.condition)
+                held = set(conditions.kinds_of(fact.materials_mask))
+                missing = [m for m in wanted if m not in held]
+                decision = decisions[firing.customer_id]
+                decision.returned_missing, decision.returned_firing_id = missing, firing.id
+                decision.returned_at = decision.updated_at = firing.at
+                names = "、".join(MATERIAL_NAMES[m] for m in missing) or "（无）"
+                sent = _notice(notices, firing, "return", [customer.owner_id],
+                               f"已自动驳回：客户「{customer.name}」资料不全（规则「{rule.name}」），请补充：{names}")
+                done.append({"type": kind, "missing": missing, **sent})
+            elif kind == "reject_pool":
+                decision = decisions[firing.customer_id]
+                decision.reject_pool, decision.reject_pool_firing_id = True, firing.id
+                decision.reject_pool_at = decision.updated_at = firing.at
+                reason = action.get("reason") or ""
+                sent = _notice(notices, firing, "reject_pool", [customer.owner_id],
+                               f"已终止：{head}，客户已归入拒绝池" + (f"（{reason}）" if reason else ""))
+                done.append({"type": kind, **({"reason": reason} if reason else {}), **sent})
+        firing.done = done
+        summary = "；".join(ACTION_NAMES[d["type"]] + (f"「{d['tag']}」" if "tag" in d else "")
+                           + (f"至{d['awaiting']}" if "awaiting" in d else "") for d in done)
+        timeline.append({
+            "customer_id": firing.customer_id, "kind": "risk_rule_fired",
+            "summary": f"风控规则「{rule.name}」命中（{why}）：{summary}",
+            "data": {"firing_id": firing.id, "rule_id": rule.id, "rule_version": rule.version,
+                     "evidence": firing.evidence, "done": done},
+            "actor_employee_id": actor_id, "source_key": f"risk_firing:{firing.id}"})
+    events.emit_many(session, notices)
+    customer_service.add_timeline_many(session, timeline)
+    if tag_evidence:
+        tagging_service.add_evidence_many(session, "manual", tag_evidence)
+        for firing in firings:
+            tagging_service.recompute_profile(session, firing.customer_id)
     session.flush()
-    return firing
+    return firings
 
 
 # ---------------------------------------------------------------------------------------------
