@@ -689,18 +689,76 @@ def extract_term(text: str) -> int | None:
     return plain[0] if plain else None
 
 
+# places the city list leaves out that people name as where they are: a district or a nickname names its city (浦东 →
+# 上海, 九龙坡 → 重庆, 哈市 → 哈尔滨), a county or a county-level city names itself (福清, 温岭, 大理)
+_CITY_OF = {
+    **dict.fromkeys(("浦东", "闵行", "静安", "徐汇", "虹口", "杨浦", "嘉定", "松江", "青浦", "奉贤", "黄浦", "陆家嘴"),
+                    "上海"),
+    **dict.fromkeys(("海淀", "丰台", "昌平", "顺义", "大兴", "望京", "中关村", "亦庄"), "北京"),
+    **dict.fromkeys(("番禺", "海珠", "天河", "越秀", "荔湾", "花都", "增城", "从化", "南沙"), "广州"),
+    **dict.fromkeys(("福田", "罗湖", "宝安", "龙岗", "龙华", "坪山"), "深圳"),
+    **dict.fromkeys(("顺德", "禅城"), "佛山"),
+    **dict.fromkeys(("沙坪坝", "九龙坡", "大渡口", "渝北", "渝中", "巴南", "北碚", "江津", "永川", "涪陵", "万州"), "重庆"),
+    **dict.fromkeys(("汉口", "武昌", "汉阳", "硚口", "光谷"), "武汉"),
+    **dict.fromkeys(("双流", "郫县", "郫都", "温江", "龙泉驿", "武侯", "青羊"), "成都"),
+    **dict.fromkeys(("余杭", "萧山", "临平", "富阳", "临安"), "杭州"),
+    **dict.fromkeys(("江宁", "浦口", "秦淮", "建邺", "栖霞"), "南京"),
+    **dict.fromkeys(("塘沽", "南开", "滨海新区"), "天津"),
+    **dict.fromkeys(("雁塔", "碑林", "未央", "临潼"), "西安"),
+    **dict.fromkeys(("鼓浪屿", "思明", "集美", "海沧", "翔安"), "厦门"),
+    **dict.fromkeys(("海曙", "鄞州", "北仑", "镇海"), "宁波"),
+    **dict.fromkeys(("岳麓", "望城"), "长沙"),
+    **dict.fromkeys(("黄岛", "崂山", "即墨"), "青岛"),
+    **dict.fromkeys(("历下", "历城", "章丘"), "济南"),
+    **dict.fromkeys(("樟木头", "虎门"), "东莞"),
+    "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
+    **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特",
+                      "桐城", "仙游", "霞浦", "高邮", "榆中", "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴",
+                      "海宁", "普宁", "南安")},
+}
+# 大理石, 普洱茶, 平安顺利: the same characters as a word, not a place
+_CITY_NOT_BEFORE = {"大理": "石", "普洱": "茶", "安顺": "利", "白银": "首饰"}
+# 厦门中山路: a street named after a city is no city
+_STREET = re.compile("路(?!桥)|街|大道")  # (台州路桥 is a district)
+# 吉林四平: a province's name that is also a city's, before a city in that province
+_PROVINCE_CITIES = frozenset(("吉林",))
+
+
 @lru_cache(maxsize=1)
 def _city_re() -> re.Pattern:
-    return re.compile(trie_pattern(sorted({c.strip() for c in data_text("cities.txt").splitlines() if c.strip()})))
+    names = {c.strip() for c in data_text("cities.txt").splitlines() if c.strip()} | set(_CITY_OF)
+    return re.compile(trie_pattern(sorted(names)))
 
 
-_CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口")
+_CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
+# 老家在南阳, 之前在深圳打工, 湛江人: where the customer comes from or was, below where they are now
+_CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
+_CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
 
 
 def extract_city(text: str) -> str | None:
-    """The customer's city (我在济南, 坐标杭州); a city after 在/坐标/来自 wins over a bare mention."""
-    found = [(m.start(), m.group()) for m in _city_re().finditer(text)]
-    for start, city in found:
-        if _before(text, start, 3).endswith(_CITY_GOOD_BEFORE):
-            return city
-    return found[0][1] if found else None
+    """The customer's city (我在济南, 坐标杭州); a city after 在/坐标/来自 wins over a bare mention, where one comes
+    from (湛江人, 老家在南阳) gives way to where one is (在广州), and a city named right after its province (吉林四平)
+    is the more exact of the two."""
+    found: list[tuple[int, int, str]] = []
+    for m in _city_re().finditer(text):
+        name = m.group()
+        if (name in _CITY_NOT_BEFORE and text.startswith(_CITY_NOT_BEFORE[name], m.end())) or _STREET.match(
+                text, m.end()):
+            continue
+        city = _CITY_OF.get(name, name)
+        if found and found[-1][1] == m.start() and found[-1][2] in _PROVINCE_CITIES:
+            found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
+        found.append((m.start(), m.end(), city))
+    if not found:
+        return None
+    best, best_rank = found[0][2], -1
+    for start, end, city in found:
+        before = _before(text, start, 3)
+        if before.endswith(_CITY_PAST_BEFORE) or text.startswith(_CITY_LEFT, end):
+            rank = 0
+        else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)
+            rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
+        if rank > best_rank:  # the first of the highest rank
+            best, best_rank = city, rank
+    return best

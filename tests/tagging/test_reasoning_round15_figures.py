@@ -11,13 +11,17 @@ around it say it is the loan wanted.
 - structure: a figure after a verb of something done (上个月付了两万, 之前输了三十万, 转过五万) with no word of wanting
   in its clause is no amount, whatever the verb; with one (住院了急需三万, 想抵押了整个三十万) it is;
 - terms: a card's instalments being repaid (信用卡分期 24期 月还2千) and a year's interest paid (一年光利息就交了四万多)
-  are no term; a term wanted with instalments (分24期) still is.
+  are no term; a term wanted with instalments (分24期) still is;
+- cities: a district or a nickname names its city (九龙坡 → 重庆, 哈市 → 哈尔滨), a county names itself (温岭), where one
+  comes from (湛江人, 老家在南阳, 香港返嚟) gives way to where one is (在广州), a province's name before a city in it
+  (吉林四平) gives way to the city, and a street (厦门中山路) or a word (大理石, 普洱茶) is no city.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.text import extract_city, normalize
 from tests.tagging.reasoning import amount, term
 
 pytestmark = pytest.mark.pure
@@ -148,3 +152,32 @@ def test_instalments_had_and_interest_paid_are_no_term(text):
 ])
 def test_a_term_wanted_is_still_the_term(text, want):
     assert term(text) == want
+
+
+# cities: a district or a nickname names its city, a county names itself, where one comes from gives way to where
+# one is, a province's name before a city in it gives way to the city, and a street or a word is no city
+@pytest.mark.parametrize("text, want", [
+    ("我在九龙坡开了个汽修铺子，有执照，想做经营贷", "重庆"),
+    ("房子在浦东，全款的，想抵押", "上海"),
+    ("我在哈市，开小卖部的，能贷两万不", "哈尔滨"),
+    ("我在温岭开个小饭店，想贷点钱装修", "温岭"),
+    ("我是湛江人，在广州海珠开了个烧腊档，想借二十万", "广州"),
+    ("客户说老家在南阳，现在在郑州打工，想贷两万", "郑州"),
+    ("我係香港返嚟東莞做廠嘅，需要經營貸", "东莞"),
+    ("我在吉林四平开了个快递驿站，想借十万", "四平"),
+    ("跟进：温州瑞安客户，开阀门厂的，差两百万", "温州"),
+    ("客户蚌埠人，在工地打零工，说话带淮北口音", "蚌埠"),
+    ("房子在台州路桥，全款的，想抵押", "台州"),
+    ("要30万经营贷，店开在厦门中山路", "厦门"),
+])
+def test_the_city_where_the_customer_is(text, want):
+    assert extract_city(normalize(text)) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我是做大理石生意的，想贷点钱",
+    "我卖普洱茶的，想借五万",
+    "祝你平安顺利，想借十万",
+])
+def test_a_word_spelt_like_a_place_is_no_city(text):
+    assert extract_city(normalize(text)) is None
