@@ -62,6 +62,10 @@ class Ratio:
     # 月供控制在三千以内, 月供别超过四千: a repayment wished for (one of these words in the match or right after it),
     # not one paid now
     wished: tuple[str, ...] = ()
+    # 花呗借呗京东白条加起来四万多: a sum said with none of the month words near it is what is owed in all, not a
+    # month's repayment, when it is above the income (每个月加起来要还两万八 is a month's)
+    sums: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                   for n in doc.get("named", []))
     ratios = tuple(Ratio(r["id"], tag_of(r, "ratio"), re.compile(r["spend"]), re.compile(r["income"]),
                          float(r["share"]), tuple(r["needs"]) if r.get("needs") else gate(r["spend"]),
-                         bool(r.get("total", False)), tuple(r.get("wished", [])))
+                         bool(r.get("total", False)), tuple(r.get("wished", [])), tuple(r.get("sums", [])),
+                         tuple(r.get("months", [])))
                    for r in doc.get("ratios", []))
     denials = []
     for d in doc.get("denials", []):
@@ -888,7 +893,8 @@ def reasoning_matches(text: str, r: Reasoning,
         income = [(m.end(), _monthly(text, m)) for m in ratio.income.finditer(text)]
         income = [(e, v) for e, v in income if v and v >= _LEAST_INCOME]  # 收入掉了一大半: a drop, not an income
         # 工资加起来一万二: a figure that is the income is not a repayment too
-        spend = [(m.end(), _monthly(text, m), m.groupdict().get("b") is not None) for m in ratio.spend.finditer(text)
+        spend = [(m.end(), _monthly(text, m), m.groupdict().get("b") is not None or _sum_in_all(text, m, ratio))
+                 for m in ratio.spend.finditer(text)
                  if not any(e == m.end() for e, _ in income)
                  and not (ratio.wished and (any(w in m.group() for w in ratio.wished)
                                             or text.startswith(ratio.wished, m.end())))]
@@ -903,6 +909,12 @@ def reasoning_matches(text: str, r: Reasoning,
             out.append((start, end, Rule(ratio.id, ratio.tag, None, None, (), (), (), False),
                         s_val >= ratio.share * i_val, text[start:end]))
     return out
+
+
+def _sum_in_all(text: str, m: re.Match, ratio: Ratio) -> bool:
+    """加起来四万多 with no word of a month in the match or just before it: a total owed, not a month's repayment."""
+    return (m.group().startswith(ratio.sums) and ratio.months != ()
+            and not any(w in text[max(0, m.start() - 6):m.end()] for w in ratio.months))
 
 
 _MORE = {"千": 500, "k": 500, "万": 5000, "w": 5000, "百": 50}

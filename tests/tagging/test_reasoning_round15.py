@@ -10,7 +10,16 @@
   (租的这个门面房东要卖) is the landlord's;
 - a bridge to repay the bank's loan until it is renewed (过桥, 过个桥, 转贷) asks for none of the products: the advance
   (垫资) and the bank's loan named as falling due (经营贷下个月到期) are no business loan asked for, while the business's
-  own need said (厂里周转不开…做过桥) still is.
+  own need said (厂里周转不开…做过桥) still is;
+- high debt: a sum said with no word of a month (花呗借呗京东金条加起来四万多) and above the income is what is owed in
+  all, not a month's repayment, while a debt said as a sum (欠款加起来六十多万) is counted as any debt stated;
+- overdue: on the verge of it (都在逾期边缘) or asking whether something counts as one (不算逾期吧) is none, and being put
+  on a blacklist (被列黑名单) is one;
+- intent: materials said sent (已经发了房产证, 材料齐全已交) and the week's own word for this week (这礼拜就要) are high;
+  materials to be ready later (资料周末准备好) and asking whether the process must be gone through again (要不要重新走
+  流程) are not; a question withdrawn (我想问一下 没事了) and calls refused (不要老是给我打电话) are low;
+- words from Taiwan and Minnan: 劳保 paid is social insurance (两个都有劳保), 信贷 asked for is a credit loan (想办个信贷
+  十万), while a bank's 信贷经理 or 劳保用品 are neither.
 """
 
 from __future__ import annotations
@@ -20,6 +29,10 @@ import pytest
 from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import normalize
 from tests.tagging.reasoning import asserted, tags
+
+
+def intent(text: str) -> str | None:
+    return apply_rules(normalize(text)).intent
 
 pytestmark = pytest.mark.pure
 
@@ -120,3 +133,82 @@ def test_a_bridge_asks_for_no_business_loan(text):
 ])
 def test_a_business_need_or_a_pledge_still_decides(text, want):
     assert product(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我在中山上班，月薪五千，借了花呗、借呗、京东金条，还有网商贷，加起来四万多，现在想一起还了",
+    "工资四千五，花呗借呗京东白条加起来四万",
+])
+def test_a_sum_owed_in_all_is_no_months_repayment(text):
+    assert asserted(text).get("负债过高") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我月收入一万，房贷每个月五千，车贷两千五，信用卡分期两千，加起来九千五了",
+    "月入三万，几个网贷每个月加起来要还两万八",
+    "欠款加起来大概六十多万，收入一个月一万",
+])
+def test_a_months_repayments_added_up_or_a_large_debt_are_high(text):
+    assert asserted(text).get("负债过高") is True
+
+
+@pytest.mark.parametrize("text", [
+    "额度五十万的信用卡刷爆了，还有借呗、微粒贷，都在逾期边缘，每天都被催",
+    "想贷款但征信上有个担保，不算逾期吧？",
+])
+def test_an_overdue_about_to_happen_or_asked_about_is_none(text):
+    assert asserted(text).get("征信逾期") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我之前信用不太好，有卡债没缴，被列黑名单了",
+    "被列入黑名单了还能贷吗",
+    "征信上有逾期，不算多",
+])
+def test_a_blacklist_or_an_overdue_stated_is_one(text):
+    assert asserted(text).get("征信逾期") is True
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户李女士，想二押贷40万装修，已经发了房产证和身份证照片",
+    "客户现在想做房抵，要三百万，五年，材料齐全已交",
+    "跟进：客户需求经营贷四十万，期限两年，说这礼拜就要",
+])
+def test_materials_sent_or_this_weeks_need_are_high(text):
+    assert intent(text) == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户想借10万，说资料周末准备好",
+    "续贷的话要不要重新走流程啊？",
+])
+def test_materials_later_or_a_question_of_process_are_not_high(text):
+    assert intent(text) != "high"
+
+
+def test_materials_ready_now_are_high():
+    assert intent("资料准备好了，什么时候能办") == "high"
+
+
+@pytest.mark.parametrize("text", ["在 在吗 我想问一下 没事了", "哎你们不要老是给我打电话了", "别再给我打电话了"])
+def test_a_question_withdrawn_or_calls_refused_are_low(text):
+    assert intent(text) == "low"
+
+
+@pytest.mark.parametrize("text", ["之前逾期过，现在征信应该没事了吧", "不用打电话，微信聊就行"])
+def test_no_withdrawal(text):
+    assert intent(text) != "low"
+
+
+def test_labour_insurance_paid_is_social_insurance():
+    assert asserted("我跟我老公在昆山上班啦，两个都有劳保，想问问").get("有社保") is True
+    assert asserted("我在厂里发劳保用品，想借点钱").get("有社保") is not True
+
+
+@pytest.mark.parametrize("text", ["想问信贷可以借多少喔？我们没有房子", "想办个信贷十万，分两年还可以吗"])
+def test_xindai_asked_for_is_a_credit_loan(text):
+    assert product(text) == "信用贷"
+
+
+def test_a_credit_officer_asks_for_no_credit_loan():
+    assert product("我朋友是银行的信贷经理，他说我可以找你们") is None
