@@ -244,7 +244,7 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "订金", "年终奖", "奖金", "提成",
                      # a purchase price however said (当时买才七万多, 买的时候十万, 买来八万, 落地价十二万)
                      # a quoted price (设备报价四十八万)
-                     "报价", "要价", "开价", "叫价", "标价",
+                     "报价", "要价", "开价", "叫价", "标价", "挂牌",
                      # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
                      "评",
                      "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
@@ -262,6 +262,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # counts that are not money at all (粉丝有两万多, 播放量十万)
                      "开的票", "开了票", "票开了", "发票开了", "拖了", "拖着", "欠我", "粉丝", "播放", "点赞", "关注",
                      "订单",
+                     # an overdue of that much (逾期金额三千多) and a distance driven (公里数六万, 里程八万)
+                     "逾期", "公里", "里程",
                      # money borrowed from people before (借朋友的五万要还)
                      "借朋友的", "借亲戚的", "借别人的", "借家里的", "借同事的", "借同学的", "借老乡的",
                      "朋友借的", "亲戚借的", "别人借的", "家里借的")
@@ -345,7 +347,7 @@ _NUMERAL = re.compile(rf"[\d{_CN}]")
 
 _CORRECTION_RE, _RETRACTION_RE, _BAD_BEFORE_RE = map(any_of, (_MONEY_CORRECTION, _MONEY_RETRACTION, _MONEY_BAD_BEFORE))
 _GOOD_BEFORE_RE = any_of(_MONEY_GOOD_BEFORE)  # one search, not a substring test per word
-_LOAN_VERB = re.compile(r"贷|借|押|抵|额度|融资|批")
+_LOAN_VERB = re.compile(r"贷|借|押|抵|额度|融资|批|缺|差(?!不多)")  # (还差八万: the shortfall borrowed)
 _CHANGE_RE, _FIRST_PLAN_RE = any_of(_MONEY_CHANGE), any_of(_MONEY_FIRST_PLAN)
 # 房子不值钱，估计也就二十来万: a figure in the clause after one about what an asset is worth is that worth
 _WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价")
@@ -384,9 +386,16 @@ _WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|�
 _PLEDGED = ("押了", "押过", "抵了", "押过了")
 _PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
 # 三百万的贷款下个月到期, 200万下月到期, 五十万经营贷快到期了: a loan had, named by when it falls due (not 借十万一年到期)
-_FALLS_DUE = re.compile(r"(?:块钱|元|块)?(?:的|那笔|一笔)?(?:[^，。,.;；!！?？ \d]{0,5}?(?:贷款?|借款|按揭))?"
-                        r"(?:下个?月|下周|月底|年底|明年|今年|马上|快要?|就要|即将|已经|已|这个月|本月|"
-                        r"[\d一二三四五六七八九十]+月份?|[\d一二三四五六七八九十]+号)到期")
+_DUE_TIME = (r"(?:下个?月|下周|月底|年底|明年|今年|马上|快要?|就要|即将|已经|已|这个月|本月|"
+             r"[\d一二三四五六七八九十]+月份?|[\d一二三四五六七八九十]+号)")
+_LOAN_NAMED_AFTER = r"(?:块钱|元|块)?(?:的|那笔|一笔)?"
+_FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭))?{_DUE_TIME}到期"
+                        # 一笔五十万的民间借贷月底要还: a loan had that must be repaid (a loan named: not 借五万月底还)
+                        rf"|{_LOAN_NAMED_AFTER}[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭){_DUE_TIME}?(?:要|得)还")
+# 上一笔贷款30万刚结清, 那笔二十万的经营贷已经还完了: a loan had and paid off (not 借十万把网贷还清了, a purpose)
+_SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚刚?|早就?|都)(?:结清|还完|还清|还上)|"
+                      r"(?:结清|还完|还清|还上)了)")
+_SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
 def _ten_thousands_alone(m: re.Match) -> str:
@@ -417,7 +426,8 @@ def extract_amount(text: str) -> int | None:
     if _NUMERAL.search(text) is None:
         return None
     too_small = "嫌" in text or "太少" in text
-    due = "到期" in text
+    due = "到期" in text or "要还" in text or "得还" in text
+    settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
@@ -479,6 +489,10 @@ def extract_amount(text: str) -> int | None:
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
             continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
+        if settled and _SETTLED.match(text, m.end()) and not _SETTLE_WANTED.search(before):
+            continue
+        if before.endswith(("贷的", "借的")) and not _SETTLE_WANTED.search(before):
+            continue  # 去年在农商行贷的五十万: a loan had (not 想贷的是五十万)
         if due and _FALLS_DUE.match(text, m.end()):
             continue  # 那笔三百万的贷款下个月到期, 经营贷200万下月到期: a loan had that falls due, not one wanted
         if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(

@@ -2,6 +2,11 @@
 around it say it is the loan wanted.
 - a loan had that falls due (那笔三百万的贷款下个月到期, 经营贷200万下月到期) is no amount; a loan wanted with its term
   (借十万一年到期) still is;
+- a loan had and paid off (上一笔贷款30万刚结清, 那笔二十万的经营贷已经还完了), one taken before (去年在农商行贷的五十万)
+  and one that must be repaid (一笔五十万的民间借贷月底要还) are no amount; a loan wanted to pay something off
+  (想借十万把网贷还清了, 借五万半年还清) is;
+- an overdue's sum (逾期金额三千多), a distance driven (公里数六万) and a listing price (挂牌三百五十万) are no amount;
+  the shortfall after a cost (彩礼要二十八万…还差八万) is the amount;
 - a pledge already made (已经在银行抵押了一百万) is no amount; a pledge wanted (想抵押了整个三十万, 押了借二十万) is;
 - a card or an online loan named by its limit (额度五十万的信用卡刷爆了) and a bank's limit had (建行的额度是20万) are no
   amount; the figure wanted after it (还想再要30万) is;
@@ -181,3 +186,26 @@ def test_the_city_where_the_customer_is(text, want):
 ])
 def test_a_word_spelt_like_a_place_is_no_city(text):
     assert extract_city(normalize(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "上一笔贷款30万刚结清，征信没问题",
+    "原来那笔二十万的经营贷已经还完了，想问问还能不能再做",
+    "去年在农商行贷的五十万，今年续不上了",
+    "客户说有一笔五十万的民间借贷月底要还，问能不能过桥",
+    "逾期金额三千多，已经还上了，现在征信能做吗",
+    "客户车辆：2019年宝马x3，公里数六万，已上传照片",
+    "我有套房挂牌三百五十万，还没卖掉，能先抵押吗",
+])
+def test_a_loan_had_or_a_figure_of_another_kind_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借十万把网贷还清了", 100000),
+    ("借五万半年还清", 50000),
+    ("我想贷的是五十万", 500000),
+    ("彩礼要二十八万，家里凑了二十万，还差八万", 80000),
+])
+def test_a_loan_wanted_beside_those_kinds_is_the_amount(text, want):
+    assert amount(text) == want
