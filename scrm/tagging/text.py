@@ -380,7 +380,7 @@ _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵
 
 
 # a verb with 了 or 过 before the figure in its clause: something done (not 算了, 好了, 对了, 不要了: a correction)
-_DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)")
+_DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)|已(?!有)")  # (已在他行放款50万)
 # a want anywhere in the clause before the figure (想抵押了整个三十万, 住院了急需三万)
 _WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|缺")
 _PLEDGED = ("押了", "押过", "抵了", "押过了")
@@ -395,6 +395,7 @@ _FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5
 # 上一笔贷款30万刚结清, 那笔二十万的经营贷已经还完了: a loan had and paid off (not 借十万把网贷还清了, a purpose)
 _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚刚?|早就?|都)(?:结清|还完|还清|还上)|"
                       r"(?:结清|还完|还清|还上)了)")
+_GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
@@ -427,6 +428,7 @@ def extract_amount(text: str) -> int | None:
         return None
     too_small = "嫌" in text or "太少" in text
     due = "到期" in text or "要还" in text or "得还" in text
+    given_up = "不" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
@@ -483,7 +485,7 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
-        if "了" in before or "过" in before:
+        if "了" in before or "过" in before or "已" in before:
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
@@ -493,6 +495,8 @@ def extract_amount(text: str) -> int | None:
             continue
         if before.endswith(("贷的", "借的")) and not _SETTLE_WANTED.search(before):
             continue  # 去年在农商行贷的五十万: a loan had (not 想贷的是五十万)
+        if given_up and _GIVEN_UP.match(text, m.end()):
+            continue  # 之前谈的20万不做了: a figure given up (二十万不要了，十万就行: the next one counts)
         if due and _FALLS_DUE.match(text, m.end()):
             continue  # 那笔三百万的贷款下个月到期, 经营贷200万下月到期: a loan had that falls due, not one wanted
         if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
@@ -599,7 +603,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    "纳税", "的纳税", "经营", "的经营", "完税", "的完税",
                    # what a year yields, costs or is owed in interest (一年产值两个亿, 一年学费三万, 还一年的利息)
                    "产值", "的产值", "销售", "销量", "产量", "开支", "花销", "学费", "房租", "租金", "的租金", "车险",
-                   "的利息", "的利")
+                   "的利息", "的利",
+                   # a time as a customer (五年的老客户), periods still to pay on a loan had (车贷36期还剩12期)
+                   "的老", "还剩", "只剩")
 # 两年内还清: the term; 半年后还, 一年以后一次性还清: repaid when the period is over, the term too
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")
 _TERM_PAID_AFTER = re.compile(r"(?:之|以)?后(?:就|能|就能|再)?(?:一次性|一起|全部)?(?:还|结清)(?![要有没不是在得])")
@@ -621,6 +627,7 @@ _MONTH_DAY = re.compile(r"(?:\d+|[一二三四五六七八九十]+)(?:号|日)|�
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
 
+_PERIODS_LEFT = re.compile(r"(?:还有|剩下?)(?:\d|[一二两三四五六七八九十几])")
 # 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
 _INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:账单)?分期 ?(?:了|的|是|还有|还剩)?$")
 
@@ -680,8 +687,8 @@ def extract_term(text: str) -> int | None:
                 and not after.startswith(("期", "内", "之内", "以内", "还", "就还", "的"))):
             continue  # 一个月到手六千五, 一年能赚个二三十万: money per period, not a term
         paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period
-        if _TERM_PART_PAID.match(text, m.end()):
-            continue
+        if _TERM_PART_PAID.match(text, m.end()) or _PERIODS_LEFT.match(text, m.end()):
+            continue  # (车贷36期还有12期: the periods of a loan had, some still to pay)
         if months == 1 and g["m"] and after.lstrip("要得光").startswith(("还", "多少")) and not after.startswith(
                 ("还清", "还完")):
             continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan

@@ -7,6 +7,10 @@ around it say it is the loan wanted.
   (想借十万把网贷还清了, 借五万半年还清) is;
 - an overdue's sum (逾期金额三千多), a distance driven (公里数六万) and a listing price (挂牌三百五十万) are no amount;
   the shortfall after a cost (彩礼要二十八万…还差八万) is the amount;
+- a loan already paid out (客户上月已在他行放款50万) and a figure given up (之前谈的20万不做了) are no amount; a figure
+  given up for another (二十万不要了，十万就行) gives way to it;
+- terms: the periods of a loan had with some still to pay (车贷36期还有12期) and a time as a customer (五年的老客户)
+  are no term; 想贷三年还有别的要求吗 still states one;
 - a pledge already made (已经在银行抵押了一百万) is no amount; a pledge wanted (想抵押了整个三十万, 押了借二十万) is;
 - a card or an online loan named by its limit (额度五十万的信用卡刷爆了) and a bank's limit had (建行的额度是20万) are no
   amount; the figure wanted after it (还想再要30万) is;
@@ -209,3 +213,29 @@ def test_a_loan_had_or_a_figure_of_another_kind_is_no_amount(text):
 ])
 def test_a_loan_wanted_beside_those_kinds_is_the_amount(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "回访：客户上月已在他行放款50万，暂无需求",
+    "客户表示利息太高，之前谈的20万不做了",
+])
+def test_a_loan_paid_out_or_given_up_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("二十万不要了，十万就行", 100000),
+    ("已经想好了，借二十万", 200000),
+])
+def test_the_figure_wanted_after_one_given_up(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", ["车贷36期还有12期没还", "我是你们五年的老客户了"])
+def test_periods_left_on_a_loan_had_and_a_time_as_customer_are_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [("想贷三年还有别的要求吗", 36), ("借五万分12期还", 12)])
+def test_a_term_wanted_before_other_words(text, want):
+    assert term(text) == want
