@@ -7,6 +7,8 @@ around it say it is the loan wanted.
   (想借十万把网贷还清了, 借五万半年还清) is;
 - an overdue's sum (逾期金额三千多), a distance driven (公里数六万) and a listing price (挂牌三百五十万) are no amount;
   the shortfall after a cost (彩礼要二十八万…还差八万) is the amount;
+- a loan had said with 就 before it falls due (农商行那五万块钱下个月就到期了) and trade over a period (出口额五百多万美金) are
+  no amount; the figure wanted beside them (想借十五万连带周转, 想做个四十万的经营贷) is;
 - a loan already paid out (客户上月已在他行放款50万) and a figure given up (之前谈的20万不做了) are no amount; a figure
   given up for another (二十万不要了，十万就行) gives way to it;
 - terms: the periods of a loan had with some still to pay (车贷36期还有12期) and a time as a customer (五年的老客户)
@@ -239,3 +241,13 @@ def test_periods_left_on_a_loan_had_and_a_time_as_customer_are_no_term(text):
 @pytest.mark.parametrize("text, want", [("想贷三年还有别的要求吗", 36), ("借五万分12期还", 12)])
 def test_a_term_wanted_before_other_words(text, want):
     assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("农商行那五万块钱下个月就到期了，能帮忙续一下吗", None),
+    ("厂里去年出口额五百多万美金，今年单子少了", None),
+    ("农商行那五万块钱下个月就到期了，想借十五万连带周转", 150000),
+    ("厂里去年出口额五百多万美金，想做个四十万的经营贷", 400000),
+])
+def test_a_loan_due_or_trade_beside_the_figure_wanted(text, want):
+    assert amount(text) == want
