@@ -391,7 +391,8 @@ _PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
 _DUE_TIME = (r"(?:下个?月|下周|月底|年底|明年|今年|马上|快要?|就要|即将|已经|已|这个月|本月|"
              r"[\d一二三四五六七八九十]+月份?|[\d一二三四五六七八九十]+号)")
 _LOAN_NAMED_AFTER = r"(?:块钱|元|块)?(?:的|那笔|一笔)?"
-_FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭))?{_DUE_TIME}(?:就|也|都)?(?:要|快要?)?到期"
+_FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭))?{_DUE_TIME}"
+                        r"(?:就|也|都)?(?:要|快要?)?到期"
                         # 一笔五十万的民间借贷月底要还: a loan had that must be repaid (a loan named: not 借五万月底还)
                         rf"|{_LOAN_NAMED_AFTER}[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭){_DUE_TIME}?(?:要|得)还")
 # 上一笔贷款30万刚结清, 那笔二十万的经营贷已经还完了: a loan had and paid off (not 借十万把网贷还清了, a purpose)
