@@ -168,6 +168,7 @@ class Reasoning:
     # 过桥, 转贷: money to repay a bank loan falling due until it is renewed is a bridge, none of the products; the
     # bank's loan named as falling due (经营贷下个月到期) and the advance (垫资) are no business loan asked for
     bridges: tuple[str, ...] = ()
+    again: tuple[str, ...] = ()  # 想再做一次: after a product had before (做过车抵), asks for it again
     bridge_product: str | None = None
     bridge_advances: tuple[str, ...] = ()
     bridge_due: tuple[str, ...] = ()
@@ -342,6 +343,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    suppositions=tuple(doc.get("suppositions", [])),
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    bridges=tuple(doc.get("bridges", {}).get("words", [])),
+                   again=tuple(doc.get("product_again", [])),
                    bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
                    bridge_advances=tuple(doc.get("bridges", {}).get("advances", [])),
                    bridge_due=tuple(doc.get("bridges", {}).get("due", [])),
@@ -620,7 +622,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             if text[max(0, start - 4):start].endswith(rules.reasoning.product_questions):
                 result.asked_about.add(rule.value)  # 啥叫车抵: a question about the word, nothing about the car
                 continue
-            positive = False  # 之前做过车抵: not what is asked for now
+            # 之前做过车抵: not what is asked for now, unless it is asked for again (想再做一次)
+            positive = _again(text, end, rules.reasoning)
         if (rule.field == "intent" and rule.value == "low" and rules.reasoning is not None
                 and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
                      or _FIGURE.search(text[end:end + 6])
@@ -645,7 +648,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
-                past_only=rule.tag is None, end=end, someone=someone):
+                past_only=rule.tag is None, end=end, someone=someone) and not (
+                rule.field == "product" and _again(text, end, rules.reasoning)):
             continue
         if (not positive and rule.tag is not None and rules.reasoning is not None
                 and someone and out_of_scope(text, clause_start, start, rules.reasoning, False)):
@@ -776,6 +780,15 @@ def _pledge_named(r: Reasoning, result: RuleResult) -> tuple[str, Hit] | None:
         return None
     _, product, hit = max(named, key=lambda x: x[0])
     return product, hit
+
+
+def _again(text: str, end: int, r: Reasoning) -> bool:
+    """之前做过一笔车抵，现在还清了，想再做一次: a product had before and asked for again (not 不想再做)."""
+    for word in r.again:
+        at = text.find(word, end)
+        if at >= 0 and text[at - 1:at] not in ("不", "别") and text[at - 2:at] not in ("不想", "不会", "不用"):
+            return True
+    return False
 
 
 def _asked_having(text: str, start: int) -> bool:
@@ -1054,12 +1067,15 @@ def _in_the_past(text: str, clause_start: int, start: int, r: Reasoning) -> bool
     at = max((before.rfind(p) for p in r.past), default=-1)
     if at < 0:
         return False
-    if at > 4 and not before[:at].lstrip("我的这边").startswith(r.others_bare):
+    # 我跟你说实话吧我之前做生意赔了: a particle closes what was said before, so the past word opens what follows
+    head = _PARTICLE.split(before[:at])[-1]
+    if len(head) > 4 and not head.lstrip("我的这边").startswith(r.others_bare):
         # deep in a clause only when the past word opens what is said (我老公之前做生意…), not "卖了之前的车"
         return False
     return not any(p in before[at:] for p in r.present)
 
 
+_PARTICLE = re.compile(r"[吧啊呀嘛呢]")
 _PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借|贷|抵押|押|抵)[^，。,.;；!！?？ ]{0,12}$")
 
 
@@ -1087,6 +1103,11 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
             if positive and r.topic_re.search(
                     text, at + len(word), _own_object_end(text, at + len(word), word[-1] in _CLASSIFIERS)):
                 continue  # 他自己只有一辆车, 有一套自己全款的房子: the gain names its own object, not a topic before it
+            if (positive and word[-1] in _CLASSIFIERS
+                    and text[at + len(word):at + len(word) + 1] not in ("", *_BREAKS)):
+                continue  # 在4s店做维修,有一台自己的皮卡: a counted gain with an object of its own, whatever it is
+            if not positive and _ONE_OF.match(text, at + len(word) + (text[at + len(word):].startswith("了"))):
+                continue  # 去年被封了一个店: one of several lost, the others kept
             if not positive and text[max(0, at - 4):at].endswith(r.planned):
                 continue  # 房子要卖了: still had
             if not positive and text[at - 1:at] in _NOT_LOST and not word.startswith("没") and at > 0:
@@ -1124,6 +1145,7 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
 
 
 _SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
+_BREAKS = tuple("，,。!！?？;； ")
 _CLASSIFIERS = frozenset("套辆台")
 _NOT_LOST = frozenset("没未")
 _STILL = ("还在", "也有")  # gains that say a thing stays (not 续上, which brings back what was lost)

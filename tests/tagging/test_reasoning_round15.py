@@ -19,7 +19,18 @@
   materials to be ready later (资料周末准备好) and asking whether the process must be gone through again (要不要重新走
   流程) are not; a question withdrawn (我想问一下 没事了) and calls refused (不要老是给我打电话) are low;
 - words from Taiwan and Minnan: 劳保 paid is social insurance (两个都有劳保), 信贷 asked for is a credit loan (想办个信贷
-  十万), while a bank's 信贷经理 or 劳保用品 are neither.
+  十万), while a bank's 信贷经理 or 劳保用品 are neither;
+- business said more ways: a business lost (做生意赔了) is none run now, and a past word after a particle that closes
+  what was said before (我跟你说实话吧我之前做生意…现在) opens a past told; a franchise outlet or a tutoring business opened
+  (开快递网点, 开托管的), a subcontractor boss (分包老板), a Taiwanese investor with a plant set up (台商, 设厂) and an
+  exporter (做玩具出口) run one; a shop premises owned and pledged (有一间店面，想抵押) is property, not a business;
+- work said more ways: a miner or a tradesman (当井下工, 水电工) is salaried, and so is repair work at a shop
+  (在4S店做维修), which runs no business;
+- gains and losses counted: a counted gain with an object of its own (有一台自己的皮卡) does not reach back to an earlier
+  topic, and one of several lost (去年被封了一个店) leaves the rest; funds said never to have lapsed together
+  (社保公积金都没断过) are all had;
+- products: a business loan asked for in words of a firm (企业的贷款) is a business loan, and a product had before and
+  asked for again (之前做过一笔车抵…想再做一次, 办过车抵…想再续贷) is the one asked for.
 """
 
 from __future__ import annotations
@@ -212,3 +223,97 @@ def test_xindai_asked_for_is_a_credit_loan(text):
 
 def test_a_credit_officer_asks_for_no_credit_loan():
     assert product("我朋友是银行的信贷经理，他说我可以找你们") is None
+
+
+@pytest.mark.parametrize("text", [
+    "我跟你说实话吧我之前做生意赔了，现在在一家物业当保安，工资四千二",
+    "老板，阮在揭阳有一间店面，想抵押，大概能贷几多？急用",
+    "阮厝里有一间店面，想拿来抵押借五十万",
+])
+def test_a_business_lost_or_premises_pledged_run_none(text):
+    assert asserted(text).get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我叫小刘，在大连开快递网点的",
+    "我是开托管的，学生家长交的钱不能动，想借点周转",
+    "跟进：客户是建筑公司的分包老板，名下两套房",
+    "请问一下喔，我是台商，在东莞有设厂，做五金冲压的",
+    "跟进：客户陈生，汕头澄海，做玩具出口，说暂时不用了",
+    "我开了个店，店面装修要钱",
+])
+def test_businesses_said_more_ways(text):
+    assert asserted(text).get("企业主") is True
+
+
+def test_an_export_clerk_runs_no_business():
+    assert asserted("我在外贸公司上班，做出口业务的跟单").get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户在本溪一个煤矿当井下工，月收入一万左右",
+    "我是水电工，一个月七八千",
+    "跟进：客户袁哥，退伍后在4S店做维修，有一台自己的皮卡，想车抵5万",
+])
+def test_work_said_more_ways(text):
+    assert asserted(text).get("工薪族") is True
+    assert asserted(text).get("企业主") is not True
+
+
+def test_casual_labour_is_no_salary():
+    assert asserted("客户 天津 打零工 装修队临时工 无社保").get("工薪族") is not True
+
+
+def test_a_counted_gain_names_its_own_object():
+    assert asserted("退伍后在4S店做维修，有一台自己的皮卡").get("有车辆") is True
+
+
+@pytest.mark.parametrize("text", ["车子有一台", "车子也有一台，想押"])
+def test_a_counted_gain_ending_its_clause_reaches_back(text):
+    assert asserted(text).get("有车辆") is True
+
+
+def test_one_of_several_shops_closed_leaves_the_business():
+    text = "我是做跨境电商的，亚马逊店铺，月流水五十万，去年被封了一个店，现在想做个经营贷"
+    assert asserted(text).get("企业主") is True
+
+
+def test_a_shop_closed_is_lost():
+    assert asserted("我之前开了个网店，去年店被封了").get("企业主") is not True
+
+
+def test_funds_never_lapsed_together_are_had():
+    text = "我在苏州上班十年了社保公积金都没断过"
+    assert asserted(text).get("有社保") is True
+    assert asserted(text).get("有公积金") is True
+
+
+def test_funds_both_missing_are_denied():
+    text = "社保公积金都没有"
+    assert asserted(text).get("有社保") is False
+
+
+def test_a_firms_loan_is_a_business_loan():
+    assert product("我想问你们有没有做企业的贷款，我公司在昆山") == "经营贷"
+
+
+@pytest.mark.parametrize("text", [
+    "我之前做过一笔车抵，现在还清了，车还在，想再做一次，十二万，24期",
+    "去年十月在你们这办过车抵，现在还有八个月结清，想再续贷十万",
+])
+def test_a_product_asked_for_again(text):
+    assert product(text) == "车抵贷"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("之前做过车抵，不想再做一次了，这次想信用贷", "信用贷"),
+    ("以前做过房抵，现在想做车抵", "车抵贷"),
+])
+def test_a_product_had_before_and_not_asked_again(text, want):
+    assert product(text) == want
+
+
+@pytest.mark.parametrize("text", ["做生意赔了，现在在物业当保安", "我跟你说实话吧我之前做生意，现在在物业当保安"])
+def test_a_business_lost_or_told_as_past(text):
+    assert asserted(text).get("企业主") is not True
+    assert asserted(text).get("工薪族") is True
