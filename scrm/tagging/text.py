@@ -265,7 +265,7 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "开的票", "开了票", "票开了", "发票开了", "拖了", "拖着", "欠我", "粉丝", "播放", "点赞", "关注",
                      "订单",
                      # an overdue of that much (逾期金额三千多) and a distance driven (公里数六万, 里程八万)
-                     "逾期", "公里", "里程",
+                     "逾期金额", "逾期款", "逾期额", "逾期了", "逾期的", "公里", "里程",
                      # money borrowed from people before (借朋友的五万要还)
                      "借朋友的", "借亲戚的", "借别人的", "借家里的", "借同事的", "借同学的", "借老乡的",
                      "朋友借的", "亲戚借的", "别人借的", "家里借的")
@@ -384,7 +384,7 @@ _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵
 # a verb with 了 or 过 before the figure in its clause: something done (not 算了, 好了, 对了, 不要了: a correction)
 _DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)|已(?!有)")  # (已在他行放款50万)
 # a want anywhere in the clause before the figure (想抵押了整个三十万, 住院了急需三万)
-_WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|缺")
+_WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|缺|签|金额|额度")  # (已约周四面签50万)
 _PLEDGED = ("押了", "押过", "抵了", "押过了")
 _PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
 # 三百万的贷款下个月到期, 200万下月到期, 五十万经营贷快到期了: a loan had, named by when it falls due (not 借十万一年到期)
