@@ -246,6 +246,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # a quoted price (设备报价四十八万)
                      # trade over a period (出口额五百多万美金)
                      "出口额", "进口额", "交易额", "成交额",
+                     # compensation owed to the customer (判他赔我十二万)
+                     "赔我", "赔给我", "赔偿",
                      "报价", "要价", "开价", "叫价", "标价", "挂牌",
                      # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
                      "评",
@@ -382,7 +384,9 @@ _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵
 
 
 # a verb with 了 or 过 before the figure in its clause: something done (not 算了, 好了, 对了, 不要了: a correction)
-_DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)|已(?!有)")  # (已在他行放款50万)
+# (已在他行放款50万; 大人的交一千: money paid in, the same with no want)
+_DONE_GATE = re.compile("[了过已交缴付]")
+_DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)|已(?!有)|[交缴付]")
 # a want anywhere in the clause before the figure (想抵押了整个三十万, 住院了急需三万)
 _WANTISH = re.compile(r"想|要|需|急|能|可以|再|整|搞|弄|贷|借|差|缺|签|金额|额度")  # (已约周四面签50万)
 _PLEDGED = ("押了", "押过", "抵了", "押过了")
@@ -488,10 +492,12 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
-        if "了" in before or "过" in before or "已" in before:
+        if _DONE_GATE.search(before):
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
+        if before.endswith(("全款", "全款买的", "全款买")):
+            continue  # 全款二十六万: the price paid in full (not 全款那套抵五十万)
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
             continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
         if settled and _SETTLED.match(text, m.end()) and not _SETTLE_WANTED.search(before):

@@ -9,6 +9,9 @@ around it say it is the loan wanted.
   the shortfall after a cost (彩礼要二十八万…还差八万) is the amount;
 - a loan had said with 就 before it falls due (农商行那五万块钱下个月就到期了) and trade over a period (出口额五百多万美金) are
   no amount; the figure wanted beside them (想借十五万连带周转, 想做个四十万的经营贷) is;
+- compensation owed to the customer (法院判他赔我十二万), a price paid in full (全款二十六万) and money paid in with no
+  want in its clause (大人的交一千) are no amount; a pledge of the house bought outright (全款那套想抵一百二十万) and a
+  cost to pay (孩子上学要交两万学费，想借一下) are;
 - a loan already paid out (客户上月已在他行放款50万) and a figure given up (之前谈的20万不做了) are no amount; a figure
   given up for another (二十万不要了，十万就行) gives way to it;
 - terms: the periods of a loan had with some still to pay (车贷36期还有12期) and a time as a customer (五年的老客户)
@@ -250,4 +253,15 @@ def test_a_term_wanted_before_other_words(text, want):
     ("厂里去年出口额五百多万美金，想做个四十万的经营贷", 400000),
 ])
 def test_a_loan_due_or_trade_beside_the_figure_wanted(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("法院判他赔我十二万，到现在一分没给", None),
+    ("年前刚提了辆车，全款二十六万，现在想周转一下", None),
+    ("孩子的医保一年交四百，大人的交一千", None),
+    ("一套全款 一套按揭 全款那套想抵一百二十万 分十年", 1200000),
+    ("孩子上学要交两万学费，想借一下", 20000),
+])
+def test_money_owed_to_or_paid_by_the_customer(text, want):
     assert amount(text) == want
