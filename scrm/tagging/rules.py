@@ -169,6 +169,8 @@ class Reasoning:
     # bank's loan named as falling due (经营贷下个月到期) and the advance (垫资) are no business loan asked for
     bridges: tuple[str, ...] = ()
     again: tuple[str, ...] = ()  # 想再做一次: after a product had before (做过车抵), asks for it again
+    # 我们一起贷, 两口子: words of borrowing together, stricter than ``together`` (我们县城 is no couple's loan)
+    borrowing_together: re.Pattern | None = field(default=None, compare=False)
     bridge_product: str | None = None
     bridge_advances: tuple[str, ...] = ()
     bridge_due: tuple[str, ...] = ()
@@ -344,6 +346,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    bridges=tuple(doc.get("bridges", {}).get("words", [])),
                    again=tuple(doc.get("product_again", [])),
+                   borrowing_together=(any_of(tuple(scopes["borrowing_together"]))
+                                       if scopes.get("borrowing_together") else None),
                    bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
                    bridge_advances=tuple(doc.get("bridges", {}).get("advances", [])),
                    bridge_due=tuple(doc.get("bridges", {}).get("due", [])),
@@ -573,6 +577,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
+    pledgeable = frozenset(tag for tag, _ in rules.reasoning.collateral) if rules.reasoning is not None else frozenset()
     # only a text holding a word of fearing or supposing can have a risk feared or an asset supposed
     risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
              and rules.reasoning.scope_res["fears"].search(text) is not None else frozenset())
@@ -645,6 +650,10 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (positive and rules.reasoning is not None and rule.tag in rules.reasoning.workplace_tags
                 and _workplace(text, clause_start, start, end, clause_end, rules.reasoning)):
             continue
+        if (positive and rule.tag in pledgeable and someone and rules.reasoning.borrowing_together
+                and rule.id.startswith("asset-")
+                and _after_someone(text, clause_start, start, rules.reasoning)):
+            continue  # 女朋友家有房子, 我爸妈有一套房子: someone else's, unless they borrow together (我们一起贷)
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
@@ -978,6 +987,20 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
             or _purpose_ahead(text, clause_start, start, start if end is None else end))
 
 
+def _after_someone(text: str, clause_start: int, start: int, r: Reasoning) -> bool:
+    """An asset right after someone else named as its owner in the same clause (我爸妈有一套房子, 老婆名下有套房,
+    朋友的房子), when the text does not say they borrow together (我们想一起贷, 两口子)."""
+    before = text[max(clause_start, start - 9):start].rstrip("的家有一两套辆台个老那这名下里")
+    if _public_flat(text, start):
+        return False
+    return before.endswith(r.others_bare) and r.borrowing_together.search(text) is None
+
+
+def _public_flat(text: str, at: int) -> bool:
+    """名下一套老公房: an old public flat (老公房), no husband's house."""
+    return text.startswith("房", at) and text[max(0, at - 2):at] == "老公"
+
+
 def _must_work(text: str, start: int) -> bool:
     """我平时要上班, 白天得上班: work one has to go to is a job held, not one wanted (想要上班, 想上班)."""
     return (text.startswith(("上班", "加班"), start) and text[start - 1:start] in ("要", "得")
@@ -1284,12 +1307,15 @@ def _terms_only(text: str, r: Reasoning, result: RuleResult) -> set[str]:
 def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[str]:
     """Assets named as someone else's (他的房子, 嫂子家的车, 我爸有套房): no product implies them for the customer."""
     out: set[str] = set()
+    together = r.borrowing_together or r.scope_res["together"]  # 我们县城 is no couple's loan
     if (r.topic_re is None or (present is not None and present.isdisjoint(r.topic_tags))
-            or r.scope_res["together"].search(text) is not None):
+            or together.search(text) is not None):
         return out
     for m in r.topic_re.finditer(text):
         before = text[max(0, m.start() - 9):m.start()]
         before = _SENTENCE_PART.split(before)[-1]
+        if _public_flat(text, m.start()):
+            continue
         at = before.rfind("在")  # 我老爸在贵阳有套房: where it is stands between the owner and the asset
         if (before.rstrip("的家有一套辆台个老名下").endswith(r.elsewhere_ends)
                 or (at > 0 and before[:at].rstrip("的家老").endswith(r.elsewhere_ends))):

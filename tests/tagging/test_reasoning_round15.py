@@ -30,7 +30,10 @@
   topic, and one of several lost (去年被封了一个店) leaves the rest; funds said never to have lapsed together
   (社保公积金都没断过) are all had;
 - products: a business loan asked for in words of a firm (企业的贷款) is a business loan, and a product had before and
-  asked for again (之前做过一笔车抵…想再做一次, 办过车抵…想再续贷) is the one asked for.
+  asked for again (之前做过一笔车抵…想再做一次, 办过车抵…想再续贷) is the one asked for;
+- whose asset: a house or car right after someone else named as its owner (女朋友家有房子, 我爸妈有一套房子, 朋友的房子,
+  他那辆车) is theirs, unless the text says they borrow together (我们一起贷, 两口子); a 我们 that is no couple's loan
+  (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's.
 """
 
 from __future__ import annotations
@@ -317,3 +320,27 @@ def test_a_product_had_before_and_not_asked_again(text, want):
 def test_a_business_lost_or_told_as_past(text):
     assert asserted(text).get("企业主") is not True
     assert asserted(text).get("工薪族") is True
+
+
+@pytest.mark.parametrize("text", [
+    "女朋友家有房子，我们还没结婚，能用她的房子贷款吗",
+    "我名下没有房子，但是我爸妈有一套房子在我们县城，他们同意给我抵押",
+    "有个朋友的房子在昆明，他想借钱，能不能用我的名义",
+    "我家男人在外面跑车，车是他名下的，让我问问他那辆车能押多少钱，我们急着用",
+])
+def test_an_asset_named_as_someone_elses_is_theirs(text):
+    assert not ({"有房产", "有车辆"} & tags(text))
+
+
+@pytest.mark.parametrize("text", [
+    "我和我老婆名下有一套房，我们想一起贷",
+    "我老公名下有套房，我们两口子想一起抵押贷款",
+    "跟进：客户陆阿姨，上海杨浦人，独居，名下一套老公房，想做房抵",
+    "房子是我爷爷留下的",
+])
+def test_an_asset_shared_inherited_or_a_public_flat_is_had(text):
+    assert "有房产" in tags(text)
+
+
+def test_a_pledge_of_parents_house_is_still_a_house_pledge():
+    assert product("我名下没有房子，但是我爸妈有一套房子在我们县城，他们同意给我抵押，想贷四五十万") == "房抵贷"
