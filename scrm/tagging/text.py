@@ -406,6 +406,9 @@ _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
+_THOUSANDS_SEP = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.]|,\d)")
+
+
 def _ten_thousands_alone(m: re.Match) -> str:
     """网贷多，七八个吧, wd 5个: a count of the loans or cards just named stays a count."""
     if _COUNTED_THINGS.search(m.string, max(0, m.start() - 16), m.start()):
@@ -429,6 +432,8 @@ def extract_amount(text: str) -> int | None:
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
+    if "," in text and _THOUSANDS_SEP.search(text):
+        text = _THOUSANDS_SEP.sub(lambda m: m.group().replace(",", ""), text)  # 50,000元: one figure, not two
     if "廿" in text or "卅" in text:
         text = text.replace("廿", "二十").replace("卅", "三十")  # 想借廿万: twenty, the old way of writing it
     if _NUMERAL.search(text) is None:
@@ -479,7 +484,7 @@ def extract_amount(text: str) -> int | None:
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             # (进货差5000: money short for a purpose is wanted)
             if not (len(num) <= 9 and value >= 1000 and (
-                    _before(text, m.start(), 4).rstrip(":").endswith(("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额"))
+                    _before(text, m.start(), 4).rstrip(":¥").endswith(("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额"))
                     or (len(num) <= 7 and _SUFFICES_RE.match(text, m.end())))):
                 continue
         if value < 1000 or value > 1_000_000_000:

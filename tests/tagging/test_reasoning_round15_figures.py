@@ -22,6 +22,8 @@ around it say it is the loan wanted.
 - a price asked (人家要价八十万) and a valuation (别家说能给评一百二十万) are no amount; the shortfall (还差五十万) is;
 - 个 stands for 万 only where no noun follows it (借二十个, 要二十个分三年), never in 想弄一个信用贷 or 做了两个分期乐;
 - 廿 is twenty (想借廿万); 贷 said as a verb right after a word of money had (总共贷二十四万) is a want again;
+- figures written the form's way: thousands separated by commas (想借50,000元) and a bare number after the yuan sign
+  (借款金额：¥50000) are one figure of money;
 - structure: a figure after a verb of something done (上个月付了两万, 之前输了三十万, 转过五万) with no word of wanting
   in its clause is no amount, whatever the verb; with one (住院了急需三万, 想抵押了整个三十万) it is;
 - terms: a card's instalments being repaid (信用卡分期 24期 月还2千) and a year's interest paid (一年光利息就交了四万多)
@@ -264,4 +266,13 @@ def test_a_loan_due_or_trade_beside_the_figure_wanted(text, want):
     ("孩子上学要交两万学费，想借一下", 20000),
 ])
 def test_money_owed_to_or_paid_by_the_customer(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借50,000元", 50000),
+    ("借款金额：¥50000", 50000),
+    ("月入8,000，想借三万", 30000),
+])
+def test_figures_written_the_forms_way(text, want):
     assert amount(text) == want
