@@ -434,8 +434,9 @@ def extract_amount(text: str) -> int | None:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if "," in text and _THOUSANDS_SEP.search(text):
         text = _THOUSANDS_SEP.sub(lambda m: m.group().replace(",", ""), text)  # 50,000元: one figure, not two
-    if "廿" in text or "卅" in text:
-        text = text.replace("廿", "二十").replace("卅", "三十")  # 想借廿万: twenty, the old way of writing it
+    if "廿" in text or "卅" in text or "仨" in text:
+        # 想借廿万: twenty, the old way of writing it; 仨万: three, the northern way of saying it
+        text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
     if _NUMERAL.search(text) is None:
         return None
     too_small = "嫌" in text or "太少" in text
@@ -654,6 +655,8 @@ def extract_term(text: str) -> int | None:
     last: list[int] | None = None
     corrected: int | None = None
     instalments = "分期" in text
+    if "仨" in text:
+        text = text.replace("仨", "三")  # 借仨月: three, the northern way
     compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []
     for m in _TERM.finditer(text):
         if compared and any(s < m.end() and m.start() < e for s, e in compared):
