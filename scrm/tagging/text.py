@@ -656,7 +656,7 @@ def extract_term(text: str) -> int | None:
     corrected: int | None = None
     instalments = "分期" in text
     if "仨" in text:
-        text = text.replace("仨", "三个")  # 仨月就还: three (仨 is 三个), the northern way
+        text = text.replace("仨月", "三个月").replace("仨", "三")  # 仨月就还, 仨年: three (仨 is 三个), the northern way
     compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []
     for m in _TERM.finditer(text):
         if compared and any(s < m.end() and m.start() < e for s, e in compared):

@@ -281,3 +281,4 @@ def test_figures_written_the_forms_way(text, want):
 def test_three_said_the_northern_way():
     assert amount("想借仨万块钱") == 30000
     assert term("借两万，仨月就还") == 3
+    assert term("贷十万，仨年") == 36
