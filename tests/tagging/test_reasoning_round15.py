@@ -33,7 +33,11 @@
   asked for again (之前做过一笔车抵…想再做一次, 办过车抵…想再续贷) is the one asked for;
 - whose asset: a house or car right after someone else named as its owner (女朋友家有房子, 我爸妈有一套房子, 朋友的房子,
   他那辆车) is theirs, unless the text says they borrow together (我们一起贷, 两口子); a 我们 that is no couple's loan
-  (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's.
+  (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's;
+- owner-drivers hauling freight (跑货运) run no business; running a factory said 做X厂 (做玩具厂十几年, 做家私厂) and a
+  crew of one's own (手下三十多号人) do;
+- an employer's words about staff: wages that cannot be paid (发不出工资), workers acting (工人要闹, 工人都放假了) and a
+  site paying for materials (工地上等着付材料款) are no salary of the customer's.
 """
 
 from __future__ import annotations
@@ -344,3 +348,38 @@ def test_an_asset_shared_inherited_or_a_public_flat_is_had(text):
 
 def test_a_pledge_of_parents_house_is_still_a_house_pledge():
     assert product("我名下没有房子，但是我爸妈有一套房子在我们县城，他们同意给我抵押，想贷四五十万") == "房抵贷"
+
+
+@pytest.mark.parametrize("text", [
+    "【跟进】黄师傅，莆田，跑货运的，自己的解放重卡有绿本，想押车贷10万",
+    "【跟进】客户荆州人，开了个小面包车跑货运，车贷还剩八期，想车抵3万",
+])
+def test_an_owner_driver_runs_no_business(text):
+    assert asserted(text).get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "客户陈生，汕头人，做玩具厂十几年，厂房是自己的，想二押",
+    "我係顺德嘅，做家私厂，厂房自己起嘅",
+    "做工地的，手下三十多号人，甲方拖款半年了",
+])
+def test_a_factory_or_a_crew_run_is_a_business(text):
+    assert asserted(text).get("企业主") is True
+
+
+def test_working_at_a_factory_is_no_business():
+    assert asserted("我在鞋厂做质检，一个月五千").get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "客户在晋江开服装厂，想贷款周转一百万，客户很急，说发不出工资工人要闹",
+    "伊在汕头开拖鞋厂，今年生意差，工人都放假了，想借廿万",
+    "那套房子想抵押咯，工地上等着付材料款，想搞个五十万出来",
+])
+def test_an_employers_words_about_staff_are_no_salary(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", ["我是工人，一个月六千", "我在工地上班，工资一天三百"])
+def test_a_worker_is_salaried(text):
+    assert asserted(text).get("工薪族") is True
