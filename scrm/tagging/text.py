@@ -248,7 +248,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "出口额", "进口额", "交易额", "成交额",
                      # compensation owed to the customer (判他赔我十二万)
                      "赔我", "赔给我", "赔偿",
-                     "报价", "要价", "开价", "叫价", "标价", "挂牌",
+                     "报价", "要价", "开价", "叫价", "标价", "挂牌", "市场价", "价",
+                     # a figure of a past moment (落户的时候二十来万, 那时候八万)
+                     "的时候", "那时候", "那会儿",
                      # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
                      "评",
                      "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
@@ -300,6 +302,8 @@ _MONEY_BAD_AFTER = ("存款", "的存款", "现金", "的现金", "余额", "保
                     "公里", "多公里", "的手机", "回款", "的回款", "个放心", "个愿意", "医疗",
                     # still owed (一押还有40万没还), an area (厂房三千平)
                     "没还", "未还", "还没还", "平", "平米", "平方", "㎡",
+                    # a price paid (一百二十万拿下的, 八万买下)
+                    "拿下", "买下", "入手", "拍下",
                     # a loan still owed (还有一百万贷款没还), a fee (两千块手续费)
                     "贷款没还", "贷款未还", "贷款还没", "的贷款没", "手续费", "的手续费", "服务费", "的服务费",
                     # an overdue of that much (一笔两万的逾期)
@@ -403,6 +407,7 @@ _FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5
 _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚刚?|早就?|都)(?:结清|还完|还清|还上)|"
                       r"(?:结清|还完|还清|还上)了)")
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
+_HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
@@ -442,6 +447,7 @@ def extract_amount(text: str) -> int | None:
     too_small = "嫌" in text or "太少" in text
     due = "到期" in text or "要还" in text or "得还" in text
     given_up = "不" in text
+    hearsay = "说" in text or "讲" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
@@ -502,6 +508,9 @@ def extract_amount(text: str) -> int | None:
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
+        if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
+                _before(text, m.start(), 14)):
+            continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
         if before.endswith(("全款", "全款买的", "全款买")):
             continue  # 全款二十六万: the price paid in full (not 全款那套抵五十万)
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):

@@ -12,6 +12,9 @@ around it say it is the loan wanted.
 - compensation owed to the customer (法院判他赔我十二万), a price paid in full (全款二十六万) and money paid in with no
   want in its clause (大人的交一千) are no amount; a pledge of the house bought outright (全款那套想抵一百二十万) and a
   cost to pay (孩子上学要交两万学费，想借一下) are;
+- a price however said (一百二十万拿下的, 市场价大概两百万), a figure of a past moment (落户的时候二十来万) and what
+  another lender said it would give (他们说我这个房子能做八十万) are no amount; the customer's own want after such words
+  (银行说能批二十万，我想要三十万; 客户说想借二十万) is;
 - a loan already paid out (客户上月已在他行放款50万) and a figure given up (之前谈的20万不做了) are no amount; a figure
   given up for another (二十万不要了，十万就行) gives way to it;
 - terms: the periods of a loan had with some still to pay (车贷36期还有12期) and a time as a customer (五年的老客户)
@@ -282,3 +285,16 @@ def test_three_said_the_northern_way():
     assert amount("想借仨万块钱") == 30000
     assert term("借两万，仨月就还") == 3
     assert term("贷十万，仨年") == 36
+
+
+@pytest.mark.parametrize("text, want", [
+    ("房子前年一百二十万拿下的，能抵多少", None),
+    ("这车落户的时候二十来万，现在能押多少", None),
+    ("我家铺面市场价大概两百万，能贷几成", None),
+    ("他们说我这个房子能做八十万，你们能做多少", None),
+    ("银行说能批二十万，我想要三十万", 300000),
+    ("客户说想借二十万", 200000),
+    ("朋友说你们这能贷，我想借五万", 50000),
+])
+def test_prices_past_moments_and_offers_heard(text, want):
+    assert amount(text) == want
