@@ -24,7 +24,8 @@ around it say it is the loan wanted.
   amount; the figure wanted after it (还想再要30万) is;
 - a price asked (人家要价八十万) and a valuation (别家说能给评一百二十万) are no amount; the shortfall (还差五十万) is;
 - 个 stands for 万 only where no noun follows it (借二十个, 要二十个分三年), never in 想弄一个信用贷 or 做了两个分期乐;
-- 廿 is twenty (想借廿万) and 仨 three (想借仨万块钱, 仨月就还); 贷 said as a verb right after a word of money had (总共贷二十四万) is a want again;
+- 廿 is twenty (想借廿万) and 仨 three (想借仨万块钱, 仨月就还); 贷 said as a verb right after a word of money had
+  (总共贷二十四万) is a want again;
 - figures written the form's way: thousands separated by commas (想借50,000元) and a bare number after the yuan sign
   (借款金额：¥50000) are one figure of money;
 - structure: a figure after a verb of something done (上个月付了两万, 之前输了三十万, 转过五万) with no word of wanting
