@@ -169,6 +169,7 @@ class Reasoning:
     # bank's loan named as falling due (经营贷下个月到期) and the advance (垫资) are no business loan asked for
     bridges: tuple[str, ...] = ()
     again: tuple[str, ...] = ()  # 想再做一次: after a product had before (做过车抵), asks for it again
+    carried: tuple[str, ...] = ()  # 有公积金, 有逾期: a clause opening with one of these has no subject of its own
     # 我们一起贷, 两口子: words of borrowing together, stricter than ``together`` (我们县城 is no couple's loan)
     borrowing_together: re.Pattern | None = field(default=None, compare=False)
     bridge_product: str | None = None
@@ -346,6 +347,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    exceptions=_alternation(tuple(doc.get("exceptions", []))),
                    bridges=tuple(doc.get("bridges", {}).get("words", [])),
                    again=tuple(doc.get("product_again", [])),
+                   carried=tuple(scopes.get("carried", [])),
                    borrowing_together=(any_of(tuple(scopes["borrowing_together"]))
                                        if scopes.get("borrowing_together") else None),
                    bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
@@ -974,6 +976,10 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
                     and not text.startswith(_NOTES))):
             if r.scope_res["together"].search(text) is None:
                 return True
+        if (r.carried and opening.startswith(r.carried) and clause_start > 0
+                and not text.startswith(_NOTE_OPENINGS, clause_start)
+                and r.scope_res["together"].search(text) is None and _carried_from_someone(text, clause_start, r)):
+            return True  # 我老婆在银行上班 有公积金: a clause with no subject of its own goes on about the same person
     if not asset:
         return False
     if _in_the_past(text, clause_start, start, r):
@@ -985,6 +991,15 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
                 and not _must_work(text, start))
     return (r.scope_res["future"].search(text, clause_start, start) is not None or about_to
             or _purpose_ahead(text, clause_start, start, start if end is None else end))
+
+
+def _carried_from_someone(text: str, clause_start: int, r: Reasoning) -> bool:
+    """The clause before ``clause_start`` opens with someone else (我老婆在银行上班, 我老公征信不好) and does not come
+    back to the customer (我老婆上班我开出租的)."""
+    prev = max(text.rfind(c, 0, clause_start - 1) for c in _BREAKS) + 1
+    opening = _opening(text, prev)
+    return (opening.lstrip("我他她").startswith(r.others_bare)
+            and not _i_again(text, prev, clause_start - 1, r))
 
 
 def _after_someone(text: str, clause_start: int, start: int, r: Reasoning) -> bool:

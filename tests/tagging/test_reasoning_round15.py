@@ -37,7 +37,10 @@
 - owner-drivers hauling freight (跑货运) run no business; running a factory said 做X厂 (做玩具厂十几年, 做家私厂) and a
   crew of one's own (手下三十多号人) do;
 - an employer's words about staff: wages that cannot be paid (发不出工资), workers acting (工人要闹, 工人都放假了) and a
-  site paying for materials (工地上等着付材料款) are no salary of the customer's.
+  site paying for materials (工地上等着付材料款) are no salary of the customer's;
+- whose words, carried over: a clause with no subject of its own (有公积金, 有逾期) right after a clause about someone
+  else (我老婆在银行上班 有公积金, 我老公征信不好 有逾期) goes on about them, and so does one opening with her or his
+  own (她自己有公积金); a note's clause naming the customer (客户在国企) and a clause back to 我 are the customer's.
 """
 
 from __future__ import annotations
@@ -383,3 +386,21 @@ def test_an_employers_words_about_staff_are_no_salary(text):
 @pytest.mark.parametrize("text", ["我是工人，一个月六千", "我在工地上班，工资一天三百"])
 def test_a_worker_is_salaried(text):
     assert asserted(text).get("工薪族") is True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("我老婆在银行上班 有公积金 我是给公司开车的司机 我能贷吗", "有公积金"),
+    ("我老公征信不好 有逾期 我自己上班有社保 我能贷吗", "征信逾期"),
+    ("女儿在深圳上班，想帮她贷点钱买车，她自己有公积金", "有公积金"),
+])
+def test_a_clause_with_no_subject_goes_on_about_someone_else(text, tag):
+    assert asserted(text).get(tag) is not True
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("客户 名下无房 父母有两套 客户在国企 公积金1w 想公积金贷60w", "工薪族"),
+    ("我老婆不上班，我在厂里上班，有社保", "有社保"),
+    ("我老公征信不好 我自己上班有社保", "有社保"),
+])
+def test_a_clause_back_to_the_customer_is_theirs(text, tag):
+    assert asserted(text).get(tag) is True
