@@ -258,7 +258,7 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # 之前借的3万)
                      "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
                      # a figure of the time something was bought (车开了三年，当初十二万)
-                     "当初", "当年",
+                     "当初", "当年", "当时",
                      # what is paid into a fund each month (个人和单位各交一千, 公积金月存两千)
                      "各交", "各缴", "月存", "每月存",
                      # what a purpose costs in all (装修预算三十万; a budget alone is the loan's: 预算五十万左右), and a
@@ -399,8 +399,8 @@ _PLEDGE_WANTED = re.compile(r"想|要|准备|打算|能|可以|再")
 _DUE_TIME = (r"(?:下个?月|下周|月底|年底|明年|今年|马上|快要?|就要|即将|已经|已|这个月|本月|"
              r"[\d一二三四五六七八九十]+月份?|[\d一二三四五六七八九十]+号)")
 _LOAN_NAMED_AFTER = r"(?:块钱|元|块)?(?:的|那笔|一笔)?"
-_FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭))?{_DUE_TIME}"
-                        r"(?:就|也|都)?(?:要|快要?)?到期"
+_FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭))?"
+                        rf"{_DUE_TIME}{{1,2}}(?:就|也|都)?(?:要|快要?)?到期"
                         # 一笔五十万的民间借贷月底要还: a loan had that must be repaid (a loan named: not 借五万月底还)
                         rf"|{_LOAN_NAMED_AFTER}[^，。,.;；!！?？ \d]{{0,5}}?(?:贷款?|借款|按揭){_DUE_TIME}?(?:要|得)还")
 # 上一笔贷款30万刚结清, 那笔二十万的经营贷已经还完了: a loan had and paid off (not 借十万把网贷还清了, a purpose)

@@ -51,6 +51,7 @@ pytestmark = pytest.mark.pure
     "现在银行那笔三百万的贷款下个月到期，银行说不给续了，想问你们能不能帮做转贷",
     "我有一笔五十万的经营贷月底到期，续不了了，怎么办",
     "之前在建行贷的八十万明年到期，想问问续贷的事",
+    "名下厂房一处估值八百万，银行经营贷三百万明年五月到期",
 ])
 def test_a_loan_falling_due_is_no_amount(text):
     assert amount(text) is None
@@ -290,6 +291,7 @@ def test_three_said_the_northern_way():
 
 @pytest.mark.parametrize("text, want", [
     ("房子前年一百二十万拿下的，能抵多少", None),
+    ("房子在银川，全款买的，当时一百一十万", None),
     ("这车落户的时候二十来万，现在能押多少", None),
     ("我家铺面市场价大概两百万，能贷几成", None),
     ("他们说我这个房子能做八十万，你们能做多少", None),
