@@ -677,6 +677,8 @@ def extract_term(text: str) -> int | None:
             n = parse_number(g["periods"] or g["p2"])
             months = int(n) if n is not None else None
         elif g["years"]:
+            if text.startswith("载", m.end()):
+                continue  # 一年半载: a while, no term stated
             n = parse_number(g["years"])
             months = int(n * 12 + 6) if n is not None else None
         elif g["half"]:

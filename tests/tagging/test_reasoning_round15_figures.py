@@ -18,7 +18,7 @@ around it say it is the loan wanted.
 - a loan already paid out (客户上月已在他行放款50万) and a figure given up (之前谈的20万不做了) are no amount; a figure
   given up for another (二十万不要了，十万就行) gives way to it;
 - terms: the periods of a loan had with some still to pay (车贷36期还有12期), a time as a customer (五年的老客户) and
-  a deposit's term (一年期的定期存款) are no term; 想贷三年还有别的要求吗 still states one;
+  a deposit's term (一年期的定期存款) are no term, nor is a while (一年半载); 想贷三年还有别的要求吗 still states one;
 - a pledge already made (已经在银行抵押了一百万) is no amount; a pledge wanted (想抵押了整个三十万, 押了借二十万) is;
 - a card or an online loan named by its limit (额度五十万的信用卡刷爆了) and a bank's limit had (建行的额度是20万) are no
   amount; the figure wanted after it (还想再要30万) is;
@@ -243,7 +243,8 @@ def test_the_figure_wanted_after_one_given_up(text, want):
     assert amount(text) == want
 
 
-@pytest.mark.parametrize("text", ["车贷36期还有12期没还", "我是你们五年的老客户了", "一年期的定期存款有十万"])
+@pytest.mark.parametrize("text", ["车贷36期还有12期没还", "我是你们五年的老客户了", "一年期的定期存款有十万",
+                                  "借钱，一年半载就能还"])
 def test_periods_left_on_a_loan_had_and_a_time_as_customer_are_no_term(text):
     assert term(text) is None
 
