@@ -40,7 +40,9 @@
   site paying for materials (工地上等着付材料款) are no salary of the customer's;
 - whose words, carried over: a clause with no subject of its own (有公积金, 有逾期) right after a clause about someone
   else (我老婆在银行上班 有公积金, 我老公征信不好 有逾期) goes on about them, and so does one opening with her or his
-  own (她自己有公积金); a note's clause naming the customer (客户在国企) and a clause back to 我 are the customer's.
+  own (她自己有公积金); a note's clause naming the customer (客户在国企) and a clause back to 我 are the customer's;
+- a policy someone else bought or holds (保单是老公给买的, 投保人是老公, 保单…我老婆买的, 她的保单) is not the
+  customer's.
 """
 
 from __future__ import annotations
@@ -404,3 +406,18 @@ def test_a_clause_with_no_subject_goes_on_about_someone_else(text, tag):
 ])
 def test_a_clause_back_to_the_customer_is_theirs(text, tag):
     assert asserted(text).get(tag) is True
+
+
+@pytest.mark.parametrize("text", [
+    "客户的保单是老公给买的，投保人是老公，客户本人在成都上班",
+    "想问问保单可以抵押吗 我老婆买的",
+    "我老婆买了好几份保险，能不能拿她的保单来贷款",
+    "我老妈给我买的保险，投保人是她，我能用吗",
+])
+def test_a_policy_someone_else_bought_is_not_the_customers(text):
+    assert asserted(text).get("有保单") is not True
+
+
+@pytest.mark.parametrize("text", ["我有保单，我老婆也有", "保单年交两万，交了五年，想贷款"])
+def test_a_policy_of_ones_own_is_had(text):
+    assert asserted(text).get("有保单") is True
