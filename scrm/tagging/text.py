@@ -783,6 +783,7 @@ def _city_re() -> re.Pattern:
 
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
 # 老家在南阳, 之前在深圳打工, 湛江人: where the customer comes from or was, below where they are now
+_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住")
 _CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
 _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
 
@@ -805,9 +806,11 @@ def extract_city(text: str) -> str | None:
         return None
     best, best_rank = found[0][2], -1
     for start, end, city in found:
-        before = _before(text, start, 3)
+        before = _before(text, start, 4)
         if before.endswith(_CITY_PAST_BEFORE) or text.startswith(_CITY_LEFT, end):
             rank = 0
+        elif before.endswith(_CITY_NOW_BEFORE):
+            rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)
             rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
         if rank > best_rank:  # the first of the highest rank

@@ -33,8 +33,9 @@ around it say it is the loan wanted.
 - terms: a card's instalments being repaid (信用卡分期 24期 月还2千) and a year's interest paid (一年光利息就交了四万多)
   are no term; a term wanted with instalments (分24期) still is;
 - cities: a district or a nickname names its city (九龙坡 → 重庆, 哈市 → 哈尔滨), a county names itself (温岭), where one
-  comes from (湛江人, 老家在南阳, 香港返嚟) gives way to where one is (在广州), a province's name before a city in it
-  (吉林四平) gives way to the city, and a street (厦门中山路) or a word (大理石, 普洱茶) is no city.
+  comes from (湛江人, 老家在南阳, 香港返嚟) gives way to where one is (在广州) and that to where one is now (现在在曲靖),
+  a province's name before a city in it (吉林四平) gives way to the city, and a street (厦门中山路) or a word (大理石,
+  普洱茶) is no city.
 """
 
 from __future__ import annotations
@@ -184,6 +185,8 @@ def test_a_term_wanted_is_still_the_term(text, want):
     ("我在温岭开个小饭店，想贷点钱装修", "温岭"),
     ("我是湛江人，在广州海珠开了个烧腊档，想借二十万", "广州"),
     ("客户说老家在南阳，现在在郑州打工，想贷两万", "郑州"),
+    ("我在昆明，不对，现在在曲靖了，想贷点钱", "曲靖"),
+    ("房子在青岛，我现在人在杭州", "杭州"),
     ("我係香港返嚟東莞做廠嘅，需要經營貸", "东莞"),
     ("我在吉林四平开了个快递驿站，想借十万", "四平"),
     ("跟进：温州瑞安客户，开阀门厂的，差两百万", "温州"),
