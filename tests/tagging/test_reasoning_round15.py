@@ -42,7 +42,10 @@
   else (我老婆在银行上班 有公积金, 我老公征信不好 有逾期) goes on about them, and so does one opening with her or his
   own (她自己有公积金); a note's clause naming the customer (客户在国企) and a clause back to 我 are the customer's;
 - a policy someone else bought or holds (保单是老公给买的, 投保人是老公, 保单…我老婆买的, 她的保单) is not the
-  customer's.
+  customer's;
+- machines to be bought (想办经营贷买两台拖拉机) are not had;
+- a loan on an asset paid off after the asset is said lost (车已经卖了，车贷也结清了) does not give the asset back,
+  while a car loan paid off on its own (车贷结清了，车是自己的) says the car is had.
 """
 
 from __future__ import annotations
@@ -421,3 +424,15 @@ def test_a_policy_someone_else_bought_is_not_the_customers(text):
 @pytest.mark.parametrize("text", ["我有保单，我老婆也有", "保单年交两万，交了五年，想贷款"])
 def test_a_policy_of_ones_own_is_had(text):
     assert asserted(text).get("有保单") is True
+
+
+def test_machines_to_be_bought_are_not_had():
+    assert asserted("客户在榆中办了个蔬菜合作社，想办经营贷买两台拖拉机").get("有车辆") is not True
+
+
+def test_a_loan_paid_off_on_an_asset_lost_does_not_give_it_back():
+    assert asserted("客户反馈：车已经卖了，车贷也结清了，现在只有社保").get("有车辆") is False
+
+
+def test_a_car_loan_paid_off_leaves_the_car():
+    assert asserted("车贷结清了，车是自己的").get("有车辆") is True
