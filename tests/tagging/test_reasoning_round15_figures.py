@@ -193,6 +193,8 @@ def test_a_term_wanted_is_still_the_term(text, want):
     ("客户蚌埠人，在工地打零工，说话带淮北口音", "蚌埠"),
     ("房子在台州路桥，全款的，想抵押", "台州"),
     ("要30万经营贷，店开在厦门中山路", "厦门"),
+    ("我在福田上班，月薪两万", "深圳"),
+    ("跟进：已加微信，客户在济南开物流公司", "济南"),
 ])
 def test_the_city_where_the_customer_is(text, want):
     assert extract_city(normalize(text)) == want
@@ -202,6 +204,9 @@ def test_the_city_where_the_customer_is(text, want):
     "我是做大理石生意的，想贷点钱",
     "我卖普洱茶的，想借五万",
     "祝你平安顺利，想借十万",
+    "我有台福田货车，想押车",
+    "分期乐安逸花都逾期了，被催收天天打电话",
+    "跟进：已加微信，客户开物流公司，要经营贷一百万",
 ])
 def test_a_word_spelt_like_a_place_is_no_city(text):
     assert extract_city(normalize(text)) is None
