@@ -763,7 +763,7 @@ _CITY_OF = {
     **dict.fromkeys(("历下", "历城", "章丘"), "济南"),
     **dict.fromkeys(("樟木头", "虎门"), "东莞"),
     **dict.fromkeys(("浦西", "宝山区", "金山区", "长宁区", "普陀区", "崇明"), "上海"),
-    **dict.fromkeys(("朝阳区", "通州区"), "北京"),
+    **dict.fromkeys(("通州区",), "北京"),  # (朝阳区 is in Beijing and in Changchun: no city)
     **dict.fromkeys(("白云区",), "广州"),
     **dict.fromkeys(("南山区", "光明区", "盐田"), "深圳"),
     **dict.fromkeys(("南岸区",), "重庆"),
