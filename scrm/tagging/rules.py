@@ -1047,12 +1047,12 @@ def _employees_workplace(r: Reasoning, result: RuleResult) -> None:
 def _couples_assets(text: str, r: Reasoning, result: RuleResult, assets: frozenset) -> None:
     """房子是我老婆名下的，我们俩一起贷: an asset denied only by naming the spouse as its owner is the couple's when the
     text says they borrow together (我们, 一起)."""
-    if r.spouses is None or r.scope_res["together"].search(text) is None:
-        return
+    if r.spouses is None or (r.borrowing_together or r.scope_res["together"]).search(text) is None:
+        return  # 等老公回来一起商量: talking it over together is no loan taken together
     for tag in assets:
         hit = result.hits.get(tag)
         if (result.tags.get(tag) is False and hit is not None and r.spouses.search(hit.phrase) is not None
-                and hit.rule.startswith(("asset-", "loss:"))):
+                and hit.rule.startswith(("asset-", "loss:", "enum:"))):
             result.tags[tag] = True
             result.hits[tag] = Hit(hit.rule, hit.phrase, True, hit.end)
 

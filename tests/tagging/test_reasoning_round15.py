@@ -45,7 +45,12 @@
   customer's;
 - machines to be bought (想办经营贷买两台拖拉机) are not had;
 - a loan on an asset paid off after the asset is said lost (车已经卖了，车贷也结清了) does not give the asset back,
-  while a car loan paid off on its own (车贷结清了，车是自己的) says the car is had.
+  while a car loan paid off on its own (车贷结清了，车是自己的) says the car is had;
+- work said more ways: a government office (在政府单位) and working under a boss (跟着老板干) are salaried and run no
+  business;
+- a house in the spouse's name (家里一套房子在老公名下) and assets listed as all in the spouse's name (两套房一台车都在老公
+  名下) are not the customer's unless they borrow together; talking it over together (等老公回来一起商量) is no loan
+  taken together.
 """
 
 from __future__ import annotations
@@ -436,3 +441,26 @@ def test_a_loan_paid_off_on_an_asset_lost_does_not_give_it_back():
 
 def test_a_car_loan_paid_off_leaves_the_car():
     assert asserted("车贷结清了，车是自己的").get("有车辆") is True
+
+
+@pytest.mark.parametrize("text", ["客户 昆明 在政府单位 公积金基数1.2w", "我在绍兴柯桥做纺织的，没有营业执照，跟着老板干，一个月八千"])
+def test_an_office_or_a_boss_make_a_salary(text):
+    assert asserted(text).get("工薪族") is True
+    assert asserted(text).get("企业主") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户杨姐，在超市做收银员，老公在外打工，家里一套房子在老公名下，想用公积金贷十五万，说等老公回来一起商量",
+    "跟进：客户李女士，宝妈，无工作，家里两套房一台车都在老公名下，她想自己名下贷款三万",
+])
+def test_a_house_in_the_spouses_name_is_not_the_customers(text):
+    assert asserted(text).get("有房产") is not True
+
+
+@pytest.mark.parametrize("text", ["房子在我老公名下，我们两口子一起贷，想抵押做80万", "想做个房抵贷，不过房子在我老婆名下 我们一起贷"])
+def test_a_house_in_the_spouses_name_borrowed_on_together_is_had(text):
+    assert asserted(text).get("有房产") is True
+
+
+def test_a_note_on_what_is_in_his_name_is_the_customers():
+    assert asserted("回访：客户在西宁开出租车，车和运营证都在他名下，问现在还能不能贷").get("有车辆") is not False
