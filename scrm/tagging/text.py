@@ -244,16 +244,16 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "订金", "年终奖", "奖金", "提成",
                      # a purchase price however said (当时买才七万多, 买的时候十万, 买来八万, 落地价十二万)
                      # a quoted price (设备报价四十八万)
-                     # trade over a period (出口额五百多万美金)
-                     "出口额", "进口额", "交易额", "成交额",
-                     # compensation owed to the customer (判他赔我十二万)
-                     "赔我", "赔给我", "赔偿",
-                     "报价", "要价", "开价", "叫价", "标价", "挂牌", "市场价", "价",
-                     # a figure of a past moment (落户的时候二十来万, 那时候八万)
-                     "的时候", "那时候", "那会儿",
+                     "报价",
+                     "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
+                     # a price asked, listed or said any way (人家要价八十万, 挂牌三百五十万, 市场价两百万)
+                     "要价", "开价", "叫价", "标价", "挂牌", "市场价", "价",
                      # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
                      "评",
-                     "买才", "买时", "买的时候", "买来", "买回来", "买下来", "落地价", "当时买",
+                     # a figure of a past moment (落户的时候二十来万, 那时候八万)
+                     "的时候", "那时候", "那会儿",
+                     # trade over a period (出口额五百多万美金), compensation owed to the customer (判他赔我十二万)
+                     "出口额", "进口额", "交易额", "成交额", "赔我", "赔给我", "赔偿",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
                      # 之前借的3万)
                      "月销", "年销", "日销", "base", "前借的", "次借的", "前贷的", "次贷的",
@@ -387,8 +387,8 @@ _TOO_SMALL = re.compile(r"[^。！？!?]{0,6}?(?:嫌少|嫌低|太少了|太少)
 _NAMED_LOAN = re.compile(r"(?:流水|发票|税|经营|信用|抵押|[房车]抵|保单|公积金|社保|工资|消费)贷款?$")
 
 
-# a verb with 了 or 过 before the figure in its clause: something done (not 算了, 好了, 对了, 不要了: a correction)
-# (已在他行放款50万; 大人的交一千: money paid in, the same with no want)
+# a verb with 了 or 过 before the figure in its clause, and no want there: something done (not 算了, 好了, 对了, 不要了:
+# a correction); 已 (已在他行放款50万) and money paid in (大人的交一千) the same
 _DONE_GATE = re.compile("[了过已交缴付]")
 _DONE = re.compile(r"(?<![算好对行够要为除罢到得成])[了过](?!多少|几)|已(?!有)|[交缴付]")
 # a want anywhere in the clause before the figure (想抵押了整个三十万, 住院了急需三万)
@@ -516,7 +516,7 @@ def extract_amount(text: str) -> int | None:
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
             continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
         if settled and _SETTLED.match(text, m.end()) and not _SETTLE_WANTED.search(before):
-            continue
+            continue  # 上一笔贷款30万刚结清: a loan had and paid off
         if before.endswith(("贷的", "借的")) and not _SETTLE_WANTED.search(before):
             continue  # 去年在农商行贷的五十万: a loan had (not 想贷的是五十万)
         if given_up and _GIVEN_UP.match(text, m.end()):
@@ -817,16 +817,16 @@ def _city_re() -> re.Pattern:
 
 
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
-# 老家在南阳, 之前在深圳打工, 湛江人: where the customer comes from or was, below where they are now
-_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住")
+_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住")  # where the customer is now, above all
 _CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
+# 老家在南阳, 之前在深圳打工: where the customer comes from or was, below where they are
 _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
 
 
 def extract_city(text: str) -> str | None:
-    """The customer's city (我在济南, 坐标杭州); a city after 在/坐标/来自 wins over a bare mention, where one comes
-    from (湛江人, 老家在南阳) gives way to where one is (在广州), and a city named right after its province (吉林四平)
-    is the more exact of the two."""
+    """The customer's city (我在济南, 坐标杭州); a city after 在/坐标/来自 wins over a bare mention and one after
+    现在在 over both, where one comes from (湛江人, 老家在南阳) gives way to where one is (在广州), and a city named
+    right after its province (吉林四平) is the more exact of the two."""
     found: list[tuple[int, int, str]] = []
     for m in _city_re().finditer(text):
         name = m.group()
