@@ -50,7 +50,9 @@
   business;
 - a house in the spouse's name (家里一套房子在老公名下) and assets listed as all in the spouse's name (两套房一台车都在老公
   名下) are not the customer's unless they borrow together; talking it over together (等老公回来一起商量) is no loan
-  taken together.
+  taken together;
+- intent: contact put off a month or more (下个月再联系, 年后再联系) is low even with a need stated, unlike a week's wait
+  (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not.
 """
 
 from __future__ import annotations
@@ -464,3 +466,24 @@ def test_a_house_in_the_spouses_name_borrowed_on_together_is_had(text):
 
 def test_a_note_on_what_is_in_his_name_is_the_customers():
     assert asserted("回访：客户在西宁开出租车，车和运营证都在他名下，问现在还能不能贷").get("有车辆") is not False
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：李师傅，想办公积金贷20万，期限5年，说最近家里事多，下个月再联系",
+    "客户想借十万，说年后再联系",
+])
+def test_contact_put_off_a_month_is_low(text):
+    assert intent(text) == "low"
+
+
+def test_contact_next_week_with_a_need_is_not_low():
+    assert intent("客户想做公积金贷二十五万，说不着急，下周再联系") != "low"
+
+
+def test_work_in_an_office_said_with_zuo_is_salaried():
+    assert asserted("退伍后在银行做后台，公积金基数一万二").get("工薪族") is True
+
+
+@pytest.mark.parametrize("text", ["之前在银行做过一笔消费贷", "在银行做的贷款还没还完"])
+def test_a_loan_made_at_a_bank_is_no_job(text):
+    assert asserted(text).get("工薪族") is not True
