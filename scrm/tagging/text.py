@@ -329,6 +329,7 @@ _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)
                  rf"(?![月人网平口工小w万])(?=$|[^\u4e00-\u9fff]|[吗嘛么呢吧啊呀哦哈急能就够也左上期{_CN_FIG}]|分[\d{_CN_FIG}]|的话)")
 
 
+_LINKS = (" is", " was", " are", " about", " around", " of")  # English words between a word of money and its figure
 _SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷", "需要", "想要")
 _WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
 _RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
@@ -504,6 +505,9 @@ def extract_amount(text: str) -> int | None:
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
             elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
+            elif (text.endswith(_LINKS, 0, m.start() - 1)
+                  and _before(text, text.rindex(" ", 0, m.start() - 1)).endswith((*_MONEY_BAD_BEFORE, "rent"))):
+                continue  # my 收入 is 300k, rent is 8k: the same, an English verb between
         if _DONE_GATE.search(before):
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):

@@ -27,7 +27,8 @@ around it say it is the loan wanted.
 - 廿 is twenty (想借廿万) and 仨 three (想借仨万块钱, 仨月就还); 贷 said as a verb right after a word of money had
   (总共贷二十四万) is a want again;
 - figures written the form's way: thousands separated by commas (想借50,000元) and a bare number after the yuan sign
-  (借款金额：¥50000) are one figure of money;
+  (借款金额：¥50000) are one figure of money; a word of money had, an English verb and the figure (my income is 300k,
+  rent is 8k) are money had;
 - structure: a figure after a verb of something done (上个月付了两万, 之前输了三十万, 转过五万) with no word of wanting
   in its clause is no amount, whatever the verb; with one (住院了急需三万, 想抵押了整个三十万) it is;
 - terms: a card's instalments being repaid (信用卡分期 24期 月还2千) and a year's interest paid (一年光利息就交了四万多)
@@ -309,4 +310,14 @@ def test_three_said_the_northern_way():
     ("朋友说你们这能贷，我想借五万", 50000),
 ])
 def test_prices_past_moments_and_offers_heard(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("my income is 300k a year, 有房", None),
+    ("rent is 8k monthly, 生意还行", None),
+    ("my loan is 50k", 50000),
+    ("need 50k asap, salary 20k", 50000),
+])
+def test_money_had_with_an_english_verb_between(text, want):
     assert amount(text) == want
