@@ -250,8 +250,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "要价", "开价", "叫价", "标价", "挂牌", "市场价", "价",
                      # what a house would be valued at (别家说能给评一百二十万, 评了八十万)
                      "评",
-                     # a figure of a past moment (落户的时候二十来万, 那时候八万)
-                     "的时候", "那时候", "那会儿",
+                     # a figure of a past moment (落户的时候二十来万, 那时候八万, 买辰光一百五十万)
+                     "的时候", "那时候", "那会儿", "辰光",
                      # trade over a period (出口额五百多万美金), compensation owed to the customer (判他赔我十二万)
                      "出口额", "进口额", "交易额", "成交额", "赔我", "赔给我", "赔偿",
                      # sales over a period, a base pay said in English, a loan taken before (月销五六十万, base 40k,
