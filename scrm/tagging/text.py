@@ -409,6 +409,7 @@ _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚
                       r"(?:结清|还完|还清|还上)了)")
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
 _HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
+_BORROWED_RIGHT_BEFORE = re.compile(r"(?:借|贷)[个点]?$")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
@@ -519,8 +520,9 @@ def extract_amount(text: str) -> int | None:
             continue  # 全款二十六万: the price paid in full (not 全款那套抵五十万)
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
             continue  # 已经在银行抵押了一百万: a pledge made already (not 想押了借二十万, 想抵押了整个三十万)
-        if settled and _SETTLED.match(text, m.end()) and not _SETTLE_WANTED.search(before):
-            continue  # 上一笔贷款30万刚结清: a loan had and paid off
+        if (settled and _SETTLED.match(text, m.end()) and not _SETTLE_WANTED.search(before)
+                and not _BORROWED_RIGHT_BEFORE.search(before)):
+            continue  # 上一笔贷款30万刚结清: a loan had and paid off (not 借五万下个月就还清了, when it will be)
         if before.endswith(("贷的", "借的")) and not _SETTLE_WANTED.search(before):
             continue  # 去年在农商行贷的五十万: a loan had (not 想贷的是五十万)
         if given_up and _GIVEN_UP.match(text, m.end()):

@@ -229,6 +229,8 @@ def test_a_loan_had_or_a_figure_of_another_kind_is_no_amount(text):
 @pytest.mark.parametrize("text, want", [
     ("想借十万把网贷还清了", 100000),
     ("借五万半年还清", 50000),
+    ("借五万下个月就还清了", 50000),
+    ("借个两万月底就能还上了", 20000),
     ("我想贷的是五十万", 500000),
     ("彩礼要二十八万，家里凑了二十万，还差八万", 80000),
 ])
