@@ -409,7 +409,8 @@ _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚
                       r"(?:结清|还完|还清|还上)了)")
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
 _HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
-_BORROWED_RIGHT_BEFORE = re.compile(r"(?:借|贷)[个点]?$")
+# 借五万, 想贷十万: borrowing said as a verb right before the figure (not 经营贷200万, a loan named)
+_BORROWED_RIGHT_BEFORE = re.compile(r"借[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
@@ -527,7 +528,7 @@ def extract_amount(text: str) -> int | None:
             continue  # 去年在农商行贷的五十万: a loan had (not 想贷的是五十万)
         if given_up and _GIVEN_UP.match(text, m.end()):
             continue  # 之前谈的20万不做了: a figure given up (二十万不要了，十万就行: the next one counts)
-        if due and _FALLS_DUE.match(text, m.end()):
+        if due and _FALLS_DUE.match(text, m.end()) and not _BORROWED_RIGHT_BEFORE.search(before):
             continue  # 那笔三百万的贷款下个月到期, 经营贷200万下月到期: a loan had that falls due, not one wanted
         if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
                 text, m.end())) and not (has_mag and after.startswith(("利息", "的利息"))

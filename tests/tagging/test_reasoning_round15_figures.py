@@ -62,6 +62,7 @@ def test_a_loan_falling_due_is_no_amount(text):
 @pytest.mark.parametrize("text, want", [
     ("工行经营贷200万下月到期，续贷要先还后贷，想在我们这做60万过桥", 600000),
     ("想借十万一年到期还本", 100000),
+    ("借五万下月到期一次还", 50000),
     ("工行那笔300万下月到期要续贷，需要过桥垫资300万", 3000000),
 ])
 def test_a_figure_wanted_beside_a_loan_falling_due_is_the_amount(text, want):
