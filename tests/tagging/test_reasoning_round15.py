@@ -52,7 +52,9 @@
   名下) are not the customer's unless they borrow together; talking it over together (等老公回来一起商量) is no loan
   taken together;
 - intent: contact put off a month or more (下个月再联系, 年后再联系) is low even with a need stated, unlike a week's wait
-  (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not.
+  (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
+- asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
+  not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish).
 """
 
 from __future__ import annotations
@@ -487,3 +489,20 @@ def test_work_in_an_office_said_with_zuo_is_salaried():
 @pytest.mark.parametrize("text", ["之前在银行做过一笔消费贷", "在银行做的贷款还没还完"])
 def test_a_loan_made_at_a_bank_is_no_job(text):
     assert asserted(text).get("工薪族") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我在无锡开了个小超市，有营业执照的，就随便问问，阿是要房子抵押的",
+    "是不是要押车",
+])
+def test_asking_whether_a_pledge_is_required_offers_none(text):
+    assert product(text) is None
+    assert not ({"有房产", "有车辆", "房抵贷", "车抵贷", "信用贷"} & tags(text))
+
+
+def test_asking_whether_to_pledge_is_no_unsecured_loan():
+    assert "信用贷" not in tags("你们这个贷款要不要抵押房子")
+
+
+def test_a_pledge_offered_then_a_question_of_the_car_is_still_a_pledge():
+    assert product("我想押车借五万，要不要押车过去") == "车抵贷"
