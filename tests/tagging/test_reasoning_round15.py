@@ -54,7 +54,8 @@
 - intent: contact put off a month or more (下个月再联系, 年后再联系) is low even with a need stated, unlike a week's wait
   (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
-  not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish).
+  not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
+- a message sent by mistake (不好意思发错了) says nothing of the loan: medium.
 """
 
 from __future__ import annotations
@@ -506,3 +507,12 @@ def test_asking_whether_to_pledge_is_no_unsecured_loan():
 
 def test_a_pledge_offered_then_a_question_of_the_car_is_still_a_pledge():
     assert product("我想押车借五万，要不要押车过去") == "车抵贷"
+
+
+@pytest.mark.parametrize("text", ["不好意思发错了", "发错人了，抱歉"])
+def test_a_message_sent_by_mistake_is_medium(text):
+    assert intent(text) == "medium"
+
+
+def test_a_mistake_then_a_decline_is_low():
+    assert intent("不好意思发错了，我不需要贷款") == "low"
