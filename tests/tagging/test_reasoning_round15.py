@@ -55,7 +55,9 @@
   (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
-- a message sent by mistake (不好意思发错了) says nothing of the loan: medium.
+- a message sent by mistake (不好意思发错了) says nothing of the loan: medium;
+- pinyin typed for Chinese is read as two or more syllables together (shang ban, you she bao, duo jiu neng xia kuan),
+  never a single syllable that could be an English word (she bought a car).
 """
 
 from __future__ import annotations
@@ -516,3 +518,12 @@ def test_a_message_sent_by_mistake_is_medium(text):
 
 def test_a_mistake_then_a_decline_is_low():
     assert intent("不好意思发错了，我不需要贷款") == "low"
+
+
+def test_pinyin_is_read_as_chinese():
+    text = "wo zai fuzhou shang ban, you she bao, xiang wen xia xyd duo jiu neng xia kuan"
+    assert {"工薪族", "有社保", "信用贷", "高意向"} <= tags(text)
+
+
+def test_an_english_word_is_no_pinyin():
+    assert normalize("she bought a car") == "she bought a car"
