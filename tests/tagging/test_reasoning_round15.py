@@ -57,7 +57,10 @@
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
 - a message sent by mistake (不好意思发错了) says nothing of the loan: medium;
 - pinyin typed for Chinese is read as two or more syllables together (shang ban, you she bao, duo jiu neng xia kuan),
-  never a single syllable that could be an English word (she bought a car).
+  never a single syllable that could be an English word (she bought a car);
+- funds and work said more ways: a screenshot of the fund sent (把社保截图发你) shows it paid; a station master (站长)
+  and insurance the company pays (社保公司交) are salaried, insurance paid through another firm (挂靠在别人公司交社保)
+  is not; a shop in one's own name (店是我自己的名字) is the business, not its premises.
 """
 
 from __future__ import annotations
@@ -527,3 +530,20 @@ def test_pinyin_is_read_as_chinese():
 
 def test_an_english_word_is_no_pinyin():
     assert normalize("she bought a car") == "she bought a car"
+
+
+def test_a_screenshot_of_the_fund_shows_it_paid():
+    assert asserted("好的收到，我下班了把社保截图发你").get("有社保") is True
+
+
+@pytest.mark.parametrize("text", ["我在西安做外卖站点的站长，社保公司交", "社保公司交，月薪六千"])
+def test_a_station_master_or_insurance_paid_by_the_company_are_salaried(text):
+    assert asserted(text).get("工薪族") is True
+
+
+def test_insurance_paid_through_another_firm_is_no_salary():
+    assert asserted("挂靠在别人公司交社保").get("工薪族") is not True
+
+
+def test_a_shop_in_ones_name_is_no_premises():
+    assert asserted("美容院开了五年了，有执照，店是我自己的名字，月流水七八万").get("有房产") is not True
