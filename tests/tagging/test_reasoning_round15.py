@@ -60,7 +60,10 @@
   never a single syllable that could be an English word (she bought a car);
 - funds and work said more ways: a screenshot of the fund sent (把社保截图发你) shows it paid; a station master (站长)
   and insurance the company pays (社保公司交) are salaried, insurance paid through another firm (挂靠在别人公司交社保)
-  is not; a shop in one's own name (店是我自己的名字) is the business, not its premises.
+  is not; a shop in one's own name (店是我自己的名字) is the business, not its premises;
+- high debt: a business that cannot hold on through the season (今年淡季撑不住) or a lender's interest one cannot bear
+  (利息太高了扛不住) is no debt too high, nor is a bank loan still owed (经营贷还欠着银行三十多万); debts one cannot
+  hold on under (以贷养贷撑不住了) are.
 """
 
 from __future__ import annotations
@@ -547,3 +550,17 @@ def test_insurance_paid_through_another_firm_is_no_salary():
 
 def test_a_shop_in_ones_name_is_no_premises():
     assert asserted("美容院开了五年了，有执照，店是我自己的名字，月流水七八万").get("有房产") is not True
+
+
+@pytest.mark.parametrize("text", [
+    "我是在三亚做民宿的，一年营业额三四百万，今年淡季撑不住，想借点钱过冬",
+    "平时进货靠花呗和借呗周转，现在想贷个经营贷，花呗借呗那些利息太高了扛不住",
+    "我在黑河做对俄贸易的，公司法人是我，之前的经营贷还欠着银行三十多万没还完",
+])
+def test_a_season_an_interest_or_a_bank_loan_is_no_debt_too_high(text):
+    assert asserted(text).get("负债过高") is not True
+
+
+@pytest.mark.parametrize("text", ["兄弟 我这是以贷养贷撑不住了", "每个月还网贷要6000多，工资才5000，快撑不住了", "外面欠了三十多万"])
+def test_debts_one_cannot_hold_on_under_are_high(text):
+    assert asserted(text).get("负债过高") is True
