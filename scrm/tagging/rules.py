@@ -1014,7 +1014,10 @@ def _after_someone(text: str, clause_start: int, start: int, r: Reasoning) -> bo
     before = text[max(clause_start, start - 9):start].rstrip("的家有一两套辆台个老那这名下里")
     if _public_flat(text, start):
         return False
-    return before.endswith(r.others_bare) and r.borrowing_together.search(text) is None
+    owner = next((o for o in r.others_bare if before.endswith(o)), None)
+    if owner is None or before[:-len(owner)].rstrip("我").endswith(("我和", "我跟", "我与", "我同")):
+        return False  # 我和老公有一套房: held together with the customer
+    return r.borrowing_together.search(text) is None
 
 
 def _public_flat(text: str, at: int) -> bool:

@@ -33,7 +33,8 @@
   asked for again (之前做过一笔车抵…想再做一次, 办过车抵…想再续贷) is the one asked for;
 - whose asset: a house or car right after someone else named as its owner (女朋友家有房子, 我爸妈有一套房子, 朋友的房子,
   他那辆车) is theirs, unless the text says they borrow together (我们一起贷, 两口子); a 我们 that is no couple's loan
-  (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's;
+  (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's; an asset held with
+  the customer (我和老公有一套房, 我跟老婆有套房子) is had;
 - owner-drivers hauling freight (跑货运) run no business; running a factory said 做X厂 (做玩具厂十几年, 做家私厂) and a
   crew of one's own (手下三十多号人) do;
 - an employer's words about staff: wages that cannot be paid (发不出工资), workers acting (工人要闹, 工人都放假了) and a
@@ -564,3 +565,13 @@ def test_a_season_an_interest_or_a_bank_loan_is_no_debt_too_high(text):
 @pytest.mark.parametrize("text", ["兄弟 我这是以贷养贷撑不住了", "每个月还网贷要6000多，工资才5000，快撑不住了", "外面欠了三十多万"])
 def test_debts_one_cannot_hold_on_under_are_high(text):
     assert asserted(text).get("负债过高") is True
+
+
+@pytest.mark.parametrize("text", ["我和老公有一套房，想贷点钱", "我跟老婆有套房子在郑州", "我和我老公有一套房"])
+def test_an_asset_held_with_the_customer_is_had(text):
+    assert asserted(text).get("有房产") is True
+
+
+@pytest.mark.parametrize("text", ["我老公有套房，我想借十万", "我爸跟我妈有套房，想抵押"])
+def test_an_asset_held_by_others_together_is_not_the_customers(text):
+    assert "有房产" not in tags(text)
