@@ -1002,10 +1002,16 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
 def _carried_from_someone(text: str, clause_start: int, r: Reasoning) -> bool:
     """The clause before ``clause_start`` opens with someone else (我老婆在银行上班, 我老公征信不好) and does not come
     back to the customer (我老婆上班我开出租的)."""
+    if text[clause_start - 1:clause_start] != " ":
+        return False  # only a run-on message's space joins what one person is said to have; a comma may turn to 我
     prev = max(text.rfind(c, 0, clause_start - 1) for c in _BREAKS) + 1
     opening = _opening(text, prev)
     return (opening.lstrip("我他她").startswith(r.others_bare)
+            and not any(w in text[prev:clause_start] for w in _TOLD)
             and not _i_again(text, prev, clause_start - 1, r))
+
+
+_TOLD = ("介绍", "推荐", "让我", "叫我", "说", "问", "帮", "同意")  # 朋友介绍的 有房有车: who sent or told, not who has
 
 
 def _after_someone(text: str, clause_start: int, start: int, r: Reasoning) -> bool:

@@ -39,9 +39,11 @@
   crew of one's own (手下三十多号人) do;
 - an employer's words about staff: wages that cannot be paid (发不出工资), workers acting (工人要闹, 工人都放假了) and a
   site paying for materials (工地上等着付材料款) are no salary of the customer's;
-- whose words, carried over: a clause with no subject of its own (有公积金, 有逾期) right after a clause about someone
-  else (我老婆在银行上班 有公积金, 我老公征信不好 有逾期) goes on about them, and so does one opening with her or his
-  own (她自己有公积金); a note's clause naming the customer (客户在国企) and a clause back to 我 are the customer's;
+- whose words, carried over: in a run-on message a clause with no subject of its own (有公积金, 有逾期) right after a
+  space and a clause about someone else (我老婆在银行上班 有公积金, 我老公征信不好 有逾期) goes on about them, and so
+  does one opening with her or his own (她自己有公积金); a note's clause naming the customer (客户在国企), a clause back
+  to 我, one after a comma, and one after someone who only sent or told (朋友介绍的 有房有车, 我老公让我问问 有套房) are
+  the customer's;
 - a policy someone else bought or holds (保单是老公给买的, 投保人是老公, 保单…我老婆买的, 她的保单) is not the
   customer's;
 - machines to be bought (想办经营贷买两台拖拉机) are not had;
@@ -575,3 +577,13 @@ def test_an_asset_held_with_the_customer_is_had(text):
 @pytest.mark.parametrize("text", ["我老公有套房，我想借十万", "我爸跟我妈有套房，想抵押"])
 def test_an_asset_held_by_others_together_is_not_the_customers(text):
     assert "有房产" not in tags(text)
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("朋友介绍的，有房有车，想贷50万", "有房产"),
+    ("朋友介绍的 有房有车 想贷50万", "有车辆"),
+    ("我老公让我问问 有套房想抵押", "有房产"),
+    ("我哥说你们利息低，有车能押吗", "有车辆"),
+])
+def test_after_someone_who_only_sent_or_told_the_clause_is_the_customers(text, tag):
+    assert asserted(text).get(tag) is True
