@@ -7,7 +7,7 @@
   (我平时要上班) is;
 - wages paid to one's drivers or staff (付油钱和司机工资, 公司周转发工资) are no salary;
 - premises to be bought (想贷款回老家买门面, 贷个五十万买铺面) are not owned, and a premises whose landlord sells it
-  (租的这个门面房东要卖) is the landlord's;
+  (租的这个门面房东要卖) is the landlord's; premises bought before (去年买商铺花了一百万, 门面买下来了) are owned;
 - a bridge to repay the bank's loan until it is renewed (过桥, 过个桥, 转贷) asks for none of the products: the advance
   (垫资) and the bank's loan named as falling due (经营贷下个月到期) are no business loan asked for, while the business's
   own need said (厂里周转不开…做过桥) still is;
@@ -36,7 +36,8 @@
   (我们还没结婚, 我们县城) does not make it shared, and an old public flat (老公房) is no husband's; an asset held with
   the customer (我和老公有一套房, 我跟老婆有套房子) is had;
 - owner-drivers hauling freight (跑货运) run no business; running a factory said 做X厂 (做玩具厂十几年, 做家私厂) and a
-  crew of one's own (手下三十多号人) do;
+  crew of one's own (手下三十多号人) do, while a factory's worker (做鞋厂的工人) or one worked at before (以前做过电子厂)
+  does not;
 - an employer's words about staff: wages that cannot be paid (发不出工资), workers acting (工人要闹, 工人都放假了) and a
   site paying for materials (工地上等着付材料款) are no salary of the customer's;
 - whose words, carried over: in a run-on message a clause with no subject of its own (有公积金, 有逾期) right after a
@@ -587,3 +588,13 @@ def test_an_asset_held_by_others_together_is_not_the_customers(text):
 ])
 def test_after_someone_who_only_sent_or_told_the_clause_is_the_customers(text, tag):
     assert asserted(text).get(tag) is True
+
+
+@pytest.mark.parametrize("text", ["去年买商铺花了一百万，想抵押", "门面买下来了，想抵押贷款"])
+def test_premises_bought_before_are_owned(text):
+    assert asserted(text).get("有房产") is True
+
+
+@pytest.mark.parametrize("text", ["做鞋厂的工人，月薪五千", "以前做过电子厂的工人，现在没工作"])
+def test_a_factorys_worker_runs_no_business(text):
+    assert asserted(text).get("企业主") is not True
