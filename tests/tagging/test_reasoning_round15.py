@@ -243,7 +243,7 @@ def test_a_question_withdrawn_or_calls_refused_are_low(text):
     assert intent(text) == "low"
 
 
-@pytest.mark.parametrize("text", ["之前逾期过，现在征信应该没事了吧", "不用打电话，微信聊就行"])
+@pytest.mark.parametrize("text", ["之前逾期过，现在征信应该没事了吧", "不用打电话，微信聊就行", "孩子没事了，现在想借钱还医药费"])
 def test_no_withdrawal(text):
     assert intent(text) != "low"
 
