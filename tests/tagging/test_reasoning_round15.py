@@ -598,3 +598,7 @@ def test_premises_bought_before_are_owned(text):
 @pytest.mark.parametrize("text", ["做鞋厂的工人，月薪五千", "以前做过电子厂的工人，现在没工作"])
 def test_a_factorys_worker_runs_no_business(text):
     assert asserted(text).get("企业主") is not True
+
+
+def test_a_figure_sent_wrong_is_no_message_sent_by_mistake():
+    assert intent("急用钱，刚才金额发错了，是五万") == "high"
