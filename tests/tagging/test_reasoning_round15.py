@@ -602,3 +602,7 @@ def test_a_factorys_worker_runs_no_business(text):
 
 def test_a_figure_sent_wrong_is_no_message_sent_by_mistake():
     assert intent("急用钱，刚才金额发错了，是五万") == "high"
+
+
+def test_years_paid_with_statements_are_no_materials_sent():
+    assert intent("房贷交了五年的流水都有") != "high"
