@@ -258,8 +258,9 @@ def test_xindai_asked_for_is_a_credit_loan(text):
     assert product(text) == "信用贷"
 
 
-def test_a_credit_officer_asks_for_no_credit_loan():
-    assert product("我朋友是银行的信贷经理，他说我可以找你们") is None
+@pytest.mark.parametrize("text", ["我朋友是银行的信贷经理，他说我可以找你们", "我朋友在银行做信贷的", "我在银行做信贷工作"])
+def test_credit_work_at_a_bank_asks_for_no_credit_loan(text):
+    assert product(text) is None
 
 
 @pytest.mark.parametrize("text", [
