@@ -59,7 +59,8 @@
   (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
-- a message sent by mistake (不好意思发错了) says nothing of the loan: medium;
+- a message sent by mistake (不好意思发错了) says nothing of the loan: medium; asking for instant approval (能秒批吗) is a
+  question about the product, no urgency by itself (有没有秒批的？急 is urgent by its 急);
 - pinyin typed for Chinese is read as two or more syllables together (shang ban, you she bao, duo jiu neng xia kuan),
   never a single syllable that could be an English word (she bought a car);
 - funds and work said more ways: a screenshot of the fund sent (把社保截图发你) shows it paid; a station master (站长)
@@ -607,3 +608,12 @@ def test_a_figure_sent_wrong_is_no_message_sent_by_mistake():
 
 def test_years_paid_with_statements_are_no_materials_sent():
     assert intent("房贷交了五年的流水都有") != "high"
+
+
+@pytest.mark.parametrize("text", ["2w能秒批吗", "要贷款吗？我这里有渠道，低息秒批"])
+def test_instant_approval_asked_is_no_urgency(text):
+    assert intent(text) != "high"
+
+
+def test_instant_approval_asked_with_urgency_is_high():
+    assert intent("你们有没有那种秒批的？急") == "high"
