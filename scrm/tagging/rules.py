@@ -169,7 +169,7 @@ class Reasoning:
     # bank's loan named as falling due (经营贷下个月到期) and the advance (垫资) are no business loan asked for
     bridges: tuple[str, ...] = ()
     again: tuple[str, ...] = ()  # 想再做一次: after a product had before (做过车抵), asks for it again
-    paid_off: tuple[str, ...] = ()  # 车贷也结清了: after a loss of the asset, its loan paid off says nothing of it
+    asset_loans: tuple[str, ...] = ()  # 车贷, 房贷: after a loss of the asset, its loan named says nothing of it
     carried: tuple[str, ...] = ()  # 有公积金, 有逾期: a clause opening with one of these has no subject of its own
     # 我们一起贷, 两口子: words of borrowing together, stricter than ``together`` (我们县城 is no couple's loan)
     borrowing_together: re.Pattern | None = field(default=None, compare=False)
@@ -349,7 +349,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridges=tuple(doc.get("bridges", {}).get("words", [])),
                    again=tuple(doc.get("product_again", [])),
                    carried=tuple(scopes.get("carried", [])),
-                   paid_off=tuple(doc.get("paid_off", [])),
+                   asset_loans=tuple(doc.get("asset_loans", [])),
                    borrowing_together=(any_of(tuple(scopes["borrowing_together"]))
                                        if scopes.get("borrowing_together") else None),
                    bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
@@ -684,9 +684,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 and any(s < end and start < e for s, e in products_at)):
             continue  # 保单退了, 还能做保单贷吗: a product named after the asset is lost does not give it back
         if (previous is not None and not previous.positive and hit.positive and previous.rule.startswith("loss:")
-                and rules.reasoning is not None and rules.reasoning.paid_off
-                and text[end:end + 6].lstrip("也都已经").startswith(rules.reasoning.paid_off)):
-            continue  # 车已经卖了, 车贷也结清了: a loan paid off on an asset lost does not give the asset back
+                and rules.reasoning is not None and phrase.startswith(rules.reasoning.asset_loans)):
+            continue  # 车已经卖了, 车贷也结清了; 车被收走了, 因为车贷断供了: a loan on an asset lost does not give it back
         if (previous is not None and previous.positive and hit.positive and rules.reasoning is not None
                 and phrase in rules.reasoning.workplace_nouns and previous.phrase not in rules.reasoning.workplace_nouns):
             continue  # 老婆开服装店…店里进点货: the noun refers back to the business named, which stays the hit

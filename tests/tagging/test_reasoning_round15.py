@@ -48,8 +48,9 @@
 - a policy someone else bought or holds (保单是老公给买的, 投保人是老公, 保单…我老婆买的, 她的保单) is not the
   customer's;
 - machines to be bought (想办经营贷买两台拖拉机) are not had;
-- a loan on an asset paid off after the asset is said lost (车已经卖了，车贷也结清了) does not give the asset back,
-  while a car loan paid off on its own (车贷结清了，车是自己的) says the car is had;
+- a loan on an asset named after the asset is said lost (车已经卖了，车贷也结清了; 车被收走了，因为车贷断供了;
+  房子卖了，房贷还清了) does not give the asset back, while a car loan paid off on its own (车贷结清了，车是自己的)
+  says the car is had, and so does a car bought since (车卖了，又买了辆新车);
 - work said more ways: a government office (在政府单位) and working under a boss (跟着老板干) are salaried and run no
   business;
 - a house in the spouse's name (家里一套房子在老公名下) and assets listed as all in the spouse's name (两套房一台车都在老公
@@ -617,3 +618,16 @@ def test_instant_approval_asked_is_no_urgency(text):
 
 def test_instant_approval_asked_with_urgency_is_high():
     assert intent("你们有没有那种秒批的？急") == "high"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("【跟进】客户说车上个月被收走了，因为车贷断供了", "有车辆"),
+    ("房子卖了，房贷还清了", "有房产"),
+])
+def test_a_loan_named_on_an_asset_lost_does_not_give_it_back(text, tag):
+    assert asserted(text).get(tag) is False
+
+
+@pytest.mark.parametrize("text", ["车卖了，又买了辆新车，车贷还有一年", "去年买了一辆二手车"])
+def test_a_car_bought_is_had(text):
+    assert asserted(text).get("有车辆") is True
