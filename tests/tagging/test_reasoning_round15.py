@@ -1,6 +1,6 @@
 """The fifteenth round of reasoning, one kind at a time:
-- farming is no business: a farmer growing crops (种大棚, 种枸杞, 地是承包的) and a member of a co-operative (合作社的社员,
-  合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社, 合作社法人, 理事长, 合作社是我牵头搞的)
+- farming is no business: a farmer growing crops (种大棚, 种枸杞, 地是承包的, 承包了三十亩地) and a member of a
+  co-operative (合作社的社员, 合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社, 合作社法人, 理事长, 合作社是我牵头搞的)
   and a contractor (承包工程) do;
 - where one works is not what one has: a company one has (在义乌有个小公司主要做出口) is no workplace;
 - the lender's hours asked (你们周六日上班不, 你们几点下班) are no job of the customer's, while work one has to go to
@@ -97,6 +97,7 @@ def product(text: str) -> str | None:
     "俺们合作社的社员能不能贷款买农机啊？",
     "跟进：客户在甘肃酒泉种枸杞，合作社成员，社保一直自己在交，想贷款买烘干设备",
     "我在文昌种槟榔的啦，有一百多亩，地是承包的，想贷个二三十万补种",
+    "承包了三十亩地种枸杞，想借点钱",
 ])
 def test_farming_is_no_business(text):
     assert asserted(text).get("企业主") is not True
