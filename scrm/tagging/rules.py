@@ -176,6 +176,7 @@ class Reasoning:
     bridge_product: str | None = None
     bridge_advances: tuple[str, ...] = ()
     bridge_due: tuple[str, ...] = ()
+    bridge_not: tuple[str, ...] = ()  # 过桥米线: a bridge word inside another word
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -355,6 +356,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridge_product=(_product_of(doc["bridges"], products) if doc.get("bridges") else None),
                    bridge_advances=tuple(doc.get("bridges", {}).get("advances", [])),
                    bridge_due=tuple(doc.get("bridges", {}).get("due", [])),
+                   bridge_not=tuple(doc.get("bridges", {}).get("not", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -756,7 +758,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         _final_choice(text, rules, result)
     if result.product is None and refused:
         result.asked_about |= rules.reasoning.pledge_refusals[1]
-    if rules.reasoning is not None and rules.reasoning.bridges and any(w in text for w in rules.reasoning.bridges):
+    if (rules.reasoning is not None and rules.reasoning.bridges and any(w in text for w in rules.reasoning.bridges)
+            and not any(w in text for w in rules.reasoning.bridge_not)):
         _bridge(text, rules.reasoning, result)
     if rules.reasoning is not None and rules.reasoning.ventures and result.product is not None:
         hit = result.hits.get("product")

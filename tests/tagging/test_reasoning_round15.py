@@ -632,3 +632,7 @@ def test_a_loan_named_on_an_asset_lost_does_not_give_it_back(text, tag):
 @pytest.mark.parametrize("text", ["车卖了，又买了辆新车，车贷还有一年", "去年买了一辆二手车"])
 def test_a_car_bought_is_had(text):
     assert asserted(text).get("有车辆") is True
+
+
+def test_a_noodle_shop_is_no_bridge():
+    assert product("我开了家过桥米线店，想借钱垫资装修") == "经营贷"
