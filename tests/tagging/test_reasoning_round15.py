@@ -636,3 +636,8 @@ def test_a_car_bought_is_had(text):
 
 def test_a_noodle_shop_is_no_bridge():
     assert product("我开了家过桥米线店，想借钱垫资装修") == "经营贷"
+
+
+@pytest.mark.parametrize("text", ["客户 广州 家庭主妇 老公有房 不是共同贷款 无法做", "老婆名下有房 非共同借款 需2w"])
+def test_a_loan_said_not_joint_leaves_the_spouses_house_theirs(text):
+    assert "有房产" not in tags(text)
