@@ -3,8 +3,8 @@
   co-operative (合作社的社员, 合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社, 合作社法人, 理事长, 合作社是我牵头搞的)
   and a contractor (承包工程) do;
 - where one works is not what one has: a company one has (在义乌有个小公司主要做出口) is no workplace;
-- the lender's hours asked (你们周六日上班不, 你们几点下班) are no job of the customer's, while work one has to go to
-  (我平时要上班) is;
+- the lender's hours asked (你们周六日上班不, 你们几点下班) and the lender's staff met (保安不让进, 你们前台说) are no
+  job of the customer's, while work one has to go to (我平时要上班) is;
 - wages paid to one's drivers or staff (付油钱和司机工资, 公司周转发工资) are no salary;
 - premises to be bought (想贷款回老家买门面, 贷个五十万买铺面) are not owned, and a premises whose landlord sells it
   (租的这个门面房东要卖) is the landlord's; premises bought before (去年买商铺花了一百万, 门面买下来了) are owned;
@@ -641,3 +641,12 @@ def test_a_noodle_shop_is_no_bridge():
 @pytest.mark.parametrize("text", ["客户 广州 家庭主妇 老公有房 不是共同贷款 无法做", "老婆名下有房 非共同借款 需2w"])
 def test_a_loan_said_not_joint_leaves_the_spouses_house_theirs(text):
     assert "有房产" not in tags(text)
+
+
+@pytest.mark.parametrize("text", ["我已经到你们公司门口了，保安不让进", "你们前台说要等一下"])
+def test_the_lenders_staff_met_are_no_job(text):
+    assert asserted(text).get("工薪族") is not True
+
+
+def test_a_guard_by_trade_is_salaried():
+    assert asserted("我在小区当保安，一个月四千").get("工薪族") is True
