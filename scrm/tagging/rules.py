@@ -170,6 +170,7 @@ class Reasoning:
     bridges: tuple[str, ...] = ()
     again: tuple[str, ...] = ()  # 想再做一次: after a product had before (做过车抵), asks for it again
     asset_loans: tuple[str, ...] = ()  # 车贷, 房贷: after a loss of the asset, its loan named says nothing of it
+    transfers: tuple[str, ...] = ()  # 车押在别家，想转过来: a pledge that exists, moved to this lender, is offered
     carried: tuple[str, ...] = ()  # 有公积金, 有逾期: a clause opening with one of these has no subject of its own
     # 我们一起贷, 两口子: words of borrowing together, stricter than ``together`` (我们县城 is no couple's loan)
     borrowing_together: re.Pattern | None = field(default=None, compare=False)
@@ -350,6 +351,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridges=tuple(doc.get("bridges", {}).get("words", [])),
                    again=tuple(doc.get("product_again", [])),
                    carried=tuple(scopes.get("carried", [])),
+                   transfers=tuple(doc.get("transfers", [])),
                    asset_loans=tuple(doc.get("asset_loans", [])),
                    borrowing_together=(any_of(tuple(scopes["borrowing_together"]))
                                        if scopes.get("borrowing_together") else None),
@@ -624,7 +626,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 or (rule.field == "product" and text[end:end + 4].lstrip("也就都").startswith(rules.reasoning.declines))):
             positive = False
         if (positive and rule.field == "product" and rules.reasoning is not None
-                and _pledged(rules.reasoning, text[start:end + (6 if text.startswith("在", end) else 3)])):
+                and _pledged(rules.reasoning, text[start:end + (6 if text.startswith("在", end) else 3)])
+                and not any(w in text[end:] for w in rules.reasoning.transfers)):
             # 红本在银行押着: where, then the state
             result.asked_about.add(rule.value)  # nor one the model should guess
             continue  # 车抵押在银行了, 房子已经抵押了: a pledge that exists is not one offered

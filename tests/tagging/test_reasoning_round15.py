@@ -60,6 +60,8 @@
   (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
+- a pledge loan moved from another lender (想把车贷转到你们这边, 车已经押在别家，想转过来) is that pledge loan asked
+  for here, while a pledge that exists and is not moved (车抵押在银行了) offers none;
 - a message sent by mistake (不好意思发错了) says nothing of the loan: medium; asking for instant approval (能秒批吗) is a
   question about the product, no urgency by itself (有没有秒批的？急 is urgent by its 急);
 - pinyin typed for Chinese is read as two or more syllables together (shang ban, you she bao, duo jiu neng xia kuan),
@@ -650,3 +652,15 @@ def test_the_lenders_staff_met_are_no_job(text):
 
 def test_a_guard_by_trade_is_salaried():
     assert asserted("我在小区当保安，一个月四千").get("工薪族") is True
+
+
+@pytest.mark.parametrize("text", [
+    "我们家车贷还剩一年，想把车贷转到你们这边，月供能不能低一点",
+    "跟进记录：客户的车已经押在别家，想转过来降利息",
+])
+def test_a_pledge_loan_moved_here_is_asked_for(text):
+    assert product(text) == "车抵贷"
+
+
+def test_a_pledge_that_exists_and_stays_offers_none():
+    assert product("车抵押在银行了") is None
