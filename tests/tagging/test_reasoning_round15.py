@@ -1,7 +1,7 @@
 """The fifteenth round of reasoning, one kind at a time:
 - farming is no business: a farmer growing crops (种大棚, 种枸杞, 地是承包的, 承包了三十亩地) and a member of a
-  co-operative (合作社的社员, 合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社, 合作社法人, 理事长, 合作社是我牵头搞的)
-  and a contractor (承包工程) do;
+  co-operative (合作社的社员, 合作社成员, 俺们合作社) run none; a co-operative one set up or heads (办了个合作社,
+  合作社法人, 理事长, 合作社是我牵头搞的) and a contractor (承包工程) do;
 - where one works is not what one has: a company one has (在义乌有个小公司主要做出口) is no workplace;
 - the lender's hours asked (你们周六日上班不, 你们几点下班) and the lender's staff met (保安不让进, 你们前台说) are no
   job of the customer's, while work one has to go to (我平时要上班) is;
