@@ -56,8 +56,8 @@
 - a house in the spouse's name (家里一套房子在老公名下) and assets listed as all in the spouse's name (两套房一台车都在老公
   名下) are not the customer's unless they borrow together; talking it over together (等老公回来一起商量) is no loan
   taken together;
-- intent: contact put off a month or more (下个月再联系, 年后再联系) is low even with a need stated, unlike a week's wait
-  (下周再联系); work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
+- intent: contact put off a month or more (下个月再联系, 年后再联系, 下月再回访) is low even with a need stated, unlike a
+  week's wait (下周再联系); the salesperson's own plan to call again soon (下周再回访) is no decline by the customer; work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
 - a pledge loan moved from another lender (想把车贷转到你们这边, 车已经押在别家，想转过来) is that pledge loan asked
@@ -664,3 +664,13 @@ def test_a_pledge_loan_moved_here_is_asked_for(text):
 
 def test_a_pledge_that_exists_and_stays_offers_none():
     assert product("车抵押在银行了") is None
+
+
+def test_the_salespersons_plan_to_call_again_is_no_decline():
+    text = "跟进：客户说现在征信查询了十几次，网贷也有四五笔，负债挺高，想整合一下，下周再回访"
+    assert intent(text) != "low"
+
+
+@pytest.mark.parametrize("text", ["客户想借五万，下月再回访", "客户说年后再回访吧"])
+def test_a_call_put_off_a_month_is_low(text):
+    assert intent(text) == "low"
