@@ -1162,7 +1162,7 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
                     text, at + len(word), _own_object_end(text, at + len(word), word[-1] in _CLASSIFIERS)):
                 continue  # 他自己只有一辆车, 有一套自己全款的房子: the gain names its own object, not a topic before it
             if (positive and word[-1] in _CLASSIFIERS
-                    and text[at + len(word):at + len(word) + 1] not in ("", *_BREAKS)):
+                    and text[at + len(word):at + len(word) + 1] not in ("", *_BREAKS, *_NOT_OBJECTS)):
                 continue  # 在4s店做维修,有一台自己的皮卡: a counted gain with an object of its own, whatever it is
             if not positive and _ONE_OF.match(text, at + len(word) + (text[at + len(word):].startswith("了"))):
                 continue  # 去年被封了一个店: one of several lost, the others kept
@@ -1204,6 +1204,7 @@ def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> l
 
 _SENTENCE_PART = re.compile(r"[，,。!！?？;；]")
 _BREAKS = tuple("，,。!！?？;； ")
+_NOT_OBJECTS = tuple("在是都也还就和跟放停")  # 车子有一台在老家: what follows the count says where it is, names no object
 _CLASSIFIERS = frozenset("套辆台")
 _NOT_LOST = frozenset("没未")
 _STILL = ("还在", "也有")  # gains that say a thing stays (not 续上, which brings back what was lost)

@@ -311,7 +311,7 @@ def test_a_counted_gain_names_its_own_object():
     assert asserted("退伍后在4S店做维修，有一台自己的皮卡").get("有车辆") is True
 
 
-@pytest.mark.parametrize("text", ["车子有一台", "车子也有一台，想押"])
+@pytest.mark.parametrize("text", ["车子有一台", "车子也有一台，想押", "车子有一台在老家"])
 def test_a_counted_gain_ending_its_clause_reaches_back(text):
     assert asserted(text).get("有车辆") is True
 
