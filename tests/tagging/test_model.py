@@ -36,7 +36,7 @@ def test_generator_is_deterministic():
 def test_rules_win_over_the_model_and_the_model_fills_in():
     explicit = pipeline.analyze("想做车抵贷，不急")
     assert (explicit.product, explicit.product_by, explicit.intent, explicit.intent_by) == ("车抵贷", "rule", "low", "rule")
-    implicit = pipeline.analyze("有套房子，想借点钱")
+    implicit = pipeline.analyze("家里有套房，能贷多少")
     assert implicit.product == "房抵贷" and implicit.product_by == "model"
     assert "房抵贷" not in pipeline.analyze("不做房抵").tags
 
