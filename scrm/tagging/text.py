@@ -146,8 +146,9 @@ def segment(normalized: str) -> list[str]:
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
-SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "k": 1000}
-BIG = {"万": 10_000, "w": 10_000, "亿": 100_000_000}
+SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+# k multiplies the whole figure before it as 万 does (一百五十k is 150,000, not 100 + 50 + 1,000; 3k5 is 3,500)
+BIG = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "k": 1000}
 _NUM_TOKEN = re.compile(r"\d+(?:\.\d+)?|.")
 
 
@@ -414,7 +415,15 @@ _BORROWED_RIGHT_BEFORE = re.compile(r"借[个点]?$|(?:^|[想要再就先能去]
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 
 
-_THOUSANDS_SEP = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.]|,\d)")
+_THOUSANDS_SEP = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?!\d|,\d|\.(?!\d))")  # (200,000.00元)
+# ¥80000, rmb 3万: the currency written before the figure is its unit, as 元 after it is
+_CURRENCY_BEFORE = re.compile(r"(?:¥|(?<![a-z])(?:rmb|cny) ?)(\d++(?:\.\d++)?)(?:元|块)?(?![\d万千亿wk块元])")
+# 看到广告说最高可借200万, 你们宣传上写能贷一百万: what an advertisement offers, not the loan wanted
+_ADVERT = re.compile("广告|宣传|官网|海报|传单")
+# 四十万也行, 其实15万也可以: a smaller figure the customer would settle for, not a change of the want
+_CONCESSION = ("也行", "也可以", "也能接受", "也凑合", "也ok", "也成")
+# 前天说的那个50个, 这个二十个: a figure of 个 named by a demonstrative, as the clause ends, is ten-thousands
+_GE_NAMED = re.compile(rf"(?<=[那这]个)(\d{{2,3}}|[{_CN_FIG}]{{2,3}})个(?=$|[，。,.;；!！?？ ]|[吗呢吧啊能就])")
 
 
 def _ten_thousands_alone(m: re.Match) -> str:
@@ -442,6 +451,8 @@ def extract_amount(text: str) -> int | None:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if "," in text and _THOUSANDS_SEP.search(text):
         text = _THOUSANDS_SEP.sub(lambda m: m.group().replace(",", ""), text)  # 50,000元: one figure, not two
+    if "¥" in text or "rmb" in text or "cny" in text:
+        text = _CURRENCY_BEFORE.sub(r"\1元", text)
     if "廿" in text or "卅" in text or "仨" in text:
         # 想借廿万: twenty, the old way of writing it; 仨万: three, the northern way of saying it
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
@@ -451,11 +462,14 @@ def extract_amount(text: str) -> int | None:
     due = "到期" in text or "要还" in text or "得还" in text
     given_up = "不" in text
     hearsay = "说" in text or "讲" in text
+    advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
         text = _GE.sub(_ten_thousands, text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
+        if "那个" in text or "这个" in text:
+            text = _GE_NAMED.sub(_ten_thousands_alone, text)
         if _LOAN_WORD.search(text):
             text = _GE_ALONE.sub(_ten_thousands_alone, text)
         text = text.replace("个w", "w").replace("个万", "万")  # 6个w
@@ -517,6 +531,8 @@ def extract_amount(text: str) -> int | None:
         if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
                 _before(text, m.start(), 14)):
             continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
+        if advert and _ADVERT.search(text, max(0, m.start() - 16), m.start()) and not _SETTLE_WANTED.search(before):
+            continue  # 看到广告说最高可借200万: what is advertised (not 看到你们广告，想借十万)
         if before.endswith(("全款", "全款买的", "全款买")):
             continue  # 全款二十六万: the price paid in full (not 全款那套抵五十万)
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
@@ -567,7 +583,8 @@ def extract_amount(text: str) -> int | None:
             first_plan = len(said)
         if (good or plain) and (_CORRECTION_RE.search(clause)
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
-                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
+                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)) and not (
+                text[m.end():m.end() + 6].lstrip("块钱元的").startswith(_CONCESSION)):
             corrected = yuan
     if corrected is not None and len(good) + len(plain) > 1:
         return corrected
@@ -638,7 +655,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    # a time as a customer (五年的老客户), periods still to pay on a loan had (车贷36期还剩12期)
                    "的老", "还剩", "只剩",
                    # a deposit's term (一年期的定期存款有十万)
-                   "定期", "的定期", "期的定", "期定期", "存款", "的存款", "期存款")
+                   "定期", "的定期", "期的定", "期定期", "存款", "的存款", "期存款",
+                   # a statement of that period asked for (补半年对公流水, 一年银行流水, 半年的工资流水)
+                   "对公", "对私", "银行流", "工资流", "个人流", "公司流", "微信流", "的对公", "的银行流", "的工资流")
 # 两年内还清: the term; 半年后还, 一年以后一次性还清: repaid when the period is over, the term too
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")
 _TERM_PAID_AFTER = re.compile(r"(?:之|以)?后(?:就|能|就能|再)?(?:一次性|一起|全部)?(?:还|结清)(?![要有没不是在得])")
@@ -651,6 +670,8 @@ _TERM_CEILING = ("不超过", "不要超过", "不好超过", "别超过", "不�
 _TERM_PART_PAID = re.compile(r"(?:能不能|能否|可不可以|可以|能|就)?先还")
 _TERM_GOOD_BEFORE = ("贷", "借", "期限", "分", "还", "年限", "周期", "用")
 _TERM_GOOD_BEFORE_RE = any_of(_TERM_GOOD_BEFORE)
+# 期限能做到五年吗, 年限可以放到十年: the term named earlier in the clause, whatever verb comes between (not 期限过了)
+_TERM_NAMED = re.compile(r"(?:期限|年限)[^了过]{0,5}到$")
 # 想贷二十年的房抵: a term said as an attribute of the loan wanted
 _TERM_OF_LOAN = re.compile(r"的(?:[房车]抵|[房车]贷|抵押贷?|经营贷|信用贷|贷款|公积金贷)")
 
@@ -715,8 +736,9 @@ def extract_term(text: str) -> int | None:
         # 贷30万3年: a term right after the amount
         # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
         if _TERM_BAD_BEFORE_RE.search(before) and (not before.endswith(("分", "贷", "借", "期限", "万", "w", "做"))
-                                                   or before.endswith("养贷")) and not before.endswith(_TERM_CEILING):
-            continue  # (以贷养贷半年: how long it has gone on)
+                                                   or before.endswith("养贷")) and not before.endswith(_TERM_CEILING) \
+                and not _TERM_NAMED.search(before):
+            continue  # (以贷养贷半年: how long it has gone on; 期限能做到五年: the term named in its clause)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
         if (months in (1, 12) and not _TERM_GOOD_BEFORE_RE.search(before)
@@ -803,18 +825,43 @@ _CITY_OF = {
     **dict.fromkeys(("香洲",), "珠海"),
     **dict.fromkeys(("裕华",), "石家庄"),
     **dict.fromkeys(("仓山", "晋安", "闽侯", "长乐"), "福州"),
+    **dict.fromkeys(("柯桥", "越城", "上虞", "诸暨"), "绍兴"),
+    **dict.fromkeys(("滨江区", "滨江", "西溪"), "杭州"),
+    **dict.fromkeys(("六合", "溧水", "高淳"), "南京"),
+    **dict.fromkeys(("铜山", "贾汪", "邳州", "睢宁"), "徐州"),
+    **dict.fromkeys(("洪山", "江夏", "东西湖", "黄陂", "蔡甸"), "武汉"),
+    **dict.fromkeys(("夷陵", "秭归", "枝江"), "宜昌"),
     "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特",
                       "桐城", "仙游", "霞浦", "高邮", "榆中", "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴",
-                      "海宁", "普宁", "南安")},
+                      "海宁", "普宁", "南安", "澳门")},
 }
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
-_CITY_NOT_BEFORE = {"大理": ("石", "寺"), "普洱": ("茶",), "安顺": ("利",), "白银": ("首饰",), "大兴": ("安", "土木"),
+_CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
+                    "大理": ("石", "寺"), "普洱": ("茶",), "安顺": ("利",), "白银": ("首饰",), "大兴": ("安", "土木"),
                     "福田": ("汽车", "货车", "的车", "欧曼", "轻卡", "卡车", "牌")}
 # 厦门中山路: a street named after a city is no city
 _STREET = re.compile("路(?!桥)|街|大道")  # (台州路桥 is a district)
 # 吉林四平: a province's name that is also a city's, before a city in that province
 _PROVINCE_CITIES = frozenset(("吉林",))
+
+
+# wo zai fuzhou, 人在bj: a city typed in pinyin or by its initials (only the initials everyone reads one way)
+_PINYIN_CITY = {
+    **{p: c for p, c in (("beijing", "北京"), ("shanghai", "上海"), ("guangzhou", "广州"), ("shenzhen", "深圳"),
+                         ("chengdu", "成都"), ("chongqing", "重庆"), ("hangzhou", "杭州"), ("wuhan", "武汉"),
+                         ("nanjing", "南京"), ("tianjin", "天津"), ("suzhou", "苏州"), ("changsha", "长沙"),
+                         ("zhengzhou", "郑州"), ("fuzhou", "福州"), ("xiamen", "厦门"), ("qingdao", "青岛"),
+                         ("jinan", "济南"), ("shenyang", "沈阳"), ("dalian", "大连"), ("kunming", "昆明"),
+                         ("hefei", "合肥"), ("nanning", "南宁"), ("guiyang", "贵阳"), ("nanchang", "南昌"),
+                         ("dongguan", "东莞"), ("foshan", "佛山"), ("ningbo", "宁波"), ("wuxi", "无锡"),
+                         ("haerbin", "哈尔滨"), ("harbin", "哈尔滨"), ("shijiazhuang", "石家庄"), ("taiyuan", "太原"),
+                         ("lanzhou", "兰州"), ("huizhou", "惠州"), ("zhuhai", "珠海"), ("wenzhou", "温州"),
+                         ("quanzhou", "泉州"), ("changzhou", "常州"), ("xuzhou", "徐州"), ("xining", "西宁"),
+                         ("urumqi", "乌鲁木齐"), ("hongkong", "香港"), ("hong kong", "香港"), ("macau", "澳门"))},
+    "bj": "北京", "sh": "上海", "gz": "广州", "sz": "深圳", "cq": "重庆",
+}
+_PINYIN_CITY_RE = re.compile(r"(?<![a-z])(?:" + "|".join(sorted(_PINYIN_CITY, key=len, reverse=True)) + r")(?![a-z])")
 
 
 @lru_cache(maxsize=1)
@@ -824,7 +871,9 @@ def _city_re() -> re.Pattern:
 
 
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
-_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住")  # where the customer is now, above all
+# where the customer is now, above all; where the customer him- or herself is (我自己在深圳返工, 本人在) above where
+# a relative or a house is (我媽喺香港有物業)
+_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住", "自己在", "本人在", "我人在")
 _CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
 # 老家在南阳, 之前在深圳打工: where the customer comes from or was, below where they are
 _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
@@ -844,12 +893,17 @@ def extract_city(text: str) -> str | None:
         if found and found[-1][1] == m.start() and found[-1][2] in _PROVINCE_CITIES:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))
+    if _LATIN.search(text):
+        found.extend((m.start(), m.end(), _PINYIN_CITY[m.group()]) for m in _PINYIN_CITY_RE.finditer(text))
+        found.sort()
     if not found:
         return None
     best, best_rank = found[0][2], -1
     for start, end, city in found:
         before = _before(text, start, 4)
-        if before.endswith(_CITY_PAST_BEFORE) or text.startswith(_CITY_LEFT, end):
+        if before.endswith("zai"):
+            before = "在"  # wo zai fuzhou: 在 in pinyin
+        if before.endswith(_CITY_PAST_BEFORE) or (text.startswith(_CITY_LEFT, end) and not text.startswith("返工", end)):
             rank = 0
         elif before.endswith(_CITY_NOW_BEFORE):
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
