@@ -159,6 +159,8 @@ class Reasoning:
     # 想贷款三十万做生意: a business loan named only by a business to start implies no business run now
     ventures: tuple[str, ...] = ()
     weak_lows: frozenset = frozenset()  # 了解下, 想了解: low only when the text states no urgency at all
+    # 怎么弄, 要什么手续: asking how to go about it is high only when the text says no word of only asking or waiting
+    weak_highs: tuple[str, ...] = ()
     declared: frozenset = frozenset()  # 意向中, 意向较强: a salesperson's own word for the intent, whatever else is said
     # 怕征信花了, 万一还不上: right before a risk, what is feared or supposed, not what the customer has
     fears: tuple[str, ...] = ()
@@ -344,6 +346,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    spouses=_alternation(tuple(doc.get("spouses", []))),
                    ventures=tuple(doc.get("ventures", [])),
                    weak_lows=frozenset(doc.get("weak_lows", [])),
+                   weak_highs=tuple(doc.get("weak_highs", [])),
                    declared=frozenset(doc.get("declared_intents", [])),
                    fears=tuple(doc.get("fears", [])),
                    suppositions=tuple(doc.get("suppositions", [])),
@@ -601,6 +604,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     result = RuleResult()
     products_at = [(s, e) for s, e, rule, _, _ in matches if rule.field == "product"]
     eager: Hit | None = None  # the last high intent the text states
+    lowered: Hit | None = None  # the last low intent the text states
     declared: Hit | None = None  # the last intent a salesperson's note names in so many words
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
@@ -696,6 +700,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             continue  # 老婆开服装店…店里进点货: the noun refers back to the business named, which stays the hit
         if key == "intent" and rule.value == "high":
             eager = hit
+        if key == "intent" and rule.value == "low":
+            lowered = hit
         if key == "intent" and rules.reasoning is not None and phrase in rules.reasoning.declared:
             declared = hit
         if previous is None or previous.end < end or (previous.end == end and not hit.positive):
@@ -703,6 +709,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     if (eager is not None and rules.reasoning is not None and "intent" in result.hits
             and result.hits["intent"].phrase in rules.reasoning.weak_lows):
         result.hits["intent"] = eager  # 今天就要…了解下利息: a wish to learn more does not undo urgency said
+    elif (lowered is not None and rules.reasoning is not None and "intent" in result.hits
+            and result.hits["intent"].phrase.startswith(rules.reasoning.weak_highs or ("\0",))):
+        result.hits["intent"] = lowered  # 先了解一下房贷怎么弄: asking how it goes while only learning is no readiness
     if declared is not None:
         result.hits["intent"] = declared  # 客户意向中…但要等年后: the note's own word for the intent decides
     for key, hit in result.hits.items():
