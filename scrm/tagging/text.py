@@ -193,6 +193,7 @@ _CN_FIG = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d++(?:\.\d++)?|[{_CN}])(?:\d++(?:\.\d++)?|[{_CN}万亿wk])*"
 _AMOUNT = re.compile(rf"(?P<num>{_NUM})(?P<unit>块钱|元|块)?")
 _APPROX = re.compile(r"([十百千]|\d0)(来|多)(万|w)")
+_APPROX_GE = re.compile(r"([十百]|\d0)来(个)")
 # 五万八万都行: two figures said together, each with its magnitude, are alternatives (the larger counts)
 _ALTERNATIVES = re.compile(rf"^((?:\d++(?:\.\d++)?|[{_CN_FIG}])+[万w])((?:\d++(?:\.\d++)?|[{_CN_FIG}])+[万w])$")
 _RANGE_SEP = re.compile(r"\s*(?:-|~|到|至|—)\s*$")
@@ -325,7 +326,7 @@ _MONEY_GOOD_BEFORE = ("贷", "借", "额度", "要", "需要", "想", "融资", 
 # 要10到15个: a range of 个 counts both ends as ten-thousands
 # 个 stands for 万 only where no noun follows it: the clause ends, a question or a term follows (借二十个吗, 要二十个
 # 分三年), not 借一个信用贷, 做了两个分期乐, 网贷有两个在还
-_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})"
+_GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|抵(?!押)|批|做|(?<!名)下)[^，。,.;；!！?？ \d{_CN}]{{0,2}})"
                  rf"(?:(\d++|[{_CN}]+)(到|至|-|~))?(\d++|[{_CN}]+)个"
                  rf"(?![月人网平口工小w万])(?=$|[^\u4e00-\u9fff]|[吗嘛么呢吧啊呀哦哈急能就够也左上期{_CN_FIG}]|分[\d{_CN_FIG}]|的话)")
 
@@ -420,8 +421,8 @@ _THOUSANDS_SEP = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?!\d|,\d|\.(?!\d))") 
 _CURRENCY_BEFORE = re.compile(r"(?:¥|(?<![a-z])(?:rmb|cny) ?)(\d++(?:\.\d++)?)(?:元|块)?(?![\d万千亿wk块元])")
 # 看到广告说最高可借200万, 你们宣传上写能贷一百万: what an advertisement offers, not the loan wanted
 _ADVERT = re.compile("广告|宣传|官网|海报|传单")
-# 四十万也行, 其实15万也可以: a smaller figure the customer would settle for, not a change of the want
-_CONCESSION = ("也行", "也可以", "也能接受", "也凑合", "也ok", "也成")
+# 你跟他沟通一下，降到350万能不能接受: a figure put to the customer to accept is an offer, not the want
+_OFFER_PUT = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:他|她|客户|你)?(?:能不能|能否|可不可以|愿不愿意|是否|能)?接受")
 # 前天说的那个50个, 这个二十个: a figure of 个 named by a demonstrative, as the clause ends, is ten-thousands
 _GE_NAMED = re.compile(rf"(?<=[那这]个)(\d{{2,3}}|[{_CN_FIG}]{{2,3}})个(?=$|[，。,.;；!！?？ ]|[吗呢吧啊能就])")
 
@@ -462,11 +463,14 @@ def extract_amount(text: str) -> int | None:
     due = "到期" in text or "要还" in text or "得还" in text
     given_up = "不" in text
     hearsay = "说" in text or "讲" in text
+    offer = "接受" in text
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
+        if "来个" in text:
+            text = _APPROX_GE.sub(r"\1个", text)  # 想贷个二十来个: about twenty ten-thousands (not 二十来个人)
         text = _GE.sub(_ten_thousands, text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
         if "那个" in text or "这个" in text:
             text = _GE_NAMED.sub(_ten_thousands_alone, text)
@@ -531,6 +535,8 @@ def extract_amount(text: str) -> int | None:
         if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
                 _before(text, m.start(), 14)):
             continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
+        if offer and _OFFER_PUT.match(text, m.end()):
+            continue  # 降到350万能不能接受: an offer put to the customer
         if advert and _ADVERT.search(text, max(0, m.start() - 16), m.start()) and not _SETTLE_WANTED.search(before):
             continue  # 看到广告说最高可借200万: what is advertised (not 看到你们广告，想借十万)
         if before.endswith(("全款", "全款买的", "全款买")):
@@ -583,8 +589,7 @@ def extract_amount(text: str) -> int | None:
             first_plan = len(said)
         if (good or plain) and (_CORRECTION_RE.search(clause)
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
-                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)) and not (
-                text[m.end():m.end() + 6].lstrip("块钱元的").startswith(_CONCESSION)):
+                                or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
             corrected = yuan
     if corrected is not None and len(good) + len(plain) > 1:
         return corrected
@@ -834,19 +839,20 @@ _CITY_OF = {
     "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特",
                       "桐城", "仙游", "霞浦", "高邮", "榆中", "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴",
-                      "海宁", "普宁", "南安", "澳门")},
+                      "海宁", "普宁", "南安")},
 }
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
 _CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
                     "大理": ("石", "寺"), "普洱": ("茶",), "安顺": ("利",), "白银": ("首饰",), "大兴": ("安", "土木"),
                     "福田": ("汽车", "货车", "的车", "欧曼", "轻卡", "卡车", "牌")}
-# 厦门中山路: a street named after a city is no city
-_STREET = re.compile("路(?!桥)|街|大道")  # (台州路桥 is a district)
+# 厦门中山路: a street named after a city is no city; nor is a rural bank or a university named after one (上海农商行,
+# 在吉林大学当老师), which may stand in another city
+_STREET = re.compile("路(?!桥)|街|大道|农商|农村商业|大学")  # (台州路桥 is a district)
 # 吉林四平: a province's name that is also a city's, before a city in that province
 _PROVINCE_CITIES = frozenset(("吉林",))
 
 
-# wo zai fuzhou, 人在bj: a city typed in pinyin or by its initials (only the initials everyone reads one way)
+# wo zai fuzhou, based in shanghai: a city typed in pinyin
 _PINYIN_CITY = {
     **{p: c for p, c in (("beijing", "北京"), ("shanghai", "上海"), ("guangzhou", "广州"), ("shenzhen", "深圳"),
                          ("chengdu", "成都"), ("chongqing", "重庆"), ("hangzhou", "杭州"), ("wuhan", "武汉"),
@@ -859,9 +865,11 @@ _PINYIN_CITY = {
                          ("lanzhou", "兰州"), ("huizhou", "惠州"), ("zhuhai", "珠海"), ("wenzhou", "温州"),
                          ("quanzhou", "泉州"), ("changzhou", "常州"), ("xuzhou", "徐州"), ("xining", "西宁"),
                          ("urumqi", "乌鲁木齐"), ("hongkong", "香港"), ("hong kong", "香港"), ("macau", "澳门"))},
-    "bj": "北京", "sh": "上海", "gz": "广州", "sz": "深圳", "cq": "重庆",
 }
-_PINYIN_CITY_RE = re.compile(r"(?<![a-z])(?:" + "|".join(sorted(_PINYIN_CITY, key=len, reverse=True)) + r")(?![a-z])")
+# initials only right after 在 (人在bj), since gz is also 工资 and sz is also 苏州
+_INITIALS_CITY = {"bj": "北京", "sh": "上海", "gz": "广州", "cq": "重庆"}
+_PINYIN_CITY_RE = re.compile(r"(?<![a-z])(?:" + "|".join(sorted(_PINYIN_CITY, key=len, reverse=True))
+                             + r"|(?<=[在住])(?:" + "|".join(_INITIALS_CITY) + r"))(?![a-z])")
 
 
 @lru_cache(maxsize=1)
@@ -894,7 +902,7 @@ def extract_city(text: str) -> str | None:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))
     if _LATIN.search(text):
-        found.extend((m.start(), m.end(), _PINYIN_CITY[m.group()]) for m in _PINYIN_CITY_RE.finditer(text))
+        found.extend((m.start(), m.end(), _PINYIN_CITY.get(m.group()) or _INITIALS_CITY[m.group()]) for m in _PINYIN_CITY_RE.finditer(text))
         found.sort()
     if not found:
         return None
