@@ -902,7 +902,8 @@ def extract_city(text: str) -> str | None:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))
     if _LATIN.search(text):
-        found.extend((m.start(), m.end(), _PINYIN_CITY.get(m.group()) or _INITIALS_CITY[m.group()]) for m in _PINYIN_CITY_RE.finditer(text))
+        found.extend((m.start(), m.end(), _PINYIN_CITY.get(m.group()) or _INITIALS_CITY[m.group()])
+                     for m in _PINYIN_CITY_RE.finditer(text))
         found.sort()
     if not found:
         return None
