@@ -333,6 +333,8 @@ _GE = re.compile(rf"((?:(?<![房车])贷|借|要|押|抵押|抵(?!押)|批|做|(
 
 _LINKS = (" is", " was", " are", " about", " around", " of")  # English words between a word of money and its figure
 _SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷", "需要", "想要")
+# 贷款500000, 想借个50000左右, 需要30000: words of a loan wanted right before a bare number make it money
+_BARE_FIGURE_AFTER = ("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额", "借个", "贷个", "需要")
 _WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
 _RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
 
@@ -512,7 +514,7 @@ def extract_amount(text: str) -> int | None:
             # a bare number is an amount only right after a loan word (贷款500000), never a phone number
             # (进货差5000: money short for a purpose is wanted)
             if not (len(num) <= 9 and value >= 1000 and (
-                    _before(text, m.start(), 4).rstrip(":¥").endswith(("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额"))
+                    _before(text, m.start(), 4).rstrip(":¥").endswith(_BARE_FIGURE_AFTER)
                     or (len(num) <= 7 and _SUFFICES_RE.match(text, m.end())))):
                 continue
         if value < 1000 or value > 1_000_000_000:
@@ -885,6 +887,9 @@ _CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现�
 _CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
 # 老家在南阳, 之前在深圳打工: where the customer comes from or was, below where they are
 _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
+# 之前在福州交了三年，现在回老家了: a city left behind names none when the text says the customer has moved since
+_CITY_GONE_BEFORE = ("之前在", "以前在", "原来在", "原先在", "本来在")
+_MOVED = re.compile("现在回|回老家|回来了|搬走|搬到|离开")
 
 
 def extract_city(text: str) -> str | None:
@@ -914,6 +919,10 @@ def extract_city(text: str) -> str | None:
             before = "在"  # wo zai fuzhou: 在 in pinyin
         if before.endswith(_CITY_PAST_BEFORE) or (text.startswith(_CITY_LEFT, end) and not text.startswith("返工", end)):
             rank = 0
+            if before.endswith(_CITY_GONE_BEFORE) and _MOVED.search(text, end):
+                rank = -1  # (a city the customer has left: none, unless another is named)
+                if best_rank < 0:
+                    best = None
         elif before.endswith(_CITY_NOW_BEFORE):
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)

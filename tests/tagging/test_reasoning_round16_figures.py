@@ -17,7 +17,8 @@
   him- or herself is (我自己喺深圳返工, 本人在) above where a relative or a house is, 返工 (to go to work) is no place come
   back from, internet words (集美们) and a university or a rural bank named after a city (吉林大学, 上海农商行) are no
   city, and a city typed in pinyin (wo zai fuzhou, based in shanghai) or by initials right after 在 (人在bj) is read, while
-  initials elsewhere (gz 6k: 工资) are not.
+  initials elsewhere (gz 6k: 工资) are not; a city left behind (之前在福州交了三年，现在回老家了) names none;
+- a bare number right after a word of the loan wanted (想借个50000左右, 需要30000) is money.
 """
 
 from __future__ import annotations
@@ -169,3 +170,31 @@ def test_the_city(text, want):
 ])
 def test_no_city_from_words_that_are_no_place(text):
     assert city(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "之前在深圳上班交过社保 现在回贵州了 没交了 想借个4万 36期",
+    "我公积金断了一年了，之前在福州交了三年，现在回老家了",
+])
+def test_a_city_left_behind_names_none(text):
+    assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("之前在深圳打工，后来搬到东莞了，想借五万", "东莞"),
+    ("之前在深圳上班，想借五万", "深圳"),
+    ("老家在南阳，现在回老家了", "南阳"),
+])
+def test_a_city_not_left_or_replaced(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借个50000左右", 50_000),
+    ("我想借款30000", 30_000),
+    ("需要50k rmb，36 months", 50_000),
+    ("my income is 300k a year, rent is 8k, need 50k", 50_000),
+    ("想借三萬蚊，分兩年還", 30_000),
+])
+def test_a_bare_or_foreign_written_figure_wanted(text, want):
+    assert amount(text) == want
