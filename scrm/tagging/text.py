@@ -664,7 +664,9 @@ _TERM_BAD_AFTER = ("前", "内", "以来", "里", "了", "多了", "的时间", 
                    # a deposit's term (一年期的定期存款有十万)
                    "定期", "的定期", "期的定", "期定期", "存款", "的存款", "期存款",
                    # a statement of that period asked for (补半年对公流水, 一年银行流水, 半年的工资流水)
-                   "对公", "对私", "银行流", "工资流", "个人流", "公司流", "微信流", "的对公", "的银行流", "的工资流")
+                   "对公", "对私", "银行流", "工资流", "个人流", "公司流", "微信流", "的对公", "的银行流", "的工资流",
+                   # a school grade (孩子上三年级)
+                   "级")
 # 两年内还清: the term; 半年后还, 一年以后一次性还清: repaid when the period is over, the term too
 _TERM_PAID_OFF = ("内还", "之内还", "以内还", "内结清")
 _TERM_PAID_AFTER = re.compile(r"(?:之|以)?后(?:就|能|就能|再)?(?:一次性|一起|全部)?(?:还|结清)(?![要有没不是在得])")
@@ -688,6 +690,7 @@ _MONTH_DAY = re.compile(r"(?:\d+|[一二三四五六七八九十]+)(?:号|日)|�
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
 
+_HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
 _PERIODS_LEFT = re.compile(r"(?:还有|剩下?)(?:\d|[一二两三四五六七八九十几])")
 # 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
 _INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:账单)?分期 ?(?:了|的|是|还有|还剩)?$")
@@ -701,6 +704,8 @@ def extract_term(text: str) -> int | None:
     last: list[int] | None = None
     corrected: int | None = None
     instalments = "分期" in text
+    if "half a" in text:
+        text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
     if "仨" in text:
         text = text.replace("仨月", "三个月").replace("仨", "三")  # 仨月就还, 仨年: three (仨 is 三个), the northern way
     compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []

@@ -18,7 +18,8 @@
   back from, internet words (集美们) and a university or a rural bank named after a city (吉林大学, 上海农商行) are no
   city, and a city typed in pinyin (wo zai fuzhou, based in shanghai) or by initials right after 在 (人在bj) is read, while
   initials elsewhere (gz 6k: 工资) are not; a city left behind (之前在福州交了三年，现在回老家了) names none;
-- a bare number right after a word of the loan wanted (想借个50000左右, 需要30000) is money.
+- a bare number right after a word of the loan wanted (想借个50000左右, 需要30000) is money;
+- terms in English (half a year, 3 yrs) are read, and a school grade (三年级) is no term.
 """
 
 from __future__ import annotations
@@ -198,3 +199,37 @@ def test_a_city_not_left_or_replaced(text, want):
 ])
 def test_a_bare_or_foreign_written_figure_wanted(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借20w，half a year", 6),
+    ("need 20w, 3 yrs", 36),
+    ("want 10w, repay in 1 year", 12),
+])
+def test_a_term_said_in_english(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我今年35岁，孩子上三年级",
+    "十年老店了，想问下能不能贷",
+    "三个月内查询了8次，还能贷吗",
+    "我在这家公司一年半了",
+    "每个月还4000，还了两年了",
+])
+def test_no_term_from_an_age_a_grade_or_a_time_gone_by(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "salary 15k, 有社保, can I get a loan?",
+    "我屋头有套房子，值个百把万，想问下能贷不",
+    "车是18年的，买的时候20个，现在能押多少",
+    "我做外贸的，一年流水两三百个，能做多少",
+    "哥，我那个车押了5个，还能再押吗",
+    "房子是2018年买的，当时总价150w，现在还欠80w房贷",
+    "工资到手6k5，能借多少",
+    "I owe 200k on credit cards, need help",
+])
+def test_figures_had_are_no_amount(text):
+    assert amount(text) is None
