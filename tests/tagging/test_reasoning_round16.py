@@ -20,7 +20,8 @@
   name (是我爹的名字) is theirs;
 - social insurance or a housing fund named with its city (有深圳社保, 有广州公积金) is had, while asking whether one
   has it (有没有深圳社保都行) says neither;
-- more relatives (我兄弟, 侄子, 女婿, 邻居) are someone else: their online loans are not the customer's;
+- more relatives (我兄弟, 侄子, 女婿, 邻居) are someone else: their online loans are not the customer's, and a business
+  for someone else (给儿子做点生意, 给他弟做生意用的) is neither the customer's business nor a business loan;
 - a count of inquiries said right after they are called many (查询有点多，大概四五次) decides: below six there are not
   too many;
 - English words in a Chinese message are read as the Chinese words (apply, how to apply, urgent, not urgent, loan,
@@ -220,3 +221,16 @@ def test_an_english_sentence_keeps_its_nouns():
 
 def test_urgent_in_english_is_high():
     assert intent("urgent!! need a loan asap") == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "小伙子你好 我家老头子走了 房子在中山 想抵出去借点钱 大概十来万 给儿子做点生意",
+    "@小李 这个客户别急着推，他说借五十万是给他弟做生意用的，他自己名下什么都没有",
+])
+def test_a_business_for_someone_else_is_not_the_customers(text):
+    assert asserted(text).get("企业主") is not True
+    assert product(text) != "经营贷"
+
+
+def test_ones_own_business_is_still_had_beside_it():
+    assert asserted("我自己开了家饭店，想借钱周转").get("企业主") is True
