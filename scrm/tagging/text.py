@@ -274,7 +274,9 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      "逾期金额", "逾期款", "逾期额", "逾期了", "逾期的", "公里", "里程",
                      # money borrowed from people before (借朋友的五万要还)
                      "借朋友的", "借亲戚的", "借别人的", "借家里的", "借同事的", "借同学的", "借老乡的",
-                     "朋友借的", "亲戚借的", "别人借的", "家里借的")
+                     "朋友借的", "亲戚借的", "别人借的", "家里借的",
+                     # money paid back (上个月刚还完5万)
+                     "还完", "还清", "刚还")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed
@@ -412,7 +414,7 @@ _FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5
 _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚刚?|早就?|都)(?:结清|还完|还清|还上)|"
                       r"(?:结清|还完|还清|还上)了)")
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
-_HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
+_HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的|经理|信贷员|业务员|客服)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
 # 借五万, 想贷十万: borrowing said as a verb right before the figure (not 经营贷200万, a loan named)
 _BORROWED_RIGHT_BEFORE = re.compile(r"借[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
@@ -421,6 +423,9 @@ _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
 _THOUSANDS_SEP = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?!\d|,\d|\.(?!\d))")  # (200,000.00元)
 # ¥80000, rmb 3万: the currency written before the figure is its unit, as 元 after it is
 _CURRENCY_BEFORE = re.compile(r"(?:¥|(?<![a-z])(?:rmb|cny) ?)(\d++(?:\.\d++)?)(?:元|块)?(?![\d万千亿wk块元])")
+# 我们这边最高可以做到50万，你看需要多少: a figure before the customer is asked what they need is not their want
+_WANT_ASKED = re.compile(r"(?:你|您)(?:看|们)?(?:需要|要|想借|想贷|打算借|打算贷)(?:多少|几)(?:钱|万|个)?"
+                         r"(?=$|[，。,.;；!！?？ 呢啊吧呀])")  # (not 你看需要多少资料)
 # 看到广告说最高可借200万, 你们宣传上写能贷一百万: what an advertisement offers, not the loan wanted
 _ADVERT = re.compile("广告|宣传|官网|海报|传单")
 # 你跟他沟通一下，降到350万能不能接受: a figure put to the customer to accept is an offer, not the want
@@ -466,6 +471,7 @@ def extract_amount(text: str) -> int | None:
     given_up = "不" in text
     hearsay = "说" in text or "讲" in text
     offer = "接受" in text
+    asks_want = "多少" in text or "几" in text
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
@@ -537,6 +543,8 @@ def extract_amount(text: str) -> int | None:
         if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
                 _before(text, m.start(), 14)):
             continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
+        if asks_want and _WANT_ASKED.search(text, m.end()):
+            continue  # 最高可以做到50万，你看需要多少: the customer's want is yet to be said
         if offer and _OFFER_PUT.match(text, m.end()):
             continue  # 降到350万能不能接受: an offer put to the customer
         if advert and _ADVERT.search(text, max(0, m.start() - 16), m.start()) and not _SETTLE_WANTED.search(before):

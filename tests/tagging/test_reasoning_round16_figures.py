@@ -19,7 +19,9 @@
   city, and a city typed in pinyin (wo zai fuzhou, based in shanghai) or by initials right after 在 (人在bj) is read, while
   initials elsewhere (gz 6k: 工资) are not; a city left behind (之前在福州交了三年，现在回老家了) names none;
 - a bare number right after a word of the loan wanted (想借个50000左右, 需要30000) is money;
-- terms in English (half a year, 3 yrs) are read, and a school grade (三年级) is no term.
+- terms in English (half a year, 3 yrs) are read, and a school grade (三年级) is no term;
+- a lender's figure before the customer is asked what they need (最高可以做到50万，你看需要多少), what a bank's
+  manager said (客户经理说可以批30万) and money paid back (刚还完5万) are no amount.
 """
 
 from __future__ import annotations
@@ -233,3 +235,23 @@ def test_no_term_from_an_age_a_grade_or_a_time_gone_by(text):
 ])
 def test_figures_had_are_no_amount(text):
     assert amount(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "我们这边最高可以做到50万，你看需要多少",
+    "我们最多能批30万，您要几万？",
+    "客户经理说可以批30万",
+    "上个月刚还完5万",
+])
+def test_an_offer_before_the_want_is_asked_or_money_paid_back_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借10万，你看需要多少资料", 100_000),
+    ("想借10万，你看要几天", 100_000),
+    ("借五万，还完再借", 50_000),
+    ("还完网贷想再借5万", 50_000),
+])
+def test_the_want_stays_beside_a_question_or_a_repayment(text, want):
+    assert amount(text) == want
