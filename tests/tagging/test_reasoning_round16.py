@@ -25,7 +25,8 @@
 - a count of inquiries said right after they are called many (查询有点多，大概四五次) decides: below six there are not
   too many;
 - English words in a Chinese message are read as the Chinese words (apply, how to apply, urgent, not urgent, loan,
-  credit card, cash flow, boss, business), while an English sentence's everyday nouns (a car) stay English.
+  credit card, cash flow, boss, business), while an English sentence's everyday nouns (a car) stay English;
+- traditional characters still left as they were (禮拜, 麻煩, 查詢, 記錄, 勞保, 賭場) are read as simplified ones.
 """
 
 from __future__ import annotations
@@ -234,3 +235,16 @@ def test_a_business_for_someone_else_is_not_the_customers(text):
 
 def test_ones_own_business_is_still_had_beside_it():
     assert asserted("我自己开了家饭店，想借钱周转").get("企业主") is True
+
+
+@pytest.mark.parametrize("text, read", [
+    ("這個禮拜急用，麻煩儘快", "这个礼拜急用,麻烦尽快"),
+    ("查詢次數太多，有逾期記錄", "查询次数太多,有逾期记录"),
+    ("有勞保", "有劳保"),
+])
+def test_traditional_characters_are_read_as_simplified(text, read):
+    assert normalize(text) == read
+
+
+def test_a_week_said_in_traditional_characters_is_high():
+    assert intent("我開了間餐廳，這個禮拜就要用錢") == "high"
