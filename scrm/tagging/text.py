@@ -431,7 +431,7 @@ _ADVERT = re.compile("广告|宣传|官网|海报|传单")
 # 你跟他沟通一下，降到350万能不能接受: a figure put to the customer to accept is an offer, not the want
 _OFFER_PUT = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:他|她|客户|你)?(?:能不能|能否|可不可以|愿不愿意|是否|能)?接受")
 # 前天说的那个50个, 这个二十个: a figure of 个 named by a demonstrative, as the clause ends, is ten-thousands
-_GE_NAMED = re.compile(rf"(?<=[那这]个)(\d{{2,3}}|[{_CN_FIG}]{{2,3}})个(?=$|[，。,.;；!！?？ ]|[吗呢吧啊能就])")
+_GE_NAMED = re.compile(rf"[那这]个(\d{{2,3}}|[{_CN_FIG}]{{2,3}})个(?=$|[，。,.;；!！?？ ]|[吗呢吧啊能就])")
 
 
 def _ten_thousands_alone(m: re.Match) -> str:
@@ -439,6 +439,13 @@ def _ten_thousands_alone(m: re.Match) -> str:
     if _COUNTED_THINGS.search(m.string, max(0, m.start() - 16), m.start()):
         return m.group()
     return m.group(1) + "万"
+
+
+def _named_ten_thousands(m: re.Match) -> str:
+    """那个50个 → 那个50万, unless loans or cards were just named (网贷那个3个平台 stays a count)."""
+    if _COUNTED_THINGS.search(m.string, max(0, m.start() - 16), m.start()):
+        return m.group()
+    return m.group()[:2] + m.group(1) + "万"
 
 
 def _before(text: str, start: int, n: int = 8) -> str:
@@ -471,7 +478,7 @@ def extract_amount(text: str) -> int | None:
     given_up = "不" in text
     hearsay = "说" in text or "讲" in text
     offer = "接受" in text
-    asks_want = "多少" in text or "几" in text
+    asks_want = ("你" in text or "您" in text) and ("多少" in text or "几" in text)
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     if "来" in text or "多" in text:
@@ -481,7 +488,7 @@ def extract_amount(text: str) -> int | None:
             text = _APPROX_GE.sub(r"\1个", text)  # 想贷个二十来个: about twenty ten-thousands (not 二十来个人)
         text = _GE.sub(_ten_thousands, text)  # 贷二十个, 抵押60个: brokers count ten-thousands as 个
         if "那个" in text or "这个" in text:
-            text = _GE_NAMED.sub(_ten_thousands_alone, text)
+            text = _GE_NAMED.sub(_named_ten_thousands, text)
         if _LOAN_WORD.search(text):
             text = _GE_ALONE.sub(_ten_thousands_alone, text)
         text = text.replace("个w", "w").replace("个万", "万")  # 6个w
