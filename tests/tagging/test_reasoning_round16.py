@@ -248,3 +248,12 @@ def test_traditional_characters_are_read_as_simplified(text, read):
 
 def test_a_week_said_in_traditional_characters_is_high():
     assert intent("我開了間餐廳，這個禮拜就要用錢") == "high"
+
+
+@pytest.mark.parametrize("text", ["俺家的房子在铜山，是俺爹的名字，能不能抵押", "老家的房子写的我爸名字，想抵押"])
+def test_a_house_in_a_parents_name_is_theirs(text):
+    assert asserted(text).get("有房产") is not True
+
+
+def test_a_house_in_the_customers_name_is_had():
+    assert asserted("客户说房子是婚前父母买的写的他名字 想做房抵").get("有房产") is not False
