@@ -441,6 +441,15 @@ def _ten_thousands_alone(m: re.Match) -> str:
     return m.group(1) + "万"
 
 
+# 十点五万, 三点五个w: a decimal point said in words, one digit after it and a magnitude right after that
+_CN_DECIMAL = re.compile(r"([一二两三四五六七八九十百]+)点([零〇一二三四五六七八九])(?=个?[万w千k亿])")
+
+
+def _cn_decimal(m: re.Match) -> str:
+    whole = parse_number(m.group(1))
+    return m.group() if whole is None else f"{int(whole)}.{CN_DIGITS[m.group(2)]}"
+
+
 def _named_ten_thousands(m: re.Match) -> str:
     """那个50个 → 那个50万, unless loans or cards were just named (网贷那个3个平台 stays a count)."""
     if _COUNTED_THINGS.search(m.string, max(0, m.start() - 16), m.start()):
@@ -481,6 +490,8 @@ def extract_amount(text: str) -> int | None:
     asks_want = ("你" in text or "您" in text) and ("多少" in text or "几" in text)
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
+    if "点" in text:
+        text = _CN_DECIMAL.sub(_cn_decimal, text)  # 十点五万: 10.5万, the decimal point said
     if "来" in text or "多" in text:
         text = _APPROX.sub(r"\1\3", text)  # 二十来万, 三十多万: the round figure
     if "个" in text:
@@ -491,7 +502,7 @@ def extract_amount(text: str) -> int | None:
             text = _GE_NAMED.sub(_named_ten_thousands, text)
         if _LOAN_WORD.search(text):
             text = _GE_ALONE.sub(_ten_thousands_alone, text)
-        text = text.replace("个w", "w").replace("个万", "万")  # 6个w
+        text = text.replace("个w", "w").replace("个万", "万").replace("个亿", "亿")  # 6个w, 1个亿
     for m in _AMOUNT.finditer(text):
         num, unit = m.group("num"), m.group("unit")
         if text[m.start() - 1:m.start()] == "几" and m.start() > 0 and not (

@@ -21,7 +21,9 @@
 - a bare number right after a word of the loan wanted (想借个50000左右, 需要30000) is money;
 - terms in English (half a year, 3 yrs) are read, and a school grade (三年级) is no term;
 - a lender's figure before the customer is asked what they need (最高可以做到50万，你看需要多少), what a bank's
-  manager said (客户经理说可以批30万) and money paid back (刚还完5万) are no amount.
+  manager said (客户经理说可以批30万) and money paid back (刚还完5万) are no amount;
+- a decimal point said in words before a magnitude (十点五万, 三点五个w) and 个亿 (1个亿) are figures, a clock time (十点去面签)
+  is none.
 """
 
 from __future__ import annotations
@@ -254,4 +256,22 @@ def test_an_offer_before_the_want_is_asked_or_money_paid_back_is_no_amount(text)
     ("还完网贷想再借5万", 50_000),
 ])
 def test_the_want_stays_beside_a_question_or_a_repayment(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借十点五万", 105_000),
+    ("想借三点五个w", 35_000),
+    ("想贷两点五万，分三年", 25_000),
+    ("想借1个亿", 100_000_000),
+    ("想借十万零五千", 105_000),
+    ("想借10万5千", 105_000),
+    ("想借一万伍", 15_000),
+    ("想借十W", 100_000),
+    ("想借1万-2万", 20_000),
+    ("想借２万", 20_000),
+    ("明天十点去面签，想借五万", 50_000),
+    ("晚上八点五十分打电话，借两万", 20_000),
+])
+def test_a_decimal_point_or_a_magnitude_said_in_words(text, want):
     assert amount(text) == want
