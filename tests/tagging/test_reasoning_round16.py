@@ -1,7 +1,8 @@
 """The sixteenth round of reasoning, one kind at a time:
 - dialect question words are read as their standard words: Wuhan 么样 (么样申请, 么样搞) and Xining 阿么 (阿么弄哩) are
   怎么, 么子 is 什么 (要么子手续, 么子时候), Jianghuai 阿是 / 阿能 ask 是不是 / 能不能, and Yangzhou 不照 is 不行
-  (不照就算了 is no decline); 怎么样, 什么样 and 什么时候 stay as they are;
+  (不照就算了 is no decline), and so are southwestern 啷个 (怎么), 啥子 (啥), 哪样时候 (什么时候), 勒个 (这个) and 么得
+  (没得); 怎么样, 什么样, 什么时候 and 怎么得了 stay as they are;
 - asking how to go about the loan (怎么弄, 怎么借, 要什么手续, 需要什么资料) is high, unless the text says it only
   asks or learns (先了解一下房贷怎么弄, 先问问需要什么资料); how something happened (怎么搞的) is no such question;
 - a deadline this week or by the month's end said with 一定要 / 必须要 (月底前一定要) is high;
@@ -257,3 +258,20 @@ def test_a_house_in_a_parents_name_is_theirs(text):
 
 def test_a_house_in_the_customers_name_is_had():
     assert asserted("客户说房子是婚前父母买的写的他名字 想做房抵").get("有房产") is not False
+
+
+@pytest.mark.parametrize("text, read", [
+    ("我名下啥子都没得", "我名下啥都没得"),
+    ("哪样时候能批", "什么时候能批"),
+    ("啷个申请", "怎么申请"),
+    ("勒个月就要用", "这个月就要用"),
+    ("么得社保", "没得社保"),
+    ("怎么得了", "怎么得了"),
+])
+def test_southwestern_words_are_read_as_standard(text, read):
+    assert normalize(text) == read
+
+
+@pytest.mark.parametrize("text", ["啷个申请嘛", "勒个月就要用，哪样时候能批"])
+def test_southwestern_questions_of_readiness_are_high(text):
+    assert intent(text) == "high"
