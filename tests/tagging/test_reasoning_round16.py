@@ -2,7 +2,8 @@
 - dialect question words are read as their standard words: Wuhan 么样 (么样申请, 么样搞) and Xining 阿么 (阿么弄哩) are
   怎么, 么子 is 什么 (要么子手续, 么子时候), Jianghuai 阿是 / 阿能 ask 是不是 / 能不能, and Yangzhou 不照 is 不行
   (不照就算了 is no decline), and so are southwestern 啷个 (怎么), 啥子 (啥), 哪样时候 (什么时候), 勒个 (这个) and 么得
-  (没得); 怎么样, 什么样, 什么时候 and 怎么得了 stay as they are;
+  (没得), and Wu 弗 (不), 弗晓得 / 伐晓得 (不知道), 倷 (你), 几钿 (多少钱); 怎么样, 什么样, 什么时候, 怎么得了 and the
+  car 哈弗 stay as they are;
 - asking how to go about the loan (怎么弄, 怎么借, 要什么手续, 需要什么资料) is high, unless the text says it only
   asks or learns (先了解一下房贷怎么弄, 先问问需要什么资料); how something happened (怎么搞的) is no such question;
 - a deadline this week or by the month's end said with 一定要 / 必须要 (月底前一定要) is high;
@@ -275,3 +276,17 @@ def test_southwestern_words_are_read_as_standard(text, read):
 @pytest.mark.parametrize("text", ["啷个申请嘛", "勒个月就要用，哪样时候能批"])
 def test_southwestern_questions_of_readiness_are_high(text):
     assert intent(text) == "high"
+
+
+@pytest.mark.parametrize("text, read", [
+    ("弗晓得倷这里厂里周转做得弗", "不知道你这里厂里周转做得不"),
+    ("伐晓得你们利息几钿", "不知道你们利息多少钱"),
+    ("弗急，弗要打电话", "不急,不要打电话"),
+    ("我那台哈弗是全款买的", "我那台哈弗是全款买的"),
+])
+def test_wu_words_are_read_as_standard(text, read):
+    assert normalize(text) == read
+
+
+def test_wu_not_in_a_hurry_is_low():
+    assert intent("弗急，先问问") == "low"
