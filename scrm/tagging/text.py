@@ -713,6 +713,7 @@ _TERM_OF_LOAN = re.compile(r"的(?:[房车]抵|[房车]贷|抵押贷?|经营贷|
 
 _MONTH_DAY = re.compile(r"(?:\d+|[一二三四五六七八九十]+)(?:号|日)|初|底|中旬|上旬|下旬|末")
 # 分36期和分60期利息差多少, 三年还是五年划算: two terms weighed against each other, neither is chosen
+_EITHER_FINE = re.compile(r"(?:的)?(?:都行|都可以|都成|都ok|均可)")
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
 
@@ -734,7 +735,11 @@ def extract_term(text: str) -> int | None:
         text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
     if "仨" in text:
         text = text.replace("仨月", "三个月").replace("仨", "三")  # 仨月就还, 仨年: three (仨 is 三个), the northern way
-    compared = [m.span() for m in _TERMS_COMPARED.finditer(text)] if ("期" in text or "年" in text) else []
+    if "廿" in text or "卅" in text:
+        text = text.replace("廿", "二十").replace("卅", "三十")  # 分卅六期: thirty, the old way of writing it
+    # (一年或者两年都行: either is fine, so they are alternatives and the longer counts, as a range's upper end)
+    compared = [m.span() for m in _TERMS_COMPARED.finditer(text) if not _EITHER_FINE.match(text, m.end())] if (
+        "期" in text or "年" in text) else []
     for m in _TERM.finditer(text):
         if compared and any(s < m.end() and m.start() < e for s, e in compared):
             continue
@@ -775,6 +780,7 @@ def extract_term(text: str) -> int | None:
         # 那就做三年, 能不能做五年: a term done (做了三年 ends with 了, caught below)
         if _TERM_BAD_BEFORE_RE.search(before) and (not before.endswith(("分", "贷", "借", "期限", "万", "w", "做"))
                                                    or before.endswith("养贷")) and not before.endswith(_TERM_CEILING) \
+                and not before.endswith(("本息", "本金", "后本")) \
                 and not _TERM_NAMED.search(before):
             continue  # (以贷养贷半年: how long it has gone on; 期限能做到五年: the term named in its clause)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
@@ -794,8 +800,9 @@ def extract_term(text: str) -> int | None:
                 or (before.endswith(("贷", "借", "做", "办")) and _TERM_OF_LOAN.match(text, m.end()))) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
-        if last is not None and _RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]):
-            last.pop()  # 半年到一年, 1年到3年: the upper end replaces the lower one just seen
+        if last is not None and (_RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) or (
+                _EITHER.search(text, max(0, m.start() - 6), m.start()) and _EITHER_FINE.match(text, m.end()))):
+            last.pop()  # 半年到一年, 1年到3年, 一年或者两年都行: the upper end replaces the lower one just seen
         last = good if _TERM_GOOD_BEFORE_RE.search(before) else plain
         last.append(months)
         if _CORRECTION_RE.search(_before(text, m.start(), 12)):

@@ -23,7 +23,9 @@
 - a lender's figure before the customer is asked what they need (最高可以做到50万，你看需要多少), what a bank's
   manager said (客户经理说可以批30万) and money paid back (刚还完5万) are no amount;
 - a decimal point said in words before a magnitude (十点五万, 三点五个w) and 个亿 (1个亿) are figures, a clock time (十点去面签)
-  is none.
+  is none;
+- terms: two said as alternatives both fine (一年或者两年都行) give the longer, unlike two weighed (三年还是五年划算);
+  a repayment method before the term (等额本息五年) is no time gone by; 卅六期 is thirty-six.
 """
 
 from __future__ import annotations
@@ -275,3 +277,24 @@ def test_the_want_stays_beside_a_question_or_a_repayment(text, want):
 ])
 def test_a_decimal_point_or_a_magnitude_said_in_words(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("一年或者两年都行", 24),
+    ("两年或三年都可以，借二十万", 36),
+    ("等额本息五年", 60),
+    ("分卅六期", 36),
+    ("分三十六期", 36),
+    ("3-5年", 60),
+])
+def test_terms_said_as_alternatives_a_repayment_method_or_the_old_numerals(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "三年还是五年划算",
+    "分36期和分60期利息差多少",
+    "年限越长越好",
+])
+def test_terms_weighed_or_unsaid_are_none(text):
+    assert term(text) is None
