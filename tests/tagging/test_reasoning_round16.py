@@ -7,6 +7,8 @@
 - asking how to go about the loan (怎么弄, 怎么借, 要什么手续, 需要什么资料) is high, unless the text says it only
   asks or learns (先了解一下房贷怎么弄, 先问问需要什么资料); how something happened (怎么搞的) is no such question;
 - a deadline this week or by the month's end said with 一定要 / 必须要 (月底前一定要) is high;
+- a polite refusal (客户已婉拒) and a family against the loan (家里人反对) are low, and contact promised only if needed
+  (如有需要会主动联系) is no keenness;
 - no need for a loan (我没有贷款需求), a loan called off by the family (我儿子说不要借了) and calls refused (别再打了) are
   low; asking whether a pledge is needed (要不要押车, 用不用押车) is no refusal of one;
 - a house pledged with the bare verb (房子想抵一下, 想抵一套) is a house loan, while a house not to be pledged
@@ -290,3 +292,19 @@ def test_wu_words_are_read_as_standard(text, read):
 
 def test_wu_not_in_a_hurry_is_low():
     assert intent("弗急，先问问") == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户已婉拒，说家里人反对借钱，这次就不折腾了，如有需要会主动联系",
+    "客户说家里人反对，先不弄",
+])
+def test_a_polite_refusal_and_a_family_against_it_are_low(text):
+    assert intent(text) == "low"
+
+
+def test_contact_promised_only_if_needed_is_not_high():
+    assert intent("有需要会主动联系你") != "high"
+
+
+def test_a_customer_who_is_keen_is_still_high():
+    assert intent("跟进：客户很主动，问了好几次") == "high"
