@@ -275,8 +275,8 @@ _MONEY_BAD_BEFORE = ("收入", "工资", "月薪", "年薪", "薪资", "流水",
                      # money borrowed from people before (借朋友的五万要还)
                      "借朋友的", "借亲戚的", "借别人的", "借家里的", "借同事的", "借同学的", "借老乡的",
                      "朋友借的", "亲戚借的", "别人借的", "家里借的",
-                     # money paid back (上个月刚还完5万)
-                     "还完", "还清", "刚还")
+                     # money paid back (上个月刚还完5万), a sales target or result (这个月目标200万, 业绩八十万)
+                     "还完", "还清", "刚还", "目标", "业绩", "指标", "kpi")
 # a want said between a figure and a word above (把债还了大概需要六十万) makes the figure the amount again
 _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差", "差", "缺", "押",
                # 首付十万准备好了, 剩下贷二十万: the rest of the price borrowed

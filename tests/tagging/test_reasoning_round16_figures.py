@@ -25,7 +25,8 @@
 - a decimal point said in words before a magnitude (十点五万, 三点五个w) and 个亿 (1个亿) are figures, a clock time (十点去面签)
   is none;
 - terms: two said as alternatives both fine (一年或者两年都行) give the longer, unlike two weighed (三年还是五年划算);
-  a repayment method before the term (等额本息五年) is no time gone by; 卅六期 is thirty-six.
+  a repayment method before the term (等额本息五年) is no time gone by; 卅六期 is thirty-six;
+- a sales target or result (这个月目标200万, 业绩八十万) is no amount.
 """
 
 from __future__ import annotations
@@ -303,3 +304,12 @@ def test_terms_said_as_alternatives_a_repayment_method_or_the_old_numerals(text,
 ])
 def test_terms_weighed_or_unsaid_are_none(text):
     assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("@小王 今天业绩多少？这个月目标200万", None),
+    ("我的目标是借二十万", 200_000),
+    ("这个月业绩八十万了，客户要借三十万", 300_000),
+])
+def test_a_sales_target_is_no_amount(text, want):
+    assert amount(text) == want
