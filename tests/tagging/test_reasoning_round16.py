@@ -5,7 +5,8 @@
   (没得), and Wu 弗 (不), 弗晓得 / 伐晓得 (不知道), 倷 (你), 几钿 (多少钱); 怎么样, 什么样, 什么时候, 怎么得了 and the
   car 哈弗 stay as they are;
 - asking how to go about the loan (怎么弄, 怎么借, 要什么手续, 需要什么资料) is high, unless the text says it only
-  asks or learns (先了解一下房贷怎么弄, 先问问需要什么资料); how something happened (怎么搞的) is no such question;
+  asks or learns (先了解一下房贷怎么弄, 先提前问问需要什么资料: asking ahead of time is low); how something happened
+  (怎么搞的) is no such question;
 - a deadline this week or by the month's end said with 一定要 / 必须要 (月底前一定要) is high;
 - a polite refusal (客户已婉拒) and a family against the loan (家里人反对) are low, and contact promised only if needed
   (如有需要会主动联系) is no keenness;
