@@ -30,7 +30,8 @@ def kill_hard(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
+    """A generous bound: a freshly started worker process imports the whole app first, slowly on a loaded machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
