@@ -57,7 +57,8 @@
   名下) are not the customer's unless they borrow together; talking it over together (等老公回来一起商量) is no loan
   taken together;
 - intent: contact put off a month or more (下个月再联系, 年后再联系, 下月再回访) is low even with a need stated, unlike a
-  week's wait (下周再联系); the salesperson's own plan to call again soon (下周再回访) is no decline by the customer; work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
+  week's wait (下周再联系); the salesperson's own plan to call again soon (下周再回访) is no decline by the customer;
+  work in an office said with 做 (在银行做后台) is salaried, a loan made at a bank (在银行做过一笔) is not;
 - asking whether a pledge is required (阿是要房子抵押的, 是不是要押车) offers none, and the house or car it names is
   not implied; asking whether to pledge (要不要抵押房子) asks for no unsecured loan (its 不要抵押 is no wish);
 - a pledge loan moved from another lender (想把车贷转到你们这边, 车已经押在别家，想转过来) is that pledge loan asked
