@@ -91,9 +91,9 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 
 
 SET_NAMES = {
-    "heldout15": "hand-labelled held-out set 15 (data/heldout15.psv, heldout15b.psv): written by two writers from the "
-                 "guideline alone as the sixteenth round of rules began, never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout14b.psv, dev4.psv to dev9.psv): "
+    "heldout16": "hand-labelled held-out set 16 (data/heldout16.psv, heldout16b.psv): written by two writers from the "
+                 "guideline alone as the seventeenth round of rules began, never trained or tuned on",
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout15b.psv, dev4.psv to dev9.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
@@ -112,6 +112,8 @@ SET_NAMES = {
     "heldout13": "of which the thirteenth held-out set (data/heldout13.psv, heldout13b.psv), rotated into the dev "
                  "material",
     "heldout14": "of which the fourteenth held-out set (data/heldout14.psv, heldout14b.psv), rotated into the dev "
+                 "material",
+    "heldout15": "of which the fifteenth held-out set (data/heldout15.psv, heldout15b.psv), rotated into the dev "
                  "material",
     "dev4": "of which the fourth round's dev material (data/dev4.psv)",
     "dev5": "of which the fifth round's dev material (data/dev5.psv)",
