@@ -296,7 +296,8 @@ _MONEY_FIRST_PLAN = ("原计划", "原来要", "原来想", "原来说", "原本
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)")  # 急，5000就行: a bare figure that suffices
 # 有十五万的额度吗: a limit asked for, not one had
-_LIMIT_ASKED = re.compile(r"的?额度(?:吗|么|嘛|没|不|呢|有没有|可以)")
+# (昨天那个二十万的额度批下来没: the figure of an application still pending)
+_LIMIT_ASKED = re.compile(r"的?额度(?:批下来|下来|批了|批)?(?:吗|么|嘛|没|不|呢|有没有|可以)")
 # 剩下的四十万想全用公积金贷: the rest borrowed, the want said after the figure
 _REST = re.compile(r"剩下的?$")
 _WANT_AFTER = re.compile(r"(?:的话)?(?:想|要|打算|准备|需要)[^，。,.;；!！?？ ]{0,6}(?:贷|借)")
@@ -466,9 +467,30 @@ def _before(text: str, start: int, n: int = 8) -> str:
     return chunk
 
 
+# xiang dai 20 wan, 5nian, 12 ge yue: a figure's unit written in pinyin after digits
+_PINYIN_UNITS = re.compile(r"(?<=\d) ?(wan|nian|ge ?yue|qi)(?![a-z])")
+_PINYIN_UNIT_WORDS = {"wan": "万", "nian": "年", "qi": "期"}
+
+
+def _pinyin_units(text: str) -> str:
+    return _PINYIN_UNITS.sub(lambda m: _PINYIN_UNIT_WORDS.get(m.group(1), "个月"), text)
+
+
+# 车贷还差三万多, 房贷还差二十万没还完: what is still owed on a loan had, not a shortfall to borrow
+_BALANCE_OWED = re.compile(r"(?:[房车]贷|贷款|按揭)(?:还|也)?(?:差|欠)$")
+# 医院让先交五万押金, 医院押金要三万: what a hospital asks to be paid now is the money needed
+_HOSPITAL = re.compile("医院|住院|手术|icu|重症")
+# 抵押货款三十万, 想抵压货款: 货款 right after a pledge is 贷款 mistyped (货 for 贷), not money owed for goods
+_PLEDGE_TYPO = re.compile(r"[抵押][^，。,.;；!！?？ ]?货款$")
+# 医院还差一万多，先借我一万五: a figure borrowed after a shortfall is the one asked for
+_ASKED_RIGHT_BEFORE = re.compile(r"借(?:我|给我)?[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
+
+
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
     good, plain, said, borrowed = [], [], [], []
+    shortfall_first = -1  # the first figure said as a shortfall (还差一万), when one is
+    asked_after: int | None = None  # a figure borrowed said after that shortfall
     corrected: int | None = None
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     if "万把" in text:
@@ -480,8 +502,11 @@ def extract_amount(text: str) -> int | None:
     if "廿" in text or "卅" in text or "仨" in text:
         # 想借廿万: twenty, the old way of writing it; 仨万: three, the northern way of saying it
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
+    if "wan" in text:
+        text = _pinyin_units(text)
     if _NUMERAL.search(text) is None:
         return None
+    hospital = "押金" in text and _HOSPITAL.search(text) is not None
     too_small = "嫌" in text or "太少" in text
     due = "到期" in text or "要还" in text or "得还" in text
     given_up = "不" in text
@@ -546,6 +571,7 @@ def extract_amount(text: str) -> int | None:
         if too_small and _TOO_SMALL.match(text, m.end()):
             continue
         before = _before(text, m.start())
+        deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得")))
         if not before and text[m.start() - 1:m.start()] == " ":
             if text.endswith(_SPACED_WANTS, 0, m.start() - 1):
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
@@ -554,7 +580,7 @@ def extract_amount(text: str) -> int | None:
             elif (text.endswith(_LINKS, 0, m.start() - 1)
                   and _before(text, text.rindex(" ", 0, m.start() - 1)).endswith((*_MONEY_BAD_BEFORE, "rent"))):
                 continue  # my 收入 is 300k, rent is 8k: the same, an English verb between
-        if _DONE_GATE.search(before):
+        if _DONE_GATE.search(before) and not deposit:
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
@@ -580,11 +606,14 @@ def extract_amount(text: str) -> int | None:
             continue  # 之前谈的20万不做了: a figure given up (二十万不要了，十万就行: the next one counts)
         if due and _FALLS_DUE.match(text, m.end()) and not _BORROWED_RIGHT_BEFORE.search(before):
             continue  # 那笔三百万的贷款下个月到期, 经营贷200万下月到期: a loan had that falls due, not one wanted
-        if after.startswith(_MONEY_BAD_AFTER) and not (after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(
-                text, m.end())) and not (has_mag and after.startswith(("利息", "的利息"))
-                                         and _INTEREST_ASKED.match(text, m.end())):
+        if ("差" in before or "欠" in before) and _BALANCE_OWED.search(before):
+            bad_at = m.end()
+            continue  # 车贷还差三万多: still owed on a loan had
+        if after.startswith(_MONEY_BAD_AFTER) and not deposit and not (
+                after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(text, m.end())) and not (
+                has_mag and after.startswith(("利息", "的利息")) and _INTEREST_ASKED.match(text, m.end())):
             continue
-        if _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
+        if not deposit and _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
             continue
         if (bad_at >= 0 and before.rstrip("也都就才") in _LISTED_OWNERS
@@ -611,6 +640,10 @@ def extract_amount(text: str) -> int | None:
         (good if _GOOD_BEFORE_RE.search(before) else plain).append(yuan)
         if _LOAN_VERB.search(before):
             borrowed.append(yuan)
+        if shortfall_first < 0 and before.endswith(("差", "缺")):
+            shortfall_first = yuan
+        elif shortfall_first >= 0 and asked_after is None and _ASKED_RIGHT_BEFORE.search(before):
+            asked_after = yuan
         said.append(yuan)
         clause = _before(text, m.start(), 12)
         if first_plan < 0 and _FIRST_PLAN_RE.search(clause):
@@ -623,6 +656,8 @@ def extract_amount(text: str) -> int | None:
         return corrected
     if 0 < first_plan < len(said):
         return said[-1]
+    if asked_after is not None:
+        return asked_after  # 还差一万多，先借我一万五: the figure asked to be lent, not the shortfall
     if good:
         # 彩礼要二十万，想借十万: what a purpose costs gives way to the figure said with a word of borrowing
         return borrowed[0] if borrowed and good[0] not in borrowed else good[0]
@@ -641,6 +676,8 @@ def _worth_goes_on(text: str, head: int) -> bool:
 
 def _bad_before(before: str) -> bool:
     """A word of money had or owed before the figure (月薪, 欠), and no want after that word."""
+    if "货款" in before and _PLEDGE_TYPO.search(before):
+        return False  # 抵押货款: a loan on a pledge, mistyped
     if (_PLEDGE_LOAN.search(before) or _NAMED_LOAN.search(before)) and not _LOAN_HAD_RE.search(before):
         return False
     if _DEBT_MERGED.search(before):
@@ -725,6 +762,8 @@ _INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:
 
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
+    if ("nian" in text or "yue" in text or "qi" in text) and _PINYIN_UNITS.search(text):
+        text = _pinyin_units(text)  # 10w, 5nian: a term's unit in pinyin
     if "期" not in text and "年" not in text and "月" not in text:
         return None  # every term is said with one of them
     good, plain = [], []
