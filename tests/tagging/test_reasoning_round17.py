@@ -4,7 +4,13 @@
   zen me shen qing 怎么申请, cha xun tai duo 查询太多, zheng xin hua 征信花, bu xu yao 不需要, wang dai 3 ge 网贷3个),
   while a single syllable that could be an English word stays as it is;
 - handwriting typos of the pledge and the housing fund (抵钾, 公记金) are read as 抵押 and 公积金, and a pledge for a
-  "货款" (抵押货款) is a pledge for a loan (贷款), not money for goods.
+  "货款" (抵押货款) is a pledge for a loan (贷款), not money for goods;
+- repayments said as a monthly total (每月共还4500, 工资才5000) are weighed against income like any other monthly
+  repayment, and a person who cannot make ends meet (实在周转不过来) has too much debt, while a shop or factory short of
+  cash (厂里实在周转不过来) is a business matter;
+- a title deed made ready or brought along (房本准备好了, 房产证我带着) offers the house, a building pledged (那栋楼抵押)
+  is a house loan, and a house without a title asking whether it can borrow (房子没本能贷不) asks for one, while a
+  title not yet ready (房本还没准备好) offers nothing.
 """
 
 from __future__ import annotations
@@ -43,3 +49,40 @@ def test_pinyin_and_typos_do_not_overreach(text, absent):
 
 def test_single_syllables_stay():
     assert "li" in normalize("li wei said hi")
+
+
+@pytest.mark.parametrize("text", [
+    "客户问：我分期乐、安逸花、借呗、来分期四个平台都在还，每月共还4500，工资才5000，还能借吗？",
+    "月薪一万，房贷每月还七千多，信用卡还欠五六万，称实在周转不过来，想借八万把卡还了",
+    "信用卡都在套现养卡 实在周转不过来了",
+])
+def test_debt_too_high(text):
+    assert "负债过高" in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "每月一共还1000，工资8000",
+    "厂里实在周转不过来",
+    "店里实在周转不过来，想贷点进货",
+])
+def test_debt_not_too_high(text):
+    assert "负债过高" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "洛阳这边啥时候能上门？我把房本准备好了",
+    "你们公司在哪里？我想直接过来谈，房产证我带着",
+    "我们家在蚌埠火车站附近开了个宾馆，想用宾馆那栋楼抵押贷二百万翻修",
+    "就问问，唐山这边房子没本能贷不",
+])
+def test_house_loan(text):
+    assert {"房抵贷", "有房产"} <= tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "房本还没准备好",
+    "房子没了能贷吗",
+    "那栋楼不抵押，想做信用贷",
+])
+def test_no_house_loan(text):
+    assert "房抵贷" not in tags(text)
