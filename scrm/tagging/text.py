@@ -920,7 +920,7 @@ _CITY_OF = {
     "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特",
                       "桐城", "仙游", "霞浦", "高邮", "榆中", "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴",
-                      "海宁", "普宁", "南安")},
+                      "海宁", "普宁", "南安", "莱阳", "莱州")},
 }
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
 _CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
@@ -933,24 +933,30 @@ _STREET = re.compile("路(?!桥)|街|大道|农商|农村商业|大学")  # (台
 _PROVINCE_CITIES = frozenset(("吉林",))
 
 
-# wo zai fuzhou, based in shanghai: a city typed in pinyin
-_PINYIN_CITY = {
-    **{p: c for p, c in (("beijing", "北京"), ("shanghai", "上海"), ("guangzhou", "广州"), ("shenzhen", "深圳"),
-                         ("chengdu", "成都"), ("chongqing", "重庆"), ("hangzhou", "杭州"), ("wuhan", "武汉"),
-                         ("nanjing", "南京"), ("tianjin", "天津"), ("suzhou", "苏州"), ("changsha", "长沙"),
-                         ("zhengzhou", "郑州"), ("fuzhou", "福州"), ("xiamen", "厦门"), ("qingdao", "青岛"),
-                         ("jinan", "济南"), ("shenyang", "沈阳"), ("dalian", "大连"), ("kunming", "昆明"),
-                         ("hefei", "合肥"), ("nanning", "南宁"), ("guiyang", "贵阳"), ("nanchang", "南昌"),
-                         ("dongguan", "东莞"), ("foshan", "佛山"), ("ningbo", "宁波"), ("wuxi", "无锡"),
-                         ("haerbin", "哈尔滨"), ("harbin", "哈尔滨"), ("shijiazhuang", "石家庄"), ("taiyuan", "太原"),
-                         ("lanzhou", "兰州"), ("huizhou", "惠州"), ("zhuhai", "珠海"), ("wenzhou", "温州"),
-                         ("quanzhou", "泉州"), ("changzhou", "常州"), ("xuzhou", "徐州"), ("xining", "西宁"),
-                         ("urumqi", "乌鲁木齐"), ("hongkong", "香港"), ("hong kong", "香港"), ("macau", "澳门"))},
-}
+# wo zai fuzhou, based in shanghai, qing dao de: a city typed in pinyin, its syllables together or apart
+_PINYIN_CITY_SYLLABLES = (
+    ("bei jing", "北京"), ("shang hai", "上海"), ("guang zhou", "广州"), ("shen zhen", "深圳"), ("cheng du", "成都"),
+    ("chong qing", "重庆"), ("hang zhou", "杭州"), ("wu han", "武汉"), ("nan jing", "南京"), ("tian jin", "天津"),
+    ("su zhou", "苏州"), ("chang sha", "长沙"), ("zheng zhou", "郑州"), ("fu zhou", "福州"), ("xia men", "厦门"),
+    ("qing dao", "青岛"), ("ji nan", "济南"), ("shen yang", "沈阳"), ("da lian", "大连"), ("kun ming", "昆明"),
+    ("he fei", "合肥"), ("nan ning", "南宁"), ("gui yang", "贵阳"), ("nan chang", "南昌"), ("dong guan", "东莞"),
+    ("fo shan", "佛山"), ("ning bo", "宁波"), ("wuxi", "无锡"), ("ha er bin", "哈尔滨"), ("shi jia zhuang", "石家庄"),
+    ("tai yuan", "太原"), ("lan zhou", "兰州"), ("hui zhou", "惠州"), ("zhu hai", "珠海"), ("wen zhou", "温州"),
+    ("quan zhou", "泉州"), ("chang zhou", "常州"), ("xu zhou", "徐州"), ("xi ning", "西宁"),
+    ("yan tai", "烟台"), ("la sa", "拉萨"), ("yan ji", "延吉"), ("wei fang", "潍坊"), ("lin yi", "临沂"),
+    ("bao ding", "保定"), ("tang shan", "唐山"), ("luo yang", "洛阳"), ("mao ming", "茂名"), ("zhan jiang", "湛江"),
+    ("mian yang", "绵阳"), ("heng yang", "衡阳"), ("zhu zhou", "株洲"), ("kai feng", "开封"), ("bang bu", "蚌埠"),
+    ("hu he hao te", "呼和浩特"), ("wu lu mu qi", "乌鲁木齐"), ("xiang gang", "香港"), ("ao men", "澳门"),
+)
+_PINYIN_CITY_OTHERS = {"harbin": "哈尔滨", "urumqi": "乌鲁木齐", "hong kong": "香港", "macau": "澳门"}
+# looked up with its spaces taken out (qingdao, qing dao)
+_PINYIN_CITY = {p.replace(" ", ""): c for p, c in (*_PINYIN_CITY_SYLLABLES, *_PINYIN_CITY_OTHERS.items())}
 # initials only right after 在 (人在bj), since gz is also 工资 and sz is also 苏州
 _INITIALS_CITY = {"bj": "北京", "sh": "上海", "gz": "广州", "cq": "重庆"}
-_PINYIN_CITY_RE = re.compile(r"(?<![a-z])(?:" + "|".join(sorted(_PINYIN_CITY, key=len, reverse=True))
-                             + r"|(?<=[在住])(?:" + "|".join(_INITIALS_CITY) + r"))(?![a-z])")
+_PINYIN_CITY_RE = re.compile(
+    r"(?<![a-z])(?:" + "|".join(p.replace(" ", " ?") for p in sorted(
+        (*(p for p, _ in _PINYIN_CITY_SYLLABLES), *_PINYIN_CITY_OTHERS), key=len, reverse=True))
+    + r"|(?<=[在住])(?:" + "|".join(_INITIALS_CITY) + r"))(?![a-z])")
 
 
 @lru_cache(maxsize=1)
@@ -986,7 +992,8 @@ def extract_city(text: str) -> str | None:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))
     if _LATIN.search(text):
-        found.extend((m.start(), m.end(), _PINYIN_CITY.get(m.group()) or _INITIALS_CITY[m.group()])
+        found.extend((m.start(), m.end(), _PINYIN_CITY.get(m.group().replace(" ", ""))
+                      or _INITIALS_CITY[m.group()])
                      for m in _PINYIN_CITY_RE.finditer(text))
         found.sort()
     if not found:

@@ -10,13 +10,17 @@
 - a figure asked to be lent after a shortfall (还差一万多，先借我一万五) is the amount, not the shortfall, while a figure
   wanted before the shortfall (想借十万，还差五万) stays the one wanted;
 - the figure of an application still pending (那个二十万的额度批下来没) is the amount wanted, while a limit had
-  (信用卡二十万的额度用完了) stays none.
+  (信用卡二十万的额度用完了) stays none;
+- a city typed in pinyin with its syllables apart (wo zai qing dao, yan ji de, la sa) is that city, as it is written
+  together (yantai), while syllables that are also other words (wu xi dai kuan: 无息) name none;
+- a county-level city named as where one is or has a house (在莱阳有套房) is that city.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.text import extract_city, normalize
 from tests.tagging.reasoning import amount, term
 
 pytestmark = pytest.mark.pure
@@ -111,3 +115,24 @@ def test_the_figure_of_a_pending_application_is_wanted():
 
 def test_a_limit_had_stays_none():
     assert amount("信用卡二十万的额度用完了") is None
+
+
+def city(text: str) -> str | None:
+    return extract_city(normalize(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("zai ma, wo zai qing dao shang ban, you she bao", "青岛"),
+    ("yan ji de, gang cong han guo hui lai, you tao fang zi", "延吉"),
+    ("ni hao, wo zai la sa kai dian", "拉萨"),
+    ("daikuan 10w, 5nian, fangzi diya, yantai", "烟台"),
+    ("based in hong kong", "香港"),
+    ("俺老爹在莱阳有套房，能用他的房子给俺贷款不", "莱阳"),
+])
+def test_a_city_in_pinyin_or_a_county_city_is_read(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", ["wu xi dai kuan you ma", "xiang dai kuan, wo you fang zi"])
+def test_syllables_that_are_other_words_name_no_city(text):
+    assert city(text) is None
