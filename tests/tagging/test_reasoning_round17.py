@@ -10,7 +10,11 @@
   cash (厂里实在周转不过来) is a business matter;
 - a title deed made ready or brought along (房本准备好了, 房产证我带着) offers the house, a building pledged (那栋楼抵押)
   is a house loan, and a house without a title asking whether it can borrow (房子没本能贷不) asks for one, while a
-  title not yet ready (房本还没准备好) offers nothing.
+  title not yet ready (房本还没准备好) offers nothing;
+- a note's job line (职业：某物业公司客服主管, 某物流公司调度员, 物业公司保洁, 快递站做分拣) is a salaried job, while
+  what a company's clerk said (某公司客服说) is no job of the customer's;
+- a partner's stake (合伙人，占股30%), a company of one's own (自己有个小工程公司) and an inn run (开了个客栈) are a
+  business of the customer's.
 """
 
 from __future__ import annotations
@@ -86,3 +90,32 @@ def test_house_loan(text):
 ])
 def test_no_house_loan(text):
     assert "房抵贷" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "姓名：周女士 年龄：34 职业：株洲某物业公司客服主管 需求：信用贷8万，分36期",
+    "跟进 16:30：客户开封人，物业公司保洁，月收入2800，想借5000",
+    "1. 客户：胡女士 2. 绵阳某物流公司调度员，工龄8年",
+    "客户本人在附近快递站做分拣，月入五千左右",
+])
+def test_job_line_is_salaried(text):
+    assert "工薪族" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["某公司客服说我征信有问题", "物业公司保洁说房子可以抵押"])
+def test_clerk_speaking_is_no_job(text):
+    assert "工薪族" not in tags(text)
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户为绵阳某酒店合伙人，占股30%，名下无房",
+    "我有三台挖机，都是全款买的，自己有个小工程公司",
+    "我在拉萨开了个客栈",
+])
+def test_own_business(text):
+    assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["我在客栈上班，月薪四千", "朋友自己有个公司，我在他那上班"])
+def test_no_own_business(text):
+    assert "企业主" not in tags(text)
