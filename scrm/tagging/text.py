@@ -975,6 +975,11 @@ _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在
 # 之前在福州交了三年，现在回老家了: a city left behind names none when the text says the customer has moved since
 _CITY_GONE_BEFORE = ("之前在", "以前在", "原来在", "原先在", "本来在")
 _MOVED = re.compile("现在回|回老家|回来了|搬走|搬到|离开")
+# 女儿在深圳上班, 俺闺女在青岛上大学, 孙子在济南买房: where a child, a sibling or a friend works, studies or buys is
+# theirs, not the customer's (not 我和儿子在深圳打工, said of both; 老爹在莱阳有套房 names a house that may be pledged)
+_OTHERS_CITY_BEFORE = re.compile(r"(?<![和跟同与])(?:儿子|女儿|闺女|孙子|孙女|弟弟|妹妹|哥哥|姐姐|我弟|我妹|我哥|我姐|"
+                                 r"朋友|亲戚|同事|同学)(?:他|她)? ?在 ?$")
+_OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的)")
 
 
 def extract_city(text: str) -> str | None:
@@ -1003,7 +1008,13 @@ def extract_city(text: str) -> str | None:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
-        if before.endswith(_CITY_PAST_BEFORE) or (text.startswith(_CITY_LEFT, end) and not text.startswith("返工", end)):
+        if (before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
+                text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end):
+            rank = -1  # (where someone else lives their life: none, unless another city is named)
+            if best_rank < 0:
+                best = None
+        elif before.endswith(_CITY_PAST_BEFORE) or (
+                text.startswith(_CITY_LEFT, end) and not text.startswith("返工", end)):
             rank = 0
             if before.endswith(_CITY_GONE_BEFORE) and _MOVED.search(text, end):
                 rank = -1  # (a city the customer has left: none, unless another is named)

@@ -13,7 +13,10 @@
   (信用卡二十万的额度用完了) stays none;
 - a city typed in pinyin with its syllables apart (wo zai qing dao, yan ji de, la sa) is that city, as it is written
   together (yantai), while syllables that are also other words (wu xi dai kuan: 无息) name none;
-- a county-level city named as where one is or has a house (在莱阳有套房) is that city.
+- a county-level city named as where one is or has a house (在莱阳有套房) is that city;
+- where a child, a sibling or a friend works, studies or buys (女儿在深圳上班, 俺闺女在青岛上大学, 孙子在济南买房) is
+  theirs, not the customer's, while a city said of the customer with them (我和儿子在深圳打工) or the customer's own
+  city said too (儿子在苏州上班，我在常州开店) is the customer's.
 """
 
 from __future__ import annotations
@@ -136,3 +139,22 @@ def test_a_city_in_pinyin_or_a_county_city_is_read(text, want):
 @pytest.mark.parametrize("text", ["wu xi dai kuan you ma", "xiang dai kuan, wo you fang zi"])
 def test_syllables_that_are_other_words_name_no_city(text):
     assert city(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "俺闺女在青岛上大学，一年学费一万多，俺在村里开了个小卖部，也没啥抵押，能贷不",
+    "女儿在深圳上班，想帮她贷点钱买车",
+    "我儿子 在深圳 打工 他想借钱 我帮他问问",
+    "孙子在济南买房想帮他凑点首付，我这岁数还能贷吗",
+])
+def test_where_someone_else_lives_their_life_is_not_the_customers_city(text):
+    assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我和儿子在深圳打工，想借钱", "深圳"),
+    ("儿子在苏州上班，我在常州开店", "常州"),
+    ("我在常州，儿子在苏州上班", "常州"),
+])
+def test_the_customers_own_city_stays(text, want):
+    assert city(text) == want
