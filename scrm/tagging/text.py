@@ -979,6 +979,10 @@ _MOVED = re.compile("现在回|回老家|回来了|搬走|搬到|离开")
 # theirs, not the customer's (not 我和儿子在深圳打工, said of both; 老爹在莱阳有套房 names a house that may be pledged)
 _OTHERS_CITY_BEFORE = re.compile(r"(?<![和跟同与])(?:儿子|女儿|闺女|孙子|孙女|弟弟|妹妹|哥哥|姐姐|我弟|我妹|我哥|我姐|"
                                  r"朋友|亲戚|同事|同学)(?:他|她)? ?在 ?$")
+# 在广州打了八年工，刚回来: a city where one spent years and has come back from is one left
+# (not 在广州打了八年工，想贷款: still there)
+_SPENT_YEARS_THERE = re.compile(r"[^，。,.;；!！?？ ]{0,3}(?:打了|干了|待了|呆了|做了|工作了|上了)[^，。,.;；!！?？ ]{0,4}(?:年|个月)")
+_CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|搬回")
 _OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的)")
 
 
@@ -1020,6 +1024,11 @@ def extract_city(text: str) -> str | None:
                 rank = -1  # (a city the customer has left: none, unless another is named)
                 if best_rank < 0:
                     best = None
+        elif (before.endswith("在") and _SPENT_YEARS_THERE.match(text, end)
+              and _CAME_BACK.search(text, end, end + 24)):
+            rank = -1  # (a city where years were spent, then left: none, unless another is named)
+            if best_rank < 0:
+                best = None
         elif before.endswith(_CITY_NOW_BEFORE):
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)

@@ -16,7 +16,9 @@
 - a county-level city named as where one is or has a house (在莱阳有套房) is that city;
 - where a child, a sibling or a friend works, studies or buys (女儿在深圳上班, 俺闺女在青岛上大学, 孙子在济南买房) is
   theirs, not the customer's, while a city said of the customer with them (我和儿子在深圳打工) or the customer's own
-  city said too (儿子在苏州上班，我在常州开店) is the customer's.
+  city said too (儿子在苏州上班，我在常州开店) is the customer's;
+- a city where years were spent and then left (在广州打了八年工，刚回来) is no longer the customer's: where they come
+  from or are now counts (老家茂名, 回老家湛江), while years spent where one still is (在广州打了八年工，想贷款) keep it.
 """
 
 from __future__ import annotations
@@ -158,3 +160,16 @@ def test_where_someone_else_lives_their_life_is_not_the_customers_city(text):
 ])
 def test_the_customers_own_city_stays(text, want):
     assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("老家茂名高州的，在广州打了八年工，刚回来，不想打工了，想在镇上开个小超市", "茂名"),
+    ("在深圳干了五年，现在回老家湛江了", "湛江"),
+    ("在广州打了八年工，刚回来，想开个店", None),
+])
+def test_a_city_left_after_years_there_is_not_the_customers(text, want):
+    assert city(text) == want
+
+
+def test_years_spent_where_one_still_is_keep_the_city():
+    assert city("在广州打了八年工，想贷款") == "广州"
