@@ -14,7 +14,9 @@
 - a note's job line (职业：某物业公司客服主管, 某物流公司调度员, 物业公司保洁, 快递站做分拣) is a salaried job, while
   what a company's clerk said (某公司客服说) is no job of the customer's;
 - a partner's stake (合伙人，占股30%), a company of one's own (自己有个小工程公司) and an inn run (开了个客栈) are a
-  business of the customer's.
+  business of the customer's;
+- a checklist of documents sent to the customer (已发资料清单) is the salesperson's step, not the customer's readiness,
+  while documents the customer sent (客户已发资料) and a customer asking for the checklist stay high.
 """
 
 from __future__ import annotations
@@ -119,3 +121,13 @@ def test_own_business(text):
 @pytest.mark.parametrize("text", ["我在客栈上班，月薪四千", "朋友自己有个公司，我在他那上班"])
 def test_no_own_business(text):
     assert "企业主" not in tags(text)
+
+
+def test_checklist_sent_is_not_high():
+    assert "高意向" not in tags("跟进：客户青岛黄岛，网贷七八个，每月光还网贷就八千多，工资才六千，想整合一下，要二十万把网贷都还了，已发资料清单")
+
+
+@pytest.mark.parametrize("text", ["客户已发资料，等审批", "麻烦发一下需要的资料清单",
+                                  "跟进：客户想公积金贷三十万，说这周内就要，材料已列清单发给客户"])
+def test_customer_documents_stay_high(text):
+    assert "高意向" in tags(text)
