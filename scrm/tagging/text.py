@@ -467,9 +467,9 @@ def _before(text: str, start: int, n: int = 8) -> str:
     return chunk
 
 
-# xiang dai 20 wan, 5nian, 12 ge yue: a figure's unit written in pinyin after digits
-_PINYIN_UNITS = re.compile(r"(?<=\d) ?(wan|nian|ge ?yue|qi)(?![a-z])")
-_PINYIN_UNIT_WORDS = {"wan": "万", "nian": "年", "qi": "期"}
+# xiang dai 20 wan, jie 8 qian, 5nian, 12 ge yue: a figure's unit written in pinyin after digits
+_PINYIN_UNITS = re.compile(r"(?<=\d) ?(wan|qian|nian|ge ?yue|qi)(?![a-z])")
+_PINYIN_UNIT_WORDS = {"wan": "万", "qian": "千", "nian": "年", "qi": "期"}
 
 
 def _pinyin_units(text: str) -> str:
@@ -502,7 +502,7 @@ def extract_amount(text: str) -> int | None:
     if "廿" in text or "卅" in text or "仨" in text:
         # 想借廿万: twenty, the old way of writing it; 仨万: three, the northern way of saying it
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
-    if "wan" in text:
+    if "wan" in text or "qian" in text:
         text = _pinyin_units(text)
     if _NUMERAL.search(text) is None:
         return None

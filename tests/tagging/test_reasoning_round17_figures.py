@@ -1,6 +1,6 @@
 """The seventeenth round of reasoning about figures, one kind at a time:
-- a unit written in pinyin right after digits is that unit (xiang dai 20 wan is 20万, 5nian is five years, 12 ge yue is
-  twelve months), while pinyin words that only begin the same (wang dai 2 ge, wan shang) are no unit;
+- a unit written in pinyin right after digits is that unit (xiang dai 20 wan is 20万, 8 qian is 8千, 5nian is five
+  years, 12 ge yue is twelve months), while pinyin words that only begin the same (wang dai 2 ge, wan shang) are no unit;
 - what is still owed on a loan had (车贷还差三万多, 房贷还欠二十万) is no shortfall to borrow, while a shortfall for a
   purpose (还差二十万, 进货差五万) still is;
 - what a hospital asks to be paid now (医院让先交五万押金, 医院押金要三万) is the money needed, while a deposit for
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.pure
 @pytest.mark.parametrize("text, want", [
     ("ni hao, wo zai la sa kai dian, xiang dai 20 wan, you ying ye zhi zhao", 200_000),
     ("xiang jie 5wan, ji yong", 50_000),
+    ("xiang jie 8 qian, xia ge yue huan", 8_000),
 ])
 def test_a_pinyin_unit_after_digits_is_that_unit(text, want):
     assert amount(text) == want
