@@ -1,6 +1,6 @@
 """The seventeenth round of reasoning about figures, one kind at a time:
 - a unit written in pinyin right after digits is that unit (xiang dai 20 wan is 20万, 8 qian is 8千, 5nian is five
-  years, 12 ge yue is twelve months), while pinyin words that only begin the same (wang dai 2 ge, wan shang) are no unit;
+  years, 12 ge yue is twelve months), while pinyin words that only begin the same (wang dai 2 ge, wan shang) are none;
 - what is still owed on a loan had (车贷还差三万多, 房贷还欠二十万) is no shortfall to borrow, while a shortfall for a
   purpose (还差二十万, 进货差五万) still is;
 - what a hospital asks to be paid now (医院让先交五万押金, 医院押金要三万) is the money needed, while a deposit for
