@@ -16,7 +16,9 @@
 - a partner's stake (合伙人，占股30%), a company of one's own (自己有个小工程公司) and an inn run (开了个客栈) are a
   business of the customer's;
 - a checklist of documents sent to the customer (已发资料清单) is the salesperson's step, not the customer's readiness,
-  while documents the customer sent (客户已发资料) and a customer asking for the checklist stay high.
+  while documents the customer sent (客户已发资料) and a customer asking for the checklist stay high;
+- an answer in fragments that counts houses (两套，都在蚌埠，没贷款; 两套，一套在住一套出租) owns them, while two sets of
+  anything else (两套方案) are no houses.
 """
 
 from __future__ import annotations
@@ -131,3 +133,14 @@ def test_checklist_sent_is_not_high():
                                   "跟进：客户想公积金贷三十万，说这周内就要，材料已列清单发给客户"])
 def test_customer_documents_stay_high(text):
     assert "高意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["两套，都在蚌埠，没贷款", "两套，一套在住一套出租", "三套，都是全款",
+                                  "我有两套，一套自己住一套租出去了"])
+def test_fragment_counts_houses(text):
+    assert "有房产" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["两套方案，都在看", "给我发两套方案，一套三年一套五年"])
+def test_fragment_without_houses(text):
+    assert "有房产" not in tags(text)
