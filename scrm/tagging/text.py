@@ -571,7 +571,8 @@ def extract_amount(text: str) -> int | None:
         if too_small and _TOO_SMALL.match(text, m.end()):
             continue
         before = _before(text, m.start())
-        deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得")))
+        deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得"))) and (
+            _HOSPITAL.search(_before(text, m.start(), 12)) is not None)  # (the hospital's, named in its clause)
         if not before and text[m.start() - 1:m.start()] == " ":
             if text.endswith(_SPACED_WANTS, 0, m.start() - 1):
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)

@@ -85,6 +85,7 @@ def test_what_a_hospital_asks_to_be_paid_now_is_needed(text, want):
 @pytest.mark.parametrize("text, want", [
     ("交了两千押金租房，想借五万", 50_000),
     ("租房押金三千，想问问能不能贷款", None),
+    ("我妈住院了，我这边租房还交了三千押金，手头紧", None),
 ])
 def test_a_deposit_for_anything_else_stays_paid(text, want):
     assert amount(text) == want
