@@ -18,7 +18,9 @@
 - a checklist of documents sent to the customer (已发资料清单) is the salesperson's step, not the customer's readiness,
   while documents the customer sent (客户已发资料) and a customer asking for the checklist stay high;
 - an answer in fragments that counts houses (两套，都在蚌埠，没贷款; 两套，一套在住一套出租) owns them, while two sets of
-  anything else (两套方案) are no houses.
+  anything else (两套方案) are no houses;
+- a voice transcript's fillers (嗯, 那个 between commas, 就是说) are dropped, so what they split is read together (网贷啊，
+  就是说借了好几个 counts the online loans), while 那个 that points at something (那个房子) stays.
 """
 
 from __future__ import annotations
@@ -144,3 +146,13 @@ def test_fragment_counts_houses(text):
 @pytest.mark.parametrize("text", ["两套方案，都在看", "给我发两套方案，一套三年一套五年"])
 def test_fragment_without_houses(text):
     assert "有房产" not in tags(text)
+
+
+def test_fillers_are_dropped():
+    text = "我呢，去年做那个，网贷啊，就是说借了好几个，那个，现在都逾期了，就是说催收天天打电话"
+    assert {"网贷较多", "征信逾期"} <= tags(text)
+    assert "就是说" not in normalize(text)
+
+
+def test_pointing_word_stays():
+    assert "那个房子" in normalize("那个房子能抵押吗")
