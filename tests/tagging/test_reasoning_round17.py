@@ -20,7 +20,9 @@
 - an answer in fragments that counts houses (两套，都在蚌埠，没贷款; 两套，一套在住一套出租) owns them, while two sets of
   anything else (两套方案) are no houses;
 - a voice transcript's fillers (嗯, 那个 between commas, 就是说) are dropped, so what they split is read together (网贷啊，
-  就是说借了好几个 counts the online loans), while 那个 that points at something (那个房子) stays.
+  就是说借了好几个 counts the online loans), while 那个 that points at something (那个房子) stays;
+- a house and car said to be all the customer's (房子车子都是我自己的, or the bare 房子车子都是 answering whose name) are
+  had, while both being someone else's or rented (房子车子都是我老公的, 都是租的) are not.
 """
 
 from __future__ import annotations
@@ -156,3 +158,13 @@ def test_fillers_are_dropped():
 
 def test_pointing_word_stays():
     assert "那个房子" in normalize("那个房子能抵押吗")
+
+
+@pytest.mark.parametrize("text", ["都是我自己的名字，房子车子都是", "房子车子都是我自己的"])
+def test_house_and_car_all_mine(text):
+    assert {"有房产", "有车辆"} <= tags(text)
+
+
+@pytest.mark.parametrize("text", ["房子车子都是我老公的", "房子车子都是租的", "房子车子都是我爸妈的名字"])
+def test_house_and_car_not_mine(text):
+    assert not ({"有房产", "有车辆"} & tags(text))
