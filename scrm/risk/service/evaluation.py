@@ -149,7 +149,7 @@ def _reviewers(session: Session, action: dict) -> list[int | None]:
     """Who an alert tells besides the owner: the employees of the role the rule names, else the configured risk
     reviewer, else (nobody) the team group."""
     if "role" in action:
-        return list(_approvers(session, {"role": action["role"]})[0])
+        return _approvers(session, {"role": action["role"]})[0]
     return [get_settings().risk_reviewer_employee_id or None]
 
 
