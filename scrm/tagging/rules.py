@@ -180,6 +180,9 @@ class Reasoning:
     bridge_advances: tuple[str, ...] = ()
     bridge_due: tuple[str, ...] = ()
     bridge_not: tuple[str, ...] = ()  # 过桥米线: a bridge word inside another word
+    # 帮我老公问问, 我妈让我问, 我不是本人: the text asks for someone else, whose facts are theirs, not the customer's
+    behalf: re.Pattern | None = field(default=None, compare=False)
+    own: tuple[str, ...] = ()  # a clause opening with one of these is the customer's own (我自己, 客户自己, 我们)
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -362,6 +365,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridge_advances=tuple(doc.get("bridges", {}).get("advances", [])),
                    bridge_due=tuple(doc.get("bridges", {}).get("due", [])),
                    bridge_not=tuple(doc.get("bridges", {}).get("not", [])),
+                   behalf=_behalf_pattern(doc.get("behalf", {}), reasoning.others_bare),
+                   own=tuple(doc.get("behalf", {}).get("own", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -372,6 +377,14 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
                                tuple(_product_of({"product": p}, products) for p in doc["unsecured"]["others"]))
                               if doc.get("unsecured") else None))
+
+
+def _behalf_pattern(doc: dict, others: tuple[str, ...]) -> re.Pattern | None:
+    """The patterns of asking for someone else, ``{who}`` standing for anyone the scopes name (老公, 我爸, 他)."""
+    if not doc.get("patterns"):
+        return None
+    who = "(?:" + "|".join(map(re.escape, sorted((*others, *doc.get("pronouns", [])), key=len, reverse=True))) + ")"
+    return re.compile("|".join(p.replace("{who}", who) for p in doc["patterns"]))
 
 
 def _product_of(item: dict, products: set[str]) -> str:
@@ -778,7 +791,53 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if hit is not None and hit.phrase[:1] in "借贷" and hit.phrase.endswith(rules.reasoning.ventures):
             result.elsewhere |= {i.tag for i in rules.reasoning.implications
                                  if i.product == result.product and i.tag not in result.tags}
+    if rules.reasoning is not None and rules.reasoning.behalf is not None:
+        _for_someone_else(text, rules, result)
     return result
+
+
+def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
+    """帮我老公问问，他开大货车的，车是自己名下的，想押车借十万: a text asking for someone else tells their facts, which
+    are not the customer's, in every clause but those the customer opens of their own (我自己的征信是好的, 客户自己在
+    油田上班, 我们家有套房); the loan asked for still counts, and implies nothing of the customer's. A couple borrowing
+    together (我们一起贷) shares what they have."""
+    r = rules.reasoning
+    if r.behalf.search(text) is None or (r.borrowing_together is not None
+                                         and r.borrowing_together.search(text) is not None):
+        return
+    breaks = [m.end() for m in rules.clause_break.finditer(text)]
+    owners = _clause_owners(text, breaks, r)
+    for key, hit in list(result.hits.items()):
+        if key == "intent" or key.startswith("product"):
+            continue
+        if not owners[bisect_right(breaks, hit.end - len(hit.phrase))]:
+            result.tags.pop(key, None)
+            del result.hits[key]
+            result.elsewhere.add(key)
+    result.elsewhere |= {i.tag for i in r.implications if i.product == result.product and i.tag not in result.tags}
+
+
+def _clause_owners(text: str, breaks: list[int], r: Reasoning) -> list[bool]:
+    """For each clause, whether it is about the customer: one opening with 我 (not 我老公) or an own word is, one
+    opening with someone else or a pronoun is not, and one with no subject of its own goes on about the last one named
+    (the first, of the someone else asked for)."""
+    owners, own = [], False
+    for start, end in zip((0, *breaks), (*breaks, len(text))):
+        opening = _opening(text, start)
+        if text.startswith(r.own, start):
+            own = True
+        elif opening.lstrip("我俺").startswith(r.others_bare) or opening.startswith(_THIRD_PERSONS):
+            own = False
+        elif opening.startswith(("我", "俺")):
+            own = True
+        owners.append(own)
+        # 我老公让我问问 有套房想抵押: told to ask, the customer is who asks, and goes on about their own
+        own = own or _TOLD_TO_ASK.search(text, start, end) is not None
+    return owners
+
+
+_THIRD_PERSONS = ("他", "她", "伊", "he ", "she ", "they ")
+_TOLD_TO_ASK = re.compile(r"[让叫托喊](?:我|俺)来?(?:问|咨询|打听)")
 
 
 def _bridge(text: str, r: Reasoning, result: RuleResult) -> None:
