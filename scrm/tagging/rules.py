@@ -138,6 +138,8 @@ class Reasoning:
     # needs none (these products) is that loan's
     unsecured: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
     enough: tuple[str, ...] = ()  # 资金够用: right after a purpose word, the money is not needed
+    # 装修: a purpose word that is also a trade (做装修的, 装修公司) or a home's (装修房子): (words, before, after)
+    trade_purposes: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
     # 想房抵二十万…还在比较几家: comparing lenders with a need stated (a figure) is no low intent
     comparing: tuple[str, ...] = ()
     # 想贷二十万，不急 / 下周再联系: no hurry with a need stated (a figure) is no low intent by itself
@@ -341,6 +343,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                     frozenset(_product_of({"product": p}, products)
                                               for p in doc.get("pledge_refusals", {}).get("products", []))),
                    enough=tuple(doc.get("purposes_enough", [])),
+                   trade_purposes=tuple(tuple(doc.get("purposes_trades", {}).get(k, []))
+                                        for k in ("words", "before", "after")),
                    refusal_re=(re.compile(doc["pledge_refusals"]["pattern"])
                                if doc.get("pledge_refusals", {}).get("pattern") else None),
                    planned=tuple(sorted(doc.get("planned_losses", []), key=len, reverse=True)),
@@ -619,6 +623,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     eager: Hit | None = None  # the last high intent the text states
     lowered: Hit | None = None  # the last low intent the text states
     declared: Hit | None = None  # the last intent a salesperson's note names in so many words
+    elsewhere_said: set[str] = set()  # tags said of someone else, the past or a plan (想开个小饭店)
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
@@ -685,6 +690,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,
                 past_only=rule.tag is None, end=end, someone=someone) and not (
                 rule.field == "product" and _again(text, end, rules.reasoning)):
+            if rule.tag is not None:
+                elsewhere_said.add(rule.tag)
             continue
         if (not positive and rule.tag is not None and rules.reasoning is not None
                 and someone and out_of_scope(text, clause_start, start, rules.reasoning, False)):
@@ -793,6 +800,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                                  if i.product == result.product and i.tag not in result.tags}
     if rules.reasoning is not None and rules.reasoning.behalf is not None:
         _for_someone_else(text, rules, result)
+    if (result.product is None and result.tags.get("工薪族") and "企业主" not in result.tags
+            and "企业主" not in elsewhere_said):
+        result.asked_about.add("经营贷")  # 散货船大副，年薪三十来万: a salaried worker names no business to lend to
     return result
 
 
@@ -1349,10 +1359,21 @@ def pledge(text: str, rules: RuleSet, result: RuleResult) -> tuple[str, Hit] | N
         if result.tags.get(tag):
             for word in words:
                 at = text.find(word)
+                if word in r.trade_purposes[0]:
+                    at = _not_a_trade(text, word, at, r)
                 # not 他的厂子资金够用, 资金很充裕, 手上的资金还够用
                 if at >= 0 and not text[at + len(word):at + len(word) + 8].lstrip(_DEGREE).startswith(r.enough):
                     return product, Hit("purpose", word, True, at + len(word))
     return None
+
+
+def _not_a_trade(text: str, word: str, at: int, r: Reasoning) -> int:
+    """Where ``word`` is first said as what the money is for (想借点钱装修, 装修教室), not as the trade (做装修的, 开装修
+    公司) nor of a home (装修房子); -1 when nowhere."""
+    _, before, after = r.trade_purposes
+    while at >= 0 and (text[max(0, at - 2):at].endswith(before) or text.startswith(after, at + len(word))):
+        at = text.find(word, at + 1)
+    return at
 
 
 _DEGREE = "很挺还都也比较非常算蛮"

@@ -1,7 +1,10 @@
 """The eighteenth round of reasoning, one kind at a time:
 - a text asking for someone else (帮我姐问一下, 我舅让我问问, 替我儿子咨询下, 客户帮她老公问的, 我不是本人) tells their
   facts, not the customer's, in every clause but one the customer opens of their own (我自己在医院上班); the loan asked
-  for still counts, implies nothing of the customer's, and a couple borrowing together (我们俩想一起贷) shares it.
+  for still counts, implies nothing of the customer's, and a couple borrowing together (我们俩想一起贷) shares it;
+- a business named by its trade (开烧烤的, 养鹅的, 开广告制作的, 开了两个加油站, 开职业培训学校) is the customer's, and
+  money for it (装修 said by its owner, 买鹅苗, 添两台雕刻机, 拿库存抵押) is a business loan, while a vehicle driven
+  (开滴滴的, 开大货的), the trade of 装修 itself or a home's 装修, and a salaried worker's wish to borrow are none.
 """
 
 from __future__ import annotations
@@ -33,3 +36,26 @@ def test_someone_elses_facts_asked_for_are_theirs(text, want, absent):
 ])
 def test_the_customers_own_facts_stay_when_someone_else_is_named(text, want):
     assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("俺在菏泽开烧烤的，想借五万装修一下", {"企业主", "经营贷"}),
+    ("跟进：客户在南通养鹅的，想贷二十万买鹅苗", {"企业主", "经营贷"}),
+    ("我是开广告制作的，要贷三十万添两台雕刻机", {"企业主", "经营贷"}),
+    ("客户在绍兴开了两个加油站，想贷三百万", {"企业主"}),
+    ("在贵阳开职业培训学校，暑假要装修教室，需要二十万", {"企业主", "经营贷"}),
+    ("我是做建材批发的，想拿库存抵押贷款", {"企业主", "经营贷"}),
+])
+def test_a_business_named_by_its_trade_and_money_for_it(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("我是开滴滴的，想借两万", {"企业主"}),
+    ("俺开大货的，想押车借五万", {"企业主", "经营贷"}),
+    ("我是做装修的，想借十万装修房子", {"经营贷"}),
+    ("在物流公司当调度，年薪十万，社保都有，想贷点钱", {"企业主", "经营贷"}),
+    ("我是做建材批发的，想拿库存抵押贷款", {"房抵贷", "有房产"}),
+])
+def test_a_vehicle_driven_a_home_done_up_or_a_salary_is_no_business(text, absent):
+    assert not (absent & tags(text))
