@@ -4,7 +4,11 @@
   for still counts, implies nothing of the customer's, and a couple borrowing together (我们俩想一起贷) shares it;
 - a business named by its trade (开烧烤的, 养鹅的, 开广告制作的, 开了两个加油站, 开职业培训学校) is the customer's, and
   money for it (装修 said by its owner, 买鹅苗, 添两台雕刻机, 拿库存抵押) is a business loan, while a vehicle driven
-  (开滴滴的, 开大货的), the trade of 装修 itself or a home's 装修, and a salaried worker's wish to borrow are none.
+  (开滴滴的, 开大货的), the trade of 装修 itself or a home's 装修, and a salaried worker's wish to borrow are none;
+- documents said complete (证件都齐了, 材料全齐了, 资料已经齐了), a need pressing (要快, 房东催得紧, 工人工资发不出来了)
+  and a question of speed in days or a week (三天内能下来不, 一个星期能到账吗) are high intent, while documents not yet
+  complete (资料还没齐) or a licence said complete (营业执照齐全) are not; "I'll think about it", "let you know" are
+  low.
 """
 
 from __future__ import annotations
@@ -59,3 +63,27 @@ def test_a_business_named_by_its_trade_and_money_for_it(text, want):
 ])
 def test_a_vehicle_driven_a_home_done_up_or_a_salary_is_no_business(text, absent):
     assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text", [
+    "跟进：客户做餐饮的，证件都齐了，想贷三十万",
+    "材料全齐了，啥时候签",
+    "我资料已经齐了，想押车借五万",
+    "老板说了要快，厂里等着交货，贷五十万",
+    "房东催得紧，想借两万",
+    "工人工资发不出来了，想贷八十万",
+    "三天内能下来不，要十万",
+    "一个星期能到账吗，想抵押房子借五十",
+])
+def test_documents_complete_a_pressing_need_or_speed_in_days_is_high(text):
+    assert "高意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["资料还没齐，想贷二十万", "营业执照齐全，想贷二十万", "一个礼拜能还完吗"])
+def test_documents_not_complete_or_a_licence_is_not_high(text):
+    assert "高意向" not in tags(text)
+
+
+@pytest.mark.parametrize("text", ["thanks, I'll think about it", "ok let you know next week"])
+def test_thinking_it_over_in_english_is_low(text):
+    assert "低意向" in tags(text)
