@@ -378,7 +378,6 @@ def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | N
     (e.g. ``session.commit``) runs after each so a long run holds no long transaction.
     """
     now = now or utcnow()
-    order = rules_mod.shipped_rules().vocabulary_order
     seen = changed = 0
     last_id = 0
     while True:
@@ -388,50 +387,77 @@ def reprofile_all(session: Session, *, batch_size: int = 2000, now: datetime | N
             .order_by(Customer.id).limit(batch_size)).all()
         if not customers:
             break
-        ids = [c.id for c in customers]
-        last_id = ids[-1]
-        evidence: dict[int, list] = {}
-        for row in session.execute(select(TagEvidence.id, TagEvidence.customer_id, TagEvidence.source,
-                                          TagEvidence.source_key, TagEvidence.at, TagEvidence.excerpt,
-                                          TagEvidence.result).where(TagEvidence.customer_id.in_(ids))):
-            evidence.setdefault(row.customer_id, []).append(row)
-        # plain rows, not ORM objects: the identity map and unit of work cost more than the merging itself
-        profiles = {p.customer_id: p for p in session.execute(
-            select(CustomerProfile.id, CustomerProfile.customer_id, *PROFILE_FIELDS, CustomerProfile.evidence)
-            .where(CustomerProfile.customer_id.in_(ids)))}
-        manual = _manual_vocabulary_tags(session, ids)
-        announcements, inserts, updates = [], [], []
-        stamp = utcnow()
-        for c in customers:
-            rows = evidence.get(c.id, [])
-            current = profiles.get(c.id)
-            if not rows and current is None:
-                continue
-            merged = profile_mod.merge(_items(rows), now=now, last_contact_at=c.last_contact_at,
-                                       gone=c.status == CustomerStatus.gone, manual_tags=manual.get(c.id, set()),
-                                       vocabulary_order=order)
-            seen += 1
-            new = _values(merged)
-            changes = _changes(current, new)
-            if current is None:
-                inserts.append({"customer_id": c.id, **new, "evidence": merged.evidence, "updated_at": stamp})
-            elif changes or current.evidence != merged.evidence:
-                updates.append({"id": current.id, **new, "evidence": merged.evidence,
-                                "updated_at": stamp if changes else current.updated_at})
-            if changes:
-                changed += 1
-                announcements.append(_announcement(c.id, changes, new, max((r.id for r in rows), default=0)))
-        # one multi-row INSERT for new profiles, one executemany UPDATE, then one INSERT for the timeline
-        # entries and one for the events
-        if inserts:
-            session.execute(insert(CustomerProfile.__table__), inserts)
-        if updates:
-            session.execute(update(CustomerProfile), updates)
-        _announce_many(session, announcements)
-        session.flush()
+        last_id = customers[-1].id
+        batch_seen, batch_changed = _reprofile_batch(session, customers, now)
+        seen, changed = seen + batch_seen, changed + batch_changed
         if after_batch is not None:
             after_batch()
     return {"customers": seen, "changed": changed}
+
+
+_REPROFILE_CHUNK = 2000
+
+
+def recompute_profiles(session: Session, customer_ids: list[int], *, now: datetime | None = None) -> int:
+    """``recompute_profile`` for many customers at once (a risk rule tagging its matches); returns how many changed.
+
+    The customer rows are locked in id order, so two such runs over overlapping customers wait for each other
+    instead of deadlocking, and a job merging one of them waits as it would for ``recompute_profile``."""
+    session.flush()
+    ids = sorted(set(customer_ids))
+    changed = 0
+    for start in range(0, len(ids), _REPROFILE_CHUNK):
+        customers = session.execute(
+            select(Customer.id, Customer.last_contact_at, Customer.status)
+            .where(Customer.id.in_(ids[start:start + _REPROFILE_CHUNK])).order_by(Customer.id).with_for_update()).all()
+        changed += _reprofile_batch(session, customers, now or utcnow())[1]
+    return changed
+
+
+def _reprofile_batch(session: Session, customers: list, now: datetime) -> tuple[int, int]:
+    """Merge the evidence of ``customers`` (rows of id, last_contact_at, status) into their profiles: one query
+    for their evidence, one for their profiles, one INSERT, one executemany UPDATE, then one INSERT for the
+    timeline entries and one for the events. Returns (profiles merged, profiles changed)."""
+    ids = [c.id for c in customers]
+    order = rules_mod.shipped_rules().vocabulary_order
+    evidence: dict[int, list] = {}
+    for row in session.execute(select(TagEvidence.id, TagEvidence.customer_id, TagEvidence.source,
+                                      TagEvidence.source_key, TagEvidence.at, TagEvidence.excerpt,
+                                      TagEvidence.result).where(TagEvidence.customer_id.in_(ids))):
+        evidence.setdefault(row.customer_id, []).append(row)
+    # plain rows, not ORM objects: the identity map and unit of work cost more than the merging itself
+    profiles = {p.customer_id: p for p in session.execute(
+        select(CustomerProfile.id, CustomerProfile.customer_id, *PROFILE_FIELDS, CustomerProfile.evidence)
+        .where(CustomerProfile.customer_id.in_(ids)))}
+    manual = _manual_vocabulary_tags(session, ids)
+    announcements, inserts, updates = [], [], []
+    seen = 0
+    stamp = utcnow()
+    for c in customers:
+        rows = evidence.get(c.id, [])
+        current = profiles.get(c.id)
+        if not rows and current is None:
+            continue
+        merged = profile_mod.merge(_items(rows), now=now, last_contact_at=c.last_contact_at,
+                                   gone=c.status == CustomerStatus.gone, manual_tags=manual.get(c.id, set()),
+                                   vocabulary_order=order)
+        seen += 1
+        new = _values(merged)
+        changes = _changes(current, new)
+        if current is None:
+            inserts.append({"customer_id": c.id, **new, "evidence": merged.evidence, "updated_at": stamp})
+        elif changes or current.evidence != merged.evidence:
+            updates.append({"id": current.id, **new, "evidence": merged.evidence,
+                            "updated_at": stamp if changes else current.updated_at})
+        if changes:
+            announcements.append(_announcement(c.id, changes, new, max((r.id for r in rows), default=0)))
+    if inserts:
+        session.execute(insert(CustomerProfile.__table__), inserts)
+    if updates:  # by primary key through the ORM: a profile already loaded in the session gets the new values too
+        session.execute(update(CustomerProfile), updates)
+    _announce_many(session, announcements)
+    session.flush()
+    return seen, len(announcements)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from scrm.core.db import utcnow
 from scrm.core.events import OutboxEvent
 from scrm.customers.models import CustomerStatus, TimelineEntry
-from scrm.tagging import service, tasks
+from scrm.tagging import pipeline, service, tasks
 from scrm.tagging.models import CustomerProfile, CustomerTag, Tag
 from tests.factories.customers import make_customer
 
@@ -161,3 +161,39 @@ def test_two_jobs_reading_one_customer_at_once_leave_a_profile_with_both(committ
         profile, changes = service.recompute_profile(s, c.id)
         assert changes == {}, "the stored profile missed evidence one of the jobs wrote"
         assert profile.amount_fen == 8000000 and profile.intent == "high"
+
+
+def test_many_profiles_recomputed_at_once_match_one_at_a_time_on_both_databases(committed_any):
+    """A risk rule tagging its matches recomputes their profiles together; each must come out as the one-customer
+    recompute makes it, and a profile already loaded in the session must show the new values."""
+    db = committed_any
+    fresh, grown, lost, untouched = (make_customer(db) for _ in range(4))
+    for c in (grown, lost, untouched):
+        service.tag_text(db, c.id, "我有套房，想贷30万", source="message", source_key=f"start-{c.id}")
+    loaded = service.get_profile(db, grown.id)
+    later = utcnow() + timedelta(minutes=1)
+    analyzed = {c.id: pipeline.analyze(text).to_evidence() for c, text in (
+        (fresh, "征信有逾期，想做车抵贷，借8万"), (grown, "额度改成50万，分3年，人在济南"), (lost, "房子上个月卖了"))}
+    for customer_id, evidence in analyzed.items():
+        service.add_evidence(db, customer_id, "message", f"later-{customer_id}", later, "…", evidence)
+    db.execute(delete(CustomerProfile).where(CustomerProfile.customer_id == lost.id))  # and its profile gone
+    db.commit()
+    assert loaded.amount_fen == 300000 * 100  # loaded again after the commit, as the session holds it now
+    ids = [c.id for c in (fresh, grown, lost, untouched)]
+    entries_before = _profile_entries(db, ids)
+
+    assert service.recompute_profiles(db, ids) == 3
+    assert loaded.amount_fen == 500000 * 100 and loaded.term_months == 36 and loaded.city == "济南"
+    db.commit()
+
+    assert "征信逾期" in service.get_profile(db, fresh.id).tags
+    assert "有房产" not in service.get_profile(db, lost.id).tags
+    assert _profile_entries(db, ids) - entries_before == 3  # untouched had nothing new
+    for customer_id in ids:  # one at a time now finds nothing left to change
+        assert service.recompute_profile(db, customer_id)[1] == {}
+    assert service.recompute_profiles(db, ids) == 0
+
+
+def _profile_entries(db, ids) -> int:
+    return db.scalar(select(func.count()).select_from(TimelineEntry).where(TimelineEntry.customer_id.in_(ids),
+                                                                           TimelineEntry.kind == "profile_changed"))

@@ -254,8 +254,7 @@ def _fire_batch(session: Session, rule: RiskRule, customer_ids: list[int], actor
     customer_service.add_timeline_many(session, timeline)
     if tag_evidence:
         tagging_service.add_evidence_many(session, "manual", tag_evidence)
-        for firing in firings:
-            tagging_service.recompute_profile(session, firing.customer_id)
+        tagging_service.recompute_profiles(session, [firing.customer_id for firing in firings])
     session.flush()
     return firings
 
