@@ -292,7 +292,12 @@ _MONEY_CHANGE = ("改成", "改为", "改到", "降到", "降为", "减到", "�
 _MONEY_FIRST_PLAN = ("原计划", "原来要", "原来想", "原来说", "原本", "本来要", "本来想", "本来说", "先说", "一开始",
                      "起初", "刚开始", "开始说",
                      # 之前跟你们说要50万…就先弄20万: a figure said to the salesperson before
-                     "之前说", "之前跟你", "之前和你", "上次说", "上次跟你", "上次和你", "刚才说", "前面说", "前几天说")
+                     "之前说", "之前跟你", "之前和你", "上次说", "上次跟你", "上次和你", "刚才说", "前面说", "前几天说",
+                     "当时说", "当初说", "那时说", "那时候说")
+# 当时说要贷二十万，现在不用了…想问问还能贷个小额的吗: the first plan's figure dropped since, then a new want with no
+# figure, leaves none (a want dropped and nothing asked after it keeps its figure: 本来想借五万…不借了)
+_DROPPED = re.compile(r"不(?:用|需要|要|贷|借|做|办)(?:借|贷)?了|用不(?:上|着)了")
+_NEW_WANT = re.compile(r"(?:想|还能|能不能|能否|可以|再)[^，。,.;；!！?？ ]{0,6}(?:贷|借|额度|办)")
 _MONEY_SUFFICES = ("就够", "够了", "就行", "就可以", "足够")
 _SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)")  # 急，5000就行: a bare figure that suffices
 # 有十五万的额度吗: a limit asked for, not one had
@@ -339,7 +344,10 @@ _SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷
 # 贷款500000, 想借个50000左右, 需要30000: words of a loan wanted right before a bare number make it money
 _BARE_FIGURE_AFTER = ("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额", "借个", "贷个", "需要")
 _WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
-_RATE_UNIT = re.compile(r"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:利息)?(?:要|得)?(?:多少|几)")
+# 一万块一个月多少钱, 等于一万块一个月一百二利息: ten thousand (or a thousand) per period is the unit a rate is asked or
+# told in, not the loan
+_RATE_UNIT = re.compile(rf"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:(?:利息)?(?:要|得|是|就|才)?(?:多少|几)"
+                        rf"|利息(?:要|得|是|就|才)?(?:\d|[{_CN_FIG}])|(?:\d|[{_CN_FIG}])+(?:块钱|块|元|毛)?(?:的)?利息)")
 
 
 def _ten_thousands(m: re.Match) -> str:
@@ -486,13 +494,62 @@ _PLEDGE_TYPO = re.compile(r"[抵押][^，。,.;；!！?？ ]?货款$")
 _ASKED_RIGHT_BEFORE = re.compile(r"借(?:我|给我)?[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
 
 
+# 【分期乐】您本期应还2,340.50元…。 / 短信：您有一笔20000元借款待领取: a pasted notice from a lender, a bank or an app
+# speaks to the customer (您) of a bill, an offer or a balance; its figures are the sender's, not a loan or term wanted
+# (【跟进】客户想贷二十万 is a note's heading)
+_PASTED_NOTICE = re.compile(r"(?:【[^】]{1,16}】|短信[:：])(?:尊敬的[^，。,.!！?？]{0,10}[，,:：]?)?您[^。!！]*(?:[。!！]|$)")
+
+
+def _without_pasted_notice(text: str) -> str:
+    return _PASTED_NOTICE.sub("。", text) if "您" in text and ("】" in text or "短信" in text) else text
+
+
+# 再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万: a total asked for is the loan wanted, when it is the last
+# figure said (not 网贷加起来八万, a total owed; 装修一共要三十万，想借二十万: a cost, then the loan)
+_TOTAL_WANTED = re.compile(r"(?:合起来|加起来|一共|总共|合计|总计|一起)(?:能|想|可以|就)?(?:办|借|贷|要|做|申请|批)[个点]?$")
+
+
+# 手续费两个点，一百万就要两万块, 借二十万光手续费就得六千: a figure right after a sum and what it costs is the cost of
+# that sum (a fee or interest); the sum is the loan
+_COST_OF_SUM = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:一个月|一年|每月|每年)?(?:光是?|就|都)?(?:手续费|服务费|利息|费用|中介费)?"
+                          r"(?:就|都|光是?)?(?:要|得|收|扣|交|付)(?:掉)?$")
+_FEE = re.compile("手续费|服务费|中介费|利息|个点|费用")
+
+
+# 你们说只能批六十万，那六十万也行吧: a figure a lender offered, taken up by the customer after it, is the one settled on
+_OFFERED = re.compile(r"批了|给我批|只能批|只能给|只能贷|只给|只批|只肯给|最多给|最多能给|最多批|最多能批|最多只能|才给|才批|才贷")
+_TAKEN_UP = re.compile(rf"(?:块钱|元|块)?(?:也行|也可以|也成|也好|也ok|就[\d{_CN_FIG}万]+吧|吧)")
+
+# 隔壁银行给我批了30万…你们能比这低吗？低的话我转过来做: a rival's offer the customer would bring over is the loan wanted
+# from us, when no other figure is (not 工行批了30万已经到账了: a loan had)
+_BRING_OVER = re.compile(r"转过来|转到你们|换到你们|挪到你们|在你们这[里边儿]?(?:做|办|贷)|你们(?:能|可以|要是|如果)?比(?:这|他|它|那|人家|别家)"
+                         r"|比(?:他们|人家|别家|这个|这)(?:还)?(?:低|便宜|少)")
+
+# need about 2 million rmb, 1.5 million: a figure of millions written in English is a hundred 万 each
+_MILLION = re.compile(r"(?<![\d.])(\d++(?:\.\d++)?) ?(?:million|mil|mn)(?![a-z])")
+
+
+def _millions(m: re.Match) -> str:
+    wan = Decimal(m.group(1)) * 100
+    return f"{int(wan) if wan == wan.to_integral_value() else wan}万"
+
+# 我在银行有十万的信用贷还没还完: a loan the customer has, named by its figure after 有 (not 有没有十万的信用贷, asked)
+_LOAN_HAD_BEFORE = re.compile(r"(?<![没想要能])有$")
+_LOAN_NAMED = re.compile(r"(?:块钱|元|块)?的(?:[^，。,.;；!！?？ \d]{0,4}?)(?:信用贷|经营贷|贷款|消费贷|抵押贷|借款|按揭|网贷|房贷|车贷)")
+
+
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
+    text = _without_pasted_notice(text)
     good, plain, said, borrowed = [], [], [], []
+    total: int | None = None  # a total asked for (合起来能办个五万吗), when one is
+    said_end = -1  # where the last figure said ends
+    offered: set[int] = set()  # figures a lender offered (只能批六十万)
     shortfall_first = -1  # the first figure said as a shortfall (还差一万), when one is
     asked_after: int | None = None  # a figure borrowed said after that shortfall
     corrected: int | None = None
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
+    plan_end = -1  # where the first plan's figure ends
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if "," in text and _THOUSANDS_SEP.search(text):
@@ -504,6 +561,8 @@ def extract_amount(text: str) -> int | None:
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
     if "wan" in text or "qian" in text:
         text = _pinyin_units(text)
+    if "mil" in text or "mn" in text:
+        text = _MILLION.sub(_millions, text)
     if _NUMERAL.search(text) is None:
         return None
     hospital = "押金" in text and _HOSPITAL.search(text) is not None
@@ -515,6 +574,7 @@ def extract_amount(text: str) -> int | None:
     asks_want = ("你" in text or "您" in text) and ("多少" in text or "几" in text)
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
+    fee = _FEE.search(text) is not None
     if "点" in text:
         text = _CN_DECIMAL.sub(_cn_decimal, text)  # 十点五万: 10.5万, the decimal point said
     if "来" in text or "多" in text:
@@ -555,8 +615,9 @@ def extract_amount(text: str) -> int | None:
             continue  # 十万火急: urgency, not a figure
         if not unit and after[:1] in _MEASURES:
             continue  # 养了两千只鸡, 三万斤: a count of things, not money
-        if value in (1000, 10000) and _RATE_UNIT.match(text, m.end()):
-            continue  # 一万块一个月多少钱: the unit a rate is asked for, not the loan
+        rate = _RATE_UNIT.match(text, m.start() + len(num) if counted else m.end()) if value in (1000, 10000) else None
+        if rate and (rate.group().endswith(("多少", "几")) or not _ASKED_RIGHT_BEFORE.search(_before(text, m.start()))):
+            continue  # 一万块一个月多少钱, 一万一个月一百块利息: the unit a rate is asked or told in (not 借一万…, a loan)
         if not unit and not has_mag and num[-1] not in "千k":
             if after[:1] and after[0] in _DATE_UNITS:
                 continue  # 贷款2024年到期, 贷款1015号: a date or a count, not money
@@ -570,6 +631,8 @@ def extract_amount(text: str) -> int | None:
             continue
         if too_small and _TOO_SMALL.match(text, m.end()):
             continue
+        if said_end >= 0 and fee and _COST_OF_SUM.fullmatch(text, said_end, m.start()):
+            continue  # 一百万就要两万块: what the sum just said costs
         before = _before(text, m.start())
         deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得"))) and (
             _HOSPITAL.search(_before(text, m.start(), 12)) is not None)  # (the hospital's, named in its clause)
@@ -584,9 +647,12 @@ def extract_amount(text: str) -> int | None:
         if _DONE_GATE.search(before) and not deposit:
             done = _DONE.search(before)
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
+                if _OFFERED.search(before):
+                    offered.add(int(value))
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
         if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
                 _before(text, m.start(), 14)):
+            offered.add(int(value))
             continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
         if asks_want and _WANT_ASKED.search(text, m.end()):
             continue  # 最高可以做到50万，你看需要多少: the customer's want is yet to be said
@@ -594,6 +660,9 @@ def extract_amount(text: str) -> int | None:
             continue  # 降到350万能不能接受: an offer put to the customer
         if advert and _ADVERT.search(text, max(0, m.start() - 16), m.start()) and not _SETTLE_WANTED.search(before):
             continue  # 看到广告说最高可借200万: what is advertised (not 看到你们广告，想借十万)
+        if before.endswith("有") and _LOAN_HAD_BEFORE.search(before) and _LOAN_NAMED.match(text, m.end()):
+            bad_at = m.end()
+            continue  # 有十万的信用贷还没还完: a loan had
         if before.endswith(("全款", "全款买的", "全款买")):
             continue  # 全款二十六万: the price paid in full (not 全款那套抵五十万)
         if before.endswith(_PLEDGED) and not _PLEDGE_WANTED.search(before):
@@ -614,8 +683,12 @@ def extract_amount(text: str) -> int | None:
                 after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(text, m.end())) and not (
                 has_mag and after.startswith(("利息", "的利息")) and _INTEREST_ASKED.match(text, m.end())):
             continue
-        if not deposit and _bad_before(before) and not (_REST.search(before) and _WANT_AFTER.match(text, m.end())):
+        asks_total = _TOTAL_WANTED.search(before) is not None
+        if not deposit and not asks_total and _bad_before(before) and not (
+                _REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
+            if _OFFERED.search(before):
+                offered.add(int(value))
             continue
         if (bad_at >= 0 and before.rstrip("也都就才") in _LISTED_OWNERS
                 and sum(c in _CLAUSE_CHARS for c in text[bad_at:m.start()]) == 1):
@@ -646,23 +719,34 @@ def extract_amount(text: str) -> int | None:
         elif shortfall_first >= 0 and asked_after is None and _ASKED_RIGHT_BEFORE.search(before):
             asked_after = yuan
         said.append(yuan)
+        said_end = m.end()
+        total = yuan if asks_total else None
         clause = _before(text, m.start(), 12)
         if first_plan < 0 and _FIRST_PLAN_RE.search(clause):
-            first_plan = len(said)
-        if (good or plain) and (_CORRECTION_RE.search(clause)
+            first_plan, plan_end = len(said), m.end()
+        if (good or plain) and (_CORRECTION_RE.search(clause) or (yuan in offered and _TAKEN_UP.match(text, m.end()))
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
                                 or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
             corrected = yuan
+    if total is not None:
+        return total
     if corrected is not None and len(good) + len(plain) > 1:
         return corrected
     if 0 < first_plan < len(said):
         return said[-1]
+    if first_plan == len(said) > 0 and (dropped := _DROPPED.search(text, plan_end)) and _NEW_WANT.search(
+            text, dropped.end()):
+        return None  # (当时说要贷二十万，现在不用了…还能贷个小额的吗)
     if asked_after is not None:
         return asked_after  # 还差一万多，先借我一万五: the figure asked to be lent, not the shortfall
     if good:
         # 彩礼要二十万，想借十万: what a purpose costs gives way to the figure said with a word of borrowing
         return borrowed[0] if borrowed and good[0] not in borrowed else good[0]
-    return plain[0] if plain else None
+    if plain:
+        return plain[0]
+    if len(offered) == 1 and _BRING_OVER.search(text):
+        return offered.pop()  # (隔壁银行批了30万，你们能比这低吗)
+    return None
 
 
 def _worth_goes_on(text: str, head: int) -> bool:
@@ -763,6 +847,7 @@ _INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:
 
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
+    text = _without_pasted_notice(text)
     if ("nian" in text or "yue" in text or "qi" in text) and _PINYIN_UNITS.search(text):
         text = _pinyin_units(text)  # 10w, 5nian: a term's unit in pinyin
     if "期" not in text and "年" not in text and "月" not in text:

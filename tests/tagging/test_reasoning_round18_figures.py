@@ -1,0 +1,180 @@
+"""The eighteenth round of reasoning about figures, one kind at a time:
+- a pasted notice from a lender, a bank or an app speaking to the customer (【分期乐】您本期应还…, 短信：您有一笔…待领取)
+  states the sender's figures, not a loan or term wanted, while a note's heading (【跟进】客户想贷二十万) is no notice;
+- a total asked for (再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万) is the loan wanted, while a total owed
+  (网贷加起来八万) or a purpose's cost followed by the loan (装修一共要三十万，想借二十万) is not;
+- ten thousand or a thousand per period with the interest it costs (一万块一个月一百二利息) is the unit a rate is told in,
+  while a figure borrowed right before a period (借一万一个月利息一百) stays the loan;
+- a figure right after a sum and what it costs (一百万就要两万块, 借二十万光手续费就要六千) is a fee on that sum, and the
+  sum is the loan, while a second figure wanted in its own clause (不够的话就要三十万) is a correction;
+- a figure a lender offered and the customer then takes up (只能批六十万，那六十万也行吧) is the one settled on, while an
+  offer found too small (只给十万，太少了) leaves the want;
+- a rival's approval the customer would bring over (给我批了30万…你们能比这低吗？低的话我转过来做) is the loan wanted
+  from us, while an approval had and used (批了30万已经到账了) is none;
+- millions written in English (2 million RMB, 1.5 million) are a hundred 万 each;
+- a loan the customer has, named by its figure after 有 (有十万的信用贷还没还完) is none, while a loan of that figure asked
+  for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
+- a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
+  小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tagging.reasoning import amount, term
+
+pytestmark = pytest.mark.pure
+
+
+@pytest.mark.parametrize("text", [
+    "【招商银行】尊敬的客户，您的信用卡本期账单8,650.00元，最后还款日12月5日。 这个我还不上了，能借点吗",
+    "【平安普惠】您已获得最高200000元预授信额度，点击领取。 这个靠谱吗",
+    "收到条短信：您有一笔50000元备用金待领取，回复1到账。 是你们发的吗",
+])
+def test_a_pasted_notice_states_no_amount(text):
+    assert amount(text) is None
+
+
+def test_a_pasted_notice_states_no_term():
+    assert term("【某某分期】您的账单已分24期，每期还款860元。 我想再借点，行不") is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("【跟进】客户想贷二十万，下周来面签", 200_000),
+    ("【工商银行】您的贷款申请已受理。 我申请的是三十万，多久能批", 300_000),
+])
+def test_a_heading_or_a_want_after_a_notice_stays(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("房子押二十万，车再押十万，加起来能贷三十万不", 300_000),
+    ("已经有两万的额度了，再加三万，一共借五万行吗", 50_000),
+    ("两个门面一起抵，总共要三百万，下周面签", 3_000_000),
+    ("客户沈阳，做钢材生意，想用两套房子抵押，总共要两百万，已约面谈", 2_000_000),
+])
+def test_a_total_asked_for_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("网贷加起来八万多，想借十万还掉", 100_000),
+    ("装修一共要三十万，自己有十万，想借二十万", 200_000),
+])
+def test_a_total_owed_or_a_cost_is_no_total_asked(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "月息一分就是一万一个月一百块利息吗",
+    "年化7.2，算下来一万块一年七百二利息",
+    "一千块一天利息五毛，太贵了",
+])
+def test_a_unit_a_rate_is_told_in_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text", ["借一万一个月利息一百，能借吗", "想借一万块，一个月利息一百能做吗"])
+def test_a_figure_borrowed_before_a_period_stays(text):
+    assert amount(text) == 10_000
+
+
+@pytest.mark.parametrize("text, want", [
+    ("服务费三个点，五十万就得一万五，太贵了", 500_000),
+    ("你们手续费怎么收的，借二十万光手续费就要六千？", 200_000),
+    ("利息一分，三十万一个月要三千利息，能不能低点", 300_000),
+])
+def test_what_a_sum_costs_leaves_the_sum(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("手续费两千，想借五万", 50_000),
+    ("先要二十万，不够的话就要三十万", 300_000),
+])
+def test_a_fee_said_alone_or_a_second_want_is_no_cost_of_a_sum(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我想要三十万，银行说最多给二十万，二十万也可以", 200_000),
+    ("申请了五十万，审批说只能批四十万，那就四十万吧", 400_000),
+    ("要十五万，他们说只给十万，十万就十万吧，急用", 100_000),
+])
+def test_an_offer_taken_up_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("要十五万，他们说只给十万，太少了", 150_000),
+    ("银行只给批二十万，我要三十万", 300_000),
+])
+def test_an_offer_not_taken_up_leaves_the_want(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("建行给我批了50万，利率3.8，你们能做到更低吗，能的话我就在你们这办", 500_000),
+    ("农商行批了二十万年化六点多，你们要是便宜我就转过来", 200_000),
+    ("别的平台说能给我做8万，你们利息能比他们低吗", 80_000),
+])
+def test_a_rival_offer_brought_over_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("工行批了30万已经到账了，利息太高，还想再借点", None),
+    ("之前银行批了二十万，后来没用，现在想借五万", 50_000),
+])
+def test_an_approval_had_is_no_rival_offer(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("need 1.5 million rmb for the shop", 1_500_000),
+    ("looking to borrow 3 million for the factory, 5 years", 3_000_000),
+    ("公司在泉州, need about 2 million RMB 周转", 2_000_000),
+])
+def test_millions_in_english(text, want):
+    assert amount(text) == want
+
+
+def test_a_worth_in_millions_is_no_amount():
+    assert amount("my house is worth 5 million, need 500k") == 500_000
+
+
+@pytest.mark.parametrize("text", [
+    "我在农商行有二十万的经营贷，明年到期，还能再贷吗",
+    "名下有三十万的贷款在还，还能借吗",
+    "手上还有五万的借款没还",
+])
+def test_a_loan_had_named_by_its_figure_is_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("有没有十万的信用贷产品", 100_000),
+    ("想办个二十万的信用贷", 200_000),
+    ("我有房子，想做个三十万的抵押贷", 300_000),
+])
+def test_a_loan_of_a_figure_asked_for_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "上次说借十万，后来钱凑够了不用借了，现在想问问能不能贷个小额的备用",
+    "原来说要贷五十万，现在不用了，想换个小点的额度",
+    "之前说的三十万不需要了，现在能不能借点应急",
+])
+def test_a_plan_dropped_before_a_new_want_leaves_no_amount(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("本来想再借五万分一年还，想想还是算了，不借了，谢谢", 50_000),
+    ("之前说要二十万，现在还是要二十万", 200_000),
+    ("上次说借十万，现在要十五万", 150_000),
+])
+def test_a_plan_dropped_alone_or_kept_keeps_a_figure(text, want):
+    assert amount(text) == want
