@@ -537,6 +537,11 @@ def _millions(m: re.Match) -> str:
 _LOAN_HAD_BEFORE = re.compile(r"(?<![没想要能])有$")
 _LOAN_NAMED = re.compile(r"(?:块钱|元|块)?的(?:[^，。,.;；!！?？ \d]{0,4}?)(?:信用贷|经营贷|贷款|消费贷|抵押贷|借款|按揭|网贷|房贷|车贷)")
 
+# 后天要交房租 5k, 下周要付货款三十万: a payment falling due on a near day is the money needed (not 每个月要交房租三千)
+_PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几天|这周|下周|周[一二三四五六日末]|月底|这个月|下个月|马上|"
+                          rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
+                          rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
+
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
@@ -636,10 +641,13 @@ def extract_amount(text: str) -> int | None:
         before = _before(text, m.start())
         deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得"))) and (
             _HOSPITAL.search(_before(text, m.start(), 12)) is not None)  # (the hospital's, named in its clause)
-        if not before and text[m.start() - 1:m.start()] == " ":
+        spaced = not before and text[m.start() - 1:m.start()] == " "
+        if not deposit and (before or spaced) and _PAYMENT_DUE.search(_before(text, m.start() - spaced, 14)):
+            deposit = True  # 后天要交房租 5k, 下周要付货款三十万: a payment due soon is the money needed
+        if spaced:
             if text.endswith(_SPACED_WANTS, 0, m.start() - 1):
                 before = "借"  # 想dk 10w: a want one space before the figure (not 借了网贷 500万, a loan had)
-            elif _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
+            elif not deposit and _before(text, m.start() - 1).rstrip("了着过").endswith(_MONEY_BAD_BEFORE):
                 continue  # 欠了 5w, 估值 300w: money had or owed named right before the space (not 利息多少 5w)
             elif (text.endswith(_LINKS, 0, m.start() - 1)
                   and _before(text, text.rindex(" ", 0, m.start() - 1)).endswith((*_MONEY_BAD_BEFORE, "rent"))):

@@ -15,7 +15,9 @@
 - a loan the customer has, named by its figure after 有 (有十万的信用贷还没还完) is none, while a loan of that figure asked
   for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
-  小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure.
+  小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure;
+- a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
+  period (每个月要交房租三千) or one made (交了房租三千) is not.
 """
 
 from __future__ import annotations
@@ -177,4 +179,23 @@ def test_a_plan_dropped_before_a_new_want_leaves_no_amount(text):
     ("上次说借十万，现在要十五万", 150_000),
 ])
 def test_a_plan_dropped_alone_or_kept_keeps_a_figure(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("明天要交学费两万，能借吗", 20_000),
+    ("下周要付货款三十万，钱没回来，能周转下吗", 300_000),
+    ("月底得发工资八万，急", 80_000),
+    ("急！！后天要交房租 5k", 5_000),
+])
+def test_a_payment_due_soon_is_the_money_needed(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("每个月要交房租三千，工资五千，能借点吗", None),
+    ("上个月交了房租三千", None),
+    ("房租一个月两千，明天想借一万", 10_000),
+])
+def test_a_payment_per_period_or_made_is_not_needed(text, want):
     assert amount(text) == want
