@@ -133,6 +133,7 @@ class Reasoning:
     # 车抵贷利息多少: a pledge loan only named (one of these names) in a question about the lender's terms (these words)
     terms_names: tuple[str, ...] = ()
     terms_words: tuple[str, ...] = ()
+    terms_ahead: frozenset = frozenset()  # 提前了解, 提前问问: a low intent of asking early, whatever the loan's name
     owners: re.Pattern | None = field(default=None, compare=False)  # in a denial: the asset is someone else's (车是我爸的)
     # 想做经营贷…最好不用抵押: a wish for no pledge (these words of the unsecured product) said of another loan that
     # needs none (these products) is that loan's
@@ -336,6 +337,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                                      for p, w in doc.get("second_pledges", {}).get("assets", {}).items()),
                    terms_names=tuple(doc.get("terms_questions", {}).get("names", [])),
                    terms_words=tuple(doc.get("terms_questions", {}).get("words", [])),
+                   terms_ahead=frozenset(doc.get("terms_questions", {}).get("ahead", [])),
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
                    choices=tuple(doc.get("choices", [])), comparing=tuple(doc.get("comparing_with_need", [])),
                    calm=tuple(doc.get("calm_with_need", [])),
@@ -376,6 +378,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
                        ("future", scopes.get("future", [])), ("choices", doc.get("choices", [])),
                        ("fears", doc.get("fears", [])), ("suppositions", doc.get("suppositions", [])),
+                       ("definitions", doc.get("definitions", [])),
                        ("someone", (*reasoning.others_bare, "他", "她")))},
                    elsewhere_ends=reasoning.others_bare + ("他", "她", "他们", "她们"),
                    unsecured=((_product_of(doc["unsecured"], products), tuple(doc["unsecured"]["words"]),
@@ -609,6 +612,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     # only a text holding a word of fearing or supposing can have a risk feared or an asset supposed
     risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
              and rules.reasoning.scope_res["fears"].search(text) is not None else frozenset())
+    # only a text asking what a risk's word means (才算, 算不算, 啥叫) can have a risk only defined
+    defined = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None
+               and rules.reasoning.scope_res["definitions"].search(text) is not None else frozenset())
     supposable = (assets if rules.reasoning is not None and rules.reasoning.suppositions
                   and ("的话" in text or rules.reasoning.scope_res["suppositions"].search(text) is not None)
                   else frozenset())
@@ -674,6 +680,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (positive and rule.tag in risks and text[max(0, start - 6):start].endswith(rules.reasoning.fears)
                 and start > clause_start):
             continue  # 怕查询太多, 担心负债太高批不了: feared, not had
+        if (positive and rule.tag in defined and rules.reasoning.scope_res["definitions"].search(
+                text, clause_start, clause_end) is not None):
+            continue  # 么样才算征信花, 查询多少次算多: what a word means, asked, says nothing of the customer's
         if (positive and rule.tag in supposable
                 and (text.startswith("的话", end)
                      or text[max(0, start - 6):start].endswith(rules.reasoning.suppositions))):
@@ -1423,8 +1432,12 @@ def _terms_only(text: str, r: Reasoning, result: RuleResult) -> set[str]:
     """请问车抵贷要不要装gps, 随便问问房抵利息多少: a pledge loan named only by its name in a question about the
     lender's terms, with no figure and nothing said of the asset, does not say the asset is the customer's."""
     hit = result.hits.get("product")
-    if (hit is None or hit.phrase not in r.terms_names or _FIGURE.search(text)
-            or not any(w in text for w in r.terms_words)):
+    if hit is None or _FIGURE.search(text):
+        return set()
+    asked = result.hits.get("intent")
+    # 提前了解一下车抵的流程: a pledge loan asked about ahead of a need to come, said any way
+    ahead = result.intent == "low" and asked is not None and asked.phrase in r.terms_ahead
+    if not ahead and (hit.phrase not in r.terms_names or not any(w in text for w in r.terms_words)):
         return set()
     return {tag for tag, product in r.collateral if product == result.product and tag not in result.tags}
 

@@ -8,7 +8,12 @@
 - documents said complete (证件都齐了, 材料全齐了, 资料已经齐了), a need pressing (要快, 房东催得紧, 工人工资发不出来了)
   and a question of speed in days or a week (三天内能下来不, 一个星期能到账吗) are high intent, while documents not yet
   complete (资料还没齐) or a licence said complete (营业执照齐全) are not; "I'll think about it", "let you know" are
-  low.
+  low;
+- a question of what a risk's word means (么样才算征信花, 查询多少次才算查询过多, 网贷几个算不算多) says nothing of the
+  customer's, while the customer's own clause beside it (我逾期过两次, 我征信花了) still does;
+- a pledge loan asked about early, ahead of a need to come (提前了解下房子抵押的手续, 提前问问房抵的流程), says nothing of
+  the asset, while an asset named (我那台车) stays;
+- a credit report or statement said to be someone else's (这个是我老公的征信, 这是我爸的流水) tells their facts.
 """
 
 from __future__ import annotations
@@ -87,3 +92,49 @@ def test_documents_not_complete_or_a_licence_is_not_high(text):
 @pytest.mark.parametrize("text", ["thanks, I'll think about it", "ok let you know next week"])
 def test_thinking_it_over_in_english_is_low(text):
     assert "低意向" in tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("么样才算征信花？", {"征信逾期"}),
+    ("查询多少次才算查询过多", {"查询过多"}),
+    ("网贷几个算不算多，我有三个", {"网贷较多"}),
+])
+def test_what_a_risks_word_means_asked_is_not_had(text, absent):
+    assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我征信花了，什么是征信花", {"征信逾期"}),
+    ("逾期多久才算黑户，我逾期过两次", {"征信逾期"}),
+])
+def test_the_customers_own_risk_beside_a_definition_stays(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("提前了解下房子抵押的手续，下半年才用", {"有房产"}),
+    ("提前问问房抵的流程，明年才用", {"有房产"}),
+    ("想问下下个月的事，现在先不用，就是提前了解一下车抵的流程", {"有车辆"}),
+])
+def test_a_pledge_loan_asked_about_early_gives_no_asset(text, absent):
+    assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("提前咨询一下，我那台车能押多少", {"有车辆"}),
+    ("随便问问，我名下有套房，房抵利息多少", {"有房产"}),
+])
+def test_an_asset_named_beside_an_early_question_stays(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("[图片] 这个是我老公的征信，逾期那几条都是前年的，他想做个车抵，车是他自己名下的", {"征信逾期", "有车辆"}),
+    ("这是我爸的流水，他在工地上班，月薪八千", {"工薪族"}),
+])
+def test_a_report_said_to_be_someone_elses_tells_their_facts(text, absent):
+    assert not (absent & tags(text))
+
+
+def test_the_customers_own_report_tells_theirs():
+    assert "征信逾期" in tags("这是我的征信，逾期两次")
