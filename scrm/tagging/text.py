@@ -796,7 +796,9 @@ _TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", 
                     "不到", "刚", "办下来", "断", "借了", "停", "拖", "用了", "利润", "流水", "营业额", "营收",
                     "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期", "怀孕", "怀了",
                     # time since a purchase (车才提两个月, 刚提三个月)
-                    "提车", "才提", "刚提", "才买", "才开")
+                    "提车", "才提", "刚提", "才买", "才开",
+                    # time spent somewhere (海上待九个月)
+                    "待", "呆")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
 _CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]|[零〇][一二三四五六七八九]")  # 一九年的车, 二〇年买的, 零八年的桑塔纳
 # 十八年的途观: a model year said as a number of tens (2018), unless a loan word comes just before (贷十五年的)
@@ -847,6 +849,18 @@ _EITHER_FINE = re.compile(r"(?:的)?(?:都行|都可以|都成|都ok|均可)")
 _TERMS_COMPARED = re.compile(rf"{_TERM_NUM}(?:期|年|个月)(?:的)?(?:和|跟|与|还是|或者|或|比|对比|vs)(?:分)?{_TERM_NUM}(?:期|年|个月)")
 
 
+# 一个月进账二十多万: a figure of money said after the period, its round figure approximate
+_MONEY_FIGURE_ABOUT = re.compile(rf"[\d{_CN}][多来余几]?[万千亿wk块元]")
+# 负债一万八一个月, 工资六千五一个月: money had or owed, then the period it comes in
+_MONEY_THEN_PERIOD = re.compile(rf"(?:负债|月入|收入|工资|月薪|薪水|房租|租金|月供|开销|花销|开支|进账|流水|营业额|利润|赚|挣|还款|"
+                                rf"要还|欠|生活费)[^，。,.;；!！?？ ]{{0,3}}?(?:\d+(?:\.\d+)?|[{_CN}])+[多来余]?"
+                                rf"(?:[万千kw块元](?:\d|[{_CN}])*)?$")
+# 一年海上待九个月, 一年有八个月在外面跑: a part of each year, neither is a term
+_PART_OF_A_YEAR = re.compile(rf"[^，。,.;；!！?？ \d{_CN}]{{0,6}}?(?:\d+|[{_CN}])+个?(?:月|天)")
+_YEAR_FRAME = re.compile(rf"(?:一年|每年)[^，。,.;；!！?？ \d{_CN}]{{0,6}}$")
+# 在别家借的十万分三年, 去年办的车贷分三年: the term of a loan had (not 想借的十万分三年)
+_LOAN_HAD_TERM = re.compile(r"(?:借|贷|办|做)的[^，。,.;；!！?？ ]{0,8}$")
+_WANT_WORDS = re.compile("想|要|打算|准备|需要")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
 _PERIODS_LEFT = re.compile(r"(?:还有|剩下?)(?:\d|[一二两三四五六七八九十几])")
 # 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
@@ -918,8 +932,16 @@ def extract_term(text: str) -> int | None:
             continue  # (以贷养贷半年: how long it has gone on; 期限能做到五年: the term named in its clause)
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
+        if months in (1, 12) and g["half"] is None and (
+                _MONEY_THEN_PERIOD.search(_before(text, m.start(), 14))
+                or (months == 12 and g["y"] and _PART_OF_A_YEAR.match(text, m.end()))) or (
+                g["m"] and _YEAR_FRAME.search(_before(text, m.start(), 12))):
+            continue  # 负债一万八一个月: money per period; 一年海上待九个月: a part of each year
+        if (loan_had := _LOAN_HAD_TERM.search(_before(text, m.start(), 16))) and not _WANT_WORDS.search(
+                _before(text, m.start(), 16), 0, loan_had.start()):
+            continue  # 在别家借的十万分三年: the term of a loan had
         if (months in (1, 12) and not _TERM_GOOD_BEFORE_RE.search(before)
-                and _MONEY_FIGURE.search(_CLAUSE.split(text[m.end():m.end() + 10], 1)[0])
+                and _MONEY_FIGURE_ABOUT.search(_CLAUSE.split(text[m.end():m.end() + 10], 1)[0])
                 and not after.startswith(("期", "内", "之内", "以内", "还", "就还", "的"))):
             continue  # 一个月到手六千五, 一年能赚个二三十万: money per period, not a term
         paid = after.lstrip("要还交缴付就跑给我")  # 一个月还八千, 半年就2次, 一个月给我四千: paid or done per period

@@ -17,7 +17,12 @@
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
   小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure;
 - a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
-  period (每个月要交房租三千) or one made (交了房租三千) is not.
+  period (每个月要交房租三千) or one made (交了房租三千) is not;
+- a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
+  right after a figure borrowed (借五万一年) is;
+- a part of each year (一年海上待九个月, 一年有八个月在外地跑) is no term, in either of its figures;
+- the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
+  said the same way (想借的十万分三年还) is.
 """
 
 from __future__ import annotations
@@ -199,3 +204,56 @@ def test_a_payment_due_soon_is_the_money_needed(text, want):
 ])
 def test_a_payment_per_period_or_made_is_not_needed(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我工资六千五一个月，能借多少",
+    "负债大概三万一个月，还能贷吗",
+    "房租一万二一年，想借五万",
+    "店里一个月进账二十多万，想贷点钱进货",
+])
+def test_money_per_period_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借五万一年", 12),
+    ("想贷二十万三年", 36),
+    ("工资八千，想借五万一年还清", 12),
+])
+def test_a_period_after_a_figure_borrowed_is_the_term(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "在船上干轮机，一年要出海十个月，想贷点钱",
+    "一年有八个月在外地跑工程，能贷吗",
+    "跑长途的，一年在路上待十个月",
+])
+def test_a_part_of_each_year_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("每年有三个月淡季，想借点钱，分六个月还", 6),
+    ("贷款十万期限一年，一年后一次还清", 12),
+])
+def test_a_term_beside_a_part_of_a_year_stays(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "之前在银行贷的三十万分五年，还剩两年",
+    "去年办的车贷分三年，月供两千",
+    "朋友在网上借的两万分十二期，利息太高",
+])
+def test_the_term_of_a_loan_had_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想借的十万分三年还", 36),
+    ("我要贷的是二十万，分五年", 60),
+])
+def test_the_term_of_the_loan_wanted_stays(text, want):
+    assert term(text) == want
