@@ -13,7 +13,9 @@
   customer's, while the customer's own clause beside it (我逾期过两次, 我征信花了) still does;
 - a pledge loan asked about early, ahead of a need to come (提前了解下房子抵押的手续, 提前问问房抵的流程), says nothing of
   the asset, while an asset named (我那台车) stays;
-- a credit report or statement said to be someone else's (这个是我老公的征信, 这是我爸的流水) tells their facts.
+- a credit report or statement said to be someone else's (这个是我老公的征信, 这是我爸的流水) tells their facts;
+- a visit booked and not kept (约了周三来公司没来, 约好了到店面签没到) and a note's 态度一般 / 意向一般 are medium, while
+  a visit booked again after one missed (今天又约了明天上午来签合同) is high.
 """
 
 from __future__ import annotations
@@ -138,3 +140,17 @@ def test_a_report_said_to_be_someone_elses_tells_their_facts(text, absent):
 
 def test_the_customers_own_report_tells_theirs():
     assert "征信逾期" in tags("这是我的征信，逾期两次")
+
+
+@pytest.mark.parametrize("text", [
+    "交接：客户王哥，开面馆的，想贷十万，约了周三来公司没来",
+    "想借五万应急，聊了几次态度一般",
+    "回访：约好了到店面签没到，做车抵三万",
+])
+def test_a_visit_not_kept_or_a_middling_attitude_is_medium(text):
+    assert "中意向" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["约了明天来公司面签", "上周约了面签没来，今天又约了明天上午来签合同"])
+def test_a_visit_booked_is_high(text):
+    assert "高意向" in tags(text)
