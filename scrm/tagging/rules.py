@@ -833,7 +833,8 @@ def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
             result.tags.pop(key, None)
             del result.hits[key]
             result.elsewhere.add(key)
-    result.elsewhere |= {i.tag for i in r.implications if i.product == result.product and i.tag not in result.tags}
+    # whichever loan is asked for, by a rule or by the model, implies nothing of the customer's
+    result.elsewhere |= {i.tag for i in r.implications if i.tag not in result.tags}
 
 
 def _clause_owners(text: str, breaks: list[int], r: Reasoning) -> list[bool]:

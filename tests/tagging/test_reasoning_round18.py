@@ -15,7 +15,9 @@
   the asset, while an asset named (我那台车) stays;
 - a credit report or statement said to be someone else's (这个是我老公的征信, 这是我爸的流水) tells their facts;
 - a visit booked and not kept (约了周三来公司没来, 约好了到店面签没到) and a note's 态度一般 / 意向一般 are medium, while
-  a visit booked again after one missed (今天又约了明天上午来签合同) is high.
+  a visit booked again after one missed (今天又约了明天上午来签合同) is high;
+- English read as the Chinese it says: a loan against a house, a job held (I work at, I have a job), a shop owned, by
+  next week, and asking for a wife or parents (I'm asking for her), while a job not had (I don't have a job) is none.
 """
 
 from __future__ import annotations
@@ -154,3 +156,22 @@ def test_a_visit_not_kept_or_a_middling_attitude_is_medium(text):
 @pytest.mark.parametrize("text", ["约了明天来公司面签", "上周约了面签没来，今天又约了明天上午来签合同"])
 def test_a_visit_booked_is_high(text):
     assert "高意向" in tags(text)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("I work at a hospital in 上海, want 信用贷 20万", {"工薪族", "信用贷"}),
+    ("I own a shop in 东莞, need 30万 for 进货", {"企业主", "经营贷"}),
+    ("I have a job in Dubai, need 5万 by next week", {"工薪族", "高意向"}),
+    ("Hi, I'm in Vancouver now but my 房子 is still in 青岛, can I do a loan against it? Need 500k RMB, 急", {"房抵贷"}),
+])
+def test_english_is_read_as_the_chinese_it_says(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("my wife wants a loan, she has a 房子 in 杭州, I'm asking for her", {"有房产"}),
+    ("I don't have a job right now, can I borrow 2万", {"工薪族"}),
+    ("no job, need 1万", {"工薪族"}),
+])
+def test_english_of_someone_else_or_no_job_is_not_the_customers(text, absent):
+    assert not (absent & tags(text))
