@@ -861,6 +861,8 @@ _YEAR_FRAME = re.compile(rf"(?:一年|每年)[^，。,.;；!！?？ \d{_CN}]{{0,
 # 在别家借的十万分三年, 去年办的车贷分三年: the term of a loan had (not 想借的十万分三年)
 _LOAN_HAD_TERM = re.compile(r"(?:借|贷|办|做)的[^，。,.;；!！?？ ]{0,8}$")
 _WANT_WORDS = re.compile("想|要|打算|准备|需要")
+# 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
+_BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
 _PERIODS_LEFT = re.compile(r"(?:还有|剩下?)(?:\d|[一二两三四五六七八九十几])")
 # 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
@@ -952,7 +954,9 @@ def extract_term(text: str) -> int | None:
             continue  # 一个月还信用卡要还一万多, 一个月多少利息: a month's repayment or price, not a month's loan
         if not (text.startswith(_TERM_PAID_OFF, m.end()) or _TERM_PAID_WITHIN.match(text, m.end())
                 or _TERM_PAID_AFTER.match(text, m.end())
-                or (before.endswith(("贷", "借", "做", "办")) and _TERM_OF_LOAN.match(text, m.end()))) and (
+                or (before.endswith(("贷", "借", "做", "办")) and _TERM_OF_LOAN.match(text, m.end()))
+                or (g["m"] is None and after.startswith(("多少", "利息")) and _BORROWED_FIGURE.search(
+                    _before(text, m.start(), 12)))) and (
                 after.startswith(_TERM_BAD_AFTER) or (paid and (paid[0].isdigit() or paid[0] in _CN_DIGIT_CHARS))):
             continue  # 一个月三四千, 一年两万: a rate per period, not a term
         if last is not None and (_RANGE_SEP.search(text[max(0, m.start() - 3):m.start()]) or (
@@ -1016,6 +1020,9 @@ _CITY_OF = {
     **dict.fromkeys(("铜山", "贾汪", "邳州", "睢宁"), "徐州"),
     **dict.fromkeys(("夷陵", "秭归", "枝江"), "宜昌"),
     "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
+    # a city typed with a character of the same sound (嘉木斯 for 佳木斯, 哈尔宾 for 哈尔滨)
+    "嘉木斯": "佳木斯", "佳木思": "佳木斯", "哈尔宾": "哈尔滨", "石家装": "石家庄", "齐齐哈而": "齐齐哈尔", "乌鲁木其": "乌鲁木齐",
+    "呼和浩持": "呼和浩特", "澳门": "澳门",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特", "桐城", "仙游", "霞浦", "高邮", "榆中",
                       "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴", "海宁", "普宁", "南安", "莱阳", "莱州")},
 }
@@ -1080,7 +1087,31 @@ _OTHERS_CITY_BEFORE = re.compile(r"(?<![和跟同与])(?:儿子|女儿|闺女|�
 # (not 在广州打了八年工，想贷款: still there)
 _SPENT_YEARS_THERE = re.compile(r"[^，。,.;；!！?？ ]{0,3}(?:打了|干了|待了|呆了|做了|工作了|上了)[^，。,.;；!！?？ ]{0,4}(?:年|个月)")
 _CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|搬回")
-_OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的)")
+_OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|开厂|开店|开公司|当兵)")
+_WHO_ONE_IS = re.compile(r"[的个](?:[,，。.;；!！?？ ]|$)")
+# 本人住澳门，横琴有一个单位: Hong Kong and Macau give way to a mainland city named, where the loan is asked
+_OUTSIDE = frozenset(("香港", "澳门"))
+# 在澳门赌输了, 去三亚旅游: a place visited, not where one is
+_VISITED = re.compile(r"(?:赌输|赌博|赌钱|输了|旅游|旅行|度假|出差|玩了|玩的时候)")
+# 俺爹在洛阳有套房, 我婆婆家在济南有一套老房子, 朋友的房子在昆明: a house a parent, an in-law, a sibling or a friend has
+# is theirs and names their city, unless the message pledges or uses it for the loan (我爸在兰州有套房子，能用他的房子
+# 抵押给我贷款吗)
+_HOUSE_HOLDER_BEFORE = re.compile(r"(?<![和跟同与])(?:爸|妈|爹|父母|爸妈|老人|婆婆|公公|岳父|岳母|丈母娘|老丈人|爷爷|奶奶|外公|外婆|"
+                                  r"姥姥|姥爷|儿子|女儿|闺女|弟弟|妹妹|哥哥|姐姐|我弟|我妹|我哥|我姐|朋友|亲戚)(?:家|他|她|他们)?"
+                                  r"(?P<where> ?在 ?|的(?:房子?|门面|铺子?|商铺|厂房)在 ?)$")
+_HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?？ ]{0,5}(?:房|门面|铺|厂房|别墅|宅基地)")
+_HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父母|爸妈|老人|家里)的|用来|拿来|拿去|过户")
+# 在西安当兵刚退伍回家: where one served, studied or worked and has come home from is left
+_LEFT_FOR_HOME = re.compile(r"[^。.;；!！?？]{0,12}?(?:退伍|退役|毕业|辞职|离职|辞工)(?:了|后)?(?:就)?回(?:家|来|老家|到)")
+# 一套在珠海一套在江门: houses listed in parallel name no one city; 想用江门那套抵押: the one chosen does
+_ONE_OF_SEVERAL = re.compile(r"一(?:套|个|间|处|栋)(?:房子?|门面|铺子?)?在$")
+_CHOSEN_ONE = re.compile(r"(?:那|的那)(?:套|个|间|处|栋|块)")
+_CHOOSING = re.compile(r"(?:用|拿|押|抵押|抵)$")
+# 听口音是莆田的: an accent heard is a guess, not where the customer is
+_ACCENT = ("口音是", "口音像", "口音像是", "口音")
+# I had 公积金 from working in 深圳…since I moved to Toronto: a city left, said in English
+_WAS_THERE_EN = re.compile(r"(?:from working|worked|lived|was|were|studied|used to [a-z]+) in ?$")
+_MOVED_EN = re.compile(r"moved (?:to|away|abroad|out)|left|relocated|搬到|移民")
 
 
 def extract_city(text: str) -> str | None:
@@ -1105,13 +1136,29 @@ def extract_city(text: str) -> str | None:
     if not found:
         return None
     best, best_rank = found[0][2], -1
+    several = len(found) > 1 and sum(_ONE_OF_SEVERAL.search(_before(text, start, 8)) is not None
+                                     for start, _, _ in found) > 1
+    theirs: set[str] = set()  # cities named as someone else's
     for start, end, city in found:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
-        if (before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
-                text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end):
-            rank = -1  # (where someone else lives their life: none, unless another city is named)
+        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start)
+        if _CHOOSING.search(_before(text, start, 6)) and _CHOSEN_ONE.match(text, end):
+            rank = 4  # 想用江门那套抵押: the house chosen for the loan
+        elif ((before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
+                text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end)) or (
+                holder and (holder.group("where").strip() != "在" or _HOUSE_HELD.match(text, end))
+                and not _HOUSE_PLEDGED.search(text)) or (city in theirs and not before.endswith(_CITY_NOW_BEFORE)):
+            rank = -1  # (where someone else lives their life or has a house: none, unless another city is named)
+            theirs.add(city)
+            if best_rank < 0:
+                best = None
+        elif (several and _ONE_OF_SEVERAL.search(_before(text, start, 8))) or before.endswith(_ACCENT) or (
+                before.endswith(("在", "去", "到")) and _VISITED.match(text, end)) or (
+                _LEFT_FOR_HOME.match(text, end)) or (
+                _WAS_THERE_EN.search(text, max(0, start - 16), start) and _MOVED_EN.search(text, end)):
+            rank = -1  # (one of several houses, an accent heard, a place left: none, unless another city is named)
             if best_rank < 0:
                 best = None
         elif before.endswith(_CITY_PAST_BEFORE) or (
@@ -1130,6 +1177,10 @@ def extract_city(text: str) -> str | None:
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)
             rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
+            if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
+                rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
+        if city in _OUTSIDE and rank > 0:
+            rank = 0
         if rank > best_rank:  # the first of the highest rank
             best, best_rank = city, rank
     return best

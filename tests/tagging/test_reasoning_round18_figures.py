@@ -22,13 +22,26 @@
   right after a figure borrowed (借五万一年) is;
 - a part of each year (一年海上待九个月, 一年有八个月在外地跑) is no term, in either of its figures;
 - the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
-  said the same way (想借的十万分三年还) is.
+  said the same way (想借的十万分三年还) is;
+- years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
+- of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
+  is named when none is chosen;
+- a house a parent, an in-law, a sibling or a friend has (俺爹在洛阳有套房, 朋友的房子在昆明) names their city, not the
+  customer's, unless the message pledges or uses it (能用他的房子抵押给我贷款吗); a city once named as someone else's
+  stays theirs when named again (儿子在苏州上班，车要在苏州买);
+- a city where one served, studied or worked and has come home from (在西安当兵刚退伍回家) is left; so is one left said in
+  English (from working in 深圳…since I moved to Toronto);
+- an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
+- Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
+- who one is (我是河源个) gives way to where one is (在深圳做装修);
+- a city typed with a character of the same sound (嘉木斯, 哈尔宾) is that city.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.text import extract_city, normalize
 from tests.tagging.reasoning import amount, term
 
 pytestmark = pytest.mark.pure
@@ -257,3 +270,137 @@ def test_the_term_of_a_loan_had_is_no_term(text):
 ])
 def test_the_term_of_the_loan_wanted_stays(text, want):
     assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借10w一年多少钱，我在保定开小卖部", 12),
+    ("贷二十万三年利息多少", 36),
+    ("借五万半年多少利息", 6),
+])
+def test_years_after_a_figure_borrowed_are_its_term(text, want):
+    assert term(text) == want
+
+
+def test_a_price_per_year_alone_is_no_term():
+    assert term("一年多少钱利息") is None
+
+
+def city(text: str) -> str | None:
+    return extract_city(normalize(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("老家汕头一套，广州一套，想拿汕头那套做抵押", "汕头"),
+    ("在南宁和柳州各有一套房，打算用柳州那套贷", "柳州"),
+    ("两个门面，一个在绵阳一个在德阳，想押德阳那个", "德阳"),
+])
+def test_the_house_chosen_names_the_city(text, want):
+    assert city(text) == want
+
+
+def test_houses_listed_in_parallel_name_no_city():
+    assert city("名下三套房，一套在佛山，一套在中山，一套在江门，想做信用贷") is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我在成都，有两套房都在成都", "成都"),
+    ("房子一套在昆明，我人在昆明上班", "昆明"),
+])
+def test_one_city_said_of_the_customer_stays(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我爸在南充有套房子，我自己在家带孩子，想借两万",
+    "丈母娘家在开封有个门面，我们想贷点钱做生意",
+    "我哥的房子在襄阳，我自己啥也没有，能贷吗",
+])
+def test_a_house_someone_else_has_names_no_city(text):
+    assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我妈在宜宾有套房，能用她的房子给我贷款吗", "宜宾"),
+    ("我爸的房子在郑州，能不能用来贷款", "郑州"),
+    ("岳父在赣州有套房，他同意拿来抵押", "赣州"),
+    ("我爸在衡阳有套房，我自己在长沙上班", "长沙"),
+])
+def test_a_house_pledged_or_the_customers_own_city_stays(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("闺女在青岛上大学，毕业也想留在青岛，俺是潍坊的", "潍坊"),
+    ("女儿在杭州上班，房子也要在杭州买，我是绍兴的", "绍兴"),
+])
+def test_a_city_named_again_stays_someone_elses(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "在昆明当了五年兵，去年退伍回家了，想贷款买车",
+    "在西宁上了四年大学，刚毕业回家，想借点钱",
+    "i used to live in 厦门 but moved to Sydney, can I borrow?",
+])
+def test_a_city_come_home_from_is_left(text):
+    assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("在兰州上班，刚辞职，想借点钱周转", "兰州"),
+    ("在西安当兵，明年退伍，想给家里贷点钱", "西安"),
+])
+def test_a_city_not_yet_left_stays(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("I live in 厦门, moved here from Sydney last year, need a loan", "厦门"),
+    ("I work in 深圳 now, can I get 信用贷?", "深圳"),
+])
+def test_a_city_one_is_in_said_in_english_stays(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "听口音是温州的，说人在外面做生意，想贷一百万",
+    "跟进：客户口音像衡阳那边的，没说在哪",
+    "他去年在澳门赌输了，欠了不少",
+    "上个月去三亚旅游花了不少，想借两万",
+])
+def test_an_accent_or_a_place_visited_names_no_city(text):
+    assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("客户是温州人，口音很重，想贷五十万", "温州"),
+    ("在汕头做玩具外贸，要做厂房抵押", "汕头"),
+    ("我在澳门做荷官，想借十万", "澳门"),
+])
+def test_a_city_said_plainly_stays(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("本人住澳门，珠海有套房，想抵押", "珠海"),
+    ("我在香港上班，深圳有个铺面，能贷吗", "深圳"),
+])
+def test_hong_kong_and_macau_give_way_to_a_mainland_city(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我是梅州的，在东莞开厂，想贷五十万", "东莞"),
+    ("我是福州的，在厦门上班，想借五万", "厦门"),
+])
+def test_where_one_is_above_who_one_is(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我是哈尔宾的，想借三万", "哈尔滨"),
+    ("坐标石家装，想贷款买车", "石家庄"),
+    ("人在嘉木斯，种地的，能贷不", "佳木斯"),
+])
+def test_a_city_typed_by_its_sound_is_that_city(text, want):
+    assert city(text) == want
