@@ -705,6 +705,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         if (not positive and rule.tag is not None and rules.reasoning is not None
                 and someone and out_of_scope(text, clause_start, start, rules.reasoning, False)):
             continue  # 老婆不上班: what someone else lacks is not denied of the customer
+        if (not positive and rule.tag is not None and rules.reasoning is not None
+                and _denies_what_follows(text, end, rule.tag, rules.reasoning)):
+            continue  # 单位交社保没交公积金: the denial's object is what follows it, not the topic before
         hit = Hit(rule.id, phrase, positive, end)
         if rule.tag is not None:
             key = rule.tag
@@ -899,6 +902,17 @@ def _again(text: str, end: int, r: Reasoning) -> bool:
         if at >= 0 and text[at - 1:at] not in ("不", "别") and text[at - 2:at] not in ("不想", "不会", "不用"):
             return True
     return False
+
+
+def _denies_what_follows(text: str, end: int, tag: str, r: Reasoning) -> bool:
+    """社保没交公积金: a denial ending in its verb, right before a topic of another tag, is about that topic."""
+    if r.topic_re is None or not text[end - 1:end] in _DENYING_VERBS:
+        return False
+    topic = r.topic_re.match(text, end)
+    return topic is not None and r.topic_tags[topic.group()] != tag
+
+
+_DENYING_VERBS = frozenset("交缴买有")
 
 
 def _asked_having(text: str, start: int) -> bool:

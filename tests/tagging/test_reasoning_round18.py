@@ -17,7 +17,14 @@
 - a visit booked and not kept (约了周三来公司没来, 约好了到店面签没到) and a note's 态度一般 / 意向一般 are medium, while
   a visit booked again after one missed (今天又约了明天上午来签合同) is high;
 - English read as the Chinese it says: a loan against a house, a job held (I work at, I have a job), a shop owned, by
-  next week, and asking for a wife or parents (I'm asking for her), while a job not had (I don't have a job) is none.
+  next week, and asking for a wife or parents (I'm asking for her), while a job not had (I don't have a job) is none;
+- northern intensifiers (贼多, 忒多, 巨多) are 很多 and 公务猿 is 公务员;
+- the customer asking why the salesperson does not answer (咋不回消息, 为啥不回我) or asking X不X (还办不办了, 借不借) is
+  no low intent, while 算了不办了 is;
+- a demand for today or tomorrow (客户要求今天出方案, 催着明天给结果) is high;
+- a car said fully paid (车子全款的) is had, while a vehicle driven for an employer (在物流公司开货车, 在建筑公司开渣土车)
+  is not;
+- a denial right before another topic (单位交了社保没交公积金) denies that topic, not the one before it.
 """
 
 from __future__ import annotations
@@ -174,4 +181,29 @@ def test_english_is_read_as_the_chinese_it_says(text, want):
     ("no job, need 1万", {"工薪族"}),
 ])
 def test_english_of_someone_else_or_no_job_is_not_the_customers(text, absent):
+    assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("信用卡忒多了，网贷也巨多", {"网贷较多"}),
+    ("俺是公务猿，想贷点", {"工薪族"}),
+    ("车子全款的，能贷吗", {"有车辆"}),
+    ("单位交了社保没交公积金", {"有社保"}),
+    ("跟进：客户催着明天给结果，要二十万", {"高意向"}),
+    ("老板要求今天出额度", {"高意向"}),
+    ("算了不办了", {"低意向"}),
+])
+def test_dialect_a_demand_for_today_and_a_denial_of_what_follows(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("为啥不回我消息，到底能不能办", {"低意向"}),
+    ("你咋还不回呢，借不借给个话", {"低意向"}),
+    ("在建筑公司开渣土车，工资九千", {"有车辆"}),
+    ("单位交了社保没交公积金", {"有公积金"}),
+    ("网贷不多", {"网贷较多"}),
+    ("我没交社保", {"有社保"}),
+])
+def test_a_question_to_the_salesperson_a_vehicle_driven_for_an_employer_and_a_denial(text, absent):
     assert not (absent & tags(text))
