@@ -303,6 +303,8 @@ _SUFFICES_RE = re.compile("(?:块钱|元|块)?(?:就够|够了|就行|就可以)
 # 有十五万的额度吗: a limit asked for, not one had
 # (昨天那个二十万的额度批下来没: the figure of an application still pending)
 _LIMIT_ASKED = re.compile(r"的?额度(?:批下来|下来|批了|批)?(?:吗|么|嘛|没|不|呢|有没有|可以)")
+# 想申请20万的额度, 要办个十万额度: a limit applied for is the loan wanted
+_LIMIT_APPLIED = re.compile(r"(?:想|要|准备|打算)[^，。,.;；!！?？ ]{0,3}(?:申请|办|开通|贷|借|批)[个点]?$")
 # 剩下的四十万想全用公积金贷: the rest borrowed, the want said after the figure
 _REST = re.compile(r"剩下的?$")
 _WANT_AFTER = re.compile(r"(?:的话)?(?:想|要|打算|准备|需要)[^，。,.;；!！?？ ]{0,6}(?:贷|借)")
@@ -423,7 +425,9 @@ _FALLS_DUE = re.compile(rf"{_LOAN_NAMED_AFTER}(?:[^，。,.;；!！?？ \d]{{0,5
 _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚刚?|早就?|都)(?:结清|还完|还清|还上)|"
                       r"(?:结清|还完|还清|还上)了)")
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
-_HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的|经理|信贷员|业务员|客服)[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
+# (短信说能借五万, 广告上说: a notice's offer reported, as a pasted one)
+_HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的|经理|信贷员|业务员|客服|短信|广告|电话里)"
+                      r"[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
 # 借五万, 想贷十万: borrowing said as a verb right before the figure (not 经营贷200万, a loan named)
 _BORROWED_RIGHT_BEFORE = re.compile(r"借[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
@@ -688,7 +692,8 @@ def extract_amount(text: str) -> int | None:
             bad_at = m.end()
             continue  # 车贷还差三万多: still owed on a loan had
         if after.startswith(_MONEY_BAD_AFTER) and not deposit and not (
-                after.startswith(("的额度", "额度")) and _LIMIT_ASKED.match(text, m.end())) and not (
+                after.startswith(("的额度", "额度")) and (_LIMIT_ASKED.match(text, m.end()) or _LIMIT_APPLIED.search(
+                    before))) and not (
                 has_mag and after.startswith(("利息", "的利息")) and _INTEREST_ASKED.match(text, m.end())):
             continue
         asks_total = _TOTAL_WANTED.search(before) is not None
@@ -880,6 +885,7 @@ def extract_term(text: str) -> int | None:
     last: list[int] | None = None
     corrected: int | None = None
     instalments = "分期" in text
+    year_said = "年" in text
     if "half a" in text:
         text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
     if "仨" in text:
@@ -937,10 +943,11 @@ def extract_term(text: str) -> int | None:
         if months in (1, 12) and g["half"] is None and (
                 _MONEY_THEN_PERIOD.search(_before(text, m.start(), 14))
                 or (months == 12 and g["y"] and _PART_OF_A_YEAR.match(text, m.end()))) or (
-                g["m"] and _YEAR_FRAME.search(_before(text, m.start(), 12))):
+                g["m"] and year_said and _YEAR_FRAME.search(_before(text, m.start(), 12))):
             continue  # 负债一万八一个月: money per period; 一年海上待九个月: a part of each year
-        if (loan_had := _LOAN_HAD_TERM.search(_before(text, m.start(), 16))) and not _WANT_WORDS.search(
-                _before(text, m.start(), 16), 0, loan_had.start()):
+        clause = _before(text, m.start(), 16) if "的" in text else ""
+        if "的" in clause and (loan_had := _LOAN_HAD_TERM.search(clause)) and not _WANT_WORDS.search(
+                clause, 0, loan_had.start()):
             continue  # 在别家借的十万分三年: the term of a loan had
         if (months in (1, 12) and not _TERM_GOOD_BEFORE_RE.search(before)
                 and _MONEY_FIGURE_ABOUT.search(_CLAUSE.split(text[m.end():m.end() + 10], 1)[0])

@@ -1,6 +1,9 @@
 """The eighteenth round of reasoning about figures, one kind at a time:
 - a pasted notice from a lender, a bank or an app speaking to the customer (【分期乐】您本期应还…, 短信：您有一笔…待领取)
   states the sender's figures, not a loan or term wanted, while a note's heading (【跟进】客户想贷二十万) is no notice;
+- a notice's offer reported (收到个短信说能借五万, 广告上说最高能贷五十万) is the sender's, as a pasted one is;
+- a limit applied for (想申请20万的额度, 要办个十万额度的信用贷) is the loan wanted, while a card's limit had
+  (信用卡二十万的额度用完了) is not;
 - a total asked for (再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万) is the loan wanted, while a total owed
   (网贷加起来八万) or a purpose's cost followed by the loan (装修一共要三十万，想借二十万) is not;
 - ten thousand or a thousand per period with the interest it costs (一万块一个月一百二利息) is the unit a rate is told in,
@@ -65,6 +68,26 @@ def test_a_pasted_notice_states_no_term():
     ("【工商银行】您的贷款申请已受理。 我申请的是三十万，多久能批", 300_000),
 ])
 def test_a_heading_or_a_want_after_a_notice_stays(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("收到个短信说能借五万，是不是骗人的", None),
+    ("短信里说我有三十万额度待领取", None),
+    ("广告上说最高能贷五十万，我想借二十万", 200_000),
+])
+def test_a_notice_reported_is_the_senders(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想申请20万的额度，能批吗", 200_000),
+    ("要办个十万额度的信用贷", 100_000),
+    ("打算开通个五万的额度，应急用", 50_000),
+    ("信用卡二十万的额度用完了", None),
+    ("借呗五万的额度，想再借点", None),
+])
+def test_a_limit_applied_for_is_wanted_and_one_had_is_not(text, want):
     assert amount(text) == want
 
 
