@@ -390,7 +390,7 @@ def _behalf_pattern(doc: dict, others: tuple[str, ...]) -> re.Pattern | None:
     """The patterns of asking for someone else, ``{who}`` standing for anyone the scopes name (老公, 我爸, 他)."""
     if not doc.get("patterns"):
         return None
-    who = "(?:" + "|".join(map(re.escape, sorted((*others, *doc.get("pronouns", [])), key=len, reverse=True))) + ")"
+    who = "(?:" + trie_pattern(list({*others, *doc.get("pronouns", [])})) + ")"
     return re.compile("|".join(p.replace("{who}", who) for p in doc["patterns"]))
 
 
