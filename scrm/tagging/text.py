@@ -1106,14 +1106,19 @@ _VISITED = re.compile(r"(?:赌输|赌博|赌钱|输了|旅游|旅行|度假|出�
 _HOUSE_HOLDER_BEFORE = re.compile(r"(?<![和跟同与])(?:爸|妈|爹|父母|爸妈|老人|婆婆|公公|岳父|岳母|丈母娘|老丈人|爷爷|奶奶|外公|外婆|"
                                   r"姥姥|姥爷|儿子|女儿|闺女|弟弟|妹妹|哥哥|姐姐|我弟|我妹|我哥|我姐|朋友|亲戚)(?:家|他|她|他们)?"
                                   r"(?P<where> ?在 ?|的(?:房子?|门面|铺子?|商铺|厂房)在 ?)$")
-_HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?？ ]{0,5}(?:房|门面|铺|厂房|别墅|宅基地)")
+_HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?？ ]{0,5}(?:房|门面|铺|厂房|别墅|宅基地)"
+                         # (我爸在太原，我在晋中上班: where they live)
+                         r"|[,，。.;；!！?？ ]|$|住|生活|养老|带孩子|带孙|看病|住院")
+_SELF = re.compile("我|本人|自己|客户")
 _HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父母|爸妈|老人|家里)的|用来|拿来|拿去|过户")
 # 在西安当兵刚退伍回家: where one served, studied or worked and has come home from is left
 _LEFT_FOR_HOME = re.compile(r"[^。.;；!！?？]{0,12}?(?:退伍|退役|毕业|辞职|离职|辞工)(?:了|后)?(?:就)?回(?:家|来|老家|到)")
 # 一套在珠海一套在江门: houses listed in parallel name no one city; 想用江门那套抵押: the one chosen does
 _ONE_OF_SEVERAL = re.compile(r"一(?:套|个|间|处|栋)(?:房子?|门面|铺子?)?在$")
+_ONE_OF_SEVERAL_AFTER = re.compile(r"(?:的)?一(?:套|个|间|处|栋)")  # (北京一套，老家保定一套)
 _CHOSEN_ONE = re.compile(r"(?:那|的那)(?:套|个|间|处|栋|块)")
 _CHOOSING = re.compile(r"(?:用|拿|押|抵押|抵)$")
+_PLEDGE_AFTER = re.compile(r"[^。.;；!！?？]{0,14}?(?:抵押|押|抵|做房抵)")  # (保定那套没贷款，想抵押)
 # 听口音是莆田的: an accent heard is a guess, not where the customer is
 _ACCENT = ("口音是", "口音像", "口音像是", "口音")
 # I had 公积金 from working in 深圳…since I moved to Toronto: a city left, said in English
@@ -1144,24 +1149,31 @@ def extract_city(text: str) -> str | None:
         return None
     best, best_rank = found[0][2], -1
     several = len(found) > 1 and sum(_ONE_OF_SEVERAL.search(_before(text, start, 8)) is not None
-                                     for start, _, _ in found) > 1
+                                     or _ONE_OF_SEVERAL_AFTER.match(text, end) is not None
+                                     for start, end, _ in found) > 1
+    each: set[int] = set()  # 在南宁和柳州各有一套房: two cities with one each, none chosen (where each starts)
+    for (s1, e1, _), (s2, e2, _) in zip(found, found[1:]):
+        if text[e1:s2] in ("和", "跟", "与", "、") and text.startswith("各", e2):
+            each.update((s1, s2))
     theirs: set[str] = set()  # cities named as someone else's
     for start, end, city in found:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
         holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start)
-        if _CHOOSING.search(_before(text, start, 6)) and _CHOSEN_ONE.match(text, end):
-            rank = 4  # 想用江门那套抵押: the house chosen for the loan
+        if _CHOSEN_ONE.match(text, end) and (_CHOOSING.search(_before(text, start, 6)) or (
+                not before and _PLEDGE_AFTER.match(text, end))):
+            rank = 4  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan
         elif ((before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
                 text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end)) or (
                 holder and (holder.group("where").strip() != "在" or _HOUSE_HELD.match(text, end))
-                and not _HOUSE_PLEDGED.search(text)) or (city in theirs and not before.endswith(_CITY_NOW_BEFORE)):
+                and not _HOUSE_PLEDGED.search(text)) or (city in theirs and not _SELF.search(_before(text, start, 8))):
             rank = -1  # (where someone else lives their life or has a house: none, unless another city is named)
             theirs.add(city)
             if best_rank < 0:
                 best = None
-        elif (several and _ONE_OF_SEVERAL.search(_before(text, start, 8))) or before.endswith(_ACCENT) or (
+        elif (several and (_ONE_OF_SEVERAL.search(_before(text, start, 8)) or _ONE_OF_SEVERAL_AFTER.match(
+                text, end))) or start in each or before.endswith(_ACCENT) or (
                 before.endswith(("在", "去", "到")) and _VISITED.match(text, end)) or (
                 _LEFT_FOR_HOME.match(text, end)) or (
                 _WAS_THERE_EN.search(text, max(0, start - 16), start) and _MOVED_EN.search(text, end)):

@@ -34,6 +34,8 @@
   stays theirs when named again (儿子在苏州上班，车要在苏州买);
 - a city where one served, studied or worked and has come home from (在西安当兵刚退伍回家) is left; so is one left said in
   English (from working in 深圳…since I moved to Toronto);
+- where a parent or a child lives (我爸在太原，我在晋中上班) is theirs too, while the customer's own mention of the same
+  city (我爸妈在成都，我们一家都在成都) is the customer's;
 - an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
 - Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
 - who one is (我是河源个) gives way to where one is (在深圳做装修);
@@ -321,8 +323,21 @@ def test_the_house_chosen_names_the_city(text, want):
     assert city(text) == want
 
 
-def test_houses_listed_in_parallel_name_no_city():
-    assert city("名下三套房，一套在佛山，一套在中山，一套在江门，想做信用贷") is None
+@pytest.mark.parametrize("text, want", [
+    ("两套房，北京一套老家保定一套，保定那套没贷款，想抵押", "保定"),
+    ("名下两个铺面，汕头一个，潮州一个，潮州那个想抵押", "潮州"),
+])
+def test_the_house_chosen_before_its_pledge_names_the_city(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "名下三套房，一套在佛山，一套在中山，一套在江门，想做信用贷",
+    "北京一套，保定一套，想做信用贷",
+    "房子在天津和北京各一套，都有贷款",
+])
+def test_houses_listed_in_parallel_name_no_city(text):
+    assert city(text) is None
 
 
 @pytest.mark.parametrize("text, want", [
@@ -427,3 +442,17 @@ def test_where_one_is_above_who_one_is(text, want):
 ])
 def test_a_city_typed_by_its_sound_is_that_city(text, want):
     assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我爸在太原，我在晋中上班，想借三万", "晋中"),
+    ("我妈在郑州带孙子，我在深圳上班", "深圳"),
+    ("儿子在北京，我在天津", "天津"),
+    ("我爸在太原住院，急需五万", None),
+])
+def test_where_a_relative_lives_is_theirs(text, want):
+    assert city(text) == want
+
+
+def test_the_customers_own_mention_of_a_relatives_city_is_the_customers():
+    assert city("我爸妈在成都，我们一家都在成都") == "成都"
