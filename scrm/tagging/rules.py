@@ -1240,13 +1240,24 @@ _PURPOSE = re.compile(r"(想|要|打算|准备)[^，。,.;；!！?？ ]{0,8}(借
 
 
 _PURPOSE_VERBS = ("做点", "做个", "开个", "开家", "开间", "搞点", "搞个")  # 想押了做点小买卖
+_SENTENCE_END = re.compile(r"[。!！?？]")
+_WISHED = re.compile(r"想|打算|准备|计划")
 
 
 def _purpose_ahead(text: str, clause_start: int, start: int, end: int) -> bool:
     """想贷款三十万做生意, 想抵点钱出来开店, …做生意用: the business is what the money is for, not one the customer
     runs."""
-    return (text[start:start + 1] in "做开" or text[max(0, start - 2):start] in _PURPOSE_VERBS) and (
-        _PURPOSE.search(text[clause_start:start]) is not None or text[end:end + 1] == "用")
+    if not (text[start:start + 1] in "做开" or text[max(0, start - 2):start] in _PURPOSE_VERBS):
+        return False
+    if _PURPOSE.search(text[clause_start:start]) is not None or text[end:end + 1] == "用":
+        return True
+    # 想贷款做点小生意，开个早餐店什么的; 想在镇上开个小超市: a business to open, wished earlier in the sentence (not
+    # one more shop, 再开个分店, nor one opened, 开了个)
+    opened = text[start:start + 2] if text[start:start + 1] == "开" else text[max(0, start - 2):start]
+    if opened not in _PURPOSE_VERBS or "分店" in text[start:end + 2] or text[start - 1:start] == "再":
+        return False
+    sentence = _SENTENCE_END.split(text[:start])[-1]
+    return _WISHED.search(sentence) is not None and "开了" not in sentence
 
 
 def topic_matches(text: str, r: Reasoning, present: set[str] | None = None) -> list[tuple[int, int, Rule, bool, str]]:

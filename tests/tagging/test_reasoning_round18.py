@@ -24,7 +24,9 @@
 - a demand for today or tomorrow (客户要求今天出方案, 催着明天给结果) is high;
 - a car said fully paid (车子全款的) is had, while a vehicle driven for an employer (在物流公司开货车, 在建筑公司开渣土车)
   is not;
-- a denial right before another topic (单位交了社保没交公积金) denies that topic, not the one before it.
+- a denial right before another topic (单位交了社保没交公积金) denies that topic, not the one before it;
+- a business to open, wished earlier in the sentence (想贷款做点小生意，开个早餐店什么的; 我准备回老家，开家奶茶店), is no
+  business run, while one more shop by one who runs one (开了个超市，想再开个分店) is.
 """
 
 from __future__ import annotations
@@ -207,3 +209,17 @@ def test_dialect_a_demand_for_today_and_a_denial_of_what_follows(text, want):
 ])
 def test_a_question_to_the_salesperson_a_vehicle_driven_for_an_employer_and_a_denial(text, absent):
     assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text", [
+    "想贷款做点小生意，开个早餐店什么的",
+    "我准备回老家，开家奶茶店，差二十万",
+    "想借点钱，搞个养鸡场",
+    "那个，我们家有套房，想抵押一下，嗯，贷个四五十万做点小买卖",
+])
+def test_a_business_to_open_wished_before_is_not_run(text):
+    assert "企业主" not in tags(text)
+
+
+def test_one_more_shop_by_one_who_runs_one_is_a_business():
+    assert {"企业主", "经营贷"} <= tags("我在县城开了个超市，想再开个分店")
