@@ -511,12 +511,15 @@ def _without_pasted_notice(text: str) -> str:
 # 再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万: a total asked for is the loan wanted, when it is the last
 # figure said (not 网贷加起来八万, a total owed; 装修一共要三十万，想借二十万: a cost, then the loan)
 _TOTAL_WANTED = re.compile(r"(?:合起来|加起来|一共|总共|合计|总计|一起)(?:能|想|可以|就)?(?:办|借|贷|要|做|申请|批)[个点]?$")
+# 之前欠的十万加上这次要借的五万，总共十五万能一起做吗: a total asked to be done after its figure
+_TOTAL_BEFORE = re.compile(r"(?:合起来|加起来|一共|总共|合计|总计)$")
+_TOTAL_ASKED_AFTER = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:能|可以|能不能|可不可以)(?:一起|一块|一次)?(?:做|办|贷|借|批)")
 
 
 # 手续费两个点，一百万就要两万块, 借二十万光手续费就得六千: a figure right after a sum and what it costs is the cost of
 # that sum (a fee or interest); the sum is the loan
 _COST_OF_SUM = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:一个月|一年|每月|每年)?(?:光是?|就|都)?(?:手续费|服务费|利息|费用|中介费)?"
-                          r"(?:就|都|光是?)?(?:要|得|收|扣|交|付)(?:掉)?$")
+                          r"(?:就|都|光是?)?(?:(?:要|得|需要)(?:收|扣|交|付|花)?|收|扣|交|付|花)(?:掉)?$")
 _FEE = re.compile("手续费|服务费|中介费|利息|个点|费用")
 
 
@@ -696,7 +699,8 @@ def extract_amount(text: str) -> int | None:
                     before))) and not (
                 has_mag and after.startswith(("利息", "的利息")) and _INTEREST_ASKED.match(text, m.end())):
             continue
-        asks_total = _TOTAL_WANTED.search(before) is not None
+        asks_total = _TOTAL_WANTED.search(before) is not None or (
+            _TOTAL_BEFORE.search(before) is not None and _TOTAL_ASKED_AFTER.match(text, m.end()) is not None)
         if not deposit and not asks_total and _bad_before(before) and not (
                 _REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
@@ -802,8 +806,8 @@ _TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", 
                     "收入", "年薪", "赚", "挣", "租期", "缴费期", "合同期", "怀孕", "怀了",
                     # time since a purchase (车才提两个月, 刚提三个月)
                     "提车", "才提", "刚提", "才买", "才开",
-                    # time spent somewhere (海上待九个月)
-                    "待", "呆")
+                    # time spent somewhere, at sea or abroad (海上待九个月, 出国劳务三年, 在部队服役五年)
+                    "待", "呆", "劳务", "出国", "外派", "驻外", "服役", "当兵", "部队", "出海", "漂")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
 _CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]|[零〇][一二三四五六七八九]")  # 一九年的车, 二〇年买的, 零八年的桑塔纳
 # 十八年的途观: a model year said as a number of tens (2018), unless a loan word comes just before (贷十五年的)
@@ -908,8 +912,8 @@ def extract_term(text: str) -> int | None:
             n = parse_number(g["years"])
             months = int(n * 12 + 6) if n is not None else None
         elif g["half"]:
-            if text[m.start() - 1:m.start()] in ("上", "下") and m.start() > 0:
-                continue  # 下半年再看: a half of the calendar year
+            if text[m.start() - 1:m.start()] in ("上", "下", "大", "小") and m.start() > 0:
+                continue  # 下半年再看: a half of the calendar year; 漂了大半年: a while
             months = 6
         elif g["y"]:
             if _CALENDAR_YEAR.fullmatch(g["y"]) or (len(g["y"]) == 2 and g["y"].isdigit()

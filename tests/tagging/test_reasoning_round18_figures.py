@@ -5,7 +5,8 @@
 - a limit applied for (想申请20万的额度, 要办个十万额度的信用贷) is the loan wanted, while a card's limit had
   (信用卡二十万的额度用完了) is not;
 - a total asked for (再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万) is the loan wanted, while a total owed
-  (网贷加起来八万) or a purpose's cost followed by the loan (装修一共要三十万，想借二十万) is not;
+  (网贷加起来八万) or a purpose's cost followed by the loan (装修一共要三十万，想借二十万) is not; so is a total asked
+  to be done after its figure (总共十五万能一起做吗);
 - ten thousand or a thousand per period with the interest it costs (一万块一个月一百二利息) is the unit a rate is told in,
   while a figure borrowed right before a period (借一万一个月利息一百) stays the loan;
 - a figure right after a sum and what it costs (一百万就要两万块, 借二十万光手续费就要六千) is a fee on that sum, and the
@@ -23,7 +24,8 @@
   period (每个月要交房租三千) or one made (交了房租三千) is not;
 - a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
   right after a figure borrowed (借五万一年) is;
-- a part of each year (一年海上待九个月, 一年有八个月在外地跑) is no term, in either of its figures;
+- a part of each year (一年海上待九个月, 一年有八个月在外地跑) is no term, in either of its figures, nor is time spent at
+  sea, abroad or in the army (出国劳务三年, 在部队服役五年) or a while (漂了大半年);
 - the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
   said the same way (想借的十万分三年还) is;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
@@ -98,6 +100,7 @@ def test_a_limit_applied_for_is_wanted_and_one_had_is_not(text, want):
     ("已经有两万的额度了，再加三万，一共借五万行吗", 50_000),
     ("两个门面一起抵，总共要三百万，下周面签", 3_000_000),
     ("客户沈阳，做钢材生意，想用两套房子抵押，总共要两百万，已约面谈", 2_000_000),
+    ("之前欠的十万加上这次要借的五万，总共十五万能一起做吗", 150_000),
 ])
 def test_a_total_asked_for_is_the_amount(text, want):
     assert amount(text) == want
@@ -129,6 +132,7 @@ def test_a_figure_borrowed_before_a_period_stays(text):
     ("服务费三个点，五十万就得一万五，太贵了", 500_000),
     ("你们手续费怎么收的，借二十万光手续费就要六千？", 200_000),
     ("利息一分，三十万一个月要三千利息，能不能低点", 300_000),
+    ("手续费3个点的话，三十万要交九千？", 300_000),
 ])
 def test_what_a_sum_costs_leaves_the_sum(text, want):
     assert amount(text) == want
@@ -272,11 +276,22 @@ def test_a_part_of_each_year_is_no_term(text):
     assert term(text) is None
 
 
+@pytest.mark.parametrize("text", [
+    "在海上漂了大半年，刚上岸，想借钱",
+    "出国劳务三年，合同到期回来了，想借五万",
+    "在部队服役五年，退伍了想贷款",
+])
+def test_time_spent_at_sea_abroad_or_in_the_army_is_no_term(text):
+    assert term(text) is None
+
+
 @pytest.mark.parametrize("text, want", [
     ("每年有三个月淡季，想借点钱，分六个月还", 6),
     ("贷款十万期限一年，一年后一次还清", 12),
+    ("外派非洲两年，想借十万，一年还", 12),
+    ("想借五万，半年还", 6),
 ])
-def test_a_term_beside_a_part_of_a_year_stays(text, want):
+def test_a_term_beside_time_spent_stays(text, want):
     assert term(text) == want
 
 
