@@ -186,6 +186,9 @@ class Reasoning:
     # 帮我老公问问, 我妈让我问, 我不是本人: the text asks for someone else, whose facts are theirs, not the customer's
     behalf: re.Pattern | None = field(default=None, compare=False)
     own: tuple[str, ...] = ()  # a clause opening with one of these is the customer's own (我自己, 客户自己, 我们)
+    # 刚回来, 今年回国: after one of these, a job (one of ``returns_tags``) said before it is one left
+    returns: re.Pattern | None = field(default=None, compare=False)
+    returns_tags: tuple[str, ...] = ()
 
     @property
     def purpose_products(self) -> tuple[str, ...]:
@@ -373,6 +376,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridge_not=tuple(doc.get("bridges", {}).get("not", [])),
                    behalf=_behalf_pattern(doc.get("behalf", {}), reasoning.others_bare),
                    own=tuple(doc.get("behalf", {}).get("own", [])),
+                   returns=(any_of(tuple(doc["returns"]["words"])) if doc.get("returns") else None),
+                   returns_tags=tuple(doc.get("returns", {}).get("tags", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
                        ("past", scopes.get("past", [])), ("present", scopes.get("present", [])),
                        ("others", scopes.get("others", [])), ("together", scopes.get("together", [])),
@@ -812,6 +817,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                                  if i.product == result.product and i.tag not in result.tags}
     if rules.reasoning is not None and rules.reasoning.behalf is not None:
         _for_someone_else(text, rules, result)
+    if rules.reasoning is not None and rules.reasoning.returns:
+        _work_left(text, rules.reasoning, result)
     if (result.product is None and result.tags.get("工薪族") and "企业主" not in result.tags
             and "企业主" not in elsewhere_said):
         result.asked_about.add("经营贷")  # 散货船大副，年薪三十来万: a salaried worker names no business to lend to
@@ -838,6 +845,17 @@ def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
             result.elsewhere.add(key)
     # whichever loan is asked for, by a rule or by the model, implies nothing of the customer's
     result.elsewhere |= {i.tag for i in r.implications if i.tag not in result.tags}
+
+
+def _work_left(text: str, r: Reasoning, result: RuleResult) -> None:
+    """在日本打工五年，去年回的衢州; 在尼日利亚干了五年，月薪两万多，今年回国不走了: a job said before coming back
+    (home, or from abroad) is one left, not one held now; a job said after it (回来在亲戚厂里上班) is held."""
+    for tag in r.returns_tags:
+        hit = result.hits.get(tag)
+        if (result.tags.get(tag) and hit is not None and hit.rule.startswith("asset-")
+                and r.returns.search(text, hit.end) is not None):
+            del result.tags[tag]
+            del result.hits[tag]
 
 
 def _clause_owners(text: str, breaks: list[int], r: Reasoning) -> list[bool]:

@@ -26,7 +26,9 @@
   is not;
 - a denial right before another topic (单位交了社保没交公积金) denies that topic, not the one before it;
 - a business to open, wished earlier in the sentence (想贷款做点小生意，开个早餐店什么的; 我准备回老家，开家奶茶店), is no
-  business run, while one more shop by one who runs one (开了个超市，想再开个分店) is.
+  business run, while one more shop by one who runs one (开了个超市，想再开个分店) is;
+- a job said before coming back (在迪拜工地干了三年，上个月刚回来; 打工六年，今年回国了; 做护工五年，去年回的成都) is one
+  left, while a job said after it (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held.
 """
 
 from __future__ import annotations
@@ -223,3 +225,17 @@ def test_a_business_to_open_wished_before_is_not_run(text):
 
 def test_one_more_shop_by_one_who_runs_one_is_a_business():
     assert {"企业主", "经营贷"} <= tags("我在县城开了个超市，想再开个分店")
+
+
+@pytest.mark.parametrize("text", [
+    "在迪拜工地干了三年，上个月刚回来，想贷十万",
+    "跟进：客户在新加坡餐馆打工六年，今年回国了，想买车",
+    "在澳洲做护工五年，去年回的成都，想借五万",
+])
+def test_a_job_before_coming_back_is_left(text):
+    assert "工薪族" not in tags(text)
+
+
+@pytest.mark.parametrize("text", ["刚回来，现在在县城厂里上班，工资五千", "我在上海打工，想回老家贷款"])
+def test_a_job_after_coming_back_or_a_return_planned_is_held(text):
+    assert "工薪族" in tags(text)
