@@ -1076,8 +1076,16 @@ _PINYIN_CITY_RE = re.compile(
 
 @lru_cache(maxsize=1)
 def _city_re() -> re.Pattern:
-    names = {c.strip() for c in data_text("cities.txt").splitlines() if c.strip()} | set(_CITY_OF)
-    return re.compile(trie_pattern(sorted(names)))
+    return re.compile(trie_pattern(sorted(_city_names())))
+
+
+@lru_cache(maxsize=1)
+def _city_names() -> dict[str, str]:
+    """Every name the city reader knows and the city it names: the list, the places above, and the list's 州 typed as
+    洲 and 洲 as 州 (兰洲, 杭洲, 株州), the same sound with the other character."""
+    listed = {c.strip() for c in data_text("cities.txt").splitlines() if c.strip()}
+    swapped = {c[:-1] + ("洲" if c[-1] == "州" else "州"): c for c in listed if c[-1] in "州洲"}
+    return {**{k: v for k, v in swapped.items() if k not in listed}, **{c: c for c in listed}, **_CITY_OF}
 
 
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
@@ -1140,7 +1148,7 @@ def extract_city(text: str) -> str | None:
         if (name in _CITY_NOT_BEFORE and text.startswith(_CITY_NOT_BEFORE[name], m.end())) or _STREET.match(
                 text, m.end()):
             continue
-        city = _CITY_OF.get(name, name)
+        city = _city_names()[name]
         if found and found[-1][1] == m.start() and found[-1][2] in _PROVINCE_CITIES:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))

@@ -41,7 +41,7 @@
 - an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
 - Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
 - who one is (我是河源个) gives way to where one is (在深圳做装修);
-- a city typed with a character of the same sound (嘉木斯, 哈尔宾) is that city.
+- a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
 from __future__ import annotations
@@ -454,6 +454,9 @@ def test_where_one_is_above_who_one_is(text, want):
     ("我是哈尔宾的，想借三万", "哈尔滨"),
     ("坐标石家装，想贷款买车", "石家庄"),
     ("人在嘉木斯，种地的，能贷不", "佳木斯"),
+    ("兰洲的，想贷款", "兰州"),
+    ("我在杭洲上班，想借五万", "杭州"),
+    ("坐标株州，想借钱", "株洲"),
 ])
 def test_a_city_typed_by_its_sound_is_that_city(text, want):
     assert city(text) == want
@@ -471,3 +474,8 @@ def test_where_a_relative_lives_is_theirs(text, want):
 
 def test_the_customers_own_mention_of_a_relatives_city_is_the_customers():
     assert city("我爸妈在成都，我们一家都在成都") == "成都"
+
+
+@pytest.mark.parametrize("text", ["去欧洲旅游回来，想借钱", "在非洲干了三年工程，刚回来"])
+def test_a_continent_is_no_city(text):
+    assert city(text) is None
