@@ -28,7 +28,10 @@
 - a business to open, wished earlier in the sentence (想贷款做点小生意，开个早餐店什么的; 我准备回老家，开家奶茶店), is no
   business run, while one more shop by one who runs one (开了个超市，想再开个分店) is;
 - a job said before coming back (在迪拜工地干了三年，上个月刚回来; 打工六年，今年回国了; 做护工五年，去年回的成都) is one
-  left, while a job said after it (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held.
+  left, while a job said after it (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held;
+- a house being done up (新房在装修, 房子还在装修) or the one the customer lives in (把自己住的老房子装修一下) is had,
+  while one lived in that is rented or the employer's (我住的房子是租的, 是单位分的宿舍), or a wish to do up a house, is
+  not.
 """
 
 from __future__ import annotations
@@ -239,3 +242,13 @@ def test_a_job_before_coming_back_is_left(text):
 @pytest.mark.parametrize("text", ["刚回来，现在在县城厂里上班，工资五千", "我在上海打工，想回老家贷款"])
 def test_a_job_after_coming_back_or_a_return_planned_is_held(text):
     assert "工薪族" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["新房在装修，想借十万买家具", "房子还在装修，差五万", "想贷点钱把自己住的老房子装修一下"])
+def test_a_house_being_done_up_or_lived_in_is_had(text):
+    assert "有房产" in tags(text)
+
+
+@pytest.mark.parametrize("text", ["我住的房子是租的，想借两万", "自己住的房子是单位分的宿舍", "45岁，在事业单位上班，想贷款装修房子"])
+def test_a_house_rented_or_only_to_be_done_up_is_not(text):
+    assert "有房产" not in tags(text)
