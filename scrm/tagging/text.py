@@ -532,13 +532,24 @@ _TAKEN_UP = re.compile(rf"(?:块钱|元|块)?(?:也行|也可以|也成|也好|�
 _BRING_OVER = re.compile(r"转过来|转到你们|换到你们|挪到你们|在你们这[里边儿]?(?:做|办|贷)|你们(?:能|可以|要是|如果)?比(?:这|他|它|那|人家|别家)"
                          r"|比(?:他们|人家|别家|这个|这)(?:还)?(?:低|便宜|少)")
 
-# need about 2 million rmb, 1.5 million: a figure of millions written in English is a hundred 万 each
-_MILLION = re.compile(r"(?<![\d.])(\d++(?:\.\d++)?) ?(?:million|mil|mn)(?![a-z])")
+# need about 2 million rmb, 1.5 million, 2m rmb, half a million: a figure of millions written in English is a hundred
+# 万 each (m alone only before a currency); 200 thousand is 200千; 300000 yuan is 300000元
+_MILLION = re.compile(r"(?<![\d.])(\d++(?:\.\d++)?|half a) ?(?:million|mil|mn|m(?= ?(?:rmb|yuan|cny|元)))(?![a-z])")
+_THOUSAND = re.compile(r"(?<=\d) ?thousand(?![a-z])")
+_YUAN_AFTER = re.compile(r"(?<=\d) ?(?:yuan|rmb|cny|kuai)(?![a-z])")
 
 
 def _millions(m: re.Match) -> str:
-    wan = Decimal(m.group(1)) * 100
+    wan = Decimal(50) if m.group(1) == "half a" else Decimal(m.group(1)) * 100
     return f"{int(wan) if wan == wan.to_integral_value() else wan}万"
+
+
+def _english_figures(text: str) -> str:
+    if "mil" in text or "mn" in text or "m" in text:
+        text = _MILLION.sub(_millions, text)
+    if "thousand" in text:
+        text = _THOUSAND.sub("千", text)
+    return _YUAN_AFTER.sub("元", text)
 
 # 我在银行有十万的信用贷还没还完: a loan the customer has, named by its figure after 有 (not 有没有十万的信用贷, asked)
 _LOAN_HAD_BEFORE = re.compile(r"(?<![没想要能])有$")
@@ -573,8 +584,8 @@ def extract_amount(text: str) -> int | None:
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
     if "wan" in text or "qian" in text:
         text = _pinyin_units(text)
-    if "mil" in text or "mn" in text:
-        text = _MILLION.sub(_millions, text)
+    if _LATIN.search(text):
+        text = _english_figures(text)
     if _NUMERAL.search(text) is None:
         return None
     hospital = "押金" in text and _HOSPITAL.search(text) is not None

@@ -15,7 +15,8 @@
   offer found too small (只给十万，太少了) leaves the want;
 - a rival's approval the customer would bring over (给我批了30万…你们能比这低吗？低的话我转过来做) is the loan wanted
   from us, while an approval had and used (批了30万已经到账了) is none;
-- millions written in English (2 million RMB, 1.5 million) are a hundred 万 each;
+- millions written in English (2 million RMB, 1.5 million, 2m rmb, half a million) are a hundred 万 each, a thousand
+  written out is 千, and yuan or RMB after digits is 元 (300,000 yuan);
 - a loan the customer has, named by its figure after 有 (有十万的信用贷还没还完) is none, while a loan of that figure asked
   for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
@@ -184,13 +185,22 @@ def test_an_approval_had_is_no_rival_offer(text, want):
     ("need 1.5 million rmb for the shop", 1_500_000),
     ("looking to borrow 3 million for the factory, 5 years", 3_000_000),
     ("公司在泉州, need about 2 million RMB 周转", 2_000_000),
+    ("need 2m rmb for the factory", 2_000_000),
+    ("I need 1.2m RMB for 3 years", 1_200_000),
+    ("looking for half a million RMB loan", 500_000),
+    ("can I borrow 300,000 yuan?", 300_000),
+    ("want to borrow 200 thousand, 2 years", 200_000),
 ])
 def test_millions_in_english(text, want):
     assert amount(text) == want
 
 
-def test_a_worth_in_millions_is_no_amount():
-    assert amount("my house is worth 5 million, need 500k") == 500_000
+@pytest.mark.parametrize("text, want", [
+    ("my house is worth 5 million, need 500k", 500_000),
+    ("my house is 120 m2, need 50万", 500_000),
+])
+def test_a_worth_in_millions_or_an_area_is_no_amount(text, want):
+    assert amount(text) == want
 
 
 @pytest.mark.parametrize("text", [
