@@ -818,7 +818,9 @@ _TERM_BAD_BEFORE = ("工作", "上班", "打工", "在职", "去年", "今年", 
                     # time since a purchase (车才提两个月, 刚提三个月)
                     "提车", "才提", "刚提", "才买", "才开",
                     # time spent somewhere, at sea or abroad (海上待九个月, 出国劳务三年, 在部队服役五年)
-                    "待", "呆", "劳务", "出国", "外派", "驻外", "服役", "当兵", "部队", "出海", "漂")
+                    "待", "呆", "劳务", "出国", "外派", "驻外", "服役", "当兵", "部队", "出海", "漂",
+                    # how long a licence, a warranty or a deposit runs (营业执照有效期20年)
+                    "有效期", "保修", "质保", "保质期", "存期")
 _TERM_BAD_BEFORE_RE = any_of(_TERM_BAD_BEFORE)
 _CALENDAR_YEAR = re.compile(r"一[四五六七八九]|二[〇零一二三]|[零〇][一二三四五六七八九]")  # 一九年的车, 二〇年买的, 零八年的桑塔纳
 # 十八年的途观: a model year said as a number of tens (2018), unless a loan word comes just before (贷十五年的)
@@ -881,6 +883,11 @@ _YEAR_FRAME = re.compile(rf"(?:一年|每年)[^，。,.;；!！?？ \d{_CN}]{{0,
 # 在别家借的十万分三年, 去年办的车贷分三年: the term of a loan had (not 想借的十万分三年)
 _LOAN_HAD_TERM = re.compile(r"(?:借|贷|办|做)的[^，。,.;；!！?？ ]{0,8}$")
 _WANT_WORDS = re.compile("想|要|打算|准备|需要")
+# 这是我的借款合同，期限36个月: the term of a document shown of a loan had (not 想借十万，合同签三年)
+# (跟进：客户已签合同，放款金额68万，分60期: this loan's contract signed, its term the one wanted)
+_DOCUMENT_HAD = re.compile(r"(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}$")
+_SENTENCE = re.compile(r"[^。!！?？]*$")
+_DOCUMENT_WORD = re.compile("合同|账单|借据|借条|协议|还款计划")
 # 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
 _BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
@@ -901,6 +908,7 @@ def extract_term(text: str) -> int | None:
     corrected: int | None = None
     instalments = "分期" in text
     year_said = "年" in text
+    documents = _DOCUMENT_WORD.search(text) is not None
     if "half a" in text:
         text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
     if "仨" in text:
@@ -960,6 +968,9 @@ def extract_term(text: str) -> int | None:
                 or (months == 12 and g["y"] and _PART_OF_A_YEAR.match(text, m.end()))) or (
                 g["m"] and year_said and _YEAR_FRAME.search(_before(text, m.start(), 12))):
             continue  # 负债一万八一个月: money per period; 一年海上待九个月: a part of each year
+        if documents and _DOCUMENT_HAD.search(text, max(0, m.start() - 24), m.start()) and not _WANT_WORDS.search(
+                _SENTENCE.search(text, max(0, m.start() - 40), m.start()).group()):
+            continue  # 这是我的借款合同，期限36个月: the term of a loan had, shown
         clause = _before(text, m.start(), 16) if "的" in text else ""
         if "的" in clause and (loan_had := _LOAN_HAD_TERM.search(clause)) and not _WANT_WORDS.search(
                 clause, 0, loan_had.start()):

@@ -29,6 +29,8 @@
   sea, abroad or in the army (出国劳务三年, 在部队服役五年) or a while (漂了大半年);
 - the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
   said the same way (想借的十万分三年还) is;
+- the term of a document shown of a loan had (这是我的借款合同，期限36个月, 还款计划：分24期) or how long a licence runs
+  (营业执照有效期20年) is no term wanted, while this loan's contract signed (已签合同…分60期) keeps its term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
   is named when none is chosen;
@@ -489,3 +491,22 @@ def test_the_customers_own_mention_of_a_relatives_city_is_the_customers():
 @pytest.mark.parametrize("text", ["去欧洲旅游回来，想借钱", "在非洲干了三年工程，刚回来"])
 def test_a_continent_is_no_city(text):
     assert city(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "[图片] 这是我的借款合同，期限36个月，还有20期没还，能再借吗",
+    "[图片] 还款计划：分24期，每期2100",
+    "这个借条写的一年还清，我想贷款把它还了",
+    "[图片] 营业执照，有效期20年",
+])
+def test_the_term_of_a_document_had_is_no_term(text):
+    assert term(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("跟进：客户已签合同，放款金额68万，分60期", 60),
+    ("客户约下周一签合同 房抵150w 20年", 240),
+    ("想借十万，合同签三年", 36),
+])
+def test_the_term_of_this_loans_contract_stays(text, want):
+    assert term(text) == want
