@@ -31,7 +31,9 @@
   left, while a job said after it (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held;
 - a house being done up (新房在装修, 房子还在装修) or the one the customer lives in (把自己住的老房子装修一下) is had,
   while one lived in that is rented or the employer's (我住的房子是租的, 是单位分的宿舍), or a wish to do up a house, is
-  not.
+  not;
+- a monthly debt said with its month after the figure (负债一万八一个月) or as 月负债 is weighed against income like any
+  monthly repayment.
 """
 
 from __future__ import annotations
@@ -252,3 +254,13 @@ def test_a_house_being_done_up_or_lived_in_is_had(text):
 @pytest.mark.parametrize("text", ["我住的房子是租的，想借两万", "自己住的房子是单位分的宿舍", "45岁，在事业单位上班，想贷款装修房子"])
 def test_a_house_rented_or_only_to_be_done_up_is_not(text):
     assert "有房产" not in tags(text)
+
+
+@pytest.mark.parametrize("text, high", [
+    ("我月入两万，负债一万八一个月，还能贷吗", True),
+    ("月负债一万五，工资一万六", True),
+    ("工资一万，月负债三千", False),
+    ("收入两万五，负债八千一个月", False),
+])
+def test_a_monthly_debt_said_after_its_figure_is_weighed_against_income(text, high):
+    assert ("负债过高" in tags(text)) is high
