@@ -33,7 +33,10 @@
   while one lived in that is rented or the employer's (我住的房子是租的, 是单位分的宿舍), or a wish to do up a house, is
   not;
 - a monthly debt said with its month after the figure (负债一万八一个月) or as 月负债 is weighed against income like any
-  monthly repayment.
+  monthly repayment;
+- work just left or overtime (刚下班, 加班到十点) is a salaried job; a policy counted as had (我有份重疾保险) is had, not
+  a friend at an insurer; a loan on the customer's own housing fund (凭我的公积金) is a housing-fund loan; a loan the
+  lender did before (你们给我办的那个) is no readiness now.
 """
 
 from __future__ import annotations
@@ -264,3 +267,21 @@ def test_a_house_rented_or_only_to_be_done_up_is_not(text):
 ])
 def test_a_monthly_debt_said_after_its_figure_is_weighed_against_income(text, high):
     assert ("负债过高" in tags(text)) is high
+
+
+@pytest.mark.parametrize("text, want", [
+    ("刚下班，今天又加班到十点，想借两万", {"工薪族"}),
+    ("我有份重疾保险，每年交五千", {"有保单"}),
+    ("别家凭我的公积金给批了二十万，你们能低点吗", {"公积金贷", "有公积金"}),
+])
+def test_overtime_a_policy_counted_and_ones_own_fund(text, want):
+    assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("你们几点下班", {"工薪族"}),
+    ("有个保险公司的朋友说你们利息高", {"有保单"}),
+    ("上回你们给我办的那个车抵挺快的，还想再借点", {"高意向"}),
+])
+def test_the_lenders_hours_a_friend_at_an_insurer_and_a_loan_done_before(text, absent):
+    assert not (absent & tags(text))
