@@ -520,7 +520,6 @@ _TOTAL_ASKED_AFTER = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:能|可以|�
 # that sum (a fee or interest); the sum is the loan
 _COST_OF_SUM = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:一个月|一年|每月|每年)?(?:光是?|就|都)?(?:手续费|服务费|利息|费用|中介费)?"
                           r"(?:就|都|光是?)?(?:(?:要|得|需要)(?:收|扣|交|付|花)?|收|扣|交|付|花)(?:掉)?$")
-_FEE = re.compile("手续费|服务费|中介费|利息|个点|费用")
 
 
 # 你们说只能批六十万，那六十万也行吧: a figure a lender offered, taken up by the customer after it, is the one settled on
@@ -560,6 +559,8 @@ _PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几�
                           rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
                           rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
 
+_PAYING = re.compile("(?:要|得|该|需要)(?:交|付|给|发|缴|结)")  # (no payment due is said: most texts stop here)
+
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
@@ -584,7 +585,7 @@ def extract_amount(text: str) -> int | None:
         text = text.replace("廿", "二十").replace("卅", "三十").replace("仨", "三")
     if "wan" in text or "qian" in text:
         text = _pinyin_units(text)
-    if _LATIN.search(text):
+    if "m" in text or "thousand" in text or "yuan" in text or "rmb" in text or "cny" in text or "kuai" in text:
         text = _english_figures(text)
     if _NUMERAL.search(text) is None:
         return None
@@ -597,7 +598,10 @@ def extract_amount(text: str) -> int | None:
     asks_want = ("你" in text or "您" in text) and ("多少" in text or "几" in text)
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
-    fee = _FEE.search(text) is not None
+    fee = "费" in text or "利息" in text or "个点" in text
+    due_soon = ("交" in text or "付" in text or "发" in text or "缴" in text or "结" in text or "给" in text) and (
+        _PAYING.search(text) is not None)
+    totals = "共" in text or "起" in text or "合计" in text or "总计" in text
     if "点" in text:
         text = _CN_DECIMAL.sub(_cn_decimal, text)  # 十点五万: 10.5万, the decimal point said
     if "来" in text or "多" in text:
@@ -660,7 +664,8 @@ def extract_amount(text: str) -> int | None:
         deposit = hospital and (after.startswith(("押金", "的押金")) or before.endswith(("押金", "押金要", "押金得"))) and (
             _HOSPITAL.search(_before(text, m.start(), 12)) is not None)  # (the hospital's, named in its clause)
         spaced = not before and text[m.start() - 1:m.start()] == " "
-        if not deposit and (before or spaced) and _PAYMENT_DUE.search(_before(text, m.start() - spaced, 14)):
+        if due_soon and not deposit and (before or spaced) and _PAYMENT_DUE.search(
+                _before(text, m.start() - spaced, 14)):
             deposit = True  # 后天要交房租 5k, 下周要付货款三十万: a payment due soon is the money needed
         if spaced:
             if text.endswith(_SPACED_WANTS, 0, m.start() - 1):
@@ -710,8 +715,8 @@ def extract_amount(text: str) -> int | None:
                     before))) and not (
                 has_mag and after.startswith(("利息", "的利息")) and _INTEREST_ASKED.match(text, m.end())):
             continue
-        asks_total = _TOTAL_WANTED.search(before) is not None or (
-            _TOTAL_BEFORE.search(before) is not None and _TOTAL_ASKED_AFTER.match(text, m.end()) is not None)
+        asks_total = totals and (_TOTAL_WANTED.search(before) is not None or (
+            _TOTAL_BEFORE.search(before) is not None and _TOTAL_ASKED_AFTER.match(text, m.end()) is not None))
         if not deposit and not asks_total and _bad_before(before) and not (
                 _REST.search(before) and _WANT_AFTER.match(text, m.end())):
             bad_at = m.end()
@@ -1144,6 +1149,7 @@ _HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?�
                          # (我爸在太原，我在晋中上班: where they live)
                          r"|[,，。.;；!！?？ ]|$|住|生活|养老|带孩子|带孙|看病|住院")
 _SELF = re.compile("我|本人|自己|客户")
+_HOLDER_WORD = re.compile("爸|妈|爹|父母|老人|婆|公公|岳|丈|爷|奶|外公|姥|儿子|女儿|闺女|弟|妹|哥|姐|朋友|亲戚")
 _HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父母|爸妈|老人|家里)的|用来|拿来|拿去|过户")
 # 在西安当兵刚退伍回家: where one served, studied or worked and has come home from is left
 _LEFT_FOR_HOME = re.compile(r"[^。.;；!！?？]{0,12}?(?:退伍|退役|毕业|辞职|离职|辞工)(?:了|后)?(?:就)?回(?:家|来|老家|到)")
@@ -1190,11 +1196,14 @@ def extract_city(text: str) -> str | None:
         if text[e1:s2] in ("和", "跟", "与", "、") and text.startswith("各", e2):
             each.update((s1, s2))
     theirs: set[str] = set()  # cities named as someone else's
+    relatives = _HOLDER_WORD.search(text) is not None
+    left = "回" in text  # (退伍回家: a return said)
+    english = " in" in text
     for start, end, city in found:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
-        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start)
+        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start) if relatives else None
         if _CHOSEN_ONE.match(text, end) and (_CHOOSING.search(_before(text, start, 6)) or (
                 not before and _PLEDGE_AFTER.match(text, end))):
             rank = 4  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan
@@ -1209,8 +1218,8 @@ def extract_city(text: str) -> str | None:
         elif (several and (_ONE_OF_SEVERAL.search(_before(text, start, 8)) or _ONE_OF_SEVERAL_AFTER.match(
                 text, end))) or start in each or before.endswith(_ACCENT) or (
                 before.endswith(("在", "去", "到")) and _VISITED.match(text, end)) or (
-                _LEFT_FOR_HOME.match(text, end)) or (
-                _WAS_THERE_EN.search(text, max(0, start - 16), start) and _MOVED_EN.search(text, end)):
+                left and _LEFT_FOR_HOME.match(text, end)) or (
+                english and _WAS_THERE_EN.search(text, max(0, start - 16), start) and _MOVED_EN.search(text, end)):
             rank = -1  # (one of several houses, an accent heard, a place left: none, unless another city is named)
             if best_rank < 0:
                 best = None
