@@ -501,11 +501,15 @@ _ASKED_RIGHT_BEFORE = re.compile(r"借(?:我|给我)?[个点]?$|(?:^|[想要再�
 # 【分期乐】您本期应还2,340.50元…。 / 短信：您有一笔20000元借款待领取: a pasted notice from a lender, a bank or an app
 # speaks to the customer (您) of a bill, an offer or a balance; its figures are the sender's, not a loan or term wanted
 # (【跟进】客户想贷二十万 is a note's heading)
-_PASTED_NOTICE = re.compile(r"(?:【[^】]{1,16}】|短信[:：])(?:尊敬的[^，。,.!！?？]{0,10}[，,:：]?)?您[^。!！]*(?:[。!！]|$)")
+_PASTED_NOTICE = re.compile(r"(?:【[^】]{1,16}】|\[短信\]|短信(?:内容)?[:：]|发来的[:：]|通知[:：]) ?"
+                            r"(?:尊敬的[^，。,.!！?？:：]{0,10}|[^，。,.!！?？:：]{0,4}(?:先生|女士|客户|用户|会员))?"
+                            r"(?:您好|你好)?[，,:：]? ?(?:您|你(?=的|本|有|已|在|尾号))[^。!！]*(?:[。!！]|$)")
 
 
 def _without_pasted_notice(text: str) -> str:
-    return _PASTED_NOTICE.sub("。", text) if "您" in text and ("】" in text or "短信" in text) else text
+    if ("您" in text or "你" in text) and ("】" in text or "短信" in text or ":" in text or "：" in text):
+        return _PASTED_NOTICE.sub("。", text)
+    return text
 
 
 # 再借三万，合起来能办个五万吗, 两套房子抵押，总共要两百万: a total asked for is the loan wanted, when it is the last

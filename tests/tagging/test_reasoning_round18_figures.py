@@ -61,6 +61,8 @@ pytestmark = pytest.mark.pure
     "【招商银行】尊敬的客户，您的信用卡本期账单8,650.00元，最后还款日12月5日。 这个我还不上了，能借点吗",
     "【平安普惠】您已获得最高200000元预授信额度，点击领取。 这个靠谱吗",
     "收到条短信：您有一笔50000元备用金待领取，回复1到账。 是你们发的吗",
+    "短信内容：尊敬的用户，您有20000元额度待激活。 是真的吗",
+    "【XX银行】张先生您好，您的贷款80000元已发放。 我还想再借点",
 ])
 def test_a_pasted_notice_states_no_amount(text):
     assert amount(text) is None
@@ -73,6 +75,10 @@ def test_a_pasted_notice_states_no_term():
 @pytest.mark.parametrize("text, want", [
     ("【跟进】客户想贷二十万，下周来面签", 200_000),
     ("【工商银行】您的贷款申请已受理。 我申请的是三十万，多久能批", 300_000),
+    ("[短信] 您的借款5000元将于明天到期，请按时还款。 我想再借一万", 10_000),
+    ("【花呗】你本月账单1,200元，10号还款。 能借两万吗", 20_000),
+    ("【跟进】客户想贷二十万，您看下", 200_000),
+    ("备注：你好，客户要三十万", 300_000),
 ])
 def test_a_heading_or_a_want_after_a_notice_stays(text, want):
     assert amount(text) == want
