@@ -585,6 +585,7 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     return False
 
 
+_SMS = re.compile(r"【[^】]{1,16}】[^ \n]*")
 # a figure with its magnitude right after a refusal (算了要八万) makes the refusal a change of plan
 _FIGURE = re.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:万|w|千|k)")
 _FIGURE_BEFORE = re.compile(r"(?:\d|[一二两三四五六七八九十百])(?:万|w|千|k)(?:块|元)?(?:的)?$")  # 十五万不要了: that figure dropped
@@ -635,9 +636,12 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     lowered: Hit | None = None  # the last low intent the text states
     declared: Hit | None = None  # the last intent a salesperson's note names in so many words
     elsewhere_said: set[str] = set()  # tags said of someone else, the past or a plan (想开个小饭店)
+    pasted = _SMS.search(text) if "【" in text else None  # a pasted SMS: the sender's words, up to the first space
     for start, end, rule, positive, phrase in matches:
         if covered.get(rule.id, -1) >= end:
             continue
+        if pasted is not None and rule.field == "intent" and pasted.start() <= start < pasted.end():
+            continue  # 【分期乐】…请尽快还款: the lender's hurry, not the customer's
         if rule.tag is not None and ((asking and _asked_having(text, start))
                                      or (phrase.endswith("有") and text.startswith(("没有", "没"), end))):
             continue  # 有没有社保都行, 有无逾期, 社保有没有交: a question of having it says neither

@@ -36,13 +36,17 @@
   monthly repayment;
 - work just left or overtime (刚下班, 加班到十点) is a salaried job; a policy counted as had (我有份重疾保险) is had, not
   a friend at an insurer; a loan on the customer's own housing fund (凭我的公积金) is a housing-fund loan; a loan the
-  lender did before (你们给我办的那个) is no readiness now.
+  lender did before (你们给我办的那个) is no readiness now;
+- a loan done here before (之前在你们这办过) or a question whether it can be done here (能不能在你们这办) is no readiness,
+  while 就在你们这办了 is; a pasted SMS's hurry (【招商银行】…请尽快还款) is the sender's, not the customer's.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.rules import apply_rules
+from scrm.tagging.text import normalize
 from tests.tagging.reasoning import tags
 
 pytestmark = pytest.mark.pure
@@ -285,3 +289,15 @@ def test_overtime_a_policy_counted_and_ones_own_fund(text, want):
 ])
 def test_the_lenders_hours_a_friend_at_an_insurer_and_a_loan_done_before(text, absent):
     assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, high", [
+    ("我之前在你们这办过，这次想续贷", False),
+    ("能不能在你们这办个车抵", False),
+    ("【招商银行】您的信用卡账单已出，请尽快还款。 我想问问能贷多少", False),
+    ("【XX金融】您有一笔借款待领取，回复Y立即到账。 能先借五千吗", False),
+    ("【XX银行】请尽快还款。 我急用钱，今天能到账吗", True),
+    ("就在你们这办了，明天过去签", True),
+])
+def test_a_loan_done_here_before_a_question_or_an_sms_is_no_readiness(text, high):
+    assert (apply_rules(normalize(text)).intent == "high") is high
