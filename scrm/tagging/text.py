@@ -346,6 +346,8 @@ _SPACED_WANTS = ("想贷款", "要贷款", "想借", "要借", "想贷", "要贷
 # 贷款500000, 想借个50000左右, 需要30000: words of a loan wanted right before a bare number make it money
 _BARE_FIGURE_AFTER = ("贷", "贷款", "借", "借款", "额度", "差", "缺", "金额", "借个", "贷个", "需要")
 _WAN_BA = re.compile(rf"(?<![\d{_CN}])万把")
+_ROUGH_FIGURES = {"万八千": "一万", "百八十万": "一百万", "三两": "三"}
+_ROUGHLY = re.compile(rf"(?<![\d{_CN}])(?:万八千|百八十万|三两(?=[万千]))")
 # 一万块一个月多少钱, 等于一万块一个月一百二利息: ten thousand (or a thousand) per period is the unit a rate is asked or
 # told in, not the loan
 _RATE_UNIT = re.compile(rf"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:(?:利息)?(?:要|得|是|就|才)?(?:多少|几)"
@@ -580,6 +582,9 @@ def extract_amount(text: str) -> int | None:
     plan_end = -1  # where the first plan's figure ends
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
+    if "万八千" in text or "百八十万" in text or "三两" in text:
+        # 整个万八千的, 贷个百八十万: about ten thousand, about a million; 三两万: two or three, the upper end
+        text = _ROUGHLY.sub(lambda m: _ROUGH_FIGURES[m.group()], text)
     if "," in text and _THOUSANDS_SEP.search(text):
         text = _THOUSANDS_SEP.sub(lambda m: m.group().replace(",", ""), text)  # 50,000元: one figure, not two
     if "¥" in text or "rmb" in text or "cny" in text:

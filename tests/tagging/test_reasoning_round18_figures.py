@@ -21,6 +21,8 @@
   for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
   小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure;
+- a northern rough figure is its round figure (万八千 about ten thousand, 百八十万 about a million) and 三两万 is two or
+  three, its upper end, while the exact figures it resembles (一百八十万, 八万八千八) stay;
 - a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
   period (每个月要交房租三千) or one made (交了房租三千) is not;
 - a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
@@ -516,3 +518,14 @@ def test_the_term_of_a_document_had_is_no_term(text):
 ])
 def test_the_term_of_this_loans_contract_stays(text, want):
     assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("想整个万八千的，急用", 10_000),
+    ("想贷个百八十万，厂里周转", 1_000_000),
+    ("要个三两万就行", 30_000),
+    ("想贷一百八十万", 1_800_000),
+    ("八万八千八，图个吉利", 88_800),
+])
+def test_a_rough_figure_is_its_round_figure(text, want):
+    assert amount(text) == want
