@@ -1144,6 +1144,8 @@ _SPENT_YEARS_THERE = re.compile(r"[^，。,.;；!！?？ ]{0,3}(?:打了|干了|
 _CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|搬回")
 _OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|开厂|开店|开公司|当兵)")
 _WHO_ONE_IS = re.compile(r"[的个](?:[,，。.;；!！?？ ]|$)")
+_ELSEWHERE = re.compile(r"人[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|"
+                        r"山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|广西|内蒙|西藏|宁夏|新疆)")
 # 本人住澳门，横琴有一个单位: Hong Kong and Macau give way to a mainland city named, where the loan is asked
 _OUTSIDE = frozenset(("香港", "澳门"))
 # 在澳门赌输了, 去三亚旅游: a place visited, not where one is
@@ -1250,6 +1252,10 @@ def extract_city(text: str) -> str | None:
             rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
+            elif rank == 1 and _ELSEWHERE.match(text, end) and not _CAME_BACK.search(text, end):
+                rank = -1  # 莆田人，在江苏开了三家诊所: a native of one city living in another province, city unsaid
+                if best_rank < 0:
+                    best = None
         if city in _OUTSIDE and rank > 0:
             rank = 0
         if rank > best_rank:  # the first of the highest rank

@@ -45,7 +45,8 @@
   city (我爸妈在成都，我们一家都在成都) is the customer's;
 - an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
 - Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
-- who one is (我是河源个) gives way to where one is (在深圳做装修);
+- who one is (我是河源个) gives way to where one is (在深圳做装修); a native of a city living in another province or
+  away (莆田人，在江苏开了三家诊所, 温州人，在外面做生意) names no city, unless come back (信阳人，在外地打工回来了);
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
@@ -529,3 +530,14 @@ def test_the_term_of_this_loans_contract_stays(text, want):
 ])
 def test_a_rough_figure_is_its_round_figure(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("跟进：客户泉州人，在浙江开了两家鞋店，要做经营贷", None),
+    ("客户温州人，在外面做生意，想贷一百万", None),
+    ("客户信阳人，在外地打工回来了，想在家建房", "信阳"),
+    ("客户温州人，在上海做生意", "上海"),
+    ("客户孝感人，在超市当收银", "孝感"),
+])
+def test_a_native_living_elsewhere_names_no_city(text, want):
+    assert city(text) == want
