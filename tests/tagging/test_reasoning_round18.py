@@ -38,7 +38,10 @@
   a friend at an insurer; a loan on the customer's own housing fund (凭我的公积金) is a housing-fund loan; a loan the
   lender did before (你们给我办的那个) is no readiness now;
 - a loan done here before (之前在你们这办过) or a question whether it can be done here (能不能在你们这办) is no readiness,
-  while 就在你们这办了 is; a pasted SMS's hurry (【招商银行】…请尽快还款) is the sender's, not the customer's.
+  while 就在你们这办了 is; a pasted SMS's hurry (【招商银行】…请尽快还款) is the sender's, not the customer's;
+- a business's slow trade (淡季没什么生意, 厂子生意不好) is said by its owner, not a denial of it, while no experience of
+  business (没什么生意经验) is none; a shop let to someone who trades in it (门面租给别人开超市) and a manager said not to
+  be the owner (店长（非老板）) are no business of the customer's; 俺老爹 is someone else.
 """
 
 from __future__ import annotations
@@ -301,3 +304,18 @@ def test_the_lenders_hours_a_friend_at_an_insurer_and_a_loan_done_before(text, a
 ])
 def test_a_loan_done_here_before_a_question_or_an_sms_is_no_readiness(text, high):
     assert (apply_rules(normalize(text)).intent == "high") is high
+
+
+@pytest.mark.parametrize("text", ["我在丽江开了个民宿，这两个月没啥生意，想贷十万周转", "厂子生意不好，想借五十万发工资"])
+def test_a_business_slow_trade_is_its_owners(text):
+    assert "企业主" in tags(text)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("我没什么生意经验，想贷款开店", {"企业主"}),
+    ("我有个铺面租给人家做餐饮，想抵押贷款", {"企业主"}),
+    ("跟进：客户是超市店长（非老板），月薪八千", {"企业主"}),
+    ("俺老爹在莱阳有套房，能用他的房子给俺贷款不", {"有房产"}),
+])
+def test_a_shop_let_a_manager_or_a_fathers_house_is_not_the_customers(text, absent):
+    assert not (absent & tags(text))
