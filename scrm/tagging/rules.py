@@ -1503,7 +1503,7 @@ def elsewhere(text: str, r: Reasoning, present: set[str] | None = None) -> set[s
         if _public_flat(text, m.start()):
             continue
         at = before.rfind("在")  # 我老爸在贵阳有套房: where it is stands between the owner and the asset
-        if (before.rstrip("的家有一套辆台个老名下").endswith(r.elsewhere_ends)
+        if (before.rstrip("的家有一套辆台个老名下那这").endswith(r.elsewhere_ends)
                 or (at > 0 and before[:at].rstrip("的家老").endswith(r.elsewhere_ends))):
             out.add(r.topic_tags[m.group()])
     return out

@@ -41,7 +41,9 @@
   while 就在你们这办了 is; a pasted SMS's hurry (【招商银行】…请尽快还款) is the sender's, not the customer's;
 - a business's slow trade (淡季没什么生意, 厂子生意不好) is said by its owner, not a denial of it, while no experience of
   business (没什么生意经验) is none; a shop let to someone who trades in it (门面租给别人开超市) and a manager said not to
-  be the owner (店长（非老板）) are no business of the customer's; 俺老爹 is someone else.
+  be the owner (店长（非老板）) are no business of the customer's; 俺老爹 is someone else;
+- an asset pointed at as someone else's (我老头那套房子, 我爸那辆车) is theirs even when the customer pledges it, while 我自己
+  那套房子 is the customer's; a friend or colleague who wants to ask (同事想问下) is asked for, and only asking.
 """
 
 from __future__ import annotations
@@ -319,3 +321,14 @@ def test_a_business_slow_trade_is_its_owners(text):
 ])
 def test_a_shop_let_a_manager_or_a_fathers_house_is_not_the_customers(text, absent):
     assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, want, absent", [
+    ("我老头那套房子在江岸，他同意了，我想拿来抵押", {"房抵贷"}, {"有房产"}),
+    ("我爸那辆车在老家，想拿来押一下", {"车抵贷"}, {"有车辆"}),
+    ("同事想问下你们车抵利息多少", {"低意向"}, {"有车辆"}),
+    ("我自己那套房子在洪山，想抵押", {"房抵贷", "有房产"}, set()),
+])
+def test_an_asset_pointed_at_as_someone_elses_and_a_friends_question(text, want, absent):
+    got = tags(text)
+    assert want <= got and not (absent & got)
