@@ -83,8 +83,14 @@ def _voices() -> tuple[re.Pattern, dict[int, str], re.Pattern, re.Pattern, dict[
 _LATIN = re.compile(r"[a-z]{2}")
 
 
+# 阿拉善, 阿拉尔: places whose names begin with a dialect word (阿拉, Shanghainese 我) keep their names
+_NAMES_KEPT = re.compile("(阿拉善|阿拉尔)")
+
+
 def rewrite_voices(text: str) -> str:
     """俺 → 我, 喺 → 在, xyd → 信用贷, 带款 → 贷款 …: the words of many voices as the rules know them."""
+    if "阿拉" in text and _NAMES_KEPT.search(text):
+        return "".join(part if i % 2 else rewrite_voices(part) for i, part in enumerate(_NAMES_KEPT.split(text)))
     single, chars, words, ascii_words, table = _voices()
     if single.search(text):
         text = text.translate(chars)
@@ -1059,6 +1065,7 @@ _CITY_OF = {
     **dict.fromkeys(("惠山", "锡山"), "无锡"),
     **dict.fromkeys(("鹿城", "瓯海"), "温州"),
     **dict.fromkeys(("惠阳",), "惠州"),
+    **dict.fromkeys(("海拉尔", "扎兰屯"), "呼伦贝尔"),
     **dict.fromkeys(("潮阳", "澄海"), "汕头"),
     **dict.fromkeys(("香洲",), "珠海"),
     **dict.fromkeys(("裕华",), "石家庄"),
@@ -1071,12 +1078,17 @@ _CITY_OF = {
     "嘉木斯": "佳木斯", "佳木思": "佳木斯", "哈尔宾": "哈尔滨", "石家装": "石家庄", "齐齐哈而": "齐齐哈尔", "乌鲁木其": "乌鲁木齐",
     "呼和浩持": "呼和浩特", "澳门": "澳门",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特", "桐城", "仙游", "霞浦", "高邮", "榆中",
-                      "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴", "海宁", "普宁", "南安", "莱阳", "莱州")},
+                      "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴", "海宁", "普宁", "南安", "莱阳", "莱州",
+                      # prefectures the list leaves out, and county-level cities of the north and east people name
+                      "阿拉善", "兴安盟", "锡林郭勒", "延边", "哈密", "甘南", "阿勒泰", "塔城", "大兴安岭", "满洲里",
+                      "绥芬河", "珲春", "敦化", "公主岭", "梅河口", "瓦房店", "庄河", "海城", "任丘", "定州",
+                      "涿州", "霸州", "燕郊", "寿光", "青州", "诸城", "荣成", "胶州", "平度", "滕州", "曲阜", "新泰",
+                      "肥城", "招远", "蓬莱", "莱西", "太仓", "辛集", "乳山", "邹平", "阿拉尔")},
 }
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
 _CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
                     "大理": ("石", "寺"), "普洱": ("茶",), "安顺": ("利",), "白银": ("首饰",), "大兴": ("安", "土木"),
-                    "福田": ("汽车", "货车", "的车", "欧曼", "轻卡", "卡车", "牌")}
+                    "福田": ("汽车", "货车", "的车", "欧曼", "轻卡", "卡车", "牌"), "哈密": ("瓜",)}
 # 厦门中山路: a street named after a city is no city; nor is a rural bank or a university named after one (上海农商行,
 # 在吉林大学当老师), which may stand in another city
 _STREET = re.compile("路(?!桥)|街|大道|农商|农村商业|大学")  # (台州路桥 is a district)

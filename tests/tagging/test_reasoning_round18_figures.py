@@ -47,6 +47,9 @@
 - Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
 - who one is (我是河源个) gives way to where one is (在深圳做装修); a native of a city living in another province or
   away (莆田人，在江苏开了三家诊所, 温州人，在外面做生意) names no city, unless come back (信阳人，在外地打工回来了);
+- a prefecture the list left out (阿拉善, 延边, 哈密) or a county-level city of the north and east (寿光, 满洲里, 燕郊)
+  names itself, a district its city (海拉尔 → 呼伦贝尔), and a place whose name begins with a dialect word (阿拉善: 阿拉
+  is Shanghainese 我) keeps its name, while the same characters in other words (哈密瓜, 拆迁安置房) name none;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
@@ -541,3 +544,21 @@ def test_a_rough_figure_is_its_round_figure(text, want):
 ])
 def test_a_native_living_elsewhere_names_no_city(text, want):
     assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我要借点钱，在阿拉善跑货车的", "阿拉善"),
+    ("延边的，朝鲜族，想贷款", "延边"),
+    ("在哈密做生意，想借十万", "哈密"),
+    ("俺是寿光的，种大棚", "寿光"),
+    ("我在海拉尔开饭店", "呼伦贝尔"),
+    ("我有套房，在廊坊燕郊，想再贷点", "廊坊"),
+    ("阿拉是上海人，想借五万", "上海"),
+])
+def test_a_prefecture_or_county_level_city_left_out_names_itself(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text", ["哈密瓜很甜，想借点钱", "我们家的房子是拆迁安置房 还没办证 能贷吗"])
+def test_the_same_characters_in_another_word_name_no_city(text):
+    assert city(text) is None
