@@ -536,6 +536,9 @@ _COST_OF_SUM = re.compile(r"(?:块钱|元|块)?(?:的话)?(?:一个月|一年|�
 
 # 你们说只能批六十万，那六十万也行吧: a figure a lender offered, taken up by the customer after it, is the one settled on
 _OFFERED = re.compile(r"批了|给我批|只能批|只能给|只能贷|只给|只批|只肯给|最多给|最多能给|最多批|最多能批|最多只能|才给|才批|才贷")
+# 只能批六十万，那也行吧, 最多能批三十万，行，就这么办: an offer accepted without its figure said again
+_ACCEPTED = re.compile(r"(?:块钱|元|块)?(?:是吧|对吧)?[,，。 ]? ?(?:那|那就|那我|我)?(?:觉得|看)?(?:也行|也可以|行吧|行啊|可以的|可以吧|"
+                       r"(?:行|可以)(?=$|[,，。!！])|没问题|我接受|接受|就这么办|签了|签吧|同意)")
 _TAKEN_UP = re.compile(rf"(?:块钱|元|块)?(?:也行|也可以|也成|也好|也ok|就[\d{_CN_FIG}万]+吧|吧)")
 
 # 隔壁银行给我批了30万…你们能比这低吗？低的话我转过来做: a rival's offer the customer would bring over is the loan wanted
@@ -581,6 +584,7 @@ def extract_amount(text: str) -> int | None:
     total: int | None = None  # a total asked for (合起来能办个五万吗), when one is
     said_end = -1  # where the last figure said ends
     offered: set[int] = set()  # figures a lender offered (只能批六十万)
+    last_offer: tuple[int, int] | None = None  # the last of them, and where it ends
     shortfall_first = -1  # the first figure said as a shortfall (还差一万), when one is
     asked_after: int | None = None  # a figure borrowed said after that shortfall
     corrected: int | None = None
@@ -695,10 +699,12 @@ def extract_amount(text: str) -> int | None:
             if done and not _WANTISH.search(before) and not _CORRECTION_RE.search(before):
                 if _OFFERED.search(before):
                     offered.add(int(value))
+                    last_offer = (int(value), m.end())
                 continue  # 上个月付了两万, 之前转过五万: money a verb says was already paid or moved, not wanted
         if hearsay and _HEARSAY.search(_before(text, m.start(), 14)) and not _SETTLE_WANTED.search(
                 _before(text, m.start(), 14)):
             offered.add(int(value))
+            last_offer = (int(value), m.end())
             continue  # 他们说我这个房子能做八十万: what another lender said it would give, not the loan wanted
         if asks_want and _WANT_ASKED.search(text, m.end()):
             continue  # 最高可以做到50万，你看需要多少: the customer's want is yet to be said
@@ -737,6 +743,7 @@ def extract_amount(text: str) -> int | None:
             bad_at = m.end()
             if _OFFERED.search(before):
                 offered.add(int(value))
+                last_offer = (int(value), m.end())
             continue
         if (bad_at >= 0 and before.rstrip("也都就才") in _LISTED_OWNERS
                 and sum(c in _CLAUSE_CHARS for c in text[bad_at:m.start()]) == 1):
@@ -776,6 +783,8 @@ def extract_amount(text: str) -> int | None:
                                 or _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())
                                 or text[m.end():m.end() + 4].lstrip("块钱元吧的").startswith(_MONEY_SUFFICES)):
             corrected = yuan
+    if last_offer is not None and said_end < last_offer[1] and _ACCEPTED.match(text, last_offer[1]):
+        return last_offer[0]  # 你们说只能批六十万，那也行吧: an offer accepted, after any figure wanted
     if total is not None:
         return total
     if corrected is not None and len(good) + len(plain) > 1:

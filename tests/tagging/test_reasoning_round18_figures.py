@@ -12,7 +12,8 @@
 - a figure right after a sum and what it costs (一百万就要两万块, 借二十万光手续费就要六千) is a fee on that sum, and the
   sum is the loan, while a second figure wanted in its own clause (不够的话就要三十万) is a correction;
 - a figure a lender offered and the customer then takes up (只能批六十万，那六十万也行吧) is the one settled on, while an
-  offer found too small (只给十万，太少了) leaves the want;
+  offer found too small (只给十万，太少了) leaves the want; so is an offer accepted without its figure said again
+  (只能批六十万，那也行吧, 最多能批三十万，行，就这么办), while an offer questioned (最多给二十万，可以吗) is not;
 - a rival's approval the customer would bring over (给我批了30万…你们能比这低吗？低的话我转过来做) is the loan wanted
   from us, while an approval had and used (批了30万已经到账了) is none;
 - millions written in English (2 million RMB, 1.5 million, 2m rmb, half a million) are a hundred 万 each, a thousand
@@ -175,6 +176,25 @@ def test_an_offer_taken_up_is_the_amount(text, want):
     ("银行只给批二十万，我要三十万", 300_000),
 ])
 def test_an_offer_not_taken_up_leaves_the_want(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我想要八十万，你们说只能批六十万，那也行吧，急用", 600_000),
+    ("你们经理说最多能批三十万，行，就这么办", 300_000),
+    ("他们说能批五十万，我觉得可以", 500_000),
+    ("你们给批了二十万是吧，那我签了", 200_000),
+])
+def test_an_offer_accepted_is_the_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("别家批了三十万，可以比比吗", None),
+    ("银行说最多给二十万，可以吗", None),
+    ("银行说最多给二十万，太少了，我要三十万", 300_000),
+])
+def test_an_offer_questioned_is_not_accepted(text, want):
     assert amount(text) == want
 
 
