@@ -435,7 +435,7 @@ _SETTLED = re.compile(r"[^，。,.;；!！?？ \d把]{0,10}?(?:(?:已经|已|刚
 _GIVEN_UP = re.compile(r"(?:块钱|元|块)?(?:的[^，。,.;；!！?？ \d]{0,4})?(?:就|也|都)?不(?:做|要|贷|借|办|弄)了")
 # (短信说能借五万, 广告上说: a notice's offer reported, as a pasted one)
 _HEARSAY = re.compile(r"(?:他们|别家|人家|银行|那边|别人|朋友|中介|同事|亲戚|别的|经理|信贷员|业务员|客服|短信|广告|电话里)"
-                      r"[^，。,.;；!！?？ ]{0,4}?(?:说|讲)")
+                      r"[^，。,.;；!！?？ ]{0,4}?(?:说|讲|话(?!费))")
 # 借五万, 想贷十万: borrowing said as a verb right before the figure (not 经营贷200万, a loan named)
 _BORROWED_RIGHT_BEFORE = re.compile(r"借[个点]?$|(?:^|[想要再就先能去])贷[个点]?$")
 _SETTLE_WANTED = re.compile(r"想|要|需|急|准备|打算")
@@ -1186,9 +1186,9 @@ _HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父�
 # 在西安当兵刚退伍回家: where one served, studied or worked and has come home from is left
 _LEFT_FOR_HOME = re.compile(r"[^。.;；!！?？]{0,12}?(?:退伍|退役|毕业|辞职|离职|辞工)(?:了|后)?(?:就)?回(?:家|来|老家|到)")
 # 一套在珠海一套在江门: houses listed in parallel name no one city; 想用江门那套抵押: the one chosen does
-_ONE_OF_SEVERAL = re.compile(r"一(?:套|个|间|处|栋)(?:房子?|门面|铺子?)?在$")
-_ONE_OF_SEVERAL_AFTER = re.compile(r"(?:的)?一(?:套|个|间|处|栋)")  # (北京一套，老家保定一套)
-_CHOSEN_ONE = re.compile(r"(?:那|的那)(?:套|个|间|处|栋|块)")
+_ONE_OF_SEVERAL = re.compile(r"一(?:套|个|间|处|栋|层)(?:房子?|门面|铺子?|楼)?在$")  # (Cantonese 一层喺广州: a flat)
+_ONE_OF_SEVERAL_AFTER = re.compile(r"(?:的)?一(?:套|个|间|处|栋|层)")  # (北京一套，老家保定一套)
+_CHOSEN_ONE = re.compile(r"(?:那|的那|嗰)(?:套|个|间|处|栋|块|层)")
 _CHOOSING = re.compile(r"(?:用|拿|押|抵押|抵)$")
 _PLEDGE_AFTER = re.compile(r"[^。.;；!！?？]{0,14}?(?:抵押|押|抵|做房抵)")  # (保定那套没贷款，想抵押)
 # 听口音是莆田的: an accent heard is a guess, not where the customer is

@@ -202,6 +202,7 @@ def test_an_offer_questioned_is_not_accepted(text, want):
     ("建行给我批了50万，利率3.8，你们能做到更低吗，能的话我就在你们这办", 500_000),
     ("农商行批了二十万年化六点多，你们要是便宜我就转过来", 200_000),
     ("别的平台说能给我做8万，你们利息能比他们低吗", 80_000),
+    ("隔篱银行话批咗我三十万，你哋可唔可以比佢低？低嘅话我转过来做", 300_000),
 ])
 def test_a_rival_offer_brought_over_is_the_amount(text, want):
     assert amount(text) == want
@@ -377,6 +378,7 @@ def city(text: str) -> str | None:
     ("老家汕头一套，广州一套，想拿汕头那套做抵押", "汕头"),
     ("在南宁和柳州各有一套房，打算用柳州那套贷", "柳州"),
     ("两个门面，一个在绵阳一个在德阳，想押德阳那个", "德阳"),
+    ("我哋两层楼，一层喺广州一层喺佛山，想用佛山嗰层抵押", "佛山"),
 ])
 def test_the_house_chosen_names_the_city(text, want):
     assert city(text) == want
