@@ -914,9 +914,14 @@ _LOAN_HAD_TERM = re.compile(r"(?:借|贷|办|做)的[^，。,.;；!！?？ ]{0,8
 _WANT_WORDS = re.compile("想|要|打算|准备|需要")
 # 这是我的借款合同，期限36个月: the term of a document shown of a loan had (not 想借十万，合同签三年)
 # (跟进：客户已签合同，放款金额68万，分60期: this loan's contract signed, its term the one wanted)
-_DOCUMENT_HAD = re.compile(r"(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}$")
+_DOCUMENT_HAD = re.compile(r"(?:(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}"
+                           # ([截图] 借款周期：6个月: a screenshot of a loan had)
+                           r"|\[(?:图片|截图)\][^。!！?？]{0,24})$")
+# 回款周期三个月, 账期三个月, 生产周期两个月: a business's cycle, not the loan's term
+_BUSINESS_CYCLE = re.compile(r"(?:回款|账|结算|生产|工程|项目|销售|养殖|种植|出栏|收款|付款|回笼|进货|备货|压货)(?:周期|期)"
+                             r"[^。!！?？]{0,8}$")
 _SENTENCE = re.compile(r"[^。!！?？]*$")
-_DOCUMENT_WORD = re.compile("合同|账单|借据|借条|协议|还款计划")
+_DOCUMENT_WORD = re.compile("合同|账单|借据|借条|协议|还款计划|图片\\]|截图\\]")
 # 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
 _BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
@@ -938,6 +943,7 @@ def extract_term(text: str) -> int | None:
     instalments = "分期" in text
     year_said = "年" in text
     documents = _DOCUMENT_WORD.search(text) is not None
+    cycles = "周期" in text or "账期" in text or "货期" in text
     if "half a" in text:
         text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
     if "仨" in text:
@@ -997,7 +1003,9 @@ def extract_term(text: str) -> int | None:
                 or (months == 12 and g["y"] and _PART_OF_A_YEAR.match(text, m.end()))) or (
                 g["m"] and year_said and _YEAR_FRAME.search(_before(text, m.start(), 12))):
             continue  # 负债一万八一个月: money per period; 一年海上待九个月: a part of each year
-        if documents and _DOCUMENT_HAD.search(text, max(0, m.start() - 24), m.start()) and not _WANT_WORDS.search(
+        if cycles and _BUSINESS_CYCLE.search(text, max(0, m.start() - 16), m.start()):
+            continue  # 回款周期三个月: a business's cycle
+        if documents and _DOCUMENT_HAD.search(text, max(0, m.start() - 40), m.start()) and not _WANT_WORDS.search(
                 _SENTENCE.search(text, max(0, m.start() - 40), m.start()).group()):
             continue  # 这是我的借款合同，期限36个月: the term of a loan had, shown
         clause = _before(text, m.start(), 16) if "的" in text else ""

@@ -33,7 +33,8 @@
 - the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
   said the same way (想借的十万分三年还) is;
 - the term of a document shown of a loan had (这是我的借款合同，期限36个月, 还款计划：分24期) or how long a licence runs
-  (营业执照有效期20年) is no term wanted, while this loan's contract signed (已签合同…分60期) keeps its term;
+  (营业执照有效期20年) is no term wanted, nor is a screenshot's (【截图】 借款周期：6个月) or a business's cycle
+  (回款周期三个月, 账期三个月), while this loan's contract signed (已签合同…分60期) keeps its term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
   is named when none is chosen;
@@ -532,6 +533,11 @@ def test_a_continent_is_no_city(text):
     "[图片] 还款计划：分24期，每期2100",
     "这个借条写的一年还清，我想贷款把它还了",
     "[图片] 营业执照，有效期20年",
+    "[截图] 借款周期：6个月，到期还本",
+    "[图片] 这是我在别的平台的借款，周期12个月，年化18%，能帮我转到你们这吗",
+    "回款周期三个月，想先借五十万周转",
+    "工程款回款周期长，一般半年，想借一百万",
+    "账期三个月，货款压着，想借二十万",
 ])
 def test_the_term_of_a_document_had_is_no_term(text):
     assert term(text) is None
@@ -541,6 +547,9 @@ def test_the_term_of_a_document_had_is_no_term(text):
     ("跟进：客户已签合同，放款金额68万，分60期", 60),
     ("客户约下周一签合同 房抵150w 20年", 240),
     ("想借十万，合同签三年", 36),
+    ("[图片] 营业执照，想借五万分12期", 12),
+    ("回款周期三个月，想借五十万，分两年", 24),
+    ("你们借款周期最长多久？我想借五万，周期一年", 12),
 ])
 def test_the_term_of_this_loans_contract_stays(text, want):
     assert term(text) == want
