@@ -43,7 +43,9 @@
   business (没什么生意经验) is none; a shop let to someone who trades in it (门面租给别人开超市) and a manager said not to
   be the owner (店长（非老板）) are no business of the customer's; 俺老爹 is someone else;
 - an asset pointed at as someone else's (我老头那套房子, 我爸那辆车) is theirs even when the customer pledges it, while 我自己
-  那套房子 is the customer's; a friend or colleague who wants to ask (同事想问下) is asked for, and only asking.
+  那套房子 is the customer's; a friend or colleague who wants to ask (同事想问下) is asked for, and only asking;
+- a vehicle named right after 买 (买拖拉机想贷八万, 想贷十万买挖掘机) is one to buy, while one bought (去年买的皮卡) or
+  counted (有台拖拉机) is had.
 """
 
 from __future__ import annotations
@@ -332,3 +334,14 @@ def test_a_shop_let_a_manager_or_a_fathers_house_is_not_the_customers(text, abse
 def test_an_asset_pointed_at_as_someone_elses_and_a_friends_question(text, want, absent):
     got = tags(text)
     assert want <= got and not (absent & got)
+
+
+@pytest.mark.parametrize("text, had", [
+    ("俺在洛阳种地，买拖拉机想贷八万", False),
+    ("想贷十万买挖掘机", False),
+    ("我买皮卡想贷五万", False),
+    ("去年买的皮卡，想押", True),
+    ("家里有台拖拉机，想押", True),
+])
+def test_a_vehicle_to_buy_is_not_had(text, had):
+    assert ("有车辆" in tags(text)) is had
