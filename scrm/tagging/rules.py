@@ -1123,9 +1123,20 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         return False
     # 想用社保贷款: using what one has is not about to have it
     about_to = (text[max(0, start - 2):start].endswith(r.about_to) and text[start:start + 1] not in "用凭拿"
-                and not _must_work(text, start))
+                and not _must_work(text, start) and not _bought(text, clause_start, start, end))
     return (r.scope_res["future"].search(text, clause_start, start) is not None or about_to
             or _purpose_ahead(text, clause_start, start, start if end is None else end))
+
+
+def _bought(text: str, clause_start: int, start: int, end: int | None) -> bool:
+    """去年买商铺花了一百万: 买 right before an asset said of the past (a past word before it, 花了 after it) bought it."""
+    return text[start - 1:start] == "买" and (
+        _BOUGHT_BEFORE.search(text, clause_start, start) is not None
+        or text.startswith(_BOUGHT_AFTER, start if end is None else end))
+
+
+_BOUGHT_BEFORE = re.compile(r"去年|前年|之前|以前|已经|刚|早就|那年|当年")
+_BOUGHT_AFTER = ("花了", "了", "的时候", "时")
 
 
 def _carried_from_someone(text: str, clause_start: int, r: Reasoning) -> bool:

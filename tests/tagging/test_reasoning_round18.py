@@ -45,7 +45,7 @@
 - an asset pointed at as someone else's (我老头那套房子, 我爸那辆车) is theirs even when the customer pledges it, while 我自己
   那套房子 is the customer's; a friend or colleague who wants to ask (同事想问下) is asked for, and only asking;
 - a vehicle named right after 买 (买拖拉机想贷八万, 想贷十万买挖掘机) is one to buy, while one bought (去年买的皮卡) or
-  counted (有台拖拉机) is had.
+  counted (有台拖拉机) or bought in the past (前年买拖拉机花了六万) is had.
 """
 
 from __future__ import annotations
@@ -342,6 +342,7 @@ def test_an_asset_pointed_at_as_someone_elses_and_a_friends_question(text, want,
     ("我买皮卡想贷五万", False),
     ("去年买的皮卡，想押", True),
     ("家里有台拖拉机，想押", True),
+    ("前年买拖拉机花了六万，想押", True),
 ])
 def test_a_vehicle_to_buy_is_not_had(text, had):
     assert ("有车辆" in tags(text)) is had
