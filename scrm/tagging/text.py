@@ -565,6 +565,12 @@ def _english_figures(text: str) -> str:
         text = _THOUSAND.sub("千", text)
     return _YUAN_AFTER.sub("元", text)
 
+# 这是我的借款合同，借款金额20万…想再借十万: a figure of a contract, a bill or an IOU of a loan had, before any want
+# (客户已签合同，放款金额68万: this loan's contract signed; 购房合同总价一百万: a price, no want either)
+_PAPER_HAD = re.compile(r"(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}$")
+_PAPER_WORD = re.compile("合同|协议|账单|借据|借条|还款计划")
+_WANT_WORDS = re.compile("想|要|打算|准备|需要")
+_SENTENCE = re.compile(r"[^。!！?？]*$")  # (the sentence so far)
 # 我在银行有十万的信用贷还没还完: a loan the customer has, named by its figure after 有 (not 有没有十万的信用贷, asked)
 _LOAN_HAD_BEFORE = re.compile(r"(?<![没想要能])有$")
 _LOAN_NAMED = re.compile(r"(?:块钱|元|块)?的(?:[^，。,.;；!！?？ \d]{0,4}?)(?:信用贷|经营贷|贷款|消费贷|抵押贷|借款|按揭|网贷|房贷|车贷)")
@@ -618,6 +624,7 @@ def extract_amount(text: str) -> int | None:
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     fee = "费" in text or "利息" in text or "个点" in text
+    papers = _PAPER_WORD.search(text) is not None
     due_soon = ("交" in text or "付" in text or "发" in text or "缴" in text or "结" in text or "给" in text) and (
         _PAYING.search(text) is not None)
     totals = "共" in text or "起" in text or "合计" in text or "总计" in text
@@ -712,6 +719,11 @@ def extract_amount(text: str) -> int | None:
             continue  # 降到350万能不能接受: an offer put to the customer
         if advert and _ADVERT.search(text, max(0, m.start() - 16), m.start()) and not _SETTLE_WANTED.search(before):
             continue  # 看到广告说最高可借200万: what is advertised (not 看到你们广告，想借十万)
+        if papers and _PAPER_HAD.search(text, max(0, m.start() - 24), m.start()) and not _WANT_WORDS.search(
+                _SENTENCE.search(text, max(0, m.start() - 40), m.start()).group()):
+            offered.add(int(value))
+            last_offer = (int(value), m.end())
+            continue  # 这是我的借款合同，借款金额20万: a figure of a loan had, shown
         if before.endswith("有") and _LOAN_HAD_BEFORE.search(before) and _LOAN_NAMED.match(text, m.end()):
             bad_at = m.end()
             continue  # 有十万的信用贷还没还完: a loan had
@@ -911,16 +923,13 @@ _PART_OF_A_YEAR = re.compile(rf"[^，。,.;；!！?？ \d{_CN}]{{0,6}}?(?:\d+|[{
 _YEAR_FRAME = re.compile(rf"(?:一年|每年)[^，。,.;；!！?？ \d{_CN}]{{0,6}}$")
 # 在别家借的十万分三年, 去年办的车贷分三年: the term of a loan had (not 想借的十万分三年)
 _LOAN_HAD_TERM = re.compile(r"(?:借|贷|办|做)的[^，。,.;；!！?？ ]{0,8}$")
-_WANT_WORDS = re.compile("想|要|打算|准备|需要")
 # 这是我的借款合同，期限36个月: the term of a document shown of a loan had (not 想借十万，合同签三年)
 # (跟进：客户已签合同，放款金额68万，分60期: this loan's contract signed, its term the one wanted)
-_DOCUMENT_HAD = re.compile(r"(?:(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}"
-                           # ([截图] 借款周期：6个月: a screenshot of a loan had)
-                           r"|\[(?:图片|截图)\][^。!！?？]{0,24})$")
+# ([截图] 借款周期：6个月: a screenshot of a loan had, as its papers are)
+_DOCUMENT_HAD = re.compile("(?:" + _PAPER_HAD.pattern[:-1] + r"|\[(?:图片|截图)\][^。!！?？]{0,24})$")
 # 回款周期三个月, 账期三个月, 生产周期两个月: a business's cycle, not the loan's term
 _BUSINESS_CYCLE = re.compile(r"(?:回款|账|结算|生产|工程|项目|销售|养殖|种植|出栏|收款|付款|回笼|进货|备货|压货)(?:周期|期)"
                              r"[^。!！?？]{0,8}$")
-_SENTENCE = re.compile(r"[^。!！?？]*$")
 _DOCUMENT_WORD = re.compile("合同|账单|借据|借条|协议|还款计划|图片\\]|截图\\]")
 # 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
 _BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")

@@ -18,6 +18,8 @@
   from us, while an approval had and used (批了30万已经到账了) is none;
 - millions written in English (2 million RMB, 1.5 million, 2m rmb, half a million) are a hundred 万 each, a thousand
   written out is 千, and yuan or RMB after digits is 元 (300,000 yuan);
+- a figure of a contract, a bill or an IOU of a loan had, before any want (这是我的借款合同，借款金额20万…想再借十万)
+  is no amount, unless brought over (能转到你们这吗), while this loan's contract signed (已签合同，放款金额68万) is;
 - a loan the customer has, named by its figure after 有 (有十万的信用贷还没还完) is none, while a loan of that figure asked
   for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
@@ -33,7 +35,7 @@
 - the term of a loan had (在别家借的十万分三年, 去年办的车贷分三年) is no term wanted, while a term of the loan wanted
   said the same way (想借的十万分三年还) is;
 - the term of a document shown of a loan had (这是我的借款合同，期限36个月, 还款计划：分24期) or how long a licence runs
-  (营业执照有效期20年) is no term wanted, nor is a screenshot's (【截图】 借款周期：6个月) or a business's cycle
+  (营业执照有效期20年) is no term wanted, nor is a screenshot's ([截图] 借款周期：6个月) or a business's cycle
   (回款周期三个月, 账期三个月), while this loan's contract signed (已签合同…分60期) keeps its term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
@@ -593,3 +595,14 @@ def test_a_prefecture_or_county_level_city_left_out_names_itself(text, want):
 @pytest.mark.parametrize("text", ["哈密瓜很甜，想借点钱", "我们家的房子是拆迁安置房 还没办证 能贷吗"])
 def test_the_same_characters_in_another_word_name_no_city(text):
     assert city(text) is None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("[图片] 这是我的借款合同，借款金额20万，还有一年到期，想再借十万", 100_000),
+    ("这是借条，写的借了八万，年底还，我想再贷五万", 50_000),
+    ("[图片] 这是我的借款合同，借款金额20万，能转到你们这吗", 200_000),
+    ("跟进：客户已签合同，放款金额68万，分60期", 680_000),
+    ("购房合同总价一百万，首付三十万，想贷七十万", 700_000),
+])
+def test_a_figure_of_a_paper_of_a_loan_had_is_no_amount(text, want):
+    assert amount(text) == want
