@@ -384,7 +384,8 @@ _GOOD_BEFORE_RE = any_of(_MONEY_GOOD_BEFORE)  # one search, not a substring test
 _LOAN_VERB = re.compile(r"贷|借|押|抵|额度|融资|批|缺|差(?!不多)")  # (还差八万: the shortfall borrowed)
 _CHANGE_RE, _FIRST_PLAN_RE = any_of(_MONEY_CHANGE), any_of(_MONEY_FIRST_PLAN)
 # 房子不值钱，估计也就二十来万: a figure in the clause after one about what an asset is worth is that worth
-_WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价")
+# (车是全款买的，二十万: a price paid, said the same way)
+_WORTH = re.compile(r"值钱|值多少|能值|估值|市值|能卖|评估价|估价|买的$|落地$")
 _MONEY_FIGURE = re.compile(rf"[\d{_CN}][万千亿wk块元]")
 _EITHER = re.compile(r"(?:或者|或是|或|要么)(?:借|贷|要|是)?$")
 # 老公月薪一万二，我八千: a figure after only who earns it, in the clause after a figure of money had, is more of it

@@ -20,6 +20,8 @@
   written out is 千, and yuan or RMB after digits is 元 (300,000 yuan);
 - a figure of a contract, a bill or an IOU of a loan had, before any want (这是我的借款合同，借款金额20万…想再借十万)
   is no amount, unless brought over (能转到你们这吗), while this loan's contract signed (已签合同，放款金额68万) is;
+- a figure standing alone after a clause saying how an asset was bought (车是全款买的，二十万) is its price, while a
+  figure pledged after it (车是去年买的，想押十万) is the amount;
 - a loan the customer has, named by its figure after 有 (有十万的信用贷还没还完) is none, while a loan of that figure asked
   for (有没有十万的信用贷, 想办个二十万的信用贷) is the amount;
 - a first plan's figure dropped since (当时说要贷二十万，现在不用了) and followed by a new want without a figure (还能贷个
@@ -605,4 +607,14 @@ def test_the_same_characters_in_another_word_name_no_city(text):
     ("购房合同总价一百万，首付三十万，想贷七十万", 700_000),
 ])
 def test_a_figure_of_a_paper_of_a_loan_had_is_no_amount(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("咱这个车抵能贷多少？车是全款买的，二十万", None),
+    ("门面是前年买的，八十万左右，能抵押多少", None),
+    ("车是去年买的，想押十万", 100_000),
+    ("跟进：客户自有奥迪A6一辆，全款，有意车抵15万", 150_000),
+])
+def test_a_figure_alone_after_a_purchase_is_its_price(text, want):
     assert amount(text) == want
