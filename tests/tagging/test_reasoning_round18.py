@@ -45,7 +45,9 @@
 - an asset pointed at as someone else's (我老头那套房子, 我爸那辆车) is theirs even when the customer pledges it, while 我自己
   那套房子 is the customer's; a friend or colleague who wants to ask (同事想问下) is asked for, and only asking;
 - a vehicle named right after 买 (买拖拉机想贷八万, 想贷十万买挖掘机) is one to buy, while one bought (去年买的皮卡) or
-  counted (有台拖拉机) or bought in the past (前年买拖拉机花了六万) is had.
+  counted (有台拖拉机) or bought in the past (前年买拖拉机花了六万) is had;
+- a loan wanted only after an event to come (回国后能不能贷款, 毕业后想贷款, 转正以后再申请) is not now, low, while the
+  event passed (我转正了，想贷十万) or a job after it (退伍后在小区做保安，想借两万) is not.
 """
 
 from __future__ import annotations
@@ -346,3 +348,14 @@ def test_an_asset_pointed_at_as_someone_elses_and_a_friends_question(text, want,
 ])
 def test_a_vehicle_to_buy_is_not_had(text, had):
     assert ("有车辆" in tags(text)) is had
+
+
+@pytest.mark.parametrize("text, low", [
+    ("我男朋友在日本打工，他叫我帮他问问回国后能不能贷款买车", True),
+    ("我明年毕业，毕业后想贷款买车", True),
+    ("转正以后再申请信用贷", True),
+    ("我转正了，想贷十万", False),
+    ("退伍后在小区做保安，想借两万", False),
+])
+def test_a_loan_only_after_an_event_to_come_is_low(text, low):
+    assert ("低意向" in tags(text)) is low
