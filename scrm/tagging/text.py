@@ -960,6 +960,8 @@ def extract_term(text: str) -> int | None:
         text = text.replace("仨月", "三个月").replace("仨", "三")  # 仨月就还, 仨年: three (仨 is 三个), the northern way
     if "廿" in text or "卅" in text:
         text = text.replace("廿", "二十").replace("卅", "三十")  # 分卅六期: thirty, the old way of writing it
+    if "把" in text:
+        text = text.replace("个把月", "一个月").replace("年把", "一年")  # 个把月就还, 年把时间: about one, as 万把
     # (一年或者两年都行: either is fine, so they are alternatives and the longer counts, as a range's upper end)
     compared = [m.span() for m in _TERMS_COMPARED.finditer(text) if not _EITHER_FINE.match(text, m.end())] if (
         "期" in text or "年" in text) else []

@@ -39,6 +39,7 @@
 - the term of a document shown of a loan had (这是我的借款合同，期限36个月, 还款计划：分24期) or how long a licence runs
   (营业执照有效期20年) is no term wanted, nor is a screenshot's ([截图] 借款周期：6个月) or a business's cycle
   (回款周期三个月, 账期三个月), while this loan's contract signed (已签合同…分60期) keeps its term;
+- about a month or a year (个把月, 年把), as 万把 is about ten thousand, is that term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
   is named when none is chosen;
@@ -618,3 +619,12 @@ def test_a_figure_of_a_paper_of_a_loan_had_is_no_amount(text, want):
 ])
 def test_a_figure_alone_after_a_purchase_is_its_price(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("借一万，个把月就还", 1),
+    ("借五万，年把时间还清", 12),
+    ("把车押了，借三万，一年还", 12),
+])
+def test_about_a_month_or_a_year_is_that_term(text, want):
+    assert term(text) == want
