@@ -47,7 +47,8 @@
 - a vehicle named right after 买 (买拖拉机想贷八万, 想贷十万买挖掘机) is one to buy, while one bought (去年买的皮卡) or
   counted (有台拖拉机) or bought in the past (前年买拖拉机花了六万) is had;
 - a loan wanted only after an event to come (回国后能不能贷款, 毕业后想贷款, 转正以后再申请) is not now, low, while the
-  event passed (我转正了，想贷十万) or a job after it (退伍后在小区做保安，想借两万) is not.
+  event passed (我转正了，想贷十万) or a job after it (退伍后在小区做保安，想借两万) is not;
+- a retirement to come (还有两年退休, 快退休了, 明年退休) is a job still held, while one passed (退休了, 退休三年了) is not.
 """
 
 from __future__ import annotations
@@ -359,3 +360,14 @@ def test_a_vehicle_to_buy_is_not_had(text, had):
 ])
 def test_a_loan_only_after_an_event_to_come_is_low(text, low):
     assert ("低意向" in tags(text)) is low
+
+
+@pytest.mark.parametrize("text, held", [
+    ("我还有两年退休，单位公积金还在交，能贷不", True),
+    ("快退休了，想借点钱", True),
+    ("我明年退休，单位社保在交", True),
+    ("退休了，退休金四千", False),
+    ("我退休三年了", False),
+])
+def test_a_retirement_to_come_is_a_job_still_held(text, held):
+    assert ("工薪族" in tags(text)) is held
