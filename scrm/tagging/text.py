@@ -1258,7 +1258,7 @@ def extract_city(text: str) -> str | None:
         holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start) if relatives else None
         if _CHOSEN_ONE.match(text, end) and (_CHOOSING.search(_before(text, start, 6)) or (
                 not before and _PLEDGE_AFTER.match(text, end))):
-            rank = 4  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan
+            rank = 2.5  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan (below 我人在: where one is now)
         elif ((before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
                 text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end)) or (
                 holder and (holder.group("where").strip() != "在" or _HOUSE_HELD.match(text, end))

@@ -42,7 +42,7 @@
 - about a month or a year (个把月, 年把), as 万把 is about ten thousand, is that term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
-  is named when none is chosen;
+  is named when none is chosen; where the customer says they are now (我人在北京) still comes first;
 - a house a parent, an in-law, a sibling or a friend has (俺爹在洛阳有套房, 朋友的房子在昆明) names their city, not the
   customer's, unless the message pledges or uses it (能用他的房子抵押给我贷款吗); a city once named as someone else's
   stays theirs when named again (儿子在苏州上班，车要在苏州买);
@@ -405,6 +405,10 @@ def test_the_house_chosen_before_its_pledge_names_the_city(text, want):
 ])
 def test_houses_listed_in_parallel_name_no_city(text):
     assert city(text) is None
+
+
+def test_where_one_is_now_comes_before_the_house_chosen():
+    assert city("我人在北京，房子一套在西安一套在咸阳，想用咸阳那套抵押") == "北京"
 
 
 @pytest.mark.parametrize("text, want", [
