@@ -48,7 +48,9 @@
   counted (有台拖拉机) or bought in the past (前年买拖拉机花了六万) is had;
 - a loan wanted only after an event to come (回国后能不能贷款, 毕业后想贷款, 转正以后再申请) is not now, low, while the
   event passed (我转正了，想贷十万) or a job after it (退伍后在小区做保安，想借两万) is not;
-- a retirement to come (还有两年退休, 快退休了, 明年退休) is a job still held, while one passed (退休了, 退休三年了) is not.
+- a retirement to come (还有两年退休, 快退休了, 明年退休) is a job still held, while one passed (退休了, 退休三年了) is not;
+- a house built (钱都拿来老家盖房子了, 去年在老家盖了栋三层小楼) is had, while one not built or only planned (还没盖房子,
+  准备盖房子了, 想贷两万块钱家里盖房子) is not.
 """
 
 from __future__ import annotations
@@ -371,3 +373,14 @@ def test_a_loan_only_after_an_event_to_come_is_low(text, low):
 ])
 def test_a_retirement_to_come_is_a_job_still_held(text, held):
     assert ("工薪族" in tags(text)) is held
+
+
+@pytest.mark.parametrize("text, had", [
+    ("在安哥拉干了四年工地刚回来，钱都拿来老家盖房子了，现在想买辆车", True),
+    ("去年在老家盖了栋三层小楼，想借十万", True),
+    ("还没盖房子，想贷款", False),
+    ("钱攒着准备盖房子了", False),
+    ("想贷两万块钱家里盖房子", False),
+])
+def test_a_house_built_is_had(text, had):
+    assert ("有房产" in tags(text)) is had
