@@ -1168,7 +1168,8 @@ def _city_names() -> dict[str, str]:
 _CITY_GOOD_BEFORE = ("在", "坐标", "来自", "人在", "住", "是", "户口", "回")
 # where the customer is now, above all; where the customer him- or herself is (我自己在深圳返工, 本人在) above where
 # a relative or a house is (我媽喺香港有物業)
-_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住", "自己在", "本人在", "我人在")
+_CITY_NOW_BEFORE = ("现在在", "目前在", "如今在", "现在人在", "现在住", "自己在", "本人在", "我人在", "现居", "现住", "定居在",
+                    "定居")
 _CITY_LEFT = ("返", "回来")  # 香港返嚟东莞: where one has come back from
 # 老家在南阳, 之前在深圳打工: where the customer comes from or was, below where they are
 _CITY_PAST_BEFORE = ("老家", "老家在", "老家是", "之前在", "以前在", "原来在", "原先在", "本来在")
@@ -1185,7 +1186,8 @@ _SPENT_YEARS_THERE = re.compile(r"[^，。,.;；!！?？ ]{0,3}(?:打了|干了|
 _CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|搬回")
 _OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|开厂|开店|开公司|当兵)")
 _WHO_ONE_IS = re.compile(r"[的个](?:[,，。.;；!！?？ ]|$)")
-_ELSEWHERE = re.compile(r"人[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|"
+_ORIGIN_BEFORE = ("籍贯", "祖籍", "原籍", "老家", "老家是", "老家在", "户籍", "户籍在", "户籍是")
+_ELSEWHERE = re.compile(r"(?:人|籍|那边的?)?[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|"
                         r"山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|广西|内蒙|西藏|宁夏|新疆)")
 # 本人住澳门，横琴有一个单位: Hong Kong and Macau give way to a mainland city named, where the loan is asked
 _OUTSIDE = frozenset(("香港", "澳门"))
@@ -1267,6 +1269,11 @@ def extract_city(text: str) -> str | None:
             theirs.add(city)
             if best_rank < 0:
                 best = None
+        elif ((before.endswith(_ORIGIN_BEFORE) or text.startswith(("人", "籍", "那边"), end)) and _ELSEWHERE.match(
+                text, end) and not _CAME_BACK.search(text, end)):
+            rank = -1  # 莆田人，在江苏开了三家诊所, 祖籍温州，在外地: a native living in another province, city unsaid
+            if best_rank < 0:
+                best = None
         elif (several and (_ONE_OF_SEVERAL.search(_before(text, start, 8)) or _ONE_OF_SEVERAL_AFTER.match(
                 text, end))) or start in each or before.endswith(_ACCENT) or (
                 before.endswith(("在", "去", "到")) and _VISITED.match(text, end)) or (
@@ -1293,10 +1300,7 @@ def extract_city(text: str) -> str | None:
             rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
-            elif rank == 1 and _ELSEWHERE.match(text, end) and not _CAME_BACK.search(text, end):
-                rank = -1  # 莆田人，在江苏开了三家诊所: a native of one city living in another province, city unsaid
-                if best_rank < 0:
-                    best = None
+
         if city in _OUTSIDE and rank > 0:
             rank = 0
         if rank > best_rank:  # the first of the highest rank

@@ -53,7 +53,8 @@
 - an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
 - Hong Kong and Macau give way to a mainland city named (本人住澳门，横琴有一个单位 → 珠海);
 - who one is (我是河源个) gives way to where one is (在深圳做装修); a native of a city living in another province or
-  away (莆田人，在江苏开了三家诊所, 温州人，在外面做生意) names no city, unless come back (信阳人，在外地打工回来了);
+  away (莆田人，在江苏开了三家诊所, 祖籍温州，在外地做生意, 莆田籍) names no city, unless come back (信阳人，在外地打工
+  回来了); where one lives now (现居天津) is above where one comes from (原籍沧州);
 - a prefecture the list left out (阿拉善, 延边, 哈密) or a county-level city of the north and east (寿光, 满洲里, 燕郊)
   names itself, a district its city (海拉尔 → 呼伦贝尔), and a place whose name begins with a dialect word (阿拉善: 阿拉
   is Shanghainese 我) keeps its name, while the same characters in other words (哈密瓜, 拆迁安置房) name none;
@@ -581,6 +582,11 @@ def test_a_rough_figure_is_its_round_figure(text, want):
     ("客户信阳人，在外地打工回来了，想在家建房", "信阳"),
     ("客户温州人，在上海做生意", "上海"),
     ("客户孝感人，在超市当收银", "孝感"),
+    ("客户祖籍温州，在外地做生意", None),
+    ("客户莆田籍，在外地开金店", None),
+    ("客户是莆田那边的，常年在外面跑", None),
+    ("客户原籍沧州，现居天津", "天津"),
+    ("客户籍贯莆田，在苏州开诊所，想贷一百万", "苏州"),
 ])
 def test_a_native_living_elsewhere_names_no_city(text, want):
     assert city(text) == want
