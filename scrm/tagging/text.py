@@ -560,11 +560,12 @@ def _millions(m: re.Match) -> str:
 
 
 def _english_figures(text: str) -> str:
-    if "mil" in text or "mn" in text or "m" in text:
+    if "m" in text:
         text = _MILLION.sub(_millions, text)
     if "thousand" in text:
         text = _THOUSAND.sub("千", text)
     return _YUAN_AFTER.sub("元", text)
+
 
 # 这是我的借款合同，借款金额20万…想再借十万: a figure of a contract, a bill or an IOU of a loan had, before any want
 # (客户已签合同，放款金额68万: this loan's contract signed; 购房合同总价一百万: a price, no want either)
@@ -580,7 +581,6 @@ _LOAN_NAMED = re.compile(r"(?:块钱|元|块)?的(?:[^，。,.;；!！?？ \d]{0
 _PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几天|这周|下周|周[一二三四五六日末]|月底|这个月|下个月|马上|"
                           rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
                           rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
-
 _PAYING = re.compile("(?:要|得|该|需要)(?:交|付|给|发|缴|结)")  # (no payment due is said: most texts stop here)
 
 
@@ -931,7 +931,7 @@ _DOCUMENT_HAD = re.compile("(?:" + _PAPER_HAD.pattern[:-1] + r"|\[(?:图片|截�
 # 回款周期三个月, 账期三个月, 生产周期两个月: a business's cycle, not the loan's term
 _BUSINESS_CYCLE = re.compile(r"(?:回款|账|结算|生产|工程|项目|销售|养殖|种植|出栏|收款|付款|回笼|进货|备货|压货)(?:周期|期)"
                              r"[^。!！?？]{0,8}$")
-_DOCUMENT_WORD = re.compile("合同|账单|借据|借条|协议|还款计划|图片\\]|截图\\]")
+_DOCUMENT_WORD = re.compile(r"合同|账单|借据|借条|协议|还款计划|图片\]|截图\]")
 # 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
 _BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
