@@ -857,9 +857,21 @@ def _work_left(text: str, r: Reasoning, result: RuleResult) -> None:
     for tag in r.returns_tags:
         hit = result.hits.get(tag)
         if (result.tags.get(tag) and hit is not None and hit.rule.startswith("asset-")
-                and r.returns.search(text, hit.end) is not None):
+                and (r.returns.search(text, hit.end) is not None or _there(text, hit, r))):
             del result.tags[tag]
             del result.hits[tag]
+
+
+def _there(text: str, hit: Hit, r: Reasoning) -> bool:
+    """刚从坦桑尼亚回来，在那边修路干了三年: a job 在那边 (where the customer came back from) is one left."""
+    start = hit.end - len(hit.phrase)
+    part = _SENTENCE_PART.split(text[:start])[-1]
+    return part.startswith(_THERE) and (r.returns.search(text, 0, start) is not None
+                                        or _CAME_BACK.search(text, 0, start) is not None)
+
+
+_THERE = ("在那边", "在那儿", "在那里", "在国外", "在外面")
+_CAME_BACK = re.compile(r"从[^，。,.;；!！?？ ]{1,8}回来")
 
 
 def _clause_owners(text: str, breaks: list[int], r: Reasoning) -> list[bool]:

@@ -28,7 +28,9 @@
 - a business to open, wished earlier in the sentence (想贷款做点小生意，开个早餐店什么的; 我准备回老家，开家奶茶店), is no
   business run, while one more shop by one who runs one (开了个超市，想再开个分店) is;
 - a job said before coming back (在迪拜工地干了三年，上个月刚回来; 打工六年，今年回国了; 做护工五年，去年回的成都) is one
-  left, while a job said after it (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held;
+  left, and so is one 在那边 after coming back (刚从坦桑尼亚回来，在那边修路干了三年), while a job said after it
+  (刚回来，现在在县城厂里上班) or a return only planned (想回老家贷款) leaves it held; 想贷公积金 asks for a housing-fund
+  loan;
 - a house being done up (新房在装修, 房子还在装修) or the one the customer lives in (把自己住的老房子装修一下) is had,
   while one lived in that is rented or the employer's (我住的房子是租的, 是单位分的宿舍), or a wish to do up a house, is
   not;
@@ -255,6 +257,8 @@ def test_one_more_shop_by_one_who_runs_one_is_a_business():
     "在迪拜工地干了三年，上个月刚回来，想贷十万",
     "跟进：客户在新加坡餐馆打工六年，今年回国了，想买车",
     "在澳洲做护工五年，去年回的成都，想借五万",
+    "从迪拜回来了，在那边开塔吊五年",
+    "刚从坦桑尼亚回来，在那边修路干了三年，攒了四十万",
 ])
 def test_a_job_before_coming_back_is_left(text):
     assert "工薪族" not in tags(text)
@@ -384,3 +388,7 @@ def test_a_retirement_to_come_is_a_job_still_held(text, held):
 ])
 def test_a_house_built_is_had(text, had):
     assert ("有房产" in tags(text)) is had
+
+
+def test_a_wish_to_borrow_on_the_fund_asks_for_a_fund_loan():
+    assert "公积金贷" in tags("在襄阳看了套房子，首付够，想贷公积金")
