@@ -1105,14 +1105,14 @@ _CITY_OF = {
     "哈市": "哈尔滨", "呼市": "呼和浩特", "乌市": "乌鲁木齐", "广洲": "广州",
     # a city typed with a character of the same sound (嘉木斯 for 佳木斯, 哈尔宾 for 哈尔滨)
     "嘉木斯": "佳木斯", "佳木思": "佳木斯", "哈尔宾": "哈尔滨", "石家装": "石家庄", "齐齐哈而": "齐齐哈尔", "乌鲁木其": "乌鲁木齐",
-    "呼和浩持": "呼和浩特", "澳门": "澳门",
+    "呼和浩持": "呼和浩特",
     **{c: c for c in ("香港", "福清", "温岭", "大理", "普洱", "伊犁", "澄迈", "宁乡", "二连浩特", "桐城", "仙游", "霞浦", "高邮", "榆中",
                       "中宁", "宁海", "西双版纳", "安顺", "白银", "宜兴", "海宁", "普宁", "南安", "莱阳", "莱州",
                       # prefectures the list leaves out, and county-level cities of the north and east people name
                       "阿拉善", "兴安盟", "锡林郭勒", "延边", "哈密", "甘南", "阿勒泰", "塔城", "大兴安岭", "满洲里",
                       "绥芬河", "珲春", "敦化", "公主岭", "梅河口", "瓦房店", "庄河", "海城", "任丘", "定州",
                       "涿州", "霸州", "燕郊", "寿光", "青州", "诸城", "荣成", "胶州", "平度", "滕州", "曲阜", "新泰",
-                      "肥城", "招远", "蓬莱", "莱西", "太仓", "辛集", "乳山", "邹平", "阿拉尔")},
+                      "肥城", "招远", "蓬莱", "莱西", "太仓", "辛集", "乳山", "邹平", "阿拉尔", "澳门")},
 }
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
 _CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
@@ -1187,8 +1187,9 @@ _CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|�
 _OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|开厂|开店|开公司|当兵)")
 _WHO_ONE_IS = re.compile(r"[的个](?:[,，。.;；!！?？ ]|$)")
 _ORIGIN_BEFORE = ("籍贯", "祖籍", "原籍", "老家", "老家是", "老家在", "户籍", "户籍在", "户籍是")
-_ELSEWHERE = re.compile(r"(?:人|籍|那边的?)?[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|"
-                        r"山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|广西|内蒙|西藏|宁夏|新疆)")
+_ELSEWHERE = re.compile(r"(?:人|籍|那边的?)?[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|"
+                        r"吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|广西|"
+                        r"内蒙|西藏|宁夏|新疆)")
 # 本人住澳门，横琴有一个单位: Hong Kong and Macau give way to a mainland city named, where the loan is asked
 _OUTSIDE = frozenset(("香港", "澳门"))
 # 在澳门赌输了, 去三亚旅游: a place visited, not where one is
@@ -1300,7 +1301,6 @@ def extract_city(text: str) -> str | None:
             rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
-
         if city in _OUTSIDE and rank > 0:
             rank = 0
         if rank > best_rank:  # the first of the highest rank
