@@ -145,6 +145,8 @@ class Reasoning:
     comparing: tuple[str, ...] = ()
     # 想贷二十万，不急 / 下周再联系: no hurry with a need stated (a figure) is no low intent by itself
     calm: tuple[str, ...] = ()
+    # 就是想问问我这情况能不能借个三万: only asking, with an amount asked in the same clause, states a need
+    asking: frozenset = frozenset()
     # 她不同意抵押: a pledge someone refuses leaves no pledge loan for the model to guess, and says nothing of the asset
     pledge_refusals: tuple[tuple[str, ...], frozenset] = ((), frozenset())
     refusal_re: re.Pattern | None = field(default=None, compare=False)  # 不想拿房子去押: a refusal naming the asset
@@ -344,6 +346,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    owners=re.compile(doc["owners"]["pattern"]) if doc.get("owners") else None,
                    choices=tuple(doc.get("choices", [])), comparing=tuple(doc.get("comparing_with_need", [])),
                    calm=tuple(doc.get("calm_with_need", [])),
+                   asking=frozenset(doc.get("asking_with_need", [])),
                    pledge_refusals=(tuple(doc.get("pledge_refusals", {}).get("words", [])),
                                     frozenset(_product_of({"product": p}, products)
                                               for p in doc.get("pledge_refusals", {}).get("products", []))),
@@ -679,7 +682,8 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 and (any(c in text[end:end + 8] for c in rules.reasoning.changes)
                      or _FIGURE.search(text[end:end + 6])
                      or (_FIGURE_BEFORE.search(text, max(0, start - 6), start) and len(_FIGURE.findall(text)) > 1)
-                     or (phrase in rules.reasoning.comparing and _FIGURE.search(text)))):
+                     or (phrase in rules.reasoning.comparing and _FIGURE.search(text))
+                     or (phrase in rules.reasoning.asking and _FIGURE.search(text, end, clause_end)))):
             # 不要了, 改成二十万 / 算了要八万 / 八万就行, 十五万不要了 (another figure stated): a change of plan;
             # 要三十万, 在比较几家: comparing with a need stated
             continue

@@ -52,7 +52,9 @@
   event passed (我转正了，想贷十万) or a job after it (退伍后在小区做保安，想借两万) is not;
 - a retirement to come (还有两年退休, 快退休了, 明年退休) is a job still held, while one passed (退休了, 退休三年了) is not;
 - a house built (钱都拿来老家盖房子了, 去年在老家盖了栋三层小楼) is had, while one not built or only planned (还没盖房子,
-  准备盖房子了, 想贷两万块钱家里盖房子) is not.
+  准备盖房子了, 想贷两万块钱家里盖房子) is not;
+- only asking with an amount asked in the same clause (就是想问问我这情况能不能借个三万) states a need, no low intent,
+  while only asking of the terms (就是想问问利息多少) is low.
 """
 
 from __future__ import annotations
@@ -392,3 +394,13 @@ def test_a_house_built_is_had(text, had):
 
 def test_a_wish_to_borrow_on_the_fund_asks_for_a_fund_loan():
     assert "公积金贷" in tags("在襄阳看了套房子，首付够，想贷公积金")
+
+
+@pytest.mark.parametrize("text, low", [
+    ("就是想问问我这情况能不能借个三万", False),
+    ("我就想问问能不能贷五万", False),
+    ("就是想问问利息多少", True),
+    ("先问问利息，以后要借十万再说", True),
+])
+def test_only_asking_with_an_amount_in_the_same_clause_states_a_need(text, low):
+    assert (apply_rules(normalize(text)).intent == "low") is low
