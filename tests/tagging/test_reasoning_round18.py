@@ -54,7 +54,8 @@
 - a house built (钱都拿来老家盖房子了, 去年在老家盖了栋三层小楼) is had, while one not built or only planned (还没盖房子,
   准备盖房子了, 想贷两万块钱家里盖房子) is not;
 - only asking with an amount asked in the same clause (就是想问问我这情况能不能借个三万) states a need, no low intent,
-  while only asking of the terms (就是想问问利息多少) is low.
+  while only asking of the terms (就是想问问利息多少) is low;
+- owing a loan shark (欠了高利贷, 外面欠着高利贷) is debt too high, while asking whether the lender is one is not.
 """
 
 from __future__ import annotations
@@ -404,3 +405,12 @@ def test_a_wish_to_borrow_on_the_fund_asks_for_a_fund_loan():
 ])
 def test_only_asking_with_an_amount_in_the_same_clause_states_a_need(text, low):
     assert (apply_rules(normalize(text)).intent == "low") is low
+
+
+@pytest.mark.parametrize("text, high", [
+    ("跟进：客户后来他朋友透露是在澳门赌输了，欠了高利贷", True),
+    ("外面欠着高利贷，天天上门", True),
+    ("你们这个是不是高利贷啊？利息咋这么高", False),
+])
+def test_owing_a_loan_shark_is_debt_too_high(text, high):
+    assert ("负债过高" in tags(text)) is high
