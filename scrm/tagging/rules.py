@@ -1125,11 +1125,11 @@ def out_of_scope(text: str, clause_start: int, start: int, r: Reasoning, asset: 
         if ((opening.lstrip("我他她").startswith(r.others_bare) and not _i_again(text, clause_start, start, r))
                 or (opening.startswith(r.pronouns) and r.scope_res["others"].search(text, 0, clause_start)
                     and not text.startswith(_NOTES))):
-            if r.scope_res["together"].search(text) is None:
+            if not _together(text, r):
                 return True
         if (r.carried and opening.startswith(r.carried) and clause_start > 0
                 and not text.startswith(_NOTE_OPENINGS, clause_start)
-                and r.scope_res["together"].search(text) is None and _carried_from_someone(text, clause_start, r)):
+                and not _together(text, r) and _carried_from_someone(text, clause_start, r)):
             return True  # 我老婆在银行上班 有公积金: a clause with no subject of its own goes on about the same person
     if not asset:
         return False
@@ -1153,6 +1153,12 @@ def _bought(text: str, clause_start: int, start: int, end: int | None) -> bool:
 
 _BOUGHT_BEFORE = re.compile(r"去年|前年|之前|以前|已经|刚|早就|那年|当年")
 _BOUGHT_AFTER = ("花了", "了", "的时候", "时")
+
+
+def _together(text: str, r: Reasoning) -> bool:
+    """我们, 一起, 两口子: the text speaks of the couple or family together; 我们在太原 only says where they are."""
+    return any(not (m.group() == "我们" and text.startswith("在", m.end()))
+               for m in r.scope_res["together"].finditer(text))
 
 
 def _carried_from_someone(text: str, clause_start: int, r: Reasoning) -> bool:

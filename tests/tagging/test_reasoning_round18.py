@@ -55,7 +55,8 @@
   准备盖房子了, 想贷两万块钱家里盖房子) is not;
 - only asking with an amount asked in the same clause (就是想问问我这情况能不能借个三万) states a need, no low intent,
   while only asking of the terms (就是想问问利息多少) is low;
-- owing a loan shark (欠了高利贷, 外面欠着高利贷) is debt too high, while asking whether the lender is one is not.
+- owing a loan shark (欠了高利贷, 外面欠着高利贷) is debt too high, while asking whether the lender is one is not;
+- 我们在太原 only says where the family is, no borrowing together: a husband's business named after it is his.
 """
 
 from __future__ import annotations
@@ -414,3 +415,8 @@ def test_only_asking_with_an_amount_in_the_same_clause_states_a_need(text, low):
 ])
 def test_owing_a_loan_shark_is_debt_too_high(text, high):
     assert ("负债过高" in tags(text)) is high
+
+
+def test_where_the_family_is_is_no_borrowing_together():
+    assert "企业主" not in tags("我们在苏州，我老公开了个厂，我自己在医院上班")
+    assert "企业主" in tags("我们在苏州，我老公开了个厂，我们一起贷")
