@@ -55,8 +55,8 @@
 - who one is (我是河源个) gives way to where one is (在深圳做装修); a native of a city living in another province or
   away (莆田人，在江苏开了三家诊所, 祖籍温州，在外地做生意, 莆田籍) names no city, unless come back (信阳人，在外地打工
   回来了); where one lives now (现居天津) is above where one comes from (原籍沧州);
-- a prefecture the list left out (阿拉善, 延边, 哈密) or a county-level city of the north and east (寿光, 满洲里, 燕郊)
-  names itself, a district its city (海拉尔 → 呼伦贝尔), and a place whose name begins with a dialect word (阿拉善: 阿拉
+- a prefecture the list left out (阿拉善, 延边, 哈密, 凉山, 来宾) or a county-level city (寿光, 满洲里, 燕郊, 都江堰,
+  阳朔, 醴陵) names itself, a district or a town its city (海拉尔 → 呼伦贝尔, 鱼峰 → 柳州, 北滘 → 佛山, 星沙 → 长沙), and a place whose name begins with a dialect word (阿拉善: 阿拉
   is Shanghainese 我) keeps its name, while the same characters in other words (哈密瓜, 拆迁安置房) name none;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
@@ -600,6 +600,13 @@ def test_a_native_living_elsewhere_names_no_city(text, want):
     ("我在海拉尔开饭店", "呼伦贝尔"),
     ("我有套房，在廊坊燕郊，想再贷点", "廊坊"),
     ("阿拉是上海人，想借五万", "上海"),
+    ("凉山的，开了个烧烤店，想借五万", "凉山"),
+    ("在都江堰开农家乐，想贷二十万", "都江堰"),
+    ("我在阳朔带团当导游，想借五万", "阳朔"),
+    ("我在鱼峰区开五金店", "柳州"),
+    ("客户在北滘做家具，想贷一百万", "佛山"),
+    ("我在星沙上班，想借三万", "长沙"),
+    ("醴陵做陶瓷的，想贷五十万", "醴陵"),
 ])
 def test_a_prefecture_or_county_level_city_left_out_names_itself(text, want):
     assert city(text) == want
