@@ -291,7 +291,9 @@ _MONEY_WANT = ("需要", "借", "想贷", "要贷", "贷个", "申请", "还差"
 _MONEY_CORRECTION = ("改成", "改为", "改到", "现在", "后来", "不要了", "只要", "就要", "其实", "最多", "最高",
                      "降到", "降为", "减到", "最后", "定了", "算了")
 # a figure taken back at once (十万, 不对, 二十万): the word stands in the clause before the new figure
-_MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错", "写错", "错了")
+_MONEY_RETRACTION = ("不对", "哦不", "噢不", "不不", "说错", "打错", "写错", "错了", ",不,", "，不，")
+# 五十万太多了，三十万吧, 三年太长了，两年吧: a figure found too much is replaced by the next one said
+_TOO_MUCH = re.compile(r"(?:块钱|元|块|的话)?[,，]?(?:太多|太高|太大|太长|太久|多了|长了|用不了那么多|用不完)")
 # 问了月供又说改成六万: a change of the figure said after a word of money had makes the figure the amount again
 _MONEY_CHANGE = ("改成", "改为", "改到", "降到", "降为", "减到", "换成")
 # 原计划贷三十万…改做信用贷，要八万: a figure marked as the first plan is replaced by any figure wanted after it
@@ -597,6 +599,7 @@ def extract_amount(text: str) -> int | None:
     corrected: int | None = None
     bad_at = first_plan = -1  # where the last figure of money had ends; how many figures were said up to a first plan
     plan_end = -1  # where the first plan's figure ends
+    rejected = False  # the last figure said was found too much
     if "万把" in text:
         text = _WAN_BA.sub("一万", text)  # 借个万把块钱: about ten thousand
     if "万八千" in text or "百八十万" in text or "三两" in text:
@@ -625,6 +628,7 @@ def extract_amount(text: str) -> int | None:
     advert = "广告" in text or "宣传" in text or "官网" in text or "海报" in text or "传单" in text
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     fee = "费" in text or "利息" in text or "个点" in text
+    too_much = "太" in text or "多了" in text or "用不" in text
     papers = _PAPER_WORD.search(text) is not None
     due_soon = ("交" in text or "付" in text or "发" in text or "缴" in text or "结" in text or "给" in text) and (
         _PAYING.search(text) is not None)
@@ -787,6 +791,10 @@ def extract_amount(text: str) -> int | None:
         elif shortfall_first >= 0 and asked_after is None and _ASKED_RIGHT_BEFORE.search(before):
             asked_after = yuan
         said.append(yuan)
+        if rejected:
+            corrected, rejected = yuan, False  # (五十万太多了，三十万吧)
+        if too_much and _TOO_MUCH.match(text, m.end()):
+            rejected = True
         said_end = m.end()
         total = yuan if asks_total else None
         clause = _before(text, m.start(), 12)
@@ -952,6 +960,9 @@ def extract_term(text: str) -> int | None:
     corrected: int | None = None
     instalments = "分期" in text
     year_said = "年" in text
+    too_much = "太" in text or "长了" in text
+    retraction = "不" in text or "错" in text
+    rejected = False  # the last term said was found too long
     documents = _DOCUMENT_WORD.search(text) is not None
     cycles = "周期" in text or "账期" in text or "货期" in text
     if "half a" in text:
@@ -1008,6 +1019,8 @@ def extract_term(text: str) -> int | None:
                 and not before.endswith(("本息", "本金", "后本")) \
                 and not _TERM_NAMED.search(before):
             continue  # (以贷养贷半年: how long it has gone on; 期限能做到五年: the term named in its clause)
+        if before.endswith("不是") and not before.endswith("是不是"):
+            continue  # 不是三年，是五年: a term denied
         if before.endswith("了") or (after.startswith("多") and not after.startswith("多少")):
             continue  # 待了五年, 签了三年, 两年多: how long something has been, not a term wanted
         if months in (1, 12) and g["half"] is None and (
@@ -1046,8 +1059,10 @@ def extract_term(text: str) -> int | None:
             last.pop()  # 半年到一年, 1年到3年, 一年或者两年都行: the upper end replaces the lower one just seen
         last = good if _TERM_GOOD_BEFORE_RE.search(before) else plain
         last.append(months)
-        if _CORRECTION_RE.search(_before(text, m.start(), 12)):
-            corrected = months  # 先说五年还, 后来说三年就行: the last said
+        if _CORRECTION_RE.search(_before(text, m.start(), 12)) or rejected or (
+                retraction and _RETRACTION_RE.search(text, max(0, m.start() - 6), m.start())):
+            corrected = months  # 先说五年还, 后来说三年就行, 三年太长了，两年吧, 五年，不对，三年: the last said
+        rejected = too_much and _TOO_MUCH.match(text, m.end()) is not None
     if corrected is not None and len(good) + len(plain) > 1:
         return corrected
     if good:

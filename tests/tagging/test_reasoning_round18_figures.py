@@ -28,6 +28,9 @@
   小额的吗) leaves none, while a want dropped with nothing asked after it keeps its figure;
 - a northern rough figure is its round figure (万八千 about ten thousand, 百八十万 about a million) and 三两万 is two or
   three, its upper end, while the exact figures it resembles (一百八十万, 八万八千八) stay;
+- a figure found too much (五十万太多了，三十万吧, 三年太长了，两年吧) gives way to the next one said, a lone 不 between two
+  figures (借个二十万，不，三十万) or 不对 between two terms takes the first back, and a term denied (不是三年，是五年) is
+  none, while a figure found too much with nothing after it (五十万太多了，能少点吗) stays;
 - a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
   period (每个月要交房租三千) or one made (交了房租三千) is not;
 - a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
@@ -56,8 +59,9 @@
   away (莆田人，在江苏开了三家诊所, 祖籍温州，在外地做生意, 莆田籍) names no city, unless come back (信阳人，在外地打工
   回来了); where one lives now (现居天津) is above where one comes from (原籍沧州);
 - a prefecture the list left out (阿拉善, 延边, 哈密, 凉山, 来宾) or a county-level city (寿光, 满洲里, 燕郊, 都江堰,
-  阳朔, 醴陵) names itself, a district or a town its city (海拉尔 → 呼伦贝尔, 鱼峰 → 柳州, 北滘 → 佛山, 星沙 → 长沙), and a place whose name begins with a dialect word (阿拉善: 阿拉
-  is Shanghainese 我) keeps its name, while the same characters in other words (哈密瓜, 拆迁安置房) name none;
+  阳朔, 醴陵) names itself, a district or a town its city (海拉尔 → 呼伦贝尔, 鱼峰 → 柳州, 北滘 → 佛山, 星沙 → 长沙),
+  and a place whose name begins with a dialect word (阿拉善: 阿拉 is Shanghainese 我) keeps its name, while the same
+  characters in other words (哈密瓜, 拆迁安置房) name none;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
@@ -644,4 +648,26 @@ def test_a_figure_alone_after_a_purchase_is_its_price(text, want):
     ("把车押了，借三万，一年还", 12),
 ])
 def test_about_a_month_or_a_year_is_that_term(text, want):
+    assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("五十万太多了，三十万吧", 300_000),
+    ("想借三十万，太多了怕还不上，二十万吧", 200_000),
+    ("借个二十万，不，三十万", 300_000),
+    ("五十万太多了，能少点吗", 500_000),
+    ("借五万，太少了，十万吧", 100_000),
+])
+def test_a_figure_found_too_much_gives_way_to_the_next(text, want):
+    assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("三年太长了，两年吧", 24),
+    ("不是三年，是五年", 60),
+    ("分五年还，不对，三年", 36),
+    ("分期是不是三年", 36),
+    ("借十万，三年，太长了", 36),
+])
+def test_a_term_found_too_long_or_denied_gives_way(text, want):
     assert term(text) == want
