@@ -851,8 +851,11 @@ def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
             result.tags.pop(key, None)
             del result.hits[key]
             result.elsewhere.add(key)
-    # whichever loan is asked for, by a rule or by the model, implies nothing of the customer's
-    result.elsewhere |= {i.tag for i in r.implications if i.tag not in result.tags}
+    # whichever loan is asked for, by a rule or by the model, implies nothing of the customer's, unless its asset is
+    # named in a clause of the customer's own (我老婆让我问问，我们家那套房能抵押多少)
+    own_topics = {r.topic_tags[m.group()] for m in r.topic_re.finditer(text)
+                  if owners[bisect_right(breaks, m.start())]} if r.topic_re is not None else set()
+    result.elsewhere |= {i.tag for i in r.implications if i.tag not in result.tags and i.tag not in own_topics}
 
 
 def _work_left(text: str, r: Reasoning, result: RuleResult) -> None:

@@ -86,6 +86,7 @@ def test_someone_elses_facts_asked_for_are_theirs(text, want, absent):
 @pytest.mark.parametrize("text, want", [
     ("麻烦帮我问问，我在上海开了家餐馆，有执照，想周转", {"企业主", "经营贷"}),
     ("我老公让我问问，我们俩想一起贷，我们家有套房想抵押", {"有房产", "房抵贷"}),
+    ("我老婆让我问问，我们家那套房能抵押多少", {"有房产"}),
     ("俺娘说让我问问能不能借，俺在县城超市上班，社保有交的", {"工薪族", "有社保"}),
 ])
 def test_the_customers_own_facts_stay_when_someone_else_is_named(text, want):
