@@ -1150,6 +1150,26 @@ _CITY_OF = {
                       "夹江", "犍为", "宣威", "陆良", "富源", "罗平", "会泽", "嵩明", "宜良", "横县", "横州", "宾阳",
                       "阳朔", "恭城", "荔浦", "合浦", "浏阳", "醴陵", "攸县", "茶陵")},
 }
+# a county-level city's prefecture: where both are named (老家泉州的，在晋江做鞋厂, 株洲的，在醴陵做陶瓷) the prefecture is
+# the city, as it is right before its county (温州瑞安)
+_PREFECTURE_OF = {
+    **dict.fromkeys(("昆山", "常熟", "张家港", "太仓"), "苏州"), **dict.fromkeys(("江阴", "宜兴"), "无锡"),
+    **dict.fromkeys(("义乌",), "金华"), **dict.fromkeys(("慈溪", "余姚", "宁海"), "宁波"), "诸暨": "绍兴",
+    **dict.fromkeys(("瑞安", "乐清"), "温州"), **dict.fromkeys(("晋江", "石狮", "南安"), "泉州"), "福清": "福州",
+    "仙游": "莆田", "霞浦": "宁德", "高邮": "扬州", "温岭": "台州", "海宁": "嘉兴", "普宁": "揭阳", "桐城": "安庆",
+    "榆中": "兰州", "中宁": "中卫", "宁乡": "长沙", "浏阳": "长沙", **dict.fromkeys(("醴陵", "攸县", "茶陵"), "株洲"),
+    **dict.fromkeys(("阳朔", "荔浦", "恭城"), "桂林"), **dict.fromkeys(("都江堰", "彭州", "邛崃", "崇州", "简阳"), "成都"),
+    "江油": "绵阳", **dict.fromkeys(("峨眉山", "夹江", "犍为"), "乐山"), **dict.fromkeys(("广汉", "什邡", "绵竹"), "德阳"),
+    "阆中": "南充", **dict.fromkeys(("宣威", "陆良", "富源", "罗平", "会泽"), "曲靖"), **dict.fromkeys(("嵩明", "宜良"), "昆明"),
+    **dict.fromkeys(("横县", "横州", "宾阳"), "南宁"), "合浦": "北海", **dict.fromkeys(("燕郊", "霸州"), "廊坊"),
+    **dict.fromkeys(("寿光", "青州", "诸城"), "潍坊"), **dict.fromkeys(("荣成", "乳山"), "威海"),
+    **dict.fromkeys(("胶州", "平度", "莱西"), "青岛"), **dict.fromkeys(("招远", "蓬莱", "莱阳", "莱州"), "烟台"),
+    "滕州": "枣庄", "曲阜": "济宁", **dict.fromkeys(("新泰", "肥城"), "泰安"), "邹平": "滨州", "任丘": "沧州",
+    **dict.fromkeys(("定州", "涿州"), "保定"), "辛集": "石家庄", "梅河口": "通化", "绥芬河": "牡丹江",
+    **dict.fromkeys(("瓦房店", "庄河"), "大连"), "海城": "鞍山", **dict.fromkeys(("珲春", "敦化", "延吉"), "延边"),
+    "满洲里": "呼伦贝尔", "二连浩特": "锡林郭勒", "西昌": "凉山", "吉首": "湘西", **dict.fromkeys(("瑞丽", "芒市"), "德宏"),
+    **dict.fromkeys(("开远", "蒙自", "个旧"), "红河"), "腾冲": "保山", "景洪": "西双版纳", **dict.fromkeys(("伊宁", "奎屯"), "伊犁"),
+}
 # 大理石, 普洱茶, 平安顺利, 大兴安岭, 福田货车: the same characters as a word or a brand, not a place
 _CITY_NOT_BEFORE = {"集美": ("们",), "六合": ("彩", "一", "院"), "滨江": ("花园", "公园", "小区", "新城"),
                     "大理": ("石", "寺"), "普洱": ("茶",), "安顺": ("利",), "白银": ("首饰",), "大兴": ("安", "土木"),
@@ -1287,6 +1307,7 @@ def extract_city(text: str) -> str | None:
         if text[e1:s2] in ("和", "跟", "与", "、") and text.startswith("各", e2):
             each.update((s1, s2))
     theirs: set[str] = set()  # cities named as someone else's
+    named: set[str] = set()  # cities named as the customer's, of any rank
     relatives = _HOLDER_WORD.search(text) is not None
     left = "回" in text  # (退伍回家: a return said)
     english = " in" in text
@@ -1341,4 +1362,6 @@ def extract_city(text: str) -> str | None:
             rank = 0
         if rank > best_rank:  # the first of the highest rank
             best, best_rank = city, rank
-    return best
+        if rank >= 0:
+            named.add(city)
+    return _PREFECTURE_OF[best] if best in _PREFECTURE_OF and _PREFECTURE_OF[best] in named else best

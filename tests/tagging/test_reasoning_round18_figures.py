@@ -62,6 +62,9 @@
   阳朔, 醴陵) names itself, a district or a town its city (海拉尔 → 呼伦贝尔, 鱼峰 → 柳州, 北滘 → 佛山, 星沙 → 长沙),
   and a place whose name begins with a dialect word (阿拉善: 阿拉 is Shanghainese 我) keeps its name, while the same
   characters in other words (哈密瓜, 拆迁安置房) name none;
+- where a county-level city and its prefecture are both named (老家泉州的，在晋江做鞋厂, 株洲的，在醴陵做陶瓷) the
+  prefecture is the city, as it is right before its county (温州瑞安), while a county-level city named alone (在义乌做小
+  商品) names itself;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
@@ -671,3 +674,15 @@ def test_a_figure_found_too_much_gives_way_to_the_next(text, want):
 ])
 def test_a_term_found_too_long_or_denied_gives_way(text, want):
     assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("老家泉州的，在晋江做鞋厂", "泉州"),
+    ("株洲的，在醴陵做陶瓷，想贷八十万", "株洲"),
+    ("我在义乌做小商品，老家是金华的", "金华"),
+    ("在桂林阳朔开民宿", "桂林"),
+    ("跟进：客户在义乌做小商品批发，想再借三十万", "义乌"),
+    ("我在晋江，我妹在泉州上班", "晋江"),
+])
+def test_a_county_and_its_prefecture_named_give_the_prefecture(text, want):
+    assert city(text) == want
