@@ -188,6 +188,7 @@ class Reasoning:
     # 帮我老公问问, 我妈让我问, 我不是本人: the text asks for someone else, whose facts are theirs, not the customer's
     behalf: re.Pattern | None = field(default=None, compare=False)
     own: tuple[str, ...] = ()  # a clause opening with one of these is the customer's own (我自己, 客户自己, 我们)
+    behalf_cues: tuple[str, ...] = ()  # every ``behalf`` match holds one of these: a text without them is skipped
     # 刚回来, 今年回国: after one of these, a job (one of ``returns_tags``) said before it is one left
     returns: re.Pattern | None = field(default=None, compare=False)
     returns_tags: tuple[str, ...] = ()
@@ -379,6 +380,7 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
                    bridge_not=tuple(doc.get("bridges", {}).get("not", [])),
                    behalf=_behalf_pattern(doc.get("behalf", {}), reasoning.others_bare),
                    own=tuple(doc.get("behalf", {}).get("own", [])),
+                   behalf_cues=tuple(doc.get("behalf", {}).get("cues", [])),
                    returns=(any_of(tuple(doc["returns"]["words"])) if doc.get("returns") else None),
                    returns_tags=tuple(doc.get("returns", {}).get("tags", [])),
                    scope_res={name: any_of(tuple(words)) for name, words in (
@@ -839,8 +841,9 @@ def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
     油田上班, 我们家有套房); the loan asked for still counts, and implies nothing of the customer's. A couple borrowing
     together (我们一起贷) shares what they have."""
     r = rules.reasoning
-    if r.behalf.search(text) is None or (r.borrowing_together is not None
-                                         and r.borrowing_together.search(text) is not None):
+    if not any(c in text for c in r.behalf_cues) or r.behalf.search(text) is None:
+        return
+    if r.borrowing_together is not None and r.borrowing_together.search(text) is not None:
         return
     breaks = [m.end() for m in rules.clause_break.finditer(text)]
     owners = _clause_owners(text, breaks, r)
