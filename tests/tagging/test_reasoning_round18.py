@@ -56,7 +56,8 @@
 - only asking with an amount asked in the same clause (就是想问问我这情况能不能借个三万) states a need, no low intent,
   while only asking of the terms (就是想问问利息多少) is low;
 - owing a loan shark (欠了高利贷, 外面欠着高利贷) is debt too high, while asking whether the lender is one is not;
-- 我们在太原 only says where the family is, no borrowing together: a husband's business named after it is his.
+- 我们在太原 only says where the family is, no borrowing together: a husband's business named after it is his;
+- 车子是贷款买的 says how the car was bought, as 车是贷款买的 does: it is had.
 """
 
 from __future__ import annotations
@@ -421,3 +422,7 @@ def test_owing_a_loan_shark_is_debt_too_high(text, high):
 def test_where_the_family_is_is_no_borrowing_together():
     assert "企业主" not in tags("我们在苏州，我老公开了个厂，我自己在医院上班")
     assert "企业主" in tags("我们在苏州，我老公开了个厂，我们一起贷")
+
+
+def test_a_car_said_bought_on_credit_is_had():
+    assert "有车辆" in tags("我在昆山一家电子厂上班，房子是租的，车子是贷款买的还有两年，想借五万")
