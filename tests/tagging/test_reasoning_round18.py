@@ -57,7 +57,9 @@
   while only asking of the terms (就是想问问利息多少) is low;
 - owing a loan shark (欠了高利贷, 外面欠着高利贷) is debt too high, while asking whether the lender is one is not;
 - 我们在太原 only says where the family is, no borrowing together: a husband's business named after it is his;
-- 车子是贷款买的 says how the car was bought, as 车是贷款买的 does: it is had.
+- 车子是贷款买的 says how the car was bought, as 车是贷款买的 does: it is had;
+- workers counted as the customer's (我是做家具的，厂在佛山，工人二十几个) make a business, while a workplace's headcount
+  (我们厂工人三百多个，我在车间上班) does not.
 """
 
 from __future__ import annotations
@@ -426,3 +428,13 @@ def test_where_the_family_is_is_no_borrowing_together():
 
 def test_a_car_said_bought_on_credit_is_had():
     assert "有车辆" in tags("我在昆山一家电子厂上班，房子是租的，车子是贷款买的还有两年，想借五万")
+
+
+@pytest.mark.parametrize("text, owner", [
+    ("我是做家具的，厂在佛山，工人二十几个，最近回款慢，想借一百万周转", True),
+    ("做服装加工，请了工人十几个，想贷三十万", True),
+    ("我们厂工人三百多个，我在车间上班", False),
+    ("我是工人，二十几个人一个宿舍", False),
+])
+def test_workers_counted_as_the_customers_make_a_business(text, owner):
+    assert ("企业主" in tags(text)) is owner
