@@ -579,9 +579,11 @@ _SENTENCE = re.compile(r"[^。!！?？]*$")  # (the sentence so far)
 _LOAN_HAD_BEFORE = re.compile(r"(?<![没想要能])有$")
 _LOAN_NAMED = re.compile(r"(?:块钱|元|块)?的(?:[^，。,.;；!！?？ \d]{0,4}?)(?:信用贷|经营贷|贷款|消费贷|抵押贷|借款|按揭|网贷|房贷|车贷)")
 
-# 后天要交房租 5k, 下周要付货款三十万: a payment falling due on a near day is the money needed (not 每个月要交房租三千)
+# 后天要交房租 5k, 下周要付货款三十万: a payment falling due on a near day is the money needed (not 每个月要交房租三千;
+# 下个月要交首付三十万: a down payment)
 _PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几天|这周|下周|周[一二三四五六日末]|月底|这个月|下个月|马上|"
                           rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
+                          rf"(?!首付|月供|利息|房贷|车贷)"  # (a down payment or a repayment stays what it is)
                           rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
 _PAYING = re.compile("(?:要|得|该|需要)(?:交|付|给|发|缴|结)")  # (no payment due is said: most texts stop here)
 
