@@ -32,7 +32,7 @@
   figures (借个二十万，不，三十万) or 不对 between two terms takes the first back, and a term denied (不是三年，是五年) is
   none, while a figure found too much with nothing after it (五十万太多了，能少点吗) stays;
 - a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
-  period (每个月要交房租三千) or one made (交了房租三千) is not;
+  period (每个月要交房租三千), one made (交了房租三千) or a down payment due (下个月要交首付三十万) is not;
 - a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
   right after a figure borrowed (借五万一年) is;
 - a part of each year (一年海上待九个月, 一年有八个月在外地跑) is no term, in either of its figures, nor is time spent at
@@ -302,6 +302,7 @@ def test_a_payment_due_soon_is_the_money_needed(text, want):
     ("每个月要交房租三千，工资五千，能借点吗", None),
     ("上个月交了房租三千", None),
     ("房租一个月两千，明天想借一万", 10_000),
+    ("下个月要交首付三十万，想贷款", None),
 ])
 def test_a_payment_per_period_or_made_is_not_needed(text, want):
     assert amount(text) == want
