@@ -590,6 +590,7 @@ def _negated(rules: RuleSet, clause_prefix: str) -> bool:
     return False
 
 
+_PURCHASE = re.compile(r"(?:想|要|打算|准备|计划)[^，。,.;；!！?？ ]{0,4}买[^，。,.;；!！?？ 了]{0,2}[车房]")
 _SMS = re.compile(r"【[^】]{1,16}】[^ \n]*")
 # a figure with its magnitude right after a refusal (算了要八万) makes the refusal a change of plan
 _FIGURE = re.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:万|w|千|k)")
@@ -709,6 +710,9 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 and rule.id.startswith("asset-")
                 and _after_someone(text, clause_start, start, rules.reasoning)):
             continue  # 女朋友家有房子, 我爸妈有一套房子: someone else's, unless they borrow together (我们一起贷)
+        if (positive and rule.tag in pledgeable and phrase[:1] in "车房" and phrase in rules.reasoning.asset_loans
+                and any(m.group()[-1] == phrase[0] for m in _PURCHASE.finditer(text, 0, start))):
+            continue  # 想贷款买车…问问车贷利息多少: the loan of a purchase to come, no asset had
         in_scope_kind = rule.tag is not None or rule.field == "product"  # a product only has a past scope
         if positive and rules.reasoning is not None and in_scope_kind and out_of_scope(
                 text, clause_start, start, rules.reasoning, rule.tag in assets or rule.tag is None,

@@ -59,7 +59,9 @@
 - 我们在太原 only says where the family is, no borrowing together: a husband's business named after it is his;
 - 车子是贷款买的 says how the car was bought, as 车是贷款买的 does: it is had;
 - workers counted as the customer's (我是做家具的，厂在佛山，工人二十几个) make a business, while a workplace's headcount
-  (我们厂工人三百多个，我在车间上班) does not.
+  (我们厂工人三百多个，我在车间上班) does not;
+- a car or house loan asked about for a purchase to come (想贷款买车…车贷利息多少, 准备买套房，房贷利率多少) is no asset
+  had, while one of another asset (想买房，车贷还有两年) still is.
 """
 
 from __future__ import annotations
@@ -438,3 +440,14 @@ def test_a_car_said_bought_on_credit_is_had():
 ])
 def test_workers_counted_as_the_customers_make_a_business(text, owner):
     assert ("企业主" in tags(text)) is owner
+
+
+@pytest.mark.parametrize("text, tag, had", [
+    ("想贷款买车，首付够了，就随便问问车贷利息多少", "有车辆", False),
+    ("打算明年买车，车贷一般几年", "有车辆", False),
+    ("准备买套房，房贷利率多少", "有房产", False),
+    ("想买房，车贷还有两年", "有车辆", True),
+    ("房贷还有十年，想买辆车", "有房产", True),
+])
+def test_a_loan_of_a_purchase_to_come_is_no_asset(text, tag, had):
+    assert (tag in tags(text)) is had
