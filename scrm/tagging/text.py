@@ -585,6 +585,7 @@ _PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几�
                           rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
                           rf"(?!首付|月供|利息|房贷|车贷)"  # (a down payment or a repayment stays what it is)
                           rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
+_AS_MUCH_AS_CAN = re.compile(r"能(贷|借|批)多少就?(?:能)?\1多少|越多越好|有多少要多少")
 _PAYING = re.compile("(?:要|得|该|需要)(?:交|付|给|发|缴|结)")  # (no payment due is said: most texts stop here)
 
 
@@ -820,6 +821,8 @@ def extract_amount(text: str) -> int | None:
     if asked_after is not None:
         return asked_after  # 还差一万多，先借我一万五: the figure asked to be lent, not the shortfall
     if good:
+        if not borrowed and ("多少" in text or "越多越好" in text) and _AS_MUCH_AS_CAN.search(text):
+            return None  # 做手术要十万块钱…能贷多少就贷多少: what a purpose costs, and as much as can be lent asked
         # 彩礼要二十万，想借十万: what a purpose costs gives way to the figure said with a word of borrowing
         return borrowed[0] if borrowed and good[0] not in borrowed else good[0]
     if plain:

@@ -31,6 +31,9 @@
 - a figure found too much (五十万太多了，三十万吧, 三年太长了，两年吧) gives way to the next one said, a lone 不 between two
   figures (借个二十万，不，三十万) or 不对 between two terms takes the first back, and a term denied (不是三年，是五年) is
   none, while a figure found too much with nothing after it (五十万太多了，能少点吗) stays;
+- what a purpose costs, when the customer asks for as much as can be lent (做手术要十万块钱…能贷多少就贷多少), is no
+  amount, while a figure asked with it (想借十万，能批多少就批多少, 最好五十万以上) or a cost alone (孩子上学要三万，能借吗)
+  is;
 - a payment falling due on a near day (后天要交房租 5k, 下周要付货款三十万) is the money needed, while a payment per
   period (每个月要交房租三千), one made (交了房租三千) or a down payment due (下个月要交首付三十万) is not;
 - a period a figure of money comes in (负债一万八一个月, 一个月进账二十多万, 工资六千五一个月) is no term, while a period
@@ -687,3 +690,14 @@ def test_a_term_found_too_long_or_denied_gives_way(text, want):
 ])
 def test_a_county_and_its_prefecture_named_give_the_prefecture(text, want):
     assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("我妈做手术要十万块钱，能贷多少就贷多少吧，越快越好", None),
+    ("装修要二十万，能贷多少贷多少", None),
+    ("能借多少借多少，最好五十万以上", 500_000),
+    ("想借十万，能批多少就批多少", 100_000),
+    ("孩子上学要三万，能借吗", 30_000),
+])
+def test_a_cost_beside_as_much_as_can_be_lent_is_no_amount(text, want):
+    assert amount(text) == want
