@@ -61,7 +61,9 @@
 - workers counted as the customer's (我是做家具的，厂在佛山，工人二十几个) make a business, while a workplace's headcount
   (我们厂工人三百多个，我在车间上班) does not;
 - a car or house loan asked about for a purchase to come (想贷款买车…车贷利息多少, 准备买套房，房贷利率多少) is no asset
-  had, while one of another asset (想买房，车贷还有两年) still is.
+  had, while one of another asset (想买房，车贷还有两年) still is;
+- a car said to be somewhere of the customer's (人在天津，车在老家; 车子在家里放着) is had, while an e-bike there or a
+  husband's car is not.
 """
 
 from __future__ import annotations
@@ -451,3 +453,14 @@ def test_workers_counted_as_the_customers_make_a_business(text, owner):
 ])
 def test_a_loan_of_a_purchase_to_come_is_no_asset(text, tag, had):
     assert (tag in tags(text)) is had
+
+
+@pytest.mark.parametrize("text, had", [
+    ("人在天津，车在老家", True),
+    ("车子在家里放着，想押一下", True),
+    ("电动车在楼下", False),
+    ("我老公的车在老家", False),
+    ("车在老家，是我爸的", False),
+])
+def test_a_car_said_to_be_somewhere_of_the_customers_is_had(text, had):
+    assert ("有车辆" in tags(text)) is had
