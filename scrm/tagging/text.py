@@ -947,6 +947,7 @@ _BUSINESS_CYCLE = re.compile(r"(?:回款|账|结算|生产|工程|项目|销售|
 _DOCUMENT_WORD = re.compile(r"合同|账单|借据|借条|协议|还款计划|图片\]|截图\]")
 # 借10w一年多少钱, 贷二十万三年利息多少: years right after a figure borrowed are its term, whatever is asked of them
 _BORROWED_FIGURE = re.compile(rf"(?:借|贷)[个点]?(?:\d+(?:\.\d+)?|[{_CN}])+(?:[万wk千]|块钱?|元)$")
+_HYPHENED_TERM = re.compile(r"(?<=\d)-(?=个月|年|期)")
 _HALF_A_YEAR = re.compile(r"(?<![a-z])half an? ?(?:年|year)")
 _PERIODS_LEFT = re.compile(r"(?:还有|剩下?)(?:\d|[一二两三四五六七八九十几])")
 # 信用卡分期 24期, 花呗分期12期: the instalments of a card or an online loan had
@@ -972,6 +973,8 @@ def extract_term(text: str) -> int | None:
     cycles = "周期" in text or "账期" in text or "货期" in text
     if "half a" in text:
         text = _HALF_A_YEAR.sub("半年", text)  # half a year (half a 年 once year is read): six months
+    if "-" in text:
+        text = _HYPHENED_TERM.sub("", text)  # a 12-month loan, a 3-year loan: the term written as an attribute
     if "仨" in text:
         text = text.replace("仨月", "三个月").replace("仨", "三")  # 仨月就还, 仨年: three (仨 is 三个), the northern way
     if "廿" in text or "卅" in text:

@@ -45,6 +45,8 @@
 - the term of a document shown of a loan had (这是我的借款合同，期限36个月, 还款计划：分24期) or how long a licence runs
   (营业执照有效期20年) is no term wanted, nor is a screenshot's ([截图] 借款周期：6个月) or a business's cycle
   (回款周期三个月, 账期三个月), while this loan's contract signed (已签合同…分60期) keeps its term;
+- a term written as an English attribute (a 12-month loan, a 3-year loan) is that term, while a range (3-6个月) keeps its
+  upper end;
 - about a month or a year (个把月, 年把), as 万把 is about ten thousand, is that term;
 - years right after a figure borrowed are its term whatever is asked of them (借10w一年多少钱, 贷二十万三年利息多少);
 - of several houses listed (一套在珠海一套在江门) the one chosen for the loan (想用江门那套抵押) names the city, and none
@@ -701,3 +703,13 @@ def test_a_county_and_its_prefecture_named_give_the_prefecture(text, want):
 ])
 def test_a_cost_beside_as_much_as_can_be_lent_is_no_amount(text, want):
     assert amount(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("need a 12-month loan of 80k", 12),
+    ("a 3-year loan of 200k please", 36),
+    ("借五万，3-6个月", 6),
+    ("贷款10-20年", 240),
+])
+def test_a_hyphened_term_is_that_term(text, want):
+    assert term(text) == want
