@@ -63,7 +63,8 @@
 - a car or house loan asked about for a purchase to come (想贷款买车…车贷利息多少, 准备买套房，房贷利率多少) is no asset
   had, while one of another asset (想买房，车贷还有两年) still is;
 - a car said to be somewhere of the customer's (人在天津，车在老家; 车子在家里放着) is had, while an e-bike there or a
-  husband's car is not.
+  husband's car is not;
+- a sole trader's licence (个体执照) is a business.
 """
 
 from __future__ import annotations
@@ -464,3 +465,7 @@ def test_a_loan_of_a_purchase_to_come_is_no_asset(text, tag, had):
 ])
 def test_a_car_said_to_be_somewhere_of_the_customers_is_had(text, had):
     assert ("有车辆" in tags(text)) is had
+
+
+def test_a_sole_traders_licence_is_a_business():
+    assert "企业主" in tags("跟进：客户在南宁卖水果，个体执照，想借五万")
