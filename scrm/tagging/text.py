@@ -1363,7 +1363,8 @@ def extract_city(text: str) -> str | None:
         elif before.endswith(_CITY_NOW_BEFORE):
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)
-            rank = 2 if before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end) else 1
+            rank = 2 if (before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end)) or (
+                before.endswith("(") and text.startswith(")", end)) else 1  # (客户王某（成都）: a note's city field)
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
         if city in _OUTSIDE and rank > 0:

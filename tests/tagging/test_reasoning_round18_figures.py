@@ -70,6 +70,7 @@
 - where a county-level city and its prefecture are both named (老家泉州的，在晋江做鞋厂, 株洲的，在醴陵做陶瓷) the
   prefecture is the city, as it is right before its county (温州瑞安), while a county-level city named alone (在义乌做小
   商品) names itself;
+- a city in brackets after the customer's name (客户王某（成都）) is a note's city field, as 在成都 is;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
 
@@ -713,3 +714,11 @@ def test_a_cost_beside_as_much_as_can_be_lent_is_no_amount(text, want):
 ])
 def test_a_hyphened_term_is_that_term(text, want):
     assert term(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("客户王某（成都），其妻在重庆上班，想贷三十万", "成都"),
+    ("跟进：李哥(南宁)，做米粉店，爱人在柳州打工", "南宁"),
+])
+def test_a_city_in_brackets_after_a_name_is_the_customers(text, want):
+    assert city(text) == want
