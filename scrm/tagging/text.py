@@ -1268,6 +1268,8 @@ _HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?�
                          # (我爸在太原，我在晋中上班: where they live)
                          r"|[,，。.;；!！?？ ]|$|住|生活|养老|带孩子|带孙|看病|住院")
 _SELF = re.compile("我|本人|自己|客户")
+_SPOUSE_WORD = re.compile("老公|老婆|媳妇|爱人|丈夫|妻子|其妻|其夫|男人|对象")
+_SPOUSE_BEFORE = re.compile(r"(?:老公|老婆|媳妇|爱人|丈夫|妻子|其妻|其夫|男人|对象) ?在 ?$")
 _HOLDER_WORD = re.compile("爸|妈|爹|父母|老人|婆|公公|岳|丈|爷|奶|外公|姥|儿子|女儿|闺女|弟|妹|哥|姐|朋友|亲戚")
 _HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父母|爸妈|老人|家里)的|用来|拿来|拿去|过户")
 # 在西安当兵刚退伍回家: where one served, studied or worked and has come home from is left
@@ -1317,6 +1319,7 @@ def extract_city(text: str) -> str | None:
     theirs: set[str] = set()  # cities named as someone else's
     named: set[str] = set()  # cities named as the customer's, of any rank
     relatives = _HOLDER_WORD.search(text) is not None
+    spouse = _SPOUSE_WORD.search(text) is not None
     left = "回" in text  # (退伍回家: a return said)
     english = " in" in text
     for start, end, city in found:
@@ -1348,7 +1351,7 @@ def extract_city(text: str) -> str | None:
             rank = -1  # (one of several houses, an accent heard, a place left: none, unless another city is named)
             if best_rank < 0:
                 best = None
-        elif before.endswith(_CITY_PAST_BEFORE) or (
+        elif (before.endswith(_CITY_PAST_BEFORE) and not before.endswith("我在老家")) or (
                 text.startswith(_CITY_LEFT, end) and not text.startswith("返工", end)):
             rank = 0
             if before.endswith(_CITY_GONE_BEFORE) and _MOVED.search(text, end):
@@ -1363,10 +1366,12 @@ def extract_city(text: str) -> str | None:
         elif before.endswith(_CITY_NOW_BEFORE):
             rank = 3  # 我在昆明，不对，现在在曲靖了: where one is now
         else:  # (我是湛江人 says where one is from: a bare mention, below 在广州)
-            rank = 2 if (before.endswith(_CITY_GOOD_BEFORE) and not text.startswith("人", end)) or (
+            rank = 2 if (before.endswith((*_CITY_GOOD_BEFORE, "我在老家")) and not text.startswith("人", end)) or (
                 before.endswith("(") and text.startswith(")", end)) else 1  # (客户王某（成都）: a note's city field)
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
+            elif rank == 2 and spouse and _SPOUSE_BEFORE.search(text, max(0, start - 6), start):
+                rank = 1.5  # 老公在宁波上班，我在老家温州带孩子: the couple's city, below the customer's own
         if city in _OUTSIDE and rank > 0:
             rank = 0
         if rank > best_rank:  # the first of the highest rank

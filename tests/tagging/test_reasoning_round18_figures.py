@@ -70,6 +70,8 @@
 - where a county-level city and its prefecture are both named (老家泉州的，在晋江做鞋厂, 株洲的，在醴陵做陶瓷) the
   prefecture is the city, as it is right before its county (温州瑞安), while a county-level city named alone (在义乌做小
   商品) names itself;
+- where a spouse works (老公在宁波上班) is the couple's city when the customer names none, and gives way to the
+  customer's own (我在老家温州带孩子: 在老家 is where one is, not where one comes from);
 - a city in brackets after the customer's name (客户王某（成都）) is a note's city field, as 在成都 is;
 - a city typed with a character of the same sound (嘉木斯, 哈尔宾, 州 and 洲 swapped: 兰洲, 株州) is that city.
 """
@@ -721,4 +723,15 @@ def test_a_hyphened_term_is_that_term(text, want):
     ("跟进：李哥(南宁)，做米粉店，爱人在柳州打工", "南宁"),
 ])
 def test_a_city_in_brackets_after_a_name_is_the_customers(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("老公在宁波上班，我在老家温州带孩子", "温州"),
+    ("我老公在郑州上班，我在开封带孩子", "开封"),
+    ("我老公在九江一家国企上班，我自己是全职在家带娃", "九江"),
+    ("我在老家信阳种地，想借两万", "信阳"),
+    ("老家信阳，在郑州上班", "郑州"),
+])
+def test_a_spouses_city_gives_way_to_the_customers_own(text, want):
     assert city(text) == want
