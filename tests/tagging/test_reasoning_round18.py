@@ -64,7 +64,8 @@
   had, while one of another asset (想买房，车贷还有两年) still is;
 - a car said to be somewhere of the customer's (人在天津，车在老家; 车子在家里放着) is had, while an e-bike there or a
   husband's car is not;
-- a sole trader's licence (个体执照) is a business.
+- a sole trader's licence (个体执照) is a business;
+- a payday (下周发工资就还, 月底发工资就还你) is no document sent, no readiness, while 下周发资料给你 is.
 """
 
 from __future__ import annotations
@@ -469,3 +470,13 @@ def test_a_car_said_to_be_somewhere_of_the_customers_is_had(text, had):
 
 def test_a_sole_traders_licence_is_a_business():
     assert "企业主" in tags("跟进：客户在南宁卖水果，个体执照，想借五万")
+
+
+@pytest.mark.parametrize("text, high", [
+    ("我想带款3k，下周发工资就还", False),
+    ("月底发工资就还你，先借两千", False),
+    ("下周发资料给你", True),
+    ("明天发工资，今天急用两千", True),
+])
+def test_a_payday_is_no_document_sent(text, high):
+    assert (apply_rules(normalize(text)).intent == "high") is high
