@@ -65,7 +65,9 @@
 - a car said to be somewhere of the customer's (人在天津，车在老家; 车子在家里放着) is had, while an e-bike there or a
   husband's car is not;
 - a sole trader's licence (个体执照) is a business;
-- a payday (下周发工资就还, 月底发工资就还你) is no document sent, no readiness, while 下周发资料给你 is.
+- a payday (下周发工资就还, 月底发工资就还你) is no document sent, no readiness, while 下周发资料给你 is;
+- what is left after losses (现在只剩社保, 就剩公积金了, 剩下一份保单) is had, and a premium deducted monthly (保险每个月扣
+  八百) is a policy paid, while one no longer deducted (保险没扣了，断了) is not.
 """
 
 from __future__ import annotations
@@ -480,3 +482,15 @@ def test_a_sole_traders_licence_is_a_business():
 ])
 def test_a_payday_is_no_document_sent(text, high):
     assert (apply_rules(normalize(text)).intent == "high") is high
+
+
+@pytest.mark.parametrize("text, want, absent", [
+    ("客户说房子已经卖了，车也没了，现在只剩社保", {"有社保"}, {"有房产", "有车辆"}),
+    ("车卖了，就剩公积金了", {"有公积金"}, {"有车辆"}),
+    ("房子卖了，剩下一份保单", {"有保单"}, {"有房产"}),
+    ("保险每个月扣八百，交了三年，可以贷吗", {"有保单"}, set()),
+    ("保险没扣了，断了", set(), {"有保单"}),
+])
+def test_what_is_left_after_losses_is_had(text, want, absent):
+    got = tags(text)
+    assert want <= got and not (absent & got)
