@@ -572,7 +572,6 @@ def _english_figures(text: str) -> str:
 # 这是我的借款合同，借款金额20万…想再借十万: a figure of a contract, a bill or an IOU of a loan had, before any want
 # (客户已签合同，放款金额68万: this loan's contract signed; 购房合同总价一百万: a price, no want either)
 _PAPER_HAD = re.compile(r"(?:(?<!签)(?<!签了)(?<!签的)(?:合同|协议)|账单|借据|借条|还款计划)[^。!！?？]{0,12}$")
-_PAPER_WORD = re.compile("合同|协议|账单|借据|借条|还款计划")
 _WANT_WORDS = re.compile("想|要|打算|准备|需要")
 _SENTENCE = re.compile(r"[^。!！?？]*$")  # (the sentence so far)
 # 我在银行有十万的信用贷还没还完: a loan the customer has, named by its figure after 有 (not 有没有十万的信用贷, asked)
@@ -632,7 +631,7 @@ def extract_amount(text: str) -> int | None:
     settled = "结清" in text or "还完" in text or "还清" in text or "还上" in text
     fee = "费" in text or "利息" in text or "个点" in text
     too_much = "太" in text or "多了" in text or "用不" in text
-    papers = _PAPER_WORD.search(text) is not None
+    papers = "合同" in text or "协议" in text or "账单" in text or "借据" in text or "借条" in text or "还款计划" in text
     due_soon = ("交" in text or "付" in text or "发" in text or "缴" in text or "结" in text or "给" in text) and (
         _PAYING.search(text) is not None)
     totals = "共" in text or "起" in text or "合计" in text or "总计" in text
@@ -1268,7 +1267,6 @@ _HOUSE_HELD = re.compile(r"[^,，。.;；!！?？ ]{0,2}有[^,，。.;；!！?�
                          # (我爸在太原，我在晋中上班: where they live)
                          r"|[,，。.;；!！?？ ]|$|住|生活|养老|带孩子|带孙|看病|住院")
 _SELF = re.compile("我|本人|自己|客户")
-_SPOUSE_WORD = re.compile("老公|老婆|媳妇|爱人|丈夫|妻子|其妻|其夫|男人|对象")
 _SPOUSE_BEFORE = re.compile(r"(?:老公|老婆|媳妇|爱人|丈夫|妻子|其妻|其夫|男人|对象) ?在 ?$")
 _HOLDER_WORD = re.compile("爸|妈|爹|父母|老人|婆|公公|岳|丈|爷|奶|外公|姥|儿子|女儿|闺女|弟|妹|哥|姐|朋友|亲戚")
 _HOUSE_PLEDGED = re.compile(r"抵押|押|房抵|用(?:他|她|他们|她们|父母|爸妈|老人|家里)的|用来|拿来|拿去|过户")
@@ -1292,12 +1290,13 @@ def extract_city(text: str) -> str | None:
     现在在 over both, where one comes from (湛江人, 老家在南阳) gives way to where one is (在广州), and a city named
     right after its province (吉林四平) is the more exact of the two."""
     found: list[tuple[int, int, str]] = []
+    names = _city_names()
     for m in _city_re().finditer(text):
         name = m.group()
         if (name in _CITY_NOT_BEFORE and text.startswith(_CITY_NOT_BEFORE[name], m.end())) or _STREET.match(
                 text, m.end()):
             continue
-        city = _city_names()[name]
+        city = names[name]
         if found and found[-1][1] == m.start() and found[-1][2] in _PROVINCE_CITIES:
             found.pop()  # 吉林四平: the province before the city in it (温州瑞安 names the prefecture, as 泉州晋江)
         found.append((m.start(), m.end(), city))
@@ -1319,14 +1318,14 @@ def extract_city(text: str) -> str | None:
     theirs: set[str] = set()  # cities named as someone else's
     named: set[str] = set()  # cities named as the customer's, of any rank
     relatives = _HOLDER_WORD.search(text) is not None
-    spouse = _SPOUSE_WORD.search(text) is not None
     left = "回" in text  # (退伍回家: a return said)
     english = " in" in text
     for start, end, city in found:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
-        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start) if relatives else None
+        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start) if relatives and (
+            before.endswith(("在", "在 "))) else None
         if _CHOSEN_ONE.match(text, end) and (_CHOOSING.search(_before(text, start, 6)) or (
                 not before and _PLEDGE_AFTER.match(text, end))):
             rank = 2.5  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan (below 我人在: where one is now)
@@ -1370,7 +1369,7 @@ def extract_city(text: str) -> str | None:
                 before.endswith("(") and text.startswith(")", end)) else 1  # (客户王某（成都）: a note's city field)
             if rank == 2 and before.endswith("是") and _WHO_ONE_IS.match(text, end):
                 rank = 1.5  # 我是河源个，在深圳做装修: who one is gives way to where one is
-            elif rank == 2 and spouse and _SPOUSE_BEFORE.search(text, max(0, start - 6), start):
+            elif rank == 2 and before.endswith("在") and _SPOUSE_BEFORE.search(text, max(0, start - 6), start):
                 rank = 1.5  # 老公在宁波上班，我在老家温州带孩子: the couple's city, below the customer's own
         if city in _OUTSIDE and rank > 0:
             rank = 0
