@@ -35,6 +35,8 @@ class Count:
     needs: tuple[str, ...] | None = None
     # 上周被查了三次, 这周又查了四次: counts of windows that do not overlap (said with one of these words) add up
     adds: tuple[str, ...] = ()
+    # 被拒了两次: a count that asserts the tag at ``least`` but below it says nothing (two rejections deny no inquiries)
+    denies: bool = True
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,8 @@ def parse_reasoning(doc: dict, tags: set[str], products: set[str]) -> Reasoning:
         return item["tag"]
 
     counts = tuple(Count(c["id"], tag_of(c, "count"), re.compile(c["pattern"]), int(c["least"]),
-                         tuple(c["needs"]) if c.get("needs") else gate(c["pattern"]), tuple(c.get("adds", [])))
+                         tuple(c["needs"]) if c.get("needs") else gate(c["pattern"]), tuple(c.get("adds", [])),
+                         bool(c.get("denies", True)))
                    for c in doc.get("counts", []))
     named = tuple(Named(n["id"], tag_of(n, "named"), tuple(n["names"]), int(n["least"]),
                         _alternation(tuple(n["names"])))
@@ -1049,6 +1052,8 @@ def reasoning_matches(text: str, r: Reasoning,
                 rule = rule or Rule(c.id, c.tag, None, None, (), (), (), False)
                 # 一周查了五次: a week's count is held to half the mark of a month's
                 least = c.least // 2 if c.least < 100 and _WEEK.search(text, max(0, m.start() - 6), m.end()) else c.least
+                if n < least and not c.denies:
+                    continue
                 out.append((m.start(), m.end(), rule, n >= least, m.group()))
                 if c.adds and any(w in text for w in c.adds):
                     found = added.setdefault(c.tag, [])

@@ -67,7 +67,9 @@
 - a sole trader's licence (个体执照) is a business;
 - a payday (下周发工资就还, 月底发工资就还你) is no document sent, no readiness, while 下周发资料给你 is;
 - what is left after losses (现在只剩社保, 就剩公积金了, 剩下一份保单) is had, and a premium deducted monthly (保险每个月扣
-  八百) is a policy paid, while one no longer deducted (保险没扣了，断了) is not.
+  八百) is a policy paid, while one no longer deducted (保险没扣了，断了) is not;
+- rejections counted (被拒了八次, 今年被拒了十几次) are as many applications, many inquiries, while a few (被拒了两次) or a
+  vague 好几家 say nothing either way.
 """
 
 from __future__ import annotations
@@ -494,3 +496,17 @@ def test_a_payday_is_no_document_sent(text, high):
 def test_what_is_left_after_losses_is_had(text, want, absent):
     got = tags(text)
     assert want <= got and not (absent & got)
+
+
+@pytest.mark.parametrize("text, many", [
+    ("😭 被拒了八次了 是不是我征信有问题", True),
+    ("今年被拒了十几次了", True),
+    ("被拒了两次，还能申请吗", False),
+    ("银行没批，网贷被拒了好几家", False),
+])
+def test_rejections_counted_are_inquiries(text, many):
+    assert ("查询过多" in tags(text)) is many
+
+
+def test_a_few_rejections_do_not_deny_inquiries_said():
+    assert "查询过多" in tags("查询很多，被拒了两次")
