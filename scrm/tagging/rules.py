@@ -957,7 +957,7 @@ def _again(text: str, end: int, r: Reasoning) -> bool:
 
 def _denies_what_follows(text: str, end: int, tag: str, r: Reasoning) -> bool:
     """社保没交公积金: a denial ending in its verb, right before a topic of another tag, is about that topic."""
-    if r.topic_re is None or not text[end - 1:end] in _DENYING_VERBS:
+    if r.topic_re is None or text[end - 1:end] not in _DENYING_VERBS:
         return False
     topic = r.topic_re.match(text, end)
     return topic is not None and r.topic_tags[topic.group()] != tag
