@@ -69,7 +69,8 @@
 - what is left after losses (现在只剩社保, 就剩公积金了, 剩下一份保单) is had, and a premium deducted monthly (保险每个月扣
   八百) is a policy paid, while one no longer deducted (保险没扣了，断了) is not;
 - rejections counted (被拒了八次, 今年被拒了十几次) are as many applications, many inquiries, while a few (被拒了两次) or a
-  vague 好几家 say nothing either way.
+  vague 好几家 say nothing either way;
+- asking whether the loan is paid out before the fee (能不能先放款再收费) is a question of terms, no readiness.
 """
 
 from __future__ import annotations
@@ -510,3 +511,12 @@ def test_rejections_counted_are_inquiries(text, many):
 
 def test_a_few_rejections_do_not_deny_inquiries_said():
     assert "查询过多" in tags("查询很多，被拒了两次")
+
+
+@pytest.mark.parametrize("text, high", [
+    ("能不能先放款再收费，我有公积金的", False),
+    ("你们是先放款还是先收费", False),
+    ("客户问能不能先放款后面补资料，说很急", True),
+])
+def test_paid_out_before_the_fee_is_a_question_of_terms(text, high):
+    assert (apply_rules(normalize(text)).intent == "high") is high
