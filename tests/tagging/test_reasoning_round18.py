@@ -70,7 +70,9 @@
   八百) is a policy paid, while one no longer deducted (保险没扣了，断了) is not;
 - rejections counted (被拒了八次, 今年被拒了十几次) are as many applications, many inquiries, while a few (被拒了两次) or a
   vague 好几家 say nothing either way;
-- asking whether the loan is paid out before the fee (能不能先放款再收费) is a question of terms, no readiness.
+- asking whether the loan is paid out before the fee (能不能先放款再收费) is a question of terms, no readiness;
+- 帮我X问 asks for X whatever the word for X (帮我老汉问一哈, 帮我屋头那个问一哈), while 帮我再问问 and 你帮我问问领导 ask
+  for the customer.
 """
 
 from __future__ import annotations
@@ -520,3 +522,20 @@ def test_a_few_rejections_do_not_deny_inquiries_said():
 ])
 def test_paid_out_before_the_fee_is_a_question_of_terms(text, high):
     assert (apply_rules(normalize(text)).intent == "high") is high
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("帮我老汉问一哈，他在乐山有套房，想抵押二十万", {"有房产"}),
+    ("我老倌让我问下，他开的士的，车是自己的", {"有车辆"}),
+    ("帮我屋头那个问一哈，他在工地上班", {"工薪族"}),
+])
+def test_asking_for_someone_named_any_way(text, absent):
+    assert not (absent & tags(text))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("麻烦帮我再问问，我在工地上班", {"工薪族"}),
+    ("你帮我问问领导，我有套房想抵押", {"有房产"}),
+])
+def test_asking_the_salesperson_to_ask_is_for_the_customer(text, want):
+    assert want <= tags(text)
