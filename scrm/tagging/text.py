@@ -1310,24 +1310,28 @@ def extract_city(text: str) -> str | None:
     if not found:
         return None
     best, best_rank = found[0][2], -1
-    several = len(found) > 1 and sum(_ONE_OF_SEVERAL.search(_before(text, start, 8)) is not None
-                                     or _ONE_OF_SEVERAL_AFTER.match(text, end) is not None
-                                     for start, end, _ in found) > 1
-    each: set[int] = set()  # 在南宁和柳州各有一套房: two cities with one each, none chosen (where each starts)
-    for (s1, e1, _), (s2, e2, _) in zip(found, found[1:]):
-        if text[e1:s2] in ("和", "跟", "与", "、") and text.startswith("各", e2):
-            each.update((s1, s2))
+    several, each = False, set()  # 在南宁和柳州各有一套房: two cities with one each, none chosen (where each starts)
+    if len(found) > 1:
+        several = sum(_ONE_OF_SEVERAL.search(_before(text, start, 8)) is not None
+                      or _ONE_OF_SEVERAL_AFTER.match(text, end) is not None for start, end, _ in found) > 1
+        for (s1, e1, _), (s2, e2, _) in zip(found, found[1:]):
+            if text[e1:s2] in ("和", "跟", "与", "、") and text.startswith("各", e2):
+                each.update((s1, s2))
     theirs: set[str] = set()  # cities named as someone else's
     named: set[str] = set()  # cities named as the customer's, of any rank
-    relatives = _HOLDER_WORD.search(text) is not None
+    relatives = None  # whether a relative is named at all, looked for once a city comes right after 在
     left = "回" in text  # (退伍回家: a return said)
     english = " in" in text
     for start, end, city in found:
         before = _before(text, start, 4)
         if before.endswith("zai"):
             before = "在"  # wo zai fuzhou: 在 in pinyin
-        holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start) if relatives and (
-            before.endswith(("在", "在 "))) else None
+        holder = None
+        if before.endswith(("在", "在 ")):
+            if relatives is None:
+                relatives = _HOLDER_WORD.search(text) is not None
+            if relatives:
+                holder = _HOUSE_HOLDER_BEFORE.search(text, max(0, start - 12), start)
         if _CHOSEN_ONE.match(text, end) and (_CHOOSING.search(_before(text, start, 6)) or (
                 not before and _PLEDGE_AFTER.match(text, end))):
             rank = 2.5  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan (below 我人在: where one is now)
