@@ -72,7 +72,8 @@
   vague 好几家 say nothing either way;
 - asking whether the loan is paid out before the fee (能不能先放款再收费) is a question of terms, no readiness;
 - 帮我X问 asks for X whatever the word for X (帮我老汉问一哈, 帮我屋头那个问一哈), while 帮我再问问 and 你帮我问问领导 ask
-  for the customer.
+  for the customer;
+- a line job in a factory (在株洲做电子厂拉长, 在鞋厂做质检) is a salaried job, no factory run.
 """
 
 from __future__ import annotations
@@ -539,3 +540,13 @@ def test_asking_for_someone_named_any_way(text, absent):
 ])
 def test_asking_the_salesperson_to_ask_is_for_the_customer(text, want):
     assert want <= tags(text)
+
+
+@pytest.mark.parametrize("text, want, absent", [
+    ("我在株洲做电子厂拉长，月薪七千，想贷个十万装修", {"工薪族"}, {"企业主", "经营贷"}),
+    ("我在鞋厂做质检，想借两万", {"工薪族"}, {"企业主"}),
+    ("我开了个鞋厂，想贷一百万", {"企业主"}, set()),
+])
+def test_a_line_job_in_a_factory_is_salaried(text, want, absent):
+    got = tags(text)
+    assert want <= got and not (absent & got)
