@@ -1249,7 +1249,10 @@ _OTHERS_CITY_BEFORE = re.compile(r"(?<![和跟同与])(?:儿子|女儿|闺女|�
 # (not 在广州打了八年工，想贷款: still there)
 _SPENT_YEARS_THERE = re.compile(r"[^，。,.;；!！?？ ]{0,3}(?:打了|干了|待了|呆了|做了|工作了|上了)[^，。,.;；!！?？ ]{0,4}(?:年|个月)")
 _CAME_BACK = re.compile("刚回来|回来了|回老家|回到老家|现在回|搬回")
-_OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|开厂|开店|开公司|当兵)")
+_OTHERS_DOING = re.compile(r" ?(?:上班|上大学|上学|读书|读大学|念书|打工|工作|买房|上班的|(?P<trade>开厂|开店|开公司))")
+# 俺哥在郑州开厂，俺自己在家种大棚: a relative's trade is theirs where the customer says what they do themselves (not
+# 我弟在昆明开店，他想借十万: the relative borrowing, where their trade is)
+_SELF_SAID = re.compile("我自己|俺自己|本人|自己在|自己是|我在家|俺在家")
 _WHO_ONE_IS = re.compile(r"[的个](?:[,，。.;；!！?？ ]|$)")
 _ORIGIN_BEFORE = ("籍贯", "祖籍", "原籍", "老家", "老家是", "老家在", "户籍", "户籍在", "户籍是")
 _ELSEWHERE = re.compile(r"(?:人|籍|那边的?)?[,，]?(?:一直|常年|长期|现在|目前)?在(?:外地|外省|外面|外头|国外|河北|山西|辽宁|"
@@ -1336,7 +1339,8 @@ def extract_city(text: str) -> str | None:
                 not before and _PLEDGE_AFTER.match(text, end))):
             rank = 2.5  # 想用江门那套抵押, 保定那套没贷款，想抵押: the house chosen for the loan (below 我人在: where one is now)
         elif ((before.endswith("在") or before.endswith("在 ") or not before) and _OTHERS_CITY_BEFORE.search(
-                text, max(0, start - 8), start) and _OTHERS_DOING.match(text, end)) or (
+                text, max(0, start - 8), start) and (doing := _OTHERS_DOING.match(text, end)) and (
+                not doing.group("trade") or _SELF_SAID.search(text))) or (
                 holder and (holder.group("where").strip() != "在" or _HOUSE_HELD.match(text, end))
                 and not _HOUSE_PLEDGED.search(text)) or (city in theirs and not _SELF.search(_before(text, start, 8))):
             rank = -1  # (where someone else lives their life or has a house: none, unless another city is named)

@@ -56,6 +56,8 @@
   stays theirs when named again (儿子在苏州上班，车要在苏州买);
 - a city where one served, studied or worked and has come home from (在西安当兵刚退伍回家) is left; so is one left said in
   English (from working in 深圳…since I moved to Toronto);
+- a relative's trade (俺哥在郑州开厂) is theirs where the customer says what they do themselves (俺自己在家种大棚), while
+  a relative borrowing where their trade is (我弟在昆明开店，他想借十万) names that city;
 - where a parent or a child lives (我爸在太原，我在晋中上班) is theirs too, while the customer's own mention of the same
   city (我爸妈在成都，我们一家都在成都) is the customer's;
 - an accent heard (听口音是莆田的) is a guess, and a place visited (在澳门赌输了) is no home: neither names the city;
@@ -734,4 +736,14 @@ def test_a_city_in_brackets_after_a_name_is_the_customers(text, want):
     ("老家信阳，在郑州上班", "郑州"),
 ])
 def test_a_spouses_city_gives_way_to_the_customers_own(text, want):
+    assert city(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("俺爹在洛阳有套房，俺哥在郑州开厂，俺自己在家种了十亩大棚蔬菜，想贷五万买新棚膜", None),
+    ("我哥在郑州开厂，我自己在洛阳上班，想借五万", "洛阳"),
+    ("我弟在昆明开店，他想借十万", "昆明"),
+    ("我哥在郑州开厂，想贷一百万周转，我帮他问问", "郑州"),
+])
+def test_a_relatives_trade_is_theirs_beside_the_customers_own(text, want):
     assert city(text) == want
