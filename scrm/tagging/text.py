@@ -360,8 +360,10 @@ _ROUGH_FIGURES = {"万八千": "一万", "百八十万": "一百万", "三两": 
 _ROUGHLY = re.compile(rf"(?<![\d{_CN}])(?:万八千|百八十万|三两(?=[万千]))")
 # 一万块一个月多少钱, 等于一万块一个月一百二利息: ten thousand (or a thousand) per period is the unit a rate is asked or
 # told in, not the loan
-_RATE_UNIT = re.compile(rf"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:(?:利息)?(?:要|得|是|就|才)?(?:多少|几)"
-                        rf"|利息(?:要|得|是|就|才)?(?:\d|[{_CN_FIG}])|(?:\d|[{_CN_FIG}])+(?:块钱|块|元|毛)?(?:的)?利息)")
+# (一万块一个月八十块是吧, 一万一年就是一千二利息: the interest told, with its unit or the word 利息)
+_RATE_UNIT = re.compile(rf"钱?(?:一个月|每个月|每月|一年|每年|一天|每天)(?:的)?(?:就是|就|是|要|得|才)?"
+                        rf"(?:(?:利息)?(?:就是|就|是|要|得|才)?(?:多少|几)|利息(?:就是|就|是|要|得|才)?(?:\d|[{_CN_FIG}])"
+                        rf"|(?:\d|[{_CN_FIG}])+(?:(?:块钱|块|元|毛)(?:的)?(?:利息)?|(?:的)?利息))")
 
 
 def _ten_thousands(m: re.Match) -> str:

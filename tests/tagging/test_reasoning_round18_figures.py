@@ -158,12 +158,14 @@ def test_a_total_owed_or_a_cost_is_no_total_asked(text, want):
     "月息一分就是一万一个月一百块利息吗",
     "年化7.2，算下来一万块一年七百二利息",
     "一千块一天利息五毛，太贵了",
+    "你们这个月息八厘，就是一万块一个月八十块是吧",
+    "年化百分之十二，一万一年就是一千二利息，太贵了",
 ])
 def test_a_unit_a_rate_is_told_in_is_no_amount(text):
     assert amount(text) is None
 
 
-@pytest.mark.parametrize("text", ["借一万一个月利息一百，能借吗", "想借一万块，一个月利息一百能做吗"])
+@pytest.mark.parametrize("text", ["借一万一个月利息一百，能借吗", "想借一万块，一个月利息一百能做吗", "借一万一个月还一千，可以吗"])
 def test_a_figure_borrowed_before_a_period_stays(text):
     assert amount(text) == 10_000
 
