@@ -588,12 +588,15 @@ _PAYMENT_DUE = re.compile(rf"(?:今天|明天|后天|这两天|这几天|过几�
                           rf"[\d一二三四五六七八九十]+号)[^，。,.;；!！?？ ]{{0,3}}(?:要|得|该|需要|就要)(?:交|付|给|发|缴|结)"
                           rf"(?!首付|月供|利息|房贷|车贷)"  # (a down payment or a repayment stays what it is)
                           rf"[^，。,.;；!！?？ \d{_CN}]{{0,4}}$")
+_NUMERAL_WRITTEN_OTHERWISE = re.compile("万把|廿|卅|仨|half a")  # (figures a rewrite below writes with numerals)
 _AS_MUCH_AS_CAN = re.compile(r"能(贷|借|批)多少就?(?:能)?\1多少|越多越好|有多少要多少")
 _PAYING = re.compile("(?:要|得|该|需要)(?:交|付|给|发|缴|结)")  # (no payment due is said: most texts stop here)
 
 
 def extract_amount(text: str) -> int | None:
     """The loan amount wanted, in whole yuan (a range gives its upper end); None when none is stated."""
+    if _NUMERAL.search(text) is None and not _NUMERAL_WRITTEN_OTHERWISE.search(text):
+        return None  # no figure at all: most texts stop here
     text = _without_pasted_notice(text)
     good, plain, said, borrowed = [], [], [], []
     total: int | None = None  # a total asked for (合起来能办个五万吗), when one is
@@ -959,11 +962,11 @@ _INSTALMENTS_HAD = re.compile(r"(?:信用卡|卡|花呗|白条|借呗|网贷)(?:
 
 def extract_term(text: str) -> int | None:
     """The term wanted, in months (3年 → 36, 分24期 → 24, 半年 → 6); None when none is stated."""
-    text = _without_pasted_notice(text)
     if ("nian" in text or "yue" in text or "qi" in text) and _PINYIN_UNITS.search(text):
         text = _pinyin_units(text)  # 10w, 5nian: a term's unit in pinyin
     if "期" not in text and "年" not in text and "月" not in text:
         return None  # every term is said with one of them
+    text = _without_pasted_notice(text)
     good, plain = [], []
     last: list[int] | None = None
     corrected: int | None = None
@@ -1325,7 +1328,7 @@ def extract_city(text: str) -> str | None:
     theirs: set[str] = set()  # cities named as someone else's
     named: set[str] = set()  # cities named as the customer's, of any rank
     relatives = None  # whether a relative is named at all, looked for once a city comes right after 在
-    left = "回" in text  # (退伍回家: a return said)
+    left = "回" in text and ("退" in text or "毕业" in text or "辞" in text or "离职" in text)  # (退伍回家)
     english = " in" in text
     for start, end, city in found:
         before = _before(text, start, 4)
