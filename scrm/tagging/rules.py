@@ -419,7 +419,11 @@ _META = set(".^$*+?{}[]\\|()")
 def gate(pattern: str) -> tuple[str, ...] | None:
     """Literals one of which every match of ``pattern`` contains ("(房子|房产)…抵押" needs 抵押; "做[^，]{0,4}生意"
     needs 生意), the longest such piece found at the top level, so a text without them skips the regex; None
-    when the pattern has no such piece (or top-level alternatives)."""
+    when the pattern has no such piece. Top-level alternatives need one of their pieces together."""
+    alternatives = _top_level_alternatives(pattern)
+    if len(alternatives) > 1:
+        needs = [gate(a) for a in alternatives]
+        return None if None in needs else tuple(sorted({lit for n in needs for lit in n}))
     pieces: list[tuple[str, ...]] = []
     run, i, depth = "", 0, 0
     while i < len(pattern):
@@ -479,6 +483,24 @@ def gate(pattern: str) -> tuple[str, ...] | None:
 _COMMON = frozenset("有在不没是的我了要想你")
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    parts, start, depth, i = [], 0, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = pattern.index("]", i + 2) + 1  # a class may begin with ] itself
+            continue
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
 def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))) if words else None
 
@@ -486,6 +508,15 @@ def _alternation(words: tuple[str, ...]) -> re.Pattern | None:
 @lru_cache(maxsize=1)
 def shipped_rules() -> RuleSet:
     return parse_rules(json.loads(data_text("rules.json")))
+
+
+@lru_cache(maxsize=8)
+def _rule_sets(rules: RuleSet) -> tuple[frozenset, frozenset, frozenset, dict[str, Rule]]:
+    """The asset tags, the pledgeable ones, the risk tags and each rule by its id."""
+    reasoning = rules.reasoning
+    return (frozenset(rules.vocabulary.get("资产资质", ())) if reasoning is not None else frozenset(),
+            frozenset(tag for tag, _ in reasoning.collateral) if reasoning is not None else frozenset(),
+            frozenset(rules.vocabulary.get("风险信号", ())), {r.id: r for r in rules.rules})
 
 
 @lru_cache(maxsize=8)
@@ -622,13 +653,12 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
         matches.extend(topic_matches(text, rules.reasoning, present))
     # a phrase inside a longer phrase of the same rule (逾期 in 没有逾期 … ) counts once, as the longer one
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
-    assets = frozenset(rules.vocabulary.get("资产资质", ())) if rules.reasoning is not None else frozenset()
-    pledgeable = frozenset(tag for tag, _ in rules.reasoning.collateral) if rules.reasoning is not None else frozenset()
+    assets, pledgeable, risk_tags, rule_of = _rule_sets(rules)
     # only a text holding a word of fearing or supposing can have a risk feared or an asset supposed
-    risks = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None and rules.reasoning.fears
+    risks = (risk_tags if rules.reasoning is not None and rules.reasoning.fears
              and rules.reasoning.scope_res["fears"].search(text) is not None else frozenset())
     # only a text asking what a risk's word means (才算, 算不算, 啥叫) can have a risk only defined
-    defined = (frozenset(rules.vocabulary.get("风险信号", ())) if rules.reasoning is not None
+    defined = (risk_tags if rules.reasoning is not None
                and rules.reasoning.scope_res["definitions"].search(text) is not None else frozenset())
     supposable = (assets if rules.reasoning is not None and rules.reasoning.suppositions
                   and ("的话" in text or rules.reasoning.scope_res["suppositions"].search(text) is not None)
@@ -797,8 +827,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
                 _, result.product, result.hits["product"] = max(other, key=lambda x: x[0])
                 unpledged = True
     if "intent" in result.hits:
-        rule = next(r for r in rules.rules if r.id == result.hits["intent"].rule)
-        result.intent = rule.value
+        result.intent = rule_of[result.hits["intent"].rule].value
     result.negated_products.discard(result.product or "")
     result.asked_about.discard(result.product or "")
     if rules.reasoning is not None:
