@@ -222,12 +222,12 @@ VOCABULARY_TAGS = frozenset("有房产 有车辆 有社保 有公积金 有保�
 PRODUCTS = frozenset(PRODUCT_EXPLICIT)
 # heldout1.psv to heldout16.psv (heldout.psv is the third; from heldout7 on each has two parts) were the held-out sets
 # of earlier rounds, rotated into the dev material once they had been scored; heldout17.psv was written for the
-# eighteenth round and is never trained on; dev4.psv to dev10.psv are the dev material written for the fourth to
-# eighth rounds and the eighteenth
+# eighteenth round and is never trained on; dev4.psv to dev11.psv are the dev material written for the fourth to
+# eighth rounds and the eighteenth (dev11.psv unread while that round's rules were written)
 _TWO_PART_SETS = {f"heldout{n}": (f"heldout{n}.psv", f"heldout{n}b.psv") for n in range(7, 18)}
 ROTATED_SETS = ("heldout1", "heldout2", "heldout", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                 "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-                "heldout16", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+                "heldout16", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11")
 LABELLED_SETS = {name: _TWO_PART_SETS.get(name, (f"{name}.psv",)) for name in (*ROTATED_SETS, "heldout17")}
 LABELLED_SETS["dev"] = ("dev.psv", *(f for name in ROTATED_SETS for f in LABELLED_SETS[name]))
 # the one held-out set: the activation check compares models on it, and only its totals are ever kept

@@ -93,7 +93,7 @@ def agreement(model_path: Path | None, corrections: list[dict]) -> dict:
 SET_NAMES = {
     "heldout17": "hand-labelled held-out set 17 (data/heldout17.psv, heldout17b.psv): written by two writers from the "
                  "guideline alone as the eighteenth round of rules began, never trained or tuned on",
-    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout16b.psv, dev4.psv to dev10.psv): "
+    "dev": "hand-labelled dev material (data/dev.psv, heldout1.psv to heldout16b.psv, dev4.psv to dev11.psv): "
            "read while writing rules, and trained on",
     "heldout1": "of which the first held-out set (data/heldout1.psv), rotated into the dev material",
     "heldout2": "of which the second held-out set (data/heldout2.psv), rotated into the dev material",
@@ -123,7 +123,9 @@ SET_NAMES = {
     "dev7": "of which the seventh round's dev material (data/dev7.psv)",
     "dev8": "of which the eighth round's dev material, first writer (data/dev8.psv)",
     "dev9": "of which the eighth round's dev material, second writer (data/dev9.psv)",
-    "dev10": "of which the eighteenth round's dev material (data/dev10.psv)",
+    "dev10": "of which the eighteenth round's dev material, first writer (data/dev10.psv)",
+    "dev11": "of which the eighteenth round's dev material, second writer, not read while its rules were written "
+             "(data/dev11.psv)",
     "held_out": "template examples and old hand-written cases held out by hash",
     "held_out_handwritten": "the old hand-written cases among them (data/handwritten.csv)",
     "corrections": "staff corrections since the last model, not trained on",
