@@ -8,6 +8,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import ahocorasick
+
 from scrm.tagging.text import any_of, data_text, parse_number, trie_pattern
 
 
@@ -558,28 +560,27 @@ def _pattern_checks(rules: RuleSet) -> tuple[tuple[str, ...], tuple, tuple[int, 
     return literals, tuple(checks), ungated, {lit: tuple(ids) for lit, ids in by_literal.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scanner:
     """One pass over a text for every rule phrase and every word something else needs (a pattern's literals, a count's
-    key words, the named platforms, the topics): a trie of all of them matched at each position where one starts,
-    the longest there. A shorter phrase or word starting at that position is a prefix of that match, so the match
-    tells the longest rule phrase in it and the words in it."""
-    pattern: re.Pattern
-    phrase: dict[str, str | None]  # a match -> the longest rule phrase it starts with
-    words: dict[str, tuple[str, ...]]  # a match -> the watched words it starts with
+    key words, the named platforms, the topics): an Aho-Corasick automaton of all of them, which reports each one
+    wherever it occurs. At each position the longest rule phrase starting there is the one that counts (a shorter one
+    is part of it)."""
+    automaton: ahocorasick.Automaton  # a token -> (its length, the longest rule phrase it starts with, the watched
+    # words it starts with)
 
     def scan(self, text: str) -> tuple[list[tuple[int, str]], set[str]]:
         """The rule phrases found (position, the longest phrase there) and the set of watched words in ``text``."""
-        found, present = [], set()
-        m = self.pattern.search(text)
-        while m is not None:
-            token = m.group()
-            phrase = self.phrase[token]
-            if phrase is not None:
-                found.append((m.start(), phrase))
-            present.update(self.words[token])
-            m = self.pattern.search(text, m.start() + 1)
-        return found, present
+        longest: dict[int, str] = {}
+        present: set[str] = set()
+        if len(self.automaton):
+            for end, (length, phrase, words) in self.automaton.iter(text):
+                present.update(words)
+                if phrase is not None:
+                    start = end - length + 1
+                    if len(phrase) > len(longest.get(start, "")):
+                        longest[start] = phrase
+        return sorted(longest.items()), present
 
 
 @lru_cache(maxsize=8)
@@ -589,10 +590,18 @@ def _scanner(rules: RuleSet) -> Scanner:
     r = rules.reasoning
     if r is not None:
         words |= {n for nm in r.named for n in nm.names} | {w for w, _ in r.topics}
-    tokens = phrases | words
-    return Scanner(re.compile(trie_pattern(sorted(tokens))),
-                   {t: next((t[:k] for k in range(len(t), 0, -1) if t[:k] in phrases), None) for t in tokens},
-                   {t: tuple(t[:k] for k in range(1, len(t) + 1) if t[:k] in words) for t in tokens})
+    return build_scanner(phrases, words)
+
+
+def build_scanner(phrases: set[str], words: set[str]) -> Scanner:
+    automaton = ahocorasick.Automaton()
+    for token in phrases | words:
+        automaton.add_word(token, (len(token), next((token[:k] for k in range(len(token), 0, -1)
+                                                     if token[:k] in phrases), None),
+                                   tuple(token[:k] for k in range(1, len(token) + 1) if token[:k] in words)))
+    if len(automaton):
+        automaton.make_automaton()
+    return Scanner(automaton)
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrm.tagging.rules import Scanner, apply_rules
+from scrm.tagging.rules import apply_rules, build_scanner
 from scrm.tagging.text import (MAX_TEXT_CHARS, any_of, extract_amount, extract_city, extract_term, normalize,
                                parse_number, segment, trie_pattern)
 
@@ -142,10 +142,7 @@ def test_the_phrase_scanner_finds_the_longest_phrase_at_every_position(phrases, 
        st.lists(st.text(alphabet="房抵贷车押", min_size=1, max_size=3), max_size=6, unique=True),
        st.text(alphabet="房抵贷车押.? ", max_size=30))
 def test_one_scan_finds_every_phrase_and_every_watched_word(phrases, words, text):
-    tokens = set(phrases) | set(words)
-    scanner = Scanner(re.compile(trie_pattern(sorted(tokens))),
-                      {t: next((t[:k] for k in range(len(t), 0, -1) if t[:k] in phrases), None) for t in tokens},
-                      {t: tuple(t[:k] for k in range(1, len(t) + 1) if t[:k] in words) for t in tokens})
+    scanner = build_scanner(set(phrases), set(words))
     flat = re.compile("(?=(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + "))")
     found, present = scanner.scan(text)
     assert found == [(m.start(), m.group(1)) for m in flat.finditer(text)]
