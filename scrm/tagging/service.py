@@ -404,13 +404,14 @@ def recompute_profiles(session: Session, customer_ids: list[int], *, now: dateti
     The customer rows are locked in id order, so two such runs over overlapping customers wait for each other
     instead of deadlocking, and a job merging one of them waits as it would for ``recompute_profile``."""
     session.flush()
+    now = now or utcnow()
     ids = sorted(set(customer_ids))
     changed = 0
     for start in range(0, len(ids), _REPROFILE_CHUNK):
         customers = session.execute(
             select(Customer.id, Customer.last_contact_at, Customer.status)
             .where(Customer.id.in_(ids[start:start + _REPROFILE_CHUNK])).order_by(Customer.id).with_for_update()).all()
-        changed += _reprofile_batch(session, customers, now or utcnow())[1]
+        changed += _reprofile_batch(session, customers, now)[1]
     return changed
 
 
