@@ -871,7 +871,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
             result.elsewhere |= {i.tag for i in rules.reasoning.implications
                                  if i.product == result.product and i.tag not in result.tags}
     if rules.reasoning is not None and rules.reasoning.behalf is not None:
-        _for_someone_else(text, rules, result)
+        _for_someone_else(text, rules, breaks, result)
     if rules.reasoning is not None and rules.reasoning.returns:
         _work_left(text, rules.reasoning, result)
     if (result.product is None and result.tags.get("工薪族") and "企业主" not in result.tags
@@ -880,7 +880,7 @@ def apply_rules(text: str, rules: RuleSet | None = None) -> RuleResult:
     return result
 
 
-def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
+def _for_someone_else(text: str, rules: RuleSet, breaks: list[int], result: RuleResult) -> None:
     """帮我老公问问，他开大货车的，车是自己名下的，想押车借十万: a text asking for someone else tells their facts, which
     are not the customer's, in every clause but those the customer opens of their own (我自己的征信是好的, 客户自己在
     油田上班, 我们家有套房); the loan asked for still counts, and implies nothing of the customer's. A couple borrowing
@@ -890,7 +890,6 @@ def _for_someone_else(text: str, rules: RuleSet, result: RuleResult) -> None:
         return
     if r.borrowing_together is not None and r.borrowing_together.search(text) is not None:
         return
-    breaks = [m.end() for m in rules.clause_break.finditer(text)]
     owners = _clause_owners(text, breaks, r)
     for key, hit in list(result.hits.items()):
         if key == "intent" or key.startswith("product"):
